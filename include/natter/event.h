@@ -1,0 +1,138 @@
+/* event: the data that a /sync or /messages response delivers, checked
+ * and flattened by the matrix module's parser and written by the store.
+ * Every string here has been type-checked, is valid UTF-8 without NUL,
+ * and is owned by the struct that holds it. */
+#ifndef NATTER_EVENT_H
+#define NATTER_EVENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum mx_membership {
+	MX_MEMBERSHIP_NONE = 0,
+	MX_MEMBERSHIP_JOIN,
+	MX_MEMBERSHIP_INVITE,
+	MX_MEMBERSHIP_LEAVE,
+	MX_MEMBERSHIP_BAN,
+	MX_MEMBERSHIP_KNOCK,
+};
+
+/* One room event (timeline or state). Fields that do not apply are NULL. */
+struct mx_event {
+	char *event_id;		/* never NULL */
+	char *type;		/* never NULL */
+	char *sender;		/* never NULL */
+	char *state_key;	/* NULL unless a state event */
+	int64_t ts;		/* origin_server_ts in ms; 0 when absent or impossible */
+	char *content;		/* the content object as compact JSON; "{}" when absent */
+	char *txn_id;		/* unsigned.transaction_id: the echo of our own send */
+	int redacted;		/* unsigned.redacted_because present, or content emptied */
+
+	/* m.room.message (and m.sticker): */
+	char *msgtype;		/* m.text, m.emote, m.notice, m.file, m.image, ... */
+	char *body;		/* display text; for an edit, the new text */
+	char *formatted_body;	/* HTML, only when format is org.matrix.custom.html */
+	char *url;		/* mxc:// URI of media, validated (server/id safe) */
+	char *filename;		/* content.filename, else body for media */
+	char *mimetype;		/* content.info.mimetype */
+	int64_t size;		/* content.info.size; -1 when absent */
+
+	/* m.relates_to */
+	char *rel_type;		/* m.replace, m.annotation, m.thread, m.reference */
+	char *rel_event;	/* the event it relates to */
+	char *key;		/* annotation key (the reaction) */
+	char *reply_to;		/* m.in_reply_to.event_id */
+
+	/* m.room.redaction */
+	char *redacts;		/* top-level redacts, else content.redacts */
+
+	/* state: m.room.member / name / topic / canonical_alias */
+	enum mx_membership membership;	/* m.room.member */
+	char *displayname;	/* m.room.member content.displayname */
+	char *name;		/* m.room.name */
+	char *topic;		/* m.room.topic */
+	char *alias;		/* m.room.canonical_alias content.alias */
+};
+
+struct mx_receipt {
+	char *event_id;
+	char *user_id;
+	int64_t ts;
+};
+
+/* What a sync says about one room. */
+struct mx_room_update {
+	char *room_id;
+	enum mx_membership membership;	/* JOIN, INVITE or LEAVE section */
+
+	struct mx_event *state;		/* state, or invite_state for invites */
+	size_t n_state;
+	struct mx_event *timeline;	/* oldest first */
+	size_t n_timeline;
+	int limited;
+	char *prev_batch;
+
+	int64_t notification_count;	/* -1 when absent */
+	int64_t highlight_count;	/* -1 when absent */
+
+	char **heroes;			/* summary m.heroes, user ids */
+	size_t n_heroes;
+	int64_t joined_count;		/* -1 when absent */
+	int64_t invited_count;		/* -1 when absent */
+
+	struct mx_receipt *receipts;	/* m.read receipts */
+	size_t n_receipts;
+
+	int has_typing;
+	char **typing;			/* user ids typing now */
+	size_t n_typing;
+
+	int has_tags;			/* m.tag account data present */
+	int favourite;
+	int lowpriority;
+};
+
+/* One entry of the m.direct account data: a DM room with a user. */
+struct mx_direct {
+	char *user_id;
+	char *room_id;
+};
+
+struct mx_sync {
+	char *next_batch;		/* never NULL */
+	struct mx_room_update *rooms;
+	size_t n_rooms;
+	int has_direct;			/* m.direct present: replaces the old map */
+	struct mx_direct *direct;
+	size_t n_direct;
+	size_t n_skipped;		/* malformed events left out */
+};
+
+/* A /messages page. chunk is in the order the server sent it (newest
+ * first for dir=b). end is NULL when there is nothing further. */
+struct mx_messages {
+	struct mx_event *chunk;
+	size_t n_chunk;
+	struct mx_event *state;
+	size_t n_state;
+	char *start;
+	char *end;
+	size_t n_skipped;
+};
+
+/* Parse a /sync body. Malformed events are skipped and counted; a body
+ * that is not a JSON object with a string next_batch is an error. */
+struct mx_sync *mx_sync_parse(const char *json, size_t len, char **cause);
+void mx_sync_free(struct mx_sync **sync);
+
+struct mx_messages *mx_messages_parse(const char *json, size_t len, char **cause);
+void mx_messages_free(struct mx_messages **msgs);
+
+/* Parse one event object given as JSON text (used for /event and
+ * /context). Returns -1 with a cause if it is not a valid event. */
+int mx_event_parse_json(const char *json, size_t len, struct mx_event *ev, char **cause);
+void mx_event_clear(struct mx_event *ev);
+
+const char *mx_membership_name(enum mx_membership m);
+
+#endif

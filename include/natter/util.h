@@ -1,0 +1,56 @@
+/* util: allocation wrappers that abort on out-of-memory, a growable
+ * string buffer, error causes and small time helpers. */
+#ifndef NATTER_UTIL_H
+#define NATTER_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define NT_ATTR_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#define NT_NELEMS(a) (sizeof(a) / sizeof((a)[0]))
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xreallocarray(void *p, size_t n, size_t size);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) NT_ATTR_PRINTF(1, 2);
+char *xvasprintf(const char *fmt, va_list ap) NT_ATTR_PRINTF(1, 0);
+
+/* Frees *p and sets it to NULL. */
+void xfree(void *pp);
+
+/* Sets *cause (when cause is not NULL) to a new formatted string, freeing
+ * any previous one; returns -1 so callers can write `return cause_set(...)`. */
+int cause_set(char **cause, const char *fmt, ...) NT_ATTR_PRINTF(2, 3);
+
+/* A growable byte buffer, always NUL-terminated once anything was added. */
+struct buf {
+	char *data;
+	size_t len;
+	size_t cap;
+};
+
+void buf_add(struct buf *b, const void *p, size_t n);
+void buf_puts(struct buf *b, const char *s);
+void buf_putc(struct buf *b, char c);
+void buf_printf(struct buf *b, const char *fmt, ...) NT_ATTR_PRINTF(2, 3);
+/* Returns the contents (never NULL) and leaves the buffer empty. */
+char *buf_steal(struct buf *b);
+void buf_free(struct buf *b);
+
+/* Milliseconds: wall clock since the epoch, and a monotonic clock. */
+int64_t nt_now_ms(void);
+int64_t nt_mono_ms(void);
+
+/* Reads a whole file; returns NULL with a cause on failure. */
+char *nt_read_file(const char *path, size_t *len, char **cause);
+
+/* Parses a decimal integer that must fill the whole string. */
+int nt_parse_int64(const char *s, int64_t *out);
+
+/* Fills buf with n random bytes from the kernel. */
+void nt_random(void *buf, size_t n);
+
+#endif

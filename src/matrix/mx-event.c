@@ -1,0 +1,109 @@
+/* Freeing and naming the event data model of event.h. */
+#include <stdlib.h>
+
+#include "natter/event.h"
+#include "natter/util.h"
+
+void
+mx_event_clear(struct mx_event *ev)
+{
+	char **fields[] = {
+		&ev->event_id, &ev->type, &ev->sender, &ev->state_key, &ev->content,
+		&ev->txn_id, &ev->msgtype, &ev->body, &ev->formatted_body, &ev->url,
+		&ev->filename, &ev->mimetype, &ev->rel_type, &ev->rel_event, &ev->key,
+		&ev->reply_to, &ev->redacts, &ev->displayname, &ev->name, &ev->topic,
+		&ev->alias,
+	};
+
+	for (size_t i = 0; i < NT_NELEMS(fields); i++)
+		xfree(fields[i]);
+	ev->ts = 0;
+	ev->size = -1;
+	ev->redacted = 0;
+	ev->membership = MX_MEMBERSHIP_NONE;
+}
+
+static void
+events_free(struct mx_event **evs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		mx_event_clear(&(*evs)[i]);
+	xfree(evs);
+}
+
+static void
+strings_free(char ***v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free((*v)[i]);
+	xfree(v);
+}
+
+static void
+room_update_clear(struct mx_room_update *ru)
+{
+	free(ru->room_id);
+	events_free(&ru->state, ru->n_state);
+	events_free(&ru->timeline, ru->n_timeline);
+	free(ru->prev_batch);
+	strings_free(&ru->heroes, ru->n_heroes);
+	for (size_t i = 0; i < ru->n_receipts; i++) {
+		free(ru->receipts[i].event_id);
+		free(ru->receipts[i].user_id);
+	}
+	free(ru->receipts);
+	strings_free(&ru->typing, ru->n_typing);
+}
+
+void
+mx_sync_free(struct mx_sync **sync)
+{
+	struct mx_sync *s = *sync;
+
+	if (s == NULL)
+		return;
+	free(s->next_batch);
+	for (size_t i = 0; i < s->n_rooms; i++)
+		room_update_clear(&s->rooms[i]);
+	free(s->rooms);
+	for (size_t i = 0; i < s->n_direct; i++) {
+		free(s->direct[i].user_id);
+		free(s->direct[i].room_id);
+	}
+	free(s->direct);
+	xfree(sync);
+}
+
+void
+mx_messages_free(struct mx_messages **msgs)
+{
+	struct mx_messages *m = *msgs;
+
+	if (m == NULL)
+		return;
+	events_free(&m->chunk, m->n_chunk);
+	events_free(&m->state, m->n_state);
+	free(m->start);
+	free(m->end);
+	xfree(msgs);
+}
+
+const char *
+mx_membership_name(enum mx_membership m)
+{
+	switch (m) {
+	case MX_MEMBERSHIP_JOIN:
+		return "join";
+	case MX_MEMBERSHIP_INVITE:
+		return "invite";
+	case MX_MEMBERSHIP_LEAVE:
+		return "leave";
+	case MX_MEMBERSHIP_BAN:
+		return "ban";
+	case MX_MEMBERSHIP_KNOCK:
+		return "knock";
+	case MX_MEMBERSHIP_NONE:
+		break;
+	}
+	return "none";
+}
