@@ -1,0 +1,216 @@
+/* Event content for what the user sends. */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <cjson/cJSON.h>
+#include <cmark.h>
+
+#include "natter/msg.h"
+#include "natter/util.h"
+
+/* cmark output for plain text is "<p>TEXT</p>\n" with TEXT escaped
+ * (and line breaks as <br />);
+ * anything else means the Markdown did something. */
+static int
+html_is_plain(const char *text, const char *html)
+{
+	struct buf want = {0};
+	int plain;
+
+	buf_puts(&want, "<p>");
+	for (const char *p = text; *p != '\0'; p++) {
+		switch (*p) {
+		case '&': buf_puts(&want, "&amp;"); break;
+		case '<': buf_puts(&want, "&lt;"); break;
+		case '>': buf_puts(&want, "&gt;"); break;
+		case '"': buf_puts(&want, "&quot;"); break;
+		case '\n': buf_puts(&want, "<br />\n"); break;
+		default: buf_putc(&want, *p); break;
+		}
+	}
+	buf_puts(&want, "</p>\n");
+	plain = strcmp(want.data, html) == 0;
+	buf_free(&want);
+	return plain;
+}
+
+/* Raw HTML typed by the user is shown as the text it is, not omitted. */
+static void
+html_nodes_to_text(cmark_node *doc)
+{
+	cmark_iter *it = cmark_iter_new(doc);
+	cmark_event_type ev;
+
+	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+		cmark_node *node = cmark_iter_get_node(it), *text;
+		cmark_node_type type = cmark_node_get_type(node);
+
+		if (ev != CMARK_EVENT_ENTER ||
+		    (type != CMARK_NODE_HTML_INLINE && type != CMARK_NODE_HTML_BLOCK))
+			continue;
+		text = cmark_node_new(CMARK_NODE_TEXT);
+		cmark_node_set_literal(text, cmark_node_get_literal(node));
+		if (type == CMARK_NODE_HTML_BLOCK) {
+			cmark_node *para = cmark_node_new(CMARK_NODE_PARAGRAPH);
+
+			cmark_node_append_child(para, text);
+			text = para;
+		}
+		cmark_node_replace(node, text);
+		cmark_node_free(node);
+		cmark_iter_reset(it, text, CMARK_EVENT_EXIT);
+	}
+	cmark_iter_free(it);
+}
+
+char *
+msg_markdown_html(const char *text)
+{
+	int multiline = strchr(text, '\n') != NULL;
+	cmark_node *doc;
+	char *html, *out;
+	size_t len;
+
+	/* A multi-line message keeps its line breaks. */
+	doc = cmark_parse_document(text, strlen(text),
+	    multiline ? CMARK_OPT_HARDBREAKS : CMARK_OPT_DEFAULT);
+	html_nodes_to_text(doc);
+	html = cmark_render_html(doc, multiline ? CMARK_OPT_HARDBREAKS : CMARK_OPT_DEFAULT);
+	cmark_node_free(doc);
+	if (html_is_plain(text, html)) {
+		free(html);
+		return NULL;
+	}
+	len = strlen(html);
+	while (len > 0 && html[len - 1] == '\n')
+		len--;
+	out = xstrndup(html, len);
+	free(html);
+	return out;
+}
+
+static char *
+print_free(cJSON *root)
+{
+	char *json = cJSON_PrintUnformatted(root), *out;
+
+	cJSON_Delete(root);
+	out = xstrdup(json);
+	cJSON_free(json);
+	return out;
+}
+
+static void
+add_body(cJSON *obj, const char *text, const char *msgtype)
+{
+	char *html = msg_markdown_html(text);
+
+	cJSON_AddStringToObject(obj, "msgtype", msgtype);
+	cJSON_AddStringToObject(obj, "body", text);
+	if (html != NULL) {
+		cJSON_AddStringToObject(obj, "format", "org.matrix.custom.html");
+		cJSON_AddStringToObject(obj, "formatted_body", html);
+		free(html);
+	}
+}
+
+char *
+msg_content_text(const char *text, const char *msgtype, const char *reply_to)
+{
+	cJSON *root = cJSON_CreateObject();
+
+	add_body(root, text, msgtype);
+	if (reply_to != NULL) {
+		cJSON *rel = cJSON_AddObjectToObject(root, "m.relates_to");
+		cJSON *irt = cJSON_AddObjectToObject(rel, "m.in_reply_to");
+
+		cJSON_AddStringToObject(irt, "event_id", reply_to);
+	}
+	return print_free(root);
+}
+
+char *
+msg_content_edit(const char *text, const char *msgtype, const char *target)
+{
+	cJSON *root = cJSON_CreateObject(), *rel;
+	char *star = xasprintf("* %s", text);
+
+	add_body(root, star, msgtype);
+	free(star);
+	add_body(cJSON_AddObjectToObject(root, "m.new_content"), text, msgtype);
+	rel = cJSON_AddObjectToObject(root, "m.relates_to");
+	cJSON_AddStringToObject(rel, "rel_type", "m.replace");
+	cJSON_AddStringToObject(rel, "event_id", target);
+	return print_free(root);
+}
+
+char *
+msg_content_reaction(const char *target, const char *key)
+{
+	cJSON *root = cJSON_CreateObject();
+	cJSON *rel = cJSON_AddObjectToObject(root, "m.relates_to");
+
+	cJSON_AddStringToObject(rel, "rel_type", "m.annotation");
+	cJSON_AddStringToObject(rel, "event_id", target);
+	cJSON_AddStringToObject(rel, "key", key);
+	return print_free(root);
+}
+
+char *
+msg_content_file(const char *filename, const char *mxc, const char *mimetype, int64_t size)
+{
+	cJSON *root = cJSON_CreateObject(), *info;
+
+	cJSON_AddStringToObject(root, "msgtype", msg_media_msgtype(mimetype));
+	cJSON_AddStringToObject(root, "body", filename);
+	cJSON_AddStringToObject(root, "filename", filename);
+	cJSON_AddStringToObject(root, "url", mxc);
+	info = cJSON_AddObjectToObject(root, "info");
+	cJSON_AddStringToObject(info, "mimetype", mimetype);
+	cJSON_AddNumberToObject(info, "size", (double)size);
+	return print_free(root);
+}
+
+const char *
+msg_media_msgtype(const char *mimetype)
+{
+	if (strncmp(mimetype, "image/", 6) == 0)
+		return "m.image";
+	if (strncmp(mimetype, "video/", 6) == 0)
+		return "m.video";
+	if (strncmp(mimetype, "audio/", 6) == 0)
+		return "m.audio";
+	return "m.file";
+}
+
+const char *
+msg_mimetype_guess(const char *filename)
+{
+	static const struct {
+		const char *ext;
+		const char *type;
+	} types[] = {
+		{"csv", "text/csv"}, {"doc", "application/msword"},
+		{"docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"},
+		{"gif", "image/gif"}, {"htm", "text/html"}, {"html", "text/html"},
+		{"jpeg", "image/jpeg"}, {"jpg", "image/jpeg"}, {"json", "application/json"},
+		{"m4a", "audio/mp4"}, {"md", "text/markdown"}, {"mov", "video/quicktime"},
+		{"mp3", "audio/mpeg"}, {"mp4", "video/mp4"}, {"ogg", "audio/ogg"},
+		{"pdf", "application/pdf"}, {"png", "image/png"},
+		{"pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation"},
+		{"svg", "image/svg+xml"}, {"txt", "text/plain"}, {"wav", "audio/wav"},
+		{"webm", "video/webm"}, {"webp", "image/webp"},
+		{"xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
+		{"zip", "application/zip"},
+	};
+	const char *dot = strrchr(filename, '.');
+
+	if (dot != NULL && strchr(dot, '/') == NULL) {
+		for (size_t i = 0; i < NT_NELEMS(types); i++) {
+			if (strcasecmp(dot + 1, types[i].ext) == 0)
+				return types[i].type;
+		}
+	}
+	return "application/octet-stream";
+}

@@ -1,0 +1,129 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+#include <cmocka.h>
+
+#include "natter/msg.h"
+
+static const char *
+field(const cJSON *obj, const char *path)
+{
+	char copy[256], *save = NULL;
+
+	strncpy(copy, path, sizeof copy - 1);
+	copy[sizeof copy - 1] = '\0';
+	for (char *k = strtok_r(copy, "/", &save); k != NULL; k = strtok_r(NULL, "/", &save))
+		obj = cJSON_GetObjectItemCaseSensitive(obj, k);
+	return cJSON_IsString(obj) ? obj->valuestring : NULL;
+}
+
+static void
+test_plain_text_stays_plain(void **state)
+{
+	char *json = msg_content_text("see you at 3 <maybe> & later", "m.text", NULL);
+	cJSON *c = cJSON_Parse(json);
+
+	assert_string_equal(field(c, "body"), "see you at 3 <maybe> & later");
+	assert_string_equal(field(c, "msgtype"), "m.text");
+	assert_null(field(c, "formatted_body"));
+	assert_null(cJSON_GetObjectItemCaseSensitive(c, "m.relates_to"));
+	cJSON_Delete(c);
+	free(json);
+}
+
+static void
+test_multiline_plain_stays_plain(void **state)
+{
+	char *html = msg_markdown_html("line one\nline two");
+	char *list = msg_markdown_html("agenda:\n\n- budget\n- hiring");
+
+	assert_null(html);
+	assert_non_null(list);
+	assert_non_null(strstr(list, "<li>budget</li>"));
+	free(list);
+}
+
+static void
+test_markdown_becomes_html(void **state)
+{
+	char *json = msg_content_text("the **board** meets at `10:00`", "m.text", NULL);
+	cJSON *c = cJSON_Parse(json);
+
+	assert_string_equal(field(c, "format"), "org.matrix.custom.html");
+	assert_string_equal(field(c, "formatted_body"),
+	    "<p>the <strong>board</strong> meets at <code>10:00</code></p>");
+	assert_string_equal(field(c, "body"), "the **board** meets at `10:00`");
+	cJSON_Delete(c);
+	free(json);
+}
+
+static void
+test_raw_html_is_not_passed_through(void **state)
+{
+	char *html = msg_markdown_html("*hi* <img src=x onerror=alert(1)>");
+
+	assert_non_null(html);
+	assert_null(strstr(html, "<img"));
+	assert_non_null(strstr(html, "&lt;img src=x onerror=alert(1)&gt;"));
+	free(html);
+}
+
+static void
+test_reply_edit_reaction(void **state)
+{
+	char *reply = msg_content_text("yes", "m.emote", "$orig");
+	char *edit = msg_content_edit("fixed", "m.text", "$orig");
+	char *react = msg_content_reaction("$orig", "👍");
+	cJSON *r = cJSON_Parse(reply), *e = cJSON_Parse(edit), *a = cJSON_Parse(react);
+
+	assert_string_equal(field(r, "m.relates_to/m.in_reply_to/event_id"), "$orig");
+	assert_string_equal(field(r, "msgtype"), "m.emote");
+	assert_string_equal(field(e, "body"), "* fixed");
+	assert_string_equal(field(e, "m.new_content/body"), "fixed");
+	assert_string_equal(field(e, "m.relates_to/rel_type"), "m.replace");
+	assert_string_equal(field(e, "m.relates_to/event_id"), "$orig");
+	assert_string_equal(field(a, "m.relates_to/rel_type"), "m.annotation");
+	assert_string_equal(field(a, "m.relates_to/key"), "👍");
+	cJSON_Delete(r);
+	cJSON_Delete(e);
+	cJSON_Delete(a);
+	free(reply);
+	free(edit);
+	free(react);
+}
+
+static void
+test_attachment(void **state)
+{
+	char *json = msg_content_file("Q3 plan.pdf", "mxc://localhost/abc", "application/pdf", 1234);
+	cJSON *c = cJSON_Parse(json);
+
+	assert_string_equal(field(c, "msgtype"), "m.file");
+	assert_string_equal(field(c, "url"), "mxc://localhost/abc");
+	assert_string_equal(field(c, "info/mimetype"), "application/pdf");
+	assert_string_equal(msg_mimetype_guess("photo.JPG"), "image/jpeg");
+	assert_string_equal(msg_mimetype_guess("noext"), "application/octet-stream");
+	assert_string_equal(msg_mimetype_guess("dir.d/file"), "application/octet-stream");
+	assert_string_equal(msg_media_msgtype("image/png"), "m.image");
+	cJSON_Delete(c);
+	free(json);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_plain_text_stays_plain),
+		cmocka_unit_test(test_multiline_plain_stays_plain),
+		cmocka_unit_test(test_markdown_becomes_html),
+		cmocka_unit_test(test_raw_html_is_not_passed_through),
+		cmocka_unit_test(test_reply_edit_reaction),
+		cmocka_unit_test(test_attachment),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
