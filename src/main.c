@@ -1,8 +1,10 @@
-#include <stdio.h>
+#include <locale.h>
+
+#include "natter/cli.h"
 
 int
-main(void)
+main(int argc, char **argv)
 {
-	puts("natter " NATTER_VERSION);
-	return 0;
+	setlocale(LC_ALL, "");
+	return cli_main(argc, argv);
 }

@@ -1,0 +1,93 @@
+/* core: the event/state layer between the protocol and the front ends.
+ * It owns a profile's session, cache, loop and homeserver client; writes
+ * what the server sends into the store before anything shows it; and
+ * puts every message the user sends into the outbox before the first
+ * attempt. The command line and the terminal UI both stand on it. */
+#ifndef NATTER_CORE_H
+#define NATTER_CORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "natter/config.h"
+#include "natter/matrix.h"
+#include "natter/store.h"
+
+struct loop;
+struct net;
+
+struct core {
+	struct cfg_paths paths;
+	struct cfg_session session;	/* empty until logged in */
+	int logged_in;
+	struct store *store;
+	struct loop *loop;
+	struct net *net;
+	struct mx_client *mx;
+};
+
+#define CORE_NEED_SESSION 0x1	/* fail unless logged in */
+
+/* Opens profile (NULL: "default"): its directory, cache and session. */
+int core_open(struct core *c, const char *profile, const char *config, int flags, char **cause);
+void core_close(struct core *c);
+
+/* The outcome of one call, kept past its callback. */
+struct core_wait {
+	int done;
+	int ok;
+	long status;
+	int soft_logout;
+	int network_error;
+	char *value;
+	char *errcode;
+	char *error;
+	cJSON *json;
+	char *raw;
+	size_t raw_len;
+};
+
+/* Pass as the callback of an mx_* call, with a zeroed core_wait. */
+void core_wait_cb(struct mx_result *res, void *arg);
+/* Runs the loop until the call is done; -1 with a cause unless it went
+ * well. Clear w afterwards either way. */
+int core_wait(struct core *c, struct core_wait *w, char **cause);
+void core_wait_clear(struct core_wait *w);
+
+/* Logs in and saves the session (0600). server may be NULL to find it
+ * from the user id's domain. */
+int core_login(struct core *c, const char *server, const char *user, const char *password,
+    char **cause);
+int core_logout(struct core *c, char **cause);
+
+/* One /sync round (timeout_ms long-poll) into the store, then the
+ * outbox. n_events counts new timeline events (may be NULL). */
+int core_sync_once(struct core *c, long timeout_ms, size_t *n_events, char **cause);
+
+/* Messages older than before_seq (INT64_MAX: newest), like
+ * store_history, but first pages in what the cache lacks from the
+ * server when online. Returns 1 with a cause when the server could not
+ * be asked and only the cache answered. */
+int core_history(struct core *c, const char *room_id, int64_t before_seq, int limit,
+    struct store_msg **msgs, size_t *n, char **cause);
+
+/* Queues content (JSON) for room_id and tries to send it. Returns 0
+ * when sent (event_id set), 1 when queued for a later attempt (cause
+ * says why), -1 when refused for good. */
+int core_send(struct core *c, const char *room_id, const char *type, const char *content,
+    char **event_id, char **cause);
+/* Redaction is not an event with content: sent at once, not queued. */
+int core_redact(struct core *c, const char *room_id, const char *event_id, char **cause);
+/* Sends every queued message; returns how many are still waiting. */
+int core_outbox_flush(struct core *c, char **cause);
+
+/* The room a user meant: store_room_resolve, then the server for an
+ * alias not in the cache. With dm_create, a user id without a direct
+ * chat gets one. */
+char *core_room_resolve(struct core *c, const char *what, int dm_create, char **cause);
+/* The direct chat with user_id, created (and m.direct updated) if none. */
+char *core_dm(struct core *c, const char *user_id, int *created, char **cause);
+
+#endif

@@ -1,0 +1,146 @@
+/* natter login, logout and whoami. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+/* Reads a password from the terminal without echo. */
+static char *
+cli_password_prompt(const char *user, char **cause)
+{
+	FILE *tty = fopen("/dev/tty", "r+e");
+	struct termios old, quiet;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+
+	if (tty == NULL) {
+		cause_set(cause, "no terminal to ask for the password: use --password-stdin");
+		return NULL;
+	}
+	fputs("Password for ", tty);
+	cli_print_text(tty, user, 0);
+	fputs(": ", tty);
+	fflush(tty);
+	tcgetattr(fileno(tty), &old);
+	quiet = old;
+	quiet.c_lflag &= ~(tcflag_t)ECHO;
+	tcsetattr(fileno(tty), TCSAFLUSH, &quiet);
+	n = getline(&line, &cap, tty);
+	tcsetattr(fileno(tty), TCSAFLUSH, &old);
+	fputc('\n', tty);
+	fclose(tty);
+	if (n <= 0) {
+		free(line);
+		cause_set(cause, "no password given");
+		return NULL;
+	}
+	line[strcspn(line, "\r\n")] = '\0';
+	return line;
+}
+
+static char *
+cli_password_stdin(char **cause)
+{
+	char *line = NULL;
+	size_t cap = 0;
+
+	if (getline(&line, &cap, stdin) <= 0) {
+		free(line);
+		cause_set(cause, "--password-stdin: nothing on standard input");
+		return NULL;
+	}
+	line[strcspn(line, "\r\n")] = '\0';
+	return line;
+}
+
+int
+cmd_login(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"homeserver", required_argument, NULL, 'H'},
+		{"user", required_argument, NULL, 'u'},
+		{"password-stdin", no_argument, NULL, 'P'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *server = NULL, *user = NULL;
+	char *password, *cause = NULL;
+	int ch, use_stdin = 0, rc;
+
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'H': server = optarg; break;
+		case 'u': user = optarg; break;
+		case 'P': use_stdin = 1; break;
+		default: return cli_usage(cli_cmd_find("login"));
+		}
+	}
+	if (user == NULL || optind != argc)
+		return cli_usage(cli_cmd_find("login"));
+	password = use_stdin ? cli_password_stdin(&cause) : cli_password_prompt(user, &cause);
+	if (password == NULL)
+		rc = cli_fail("%s", cause);
+	else if (core_login(&cli->core, server, user, password, &cause) == -1)
+		rc = cli_fail("%s", cause);
+	else {
+		char *line = xasprintf("logged in as %s on %s (profile %s)",
+		    cli->core.session.user_id, cli->core.session.homeserver,
+		    cli->core.paths.profile);
+
+		cli_print_text(stdout, line, 0);
+		putchar('\n');
+		free(line);
+		rc = CLI_OK;
+	}
+	if (password != NULL)
+		explicit_bzero(password, strlen(password));
+	free(password);
+	free(cause);
+	return rc;
+}
+
+int
+cmd_logout(struct cli *cli, int argc, char **argv)
+{
+	char *cause = NULL;
+	int rc = CLI_OK;
+
+	if (argc != 1)
+		return cli_usage(cli_cmd_find("logout"));
+	if (core_logout(&cli->core, &cause) == -1)
+		rc = cli_fail("%s", cause);
+	else
+		printf("logged out; the cache of profile %s is kept\n", cli->core.paths.profile);
+	free(cause);
+	return rc;
+}
+
+int
+cmd_whoami(struct cli *cli, int argc, char **argv)
+{
+	struct core_wait w = {0};
+	char *cause = NULL;
+	int rc = CLI_OK;
+
+	if (argc != 1)
+		return cli_usage(cli_cmd_find("whoami"));
+	if (mx_whoami(cli->core.mx, 0, core_wait_cb, &w, &cause) == NULL ||
+	    core_wait(&cli->core, &w, &cause) == -1)
+		rc = cli_fail("%s", cause);
+	else {
+		char *line = xasprintf("%s (device %s, %s)", w.value,
+		    cli->core.session.device_id ? cli->core.session.device_id : "?",
+		    cli->core.session.homeserver);
+
+		cli_print_text(stdout, line, 0);
+		putchar('\n');
+		free(line);
+	}
+	core_wait_clear(&w);
+	free(cause);
+	return rc;
+}

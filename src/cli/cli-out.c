@@ -1,0 +1,260 @@
+/* Output of the command line: text for people, made inert, and one
+ * JSON object a line for scripts. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "natter/sanitize.h"
+
+void
+cli_print_text(FILE *f, const char *s, int flags)
+{
+	char *safe = san_text(s != NULL ? s : "", flags);
+
+	fputs(safe, f);
+	free(safe);
+}
+
+void
+cli_format_time(int64_t ms, char *out, size_t size)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	if (ms <= 0 || localtime_r(&t, &tm) == NULL ||
+	    strftime(out, size, "%Y-%m-%d %H:%M", &tm) == 0)
+		snprintf(out, size, "%-16s", "?");
+}
+
+char *
+cli_text_arg(int argc, char **argv, char **cause)
+{
+	struct buf b = {0};
+	char chunk[4096];
+	size_t n;
+
+	if (argc > 0) {
+		for (int i = 0; i < argc; i++) {
+			if (i > 0)
+				buf_putc(&b, ' ');
+			buf_puts(&b, argv[i]);
+		}
+		return buf_steal(&b);
+	}
+	if (isatty(STDIN_FILENO))
+		fputs("(type the message, end with Ctrl-D)\n", stderr);
+	while ((n = fread(chunk, 1, sizeof chunk, stdin)) > 0)
+		buf_add(&b, chunk, n);
+	while (b.len > 0 && b.data[b.len - 1] == '\n')
+		b.data[--b.len] = '\0';
+	if (b.len == 0 || !san_utf8_valid(b.data, b.len)) {
+		cause_set(cause, b.len == 0 ? "nothing to send: the message is empty" :
+		    "the message is not valid UTF-8 text");
+		buf_free(&b);
+		return NULL;
+	}
+	return buf_steal(&b);
+}
+
+static void
+json_str(struct buf *b, const char *key, const char *value, int *first)
+{
+	if (value == NULL)
+		return;
+	buf_puts(b, *first ? "{" : ",");
+	*first = 0;
+	san_json_string(b, key);
+	buf_putc(b, ':');
+	san_json_string(b, value);
+}
+
+static void
+json_int(struct buf *b, const char *key, int64_t value, int *first)
+{
+	buf_puts(b, *first ? "{" : ",");
+	*first = 0;
+	san_json_string(b, key);
+	buf_printf(b, ":%lld", (long long)value);
+}
+
+static void
+json_bool(struct buf *b, const char *key, int value, int *first)
+{
+	buf_puts(b, *first ? "{" : ",");
+	*first = 0;
+	san_json_string(b, key);
+	buf_puts(b, value ? ":true" : ":false");
+}
+
+void
+cli_json_msg(struct buf *b, const struct store_msg *m, const char *room_id)
+{
+	int first = 1;
+
+	json_str(b, "room_id", room_id, &first);
+	json_str(b, "event_id", m->event_id, &first);
+	json_str(b, "type", m->type, &first);
+	json_str(b, "sender", m->sender, &first);
+	json_str(b, "sender_name", m->sender_name, &first);
+	json_int(b, "ts", m->ts, &first);
+	json_str(b, "msgtype", m->msgtype, &first);
+	json_str(b, "body", m->body, &first);
+	json_bool(b, "edited", m->edited, &first);
+	json_bool(b, "redacted", m->redacted, &first);
+	json_str(b, "reply_to", m->reply_to, &first);
+	json_str(b, "reactions", m->reactions, &first);
+	json_str(b, "url", m->url, &first);
+	json_str(b, "filename", m->filename, &first);
+	json_str(b, "state_key", m->state_key, &first);
+	if (m->membership != MX_MEMBERSHIP_NONE)
+		json_str(b, "membership", mx_membership_name(m->membership), &first);
+	buf_puts(b, "}\n");
+}
+
+/* "Dana joined", "Dana changed the topic", ... for state events. */
+static void
+cli_print_state(FILE *f, const struct store_msg *m)
+{
+	static const struct {
+		const char *type;
+		const char *what;
+	} names[] = {
+		{"m.room.avatar", "changed the room picture"},
+		{"m.room.canonical_alias", "changed the room address"},
+		{"m.room.create", "created the room"},
+		{"m.room.encryption", "turned on encryption"},
+		{"m.room.name", "renamed the room"},
+		{"m.room.topic", "changed the topic"},
+	};
+	const char *what = NULL;
+
+	if (strcmp(m->type, "m.room.member") == 0) {
+		static const char *verbs[] = {"", "joined", "was invited", "left", "was banned",
+			"knocked"};
+
+		const char *who = m->state_key == NULL || strcmp(m->state_key, m->sender) == 0 ?
+		    m->sender_name : m->state_key;
+
+		fputs("— ", f);
+		cli_print_text(f, who, 0);
+		fprintf(f, " %s\n", verbs[m->membership]);
+		return;
+	}
+	for (size_t i = 0; i < NT_NELEMS(names); i++)
+		if (strcmp(m->type, names[i].type) == 0)
+			what = names[i].what;
+	fputs("— ", f);
+	cli_print_text(f, m->sender_name, 0);
+	if (what != NULL)
+		fprintf(f, " %s", what);
+	else {
+		fputs(" set ", f);
+		cli_print_text(f, m->type, 0);
+	}
+	if (m->body != NULL) {
+		fputs(": ", f);
+		cli_print_text(f, m->body, 0);
+	}
+	fputc('\n', f);
+}
+
+/* The body, with continuation lines indented under the first. */
+static void
+cli_print_body(FILE *f, const char *body)
+{
+	char *safe = san_text(body, SAN_MULTILINE);
+
+	for (char *p = safe; *p != '\0'; p++) {
+		fputc(*p, f);
+		if (*p == '\n')
+			fputs("      ", f);
+	}
+	free(safe);
+}
+
+static void
+cli_print_content(FILE *f, const struct store_msg *m)
+{
+	if (m->redacted) {
+		fputs("(message deleted)", f);
+		return;
+	}
+	if (m->url != NULL || (m->msgtype != NULL && strcmp(m->msgtype, "m.file") == 0)) {
+		fputs("[", f);
+		cli_print_text(f, m->msgtype != NULL && strncmp(m->msgtype, "m.", 2) == 0 ?
+		    m->msgtype + 2 : "file", 0);
+		fputs("] ", f);
+		cli_print_text(f, m->filename ? m->filename : m->body, 0);
+		if (m->size >= 0)
+			fprintf(f, " (%lld bytes)", (long long)m->size);
+		return;
+	}
+	if (m->body != NULL)
+		cli_print_body(f, m->body);
+	else {
+		fputs("[", f);
+		cli_print_text(f, m->type, 0);
+		fputs("]", f);
+	}
+}
+
+/* Room plumbing (power levels, join rules, ...) that people do not
+ * read; --json still lists it. */
+static int
+cli_state_hidden(const struct store_msg *m)
+{
+	static const char *hidden[] = {
+		"m.room.guest_access", "m.room.history_visibility", "m.room.join_rules",
+		"m.room.power_levels", "m.room.server_acl", "m.room.third_party_invite",
+	};
+
+	for (size_t i = 0; i < NT_NELEMS(hidden); i++)
+		if (strcmp(m->type, hidden[i]) == 0)
+			return 1;
+	return 0;
+}
+
+void
+cli_print_msg(FILE *f, const struct store_msg *m, const struct store_msg *quoted, int ids)
+{
+	char when[32];
+	int emote = m->msgtype != NULL && strcmp(m->msgtype, "m.emote") == 0;
+
+	if (m->state_key != NULL && cli_state_hidden(m))
+		return;
+	cli_format_time(m->ts, when, sizeof when);
+	fprintf(f, "%s  ", when);
+	if (m->state_key != NULL && m->msgtype == NULL) {
+		cli_print_state(f, m);
+		return;
+	}
+	if (m->reply_to != NULL) {
+		fputs("↳ ", f);
+		if (quoted != NULL) {
+			cli_print_text(f, quoted->sender_name, 0);
+			fputs(": \"", f);
+			cli_print_text(f, quoted->body ? quoted->body : "…", 0);
+			fputs("\"\n                  ", f);
+		} else
+			fputs("(reply)\n                  ", f);
+	}
+	fputs(emote ? "* " : "", f);
+	cli_print_text(f, m->sender_name, 0);
+	fputs(emote ? " " : ": ", f);
+	cli_print_content(f, m);
+	if (m->edited && !m->redacted)
+		fputs(" (edited)", f);
+	if (ids) {
+		fputs("  ", f);
+		cli_print_text(f, m->event_id, 0);
+	}
+	fputc('\n', f);
+	if (m->reactions != NULL) {
+		fputs("                  ", f);
+		cli_print_text(f, m->reactions, 0);
+		fputc('\n', f);
+	}
+}

@@ -1,0 +1,134 @@
+/* natter's command line: global options, then a subcommand found in a
+ * sorted table. Each subcommand opens the profile's core as it needs. */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "natter/cli.h"
+
+/* Sorted by name for bsearch. */
+static const struct cli_cmd cli_cmds[] = {
+	{"broadcast", cmd_broadcast, CORE_NEED_SESSION,
+	    "broadcast --to ROOM[,ROOM...] [--emote] [TEXT...]"},
+	{"dm", cmd_dm, CORE_NEED_SESSION, "dm @user:server"},
+	{"download", cmd_download, CORE_NEED_SESSION, "download ROOM EVENT [--output PATH]"},
+	{"edit", cmd_edit, CORE_NEED_SESSION, "edit ROOM EVENT [TEXT...]"},
+	{"history", cmd_history, 0,
+	    "history ROOM [--limit N] [--before EVENT] [--ids] [--json]"},
+	{"invite", cmd_invite, CORE_NEED_SESSION, "invite ROOM @user:server"},
+	{"join", cmd_join, CORE_NEED_SESSION, "join ROOM"},
+	{"leave", cmd_leave, CORE_NEED_SESSION, "leave ROOM"},
+	{"login", cmd_login, 0,
+	    "login [--homeserver URL] --user @me:server [--password-stdin]"},
+	{"logout", cmd_logout, CORE_NEED_SESSION, "logout"},
+	{"outbox", cmd_outbox, 0, "outbox [--json]"},
+	{"react", cmd_react, CORE_NEED_SESSION, "react ROOM EVENT KEY"},
+	{"redact", cmd_redact, CORE_NEED_SESSION, "redact ROOM EVENT"},
+	{"rooms", cmd_rooms, 0, "rooms [--json]"},
+	{"send", cmd_send, CORE_NEED_SESSION,
+	    "send ROOM [--emote] [--reply EVENT] [TEXT...] | send ROOM --file PATH"},
+	{"sync", cmd_sync, CORE_NEED_SESSION, "sync [--once] [--timeout MS]"},
+	{"whoami", cmd_whoami, CORE_NEED_SESSION, "whoami"},
+};
+
+static int
+cli_cmd_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct cli_cmd *)elem)->name);
+}
+
+const struct cli_cmd *
+cli_cmd_find(const char *name)
+{
+	return bsearch(name, cli_cmds, NT_NELEMS(cli_cmds), sizeof cli_cmds[0], cli_cmd_cmp);
+}
+
+/* Messages may quote the server (its error texts, room names), so they
+ * pass through the sanitiser like everything else printed. */
+int
+cli_fail(const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	fputs("natter: ", stderr);
+	cli_print_text(stderr, msg, 0);
+	fputc('\n', stderr);
+	free(msg);
+	return CLI_FAILED;
+}
+
+int
+cli_usage(const struct cli_cmd *cmd)
+{
+	fprintf(stderr, "usage: natter [-p PROFILE] [-c CONFIG] [-v] %s\n", cmd->usage);
+	return CLI_USAGE;
+}
+
+static int
+cli_usage_all(FILE *f, int status)
+{
+	fputs("usage: natter [-p PROFILE] [-c CONFIG] [-v] [COMMAND [ARGS...]]\n\n"
+	      "Without a command natter will open its terminal interface; until that\n"
+	      "lands, use the commands:\n", f);
+	for (size_t i = 0; i < NT_NELEMS(cli_cmds); i++)
+		fprintf(f, "  natter %s\n", cli_cmds[i].usage);
+	fputs("\nROOM is a room id, an #alias, a @user (your direct chat) or a room name.\n"
+	      "See natter(1).\n", f);
+	return status;
+}
+
+static int
+cli_run(struct cli *cli, const struct cli_cmd *cmd, int argc, char **argv)
+{
+	char *cause = NULL;
+	int rc;
+
+	if (core_open(&cli->core, cli->profile, cli->config, cmd->flags, &cause) == -1) {
+		rc = cli_fail("%s", cause);
+		free(cause);
+		return rc;
+	}
+	cli->opened = 1;
+	optind = 0;
+	rc = cmd->fn(cli, argc, argv);
+	core_close(&cli->core);
+	return rc;
+}
+
+int
+cli_main(int argc, char **argv)
+{
+	struct cli cli = {0};
+	const struct cli_cmd *cmd;
+	int ch;
+
+	while ((ch = getopt(argc, argv, "+c:hp:vV")) != -1) {
+		switch (ch) {
+		case 'c': cli.config = optarg; break;
+		case 'p': cli.profile = optarg; break;
+		case 'v': cli.verbose++; break;
+		case 'V': puts("natter " NATTER_VERSION); return CLI_OK;
+		case 'h': return cli_usage_all(stdout, CLI_OK);
+		default: return cli_usage_all(stderr, CLI_USAGE);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc == 0)
+		return cli_usage_all(stdout, CLI_OK);
+	if (strcmp(argv[0], "help") == 0)
+		return cli_usage_all(stdout, CLI_OK);
+	if ((cmd = cli_cmd_find(argv[0])) == NULL) {
+		cli_fail("unknown command \"%s\"", argv[0]);
+		return cli_usage_all(stderr, CLI_USAGE);
+	}
+	return cli_run(&cli, cmd, argc, argv);
+}

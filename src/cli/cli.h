@@ -1,0 +1,65 @@
+/* The command line's private parts: one function a subcommand, sharing
+ * option handling and output helpers. */
+#ifndef NATTER_CLI_PRIVATE_H
+#define NATTER_CLI_PRIVATE_H
+
+#include <stdio.h>
+
+#include "natter/core.h"
+#include "natter/store.h"
+#include "natter/util.h"
+
+#define CLI_OK 0
+#define CLI_FAILED 1
+#define CLI_USAGE 2
+
+struct cli {
+	const char *profile;
+	const char *config;
+	int verbose;
+	struct core core;
+	int opened;
+};
+
+struct cli_cmd {
+	const char *name;
+	int (*fn)(struct cli *, int, char **);
+	int flags;		/* CORE_NEED_SESSION, ... */
+	const char *usage;
+};
+
+/* Prints "natter: " and the message to stderr; returns CLI_FAILED. */
+int cli_fail(const char *fmt, ...) NT_ATTR_PRINTF(1, 2);
+/* Prints the usage line of a command; returns CLI_USAGE. */
+int cli_usage(const struct cli_cmd *cmd);
+const struct cli_cmd *cli_cmd_find(const char *name);
+
+/* Prints server text to a terminal, made inert. */
+void cli_print_text(FILE *f, const char *s, int flags);
+/* Local time as "YYYY-MM-DD HH:MM". */
+void cli_format_time(int64_t ms, char *out, size_t size);
+/* Joins argv into one string with spaces, or reads stdin when argc is 0. */
+char *cli_text_arg(int argc, char **argv, char **cause);
+
+void cli_json_msg(struct buf *b, const struct store_msg *m, const char *room_id);
+void cli_print_msg(FILE *f, const struct store_msg *m, const struct store_msg *quoted, int ids);
+
+int cmd_login(struct cli *, int, char **);
+int cmd_logout(struct cli *, int, char **);
+int cmd_whoami(struct cli *, int, char **);
+int cmd_sync(struct cli *, int, char **);
+int cmd_rooms(struct cli *, int, char **);
+int cmd_history(struct cli *, int, char **);
+int cmd_outbox(struct cli *, int, char **);
+int cmd_send(struct cli *, int, char **);
+int cmd_broadcast(struct cli *, int, char **);
+int cmd_edit(struct cli *, int, char **);
+int cmd_react(struct cli *, int, char **);
+int cmd_redact(struct cli *, int, char **);
+int cmd_join(struct cli *, int, char **);
+int cmd_leave(struct cli *, int, char **);
+int cmd_invite(struct cli *, int, char **);
+int cmd_dm(struct cli *, int, char **);
+int cmd_download(struct cli *, int, char **);
+
+#endif
