@@ -1,0 +1,191 @@
+/* matrix: the client side of the Matrix client-server API, over net.
+ *
+ * mx_call_start (and mx_request on top of it) is the one door to the
+ * homeserver. It percent-encodes path segments, adds the access token and
+ * applies the fault policy, so a caller sees one final outcome: 429 waits
+ * for Retry-After (or retry_after_ms), network errors and 5xx are retried
+ * with capped exponential backoff and full jitter (a 5xx's Retry-After
+ * wins), other 4xx are not retried. Every wait is a loop timer. A
+ * callback is never called from inside the function that started the call.
+ *
+ * The typed helpers build a path and body and hand back the JSON, or the
+ * one field that matters in res->value. Parsing /sync and /messages
+ * bodies belongs to event.h: those helpers hand over the raw body. */
+#ifndef NATTER_MATRIX_H
+#define NATTER_MATRIX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "natter/util.h"
+
+struct net;
+struct mx_client;
+struct mx_call;
+
+/* Flags for a call. */
+#define MX_NOAUTH 0x01		/* send no access token */
+#define MX_RAW 0x02		/* hand a 2xx body over unparsed, in res->raw */
+#define MX_RETRY_FOREVER 0x04	/* retry transient failures until cancelled */
+#define MX_NORETRY 0x08		/* make one attempt only */
+#define MX_SINK 0x10		/* write a 2xx body to mx_req.sink_fd */
+
+#define MX_ATTEMPTS_DEFAULT 5
+#define MX_BACKOFF_BASE_MS 500
+#define MX_BACKOFF_CAP_MS 30000
+#define MX_RATELIMIT_CAP_MS 60000
+#define MX_SYNC_SLACK_MS 30000	/* client-side timeout beyond the long-poll */
+
+/* The final outcome of a call. Everything here lives until the callback
+ * returns; a callback that keeps json or raw takes it and sets it NULL. */
+struct mx_result {
+	int ok;			/* 2xx and, unless MX_RAW, a JSON object (with the picked field) */
+	long status;		/* HTTP status; 0 when no response arrived */
+	cJSON *json;		/* the parsed body, or NULL */
+	const char *value;	/* the picked field (event_id, room_id, ...) when ok */
+	const char *errcode;	/* M_FORBIDDEN, M_LIMIT_EXCEEDED, ... or NULL */
+	const char *error;	/* why it failed, for a person; NULL when ok */
+	char *raw;		/* the body as received, NUL-terminated; may be NULL */
+	size_t raw_len;
+	int network_error;	/* no complete response: connection, timeout, size limit */
+	int soft_logout;	/* 401 M_UNKNOWN_TOKEN with soft_logout true */
+	int attempts;		/* requests made, retries included */
+};
+
+typedef void (*mx_cb)(struct mx_result *res, void *arg);
+
+/* homeserver is a base URL (http or https) or NULL until discovery. */
+struct mx_client *mx_client_new(struct net *net, const char *homeserver, char **cause);
+/* Cancels every call without calling its callback. Not from a callback. */
+void mx_client_free(struct mx_client **cl);
+int mx_client_set_homeserver(struct mx_client *cl, const char *url, char **cause);
+/* NULL clears. */
+void mx_client_set_token(struct mx_client *cl, const char *token);
+void mx_client_set_user(struct mx_client *cl, const char *user_id);
+void mx_client_set_device(struct mx_client *cl, const char *device_id);
+/* Attempts a call makes without MX_NORETRY or MX_RETRY_FOREVER. */
+void mx_client_set_attempts(struct mx_client *cl, int attempts);
+const char *mx_client_homeserver(const struct mx_client *cl);
+const char *mx_client_token(const struct mx_client *cl);
+const char *mx_client_user(const struct mx_client *cl);
+const char *mx_client_device(const struct mx_client *cl);
+
+/* Percent-encodes s as one path segment or query value: everything but
+ * ALPHA DIGIT - . _ ~ (and all of "." or ".."). */
+char *mx_path_escape(const char *s);
+/* Builds a path: each %s argument is escaped with mx_path_escape and must
+ * not be NULL or empty; %d and %% are as in printf. */
+char *mx_path(char **cause, const char *fmt, ...) NT_ATTR_PRINTF(2, 3);
+
+/* A new transaction id: unique for this device, safe in a path. */
+char *mx_txn_new(void);
+/* How long to wait after the n-th consecutive failure (0 based): a
+ * random time up to min(MX_BACKOFF_CAP_MS, MX_BACKOFF_BASE_MS * 2^n). */
+int64_t mx_backoff_ms(int n);
+
+/* One request. Strings are copied. Zero values mean the defaults. */
+struct mx_req {
+	const char *method;		/* NULL: GET */
+	const char *path;		/* escaped path and query, from mx_path() */
+	const char *body;		/* JSON text, or NULL */
+	const char *upload_path;	/* or: send this file's bytes */
+	const char *content_type;	/* of the upload */
+	const char *pick;		/* string field of a 2xx body for res->value */
+	int flags;
+	int attempts;			/* 0: the client's (MX_ATTEMPTS_DEFAULT) */
+	long timeout_ms;		/* per attempt; 0: NET_TIMEOUT_MS, -1: none */
+	long stall_s;			/* 0: NET_STALL_S */
+	size_t max_body;		/* 0: NET_BODY_MAX */
+	int sink_fd;			/* with MX_SINK */
+};
+
+/* Starts a call; returns NULL with a cause for what is wrong before
+ * sending (no homeserver, not logged in, a bad path, an unreadable
+ * file). The handle is valid until the callback is called. */
+struct mx_call *mx_call_start(struct mx_client *cl, const struct mx_req *req, mx_cb cb, void *arg,
+    char **cause);
+/* Stops a call and any wait for a retry; the callback is not called. */
+void mx_call_cancel(struct mx_call **call);
+
+/* mx_call_start with the path built as by mx_path(). */
+struct mx_call *mx_request(struct mx_client *cl, const char *method, const char *body, int flags,
+    mx_cb cb, void *arg, char **cause, const char *path_fmt, ...) NT_ATTR_PRINTF(8, 9);
+
+/* The session. A successful login sets the client's token, user and
+ * device (value: user_id); a successful logout clears the token. */
+struct mx_call *mx_login_password(struct mx_client *cl, const char *user, const char *password,
+    int flags, mx_cb cb, void *arg, char **cause);
+struct mx_call *mx_login_token(struct mx_client *cl, const char *login_token, int flags, mx_cb cb,
+    void *arg, char **cause);
+struct mx_call *mx_whoami(struct mx_client *cl, int flags, mx_cb cb, void *arg, char **cause);
+struct mx_call *mx_logout(struct mx_client *cl, int flags, mx_cb cb, void *arg, char **cause);
+/* Finds the homeserver of server (a server name, or an http(s) URL to
+ * look under) through /.well-known/matrix/client and checks it answers
+ * /_matrix/client/versions. value: the base URL. The client's own
+ * homeserver is not changed. */
+struct mx_call *mx_discover(struct mx_client *cl, const char *server, int flags, mx_cb cb,
+    void *arg, char **cause);
+
+/* Filters and sync. value: filter_id. Lazy-loads members. */
+struct mx_call *mx_filter_upload(struct mx_client *cl, int timeline_limit, int flags, mx_cb cb,
+    void *arg, char **cause);
+/* The /sync body arrives raw (MX_RAW); since and filter may be NULL. */
+struct mx_call *mx_sync(struct mx_client *cl, const char *since, const char *filter,
+    long timeout_ms, int full_state, int flags, mx_cb cb, void *arg, char **cause);
+/* Backwards from `from` (NULL: the end); the body arrives raw. */
+struct mx_call *mx_messages(struct mx_client *cl, const char *room_id, const char *from, int limit,
+    int flags, mx_cb cb, void *arg, char **cause);
+
+/* Room events. content_json must be a JSON object. value: event_id. */
+struct mx_call *mx_send(struct mx_client *cl, const char *room_id, const char *type,
+    const char *txn_id, const char *content_json, int flags, mx_cb cb, void *arg, char **cause);
+struct mx_call *mx_redact(struct mx_client *cl, const char *room_id, const char *event_id,
+    const char *txn_id, const char *reason, int flags, mx_cb cb, void *arg, char **cause);
+struct mx_call *mx_state_put(struct mx_client *cl, const char *room_id, const char *type,
+    const char *state_key, const char *content_json, int flags, mx_cb cb, void *arg,
+    char **cause);
+
+/* Membership. value: room_id for join and create. */
+struct mx_call *mx_join(struct mx_client *cl, const char *id_or_alias, int flags, mx_cb cb,
+    void *arg, char **cause);
+struct mx_call *mx_leave(struct mx_client *cl, const char *room_id, int flags, mx_cb cb,
+    void *arg, char **cause);
+struct mx_call *mx_invite(struct mx_client *cl, const char *room_id, const char *user_id,
+    int flags, mx_cb cb, void *arg, char **cause);
+/* name may be NULL. A direct room uses the trusted_private_chat preset. */
+struct mx_call *mx_room_create(struct mx_client *cl, const char *name,
+    const char *const *invite, size_t n_invite, int is_direct, int flags, mx_cb cb, void *arg,
+    char **cause);
+/* value: room_id. */
+struct mx_call *mx_alias_resolve(struct mx_client *cl, const char *alias, int flags, mx_cb cb,
+    void *arg, char **cause);
+
+/* The user's account data of one type. */
+struct mx_call *mx_account_data_get(struct mx_client *cl, const char *type, int flags, mx_cb cb,
+    void *arg, char **cause);
+struct mx_call *mx_account_data_put(struct mx_client *cl, const char *type,
+    const char *content_json, int flags, mx_cb cb, void *arg, char **cause);
+
+/* Read state: a public m.read receipt, and the fully-read marker with a
+ * receipt (either may be NULL, not both). */
+struct mx_call *mx_receipt(struct mx_client *cl, const char *room_id, const char *event_id,
+    int flags, mx_cb cb, void *arg, char **cause);
+struct mx_call *mx_read_markers(struct mx_client *cl, const char *room_id,
+    const char *fully_read, const char *read, int flags, mx_cb cb, void *arg, char **cause);
+
+/* Media. Upload sends a file (value: content_uri). Download fetches an
+ * mxc:// URI through the authenticated endpoint into fd (a file: a retry
+ * happens only while nothing was written) or, with fd -1, into res->raw.
+ * max_bytes 0 means NET_BODY_MAX. */
+struct mx_call *mx_upload(struct mx_client *cl, const char *path, const char *filename,
+    const char *content_type, int flags, mx_cb cb, void *arg, char **cause);
+struct mx_call *mx_download(struct mx_client *cl, const char *mxc, int fd, size_t max_bytes,
+    int flags, mx_cb cb, void *arg, char **cause);
+
+/* The profile object (displayname, avatar_url) of a user, in res->json. */
+struct mx_call *mx_profile_get(struct mx_client *cl, const char *user_id, int flags, mx_cb cb,
+    void *arg, char **cause);
+
+#endif

@@ -1,0 +1,403 @@
+/* The typed helpers of matrix.h: each builds a path and a body and hands
+ * them to mx_call_start, which owns the fault policy. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "natter/matrix.h"
+#include "natter/util.h"
+
+#define API_V3 "/_matrix/client/v3"
+#define API_MEDIA_STALL_S 60L
+
+static char *
+api_print(const cJSON *json)
+{
+	char *text = cJSON_PrintUnformatted(json);
+
+	if (text == NULL) {
+		fputs("natter: out of memory\n", stderr);
+		abort();
+	}
+	return text;
+}
+
+/* Starts a call with body and path, both taken over; a NULL path means
+ * building it failed and the cause is set already. */
+static struct mx_call *
+api_call(struct mx_client *cl, const char *method, char *path, cJSON *body, const char *pick,
+    int flags, mx_cb cb, void *arg, char **cause)
+{
+	struct mx_req req;
+	struct mx_call *call = NULL;
+	char *text = NULL;
+
+	if (path != NULL) {
+		text = body != NULL ? api_print(body) : NULL;
+		memset(&req, 0, sizeof req);
+		req.method = method;
+		req.path = path;
+		req.body = text;
+		req.pick = pick;
+		req.flags = flags;
+		call = mx_call_start(cl, &req, cb, arg, cause);
+	}
+	cJSON_Delete(body);
+	free(text);
+	free(path);
+	return call;
+}
+
+/* Content given as JSON text must be an object: it is checked here so
+ * that nothing malformed leaves natter. */
+static cJSON *
+api_content(const char *json, char **cause)
+{
+	cJSON *content = NULL;
+
+	if (json != NULL)
+		content = cJSON_ParseWithLength(json, strlen(json));
+	if (!cJSON_IsObject(content)) {
+		cJSON_Delete(content);
+		cause_set(cause, "the content is not a JSON object");
+		return NULL;
+	}
+	return content;
+}
+
+static const char *
+api_user(struct mx_client *cl, char **cause)
+{
+	const char *user = mx_client_user(cl);
+
+	if (user == NULL)
+		cause_set(cause, "no user id is known: log in first");
+	return user;
+}
+
+/* Appends ?key=value or &key=value; a NULL or empty value is left out. */
+static void
+api_query(struct buf *b, const char *key, const char *value)
+{
+	char *e;
+
+	if (value == NULL || *value == '\0')
+		return;
+	e = mx_path_escape(value);
+	buf_printf(b, "%c%s=%s", strchr(b->data, '?') != NULL ? '&' : '?', key, e);
+	free(e);
+}
+
+static struct mx_call *
+api_get_raw(struct mx_client *cl, struct buf *path, long timeout_ms, int flags, mx_cb cb,
+    void *arg, char **cause)
+{
+	struct mx_req req;
+	struct mx_call *call;
+
+	memset(&req, 0, sizeof req);
+	req.path = path->data;
+	req.flags = flags | MX_RAW;
+	req.timeout_ms = timeout_ms;
+	if (timeout_ms > 0)
+		req.stall_s = timeout_ms / 1000;
+	call = mx_call_start(cl, &req, cb, arg, cause);
+	buf_free(path);
+	return call;
+}
+
+struct mx_call *
+mx_filter_upload(struct mx_client *cl, int timeline_limit, int flags, mx_cb cb, void *arg,
+    char **cause)
+{
+	cJSON *body, *room, *state, *timeline;
+	const char *user;
+
+	if ((user = api_user(cl, cause)) == NULL)
+		return NULL;
+	body = cJSON_CreateObject();
+	room = cJSON_AddObjectToObject(body, "room");
+	state = cJSON_AddObjectToObject(room, "state");
+	cJSON_AddTrueToObject(state, "lazy_load_members");
+	timeline = cJSON_AddObjectToObject(room, "timeline");
+	cJSON_AddNumberToObject(timeline, "limit", timeline_limit);
+	return api_call(cl, "POST", mx_path(cause, API_V3 "/user/%s/filter", user), body,
+	    "filter_id", flags, cb, arg, cause);
+}
+
+struct mx_call *
+mx_sync(struct mx_client *cl, const char *since, const char *filter, long timeout_ms,
+    int full_state, int flags, mx_cb cb, void *arg, char **cause)
+{
+	struct buf b = {0};
+
+	if (timeout_ms < 0)
+		timeout_ms = 0;
+	buf_printf(&b, API_V3 "/sync?timeout=%ld", timeout_ms);
+	api_query(&b, "since", since);
+	api_query(&b, "filter", filter);
+	if (full_state)
+		buf_puts(&b, "&full_state=true");
+	/* The server may hold the request for timeout_ms before a byte comes. */
+	return api_get_raw(cl, &b, timeout_ms + MX_SYNC_SLACK_MS, flags, cb, arg, cause);
+}
+
+struct mx_call *
+mx_messages(struct mx_client *cl, const char *room_id, const char *from, int limit, int flags,
+    mx_cb cb, void *arg, char **cause)
+{
+	struct buf b = {0};
+	char *path;
+
+	path = mx_path(cause, API_V3 "/rooms/%s/messages?dir=b&limit=%d", room_id, limit);
+	if (path == NULL)
+		return NULL;
+	buf_puts(&b, path);
+	free(path);
+	api_query(&b, "from", from);
+	return api_get_raw(cl, &b, 0, flags, cb, arg, cause);
+}
+
+struct mx_call *
+mx_send(struct mx_client *cl, const char *room_id, const char *type, const char *txn_id,
+    const char *content_json, int flags, mx_cb cb, void *arg, char **cause)
+{
+	cJSON *content;
+
+	if ((content = api_content(content_json, cause)) == NULL)
+		return NULL;
+	return api_call(cl, "PUT", mx_path(cause, API_V3 "/rooms/%s/send/%s/%s", room_id, type,
+	    txn_id), content, "event_id", flags, cb, arg, cause);
+}
+
+struct mx_call *
+mx_redact(struct mx_client *cl, const char *room_id, const char *event_id, const char *txn_id,
+    const char *reason, int flags, mx_cb cb, void *arg, char **cause)
+{
+	cJSON *body = cJSON_CreateObject();
+
+	if (reason != NULL)
+		cJSON_AddStringToObject(body, "reason", reason);
+	return api_call(cl, "PUT", mx_path(cause, API_V3 "/rooms/%s/redact/%s/%s", room_id,
+	    event_id, txn_id), body, "event_id", flags, cb, arg, cause);
+}
+
+struct mx_call *
+mx_state_put(struct mx_client *cl, const char *room_id, const char *type, const char *state_key,
+    const char *content_json, int flags, mx_cb cb, void *arg, char **cause)
+{
+	cJSON *content;
+	char *path;
+
+	if ((content = api_content(content_json, cause)) == NULL)
+		return NULL;
+	/* The spec makes the trailing slash optional for an empty state key. */
+	if (state_key == NULL || *state_key == '\0')
+		path = mx_path(cause, API_V3 "/rooms/%s/state/%s", room_id, type);
+	else
+		path = mx_path(cause, API_V3 "/rooms/%s/state/%s/%s", room_id, type, state_key);
+	return api_call(cl, "PUT", path, content, "event_id", flags, cb, arg, cause);
+}
+
+struct mx_call *
+mx_join(struct mx_client *cl, const char *id_or_alias, int flags, mx_cb cb, void *arg,
+    char **cause)
+{
+	return api_call(cl, "POST", mx_path(cause, API_V3 "/join/%s", id_or_alias),
+	    cJSON_CreateObject(), "room_id", flags, cb, arg, cause);
+}
+
+struct mx_call *
+mx_leave(struct mx_client *cl, const char *room_id, int flags, mx_cb cb, void *arg, char **cause)
+{
+	return api_call(cl, "POST", mx_path(cause, API_V3 "/rooms/%s/leave", room_id),
+	    cJSON_CreateObject(), NULL, flags, cb, arg, cause);
+}
+
+struct mx_call *
+mx_invite(struct mx_client *cl, const char *room_id, const char *user_id, int flags, mx_cb cb,
+    void *arg, char **cause)
+{
+	cJSON *body;
+
+	if (user_id == NULL || *user_id == '\0') {
+		cause_set(cause, "no user to invite");
+		return NULL;
+	}
+	body = cJSON_CreateObject();
+	cJSON_AddStringToObject(body, "user_id", user_id);
+	return api_call(cl, "POST", mx_path(cause, API_V3 "/rooms/%s/invite", room_id), body, NULL,
+	    flags, cb, arg, cause);
+}
+
+struct mx_call *
+mx_room_create(struct mx_client *cl, const char *name, const char *const *invite,
+    size_t n_invite, int is_direct, int flags, mx_cb cb, void *arg, char **cause)
+{
+	cJSON *body = cJSON_CreateObject(), *list;
+	size_t i;
+
+	if (name != NULL)
+		cJSON_AddStringToObject(body, "name", name);
+	cJSON_AddStringToObject(body, "preset",
+	    is_direct ? "trusted_private_chat" : "private_chat");
+	cJSON_AddBoolToObject(body, "is_direct", is_direct != 0);
+	list = cJSON_AddArrayToObject(body, "invite");
+	for (i = 0; i < n_invite; i++)
+		cJSON_AddItemToArray(list, cJSON_CreateString(invite[i]));
+	return api_call(cl, "POST", xstrdup(API_V3 "/createRoom"), body, "room_id", flags, cb, arg,
+	    cause);
+}
+
+struct mx_call *
+mx_alias_resolve(struct mx_client *cl, const char *alias, int flags, mx_cb cb, void *arg,
+    char **cause)
+{
+	return api_call(cl, "GET", mx_path(cause, API_V3 "/directory/room/%s", alias), NULL,
+	    "room_id", flags, cb, arg, cause);
+}
+
+struct mx_call *
+mx_account_data_get(struct mx_client *cl, const char *type, int flags, mx_cb cb, void *arg,
+    char **cause)
+{
+	const char *user;
+
+	if ((user = api_user(cl, cause)) == NULL)
+		return NULL;
+	return api_call(cl, "GET", mx_path(cause, API_V3 "/user/%s/account_data/%s", user, type),
+	    NULL, NULL, flags, cb, arg, cause);
+}
+
+struct mx_call *
+mx_account_data_put(struct mx_client *cl, const char *type, const char *content_json, int flags,
+    mx_cb cb, void *arg, char **cause)
+{
+	const char *user;
+	cJSON *content;
+
+	if ((user = api_user(cl, cause)) == NULL)
+		return NULL;
+	if ((content = api_content(content_json, cause)) == NULL)
+		return NULL;
+	return api_call(cl, "PUT", mx_path(cause, API_V3 "/user/%s/account_data/%s", user, type),
+	    content, NULL, flags, cb, arg, cause);
+}
+
+struct mx_call *
+mx_receipt(struct mx_client *cl, const char *room_id, const char *event_id, int flags, mx_cb cb,
+    void *arg, char **cause)
+{
+	return api_call(cl, "POST", mx_path(cause, API_V3 "/rooms/%s/receipt/m.read/%s", room_id,
+	    event_id), cJSON_CreateObject(), NULL, flags, cb, arg, cause);
+}
+
+struct mx_call *
+mx_read_markers(struct mx_client *cl, const char *room_id, const char *fully_read,
+    const char *read, int flags, mx_cb cb, void *arg, char **cause)
+{
+	cJSON *body;
+
+	if (fully_read == NULL && read == NULL) {
+		cause_set(cause, "no read marker to set");
+		return NULL;
+	}
+	body = cJSON_CreateObject();
+	if (fully_read != NULL)
+		cJSON_AddStringToObject(body, "m.fully_read", fully_read);
+	if (read != NULL)
+		cJSON_AddStringToObject(body, "m.read", read);
+	return api_call(cl, "POST", mx_path(cause, API_V3 "/rooms/%s/read_markers", room_id), body,
+	    NULL, flags, cb, arg, cause);
+}
+
+struct mx_call *
+mx_upload(struct mx_client *cl, const char *path, const char *filename, const char *content_type,
+    int flags, mx_cb cb, void *arg, char **cause)
+{
+	struct mx_req req;
+	struct mx_call *call;
+	const char *slash;
+
+	if (filename == NULL)
+		filename = (slash = strrchr(path, '/')) != NULL ? slash + 1 : path;
+	memset(&req, 0, sizeof req);
+	req.method = "POST";
+	if ((req.path = mx_path(cause, "/_matrix/media/v3/upload?filename=%s", filename)) == NULL)
+		return NULL;
+	req.upload_path = path;
+	req.content_type = content_type != NULL ? content_type : "application/octet-stream";
+	req.pick = "content_uri";
+	req.flags = flags;
+	req.timeout_ms = -1;	/* a big file on a slow link: the stall limit watches */
+	req.stall_s = API_MEDIA_STALL_S;
+	call = mx_call_start(cl, &req, cb, arg, cause);
+	free((char *)req.path);
+	return call;
+}
+
+static int
+api_mxc_char(char c, const char *extra)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	    (c != '\0' && strchr(extra, c) != NULL);
+}
+
+/* Splits mxc://SERVER/MEDIA, allowing only the characters the spec gives
+ * server names and media ids, so that neither can reach another path. */
+static int
+api_mxc(const char *mxc, char **server, char **media, char **cause)
+{
+	const char *p, *s;
+
+	if (strncmp(mxc, "mxc://", 6) != 0)
+		return cause_set(cause, "not an mxc:// URI");
+	for (s = p = mxc + 6; api_mxc_char(*p, ".-:[]"); p++)
+		;
+	if (p == s || p - s > 255 || *p != '/')
+		return cause_set(cause, "the mxc:// URI has no valid server name");
+	for (s = ++p; api_mxc_char(*p, "-_"); p++)
+		;
+	if (p == s || p - s > 255 || *p != '\0')
+		return cause_set(cause, "the mxc:// URI has no valid media id");
+	*server = xstrndup(mxc + 6, (size_t)(s - 1 - (mxc + 6)));
+	*media = xstrdup(s);
+	return 0;
+}
+
+struct mx_call *
+mx_download(struct mx_client *cl, const char *mxc, int fd, size_t max_bytes, int flags,
+    mx_cb cb, void *arg, char **cause)
+{
+	struct mx_req req;
+	struct mx_call *call;
+	char *server = NULL, *media = NULL, *path;
+
+	if (api_mxc(mxc, &server, &media, cause) == -1)
+		return NULL;
+	path = mx_path(cause, "/_matrix/client/v1/media/download/%s/%s", server, media);
+	free(server);
+	free(media);
+	if (path == NULL)
+		return NULL;
+	memset(&req, 0, sizeof req);
+	req.path = path;
+	req.flags = flags | (fd >= 0 ? MX_SINK : MX_RAW);
+	req.sink_fd = fd;
+	req.timeout_ms = -1;
+	req.stall_s = API_MEDIA_STALL_S;
+	req.max_body = max_bytes;
+	call = mx_call_start(cl, &req, cb, arg, cause);
+	free(path);
+	return call;
+}
+
+struct mx_call *
+mx_profile_get(struct mx_client *cl, const char *user_id, int flags, mx_cb cb, void *arg,
+    char **cause)
+{
+	return api_call(cl, "GET", mx_path(cause, API_V3 "/profile/%s", user_id), NULL, NULL,
+	    flags, cb, arg, cause);
+}
