@@ -274,19 +274,26 @@ class MatrixUser:
         return self._c("GET", "/sync", query=query, timeout=timeout / 1000 + 60)
 
     def wait_for_event(self, room_id, predicate, timeout=30):
-        """Sync (from the kept token) until an event in room_id's timeline matches predicate; return it."""
+        """Sync (from the kept token) until an event in room_id's timeline matches predicate; return it.
+
+        Events seen while waiting are kept per room, so a later wait on another room (or
+        for a later event of the same room) still finds what an earlier sync delivered."""
         deadline = time.monotonic() + timeout
+        seen = self.__dict__.setdefault("_seen", {})
         while True:
+            pending = seen.get(room_id, [])
+            for i, event in enumerate(pending):
+                if predicate(event):
+                    del pending[: i + 1]
+                    return event
+            if time.monotonic() >= deadline:
+                raise TimeoutError(f"{self.user_id}: no matching event in {room_id} within {timeout}s")
             remaining = deadline - time.monotonic()
             resp = self.sync(since=self.since, timeout=max(0, min(remaining, 5)) * 1000)
             self.since = resp["next_batch"]
             for section in ("join", "leave"):
-                room = resp.get("rooms", {}).get(section, {}).get(room_id)
-                for event in (room or {}).get("timeline", {}).get("events", []):
-                    if predicate(event):
-                        return event
-            if time.monotonic() >= deadline:
-                raise TimeoutError(f"{self.user_id}: no matching event in {room_id} within {timeout}s")
+                for rid, room in resp.get("rooms", {}).get(section, {}).items():
+                    seen.setdefault(rid, []).extend(room.get("timeline", {}).get("events", []))
 
     def messages(self, room_id, dir="b", limit=100, from_=None):
         """One page of /messages; returns the response (chunk, start, end)."""

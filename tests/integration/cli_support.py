@@ -1,0 +1,71 @@
+"""Shared pieces of the CLI integration tests: a natter logged in as a user."""
+
+import json
+import os
+import stat
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from natter_harness import Homeserver, NatterRun  # noqa: E402
+
+
+class Natter(NatterRun):
+    """A NatterRun that checks results and knows its user."""
+
+    def __init__(self, user, **kwargs):
+        super().__init__(**kwargs)
+        self.user = user
+
+    def ok(self, *args, input=None, timeout=120):
+        """Run natter and require exit status 0; return stdout."""
+        r = self.run(*args, input=input, timeout=timeout)
+        if r.returncode != 0:
+            raise AssertionError(f"natter {' '.join(map(str, args))} exited {r.returncode}\n"
+                                 f"stdout: {r.stdout}\nstderr: {r.stderr}")
+        return r.stdout
+
+    def json_lines(self, *args):
+        """Run natter with --json and parse one object a line."""
+        return [json.loads(line) for line in self.ok(*args, "--json").splitlines() if line]
+
+    def history(self, room, limit=50):
+        return self.json_lines("history", room, "--limit", limit)
+
+    def bodies(self, room, limit=50):
+        return [m["body"] for m in self.history(room, limit) if m["type"] == "m.room.message"]
+
+    def profile_dir(self, profile="default"):
+        return self.data_home / "natter" / profile
+
+
+def natter_for(user, hs=None):
+    """A natter (private HOME) logged in as user through --password-stdin."""
+    hs = hs or Homeserver.get()
+    n = Natter(user)
+    n.ok("login", "--homeserver", hs.url, "--user", user.user_id, "--password-stdin",
+         input=user.password + "\n")
+    return n
+
+
+def file_mode(path):
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+class NatterTestCase(unittest.TestCase):
+    """Gives each test a homeserver, two fresh users and natter logged in as the first."""
+
+    def setUp(self):
+        self.hs = Homeserver.get()
+        self.alice = self.hs.register("alice")
+        self.bob = self.hs.register("bob")
+        self.natter = natter_for(self.alice, self.hs)
+        self.addCleanup(self.natter.cleanup)
+
+    def shared_room(self, name="Planning", **kwargs):
+        """A room made by bob with alice joined, synced into alice's cache."""
+        room = self.bob.create_room(name=name, invite=[self.alice.user_id], **kwargs)
+        self.alice.join(room)
+        self.natter.ok("sync", "--once")
+        return room
