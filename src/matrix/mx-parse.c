@@ -1,0 +1,348 @@
+/* Parsing /sync and /messages responses and single events (event.h).
+ *
+ * Everything here is untrusted: a field of the wrong type counts as
+ * absent, a malformed event is skipped and counted, and a room whose id
+ * is not a room id is skipped whole; nothing short of a body that is not
+ * a JSON object with the required token stops the parse.
+ *
+ * Stripped state (rooms.invite.*.invite_state) has no event id, and the
+ * one an inviting server may add is not checked by ours. Such events get
+ * "~ROOM/TYPE/STATE_KEY": stable across syncs, so the store replaces
+ * rather than adds, and never equal to a real event id, which starts
+ * with '$'. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "natter/util.h"
+#include "mx-parse.h"
+
+struct room_key {
+	const char *key;
+	size_t idx;
+};
+
+/* Grows an array of n elements when n is 0 or a power of two, so that
+ * adding one at a time stays linear without a capacity field. */
+static void *
+grow(void *p, size_t n, size_t size)
+{
+	if (n == 0 || (n & (n - 1)) == 0)
+		p = xreallocarray(p, n == 0 ? 1 : n * 2, size);
+	return p;
+}
+
+static int
+type_is(const cJSON *ev, const char *type)
+{
+	const char *t = mx_json_str(ev, "type");
+
+	return t != NULL && strcmp(t, type) == 0;
+}
+
+static char *
+strings_add(char ***v, size_t *n, const char *s)
+{
+	*v = grow(*v, *n, sizeof **v);
+	return (*v)[(*n)++] = xstrdup(s);
+}
+
+/* A pagination token, or NULL when absent or empty. */
+static char *
+token_dup(const cJSON *obj, const char *key)
+{
+	const char *s = mx_json_str(obj, key);
+
+	return s != NULL && *s != '\0' ? xstrdup(s) : NULL;
+}
+
+static void
+room_receipts(struct mx_room_update *ru, const cJSON *content)
+{
+	const cJSON *e, *read, *u;
+	struct mx_receipt *r;
+	int64_t ts;
+
+	cJSON_ArrayForEach(e, content) {
+		if (!mx_id_valid(e->string, '$') || (read = mx_json_obj(e, "m.read")) == NULL)
+			continue;
+		cJSON_ArrayForEach(u, read) {
+			if (!mx_id_valid(u->string, '@') || !cJSON_IsObject(u))
+				continue;
+			ru->receipts = grow(ru->receipts, ru->n_receipts, sizeof *ru->receipts);
+			r = &ru->receipts[ru->n_receipts++];
+			r->event_id = xstrdup(e->string);
+			r->user_id = xstrdup(u->string);
+			r->ts = mx_json_int(u, "ts", &ts) == 0 && ts > 0 ? ts : 0;
+		}
+	}
+}
+
+/* The latest m.typing replaces any before it. */
+static void
+room_typing(struct mx_room_update *ru, const cJSON *content)
+{
+	const cJSON *users = mx_json_arr(content, "user_ids"), *u;
+
+	if (users == NULL)
+		return;
+	for (size_t i = 0; i < ru->n_typing; i++)
+		free(ru->typing[i]);
+	xfree(&ru->typing);
+	ru->n_typing = 0;
+	ru->has_typing = 1;
+	cJSON_ArrayForEach(u, users) {
+		if (cJSON_IsString(u) && mx_id_valid(u->valuestring, '@'))
+			strings_add(&ru->typing, &ru->n_typing, u->valuestring);
+	}
+}
+
+static void
+room_ephemeral(struct mx_room_update *ru, const cJSON *events)
+{
+	const cJSON *ev, *content;
+	const char *type;
+
+	cJSON_ArrayForEach(ev, events) {
+		type = mx_json_str(ev, "type");
+		if (type == NULL || (content = mx_json_obj(ev, "content")) == NULL)
+			continue;
+		if (strcmp(type, "m.receipt") == 0)
+			room_receipts(ru, content);
+		else if (strcmp(type, "m.typing") == 0)
+			room_typing(ru, content);
+	}
+}
+
+static void
+room_account_data(struct mx_room_update *ru, const cJSON *events)
+{
+	const cJSON *ev, *tags;
+
+	cJSON_ArrayForEach(ev, events) {
+		if (!type_is(ev, "m.tag"))
+			continue;
+		tags = mx_json_obj(mx_json_obj(ev, "content"), "tags");
+		if (tags == NULL)
+			continue;
+		ru->has_tags = 1;
+		ru->favourite = mx_json_obj(tags, "m.favourite") != NULL;
+		ru->lowpriority = mx_json_obj(tags, "m.lowpriority") != NULL;
+	}
+}
+
+static void
+room_summary(struct mx_room_update *ru, const cJSON *summary)
+{
+	const cJSON *h;
+
+	cJSON_ArrayForEach(h, mx_json_arr(summary, "m.heroes")) {
+		if (cJSON_IsString(h) && mx_id_valid(h->valuestring, '@'))
+			strings_add(&ru->heroes, &ru->n_heroes, h->valuestring);
+	}
+	ru->joined_count = mx_json_count(summary, "m.joined_member_count");
+	ru->invited_count = mx_json_count(summary, "m.invited_member_count");
+}
+
+/* A joined or left room: state, timeline and what comes with them. */
+static void
+room_parse_full(struct mx_room_update *ru, const cJSON *j, size_t *skipped)
+{
+	const cJSON *tl = mx_json_obj(j, "timeline");
+	const cJSON *unread = mx_json_obj(j, "unread_notifications");
+
+	ru->state = mx_events_from_json(mx_json_arr(mx_json_obj(j, "state"), "events"),
+	    MX_EVENT_STATE, ru->room_id, &ru->n_state, skipped);
+	ru->timeline = mx_events_from_json(mx_json_arr(tl, "events"), MX_EVENT_TIMELINE,
+	    ru->room_id, &ru->n_timeline, skipped);
+	ru->limited = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(tl, "limited"));
+	ru->prev_batch = token_dup(tl, "prev_batch");
+	ru->notification_count = mx_json_count(unread, "notification_count");
+	ru->highlight_count = mx_json_count(unread, "highlight_count");
+	room_summary(ru, mx_json_obj(j, "summary"));
+	room_ephemeral(ru, mx_json_arr(mx_json_obj(j, "ephemeral"), "events"));
+	room_account_data(ru, mx_json_arr(mx_json_obj(j, "account_data"), "events"));
+}
+
+static void
+room_parse(struct mx_room_update *ru, const cJSON *j, enum mx_membership m, size_t *skipped)
+{
+	memset(ru, 0, sizeof *ru);
+	ru->room_id = xstrdup(j->string);
+	ru->membership = m;
+	ru->notification_count = ru->highlight_count = -1;
+	ru->joined_count = ru->invited_count = -1;
+	if (m == MX_MEMBERSHIP_INVITE)
+		ru->state = mx_events_from_json(mx_json_arr(mx_json_obj(j, "invite_state"),
+		    "events"), MX_EVENT_STRIPPED, ru->room_id, &ru->n_state, skipped);
+	else
+		room_parse_full(ru, j, skipped);
+}
+
+static int
+room_key_cmp(const void *a, const void *b)
+{
+	const struct room_key *ka = a, *kb = b;
+	int c = strcmp(ka->key, kb->key);
+
+	if (c != 0)
+		return c;
+	return ka->idx < kb->idx ? -1 : ka->idx > kb->idx;
+}
+
+/* Marks which members of the object are repeats of an earlier key: cJSON
+ * keeps duplicate keys, and as elsewhere the first one wins. */
+static char *
+section_repeats(const cJSON *section, size_t n)
+{
+	struct room_key *keys = xreallocarray(NULL, n, sizeof *keys);
+	char *repeat = xcalloc(n, 1);
+	const cJSON *j;
+	size_t i = 0;
+
+	cJSON_ArrayForEach(j, section) {
+		keys[i].key = j->string;
+		keys[i].idx = i;
+		i++;
+	}
+	qsort(keys, n, sizeof *keys, room_key_cmp);
+	for (i = 1; i < n; i++) {
+		if (strcmp(keys[i].key, keys[i - 1].key) == 0)
+			repeat[keys[i].idx] = 1;
+	}
+	free(keys);
+	return repeat;
+}
+
+/* rooms.join, rooms.invite or rooms.leave. */
+static void
+sync_section(struct mx_sync *s, const cJSON *section, enum mx_membership m)
+{
+	int count = cJSON_GetArraySize(section);
+	const cJSON *j;
+	char *repeat;
+	size_t i = 0;
+
+	if (section == NULL || count <= 0)
+		return;
+	s->rooms = xreallocarray(s->rooms, s->n_rooms + (size_t)count, sizeof *s->rooms);
+	repeat = section_repeats(section, (size_t)count);
+	cJSON_ArrayForEach(j, section) {
+		if (!repeat[i] && cJSON_IsObject(j) && mx_id_valid(j->string, '!'))
+			room_parse(&s->rooms[s->n_rooms++], j, m, &s->n_skipped);
+		else
+			s->n_skipped++;	/* a malformed room counts as one */
+		i++;
+	}
+	free(repeat);
+}
+
+/* m.direct: {user_id: [room_id, ...]}; the last such event counts. */
+static void
+sync_direct(struct mx_sync *s, const cJSON *account_data)
+{
+	const cJSON *ev, *content = NULL, *user, *room;
+	struct mx_direct *d;
+
+	cJSON_ArrayForEach(ev, mx_json_arr(account_data, "events")) {
+		if (type_is(ev, "m.direct") && mx_json_obj(ev, "content") != NULL)
+			content = mx_json_obj(ev, "content");
+	}
+	if (content == NULL)
+		return;
+	s->has_direct = 1;
+	cJSON_ArrayForEach(user, content) {
+		if (!cJSON_IsArray(user) || !mx_id_valid(user->string, '@'))
+			continue;
+		cJSON_ArrayForEach(room, user) {
+			if (!cJSON_IsString(room) || !mx_id_valid(room->valuestring, '!'))
+				continue;
+			s->direct = grow(s->direct, s->n_direct, sizeof *s->direct);
+			d = &s->direct[s->n_direct++];
+			d->user_id = xstrdup(user->string);
+			d->room_id = xstrdup(room->valuestring);
+		}
+	}
+}
+
+/* Parses and checks the root object of a response. */
+static cJSON *
+parse_root(const char *json, size_t len, const char *what, char **cause)
+{
+	cJSON *root = mx_json_parse(json, len, cause);
+
+	if (root != NULL && !cJSON_IsObject(root)) {
+		cause_set(cause, "the %s response is not a JSON object", what);
+		cJSON_Delete(root);
+		return NULL;
+	}
+	return root;
+}
+
+struct mx_sync *
+mx_sync_parse(const char *json, size_t len, char **cause)
+{
+	cJSON *root = parse_root(json, len, "sync", cause);
+	const cJSON *rooms;
+	const char *next;
+	struct mx_sync *s;
+
+	if (root == NULL)
+		return NULL;
+	next = mx_json_str(root, "next_batch");
+	if (next == NULL || *next == '\0') {
+		cause_set(cause, "the sync response has no next_batch token");
+		cJSON_Delete(root);
+		return NULL;
+	}
+	s = xcalloc(1, sizeof *s);
+	s->next_batch = xstrdup(next);
+	rooms = mx_json_obj(root, "rooms");
+	sync_section(s, mx_json_obj(rooms, "join"), MX_MEMBERSHIP_JOIN);
+	sync_section(s, mx_json_obj(rooms, "invite"), MX_MEMBERSHIP_INVITE);
+	sync_section(s, mx_json_obj(rooms, "leave"), MX_MEMBERSHIP_LEAVE);
+	sync_direct(s, mx_json_obj(root, "account_data"));
+	cJSON_Delete(root);
+	return s;
+}
+
+struct mx_messages *
+mx_messages_parse(const char *json, size_t len, char **cause)
+{
+	cJSON *root = parse_root(json, len, "messages", cause);
+	struct mx_messages *m;
+
+	if (root == NULL)
+		return NULL;
+	if (mx_json_arr(root, "chunk") == NULL || mx_json_str(root, "start") == NULL) {
+		cause_set(cause, "the messages response has no chunk array or start token");
+		cJSON_Delete(root);
+		return NULL;
+	}
+	m = xcalloc(1, sizeof *m);
+	m->chunk = mx_events_from_json(mx_json_arr(root, "chunk"), MX_EVENT_TIMELINE, NULL,
+	    &m->n_chunk, &m->n_skipped);
+	m->state = mx_events_from_json(mx_json_arr(root, "state"), MX_EVENT_STATE, NULL,
+	    &m->n_state, &m->n_skipped);
+	m->start = mx_json_strdup(root, "start");
+	m->end = token_dup(root, "end");
+	cJSON_Delete(root);
+	return m;
+}
+
+int
+mx_event_parse_json(const char *json, size_t len, struct mx_event *ev, char **cause)
+{
+	cJSON *root = mx_json_parse(json, len, cause);
+	const char *why;
+	int rc;
+
+	memset(ev, 0, sizeof *ev);
+	ev->size = -1;
+	if (root == NULL)
+		return -1;
+	rc = mx_event_from_json(root, MX_EVENT_TIMELINE, NULL, ev, &why);
+	if (rc != 0)
+		cause_set(cause, "%s", why);
+	cJSON_Delete(root);
+	return rc;
+}

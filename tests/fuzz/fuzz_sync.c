@@ -1,0 +1,130 @@
+/* libFuzzer target: untrusted /sync, /messages and event JSON through the
+ * parser. Beyond not crashing, every result must keep event.h's promises
+ * (required fields set, strings valid UTF-8, ids and URLs checked); a
+ * broken promise aborts so the fuzzer reports it. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "natter/event.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void
+check_utf8(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	uint32_t cp;
+	int n;
+
+	if (s == NULL)
+		return;
+	while (*p != '\0') {
+		n = *p < 0x80 ? 1 : (*p & 0xe0) == 0xc0 ? 2 : (*p & 0xf0) == 0xe0 ? 3 :
+		    (*p & 0xf8) == 0xf0 ? 4 : 0;
+		if (n == 0)
+			abort();
+		cp = n == 1 ? *p : *p & (0x7f >> n);
+		for (int i = 1; i < n; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				abort();
+			cp = (cp << 6) | (p[i] & 0x3f);
+		}
+		if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			abort();
+		p += n;
+	}
+}
+
+static void
+check_id(const char *s, char sigil)
+{
+	if (s == NULL)
+		return;
+	check_utf8(s);
+	if (s[0] != sigil || strlen(s) > 255 || strpbrk(s, " \t\r\n\x1b\x7f") != NULL)
+		abort();
+}
+
+static void
+check_event(const struct mx_event *ev)
+{
+	const char *text[] = {
+		ev->type, ev->state_key, ev->content, ev->txn_id, ev->msgtype, ev->body,
+		ev->formatted_body, ev->filename, ev->mimetype, ev->rel_type, ev->key,
+		ev->displayname, ev->name, ev->topic,
+	};
+
+	if (ev->event_id == NULL || ev->type == NULL || ev->sender == NULL || ev->content == NULL)
+		abort();
+	for (size_t i = 0; i < sizeof text / sizeof text[0]; i++)
+		check_utf8(text[i]);
+	if (ev->event_id[0] != '~')
+		check_id(ev->event_id, '$');
+	check_id(ev->sender, '@');
+	check_id(ev->rel_event, '$');
+	check_id(ev->reply_to, '$');
+	check_id(ev->redacts, '$');
+	check_id(ev->alias, '#');
+	if (ev->url != NULL && (strncmp(ev->url, "mxc://", 6) != 0 || strstr(ev->url, "..") ||
+	    strchr(ev->url + 6, '/') != strrchr(ev->url, '/')))
+		abort();
+	if (ev->ts < 0 || ev->size < -1)
+		abort();
+}
+
+static void
+check_sync(const struct mx_sync *s)
+{
+	for (size_t i = 0; i < s->n_rooms; i++) {
+		const struct mx_room_update *ru = &s->rooms[i];
+
+		check_id(ru->room_id, '!');
+		for (size_t k = 0; k < ru->n_state; k++)
+			check_event(&ru->state[k]);
+		for (size_t k = 0; k < ru->n_timeline; k++)
+			check_event(&ru->timeline[k]);
+		for (size_t k = 0; k < ru->n_receipts; k++) {
+			check_id(ru->receipts[k].event_id, '$');
+			check_id(ru->receipts[k].user_id, '@');
+		}
+		for (size_t k = 0; k < ru->n_heroes; k++)
+			check_id(ru->heroes[k], '@');
+		for (size_t k = 0; k < ru->n_typing; k++)
+			check_id(ru->typing[k], '@');
+	}
+	for (size_t i = 0; i < s->n_direct; i++) {
+		check_id(s->direct[i].user_id, '@');
+		check_id(s->direct[i].room_id, '!');
+	}
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const char *json = (const char *)data;
+	struct mx_sync *s = mx_sync_parse(json, size, NULL);
+	struct mx_messages *m = mx_messages_parse(json, size, NULL);
+	struct mx_event ev;
+	char *cause = NULL;
+
+	if (s != NULL) {
+		if (s->next_batch == NULL)
+			abort();
+		check_sync(s);
+	}
+	for (size_t i = 0; m != NULL && i < m->n_chunk; i++)
+		check_event(&m->chunk[i]);
+	for (size_t i = 0; m != NULL && i < m->n_state; i++)
+		check_event(&m->state[i]);
+	if (mx_event_parse_json(json, size, &ev, &cause) == 0)
+		check_event(&ev);
+	else if (cause == NULL)
+		abort();
+	mx_event_clear(&ev);
+	free(cause);
+	mx_sync_free(&s);
+	mx_messages_free(&m);
+	return 0;
+}
