@@ -60,6 +60,8 @@ void core_wait_clear(struct core_wait *w);
  * from the user id's domain. */
 int core_login(struct core *c, const char *server, const char *user, const char *password,
     char **cause);
+/* Logs in with an m.login.token (from SSO or another session). */
+int core_login_token(struct core *c, const char *server, const char *token, char **cause);
 int core_logout(struct core *c, char **cause);
 
 /* One /sync round (timeout_ms long-poll) into the store, then the

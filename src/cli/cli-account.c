@@ -51,7 +51,7 @@ cli_password_stdin(char **cause)
 
 	if (getline(&line, &cap, stdin) <= 0) {
 		free(line);
-		cause_set(cause, "--password-stdin: nothing on standard input");
+		cause_set(cause, "nothing on standard input");
 		return NULL;
 	}
 	line[strcspn(line, "\r\n")] = '\0';
@@ -65,26 +65,30 @@ cmd_login(struct cli *cli, int argc, char **argv)
 		{"homeserver", required_argument, NULL, 'H'},
 		{"user", required_argument, NULL, 'u'},
 		{"password-stdin", no_argument, NULL, 'P'},
+		{"login-token-stdin", no_argument, NULL, 'T'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *server = NULL, *user = NULL;
 	char *password, *cause = NULL;
-	int ch, use_stdin = 0, rc;
+	int ch, use_stdin = 0, token = 0, rc;
 
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'H': server = optarg; break;
 		case 'u': user = optarg; break;
 		case 'P': use_stdin = 1; break;
+		case 'T': token = 1; break;
 		default: return cli_usage(cli_cmd_find("login"));
 		}
 	}
-	if (user == NULL || optind != argc)
+	if (optind != argc || (token ? server == NULL || use_stdin : user == NULL))
 		return cli_usage(cli_cmd_find("login"));
-	password = use_stdin ? cli_password_stdin(&cause) : cli_password_prompt(user, &cause);
+	password = use_stdin || token ? cli_password_stdin(&cause) :
+	    cli_password_prompt(user, &cause);
 	if (password == NULL)
 		rc = cli_fail("%s", cause);
-	else if (core_login(&cli->core, server, user, password, &cause) == -1)
+	else if ((token ? core_login_token(&cli->core, server, password, &cause) :
+	    core_login(&cli->core, server, user, password, &cause)) == -1)
 		rc = cli_fail("%s", cause);
 	else {
 		char *line = xasprintf("logged in as %s on %s (profile %s)",

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +21,7 @@ cli_call_report(struct cli *cli, struct mx_call *call, struct core_wait *w, cons
 	if (call == NULL || core_wait(&cli->core, w, cause) == -1)
 		rc = cli_fail("%s", *cause);
 	else {
-		char *line = xasprintf("%s %s", done, w->value ? w->value : "");
+		char *line = w->value ? xasprintf("%s %s", done, w->value) : xstrdup(done);
 
 		cli_print_text(stdout, line, 0);
 		putchar('\n');
@@ -236,5 +237,40 @@ out:
 		cli_fail("%s", cause);
 	free(path);
 	free(cause);
+	return rc;
+}
+
+/* Marks a room read up to its newest cached event: the public receipt
+ * (others see how far you read) and the fully-read marker. */
+int
+cmd_read(struct cli *cli, int argc, char **argv)
+{
+	struct core_wait w = {0};
+	struct store_msg *msgs = NULL;
+	char *room_id, *cause = NULL, *done = NULL;
+	struct mx_call *call = NULL;
+	size_t n = 0;
+	int rc;
+
+	if (argc != 2)
+		return cli_usage(cli_cmd_find("read"));
+	if ((room_id = core_room_resolve(&cli->core, argv[1], 0, &cause)) == NULL ||
+	    store_history(cli->core.store, room_id, INT64_MAX, 1, &msgs, &n, &cause) == -1) {
+		rc = cli_fail("%s", cause);
+		free(room_id);
+		free(cause);
+		return rc;
+	}
+	if (n == 0)
+		cause_set(&cause, "nothing in the cache to mark read: run `natter sync --once`");
+	else {
+		call = mx_read_markers(cli->core.mx, room_id, msgs[0].event_id, msgs[0].event_id,
+		    0, core_wait_cb, &w, &cause);
+		done = xasprintf("read up to %s", msgs[0].event_id);
+	}
+	rc = cli_call_report(cli, call, &w, done ? done : "", &cause);
+	free(done);
+	store_msgs_free(&msgs, n);
+	free(room_id);
 	return rc;
 }

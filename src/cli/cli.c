@@ -23,10 +23,12 @@ static const struct cli_cmd cli_cmds[] = {
 	{"join", cmd_join, CORE_NEED_SESSION, "join ROOM"},
 	{"leave", cmd_leave, CORE_NEED_SESSION, "leave ROOM"},
 	{"login", cmd_login, 0,
-	    "login [--homeserver URL] --user @me:server [--password-stdin]"},
+	    "login [--homeserver URL] --user @me:server [--password-stdin] | "
+	    "login --homeserver URL --login-token-stdin"},
 	{"logout", cmd_logout, CORE_NEED_SESSION, "logout"},
 	{"outbox", cmd_outbox, 0, "outbox [--json]"},
 	{"react", cmd_react, CORE_NEED_SESSION, "react ROOM EVENT KEY"},
+	{"read", cmd_read, CORE_NEED_SESSION, "read ROOM"},
 	{"redact", cmd_redact, CORE_NEED_SESSION, "redact ROOM EVENT"},
 	{"rooms", cmd_rooms, 0, "rooms [--json]"},
 	{"send", cmd_send, CORE_NEED_SESSION,

@@ -55,6 +55,7 @@ int cmd_send(struct cli *, int, char **);
 int cmd_broadcast(struct cli *, int, char **);
 int cmd_edit(struct cli *, int, char **);
 int cmd_react(struct cli *, int, char **);
+int cmd_read(struct cli *, int, char **);
 int cmd_redact(struct cli *, int, char **);
 int cmd_join(struct cli *, int, char **);
 int cmd_leave(struct cli *, int, char **);

@@ -108,6 +108,25 @@ core_login(struct core *c, const char *server, const char *user, const char *pas
 }
 
 int
+core_login_token(struct core *c, const char *server, const char *token, char **cause)
+{
+	struct core_wait w = {0};
+	int rc;
+
+	if (mx_client_set_homeserver(c->mx, server, cause) == -1 ||
+	    mx_login_token(c->mx, token, MX_NORETRY, core_wait_cb, &w, cause) == NULL)
+		return -1;
+	rc = core_wait(c, &w, cause);
+	if (rc == -1 && w.errcode != NULL && strcmp(w.errcode, "M_FORBIDDEN") == 0)
+		cause_set(cause, "login refused: the login token is not valid (they expire "
+		    "within minutes and work once)");
+	if (rc == 0)
+		rc = save_session(c, mx_client_homeserver(c->mx), cause);
+	core_wait_clear(&w);
+	return rc;
+}
+
+int
 core_logout(struct core *c, char **cause)
 {
 	struct core_wait w = {0};

@@ -2,6 +2,7 @@
 
 import json
 import re
+import time
 import unittest
 
 from cli_support import NatterTestCase, natter_for
@@ -153,6 +154,36 @@ class MessagesTest(NatterTestCase):
         r = self.natter.run("history", "Nowhere")
         self.assertEqual(r.returncode, 1)
         self.assertIn("no room", r.stderr)
+
+    def test_unknown_event_types_are_kept_and_shown(self):
+        room = self.shared_room()
+        ev = self.bob.send_event(room, "com.example.poll", {"question": "Lunch?"})
+        self.bob.send_text(room, "after the poll")
+        self.natter.ok("sync", "--once")
+        listed = {m["event_id"]: m for m in self.natter.history(room)}
+        self.assertEqual(listed[ev]["type"], "com.example.poll")
+        self.assertIn("[com.example.poll]", self.natter.ok("history", "Planning"))
+        self.assertEqual(self.natter.bodies(room)[-1], "after the poll")
+
+    def test_read_sends_a_receipt_the_other_user_sees(self):
+        room = self.shared_room()
+        last = self.bob.send_text(room, "did you see this?")
+        self.natter.ok("sync", "--once")
+        self.assertEqual({r["room_id"]: r for r in self.natter.json_lines("rooms")}[room]
+                         ["unread"], 1)
+        self.assertIn(last, self.natter.ok("read", "Planning"))
+        deadline, since, readers = time.monotonic() + 30, None, {}
+        while self.alice.user_id not in readers and time.monotonic() < deadline:
+            sync = self.bob.sync(since=since, timeout=5000,
+                                 filter={"room": {"timeline": {"limit": 0}}})
+            since = sync["next_batch"]
+            room_sync = sync.get("rooms", {}).get("join", {}).get(room, {})
+            for e in room_sync.get("ephemeral", {}).get("events", []):
+                if e["type"] == "m.receipt":
+                    readers.update(e["content"].get(last, {}).get("m.read", {}))
+        self.assertIn(self.alice.user_id, readers)
+        self.assertEqual({r["room_id"]: r for r in self.natter.json_lines("rooms")}[room]
+                         ["unread"], 0)
 
     def test_hostile_text_is_inert_in_every_output(self):
         evil_name = "Evil\x1b]0;pwned\x07\x1b[2J\u202eroom"

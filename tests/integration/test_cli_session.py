@@ -27,6 +27,21 @@ class SessionTest(NatterTestCase):
         self.assertEqual(r.returncode, 1)
         self.assertIn("natter login", r.stderr)
 
+    def test_login_with_a_login_token(self):
+        token = self.bob.api(
+            "POST", "/_matrix/client/v1/login/get_token", {})["login_token"]
+        n = Natter(self.bob)
+        self.addCleanup(n.cleanup)
+        n.ok("login", "--homeserver", self.hs.url, "--login-token-stdin", input=token + "\n")
+        self.assertIn(self.bob.user_id, n.ok("whoami"))
+        self.assertEqual(file_mode(n.profile_dir() / "session"), 0o600)
+        again = Natter(self.bob)
+        self.addCleanup(again.cleanup)
+        r = again.run("login", "--homeserver", self.hs.url, "--login-token-stdin",
+                      input=token + "\n")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("login token is not valid", r.stderr)
+
     def test_profiles_never_share_a_cache(self):
         self.natter.ok("-p", "work", "login", "--homeserver", self.hs.url, "--user",
                        self.bob.user_id, "--password-stdin", input=self.bob.password + "\n")
