@@ -29,34 +29,63 @@ cli_backoff_done(void *arg)
 	*(int *)arg = 1;
 }
 
-/* natter sync without --once: rounds until a signal, backing off when
- * the server fails so a broken answer is never retried in a tight loop. */
+static void
+cli_backoff(struct core *c, int64_t ms)
+{
+	int waited = 0;
+
+	loop_timer_add(c->loop, ms, cli_backoff_done, &waited);
+	loop_run_until(c->loop, &waited, -1);
+}
+
+/* One round of natter sync; returns 0 when it came back early with
+ * nothing new and the same token (a server stuck in a loop), else 1. */
+static int
+cli_sync_round(struct cli *cli, long timeout_ms, char **cause)
+{
+	char *before = store_sync_token(cli->core.store), *after;
+	int64_t start = nt_mono_ms();
+	size_t n;
+	int moved;
+
+	if (core_sync_once(&cli->core, timeout_ms, &n, cause) == -1) {
+		free(before);
+		return -1;
+	}
+	if (cli->verbose && n > 0)
+		fprintf(stderr, "natter: %zu new events\n", n);
+	after = store_sync_token(cli->core.store);
+	moved = n > 0 || before == NULL || after == NULL || strcmp(before, after) != 0 ||
+	    nt_mono_ms() - start >= timeout_ms / 2;
+	free(before);
+	free(after);
+	return moved;
+}
+
+/* natter sync without --once: rounds until a signal. A server that
+ * fails, sends what cannot be read, or answers at once with the same
+ * token over and over is asked again only after a growing pause. */
 static int
 cli_sync_forever(struct cli *cli, long timeout_ms)
 {
 	struct core *c = &cli->core;
-	int failures = 0;
+	int failures = 0, idle = 0;
 
 	loop_signal(c->loop, SIGINT, cli_on_signal, c->loop, NULL);
 	loop_signal(c->loop, SIGTERM, cli_on_signal, c->loop, NULL);
 	while (!cli_stop) {
 		char *cause = NULL;
-		size_t n;
+		int rc = cli_sync_round(cli, timeout_ms, &cause);
 
-		if (core_sync_once(c, timeout_ms, &n, &cause) == 0) {
-			failures = 0;
-			if (cli->verbose && n > 0)
-				fprintf(stderr, "natter: %zu new events\n", n);
-			continue;
-		}
-		if (!cli_stop) {
-			int waited = 0;
+		if (rc == -1 && !cli_stop) {
 			int64_t ms = mx_backoff_ms(failures++);
 
 			cli_fail("%s (trying again in %lld ms)", cause, (long long)ms);
-			loop_timer_add(c->loop, ms, cli_backoff_done, &waited);
-			loop_run_until(c->loop, &waited, -1);
-		}
+			cli_backoff(c, ms);
+		} else if (rc == 0 && !cli_stop)
+			cli_backoff(c, mx_backoff_ms(idle++));
+		else if (rc == 1)
+			failures = idle = 0;
 		free(cause);
 	}
 	return CLI_OK;
