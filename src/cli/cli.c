@@ -88,6 +88,52 @@ cli_usage_all(FILE *f, int status)
 }
 
 static int
+cli_config_line(const char *section, const char *key, const char *value, void *arg,
+    char **cause)
+{
+	struct cli *cli = arg;
+
+	if (strcmp(section, "general") != 0)
+		return cause_set(cause, "unknown section [%s]", section);
+	if (strcmp(key, "profile") == 0) {
+		if (!cfg_profile_valid(value))
+			return cause_set(cause, "bad profile name \"%s\"", value);
+		free(cli->config_profile);
+		cli->config_profile = xstrdup(value);
+		return 0;
+	}
+	return -1;
+}
+
+static void
+cli_config_warn(const char *msg, void *arg)
+{
+	cli_fail("%s (ignored)", msg);
+}
+
+/* Reads the config file: a bad line is reported and skipped, and natter
+ * goes on with the defaults. */
+static void
+cli_config_load(struct cli *cli)
+{
+	struct cfg_paths paths;
+	char *cause = NULL;
+
+	if (cfg_paths_init(&paths, NULL, cli->config, &cause) == -1) {
+		free(cause);
+		return;
+	}
+	if (cfg_file_parse(paths.config_file, cli_config_line, cli, cli_config_warn,
+	    &cause) == -1) {
+		cli_fail("%s (using the defaults)", cause);
+		free(cause);
+	}
+	cfg_paths_clear(&paths);
+	if (cli->profile == NULL)
+		cli->profile = cli->config_profile;
+}
+
+static int
 cli_run(struct cli *cli, const struct cli_cmd *cmd, int argc, char **argv)
 {
 	char *cause = NULL;
@@ -132,5 +178,8 @@ cli_main(int argc, char **argv)
 		cli_fail("unknown command \"%s\"", argv[0]);
 		return cli_usage_all(stderr, CLI_USAGE);
 	}
-	return cli_run(&cli, cmd, argc, argv);
+	cli_config_load(&cli);
+	ch = cli_run(&cli, cmd, argc, argv);
+	free(cli.config_profile);
+	return ch;
 }

@@ -16,6 +16,7 @@
 struct cli {
 	const char *profile;
 	const char *config;
+	char *config_profile;	/* [general] profile of the config file */
 	int verbose;
 	struct core core;
 	int opened;

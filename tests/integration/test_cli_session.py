@@ -54,6 +54,23 @@ class SessionTest(NatterTestCase):
         self.assertEqual(r.returncode, 1)
         self.assertIn("another profile", r.stderr)
 
+    def test_config_chooses_the_default_profile_and_reports_bad_lines(self):
+        self.natter.ok("-p", "work", "login", "--homeserver", self.hs.url, "--user",
+                       self.bob.user_id, "--password-stdin", input=self.bob.password + "\n")
+        config = self.natter.config_home / "natter" / "config"
+        config.parent.mkdir(parents=True, exist_ok=True)
+        config.write_text("# natter\n[general]\nprofile = work\nthis line is wrong\n")
+        r = self.natter.run("whoami")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(self.bob.user_id, r.stdout)
+        self.assertIn(f"{config}:4: expected key = value", r.stderr)
+        self.assertIn(self.alice.user_id, self.natter.ok("-p", "default", "whoami"))
+        other = self.natter.home / "other.conf"
+        other.write_text("[general]\nprofile = ../../etc\n")
+        r = self.natter.run("-c", other, "whoami")
+        self.assertIn("bad profile name", r.stderr)
+        self.assertIn(self.alice.user_id, r.stdout)
+
     def test_logout_ends_the_session_and_keeps_the_cache(self):
         room = self.shared_room()
         self.bob.send_text(room, "kept after logout")
