@@ -155,6 +155,21 @@ class MessagesTest(NatterTestCase):
         self.assertEqual(r.returncode, 1)
         self.assertIn("no room", r.stderr)
 
+    def test_invite_and_leave(self):
+        carol = self.hs.register("carol")
+        room = self.shared_room()
+        self.assertIn("invited to", self.natter.ok("invite", "Planning", carol.user_id))
+        self.assertIn(room, carol.sync()["rooms"]["invite"])
+        r = self.natter.run("invite", "Planning", "carol")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("not a user id", r.stderr)
+        self.natter.ok("leave", "Planning")
+        self.bob.wait_for_event(room, lambda e: e["type"] == "m.room.member"
+                                and e["state_key"] == self.alice.user_id
+                                and e["content"]["membership"] == "leave")
+        rooms = {r["room_id"]: r for r in self.natter.json_lines("rooms")}
+        self.assertEqual(rooms[room]["membership"], "leave")
+
     def test_unknown_event_types_are_kept_and_shown(self):
         room = self.shared_room()
         ev = self.bob.send_event(room, "com.example.poll", {"question": "Lunch?"})
