@@ -1,0 +1,166 @@
+/* The outbox: messages queued to send, each with the txnId that every
+ * retry reuses so that the server stores it once. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "natter/util.h"
+#include "store-private.h"
+
+/* "nt" + 16 random hex digits + "-" + milliseconds: unique without
+ * coordination between natter processes sharing a profile. */
+static char *
+store_txn_new(void)
+{
+	unsigned char r[8];
+	char hex[2 * sizeof r + 1];
+
+	nt_random(r, sizeof r);
+	for (size_t i = 0; i < sizeof r; i++) {
+		hex[2 * i] = "0123456789abcdef"[r[i] >> 4];
+		hex[2 * i + 1] = "0123456789abcdef"[r[i] & 0xf];
+	}
+	hex[2 * sizeof r] = '\0';
+	return xasprintf("nt%s-%lld", hex, (long long)nt_now_ms());
+}
+
+int
+store_outbox_add(struct store *st, const char *room_id, const char *type,
+    const char *content, struct store_outbox *item, char **cause)
+{
+	sqlite3_stmt *s;
+	char *txn;
+	int64_t now = nt_now_ms();
+
+	if (room_id == NULL || type == NULL || content == NULL)
+		return cause_set(cause, "cannot queue a message without a room, type and content");
+	if ((s = store_stmt(st, STORE_SQL_OUTBOX_ADD, cause)) == NULL)
+		return -1;
+	txn = store_txn_new();
+	store_bind_text(s, 1, room_id);
+	store_bind_text(s, 2, txn);
+	store_bind_text(s, 3, type);
+	store_bind_text(s, 4, content);
+	sqlite3_bind_int64(s, 5, now);
+	if (store_run(st, s, "cannot queue the message", cause) != 0) {
+		free(txn);
+		return -1;
+	}
+	if (item == NULL) {
+		free(txn);
+		return 0;
+	}
+	memset(item, 0, sizeof *item);
+	item->id = sqlite3_last_insert_rowid(st->db);
+	item->room_id = xstrdup(room_id);
+	item->txn_id = txn;
+	item->type = xstrdup(type);
+	item->content = xstrdup(content);
+	item->state = STORE_OUTBOX_QUEUED;
+	item->created_ts = now;
+	return 0;
+}
+
+static void
+store_outbox_fill(sqlite3_stmt *s, struct store_outbox *item)
+{
+	item->id = sqlite3_column_int64(s, 0);
+	item->room_id = store_column_text(s, 1);
+	item->txn_id = store_column_text(s, 2);
+	item->type = store_column_text(s, 3);
+	item->content = store_column_text(s, 4);
+	item->state = (enum store_outbox_state)sqlite3_column_int(s, 5);
+	item->attempts = sqlite3_column_int(s, 6);
+	item->last_error = store_column_text(s, 7);
+	item->event_id = store_column_text(s, 8);
+	item->created_ts = sqlite3_column_int64(s, 9);
+}
+
+int
+store_outbox_list(struct store *st, const char *room_id, int include_failed,
+    struct store_outbox **items, size_t *n, char **cause)
+{
+	sqlite3_stmt *s;
+	int r;
+
+	*items = NULL;
+	*n = 0;
+	if ((s = store_stmt(st, STORE_SQL_OUTBOX_LIST, cause)) == NULL)
+		return -1;
+	store_bind_text(s, 1, room_id);
+	sqlite3_bind_int(s, 2, include_failed != 0);
+	while ((r = store_row(st, s, "cannot read the outbox", cause)) == 1) {
+		*items = xreallocarray(*items, *n + 1, sizeof **items);
+		store_outbox_fill(s, &(*items)[(*n)++]);
+	}
+	if (r == -1) {
+		store_outbox_free(items, *n);
+		*n = 0;
+	}
+	return r;
+}
+
+/* Runs an outbox update on row id, which must exist. */
+static int
+store_outbox_update(struct store *st, enum store_sql sql, int64_t id, const char *text,
+    char **cause)
+{
+	sqlite3_stmt *s;
+
+	if ((s = store_stmt(st, sql, cause)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	if (sql != STORE_SQL_OUTBOX_DELETE)
+		store_bind_text(s, 2, text);
+	if (store_run(st, s, "cannot update the outbox", cause) != 0)
+		return -1;
+	if (sqlite3_changes(st->db) == 0)
+		return cause_set(cause, "no message %lld in the outbox", (long long)id);
+	return 0;
+}
+
+int
+store_outbox_attempt(struct store *st, int64_t id, const char *error, char **cause)
+{
+	return store_outbox_update(st, STORE_SQL_OUTBOX_ATTEMPT, id, error, cause);
+}
+
+int
+store_outbox_sent(struct store *st, int64_t id, const char *event_id, char **cause)
+{
+	return store_outbox_update(st, STORE_SQL_OUTBOX_SENT, id, event_id, cause);
+}
+
+int
+store_outbox_failed(struct store *st, int64_t id, const char *error, char **cause)
+{
+	return store_outbox_update(st, STORE_SQL_OUTBOX_FAILED, id, error, cause);
+}
+
+int
+store_outbox_delete(struct store *st, int64_t id, char **cause)
+{
+	return store_outbox_update(st, STORE_SQL_OUTBOX_DELETE, id, NULL, cause);
+}
+
+void
+store_outbox_clear(struct store_outbox *item)
+{
+	char **fields[] = {
+		&item->room_id, &item->txn_id, &item->type, &item->content, &item->last_error,
+		&item->event_id,
+	};
+
+	for (size_t i = 0; i < NT_NELEMS(fields); i++)
+		xfree(fields[i]);
+	memset(item, 0, sizeof *item);
+}
+
+void
+store_outbox_free(struct store_outbox **items, size_t n)
+{
+	if (*items == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		store_outbox_clear(&(*items)[i]);
+	xfree(items);
+}

@@ -1,0 +1,187 @@
+/* The SQL of every statement the store prepares. Memberships are
+ * stored as enum mx_membership: 1 join, 2 invite. */
+#include "natter/event.h"
+#include "store-private.h"
+
+_Static_assert(MX_MEMBERSHIP_JOIN == 1 && MX_MEMBERSHIP_INVITE == 2,
+    "the SQL below spells these memberships as numbers");
+_Static_assert(STORE_OUTBOX_QUEUED == 0 && STORE_OUTBOX_SENT == 1 && STORE_OUTBOX_FAILED == 2,
+    "the SQL below spells these outbox states as numbers");
+
+/* What struct store_msg is filled from, in store-history.c's order. */
+#define STORE_MSG_COLUMNS                                                                      \
+	"seq, event_id, type, sender, ts, msgtype, coalesce(new_body, body), edited, redacted," \
+	" reply_to, url, filename, mimetype, size, state_key, membership, content, room_id"
+
+#define STORE_ROOM_COLUMNS                                                                     \
+	"SELECT r.room_id, r.membership, r.name, r.topic, r.canonical_alias, r.unread,"        \
+	" r.highlight, r.last_ts, r.favourite, r.lowpriority,"                                 \
+	" CASE WHEN r.joined_count >= 0 THEN r.joined_count ELSE (SELECT count(*)"             \
+	" FROM members m WHERE m.room_id = r.room_id AND m.membership = 1) END,"               \
+	" CASE WHEN r.invited_count >= 0 THEN r.invited_count ELSE (SELECT count(*)"           \
+	" FROM members m WHERE m.room_id = r.room_id AND m.membership = 2) END,"               \
+	" (SELECT d.user_id FROM direct d WHERE d.room_id = r.room_id"                         \
+	" ORDER BY d.user_id LIMIT 1) FROM rooms r"
+
+const char *const store_sql_text[STORE_SQL_COUNT] = {
+	[STORE_SQL_BEGIN] = "BEGIN IMMEDIATE",
+	[STORE_SQL_COMMIT] = "COMMIT",
+	[STORE_SQL_ROLLBACK] = "ROLLBACK",
+	[STORE_SQL_META_GET] = "SELECT value FROM meta WHERE key = ?1",
+	[STORE_SQL_META_SET] = "INSERT INTO meta(key, value) VALUES (?1, ?2)"
+			       " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+	[STORE_SQL_FTS_COUNT] = "SELECT count(*) FROM events_fts WHERE events_fts MATCH ?1",
+	[STORE_SQL_FTS_MAX_ID] = "SELECT coalesce(max(id), 0) FROM events",
+	[STORE_SQL_FTS_DELETE] =
+	    "INSERT INTO events_fts(events_fts, rowid, text, filename, sender_name)"
+	    " SELECT 'delete', id, text, filename, sender_name FROM events_text WHERE id = ?1",
+	[STORE_SQL_FTS_INSERT] = "INSERT INTO events_fts(rowid, text, filename, sender_name)"
+				 " SELECT id, text, filename, sender_name FROM events_text"
+				 " WHERE id = ?1",
+	[STORE_SQL_FTS_CATCH_UP] = "INSERT INTO events_fts(rowid, text, filename, sender_name)"
+				   " SELECT id, text, filename, sender_name FROM events_text"
+				   " WHERE id >= ?1",
+
+	[STORE_SQL_ROOM_UPSERT] = "INSERT INTO rooms(room_id, membership) VALUES (?1, ?2)"
+				  " ON CONFLICT(room_id) DO UPDATE SET membership = ?2",
+	[STORE_SQL_ROOM_COUNTS] =
+	    "UPDATE rooms SET unread = CASE WHEN ?2 >= 0 THEN ?2 ELSE unread END,"
+	    " highlight = CASE WHEN ?3 >= 0 THEN ?3 ELSE highlight END,"
+	    " joined_count = CASE WHEN ?4 >= 0 THEN ?4 ELSE joined_count END,"
+	    " invited_count = CASE WHEN ?5 >= 0 THEN ?5 ELSE invited_count END"
+	    " WHERE room_id = ?1",
+	[STORE_SQL_ROOM_TAGS] = "UPDATE rooms SET favourite = ?2, lowpriority = ?3"
+				" WHERE room_id = ?1",
+	[STORE_SQL_ROOM_LAST_TS] = "UPDATE rooms SET last_ts = ?2 WHERE room_id = ?1"
+				   " AND last_ts < ?2",
+	[STORE_SQL_ROOM_NAME] = "UPDATE rooms SET name = ?2 WHERE room_id = ?1",
+	[STORE_SQL_ROOM_TOPIC] = "UPDATE rooms SET topic = ?2 WHERE room_id = ?1",
+	[STORE_SQL_ROOM_ALIAS] = "UPDATE rooms SET canonical_alias = ?2 WHERE room_id = ?1",
+	[STORE_SQL_HEROES_DELETE] = "DELETE FROM heroes WHERE room_id = ?1",
+	[STORE_SQL_HERO_INSERT] = "INSERT OR IGNORE INTO heroes(room_id, pos, user_id)"
+				  " VALUES (?1, ?2, ?3)",
+	[STORE_SQL_STATE_PUT] =
+	    "INSERT INTO state(room_id, type, state_key, event_id, content)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(room_id, type, state_key)"
+	    " DO UPDATE SET event_id = excluded.event_id, content = excluded.content",
+	[STORE_SQL_STATE_REDACT] = "UPDATE state SET content = ?3 WHERE room_id = ?1"
+				   " AND event_id = ?2 RETURNING type, state_key",
+	[STORE_SQL_MEMBER_PUT] =
+	    "INSERT INTO members(room_id, user_id, membership, displayname)"
+	    " VALUES (?1, ?2, ?3, ?4) ON CONFLICT(room_id, user_id) DO UPDATE"
+	    " SET membership = excluded.membership, displayname = excluded.displayname",
+	[STORE_SQL_MEMBER_FORGET_NAME] = "UPDATE members SET displayname = NULL"
+					 " WHERE room_id = ?1 AND user_id = ?2",
+	[STORE_SQL_MEMBER_DISPLAYNAME] = "SELECT displayname FROM members"
+					 " WHERE room_id = ?1 AND user_id = ?2",
+	[STORE_SQL_RECEIPT_PUT] =
+	    "INSERT INTO receipts(room_id, user_id, event_id, ts) VALUES (?1, ?2, ?3, ?4)"
+	    " ON CONFLICT(room_id, user_id) DO UPDATE SET event_id = excluded.event_id,"
+	    " ts = excluded.ts WHERE excluded.ts >= receipts.ts",
+	[STORE_SQL_DIRECT_CLEAR] = "DELETE FROM direct",
+	[STORE_SQL_DIRECT_PUT] = "INSERT OR IGNORE INTO direct(user_id, room_id)"
+				 " VALUES (?1, ?2)",
+	[STORE_SQL_POWER_LEVELS] = "SELECT content FROM state WHERE room_id = ?1"
+				   " AND type = 'm.room.power_levels' AND state_key = ''",
+
+	[STORE_SQL_ROOM_MAX_SEQ] = "SELECT max(seq) FROM events WHERE room_id = ?1",
+	[STORE_SQL_EVENT_EXISTS] = "SELECT 1 FROM events WHERE event_id = ?1",
+	[STORE_SQL_EVENT_INSERT] =
+	    "INSERT INTO events(room_id, seq, event_id, type, sender, state_key, ts,"
+	    " content, msgtype, body, formatted_body, url, filename, mimetype, size,"
+	    " rel_type, rel_event, key, reply_to, redacts, txn_id, membership, redacted,"
+	    " sender_name, indexed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
+	    " ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)"
+	    " ON CONFLICT(event_id) DO NOTHING",
+	[STORE_SQL_EVENT_PENDING] =
+	    "SELECT EXISTS (SELECT 1 FROM events WHERE rel_event = ?1"
+	    " AND rel_type = 'm.replace'), EXISTS (SELECT 1 FROM events"
+	    " WHERE redacts = ?1 AND type = 'm.room.redaction')",
+	[STORE_SQL_EVENT_TARGET] = "SELECT id, room_id, sender, type, content, redacted,"
+				   " rel_type, rel_event FROM events WHERE event_id = ?1",
+	[STORE_SQL_EVENT_SET_EDIT] = "UPDATE events SET new_body = ?2, edited = ?3"
+				     " WHERE id = ?1 AND (new_body IS NOT ?2 OR edited <> ?3)",
+	[STORE_SQL_EVENT_REDACT] =
+	    "UPDATE events SET redacted = 1, indexed = 0, content = ?2, msgtype = NULL,"
+	    " body = NULL, new_body = NULL, edited = 0, formatted_body = NULL, url = NULL,"
+	    " filename = NULL, mimetype = NULL, size = -1, key = NULL, reply_to = NULL"
+	    " WHERE id = ?1",
+	[STORE_SQL_EDIT_LATEST] =
+	    "SELECT body FROM events WHERE rel_event = ?1 AND rel_type = 'm.replace'"
+	    " AND room_id = ?2 AND sender = ?3 AND type = ?4 AND redacted = 0"
+	    " ORDER BY ts DESC, event_id DESC LIMIT 1",
+	[STORE_SQL_REDACTIONS_OF] = "SELECT sender FROM events WHERE redacts = ?1"
+				    " AND room_id = ?2 AND type = 'm.room.redaction'",
+	[STORE_SQL_ORPHAN_ADD] = "INSERT OR IGNORE INTO orphans(event_id) VALUES (?1)",
+	[STORE_SQL_ORPHAN_TAKE] = "DELETE FROM orphans WHERE event_id = ?1",
+	[STORE_SQL_ORPHANS_ANY] = "SELECT EXISTS (SELECT 1 FROM orphans)",
+	[STORE_SQL_OUTBOX_ECHO] = "UPDATE outbox SET state = 1, event_id = ?3,"
+				  " last_error = NULL WHERE txn_id = ?1 AND room_id = ?2",
+
+	[STORE_SQL_ROOMS_LIST] = STORE_ROOM_COLUMNS " ORDER BY r.last_ts DESC, r.room_id",
+	[STORE_SQL_ROOM_ONE] = STORE_ROOM_COLUMNS " WHERE r.room_id = ?1",
+	[STORE_SQL_HEROES_OF] =
+	    "SELECT h.user_id, m.displayname FROM heroes h LEFT JOIN members m"
+	    " ON m.room_id = h.room_id AND m.user_id = h.user_id"
+	    " WHERE h.room_id = ?1 AND h.user_id IS NOT ?2 ORDER BY h.pos",
+	[STORE_SQL_MEMBERS_FIRST] = "SELECT user_id, displayname FROM members"
+				    " WHERE room_id = ?1 AND user_id IS NOT ?2"
+				    " AND membership IN (1, 2) ORDER BY user_id LIMIT 5",
+	[STORE_SQL_MEMBERS_FORMER] = "SELECT user_id, displayname FROM members"
+				     " WHERE room_id = ?1 AND user_id IS NOT ?2"
+				     " AND membership NOT IN (1, 2) ORDER BY user_id LIMIT 5",
+	[STORE_SQL_DM_ROOM] =
+	    "SELECT d.room_id FROM direct d LEFT JOIN rooms r ON r.room_id = d.room_id"
+	    " WHERE d.user_id = ?1 ORDER BY coalesce(r.membership = 1, 0) DESC,"
+	    " coalesce(r.membership = 2, 0) DESC, coalesce(r.last_ts, 0) DESC LIMIT 1",
+	[STORE_SQL_ALIAS_ROOMS] =
+	    "SELECT room_id FROM rooms WHERE canonical_alias = ?1 COLLATE NOCASE UNION"
+	    " SELECT s.room_id FROM state s, json_each(CASE WHEN json_valid(s.content)"
+	    " THEN s.content ELSE '{}' END, '$.alt_aliases') j"
+	    " WHERE s.type = 'm.room.canonical_alias' AND s.state_key = ''"
+	    " AND j.type = 'text' AND j.value = ?1 COLLATE NOCASE",
+	[STORE_SQL_MEMBERS_LIST] = "SELECT user_id, displayname, membership FROM members"
+				   " WHERE room_id = ?1 ORDER BY user_id",
+	[STORE_SQL_MEMBERS_NAMING] = "SELECT user_id, displayname FROM members"
+				     " WHERE room_id = ?1 AND membership IN (1, 2)"
+				     " ORDER BY user_id",
+
+	[STORE_SQL_HISTORY] =
+	    "SELECT " STORE_MSG_COLUMNS " FROM events WHERE room_id = ?1 AND seq < ?2"
+	    " AND type NOT IN ('m.room.redaction', 'm.reaction')"
+	    " AND (rel_type IS NULL OR rel_type NOT IN ('m.replace', 'm.annotation'))"
+	    " ORDER BY seq DESC LIMIT ?3",
+	[STORE_SQL_MSG_GET] = "SELECT " STORE_MSG_COLUMNS " FROM events WHERE event_id = ?1",
+	[STORE_SQL_REACTIONS] =
+	    "SELECT key, count(DISTINCT sender) AS n FROM events WHERE rel_event = ?1"
+	    " AND room_id = ?2 AND rel_type = 'm.annotation' AND redacted = 0"
+	    " AND key IS NOT NULL GROUP BY key ORDER BY n DESC, min(seq)",
+	[STORE_SQL_RECEIPTS_LIST] = "SELECT user_id, event_id, ts FROM receipts"
+				    " WHERE room_id = ?1 ORDER BY ts DESC, user_id",
+
+	[STORE_SQL_GAP_PUT] = "INSERT INTO gaps(room_id, before_seq, token) VALUES (?1, ?2, ?3)"
+			      " ON CONFLICT(room_id, before_seq) DO UPDATE"
+			      " SET token = excluded.token",
+	[STORE_SQL_GAP_NEWEST] = "SELECT before_seq, token FROM gaps WHERE room_id = ?1"
+				 " ORDER BY before_seq DESC LIMIT 1",
+	[STORE_SQL_GAP_GET] = "SELECT token FROM gaps WHERE room_id = ?1 AND before_seq = ?2",
+	[STORE_SQL_GAP_FLOOR] = "SELECT max(seq) FROM events WHERE room_id = ?1"
+				" AND seq < ?2",
+	[STORE_SQL_GAP_DELETE] = "DELETE FROM gaps WHERE room_id = ?1 AND before_seq = ?2",
+	[STORE_SQL_GAP_MOVE] = "UPDATE gaps SET before_seq = ?3, token = ?4"
+			       " WHERE room_id = ?1 AND before_seq = ?2",
+
+	[STORE_SQL_OUTBOX_ADD] = "INSERT INTO outbox(room_id, txn_id, type, content,"
+				 " created_ts) VALUES (?1, ?2, ?3, ?4, ?5)",
+	[STORE_SQL_OUTBOX_LIST] =
+	    "SELECT id, room_id, txn_id, type, content, state, attempts, last_error,"
+	    " event_id, created_ts FROM outbox WHERE (?1 IS NULL OR room_id = ?1)"
+	    " AND (state = 0 OR (?2 AND state = 2)) ORDER BY id",
+	[STORE_SQL_OUTBOX_ATTEMPT] = "UPDATE outbox SET attempts = attempts + 1,"
+				     " last_error = ?2 WHERE id = ?1",
+	[STORE_SQL_OUTBOX_SENT] = "UPDATE outbox SET state = 1, event_id = ?2,"
+				  " last_error = NULL WHERE id = ?1",
+	[STORE_SQL_OUTBOX_FAILED] = "UPDATE outbox SET state = 2, last_error = ?2"
+				    " WHERE id = ?1",
+	[STORE_SQL_OUTBOX_DELETE] = "DELETE FROM outbox WHERE id = ?1",
+};

@@ -1,0 +1,445 @@
+/* Opening the cache, its schema migrations, meta facts and the prepared
+ * statement helpers the other store files use. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "natter/store.h"
+#include "natter/util.h"
+#include "store-private.h"
+
+/* Schema migrations: step i takes a cache from user_version i to i + 1.
+ * Append new steps; never edit one that has shipped. */
+const char *const store_migrations[] = {
+	/* 1: the first schema. */
+	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	"CREATE TABLE rooms ("
+	" room_id TEXT PRIMARY KEY, membership INTEGER NOT NULL DEFAULT 0,"
+	" name TEXT, topic TEXT, canonical_alias TEXT,"
+	" joined_count INTEGER NOT NULL DEFAULT -1,"
+	" invited_count INTEGER NOT NULL DEFAULT -1,"
+	" unread INTEGER NOT NULL DEFAULT 0, highlight INTEGER NOT NULL DEFAULT 0,"
+	" last_ts INTEGER NOT NULL DEFAULT 0, favourite INTEGER NOT NULL DEFAULT 0,"
+	" lowpriority INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE heroes ("
+	" room_id TEXT NOT NULL REFERENCES rooms ON DELETE CASCADE,"
+	" pos INTEGER NOT NULL, user_id TEXT NOT NULL,"
+	" PRIMARY KEY (room_id, pos)) WITHOUT ROWID;"
+	"CREATE TABLE state ("
+	" room_id TEXT NOT NULL REFERENCES rooms ON DELETE CASCADE,"
+	" type TEXT NOT NULL, state_key TEXT NOT NULL, event_id TEXT,"
+	" content TEXT NOT NULL DEFAULT '{}',"
+	" PRIMARY KEY (room_id, type, state_key)) WITHOUT ROWID;"
+	"CREATE INDEX state_event ON state(event_id);"
+	"CREATE TABLE members ("
+	" room_id TEXT NOT NULL REFERENCES rooms ON DELETE CASCADE,"
+	" user_id TEXT NOT NULL, membership INTEGER NOT NULL, displayname TEXT,"
+	" PRIMARY KEY (room_id, user_id)) WITHOUT ROWID;"
+	"CREATE TABLE events ("
+	" id INTEGER PRIMARY KEY,"
+	" room_id TEXT NOT NULL REFERENCES rooms ON DELETE CASCADE,"
+	" seq INTEGER NOT NULL, event_id TEXT NOT NULL UNIQUE,"
+	" type TEXT NOT NULL, sender TEXT NOT NULL, state_key TEXT,"
+	" ts INTEGER NOT NULL DEFAULT 0, content TEXT NOT NULL DEFAULT '{}',"
+	" msgtype TEXT, body TEXT, formatted_body TEXT, url TEXT, filename TEXT,"
+	" mimetype TEXT, size INTEGER NOT NULL DEFAULT -1,"
+	" rel_type TEXT, rel_event TEXT, key TEXT, reply_to TEXT, redacts TEXT,"
+	" txn_id TEXT, membership INTEGER NOT NULL DEFAULT 0,"
+	" redacted INTEGER NOT NULL DEFAULT 0, edited INTEGER NOT NULL DEFAULT 0,"
+	" new_body TEXT, sender_name TEXT, indexed INTEGER NOT NULL DEFAULT 0,"
+	" UNIQUE (room_id, seq));"
+	"CREATE INDEX events_rel ON events(rel_event) WHERE rel_event IS NOT NULL;"
+	"CREATE INDEX events_redacts ON events(redacts) WHERE redacts IS NOT NULL;"
+	/* Targets of stored edits and redactions that are not stored yet. */
+	"CREATE TABLE orphans (event_id TEXT PRIMARY KEY) WITHOUT ROWID;"
+	"CREATE TABLE receipts ("
+	" room_id TEXT NOT NULL REFERENCES rooms ON DELETE CASCADE,"
+	" user_id TEXT NOT NULL, event_id TEXT NOT NULL, ts INTEGER NOT NULL DEFAULT 0,"
+	" PRIMARY KEY (room_id, user_id)) WITHOUT ROWID;"
+	"CREATE TABLE gaps ("
+	" room_id TEXT NOT NULL REFERENCES rooms ON DELETE CASCADE,"
+	" before_seq INTEGER NOT NULL, token TEXT NOT NULL,"
+	" PRIMARY KEY (room_id, before_seq)) WITHOUT ROWID;"
+	"CREATE TABLE direct (user_id TEXT NOT NULL, room_id TEXT NOT NULL,"
+	" PRIMARY KEY (user_id, room_id)) WITHOUT ROWID;"
+	"CREATE INDEX direct_room ON direct(room_id);"
+	"CREATE TABLE outbox ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT, room_id TEXT NOT NULL,"
+	" txn_id TEXT NOT NULL UNIQUE, type TEXT NOT NULL, content TEXT NOT NULL,"
+	" state INTEGER NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0,"
+	" last_error TEXT, event_id TEXT, created_ts INTEGER NOT NULL);"
+	/* The index reads its text through a view, and store-fts.c writes
+	 * it: the latest text of messages that are neither redacted nor
+	 * themselves edits. */
+	"CREATE VIEW events_text AS SELECT id, coalesce(new_body, body) AS text,"
+	" filename, sender_name FROM events WHERE indexed;"
+	"CREATE VIRTUAL TABLE events_fts USING fts5(text, filename, sender_name,"
+	" content='events_text', content_rowid='id',"
+	" tokenize='unicode61 remove_diacritics 2');",
+};
+
+int
+store_error(struct store *st, const char *doing, char **cause)
+{
+	int rc = sqlite3_extended_errcode(st->db);
+	const char *hint = "";
+
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		hint = " (another natter is writing to this profile; try again)";
+		break;
+	case SQLITE_FULL:
+		hint = " (free some disk space)";
+		break;
+	case SQLITE_READONLY:
+	case SQLITE_PERM:
+	case SQLITE_CANTOPEN:
+		hint = " (check the permissions of the file and its directory)";
+		break;
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		hint = " (move the file away to start a fresh cache)";
+		break;
+	}
+	return cause_set(cause, "%s: %s: %s%s", st->path, doing, sqlite3_errmsg(st->db), hint);
+}
+
+/* Returns the cached statement, reset and with no bindings. */
+sqlite3_stmt *
+store_stmt(struct store *st, enum store_sql id, char **cause)
+{
+	sqlite3_stmt **s = &st->stmts[id];
+
+	if (*s == NULL) {
+		if (sqlite3_prepare_v3(st->db, store_sql_text[id], -1, SQLITE_PREPARE_PERSISTENT, s,
+			NULL) != SQLITE_OK) {
+			store_error(st, "cannot read the cache", cause);
+			return NULL;
+		}
+		return *s;
+	}
+	sqlite3_reset(*s);
+	sqlite3_clear_bindings(*s);
+	return *s;
+}
+
+void
+store_done(sqlite3_stmt *s)
+{
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+}
+
+/* Steps a statement that returns no rows. */
+int
+store_run(struct store *st, sqlite3_stmt *s, const char *doing, char **cause)
+{
+	int rc;
+
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		store_error(st, doing, cause);
+		store_done(s);
+		return -1;
+	}
+	store_done(s);
+	return 0;
+}
+
+/* Steps to the next row: 1 with a row, 0 at the end (the statement is
+ * then reset), -1 on error. */
+int
+store_row(struct store *st, sqlite3_stmt *s, const char *doing, char **cause)
+{
+	int rc;
+
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc != SQLITE_DONE)
+		store_error(st, doing, cause);
+	store_done(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+void
+store_bind_text(sqlite3_stmt *s, int idx, const char *text)
+{
+	if (text == NULL)
+		sqlite3_bind_null(s, idx);
+	else
+		sqlite3_bind_text(s, idx, text, -1, SQLITE_STATIC);
+}
+
+/* Whether s, which may be NULL, is what. */
+int
+store_streq(const char *s, const char *what)
+{
+	return s != NULL && strcmp(s, what) == 0;
+}
+
+char *
+store_column_text(sqlite3_stmt *s, int col)
+{
+	const unsigned char *t = sqlite3_column_text(s, col);
+
+	return t == NULL ? NULL : xstrdup((const char *)t);
+}
+
+static int
+store_exec_one(struct store *st, enum store_sql id, const char *doing, char **cause)
+{
+	sqlite3_stmt *s = store_stmt(st, id, cause);
+
+	if (s == NULL)
+		return -1;
+	return store_run(st, s, doing, cause);
+}
+
+int
+store_begin(struct store *st, char **cause)
+{
+	return store_exec_one(st, STORE_SQL_BEGIN, "cannot start writing", cause);
+}
+
+int
+store_commit(struct store *st, char **cause)
+{
+	if (store_exec_one(st, STORE_SQL_COMMIT, "cannot save", cause) != 0) {
+		store_rollback(st);
+		return -1;
+	}
+	return 0;
+}
+
+void
+store_rollback(struct store *st)
+{
+	if (!sqlite3_get_autocommit(st->db))
+		store_exec_one(st, STORE_SQL_ROLLBACK, "cannot roll back", NULL);
+}
+
+/* Creates the file 0600 before SQLite sees it: SQLite gives the -wal and
+ * -shm files the mode of the database, and never widens it. */
+static int
+store_create_file(const char *path, char **cause)
+{
+	int fd;
+
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd == -1)
+		return cause_set(cause, "%s: %s", path, strerror(errno));
+	close(fd);
+	return 0;
+}
+
+static int
+store_pragma(struct store *st, const char *sql, char **cause)
+{
+	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return store_error(st, "cannot set up the cache", cause);
+	return 0;
+}
+
+static int
+store_configure(struct store *st, char **cause)
+{
+	sqlite3_extended_result_codes(st->db, 1);
+	sqlite3_busy_timeout(st->db, 5000);
+	if (store_pragma(st, "PRAGMA journal_mode = WAL", cause) != 0)
+		return -1;
+	/* WAL with synchronous NORMAL keeps every commit atomic; a power
+	 * cut may lose the newest commit, which the next sync brings back. */
+	if (store_pragma(st, "PRAGMA synchronous = NORMAL", cause) != 0)
+		return -1;
+	/* 16 MB of page cache: a first sync touches every index at once. */
+	if (store_pragma(st, "PRAGMA cache_size = -16384", cause) != 0)
+		return -1;
+	return store_pragma(st, "PRAGMA foreign_keys = ON", cause);
+}
+
+/* Runs one migration step and records the new version, atomically. A
+ * second natter opening the same cache waits, then finds it done. */
+static int
+store_migrate_step(struct store *st, const char *const *steps, size_t n, int *done,
+    char **cause)
+{
+	int version;
+	char *sql;
+
+	if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return store_error(st, "cannot upgrade the cache", cause);
+	version = store_schema_version(st);
+	if (version < 0 || (size_t)version > n) {
+		store_rollback(st);
+		if (version < 0)
+			return store_error(st, "cannot read the cache version", cause);
+		return cause_set(cause, "%s: the cache was written by a newer natter (schema %d, "
+		    "this natter knows up to %zu); upgrade natter or move the file away",
+		    st->path, version, n);
+	}
+	*done = (size_t)version == n;
+	if (*done)
+		return store_commit(st, cause);
+	sql = xasprintf("%s; PRAGMA user_version = %d", steps[version], version + 1);
+	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+		free(sql);
+		store_error(st, "cannot upgrade the cache", cause);
+		store_rollback(st);
+		return -1;
+	}
+	free(sql);
+	return store_commit(st, cause);
+}
+
+static int
+store_migrate(struct store *st, const char *const *steps, size_t n, char **cause)
+{
+	int done = 0;
+
+	while (!done) {
+		if (store_migrate_step(st, steps, n, &done, cause) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* store_open with a given list of migrations, so tests can stand in for
+ * a future natter. */
+struct store *
+store_open_steps(const char *path, const char *const *steps, size_t n_steps, char **cause)
+{
+	struct store *st;
+	int flags;
+
+	if (store_create_file(path, cause) != 0)
+		return NULL;
+	st = xcalloc(1, sizeof *st);
+	st->path = xstrdup(path);
+	st->fts_from = INT64_MAX;
+	/* One thread uses the connection: no need for SQLite's mutexes. */
+	flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+	if (sqlite3_open_v2(path, &st->db, flags, NULL) != SQLITE_OK) {
+		if (st->db == NULL)
+			cause_set(cause, "%s: cannot open the cache: out of memory", path);
+		else
+			store_error(st, "cannot open the cache", cause);
+		store_close(&st);
+		return NULL;
+	}
+	if (store_configure(st, cause) != 0 || store_migrate(st, steps, n_steps, cause) != 0) {
+		store_close(&st);
+		return NULL;
+	}
+	return st;
+}
+
+const size_t store_n_migrations = NT_NELEMS(store_migrations);
+
+struct store *
+store_open(const char *path, char **cause)
+{
+	return store_open_steps(path, store_migrations, store_n_migrations, cause);
+}
+
+void
+store_close(struct store **stp)
+{
+	struct store *st = *stp;
+
+	if (st == NULL)
+		return;
+	for (size_t i = 0; i < STORE_SQL_COUNT; i++)
+		sqlite3_finalize(st->stmts[i]);
+	store_names_forget(st);
+	sqlite3_close(st->db);
+	free(st->path);
+	xfree(stp);
+}
+
+int
+store_schema_version(struct store *st)
+{
+	sqlite3_stmt *s;
+	int version = -1;
+
+	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		version = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return version;
+}
+
+int
+store_meta_set(struct store *st, const char *key, const char *value, char **cause)
+{
+	sqlite3_stmt *s = store_stmt(st, STORE_SQL_META_SET, cause);
+
+	if (s == NULL)
+		return -1;
+	store_bind_text(s, 1, key);
+	store_bind_text(s, 2, value);
+	return store_run(st, s, "cannot save a setting", cause);
+}
+
+char *
+store_meta_get(struct store *st, const char *key)
+{
+	sqlite3_stmt *s = store_stmt(st, STORE_SQL_META_GET, NULL);
+	char *value = NULL;
+
+	if (s == NULL)
+		return NULL;
+	store_bind_text(s, 1, key);
+	if (store_row(st, s, "cannot read a setting", NULL) == 1)
+		value = store_column_text(s, 0);
+	store_done(s);
+	return value;
+}
+
+char *
+store_sync_token(struct store *st)
+{
+	return store_meta_get(st, "since");
+}
+
+/* A word as an FTS5 phrase: quoted, inner quotes doubled, so that no
+ * character of it is read as query syntax. */
+static char *
+store_fts_phrase(const char *word)
+{
+	struct buf b = {0};
+
+	buf_putc(&b, '"');
+	for (const char *p = word; *p != '\0'; p++) {
+		if (*p == '"')
+			buf_putc(&b, '"');
+		buf_putc(&b, *p);
+	}
+	buf_putc(&b, '"');
+	return buf_steal(&b);
+}
+
+int64_t
+store_fts_count(struct store *st, const char *word)
+{
+	sqlite3_stmt *s;
+	char *phrase;
+	int64_t count = -1;
+
+	if (word == NULL || word[strspn(word, " \t\r\n")] == '\0')
+		return 0;
+	if ((s = store_stmt(st, STORE_SQL_FTS_COUNT, NULL)) == NULL)
+		return -1;
+	phrase = store_fts_phrase(word);
+	store_bind_text(s, 1, phrase);
+	if (store_row(st, s, "cannot search", NULL) == 1)
+		count = sqlite3_column_int64(s, 0);
+	store_done(s);
+	free(phrase);
+	return count;
+}
