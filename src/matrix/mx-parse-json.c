@@ -8,6 +8,8 @@
  * Ids are checked later and refuse U+FFFD, so a mended id is invalid. The
  * copy also ends in a NUL, which cJSON 1.7.15 reads one byte past the end
  * of the given length for some truncated inputs. */
+#include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "natter/util.h"
@@ -180,7 +182,102 @@ scan_text(struct mx_scan *sc)
 	buf_add(&sc->out, sc->s + sc->copied, sc->len - sc->copied);
 }
 
-/* Parses untrusted JSON text; NULL with a cause when it is not JSON. */
+/* cJSON makes a node and a string per value and frees them one by one;
+ * for a large sync that is most of the parse. Trees from mx_json_parse
+ * are carved from an arena instead and dropped whole by mx_json_free.
+ * One tree at a time has the arena (natter has one thread); a second
+ * one, should it come, uses malloc as usual. */
+#define MX_ARENA_BLOCK ((size_t)1 << 20)
+
+struct mx_arena_block {
+	struct mx_arena_block *next;
+	size_t used;
+	size_t size;
+	max_align_t data[];
+};
+
+static struct {
+	struct mx_arena_block *blocks;
+	const cJSON *root;
+	int busy;
+} mx_arena;
+
+static void *
+mx_arena_alloc(size_t n)
+{
+	struct mx_arena_block *b = mx_arena.blocks;
+	size_t need = (n + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
+
+	if (b == NULL || b->size - b->used < need) {
+		size_t size = need > MX_ARENA_BLOCK / 4 ? need : MX_ARENA_BLOCK;
+
+		b = xmalloc(sizeof *b + size);
+		b->size = size;
+		b->used = 0;
+		/* An oversized block goes behind the current one, which keeps
+		 * serving small values. */
+		if (need > MX_ARENA_BLOCK / 4 && mx_arena.blocks != NULL) {
+			b->next = mx_arena.blocks->next;
+			mx_arena.blocks->next = b;
+		} else {
+			b->next = mx_arena.blocks;
+			mx_arena.blocks = b;
+		}
+	}
+	b->used += need;
+	return (char *)b->data + b->used - need;
+}
+
+static void
+mx_arena_free(void *p)
+{
+}
+
+static void
+mx_arena_drop(void)
+{
+	while (mx_arena.blocks != NULL) {
+		struct mx_arena_block *next = mx_arena.blocks->next;
+
+		free(mx_arena.blocks);
+		mx_arena.blocks = next;
+	}
+	mx_arena.root = NULL;
+	mx_arena.busy = 0;
+}
+
+static cJSON *
+mx_json_parse_text(const char *text, size_t len, const char **end)
+{
+	cJSON_Hooks arena = {mx_arena_alloc, mx_arena_free};
+	int use_arena = !mx_arena.busy;
+	cJSON *root;
+
+	if (use_arena) {
+		mx_arena.busy = 1;
+		cJSON_InitHooks(&arena);
+	}
+	root = cJSON_ParseWithLengthOpts(text, len, end, 0);
+	if (use_arena) {
+		cJSON_InitHooks(NULL);
+		if (root == NULL)
+			mx_arena_drop();
+		mx_arena.root = root;
+	}
+	return root;
+}
+
+void
+mx_json_free(cJSON *root)
+{
+	if (root != NULL && root == mx_arena.root)
+		mx_arena_drop();
+	else
+		cJSON_Delete(root);
+}
+
+/* Parses untrusted JSON text; NULL with a cause when it is not JSON.
+ * Free the tree with mx_json_free. */
 cJSON *
 mx_json_parse(const char *json, size_t len, char **cause)
 {
@@ -193,7 +290,7 @@ mx_json_parse(const char *json, size_t len, char **cause)
 		return NULL;
 	}
 	scan_text(&sc);
-	root = cJSON_ParseWithLengthOpts(sc.out.data, sc.out.len, &end, 0);
+	root = mx_json_parse_text(sc.out.data, sc.out.len, &end);
 	if (root == NULL)
 		cause_set(cause, "the response is not valid JSON (at byte %zu of %zu)",
 		    end != NULL ? (size_t)(end - sc.out.data) : 0, len);
@@ -201,7 +298,7 @@ mx_json_parse(const char *json, size_t len, char **cause)
 		end += strspn(end, " \t\r\n");
 		if (end != sc.out.data + sc.out.len) {
 			cause_set(cause, "the response has data after its JSON value");
-			cJSON_Delete(root);
+			mx_json_free(root);
 			root = NULL;
 		}
 	}

@@ -272,7 +272,7 @@ parse_root(const char *json, size_t len, const char *what, char **cause)
 
 	if (root != NULL && !cJSON_IsObject(root)) {
 		cause_set(cause, "the %s response is not a JSON object", what);
-		cJSON_Delete(root);
+		mx_json_free(root);
 		return NULL;
 	}
 	return root;
@@ -291,7 +291,7 @@ mx_sync_parse(const char *json, size_t len, char **cause)
 	next = mx_json_str(root, "next_batch");
 	if (next == NULL || *next == '\0') {
 		cause_set(cause, "the sync response has no next_batch token");
-		cJSON_Delete(root);
+		mx_json_free(root);
 		return NULL;
 	}
 	s = xcalloc(1, sizeof *s);
@@ -301,7 +301,7 @@ mx_sync_parse(const char *json, size_t len, char **cause)
 	sync_section(s, mx_json_obj(rooms, "invite"), MX_MEMBERSHIP_INVITE);
 	sync_section(s, mx_json_obj(rooms, "leave"), MX_MEMBERSHIP_LEAVE);
 	sync_direct(s, mx_json_obj(root, "account_data"));
-	cJSON_Delete(root);
+	mx_json_free(root);
 	return s;
 }
 
@@ -315,7 +315,7 @@ mx_messages_parse(const char *json, size_t len, char **cause)
 		return NULL;
 	if (mx_json_arr(root, "chunk") == NULL || mx_json_str(root, "start") == NULL) {
 		cause_set(cause, "the messages response has no chunk array or start token");
-		cJSON_Delete(root);
+		mx_json_free(root);
 		return NULL;
 	}
 	m = xcalloc(1, sizeof *m);
@@ -325,7 +325,7 @@ mx_messages_parse(const char *json, size_t len, char **cause)
 	    &m->n_state, &m->n_skipped);
 	m->start = mx_json_strdup(root, "start");
 	m->end = token_dup(root, "end");
-	cJSON_Delete(root);
+	mx_json_free(root);
 	return m;
 }
 
@@ -343,6 +343,6 @@ mx_event_parse_json(const char *json, size_t len, struct mx_event *ev, char **ca
 	rc = mx_event_from_json(root, MX_EVENT_TIMELINE, NULL, ev, &why);
 	if (rc != 0)
 		cause_set(cause, "%s", why);
-	cJSON_Delete(root);
+	mx_json_free(root);
 	return rc;
 }

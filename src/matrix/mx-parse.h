@@ -28,6 +28,7 @@ enum mx_event_mode {
 
 /* mx-parse-json.c */
 cJSON *mx_json_parse(const char *json, size_t len, char **cause);
+void mx_json_free(cJSON *root);
 const char *mx_json_str(const cJSON *obj, const char *key);
 char *mx_json_strdup(const cJSON *obj, const char *key);
 const cJSON *mx_json_obj(const cJSON *obj, const char *key);
