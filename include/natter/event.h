@@ -24,7 +24,9 @@ struct mx_event {
 	char *sender;		/* never NULL */
 	char *state_key;	/* NULL unless a state event */
 	int64_t ts;		/* origin_server_ts in ms; 0 when absent or impossible */
-	char *content;		/* the content object as compact JSON; "{}" when absent */
+	char *content;		/* the content object as compact JSON; "{}" when absent;
+				 * NULL when content_plain */
+	int content_plain;	/* content is exactly {msgtype, body}: the fields say it all */
 	char *txn_id;		/* unsigned.transaction_id: the echo of our own send */
 	int redacted;		/* unsigned.redacted_because present, or content emptied */
 

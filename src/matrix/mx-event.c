@@ -20,6 +20,7 @@ mx_event_clear(struct mx_event *ev)
 	ev->ts = 0;
 	ev->size = -1;
 	ev->redacted = 0;
+	ev->content_plain = 0;
 	ev->membership = MX_MEMBERSHIP_NONE;
 }
 

@@ -136,6 +136,9 @@ parse_message(struct mx_event *ev, const cJSON *j, const cJSON *content, const c
 	if (streq(mx_json_str(content, "format"), "org.matrix.custom.html"))
 		ev->formatted_body = mx_json_strdup(content, "formatted_body");
 	message_media(ev, content);
+	/* Most messages are just this; nobody need keep their JSON twice. */
+	ev->content_plain = content != nc && ev->msgtype != NULL && ev->body != NULL &&
+	    cJSON_GetArraySize(content) == 2;
 	return 0;
 }
 
@@ -216,9 +219,6 @@ event_common(struct mx_event *ev, const cJSON *j, const cJSON *content)
 	const cJSON *unsign = mx_json_obj(j, "unsigned");
 	int64_t ts;
 
-	ev->content = content != NULL ? cJSON_PrintUnformatted(content) : xstrdup("{}");
-	if (ev->content == NULL)
-		abort();	/* cJSON ran out of memory */
 	if (mx_json_int(j, "origin_server_ts", &ts) == 0 && ts > 0 && ts <= MX_TS_MAX)
 		ev->ts = ts;
 	ev->txn_id = mx_json_strdup(unsign, "transaction_id");
@@ -255,6 +255,11 @@ mx_event_from_json(const cJSON *j, enum mx_event_mode mode, const char *room_id,
 	if (h != NULL && h->empty_redacted && ev->state_key == NULL &&
 	    (content == NULL || content->child == NULL))
 		ev->redacted = 1;
+	if (!ev->content_plain) {
+		ev->content = content != NULL ? cJSON_PrintUnformatted(content) : xstrdup("{}");
+		if (ev->content == NULL)
+			abort();	/* cJSON ran out of memory */
+	}
 	return 0;
 }
 

@@ -56,7 +56,10 @@ check_event(const struct mx_event *ev)
 		ev->displayname, ev->name, ev->topic,
 	};
 
-	if (ev->event_id == NULL || ev->type == NULL || ev->sender == NULL || ev->content == NULL)
+	if (ev->event_id == NULL || ev->type == NULL || ev->sender == NULL)
+		abort();
+	if (ev->content_plain ? ev->content != NULL || ev->body == NULL || ev->msgtype == NULL :
+	    ev->content == NULL)
 		abort();
 	for (size_t i = 0; i < sizeof text / sizeof text[0]; i++)
 		check_utf8(text[i]);

@@ -108,8 +108,14 @@ assert_event_sane(const struct mx_event *ev)
 	assert_non_null(ev->event_id);
 	assert_non_null(ev->type);
 	assert_non_null(ev->sender);
-	assert_non_null(ev->content);
-	assert_int_equal(ev->content[0], '{');
+	if (ev->content_plain) {
+		assert_null(ev->content);
+		assert_non_null(ev->msgtype);
+		assert_non_null(ev->body);
+	} else {
+		assert_non_null(ev->content);
+		assert_int_equal(ev->content[0], '{');
+	}
 	for (size_t i = 0; i < NT_NELEMS(fields); i++)
 		assert_true(fields[i] == NULL || utf8_ok(fields[i]));
 }
@@ -156,6 +162,33 @@ tl(const struct mx_sync *s, const char *room_id, const char *event_id)
 	const struct mx_room_update *ru = room(s, room_id);
 
 	return event_in(ru->timeline, ru->n_timeline, event_id);
+}
+
+static void
+test_plain_content_is_not_kept_twice(void **state)
+{
+	static const char json[] =
+	    "{\"next_batch\":\"s\",\"rooms\":{\"join\":{\"!r:x\":{\"timeline\":{\"events\":["
+	    "{\"type\":\"m.room.message\",\"event_id\":\"$a\",\"sender\":\"@u:x\","
+	    "\"content\":{\"msgtype\":\"m.text\",\"body\":\"plain\"}},"
+	    "{\"type\":\"m.room.message\",\"event_id\":\"$b\",\"sender\":\"@u:x\","
+	    "\"content\":{\"msgtype\":\"m.text\",\"body\":\"hi @v\","
+	    "\"m.mentions\":{\"user_ids\":[\"@v:x\"]}}},"
+	    "{\"type\":\"m.room.message\",\"event_id\":\"$c\",\"sender\":\"@u:x\","
+	    "\"content\":{\"msgtype\":\"m.text\",\"body\":\"a\",\"body\":\"b\"}}"
+	    "]}}}}}";
+	struct mx_sync *s = sync_text(json, sizeof json - 1);
+	struct mx_room_update *r = &s->rooms[0];
+
+	assert_int_equal(r->n_timeline, 3);
+	assert_true(r->timeline[0].content_plain);
+	assert_null(r->timeline[0].content);
+	assert_string_equal(r->timeline[0].body, "plain");
+	/* Anything more than msgtype and body is kept as it came. */
+	assert_false(r->timeline[1].content_plain);
+	assert_non_null(strstr(r->timeline[1].content, "m.mentions"));
+	assert_false(r->timeline[2].content_plain);
+	mx_sync_free(&s);
 }
 
 static void
@@ -572,7 +605,7 @@ test_malformed_strings(void **state)
 	assert_string_equal(tl(s, r, "$nulbody")->body, "before" FFFD "after");
 	assert_string_equal(tl(s, r, "$surrogate")->body,
 	    "lone " FFFD " high, lone " FFFD " low, pair \xf0\x9f\x98\x80");
-	assert_non_null(strstr(tl(s, r, "$nulbody")->content, "before" FFFD "after"));
+	assert_true(tl(s, r, "$nulbody")->content_plain);
 	mx_sync_free(&s);
 }
 
@@ -751,7 +784,7 @@ test_invalid_utf8(void **state)
 	assert_int_equal(ru->n_timeline, 2);
 	assert_string_equal(ru->timeline[0].body,
 	    "a" FFFD "b" FFFD FFFD "c" FFFD FFFD FFFD "d" FFFD);
-	assert_true(utf8_ok(ru->timeline[0].content));
+	assert_true(ru->timeline[0].content_plain);
 	assert_string_equal(ru->timeline[1].name, "caf\xc3\xa9 \xf0\x9f\x8d\xb5");
 	assert_int_equal(s->n_skipped, 3);
 	mx_sync_free(&s);
@@ -1032,6 +1065,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_plain_content_is_not_kept_twice),
 		cmocka_unit_test(test_initial_shape),
 		cmocka_unit_test(test_initial_room_state),
 		cmocka_unit_test(test_initial_room_extras),

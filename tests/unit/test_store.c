@@ -274,10 +274,10 @@ static void
 assert_fts_in_step(const char *path)
 {
 	static const char setup_sql[] =
-	    "CREATE VIRTUAL TABLE temp.fresh USING fts5(text, filename, sender_name,"
+	    "CREATE VIRTUAL TABLE temp.fresh USING fts5(text, filename,"
 	    " tokenize='unicode61 remove_diacritics 2');"
-	    "INSERT INTO temp.fresh(rowid, text, filename, sender_name)"
-	    " SELECT id, text, filename, sender_name FROM events_text;"
+	    "INSERT INTO temp.fresh(rowid, text, filename)"
+	    " SELECT id, text, filename FROM events_text;"
 	    "CREATE VIRTUAL TABLE temp.have USING fts5vocab(main, events_fts, instance);"
 	    "CREATE VIRTUAL TABLE temp.want USING fts5vocab(temp, fresh, instance);";
 	static const char diff_sql[] =
@@ -552,6 +552,27 @@ test_sync_counts_only_when_given(void **state)
 	assert_int_equal(store_room_get(f->st, "!nope:x", &room, &cause), -1);
 	assert_non_null(strstr(cause, "!nope:x"));
 	free(cause);
+}
+
+/* Content that is just msgtype and body is not stored twice, and reads
+ * back the same. */
+static void
+test_plain_content_reads_back(void **state)
+{
+	struct fixture *f = *state;
+	struct mx_sync *s = sync_new("s1");
+	struct mx_room_update *ru = sync_room(s, "!r:x", MX_MEMBERSHIP_JOIN);
+	struct mx_event *ev = ev_text(TL(ru), "$1", "@alice:x", "say \"hi\"");
+	struct store_msg m;
+
+	xfree(&ev->content);
+	ev->content_plain = 1;
+	apply_ok(f->st, &s);
+	assert_msg(f->st, "$1", &m);
+	assert_string_equal(m.content, "{\"msgtype\":\"m.text\",\"body\":\"say \\\"hi\\\"\"}");
+	assert_string_equal(m.body, "say \"hi\"");
+	store_msg_clear(&m);
+	assert_int_equal(store_fts_count(f->st, "hi"), 1);
 }
 
 static void
@@ -1436,6 +1457,7 @@ main(void)
 		T(test_open_migrates_empty_file),
 		T(test_sync_room_list),
 		T(test_sync_counts_only_when_given),
+		T(test_plain_content_reads_back),
 		T(test_sync_dedups_redelivery),
 		T(test_sync_skips_unusable_event),
 		T(test_room_name_when_alone),
