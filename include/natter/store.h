@@ -55,6 +55,10 @@ int store_room_get(struct store *st, const char *room_id, struct store_room *roo
 void store_room_clear(struct store_room *room);
 void store_rooms_free(struct store_room **rooms, size_t n);
 
+/* 1 when the room turned on end-to-end encryption (m.room.encryption),
+ * 0 when not (as far as the cache knows), -1 on error. */
+int store_room_encrypted(struct store *st, const char *room_id);
+
 /* Resolves what a user typed as ROOM: a room id, an alias (canonical
  * or alt), a user id (their direct chat), or a room name matched
  * exactly or, if unique, as a prefix (case-insensitive). Returns the
@@ -79,6 +83,7 @@ void store_members_free(struct store_member **members, size_t n);
  * aggregated, the sender's name disambiguated. */
 struct store_msg {
 	int64_t seq;		/* position in the room, increasing with time */
+	char *room_id;
 	char *event_id;
 	char *type;
 	char *sender;
@@ -148,6 +153,8 @@ int store_outbox_add(struct store *st, const char *room_id, const char *type,
  * oldest first; room_id NULL for all rooms. */
 int store_outbox_list(struct store *st, const char *room_id, int include_failed,
     struct store_outbox **items, size_t *n, char **cause);
+/* One row by id, whatever its state. */
+int store_outbox_get(struct store *st, int64_t id, struct store_outbox *item, char **cause);
 int store_outbox_attempt(struct store *st, int64_t id, const char *error, char **cause);
 int store_outbox_sent(struct store *st, int64_t id, const char *event_id, char **cause);
 int store_outbox_failed(struct store *st, int64_t id, const char *error, char **cause);

@@ -194,7 +194,7 @@ cmd_download(struct cli *cli, int argc, char **argv)
 	struct core_wait w = {0};
 	struct store_msg msg;
 	const char *output = NULL;
-	char *path = NULL, *cause = NULL;
+	char *path = NULL, *cause = NULL, *room_id = NULL;
 	int ch, fd, rc = CLI_FAILED;
 
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -204,8 +204,13 @@ cmd_download(struct cli *cli, int argc, char **argv)
 	}
 	if (optind + 2 != argc)
 		return cli_usage(cli_cmd_find("download"));
-	if (store_msg_get(cli->core.store, argv[optind + 1], &msg, &cause) == -1)
+	if ((room_id = core_room_resolve(&cli->core, argv[optind], 0, &cause)) == NULL ||
+	    store_msg_get(cli->core.store, argv[optind + 1], &msg, &cause) == -1)
 		goto out;
+	if (strcmp(msg.room_id, room_id) != 0) {
+		cause_set(&cause, "%s is not in %s", argv[optind + 1], argv[optind]);
+		goto out_msg;
+	}
 	if (msg.url == NULL) {
 		cause_set(&cause, "%s has no attachment", argv[optind + 1]);
 		goto out_msg;
@@ -235,6 +240,7 @@ out_msg:
 out:
 	if (rc != CLI_OK)
 		cli_fail("%s", cause);
+	free(room_id);
 	free(path);
 	free(cause);
 	return rc;

@@ -180,6 +180,12 @@ cli_room_event(struct cli *cli, int argc, char **argv, int min_args, char **room
 		xfree(room_id);
 		return CLI_FAILED;
 	}
+	if (strcmp(msg->room_id, *room_id) != 0) {
+		cause_set(cause, "%s is not in %s", argv[2], argv[1]);
+		store_msg_clear(msg);
+		xfree(room_id);
+		return CLI_FAILED;
+	}
 	return CLI_OK;
 }
 

@@ -2,6 +2,7 @@
  * the first attempt, and retries reuse that txnId, so the server
  * de-duplicates and a crash at any moment loses and doubles nothing. */
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,26 +45,69 @@ core_send_item(struct core *c, const struct store_outbox *item, char **event_id,
 	return rc;
 }
 
+/* Sends queued messages in the order they were written, up to and
+ * including id (INT64_MAX: all). Stops at the first that cannot go for
+ * now, so nothing overtakes an earlier message. Returns how many of
+ * those are still waiting, or -1 if the outbox cannot be read. */
+static int
+core_outbox_send_upto(struct core *c, int64_t id, char **cause)
+{
+	struct store_outbox *items;
+	size_t n, i, waiting = 0;
+	int rc = 0;
+
+	if (store_outbox_list(c->store, NULL, 0, &items, &n, cause) == -1)
+		return -1;
+	for (i = 0; i < n && items[i].id <= id; i++) {
+		char *why = NULL;
+
+		if (rc != 1)
+			rc = core_send_item(c, &items[i], NULL, &why);
+		if (rc == 1) {
+			if (waiting++ == 0)
+				cause_set(cause, "%s", why);
+		}
+		free(why);
+	}
+	store_outbox_free(&items, n);
+	return (int)waiting;
+}
+
 int
 core_send(struct core *c, const char *room_id, const char *type, const char *content,
     char **event_id, char **cause)
 {
-	struct store_outbox item;
+	struct store_outbox item, sent;
 	int rc;
 
 	*event_id = NULL;
+	/* natter cannot encrypt yet: plain text must never go where the
+	 * members expect encryption. */
+	if (store_room_encrypted(c->store, room_id) != 0)
+		return cause_set(cause, "%s is end-to-end encrypted and natter cannot encrypt "
+		    "yet: nothing was sent", room_id);
 	if (store_outbox_add(c->store, room_id, type, content, &item, cause) == -1)
 		return -1;
 	core_test_crash("after-queue");
-	rc = core_send_item(c, &item, event_id, cause);
-	if (rc == 1) {
+	if ((rc = core_outbox_send_upto(c, item.id, cause)) > 0) {
 		char *why = *cause;
 
 		*cause = NULL;
 		cause_set(cause, "not sent yet (%s); it waits in the outbox and goes with the "
 		    "next `natter sync` or `natter send`", why);
 		free(why);
-	}
+		rc = 1;
+	} else if (rc == 0 && store_outbox_get(c->store, item.id, &sent, cause) == 0) {
+		if (sent.state == STORE_OUTBOX_SENT && sent.event_id != NULL)
+			*event_id = xstrdup(sent.event_id);
+		else {
+			cause_set(cause, "refused: %s", sent.last_error ? sent.last_error :
+			    "the homeserver did not take it");
+			rc = -1;
+		}
+		store_outbox_clear(&sent);
+	} else
+		rc = -1;
 	store_outbox_clear(&item);
 	return rc;
 }
@@ -71,22 +115,13 @@ core_send(struct core *c, const char *room_id, const char *type, const char *con
 int
 core_outbox_flush(struct core *c, char **cause)
 {
-	struct store_outbox *items;
-	size_t n, i;
-	int rc = 0;
+	char *why = NULL;
+	int rc = core_outbox_send_upto(c, INT64_MAX, &why);
 
-	if (store_outbox_list(c->store, NULL, 0, &items, &n, cause) == -1)
-		return -1;
-	for (i = 0; i < n; i++) {
-		char *why = NULL;
-
-		rc = core_send_item(c, &items[i], NULL, &why);
-		free(why);
-		if (rc == 1)
-			break;	/* offline: the rest would wait for the same timeouts */
-	}
-	store_outbox_free(&items, n);
-	return rc == 1 ? (int)(n - i) : 0;
+	if (rc == -1)
+		cause_set(cause, "%s", why);
+	free(why);
+	return rc;
 }
 
 int

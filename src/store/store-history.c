@@ -37,6 +37,7 @@ store_msg_fill(sqlite3_stmt *s, struct store_msg *m)
 	m->state_key = store_column_text(s, 14);
 	m->membership = (enum mx_membership)sqlite3_column_int(s, 15);
 	m->content = store_column_text(s, 16);
+	m->room_id = store_column_text(s, 17);
 }
 
 /* "👍 2, ✅ 1": reactions by how many people chose them, then by age. */
@@ -154,7 +155,7 @@ int
 store_msg_get(struct store *st, const char *event_id, struct store_msg *msg, char **cause)
 {
 	sqlite3_stmt *s;
-	char *room_id, *safe;
+	char *safe;
 	int r;
 
 	memset(msg, 0, sizeof *msg);
@@ -170,10 +171,8 @@ store_msg_get(struct store *st, const char *event_id, struct store_msg *msg, cha
 		return -1;
 	}
 	store_msg_fill(s, msg);
-	room_id = store_column_text(s, 17);
 	store_done(s);
-	r = store_msgs_decorate(st, room_id, msg, 1, cause);
-	free(room_id);
+	r = store_msgs_decorate(st, msg->room_id, msg, 1, cause);
 	if (r != 0)
 		store_msg_clear(msg);
 	return r;
@@ -185,7 +184,7 @@ store_msg_clear(struct store_msg *m)
 	char **fields[] = {
 		&m->event_id, &m->type, &m->sender, &m->sender_name, &m->msgtype, &m->body,
 		&m->reply_to, &m->url, &m->filename, &m->mimetype, &m->reactions,
-		&m->state_key, &m->content,
+		&m->state_key, &m->content, &m->room_id,
 	};
 
 	for (size_t i = 0; i < NT_NELEMS(fields); i++)

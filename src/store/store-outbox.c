@@ -99,6 +99,24 @@ store_outbox_list(struct store *st, const char *room_id, int include_failed,
 	return r;
 }
 
+int
+store_outbox_get(struct store *st, int64_t id, struct store_outbox *item, char **cause)
+{
+	sqlite3_stmt *s;
+	int r;
+
+	memset(item, 0, sizeof *item);
+	if ((s = store_stmt(st, STORE_SQL_OUTBOX_GET, cause)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	if ((r = store_row(st, s, "cannot read the outbox", cause)) == 1)
+		store_outbox_fill(s, item);
+	else if (r == 0)
+		cause_set(cause, "no outbox entry %lld", (long long)id);
+	store_done(s);
+	return r == 1 ? 0 : -1;
+}
+
 /* Runs an outbox update on row id, which must exist. */
 static int
 store_outbox_update(struct store *st, enum store_sql sql, int64_t id, const char *text,

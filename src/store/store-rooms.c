@@ -217,3 +217,17 @@ store_dm_room(struct store *st, const char *user_id)
 	store_done(s);
 	return room_id;
 }
+
+int
+store_room_encrypted(struct store *st, const char *room_id)
+{
+	sqlite3_stmt *s;
+	int r;
+
+	if ((s = store_stmt(st, STORE_SQL_ROOM_ENCRYPTED, NULL)) == NULL)
+		return -1;
+	store_bind_text(s, 1, room_id);
+	r = store_row(st, s, "cannot read room state", NULL);
+	store_done(s);
+	return r;
+}

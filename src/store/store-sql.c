@@ -88,6 +88,8 @@ const char *const store_sql_text[STORE_SQL_COUNT] = {
 				 " VALUES (?1, ?2)",
 	[STORE_SQL_POWER_LEVELS] = "SELECT content FROM state WHERE room_id = ?1"
 				   " AND type = 'm.room.power_levels' AND state_key = ''",
+	[STORE_SQL_ROOM_ENCRYPTED] = "SELECT 1 FROM state WHERE room_id = ?1"
+				     " AND type = 'm.room.encryption' AND state_key = ''",
 
 	[STORE_SQL_ROOM_MAX_SEQ] = "SELECT max(seq) FROM events WHERE room_id = ?1",
 	[STORE_SQL_EVENT_EXISTS] = "SELECT 1 FROM events WHERE event_id = ?1",
@@ -182,6 +184,9 @@ const char *const store_sql_text[STORE_SQL_COUNT] = {
 	    "SELECT id, room_id, txn_id, type, content, state, attempts, last_error,"
 	    " event_id, created_ts FROM outbox WHERE (?1 IS NULL OR room_id = ?1)"
 	    " AND (state = 0 OR (?2 AND state = 2)) ORDER BY id",
+	[STORE_SQL_OUTBOX_GET] =
+	    "SELECT id, room_id, txn_id, type, content, state, attempts, last_error,"
+	    " event_id, created_ts FROM outbox WHERE id = ?1",
 	[STORE_SQL_OUTBOX_ATTEMPT] = "UPDATE outbox SET attempts = attempts + 1,"
 				     " last_error = ?2 WHERE id = ?1",
 	[STORE_SQL_OUTBOX_SENT] = "UPDATE outbox SET state = 1, event_id = ?2,"

@@ -155,6 +155,33 @@ class MessagesTest(NatterTestCase):
         self.assertEqual(r.returncode, 1)
         self.assertIn("no room", r.stderr)
 
+    def test_nothing_is_sent_in_clear_to_an_encrypted_room(self):
+        room = self.bob.create_room(name="Secret", invite=[self.alice.user_id], initial_state=[{
+            "type": "m.room.encryption", "state_key": "",
+            "content": {"algorithm": "m.megolm.v1.aes-sha2"}}])
+        self.alice.join(room)
+        self.natter.ok("sync", "--once")
+        r = self.natter.run("send", "Secret", "the acquisition closes Friday")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("encrypted", r.stderr)
+        r = self.natter.run("broadcast", "--to", "Secret", "hello")
+        self.assertEqual(r.returncode, 1)
+        chunk = self.bob.messages(room)["chunk"]
+        self.assertFalse([e for e in chunk if e["type"] == "m.room.message"])
+        self.assertEqual(self.natter.json_lines("outbox"), [])
+
+    def test_events_must_belong_to_the_room_named(self):
+        self.shared_room("One")
+        other = self.shared_room("Two")
+        ev = self.bob.send_text(other, "in room two")
+        self.natter.ok("sync", "--once")
+        for args in (("react", "One", ev, "👍"), ("redact", "One", ev),
+                     ("download", "One", ev)):
+            with self.subTest(args=args):
+                r = self.natter.run(*args)
+                self.assertEqual(r.returncode, 1)
+                self.assertIn("is not in One", r.stderr)
+
     def test_invite_and_leave(self):
         carol = self.hs.register("carol")
         room = self.shared_room()

@@ -58,6 +58,20 @@ class OutboxTest(NatterTestCase):
         self.natter.ok("sync", "--once")
         self.assertEqual(self.count(room, "written on the train"), 1)
 
+    def test_a_new_send_does_not_overtake_a_queued_one(self):
+        room = self.shared_room("Order")
+        session = self.natter.profile_dir() / "session"
+        good = session.read_text()
+        session.write_text(good.replace(self.hs.url, "http://127.0.0.1:9"))
+        self.assertEqual(self.natter.run("send", "Order", "first, from the train").returncode, 1)
+        session.write_text(good)
+        self.natter.ok("send", "Order", "second, from the office")
+        chunk = self.bob.messages(room, limit=50)["chunk"]
+        bodies = [e["content"]["body"] for e in reversed(chunk)
+                  if e["type"] == "m.room.message"]
+        self.assertEqual(bodies, ["first, from the train", "second, from the office"])
+        self.assertEqual(self.natter.json_lines("outbox"), [])
+
 
 if __name__ == "__main__":
     unittest.main()
