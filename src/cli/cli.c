@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "natter/cli.h"
+#include "natter/log.h"
 
 /* Sorted by name for bsearch. */
 static const struct cli_cmd cli_cmds[] = {
@@ -145,8 +146,14 @@ cli_run(struct cli *cli, const struct cli_cmd *cmd, int argc, char **argv)
 		return rc;
 	}
 	cli->opened = 1;
+	if (cli->verbose && log_open(cli->core.paths.log_file, &cause) == -1) {
+		cli_fail("%s (going on without it)", cause);
+		xfree(&cause);
+	}
 	optind = 0;
 	rc = cmd->fn(cli, argc, argv);
+	log_msg("natter %s: exit %d", cmd->name, rc);
+	log_close();
 	core_close(&cli->core);
 	return rc;
 }

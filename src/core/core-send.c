@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "natter/core.h"
+#include "natter/log.h"
 #include "natter/util.h"
 
 /* Tests stop the process with SIGKILL at a named point of a send. */
@@ -30,14 +31,17 @@ core_send_item(struct core *c, const struct store_outbox *item, char **event_id,
 	    core_wait_cb, &w, cause) == NULL)
 		return -1;
 	if (core_wait(c, &w, cause) == 0) {
+		log_msg("send %s in %s: %s", item->txn_id, item->room_id, w.value);
 		core_test_crash("after-send");
 		rc = store_outbox_sent(c->store, item->id, w.value, cause);
 		if (rc == 0 && event_id != NULL)
 			*event_id = xstrdup(w.value);
 	} else if (w.network_error || w.status >= 500 || w.status == 429) {
+		log_msg("send %s in %s: kept queued: %s", item->txn_id, item->room_id, *cause);
 		store_outbox_attempt(c->store, item->id, *cause, NULL);
 		rc = 1;
 	} else {
+		log_msg("send %s in %s: refused: %s", item->txn_id, item->room_id, *cause);
 		store_outbox_failed(c->store, item->id, *cause, NULL);
 		rc = -1;
 	}

@@ -6,6 +6,7 @@
 
 #include "natter/core.h"
 #include "natter/event.h"
+#include "natter/log.h"
 #include "natter/util.h"
 
 #define CORE_TIMELINE_LIMIT 50
@@ -55,6 +56,8 @@ core_sync_apply(struct core *c, const char *body, size_t len, size_t *n_events, 
 	rc = store_apply_sync(c->store, sync, cause);
 	if (rc == 0 && n_events != NULL)
 		*n_events = count_events(sync);
+	log_msg("sync: %zu rooms, %zu events, %zu malformed skipped%s", sync->n_rooms,
+	    count_events(sync), sync->n_skipped, rc == 0 ? "" : ", not stored");
 	mx_sync_free(&sync);
 	return rc;
 }

@@ -10,6 +10,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "natter/log.h"
 #include "natter/loop.h"
 #include "natter/matrix.h"
 #include "natter/net.h"
@@ -516,6 +517,22 @@ mx_call_retry(void *arg)
 	mx_call_report(call, &res);
 }
 
+/* One line per attempt: the path without its query (which may hold a
+ * sync token), the outcome and the retry it leads to. */
+static void
+mx_call_log(const struct mx_call *call, const struct net_response *nr, int64_t delay)
+{
+	const char *path = strstr(call->url, "/_matrix/");
+	size_t len = path != NULL ? strcspn(path, "?") : 0;
+
+	if (nr->error != 0)
+		log_msg("%s %.*s: %s (attempt %d)%s", call->method ? call->method : "GET", (int)len, path ? path : "",
+		    nr->error_text, call->attempts, delay >= 0 ? ", will retry" : "");
+	else
+		log_msg("%s %.*s: %ld (attempt %d)%s", call->method ? call->method : "GET", (int)len, path ? path : "",
+		    nr->status, call->attempts, delay >= 0 ? ", will retry" : "");
+}
+
 static void
 mx_call_done(struct net_response *nr, void *arg)
 {
@@ -525,7 +542,9 @@ mx_call_done(struct net_response *nr, void *arg)
 
 	call->req = NULL;
 	mx_result_fill(call, nr, &res);
-	if ((delay = mx_retry_delay(call, nr, &res)) >= 0) {
+	delay = mx_retry_delay(call, nr, &res);
+	mx_call_log(call, nr, delay);
+	if (delay >= 0) {
 		mx_result_clear(&res);
 		call->timer = loop_timer_add(call->cl->loop, delay, mx_call_retry, call);
 		return;

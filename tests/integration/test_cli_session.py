@@ -93,6 +93,23 @@ class SessionTest(NatterTestCase):
         self.assertEqual(r.returncode, 1)
         self.assertIn("log in again", r.stderr)
 
+    def test_verbose_log_is_private_and_holds_no_secrets(self):
+        room = self.shared_room()
+        self.natter.ok("-v", "send", "Planning", "the merger code word is heron")
+        self.natter.ok("-v", "sync", "--once")
+        log = self.natter.state_home / "natter" / "default.log"
+        self.assertEqual(file_mode(log), 0o600)
+        text = log.read_text()
+        self.assertIn("GET /_matrix/client/v3/sync: 200", text)
+        self.assertIn("PUT /_matrix/client/v3/rooms/", text)
+        self.assertIn("sync: ", text)
+        session = json.loads((self.natter.profile_dir() / "session").read_text())
+        self.assertNotIn(session["access_token"], text)
+        self.assertNotIn("heron", text)
+        self.assertNotIn(self.alice.password, text)
+        self.natter.ok("rooms")
+        self.assertEqual(log.read_text(), text)
+
     def test_usage_errors_exit_2(self):
         for args in (["send"], ["history"], ["frobnicate"], ["sync", "--bogus"],
                      ["invite", "room"], ["broadcast", "hello"]):
