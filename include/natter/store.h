@@ -143,6 +143,7 @@ struct store_outbox {
 	char *last_error;	/* why it has not gone yet, or NULL */
 	char *event_id;		/* once sent */
 	int64_t created_ts;
+	char *body;		/* the text it shows while waiting, or NULL */
 };
 
 /* Queues an event to send, committed before any network attempt. The

@@ -73,6 +73,7 @@ store_outbox_fill(sqlite3_stmt *s, struct store_outbox *item)
 	item->last_error = store_column_text(s, 7);
 	item->event_id = store_column_text(s, 8);
 	item->created_ts = sqlite3_column_int64(s, 9);
+	item->body = sqlite3_column_type(s, 10) == SQLITE_TEXT ? store_column_text(s, 10) : NULL;
 }
 
 int
@@ -165,7 +166,7 @@ store_outbox_clear(struct store_outbox *item)
 {
 	char **fields[] = {
 		&item->room_id, &item->txn_id, &item->type, &item->content, &item->last_error,
-		&item->event_id,
+		&item->event_id, &item->body,
 	};
 
 	for (size_t i = 0; i < NT_NELEMS(fields); i++)

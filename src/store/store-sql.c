@@ -8,6 +8,11 @@ _Static_assert(MX_MEMBERSHIP_JOIN == 1 && MX_MEMBERSHIP_INVITE == 2,
 _Static_assert(STORE_OUTBOX_QUEUED == 0 && STORE_OUTBOX_SENT == 1 && STORE_OUTBOX_FAILED == 2,
     "the SQL below spells these outbox states as numbers");
 
+/* What a queued event shows while it waits: its text, or a reaction's key. */
+#define STORE_OUTBOX_BODY                                                                      \
+	"CASE WHEN json_valid(content) THEN coalesce(json_extract(content, '$.\"m.new_content\".body')," \
+	" json_extract(content, '$.body'), json_extract(content, '$.\"m.relates_to\".key')) END"
+
 /* What struct store_msg is filled from, in store-history.c's order. */
 #define STORE_MSG_COLUMNS                                                                      \
 	"seq, event_id, type, sender, ts, msgtype, coalesce(new_body, body), edited, redacted," \
@@ -182,11 +187,11 @@ const char *const store_sql_text[STORE_SQL_COUNT] = {
 				 " created_ts) VALUES (?1, ?2, ?3, ?4, ?5)",
 	[STORE_SQL_OUTBOX_LIST] =
 	    "SELECT id, room_id, txn_id, type, content, state, attempts, last_error,"
-	    " event_id, created_ts FROM outbox WHERE (?1 IS NULL OR room_id = ?1)"
+	    " event_id, created_ts, " STORE_OUTBOX_BODY " FROM outbox WHERE (?1 IS NULL OR room_id = ?1)"
 	    " AND (state = 0 OR (?2 AND state = 2)) ORDER BY id",
 	[STORE_SQL_OUTBOX_GET] =
 	    "SELECT id, room_id, txn_id, type, content, state, attempts, last_error,"
-	    " event_id, created_ts FROM outbox WHERE id = ?1",
+	    " event_id, created_ts, " STORE_OUTBOX_BODY " FROM outbox WHERE id = ?1",
 	[STORE_SQL_OUTBOX_ATTEMPT] = "UPDATE outbox SET attempts = attempts + 1,"
 				     " last_error = ?2 WHERE id = ?1",
 	[STORE_SQL_OUTBOX_SENT] = "UPDATE outbox SET state = 1, event_id = ?2,"

@@ -1188,6 +1188,7 @@ test_outbox_queue(void **state)
 	assert_int_equal(items[0].id, a.id);
 	assert_string_equal(items[0].txn_id, a.txn_id);
 	assert_string_equal(items[0].content, "{\"body\":\"1\"}");
+	assert_string_equal(items[0].body, "1");
 	assert_int_equal(items[0].attempts, 1);
 	assert_string_equal(items[0].last_error, "502 Bad Gateway");
 	assert_int_equal(items[1].id, b.id);
