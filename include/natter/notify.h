@@ -1,0 +1,137 @@
+/* notify: desktop notifications for new messages. Whether a message
+ * notifies and what the notification says are decided by pure functions;
+ * showing it goes through libnotify (synchronous D-Bus), which is tried
+ * on first use and, when there is no notification service, stays off for
+ * the rest of the run. Nothing here writes to the terminal. */
+#ifndef NATTER_NOTIFY_H
+#define NATTER_NOTIFY_H
+
+#include <stddef.h>
+#include <time.h>
+
+#define NOTIFY_APP_NAME "natter"
+#define NOTIFY_SUMMARY_MAX 100	/* bytes of the summary */
+#define NOTIFY_NAME_MAX 48	/* bytes of each name in the summary */
+#define NOTIFY_BODY_MAX 300	/* bytes of the body text, before escaping */
+
+/* Why a message notifies (> 0) or does not (<= 0). */
+enum notify_reason {
+	NOTIFY_NO_SEEN = -6,	/* its room is in view, the terminal not unfocused */
+	NOTIFY_NO_QUIET = -5,	/* quiet hours */
+	NOTIFY_NO_NOTICE = -4,	/* an m.notice that does not mention us */
+	NOTIFY_NO_MUTED = -3,
+	NOTIFY_NO_OWN = -2,
+	NOTIFY_NO_DISABLED = -1,
+	NOTIFY_NO_MATCH = 0,	/* no mention, direct chat or keyword */
+	NOTIFY_MENTION = 1,
+	NOTIFY_DIRECT = 2,
+	NOTIFY_KEYWORD = 3,
+};
+
+enum notify_markup {
+	NOTIFY_MARKUP_AUTO,	/* escape when the server has "body-markup" */
+	NOTIFY_MARKUP_ON,
+	NOTIFY_MARKUP_OFF,
+};
+
+enum notify_focus {
+	NOTIFY_FOCUS_UNKNOWN = -1,	/* the terminal does not report focus */
+	NOTIFY_FOCUS_OUT = 0,
+	NOTIFY_FOCUS_IN = 1,
+};
+
+/* A new message; every string is borrowed and may be NULL. */
+struct notify_msg {
+	const char *room_id;
+	const char *room_name;	/* as shown in the room list */
+	int is_direct;
+	const char *sender_id;
+	const char *sender_name;	/* display name, already disambiguated */
+	const char *body;
+	int is_notice;		/* msgtype m.notice */
+	int highlight;		/* a push rule asked for a highlight */
+};
+
+/* The user's settings; the arrays and their strings are borrowed. */
+struct notify_rules {
+	int enabled;
+	int mentions;
+	int direct;
+	const char *const *keywords;	/* whole words, any case */
+	size_t nkeywords;
+	int quiet_start;	/* minutes after midnight, -1 for no quiet hours */
+	int quiet_end;		/* not quiet itself; before quiet_start: wraps midnight */
+	const char *const *muted;	/* room ids, not aliases or names */
+	size_t nmuted;
+	enum notify_markup markup;	/* for notify_show */
+};
+
+/* Who we are and what the user is looking at when the message arrives. */
+struct notify_ctx {
+	const char *my_id;
+	const char *my_name;	/* our display name, or NULL */
+	int minute;		/* local time, minutes after midnight */
+	int in_view;		/* the message's room is the one on screen */
+	enum notify_focus focus;
+};
+
+/* Everything on, no keywords, no quiet hours, nothing muted, markup auto. */
+void notify_rules_default(struct notify_rules *rules);
+
+/* Minutes after local midnight at t. */
+int notify_local_minute(time_t t);
+
+/* 1 when word occurs in text as a whole word, ignoring case (Unicode
+ * case folding and compatibility forms); an empty word never occurs. */
+int notify_has_word(const char *text, const char *word);
+
+/* Whether the message should notify, and why: own messages, muted rooms,
+ * notices that do not mention us, quiet hours and a room the user is
+ * looking at never do. An unknown focus counts as focused. */
+enum notify_reason notify_decide(const struct notify_msg *msg, const struct notify_rules *rules,
+    const struct notify_ctx *ctx);
+
+/* A short English name for a reason ("mention", "muted room"). */
+const char *notify_reason_name(enum notify_reason reason);
+
+/* Returns a copy of s cut to at most max bytes on a character boundary
+ * (a grapheme cluster where one fits), ending in "…" when cut. */
+char *notify_cap(const char *s, size_t max);
+
+/* Returns s with & < > " ' replaced by entities, for a markup body. */
+char *notify_escape_markup(const char *s);
+
+/* 1 when the body must be escaped, given the setting and whether the
+ * server announced the "body-markup" capability. */
+int notify_use_markup(enum notify_markup setting, int server_markup);
+
+/* The plain-text summary: "SENDER in ROOM", or "SENDER" for a direct
+ * chat; sanitised and capped, never markup. */
+char *notify_summary(const struct notify_msg *msg);
+
+/* The body: sanitised, capped at NOTIFY_BODY_MAX, escaped when markup. */
+char *notify_body(const char *body, int markup);
+
+/* Where GLib and libnotify warnings go instead of the terminal; without
+ * it they are dropped. fn runs on the caller's thread, inside notify_*. */
+void notify_set_log(void (*fn)(const char *msg, void *arg), void *arg);
+
+/* Connects to the notification service as app_name (NULL: "natter") and
+ * reads its capabilities, once: later calls return what the first did.
+ * Takes GLib's log output away from the terminal first. */
+int notify_open(const char *app_name, char **cause);
+
+/* Shows a notification for msg, replacing the previous one of its room;
+ * opens lazily. When notifications go off, the first call to find it
+ * returns -1 with a cause for the user (unless notify_open gave it
+ * already); every call after that does nothing and returns 0. */
+int notify_show(const struct notify_msg *msg, enum notify_markup markup, char **cause);
+
+/* 0 once notifications are off for this run, else 1. */
+int notify_available(void);
+
+/* Forgets the notifications (they stay on screen) and the connection; the
+ * next notify_open or notify_show connects again, unless it failed. */
+void notify_close(void);
+
+#endif
