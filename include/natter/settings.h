@@ -1,0 +1,73 @@
+/* settings: the whole config file as one struct, with its defaults. A
+ * bad line never stops natter: it is reported and the default stays. */
+#ifndef NATTER_SETTINGS_H
+#define NATTER_SETTINGS_H
+
+#include <stddef.h>
+
+struct keys_table;
+
+/* Longest time_format or date_format, and longest text either makes. */
+#define SETTINGS_FORMAT_MAX 64
+
+enum settings_membership {
+	SETTINGS_MEMBERSHIP_COLLAPSED,	/* "3 joined, 1 left" in one line */
+	SETTINGS_MEMBERSHIP_ALL,
+	SETTINGS_MEMBERSHIP_NONE,
+};
+
+enum settings_markup {
+	SETTINGS_MARKUP_AUTO,	/* when the notification server supports it */
+	SETTINGS_MARKUP_ON,
+	SETTINGS_MARKUP_OFF,
+};
+
+/* A comma-separated value, each item trimmed, empty ones dropped. */
+struct settings_list {
+	char **items;
+	size_t n;
+};
+
+struct settings {
+	char *profile;			/* [general] profile; NULL: not set */
+
+	struct settings_ui {
+		char *theme;		/* NULL: "default", and NO_COLOR applies */
+		char *time_format;	/* "%H:%M" */
+		char *date_format;	/* "%A %d %B %Y" */
+		enum settings_membership show_membership;	/* collapsed */
+		int list_width;		/* 12-60 columns, 24 */
+		int bell;		/* 0 */
+	} ui;
+
+	struct settings_notify {
+		int enabled;		/* 1 */
+		int mentions;		/* 1 */
+		int direct;		/* 1 */
+		struct settings_list keywords;
+		int quiet_start;	/* minutes after midnight; -1: no quiet hours */
+		int quiet_end;
+		struct settings_list mute;	/* room ids, aliases or names */
+		enum settings_markup markup;	/* auto */
+	} notify;
+
+	struct keys_table *keys;	/* the defaults with [keys] applied */
+};
+
+/* Fills s with the defaults; free with settings_free. */
+void settings_init(struct settings *s);
+/* Fills s with the defaults, then reads the config file at path over
+ * them. Each bad line is reported through warn as "FILE:LINE: reason"
+ * and skipped. Returns 0, also when there is no file, or -1 when the
+ * file exists but cannot be read (reported as "FILE: reason"); s holds
+ * usable settings either way. */
+int settings_load(const char *path, struct settings *s,
+    void (*warn)(const char *msg, void *arg), void *arg);
+/* Frees what s holds and leaves it zeroed. */
+void settings_free(struct settings *s);
+
+/* Whether minute (0-1439, after midnight) falls in the quiet hours,
+ * which may run past midnight; the end minute is not quiet. */
+int settings_quiet_at(const struct settings *s, int minute);
+
+#endif

@@ -1,0 +1,398 @@
+/* The config file: every key of every section, checked as it is read.
+ * Keys are found in a table sorted by section and key. */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "natter/config.h"
+#include "natter/keys.h"
+#include "natter/settings.h"
+#include "natter/theme.h"
+#include "natter/util.h"
+
+struct settings_key {
+	const char *section;
+	const char *key;
+	int (*set)(struct settings *, const struct settings_key *, const char *, char **);
+	size_t off;		/* of the field set, for the shared setters */
+};
+
+static const char *const settings_onoff_names[] = {"on", "off"};
+static const char *const settings_membership_names[] = {"collapsed", "all", "none"};
+static const char *const settings_markup_names[] = {"auto", "on", "off"};
+
+static void *
+settings_field(struct settings *s, const struct settings_key *k)
+{
+	return (char *)s + k->off;
+}
+
+/* Sets *out to the index of value in names, or explains the choice. */
+static int
+settings_choice(const char *key, const char *value, const char *const *names, size_t n,
+    int *out, char **cause)
+{
+	struct buf b = {0};
+	int rc;
+
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(value, names[i]) == 0) {
+			*out = (int)i;
+			return 0;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		buf_printf(&b, "%s%s", i == 0 ? "" : i + 1 == n ? " or " : ", ", names[i]);
+	rc = cause_set(cause, "%s must be %s, not \"%s\"", key, b.data, value);
+	buf_free(&b);
+	return rc;
+}
+
+static int
+settings_set_onoff(struct settings *s, const struct settings_key *k, const char *value,
+    char **cause)
+{
+	int i;
+
+	if (settings_choice(k->key, value, settings_onoff_names, 2, &i, cause) == -1)
+		return -1;
+	*(int *)settings_field(s, k) = i == 0;
+	return 0;
+}
+
+static int
+settings_set_membership(struct settings *s, const struct settings_key *k, const char *value,
+    char **cause)
+{
+	int i;
+
+	if (settings_choice(k->key, value, settings_membership_names,
+	    NT_NELEMS(settings_membership_names), &i, cause) == -1)
+		return -1;
+	s->ui.show_membership = (enum settings_membership)i;
+	return 0;
+}
+
+static int
+settings_set_markup(struct settings *s, const struct settings_key *k, const char *value,
+    char **cause)
+{
+	int i;
+
+	if (settings_choice(k->key, value, settings_markup_names,
+	    NT_NELEMS(settings_markup_names), &i, cause) == -1)
+		return -1;
+	s->notify.markup = (enum settings_markup)i;
+	return 0;
+}
+
+static int
+settings_set_profile(struct settings *s, const struct settings_key *k, const char *value,
+    char **cause)
+{
+	if (!cfg_profile_valid(value))
+		return cause_set(cause, "bad profile name \"%s\"", value);
+	free(s->profile);
+	s->profile = xstrdup(value);
+	return 0;
+}
+
+static int
+settings_set_theme(struct settings *s, const struct settings_key *k, const char *value,
+    char **cause)
+{
+	if (strchr(value, '/') == NULL && !theme_name_valid(value))
+		return cause_set(cause, "bad theme name \"%s\": use letters, digits, '_' and "
+		    "'-', or a path with '/'", value);
+	free(s->ui.theme);
+	s->ui.theme = xstrdup(value);
+	return 0;
+}
+
+static int
+settings_set_width(struct settings *s, const struct settings_key *k, const char *value,
+    char **cause)
+{
+	int64_t n;
+
+	if (nt_parse_int64(value, &n) == -1 || n < 12 || n > 60)
+		return cause_set(cause, "list_width must be a number from 12 to 60, not \"%s\"",
+		    value);
+	s->ui.list_width = (int)n;
+	return 0;
+}
+
+/* Each conversion must be one strftime knows: glibc prints an unknown
+ * one as it is, which would show "%Q" on every line. */
+static int
+settings_check_conversions(const char *key, const char *value, char **cause)
+{
+	static const char known[] = "aAbBcCdDeFgGhHIjklmMnprRsStTuUVwWxXyYzZ+%";
+	const char *p = value;
+
+	while ((p = strchr(p, '%')) != NULL) {
+		p++;
+		p += strspn(p, "_-0^#");
+		p += strspn(p, "0123456789");
+		if (*p == 'E' || *p == 'O')
+			p++;
+		if (*p == '\0')
+			return cause_set(cause, "%s \"%s\" ends in a lone %%", key, value);
+		if (strchr(known, *p) == NULL)
+			return cause_set(cause, "%s \"%s\": %%%c is not a strftime conversion", key,
+			    value, *p);
+		p++;
+	}
+	return 0;
+}
+
+/* A trial on a long date (a Wednesday in September) bounds the width. */
+static int
+settings_check_format(const char *key, const char *value, char **cause)
+{
+	char out[SETTINGS_FORMAT_MAX * 64];
+	time_t when = 1790812799;
+	struct tm tm;
+	size_t len;
+
+	if (*value == '\0')
+		return cause_set(cause, "%s is empty", key);
+	if (strlen(value) > SETTINGS_FORMAT_MAX)
+		return cause_set(cause, "%s is longer than %d bytes", key, SETTINGS_FORMAT_MAX);
+	if (settings_check_conversions(key, value, cause) == -1)
+		return -1;
+	localtime_r(&when, &tm);
+	len = strftime(out, sizeof out, value, &tm);
+	if (len == 0 || len > SETTINGS_FORMAT_MAX)
+		return cause_set(cause, "%s \"%s\" makes no text, or more than %d bytes", key,
+		    value, SETTINGS_FORMAT_MAX);
+	for (size_t i = 0; i < len; i++) {
+		if ((unsigned char)out[i] < 0x20 || out[i] == 0x7f)
+			return cause_set(cause, "%s \"%s\" makes a control character", key, value);
+	}
+	return 0;
+}
+
+static int
+settings_set_format(struct settings *s, const struct settings_key *k, const char *value,
+    char **cause)
+{
+	char **field = settings_field(s, k);
+
+	if (settings_check_format(k->key, value, cause) == -1)
+		return -1;
+	free(*field);
+	*field = xstrdup(value);
+	return 0;
+}
+
+static void
+settings_list_clear(struct settings_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->items[i]);
+	xfree(&l->items);
+	l->n = 0;
+}
+
+static int
+settings_set_list(struct settings *s, const struct settings_key *k, const char *value,
+    char **cause)
+{
+	struct settings_list *l = settings_field(s, k);
+	char *copy = xstrdup(value), *item, *last = NULL, *end;
+
+	settings_list_clear(l);
+	for (item = strtok_r(copy, ",", &last); item != NULL; item = strtok_r(NULL, ",", &last)) {
+		item += strspn(item, " \t");
+		for (end = item + strlen(item); end > item && (end[-1] == ' ' || end[-1] == '\t');)
+			*--end = '\0';
+		if (*item == '\0')
+			continue;
+		l->items = xreallocarray(l->items, l->n + 1, sizeof l->items[0]);
+		l->items[l->n++] = xstrdup(item);
+	}
+	free(copy);
+	return 0;
+}
+
+/* Parses H:MM or HH:MM into minutes after midnight. */
+static int
+settings_parse_clock(const char *s, size_t len, int *minute)
+{
+	size_t hlen = strspn(s, "0123456789");
+	int h, m;
+
+	if (hlen < 1 || hlen > 2 || s[hlen] != ':' || len != hlen + 3 ||
+	    strspn(s + hlen + 1, "0123456789") < 2)
+		return -1;
+	h = hlen == 1 ? s[0] - '0' : (s[0] - '0') * 10 + s[1] - '0';
+	m = (s[hlen + 1] - '0') * 10 + s[hlen + 2] - '0';
+	if (h > 23 || m > 59)
+		return -1;
+	*minute = h * 60 + m;
+	return 0;
+}
+
+static int
+settings_set_quiet(struct settings *s, const struct settings_key *k, const char *value,
+    char **cause)
+{
+	const char *dash = strchr(value, '-'), *end;
+	size_t len;
+	int start, stop;
+
+	if (*value == '\0' || strcmp(value, "off") == 0) {
+		s->notify.quiet_start = s->notify.quiet_end = -1;
+		return 0;
+	}
+	if (dash == NULL)
+		goto bad;
+	for (len = (size_t)(dash - value); len > 0 && value[len - 1] == ' ';)
+		len--;
+	end = dash + 1 + strspn(dash + 1, " ");
+	if (settings_parse_clock(value, len, &start) == -1 ||
+	    settings_parse_clock(end, strlen(end), &stop) == -1)
+		goto bad;
+	if (start == stop)
+		return cause_set(cause, "quiet_hours \"%s\" starts and ends at the same time",
+		    value);
+	s->notify.quiet_start = start;
+	s->notify.quiet_end = stop;
+	return 0;
+bad:
+	return cause_set(cause, "quiet_hours must look like 22:00-07:00 or be off, not \"%s\"",
+	    value);
+}
+
+#define SETTINGS_OFF(field) offsetof(struct settings, field)
+
+/* Sorted by section, then key, for bsearch. [keys] is the key table's. */
+static const struct settings_key settings_keys[] = {
+	{"general", "profile", settings_set_profile, 0},
+	{"notify", "direct", settings_set_onoff, SETTINGS_OFF(notify.direct)},
+	{"notify", "enabled", settings_set_onoff, SETTINGS_OFF(notify.enabled)},
+	{"notify", "keywords", settings_set_list, SETTINGS_OFF(notify.keywords)},
+	{"notify", "markup", settings_set_markup, 0},
+	{"notify", "mentions", settings_set_onoff, SETTINGS_OFF(notify.mentions)},
+	{"notify", "mute", settings_set_list, SETTINGS_OFF(notify.mute)},
+	{"notify", "quiet_hours", settings_set_quiet, 0},
+	{"ui", "bell", settings_set_onoff, SETTINGS_OFF(ui.bell)},
+	{"ui", "date_format", settings_set_format, SETTINGS_OFF(ui.date_format)},
+	{"ui", "list_width", settings_set_width, 0},
+	{"ui", "show_membership", settings_set_membership, 0},
+	{"ui", "theme", settings_set_theme, 0},
+	{"ui", "time_format", settings_set_format, SETTINGS_OFF(ui.time_format)},
+};
+
+static int
+settings_key_cmp(const void *key, const void *elem)
+{
+	const struct settings_key *a = key, *b = elem;
+	int c = strcmp(a->section, b->section);
+
+	return c != 0 ? c : strcmp(a->key, b->key);
+}
+
+static int
+settings_section_known(const char *section)
+{
+	for (size_t i = 0; i < NT_NELEMS(settings_keys); i++) {
+		if (strcmp(settings_keys[i].section, section) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+struct settings_ctx {
+	struct settings *s;
+	void (*warn)(const char *, void *);
+	void *arg;
+};
+
+static int
+settings_line(const char *section, const char *key, const char *value, void *arg,
+    char **cause)
+{
+	struct settings_ctx *ctx = arg;
+	struct settings_key probe = {section, key, NULL, 0};
+	const struct settings_key *found;
+
+	if (*section == '\0')
+		return cause_set(cause, "\"%s\" comes before any [section]", key);
+	if (strcmp(section, "keys") == 0)
+		return keys_bind(ctx->s->keys, key, value, cause);
+	found = bsearch(&probe, settings_keys, NT_NELEMS(settings_keys), sizeof settings_keys[0],
+	    settings_key_cmp);
+	if (found != NULL)
+		return found->set(ctx->s, found, value, cause);
+	if (!settings_section_known(section))
+		return cause_set(cause, "unknown section [%s]", section);
+	return cause_set(cause, "unknown key \"%s\" in [%s]", key, section);
+}
+
+static void
+settings_warn(const char *msg, void *arg)
+{
+	struct settings_ctx *ctx = arg;
+
+	if (ctx->warn != NULL)
+		ctx->warn(msg, ctx->arg);
+}
+
+void
+settings_init(struct settings *s)
+{
+	memset(s, 0, sizeof *s);
+	s->ui.time_format = xstrdup("%H:%M");
+	s->ui.date_format = xstrdup("%A %d %B %Y");
+	s->ui.show_membership = SETTINGS_MEMBERSHIP_COLLAPSED;
+	s->ui.list_width = 24;
+	s->notify.enabled = s->notify.mentions = s->notify.direct = 1;
+	s->notify.quiet_start = s->notify.quiet_end = -1;
+	s->notify.markup = SETTINGS_MARKUP_AUTO;
+	s->keys = keys_table_new();
+}
+
+int
+settings_load(const char *path, struct settings *s, void (*warn)(const char *, void *),
+    void *arg)
+{
+	struct settings_ctx ctx = {s, warn, arg};
+	char *cause = NULL;
+
+	settings_init(s);
+	if (cfg_file_parse(path, settings_line, &ctx, settings_warn, &cause) == -1) {
+		settings_warn(cause, &ctx);
+		free(cause);
+		return -1;
+	}
+	return 0;
+}
+
+void
+settings_free(struct settings *s)
+{
+	free(s->profile);
+	free(s->ui.theme);
+	free(s->ui.time_format);
+	free(s->ui.date_format);
+	settings_list_clear(&s->notify.keywords);
+	settings_list_clear(&s->notify.mute);
+	keys_table_free(&s->keys);
+	memset(s, 0, sizeof *s);
+}
+
+int
+settings_quiet_at(const struct settings *s, int minute)
+{
+	int start = s->notify.quiet_start, end = s->notify.quiet_end;
+
+	if (start < 0)
+		return 0;
+	if (start < end)
+		return minute >= start && minute < end;
+	return minute >= start || minute < end;
+}
