@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "natter/cli.h"
 #include "natter/log.h"
+#include "natter/ui.h"
 
 /* Sorted by name for bsearch. */
 static const struct cli_cmd cli_cmds[] = {
@@ -177,8 +178,12 @@ cli_main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc == 0)
-		return cli_usage_all(stdout, CLI_OK);
+	if (argc == 0) {
+		cli_config_load(&cli);
+		ch = ui_main(cli.profile, cli.config);
+		free(cli.config_profile);
+		return ch;
+	}
 	if (strcmp(argv[0], "help") == 0)
 		return cli_usage_all(stdout, CLI_OK);
 	if ((cmd = cli_cmd_find(argv[0])) == NULL) {

@@ -1,0 +1,93 @@
+/* The terminal UI's own parts. */
+#ifndef NATTER_UI_PRIVATE_H
+#define NATTER_UI_PRIVATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "natter/app.h"
+#include "natter/store.h"
+#include "natter/util.h"
+
+struct editor;
+struct editor_history;
+struct editor_killring;
+
+#define UI_LIST_WIDTH 24
+#define UI_LIST_MIN_COLS 70	/* narrower than this the list folds away */
+#define UI_COMPOSE_MAX 5	/* lines the compose box may grow to */
+#define UI_HISTORY_PAGE 200	/* messages read at a time */
+
+enum ui_section {
+	UI_SECTION_INVITES,
+	UI_SECTION_FAVOURITES,
+	UI_SECTION_DIRECT,
+	UI_SECTION_ROOMS,
+	UI_SECTION_LOW,
+	UI_SECTION_COUNT,
+};
+
+/* A room as the list shows it. */
+struct ui_room {
+	char *room_id;
+	char *name;		/* sanitised */
+	enum ui_section section;
+	int64_t unread;
+	int64_t highlight;
+	int64_t last_ts;
+};
+
+/* A room's unsent text, kept while another room is in view. */
+struct ui_draft {
+	char *room_id;
+	char *text;
+	struct editor_history *history;
+};
+
+struct ui {
+	struct app *app;
+	struct store *store;
+	struct loop *loop;
+
+	struct ui_room *rooms;	/* in list order: by section, then activity */
+	size_t n_rooms;
+	char *current;		/* room id in view, or NULL */
+
+	struct ui_draft *drafts;
+	size_t n_drafts;
+	struct editor *ed;
+	struct editor_killring *kills;
+
+	int scroll;		/* message lines scrolled up from the newest */
+	int list_toggled;	/* the user showed (narrow) or hid (wide) the list */
+	int64_t history;	/* messages to read for the pane */
+
+	enum app_conn conn;
+	char *note;		/* one line for the status bar, or NULL */
+	int focused;
+
+	int dirty;
+	uint64_t redraw_timer;
+	int quit;
+	int paste;		/* inside a bracketed paste */
+};
+
+/* ui-term.c */
+int ui_term_start(char **cause);
+void ui_term_restore(void);
+
+/* ui.c */
+void ui_dirty(struct ui *ui);
+void ui_rooms_reload(struct ui *ui);
+void ui_room_select(struct ui *ui, const char *room_id);
+struct editor_history *ui_history(struct ui *ui);
+void ui_note(struct ui *ui, const char *fmt, ...) NT_ATTR_PRINTF(2, 3);
+
+/* ui-draw.c */
+void ui_draw(struct ui *ui);
+int ui_list_shown(const struct ui *ui);
+
+/* ui-input.c */
+void ui_input(int fd, int revents, void *arg);
+
+#endif

@@ -1,0 +1,307 @@
+/* The terminal UI: one loop for keys, the sync and the screen. Changes
+ * only mark the screen dirty; one pass later draws it (tmux style). */
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <curses.h>
+
+#include "natter/editor.h"
+#include "natter/loop.h"
+#include "natter/sanitize.h"
+#include "natter/ui.h"
+#include "ui-private.h"
+
+#define UI_SYNC_TIMEOUT_MS 30000L
+
+static void
+ui_redraw_due(void *arg)
+{
+	struct ui *ui = arg;
+
+	ui->redraw_timer = 0;
+	if (ui->dirty)
+		ui_draw(ui);
+}
+
+void
+ui_dirty(struct ui *ui)
+{
+	ui->dirty = 1;
+	if (ui->redraw_timer == 0)
+		ui->redraw_timer = loop_timer_add(ui->loop, 0, ui_redraw_due, ui);
+}
+
+void
+ui_note(struct ui *ui, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	free(ui->note);
+	ui->note = san_text(msg, 0);
+	free(msg);
+	ui_dirty(ui);
+}
+
+static enum ui_section
+ui_room_section(const struct store_room *r)
+{
+	if (r->membership == MX_MEMBERSHIP_INVITE)
+		return UI_SECTION_INVITES;
+	if (r->favourite)
+		return UI_SECTION_FAVOURITES;
+	if (r->lowpriority)
+		return UI_SECTION_LOW;
+	return r->is_direct ? UI_SECTION_DIRECT : UI_SECTION_ROOMS;
+}
+
+static void
+ui_rooms_free(struct ui *ui)
+{
+	for (size_t i = 0; i < ui->n_rooms; i++) {
+		free(ui->rooms[i].room_id);
+		free(ui->rooms[i].name);
+	}
+	xfree(&ui->rooms);
+	ui->n_rooms = 0;
+}
+
+/* Reads the room list from the store: sections in order, each by
+ * activity as the store sorts them. Left rooms are not listed. */
+void
+ui_rooms_reload(struct ui *ui)
+{
+	struct store_room *rooms;
+	size_t n;
+
+	if (store_rooms(ui->store, &rooms, &n, NULL) == -1)
+		return;
+	ui_rooms_free(ui);
+	ui->rooms = xcalloc(n ? n : 1, sizeof *ui->rooms);
+	for (int sec = 0; sec < UI_SECTION_COUNT; sec++) {
+		for (size_t i = 0; i < n; i++) {
+			struct ui_room *r = &ui->rooms[ui->n_rooms];
+
+			if (rooms[i].membership == MX_MEMBERSHIP_LEAVE ||
+			    rooms[i].membership == MX_MEMBERSHIP_BAN ||
+			    (int)ui_room_section(&rooms[i]) != sec)
+				continue;
+			r->room_id = xstrdup(rooms[i].room_id);
+			r->name = san_text(rooms[i].name, 0);
+			r->section = (enum ui_section)sec;
+			r->unread = rooms[i].unread;
+			r->highlight = rooms[i].highlight;
+			r->last_ts = rooms[i].last_ts;
+			ui->n_rooms++;
+		}
+	}
+	store_rooms_free(&rooms, n);
+	if (ui->current == NULL && ui->n_rooms > 0)
+		ui_room_select(ui, ui->rooms[0].room_id);
+	ui_dirty(ui);
+}
+
+static struct ui_draft *
+ui_draft_find(struct ui *ui, const char *room_id)
+{
+	for (size_t i = 0; i < ui->n_drafts; i++)
+		if (strcmp(ui->drafts[i].room_id, room_id) == 0)
+			return &ui->drafts[i];
+	return NULL;
+}
+
+/* Keeps the compose text of the room being left, and the store keeps it
+ * across restarts. */
+static void
+ui_draft_save(struct ui *ui)
+{
+	struct ui_draft *d;
+	char *key;
+
+	if (ui->current == NULL)
+		return;
+	if ((d = ui_draft_find(ui, ui->current)) == NULL) {
+		ui->drafts = xreallocarray(ui->drafts, ui->n_drafts + 1, sizeof *ui->drafts);
+		d = &ui->drafts[ui->n_drafts++];
+		d->room_id = xstrdup(ui->current);
+		d->text = NULL;
+		d->history = editor_history_new();
+	}
+	free(d->text);
+	d->text = xstrdup(editor_text(ui->ed));
+	key = xasprintf("draft:%s", ui->current);
+	store_meta_set(ui->store, key, d->text, NULL);
+	free(key);
+}
+
+static void
+ui_draft_restore(struct ui *ui)
+{
+	struct ui_draft *d = ui_draft_find(ui, ui->current);
+	char *key, *text;
+
+	if (d != NULL) {
+		editor_set_text(ui->ed, d->text, strlen(d->text), NULL);
+		return;
+	}
+	key = xasprintf("draft:%s", ui->current);
+	text = store_meta_get(ui->store, key);
+	editor_set_text(ui->ed, text != NULL ? text : "", text != NULL ? strlen(text) : 0, NULL);
+	free(text);
+	free(key);
+}
+
+/* The sent-message history of the room in view, for Up and Down. */
+struct editor_history *
+ui_history(struct ui *ui)
+{
+	struct ui_draft *d;
+
+	if (ui->current == NULL)
+		return NULL;
+	if ((d = ui_draft_find(ui, ui->current)) == NULL) {
+		ui_draft_save(ui);
+		d = ui_draft_find(ui, ui->current);
+	}
+	return d->history;
+}
+
+void
+ui_room_select(struct ui *ui, const char *room_id)
+{
+	if (ui->current != NULL && strcmp(ui->current, room_id) == 0)
+		return;
+	ui_draft_save(ui);
+	free(ui->current);
+	ui->current = xstrdup(room_id);
+	ui->scroll = 0;
+	ui->history = UI_HISTORY_PAGE;
+	ui_draft_restore(ui);
+	ui_dirty(ui);
+}
+
+static void
+ui_on_synced(void *arg, size_t n_events)
+{
+	struct ui *ui = arg;
+
+	ui_rooms_reload(ui);
+}
+
+static void
+ui_on_conn(void *arg, enum app_conn state, const char *why)
+{
+	struct ui *ui = arg;
+
+	ui->conn = state;
+	if (why != NULL)
+		ui_note(ui, "%s", why);
+	else if (state == APP_ONLINE)
+		xfree(&ui->note);
+	ui_dirty(ui);
+}
+
+static void
+ui_on_outbox(void *arg)
+{
+	ui_dirty(arg);
+}
+
+static void
+ui_on_resize(int signo, void *arg)
+{
+	struct ui *ui = arg;
+	struct winsize ws;
+
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0)
+		resizeterm(ws.ws_row, ws.ws_col);
+	clearok(curscr, TRUE);
+	ui_dirty(ui);
+}
+
+static void
+ui_on_quit(int signo, void *arg)
+{
+	struct ui *ui = arg;
+
+	ui->quit = 1;
+	loop_break(ui->loop);
+}
+
+static void
+ui_free(struct ui *ui)
+{
+	ui_draft_save(ui);
+	ui_rooms_free(ui);
+	for (size_t i = 0; i < ui->n_drafts; i++) {
+		free(ui->drafts[i].room_id);
+		free(ui->drafts[i].text);
+		editor_history_free(&ui->drafts[i].history);
+	}
+	free(ui->drafts);
+	editor_free(&ui->ed);
+	editor_killring_free(&ui->kills);
+	loop_timer_cancel(ui->loop, ui->redraw_timer);
+	free(ui->current);
+	free(ui->note);
+	app_free(&ui->app);
+}
+
+static void
+ui_watch(struct ui *ui)
+{
+	static const struct app_handlers handlers = {
+		.synced = ui_on_synced,
+		.conn = ui_on_conn,
+		.outbox = ui_on_outbox,
+	};
+
+	loop_fd_add(ui->loop, STDIN_FILENO, POLLIN, ui_input, ui);
+	loop_signal(ui->loop, SIGWINCH, ui_on_resize, ui, NULL);
+	loop_signal(ui->loop, SIGTERM, ui_on_quit, ui, NULL);
+	loop_signal(ui->loop, SIGHUP, ui_on_quit, ui, NULL);
+	loop_signal(ui->loop, SIGINT, ui_on_quit, ui, NULL);
+	app_start(ui->app, &handlers, ui, UI_SYNC_TIMEOUT_MS);
+}
+
+int
+ui_main(const char *profile, const char *config)
+{
+	struct ui ui = {0};
+	char *cause = NULL;
+
+	if ((ui.app = app_open(profile, config, &cause)) == NULL) {
+		fprintf(stderr, "natter: %s\n", cause);
+		free(cause);
+		return 1;
+	}
+	ui.store = app_store(ui.app);
+	ui.loop = app_loop(ui.app);
+	ui.kills = editor_killring_new();
+	ui.ed = editor_new(ui.kills);
+	ui.conn = APP_CONNECTING;
+	ui.focused = 1;
+	if (ui_term_start(&cause) == -1) {
+		fprintf(stderr, "natter: %s\n", cause);
+		free(cause);
+		ui_free(&ui);
+		return 1;
+	}
+	/* The cache first: the screen is there before the network answers. */
+	ui_rooms_reload(&ui);
+	ui_draw(&ui);
+	ui_watch(&ui);
+	while (!ui.quit && loop_run_once(ui.loop, -1) != -1)
+		;
+	ui_term_restore();
+	ui_free(&ui);
+	return 0;
+}

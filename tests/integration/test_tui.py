@@ -1,0 +1,161 @@
+"""The terminal UI in tmux against the testbed: what a person sees."""
+
+import os
+import shutil
+import subprocess
+import time
+import unittest
+import uuid
+
+from cli_support import NatterTestCase
+
+
+def wait_until(predicate, timeout=20, what="the screen"):
+    """Polls predicate (capture-pane is not an event source) until true."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"{what} did not show up within {timeout}s")
+
+
+class Tmux:
+    """natter running in a private tmux server."""
+
+    def __init__(self, natter, cols=100, rows=30):
+        self.socket = f"natter-test-{uuid.uuid4().hex[:8]}"
+        self.natter = natter
+        env = " ".join(f"{k}='{v}'" for k, v in natter.env.items()
+                       if k.startswith(("XDG_", "HOME", "ASAN", "UBSAN", "LC_")))
+        cmd = f"env {env} TERM=xterm-256color {natter.binary} 2>{natter.home}/stderr"
+        self.tmux("new-session", "-d", "-s", "t", "-x", str(cols), "-y", str(rows), cmd)
+
+    def tmux(self, *args):
+        return subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True,
+                              text=True, check=False).stdout
+
+    def screen(self):
+        return self.tmux("capture-pane", "-p", "-t", "t")
+
+    def keys(self, *keys):
+        self.tmux("send-keys", "-t", "t", *keys)
+
+    def text(self, s):
+        self.tmux("send-keys", "-t", "t", "-l", s)
+
+    def resize(self, cols, rows):
+        self.tmux("resize-window", "-t", "t", "-x", str(cols), "-y", str(rows))
+
+    def wait_for(self, needle, timeout=20):
+        return wait_until(lambda: needle in self.screen() and self.screen(), timeout,
+                          repr(needle))
+
+    def alive(self):
+        return "t" in self.tmux("list-sessions", "-F", "#{session_name}")
+
+    def close(self):
+        self.tmux("kill-server")
+
+
+@unittest.skipUnless(shutil.which("tmux"), "tmux is needed for terminal tests")
+class TuiTest(NatterTestCase):
+    def start(self, cols=100, rows=30):
+        self.natter.ok("sync", "--once")
+        t = Tmux(self.natter, cols, rows)
+        self.addCleanup(t.close)
+        return t
+
+    def test_room_list_shows_rooms_and_unread_counts(self):
+        room = self.shared_room("Board Room")
+        for i in range(3):
+            self.bob.send_text(room, f"agenda item {i}")
+        t = self.start()
+        screen = t.wait_for("agenda item 2")
+        lines = [l for l in screen.splitlines() if "Board Room" in l and "│" in l]
+        self.assertTrue(lines, screen)
+        line = lines[0]
+        self.assertRegex(line, r"Board Room\s+3\s*│")
+        self.assertIn("Rooms", screen)
+
+    def test_message_from_the_other_user_appears(self):
+        room = self.shared_room("Board Room")
+        t = self.start()
+        t.wait_for("online")
+        self.bob.send_text(room, "The CFO is running late")
+        t.wait_for("The CFO is running late", timeout=10)
+
+    def test_typed_message_reaches_the_other_user_once(self):
+        room = self.shared_room("Board Room")
+        t = self.start()
+        t.wait_for("online")
+        t.text("Car booked for 8:15 ünïcødé 👩‍💻")
+        t.keys("Enter")
+        ev = self.bob.wait_for_event(room, lambda e: e.get("content", {}).get("body", "")
+                                     .startswith("Car booked"))
+        self.assertEqual(ev["content"]["body"], "Car booked for 8:15 ünïcødé 👩‍💻")
+        t.wait_for("Car booked for 8:15")
+        time.sleep(1)  # a duplicate would arrive in this second
+        chunk = self.bob.messages(room)["chunk"]
+        self.assertEqual(sum(1 for e in chunk if e["content"].get("body", "")
+                             .startswith("Car booked")), 1)
+
+    def test_hostile_message_is_inert_and_the_screen_intact(self):
+        room = self.shared_room("Board Room")
+        t = self.start()
+        t.wait_for("online")
+        self.bob.send_text(room, "evil\x1b[2J\x1b[H\x1b]0;pwned\x07\x1b[?1049l\u202eloop"
+                           + "e" + "\u0301" * 40 + "\x1b[31mRED")
+        screen = t.wait_for("evil␛[2J")
+        self.assertIn("<U+202E>", screen)
+        self.assertIn("Board Room", screen.splitlines()[0])
+        self.assertIn("online", screen)
+        self.assertTrue(screen.splitlines()[-1].startswith(">"))
+
+    def test_resize_to_40x12_and_back(self):
+        room = self.shared_room("Board Room")
+        self.bob.send_text(room, "a long line " * 20)
+        t = self.start()
+        t.wait_for("online")
+        t.resize(40, 12)
+        screen = wait_until(lambda: len(t.screen().splitlines()[0]) <= 40 and t.screen(),
+                            what="the narrow screen")
+        self.assertNotIn("│", screen)  # the list folds away below 70 columns
+        t.keys("M-l")
+        t.wait_for("│")
+        t.resize(10, 4)
+        t.resize(1, 2)
+        t.resize(100, 30)
+        t.wait_for("Board Room")
+        self.assertTrue(t.alive())
+        t.text("still typing")
+        t.wait_for("> still typing")
+
+    def test_typing_while_messages_arrive_loses_no_keystroke(self):
+        room = self.shared_room("Board Room")
+        t = self.start()
+        t.wait_for("online")
+        burst = subprocess.Popen(["python3", "-c", BURST, self.hs.url, self.bob.access_token,
+                                  room], cwd=os.path.dirname(__file__))
+        typed = "the quick brown fox jumps over the lazy dog " * 3
+        for ch in typed:
+            t.text(ch)
+        burst.wait(timeout=120)
+        t.keys("Enter")
+        ev = self.bob.wait_for_event(room, lambda e: e.get("content", {}).get("body", "")
+                                     .startswith("the quick"), timeout=60)
+        self.assertEqual(ev["content"]["body"], typed)
+
+
+BURST = """
+import sys, natter_harness as h
+url, token, room = sys.argv[1:]
+for i in range(1000):
+    h.request(url, "PUT", f"/_matrix/client/v3/rooms/{h._q(room)}/send/m.room.message/b{i}",
+              token=token, json_body={"msgtype": "m.text", "body": f"burst {i}"})
+"""
+
+
+if __name__ == "__main__":
+    unittest.main()
