@@ -89,28 +89,15 @@ cli_usage_all(FILE *f, int status)
 	return status;
 }
 
-static int
-cli_config_line(const char *section, const char *key, const char *value, void *arg,
-    char **cause)
-{
-	struct cli *cli = arg;
-
-	if (strcmp(section, "general") != 0)
-		return cause_set(cause, "unknown section [%s]", section);
-	if (strcmp(key, "profile") == 0) {
-		if (!cfg_profile_valid(value))
-			return cause_set(cause, "bad profile name \"%s\"", value);
-		free(cli->config_profile);
-		cli->config_profile = xstrdup(value);
-		return 0;
-	}
-	return -1;
-}
-
 static void
 cli_config_warn(const char *msg, void *arg)
 {
+	struct cli *cli = arg;
+
 	cli_fail("%s (ignored)", msg);
+	if (cli->first_warning == NULL)
+		cli->first_warning = xstrdup(msg);
+	cli->n_warnings++;
 }
 
 /* Reads the config file: a bad line is reported and skipped, and natter
@@ -122,17 +109,21 @@ cli_config_load(struct cli *cli)
 	char *cause = NULL;
 
 	if (cfg_paths_init(&paths, NULL, cli->config, &cause) == -1) {
+		settings_init(&cli->settings);
 		free(cause);
 		return;
 	}
-	if (cfg_file_parse(paths.config_file, cli_config_line, cli, cli_config_warn,
-	    &cause) == -1) {
-		cli_fail("%s (using the defaults)", cause);
-		free(cause);
-	}
+	settings_load(paths.config_file, &cli->settings, cli_config_warn, cli);
 	cfg_paths_clear(&paths);
 	if (cli->profile == NULL)
-		cli->profile = cli->config_profile;
+		cli->profile = cli->settings.profile;
+}
+
+static void
+cli_config_free(struct cli *cli)
+{
+	settings_free(&cli->settings);
+	xfree(&cli->first_warning);
 }
 
 static int
@@ -180,8 +171,9 @@ cli_main(int argc, char **argv)
 	argv += optind;
 	if (argc == 0) {
 		cli_config_load(&cli);
-		ch = ui_main(cli.profile, cli.config);
-		free(cli.config_profile);
+		ch = ui_main(cli.profile, cli.config, &cli.settings, cli.first_warning,
+		    cli.n_warnings);
+		cli_config_free(&cli);
 		return ch;
 	}
 	if (strcmp(argv[0], "help") == 0)
@@ -192,6 +184,6 @@ cli_main(int argc, char **argv)
 	}
 	cli_config_load(&cli);
 	ch = cli_run(&cli, cmd, argc, argv);
-	free(cli.config_profile);
+	cli_config_free(&cli);
 	return ch;
 }

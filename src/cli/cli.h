@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "natter/core.h"
+#include "natter/settings.h"
 #include "natter/store.h"
 #include "natter/util.h"
 
@@ -16,7 +17,9 @@
 struct cli {
 	const char *profile;
 	const char *config;
-	char *config_profile;	/* [general] profile of the config file */
+	struct settings settings;	/* the config file, defaults where it is silent */
+	char *first_warning;	/* about the config file, for the UI's status line */
+	size_t n_warnings;
 	int verbose;
 	struct core core;
 	int opened;

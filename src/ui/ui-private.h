@@ -44,7 +44,10 @@ struct ui_draft {
 	struct editor_history *history;
 };
 
+struct settings;
+
 struct ui {
+	const struct settings *settings;
 	struct app *app;
 	struct store *store;
 	struct loop *loop;

@@ -273,7 +273,8 @@ ui_watch(struct ui *ui)
 }
 
 int
-ui_main(const char *profile, const char *config)
+ui_main(const char *profile, const char *config, const struct settings *settings,
+    const char *warning, size_t n_warnings)
 {
 	struct ui ui = {0};
 	char *cause = NULL;
@@ -289,6 +290,10 @@ ui_main(const char *profile, const char *config)
 	ui.ed = editor_new(ui.kills);
 	ui.conn = APP_CONNECTING;
 	ui.focused = 1;
+	ui.settings = settings;
+	if (warning != NULL)
+		ui_note(&ui, "config: %s (%zu in all; see the terminal after you quit)",
+		    warning, n_warnings);
 	if (ui_term_start(&cause) == -1) {
 		fprintf(stderr, "natter: %s\n", cause);
 		free(cause);
