@@ -10,25 +10,10 @@
 
 #include "natter/editor.h"
 #include "natter/sanitize.h"
+#include "natter/settings.h"
 #include "natter/text.h"
+#include "natter/theme.h"
 #include "ui-private.h"
-
-enum ui_color {
-	UI_C_NORMAL = 0,
-	UI_C_STATUS,
-	UI_C_TIME,
-	UI_C_SELF,
-	UI_C_NOTICE,
-	UI_C_META,
-	UI_C_UNREAD,
-	UI_C_HIGHLIGHT,
-	UI_C_SECTION,
-	UI_C_PENDING,
-	UI_C_FAILED,
-	UI_C_NICK0,
-};
-
-#define UI_NICKS 6
 
 /* One screen line of the message pane. */
 struct ui_line {
@@ -45,70 +30,31 @@ struct ui_lines {
 	size_t n;
 };
 
-static int ui_colors_ready;
-static int ui_utf8;
+static int ui_utf8 = -1;
 
-static void
-ui_colors_init(void)
-{
-	static const short nicks[UI_NICKS] = {
-		COLOR_CYAN, COLOR_GREEN, COLOR_MAGENTA, COLOR_YELLOW, COLOR_BLUE, COLOR_RED,
-	};
-
-	ui_colors_ready = 1;
-	ui_utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
-	if (!has_colors() || (getenv("NO_COLOR") != NULL && *getenv("NO_COLOR") != '\0'))
-		return;
-	init_pair(UI_C_STATUS, COLOR_BLACK, COLOR_CYAN);
-	init_pair(UI_C_TIME, COLOR_BLUE, -1);
-	init_pair(UI_C_SELF, COLOR_GREEN, -1);
-	init_pair(UI_C_NOTICE, COLOR_YELLOW, -1);
-	init_pair(UI_C_META, COLOR_BLUE, -1);
-	init_pair(UI_C_UNREAD, COLOR_WHITE, -1);
-	init_pair(UI_C_HIGHLIGHT, COLOR_RED, -1);
-	init_pair(UI_C_SECTION, COLOR_CYAN, -1);
-	init_pair(UI_C_PENDING, COLOR_YELLOW, -1);
-	init_pair(UI_C_FAILED, COLOR_RED, -1);
-	for (int i = 0; i < UI_NICKS; i++)
-		init_pair((short)(UI_C_NICK0 + i), nicks[i], -1);
-}
-
+/* Writes s at (y, x), at most cells wide, cluster by cluster: curses
+ * measures with wcwidth, which is wrong for emoji sequences, so the
+ * position comes from text.h. Returns the cells used. */
 static int
-ui_attr(int color)
+ui_put(int y, int x, const char *s, int cells, int element)
 {
-	int a = color == UI_C_NORMAL ? A_NORMAL : COLOR_PAIR(color);
-
-	if (color == UI_C_STATUS || color == UI_C_SECTION || color == UI_C_HIGHLIGHT)
-		a |= A_BOLD;
-	if (color == UI_C_META || color == UI_C_PENDING)
-		a |= A_DIM;
-	return a;
-}
-
-/* A stable colour for a user: the same user is the same colour everywhere. */
-static int
-ui_nick_color(const char *user_id)
-{
-	unsigned h = 5381;
-
-	for (const unsigned char *p = (const unsigned char *)user_id; *p != '\0'; p++)
-		h = h * 33 + *p;
-	return UI_C_NICK0 + (int)(h % UI_NICKS);
-}
-
-/* Writes s at (y, x), at most cells wide, clusters never cut; returns
- * the cells used. */
-static int
-ui_put(int y, int x, const char *s, int cells, int color)
-{
+	struct text_cluster tc;
+	size_t len, off = 0;
 	int used = 0;
-	size_t len;
 
 	if (cells <= 0 || s == NULL)
 		return 0;
-	len = text_fit(s, cells, &used);
-	attrset(ui_attr(color));
-	mvaddnstr(y, x, s, (int)len);
+	len = strlen(s);
+	attrset(ui_theme_attr(element));
+	while (off < len && text_cluster_next(s + off, len - off, &tc) > 0) {
+		if (tc.newline || used + tc.width > cells)
+			break;
+		if (tc.width > 0) {
+			mvaddnstr(y, x + used, tc.draw, (int)tc.drawlen);
+			used += tc.width;
+		}
+		off += tc.len;
+	}
 	attrset(A_NORMAL);
 	return used;
 }
@@ -116,7 +62,7 @@ ui_put(int y, int x, const char *s, int cells, int color)
 static void
 ui_fill(int y, int x, int cells, int color)
 {
-	attrset(ui_attr(color));
+	attrset(ui_theme_attr(color));
 	for (int i = 0; i < cells; i++)
 		mvaddch(y, x + i, ' ');
 	attrset(A_NORMAL);
@@ -154,27 +100,28 @@ ui_draw_list(struct ui *ui, int top, int height, int width)
 	for (size_t i = 0; i < ui->n_rooms && y < top + height; i++) {
 		struct ui_room *r = &ui->rooms[i];
 		int sel = ui->current != NULL && strcmp(ui->current, r->room_id) == 0;
-		int color = r->highlight > 0 ? UI_C_HIGHLIGHT : UI_C_NORMAL;
+		int color = r->highlight > 0 ? THEME_LIST_HIGHLIGHT :
+		    r->unread > 0 ? THEME_LIST_UNREAD : THEME_LIST;
 		char count[24] = "";
 
 		if ((int)r->section != last) {
 			last = (int)r->section;
-			ui_put(y++, 0, ui_section_names[last], width, UI_C_SECTION);
+			ui_put(y++, 0, ui_section_names[last], width, THEME_LIST_SECTION);
 			if (y >= top + height)
 				break;
 		}
 		if (r->unread > 0)
 			snprintf(count, sizeof count, " %lld", (long long)r->unread);
 		if (sel)
-			attron(A_REVERSE);
-		ui_fill(y, 0, width, UI_C_NORMAL);
-		if (sel)
-			attron(A_REVERSE);
+			color = THEME_LIST_SELECTED;
+		else if (r->section == UI_SECTION_INVITES)
+			color = THEME_LIST_INVITE;
+		ui_fill(y, 0, width, sel ? THEME_LIST_SELECTED : THEME_LIST);
 		ui_put(y, 1, r->name, width - 1 - (int)strlen(count), color);
 		if (*count != '\0')
 			ui_put(y, width - (int)strlen(count), count, (int)strlen(count),
-			    r->highlight > 0 ? UI_C_HIGHLIGHT : UI_C_UNREAD);
-		attroff(A_REVERSE);
+			    sel ? THEME_LIST_SELECTED : r->highlight > 0 ? THEME_LIST_HIGHLIGHT :
+			    THEME_LIST_UNREAD);
 		y++;
 	}
 	for (int row = top; row < top + height; row++) {
@@ -254,6 +201,30 @@ ui_time(int64_t ms)
 	return xstrdup(buf);
 }
 
+/* What a change of room state says, after who made it. */
+static const char *
+ui_state_verb(const char *type)
+{
+	static const struct {
+		const char *type;
+		const char *verb;
+	} verbs[] = {
+		{"m.room.avatar", "changed the room picture"},
+		{"m.room.canonical_alias", "changed the room address"},
+		{"m.room.create", "created the room"},
+		{"m.room.encryption", "turned on end-to-end encryption"},
+		{"m.room.name", "renamed the room"},
+		{"m.room.pinned_events", "changed the pinned messages"},
+		{"m.room.tombstone", "replaced this room"},
+		{"m.room.topic", "changed the topic"},
+	};
+
+	for (size_t i = 0; i < NT_NELEMS(verbs); i++)
+		if (strcmp(type, verbs[i].type) == 0)
+			return verbs[i].verb;
+	return "changed the room's settings";
+}
+
 /* The text a message shows, made inert. */
 static char *
 ui_msg_text(const struct store_msg *m)
@@ -264,12 +235,8 @@ ui_msg_text(const struct store_msg *m)
 	if (m->redacted)
 		return xstrdup("(message deleted)");
 	if (m->state_key != NULL && m->msgtype == NULL) {
-		if (strcmp(m->type, "m.room.member") == 0)
-			buf_printf(&b, "%s %s", m->state_key,
-			    mx_membership_name(m->membership));
-		else
-			buf_printf(&b, "%s%s%s", m->type, m->body ? ": " : "",
-			    m->body ? m->body : "");
+		buf_printf(&b, "%s %s%s%s", m->sender_name, ui_state_verb(m->type),
+		    m->body ? ": " : "", m->body ? m->body : "");
 	} else if (m->url != NULL)
 		buf_printf(&b, "[%s] %s", m->msgtype != NULL && strncmp(m->msgtype, "m.", 2) == 0 ?
 		    m->msgtype + 2 : "file", m->filename ? m->filename : "attachment");
@@ -292,13 +259,17 @@ ui_lines_msg(struct ui *ui, struct ui_lines *l, const struct store_msg *m, int w
 	int emote = m->msgtype != NULL && strcmp(m->msgtype, "m.emote") == 0;
 	int meta = m->state_key != NULL && m->msgtype == NULL;
 	char *text = ui_msg_text(m), *name = san_text(m->sender_name, 0);
-	int name_w = meta ? 0 : text_width(name) + 2, color = UI_C_NORMAL;
+	int name_w = meta ? 0 : text_width(name) + 2, color = THEME_PANE;
 	size_t head;
 
 	if (meta)
-		color = UI_C_META;
+		color = THEME_MEMBERSHIP;
+	else if (m->redacted)
+		color = THEME_REDACTED;
+	else if (emote)
+		color = THEME_EMOTE;
 	else if (m->msgtype != NULL && strcmp(m->msgtype, "m.notice") == 0)
-		color = UI_C_NOTICE;
+		color = THEME_NOTICE;
 	if (name_w > width / 3)
 		name_w = width / 3;
 	head = ui_lines_wrap(l, text, 6 + name_w, width, color);
@@ -306,12 +277,12 @@ ui_lines_msg(struct ui *ui, struct ui_lines *l, const struct store_msg *m, int w
 	if (!meta) {
 		l->v[head].name = emote ? xasprintf("* %s", name) : xasprintf("%s:", name);
 		l->v[head].name_color = self != NULL && strcmp(m->sender, self) == 0 ?
-		    UI_C_SELF : ui_nick_color(m->sender);
+		    THEME_OWN_MESSAGE : ui_theme_nick(m->sender);
 	}
 	if (m->reactions != NULL) {
 		char *r = san_text(m->reactions, 0);
 
-		ui_lines_wrap(l, r, 6 + name_w, width, UI_C_META);
+		ui_lines_wrap(l, r, 6 + name_w, width, THEME_REACTIONS);
 		free(r);
 	}
 	free(name);
@@ -338,7 +309,7 @@ ui_lines_pending(struct ui *ui, struct ui_lines *l, int width)
 		text = xasprintf("%s%s", safe, failed ? ")" : "");
 		free(safe);
 		free(body);
-		size_t head = ui_lines_wrap(l, text, 6, width, failed ? UI_C_FAILED : UI_C_PENDING);
+		size_t head = ui_lines_wrap(l, text, 6, width, failed ? THEME_FAILED : THEME_PENDING);
 
 		l->v[head].time = ui_time(items[i].created_ts);
 		free(text);
@@ -346,27 +317,88 @@ ui_lines_pending(struct ui *ui, struct ui_lines *l, int width)
 	store_outbox_free(&items, n);
 }
 
+/* Room plumbing nobody reads in a conversation. */
+static int
+ui_msg_hidden(const struct store_msg *m)
+{
+	static const char *hidden[] = {
+		"m.room.guest_access", "m.room.history_visibility", "m.room.join_rules",
+		"m.room.power_levels", "m.room.server_acl", "m.room.third_party_invite",
+	};
+
+	if (m->state_key == NULL)
+		return 0;
+	for (size_t i = 0; i < NT_NELEMS(hidden); i++)
+		if (strcmp(m->type, hidden[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+ui_msg_membership(const struct store_msg *m)
+{
+	return m->state_key != NULL && strcmp(m->type, "m.room.member") == 0;
+}
+
+/* "Dana joined, Sam was invited": a run of membership changes as one
+ * line; returns the index after the run. */
+static size_t
+ui_lines_members(struct ui *ui, struct ui_lines *l, const struct store_msg *msgs, size_t i,
+    size_t n, int width)
+{
+	static const char *verbs[] = {"", "joined", "was invited", "left", "was banned",
+		"knocked"};
+	struct buf b = {0};
+	char *safe;
+	size_t head, start = i;
+
+	for (; i < n && ui_msg_membership(&msgs[i]); i++) {
+		const struct store_msg *m = &msgs[i];
+		const char *who = strcmp(m->state_key, m->sender) == 0 ? m->sender_name :
+		    m->state_key;
+
+		buf_printf(&b, "%s%s %s", i > start ? ", " : "", who,
+		    verbs[m->membership <= MX_MEMBERSHIP_KNOCK ? m->membership : 0]);
+	}
+	safe = san_text(b.data, 0);
+	head = ui_lines_wrap(l, safe, 6, width, THEME_MEMBERSHIP);
+	l->v[head].time = ui_time(msgs[start].ts);
+	free(safe);
+	buf_free(&b);
+	return i;
+}
+
 static void
 ui_lines_build(struct ui *ui, struct ui_lines *l, int width)
 {
 	struct store_msg *msgs;
-	size_t n;
+	size_t n, i = 0;
 	char last_day[32] = "", day[32];
+	int members = ui->settings != NULL ? (int)ui->settings->ui.show_membership :
+	    SETTINGS_MEMBERSHIP_COLLAPSED;
 
 	if (ui->current == NULL ||
 	    store_history(ui->store, ui->current, INT64_MAX, (int)ui->history, &msgs, &n,
 	    NULL) == -1)
 		return;
-	for (size_t i = 0; i < n; i++) {
+	while (i < n) {
+		if (ui_msg_hidden(&msgs[i]) || (ui_msg_membership(&msgs[i]) &&
+		    members == SETTINGS_MEMBERSHIP_NONE)) {
+			i++;
+			continue;
+		}
 		ui_day(day, sizeof day, msgs[i].ts);
 		if (strcmp(day, last_day) != 0) {
 			char *sep = xasprintf("── %s ──", day);
 
-			ui_line_add(l, sep, strlen(sep), UI_C_META);
+			ui_line_add(l, sep, strlen(sep), THEME_DAY_SEPARATOR);
 			free(sep);
 			strcpy(last_day, day);
 		}
-		ui_lines_msg(ui, l, &msgs[i], width);
+		if (ui_msg_membership(&msgs[i]) && members == SETTINGS_MEMBERSHIP_COLLAPSED)
+			i = ui_lines_members(ui, l, msgs, i, n, width);
+		else
+			ui_lines_msg(ui, l, &msgs[i++], width);
 	}
 	store_msgs_free(&msgs, n);
 	ui_lines_pending(ui, l, width);
@@ -387,7 +419,7 @@ ui_draw_pane(struct ui *ui, int top, int height, int left, int width)
 		int x = left;
 
 		if (line->time != NULL)
-			x += ui_put(top + row, x, line->time, width, UI_C_TIME) + 1;
+			x += ui_put(top + row, x, line->time, width, THEME_TIMESTAMP) + 1;
 		if (line->name != NULL)
 			x += ui_put(top + row, x, line->name, left + width - x, line->name_color) + 1;
 		if (line->time == NULL && line->name == NULL)
@@ -424,8 +456,8 @@ ui_draw_status(struct ui *ui, int y)
 		buf_puts(&b, "  -- scrolled --");
 	if (ui->note != NULL)
 		buf_printf(&b, "  %s", ui->note);
-	ui_fill(y, 0, COLS, UI_C_STATUS);
-	ui_put(y, 0, b.data, COLS, UI_C_STATUS);
+	ui_fill(y, 0, COLS, ui->conn == APP_ONLINE ? THEME_STATUS : THEME_STATUS_OFFLINE);
+	ui_put(y, 0, b.data, COLS, ui->conn == APP_ONLINE ? THEME_STATUS : THEME_STATUS_OFFLINE);
 	buf_free(&b);
 }
 
@@ -437,8 +469,8 @@ ui_draw_title(struct ui *ui, int left, int width)
 	for (size_t i = 0; i < ui->n_rooms && ui->current != NULL; i++)
 		if (strcmp(ui->rooms[i].room_id, ui->current) == 0)
 			name = ui->rooms[i].name;
-	ui_fill(0, 0, COLS, UI_C_STATUS);
-	ui_put(0, left, name, width, UI_C_STATUS);
+	ui_fill(0, 0, COLS, THEME_STATUS);
+	ui_put(0, left, name, width, THEME_STATUS);
 }
 
 /* The compose box: the rows of the draft around the cursor. */
@@ -453,13 +485,13 @@ ui_draw_compose(struct ui *ui, int top, int height)
 	editor_set_width(ui->ed, COLS > 3 ? COLS - 2 : 1);
 	n = editor_layout(ui->ed, &rows, &crow, &ccol);
 	first = crow >= height ? crow - height + 1 : 0;
-	ui_put(top, 0, ">", 2, UI_C_SELF);
+	ui_put(top, 0, ">", 2, THEME_COMPOSE_PROMPT);
 	for (int row = 0; row < height && (size_t)(first + row) < n; row++) {
 		struct editor_row *r = &rows[first + row];
 		char *piece = xstrndup(text + r->start, r->len);
 		char *safe = san_text(piece, 0);
 
-		ui_put(top + row, 2, safe, COLS - 2, UI_C_NORMAL);
+		ui_put(top + row, 2, safe, COLS - 2, THEME_COMPOSE);
 		free(safe);
 		free(piece);
 	}
@@ -486,8 +518,8 @@ ui_draw(struct ui *ui)
 {
 	int compose_h, list_w, pane_top = 1, pane_h;
 
-	if (!ui_colors_ready)
-		ui_colors_init();
+	if (ui_utf8 == -1)
+		ui_utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
 	ui->dirty = 0;
 	erase();
 	compose_h = ui_compose_height(ui);

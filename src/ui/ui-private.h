@@ -86,6 +86,14 @@ void ui_room_select(struct ui *ui, const char *room_id);
 struct editor_history *ui_history(struct ui *ui);
 void ui_note(struct ui *ui, const char *fmt, ...) NT_ATTR_PRINTF(2, 3);
 
+/* ui-theme.c: elements are enum theme_element, or UI_NICK_BASE + i for
+ * the i-th nick colour. */
+#define UI_NICK_BASE 1000
+void ui_theme_start(struct ui *ui);
+void ui_theme_end(void);
+int ui_theme_attr(int element);
+int ui_theme_nick(const char *user_id);
+
 /* ui-draw.c */
 void ui_draw(struct ui *ui);
 int ui_list_shown(const struct ui *ui);

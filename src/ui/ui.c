@@ -300,6 +300,7 @@ ui_main(const char *profile, const char *config, const struct settings *settings
 		ui_free(&ui);
 		return 1;
 	}
+	ui_theme_start(&ui);
 	/* The cache first: the screen is there before the network answers. */
 	ui_rooms_reload(&ui);
 	ui_draw(&ui);
@@ -307,6 +308,7 @@ ui_main(const char *profile, const char *config, const struct settings *settings
 	while (!ui.quit && loop_run_once(ui.loop, -1) != -1)
 		;
 	ui_term_restore();
+	ui_theme_end();
 	ui_free(&ui);
 	return 0;
 }

@@ -1,0 +1,106 @@
+/* The theme on the screen: one curses colour pair per theme element and
+ * per nick colour, picked for the colours the terminal has. */
+#include <stdlib.h>
+
+#include <curses.h>
+
+#include "natter/settings.h"
+#include "natter/theme.h"
+#include "ui-private.h"
+
+static struct theme ui_theme;
+static int ui_theme_loaded;
+
+static void
+ui_theme_warn(const char *msg, void *arg)
+{
+	struct ui *ui = arg;
+
+	if (ui->note == NULL)
+		ui_note(ui, "theme: %s", msg);
+}
+
+static int
+ui_theme_attrs(int attrs)
+{
+	int a = A_NORMAL;
+
+	if (attrs & THEME_BOLD)
+		a |= A_BOLD;
+	if (attrs & THEME_DIM)
+		a |= A_DIM;
+	if (attrs & THEME_UNDERLINE)
+		a |= A_UNDERLINE;
+	if (attrs & THEME_REVERSE)
+		a |= A_REVERSE;
+#ifdef A_ITALIC
+	if (attrs & THEME_ITALIC)
+		a |= A_ITALIC;
+#endif
+	return a;
+}
+
+static void
+ui_theme_pair(short pair, const struct theme_color *fg, const struct theme_color *bg)
+{
+	int f = theme_color_pick(fg, COLORS), b = bg ? theme_color_pick(bg, COLORS) : -1;
+
+	init_pair(pair, (short)(f < COLORS ? f : -1), (short)(b < COLORS ? b : -1));
+}
+
+void
+ui_theme_start(struct ui *ui)
+{
+	const char *name = ui->settings != NULL ? ui->settings->ui.theme : NULL;
+
+	theme_init(&ui_theme);
+	theme_load(name != NULL ? name : "default", &ui_theme, ui_theme_warn, ui);
+	if (name == NULL && theme_no_color_wanted())
+		theme_apply_no_color(&ui_theme);
+	ui_theme_loaded = 1;
+	if (!has_colors())
+		return;
+	for (int e = 0; e < THEME_NELEMENTS; e++)
+		ui_theme_pair((short)(e + 1), &ui_theme.style[e].fg, &ui_theme.style[e].bg);
+	for (size_t i = 0; i < ui_theme.nnicks && THEME_NELEMENTS + 1 + (int)i < COLOR_PAIRS;
+	    i++)
+		ui_theme_pair((short)(THEME_NELEMENTS + 1 + (int)i), &ui_theme.nicks[i], NULL);
+}
+
+void
+ui_theme_end(void)
+{
+	if (ui_theme_loaded)
+		theme_free(&ui_theme);
+	ui_theme_loaded = 0;
+}
+
+int
+ui_theme_attr(int element)
+{
+	int a;
+
+	int pair;
+
+	if (element >= UI_NICK_BASE) {
+		a = ui_theme_attrs(ui_theme.style[THEME_PANE].attrs);
+		pair = THEME_NELEMENTS + 1 + element - UI_NICK_BASE;
+	} else {
+		a = ui_theme_attrs(ui_theme.style[element].attrs);
+		pair = element + 1;
+	}
+	if (has_colors())
+		a |= (int)COLOR_PAIR(pair);
+	return a;
+}
+
+/* A stable colour for a user: the same user is the same colour everywhere. */
+int
+ui_theme_nick(const char *user_id)
+{
+	const struct theme_color *c = theme_nick_color(&ui_theme, user_id);
+
+	if (c == NULL || ui_theme.nnicks == 0 || theme_no_color_wanted())
+		return THEME_PANE;
+	return UI_NICK_BASE + (int)(c - ui_theme.nicks);
+}
