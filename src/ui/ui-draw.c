@@ -35,7 +35,7 @@ static int ui_utf8 = -1;
 /* Writes s at (y, x), at most cells wide, cluster by cluster: curses
  * measures with wcwidth, which is wrong for emoji sequences, so the
  * position comes from text.h. Returns the cells used. */
-static int
+int
 ui_put(int y, int x, const char *s, int cells, int element)
 {
 	struct text_cluster tc;
@@ -59,7 +59,7 @@ ui_put(int y, int x, const char *s, int cells, int element)
 	return used;
 }
 
-static void
+void
 ui_fill(int y, int x, int cells, int color)
 {
 	attrset(ui_theme_attr(color));
@@ -534,5 +534,8 @@ ui_draw(struct ui *ui)
 	}
 	ui_draw_status(ui, LINES - compose_h - 1);
 	ui_draw_compose(ui, LINES - compose_h, compose_h);
+	if (ui->switching && pane_h > 0)
+		ui_switch_draw(ui, pane_top, pane_h, list_w ? list_w + 1 : 0,
+		    COLS - (list_w ? list_w + 1 : 0));
 	refresh();
 }

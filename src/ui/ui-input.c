@@ -102,7 +102,6 @@ ui_key_edit(struct ui *ui, wint_t c)
 	case 2: act = EDITOR_LEFT; break;		/* C-b */
 	case 4: act = EDITOR_DELETE; break;		/* C-d */
 	case 5: act = EDITOR_END; break;		/* C-e */
-	case 11: act = EDITOR_KILL_LINE; break;		/* C-k */
 	case 21: act = EDITOR_KILL_LINE_START; break;	/* C-u */
 	case 23: act = EDITOR_KILL_WORD_BACK; break;	/* C-w */
 	case 25: act = EDITOR_YANK; break;		/* C-y */
@@ -268,6 +267,12 @@ ui_input(int fd, int revents, void *arg)
 	int r;
 
 	while ((r = get_wch(&c)) != ERR) {
+		if (c == 11 && r != KEY_CODE_YES && !ui->switching) {	/* C-k */
+			ui_switch_open(ui);
+			continue;
+		}
+		if (ui_switch_key(ui, r == KEY_CODE_YES, c))
+			continue;
 		if (r == KEY_CODE_YES)
 			ui_key_named(ui, (int)c);
 		else if (c == 27)

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <wchar.h>
 
 #include "natter/app.h"
 #include "natter/store.h"
@@ -73,6 +74,10 @@ struct ui {
 	uint64_t redraw_timer;
 	int quit;
 	int paste;		/* inside a bracketed paste */
+
+	int switching;		/* the Ctrl-K switcher is open */
+	char switch_query[128];
+	size_t switch_sel;
 };
 
 /* ui-term.c */
@@ -97,6 +102,14 @@ int ui_theme_nick(const char *user_id);
 /* ui-draw.c */
 void ui_draw(struct ui *ui);
 int ui_list_shown(const struct ui *ui);
+int ui_put(int y, int x, const char *s, int cells, int element);
+void ui_fill(int y, int x, int cells, int element);
+
+/* ui-switcher.c */
+void ui_switch_open(struct ui *ui);
+int ui_switch_key(struct ui *ui, int named, wint_t c);
+void ui_switch_draw(struct ui *ui, int top, int height, int left, int width);
+size_t ui_switch_matches(struct ui *ui, size_t *out, size_t max);
 
 /* ui-input.c */
 void ui_input(int fd, int revents, void *arg);

@@ -79,6 +79,24 @@ class TuiTest(NatterTestCase):
         self.assertRegex(line, r"Board Room\s+3\s*│")
         self.assertIn("Rooms", screen)
 
+    def test_ctrl_k_switches_rooms_by_a_few_letters(self):
+        self.shared_room("Board Room")
+        self.shared_room("Travel Desk")
+        self.shared_room("Quarterly Review")
+        t = self.start()
+        t.wait_for("Quarterly Review")
+        t.keys("C-k")
+        t.wait_for("Switch to:")
+        t.text("trv")
+        t.wait_for("Switch to: trv")
+        t.keys("Enter")
+        wait_until(lambda: "Travel Desk" in t.screen().splitlines()[0], what="the title")
+        t.keys("C-k")
+        t.text("zzz")
+        t.keys("Escape")
+        wait_until(lambda: "Switch to:" not in t.screen(), what="the closed switcher")
+        self.assertIn("Travel Desk", t.screen().splitlines()[0])
+
     def test_message_from_the_other_user_appears(self):
         room = self.shared_room("Board Room")
         t = self.start()

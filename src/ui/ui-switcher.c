@@ -1,0 +1,151 @@
+/* Ctrl-K: a fuzzy switcher over the rooms. Typed letters narrow the
+ * list; Enter jumps to the highlighted room, Esc goes back. */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curses.h>
+
+#include "natter/theme.h"
+#include "ui-private.h"
+
+#define UI_SWITCH_QUERY 128
+
+/* How well query matches name, higher is better, 0 not at all: a
+ * prefix, then a word start, then anywhere, then the letters in order,
+ * tighter and starting at a word first. ASCII case is ignored. */
+static int
+ui_switch_score(const char *name, const char *query)
+{
+	size_t qlen = strlen(query);
+	const char *p, *q = query, *first = NULL;
+
+	if (qlen == 0 || strncasecmp(name, query, qlen) == 0)
+		return 3000;
+	for (const char *w = name; *w != '\0'; w++)
+		if ((w == name || w[-1] == ' ') && strncasecmp(w, query, qlen) == 0)
+			return 2000;
+	if (strcasestr(name, query) != NULL)
+		return 1500;
+	for (p = name; *p != '\0' && *q != '\0'; p++) {
+		if (tolower((unsigned char)*p) != tolower((unsigned char)*q))
+			continue;
+		if (first == NULL)
+			first = p;
+		q++;
+	}
+	if (*q != '\0')
+		return 0;
+	return 1000 - (int)(p - first) + (first == name || first[-1] == ' ' ? 100 : 0);
+}
+
+struct ui_switch_hit {
+	size_t idx;
+	int score;
+};
+
+static int
+ui_switch_cmp(const void *a, const void *b)
+{
+	const struct ui_switch_hit *x = a, *y = b;
+
+	if (x->score != y->score)
+		return y->score - x->score;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+/* The rooms matching the query, best first, at most max. */
+size_t
+ui_switch_matches(struct ui *ui, size_t *out, size_t max)
+{
+	struct ui_switch_hit *hits = xcalloc(ui->n_rooms ? ui->n_rooms : 1, sizeof *hits);
+	size_t n = 0;
+
+	for (size_t i = 0; i < ui->n_rooms; i++) {
+		int score = ui_switch_score(ui->rooms[i].name, ui->switch_query);
+
+		if (score > 0)
+			hits[n++] = (struct ui_switch_hit){i, score};
+	}
+	qsort(hits, n, sizeof *hits, ui_switch_cmp);
+	if (n > max)
+		n = max;
+	for (size_t i = 0; i < n; i++)
+		out[i] = hits[i].idx;
+	free(hits);
+	return n;
+}
+
+void
+ui_switch_open(struct ui *ui)
+{
+	ui->switching = 1;
+	ui->switch_query[0] = '\0';
+	ui->switch_sel = 0;
+	ui_dirty(ui);
+}
+
+static void
+ui_switch_choose(struct ui *ui)
+{
+	size_t idx[64], n = ui_switch_matches(ui, idx, NT_NELEMS(idx));
+
+	ui->switching = 0;
+	if (n > 0)
+		ui_room_select(ui, ui->rooms[idx[ui->switch_sel < n ? ui->switch_sel : 0]].room_id);
+	else
+		ui_note(ui, "no room matches");
+}
+
+/* A key while the switcher is open; returns 1 when it took it. */
+int
+ui_switch_key(struct ui *ui, int named, wint_t c)
+{
+	size_t len = strlen(ui->switch_query);
+
+	if (!ui->switching)
+		return 0;
+	if (!named && c == 27)
+		ui->switching = 0;
+	else if ((!named && (c == '\r' || c == '\n')) || (named && c == KEY_ENTER))
+		ui_switch_choose(ui);
+	else if ((!named && (c == 127 || c == 8)) || (named && c == KEY_BACKSPACE)) {
+		if (len > 0)
+			ui->switch_query[len - 1] = '\0';
+		ui->switch_sel = 0;
+	} else if (named && c == KEY_DOWN)
+		ui->switch_sel++;
+	else if (named && c == KEY_UP && ui->switch_sel > 0)
+		ui->switch_sel--;
+	else if (!named && c >= 0x20 && c < 0x7f && len + 1 < sizeof ui->switch_query) {
+		ui->switch_query[len] = (char)c;
+		ui->switch_query[len + 1] = '\0';
+		ui->switch_sel = 0;
+	}
+	ui_dirty(ui);
+	return 1;
+}
+
+/* Draws the matches over the pane and the query in the compose row. */
+void
+ui_switch_draw(struct ui *ui, int top, int height, int left, int width)
+{
+	size_t idx[64], n = ui_switch_matches(ui, idx, NT_NELEMS(idx));
+
+	if (ui->switch_sel >= n && n > 0)
+		ui->switch_sel = n - 1;
+	for (int row = 0; row < height; row++) {
+		move(top + row, left);
+		clrtoeol();
+	}
+	for (size_t i = 0; i < n && (int)i < height; i++) {
+		int el = i == ui->switch_sel ? THEME_LIST_SELECTED : THEME_LIST;
+
+		ui_fill(top + (int)i, left, width, el);
+		ui_put(top + (int)i, left + 1, ui->rooms[idx[i]].name, width - 1, el);
+	}
+	move(LINES - 1, 0);
+	clrtoeol();
+	ui_put(LINES - 1, 0, "Switch to:", 11, THEME_COMPOSE_PROMPT);
+	ui_put(LINES - 1, 11, ui->switch_query, COLS - 11, THEME_COMPOSE);
+}
