@@ -54,7 +54,7 @@ static int
 settings_set_onoff(struct settings *s, const struct settings_key *k, const char *value,
     char **cause)
 {
-	int i;
+	int i = 0;
 
 	if (settings_choice(k->key, value, settings_onoff_names, 2, &i, cause) == -1)
 		return -1;
@@ -66,7 +66,7 @@ static int
 settings_set_membership(struct settings *s, const struct settings_key *k, const char *value,
     char **cause)
 {
-	int i;
+	int i = 0;
 
 	if (settings_choice(k->key, value, settings_membership_names,
 	    NT_NELEMS(settings_membership_names), &i, cause) == -1)
@@ -79,7 +79,7 @@ static int
 settings_set_markup(struct settings *s, const struct settings_key *k, const char *value,
     char **cause)
 {
-	int i;
+	int i = 0;
 
 	if (settings_choice(k->key, value, settings_markup_names,
 	    NT_NELEMS(settings_markup_names), &i, cause) == -1)

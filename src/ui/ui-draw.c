@@ -404,13 +404,54 @@ ui_lines_build(struct ui *ui, struct ui_lines *l, int width)
 	ui_lines_pending(ui, l, width);
 }
 
+/* The pane's lines, built again only when what they show changed: the
+ * room, its data (ui->gen), the history read, or the width. */
+struct ui_pane_cache {
+	struct ui_lines lines;
+	char *room;
+	unsigned gen;
+	int64_t history;
+	int width;
+};
+
+static struct ui_lines *
+ui_pane_lines(struct ui *ui, int width)
+{
+	struct ui_pane_cache *c = ui->pane;
+
+	if (c == NULL)
+		c = ui->pane = xcalloc(1, sizeof *c);
+	if (c->room != NULL && ui->current != NULL && strcmp(c->room, ui->current) == 0 &&
+	    c->gen == ui->gen && c->history == ui->history && c->width == width)
+		return &c->lines;
+	ui_lines_free(&c->lines);
+	free(c->room);
+	c->room = ui->current != NULL ? xstrdup(ui->current) : NULL;
+	c->gen = ui->gen;
+	c->history = ui->history;
+	c->width = width;
+	ui_lines_build(ui, &c->lines, width);
+	return &c->lines;
+}
+
+void
+ui_pane_free(struct ui *ui)
+{
+	struct ui_pane_cache *c = ui->pane;
+
+	if (c == NULL)
+		return;
+	ui_lines_free(&c->lines);
+	free(c->room);
+	xfree(&ui->pane);
+}
+
 static void
 ui_draw_pane(struct ui *ui, int top, int height, int left, int width)
 {
-	struct ui_lines l = {0};
+	struct ui_lines *lp = ui_pane_lines(ui, width), l = *lp;
 	size_t first;
 
-	ui_lines_build(ui, &l, width);
 	if ((size_t)ui->scroll > (l.n > (size_t)height ? l.n - (size_t)height : 0))
 		ui->scroll = l.n > (size_t)height ? (int)(l.n - (size_t)height) : 0;
 	first = l.n > (size_t)(height + ui->scroll) ? l.n - (size_t)(height + ui->scroll) : 0;
@@ -426,7 +467,6 @@ ui_draw_pane(struct ui *ui, int top, int height, int left, int width)
 			x = left + (line->indent < width ? line->indent : 0);
 		ui_put(top + row, x, line->text, left + width - x, line->color);
 	}
-	ui_lines_free(&l);
 }
 
 static const char *

@@ -11,6 +11,7 @@
 #include "natter/util.h"
 
 struct editor;
+struct ui_pane_cache;
 struct editor_history;
 struct editor_killring;
 
@@ -70,6 +71,8 @@ struct ui {
 	char *note;		/* one line for the status bar, or NULL */
 	int focused;
 
+	unsigned gen;		/* bumped when what the pane shows may have changed */
+	struct ui_pane_cache *pane;
 	int dirty;
 	uint64_t redraw_timer;
 	int quit;
@@ -102,6 +105,7 @@ int ui_theme_nick(const char *user_id);
 /* ui-draw.c */
 void ui_draw(struct ui *ui);
 int ui_list_shown(const struct ui *ui);
+void ui_pane_free(struct ui *ui);
 int ui_put(int y, int x, const char *s, int cells, int element);
 void ui_fill(int y, int x, int cells, int element);
 

@@ -193,6 +193,7 @@ ui_on_synced(void *arg, size_t n_events)
 {
 	struct ui *ui = arg;
 
+	ui->gen++;
 	ui_rooms_reload(ui);
 }
 
@@ -212,7 +213,10 @@ ui_on_conn(void *arg, enum app_conn state, const char *why)
 static void
 ui_on_outbox(void *arg)
 {
-	ui_dirty(arg);
+	struct ui *ui = arg;
+
+	ui->gen++;
+	ui_dirty(ui);
 }
 
 static void
@@ -250,6 +254,7 @@ ui_free(struct ui *ui)
 	editor_free(&ui->ed);
 	editor_killring_free(&ui->kills);
 	loop_timer_cancel(ui->loop, ui->redraw_timer);
+	ui_pane_free(ui);
 	free(ui->current);
 	free(ui->note);
 	app_free(&ui->app);

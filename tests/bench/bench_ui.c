@@ -1,0 +1,121 @@
+/* Benchmark: a full redraw of a 200x60 screen on a room of 10,000 cached
+ * messages, with curses writing to /dev/null. Prints figures; asserts
+ * nothing about time. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <curses.h>
+
+#include "natter/app.h"
+#include "natter/config.h"
+#include "natter/editor.h"
+#include "natter/event.h"
+#include "natter/loop.h"
+#include "natter/store.h"
+#include "natter/util.h"
+#include "../../src/ui/ui-private.h"
+
+#define BENCH_MESSAGES 10000
+#define BENCH_FRAMES 200
+
+static const char *bodies[] = {
+	"The board pack goes out at 17:00 today, please send your sections by noon.",
+	"Car booked for 8:15 👍",
+	"Can you move my 3pm with the CFO to Thursday? 東京の会議は延期になりました。",
+	"Flight BA718 at 09:20, the driver will wait at arrivals with a sign.",
+	"Zoë asked for the Q3 numbers again; I sent the draft with the caveats we agreed on "
+	"last week, including the note on the restructuring costs and the two open points.",
+};
+
+/* A cache with one room of BENCH_MESSAGES messages and a session. */
+static void
+bench_profile(void)
+{
+	struct cfg_paths paths;
+	struct cfg_session sess = {"http://127.0.0.1:9", "@me:hs", "D", "t"};
+	struct mx_sync sync = {0};
+	struct mx_room_update ru = {0};
+	struct store *st;
+	char *cause = NULL;
+
+	if (cfg_paths_init(&paths, "bench-ui", NULL, &cause) == -1 ||
+	    cfg_mkdirs(paths.data_dir, 0700, &cause) == -1 ||
+	    cfg_session_save(paths.session_file, &sess, &cause) == -1 ||
+	    (remove(paths.cache_db), (st = store_open(paths.cache_db, &cause)) == NULL)) {
+		fprintf(stderr, "bench: %s\n", cause);
+		exit(1);
+	}
+	store_meta_set(st, "self", "@me:hs", NULL);
+	sync.next_batch = "s1";
+	sync.rooms = &ru;
+	sync.n_rooms = 1;
+	ru.room_id = "!bench:hs";
+	ru.membership = MX_MEMBERSHIP_JOIN;
+	ru.notification_count = ru.highlight_count = ru.joined_count = ru.invited_count = -1;
+	ru.timeline = xcalloc(BENCH_MESSAGES, sizeof *ru.timeline);
+	ru.n_timeline = BENCH_MESSAGES;
+	for (int i = 0; i < BENCH_MESSAGES; i++) {
+		struct mx_event *ev = &ru.timeline[i];
+
+		ev->event_id = xasprintf("$e%d", i);
+		ev->type = "m.room.message";
+		ev->sender = i % 3 ? "@dana:hs" : "@me:hs";
+		ev->ts = 1700000000000LL + (int64_t)i * 60000;
+		ev->content_plain = 1;
+		ev->msgtype = "m.text";
+		ev->body = (char *)bodies[i % NT_NELEMS(bodies)];
+		ev->size = -1;
+	}
+	if (store_apply_sync(st, &sync, &cause) == -1) {
+		fprintf(stderr, "bench: %s\n", cause);
+		exit(1);
+	}
+	for (int i = 0; i < BENCH_MESSAGES; i++)
+		free(ru.timeline[i].event_id);
+	free(ru.timeline);
+	store_close(&st);
+	cfg_paths_clear(&paths);
+}
+
+int
+main(void)
+{
+	struct ui ui = {0};
+	FILE *out = fopen("/dev/null", "w"), *in = fopen("/dev/null", "r");
+	char *cause = NULL;
+	struct rusage ru;
+	int64_t t0;
+	double ms;
+
+	bench_profile();
+	if ((ui.app = app_open("bench-ui", NULL, &cause)) == NULL) {
+		fprintf(stderr, "bench: %s\n", cause);
+		return 1;
+	}
+	ui.store = app_store(ui.app);
+	ui.loop = app_loop(ui.app);
+	ui.ed = editor_new(NULL);
+	ui.history = UI_HISTORY_PAGE;
+	setenv("TERM", "xterm-256color", 1);
+	newterm(NULL, out, in);
+	resizeterm(60, 200);
+	ui_theme_start(&ui);
+	ui_rooms_reload(&ui);
+	ui_draw(&ui);
+	t0 = nt_mono_ms();
+	for (int i = 0; i < BENCH_FRAMES; i++) {
+		clearok(curscr, TRUE);
+		ui_draw(&ui);
+	}
+	ms = (double)(nt_mono_ms() - t0) / BENCH_FRAMES;
+	endwin();
+	getrusage(RUSAGE_SELF, &ru);
+	printf("redraw: 200x60, a room of %d cached messages, %d full frames\n", BENCH_MESSAGES,
+	    BENCH_FRAMES);
+	printf("  frame time   %7.2f ms (mean)\n", ms);
+	printf("  peak RSS     %7.1f MB\n", (double)ru.ru_maxrss / 1024.0);
+	return 0;
+}
