@@ -51,4 +51,48 @@ int app_send_reaction(struct app *app, const char *room_id, const char *event_id
 /* Tries queued messages again (after a failure the user retries). */
 void app_outbox_kick(struct app *app);
 
+/* How an action below ends. Each returns -1 with a cause when it cannot
+ * start (then done is never called), or 0, and then done is called
+ * exactly once: from the loop when it is over, ok 1 with the result the
+ * action names or ok 0 with a reason a person can act on; or from
+ * app_free with ok -1 and result NULL, when done must only release arg.
+ * result is valid during the call only. It can hold text from the server
+ * (room ids, error messages): whoever shows it passes it through
+ * san_text first, as ui_note does. */
+typedef void (*app_done_cb)(void *arg, int ok, const char *result);
+
+/* Joins a room by id or alias (an invite is accepted so); result: its id. */
+int app_join(struct app *app, const char *id_or_alias, app_done_cb done, void *arg,
+    char **cause);
+/* Leaves a room; result: room_id. */
+int app_leave(struct app *app, const char *room_id, app_done_cb done, void *arg, char **cause);
+/* Invites user_id into a room; result: room_id. */
+int app_invite(struct app *app, const char *room_id, const char *user_id, app_done_cb done,
+    void *arg, char **cause);
+/* The direct chat with user_id: the one m.direct names, else a new room
+ * (is_direct, inviting the user) then added to m.direct, as other clients
+ * do. result: its id; a sync soon brings it into the store. */
+int app_dm(struct app *app, const char *user_id, app_done_cb done, void *arg, char **cause);
+/* Sets a room's topic (m.room.topic); result: room_id. */
+int app_topic(struct app *app, const char *room_id, const char *text, app_done_cb done,
+    void *arg, char **cause);
+/* Sets the user's display name; result: the name. */
+int app_nick(struct app *app, const char *displayname, app_done_cb done, void *arg,
+    char **cause);
+/* Deletes (redacts) an event; result: event_id. */
+int app_redact(struct app *app, const char *room_id, const char *event_id, app_done_cb done,
+    void *arg, char **cause);
+/* Uploads the file at path, then queues it as a message through the
+ * outbox; result: the file's name. A path that is not a readable file
+ * fails at once. */
+int app_upload(struct app *app, const char *room_id, const char *path, app_done_cb done,
+    void *arg, char **cause);
+/* What a user typed as ROOM (see store_room_resolve), or an alias the
+ * cache lacks through the homeserver's directory; result: the room id. */
+int app_resolve(struct app *app, const char *what, app_done_cb done, void *arg, char **cause);
+
+/* Moves the fully-read marker and the read receipt to event_id, unless
+ * it is the last event marked in room_id. Failures are only logged. */
+void app_mark_read(struct app *app, const char *room_id, const char *event_id);
+
 #endif

@@ -1,7 +1,14 @@
 /* The UI's core: a sync always in flight, and sends that never block.
  * Whatever a sync brings is stored before the UI hears of it. */
+#include <sys/queue.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <cjson/cJSON.h>
 
 #include "natter/app.h"
 #include "natter/core.h"
@@ -25,10 +32,37 @@ struct app {
 
 	struct mx_call *send_call;
 	int64_t send_id;
+
+	LIST_HEAD(, app_op) ops;	/* actions under way */
+	struct app_mark *marks;		/* the last event marked read, per room */
+	size_t n_marks;
+};
+
+/* An action under way: its call, or the timer that delivers a result
+ * known at once, and whom it reports to. */
+struct app_op {
+	struct app *app;
+	struct mx_call *call;
+	uint64_t timer;
+	app_done_cb done;
+	void *arg;
+	char *what;		/* "cannot join #x:y", put before a failure's reason */
+	char *room_id;
+	char *user_id;		/* app_dm: the other user */
+	int64_t size;		/* app_upload: the file's */
+	int ok;			/* for the timer */
+	char *result;		/* for done, when not the server's value */
+	LIST_ENTRY(app_op) entry;
+};
+
+struct app_mark {
+	char *room_id;
+	char *event_id;
 };
 
 static void app_sync_next(struct app *);
 static void app_send_next(struct app *);
+static void app_ops_cancel(struct app *);
 
 struct app *
 app_open(const char *profile, const char *config, char **cause)
@@ -40,6 +74,7 @@ app_open(const char *profile, const char *config, char **cause)
 		return NULL;
 	}
 	app->filter = store_meta_get(app->core.store, "filter_id");
+	LIST_INIT(&app->ops);
 	return app;
 }
 
@@ -50,11 +85,17 @@ app_free(struct app **appp)
 
 	if (app == NULL)
 		return;
+	app_ops_cancel(app);
 	mx_call_cancel(&app->sync_call);
 	mx_call_cancel(&app->send_call);
 	loop_timer_cancel(app->core.loop, app->sync_timer);
 	core_close(&app->core);
 	free(app->filter);
+	for (size_t i = 0; i < app->n_marks; i++) {
+		free(app->marks[i].room_id);
+		free(app->marks[i].event_id);
+	}
+	free(app->marks);
 	xfree(appp);
 }
 
@@ -304,4 +345,471 @@ app_send_reaction(struct app *app, const char *room_id, const char *event_id, co
     char **cause)
 {
 	return app_queue(app, room_id, "m.reaction", msg_content_reaction(event_id, key), cause);
+}
+
+static struct app_op *
+app_op_new(struct app *app, app_done_cb done, void *arg)
+{
+	struct app_op *op = xcalloc(1, sizeof *op);
+
+	op->app = app;
+	op->done = done;
+	op->arg = arg;
+	LIST_INSERT_HEAD(&app->ops, op, entry);
+	return op;
+}
+
+static void
+app_op_free(struct app_op *op)
+{
+	free(op->what);
+	free(op->room_id);
+	free(op->user_id);
+	free(op->result);
+	free(op);
+}
+
+/* Ends op: done hears the outcome (result may point into op), then op
+ * is gone. */
+static void
+app_op_end(struct app_op *op, int ok, const char *result)
+{
+	LIST_REMOVE(op, entry);
+	if (op->done != NULL)
+		op->done(op->arg, ok, result);
+	app_op_free(op);
+}
+
+/* Ends op with why its call failed, after what it was doing. */
+static void
+app_op_fail(struct app_op *op, const char *why)
+{
+	char *msg = xasprintf("%s: %s", op->what, why != NULL ? why : "no answer");
+
+	log_msg("%s", msg);
+	app_op_end(op, 0, msg);
+	free(msg);
+}
+
+static void
+app_op_due(void *arg)
+{
+	struct app_op *op = arg;
+
+	op->timer = 0;
+	app_op_end(op, op->ok, op->result);
+}
+
+/* Ends op from the loop although the result is known now, so that done
+ * never runs inside the function that started the action. */
+static void
+app_op_later(struct app_op *op, int ok, const char *result)
+{
+	op->ok = ok;
+	free(op->result);
+	op->result = result != NULL ? xstrdup(result) : NULL;
+	op->timer = loop_timer_add(op->app->core.loop, 0, app_op_due, op);
+}
+
+/* 0 when op's first call started; else op is dropped, done is never
+ * called, and the cause says what could not be done. */
+static int
+app_op_started(struct app_op *op, char **cause)
+{
+	char *why;
+
+	if (op->call != NULL)
+		return 0;
+	if (cause != NULL) {
+		why = *cause;
+		*cause = NULL;
+		cause_set(cause, "%s: %s", op->what, why != NULL ? why : "cannot start");
+		free(why);
+	}
+	LIST_REMOVE(op, entry);
+	app_op_free(op);
+	return -1;
+}
+
+/* The answer to a one-call action: op->result when set, else the
+ * server's value. */
+static void
+app_op_answer(struct mx_result *res, void *arg)
+{
+	struct app_op *op = arg;
+
+	op->call = NULL;
+	if (!res->ok)
+		app_op_fail(op, res->error);
+	else
+		app_op_end(op, 1, op->result != NULL ? op->result : res->value);
+}
+
+static void
+app_ops_cancel(struct app *app)
+{
+	struct app_op *op;
+
+	while ((op = LIST_FIRST(&app->ops)) != NULL) {
+		mx_call_cancel(&op->call);
+		loop_timer_cancel(app->core.loop, op->timer);
+		op->timer = 0;
+		app_op_end(op, -1, NULL);
+	}
+}
+
+/* A room as a person knows it: its name, and its id when the cache
+ * has no name for it. From the server: for san_text before display. */
+static char *
+app_room_label(struct app *app, const char *room_id)
+{
+	struct store_room room;
+	char *label;
+
+	if (store_room_get(app->core.store, room_id, &room, NULL) == -1)
+		return xstrdup(room_id);
+	label = room.name != NULL && *room.name != '\0' ? xstrdup(room.name) : xstrdup(room_id);
+	store_room_clear(&room);
+	return label;
+}
+
+int
+app_join(struct app *app, const char *id_or_alias, app_done_cb done, void *arg, char **cause)
+{
+	struct app_op *op = app_op_new(app, done, arg);
+
+	op->what = xasprintf("cannot join %s", id_or_alias);
+	op->call = mx_join(app->core.mx, id_or_alias, 0, app_op_answer, op, cause);
+	return app_op_started(op, cause);
+}
+
+int
+app_leave(struct app *app, const char *room_id, app_done_cb done, void *arg, char **cause)
+{
+	struct app_op *op = app_op_new(app, done, arg);
+	char *label = app_room_label(app, room_id);
+
+	op->what = xasprintf("cannot leave %s", label);
+	op->result = xstrdup(room_id);
+	op->call = mx_leave(app->core.mx, room_id, 0, app_op_answer, op, cause);
+	free(label);
+	return app_op_started(op, cause);
+}
+
+int
+app_invite(struct app *app, const char *room_id, const char *user_id, app_done_cb done,
+    void *arg, char **cause)
+{
+	struct app_op *op = app_op_new(app, done, arg);
+	char *label = app_room_label(app, room_id);
+
+	op->what = xasprintf("cannot invite %s to %s", user_id, label);
+	op->result = xstrdup(room_id);
+	op->call = mx_invite(app->core.mx, room_id, user_id, 0, app_op_answer, op, cause);
+	free(label);
+	return app_op_started(op, cause);
+}
+
+/* json as compact text (free with cJSON_free); json is freed. */
+static char *
+app_json_print(cJSON *json)
+{
+	char *text = cJSON_PrintUnformatted(json);
+
+	cJSON_Delete(json);
+	if (text == NULL) {
+		fputs("natter: out of memory\n", stderr);
+		abort();
+	}
+	return text;
+}
+
+/* A JSON object of one string member, for a request body or content. */
+static char *
+app_json_string(const char *key, const char *value)
+{
+	cJSON *obj = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(obj, key, value);
+	return app_json_print(obj);
+}
+
+int
+app_topic(struct app *app, const char *room_id, const char *text, app_done_cb done, void *arg,
+    char **cause)
+{
+	struct app_op *op = app_op_new(app, done, arg);
+	char *label = app_room_label(app, room_id);
+	char *content = app_json_string("topic", text);
+
+	op->what = xasprintf("cannot set the topic of %s", label);
+	op->result = xstrdup(room_id);
+	op->call = mx_state_put(app->core.mx, room_id, "m.room.topic", "", content, 0,
+	    app_op_answer, op, cause);
+	cJSON_free(content);
+	free(label);
+	return app_op_started(op, cause);
+}
+
+int
+app_nick(struct app *app, const char *displayname, app_done_cb done, void *arg, char **cause)
+{
+	struct app_op *op;
+	char *body;
+
+	if (app_self(app) == NULL)
+		return cause_set(cause, "the session names no user: log in again");
+	op = app_op_new(app, done, arg);
+	body = app_json_string("displayname", displayname);
+	op->what = xasprintf("cannot change your name to %s", displayname);
+	op->result = xstrdup(displayname);
+	op->call = mx_request(app->core.mx, "PUT", body, 0, app_op_answer, op, cause,
+	    "/_matrix/client/v3/profile/%s/displayname", app_self(app));
+	cJSON_free(body);
+	return app_op_started(op, cause);
+}
+
+int
+app_redact(struct app *app, const char *room_id, const char *event_id, app_done_cb done,
+    void *arg, char **cause)
+{
+	struct app_op *op = app_op_new(app, done, arg);
+	char *label = app_room_label(app, room_id);
+	char *txn = mx_txn_new();
+
+	op->what = xasprintf("cannot delete the message in %s", label);
+	op->result = xstrdup(event_id);
+	op->call = mx_redact(app->core.mx, room_id, event_id, txn, NULL, 0, app_op_answer, op,
+	    cause);
+	free(txn);
+	free(label);
+	return app_op_started(op, cause);
+}
+
+int
+app_resolve(struct app *app, const char *what, app_done_cb done, void *arg, char **cause)
+{
+	struct app_op *op;
+	char *id, *why = NULL;
+
+	if ((id = store_room_resolve(app->core.store, what, &why)) != NULL) {
+		app_op_later(app_op_new(app, done, arg), 1, id);
+		free(id);
+		return 0;
+	}
+	if (what[0] != '#' || strchr(what, ':') == NULL) {
+		cause_set(cause, "%s", why);
+		free(why);
+		return -1;
+	}
+	free(why);
+	op = app_op_new(app, done, arg);
+	op->what = xasprintf("cannot look up %s", what);
+	op->call = mx_alias_resolve(app->core.mx, what, 0, app_op_answer, op, cause);
+	return app_op_started(op, cause);
+}
+
+static void
+app_upload_done(struct mx_result *res, void *arg)
+{
+	struct app_op *op = arg;
+	const char *name = op->result;
+	char *content, *why = NULL;
+
+	op->call = NULL;
+	if (!res->ok) {
+		app_op_fail(op, res->error);
+		return;
+	}
+	content = msg_content_file(name, res->value, msg_mimetype_guess(name), op->size);
+	if (app_queue(op->app, op->room_id, "m.room.message", content, &why) == -1)
+		app_op_fail(op, why);
+	else
+		app_op_end(op, 1, name);
+	free(why);
+}
+
+int
+app_upload(struct app *app, const char *room_id, const char *path, app_done_cb done, void *arg,
+    char **cause)
+{
+	const char *name = strrchr(path, '/') != NULL ? strrchr(path, '/') + 1 : path;
+	struct app_op *op;
+	struct stat sb;
+
+	if (stat(path, &sb) == -1)
+		return cause_set(cause, "%s: %s", path, strerror(errno));
+	if (!S_ISREG(sb.st_mode))
+		return cause_set(cause, "%s is not a file: only files can be sent", path);
+	/* Checked now, or the file would be uploaded for nothing. */
+	if (store_room_encrypted(app->core.store, room_id) != 0)
+		return cause_set(cause, "this room is end-to-end encrypted and natter cannot "
+		    "encrypt yet: nothing was sent");
+	op = app_op_new(app, done, arg);
+	op->what = xasprintf("cannot send %s", name);
+	op->room_id = xstrdup(room_id);
+	op->result = xstrdup(name);
+	op->size = (int64_t)sb.st_size;
+	op->call = mx_upload(app->core.mx, path, name, msg_mimetype_guess(name), 0,
+	    app_upload_done, op, cause);
+	return app_op_started(op, cause);
+}
+
+/* The m.direct map (taken over; NULL for none yet) with room_id added
+ * for user_id, as JSON text. */
+static char *
+app_direct_add(cJSON *map, const char *user_id, const char *room_id)
+{
+	cJSON *list;
+
+	if (!cJSON_IsObject(map)) {
+		cJSON_Delete(map);
+		map = cJSON_CreateObject();
+	}
+	list = cJSON_GetObjectItemCaseSensitive(map, user_id);
+	if (!cJSON_IsArray(list)) {
+		cJSON_DeleteItemFromObjectCaseSensitive(map, user_id);
+		list = cJSON_AddArrayToObject(map, user_id);
+	}
+	cJSON_AddItemToArray(list, cJSON_CreateString(room_id));
+	return app_json_print(map);
+}
+
+/* The room exists whether or not m.direct could be updated: a failure
+ * here is logged and the action still succeeds. */
+static void
+app_dm_listed(struct mx_result *res, void *arg)
+{
+	struct app_op *op = arg;
+
+	op->call = NULL;
+	if (!res->ok)
+		log_msg("%s: cannot update m.direct: %s", op->what, res->error);
+	app_op_end(op, 1, op->room_id);
+}
+
+static void
+app_dm_direct(struct mx_result *res, void *arg)
+{
+	struct app_op *op = arg;
+	char *text, *cause = NULL;
+
+	op->call = NULL;
+	if (!res->ok && res->status != 404) {
+		log_msg("%s: cannot read m.direct: %s", op->what, res->error);
+		app_op_end(op, 1, op->room_id);
+		return;
+	}
+	text = app_direct_add(res->ok ? res->json : NULL, op->user_id, op->room_id);
+	if (res->ok)
+		res->json = NULL;
+	op->call = mx_account_data_put(op->app->core.mx, "m.direct", text, 0, app_dm_listed, op,
+	    &cause);
+	cJSON_free(text);
+	if (op->call == NULL) {
+		log_msg("%s: cannot update m.direct: %s", op->what, cause);
+		app_op_end(op, 1, op->room_id);
+	}
+	free(cause);
+}
+
+static void
+app_dm_created(struct mx_result *res, void *arg)
+{
+	struct app_op *op = arg;
+	char *cause = NULL;
+
+	op->call = NULL;
+	if (!res->ok) {
+		app_op_fail(op, res->error);
+		return;
+	}
+	op->room_id = xstrdup(res->value);
+	op->call = mx_account_data_get(op->app->core.mx, "m.direct", 0, app_dm_direct, op, &cause);
+	if (op->call == NULL) {
+		log_msg("%s: cannot read m.direct: %s", op->what, cause);
+		app_op_end(op, 1, op->room_id);
+	}
+	free(cause);
+}
+
+int
+app_dm(struct app *app, const char *user_id, app_done_cb done, void *arg, char **cause)
+{
+	const char *invite[] = {user_id};
+	struct app_op *op = app_op_new(app, done, arg);
+	char *room_id;
+
+	if ((room_id = store_dm_room(app->core.store, user_id)) != NULL) {
+		app_op_later(op, 1, room_id);
+		free(room_id);
+		return 0;
+	}
+	op->what = xasprintf("cannot start a direct chat with %s", user_id);
+	op->user_id = xstrdup(user_id);
+	op->call = mx_room_create(app->core.mx, NULL, invite, 1, 1, 0, app_dm_created, op, cause);
+	return app_op_started(op, cause);
+}
+
+static struct app_mark *
+app_mark_find(struct app *app, const char *room_id)
+{
+	for (size_t i = 0; i < app->n_marks; i++)
+		if (strcmp(app->marks[i].room_id, room_id) == 0)
+			return &app->marks[i];
+	return NULL;
+}
+
+/* Forgets a mark that did not reach the server, so asking again retries. */
+static void
+app_mark_forget(struct app *app, const char *room_id, const char *event_id)
+{
+	struct app_mark *m = app_mark_find(app, room_id);
+
+	if (m != NULL && m->event_id != NULL && strcmp(m->event_id, event_id) == 0)
+		xfree(&m->event_id);
+}
+
+static void
+app_mark_done(struct mx_result *res, void *arg)
+{
+	struct app_op *op = arg;
+
+	op->call = NULL;
+	if (res->ok)
+		app_op_end(op, 1, op->result);
+	else {
+		app_mark_forget(op->app, op->room_id, op->result);
+		app_op_fail(op, res->error);
+	}
+}
+
+void
+app_mark_read(struct app *app, const char *room_id, const char *event_id)
+{
+	struct app_mark *m = app_mark_find(app, room_id);
+	struct app_op *op;
+	char *cause = NULL;
+
+	if (m != NULL && m->event_id != NULL && strcmp(m->event_id, event_id) == 0)
+		return;
+	if (m == NULL) {
+		app->marks = xreallocarray(app->marks, app->n_marks + 1, sizeof *app->marks);
+		m = &app->marks[app->n_marks++];
+		m->room_id = xstrdup(room_id);
+		m->event_id = NULL;
+	}
+	free(m->event_id);
+	m->event_id = xstrdup(event_id);
+	op = app_op_new(app, NULL, NULL);
+	op->what = xasprintf("cannot mark %s read", event_id);
+	op->room_id = xstrdup(room_id);
+	op->result = xstrdup(event_id);
+	op->call = mx_read_markers(app->core.mx, room_id, event_id, event_id, 0, app_mark_done, op,
+	    &cause);
+	if (app_op_started(op, &cause) == -1) {
+		log_msg("%s", cause);
+		app_mark_forget(app, room_id, event_id);
+	}
+	free(cause);
 }

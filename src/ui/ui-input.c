@@ -8,6 +8,7 @@
 
 #include "natter/editor.h"
 #include "natter/loop.h"
+#include "ui-cmd.h"
 #include "ui-private.h"
 
 #define UI_ESC_MAX 16
@@ -62,25 +63,23 @@ ui_send(struct ui *ui)
 {
 	const char *text = editor_text(ui->ed);
 	char *cause = NULL;
-	int emote = 0;
 
-	if (text[strspn(text, " \t\n")] == '\0' || ui->current == NULL)
+	if (text[strspn(text, " \t\n")] == '\0')
 		return;
-	if (strcmp(text, "/quit") == 0) {
-		ui->quit = 1;
-		loop_break(ui->loop);
+	if (text[0] == '/' && text[1] != '/') {
+		if (ui_command(ui, text)) {
+			if (ui->current != NULL)
+				editor_history_push(ui_history(ui), ui->ed);
+			editor_clear(ui->ed);
+			ui_dirty(ui);
+		}
 		return;
 	}
-	if (strncmp(text, "/me ", 4) == 0) {
-		emote = 1;
-		text += 4;
-	} else if (text[0] == '/' && strncmp(text, "//", 2) != 0) {
-		ui_note(ui, "unknown command %.*s (type //text to send text starting with /)",
-		    (int)strcspn(text, " "), text);
+	if (ui->current == NULL)
 		return;
-	} else if (text[0] == '/')
+	if (text[0] == '/')
 		text++;
-	if (app_send_text(ui->app, ui->current, text, emote, NULL, &cause) == -1) {
+	if (app_send_text(ui->app, ui->current, text, 0, NULL, &cause) == -1) {
 		ui_note(ui, "%s", cause);
 		free(cause);
 		return;

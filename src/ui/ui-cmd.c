@@ -1,0 +1,596 @@
+/* Commands typed in the compose box, found in a sorted table with
+ * bsearch. None waits for the network: each starts an action through
+ * app.h and says how it ended with ui_note, which makes whatever the
+ * server sent inert before it is shown. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "natter/loop.h"
+#include "natter/text.h"
+#include "ui-cmd.h"
+#include "ui-private.h"
+
+#define UI_CMD_NAME_MAX 16
+#define UI_CMD_LOOKBACK 50	/* messages searched for /react, /reply, /edit, /delete */
+#define UI_CMD_QUOTE 30		/* cells of a message quoted in a note */
+#define UI_CMD_SPACE " \t\n"
+
+#define UI_CMD_ARGS 0x1		/* needs arguments */
+#define UI_CMD_ROOM 0x2		/* needs a room in view */
+
+struct ui_cmd {
+	const char *name;
+	const char *usage;	/* the arguments, for "usage: /name ..." */
+	int flags;
+	int (*fn)(struct ui *, char *);
+};
+
+/* An action under way: what it does once its room is known, and what
+ * is said and done when it went well. */
+struct ui_cmd_job {
+	struct ui *ui;
+	char *note;
+	char *user;
+	int (*act)(struct ui_cmd_job *, const char *room_id, char **cause);
+	void (*after)(struct ui *, const char *result);
+};
+
+/* A /broadcast: one message to each target once it is resolved. */
+struct ui_cmd_cast {
+	struct ui *ui;
+	char *text;
+	int total;
+	int pending;
+	int sent;
+	int cancelled;
+	char *why;		/* the first failure */
+};
+
+static struct ui_cmd_job *
+ui_cmd_job_new(struct ui *ui, char *note)
+{
+	struct ui_cmd_job *job = xcalloc(1, sizeof *job);
+
+	job->ui = ui;
+	job->note = note;
+	return job;
+}
+
+static void
+ui_cmd_job_free(struct ui_cmd_job *job)
+{
+	free(job->note);
+	free(job->user);
+	free(job);
+}
+
+/* The end of an action: ok -1 means natter is closing, and then only
+ * the job is freed. */
+static void
+ui_cmd_done(void *arg, int ok, const char *result)
+{
+	struct ui_cmd_job *job = arg;
+
+	if (ok == 0)
+		ui_note(job->ui, "%s", result);
+	else if (ok == 1) {
+		ui_note(job->ui, "%s", job->note);
+		if (job->after != NULL)
+			job->after(job->ui, result);
+	}
+	ui_cmd_job_free(job);
+}
+
+/* Returns 1 when an action started; else says why, drops the job and
+ * returns 0 so the draft stays for the user to correct. */
+static int
+ui_cmd_started(struct ui_cmd_job *job, int rc, char *cause)
+{
+	if (rc == 0)
+		return 1;
+	ui_note(job->ui, "%s", cause != NULL ? cause : "it could not start");
+	free(cause);
+	ui_cmd_job_free(job);
+	return 0;
+}
+
+static void
+ui_cmd_resolved(void *arg, int ok, const char *result)
+{
+	struct ui_cmd_job *job = arg;
+	char *cause = NULL;
+
+	if (ok == 1) {
+		if (job->act(job, result, &cause) == 0)
+			return;
+		ui_note(job->ui, "%s", cause != NULL ? cause : "it could not start");
+		free(cause);
+	} else if (ok == 0)
+		ui_note(job->ui, "%s", result);
+	ui_cmd_job_free(job);
+}
+
+/* Runs job->act on a room: the one in view when what is NULL, a room id
+ * as it is, anything else once resolved. */
+static int
+ui_cmd_on_room(struct ui_cmd_job *job, const char *what)
+{
+	struct ui *ui = job->ui;
+	char *cause = NULL;
+	int rc;
+
+	if (what == NULL)
+		rc = job->act(job, ui->current, &cause);
+	else if (what[0] == '!')
+		rc = job->act(job, what, &cause);
+	else
+		rc = app_resolve(ui->app, what, ui_cmd_resolved, job, &cause);
+	return ui_cmd_started(job, rc, cause);
+}
+
+/* The name the list shows for a room, or its id. */
+static const char *
+ui_cmd_room_name(struct ui *ui, const char *room_id)
+{
+	for (size_t i = 0; i < ui->n_rooms; i++)
+		if (strcmp(ui->rooms[i].room_id, room_id) == 0)
+			return ui->rooms[i].name;
+	return room_id;
+}
+
+static int
+ui_cmd_usage(struct ui *ui, const char *name, const char *usage)
+{
+	ui_note(ui, "usage: /%s %s", name, usage);
+	return 0;
+}
+
+static int
+ui_cmd_no_room(struct ui *ui, const char *name)
+{
+	ui_note(ui, "/%s needs a room: pick one first", name);
+	return 0;
+}
+
+static int
+ui_cmd_is_user(struct ui *ui, const char *user)
+{
+	if (user[0] == '@' && strchr(user, ':') != NULL && user[strcspn(user, UI_CMD_SPACE)] == '\0')
+		return 1;
+	ui_note(ui, "\"%s\" is not a user id like @name:server", user);
+	return 0;
+}
+
+/* A short quote of a message for a note. */
+static char *
+ui_cmd_quote(const struct store_msg *m)
+{
+	char *cut = text_truncate(m->body != NULL ? m->body : "", UI_CMD_QUOTE);
+	char *quote = xasprintf("\u201c%s\u201d", cut);
+
+	free(cut);
+	return quote;
+}
+
+/* The newest message in view sent by you (mine 1), by others (mine 0)
+ * or by anyone (mine -1): its event id, and a quote of it if asked. */
+static char *
+ui_cmd_newest(struct ui *ui, int mine, char **quote)
+{
+	const char *self = app_self(ui->app);
+	struct store_msg *msgs;
+	size_t n;
+	char *id = NULL;
+
+	if (store_history(ui->store, ui->current, INT64_MAX, UI_CMD_LOOKBACK, &msgs, &n,
+	    NULL) == -1)
+		return NULL;
+	for (size_t i = n; i > 0 && id == NULL; i--) {
+		const struct store_msg *m = &msgs[i - 1];
+		int own = self != NULL && strcmp(m->sender, self) == 0;
+
+		if (strcmp(m->type, "m.room.message") != 0 || m->redacted ||
+		    (mine != -1 && own != mine))
+			continue;
+		id = xstrdup(m->event_id);
+		if (quote != NULL)
+			*quote = ui_cmd_quote(m);
+	}
+	store_msgs_free(&msgs, n);
+	return id;
+}
+
+/* After a send from the compose box: back to the newest line. */
+static int
+ui_cmd_sent(struct ui *ui, int rc, char *cause)
+{
+	if (rc == -1) {
+		ui_note(ui, "%s", cause != NULL ? cause : "it could not be queued");
+		free(cause);
+		return 0;
+	}
+	ui->scroll = 0;
+	ui_dirty(ui);
+	return 1;
+}
+
+static void
+ui_cmd_after_select(struct ui *ui, const char *room_id)
+{
+	ui_rooms_reload(ui);
+	ui_room_select(ui, room_id);
+}
+
+/* Off a room just left, to the first other one in the list. */
+static void
+ui_cmd_after_leave(struct ui *ui, const char *room_id)
+{
+	if (ui->current == NULL || strcmp(ui->current, room_id) != 0)
+		return;
+	for (size_t i = 0; i < ui->n_rooms; i++) {
+		if (strcmp(ui->rooms[i].room_id, room_id) != 0) {
+			ui_room_select(ui, ui->rooms[i].room_id);
+			return;
+		}
+	}
+}
+
+static int
+ui_cmd_act_join(struct ui_cmd_job *job, const char *room_id, char **cause)
+{
+	return app_join(job->ui->app, room_id, ui_cmd_done, job, cause);
+}
+
+static int
+ui_cmd_act_leave(struct ui_cmd_job *job, const char *room_id, char **cause)
+{
+	return app_leave(job->ui->app, room_id, ui_cmd_done, job, cause);
+}
+
+static int
+ui_cmd_act_invite(struct ui_cmd_job *job, const char *room_id, char **cause)
+{
+	return app_invite(job->ui->app, room_id, job->user, ui_cmd_done, job, cause);
+}
+
+static int
+ui_cmd_join(struct ui *ui, char *args)
+{
+	struct ui_cmd_job *job = ui_cmd_job_new(ui, xasprintf("joined %s", args));
+	char *cause = NULL;
+
+	job->act = ui_cmd_act_join;
+	job->after = ui_cmd_after_select;
+	/* The server looks an alias up itself; names are found in the cache. */
+	if (args[0] == '#')
+		return ui_cmd_started(job, ui_cmd_act_join(job, args, &cause), cause);
+	return ui_cmd_on_room(job, args);
+}
+
+static int
+ui_cmd_leave(struct ui *ui, char *args)
+{
+	struct ui_cmd_job *job;
+
+	if (*args == '\0' && ui->current == NULL)
+		return ui_cmd_no_room(ui, "leave");
+	job = ui_cmd_job_new(ui, xasprintf("left %s", *args != '\0' ? args :
+	    ui_cmd_room_name(ui, ui->current)));
+	job->act = ui_cmd_act_leave;
+	job->after = ui_cmd_after_leave;
+	return ui_cmd_on_room(job, *args != '\0' ? args : NULL);
+}
+
+static int
+ui_cmd_invite(struct ui *ui, char *args)
+{
+	char *room = args + strcspn(args, UI_CMD_SPACE);
+	struct ui_cmd_job *job;
+
+	if (*room != '\0')
+		*room++ = '\0';
+	room += strspn(room, UI_CMD_SPACE);
+	if (!ui_cmd_is_user(ui, args))
+		return 0;
+	if (*room == '\0' && ui->current == NULL)
+		return ui_cmd_no_room(ui, "invite");
+	job = ui_cmd_job_new(ui, xasprintf("invited %s to %s", args, *room != '\0' ? room :
+	    ui_cmd_room_name(ui, ui->current)));
+	job->user = xstrdup(args);
+	job->act = ui_cmd_act_invite;
+	return ui_cmd_on_room(job, *room != '\0' ? room : NULL);
+}
+
+static int
+ui_cmd_dm(struct ui *ui, char *args)
+{
+	struct ui_cmd_job *job;
+	char *cause = NULL;
+
+	if (!ui_cmd_is_user(ui, args))
+		return 0;
+	job = ui_cmd_job_new(ui, xasprintf("direct chat with %s", args));
+	job->after = ui_cmd_after_select;
+	return ui_cmd_started(job, app_dm(ui->app, args, ui_cmd_done, job, &cause), cause);
+}
+
+static int
+ui_cmd_topic(struct ui *ui, char *args)
+{
+	struct ui_cmd_job *job = ui_cmd_job_new(ui, xasprintf("topic of %s set",
+	    ui_cmd_room_name(ui, ui->current)));
+	char *cause = NULL;
+
+	return ui_cmd_started(job, app_topic(ui->app, ui->current, args, ui_cmd_done, job,
+	    &cause), cause);
+}
+
+static int
+ui_cmd_nick(struct ui *ui, char *args)
+{
+	struct ui_cmd_job *job = ui_cmd_job_new(ui, xasprintf("you are now %s", args));
+	char *cause = NULL;
+
+	return ui_cmd_started(job, app_nick(ui->app, args, ui_cmd_done, job, &cause), cause);
+}
+
+static int
+ui_cmd_delete(struct ui *ui, char *args)
+{
+	struct ui_cmd_job *job;
+	char *id, *quote = NULL, *cause = NULL;
+	int rc;
+
+	if ((id = ui_cmd_newest(ui, 1, &quote)) == NULL) {
+		ui_note(ui, "you have no message here to delete");
+		return 1;
+	}
+	job = ui_cmd_job_new(ui, xasprintf("deleted your message %s", quote));
+	rc = app_redact(ui->app, ui->current, id, ui_cmd_done, job, &cause);
+	free(quote);
+	free(id);
+	return ui_cmd_started(job, rc, cause);
+}
+
+/* ~ and ~/ at the start of a path are the home directory. */
+static char *
+ui_cmd_expand(const char *path)
+{
+	const char *home = getenv("HOME");
+
+	if (path[0] == '~' && (path[1] == '/' || path[1] == '\0') && home != NULL)
+		return xasprintf("%s%s", home, path + 1);
+	return xstrdup(path);
+}
+
+static int
+ui_cmd_upload(struct ui *ui, char *args)
+{
+	char *path = ui_cmd_expand(args), *cause = NULL;
+	const char *name = strrchr(path, '/') != NULL ? strrchr(path, '/') + 1 : path;
+	struct ui_cmd_job *job = ui_cmd_job_new(ui, xasprintf("sent %s", name));
+	int rc;
+
+	rc = app_upload(ui->app, ui->current, path, ui_cmd_done, job, &cause);
+	if (rc == 0)
+		ui_note(ui, "uploading %s\u2026", name);
+	free(path);
+	return ui_cmd_started(job, rc, cause);
+}
+
+static int
+ui_cmd_me(struct ui *ui, char *args)
+{
+	char *cause = NULL;
+
+	return ui_cmd_sent(ui, app_send_text(ui->app, ui->current, args, 1, NULL, &cause), cause);
+}
+
+static int
+ui_cmd_react(struct ui *ui, char *args)
+{
+	char *id, *cause = NULL;
+	int rc;
+
+	if ((id = ui_cmd_newest(ui, -1, NULL)) == NULL) {
+		ui_note(ui, "no message here to react to");
+		return 0;
+	}
+	rc = app_send_reaction(ui->app, ui->current, id, args, &cause);
+	free(id);
+	return ui_cmd_sent(ui, rc, cause);
+}
+
+static int
+ui_cmd_reply(struct ui *ui, char *args)
+{
+	char *id, *cause = NULL;
+	int rc;
+
+	if ((id = ui_cmd_newest(ui, 0, NULL)) == NULL) {
+		ui_note(ui, "no message from anyone else here to reply to");
+		return 0;
+	}
+	rc = app_send_text(ui->app, ui->current, args, 0, id, &cause);
+	free(id);
+	return ui_cmd_sent(ui, rc, cause);
+}
+
+static int
+ui_cmd_edit(struct ui *ui, char *args)
+{
+	char *id, *cause = NULL;
+	int rc;
+
+	if ((id = ui_cmd_newest(ui, 1, NULL)) == NULL) {
+		ui_note(ui, "you have no message here to edit");
+		return 0;
+	}
+	rc = app_send_edit(ui->app, ui->current, id, args, &cause);
+	free(id);
+	return ui_cmd_sent(ui, rc, cause);
+}
+
+static void
+ui_cmd_cast_end(struct ui_cmd_cast *c)
+{
+	if (!c->cancelled && c->why != NULL)
+		ui_note(c->ui, "sent to %d of %d; %s", c->sent, c->total, c->why);
+	else if (!c->cancelled)
+		ui_note(c->ui, "sent to %d of %d", c->sent, c->total);
+	free(c->text);
+	free(c->why);
+	free(c);
+}
+
+static void
+ui_cmd_cast_failed(struct ui_cmd_cast *c, const char *why)
+{
+	if (c->why == NULL)
+		c->why = xstrdup(why != NULL ? why : "it could not start");
+}
+
+static void
+ui_cmd_cast_done(void *arg, int ok, const char *result)
+{
+	struct ui_cmd_cast *c = arg;
+	char *cause = NULL;
+
+	if (ok == 1 && app_send_text(c->ui->app, result, c->text, 0, NULL, &cause) == 0)
+		c->sent++;
+	else if (ok == 1)
+		ui_cmd_cast_failed(c, cause);
+	else if (ok == 0)
+		ui_cmd_cast_failed(c, result);
+	else
+		c->cancelled = 1;
+	free(cause);
+	if (--c->pending == 0)
+		ui_cmd_cast_end(c);
+}
+
+/* Each target (a user gets the direct chat with them, as natter
+ * broadcast does) is resolved, and the text queued there. */
+static int
+ui_cmd_broadcast(struct ui *ui, char *args)
+{
+	char *text = args + strcspn(args, UI_CMD_SPACE), *save = NULL, *cause = NULL;
+	struct ui_cmd_cast *c;
+	int rc;
+
+	if (*text != '\0')
+		*text++ = '\0';
+	text += strspn(text, UI_CMD_SPACE);
+	if (*text == '\0' || args[strspn(args, ",")] == '\0')
+		return ui_cmd_usage(ui, "broadcast", "ROOM[,ROOM...] TEXT");
+	c = xcalloc(1, sizeof *c);
+	c->ui = ui;
+	c->text = xstrdup(text);
+	for (char *t = strtok_r(args, ",", &save); t != NULL; t = strtok_r(NULL, ",", &save)) {
+		c->total++;
+		if (t[0] == '@')
+			rc = app_dm(ui->app, t, ui_cmd_cast_done, c, &cause);
+		else
+			rc = app_resolve(ui->app, t, ui_cmd_cast_done, c, &cause);
+		if (rc == 0)
+			c->pending++;
+		else
+			ui_cmd_cast_failed(c, cause);
+		xfree(&cause);
+	}
+	if (c->pending == 0)
+		ui_cmd_cast_end(c);
+	return 1;
+}
+
+static int
+ui_cmd_quit(struct ui *ui, char *args)
+{
+	ui->quit = 1;
+	loop_break(ui->loop);
+	return 1;
+}
+
+static int ui_cmd_help(struct ui *, char *);
+
+/* Sorted by name, for bsearch. */
+static const struct ui_cmd ui_cmds[] = {
+	{"broadcast", "ROOM[,ROOM...] TEXT", UI_CMD_ARGS, ui_cmd_broadcast},
+	{"delete", NULL, UI_CMD_ROOM, ui_cmd_delete},
+	{"dm", "@user:server", UI_CMD_ARGS, ui_cmd_dm},
+	{"edit", "TEXT", UI_CMD_ARGS | UI_CMD_ROOM, ui_cmd_edit},
+	{"help", NULL, 0, ui_cmd_help},
+	{"invite", "@user:server [ROOM]", UI_CMD_ARGS, ui_cmd_invite},
+	{"join", "ROOM", UI_CMD_ARGS, ui_cmd_join},
+	{"leave", "[ROOM]", 0, ui_cmd_leave},
+	{"me", "TEXT", UI_CMD_ARGS | UI_CMD_ROOM, ui_cmd_me},
+	{"nick", "NAME", UI_CMD_ARGS, ui_cmd_nick},
+	{"quit", NULL, 0, ui_cmd_quit},
+	{"react", "KEY", UI_CMD_ARGS | UI_CMD_ROOM, ui_cmd_react},
+	{"reply", "TEXT", UI_CMD_ARGS | UI_CMD_ROOM, ui_cmd_reply},
+	{"topic", "TEXT", UI_CMD_ARGS | UI_CMD_ROOM, ui_cmd_topic},
+	{"upload", "PATH", UI_CMD_ARGS | UI_CMD_ROOM, ui_cmd_upload},
+};
+
+static int
+ui_cmd_help(struct ui *ui, char *args)
+{
+	struct buf b = {0};
+
+	buf_puts(&b, "commands:");
+	for (size_t i = 0; i < NT_NELEMS(ui_cmds); i++)
+		buf_printf(&b, " /%s", ui_cmds[i].name);
+	buf_puts(&b, "; //text sends text starting with /; natter(1) has the details");
+	ui_note(ui, "%s", b.data);
+	buf_free(&b);
+	return 1;
+}
+
+static int
+ui_cmd_compare(const void *key, const void *cmd)
+{
+	return strcmp(key, ((const struct ui_cmd *)cmd)->name);
+}
+
+/* A copy of s without the spaces around it. */
+static char *
+ui_cmd_trim(const char *s)
+{
+	size_t len;
+
+	s += strspn(s, UI_CMD_SPACE);
+	len = strlen(s);
+	while (len > 0 && strchr(UI_CMD_SPACE, s[len - 1]) != NULL)
+		len--;
+	return xstrndup(s, len);
+}
+
+int
+ui_command(struct ui *ui, const char *line)
+{
+	const struct ui_cmd *cmd = NULL;
+	char name[UI_CMD_NAME_MAX], *args;
+	size_t len;
+	int rc;
+
+	line++;
+	len = strcspn(line, UI_CMD_SPACE);
+	if (len < sizeof name) {
+		memcpy(name, line, len);
+		name[len] = '\0';
+		cmd = bsearch(name, ui_cmds, NT_NELEMS(ui_cmds), sizeof *ui_cmds, ui_cmd_compare);
+	}
+	if (cmd == NULL) {
+		ui_note(ui, "unknown command /%.*s: /help lists them", (int)len, line);
+		return 0;
+	}
+	args = ui_cmd_trim(line + len);
+	if ((cmd->flags & UI_CMD_ARGS) && *args == '\0')
+		rc = ui_cmd_usage(ui, cmd->name, cmd->usage);
+	else if ((cmd->flags & UI_CMD_ROOM) && ui->current == NULL)
+		rc = ui_cmd_no_room(ui, cmd->name);
+	else
+		rc = cmd->fn(ui, args);
+	free(args);
+	return rc;
+}
