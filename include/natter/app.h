@@ -10,6 +10,7 @@
 
 struct app;
 struct loop;
+struct mx_sync;
 struct store;
 
 enum app_conn {
@@ -20,8 +21,9 @@ enum app_conn {
 };
 
 struct app_handlers {
-	/* A sync was stored: n_events new timeline events. */
-	void (*synced)(void *arg, size_t n_events);
+	/* A sync was stored: n_events new timeline events, all in sync
+	 * (borrowed for the call; its strings are the server's, unsanitised). */
+	void (*synced)(void *arg, const struct mx_sync *sync, size_t n_events);
 	/* The connection state changed; why is NULL or a reason. */
 	void (*conn)(void *arg, enum app_conn state, const char *why);
 	/* The outbox changed (a message sent, queued again or refused). */

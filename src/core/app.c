@@ -195,11 +195,11 @@ app_sync_done(struct mx_result *res, void *arg)
 		return;
 	}
 	n = app_count_events(sync);
-	mx_sync_free(&sync);
 	app->sync_failures = 0;
 	app_set_conn(app, APP_ONLINE, NULL);
 	if (app->h.synced != NULL)
-		app->h.synced(app->arg, n);
+		app->h.synced(app->arg, sync, n);
+	mx_sync_free(&sync);
 	app_send_next(app);
 	app_sync_next(app);
 }

@@ -231,10 +231,13 @@ ui_key_escape(struct ui *ui, const wint_t *seq, size_t n)
 		ui->paste = 1;
 	else if (strcmp(s, "[201~") == 0)
 		ui->paste = 0;
-	else if (strcmp(s, "[I") == 0)
-		ui->focused = 1;
-	else if (strcmp(s, "[O") == 0)
+	else if (strcmp(s, "[I") == 0) {
+		ui->focused = ui->focus_known = 1;
+		ui_mark_read(ui);
+	} else if (strcmp(s, "[O") == 0) {
 		ui->focused = 0;
+		ui->focus_known = 1;
+	}
 }
 
 /* Reads the rest of an escape sequence that is already waiting. */

@@ -78,6 +78,12 @@ struct ui {
 	int quit;
 	int paste;		/* inside a bracketed paste */
 
+	int synced_once;	/* a sync answered since natter started */
+	int focus_known;	/* the terminal reported focus at least once */
+	char **muted;		/* [notify] mute as room ids */
+	size_t n_muted;
+	int muted_ready;
+
 	int switching;		/* the Ctrl-K switcher is open */
 	char switch_query[128];
 	size_t switch_sel;
@@ -108,6 +114,12 @@ int ui_list_shown(const struct ui *ui);
 void ui_pane_free(struct ui *ui);
 int ui_put(int y, int x, const char *s, int cells, int element);
 void ui_fill(int y, int x, int cells, int element);
+
+/* ui-notify.c */
+struct mx_sync;
+void ui_notify_sync(struct ui *ui, const struct mx_sync *sync);
+void ui_mark_read(struct ui *ui);
+void ui_notify_free(struct ui *ui);
 
 /* ui-switcher.c */
 void ui_switch_open(struct ui *ui);

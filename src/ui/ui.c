@@ -185,16 +185,21 @@ ui_room_select(struct ui *ui, const char *room_id)
 	ui->scroll = 0;
 	ui->history = UI_HISTORY_PAGE;
 	ui_draft_restore(ui);
+	ui_mark_read(ui);
 	ui_dirty(ui);
 }
 
 static void
-ui_on_synced(void *arg, size_t n_events)
+ui_on_synced(void *arg, const struct mx_sync *sync, size_t n_events)
 {
 	struct ui *ui = arg;
 
 	ui->gen++;
 	ui_rooms_reload(ui);
+	ui_notify_sync(ui, sync);
+	ui->synced_once = 1;
+	if (n_events > 0)
+		ui_mark_read(ui);
 }
 
 static void
@@ -255,6 +260,7 @@ ui_free(struct ui *ui)
 	editor_killring_free(&ui->kills);
 	loop_timer_cancel(ui->loop, ui->redraw_timer);
 	ui_pane_free(ui);
+	ui_notify_free(ui);
 	free(ui->current);
 	free(ui->note);
 	app_free(&ui->app);

@@ -28,7 +28,7 @@ class Tmux:
         self.socket = f"natter-test-{uuid.uuid4().hex[:8]}"
         self.natter = natter
         env = " ".join(f"{k}='{v}'" for k, v in natter.env.items()
-                       if k.startswith(("XDG_", "HOME", "ASAN", "UBSAN", "LC_")))
+                       if k.startswith(("XDG_", "HOME", "ASAN", "UBSAN", "LC_", "DBUS_")))
         cmd = f"env {env} TERM=xterm-256color {natter.binary} 2>{natter.home}/stderr"
         self.tmux("new-session", "-d", "-s", "t", "-x", str(cols), "-y", str(rows), cmd)
 

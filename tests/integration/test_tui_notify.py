@@ -1,0 +1,109 @@
+"""Notifications from the terminal UI: a private D-Bus session with a
+notification server that records what it receives (tests/notify)."""
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import unittest
+
+from cli_support import NatterTestCase
+from test_tui import Tmux, wait_until
+
+SERVER = os.path.join(os.path.dirname(__file__), "..", "notify", "notify-server.py")
+PYTHON = "/usr/bin/python3"
+
+
+def have_dbus():
+    if not shutil.which("dbus-daemon"):
+        return False
+    return subprocess.run([PYTHON, "-c", "import gi; gi.require_version('Gio', '2.0')"],
+                          capture_output=True).returncode == 0
+
+
+@unittest.skipUnless(shutil.which("tmux") and have_dbus(), "needs tmux, dbus-daemon, python3-gi")
+class TuiNotifyTest(NatterTestCase):
+    def private_bus(self):
+        tmp = tempfile.mkdtemp(prefix="natter-bus-")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        os.mkdir(os.path.join(tmp, "services"))
+        with open(os.path.join(tmp, "caps"), "w") as f:
+            f.write("body body-markup")
+        with open(os.path.join(tmp, "services", "org.freedesktop.Notifications.service"),
+                  "w") as f:
+            f.write("[D-BUS Service]\nName=org.freedesktop.Notifications\n"
+                    f'Exec="{PYTHON}" "{os.path.abspath(SERVER)}"\n')
+        with open(os.path.join(tmp, "bus.conf"), "w") as f:
+            f.write('<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration'
+                    ' 1.0//EN" "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">'
+                    f"<busconfig><type>session</type><listen>unix:path={tmp}/bus</listen>"
+                    f"<servicedir>{tmp}/services</servicedir><auth>EXTERNAL</auth>"
+                    '<policy context="default"><allow send_destination="*" eavesdrop="true"/>'
+                    '<allow eavesdrop="true"/><allow own="*"/></policy></busconfig>')
+        env = {**os.environ, "NOTIFY_TEST_DIR": tmp}
+        p = subprocess.run(["dbus-daemon", f"--config-file={tmp}/bus.conf", "--fork",
+                            "--print-address=1", "--print-pid=1"], env=env, capture_output=True,
+                           text=True, check=True, stdin=subprocess.DEVNULL)
+        address, pid = p.stdout.split()[:2]
+        self.addCleanup(lambda: subprocess.run(["kill", pid]))
+        return tmp, address
+
+    def calls(self, tmp):
+        path = os.path.join(tmp, "calls.jsonl")
+        if not os.path.exists(path):
+            return []
+        with open(path) as f:
+            return [json.loads(l) for l in f if '"Notify"' in l]
+
+    def test_a_mention_raises_one_escaped_notification(self):
+        self.bob.set_displayname("Dana <CEO> & Co")
+        room = self.shared_room("Board Room")
+        quiet = self.shared_room("Chatter")
+        tmp, address = self.private_bus()
+        self.natter.env["DBUS_SESSION_BUS_ADDRESS"] = address
+        self.natter.ok("sync", "--once")
+        t = Tmux(self.natter)
+        self.addCleanup(t.close)
+        t.wait_for("online")
+        t.keys("C-k")
+        t.text("Chatter")
+        t.keys("Enter")
+        wait_until(lambda: "Chatter" in t.screen().splitlines()[0], what="Chatter in view")
+        self.bob.send_text(room, "nothing for you here")
+        me = self.alice.user_id
+        self.bob.send_text(room, f"{me}: can you <b>move</b> the 3pm & the 4pm?")
+        self.bob.send_text(quiet, f"{me} this room is in view")
+        wait_until(lambda: self.calls(tmp), what="a notification")
+        t.wait_for("this room is in view")
+        t.wait_for("online")
+        notes = self.calls(tmp)
+        self.assertEqual(len(notes), 1, notes)
+        self.assertEqual(notes[0]["summary"], "Dana <CEO> & Co in Board Room")
+        self.assertIn("&lt;b&gt;move&lt;/b&gt; the 3pm &amp; the 4pm?", notes[0]["body"])
+        self.assertNotIn("<b>", notes[0]["body"])
+
+    def test_no_notification_service_is_one_status_note(self):
+        room = self.shared_room("Board Room")
+        self.shared_room("Chatter")
+        self.natter.env["DBUS_SESSION_BUS_ADDRESS"] = "unix:path=/nonexistent/bus"
+        self.natter.ok("sync", "--once")
+        t = Tmux(self.natter)
+        self.addCleanup(t.close)
+        t.wait_for("online")
+        t.keys("C-k")
+        t.text("Chatter")
+        t.keys("Enter")
+        wait_until(lambda: "Chatter" in t.screen().splitlines()[0], what="Chatter in view")
+        self.bob.send_text(room, f"{self.alice.user_id} first mention")
+        t.wait_for("no notification service")
+        t.keys("C-k")
+        t.text("Board")
+        t.keys("Enter")
+        self.bob.send_text(room, f"{self.alice.user_id} second mention")
+        t.wait_for("second mention")
+        self.assertTrue(t.alive())
+
+
+if __name__ == "__main__":
+    unittest.main()
