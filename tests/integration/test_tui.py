@@ -71,8 +71,11 @@ class TuiTest(NatterTestCase):
         room = self.shared_room("Board Room")
         for i in range(3):
             self.bob.send_text(room, f"agenda item {i}")
+        # The newest room opens first and is read; Board Room keeps its count.
+        lobby = self.shared_room("Lobby")
+        self.bob.send_text(lobby, "welcome")
         t = self.start()
-        screen = t.wait_for("agenda item 2")
+        screen = t.wait_for("welcome")
         lines = [l for l in screen.splitlines() if "Board Room" in l and "│" in l]
         self.assertTrue(lines, screen)
         line = lines[0]
