@@ -93,6 +93,12 @@ int app_upload(struct app *app, const char *room_id, const char *path, app_done_
  * cache lacks through the homeserver's directory; result: the room id. */
 int app_resolve(struct app *app, const char *what, app_done_cb done, void *arg, char **cause);
 
+/* Pages in the next stretch of older history the cache lacks (the
+ * newest gap of the room); result: how many events came, "0" when the
+ * cache already reaches the start of the room. */
+int app_history_more(struct app *app, const char *room_id, app_done_cb done, void *arg,
+    char **cause);
+
 /* Moves the fully-read marker and the read receipt to event_id, unless
  * it is the last event marked in room_id. Failures are only logged. */
 void app_mark_read(struct app *app, const char *room_id, const char *event_id);

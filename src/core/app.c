@@ -50,6 +50,7 @@ struct app_op {
 	char *room_id;
 	char *user_id;		/* app_dm: the other user */
 	int64_t size;		/* app_upload: the file's */
+	int64_t before;		/* app_history_more: the seq the gap ends at */
 	int ok;			/* for the timer */
 	char *result;		/* for done, when not the server's value */
 	LIST_ENTRY(app_op) entry;
@@ -812,4 +813,54 @@ app_mark_read(struct app *app, const char *room_id, const char *event_id)
 		app_mark_forget(app, room_id, event_id);
 	}
 	free(cause);
+}
+
+static void
+app_history_answer(struct mx_result *res, void *arg)
+{
+	struct app_op *op = arg;
+	struct mx_messages *msgs;
+	char *why = NULL;
+	int n;
+
+	op->call = NULL;
+	if (!res->ok) {
+		app_op_fail(op, res->error);
+		return;
+	}
+	if ((msgs = mx_messages_parse(res->raw, res->raw_len, &why)) == NULL ||
+	    (n = store_gap_fill(op->app->core.store, op->room_id, op->before, msgs, &why)) < 0) {
+		app_op_fail(op, why);
+	} else {
+		char count[32];
+
+		snprintf(count, sizeof count, "%d", n);
+		app_op_end(op, 1, count);
+	}
+	mx_messages_free(&msgs);
+	free(why);
+}
+
+int
+app_history_more(struct app *app, const char *room_id, app_done_cb done, void *arg,
+    char **cause)
+{
+	struct app_op *op;
+	int64_t before;
+	char *token = NULL;
+	int gap = store_gap_next(app->core.store, room_id, &before, &token, cause);
+
+	if (gap == -1)
+		return -1;
+	op = app_op_new(app, done, arg);
+	op->what = xstrdup("cannot load older messages");
+	op->room_id = xstrdup(room_id);
+	if (gap == 0) {
+		app_op_later(op, 1, "0");
+		return 0;
+	}
+	op->before = before;
+	op->call = mx_messages(app->core.mx, room_id, token, 100, 0, app_history_answer, op, cause);
+	free(token);
+	return app_op_started(op, cause);
 }

@@ -381,6 +381,7 @@ ui_lines_build(struct ui *ui, struct ui_lines *l, int width)
 	    store_history(ui->store, ui->current, INT64_MAX, (int)ui->history, &msgs, &n,
 	    NULL) == -1)
 		return;
+	ui->cache_short = n < (size_t)ui->history;
 	while (i < n) {
 		if (ui_msg_hidden(&msgs[i]) || (ui_msg_membership(&msgs[i]) &&
 		    members == SETTINGS_MEMBERSHIP_NONE)) {
@@ -455,6 +456,8 @@ ui_draw_pane(struct ui *ui, int top, int height, int left, int width)
 	if ((size_t)ui->scroll > (l.n > (size_t)height ? l.n - (size_t)height : 0))
 		ui->scroll = l.n > (size_t)height ? (int)(l.n - (size_t)height) : 0;
 	first = l.n > (size_t)(height + ui->scroll) ? l.n - (size_t)(height + ui->scroll) : 0;
+	if (first == 0 && ui->scroll > 0)
+		ui_history_more(ui);
 	for (int row = 0; row < height && first + (size_t)row < l.n; row++) {
 		struct ui_line *line = &l.v[first + (size_t)row];
 		int x = left;

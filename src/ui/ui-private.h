@@ -66,6 +66,9 @@ struct ui {
 	int scroll;		/* message lines scrolled up from the newest */
 	int list_toggled;	/* the user showed (narrow) or hid (wide) the list */
 	int64_t history;	/* messages to read for the pane */
+	int cache_short;	/* the cache had fewer than history */
+	int fetching;		/* older history is on its way from the server */
+	int at_start;		/* the room in view is cached back to its start */
 
 	enum app_conn conn;
 	char *note;		/* one line for the status bar, or NULL */
@@ -98,6 +101,7 @@ void ui_dirty(struct ui *ui);
 void ui_rooms_reload(struct ui *ui);
 void ui_room_select(struct ui *ui, const char *room_id);
 struct editor_history *ui_history(struct ui *ui);
+void ui_history_more(struct ui *ui);
 void ui_note(struct ui *ui, const char *fmt, ...) NT_ATTR_PRINTF(2, 3);
 
 /* ui-theme.c: elements are enum theme_element, or UI_NICK_BASE + i for

@@ -174,6 +174,49 @@ ui_history(struct ui *ui)
 	return d->history;
 }
 
+static void
+ui_history_done(void *arg, int ok, const char *result)
+{
+	struct ui *ui = arg;
+
+	if (ok == -1)
+		return;
+	ui->fetching = 0;
+	if (ok == 0)
+		ui_note(ui, "%s", result);
+	else {
+		xfree(&ui->note);
+		if (strcmp(result, "0") == 0)
+			ui->at_start = 1;
+	}
+	ui->gen++;
+	ui_dirty(ui);
+}
+
+/* The top of the pane is in view: read further back in the cache, and
+ * when the cache has no more, ask the server without waiting for it. */
+void
+ui_history_more(struct ui *ui)
+{
+	char *cause = NULL;
+
+	if (!ui->cache_short) {
+		ui->history += UI_HISTORY_PAGE;
+		ui->gen++;
+		ui_dirty(ui);
+		return;
+	}
+	if (ui->fetching || ui->at_start || ui->current == NULL)
+		return;
+	if (app_history_more(ui->app, ui->current, ui_history_done, ui, &cause) == -1) {
+		ui_note(ui, "%s", cause);
+		free(cause);
+		return;
+	}
+	ui->fetching = 1;
+	ui_note(ui, "loading older messages…");
+}
+
 void
 ui_room_select(struct ui *ui, const char *room_id)
 {
@@ -184,6 +227,7 @@ ui_room_select(struct ui *ui, const char *room_id)
 	ui->current = xstrdup(room_id);
 	ui->scroll = 0;
 	ui->history = UI_HISTORY_PAGE;
+	ui->at_start = 0;
 	ui_draft_restore(ui);
 	ui_mark_read(ui);
 	ui_dirty(ui);

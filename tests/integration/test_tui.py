@@ -100,6 +100,24 @@ class TuiTest(NatterTestCase):
         wait_until(lambda: "Switch to:" not in t.screen(), what="the closed switcher")
         self.assertIn("Travel Desk", t.screen().splitlines()[0])
 
+    def test_scrolling_up_loads_older_history_from_the_server(self):
+        room = self.bob.create_room(name="Archive", invite=[self.alice.user_id])
+        for i in range(150):
+            self.bob.send_text(room, f"old message {i:03d}")
+        self.alice.join(room)
+        t = self.start()
+        t.wait_for("old message 149")
+        self.assertNotIn("old message 000", t.screen())
+        for _ in range(60):
+            t.keys("PageUp")
+            if "old message 000" in t.screen():
+                break
+            time.sleep(0.2)  # each page may start a fetch; the screen is polled anyway
+        t.wait_for("old message 000")
+        t.wait_for("created the room")
+        t.text("still responsive")
+        t.wait_for("> still responsive")
+
     def test_message_from_the_other_user_appears(self):
         room = self.shared_room("Board Room")
         t = self.start()
