@@ -252,6 +252,28 @@ ui_msg_text(const struct store_msg *m)
 	return safe;
 }
 
+/* "↳ Dana: the first words of what this answers", one line. */
+static void
+ui_lines_quote(struct ui *ui, struct ui_lines *l, const char *event_id, int width)
+{
+	struct store_msg q;
+	char *raw, *safe, *cut;
+
+	if (store_msg_get(ui->store, event_id, &q, NULL) == -1)
+		raw = xstrdup("↳ (a message not in the cache)");
+	else {
+		raw = xasprintf("↳ %s: %s", q.sender_name, q.redacted ? "(message deleted)" :
+		    q.body != NULL ? q.body : "…");
+		store_msg_clear(&q);
+	}
+	safe = san_text(raw, 0);
+	cut = text_truncate(safe, width - 6 > 1 ? width - 6 : 1);
+	ui_line_add(l, cut, strlen(cut), THEME_REPLY_QUOTE)->indent = 6;
+	free(cut);
+	free(safe);
+	free(raw);
+}
+
 static void
 ui_lines_msg(struct ui *ui, struct ui_lines *l, const struct store_msg *m, int width)
 {
@@ -272,6 +294,8 @@ ui_lines_msg(struct ui *ui, struct ui_lines *l, const struct store_msg *m, int w
 		color = THEME_NOTICE;
 	if (name_w > width / 3)
 		name_w = width / 3;
+	if (m->reply_to != NULL)
+		ui_lines_quote(ui, l, m->reply_to, width);
 	head = ui_lines_wrap(l, text, 6 + name_w, width, color);
 	l->v[head].time = ui_time(m->ts);
 	if (!meta) {

@@ -77,6 +77,18 @@ ui_send(struct ui *ui)
 	}
 	if (ui->current == NULL)
 		return;
+	if (ui->editing != NULL) {
+		if (app_send_edit(ui->app, ui->current, ui->editing, text, &cause) == -1) {
+			ui_note(ui, "%s", cause);
+			free(cause);
+			return;
+		}
+		xfree(&ui->editing);
+		xfree(&ui->note);
+		editor_clear(ui->ed);
+		ui_dirty(ui);
+		return;
+	}
 	if (text[0] == '/')
 		text++;
 	if (app_send_text(ui->app, ui->current, text, 0, NULL, &cause) == -1) {
@@ -170,6 +182,47 @@ ui_key_alt(struct ui *ui, wint_t c)
 	ui_dirty(ui);
 }
 
+/* Up: rows of the draft, then the room's sent history; on an empty
+ * draft, the user's last message comes back to be edited. */
+static void
+ui_key_up(struct ui *ui)
+{
+	struct store_msg *msgs;
+	const char *self = app_self(ui->app);
+	size_t n;
+
+	if (editor_up(ui->ed, ui_history(ui)) != EDITOR_UP_EMPTY || ui->current == NULL)
+		return;
+	if (store_history(ui->store, ui->current, INT64_MAX, 50, &msgs, &n, NULL) == -1)
+		return;
+	for (size_t i = n; i-- > 0;) {
+		const struct store_msg *m = &msgs[i];
+
+		if (strcmp(m->type, "m.room.message") == 0 && !m->redacted && m->body != NULL &&
+		    self != NULL && strcmp(m->sender, self) == 0) {
+			free(ui->editing);
+			ui->editing = xstrdup(m->event_id);
+			editor_set_text(ui->ed, m->body, strlen(m->body), NULL);
+			ui_note(ui, "editing your last message: Enter saves, Esc cancels");
+			break;
+		}
+	}
+	store_msgs_free(&msgs, n);
+	if (ui->editing == NULL)
+		editor_history_prev(ui_history(ui), ui->ed);
+}
+
+void
+ui_edit_cancel(struct ui *ui)
+{
+	if (ui->editing == NULL)
+		return;
+	xfree(&ui->editing);
+	editor_clear(ui->ed);
+	xfree(&ui->note);
+	ui_dirty(ui);
+}
+
 static void
 ui_key_named(struct ui *ui, int key)
 {
@@ -198,7 +251,7 @@ ui_key_named(struct ui *ui, int key)
 	else if (key == KEY_DC)
 		editor_do(ui->ed, EDITOR_DELETE, NULL);
 	else if (key == KEY_UP)
-		editor_up(ui->ed, ui_history(ui));
+		ui_key_up(ui);
 	else if (key == KEY_DOWN)
 		editor_down(ui->ed, ui_history(ui));
 	else if (key == KEY_ENTER)
@@ -218,8 +271,10 @@ ui_key_escape(struct ui *ui, const wint_t *seq, size_t n)
 	char s[UI_ESC_MAX + 1];
 	size_t i;
 
-	if (n == 0)
+	if (n == 0) {
+		ui_edit_cancel(ui);
 		return;
+	}
 	if (seq[0] != '[' || n == 1) {
 		ui_key_alt(ui, seq[0]);
 		return;

@@ -80,6 +80,7 @@ struct ui {
 	uint64_t redraw_timer;
 	int quit;
 	int paste;		/* inside a bracketed paste */
+	char *editing;		/* the event the draft will replace, or NULL */
 
 	int synced_once;	/* a sync answered since natter started */
 	int focus_known;	/* the terminal reported focus at least once */
@@ -133,5 +134,6 @@ size_t ui_switch_matches(struct ui *ui, size_t *out, size_t max);
 
 /* ui-input.c */
 void ui_input(int fd, int revents, void *arg);
+void ui_edit_cancel(struct ui *ui);
 
 #endif

@@ -222,6 +222,8 @@ ui_room_select(struct ui *ui, const char *room_id)
 {
 	if (ui->current != NULL && strcmp(ui->current, room_id) == 0)
 		return;
+	if (ui->editing != NULL)
+		ui_edit_cancel(ui);
 	ui_draft_save(ui);
 	free(ui->current);
 	ui->current = xstrdup(room_id);
@@ -305,6 +307,7 @@ ui_free(struct ui *ui)
 	loop_timer_cancel(ui->loop, ui->redraw_timer);
 	ui_pane_free(ui);
 	ui_notify_free(ui);
+	free(ui->editing);
 	free(ui->current);
 	free(ui->note);
 	app_free(&ui->app);

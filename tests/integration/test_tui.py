@@ -118,6 +118,37 @@ class TuiTest(NatterTestCase):
         t.text("still responsive")
         t.wait_for("> still responsive")
 
+    def test_up_on_an_empty_draft_edits_the_last_message(self):
+        room = self.shared_room("Board Room")
+        t = self.start()
+        t.wait_for("online")
+        t.text("the car is at 8:51")
+        t.keys("Enter")
+        first = self.bob.wait_for_event(room, lambda e: e.get("content", {}).get("body")
+                                        == "the car is at 8:51")
+        t.wait_for("the car is at 8:51")
+        t.keys("Up")
+        t.wait_for("editing your last message")
+        t.keys("BSpace", "BSpace")
+        t.text("15")
+        t.keys("Enter")
+        ev = self.bob.wait_for_event(room, lambda e: e.get("content", {}).get(
+            "m.relates_to", {}).get("rel_type") == "m.replace")
+        self.assertEqual(ev["content"]["m.relates_to"]["event_id"], first["event_id"])
+        self.assertEqual(ev["content"]["m.new_content"]["body"], "the car is at 8:15")
+        t.wait_for("the car is at 8:15 (edited)")
+
+    def test_replies_show_what_they_answer(self):
+        room = self.shared_room("Board Room")
+        first = self.bob.send_text(room, "Who is presenting the budget?")
+        self.bob.send_event(room, "m.room.message", {
+            "msgtype": "m.text", "body": "Marcus, at 10:00",
+            "m.relates_to": {"m.in_reply_to": {"event_id": first}}})
+        t = self.start()
+        t.wait_for("↳ ")
+        screen = t.screen()
+        self.assertIn("Who is presenting the budget?", screen.split("↳", 1)[1])
+
     def test_message_from_the_other_user_appears(self):
         room = self.shared_room("Board Room")
         t = self.start()
