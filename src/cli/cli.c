@@ -80,8 +80,7 @@ static int
 cli_usage_all(FILE *f, int status)
 {
 	fputs("usage: natter [-p PROFILE] [-c CONFIG] [-v] [COMMAND [ARGS...]]\n\n"
-	      "Without a command natter will open its terminal interface; until that\n"
-	      "lands, use the commands:\n", f);
+	      "Without a command natter opens its terminal interface. The commands:\n", f);
 	for (size_t i = 0; i < NT_NELEMS(cli_cmds); i++)
 		fprintf(f, "  natter %s\n", cli_cmds[i].usage);
 	fputs("\nROOM is a room id, an #alias, a @user (your direct chat) or a room name.\n"

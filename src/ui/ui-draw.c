@@ -201,6 +201,15 @@ ui_time(int64_t ms)
 	return xstrdup(buf);
 }
 
+static const char *
+ui_member_verb(enum mx_membership m)
+{
+	static const char *verbs[] = {"changed their profile", "joined", "was invited", "left",
+		"was banned", "knocked"};
+
+	return verbs[m <= MX_MEMBERSHIP_KNOCK ? m : 0];
+}
+
 /* What a change of room state says, after who made it. */
 static const char *
 ui_state_verb(const char *type)
@@ -234,7 +243,10 @@ ui_msg_text(const struct store_msg *m)
 
 	if (m->redacted)
 		return xstrdup("(message deleted)");
-	if (m->state_key != NULL && m->msgtype == NULL) {
+	if (m->state_key != NULL && strcmp(m->type, "m.room.member") == 0) {
+		buf_printf(&b, "%s %s", strcmp(m->state_key, m->sender) == 0 ? m->sender_name :
+		    m->state_key, ui_member_verb(m->membership));
+	} else if (m->state_key != NULL && m->msgtype == NULL) {
 		buf_printf(&b, "%s %s%s%s", m->sender_name, ui_state_verb(m->type),
 		    m->body ? ": " : "", m->body ? m->body : "");
 	} else if (m->url != NULL)
@@ -370,8 +382,6 @@ static size_t
 ui_lines_members(struct ui *ui, struct ui_lines *l, const struct store_msg *msgs, size_t i,
     size_t n, int width)
 {
-	static const char *verbs[] = {"", "joined", "was invited", "left", "was banned",
-		"knocked"};
 	struct buf b = {0};
 	char *safe;
 	size_t head, start = i;
@@ -382,7 +392,7 @@ ui_lines_members(struct ui *ui, struct ui_lines *l, const struct store_msg *msgs
 		    m->state_key;
 
 		buf_printf(&b, "%s%s %s", i > start ? ", " : "", who,
-		    verbs[m->membership <= MX_MEMBERSHIP_KNOCK ? m->membership : 0]);
+		    ui_member_verb(m->membership));
 	}
 	safe = san_text(b.data, 0);
 	head = ui_lines_wrap(l, safe, 6, width, THEME_MEMBERSHIP);

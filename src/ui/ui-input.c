@@ -7,6 +7,9 @@
 #include <curses.h>
 
 #include "natter/editor.h"
+#include "natter/keys.h"
+#include "natter/sanitize.h"
+#include "natter/settings.h"
 #include "natter/loop.h"
 #include "ui-cmd.h"
 #include "ui-private.h"
@@ -102,86 +105,6 @@ ui_send(struct ui *ui)
 	ui_dirty(ui);
 }
 
-/* Keys the editor understands, by control character. */
-static int
-ui_key_edit(struct ui *ui, wint_t c)
-{
-	enum editor_action act;
-
-	switch (c) {
-	case 1: act = EDITOR_HOME; break;		/* C-a */
-	case 2: act = EDITOR_LEFT; break;		/* C-b */
-	case 4: act = EDITOR_DELETE; break;		/* C-d */
-	case 5: act = EDITOR_END; break;		/* C-e */
-	case 21: act = EDITOR_KILL_LINE_START; break;	/* C-u */
-	case 23: act = EDITOR_KILL_WORD_BACK; break;	/* C-w */
-	case 25: act = EDITOR_YANK; break;		/* C-y */
-	case 8: case 127: act = EDITOR_DELETE_BACK; break;
-	case 6: act = EDITOR_RIGHT; break;		/* C-f */
-	case 20: act = EDITOR_TRANSPOSE; break;		/* C-t */
-	case 31: act = EDITOR_UNDO; break;		/* C-_ */
-	default: return 0;
-	}
-	editor_do(ui->ed, act, NULL);
-	return 1;
-}
-
-static void
-ui_key_plain(struct ui *ui, wint_t c)
-{
-	char mb[8];
-	mbstate_t st;
-	size_t n;
-
-	if (c == '\r' || c == '\n') {
-		if (ui->paste)
-			editor_paste(ui->ed, "\n", 1, NULL);
-		else
-			ui_send(ui);
-	} else if (c == '\t' && ui->paste)
-		editor_paste(ui->ed, "\t", 1, NULL);
-	else if (c == 3) {					/* C-c */
-		ui->quit = 1;
-		loop_break(ui->loop);
-	} else if (c == 12)					/* C-l */
-		clearok(curscr, TRUE);
-	else if (!ui_key_edit(ui, c) && c >= 0x20) {
-		memset(&st, 0, sizeof st);
-		if ((n = wcrtomb(mb, (wchar_t)c, &st)) != (size_t)-1 &&
-		    (ui->paste ? editor_paste(ui->ed, mb, n, NULL) :
-		    editor_insert(ui->ed, mb, n, NULL)) == -1)
-			ui_note(ui, "the message is at its size limit");
-	}
-	ui_dirty(ui);
-}
-
-static void
-ui_key_alt(struct ui *ui, wint_t c)
-{
-	if (c >= '1' && c <= '9') {
-		size_t i = (size_t)(c - '1');
-
-		if (i < ui->n_rooms)
-			ui_room_select(ui, ui->rooms[i].room_id);
-	} else if (c == 'a' || c == 'A')
-		ui_room_active(ui);
-	else if (c == 'b')
-		editor_do(ui->ed, EDITOR_WORD_LEFT, NULL);
-	else if (c == 'f')
-		editor_do(ui->ed, EDITOR_WORD_RIGHT, NULL);
-	else if (c == 'd')
-		editor_do(ui->ed, EDITOR_KILL_WORD, NULL);
-	else if (c == 'y')
-		editor_do(ui->ed, EDITOR_YANK_POP, NULL);
-	else if (c == 127 || c == 8)
-		editor_do(ui->ed, EDITOR_KILL_ALNUM_BACK, NULL);
-	else if (c == 'l')
-		ui->list_toggled = !ui->list_toggled;
-	else if (c == '\r' || c == '\n')
-		editor_do(ui->ed, EDITOR_NEWLINE, NULL);
-	ui_dirty(ui);
-}
-
 /* Up: rows of the draft, then the room's sent history; on an empty
  * draft, the user's last message comes back to be edited. */
 static void
@@ -191,6 +114,11 @@ ui_key_up(struct ui *ui)
 	const char *self = app_self(ui->app);
 	size_t n;
 
+	/* While editing a message, Up only moves within it. */
+	if (ui->editing != NULL) {
+		editor_do(ui->ed, EDITOR_LINE_UP, NULL);
+		return;
+	}
 	if (editor_up(ui->ed, ui_history(ui)) != EDITOR_UP_EMPTY || ui->current == NULL)
 		return;
 	if (store_history(ui->store, ui->current, INT64_MAX, 50, &msgs, &n, NULL) == -1)
@@ -223,44 +151,240 @@ ui_edit_cancel(struct ui *ui)
 	ui_dirty(ui);
 }
 
-static void
-ui_key_named(struct ui *ui, int key)
+const struct keys_table *
+ui_keys(struct ui *ui)
 {
-	const char *name = keyname(key);
-	int page = LINES > 6 ? LINES - 6 : 1;
-	MEVENT ev;
+	if (ui->settings != NULL && ui->settings->keys != NULL)
+		return ui->settings->keys;
+	if (ui->own_keys == NULL)
+		ui->own_keys = keys_table_new();
+	return ui->own_keys;
+}
 
-	if (name != NULL && strcmp(name, "kUP3") == 0)
-		ui_room_step(ui, -1);
-	else if (name != NULL && strcmp(name, "kDN3") == 0)
-		ui_room_step(ui, 1);
-	else if (key == KEY_PPAGE)
-		ui_scroll(ui, page);
-	else if (key == KEY_NPAGE)
-		ui_scroll(ui, -page);
-	else if (key == KEY_LEFT)
-		editor_do(ui->ed, EDITOR_LEFT, NULL);
-	else if (key == KEY_RIGHT)
-		editor_do(ui->ed, EDITOR_RIGHT, NULL);
-	else if (key == KEY_HOME)
-		editor_do(ui->ed, EDITOR_HOME, NULL);
-	else if (key == KEY_END)
-		editor_do(ui->ed, EDITOR_END, NULL);
-	else if (key == KEY_BACKSPACE)
-		editor_do(ui->ed, EDITOR_DELETE_BACK, NULL);
-	else if (key == KEY_DC)
-		editor_do(ui->ed, EDITOR_DELETE, NULL);
-	else if (key == KEY_UP)
-		ui_key_up(ui);
-	else if (key == KEY_DOWN)
-		editor_down(ui->ed, ui_history(ui));
-	else if (key == KEY_ENTER)
-		ui_key_plain(ui, '\r');
-	else if (key == KEY_F(2))
+static void
+ui_complete_cb(void *arg, enum editor_complete_kind kind, const char *prefix,
+    struct editor_candidates *out)
+{
+	static const char *commands[] = {
+		"broadcast", "delete", "dm", "edit", "help", "invite", "join", "leave", "me",
+		"nick", "quit", "react", "reply", "topic", "upload",
+	};
+	struct ui *ui = arg;
+	struct store_member *members;
+	size_t n;
+
+	if (kind == EDITOR_COMPLETE_COMMAND) {
+		for (size_t i = 0; i < NT_NELEMS(commands); i++)
+			editor_candidates_add(out, commands[i], NULL);
+		return;
+	}
+	if (ui->current == NULL ||
+	    store_members(ui->store, ui->current, &members, &n, NULL) == -1)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		char *name = san_text(members[i].name, 0);
+
+		if (members[i].membership == MX_MEMBERSHIP_JOIN)
+			editor_candidates_add(out, name, members[i].user_id);
+		free(name);
+	}
+	store_members_free(&members, n);
+}
+
+/* Tab: member names (as mentions) and /commands. */
+void
+ui_complete(struct ui *ui)
+{
+	if (editor_complete(ui->ed, 1, ui_complete_cb, ui, NULL) == EDITOR_UNCHANGED)
+		beep();
+}
+
+static void
+ui_quit(struct ui *ui)
+{
+	ui->quit = 1;
+	loop_break(ui->loop);
+}
+
+static void
+ui_insert(struct ui *ui, uint32_t code)
+{
+	char mb[8];
+	mbstate_t st;
+	size_t n;
+
+	memset(&st, 0, sizeof st);
+	if ((n = wcrtomb(mb, (wchar_t)code, &st)) != (size_t)-1 &&
+	    (ui->paste ? editor_paste(ui->ed, mb, n, NULL) :
+	    editor_insert(ui->ed, mb, n, NULL)) == -1)
+		ui_note(ui, "the message is at its size limit (64 KiB)");
+}
+
+/* Bound actions that move between rooms or through the pane. */
+static int
+ui_action_view(struct ui *ui, enum keys_action act)
+{
+	int page = LINES > 6 ? LINES - 6 : 1;
+
+	if (act >= KEYS_ACT_ROOM_1 && act <= KEYS_ACT_ROOM_9) {
+		size_t i = (size_t)(act - KEYS_ACT_ROOM_1);
+
+		if (i < ui->n_rooms)
+			ui_room_select(ui, ui->rooms[i].room_id);
+		return 1;
+	}
+	switch (act) {
+	case KEYS_ACT_ROOM_NEXT: ui_room_step(ui, 1); break;
+	case KEYS_ACT_ROOM_PREV: ui_room_step(ui, -1); break;
+	case KEYS_ACT_ROOM_NEXT_ACTIVE: ui_room_active(ui); break;
+	case KEYS_ACT_ROOM_SWITCHER: ui_switch_open(ui); break;
+	case KEYS_ACT_SCROLL_UP: ui_scroll(ui, page); break;
+	case KEYS_ACT_SCROLL_DOWN: ui_scroll(ui, -page); break;
+	case KEYS_ACT_SCROLL_TOP: ui_scroll(ui, 1000000); break;
+	case KEYS_ACT_SCROLL_BOTTOM: ui_scroll(ui, -ui->scroll); break;
+	case KEYS_ACT_TOGGLE_LIST: ui->list_toggled = !ui->list_toggled; break;
+	case KEYS_ACT_REDRAW: clearok(curscr, TRUE); break;
+	case KEYS_ACT_QUIT: ui_quit(ui); break;
+	case KEYS_ACT_CANCEL: ui_edit_cancel(ui); break;
+	default: return 0;
+	}
+	return 1;
+}
+
+/* Bound actions of the compose box. */
+static void
+ui_action(struct ui *ui, enum keys_action act)
+{
+	static const struct {
+		enum keys_action key;
+		enum editor_action ed;
+	} edits[] = {
+		{KEYS_ACT_BACKSPACE, EDITOR_DELETE_BACK}, {KEYS_ACT_CHAR_LEFT, EDITOR_LEFT},
+		{KEYS_ACT_CHAR_RIGHT, EDITOR_RIGHT}, {KEYS_ACT_DELETE_CHAR, EDITOR_DELETE},
+		{KEYS_ACT_KILL_LINE_END, EDITOR_KILL_LINE},
+		{KEYS_ACT_KILL_LINE_START, EDITOR_KILL_LINE_START},
+		{KEYS_ACT_KILL_WORD, EDITOR_KILL_WORD_BACK}, {KEYS_ACT_LINE_END, EDITOR_END},
+		{KEYS_ACT_LINE_START, EDITOR_HOME}, {KEYS_ACT_NEWLINE, EDITOR_NEWLINE},
+		{KEYS_ACT_WORD_LEFT, EDITOR_WORD_LEFT}, {KEYS_ACT_WORD_RIGHT, EDITOR_WORD_RIGHT},
+		{KEYS_ACT_YANK, EDITOR_YANK},
+	};
+
+	for (size_t i = 0; i < NT_NELEMS(edits); i++) {
+		if (edits[i].key == act) {
+			editor_do(ui->ed, edits[i].ed, NULL);
+			return;
+		}
+	}
+	if (ui_action_view(ui, act))
+		return;
+	switch (act) {
+	case KEYS_ACT_SEND: ui_send(ui); break;
+	case KEYS_ACT_HISTORY_PREV: ui_key_up(ui); break;
+	case KEYS_ACT_HISTORY_NEXT: editor_down(ui->ed, ui_history(ui)); break;
+	case KEYS_ACT_COMPLETE: ui_complete(ui); break;
+	default:
+		ui_note(ui, "%s is not there yet in this version",
+		    keys_action_info(act) ? keys_action_info(act)->name : "that key");
+		break;
+	}
+}
+
+/* Editor keys no action names: transpose, undo, yank-pop, word kills. */
+static void
+ui_key_fallback(struct ui *ui, const struct key *k)
+{
+	if (k->mods == 0 && k->code >= 0x20 && k->code < KEYS_SPECIAL)
+		ui_insert(ui, k->code);
+	else if (k->mods == KEYS_CTRL && k->code == 't')
+		editor_do(ui->ed, EDITOR_TRANSPOSE, NULL);
+	else if (k->mods == KEYS_CTRL && (k->code == '_' || k->code == '/'))
+		editor_do(ui->ed, EDITOR_UNDO, NULL);
+	else if (k->mods == KEYS_CTRL && k->code == 'c')
+		ui_quit(ui);
+	else if (k->mods == KEYS_ALT && k->code == 'd')
+		editor_do(ui->ed, EDITOR_KILL_WORD, NULL);
+	else if (k->mods == KEYS_ALT && k->code == 'y')
+		editor_do(ui->ed, EDITOR_YANK_POP, NULL);
+	else if (k->mods == KEYS_ALT && k->code == KEYS_BACKSPACE)
+		editor_do(ui->ed, EDITOR_KILL_ALNUM_BACK, NULL);
+	else if (k->mods == 0 && k->code == KEYS_F(2))
 		ui->list_toggled = !ui->list_toggled;
-	else if (key == KEY_MOUSE && getmouse(&ev) == OK)
-		ui_scroll(ui, ev.bstate & BUTTON4_PRESSED ? 3 : -3);
+}
+
+/* One key: part of a bound sequence, a bound action, or text. */
+static void
+ui_key(struct ui *ui, const struct key *k)
+{
+	enum keys_action act;
+	size_t n;
+
+	if (ui->paste && k->mods == 0) {
+		if (k->code == KEYS_ENTER)
+			editor_paste(ui->ed, "\n", 1, NULL);
+		else if (k->code == KEYS_TAB)
+			editor_paste(ui->ed, "\t", 1, NULL);
+		else if (k->code < KEYS_SPECIAL)
+			ui_insert(ui, k->code);
+		ui_dirty(ui);
+		return;
+	}
+	ui->pending.keys[ui->pending.n++] = *k;
+	act = keys_match(ui_keys(ui), KEYS_MODE_COMPOSE, &ui->pending);
+	if (act == KEYS_ACT_PREFIX && ui->pending.n < KEYS_SEQ_MAX)
+		return;
+	n = ui->pending.n;
+	ui->pending.n = 0;
+	if ((int)act >= 0)
+		ui_action(ui, act);
+	else if (n == 1)
+		ui_key_fallback(ui, k);
 	ui_dirty(ui);
+}
+
+/* A curses key code as a key; 0 when it has no meaning here. */
+static int
+ui_key_named(int code, struct key *k)
+{
+	static const struct {
+		int curses;
+		uint32_t code;
+	} keys[] = {
+		{KEY_UP, KEYS_UP}, {KEY_DOWN, KEYS_DOWN}, {KEY_LEFT, KEYS_LEFT},
+		{KEY_RIGHT, KEYS_RIGHT}, {KEY_HOME, KEYS_HOME}, {KEY_END, KEYS_END},
+		{KEY_PPAGE, KEYS_PGUP}, {KEY_NPAGE, KEYS_PGDN}, {KEY_DC, KEYS_DEL},
+		{KEY_IC, KEYS_INS}, {KEY_BACKSPACE, KEYS_BACKSPACE}, {KEY_ENTER, KEYS_ENTER},
+		{KEY_BTAB, KEYS_BTAB},
+	};
+	static const struct {
+		const char *name;
+		uint32_t code;
+		int mods;
+	} names[] = {
+		{"kUP3", KEYS_UP, KEYS_ALT}, {"kDN3", KEYS_DOWN, KEYS_ALT},
+		{"kHOM3", KEYS_HOME, KEYS_ALT}, {"kEND3", KEYS_END, KEYS_ALT},
+		{"kLFT5", KEYS_LEFT, KEYS_CTRL}, {"kRIT5", KEYS_RIGHT, KEYS_CTRL},
+	};
+	const char *name = keyname(code);
+
+	k->mods = 0;
+	for (size_t i = 0; i < NT_NELEMS(keys); i++) {
+		if (keys[i].curses == code) {
+			k->code = keys[i].code;
+			return 1;
+		}
+	}
+	if (code >= KEY_F(1) && code <= KEY_F(12)) {
+		k->code = KEYS_F(code - KEY_F(0));
+		return 1;
+	}
+	for (size_t i = 0; name != NULL && i < NT_NELEMS(names); i++) {
+		if (strcmp(name, names[i].name) == 0) {
+			k->code = names[i].code;
+			k->mods = names[i].mods;
+			return 1;
+		}
+	}
+	return 0;
 }
 
 /* An escape sequence curses did not know: CSI 200~ / 201~ around a
@@ -272,11 +396,18 @@ ui_key_escape(struct ui *ui, const wint_t *seq, size_t n)
 	size_t i;
 
 	if (n == 0) {
-		ui_edit_cancel(ui);
+		struct key esc = {KEYS_ESC, 0};
+
+		if (!ui_switch_key(ui, &esc))
+			ui_key(ui, &esc);
 		return;
 	}
 	if (seq[0] != '[' || n == 1) {
-		ui_key_alt(ui, seq[0]);
+		struct key k;
+
+		keys_from_char(seq[0], &k);
+		k.mods |= KEYS_ALT;
+		ui_key(ui, &k);
 		return;
 	}
 	for (i = 0; i < n && i < UI_ESC_MAX; i++)
@@ -321,22 +452,24 @@ ui_input(int fd, int revents, void *arg)
 {
 	struct ui *ui = arg;
 	wint_t c, seq[UI_ESC_MAX];
+	struct key k;
+	MEVENT ev;
 	int r;
 
-	while ((r = get_wch(&c)) != ERR) {
-		if (c == 11 && r != KEY_CODE_YES && !ui->switching) {	/* C-k */
-			ui_switch_open(ui);
+	while ((r = get_wch(&c)) != ERR && !ui->quit) {
+		if (r == KEY_CODE_YES && c == KEY_MOUSE) {
+			if (getmouse(&ev) == OK && (ev.bstate & (BUTTON4_PRESSED | BUTTON5_PRESSED)))
+				ui_scroll(ui, ev.bstate & BUTTON4_PRESSED ? 3 : -3);
 			continue;
 		}
-		if (ui_switch_key(ui, r == KEY_CODE_YES, c))
-			continue;
-		if (r == KEY_CODE_YES)
-			ui_key_named(ui, (int)c);
-		else if (c == 27)
+		if (r != KEY_CODE_YES && c == 27) {
 			ui_key_escape(ui, seq, ui_read_escape(seq));
-		else
-			ui_key_plain(ui, c);
-		if (ui->quit)
-			break;
+			continue;
+		}
+		if (r == KEY_CODE_YES ? !ui_key_named((int)c, &k) : (keys_from_char(c, &k), 0))
+			continue;
+		if (ui_switch_key(ui, &k))
+			continue;
+		ui_key(ui, &k);
 	}
 }

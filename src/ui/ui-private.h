@@ -7,6 +7,7 @@
 #include <wchar.h>
 
 #include "natter/app.h"
+#include "natter/keys.h"
 #include "natter/store.h"
 #include "natter/util.h"
 
@@ -81,6 +82,8 @@ struct ui {
 	int quit;
 	int paste;		/* inside a bracketed paste */
 	char *editing;		/* the event the draft will replace, or NULL */
+	struct key_seq pending;	/* keys of a sequence being typed (C-x C-e) */
+	struct keys_table *own_keys;	/* the defaults, without a config */
 
 	int synced_once;	/* a sync answered since natter started */
 	int focus_known;	/* the terminal reported focus at least once */
@@ -128,12 +131,15 @@ void ui_notify_free(struct ui *ui);
 
 /* ui-switcher.c */
 void ui_switch_open(struct ui *ui);
-int ui_switch_key(struct ui *ui, int named, wint_t c);
+struct key;
+int ui_switch_key(struct ui *ui, const struct key *k);
 void ui_switch_draw(struct ui *ui, int top, int height, int left, int width);
 size_t ui_switch_matches(struct ui *ui, size_t *out, size_t max);
 
 /* ui-input.c */
 void ui_input(int fd, int revents, void *arg);
 void ui_edit_cancel(struct ui *ui);
+const struct keys_table *ui_keys(struct ui *ui);
+void ui_complete(struct ui *ui);
 
 #endif

@@ -6,6 +6,7 @@
 
 #include <curses.h>
 
+#include "natter/keys.h"
 #include "natter/theme.h"
 #include "ui-private.h"
 
@@ -99,26 +100,28 @@ ui_switch_choose(struct ui *ui)
 
 /* A key while the switcher is open; returns 1 when it took it. */
 int
-ui_switch_key(struct ui *ui, int named, wint_t c)
+ui_switch_key(struct ui *ui, const struct key *k)
 {
 	size_t len = strlen(ui->switch_query);
 
 	if (!ui->switching)
 		return 0;
-	if (!named && c == 27)
+	if (k->code == KEYS_ESC || (k->mods == KEYS_CTRL && (k->code == 'g' || k->code == 'k')))
 		ui->switching = 0;
-	else if ((!named && (c == '\r' || c == '\n')) || (named && c == KEY_ENTER))
+	else if (k->code == KEYS_ENTER)
 		ui_switch_choose(ui);
-	else if ((!named && (c == 127 || c == 8)) || (named && c == KEY_BACKSPACE)) {
+	else if (k->code == KEYS_BACKSPACE) {
 		if (len > 0)
 			ui->switch_query[len - 1] = '\0';
 		ui->switch_sel = 0;
-	} else if (named && c == KEY_DOWN)
+	} else if (k->code == KEYS_DOWN || (k->mods == KEYS_CTRL && k->code == 'n'))
 		ui->switch_sel++;
-	else if (named && c == KEY_UP && ui->switch_sel > 0)
+	else if ((k->code == KEYS_UP || (k->mods == KEYS_CTRL && k->code == 'p')) &&
+	    ui->switch_sel > 0)
 		ui->switch_sel--;
-	else if (!named && c >= 0x20 && c < 0x7f && len + 1 < sizeof ui->switch_query) {
-		ui->switch_query[len] = (char)c;
+	else if (k->mods == 0 && k->code >= 0x20 && k->code < 0x7f &&
+	    len + 1 < sizeof ui->switch_query) {
+		ui->switch_query[len] = (char)k->code;
 		ui->switch_query[len + 1] = '\0';
 		ui->switch_sel = 0;
 	}

@@ -11,6 +11,7 @@
 #include <curses.h>
 
 #include "natter/editor.h"
+#include "natter/keys.h"
 #include "natter/loop.h"
 #include "natter/sanitize.h"
 #include "natter/ui.h"
@@ -308,6 +309,7 @@ ui_free(struct ui *ui)
 	ui_pane_free(ui);
 	ui_notify_free(ui);
 	free(ui->editing);
+	keys_table_free(&ui->own_keys);
 	free(ui->current);
 	free(ui->note);
 	app_free(&ui->app);

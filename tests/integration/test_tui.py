@@ -149,6 +149,31 @@ class TuiTest(NatterTestCase):
         screen = t.screen()
         self.assertIn("Who is presenting the budget?", screen.split("↳", 1)[1])
 
+    def test_keys_from_the_config_and_tab_completion(self):
+        self.bob.set_displayname("Dana Whitfield")
+        room = self.shared_room("Board Room")
+        self.shared_room("Travel Desk")
+        config = self.natter.config_home / "natter" / "config"
+        config.parent.mkdir(parents=True, exist_ok=True)
+        config.write_text("[keys]\nroom_switcher = C-o\nquit = C-x C-c\n")
+        t = self.start()
+        t.wait_for("online")
+        t.keys("C-o")
+        t.wait_for("Switch to:")
+        t.text("board")
+        t.keys("Enter")
+        wait_until(lambda: "Board Room" in t.screen().splitlines()[0], what="Board Room")
+        t.text("Dan")
+        t.keys("Tab")
+        t.wait_for("> Dana Whitfield:")
+        t.text("the car is here")
+        t.keys("Enter")
+        ev = self.bob.wait_for_event(room, lambda e: "the car is here" in
+                                     e.get("content", {}).get("body", ""))
+        self.assertEqual(ev["content"]["body"], "Dana Whitfield: the car is here")
+        t.keys("C-x", "C-c")
+        wait_until(lambda: not t.alive(), what="natter quitting on C-x C-c")
+
     def test_message_from_the_other_user_appears(self):
         room = self.shared_room("Board Room")
         t = self.start()
