@@ -402,10 +402,67 @@ ui_lines_members(struct ui *ui, struct ui_lines *l, const struct store_msg *msgs
 	return i;
 }
 
+/* "✓ Seen by Dana, Marcus" under the message others have read up to. */
+struct ui_seen {
+	struct store_receipt *r;
+	size_t n;
+	struct store_member *members;
+	size_t n_members;
+};
+
+static void
+ui_seen_load(struct ui *ui, struct ui_seen *seen)
+{
+	memset(seen, 0, sizeof *seen);
+	if (store_receipts(ui->store, ui->current, &seen->r, &seen->n, NULL) == -1 ||
+	    store_members(ui->store, ui->current, &seen->members, &seen->n_members, NULL) == -1)
+		seen->n = 0;
+}
+
+static void
+ui_seen_free(struct ui_seen *seen)
+{
+	store_receipts_free(&seen->r, seen->n);
+	store_members_free(&seen->members, seen->n_members);
+}
+
+static const char *
+ui_seen_name(const struct ui_seen *seen, const char *user_id)
+{
+	for (size_t i = 0; i < seen->n_members; i++)
+		if (strcmp(seen->members[i].user_id, user_id) == 0)
+			return seen->members[i].name;
+	return user_id;
+}
+
+static void
+ui_lines_seen(struct ui *ui, struct ui_lines *l, const struct ui_seen *seen,
+    const char *event_id, int width)
+{
+	const char *self = app_self(ui->app);
+	struct buf b = {0};
+	char *safe;
+
+	for (size_t i = 0; i < seen->n; i++) {
+		if (strcmp(seen->r[i].event_id, event_id) != 0 ||
+		    (self != NULL && strcmp(seen->r[i].user_id, self) == 0))
+			continue;
+		buf_printf(&b, "%s%s", b.len == 0 ? "✓ Seen by " : ", ",
+		    ui_seen_name(seen, seen->r[i].user_id));
+	}
+	if (b.len == 0)
+		return;
+	safe = san_text(b.data, 0);
+	ui_lines_wrap(l, safe, 6, width, THEME_RECEIPTS);
+	free(safe);
+	buf_free(&b);
+}
+
 static void
 ui_lines_build(struct ui *ui, struct ui_lines *l, int width)
 {
 	struct store_msg *msgs;
+	struct ui_seen seen;
 	size_t n, i = 0;
 	char last_day[32] = "", day[32];
 	int members = ui->settings != NULL ? (int)ui->settings->ui.show_membership :
@@ -416,6 +473,7 @@ ui_lines_build(struct ui *ui, struct ui_lines *l, int width)
 	    NULL) == -1)
 		return;
 	ui->cache_short = n < (size_t)ui->history;
+	ui_seen_load(ui, &seen);
 	while (i < n) {
 		if (ui_msg_hidden(&msgs[i]) || (ui_msg_membership(&msgs[i]) &&
 		    members == SETTINGS_MEMBERSHIP_NONE)) {
@@ -432,9 +490,12 @@ ui_lines_build(struct ui *ui, struct ui_lines *l, int width)
 		}
 		if (ui_msg_membership(&msgs[i]) && members == SETTINGS_MEMBERSHIP_COLLAPSED)
 			i = ui_lines_members(ui, l, msgs, i, n, width);
-		else
-			ui_lines_msg(ui, l, &msgs[i++], width);
+		else {
+			ui_lines_msg(ui, l, &msgs[i], width);
+			ui_lines_seen(ui, l, &seen, msgs[i++].event_id, width);
+		}
 	}
+	ui_seen_free(&seen);
 	store_msgs_free(&msgs, n);
 	ui_lines_pending(ui, l, width);
 }
@@ -531,6 +592,8 @@ ui_draw_status(struct ui *ui, int y)
 		buf_printf(&b, "  unread %lld", (long long)unread);
 	if (ui->scroll > 0)
 		buf_puts(&b, "  -- scrolled --");
+	if (ui->typing != NULL)
+		buf_printf(&b, "  %s", ui->typing);
 	if (ui->note != NULL)
 		buf_printf(&b, "  %s", ui->note);
 	ui_fill(y, 0, COLS, ui->conn == APP_ONLINE ? THEME_STATUS : THEME_STATUS_OFFLINE);

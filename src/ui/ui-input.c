@@ -282,6 +282,7 @@ ui_action(struct ui *ui, enum keys_action act)
 	case KEYS_ACT_HISTORY_PREV: ui_key_up(ui); break;
 	case KEYS_ACT_HISTORY_NEXT: editor_down(ui->ed, ui_history(ui)); break;
 	case KEYS_ACT_COMPLETE: ui_complete(ui); break;
+	case KEYS_ACT_EDITOR: ui_external_editor(ui); break;
 	default:
 		ui_note(ui, "%s is not there yet in this version",
 		    keys_action_info(act) ? keys_action_info(act)->name : "that key");

@@ -73,6 +73,7 @@ struct ui {
 
 	enum app_conn conn;
 	char *note;		/* one line for the status bar, or NULL */
+	char *typing;		/* "Dana is typing…" for the room in view, or NULL */
 	int focused;
 
 	unsigned gen;		/* bumped when what the pane shows may have changed */
@@ -139,6 +140,7 @@ size_t ui_switch_matches(struct ui *ui, size_t *out, size_t max);
 /* ui-input.c */
 void ui_input(int fd, int revents, void *arg);
 void ui_edit_cancel(struct ui *ui);
+void ui_external_editor(struct ui *ui);
 const struct keys_table *ui_keys(struct ui *ui);
 void ui_complete(struct ui *ui);
 

@@ -11,6 +11,7 @@
 #include <curses.h>
 
 #include "natter/editor.h"
+#include "natter/event.h"
 #include "natter/keys.h"
 #include "natter/loop.h"
 #include "natter/sanitize.h"
@@ -231,9 +232,47 @@ ui_room_select(struct ui *ui, const char *room_id)
 	ui->scroll = 0;
 	ui->history = UI_HISTORY_PAGE;
 	ui->at_start = 0;
+	xfree(&ui->typing);
 	ui_draft_restore(ui);
 	ui_mark_read(ui);
 	ui_dirty(ui);
+}
+
+/* Who is typing, from the typing lists a sync brings (m.typing). */
+static void
+ui_typing_update(struct ui *ui, const struct mx_sync *sync)
+{
+	const char *self = app_self(ui->app);
+
+	for (size_t i = 0; i < sync->n_rooms; i++) {
+		const struct mx_room_update *ru = &sync->rooms[i];
+		struct buf b = {0};
+		size_t shown = 0;
+
+		if (!ru->has_typing || ui->current == NULL || strcmp(ru->room_id, ui->current) != 0)
+			continue;
+		for (size_t j = 0; j < ru->n_typing; j++) {
+			struct store_member *m;
+			size_t n;
+			const char *who = ru->typing[j];
+
+			if (self != NULL && strcmp(who, self) == 0)
+				continue;
+			if (store_members(ui->store, ru->room_id, &m, &n, NULL) == 0) {
+				for (size_t k = 0; k < n; k++)
+					if (strcmp(m[k].user_id, who) == 0)
+						buf_printf(&b, "%s%s", shown ? ", " : "", m[k].name);
+				store_members_free(&m, n);
+			}
+			shown++;
+		}
+		xfree(&ui->typing);
+		if (shown > 0) {
+			buf_puts(&b, shown == 1 ? " is typing…" : " are typing…");
+			ui->typing = san_text(b.data, 0);
+		}
+		buf_free(&b);
+	}
 }
 
 static void
@@ -243,6 +282,7 @@ ui_on_synced(void *arg, const struct mx_sync *sync, size_t n_events)
 
 	ui->gen++;
 	ui_rooms_reload(ui);
+	ui_typing_update(ui, sync);
 	ui_notify_sync(ui, sync);
 	ui->synced_once = 1;
 	if (n_events > 0)
@@ -309,6 +349,7 @@ ui_free(struct ui *ui)
 	ui_pane_free(ui);
 	ui_notify_free(ui);
 	free(ui->editing);
+	free(ui->typing);
 	keys_table_free(&ui->own_keys);
 	free(ui->current);
 	free(ui->note);

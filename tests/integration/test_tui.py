@@ -8,6 +8,7 @@ import unittest
 import uuid
 
 from cli_support import NatterTestCase
+from natter_harness import _q
 
 
 def wait_until(predicate, timeout=20, what="the screen"):
@@ -28,7 +29,7 @@ class Tmux:
         self.socket = f"natter-test-{uuid.uuid4().hex[:8]}"
         self.natter = natter
         env = " ".join(f"{k}='{v}'" for k, v in natter.env.items()
-                       if k.startswith(("XDG_", "HOME", "ASAN", "UBSAN", "LC_", "DBUS_")))
+                       if k.startswith(("XDG_", "HOME", "ASAN", "UBSAN", "LC_", "DBUS_", "EDITOR", "VISUAL")))
         cmd = f"env {env} TERM=xterm-256color {natter.binary} 2>{natter.home}/stderr"
         self.tmux("new-session", "-d", "-s", "t", "-x", str(cols), "-y", str(rows), cmd)
 
@@ -173,6 +174,39 @@ class TuiTest(NatterTestCase):
         self.assertEqual(ev["content"]["body"], "Dana Whitfield: the car is here")
         t.keys("C-x", "C-c")
         wait_until(lambda: not t.alive(), what="natter quitting on C-x C-c")
+
+    def test_typing_and_read_receipts_of_the_other_user(self):
+        self.bob.set_displayname("Dana Whitfield")
+        room = self.shared_room("Board Room")
+        t = self.start()
+        t.wait_for("online")
+        t.text("the board pack is in your inbox")
+        t.keys("Enter")
+        ev = self.bob.wait_for_event(room, lambda e: e.get("content", {}).get("body")
+                                     == "the board pack is in your inbox")
+        self.bob._c("PUT", f"/rooms/{_q(room)}/typing/{_q(self.bob.user_id)}",
+                    {"typing": True, "timeout": 30000})
+        t.wait_for("Dana Whitfield is typing…")
+        self.bob._c("POST", f"/rooms/{_q(room)}/receipt/m.read/{_q(ev['event_id'])}", {})
+        t.wait_for("✓ Seen by Dana Whitfield")
+
+    def test_ctrl_x_ctrl_e_edits_the_draft_in_the_editor(self):
+        room = self.shared_room("Board Room")
+        script = self.natter.home / "fake-editor"
+        script.write_text('#!/bin/sh\n'
+                          'printf "%s, then edited\\nsecond line\\n" "$(cat "$1")" > "$1"\n')
+        script.chmod(0o755)
+        self.natter.env["EDITOR"] = str(script)
+        self.natter.env.pop("VISUAL", None)
+        t = self.start()
+        t.wait_for("online")
+        t.text("typed here")
+        t.keys("C-x", "C-e")
+        t.wait_for("typed here, then edited")
+        t.keys("Enter")
+        ev = self.bob.wait_for_event(room, lambda e: "then edited" in
+                                     e.get("content", {}).get("body", ""))
+        self.assertEqual(ev["content"]["body"], "typed here, then edited\nsecond line")
 
     def test_message_from_the_other_user_appears(self):
         room = self.shared_room("Board Room")
