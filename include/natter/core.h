@@ -64,6 +64,12 @@ int core_login(struct core *c, const char *server, const char *user, const char 
 int core_login_token(struct core *c, const char *server, const char *token, char **cause);
 int core_logout(struct core *c, char **cause);
 
+/* Parses a /sync body and stores it with its token in one transaction.
+ * With keep, the parsed sync is handed over (free with mx_sync_free). */
+struct mx_sync;
+int core_sync_apply(struct core *c, const char *body, size_t len, struct mx_sync **keep,
+    size_t *n_events, char **cause);
+
 /* One /sync round (timeout_ms long-poll) into the store, then the
  * outbox. n_events counts new timeline events (may be NULL). */
 int core_sync_once(struct core *c, long timeout_ms, size_t *n_events, char **cause);

@@ -165,21 +165,11 @@ app_sync_failed(struct app *app, const struct mx_result *res, const char *why)
 	app->sync_timer = loop_timer_add(app->core.loop, ms, app_sync_retry, app);
 }
 
-static size_t
-app_count_events(const struct mx_sync *sync)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < sync->n_rooms; i++)
-		n += sync->rooms[i].n_timeline;
-	return n;
-}
-
 static void
 app_sync_done(struct mx_result *res, void *arg)
 {
 	struct app *app = arg;
-	struct mx_sync *sync;
+	struct mx_sync *sync = NULL;
 	char *cause = NULL;
 	size_t n;
 
@@ -188,14 +178,11 @@ app_sync_done(struct mx_result *res, void *arg)
 		app_sync_failed(app, res, res->error ? res->error : "no answer");
 		return;
 	}
-	if ((sync = mx_sync_parse(res->raw, res->raw_len, &cause)) == NULL ||
-	    store_apply_sync(app->core.store, sync, &cause) == -1) {
+	if (core_sync_apply(&app->core, res->raw, res->raw_len, &sync, &n, &cause) == -1) {
 		app_sync_failed(app, NULL, cause);
-		mx_sync_free(&sync);
 		free(cause);
 		return;
 	}
-	n = app_count_events(sync);
 	app->sync_failures = 0;
 	app_set_conn(app, APP_ONLINE, NULL);
 	if (app->h.synced != NULL)

@@ -41,8 +41,9 @@ count_events(const struct mx_sync *sync)
 	return n;
 }
 
-static int
-core_sync_apply(struct core *c, const char *body, size_t len, size_t *n_events, char **cause)
+int
+core_sync_apply(struct core *c, const char *body, size_t len, struct mx_sync **keep,
+    size_t *n_events, char **cause)
 {
 	struct mx_sync *sync;
 	char *why = NULL;
@@ -58,7 +59,10 @@ core_sync_apply(struct core *c, const char *body, size_t len, size_t *n_events, 
 		*n_events = count_events(sync);
 	log_msg("sync: %zu rooms, %zu events, %zu malformed skipped%s", sync->n_rooms,
 	    count_events(sync), sync->n_skipped, rc == 0 ? "" : ", not stored");
-	mx_sync_free(&sync);
+	if (rc == 0 && keep != NULL)
+		*keep = sync;
+	else
+		mx_sync_free(&sync);
 	return rc;
 }
 
@@ -77,7 +81,7 @@ core_sync_once(struct core *c, long timeout_ms, size_t *n_events, char **cause)
 	if (mx_sync(c->mx, since, filter, timeout_ms, 0, 0, core_wait_cb, &w, cause) == NULL)
 		rc = -1;
 	else if ((rc = core_wait(c, &w, cause)) == 0)
-		rc = core_sync_apply(c, w.raw, w.raw_len, n_events, cause);
+		rc = core_sync_apply(c, w.raw, w.raw_len, NULL, n_events, cause);
 	core_wait_clear(&w);
 	free(filter);
 	free(since);
