@@ -25,6 +25,11 @@ struct ui_line {
 	int indent;		/* cells before text on continuation lines */
 };
 
+/* Message text starts after the time and a space. */
+#define UI_INDENT(ui) (ui_time_width(ui) + 1)
+
+int ui_time_width(const struct ui *ui);
+
 struct ui_lines {
 	struct ui_line *v;
 	size_t n;
@@ -81,7 +86,7 @@ ui_list_shown(const struct ui *ui)
 static int
 ui_list_width(const struct ui *ui)
 {
-	int w = UI_LIST_WIDTH;
+	int w = ui->settings != NULL ? ui->settings->ui.list_width : UI_LIST_WIDTH;
 
 	if (!ui_list_shown(ui) || COLS < 20)
 		return 0;
@@ -179,26 +184,56 @@ ui_lines_wrap(struct ui_lines *l, const char *text, int indent, int width, int c
 	return head;
 }
 
+/* The settings' formats, or natter's own without a config. */
+static const char *
+ui_format(const struct ui *ui, int day)
+{
+	if (ui->settings == NULL)
+		return day ? "%A %d %B %Y" : "%H:%M";
+	return day ? ui->settings->ui.date_format : ui->settings->ui.time_format;
+}
+
 static void
-ui_day(char *out, size_t size, int64_t ms)
+ui_day(const struct ui *ui, char *out, size_t size, int64_t ms)
 {
 	time_t t = (time_t)(ms / 1000);
 	struct tm tm;
 
-	if (localtime_r(&t, &tm) == NULL || strftime(out, size, "%a %d %b %Y", &tm) == 0)
+	if (localtime_r(&t, &tm) == NULL || strftime(out, size, ui_format(ui, 1), &tm) == 0)
 		snprintf(out, size, "?");
 }
 
+/* A message's time, padded to the width every time takes. */
 static char *
-ui_time(int64_t ms)
+ui_time(const struct ui *ui, int64_t ms)
 {
 	time_t t = (time_t)(ms / 1000);
 	struct tm tm;
-	char buf[16];
+	char buf[80];
+	int w;
 
-	if (ms <= 0 || localtime_r(&t, &tm) == NULL || strftime(buf, sizeof buf, "%H:%M", &tm) == 0)
-		return xstrdup("     ");
-	return xstrdup(buf);
+	if (ms <= 0 || localtime_r(&t, &tm) == NULL ||
+	    strftime(buf, sizeof buf, ui_format(ui, 0), &tm) == 0)
+		buf[0] = '\0';
+	w = text_width(buf);
+	return xasprintf("%s%*s", buf, ui_time_width(ui) > w ? ui_time_width(ui) - w : 0, "");
+}
+
+/* Cells a time takes, measured once on a wide example (22:58). */
+int
+ui_time_width(const struct ui *ui)
+{
+	static int width = -1;
+	struct tm tm = {.tm_hour = 22, .tm_min = 58, .tm_sec = 58, .tm_mday = 28,
+		.tm_mon = 11, .tm_year = 126, .tm_wday = 3};
+	char buf[80];
+
+	if (width < 0) {
+		if (strftime(buf, sizeof buf, ui_format(ui, 0), &tm) == 0)
+			buf[0] = '\0';
+		width = text_width(buf);
+	}
+	return width;
 }
 
 static const char *
@@ -279,8 +314,8 @@ ui_lines_quote(struct ui *ui, struct ui_lines *l, const char *event_id, int widt
 		store_msg_clear(&q);
 	}
 	safe = san_text(raw, 0);
-	cut = text_truncate(safe, width - 6 > 1 ? width - 6 : 1);
-	ui_line_add(l, cut, strlen(cut), THEME_REPLY_QUOTE)->indent = 6;
+	cut = text_truncate(safe, width - UI_INDENT(ui) > 1 ? width - UI_INDENT(ui) : 1);
+	ui_line_add(l, cut, strlen(cut), THEME_REPLY_QUOTE)->indent = UI_INDENT(ui);
 	free(cut);
 	free(safe);
 	free(raw);
@@ -308,8 +343,8 @@ ui_lines_msg(struct ui *ui, struct ui_lines *l, const struct store_msg *m, int w
 		name_w = width / 3;
 	if (m->reply_to != NULL)
 		ui_lines_quote(ui, l, m->reply_to, width);
-	head = ui_lines_wrap(l, text, 6 + name_w, width, color);
-	l->v[head].time = ui_time(m->ts);
+	head = ui_lines_wrap(l, text, UI_INDENT(ui) + name_w, width, color);
+	l->v[head].time = ui_time(ui, m->ts);
 	if (!meta) {
 		l->v[head].name = emote ? xasprintf("* %s", name) : xasprintf("%s:", name);
 		l->v[head].name_color = self != NULL && strcmp(m->sender, self) == 0 ?
@@ -318,7 +353,7 @@ ui_lines_msg(struct ui *ui, struct ui_lines *l, const struct store_msg *m, int w
 	if (m->reactions != NULL) {
 		char *r = san_text(m->reactions, 0);
 
-		ui_lines_wrap(l, r, 6 + name_w, width, THEME_REACTIONS);
+		ui_lines_wrap(l, r, UI_INDENT(ui) + name_w, width, THEME_REACTIONS);
 		free(r);
 	}
 	free(name);
@@ -345,9 +380,9 @@ ui_lines_pending(struct ui *ui, struct ui_lines *l, int width)
 		text = xasprintf("%s%s", safe, failed ? ")" : "");
 		free(safe);
 		free(body);
-		size_t head = ui_lines_wrap(l, text, 6, width, failed ? THEME_FAILED : THEME_PENDING);
+		size_t head = ui_lines_wrap(l, text, UI_INDENT(ui), width, failed ? THEME_FAILED : THEME_PENDING);
 
-		l->v[head].time = ui_time(items[i].created_ts);
+		l->v[head].time = ui_time(ui, items[i].created_ts);
 		free(text);
 	}
 	store_outbox_free(&items, n);
@@ -395,8 +430,8 @@ ui_lines_members(struct ui *ui, struct ui_lines *l, const struct store_msg *msgs
 		    ui_member_verb(m->membership));
 	}
 	safe = san_text(b.data, 0);
-	head = ui_lines_wrap(l, safe, 6, width, THEME_MEMBERSHIP);
-	l->v[head].time = ui_time(msgs[start].ts);
+	head = ui_lines_wrap(l, safe, UI_INDENT(ui), width, THEME_MEMBERSHIP);
+	l->v[head].time = ui_time(ui, msgs[start].ts);
 	free(safe);
 	buf_free(&b);
 	return i;
@@ -453,7 +488,7 @@ ui_lines_seen(struct ui *ui, struct ui_lines *l, const struct ui_seen *seen,
 	if (b.len == 0)
 		return;
 	safe = san_text(b.data, 0);
-	ui_lines_wrap(l, safe, 6, width, THEME_RECEIPTS);
+	ui_lines_wrap(l, safe, UI_INDENT(ui), width, THEME_RECEIPTS);
 	free(safe);
 	buf_free(&b);
 }
@@ -464,7 +499,7 @@ ui_lines_build(struct ui *ui, struct ui_lines *l, int width)
 	struct store_msg *msgs;
 	struct ui_seen seen;
 	size_t n, i = 0;
-	char last_day[32] = "", day[32];
+	char last_day[80] = "", day[80];
 	int members = ui->settings != NULL ? (int)ui->settings->ui.show_membership :
 	    SETTINGS_MEMBERSHIP_COLLAPSED;
 
@@ -480,7 +515,7 @@ ui_lines_build(struct ui *ui, struct ui_lines *l, int width)
 			i++;
 			continue;
 		}
-		ui_day(day, sizeof day, msgs[i].ts);
+		ui_day(ui, day, sizeof day, msgs[i].ts);
 		if (strcmp(day, last_day) != 0) {
 			char *sep = xasprintf("── %s ──", day);
 

@@ -208,6 +208,18 @@ class TuiTest(NatterTestCase):
                                      e.get("content", {}).get("body", ""))
         self.assertEqual(ev["content"]["body"], "typed here, then edited\nsecond line")
 
+    def test_time_format_and_list_width_from_the_config(self):
+        room = self.shared_room("Board Room")
+        self.bob.send_text(room, "formatted")
+        config = self.natter.config_home / "natter" / "config"
+        config.parent.mkdir(parents=True, exist_ok=True)
+        config.write_text("[ui]\ntime_format = [%H.%M.%S]\nlist_width = 30\n")
+        t = self.start()
+        screen = t.wait_for("formatted")
+        line = [l for l in screen.splitlines() if "formatted" in l][0]
+        self.assertRegex(line, r"│\[\d\d\.\d\d\.\d\d\] \S+: formatted")
+        self.assertEqual(line.index("│"), 30)
+
     def test_message_from_the_other_user_appears(self):
         room = self.shared_room("Board Room")
         t = self.start()
