@@ -508,6 +508,7 @@ ui_lines_build(struct ui *ui, struct ui_lines *l, int width)
 	    NULL) == -1)
 		return;
 	ui->cache_short = n < (size_t)ui->history;
+	ui->marker_line = SIZE_MAX;
 	ui_seen_load(ui, &seen);
 	while (i < n) {
 		if (ui_msg_hidden(&msgs[i]) || (ui_msg_membership(&msgs[i]) &&
@@ -527,7 +528,14 @@ ui_lines_build(struct ui *ui, struct ui_lines *l, int width)
 			i = ui_lines_members(ui, l, msgs, i, n, width);
 		else {
 			ui_lines_msg(ui, l, &msgs[i], width);
-			ui_lines_seen(ui, l, &seen, msgs[i++].event_id, width);
+			ui_lines_seen(ui, l, &seen, msgs[i].event_id, width);
+			if (ui->marker != NULL && i + 1 < n &&
+			    strcmp(msgs[i].event_id, ui->marker) == 0) {
+				ui->marker_line = l->n;
+				ui_line_add(l, "── new messages ──", strlen("── new messages ──"),
+				    THEME_UNREAD_MARKER);
+			}
+			i++;
 		}
 	}
 	ui_seen_free(&seen);
@@ -585,6 +593,13 @@ ui_draw_pane(struct ui *ui, int top, int height, int left, int width)
 
 	if ((size_t)ui->scroll > (l.n > (size_t)height ? l.n - (size_t)height : 0))
 		ui->scroll = l.n > (size_t)height ? (int)(l.n - (size_t)height) : 0;
+	if (ui->jump_marker && ui->marker_line != SIZE_MAX) {
+		/* The marker two lines from the top of the pane. */
+		size_t below = l.n - ui->marker_line + 2;
+
+		ui->scroll = below > (size_t)height ? (int)(below - (size_t)height) : 0;
+	}
+	ui->jump_marker = 0;
 	first = l.n > (size_t)(height + ui->scroll) ? l.n - (size_t)(height + ui->scroll) : 0;
 	if (first == 0 && ui->scroll > 0)
 		ui_history_more(ui);

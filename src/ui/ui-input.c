@@ -246,6 +246,11 @@ ui_action_view(struct ui *ui, enum keys_action act)
 	case KEYS_ACT_REDRAW: clearok(curscr, TRUE); break;
 	case KEYS_ACT_QUIT: ui_quit(ui); break;
 	case KEYS_ACT_CANCEL: ui_edit_cancel(ui); break;
+	case KEYS_ACT_JUMP_UNREAD:
+		ui->jump_marker = 1;
+		if (ui->marker == NULL)
+			ui_note(ui, "no new messages since you last read this room");
+		break;
 	default: return 0;
 	}
 	return 1;

@@ -74,6 +74,9 @@ struct ui {
 	enum app_conn conn;
 	char *note;		/* one line for the status bar, or NULL */
 	char *typing;		/* "Dana is typing…" for the room in view, or NULL */
+	char *marker;		/* read up to here when the room was opened */
+	int jump_marker;	/* scroll the marker into view at the next draw */
+	size_t marker_line;	/* its line in the pane, SIZE_MAX when not there */
 	int focused;
 
 	unsigned gen;		/* bumped when what the pane shows may have changed */

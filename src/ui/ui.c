@@ -219,6 +219,24 @@ ui_history_more(struct ui *ui)
 	ui_note(ui, "loading older messages…");
 }
 
+/* Where the user had read up to before opening the room: the new
+ * messages start after it. Taken before this visit marks them read. */
+static void
+ui_marker_capture(struct ui *ui)
+{
+	const char *self = app_self(ui->app);
+	struct store_receipt *r;
+	size_t n;
+
+	xfree(&ui->marker);
+	if (self == NULL || store_receipts(ui->store, ui->current, &r, &n, NULL) == -1)
+		return;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(r[i].user_id, self) == 0)
+			ui->marker = xstrdup(r[i].event_id);
+	store_receipts_free(&r, n);
+}
+
 void
 ui_room_select(struct ui *ui, const char *room_id)
 {
@@ -234,6 +252,7 @@ ui_room_select(struct ui *ui, const char *room_id)
 	ui->at_start = 0;
 	xfree(&ui->typing);
 	ui_draft_restore(ui);
+	ui_marker_capture(ui);
 	ui_mark_read(ui);
 	ui_dirty(ui);
 }
@@ -350,6 +369,7 @@ ui_free(struct ui *ui)
 	ui_notify_free(ui);
 	free(ui->editing);
 	free(ui->typing);
+	free(ui->marker);
 	keys_table_free(&ui->own_keys);
 	free(ui->current);
 	free(ui->note);

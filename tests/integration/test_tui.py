@@ -220,6 +220,23 @@ class TuiTest(NatterTestCase):
         self.assertRegex(line, r"│\[\d\d\.\d\d\.\d\d\] \S+: formatted")
         self.assertEqual(line.index("│"), 30)
 
+    def test_new_messages_marker_and_jump(self):
+        room = self.shared_room("Board Room")
+        self.bob.send_text(room, "already read")
+        self.natter.ok("sync", "--once")
+        self.natter.ok("read", "Board Room")
+        for i in range(40):
+            self.bob.send_text(room, f"news {i:02d}")
+        t = self.start()
+        t.wait_for("news 39")
+        self.assertNotIn("new messages", t.screen())
+        t.keys("M-u")
+        screen = t.wait_for("── new messages ──")
+        lines = screen.splitlines()
+        marker = [i for i, l in enumerate(lines) if "new messages" in l][0]
+        self.assertIn("already read", lines[marker - 1])
+        self.assertIn("news 00", lines[marker + 1])
+
     def test_message_from_the_other_user_appears(self):
         room = self.shared_room("Board Room")
         t = self.start()
