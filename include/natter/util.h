@@ -43,6 +43,7 @@ void buf_free(struct buf *b);
 /* Milliseconds: wall clock since the epoch, and a monotonic clock. */
 int64_t nt_now_ms(void);
 int64_t nt_mono_ms(void);
+int64_t nt_mono_us(void);
 
 /* Reads a whole file; returns NULL with a cause on failure. */
 char *nt_read_file(const char *path, size_t *len, char **cause);
