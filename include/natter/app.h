@@ -99,6 +99,11 @@ int app_resolve(struct app *app, const char *what, app_done_cb done, void *arg, 
 int app_history_more(struct app *app, const char *room_id, app_done_cb done, void *arg,
     char **cause);
 
+/* Saves the attachment of event_id in the profile's media directory
+ * under a safe, new name; result: the file's path. */
+int app_download(struct app *app, const char *event_id, app_done_cb done, void *arg,
+    char **cause);
+
 /* Moves the fully-read marker and the read receipt to event_id, unless
  * it is the last event marked in room_id. Failures are only logged. */
 void app_mark_read(struct app *app, const char *room_id, const char *event_id);

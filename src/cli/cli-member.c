@@ -131,59 +131,6 @@ cmd_dm(struct cli *cli, int argc, char **argv)
 	return CLI_OK;
 }
 
-/* A file name from the server made safe: its last component, no
- * controls, no leading dots, never empty. */
-static char *
-cli_safe_filename(const char *name)
-{
-	struct buf b = {0};
-	const char *base = name;
-	char *safe, *p;
-
-	for (const char *q = name; *q != '\0'; q++)
-		if (*q == '/' || *q == '\\')
-			base = q + 1;
-	safe = san_text(base, 0);
-	for (p = safe; *p == '.' || *p == ' ';)
-		p++;
-	/* Cut at 200 bytes, not inside a UTF-8 sequence. */
-	for (size_t len = strlen(p); len > 200;)
-		while (len > 0 && ((unsigned char)p[--len] & 0xc0) == 0x80)
-			p[len] = '\0';
-	buf_add(&b, p, strnlen(p, 200));
-	if (b.len == 0)
-		buf_puts(&b, "attachment");
-	free(safe);
-	return buf_steal(&b);
-}
-
-/* Creates a new file in dir named after name, never replacing one. */
-static int
-cli_create_download(const char *dir, const char *name, char **path, char **cause)
-{
-	char *safe = cli_safe_filename(name);
-	int fd = -1;
-
-	if (cfg_mkdirs(dir, 0700, cause) == -1) {
-		free(safe);
-		return -1;
-	}
-	for (int i = 0; i < 1000 && fd == -1; i++) {
-		*path = i == 0 ? xasprintf("%s/%s", dir, safe) :
-		    xasprintf("%s/%d-%s", dir, i, safe);
-		fd = open(*path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-		if (fd == -1 && errno != EEXIST) {
-			cause_set(cause, "cannot create %s: %s", *path, strerror(errno));
-			xfree(path);
-			break;
-		}
-		if (fd == -1)
-			xfree(path);
-	}
-	free(safe);
-	return fd;
-}
-
 int
 cmd_download(struct cli *cli, int argc, char **argv)
 {
@@ -221,7 +168,7 @@ cmd_download(struct cli *cli, int argc, char **argv)
 		if (fd == -1)
 			cause_set(&cause, "cannot create %s: %s", path, strerror(errno));
 	} else
-		fd = cli_create_download(cli->core.paths.download_dir,
+		fd = core_download_file(cli->core.paths.download_dir,
 		    msg.filename ? msg.filename : "attachment", &path, &cause);
 	if (fd == -1)
 		goto out_msg;

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,6 +52,7 @@ struct app_op {
 	char *user_id;		/* app_dm: the other user */
 	int64_t size;		/* app_upload: the file's */
 	int64_t before;		/* app_history_more: the seq the gap ends at */
+	int fd;			/* app_download: the file being written */
 	int ok;			/* for the timer */
 	char *result;		/* for done, when not the server's value */
 	LIST_ENTRY(app_op) entry;
@@ -849,5 +851,53 @@ app_history_more(struct app *app, const char *room_id, app_done_cb done, void *a
 	op->before = before;
 	op->call = mx_messages(app->core.mx, room_id, token, 100, 0, app_history_answer, op, cause);
 	free(token);
+	return app_op_started(op, cause);
+}
+
+static void
+app_download_answer(struct mx_result *res, void *arg)
+{
+	struct app_op *op = arg;
+
+	op->call = NULL;
+	close(op->fd);
+	if (!res->ok) {
+		unlink(op->result);
+		app_op_fail(op, res->error);
+	} else
+		app_op_end(op, 1, op->result);
+}
+
+int
+app_download(struct app *app, const char *event_id, app_done_cb done, void *arg,
+    char **cause)
+{
+	struct store_msg m;
+	struct app_op *op;
+	char *path = NULL;
+	int fd;
+
+	if (store_msg_get(app->core.store, event_id, &m, cause) == -1)
+		return -1;
+	if (m.url == NULL) {
+		store_msg_clear(&m);
+		return cause_set(cause, "that message has no attachment");
+	}
+	fd = core_download_file(app->core.paths.download_dir,
+	    m.filename != NULL ? m.filename : "attachment", &path, cause);
+	if (fd == -1) {
+		store_msg_clear(&m);
+		return -1;
+	}
+	op = app_op_new(app, done, arg);
+	op->what = xstrdup("cannot download the attachment");
+	op->result = path;
+	op->fd = fd;
+	op->call = mx_download(app->core.mx, m.url, fd, 0, 0, app_download_answer, op, cause);
+	store_msg_clear(&m);
+	if (op->call == NULL) {
+		close(fd);
+		unlink(path);
+	}
 	return app_op_started(op, cause);
 }

@@ -2,6 +2,10 @@
  * bsearch. None waits for the network: each starts an action through
  * app.h and says how it ended with ui_note, which makes whatever the
  * server sent inert before it is shown. */
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -386,6 +390,87 @@ ui_cmd_me(struct ui *ui, char *args)
 	return ui_cmd_sent(ui, app_send_text(ui->app, ui->current, args, 1, NULL, &cause), cause);
 }
 
+/* The newest message with an attachment in the room in view. */
+static char *
+ui_cmd_newest_file(struct ui *ui)
+{
+	struct store_msg *msgs;
+	size_t n;
+	char *id = NULL;
+
+	if (store_history(ui->store, ui->current, INT64_MAX, UI_CMD_LOOKBACK, &msgs, &n,
+	    NULL) == -1)
+		return NULL;
+	for (size_t i = n; i > 0 && id == NULL; i--)
+		if (msgs[i - 1].url != NULL && !msgs[i - 1].redacted)
+			id = xstrdup(msgs[i - 1].event_id);
+	store_msgs_free(&msgs, n);
+	return id;
+}
+
+/* Hands path to xdg-open, detached and without a shell: the opener's
+ * own children are not ours to wait for, and it may not write on the
+ * screen curses owns. */
+static void
+ui_cmd_xdg_open(const char *path)
+{
+	pid_t pid = fork();
+	int fd;
+
+	if (pid == 0) {
+		setsid();
+		if (fork() == 0) {
+			if ((fd = open("/dev/null", O_RDWR)) != -1) {
+				dup2(fd, 0);
+				dup2(fd, 1);
+				dup2(fd, 2);
+			}
+			execlp("xdg-open", "xdg-open", path, (char *)NULL);
+			_exit(127);
+		}
+		_exit(0);
+	}
+	if (pid > 0)
+		while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
+			;
+}
+
+static void
+ui_cmd_opened(void *arg, int ok, const char *result)
+{
+	struct ui *ui = arg;
+
+	if (ok == -1)
+		return;
+	if (ok == 0) {
+		ui_note(ui, "%s", result);
+		return;
+	}
+	ui_cmd_xdg_open(result);
+	ui_note(ui, "opened %s", result);
+}
+
+static int
+ui_cmd_open(struct ui *ui, char *args)
+{
+	char *id = ui_cmd_newest_file(ui), *cause = NULL;
+	int rc;
+
+	if (id == NULL) {
+		ui_note(ui, "no attachment among the last %d messages", UI_CMD_LOOKBACK);
+		return 0;
+	}
+	rc = app_download(ui->app, id, ui_cmd_opened, ui, &cause);
+	free(id);
+	if (rc == -1) {
+		ui_note(ui, "%s", cause);
+		free(cause);
+		return 0;
+	}
+	ui_note(ui, "downloading…");
+	return 1;
+}
+
 static int
 ui_cmd_react(struct ui *ui, char *args)
 {
@@ -525,6 +610,7 @@ static const struct ui_cmd ui_cmds[] = {
 	{"leave", "[ROOM]", 0, ui_cmd_leave},
 	{"me", "TEXT", UI_CMD_ARGS | UI_CMD_ROOM, ui_cmd_me},
 	{"nick", "NAME", UI_CMD_ARGS, ui_cmd_nick},
+	{"open", NULL, UI_CMD_ROOM, ui_cmd_open},
 	{"quit", NULL, 0, ui_cmd_quit},
 	{"react", "KEY", UI_CMD_ARGS | UI_CMD_ROOM, ui_cmd_react},
 	{"reply", "TEXT", UI_CMD_ARGS | UI_CMD_ROOM, ui_cmd_reply},

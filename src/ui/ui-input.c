@@ -167,7 +167,7 @@ ui_complete_cb(void *arg, enum editor_complete_kind kind, const char *prefix,
 {
 	static const char *commands[] = {
 		"broadcast", "delete", "dm", "edit", "help", "invite", "join", "leave", "me",
-		"nick", "quit", "react", "reply", "topic", "upload",
+		"nick", "open", "quit", "react", "reply", "topic", "upload",
 	};
 	struct ui *ui = arg;
 	struct store_member *members;

@@ -29,7 +29,7 @@ class Tmux:
         self.socket = f"natter-test-{uuid.uuid4().hex[:8]}"
         self.natter = natter
         env = " ".join(f"{k}='{v}'" for k, v in natter.env.items()
-                       if k.startswith(("XDG_", "HOME", "ASAN", "UBSAN", "LC_", "DBUS_", "EDITOR", "VISUAL")))
+                       if k.startswith(("XDG_", "HOME", "ASAN", "UBSAN", "LC_", "DBUS_", "EDITOR", "VISUAL", "PATH")))
         cmd = f"env {env} TERM=xterm-256color {natter.binary} 2>{natter.home}/stderr"
         self.tmux("new-session", "-d", "-s", "t", "-x", str(cols), "-y", str(rows), cmd)
 
@@ -236,6 +236,31 @@ class TuiTest(NatterTestCase):
         marker = [i for i, l in enumerate(lines) if "new messages" in l][0]
         self.assertIn("already read", lines[marker - 1])
         self.assertIn("news 00", lines[marker + 1])
+
+    def test_open_downloads_to_a_safe_name_and_hands_it_to_xdg_open(self):
+        room = self.shared_room("Board Room")
+        data = os.urandom(20000)
+        mxc = self.bob.upload(data, "application/pdf", "x.pdf")
+        self.bob.send_event(room, "m.room.message", {
+            "msgtype": "m.file", "body": "../../Q3 plan\x1b[2J.pdf", "url": mxc,
+            "info": {"mimetype": "application/pdf", "size": len(data)}})
+        bindir = self.natter.home / "bin"
+        bindir.mkdir()
+        opener = bindir / "xdg-open"
+        opener.write_text('#!/bin/sh\nprintf "%s" "$1" > "$HOME/opened-path"\n')
+        opener.chmod(0o755)
+        self.natter.env["PATH"] = f"{bindir}:{os.environ['PATH']}"
+        t = self.start()
+        t.wait_for("Q3 plan")
+        t.text("/open")
+        t.keys("Enter")
+        path = wait_until(lambda: (self.natter.home / "opened-path").exists() and
+                          (self.natter.home / "opened-path").read_text(), what="xdg-open")
+        self.assertEqual(os.path.dirname(path), str(self.natter.profile_dir() / "media"))
+        self.assertEqual(os.path.basename(path), "Q3 plan␛[2J.pdf")
+        with open(path, "rb") as f:
+            self.assertEqual(f.read(), data)
+        self.assertEqual(os.stat(path).st_mode & 0o777, 0o600)
 
     def test_message_from_the_other_user_appears(self):
         room = self.shared_room("Board Room")
