@@ -326,8 +326,16 @@ int
 app_send_edit(struct app *app, const char *room_id, const char *event_id, const char *text,
     char **cause)
 {
-	return app_queue(app, room_id, "m.room.message",
-	    msg_content_edit(text, "m.text", event_id), cause);
+	struct store_msg m;
+	char *content;
+
+	/* An edit keeps the kind of message it replaces (an emote stays one). */
+	if (store_msg_get(app->core.store, event_id, &m, NULL) == 0) {
+		content = msg_content_edit(text, m.msgtype ? m.msgtype : "m.text", event_id);
+		store_msg_clear(&m);
+	} else
+		content = msg_content_edit(text, "m.text", event_id);
+	return app_queue(app, room_id, "m.room.message", content, cause);
 }
 
 int

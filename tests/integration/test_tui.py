@@ -139,6 +139,24 @@ class TuiTest(NatterTestCase):
         self.assertEqual(ev["content"]["m.new_content"]["body"], "the car is at 8:15")
         t.wait_for("the car is at 8:15 (edited)")
 
+    def test_an_edited_emote_stays_an_emote(self):
+        room = self.shared_room("Board Room")
+        t = self.start()
+        t.wait_for("online")
+        t.text("/me is on the way")
+        t.keys("Enter")
+        self.bob.wait_for_event(room, lambda e: e.get("content", {}).get("msgtype") == "m.emote")
+        t.wait_for("* ")
+        t.keys("Up")
+        t.wait_for("editing your last message")
+        t.keys("C-u")
+        t.text("is in the lobby")
+        t.keys("Enter")
+        ev = self.bob.wait_for_event(room, lambda e: e.get("content", {}).get(
+            "m.relates_to", {}).get("rel_type") == "m.replace")
+        self.assertEqual(ev["content"]["m.new_content"],
+                         {"msgtype": "m.emote", "body": "is in the lobby"})
+
     def test_replies_show_what_they_answer(self):
         room = self.shared_room("Board Room")
         first = self.bob.send_text(room, "Who is presenting the budget?")
