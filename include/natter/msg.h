@@ -5,6 +5,10 @@
 
 #include <stdint.h>
 
+#include "natter/event.h"
+
+struct cJSON;
+
 /* The HTML that cmark makes of Markdown text, or NULL when the text has
  * no formatting (plain text stays plain). Raw HTML in the input is not
  * passed through. */
@@ -29,5 +33,18 @@ const char *msg_media_msgtype(const char *mimetype);
 
 /* A MIME type guessed from a file name's extension. */
 const char *msg_mimetype_guess(const char *filename);
+
+/* The m.direct map (taken over and freed; NULL or not an object for an
+ * empty one) with room_id added for user_id, as JSON text. */
+char *msg_direct_add(struct cJSON *map, const char *user_id, const char *room_id);
+
+/* How a state change reads after who made it ("renamed the room"), or
+ * NULL for a type without words of its own. */
+const char *msg_state_verb(const char *type);
+/* 1 for room plumbing nobody reads in a conversation (power levels,
+ * join rules, ...). */
+int msg_state_hidden(const char *type);
+/* "joined", "was invited", "left", ... */
+const char *msg_member_verb(enum mx_membership m);
 
 #endif

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "natter/msg.h"
 #include "natter/sanitize.h"
 
 void
@@ -118,34 +119,17 @@ cli_json_msg(struct buf *b, const struct store_msg *m, const char *room_id)
 static void
 cli_print_state(FILE *f, const struct store_msg *m)
 {
-	static const struct {
-		const char *type;
-		const char *what;
-	} names[] = {
-		{"m.room.avatar", "changed the room picture"},
-		{"m.room.canonical_alias", "changed the room address"},
-		{"m.room.create", "created the room"},
-		{"m.room.encryption", "turned on encryption"},
-		{"m.room.name", "renamed the room"},
-		{"m.room.topic", "changed the topic"},
-	};
-	const char *what = NULL;
+	const char *what = msg_state_verb(m->type);
 
 	if (strcmp(m->type, "m.room.member") == 0) {
-		static const char *verbs[] = {"", "joined", "was invited", "left", "was banned",
-			"knocked"};
-
 		const char *who = m->state_key == NULL || strcmp(m->state_key, m->sender) == 0 ?
 		    m->sender_name : m->state_key;
 
 		fputs("— ", f);
 		cli_print_text(f, who, 0);
-		fprintf(f, " %s\n", verbs[m->membership]);
+		fprintf(f, " %s\n", msg_member_verb(m->membership));
 		return;
 	}
-	for (size_t i = 0; i < NT_NELEMS(names); i++)
-		if (strcmp(m->type, names[i].type) == 0)
-			what = names[i].what;
 	fputs("— ", f);
 	cli_print_text(f, m->sender_name, 0);
 	if (what != NULL)
@@ -201,29 +185,14 @@ cli_print_content(FILE *f, const struct store_msg *m)
 	}
 }
 
-/* Room plumbing (power levels, join rules, ...) that people do not
- * read; --json still lists it. */
-static int
-cli_state_hidden(const struct store_msg *m)
-{
-	static const char *hidden[] = {
-		"m.room.guest_access", "m.room.history_visibility", "m.room.join_rules",
-		"m.room.power_levels", "m.room.server_acl", "m.room.third_party_invite",
-	};
-
-	for (size_t i = 0; i < NT_NELEMS(hidden); i++)
-		if (strcmp(m->type, hidden[i]) == 0)
-			return 1;
-	return 0;
-}
-
 void
 cli_print_msg(FILE *f, const struct store_msg *m, const struct store_msg *quoted, int ids)
 {
 	char when[32];
 	int emote = m->msgtype != NULL && strcmp(m->msgtype, "m.emote") == 0;
 
-	if (m->state_key != NULL && cli_state_hidden(m))
+	/* Room plumbing people do not read; --json still lists it. */
+	if (m->state_key != NULL && msg_state_hidden(m->type))
 		return;
 	cli_format_time(m->ts, when, sizeof when);
 	fprintf(f, "%s  ", when);

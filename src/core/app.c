@@ -653,26 +653,6 @@ app_upload(struct app *app, const char *room_id, const char *path, app_done_cb d
 	return app_op_started(op, cause);
 }
 
-/* The m.direct map (taken over; NULL for none yet) with room_id added
- * for user_id, as JSON text. */
-static char *
-app_direct_add(cJSON *map, const char *user_id, const char *room_id)
-{
-	cJSON *list;
-
-	if (!cJSON_IsObject(map)) {
-		cJSON_Delete(map);
-		map = cJSON_CreateObject();
-	}
-	list = cJSON_GetObjectItemCaseSensitive(map, user_id);
-	if (!cJSON_IsArray(list)) {
-		cJSON_DeleteItemFromObjectCaseSensitive(map, user_id);
-		list = cJSON_AddArrayToObject(map, user_id);
-	}
-	cJSON_AddItemToArray(list, cJSON_CreateString(room_id));
-	return app_json_print(map);
-}
-
 /* The room exists whether or not m.direct could be updated: a failure
  * here is logged and the action still succeeds. */
 static void
@@ -698,12 +678,12 @@ app_dm_direct(struct mx_result *res, void *arg)
 		app_op_end(op, 1, op->room_id);
 		return;
 	}
-	text = app_direct_add(res->ok ? res->json : NULL, op->user_id, op->room_id);
+	text = msg_direct_add(res->ok ? res->json : NULL, op->user_id, op->room_id);
 	if (res->ok)
 		res->json = NULL;
 	op->call = mx_account_data_put(op->app->core.mx, "m.direct", text, 0, app_dm_listed, op,
 	    &cause);
-	cJSON_free(text);
+	free(text);
 	if (op->call == NULL) {
 		log_msg("%s: cannot update m.direct: %s", op->what, cause);
 		app_op_end(op, 1, op->room_id);

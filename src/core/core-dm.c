@@ -6,6 +6,7 @@
 #include <cjson/cJSON.h>
 
 #include "natter/core.h"
+#include "natter/msg.h"
 #include "natter/util.h"
 
 /* The user's m.direct map with room_id added for user_id. */
@@ -13,7 +14,7 @@ static int
 core_direct_add(struct core *c, const char *user_id, const char *room_id, char **cause)
 {
 	struct core_wait w = {0};
-	cJSON *map = NULL, *list;
+	cJSON *map = NULL;
 	char *text;
 	int rc;
 
@@ -27,21 +28,12 @@ core_direct_add(struct core *c, const char *user_id, const char *room_id, char *
 		return -1;
 	}
 	core_wait_clear(&w);
-	if (map == NULL)
-		map = cJSON_CreateObject();
-	list = cJSON_GetObjectItemCaseSensitive(map, user_id);
-	if (!cJSON_IsArray(list)) {
-		cJSON_DeleteItemFromObjectCaseSensitive(map, user_id);
-		list = cJSON_AddArrayToObject(map, user_id);
-	}
-	cJSON_AddItemToArray(list, cJSON_CreateString(room_id));
-	text = cJSON_PrintUnformatted(map);
-	cJSON_Delete(map);
+	text = msg_direct_add(map, user_id, room_id);
 	rc = -1;
 	if (mx_account_data_put(c->mx, "m.direct", text, 0, core_wait_cb, &w, cause) != NULL)
 		rc = core_wait(c, &w, cause);
 	core_wait_clear(&w);
-	cJSON_free(text);
+	free(text);
 	return rc;
 }
 

@@ -214,3 +214,67 @@ msg_mimetype_guess(const char *filename)
 	}
 	return "application/octet-stream";
 }
+
+char *
+msg_direct_add(cJSON *map, const char *user_id, const char *room_id)
+{
+	cJSON *list;
+
+	if (!cJSON_IsObject(map)) {
+		cJSON_Delete(map);
+		map = cJSON_CreateObject();
+	}
+	list = cJSON_GetObjectItemCaseSensitive(map, user_id);
+	if (!cJSON_IsArray(list)) {
+		cJSON_DeleteItemFromObjectCaseSensitive(map, user_id);
+		list = cJSON_AddArrayToObject(map, user_id);
+	}
+	cJSON_AddItemToArray(list, cJSON_CreateString(room_id));
+	return print_free(map);
+}
+
+const char *
+msg_state_verb(const char *type)
+{
+	static const struct {
+		const char *type;
+		const char *verb;
+	} verbs[] = {
+		{"m.room.avatar", "changed the room picture"},
+		{"m.room.canonical_alias", "changed the room address"},
+		{"m.room.create", "created the room"},
+		{"m.room.encryption", "turned on end-to-end encryption"},
+		{"m.room.name", "renamed the room"},
+		{"m.room.pinned_events", "changed the pinned messages"},
+		{"m.room.tombstone", "replaced this room"},
+		{"m.room.topic", "changed the topic"},
+	};
+
+	for (size_t i = 0; i < NT_NELEMS(verbs); i++)
+		if (strcmp(type, verbs[i].type) == 0)
+			return verbs[i].verb;
+	return NULL;
+}
+
+int
+msg_state_hidden(const char *type)
+{
+	static const char *hidden[] = {
+		"m.room.guest_access", "m.room.history_visibility", "m.room.join_rules",
+		"m.room.power_levels", "m.room.server_acl", "m.room.third_party_invite",
+	};
+
+	for (size_t i = 0; i < NT_NELEMS(hidden); i++)
+		if (strcmp(type, hidden[i]) == 0)
+			return 1;
+	return 0;
+}
+
+const char *
+msg_member_verb(enum mx_membership m)
+{
+	static const char *verbs[] = {"changed their profile", "joined", "was invited", "left",
+		"was banned", "knocked"};
+
+	return verbs[m <= MX_MEMBERSHIP_KNOCK ? m : 0];
+}

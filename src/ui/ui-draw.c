@@ -9,6 +9,7 @@
 #include <curses.h>
 
 #include "natter/editor.h"
+#include "natter/msg.h"
 #include "natter/sanitize.h"
 #include "natter/settings.h"
 #include "natter/text.h"
@@ -236,39 +237,6 @@ ui_time_width(const struct ui *ui)
 	return width;
 }
 
-static const char *
-ui_member_verb(enum mx_membership m)
-{
-	static const char *verbs[] = {"changed their profile", "joined", "was invited", "left",
-		"was banned", "knocked"};
-
-	return verbs[m <= MX_MEMBERSHIP_KNOCK ? m : 0];
-}
-
-/* What a change of room state says, after who made it. */
-static const char *
-ui_state_verb(const char *type)
-{
-	static const struct {
-		const char *type;
-		const char *verb;
-	} verbs[] = {
-		{"m.room.avatar", "changed the room picture"},
-		{"m.room.canonical_alias", "changed the room address"},
-		{"m.room.create", "created the room"},
-		{"m.room.encryption", "turned on end-to-end encryption"},
-		{"m.room.name", "renamed the room"},
-		{"m.room.pinned_events", "changed the pinned messages"},
-		{"m.room.tombstone", "replaced this room"},
-		{"m.room.topic", "changed the topic"},
-	};
-
-	for (size_t i = 0; i < NT_NELEMS(verbs); i++)
-		if (strcmp(type, verbs[i].type) == 0)
-			return verbs[i].verb;
-	return "changed the room's settings";
-}
-
 /* The text a message shows, made inert. */
 static char *
 ui_msg_text(const struct store_msg *m)
@@ -280,9 +248,12 @@ ui_msg_text(const struct store_msg *m)
 		return xstrdup("(message deleted)");
 	if (m->state_key != NULL && strcmp(m->type, "m.room.member") == 0) {
 		buf_printf(&b, "%s %s", strcmp(m->state_key, m->sender) == 0 ? m->sender_name :
-		    m->state_key, ui_member_verb(m->membership));
+		    m->state_key, msg_member_verb(m->membership));
 	} else if (m->state_key != NULL && m->msgtype == NULL) {
-		buf_printf(&b, "%s %s%s%s", m->sender_name, ui_state_verb(m->type),
+		const char *verb = msg_state_verb(m->type);
+
+		buf_printf(&b, "%s %s%s%s", m->sender_name,
+		    verb != NULL ? verb : "changed the room's settings",
 		    m->body ? ": " : "", m->body ? m->body : "");
 	} else if (m->url != NULL)
 		buf_printf(&b, "[%s] %s", m->msgtype != NULL && strncmp(m->msgtype, "m.", 2) == 0 ?
@@ -388,21 +359,10 @@ ui_lines_pending(struct ui *ui, struct ui_lines *l, int width)
 	store_outbox_free(&items, n);
 }
 
-/* Room plumbing nobody reads in a conversation. */
 static int
 ui_msg_hidden(const struct store_msg *m)
 {
-	static const char *hidden[] = {
-		"m.room.guest_access", "m.room.history_visibility", "m.room.join_rules",
-		"m.room.power_levels", "m.room.server_acl", "m.room.third_party_invite",
-	};
-
-	if (m->state_key == NULL)
-		return 0;
-	for (size_t i = 0; i < NT_NELEMS(hidden); i++)
-		if (strcmp(m->type, hidden[i]) == 0)
-			return 1;
-	return 0;
+	return m->state_key != NULL && msg_state_hidden(m->type);
 }
 
 static int
@@ -427,7 +387,7 @@ ui_lines_members(struct ui *ui, struct ui_lines *l, const struct store_msg *msgs
 		    m->state_key;
 
 		buf_printf(&b, "%s%s %s", i > start ? ", " : "", who,
-		    ui_member_verb(m->membership));
+		    msg_member_verb(m->membership));
 	}
 	safe = san_text(b.data, 0);
 	head = ui_lines_wrap(l, safe, UI_INDENT(ui), width, THEME_MEMBERSHIP);

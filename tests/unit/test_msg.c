@@ -113,6 +113,33 @@ test_attachment(void **state)
 	free(json);
 }
 
+static void
+test_direct_map_keeps_what_was_there(void **state)
+{
+	cJSON *map = cJSON_Parse("{\"@a:x\":[\"!1:x\"],\"@b:x\":\"broken\"}");
+	char *text = msg_direct_add(map, "@b:x", "!2:x");
+	char *fresh = msg_direct_add(NULL, "@c:x", "!3:x");
+	char *again = msg_direct_add(cJSON_Parse("{\"@a:x\":[\"!1:x\"]}"), "@a:x", "!4:x");
+
+	assert_string_equal(text, "{\"@a:x\":[\"!1:x\"],\"@b:x\":[\"!2:x\"]}");
+	assert_string_equal(fresh, "{\"@c:x\":[\"!3:x\"]}");
+	assert_string_equal(again, "{\"@a:x\":[\"!1:x\",\"!4:x\"]}");
+	free(text);
+	free(fresh);
+	free(again);
+}
+
+static void
+test_state_words(void **state)
+{
+	assert_string_equal(msg_state_verb("m.room.name"), "renamed the room");
+	assert_null(msg_state_verb("com.example.custom"));
+	assert_true(msg_state_hidden("m.room.power_levels"));
+	assert_false(msg_state_hidden("m.room.topic"));
+	assert_string_equal(msg_member_verb(MX_MEMBERSHIP_INVITE), "was invited");
+	assert_string_equal(msg_member_verb((enum mx_membership)99), "changed their profile");
+}
+
 int
 main(void)
 {
@@ -123,6 +150,8 @@ main(void)
 		cmocka_unit_test(test_raw_html_is_not_passed_through),
 		cmocka_unit_test(test_reply_edit_reaction),
 		cmocka_unit_test(test_attachment),
+		cmocka_unit_test(test_direct_map_keeps_what_was_there),
+		cmocka_unit_test(test_state_words),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
