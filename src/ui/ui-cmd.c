@@ -136,10 +136,9 @@ ui_cmd_on_room(struct ui_cmd_job *job, const char *what)
 static const char *
 ui_cmd_room_name(struct ui *ui, const char *room_id)
 {
-	for (size_t i = 0; i < ui->n_rooms; i++)
-		if (strcmp(ui->rooms[i].room_id, room_id) == 0)
-			return ui->rooms[i].name;
-	return room_id;
+	const struct ui_room *room = ui_room_find(ui, room_id);
+
+	return room != NULL ? room->name : room_id;
 }
 
 static int

@@ -614,11 +614,9 @@ ui_draw_status(struct ui *ui, int y)
 static void
 ui_draw_title(struct ui *ui, int left, int width)
 {
-	const char *name = "natter";
+	const struct ui_room *room = ui_room_find(ui, ui->current);
+	const char *name = room != NULL ? room->name : "natter";
 
-	for (size_t i = 0; i < ui->n_rooms && ui->current != NULL; i++)
-		if (strcmp(ui->rooms[i].room_id, ui->current) == 0)
-			name = ui->rooms[i].name;
 	ui_fill(0, 0, COLS, THEME_STATUS);
 	ui_put(0, left, name, width, THEME_STATUS);
 }

@@ -48,15 +48,6 @@ ui_notify_rules(struct ui *ui, struct notify_rules *r)
 	    n->markup == SETTINGS_MARKUP_OFF ? NOTIFY_MARKUP_OFF : NOTIFY_MARKUP_AUTO;
 }
 
-static const struct ui_room *
-ui_room_find(struct ui *ui, const char *room_id)
-{
-	for (size_t i = 0; i < ui->n_rooms; i++)
-		if (strcmp(ui->rooms[i].room_id, room_id) == 0)
-			return &ui->rooms[i];
-	return NULL;
-}
-
 /* One new message: notify when the rules say so. Returns 1 if it did. */
 static int
 ui_notify_event(struct ui *ui, const char *room_id, const struct mx_event *ev,

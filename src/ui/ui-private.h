@@ -107,6 +107,8 @@ void ui_term_restore(void);
 /* ui.c */
 void ui_dirty(struct ui *ui);
 void ui_rooms_reload(struct ui *ui);
+/* The listed room with this id, or NULL. */
+const struct ui_room *ui_room_find(const struct ui *ui, const char *room_id);
 void ui_room_select(struct ui *ui, const char *room_id);
 struct editor_history *ui_history(struct ui *ui);
 void ui_history_more(struct ui *ui);

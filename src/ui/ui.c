@@ -111,6 +111,15 @@ ui_rooms_reload(struct ui *ui)
 	ui_dirty(ui);
 }
 
+const struct ui_room *
+ui_room_find(const struct ui *ui, const char *room_id)
+{
+	for (size_t i = 0; room_id != NULL && i < ui->n_rooms; i++)
+		if (strcmp(ui->rooms[i].room_id, room_id) == 0)
+			return &ui->rooms[i];
+	return NULL;
+}
+
 static struct ui_draft *
 ui_draft_find(struct ui *ui, const char *room_id)
 {
