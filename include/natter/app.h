@@ -108,4 +108,11 @@ int app_download(struct app *app, const char *event_id, app_done_cb done, void *
  * it is the last event marked in room_id. Failures are only logged. */
 void app_mark_read(struct app *app, const char *room_id, const char *event_id);
 
+/* Tells the room's members we are typing (typing 1) or have stopped (0,
+ * or typing in another room). Repeated calls while typing send a notice
+ * at most every APP_TYPING_RENEW_MS; each says APP_TYPING_MS. */
+#define APP_TYPING_MS 30000L
+#define APP_TYPING_RENEW_MS 20000L
+void app_typing(struct app *app, const char *room_id, int typing);
+
 #endif

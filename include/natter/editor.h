@@ -86,6 +86,9 @@ struct editor_candidates;
  * room can be yanked in another. It must outlive the editors given it. */
 struct editor_killring *editor_killring_new(void);
 void editor_killring_free(struct editor_killring **ring);
+/* Puts a copy of text in the ring as its newest kill, for C-y (a message
+ * copied in select mode). */
+void editor_killring_add(struct editor_killring *ring, const char *text, size_t len);
 
 /* A new, empty editor using ring, or a kill ring of its own when NULL. */
 struct editor *editor_new(struct editor_killring *ring);

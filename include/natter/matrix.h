@@ -174,6 +174,9 @@ struct mx_call *mx_receipt(struct mx_client *cl, const char *room_id, const char
     int flags, mx_cb cb, void *arg, char **cause);
 struct mx_call *mx_read_markers(struct mx_client *cl, const char *room_id,
     const char *fully_read, const char *read, int flags, mx_cb cb, void *arg, char **cause);
+/* Says whether we are typing in a room, for timeout_ms when typing. */
+struct mx_call *mx_typing(struct mx_client *cl, const char *room_id, const char *user_id,
+    int typing, long timeout_ms, int flags, mx_cb cb, void *arg, char **cause);
 
 /* Media. Upload sends a file (value: content_uri). Download fetches an
  * mxc:// URI through the authenticated endpoint into fd (a file: a retry

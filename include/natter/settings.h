@@ -38,6 +38,7 @@ struct settings {
 		enum settings_membership show_membership;	/* collapsed */
 		int list_width;		/* 12-60 columns, 24 */
 		int bell;		/* 0 */
+		int send_typing;	/* 1: tell rooms when we type */
 	} ui;
 
 	struct settings_notify {

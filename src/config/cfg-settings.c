@@ -282,6 +282,7 @@ static const struct settings_key settings_keys[] = {
 	{"ui", "bell", settings_set_onoff, SETTINGS_OFF(ui.bell)},
 	{"ui", "date_format", settings_set_format, SETTINGS_OFF(ui.date_format)},
 	{"ui", "list_width", settings_set_width, 0},
+	{"ui", "send_typing", settings_set_onoff, SETTINGS_OFF(ui.send_typing)},
 	{"ui", "show_membership", settings_set_membership, 0},
 	{"ui", "theme", settings_set_theme, 0},
 	{"ui", "time_format", settings_set_format, SETTINGS_OFF(ui.time_format)},
@@ -350,6 +351,7 @@ settings_init(struct settings *s)
 	s->ui.date_format = xstrdup("%A %d %B %Y");
 	s->ui.show_membership = SETTINGS_MEMBERSHIP_COLLAPSED;
 	s->ui.list_width = 24;
+	s->ui.send_typing = 1;
 	s->notify.enabled = s->notify.mentions = s->notify.direct = 1;
 	s->notify.quiet_start = s->notify.quiet_end = -1;
 	s->notify.markup = SETTINGS_MARKUP_AUTO;

@@ -37,6 +37,9 @@ struct app {
 	LIST_HEAD(, app_op) ops;	/* actions under way */
 	struct app_mark *marks;		/* the last event marked read, per room */
 	size_t n_marks;
+
+	char *typing_room;		/* where we last said we are typing */
+	int64_t typing_ms;		/* when, on the monotonic clock */
 };
 
 /* An action under way: its call, or the timer that delivers a result
@@ -99,6 +102,7 @@ app_free(struct app **appp)
 		free(app->marks[i].event_id);
 	}
 	free(app->marks);
+	free(app->typing_room);
 	xfree(appp);
 }
 
@@ -790,6 +794,54 @@ app_mark_read(struct app *app, const char *room_id, const char *event_id)
 		app_mark_forget(app, room_id, event_id);
 	}
 	free(cause);
+}
+
+static void
+app_typing_done(struct mx_result *res, void *arg)
+{
+	struct app_op *op = arg;
+
+	op->call = NULL;
+	if (res->ok)
+		app_op_end(op, 1, NULL);
+	else
+		app_op_fail(op, res->error);
+}
+
+static void
+app_typing_send(struct app *app, const char *room_id, int typing)
+{
+	struct app_op *op = app_op_new(app, NULL, NULL);
+	char *cause = NULL;
+
+	op->what = xstrdup("cannot send the typing notice");
+	op->call = mx_typing(app->core.mx, room_id, app_self(app), typing, APP_TYPING_MS,
+	    MX_NORETRY, app_typing_done, op, &cause);
+	if (app_op_started(op, &cause) == -1)
+		log_msg("%s", cause);
+	free(cause);
+}
+
+void
+app_typing(struct app *app, const char *room_id, int typing)
+{
+	int64_t now = nt_mono_ms();
+	int same = app->typing_room != NULL && room_id != NULL &&
+	    strcmp(app->typing_room, room_id) == 0;
+
+	if (app_self(app) == NULL)
+		return;
+	if (app->typing_room != NULL && (!typing || !same)) {
+		app_typing_send(app, app->typing_room, 0);
+		xfree(&app->typing_room);
+	}
+	if (!typing || room_id == NULL ||
+	    (same && now - app->typing_ms < APP_TYPING_RENEW_MS))
+		return;
+	app_typing_send(app, room_id, 1);
+	free(app->typing_room);
+	app->typing_room = xstrdup(room_id);
+	app->typing_ms = now;
 }
 
 static void

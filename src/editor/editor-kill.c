@@ -38,6 +38,18 @@ editor_ring_push(struct editor_killring *r, const struct editor_draft *k)
 	r->n++;
 }
 
+void
+editor_killring_add(struct editor_killring *r, const char *text, size_t len)
+{
+	struct editor_draft k = {0};
+
+	k.text = xstrndup(text, len);
+	k.len = len;
+	k.cap = len + 1;
+	editor_ring_push(r, &k);
+	r->last = NULL;
+}
+
 /* Kills [start, end): a new ring entry, or joined to the newest one (in
  * front of it when killing backwards) when this editor's last command was
  * a kill too. */

@@ -314,6 +314,19 @@ mx_read_markers(struct mx_client *cl, const char *room_id, const char *fully_rea
 }
 
 struct mx_call *
+mx_typing(struct mx_client *cl, const char *room_id, const char *user_id, int typing,
+    long timeout_ms, int flags, mx_cb cb, void *arg, char **cause)
+{
+	cJSON *body = cJSON_CreateObject();
+
+	cJSON_AddBoolToObject(body, "typing", typing);
+	if (typing)
+		cJSON_AddNumberToObject(body, "timeout", (double)timeout_ms);
+	return api_call(cl, "PUT", mx_path(cause, API_V3 "/rooms/%s/typing/%s", room_id, user_id),
+	    body, NULL, flags, cb, arg, cause);
+}
+
+struct mx_call *
 mx_upload(struct mx_client *cl, const char *path, const char *filename, const char *content_type,
     int flags, mx_cb cb, void *arg, char **cause)
 {

@@ -164,8 +164,7 @@ ui_cmd_is_user(struct ui *ui, const char *user)
 	return 0;
 }
 
-/* A short quote of a message for a note. */
-static char *
+char *
 ui_cmd_quote(const struct store_msg *m)
 {
 	char *cut = text_truncate(m->body != NULL ? m->body : "", UI_CMD_QUOTE);
@@ -284,6 +283,24 @@ ui_cmd_leave(struct ui *ui, char *args)
 	return ui_cmd_on_room(job, *args != '\0' ? args : NULL);
 }
 
+int
+ui_cmd_answer_invite(struct ui *ui, int accept)
+{
+	const struct ui_room *room = ui_room_find(ui, ui->current);
+	struct ui_cmd_job *job;
+
+	if (room == NULL || room->section != UI_SECTION_INVITES) {
+		ui_note(ui, "the room in view is not an invitation");
+		return 0;
+	}
+	job = ui_cmd_job_new(ui, xasprintf("%s the invitation to %s",
+	    accept ? "accepted" : "declined", room->name));
+	job->act = accept ? ui_cmd_act_join : ui_cmd_act_leave;
+	job->after = accept ? ui_cmd_after_select : ui_cmd_after_leave;
+	ui_note(ui, "%s the invitation\u2026", accept ? "accepting" : "declining");
+	return ui_cmd_on_room(job, NULL);
+}
+
 static int
 ui_cmd_invite(struct ui *ui, char *args)
 {
@@ -337,22 +354,31 @@ ui_cmd_nick(struct ui *ui, char *args)
 	return ui_cmd_started(job, app_nick(ui->app, args, ui_cmd_done, job, &cause), cause);
 }
 
+int
+ui_cmd_redact(struct ui *ui, const char *event_id, const char *quote, int own)
+{
+	struct ui_cmd_job *job = ui_cmd_job_new(ui, xasprintf("deleted %s message %s",
+	    own ? "your" : "the", quote));
+	char *cause = NULL;
+
+	return ui_cmd_started(job, app_redact(ui->app, ui->current, event_id, ui_cmd_done, job,
+	    &cause), cause);
+}
+
 static int
 ui_cmd_delete(struct ui *ui, char *args)
 {
-	struct ui_cmd_job *job;
-	char *id, *quote = NULL, *cause = NULL;
+	char *id, *quote = NULL;
 	int rc;
 
 	if ((id = ui_cmd_newest(ui, 1, &quote)) == NULL) {
 		ui_note(ui, "you have no message here to delete");
 		return 1;
 	}
-	job = ui_cmd_job_new(ui, xasprintf("deleted your message %s", quote));
-	rc = app_redact(ui->app, ui->current, id, ui_cmd_done, job, &cause);
+	rc = ui_cmd_redact(ui, id, quote, 1);
 	free(quote);
 	free(id);
-	return ui_cmd_started(job, rc, cause);
+	return rc;
 }
 
 /* ~ and ~/ at the start of a path are the home directory. */
@@ -434,6 +460,23 @@ ui_cmd_xdg_open(const char *path)
 			;
 }
 
+void
+ui_cmd_open_link(struct ui *ui, const char *url)
+{
+	for (const char *p = url; *p != '\0'; p++) {
+		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f) {
+			ui_note(ui, "that link has characters natter does not open");
+			return;
+		}
+	}
+	if (strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0) {
+		ui_note(ui, "natter opens only http and https links");
+		return;
+	}
+	ui_cmd_xdg_open(url);
+	ui_note(ui, "opened %s", url);
+}
+
 static void
 ui_cmd_opened(void *arg, int ok, const char *result)
 {
@@ -449,25 +492,33 @@ ui_cmd_opened(void *arg, int ok, const char *result)
 	ui_note(ui, "opened %s", result);
 }
 
-static int
-ui_cmd_open(struct ui *ui, char *args)
+int
+ui_cmd_open_event(struct ui *ui, const char *event_id)
 {
-	char *id = ui_cmd_newest_file(ui), *cause = NULL;
-	int rc;
+	char *cause = NULL;
 
-	if (id == NULL) {
-		ui_note(ui, "no attachment among the last %d messages", UI_CMD_LOOKBACK);
-		return 0;
-	}
-	rc = app_download(ui->app, id, ui_cmd_opened, ui, &cause);
-	free(id);
-	if (rc == -1) {
+	if (app_download(ui->app, event_id, ui_cmd_opened, ui, &cause) == -1) {
 		ui_note(ui, "%s", cause);
 		free(cause);
 		return 0;
 	}
 	ui_note(ui, "downloading…");
 	return 1;
+}
+
+static int
+ui_cmd_open(struct ui *ui, char *args)
+{
+	char *id = ui_cmd_newest_file(ui);
+	int rc;
+
+	if (id == NULL) {
+		ui_note(ui, "no attachment among the last %d messages", UI_CMD_LOOKBACK);
+		return 0;
+	}
+	rc = ui_cmd_open_event(ui, id);
+	free(id);
+	return rc;
 }
 
 static int

@@ -1,6 +1,7 @@
 /* Drawing: one full pass over a dirty screen. The room list, the
  * message pane, the status line and the compose box; every string from
  * the server was made inert by san_text before it gets here. */
+#include <ctype.h>
 #include <langinfo.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,9 @@ struct ui_line {
 	char *text;
 	int color;
 	int indent;		/* cells before text on continuation lines */
+	int msg;		/* the selectable message it shows (its index in
+				 * ui_lines.events), or -1 */
+	int edited;		/* the message's last line, ending in "(edited)" */
 };
 
 /* Message text starts after the time and a space. */
@@ -34,9 +38,13 @@ int ui_time_width(const struct ui *ui);
 struct ui_lines {
 	struct ui_line *v;
 	size_t n;
+	char **events;		/* the selectable messages, oldest first */
+	size_t n_events;
+	char *self_name;	/* our display name in the room, made inert */
 };
 
 static int ui_utf8 = -1;
+static attr_t ui_put_extra;	/* added to every element's attributes */
 
 /* Writes s at (y, x), at most cells wide, cluster by cluster: curses
  * measures with wcwidth, which is wrong for emoji sequences, so the
@@ -51,7 +59,7 @@ ui_put(int y, int x, const char *s, int cells, int element)
 	if (cells <= 0 || s == NULL)
 		return 0;
 	len = strlen(s);
-	attrset(ui_theme_attr(element));
+	attrset((attr_t)ui_theme_attr(element) | ui_put_extra);
 	while (off < len && text_cluster_next(s + off, len - off, &tc) > 0) {
 		if (tc.newline || used + tc.width > cells)
 			break;
@@ -68,7 +76,7 @@ ui_put(int y, int x, const char *s, int cells, int element)
 void
 ui_fill(int y, int x, int cells, int color)
 {
-	attrset(ui_theme_attr(color));
+	attrset((attr_t)ui_theme_attr(color) | ui_put_extra);
 	for (int i = 0; i < cells; i++)
 		mvaddch(y, x + i, ' ');
 	attrset(A_NORMAL);
@@ -149,6 +157,12 @@ ui_lines_free(struct ui_lines *l)
 	free(l->v);
 	l->v = NULL;
 	l->n = 0;
+	for (size_t i = 0; i < l->n_events; i++)
+		free(l->events[i]);
+	free(l->events);
+	l->events = NULL;
+	l->n_events = 0;
+	xfree(&l->self_name);
 }
 
 static struct ui_line *
@@ -161,6 +175,7 @@ ui_line_add(struct ui_lines *l, const char *text, size_t len, int color)
 	memset(line, 0, sizeof *line);
 	line->text = xstrndup(text, len);
 	line->color = color;
+	line->msg = -1;
 	return line;
 }
 
@@ -300,7 +315,7 @@ ui_lines_msg(struct ui *ui, struct ui_lines *l, const struct store_msg *m, int w
 	int meta = m->state_key != NULL && m->msgtype == NULL;
 	char *text = ui_msg_text(m), *name = san_text(m->sender_name, 0);
 	int name_w = meta ? 0 : text_width(name) + 2, color = THEME_PANE;
-	size_t head;
+	size_t head, first;
 
 	if (meta)
 		color = THEME_MEMBERSHIP;
@@ -312,6 +327,7 @@ ui_lines_msg(struct ui *ui, struct ui_lines *l, const struct store_msg *m, int w
 		color = THEME_NOTICE;
 	if (name_w > width / 3)
 		name_w = width / 3;
+	first = l->n;
 	if (m->reply_to != NULL)
 		ui_lines_quote(ui, l, m->reply_to, width);
 	head = ui_lines_wrap(l, text, UI_INDENT(ui) + name_w, width, color);
@@ -321,11 +337,20 @@ ui_lines_msg(struct ui *ui, struct ui_lines *l, const struct store_msg *m, int w
 		l->v[head].name_color = self != NULL && strcmp(m->sender, self) == 0 ?
 		    THEME_OWN_MESSAGE : ui_theme_nick(m->sender);
 	}
+	if (m->edited && !m->redacted)
+		l->v[l->n - 1].edited = 1;
 	if (m->reactions != NULL) {
 		char *r = san_text(m->reactions, 0);
 
 		ui_lines_wrap(l, r, UI_INDENT(ui) + name_w, width, THEME_REACTIONS);
 		free(r);
+	}
+	if (!meta) {
+		l->events = xreallocarray(l->events, l->n_events + 1, sizeof *l->events);
+		l->events[l->n_events] = xstrdup(m->event_id);
+		for (size_t i = first; i < l->n; i++)
+			l->v[i].msg = (int)l->n_events;
+		l->n_events++;
 	}
 	free(name);
 	free(text);
@@ -453,6 +478,26 @@ ui_lines_seen(struct ui *ui, struct ui_lines *l, const struct ui_seen *seen,
 	buf_free(&b);
 }
 
+/* Under an invitation: how to answer it. */
+static void
+ui_lines_invite(struct ui *ui, struct ui_lines *l, int width)
+{
+	const struct ui_room *room = ui_room_find(ui, ui->current);
+	char *yes, *no, *text;
+
+	if (room == NULL || room->section != UI_SECTION_INVITES)
+		return;
+	yes = ui_key_name(ui, KEYS_ACT_INVITE_ACCEPT);
+	no = ui_key_name(ui, KEYS_ACT_INVITE_DECLINE);
+	text = xasprintf("You are invited to %s. %s%saccepts, %s%sdeclines.", room->name,
+	    yes != NULL ? yes : "/join", yes != NULL ? " (or /join) " : " ",
+	    no != NULL ? no : "/leave", no != NULL ? " (or /leave) " : " ");
+	ui_lines_wrap(l, text, UI_INDENT(ui), width, THEME_LIST_INVITE);
+	free(text);
+	free(no);
+	free(yes);
+}
+
 static void
 ui_lines_build(struct ui *ui, struct ui_lines *l, int width)
 {
@@ -470,6 +515,13 @@ ui_lines_build(struct ui *ui, struct ui_lines *l, int width)
 	ui->cache_short = n < (size_t)ui->history;
 	ui->marker_line = SIZE_MAX;
 	ui_seen_load(ui, &seen);
+	for (size_t k = 0; k < seen.n_members; k++) {
+		const struct store_member *me = &seen.members[k];
+
+		if (app_self(ui->app) != NULL && strcmp(me->user_id, app_self(ui->app)) == 0 &&
+		    me->displayname != NULL)
+			l->self_name = san_text(me->displayname, 0);
+	}
 	while (i < n) {
 		if (ui_msg_hidden(&msgs[i]) || (ui_msg_membership(&msgs[i]) &&
 		    members == SETTINGS_MEMBERSHIP_NONE)) {
@@ -501,6 +553,7 @@ ui_lines_build(struct ui *ui, struct ui_lines *l, int width)
 	ui_seen_free(&seen);
 	store_msgs_free(&msgs, n);
 	ui_lines_pending(ui, l, width);
+	ui_lines_invite(ui, l, width);
 }
 
 /* The pane's lines, built again only when what they show changed: the
@@ -511,6 +564,7 @@ struct ui_pane_cache {
 	unsigned gen;
 	int64_t history;
 	int width;
+	int bottom;		/* the newest message drawn, -1 when none */
 };
 
 static struct ui_lines *
@@ -545,12 +599,185 @@ ui_pane_free(struct ui *ui)
 	xfree(&ui->pane);
 }
 
+/* The selectable messages of the pane as last built, oldest first, and
+ * in *bottom the newest one drawn (-1 when none). */
+size_t
+ui_pane_events(struct ui *ui, char *const **events, int *bottom)
+{
+	struct ui_pane_cache *c = ui->pane;
+
+	if (c == NULL || c->room == NULL || ui->current == NULL ||
+	    strcmp(c->room, ui->current) != 0) {
+		*events = NULL;
+		*bottom = -1;
+		return 0;
+	}
+	*events = c->lines.events;
+	*bottom = c->bottom;
+	return c->lines.n_events;
+}
+
+/* The index of an event among the pane's messages, or -1. */
+int
+ui_pane_index(struct ui *ui, const char *event_id)
+{
+	char *const *events;
+	int bottom;
+	size_t n = ui_pane_events(ui, &events, &bottom);
+
+	for (size_t i = 0; event_id != NULL && i < n; i++)
+		if (strcmp(events[i], event_id) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* Scrolls so that the selected message is in view. */
+static void
+ui_pane_follow(struct ui *ui, const struct ui_lines *l, int height)
+{
+	int sel = ui_pane_index(ui, ui->sel);
+	size_t start = SIZE_MAX, end = 0, below;
+
+	ui->sel_follow = 0;
+	for (size_t i = 0; sel >= 0 && i < l->n; i++) {
+		if (l->v[i].msg == sel) {
+			start = start == SIZE_MAX ? i : start;
+			end = i + 1;
+		}
+	}
+	if (start == SIZE_MAX)
+		return;
+	below = l->n - end;
+	if ((size_t)ui->scroll > below)
+		ui->scroll = (int)below;
+	else if (l->n - start > (size_t)(ui->scroll + height))
+		ui->scroll = (int)(l->n - start) - height;
+}
+
+/* Where a span to draw in its own element starts in s, or NULL: a web
+ * link, or a mention of us by user id or display name (a whole word,
+ * any case). *len is its length and *element its element. */
+static const char *
+ui_span_next(const char *s, const char *self_id, const char *self_name, size_t *len,
+    int *element)
+{
+	const char *best = NULL, *words[] = {self_id, self_name};
+
+	for (const char *p = s; (p = strstr(p, "http")) != NULL; p++) {
+		if (strncmp(p, "https://", 8) == 0 || strncmp(p, "http://", 7) == 0) {
+			best = p;
+			*len = strcspn(p, " \t<>\"");
+			*element = THEME_LINK;
+			break;
+		}
+	}
+	for (size_t i = 0; i < NT_NELEMS(words); i++) {
+		size_t wl = words[i] != NULL ? strlen(words[i]) : 0;
+
+		for (const char *p = s; wl > 0 && (p = strcasestr(p, words[i])) != NULL; p++) {
+			int before = p > s && (isalnum((unsigned char)p[-1]) || p[-1] == '@');
+			int after = isalnum((unsigned char)p[wl]);
+
+			if (before || after)
+				continue;
+			if (best == NULL || p < best) {
+				best = p;
+				*len = wl;
+				*element = THEME_MENTION;
+			}
+			break;
+		}
+	}
+	return best;
+}
+
+/* Draws a line's text: links and mentions of us in their elements, and
+ * the "(edited)" that ends an edited message's last line. */
+static void
+ui_put_text(struct ui *ui, int y, int x, int cells, const struct ui_line *line,
+    const char *self_name)
+{
+	static const char edited[] = "(edited)";
+	const char *self = app_self(ui->app), *s = line->text, *span;
+	size_t len = strlen(s), tail = 0, slen;
+	int element;
+
+	if (line->edited && len >= sizeof edited - 1 &&
+	    strcmp(s + len - (sizeof edited - 1), edited) == 0)
+		tail = sizeof edited - 1;
+	while (cells > 0 && *s != '\0' && (size_t)(s - line->text) < len - tail) {
+		char *piece;
+		size_t n;
+
+		span = ui_span_next(s, self, self_name, &slen, &element);
+		if (span == NULL || (size_t)(span - line->text) >= len - tail) {
+			span = line->text + len - tail;
+			slen = 0;
+		}
+		n = (size_t)(span - s);
+		piece = xstrndup(s, n);
+		x += ui_put(y, x, piece, cells, line->color);
+		cells -= text_width(piece);
+		free(piece);
+		if (slen > 0 && cells > 0) {
+			piece = xstrndup(span, slen);
+			x += ui_put(y, x, piece, cells, element);
+			cells -= text_width(piece);
+			free(piece);
+		}
+		s = span + slen;
+	}
+	if (tail > 0 && cells > 0)
+		ui_put(y, x, edited, cells, THEME_EDITED);
+}
+
+/* The selected message and the marked range as indices of the pane's
+ * messages (-1 when not there), found once a draw. */
+struct ui_pane_sel {
+	int sel;
+	int lo, hi;
+};
+
+static void
+ui_pane_sel_find(struct ui *ui, struct ui_pane_sel *ps)
+{
+	int a = ui_pane_index(ui, ui->mark), b = ui_pane_index(ui, ui->mark_end);
+
+	ps->sel = ui_pane_index(ui, ui->sel);
+	ps->lo = a < b ? a : b;
+	ps->hi = a < b ? b : a;
+	if (ps->lo < 0)
+		ps->lo = ps->hi = -1;
+}
+
+/* A line's attributes beyond its theme: the selection stands out, and
+ * the times of marked messages. */
+static attr_t
+ui_line_extra(const struct ui_pane_sel *ps, const struct ui_line *line, int *time_only)
+{
+	*time_only = 0;
+	if (line->msg < 0)
+		return 0;
+	if (line->msg == ps->sel)
+		return A_REVERSE;
+	if (line->msg >= ps->lo && line->msg <= ps->hi) {
+		*time_only = 1;
+		return A_REVERSE;
+	}
+	return 0;
+}
+
 static void
 ui_draw_pane(struct ui *ui, int top, int height, int left, int width)
 {
 	struct ui_lines *lp = ui_pane_lines(ui, width), l = *lp;
+	struct ui_pane_sel ps;
 	size_t first;
 
+	ui->pane->bottom = -1;
+	ui_pane_sel_find(ui, &ps);
+	if (ui->sel_follow)
+		ui_pane_follow(ui, &l, height);
 	if ((size_t)ui->scroll > (l.n > (size_t)height ? l.n - (size_t)height : 0))
 		ui->scroll = l.n > (size_t)height ? (int)(l.n - (size_t)height) : 0;
 	if (ui->jump_marker && ui->marker_line != SIZE_MAX) {
@@ -565,15 +792,24 @@ ui_draw_pane(struct ui *ui, int top, int height, int left, int width)
 		ui_history_more(ui);
 	for (int row = 0; row < height && first + (size_t)row < l.n; row++) {
 		struct ui_line *line = &l.v[first + (size_t)row];
-		int x = left;
+		int x = left, time_only;
+		attr_t extra = ui_line_extra(&ps, line, &time_only);
 
+		if (line->msg > ui->pane->bottom)
+			ui->pane->bottom = line->msg;
+		ui_put_extra = extra;
+		if (extra && !time_only)
+			ui_fill(top + row, left, width, THEME_PANE);
 		if (line->time != NULL)
 			x += ui_put(top + row, x, line->time, width, THEME_TIMESTAMP) + 1;
+		if (time_only)
+			ui_put_extra = 0;
 		if (line->name != NULL)
 			x += ui_put(top + row, x, line->name, left + width - x, line->name_color) + 1;
 		if (line->time == NULL && line->name == NULL)
 			x = left + (line->indent < width ? line->indent : 0);
-		ui_put(top + row, x, line->text, left + width - x, line->color);
+		ui_put_text(ui, top + row, x, left + width - x, line, l.self_name);
+		ui_put_extra = 0;
 	}
 }
 
@@ -600,6 +836,19 @@ ui_draw_status(struct ui *ui, int y)
 	buf_printf(&b, " [%s] %s", app_profile(ui->app), ui_conn_name(ui->conn));
 	if (unread > 0)
 		buf_printf(&b, "  unread %lld", (long long)unread);
+	if (ui->sel != NULL) {
+		char *hint = ui_select_hint(ui, ui->note == NULL);
+
+		buf_printf(&b, "  %s", hint);
+		free(hint);
+	} else if (ui->mark != NULL) {
+		int marked = ui_range_count(ui);
+
+		if (marked > 0)
+			buf_printf(&b, "  %d marked", marked);
+		else
+			buf_puts(&b, "  a range is marked");
+	}
 	if (ui->scroll > 0)
 		buf_puts(&b, "  -- scrolled --");
 	if (ui->typing != NULL)

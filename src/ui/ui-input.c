@@ -61,15 +61,78 @@ ui_scroll(struct ui *ui, int lines)
 	ui_dirty(ui);
 }
 
+void
+ui_target_set(struct ui *ui, enum ui_target kind, const char *event_id)
+{
+	ui_target_cancel(ui);
+	if (kind != UI_TARGET_REPLY && editor_len(ui->ed) > 0) {
+		ui->aside = ui->ed;
+		ui->ed = editor_new(ui->kills);
+	}
+	ui->target_kind = kind;
+	ui->target = xstrdup(event_id);
+	ui_dirty(ui);
+}
+
+/* Ends an edit, reply or reaction: the draft put aside comes back, or
+ * the box empties (a reply keeps what was typed when cancelled). */
+static void
+ui_target_end(struct ui *ui, int sent)
+{
+	if (ui->aside != NULL) {
+		editor_free(&ui->ed);
+		ui->ed = ui->aside;
+		ui->aside = NULL;
+	} else if (sent || ui->target_kind != UI_TARGET_REPLY)
+		editor_clear(ui->ed);
+	ui->target_kind = UI_TARGET_NONE;
+	xfree(&ui->target);
+	xfree(&ui->note);
+	ui_dirty(ui);
+}
+
+void
+ui_target_cancel(struct ui *ui)
+{
+	if (ui->target_kind != UI_TARGET_NONE)
+		ui_target_end(ui, 0);
+}
+
+/* Enter with a target: the edit, the reply or the reaction. */
+static int
+ui_send_target(struct ui *ui, const char *text, char **cause)
+{
+	char *key;
+	int rc;
+
+	switch (ui->target_kind) {
+	case UI_TARGET_EDIT:
+		return app_send_edit(ui->app, ui->current, ui->target, text, cause);
+	case UI_TARGET_REPLY:
+		return app_send_text(ui->app, ui->current, text, 0, ui->target, cause);
+	case UI_TARGET_REACT:
+		key = xstrndup(text + strspn(text, " \t\n"), strcspn(text + strspn(text, " \t\n"),
+		    "\n"));
+		rc = app_send_reaction(ui->app, ui->current, ui->target, key, cause);
+		free(key);
+		return rc;
+	case UI_TARGET_NONE:
+		break;
+	}
+	return app_send_text(ui->app, ui->current, text, 0, NULL, cause);
+}
+
 static void
 ui_send(struct ui *ui)
 {
 	const char *text = editor_text(ui->ed);
+	enum ui_target kind = ui->target_kind;
 	char *cause = NULL;
 
 	if (text[strspn(text, " \t\n")] == '\0')
 		return;
-	if (text[0] == '/' && text[1] != '/') {
+	if (text[0] == '/' && text[1] != '/' &&
+	    (kind == UI_TARGET_NONE || kind == UI_TARGET_REPLY)) {
 		if (ui_command(ui, text)) {
 			if (ui->current != NULL)
 				editor_history_push(ui_history(ui), ui->ed);
@@ -80,27 +143,19 @@ ui_send(struct ui *ui)
 	}
 	if (ui->current == NULL)
 		return;
-	if (ui->editing != NULL) {
-		if (app_send_edit(ui->app, ui->current, ui->editing, text, &cause) == -1) {
-			ui_note(ui, "%s", cause);
-			free(cause);
-			return;
-		}
-		xfree(&ui->editing);
-		xfree(&ui->note);
-		editor_clear(ui->ed);
-		ui_dirty(ui);
-		return;
-	}
-	if (text[0] == '/')
+	if (text[0] == '/' && kind != UI_TARGET_REACT)
 		text++;
-	if (app_send_text(ui->app, ui->current, text, 0, NULL, &cause) == -1) {
+	if (ui_send_target(ui, text, &cause) == -1) {
 		ui_note(ui, "%s", cause);
 		free(cause);
 		return;
 	}
-	editor_history_push(ui_history(ui), ui->ed);
-	editor_clear(ui->ed);
+	if (kind == UI_TARGET_NONE || kind == UI_TARGET_REPLY)
+		editor_history_push(ui_history(ui), ui->ed);
+	if (kind != UI_TARGET_NONE)
+		ui_target_end(ui, 1);
+	else
+		editor_clear(ui->ed);
 	ui->scroll = 0;
 	ui_dirty(ui);
 }
@@ -115,7 +170,7 @@ ui_key_up(struct ui *ui)
 	size_t n;
 
 	/* While editing a message, Up only moves within it. */
-	if (ui->editing != NULL) {
+	if (ui->target_kind == UI_TARGET_EDIT) {
 		editor_do(ui->ed, EDITOR_LINE_UP, NULL);
 		return;
 	}
@@ -127,28 +182,48 @@ ui_key_up(struct ui *ui)
 		const struct store_msg *m = &msgs[i];
 
 		if (strcmp(m->type, "m.room.message") == 0 && !m->redacted && m->body != NULL &&
-		    self != NULL && strcmp(m->sender, self) == 0) {
-			free(ui->editing);
-			ui->editing = xstrdup(m->event_id);
+		    m->url == NULL && self != NULL && strcmp(m->sender, self) == 0) {
+			ui_target_set(ui, UI_TARGET_EDIT, m->event_id);
 			editor_set_text(ui->ed, m->body, strlen(m->body), NULL);
 			ui_note(ui, "editing your last message: Enter saves, Esc cancels");
 			break;
 		}
 	}
 	store_msgs_free(&msgs, n);
-	if (ui->editing == NULL)
+	if (ui->target_kind != UI_TARGET_EDIT)
 		editor_history_prev(ui_history(ui), ui->ed);
 }
 
-void
-ui_edit_cancel(struct ui *ui)
+/* Esc in the compose box: drops an edit, reply or reaction, else a
+ * marked range. */
+static void
+ui_cancel(struct ui *ui)
 {
-	if (ui->editing == NULL)
-		return;
-	xfree(&ui->editing);
-	editor_clear(ui->ed);
-	xfree(&ui->note);
-	ui_dirty(ui);
+	if (ui->target_kind != UI_TARGET_NONE)
+		ui_target_cancel(ui);
+	else if (ui->mark != NULL) {
+		ui_range_clear(ui);
+		ui_note(ui, "range cleared");
+	}
+}
+
+/* Tells the room we are typing while the draft holds a message, and
+ * that we stopped when it empties or is sent. */
+void
+ui_typing_send(struct ui *ui)
+{
+	const char *text = editor_text(ui->ed);
+	int typing = ui->current != NULL && text[0] != '\0' && text[0] != '/' &&
+	    ui->target_kind != UI_TARGET_REACT &&
+	    (ui->settings == NULL || ui->settings->ui.send_typing);
+
+	if (typing) {
+		app_typing(ui->app, ui->current, 1);
+		ui->typing_sent = 1;
+	} else if (ui->typing_sent) {
+		app_typing(ui->app, NULL, 0);
+		ui->typing_sent = 0;
+	}
 }
 
 const struct keys_table *
@@ -159,6 +234,14 @@ ui_keys(struct ui *ui)
 	if (ui->own_keys == NULL)
 		ui->own_keys = keys_table_new();
 	return ui->own_keys;
+}
+
+char *
+ui_key_name(struct ui *ui, enum keys_action act)
+{
+	struct key_seq seq;
+
+	return keys_bound(ui_keys(ui), act, &seq, 1) == 0 ? NULL : keys_format(&seq);
 }
 
 static void
@@ -245,7 +328,10 @@ ui_action_view(struct ui *ui, enum keys_action act)
 	case KEYS_ACT_TOGGLE_LIST: ui->list_toggled = !ui->list_toggled; break;
 	case KEYS_ACT_REDRAW: clearok(curscr, TRUE); break;
 	case KEYS_ACT_QUIT: ui_quit(ui); break;
-	case KEYS_ACT_CANCEL: ui_edit_cancel(ui); break;
+	case KEYS_ACT_CANCEL: ui_cancel(ui); break;
+	case KEYS_ACT_SELECT_MODE: ui_select_start(ui); break;
+	case KEYS_ACT_INVITE_ACCEPT: ui_cmd_answer_invite(ui, 1); break;
+	case KEYS_ACT_INVITE_DECLINE: ui_cmd_answer_invite(ui, 0); break;
 	case KEYS_ACT_JUMP_UNREAD:
 		ui->jump_marker = 1;
 		if (ui->marker == NULL)
@@ -335,15 +421,21 @@ ui_key(struct ui *ui, const struct key *k)
 		return;
 	}
 	ui->pending.keys[ui->pending.n++] = *k;
-	act = keys_match(ui_keys(ui), KEYS_MODE_COMPOSE, &ui->pending);
+	act = keys_match(ui_keys(ui), ui->sel != NULL ? KEYS_MODE_SELECT : KEYS_MODE_COMPOSE,
+	    &ui->pending);
 	if (act == KEYS_ACT_PREFIX && ui->pending.n < KEYS_SEQ_MAX)
 		return;
 	n = ui->pending.n;
 	ui->pending.n = 0;
-	if ((int)act >= 0)
+	if (ui->sel != NULL) {
+		if ((int)act < 0 || (!ui_select_action(ui, act) && !ui_action_view(ui, act)))
+			ui_note(ui, "select mode: Esc goes back to the compose box");
+	} else if ((int)act >= 0)
 		ui_action(ui, act);
 	else if (n == 1)
 		ui_key_fallback(ui, k);
+	if (ui->sel == NULL)
+		ui_typing_send(ui);
 	ui_dirty(ui);
 }
 

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <cjson/cJSON.h>
+
 #include "natter/event.h"
 #include "natter/notify.h"
 #include "natter/settings.h"
@@ -48,6 +50,42 @@ ui_notify_rules(struct ui *ui, struct notify_rules *r)
 	    n->markup == SETTINGS_MARKUP_OFF ? NOTIFY_MARKUP_OFF : NOTIFY_MARKUP_AUTO;
 }
 
+/* Our display name in a room, or NULL. */
+static char *
+ui_notify_self_name(struct ui *ui, const char *room_id)
+{
+	const char *self = app_self(ui->app);
+	struct store_member *members;
+	char *name = NULL;
+	size_t n;
+
+	if (self == NULL || store_members(ui->store, room_id, &members, &n, NULL) == -1)
+		return NULL;
+	for (size_t i = 0; i < n && name == NULL; i++)
+		if (strcmp(members[i].user_id, self) == 0 && members[i].displayname != NULL)
+			name = xstrdup(members[i].displayname);
+	store_members_free(&members, n);
+	return name;
+}
+
+/* Whether content names us in m.mentions (an intentional mention). */
+static int
+ui_notify_intended(const char *content, const char *self)
+{
+	cJSON *root = content != NULL ? cJSON_Parse(content) : NULL;
+	const cJSON *ids = cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(root, "m.mentions"), "user_ids"), *id;
+	int found = 0;
+
+	if (cJSON_IsArray(ids)) {
+		cJSON_ArrayForEach(id, ids)
+			if (cJSON_IsString(id) && self != NULL && strcmp(id->valuestring, self) == 0)
+				found = 1;
+	}
+	cJSON_Delete(root);
+	return found;
+}
+
 /* One new message: notify when the rules say so. Returns 1 if it did. */
 static int
 ui_notify_event(struct ui *ui, const char *room_id, const struct mx_event *ev,
@@ -58,10 +96,12 @@ ui_notify_event(struct ui *ui, const char *room_id, const struct mx_event *ev,
 	struct notify_ctx ctx = {0};
 	struct store_msg m;
 	char *cause = NULL;
+	char *my_name;
 	int reason, rc = 0;
 
 	if (store_msg_get(ui->store, ev->event_id, &m, NULL) == -1)
 		return 0;
+	my_name = ui_notify_self_name(ui, room_id);
 	msg.room_id = room_id;
 	msg.room_name = room != NULL ? room->name : NULL;
 	msg.is_direct = room != NULL && room->section == UI_SECTION_DIRECT;
@@ -69,7 +109,9 @@ ui_notify_event(struct ui *ui, const char *room_id, const struct mx_event *ev,
 	msg.sender_name = m.sender_name;
 	msg.body = ev->body;
 	msg.is_notice = ev->msgtype != NULL && strcmp(ev->msgtype, "m.notice") == 0;
+	msg.highlight = ui_notify_intended(m.content, app_self(ui->app));
 	ctx.my_id = app_self(ui->app);
+	ctx.my_name = my_name;
 	ctx.minute = notify_local_minute(time(NULL));
 	ctx.in_view = ui->current != NULL && strcmp(ui->current, room_id) == 0;
 	ctx.focus = !ui->focus_known ? NOTIFY_FOCUS_UNKNOWN :
@@ -81,6 +123,7 @@ ui_notify_event(struct ui *ui, const char *room_id, const struct mx_event *ev,
 		rc = 1;
 	}
 	free(cause);
+	free(my_name);
 	store_msg_clear(&m);
 	return rc;
 }

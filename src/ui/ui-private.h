@@ -30,6 +30,14 @@ enum ui_section {
 	UI_SECTION_COUNT,
 };
 
+/* What sending the draft does. */
+enum ui_target {
+	UI_TARGET_NONE,		/* a new message */
+	UI_TARGET_EDIT,		/* replaces target */
+	UI_TARGET_REPLY,	/* answers target */
+	UI_TARGET_REACT,	/* the draft is a reaction to target */
+};
+
 /* A room as the list shows it. */
 struct ui_room {
 	char *room_id;
@@ -85,7 +93,16 @@ struct ui {
 	uint64_t redraw_timer;
 	int quit;
 	int paste;		/* inside a bracketed paste */
-	char *editing;		/* the event the draft will replace, or NULL */
+	enum ui_target target_kind;	/* what Enter does with the draft */
+	char *target;		/* the event it edits, answers or reacts to */
+	struct editor *aside;	/* the draft put aside while editing or reacting */
+	int typing_sent;	/* we told the room we are typing */
+
+	char *sel;		/* select mode: the selected event; NULL outside it */
+	int sel_follow;		/* scroll the selection into view at the next draw */
+	char *mark;		/* a marked range: from here to mark_end, in */
+	char *mark_end;		/* either order; NULL when none */
+	int confirm;		/* the delete key was pressed once */
 	struct key_seq pending;	/* keys of a sequence being typed (C-x C-e) */
 	struct keys_table *own_keys;	/* the defaults, without a config */
 
@@ -103,6 +120,7 @@ struct ui {
 /* ui-term.c */
 int ui_term_start(char **cause);
 void ui_term_restore(void);
+void ui_term_clipboard(const char *text);
 
 /* ui.c */
 void ui_dirty(struct ui *ui);
@@ -126,6 +144,8 @@ int ui_theme_nick(const char *user_id);
 void ui_draw(struct ui *ui);
 int ui_list_shown(const struct ui *ui);
 void ui_pane_free(struct ui *ui);
+size_t ui_pane_events(struct ui *ui, char *const **events, int *bottom);
+int ui_pane_index(struct ui *ui, const char *event_id);
 int ui_put(int y, int x, const char *s, int cells, int element);
 void ui_fill(int y, int x, int cells, int element);
 
@@ -142,11 +162,25 @@ int ui_switch_key(struct ui *ui, const struct key *k);
 void ui_switch_draw(struct ui *ui, int top, int height, int left, int width);
 size_t ui_switch_matches(struct ui *ui, size_t *out, size_t max);
 
+/* ui-select.c */
+void ui_select_start(struct ui *ui);
+void ui_select_end(struct ui *ui);
+int ui_select_action(struct ui *ui, enum keys_action act);
+char *ui_select_hint(struct ui *ui, int keys);
+int ui_range_count(struct ui *ui);
+void ui_range_clear(struct ui *ui);
+
 /* ui-input.c */
 void ui_input(int fd, int revents, void *arg);
-void ui_edit_cancel(struct ui *ui);
+/* Makes Enter edit, answer or react to event_id; an edit or a reaction
+ * puts the draft aside until it is sent or cancelled. */
+void ui_target_set(struct ui *ui, enum ui_target kind, const char *event_id);
+void ui_target_cancel(struct ui *ui);
+void ui_typing_send(struct ui *ui);
 void ui_external_editor(struct ui *ui);
 const struct keys_table *ui_keys(struct ui *ui);
+/* The first key bound to act, as written in [keys], or NULL. */
+char *ui_key_name(struct ui *ui, enum keys_action act);
 void ui_complete(struct ui *ui);
 
 #endif

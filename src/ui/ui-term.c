@@ -45,6 +45,39 @@ ui_crash(int signo)
 	raise(signo);
 }
 
+#define UI_CLIP_MAX 74994	/* bytes many terminals take in one OSC 52 */
+
+/* Puts text on the terminal's clipboard with OSC 52, base64-encoded so
+ * that nothing in it is ever a control sequence. Terminals that do not
+ * take it ignore it. */
+void
+ui_term_clipboard(const char *text)
+{
+	static const char b64[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t len = strlen(text), o = 0;
+	char *out;
+
+	if (len > UI_CLIP_MAX)
+		len = UI_CLIP_MAX;
+	out = xmalloc(len / 3 * 4 + 16);
+	for (size_t i = 0; i < len; i += 3) {
+		unsigned v = (unsigned char)text[i] << 16;
+
+		v |= i + 1 < len ? (unsigned char)text[i + 1] << 8 : 0;
+		v |= i + 2 < len ? (unsigned char)text[i + 2] : 0;
+		out[o++] = b64[v >> 18 & 63];
+		out[o++] = b64[v >> 12 & 63];
+		out[o++] = i + 1 < len ? b64[v >> 6 & 63] : '=';
+		out[o++] = i + 2 < len ? b64[v & 63] : '=';
+	}
+	out[o] = '\0';
+	ui_write_all("\033]52;c;");
+	ui_write_all(out);
+	ui_write_all("\a");
+	free(out);
+}
+
 void
 ui_term_restore(void)
 {

@@ -251,8 +251,13 @@ ui_room_select(struct ui *ui, const char *room_id)
 {
 	if (ui->current != NULL && strcmp(ui->current, room_id) == 0)
 		return;
-	if (ui->editing != NULL)
-		ui_edit_cancel(ui);
+	ui_target_cancel(ui);
+	ui_select_end(ui);
+	ui_range_clear(ui);
+	if (ui->typing_sent) {
+		app_typing(ui->app, NULL, 0);
+		ui->typing_sent = 0;
+	}
 	ui_draft_save(ui);
 	free(ui->current);
 	ui->current = xstrdup(room_id);
@@ -363,6 +368,7 @@ ui_on_quit(int signo, void *arg)
 static void
 ui_free(struct ui *ui)
 {
+	ui_target_cancel(ui);
 	ui_draft_save(ui);
 	ui_rooms_free(ui);
 	for (size_t i = 0; i < ui->n_drafts; i++) {
@@ -376,7 +382,9 @@ ui_free(struct ui *ui)
 	loop_timer_cancel(ui->loop, ui->redraw_timer);
 	ui_pane_free(ui);
 	ui_notify_free(ui);
-	free(ui->editing);
+	free(ui->sel);
+	free(ui->mark);
+	free(ui->mark_end);
 	free(ui->typing);
 	free(ui->marker);
 	keys_table_free(&ui->own_keys);

@@ -83,6 +83,36 @@ class TuiNotifyTest(NatterTestCase):
         self.assertIn("&lt;b&gt;move&lt;/b&gt; the 3pm &amp; the 4pm?", notes[0]["body"])
         self.assertNotIn("<b>", notes[0]["body"])
 
+    def test_mentions_by_display_name_and_by_m_mentions(self):
+        self.alice.set_displayname("Alice Archer")
+        room = self.shared_room("Board Room")
+        self.shared_room("Chatter")
+        tmp, address = self.private_bus()
+        self.natter.env["DBUS_SESSION_BUS_ADDRESS"] = address
+        self.natter.ok("sync", "--once")
+        t = Tmux(self.natter)
+        self.addCleanup(t.close)
+        t.wait_for("online")
+        t.keys("C-k")
+        t.text("Chatter")
+        t.keys("Enter")
+        wait_until(lambda: "Chatter" in t.screen().splitlines()[0], what="Chatter in view")
+        self.bob.send_text(room, "alice archer, can you send the deck?")
+        self.bob.send_text(room, "Alice Archery club is closed")
+        self.bob.send_event(room, "m.room.message", {
+            "msgtype": "m.text", "body": "see above, thanks",
+            "m.mentions": {"user_ids": [self.alice.user_id]}})
+        wait_until(lambda: len(self.calls(tmp)) >= 2, what="two notifications")
+        self.bob.send_text(room, "the end")
+        t.keys("C-k")
+        t.text("Board")
+        t.keys("Enter")
+        t.wait_for("the end")
+        bodies = [n["body"] for n in self.calls(tmp)]
+        self.assertEqual(len(bodies), 2, bodies)
+        self.assertIn("send the deck", bodies[0])
+        self.assertIn("see above", bodies[1])
+
     def test_no_notification_service_is_one_status_note(self):
         room = self.shared_room("Board Room")
         self.shared_room("Chatter")

@@ -854,6 +854,30 @@ test_shared_kill_ring(void **state)
 	assert_null(ring);
 }
 
+/* A copied message is the newest kill; the kill before it is one M-y away. */
+static void
+test_killring_add(void **state)
+{
+	struct editor_killring *ring = editor_killring_new();
+	struct editor *ed = editor_new(ring);
+
+	set(ed, "old words|");
+	act(ed, EDITOR_KILL_WORD_BACK, EDITOR_CHANGED);
+	editor_killring_add(ring, "copied text", strlen("copied text"));
+	act(ed, EDITOR_KILL_WORD_BACK, EDITOR_CHANGED);
+	check(ed, "|");
+	act(ed, EDITOR_YANK, EDITOR_CHANGED);
+	check(ed, "old |");
+	editor_clear(ed);
+	editor_killring_add(ring, "copied text", strlen("copied text"));
+	act(ed, EDITOR_YANK, EDITOR_CHANGED);
+	check(ed, "copied text|");
+	act(ed, EDITOR_YANK_POP, EDITOR_CHANGED);
+	check(ed, "old |");
+	editor_free(&ed);
+	editor_killring_free(&ring);
+}
+
 static int
 cells(const char *s, int col)
 {
@@ -1004,6 +1028,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_draft_restored_after_restart, setup,
 		    teardown),
 		cmocka_unit_test(test_shared_kill_ring),
+		cmocka_unit_test(test_killring_add),
 		cmocka_unit_test(test_cluster_cells),
 		cmocka_unit_test_setup_teardown(test_layout_wraps_words_and_wide_characters, setup,
 		    teardown),

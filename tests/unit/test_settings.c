@@ -63,6 +63,7 @@ assert_defaults(const struct settings *s)
 	assert_int_equal(s->ui.show_membership, SETTINGS_MEMBERSHIP_COLLAPSED);
 	assert_int_equal(s->ui.list_width, 24);
 	assert_int_equal(s->ui.bell, 0);
+	assert_int_equal(s->ui.send_typing, 1);
 	assert_int_equal(s->notify.enabled, 1);
 	assert_int_equal(s->notify.mentions, 1);
 	assert_int_equal(s->notify.direct, 1);
@@ -114,6 +115,7 @@ test_every_key(void **state)
 	assert_int_equal(s.ui.show_membership, SETTINGS_MEMBERSHIP_NONE);
 	assert_int_equal(s.ui.list_width, 30);
 	assert_int_equal(s.ui.bell, 1);
+	assert_int_equal(s.ui.send_typing, 0);
 	assert_int_equal(s.notify.enabled, 0);
 	assert_int_equal(s.notify.mentions, 0);
 	assert_int_equal(s.notify.direct, 0);

@@ -1,0 +1,262 @@
+"""Select mode, invitations and typing notices in the terminal UI, checked
+from the other user's side of the server."""
+
+import os
+import shutil
+import time
+import unittest
+
+from cli_support import NatterTestCase
+from test_tui import Tmux, wait_until
+
+
+@unittest.skipUnless(shutil.which("tmux"), "tmux is needed for terminal tests")
+class TuiSelectTest(NatterTestCase):
+    def start(self):
+        self.natter.ok("sync", "--once")
+        t = Tmux(self.natter)
+        self.addCleanup(t.close)
+        t.wait_for("online")
+        return t
+
+    def status(self, t):
+        """The status line: the one above the compose box."""
+        lines = t.screen().rstrip("\n").split("\n")
+        return lines[-2]
+
+    def room_with(self, *bodies):
+        """Board Room holding bob's messages, oldest first; returns (room, event ids)."""
+        room = self.shared_room("Board Room")
+        ids = [self.bob.send_text(room, b) for b in bodies]
+        self.natter.ok("sync", "--once")
+        return room, ids
+
+    def select(self, t, ups):
+        """Enters select mode on the newest message and moves up ups times."""
+        t.keys("M-s")
+        wait_until(lambda: "SELECT" in self.status(t), what="select mode")
+        for _ in range(ups):
+            t.keys("Up")
+
+    def test_reply_to_an_older_message(self):
+        room, ids = self.room_with("first point", "second point", "third point")
+        t = self.start()
+        t.wait_for("third point")
+        self.select(t, 2)
+        t.keys("r")
+        t.wait_for("replying to")
+        self.assertIn("first point", self.status(t))
+        t.text("agreed on the first")
+        t.keys("Enter")
+        ev = self.bob.wait_for_event(room, lambda e: e["sender"] == self.alice.user_id and
+                                     "agreed on the first" in e["content"].get("body", ""))
+        self.assertEqual(ev["content"]["m.relates_to"]["m.in_reply_to"]["event_id"], ids[0])
+        t.wait_for("↳")
+
+    def test_edit_react_and_delete_the_selected_message(self):
+        room, ids = self.room_with("from bob")
+        t = self.start()
+        for text in ("draft one", "draft two"):
+            t.text(text)
+            t.keys("Enter")
+            self.bob.wait_for_event(room, lambda e, s=text: e["content"].get("body") == s)
+        mine = self.bob.messages(room)["chunk"]
+        first = next(e["event_id"] for e in mine if e["content"].get("body") == "draft one")
+        wait_until(lambda: "sending" not in t.screen() and "draft two" in t.screen(),
+                   what="both sent")
+        # Keep a draft: editing puts it aside and gives it back after.
+        t.text("half typed")
+        self.select(t, 1)
+        t.keys("e")
+        t.wait_for("editing your message")
+        t.keys("C-u")
+        t.text("final one")
+        t.keys("Enter")
+        ev = self.bob.wait_for_event(room, lambda e: e["content"].get("m.relates_to", {})
+                                     .get("rel_type") == "m.replace")
+        self.assertEqual(ev["content"]["m.relates_to"]["event_id"], first)
+        self.assertEqual(ev["content"]["m.new_content"]["body"], "final one")
+        t.wait_for("> half typed")
+        t.wait_for("final one (edited)")
+
+        # Bob's message cannot be edited; it can be reacted to.
+        t.keys("C-u")
+        self.select(t, 2)
+        t.keys("e")
+        t.wait_for("only your own text messages can be edited")
+        t.keys("+")
+        t.wait_for("react to")
+        t.text("👍")
+        t.keys("Enter")
+        ev = self.bob.wait_for_event(room, lambda e: e["type"] == "m.reaction")
+        self.assertEqual(ev["content"]["m.relates_to"],
+                         {"rel_type": "m.annotation", "event_id": ids[0], "key": "👍"})
+        t.wait_for("👍 1")
+
+        # d asks first; another key keeps the message; d d deletes it.
+        second = next(e["event_id"] for e in self.bob.messages(room)["chunk"]
+                      if e["content"].get("body") == "draft two")
+        self.select(t, 0)
+        t.keys("d")
+        t.wait_for("Press the key again")
+        t.keys("Down")
+        t.keys("d")
+        t.wait_for("Press the key again")
+        t.keys("d")
+        ev = self.bob.wait_for_event(room, lambda e: e["type"] == "m.room.redaction")
+        self.assertEqual(ev["redacts"], second)
+        t.wait_for("(message deleted)")
+
+    def test_copy_puts_the_text_where_ctrl_y_pastes_it(self):
+        self.room_with("the number is 4471", "later talk")
+        t = self.start()
+        t.wait_for("later talk")
+        self.select(t, 1)
+        t.keys("c")
+        t.wait_for("copied the message")
+        t.keys("Escape")
+        wait_until(lambda: "SELECT" not in self.status(t), what="compose mode")
+        t.keys("C-y")
+        t.wait_for("> the number is 4471")
+
+    def test_open_an_attachment_that_is_not_the_newest(self):
+        room = self.shared_room("Board Room")
+        older, newer = os.urandom(3000), os.urandom(4000)
+        for data, name in ((older, "older.bin"), (newer, "newer.bin")):
+            mxc = self.bob.upload(data, "application/octet-stream", name)
+            self.bob.send_event(room, "m.room.message", {
+                "msgtype": "m.file", "body": name, "url": mxc,
+                "info": {"mimetype": "application/octet-stream", "size": len(data)}})
+        bindir = self.natter.home / "bin"
+        bindir.mkdir()
+        opener = bindir / "xdg-open"
+        opener.write_text('#!/bin/sh\nprintf "%s" "$1" > "$HOME/opened-path"\n')
+        opener.chmod(0o755)
+        self.natter.env["PATH"] = f"{bindir}:{os.environ['PATH']}"
+        t = self.start()
+        t.wait_for("newer.bin")
+        self.select(t, 1)
+        t.keys("o")
+        record = self.natter.home / "opened-path"
+        path = wait_until(lambda: record.exists() and record.read_text(), what="xdg-open")
+        self.assertEqual(os.path.basename(path), "older.bin")
+        with open(path, "rb") as f:
+            self.assertEqual(f.read(), older)
+
+    def test_mark_a_range_of_messages(self):
+        self.room_with(*[f"point {i}" for i in range(6)])
+        t = self.start()
+        t.wait_for("point 5")
+        self.select(t, 1)
+        t.keys("m")
+        t.wait_for("range started")
+        t.keys("Up")
+        t.keys("Up")
+        wait_until(lambda: "(3 marked)" in self.status(t), what="three marked")
+        t.keys("Escape")
+        wait_until(lambda: "3 marked" in self.status(t) and "SELECT" not in self.status(t),
+                   what="the range kept in compose mode")
+        t.keys("Escape")
+        t.wait_for("range cleared")
+        self.assertNotIn("marked", self.status(t))
+
+    def test_select_mode_moves_into_older_history(self):
+        room = self.shared_room("Board Room")
+        for i in range(30):
+            self.bob.send_text(room, f"line {i:02d}")
+        self.natter.ok("sync", "--once")
+        t = self.start()
+        t.wait_for("line 29")
+        t.keys("M-s")
+        for _ in range(29):
+            t.keys("Up")
+        t.wait_for("line 00")
+        t.keys("c")
+        t.wait_for("copied")
+        t.keys("Escape")
+        wait_until(lambda: "SELECT" not in self.status(t), what="compose mode")
+        t.keys("C-y")
+        t.wait_for("> line 00")
+
+    def test_accept_and_decline_invitations_with_keys(self):
+        self.shared_room("Lobby")
+        first = self.bob.create_room(name="Offsite Planning", invite=[self.alice.user_id])
+        t = self.start()
+        t.wait_for("Offsite Planning")
+        t.keys("C-k")
+        t.text("Offsite")
+        t.keys("Enter")
+        t.wait_for("You are invited to Offsite Planning")
+        t.keys("M-j")
+        self.bob.wait_for_event(first, lambda e: e["type"] == "m.room.member" and
+                                e["state_key"] == self.alice.user_id and
+                                e["content"].get("membership") == "join")
+        t.wait_for("accepted the invitation")
+
+        second = self.bob.create_room(name="Spam Club", invite=[self.alice.user_id])
+        t.wait_for("Spam Club")
+        t.keys("C-k")
+        t.text("Spam")
+        t.keys("Enter")
+        t.wait_for("You are invited to Spam Club")
+        t.keys("M-r")
+        self.bob.wait_for_event(second, lambda e: e["type"] == "m.room.member" and
+                                e["state_key"] == self.alice.user_id and
+                                e["content"].get("membership") == "leave")
+        t.wait_for("declined the invitation")
+        wait_until(lambda: not any("Spam Club" in l and "│" in l
+                                   for l in t.screen().splitlines()),
+                   what="the declined room gone from the list")
+
+    def test_mentions_links_and_edited_marks_are_drawn_apart(self):
+        self.alice.set_displayname("Alice Archer")
+        room = self.shared_room("Board Room")
+        ev = self.bob.send_text(room, "for alice archer: read https://example.org/q3 first")
+        self.bob.send_event(room, "m.room.message", {
+            "msgtype": "m.text", "body": "* fixed", "m.new_content": {
+                "msgtype": "m.text", "body": "for alice archer: read https://example.org/q3 now"},
+            "m.relates_to": {"rel_type": "m.replace", "event_id": ev}})
+        t = self.start()
+        t.wait_for("(edited)")
+        line = "".join(l for l in t.tmux("capture-pane", "-p", "-e", "-J", "-t", "t")
+                       .splitlines() if "example.org" in l or "(edited)" in l)
+
+        def attrs_before(word):
+            """The SGR sequences in effect where word starts on the line."""
+            head = line[:line.index(word)]
+            return head[head.rindex("\x1b["):] if "\x1b[" in head else ""
+
+        plain = attrs_before("for ")
+        self.assertNotEqual(attrs_before("alice archer"), plain)
+        self.assertNotEqual(attrs_before("https://"), plain)
+        self.assertNotEqual(attrs_before("(edited)"), plain)
+        self.assertNotEqual(attrs_before("alice archer"), attrs_before("https://"))
+
+    def test_typing_is_sent_and_stopped(self):
+        room = self.shared_room("Board Room")
+        since = self.bob.sync()["next_batch"]
+        t = self.start()
+
+        def typing_users():
+            nonlocal since
+            resp = self.bob.sync(since=since, timeout=2000)
+            since = resp["next_batch"]
+            r = resp.get("rooms", {}).get("join", {}).get(room, {})
+            for e in r.get("ephemeral", {}).get("events", []):
+                if e["type"] == "m.typing":
+                    return e["content"]["user_ids"]
+            return None
+
+        t.text("let me think")
+        users = wait_until(lambda: typing_users(), what="a typing notice")
+        self.assertEqual(users, [self.alice.user_id])
+        t.keys("C-u")
+        wait_until(lambda: typing_users() == [], what="typing stopped")
+        # A command is not a message being typed.
+        t.text("/help")
+        time.sleep(1)
+        self.assertIsNone(typing_users())
+
+
+if __name__ == "__main__":
+    unittest.main()
