@@ -81,6 +81,35 @@ int core_sync_once(struct core *c, long timeout_ms, size_t *n_events, char **cau
 int core_history(struct core *c, const char *room_id, int64_t before_seq, int limit,
     struct store_msg **msgs, size_t *n, char **cause);
 
+/* What core_backfill says after each page that added events to a room,
+ * and once the room is done.
+ * name is the room's display name as the cache has it (server text). */
+struct core_backfill_progress {
+	const char *room_id;
+	const char *name;
+	size_t index;		/* which room, from 0 */
+	size_t n_rooms;
+	int64_t added;		/* new events in this room so far */
+	int done;		/* the cache holds the room back to its creation */
+};
+typedef void (*core_backfill_cb)(const struct core_backfill_progress *p, void *arg);
+
+/* Pages the whole history of room_id (NULL: every joined room) into the
+ * cache, filling every gap back to m.room.create; cb (may be NULL) hears
+ * of the progress. Each page is one transaction, so an interrupted run
+ * leaves a consistent cache and the next run goes on from there; a room
+ * already complete costs no request. Stops at the first room that fails,
+ * with a cause naming it. */
+int core_backfill(struct core *c, const char *room_id, core_backfill_cb cb, void *arg,
+    char **cause);
+
+/* Asks the homeserver's /search for terms in room_id (NULL: all joined
+ * rooms), at most limit results, best first. The server does not search
+ * encrypted rooms; asking for one is an error. Clear out with
+ * mx_search_clear, whatever the outcome. */
+int core_search_server(struct core *c, const char *terms, const char *room_id, int limit,
+    struct mx_search *out, char **cause);
+
 /* Queues content (JSON) for room_id and tries to send it. Returns 0
  * when sent (event_id set), 1 when queued for a later attempt (cause
  * says why), -1 when refused for good. */

@@ -122,6 +122,22 @@ struct mx_messages {
 	size_t n_skipped;
 };
 
+/* One hit of the homeserver's /search. */
+struct mx_search_result {
+	double rank;		/* higher is better; 0 when absent */
+	char *room_id;		/* never NULL */
+	struct mx_event event;
+};
+
+/* A /search answer for room events, in the server's order (best first). */
+struct mx_search {
+	struct mx_search_result *results;
+	size_t n;
+	int64_t count;		/* the server's estimate of all hits; -1 when absent */
+	char *next_batch;	/* for the next page, or NULL */
+	size_t n_skipped;	/* malformed results left out */
+};
+
 /* Parse a /sync body. Malformed events are skipped and counted; a body
  * that is not a JSON object with a string next_batch is an error. */
 struct mx_sync *mx_sync_parse(const char *json, size_t len, char **cause);
@@ -134,6 +150,12 @@ void mx_messages_free(struct mx_messages **msgs);
  * /context). Returns -1 with a cause if it is not a valid event. */
 int mx_event_parse_json(const char *json, size_t len, struct mx_event *ev, char **cause);
 void mx_event_clear(struct mx_event *ev);
+
+/* Parse a /search body into out. A result without a valid event or room
+ * id is skipped and counted; a body without search_categories.room_events
+ * is an error (out is then empty). */
+int mx_search_parse(const char *json, size_t len, struct mx_search *out, char **cause);
+void mx_search_clear(struct mx_search *s);
 
 const char *mx_membership_name(enum mx_membership m);
 

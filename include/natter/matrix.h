@@ -137,6 +137,11 @@ struct mx_call *mx_sync(struct mx_client *cl, const char *since, const char *fil
 /* Backwards from `from` (NULL: the end); the body arrives raw. */
 struct mx_call *mx_messages(struct mx_client *cl, const char *room_id, const char *from, int limit,
     int flags, mx_cb cb, void *arg, char **cause);
+/* Full-text search of room events, best ranked first: in room_id, or in
+ * every joined room when NULL; next_batch (may be NULL) pages on. The
+ * body arrives raw, for mx_search_parse. */
+struct mx_call *mx_search(struct mx_client *cl, const char *terms, const char *room_id,
+    int limit, const char *next_batch, int flags, mx_cb cb, void *arg, char **cause);
 
 /* Room events. content_json must be a JSON object. value: event_id. */
 struct mx_call *mx_send(struct mx_client *cl, const char *room_id, const char *type,

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "natter/loop.h"
@@ -91,22 +92,103 @@ cli_sync_forever(struct cli *cli, long timeout_ms)
 	return CLI_OK;
 }
 
+/* What natter sync --backfill has shown and counted so far. */
+struct cli_backfill {
+	int tty;		/* stderr is a terminal: one line, rewritten */
+	int line_open;		/* that line is on screen without its newline */
+	size_t complete;
+	int64_t added;
+};
+
+/* n with a comma between each group of three digits. */
+static void
+cli_group_digits(int64_t n, char *out, size_t size)
+{
+	char digits[32];
+	size_t len, o = 0;
+
+	len = (size_t)snprintf(digits, sizeof digits, "%lld", (long long)n);
+	for (size_t i = 0; i < len && o + 2 < size; i++) {
+		if (i > 0 && digits[i - 1] != '-' && (len - i) % 3 == 0)
+			out[o++] = ',';
+		out[o++] = digits[i];
+	}
+	out[o] = '\0';
+}
+
+static void
+cli_backfill_progress(const struct core_backfill_progress *p, void *arg)
+{
+	struct cli_backfill *bf = arg;
+	char count[32];
+
+	if (p->done) {
+		bf->complete++;
+		bf->added += p->added;
+	}
+	cli_group_digits(p->added, count, sizeof count);
+	fputs(bf->tty ? "\r\033[K" : "", stderr);
+	if (p->n_rooms > 1)
+		fprintf(stderr, "backfill: [%zu/%zu] ", p->index + 1, p->n_rooms);
+	else
+		fputs("backfill: ", stderr);
+	cli_print_text(stderr, p->name, 0);
+	fprintf(stderr, ": %s new event%s%s", count, p->added == 1 ? "" : "s",
+	    p->done ? ", complete" : "");
+	bf->line_open = bf->tty && !p->done;
+	if (!bf->line_open)
+		fputc('\n', stderr);
+	fflush(stderr);
+}
+
+/* natter sync --backfill [ROOM], after the sync round. */
+static int
+cli_backfill(struct cli *cli, const char *what)
+{
+	struct cli_backfill bf = {.tty = isatty(fileno(stderr))};
+	struct core *c = &cli->core;
+	char *room_id = NULL, *cause = NULL, count[32];
+	int rc;
+
+	if (what != NULL && (room_id = core_room_resolve(c, what, 0, &cause)) == NULL) {
+		rc = cli_fail("%s", cause);
+		free(cause);
+		return rc;
+	}
+	loop_signal(c->loop, SIGINT, cli_on_signal, c->loop, NULL);
+	loop_signal(c->loop, SIGTERM, cli_on_signal, c->loop, NULL);
+	rc = core_backfill(c, room_id, cli_backfill_progress, &bf, &cause);
+	if (bf.line_open)
+		fputc('\n', stderr);
+	cli_group_digits(bf.added, count, sizeof count);
+	fprintf(stderr, "backfill: %zu room%s complete, %s new event%s\n", bf.complete,
+	    bf.complete == 1 ? "" : "s", count, bf.added == 1 ? "" : "s");
+	if (rc == -1)
+		rc = cli_fail("%s%s", cli_stop ? "backfill interrupted" : cause,
+		    ": what was fetched is kept; run it again to go on");
+	free(room_id);
+	free(cause);
+	return rc;
+}
+
 int
 cmd_sync(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"once", no_argument, NULL, 'o'},
 		{"timeout", required_argument, NULL, 't'},
+		{"backfill", no_argument, NULL, 'b'},
 		{NULL, 0, NULL, 0},
 	};
 	int64_t timeout = -1;
 	char *cause = NULL;
 	size_t n;
-	int ch, once = 0, rc = CLI_OK;
+	int ch, once = 0, backfill = 0, rc = CLI_OK;
 
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'o': once = 1; break;
+		case 'b': backfill = 1; break;
 		case 't':
 			if (nt_parse_int64(optarg, &timeout) == -1 || timeout < 0 ||
 			    timeout > 3600000)
@@ -115,15 +197,17 @@ cmd_sync(struct cli *cli, int argc, char **argv)
 		default: return cli_usage(cli_cmd_find("sync"));
 		}
 	}
-	if (optind != argc)
+	if (optind != argc && !(backfill && optind + 1 == argc))
 		return cli_usage(cli_cmd_find("sync"));
-	if (!once)
+	if (!once && !backfill)
 		return cli_sync_forever(cli, timeout < 0 ? CLI_SYNC_TIMEOUT_MS : (long)timeout);
 	if (core_sync_once(&cli->core, timeout < 0 ? 0 : (long)timeout, &n, &cause) == -1)
 		rc = cli_fail("%s", cause);
 	else if (cli->verbose)
 		fprintf(stderr, "natter: %zu new events\n", n);
 	free(cause);
+	if (rc == CLI_OK && backfill)
+		rc = cli_backfill(cli, optind < argc ? argv[optind] : NULL);
 	return rc;
 }
 

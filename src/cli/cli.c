@@ -35,7 +35,8 @@ static const struct cli_cmd cli_cmds[] = {
 	{"rooms", cmd_rooms, 0, "rooms [--json]"},
 	{"send", cmd_send, CORE_NEED_SESSION,
 	    "send ROOM [--emote] [--reply EVENT] [TEXT...] | send ROOM --file PATH"},
-	{"sync", cmd_sync, CORE_NEED_SESSION, "sync [--once] [--timeout MS]"},
+	{"sync", cmd_sync, CORE_NEED_SESSION,
+	    "sync [--once] [--timeout MS] | sync --backfill [ROOM]"},
 	{"whoami", cmd_whoami, CORE_NEED_SESSION, "whoami"},
 };
 

@@ -8,6 +8,7 @@
 #include "natter/event.h"
 #include "natter/log.h"
 #include "natter/util.h"
+#include "core-private.h"
 
 #define CORE_TIMELINE_LIMIT 50
 #define CORE_PAGE_LIMIT 100
@@ -90,10 +91,8 @@ core_sync_once(struct core *c, long timeout_ms, size_t *n_events, char **cause)
 	return rc;
 }
 
-/* Pages one /messages page into the newest gap of a room. Returns the
- * number of new events, 0 when there is no gap left, -1 on error. */
-static int
-core_gap_page(struct core *c, const char *room_id, char **cause)
+int
+core_gap_page(struct core *c, const char *room_id, int *added, char **cause)
 {
 	struct core_wait w = {0};
 	struct mx_messages *msgs = NULL;
@@ -101,6 +100,8 @@ core_gap_page(struct core *c, const char *room_id, char **cause)
 	char *token = NULL, *why = NULL;
 	int rc;
 
+	if (added != NULL)
+		*added = 0;
 	if ((rc = store_gap_next(c->store, room_id, &before, &token, cause)) <= 0)
 		return rc;
 	if (mx_messages(c->mx, room_id, token, CORE_PAGE_LIMIT, 0, core_wait_cb, &w,
@@ -110,8 +111,11 @@ core_gap_page(struct core *c, const char *room_id, char **cause)
 		if ((msgs = mx_messages_parse(w.raw, w.raw_len, &why)) == NULL)
 			rc = cause_set(cause, "the homeserver sent history that cannot be read: %s",
 			    why);
-		else if ((rc = store_gap_fill(c->store, room_id, before, msgs, cause)) == 0)
-			rc = 1;	/* a page of only known events still moved the gap */
+		else if ((rc = store_gap_fill(c->store, room_id, before, msgs, cause)) >= 0) {
+			if (added != NULL)
+				*added = rc;
+			rc = 1;	/* the gap moved or closed, even with nothing new */
+		}
 	}
 	mx_messages_free(&msgs);
 	core_wait_clear(&w);
@@ -147,7 +151,7 @@ core_history(struct core *c, const char *room_id, int64_t before_seq, int limit,
 		    !core_window_short(c, room_id, *msgs, *n, limit))
 			return 0;
 		store_msgs_free(msgs, *n);
-		if (core_gap_page(c, room_id, cause) == -1) {
+		if (core_gap_page(c, room_id, NULL, cause) == -1) {
 			/* Offline: what the cache has, and why there is no more. */
 			if (store_history(c->store, room_id, before_seq, limit, msgs, n,
 			    NULL) == -1)

@@ -161,6 +161,32 @@ mx_messages(struct mx_client *cl, const char *room_id, const char *from, int lim
 }
 
 struct mx_call *
+mx_search(struct mx_client *cl, const char *terms, const char *room_id, int limit,
+    const char *next_batch, int flags, mx_cb cb, void *arg, char **cause)
+{
+	cJSON *body, *events, *filter;
+	struct buf b = {0};
+
+	if (terms == NULL || *terms == '\0') {
+		cause_set(cause, "nothing to search for");
+		return NULL;
+	}
+	body = cJSON_CreateObject();
+	events = cJSON_AddObjectToObject(cJSON_AddObjectToObject(body, "search_categories"),
+	    "room_events");
+	cJSON_AddStringToObject(events, "search_term", terms);
+	cJSON_AddStringToObject(events, "order_by", "rank");
+	filter = cJSON_AddObjectToObject(events, "filter");
+	cJSON_AddNumberToObject(filter, "limit", limit);
+	if (room_id != NULL)
+		cJSON_AddItemToArray(cJSON_AddArrayToObject(filter, "rooms"),
+		    cJSON_CreateString(room_id));
+	buf_puts(&b, API_V3 "/search");
+	api_query(&b, "next_batch", next_batch);
+	return api_call(cl, "POST", buf_steal(&b), body, NULL, flags | MX_RAW, cb, arg, cause);
+}
+
+struct mx_call *
 mx_send(struct mx_client *cl, const char *room_id, const char *type, const char *txn_id,
     const char *content_json, int flags, mx_cb cb, void *arg, char **cause)
 {

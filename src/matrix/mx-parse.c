@@ -47,8 +47,8 @@ strings_add(char ***v, size_t *n, const char *s)
 }
 
 /* A pagination token, or NULL when absent or empty. */
-static char *
-token_dup(const cJSON *obj, const char *key)
+char *
+mx_json_token(const cJSON *obj, const char *key)
 {
 	const char *s = mx_json_str(obj, key);
 
@@ -155,7 +155,7 @@ room_parse_full(struct mx_room_update *ru, const cJSON *j, size_t *skipped)
 	ru->timeline = mx_events_from_json(mx_json_arr(tl, "events"), MX_EVENT_TIMELINE,
 	    ru->room_id, &ru->n_timeline, skipped);
 	ru->limited = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(tl, "limited"));
-	ru->prev_batch = token_dup(tl, "prev_batch");
+	ru->prev_batch = mx_json_token(tl, "prev_batch");
 	ru->notification_count = mx_json_count(unread, "notification_count");
 	ru->highlight_count = mx_json_count(unread, "highlight_count");
 	room_summary(ru, mx_json_obj(j, "summary"));
@@ -265,8 +265,8 @@ sync_direct(struct mx_sync *s, const cJSON *account_data)
 }
 
 /* Parses and checks the root object of a response. */
-static cJSON *
-parse_root(const char *json, size_t len, const char *what, char **cause)
+cJSON *
+mx_json_root(const char *json, size_t len, const char *what, char **cause)
 {
 	cJSON *root = mx_json_parse(json, len, cause);
 
@@ -281,7 +281,7 @@ parse_root(const char *json, size_t len, const char *what, char **cause)
 struct mx_sync *
 mx_sync_parse(const char *json, size_t len, char **cause)
 {
-	cJSON *root = parse_root(json, len, "sync", cause);
+	cJSON *root = mx_json_root(json, len, "sync", cause);
 	const cJSON *rooms;
 	const char *next;
 	struct mx_sync *s;
@@ -308,7 +308,7 @@ mx_sync_parse(const char *json, size_t len, char **cause)
 struct mx_messages *
 mx_messages_parse(const char *json, size_t len, char **cause)
 {
-	cJSON *root = parse_root(json, len, "messages", cause);
+	cJSON *root = mx_json_root(json, len, "messages", cause);
 	struct mx_messages *m;
 
 	if (root == NULL)
@@ -324,7 +324,7 @@ mx_messages_parse(const char *json, size_t len, char **cause)
 	m->state = mx_events_from_json(mx_json_arr(root, "state"), MX_EVENT_STATE, NULL,
 	    &m->n_state, &m->n_skipped);
 	m->start = mx_json_strdup(root, "start");
-	m->end = token_dup(root, "end");
+	m->end = mx_json_token(root, "end");
 	mx_json_free(root);
 	return m;
 }

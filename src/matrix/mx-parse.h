@@ -37,6 +37,10 @@ int mx_json_int(const cJSON *obj, const char *key, int64_t *out);
 int64_t mx_json_count(const cJSON *obj, const char *key);
 int mx_utf8_seq(const unsigned char *s, size_t len);
 
+/* mx-parse.c */
+cJSON *mx_json_root(const char *json, size_t len, const char *what, char **cause);
+char *mx_json_token(const cJSON *obj, const char *key);
+
 /* mx-parse-id.c */
 int mx_id_valid(const char *s, char sigil);
 int mx_type_valid(const char *s);
