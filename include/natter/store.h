@@ -173,6 +173,34 @@ int store_receipts(struct store *st, const char *room_id, struct store_receipt *
     char **cause);
 void store_receipts_free(struct store_receipt **r, size_t n);
 
+/* Candidates for natter search (src/search builds the query): messages
+ * matching an FTS5 expression, newest stored first; or, when match is
+ * NULL, the newest messages passing the filters. */
+struct store_search {
+	const char *match;	/* FTS5 MATCH expression, or NULL */
+	const char *exclude;	/* with match NULL: text to leave out, or NULL */
+	const char *rooms;	/* JSON array of room ids, or NULL for all */
+	const char *senders;	/* JSON array of user ids, or NULL for all */
+	int64_t since, until;	/* origin_server_ts in [since, until) */
+	int has_file, has_link, is_dm;	/* -1 either, 0 without, 1 only */
+	int cap;		/* the most candidates to return */
+};
+
+struct store_search_row {
+	int64_t id;		/* the event's row, newer rows higher */
+	int64_t ts;
+	double bm25;		/* FTS5 bm25: lower is more relevant; 0 without match */
+	char *event_id;
+};
+
+int store_search(struct store *st, const struct store_search *q,
+    struct store_search_row **rows, size_t *n, char **cause);
+void store_search_rows_free(struct store_search_row **rows, size_t n);
+/* Users who are or were called by a name (display name or user id
+ * localpart) matching an FTS5 expression, at most cap of them. */
+int store_search_names(struct store *st, const char *match, size_t cap, char ***user_ids,
+    size_t *n, char **cause);
+
 /* Number of events whose text is in the FTS index matching a plain
  * word (used by tests and `natter search` until its own issue lands). */
 int64_t store_fts_count(struct store *st, const char *word);

@@ -33,6 +33,7 @@ static const struct cli_cmd cli_cmds[] = {
 	{"read", cmd_read, CORE_NEED_SESSION, "read ROOM"},
 	{"redact", cmd_redact, CORE_NEED_SESSION, "redact ROOM EVENT"},
 	{"rooms", cmd_rooms, 0, "rooms [--json]"},
+	{"search", cmd_search, 0, "search QUERY... [--room ROOM] [--limit N] [--json]"},
 	{"send", cmd_send, CORE_NEED_SESSION,
 	    "send ROOM [--emote] [--reply EVENT] [TEXT...] | send ROOM --file PATH"},
 	{"sync", cmd_sync, CORE_NEED_SESSION,

@@ -53,6 +53,7 @@ int cmd_logout(struct cli *, int, char **);
 int cmd_whoami(struct cli *, int, char **);
 int cmd_sync(struct cli *, int, char **);
 int cmd_rooms(struct cli *, int, char **);
+int cmd_search(struct cli *, int, char **);
 int cmd_history(struct cli *, int, char **);
 int cmd_outbox(struct cli *, int, char **);
 int cmd_send(struct cli *, int, char **);

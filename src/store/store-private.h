@@ -84,6 +84,14 @@ enum store_sql {
 	STORE_SQL_OUTBOX_FAILED,
 	STORE_SQL_OUTBOX_DELETE,
 
+	STORE_SQL_SEARCH_MATCH,
+	STORE_SQL_SEARCH_LIST,
+	STORE_SQL_SEARCH_ROOMS_LIST,
+	STORE_SQL_SEARCH_EXCLUDED,
+	STORE_SQL_SEARCH_ID_RANGE,
+	STORE_SQL_SEARCH_DM_ROOMS,
+	STORE_SQL_SEARCH_NAMES,
+
 	STORE_SQL_COUNT,
 };
 
@@ -104,6 +112,7 @@ struct store {
 	sqlite3_stmt *stmts[STORE_SQL_COUNT];
 	int64_t fts_from;	/* events from this id on await indexing */
 	int orphans;		/* some edit or redaction awaits its target */
+	int rank_ready;		/* natter_rank registered with FTS5 */
 	struct store_name_cache names;
 };
 

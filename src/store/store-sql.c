@@ -29,6 +29,19 @@ _Static_assert(STORE_OUTBOX_QUEUED == 0 && STORE_OUTBOX_SENT == 1 && STORE_OUTBO
 	" (SELECT d.user_id FROM direct d WHERE d.room_id = r.room_id"                         \
 	" ORDER BY d.user_id LIMIT 1) FROM rooms r"
 
+/* The filters of natter search over events e, bound as ?2 to ?8 (see
+ * struct store_search); a flag below 0 leaves its filter out. */
+#define STORE_SEARCH_FILTERS                                                                   \
+	" AND (?2 IS NULL OR e.room_id IN (SELECT value FROM json_each(?2)))"                   \
+	" AND (?3 IS NULL OR e.sender IN (SELECT value FROM json_each(?3)))"                    \
+	" AND e.ts >= ?4 AND e.ts < ?5"                                                         \
+	" AND (?6 < 0 OR coalesce(e.msgtype IN ('m.file', 'm.image', 'm.video', 'm.audio'),"    \
+	" 0) = ?6)"                                                                             \
+	" AND (?7 < 0 OR (coalesce(e.new_body, e.body, '') LIKE '%http://%'"                    \
+	" OR coalesce(e.new_body, e.body, '') LIKE '%https://%'"                                \
+	" OR coalesce(e.formatted_body, '') LIKE '%<a href%') = ?7)"                            \
+	" AND (?8 < 0 OR (e.room_id IN (SELECT room_id FROM direct)) = ?8)"
+
 const char *const store_sql_text[STORE_SQL_COUNT] = {
 	[STORE_SQL_BEGIN] = "BEGIN IMMEDIATE",
 	[STORE_SQL_COMMIT] = "COMMIT",
@@ -199,4 +212,32 @@ const char *const store_sql_text[STORE_SQL_COUNT] = {
 	[STORE_SQL_OUTBOX_FAILED] = "UPDATE outbox SET state = 2, last_error = ?2"
 				    " WHERE id = ?1",
 	[STORE_SQL_OUTBOX_DELETE] = "DELETE FROM outbox WHERE id = ?1",
+
+	/* The index drives: matches newest first within the rows ?10 to ?11
+	 * (those of the rooms searched), filtered as they come. */
+	[STORE_SQL_SEARCH_MATCH] =
+	    "SELECT e.id, e.ts, natter_rank(events_fts), e.event_id"
+	    " FROM events_fts CROSS JOIN events e ON e.id = events_fts.rowid"
+	    " WHERE events_fts MATCH ?1 AND events_fts.rowid BETWEEN ?10 AND ?11"
+	    STORE_SEARCH_FILTERS " ORDER BY events_fts.rowid DESC LIMIT ?9",
+	/* Without words, newest first below row ?1; store-search.c leaves out
+	 * the rows of STORE_SQL_SEARCH_EXCLUDED as they come. */
+	[STORE_SQL_SEARCH_LIST] =
+	    "SELECT e.id, e.ts, 0.0, e.event_id FROM events e WHERE e.indexed"
+	    " AND e.id < ?1 AND e.id BETWEEN ?10 AND ?11" STORE_SEARCH_FILTERS
+	    " ORDER BY e.id DESC LIMIT ?9",
+	/* The same over given rooms, read through their (room_id, seq) index. */
+	[STORE_SQL_SEARCH_ROOMS_LIST] =
+	    "SELECT e.id, e.ts, 0.0, e.event_id FROM events e"
+	    " WHERE e.room_id IN (SELECT value FROM json_each(?2)) AND e.indexed"
+	    " AND e.id < ?1 AND e.id BETWEEN ?10 AND ?11" STORE_SEARCH_FILTERS
+	    " ORDER BY e.id DESC LIMIT ?9",
+	[STORE_SQL_SEARCH_EXCLUDED] =
+	    "SELECT rowid FROM events_fts WHERE events_fts MATCH ?1 ORDER BY rowid DESC",
+	[STORE_SQL_SEARCH_ID_RANGE] =
+	    "SELECT min(id), max(id) FROM events WHERE room_id IN (SELECT value FROM json_each(?1))",
+	[STORE_SQL_SEARCH_DM_ROOMS] = "SELECT json_group_array(DISTINCT room_id) FROM direct",
+	[STORE_SQL_SEARCH_NAMES] =
+	    "SELECT DISTINCT n.user_id FROM names_fts JOIN names n ON n.id = names_fts.rowid"
+	    " WHERE names_fts MATCH ?1 ORDER BY n.user_id LIMIT ?2",
 };

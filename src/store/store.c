@@ -81,6 +81,35 @@ const char *const store_migrations[] = {
 	"CREATE VIRTUAL TABLE events_fts USING fts5(text, filename,"
 	" content='events_text', content_rowid='id',"
 	" tokenize='unicode61 remove_diacritics 2');",
+
+	/* 2: every name a user has been known by (display names, and the
+	 * localpart of their id), with a word index of its own, so that a
+	 * word of a search can stand for the people so called without
+	 * repeating names in the message index. Member rows feed it. */
+	"CREATE TABLE names (id INTEGER PRIMARY KEY, user_id TEXT NOT NULL,"
+	" name TEXT NOT NULL, UNIQUE (user_id, name));"
+	"CREATE VIRTUAL TABLE names_fts USING fts5(name, content='names',"
+	" content_rowid='id', tokenize='unicode61 remove_diacritics 2');"
+	"CREATE TRIGGER names_indexed AFTER INSERT ON names BEGIN"
+	" INSERT INTO names_fts(rowid, name) VALUES (new.id, new.name); END;"
+	"CREATE TRIGGER names_of_new_member AFTER INSERT ON members BEGIN"
+	" INSERT INTO names(user_id, name) SELECT new.user_id, v.name FROM (SELECT"
+	" new.displayname AS name UNION SELECT substr(new.user_id, 2,"
+	" instr(new.user_id, ':') - 2) WHERE instr(new.user_id, ':') > 2) v"
+	" WHERE v.name IS NOT NULL AND v.name <> '' AND NOT EXISTS (SELECT 1 FROM names"
+	" WHERE user_id = new.user_id AND name = v.name); END;"
+	"CREATE TRIGGER names_of_member AFTER UPDATE OF displayname ON members"
+	" WHEN new.displayname IS NOT NULL AND new.displayname IS NOT old.displayname BEGIN"
+	" INSERT INTO names(user_id, name) SELECT new.user_id, new.displayname"
+	" WHERE NOT EXISTS (SELECT 1 FROM names WHERE user_id = new.user_id"
+	" AND name = new.displayname); END;"
+	"INSERT OR IGNORE INTO names(user_id, name) SELECT user_id, displayname FROM members"
+	" WHERE displayname IS NOT NULL AND displayname <> '';"
+	"INSERT OR IGNORE INTO names(user_id, name) SELECT DISTINCT sender, sender_name"
+	" FROM events WHERE sender_name IS NOT NULL AND sender_name <> '';"
+	"INSERT OR IGNORE INTO names(user_id, name) SELECT DISTINCT user_id,"
+	" substr(user_id, 2, instr(user_id, ':') - 2) FROM members"
+	" WHERE instr(user_id, ':') > 2;",
 };
 
 int

@@ -1,0 +1,583 @@
+/* Local search: the query language, whatever is typed, and what a user
+ * finds in a cache built from syncs. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <cjson/cJSON.h>
+
+#include "natter/event.h"
+#include "natter/search.h"
+#include "natter/store.h"
+#include "natter/util.h"
+
+#define SELF "@me:x"
+#define DAY_MS 86400000LL
+/* 2024-03-10 12:00 UTC; the tests run with TZ=UTC. */
+#define NOW_MS 1710072000000LL
+
+struct fixture {
+	char dir[64];
+	char *path;
+	struct store *st;
+};
+
+static int64_t test_clock;
+
+static struct mx_sync *
+sync_new(const char *next_batch)
+{
+	struct mx_sync *s = xcalloc(1, sizeof *s);
+
+	s->next_batch = xstrdup(next_batch);
+	return s;
+}
+
+static struct mx_room_update *
+sync_room(struct mx_sync *s, const char *room_id)
+{
+	struct mx_room_update *ru;
+
+	s->rooms = xreallocarray(s->rooms, s->n_rooms + 1, sizeof *s->rooms);
+	ru = &s->rooms[s->n_rooms++];
+	memset(ru, 0, sizeof *ru);
+	ru->room_id = xstrdup(room_id);
+	ru->membership = MX_MEMBERSHIP_JOIN;
+	ru->notification_count = ru->highlight_count = -1;
+	ru->joined_count = ru->invited_count = -1;
+	return ru;
+}
+
+static void
+sync_direct(struct mx_sync *s, const char *user_id, const char *room_id)
+{
+	s->has_direct = 1;
+	s->direct = xreallocarray(s->direct, s->n_direct + 1, sizeof *s->direct);
+	s->direct[s->n_direct].user_id = xstrdup(user_id);
+	s->direct[s->n_direct++].room_id = xstrdup(room_id);
+}
+
+static char *
+content_json(const char *k1, const char *v1, const char *k2, const char *v2)
+{
+	cJSON *o = cJSON_CreateObject();
+	char *s;
+
+	if (k1 != NULL)
+		cJSON_AddStringToObject(o, k1, v1);
+	if (k2 != NULL)
+		cJSON_AddStringToObject(o, k2, v2);
+	s = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	return s;
+}
+
+#define TL(ru) &(ru)->timeline, &(ru)->n_timeline
+#define ST(ru) &(ru)->state, &(ru)->n_state
+
+static struct mx_event *
+ev_push(struct mx_event **evs, size_t *n, const char *id, const char *type, const char *sender)
+{
+	struct mx_event *ev;
+
+	*evs = xreallocarray(*evs, *n + 1, sizeof **evs);
+	ev = &(*evs)[(*n)++];
+	memset(ev, 0, sizeof *ev);
+	ev->event_id = xstrdup(id);
+	ev->type = xstrdup(type);
+	ev->sender = xstrdup(sender);
+	ev->ts = test_clock += 1000;
+	ev->size = -1;
+	ev->content = xstrdup("{}");
+	return ev;
+}
+
+static struct mx_event *
+ev_text(struct mx_event **evs, size_t *n, const char *id, const char *sender, const char *body)
+{
+	struct mx_event *ev = ev_push(evs, n, id, "m.room.message", sender);
+
+	free(ev->content);
+	ev->content = content_json("msgtype", "m.text", "body", body);
+	ev->msgtype = xstrdup("m.text");
+	ev->body = xstrdup(body);
+	return ev;
+}
+
+static struct mx_event *
+ev_file(struct mx_event **evs, size_t *n, const char *id, const char *sender,
+    const char *body, const char *filename)
+{
+	struct mx_event *ev = ev_text(evs, n, id, sender, body);
+
+	free(ev->msgtype);
+	ev->msgtype = xstrdup("m.file");
+	ev->filename = xstrdup(filename);
+	ev->url = xstrdup("mxc://x/file");
+	return ev;
+}
+
+static struct mx_event *
+ev_member(struct mx_event **evs, size_t *n, const char *user, const char *displayname)
+{
+	char id[128];
+	struct mx_event *ev;
+
+	snprintf(id, sizeof id, "$m-%s-%lld", user, (long long)test_clock);
+	ev = ev_push(evs, n, id, "m.room.member", user);
+	ev->state_key = xstrdup(user);
+	free(ev->content);
+	ev->content = content_json("membership", "join", "displayname", displayname);
+	ev->membership = MX_MEMBERSHIP_JOIN;
+	ev->displayname = xstrdup(displayname);
+	return ev;
+}
+
+static struct mx_event *
+ev_name(struct mx_event **evs, size_t *n, const char *id, const char *name)
+{
+	struct mx_event *ev = ev_push(evs, n, id, "m.room.name", "@dana:x");
+
+	ev->state_key = xstrdup("");
+	free(ev->content);
+	ev->content = content_json("name", name, NULL, NULL);
+	ev->name = xstrdup(name);
+	return ev;
+}
+
+static void
+apply_ok(struct store *st, struct mx_sync **s)
+{
+	char *cause = NULL;
+
+	if (store_apply_sync(st, *s, &cause) != 0)
+		fail_msg("store_apply_sync: %s", cause);
+	mx_sync_free(s);
+}
+
+static int
+setup(void **state)
+{
+	struct fixture *f = xcalloc(1, sizeof *f);
+	char *cause = NULL;
+
+	snprintf(f->dir, sizeof f->dir, "/tmp/natter-search-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	f->path = xasprintf("%s/cache.db", f->dir);
+	f->st = store_open(f->path, &cause);
+	if (f->st == NULL)
+		fail_msg("store_open: %s", cause);
+	assert_int_equal(store_meta_set(f->st, "self", SELF, &cause), 0);
+	test_clock = NOW_MS - 30 * DAY_MS;
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+	const char *suffixes[] = {"", "-wal", "-shm"};
+
+	store_close(&f->st);
+	for (size_t i = 0; i < NT_NELEMS(suffixes); i++) {
+		char *p = xasprintf("%s%s", f->path, suffixes[i]);
+
+		unlink(p);
+		free(p);
+	}
+	rmdir(f->dir);
+	free(f->path);
+	free(f);
+	return 0;
+}
+
+/* Runs a query; returns the hits' event ids joined by ' ', best first,
+ * or "ERROR: cause". */
+static char *
+run_in(struct store *st, const char *room_id, int limit, const char *text)
+{
+	struct search_opts o = {.room_id = room_id, .limit = limit, .now_ms = NOW_MS};
+	struct search_hit *hits;
+	struct buf b = {0};
+	char *cause = NULL;
+	size_t n;
+
+	if (search_run(st, text, &o, &hits, &n, &cause) != 0) {
+		assert_non_null(cause);
+		buf_printf(&b, "ERROR: %s", cause);
+		free(cause);
+		return buf_steal(&b);
+	}
+	assert_null(cause);
+	for (size_t i = 0; i < n; i++)
+		buf_printf(&b, "%s%s", i ? " " : "", hits[i].event_id);
+	search_hits_free(&hits, n);
+	return buf_steal(&b);
+}
+
+#define assert_search(st, text, want)                                                          \
+	do {                                                                                   \
+		char *got_ = run_in((st), NULL, 50, (text));                                   \
+		if (strcmp(got_, (want)) != 0)                                                 \
+			fail_msg("search [%s]: got [%s], want [%s]", (text), got_, (want));    \
+		free(got_);                                                                    \
+	} while (0)
+
+/* A cache with two rooms and a direct chat, used by most tests below. */
+static void
+fill_office(struct store *st)
+{
+	struct mx_sync *s = sync_new("s1");
+	struct mx_room_update *ru = sync_room(s, "!team:x");
+	struct mx_event *ev;
+
+	ev_name(ST(ru), "$n1", "Team chat");
+	ev_member(ST(ru), "@dana:x", "Dana Whitfield");
+	ev_member(ST(ru), "@marcus:x", "Marcus Okafor");
+	ev_member(ST(ru), SELF, "Sam");
+	ev_member(ST(ru), "@zoe:x", "zoe");	/* named as her id, as servers do */
+	test_clock = NOW_MS - 20 * DAY_MS;	/* 2024-02-19 */
+	ev_text(TL(ru), "$t1", "@dana:x", "the board meeting moved to Thursday");
+	ev_text(TL(ru), "$t2", "@marcus:x", "meeting the board after lunch");
+	ev_text(TL(ru), "$t3", "@marcus:x", "budget draft attached, see https://example.org/b");
+	ev_file(TL(ru), "$t4", "@dana:x", "report", "quarterly-report.pdf");
+	test_clock = NOW_MS - 10 * DAY_MS;	/* 2024-02-29 */
+	ev_text(TL(ru), "$t5", "@dana:x", "budgetary matters for Zürich");
+	ev_text(TL(ru), "$t6", "@marcus:x", "multi-agent plans for 20.04, why? AND NOT");
+	ru = sync_room(s, "!dm:x");
+	ev_member(ST(ru), "@dana:x", "Dana Whitfield");
+	ev_member(ST(ru), SELF, "Sam");
+	test_clock = NOW_MS - 2 * DAY_MS;	/* 2024-03-08 */
+	ev = ev_text(TL(ru), "$d1", "@dana:x", "lunch budget approved");
+	free(ev->formatted_body);
+	ev->formatted_body = xstrdup("lunch <a href=\"x\">budget</a> approved");
+	ev_text(TL(ru), "$d2", SELF, "thanks, lunch at noon");
+	sync_direct(s, "@dana:x", "!dm:x");
+	apply_ok(st, &s);
+}
+
+/* Text a user might type, all of it: each is a query with hits (or
+ * none) or a clear message, never a database error. */
+static void
+test_hostile_queries(void **state)
+{
+	struct fixture *f = *state;
+	static const char *queries[] = {
+		"\"", "'", "\"\"", "a\"b", "-", "--", "*", "**a", "AND", "NOT x", "x OR", "OR",
+		"(", ")", "()", "NEAR(a b)", "NEAR", "col:val", "text:foo", "filename:x", "^a",
+		".", "...", "@bob:x", "#room:x", "\\", "🎉", "👍🏽 budget", "a'b", "it's", "why?",
+		"20.04", "multi-agent", "-\"", "-\"\"", "\"unbalanced phrase", "\"a\" \"b",
+		"-budget", "-\"board meeting\"", "a AND b OR c NOT d", "\"AND\"", "{x}", "[x]",
+		"x:", ":", "::", "a:b:c", "+x", "x^2", "$t1", "%", "_", "%_%", "'; DROP TABLE x;--",
+		"\x01\x02\x1b[2J", "tab\there", "line\nbreak", "ünïcödé", "Zürich", "ZURICH",
+		"日本語", "budg", "b", "x*", "*x*", "board meeting", "from:dana", "has:link",
+		"is:dm", "-has:link budget", "on:today", "after:yesterday", "before:2024-03-01",
+		"\"\\\"\"", "\xe2\x80\xae", "NEAR(\"a\" \"b\", 2)", "{text}: x", "- x", "x -",
+	};
+	static const char *clear[] = {
+		"", "   ", "\"", "\"\"", "-", "--", "*", ".", "...", "🎉", "-\"", "(", "\\",
+		"from:", "in:", "has:", "has:nothing", "is:group", "before:someday", "on:2024-02-30",
+		"after:2024-13-01", "-from:dana", "-in:team", "in:nowhere-at-all", "\xff\xfe",
+	};
+	char big[10 * 1024 + 1], many[200];
+
+	fill_office(f->st);
+	for (size_t i = 0; i < NT_NELEMS(queries); i++) {
+		char *got = run_in(f->st, NULL, 50, queries[i]);
+
+		if (strstr(got, "fts5") != NULL || strstr(got, "sqlite") != NULL ||
+		    strstr(got, "syntax") != NULL || strstr(got, "SQL") != NULL)
+			fail_msg("query [%s] reached the database as syntax: %s", queries[i], got);
+		free(got);
+	}
+	for (size_t i = 0; i < NT_NELEMS(clear); i++) {
+		char *got = run_in(f->st, NULL, 50, clear[i]);
+
+		if (strncmp(got, "ERROR: ", 7) != 0 || strstr(got, "fts5") != NULL ||
+		    strstr(got, "sqlite") != NULL)
+			fail_msg("query [%s] wanted a clear message, got [%s]", clear[i], got);
+		free(got);
+	}
+	memset(big, 'a', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	assert_search(f->st, big, "ERROR: the query is too long (10240 bytes; at most 1000)");
+	many[0] = '\0';
+	for (int i = 0; i < 40; i++)
+		strcat(many, "ab ");
+	assert_search(f->st, many, "ERROR: too many words in the query (at most 32)");
+	assert_search(f->st, "", "ERROR: type some words to search for");
+	assert_search(f->st, "has:nothing",
+	    "ERROR: has:nothing is not understood; has: takes file or link");
+}
+
+/* Punctuation and operators are plain text, found where they were typed. */
+static void
+test_operators_are_words(void **state)
+{
+	struct fixture *f = *state;
+
+	fill_office(f->st);
+	assert_search(f->st, "AND ", "$t6");
+	assert_search(f->st, "NOT ", "$t6");
+	assert_search(f->st, "multi-agent", "$t6");
+	assert_search(f->st, "20.04", "$t6");
+	assert_search(f->st, "why?", "$t6");
+	assert_search(f->st, "\"for 20.04\"", "$t6");
+	assert_search(f->st, "meeting OR thanks", "");
+	assert_search(f->st, "\"AND NOT\"", "$t6");
+	assert_search(f->st, "zurich", "$t5");
+	assert_search(f->st, "🎉 zürich", "$t5");
+}
+
+static void
+test_parse_parts(void **state)
+{
+	struct search_query q;
+	char *cause = NULL, *match;
+
+	assert_int_equal(search_parse("budget \"board meeting\" -draft -\"a b\" from:Dana "
+	    "in:\"Team chat\" before:2024-01-02 -has:link is:dm bud", &q, &cause), 0);
+	assert_int_equal(q.n_terms, 5);
+	assert_string_equal(q.terms[0].text, "budget");
+	assert_false(q.terms[0].prefix);
+	assert_true(q.terms[1].phrase);
+	assert_string_equal(q.terms[1].text, "board meeting");
+	assert_true(q.terms[2].negated);
+	assert_true(q.terms[3].negated && q.terms[3].phrase);
+	assert_true(q.terms[4].prefix);
+	assert_string_equal(q.from[0], "Dana");
+	assert_string_equal(q.in[0], "Team chat");
+	assert_int_equal(q.before.year * 10000 + q.before.month * 100 + q.before.day, 20240102);
+	assert_int_equal(q.has_link, SEARCH_WITHOUT);
+	assert_int_equal(q.has_file, SEARCH_EITHER);
+	assert_int_equal(q.is_dm, SEARCH_ONLY);
+	match = search_fts_match(&q, 0);
+	assert_string_equal(match, "(\"budget\" AND \"board meeting\" AND \"bud\" *)"
+	    " NOT (\"draft\" OR \"a b\")");
+	free(match);
+	match = search_fts_match(&q, 1u << 0 | 1u << 2);
+	assert_string_equal(match, "(\"board meeting\") NOT (\"draft\" OR \"a b\")");
+	free(match);
+	search_query_clear(&q);
+
+	/* A space after the last word: it is complete. */
+	assert_int_equal(search_parse("budg ", &q, &cause), 0);
+	assert_false(q.terms[0].prefix);
+	search_query_clear(&q);
+	assert_int_equal(search_parse("a\"b NEAR(x", &q, &cause), 0);
+	match = search_fts_match(&q, 0);
+	assert_string_equal(match, "(\"a\"\"b\" AND \"NEAR(x\" *)");
+	free(match);
+	search_query_clear(&q);
+	assert_int_equal(search_parse("-budget", &q, &cause), 0);
+	assert_null(search_fts_match(&q, 0));
+	match = search_fts_excluded(&q);
+	assert_string_equal(match, "\"budget\"");
+	free(match);
+	search_query_clear(&q);
+	assert_int_equal(search_parse("before:2024-02-30", &q, &cause), -1);
+	assert_string_equal(cause, "before:2024-02-30 is not understood; before: takes a date:"
+	    " YYYY-MM-DD, today or yesterday");
+	free(cause);
+	cause = NULL;
+	assert_int_equal(search_parse("-from:dana x", &q, &cause), -1);
+	assert_non_null(strstr(cause, "cannot be negated"));
+	free(cause);
+}
+
+/* Three times in a short message beats once in a long one, whatever
+ * their age within days; at equal relevance the newer comes first. */
+static void
+test_ranking(void **state)
+{
+	struct fixture *f = *state;
+	struct mx_sync *s = sync_new("s1");
+	struct mx_room_update *ru = sync_room(s, "!r:x");
+	char id[32];
+
+	test_clock = NOW_MS - 5 * DAY_MS;
+	for (int i = 0; i < 20; i++) {
+		snprintf(id, sizeof id, "$f%d", i);
+		ev_text(TL(ru), id, "@dana:x", "filler words about other things entirely");
+	}
+	ev_text(TL(ru), "$short", "@dana:x", "invoice invoice invoice");
+	test_clock = NOW_MS - 4 * DAY_MS;
+	ev_text(TL(ru), "$long", "@dana:x", "a long message which mentions the invoice only "
+	    "once among very many other words about the weather travel plans hotels and "
+	    "flights and lunch menus and what everyone did over the weekend");
+	ev_text(TL(ru), "$same1", "@dana:x", "visa renewal");
+	test_clock = NOW_MS - 1 * DAY_MS;
+	ev_text(TL(ru), "$same2", "@dana:x", "visa renewal");
+	apply_ok(f->st, &s);
+	assert_search(f->st, "invoice", "$short $long");
+	assert_search(f->st, "visa renewal", "$same2 $same1");
+}
+
+static void
+test_filters(void **state)
+{
+	struct fixture *f = *state;
+
+	fill_office(f->st);
+	assert_search(f->st, "board from:@dana:x", "$t1");
+	assert_search(f->st, "board from:Marcus", "$t2");
+	assert_search(f->st, "board from:\"Marcus Okafor\"", "$t2");
+	assert_search(f->st, "board from:marc", "$t2");
+	assert_search(f->st, "board from:nobody", "");
+	assert_search(f->st, "budget in:\"Team chat\"", "$t3");
+	assert_search(f->st, "budget in:!dm:x", "$d1");
+	assert_search(f->st, "lunch in:team", "$t2");
+	assert_search(f->st, "budget is:dm", "$d1");
+	assert_search(f->st, "lunch -is:dm", "$t2");
+	assert_search(f->st, "has:file", "$t4");
+	assert_search(f->st, "budget has:link", "$d1 $t3");
+	assert_search(f->st, "budget -has:link", "");
+	assert_search(f->st, "lunch on:2024-03-08", "$d1 $d2");
+	assert_search(f->st, "lunch before:2024-03-08", "$t2");
+	assert_search(f->st, "lunch after:2024-03-07", "$d1 $d2");
+	assert_search(f->st, "lunch after:2024-03-08", "");
+	assert_search(f->st, "lunch on:yesterday", "");
+	assert_search(f->st, "board -lunch", "$t1");
+	assert_search(f->st, "board -\"after lunch\"", "$t1");
+}
+
+/* Only filters or only negations: the matching messages, newest first. */
+static void
+test_filters_alone(void **state)
+{
+	struct fixture *f = *state;
+	char *got;
+
+	fill_office(f->st);
+	assert_search(f->st, "from:Dana", "$d1 $t5 $t4 $t1");
+	assert_search(f->st, "in:team -board -budgetary -multi", "$t4 $t3");
+	assert_search(f->st, "is:dm", "$d2 $d1");
+	got = run_in(f->st, NULL, 2, "-nothing-like-this");
+	assert_string_equal(got, "$d2 $d1");
+	free(got);
+	got = run_in(f->st, "!team:x", 50, "lunch");
+	assert_string_equal(got, "$t2");
+	free(got);
+}
+
+static void
+test_phrase_and_prefix(void **state)
+{
+	struct fixture *f = *state;
+
+	fill_office(f->st);
+	assert_search(f->st, "\"board meeting\"", "$t1");
+	assert_search(f->st, "board meeting", "$t2 $t1");
+	assert_search(f->st, "budg", "$d1 $t5 $t3");
+	assert_search(f->st, "budg ", "");
+	assert_search(f->st, "budget ", "$d1 $t3");
+	assert_search(f->st, "budg* lunch", "$d1");
+	assert_search(f->st, "\"board meet\"", "");
+}
+
+static void
+test_edits_and_redactions(void **state)
+{
+	struct fixture *f = *state;
+	struct mx_sync *s = sync_new("s2");
+	struct mx_room_update *ru = sync_room(s, "!team:x");
+	struct mx_event *ev;
+
+	fill_office(f->st);
+	ev = ev_text(TL(ru), "$e1", "@marcus:x", "meeting the board after dinner");
+	ev->rel_type = xstrdup("m.replace");
+	ev->rel_event = xstrdup("$t2");
+	ev = ev_push(TL(ru), "$r1", "m.room.redaction", "@dana:x");
+	ev->redacts = xstrdup("$t1");
+	apply_ok(f->st, &s);
+	assert_search(f->st, "dinner", "$t2");
+	assert_search(f->st, "lunch in:team", "");
+	assert_search(f->st, "thursday", "");
+	assert_search(f->st, "board", "$t2");
+}
+
+static void
+test_files_and_names(void **state)
+{
+	struct fixture *f = *state;
+	struct search_opts o = {.limit = 10, .now_ms = NOW_MS};
+	struct search_hit *hits;
+	char *cause = NULL;
+	size_t n;
+
+	fill_office(f->st);
+	assert_search(f->st, "quarterly", "$t4");
+	assert_search(f->st, "whitfield", "$d1 $t5 $t4 $t1");
+	assert_search(f->st, "okafor meeting", "$t2");
+	assert_search(f->st, "dana budget", "$d1 $t5");
+	assert_search(f->st, "@marcus:x budget", "$t3");
+	assert_int_equal(search_run(f->st, "quarterly", &o, &hits, &n, &cause), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(hits[0].snippet, SEARCH_MARK_ON "quarterly" SEARCH_MARK_OFF
+	    "-report.pdf");
+	assert_string_equal(hits[0].room_name, "Team chat");
+	assert_string_equal(hits[0].sender_name, "Dana Whitfield");
+	assert_string_equal(hits[0].room_id, "!team:x");
+	search_hits_free(&hits, n);
+}
+
+/* Server text cannot fake a highlight or reach the terminal raw. */
+static void
+test_snippets(void **state)
+{
+	struct search_query q;
+	char *cause = NULL, *snip;
+	struct buf long_text = {0};
+
+	assert_int_equal(search_parse("budg", &q, &cause), 0);
+	snip = search_snippet(&q, "fake \x02mark\x03 \x1b[2J Budget café", 100);
+	assert_null(strchr(snip + 0, '\x1b'));
+	assert_non_null(strstr(snip, SEARCH_MARK_ON "Budget" SEARCH_MARK_OFF));
+	assert_int_equal(strstr(snip, SEARCH_MARK_ON) - snip,
+	    strrchr(snip, SEARCH_MARK_ON[0]) - snip);
+	free(snip);
+	for (int i = 0; i < 60; i++)
+		buf_printf(&long_text, "word%d ", i);
+	buf_puts(&long_text, "budget at the end of a long text ");
+	for (int i = 0; i < 60; i++)
+		buf_printf(&long_text, "tail%d ", i);
+	snip = search_snippet(&q, long_text.data, 60);
+	assert_true(strncmp(snip, "…", strlen("…")) == 0);
+	assert_non_null(strstr(snip, SEARCH_MARK_ON "budget" SEARCH_MARK_OFF " at the end"));
+	assert_true(strlen(snip) < 120);
+	assert_string_equal(snip + strlen(snip) - strlen("…"), "…");
+	free(snip);
+	buf_free(&long_text);
+	search_query_clear(&q);
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_hostile_queries),
+		T(test_operators_are_words),
+		cmocka_unit_test(test_parse_parts),
+		T(test_ranking),
+		T(test_filters),
+		T(test_filters_alone),
+		T(test_phrase_and_prefix),
+		T(test_edits_and_redactions),
+		T(test_files_and_names),
+		cmocka_unit_test(test_snippets),
+	};
+
+	setenv("TZ", "UTC", 1);
+	tzset();
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
