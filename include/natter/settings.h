@@ -4,6 +4,7 @@
 #define NATTER_SETTINGS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct keys_table;
 
@@ -14,6 +15,11 @@ enum settings_membership {
 	SETTINGS_MEMBERSHIP_COLLAPSED,	/* "3 joined, 1 left" in one line */
 	SETTINGS_MEMBERSHIP_ALL,
 	SETTINGS_MEMBERSHIP_NONE,
+};
+
+enum settings_mail_method {
+	SETTINGS_MAIL_SMTP,
+	SETTINGS_MAIL_SENDMAIL,
 };
 
 enum settings_markup {
@@ -51,6 +57,17 @@ struct settings {
 		struct settings_list mute;	/* room ids, aliases or names */
 		enum settings_markup markup;	/* auto */
 	} notify;
+
+	struct settings_mail {
+		char *from;		/* "Name <a@b>" or a@b, checked; NULL: not set */
+		char *smtp_url;		/* smtps://host[:port] or smtp://host[:port] */
+		char *smtp_user;	/* NULL: no login */
+		char *smtp_password;
+		char *password_command;	/* words split on blanks, run without a shell */
+		char *sendmail;		/* an absolute path, "/usr/sbin/sendmail" */
+		enum settings_mail_method method;	/* smtp */
+		int64_t attachment_cap;	/* bytes, 25 MB */
+	} mail;
 
 	struct keys_table *keys;	/* the defaults with [keys] applied */
 };

@@ -67,5 +67,6 @@ int cmd_leave(struct cli *, int, char **);
 int cmd_invite(struct cli *, int, char **);
 int cmd_dm(struct cli *, int, char **);
 int cmd_download(struct cli *, int, char **);
+int cmd_export(struct cli *, int, char **);
 
 #endif

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "natter/config.h"
+#include "natter/export.h"
 #include "natter/keys.h"
 #include "natter/settings.h"
 #include "natter/theme.h"
@@ -22,6 +23,7 @@ struct settings_key {
 static const char *const settings_onoff_names[] = {"on", "off"};
 static const char *const settings_membership_names[] = {"collapsed", "all", "none"};
 static const char *const settings_markup_names[] = {"auto", "on", "off"};
+static const char *const settings_method_names[] = {"smtp", "sendmail"};
 
 static void *
 settings_field(struct settings *s, const struct settings_key *k)
@@ -267,11 +269,99 @@ bad:
 	    value);
 }
 
+static int
+settings_set_string(struct settings *s, const struct settings_key *k, const char *value,
+    char **cause)
+{
+	char **field = settings_field(s, k);
+
+	if (*value == '\0')
+		return cause_set(cause, "%s is empty", k->key);
+	free(*field);
+	*field = xstrdup(value);
+	return 0;
+}
+
+static int
+settings_set_from(struct settings *s, const struct settings_key *k, const char *value,
+    char **cause)
+{
+	struct export_addr a;
+
+	if (export_addr_parse(value, &a, cause) == -1)
+		return -1;
+	export_addr_clear(&a);
+	return settings_set_string(s, k, value, cause);
+}
+
+static int
+settings_set_smtp_url(struct settings *s, const struct settings_key *k, const char *value,
+    char **cause)
+{
+	int tls;
+
+	if (export_smtp_policy(value, &tls, cause) == -1)
+		return -1;
+	return settings_set_string(s, k, value, cause);
+}
+
+static int
+settings_set_sendmail(struct settings *s, const struct settings_key *k, const char *value,
+    char **cause)
+{
+	if (*value != '/')
+		return cause_set(cause, "sendmail must be an absolute path, not \"%s\"", value);
+	return settings_set_string(s, k, value, cause);
+}
+
+static int
+settings_set_method(struct settings *s, const struct settings_key *k, const char *value,
+    char **cause)
+{
+	int i = 0;
+
+	if (settings_choice(k->key, value, settings_method_names,
+	    NT_NELEMS(settings_method_names), &i, cause) == -1)
+		return -1;
+	s->mail.method = (enum settings_mail_method)i;
+	return 0;
+}
+
+/* A size in bytes, or with a K, M or G suffix (powers of 1024), up to
+ * a terabyte. */
+static int
+settings_set_cap(struct settings *s, const struct settings_key *k, const char *value,
+    char **cause)
+{
+	size_t len = strlen(value);
+	char last = len > 1 ? value[len - 1] : '0';
+	int shift = last == 'K' || last == 'k' ? 10 : last == 'M' || last == 'm' ? 20 :
+	    last == 'G' || last == 'g' ? 30 : 0;
+	char *digits = xstrndup(value, shift > 0 ? len - 1 : len);
+	int64_t n, scale = (int64_t)1 << shift;
+	int ok = nt_parse_int64(digits, &n) == 0 && n >= 0 && n <= ((int64_t)1 << 40) / scale;
+
+	free(digits);
+	if (!ok)
+		return cause_set(cause, "attachment_cap must be a size like 25M, 500K or "
+		    "1048576, not \"%s\"", value);
+	s->mail.attachment_cap = n * scale;
+	return 0;
+}
+
 #define SETTINGS_OFF(field) offsetof(struct settings, field)
 
 /* Sorted by section, then key, for bsearch. [keys] is the key table's. */
 static const struct settings_key settings_keys[] = {
 	{"general", "profile", settings_set_profile, 0},
+	{"mail", "attachment_cap", settings_set_cap, 0},
+	{"mail", "from", settings_set_from, SETTINGS_OFF(mail.from)},
+	{"mail", "method", settings_set_method, 0},
+	{"mail", "password_command", settings_set_string, SETTINGS_OFF(mail.password_command)},
+	{"mail", "sendmail", settings_set_sendmail, SETTINGS_OFF(mail.sendmail)},
+	{"mail", "smtp_password", settings_set_string, SETTINGS_OFF(mail.smtp_password)},
+	{"mail", "smtp_url", settings_set_smtp_url, SETTINGS_OFF(mail.smtp_url)},
+	{"mail", "smtp_user", settings_set_string, SETTINGS_OFF(mail.smtp_user)},
 	{"notify", "direct", settings_set_onoff, SETTINGS_OFF(notify.direct)},
 	{"notify", "enabled", settings_set_onoff, SETTINGS_OFF(notify.enabled)},
 	{"notify", "keywords", settings_set_list, SETTINGS_OFF(notify.keywords)},
@@ -355,6 +445,9 @@ settings_init(struct settings *s)
 	s->notify.enabled = s->notify.mentions = s->notify.direct = 1;
 	s->notify.quiet_start = s->notify.quiet_end = -1;
 	s->notify.markup = SETTINGS_MARKUP_AUTO;
+	s->mail.sendmail = xstrdup("/usr/sbin/sendmail");
+	s->mail.method = SETTINGS_MAIL_SMTP;
+	s->mail.attachment_cap = EXPORT_CAP_DEFAULT;
 	s->keys = keys_table_new();
 }
 
@@ -383,6 +476,12 @@ settings_free(struct settings *s)
 	free(s->ui.date_format);
 	settings_list_clear(&s->notify.keywords);
 	settings_list_clear(&s->notify.mute);
+	free(s->mail.from);
+	free(s->mail.smtp_url);
+	free(s->mail.smtp_user);
+	free(s->mail.smtp_password);
+	free(s->mail.password_command);
+	free(s->mail.sendmail);
 	keys_table_free(&s->keys);
 	memset(s, 0, sizeof *s);
 }

@@ -1,0 +1,322 @@
+/* natter export: a conversation from the cache as one e-mail, sent or
+ * written to a file. A delivery that fails keeps the mail as an .eml. */
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "natter/export.h"
+#include "natter/search.h"
+
+/* Mail written to a file needs a From; without one configured it says
+ * where it came from. */
+#define CLI_EXPORT_FROM_LOCAL "natter <natter@localhost>"
+
+struct cli_export {
+	const char *room;
+	const char *since, *until;
+	const char *first, *last;
+	const char *query;
+	const char *from, *to, *cc, *subject;
+	const char *eml, *mbox;
+	int attachments, sendmail, force;
+};
+
+static int
+cli_export_fail(const char *cause)
+{
+	return cli_fail("export: %s", cause);
+}
+
+static int
+cli_export_args(struct cli_export *x, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"since", required_argument, NULL, 's'},
+		{"until", required_argument, NULL, 'u'},
+		{"first", required_argument, NULL, '1'},
+		{"last", required_argument, NULL, '2'},
+		{"query", required_argument, NULL, 'q'},
+		{"attachments", no_argument, NULL, 'a'},
+		{"from", required_argument, NULL, 'f'},
+		{"to", required_argument, NULL, 't'},
+		{"cc", required_argument, NULL, 'c'},
+		{"subject", required_argument, NULL, 'S'},
+		{"eml", required_argument, NULL, 'e'},
+		{"mbox", required_argument, NULL, 'm'},
+		{"force", no_argument, NULL, 'F'},
+		{"sendmail", no_argument, NULL, 'M'},
+		{NULL, 0, NULL, 0},
+	};
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 's': x->since = optarg; break;
+		case 'u': x->until = optarg; break;
+		case '1': x->first = optarg; break;
+		case '2': x->last = optarg; break;
+		case 'q': x->query = optarg; break;
+		case 'a': x->attachments = 1; break;
+		case 'f': x->from = optarg; break;
+		case 't': x->to = optarg; break;
+		case 'c': x->cc = optarg; break;
+		case 'S': x->subject = optarg; break;
+		case 'e': x->eml = optarg; break;
+		case 'm': x->mbox = optarg; break;
+		case 'F': x->force = 1; break;
+		case 'M': x->sendmail = 1; break;
+		default: return -1;
+		}
+	}
+	if (optind + 1 != argc)
+		return -1;
+	x->room = argv[optind];
+	/* One kind of thread; one place for the mail. */
+	if ((x->first != NULL) != (x->last != NULL) ||
+	    (x->first != NULL) + (x->query != NULL) + (x->since != NULL || x->until != NULL) > 1)
+		return -1;
+	if ((x->eml != NULL) + (x->mbox != NULL) > 1 || (x->eml == NULL && x->mbox == NULL &&
+	    x->to == NULL) || (x->force && x->eml == NULL) ||
+	    (x->sendmail && (x->eml != NULL || x->mbox != NULL)))
+		return -1;
+	return 0;
+}
+
+static int
+cli_export_search(struct cli *cli, const struct cli_export *x, const char *room_id,
+    struct export_thread *t, char **cause)
+{
+	struct search_opts so = {.room_id = room_id, .limit = SEARCH_LIMIT_MAX};
+	struct search_hit *hits = NULL;
+	char **ids;
+	size_t n = 0;
+	int rc;
+
+	if (search_run(cli->core.store, x->query, &so, &hits, &n, cause) == -1)
+		return -1;
+	ids = xreallocarray(NULL, n + 1, sizeof *ids);
+	for (size_t i = 0; i < n; i++)
+		ids[i] = hits[i].event_id;
+	rc = export_load_events(cli->core.store, room_id, ids, n, t, cause);
+	free(ids);
+	search_hits_free(&hits, n);
+	return rc;
+}
+
+static int
+cli_export_load(struct cli *cli, const struct cli_export *x, const char *room_id,
+    struct export_thread *t, char **cause)
+{
+	int64_t since = 0, until = INT64_MAX;
+
+	if (x->first != NULL)
+		return export_load_range(cli->core.store, room_id, x->first, x->last, t, cause);
+	if (x->query != NULL)
+		return cli_export_search(cli, x, room_id, t, cause);
+	if ((x->since != NULL && export_parse_date(x->since, 0, &since, cause) == -1) ||
+	    (x->until != NULL && export_parse_date(x->until, 1, &until, cause) == -1))
+		return -1;
+	if (since >= until)
+		return cause_set(cause, "--since %s is not before --until %s", x->since, x->until);
+	return export_load_room(cli->core.store, room_id, since, until, t, cause);
+}
+
+static int
+cli_export_fetch(const struct store_msg *m, int fd, int64_t max_bytes, void *arg, char **cause)
+{
+	struct cli *cli = arg;
+	struct core_wait w = {0};
+	int rc = -1;
+
+	if (mx_download(cli->core.mx, m->url, fd, (size_t)max_bytes, 0, core_wait_cb, &w,
+	    cause) != NULL)
+		rc = core_wait(&cli->core, &w, cause);
+	/* The size the event gave was wrong, or missing: the cap still holds. */
+	if (rc == -1 && *cause != NULL && strstr(*cause, "larger than the limit") != NULL)
+		rc = 1;
+	core_wait_clear(&w);
+	return rc;
+}
+
+static void
+cli_export_files(struct cli *cli, struct export_thread *t)
+{
+	size_t attached, left = 0;
+
+	if (t->n_files == 0)
+		return;
+	fprintf(stderr, "fetching %zu file%s\n", t->n_files, t->n_files == 1 ? "" : "s");
+	attached = export_files_fetch(t, cli->settings.mail.attachment_cap,
+	    cli->core.paths.data_dir, cli_export_fetch, cli);
+	for (size_t i = 0; i < t->n_files; i++)
+		left += t->files[i].state == EXPORT_FILE_OVER_CAP;
+	if (left > 0)
+		fprintf(stderr, "%zu file%s over the attachment cap, named in the text but not "
+		    "attached\n", left, left == 1 ? " is" : "s are");
+	if (attached + left < t->n_files)
+		fprintf(stderr, "%zu file%s could not be downloaded; the text says why\n",
+		    t->n_files - attached - left, t->n_files - attached - left == 1 ? "" : "s");
+}
+
+struct cli_export_addrs {
+	struct export_addr from;
+	struct export_addr *to, *cc;
+	size_t n_to, n_cc;
+};
+
+static int
+cli_export_addrs(struct cli *cli, const struct cli_export *x, struct cli_export_addrs *a,
+    char **cause)
+{
+	const char *from = x->from != NULL ? x->from : cli->settings.mail.from;
+
+	if (from == NULL && x->eml == NULL && x->mbox == NULL)
+		return cause_set(cause, "no sender address: set from in [mail] of the config "
+		    "file, or give --from");
+	if (export_addr_parse(from != NULL ? from : CLI_EXPORT_FROM_LOCAL, &a->from, cause) == -1)
+		return -1;
+	if (x->to != NULL && export_addrs_parse(x->to, &a->to, &a->n_to, cause) == -1)
+		return -1;
+	if (x->cc != NULL && export_addrs_parse(x->cc, &a->cc, &a->n_cc, cause) == -1)
+		return -1;
+	if (x->eml == NULL && x->mbox == NULL && a->n_to == 0)
+		return cause_set(cause, "no recipient: --to names nobody");
+	return 0;
+}
+
+static void
+cli_export_addrs_free(struct cli_export_addrs *a)
+{
+	export_addr_clear(&a->from);
+	export_addrs_free(&a->to, a->n_to);
+	export_addrs_free(&a->cc, a->n_cc);
+}
+
+static int
+cli_export_send(struct cli *cli, const struct cli_export *x, const struct export_mail *m,
+    char **cause)
+{
+	const struct settings_mail *s = &cli->settings.mail;
+	struct export_smtp smtp = {s->smtp_url, s->smtp_user, s->smtp_password,
+	    s->password_command};
+
+	if (x->sendmail || s->method == SETTINGS_MAIL_SENDMAIL)
+		return export_send_sendmail(m, s->sendmail, cause);
+	if (s->smtp_url == NULL)
+		return cause_set(cause, "no way to send mail: set smtp_url (or method = sendmail) "
+		    "in [mail] of the config file, or give --sendmail");
+	return export_send_smtp(m, &smtp, cause);
+}
+
+static void
+cli_export_rcpts(FILE *f, const struct export_mail *m)
+{
+	for (size_t i = 0; i < m->n_rcpts; i++)
+		fprintf(f, "%s%s", i == 0 ? "" : ", ", m->rcpts[i]);
+}
+
+/* Delivers m; a failed send leaves it in the profile's unsent/. */
+static int
+cli_export_deliver(struct cli *cli, const struct cli_export *x, const struct export_mail *m,
+    const char *what)
+{
+	char *cause = NULL, *kept, *dir;
+	int rc;
+
+	if (x->eml != NULL || x->mbox != NULL) {
+		rc = x->eml != NULL ? export_write_eml(m, x->eml, x->force, &cause) :
+		    export_append_mbox(m, x->mbox, &cause);
+		if (rc == -1) {
+			rc = cli_export_fail(cause);
+			free(cause);
+			return rc;
+		}
+		fprintf(stderr, "exported %s to ", what);
+		cli_print_text(stderr, x->eml != NULL ? x->eml : x->mbox, 0);
+		fputc('\n', stderr);
+		return CLI_OK;
+	}
+	if (cli_export_send(cli, x, m, &cause) == 0) {
+		fprintf(stderr, "exported %s, sent to ", what);
+		cli_export_rcpts(stderr, m);
+		fputc('\n', stderr);
+		return CLI_OK;
+	}
+	dir = xasprintf("%s/unsent", cli->core.paths.data_dir);
+	kept = export_keep(m, dir, NULL);
+	if (kept != NULL)
+		cli_fail("export: not sent: %s; the mail is kept in %s", cause, kept);
+	else
+		cli_fail("export: not sent: %s; and it could not be kept in %s", cause, dir);
+	free(kept);
+	free(dir);
+	free(cause);
+	return CLI_FAILED;
+}
+
+static int
+cli_export_run(struct cli *cli, const struct cli_export *x, const struct cli_export_addrs *a,
+    char **cause)
+{
+	struct export_thread t;
+	struct export_mail m;
+	struct export_opts o = {
+		.from = a->from, .to = a->to, .n_to = a->n_to, .cc = a->cc, .n_cc = a->n_cc,
+		.subject = x->subject,
+		.render = {cli->settings.ui.time_format, cli->settings.ui.date_format,
+		    cli->settings.mail.attachment_cap},
+	};
+	char *room_id, *what, *name;
+	size_t n;
+	int rc;
+
+	if ((room_id = core_room_resolve(&cli->core, x->room, 0, cause)) == NULL)
+		return -1;
+	rc = cli_export_load(cli, x, room_id, &t, cause);
+	free(room_id);
+	if (rc == -1)
+		return -1;
+	if (x->attachments)
+		cli_export_files(cli, &t);
+	if (export_mail_build(&t, &o, &m, cause) == -1) {
+		export_thread_clear(&t);
+		return -1;
+	}
+	name = export_header_text(t.room_name);
+	n = export_count_messages(&t);
+	what = xasprintf("%zu message%s from %s", n, n == 1 ? "" : "s", name);
+	rc = cli_export_deliver(cli, x, &m, what);
+	free(what);
+	free(name);
+	export_mail_clear(&m);
+	export_thread_clear(&t);
+	return rc;
+}
+
+int
+cmd_export(struct cli *cli, int argc, char **argv)
+{
+	struct cli_export x = {0};
+	struct cli_export_addrs a = {0};
+	char *cause = NULL;
+	int rc;
+
+	if (cli_export_args(&x, argc, argv) == -1)
+		return cli_usage(cli_cmd_find("export"));
+	if (x.attachments && !cli->core.logged_in) {
+		cli_export_fail("--attachments needs the homeserver: run `natter login` first");
+		return CLI_FAILED;
+	}
+	if (cli_export_addrs(cli, &x, &a, &cause) == 0 &&
+	    (rc = cli_export_run(cli, &x, &a, &cause)) != -1) {
+		cli_export_addrs_free(&a);
+		return rc;
+	}
+	rc = cli_export_fail(cause);
+	free(cause);
+	cli_export_addrs_free(&a);
+	return rc;
+}

@@ -1,0 +1,466 @@
+/* The transcript of a thread, as plain text and as HTML. Both walk the
+ * same entries, so they say the same things in the same order. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "export-private.h"
+#include "natter/msg.h"
+#include "natter/sanitize.h"
+
+#define EXPORT_QUOTE_MAX 80
+
+enum export_kind {
+	EXPORT_ENTRY_TEXT,	/* Name: text */
+	EXPORT_ENTRY_EMOTE,	/* * Name does */
+	EXPORT_ENTRY_STATE,	/* — Name joined */
+};
+
+/* One message as both transcripts show it; strings are inert. */
+struct export_entry {
+	enum export_kind kind;
+	char day[128];		/* set when a new day starts here */
+	char time[64];
+	char *name;
+	char *body;		/* may hold \n; NULL when note says it all */
+	char *note;		/* "(deleted)", "[file] a.pdf (3 KB, attached)", ... */
+	int edited;
+	char *reply_name;	/* who the message answers, or NULL */
+	char *reply_text;	/* a line of what they said, or why it is missing */
+	char *reactions;
+};
+
+static void
+export_entry_clear(struct export_entry *e)
+{
+	free(e->name);
+	free(e->body);
+	free(e->note);
+	free(e->reply_name);
+	free(e->reply_text);
+	free(e->reactions);
+	memset(e, 0, sizeof *e);
+}
+
+static void
+export_time(int64_t ms, const char *fmt, char *out, size_t size, struct tm *tm)
+{
+	time_t t = (time_t)(ms / 1000);
+
+	if (localtime_r(&t, tm) == NULL || strftime(out, size, fmt, tm) == 0)
+		snprintf(out, size, "?");
+}
+
+/* Clients that follow older versions of the spec put the message
+ * answered in front of a reply, as "> " lines and a blank line. */
+static const char *
+export_strip_fallback(const char *body)
+{
+	const char *p = body;
+
+	if (strncmp(p, "> ", 2) != 0)
+		return body;
+	while (strncmp(p, "> ", 2) == 0 || strncmp(p, ">\n", 2) == 0) {
+		if ((p = strchr(p, '\n')) == NULL)
+			return body;
+		p++;
+	}
+	return *p == '\n' ? p + 1 : body;
+}
+
+/* The first line of a quoted message, cut short. */
+static char *
+export_quote_text(const struct store_msg *q)
+{
+	const char *src;
+	char *line, *safe;
+	size_t len;
+
+	if (q->redacted)
+		return xstrdup("(deleted)");
+	src = q->body != NULL ? export_strip_fallback(q->body) :
+	    q->filename != NULL ? q->filename : "…";
+	len = strcspn(src, "\n");
+	line = xstrndup(src, len);
+	safe = san_text(line, 0);
+	free(line);
+	len = strlen(safe);
+	if (len > EXPORT_QUOTE_MAX || src[strcspn(src, "\n")] == '\n') {
+		if (len > EXPORT_QUOTE_MAX) {
+			len = EXPORT_QUOTE_MAX;
+			while (len > 0 && ((unsigned char)safe[len] & 0xc0) == 0x80)
+				len--;
+		}
+		line = xasprintf("%.*s…", (int)len, safe);
+		free(safe);
+		return line;
+	}
+	return safe;
+}
+
+static char *
+export_file_note(const struct store_msg *m, const struct export_file *f,
+    const struct export_render *r)
+{
+	char size[32], cap[32], *name, *s;
+	const char *kind = m->msgtype != NULL && strncmp(m->msgtype, "m.", 2) == 0 ?
+	    m->msgtype + 2 : "file";
+
+	name = san_text(m->filename != NULL ? m->filename : m->body != NULL ? m->body :
+	    "attachment", 0);
+	export_size_text(f != NULL ? f->size : m->size, size, sizeof size);
+	export_size_text(r->cap, cap, sizeof cap);
+	if (f == NULL || f->state == EXPORT_FILE_LISTED)
+		s = xasprintf("[%s] %s (%s)", kind, name, size);
+	else if (f->state == EXPORT_FILE_ATTACHED)
+		s = xasprintf("[%s] %s (%s, attached)", kind, name, size);
+	else if (f->state == EXPORT_FILE_OVER_CAP)
+		s = xasprintf("[%s] %s (%s, not attached: over the %s limit for attachments)",
+		    kind, name, size, cap);
+	else {
+		char *why = san_text(f->error != NULL ? f->error : "download failed", 0);
+
+		s = xasprintf("[%s] %s (%s, not attached: %s)", kind, name, size, why);
+		free(why);
+	}
+	free(name);
+	return s;
+}
+
+static void
+export_entry_state(struct export_entry *e, const struct store_msg *m)
+{
+	const char *verb = msg_state_verb(m->type);
+
+	e->kind = EXPORT_ENTRY_STATE;
+	if (strcmp(m->type, "m.room.member") == 0) {
+		if (m->state_key != NULL && strcmp(m->state_key, m->sender) != 0) {
+			free(e->name);
+			e->name = san_text(m->state_key, 0);
+		}
+		e->note = xstrdup(msg_member_verb(m->membership));
+		return;
+	}
+	if (verb == NULL) {
+		char *type = san_text(m->type, 0);
+
+		e->note = xasprintf("set %s", type);
+		free(type);
+	} else
+		e->note = xstrdup(verb);
+	if (m->body != NULL) {
+		char *body = san_text(m->body, 0), *note = xasprintf("%s: %s", e->note, body);
+
+		free(body);
+		free(e->note);
+		e->note = note;
+	}
+}
+
+static void
+export_entry_fill(const struct export_thread *t, const struct export_index *ix, size_t i,
+    const struct export_render *r, struct tm *prev, struct export_entry *e)
+{
+	const struct store_msg *m = &t->msgs[i], *q;
+	struct tm tm;
+
+	memset(e, 0, sizeof *e);
+	export_time(m->ts, r->time_format != NULL ? r->time_format : "%H:%M", e->time,
+	    sizeof e->time, &tm);
+	if (i == 0 || tm.tm_year != prev->tm_year || tm.tm_yday != prev->tm_yday)
+		export_time(m->ts, r->date_format != NULL ? r->date_format : "%A %d %B %Y",
+		    e->day, sizeof e->day, &tm);
+	*prev = tm;
+	e->name = san_text(m->sender_name != NULL ? m->sender_name : m->sender, 0);
+	if (m->state_key != NULL && m->msgtype == NULL) {
+		export_entry_state(e, m);
+		return;
+	}
+	e->kind = m->msgtype != NULL && strcmp(m->msgtype, "m.emote") == 0 ?
+	    EXPORT_ENTRY_EMOTE : EXPORT_ENTRY_TEXT;
+	if (m->redacted)
+		e->note = xstrdup("(deleted)");
+	else if (m->url != NULL)
+		e->note = export_file_note(m, export_file_of(t, i), r);
+	else if (m->body != NULL)
+		e->body = san_text(m->reply_to != NULL ? export_strip_fallback(m->body) : m->body,
+		    SAN_MULTILINE);
+	else {
+		char *type = san_text(m->type, 0);
+
+		e->note = xasprintf("[%s]", type);
+		free(type);
+	}
+	e->edited = m->edited && !m->redacted;
+	if (m->reply_to != NULL) {
+		if ((q = export_index_find(ix, m->reply_to)) != NULL) {
+			e->reply_name = san_text(q->sender_name != NULL ? q->sender_name :
+			    q->sender, 0);
+			e->reply_text = export_quote_text(q);
+		} else
+			e->reply_text = xstrdup("a message not in the cache");
+	}
+	if (m->reactions != NULL && !m->redacted)
+		e->reactions = san_text(m->reactions, 0);
+}
+
+static void export_text_entry(struct buf *, const struct export_entry *);
+static void export_html_entry(struct buf *, const struct export_entry *);
+
+/* Makes each entry once and adds it to the text, the HTML or both. */
+static void
+export_walk(const struct export_thread *t, const struct export_render *r, struct buf *text,
+    struct buf *html)
+{
+	struct export_index ix;
+	struct export_entry e;
+	struct tm prev = {0};
+
+	export_index_build(&ix, t);
+	for (size_t i = 0; i < t->n; i++) {
+		export_entry_fill(t, &ix, i, r, &prev, &e);
+		if (text != NULL)
+			export_text_entry(text, &e);
+		if (html != NULL)
+			export_html_entry(html, &e);
+		export_entry_clear(&e);
+	}
+	export_index_free(&ix);
+}
+
+static const char export_spaces[] = "                                                  ";
+
+/* Continuation lines go under the text, past the time. */
+static void
+export_text_lines(struct buf *b, const char *s, size_t indent)
+{
+	size_t len;
+
+	if (indent > sizeof export_spaces - 1)
+		indent = sizeof export_spaces - 1;
+	for (;;) {
+		len = strcspn(s, "\n");
+		buf_add(b, s, len);
+		if (s[len] == '\0')
+			break;
+		buf_putc(b, '\n');
+		buf_add(b, export_spaces, indent);
+		s += len + 1;
+	}
+}
+
+static void
+export_text_entry(struct buf *b, const struct export_entry *e)
+{
+	size_t indent = strlen(e->time) + 1;
+
+	if (e->day[0] != '\0')
+		buf_printf(b, "\n%s\n\n", e->day);
+	buf_printf(b, "%s ", e->time);
+	if (e->kind == EXPORT_ENTRY_STATE) {
+		buf_printf(b, "\u2014 %s %s\n", e->name, e->note);
+		return;
+	}
+	if (e->kind == EXPORT_ENTRY_EMOTE)
+		buf_printf(b, "* %s ", e->name);
+	else
+		buf_printf(b, "%s: ", e->name);
+	export_text_lines(b, e->body != NULL ? e->body : e->note, indent);
+	if (e->edited)
+		buf_puts(b, " (edited)");
+	buf_putc(b, '\n');
+	if (e->reply_text != NULL) {
+		buf_printf(b, "%*s(in reply to ", (int)indent, "");
+		if (e->reply_name != NULL)
+			buf_printf(b, "%s: \"%s\")\n", e->reply_name, e->reply_text);
+		else
+			buf_printf(b, "%s)\n", e->reply_text);
+	}
+	if (e->reactions != NULL)
+		buf_printf(b, "%*sreactions: %s\n", (int)indent, "", e->reactions);
+}
+
+static void
+export_intro_text(struct buf *b, const struct export_thread *t)
+{
+	char *name = san_text(t->room_name, 0), *id = san_text(t->room_id, 0);
+
+	size_t n = export_count_messages(t);
+
+	buf_printf(b, "Conversation in %s (%s), %zu message%s.\n", name, id, n,
+	    n == 1 ? "" : "s");
+	free(name);
+	free(id);
+}
+
+
+/* Escapes n bytes of text that is inert already (an entry's strings). */
+static void
+export_html_addn(struct buf *b, const char *s, size_t n)
+{
+	const char *end = s + n;
+	size_t len;
+
+	while (s < end) {
+		for (len = 0; s + len < end && strchr("&<>\"'", s[len]) == NULL; len++)
+			;
+		buf_add(b, s, len);
+		if (s + len == end)
+			return;
+		switch (s[len]) {
+		case '&': buf_puts(b, "&amp;"); break;
+		case '<': buf_puts(b, "&lt;"); break;
+		case '>': buf_puts(b, "&gt;"); break;
+		case '"': buf_puts(b, "&quot;"); break;
+		default: buf_puts(b, "&#39;"); break;
+		}
+		s += len + 1;
+	}
+}
+
+static void
+export_html_add(struct buf *b, const char *s)
+{
+	export_html_addn(b, s, strlen(s));
+}
+
+void
+export_html_escape(struct buf *b, const char *s)
+{
+	char *safe = san_text(s != NULL ? s : "", SAN_MULTILINE);
+
+	export_html_add(b, safe);
+	free(safe);
+}
+
+#define EXPORT_CSS_DAY "font-size:15px;color:#444;border-bottom:1px solid #ddd;" \
+	"margin:18px 0 6px;padding-bottom:2px"
+#define EXPORT_CSS_MSG "margin:3px 0"
+#define EXPORT_CSS_TIME "color:#888;font-variant-numeric:tabular-nums"
+#define EXPORT_CSS_DIM "color:#888"
+#define EXPORT_CSS_QUOTE "margin:2px 0 2px 3.2em;padding-left:8px;border-left:3px solid #ccc;" \
+	"color:#555"
+#define EXPORT_CSS_SUB "margin:2px 0 2px 3.2em;color:#666"
+
+/* Each line of the body starts a line of the HTML source, so the body's
+ * own lines reach the mail as they are. */
+static void
+export_html_body(struct buf *b, const char *body)
+{
+	size_t len;
+
+	buf_putc(b, '\n');
+	for (;;) {
+		len = strcspn(body, "\n");
+		export_html_addn(b, body, len);
+		if (body[len] == '\0')
+			break;
+		buf_puts(b, "<br>\n");
+		body += len + 1;
+	}
+}
+
+static void
+export_html_entry(struct buf *b, const struct export_entry *e)
+{
+	if (e->day[0] != '\0') {
+		buf_puts(b, "<h2 style=\"" EXPORT_CSS_DAY "\">");
+		export_html_add(b, e->day);
+		buf_puts(b, "</h2>\n");
+	}
+	buf_puts(b, "<div style=\"" EXPORT_CSS_MSG "\"><span style=\"" EXPORT_CSS_TIME "\">");
+	export_html_add(b, e->time);
+	buf_puts(b, "</span> ");
+	if (e->kind == EXPORT_ENTRY_STATE) {
+		buf_puts(b, "<span style=\"" EXPORT_CSS_DIM "\">\u2014 ");
+		export_html_add(b, e->name);
+		buf_putc(b, ' ');
+		export_html_add(b, e->note);
+		buf_puts(b, "</span></div>\n");
+		return;
+	}
+	buf_puts(b, e->kind == EXPORT_ENTRY_EMOTE ? "<i>* <b>" : "<b>");
+	export_html_add(b, e->name);
+	buf_puts(b, e->kind == EXPORT_ENTRY_EMOTE ? "</b>" : "</b>:");
+	if (e->body != NULL)
+		export_html_body(b, e->body);
+	else {
+		buf_puts(b, " <span style=\"" EXPORT_CSS_DIM "\">");
+		export_html_add(b, e->note);
+		buf_puts(b, "</span>");
+	}
+	if (e->kind == EXPORT_ENTRY_EMOTE)
+		buf_puts(b, "</i>");
+	if (e->edited)
+		buf_puts(b, " <span style=\"" EXPORT_CSS_DIM "\">(edited)</span>");
+	buf_putc(b, '\n');
+	if (e->reply_text != NULL) {
+		buf_puts(b, "<div style=\"" EXPORT_CSS_QUOTE "\">in reply to ");
+		if (e->reply_name != NULL) {
+			buf_puts(b, "<b>");
+			export_html_add(b, e->reply_name);
+			buf_puts(b, "</b>: ");
+		}
+		export_html_add(b, e->reply_text);
+		buf_puts(b, "</div>\n");
+	}
+	if (e->reactions != NULL) {
+		buf_puts(b, "<div style=\"" EXPORT_CSS_SUB "\">");
+		export_html_add(b, e->reactions);
+		buf_puts(b, "</div>\n");
+	}
+	buf_puts(b, "</div>\n");
+}
+
+static void
+export_intro_html(struct buf *b, const struct export_thread *t)
+{
+	buf_puts(b, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>");
+	export_html_escape(b, t->room_name);
+	buf_puts(b, "</title></head>\n<body style=\"font-family:sans-serif;font-size:14px;"
+	    "line-height:1.45;color:#222\">\n<h1 style=\"font-size:18px;margin:0 0 4px\">"
+	    "Conversation in ");
+	export_html_escape(b, t->room_name);
+	buf_puts(b, "</h1>\n<p style=\"" EXPORT_CSS_DIM ";margin:0\">");
+	export_html_escape(b, t->room_id);
+	buf_printf(b, ", %zu message%s</p>\n", export_count_messages(t),
+	    export_count_messages(t) == 1 ? "" : "s");
+}
+
+void
+export_render_pair(const struct export_thread *t, const struct export_render *r, char **text,
+    char **html)
+{
+	struct buf bt = {0}, bh = {0};
+
+	if (text != NULL)
+		export_intro_text(&bt, t);
+	if (html != NULL)
+		export_intro_html(&bh, t);
+	export_walk(t, r, text != NULL ? &bt : NULL, html != NULL ? &bh : NULL);
+	if (html != NULL) {
+		buf_puts(&bh, "</body></html>\n");
+		*html = buf_steal(&bh);
+	}
+	if (text != NULL)
+		*text = buf_steal(&bt);
+}
+
+char *
+export_render_text(const struct export_thread *t, const struct export_render *r)
+{
+	char *text;
+
+	export_render_pair(t, r, &text, NULL);
+	return text;
+}
+
+char *
+export_render_html(const struct export_thread *t, const struct export_render *r)
+{
+	char *html;
+
+	export_render_pair(t, r, NULL, &html);
+	return html;
+}

@@ -1,0 +1,182 @@
+/* Sending through SMTP with a blocking libcurl easy handle: TLS from the
+ * start (smtps), or STARTTLS required (smtp) unless the server is on
+ * this machine. libcurl dot-stuffs the DATA; the mail is CRLF already. */
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+
+#include "export-private.h"
+#include "natter/sanitize.h"
+
+#define EXPORT_SMTP_CONNECT_S 30L
+#define EXPORT_SMTP_STALL_S 60L
+
+static int
+export_host_loopback(const char *host)
+{
+	unsigned char a[16];
+	char *bare;
+	size_t len = strlen(host);
+	int loop = 0;
+
+	if (strcasecmp(host, "localhost") == 0 || strcasecmp(host, "localhost.") == 0)
+		return 1;
+	if (inet_pton(AF_INET, host, a) == 1)
+		return a[0] == 127;
+	if (len > 2 && host[0] == '[' && host[len - 1] == ']') {
+		bare = xstrndup(host + 1, len - 2);
+		if (inet_pton(AF_INET6, bare, a) == 1) {
+			static const unsigned char one[16] = {[15] = 1};
+			static const unsigned char v4[12] = {[10] = 0xff, [11] = 0xff};
+
+			loop = memcmp(a, one, 16) == 0 || (memcmp(a, v4, 12) == 0 && a[12] == 127);
+		}
+		free(bare);
+	}
+	return loop;
+}
+
+int
+export_smtp_policy(const char *url, int *require_tls, char **cause)
+{
+	CURLU *u = curl_url();
+	char *scheme = NULL, *host = NULL, *safe;
+	int rc = 0;
+
+	if (curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK || *host == '\0') {
+		safe = san_text(url, 0);
+		rc = cause_set(cause, "\"%s\" is not an SMTP URL: use smtps://host[:port] or "
+		    "smtp://host[:port]", safe);
+		free(safe);
+	} else if (strcmp(scheme, "smtps") == 0)
+		*require_tls = 1;
+	else if (strcmp(scheme, "smtp") == 0)
+		*require_tls = !export_host_loopback(host);
+	else {
+		safe = san_text(scheme, 0);
+		rc = cause_set(cause, "%s:// is not for mail: use smtps:// or smtp://", safe);
+		free(safe);
+	}
+	curl_free(scheme);
+	curl_free(host);
+	curl_url_cleanup(u);
+	return rc;
+}
+
+struct export_upload {
+	const char *data;
+	size_t len, off;
+};
+
+static size_t
+export_smtp_read(char *out, size_t size, size_t nitems, void *arg)
+{
+	struct export_upload *up = arg;
+	size_t n = size * nitems;
+
+	if (n > up->len - up->off)
+		n = up->len - up->off;
+	memcpy(out, up->data + up->off, n);
+	up->off += n;
+	return n;
+}
+
+static struct curl_slist *
+export_smtp_rcpts(const struct export_mail *m)
+{
+	struct curl_slist *list = NULL;
+
+	for (size_t i = 0; i < m->n_rcpts; i++) {
+		char *r = xasprintf("<%s>", m->rcpts[i]);
+
+		list = curl_slist_append(list, r);
+		free(r);
+	}
+	return list;
+}
+
+static char *
+export_smtp_password(const struct export_smtp *s, char **cause)
+{
+	if (s->password_command != NULL)
+		return export_password_command(s->password_command, cause);
+	return xstrdup(s->password != NULL ? s->password : "");
+}
+
+static int
+export_smtp_fail(CURL *h, CURLcode code, const char *errbuf, char **cause)
+{
+	long reply = 0;
+
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &reply);
+	if (code == CURLE_USE_SSL_FAILED)
+		return cause_set(cause, "the SMTP server does not offer STARTTLS, and natter "
+		    "sends mail in clear only to this machine: use smtps:// or a server with "
+		    "STARTTLS");
+	if (code == CURLE_LOGIN_DENIED)
+		return cause_set(cause, "the SMTP server refused the login (%ld)", reply);
+	if (reply >= 400)
+		return cause_set(cause, "the SMTP server refused the mail: %s (%ld)",
+		    *errbuf != '\0' ? errbuf : curl_easy_strerror(code), reply);
+	return cause_set(cause, "cannot send through SMTP: %s",
+	    *errbuf != '\0' ? errbuf : curl_easy_strerror(code));
+}
+
+int
+export_send_smtp(const struct export_mail *m, const struct export_smtp *s, char **cause)
+{
+	struct export_upload up = {m->data, m->len, 0};
+	char errbuf[CURL_ERROR_SIZE] = "", *from, *password = NULL;
+	struct curl_slist *rcpts;
+	int require_tls = 1, rc = 0;
+	CURLcode code;
+	CURL *h;
+
+	if (export_smtp_policy(s->url, &require_tls, cause) == -1)
+		return -1;
+	if (m->n_rcpts == 0)
+		return cause_set(cause, "no recipients");
+	if (s->user != NULL && (password = export_smtp_password(s, cause)) == NULL)
+		return -1;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || (h = curl_easy_init()) == NULL) {
+		free(password);
+		return cause_set(cause, "cannot start libcurl");
+	}
+	from = xasprintf("<%s>", m->envelope_from);
+	rcpts = export_smtp_rcpts(m);
+	curl_easy_setopt(h, CURLOPT_URL, s->url);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+	curl_easy_setopt(h, CURLOPT_USE_SSL, require_tls ? (long)CURLUSESSL_ALL :
+	    (long)CURLUSESSL_TRY);
+	curl_easy_setopt(h, CURLOPT_MAIL_FROM, from);
+	curl_easy_setopt(h, CURLOPT_MAIL_RCPT, rcpts);
+	curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(h, CURLOPT_READFUNCTION, export_smtp_read);
+	curl_easy_setopt(h, CURLOPT_READDATA, &up);
+	curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)m->len);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, EXPORT_SMTP_CONNECT_S);
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, EXPORT_SMTP_STALL_S);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+	if (s->user != NULL) {
+		curl_easy_setopt(h, CURLOPT_USERNAME, s->user);
+		curl_easy_setopt(h, CURLOPT_PASSWORD, password);
+	}
+	if ((code = curl_easy_perform(h)) != CURLE_OK)
+		rc = export_smtp_fail(h, code, errbuf, cause);
+	curl_easy_cleanup(h);
+	curl_global_cleanup();
+	curl_slist_free_all(rcpts);
+	free(from);
+	if (password != NULL) {
+		explicit_bzero(password, strlen(password));
+		free(password);
+	}
+	return rc;
+}

@@ -1,0 +1,584 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "natter/export.h"
+#include "natter/sanitize.h"
+#include "natter/settings.h"
+#include "natter/util.h"
+
+/* 2024-05-13 14:03:00 UTC; tests run with TZ=UTC. */
+#define T0 1715608980000LL
+#define MINUTE 60000LL
+#define DAY (24 * 60 * MINUTE)
+
+static void
+add_msg(struct export_thread *t, const char *id, const char *sender_name, int64_t ts,
+    const char *msgtype, const char *body)
+{
+	struct store_msg *m;
+
+	t->msgs = xreallocarray(t->msgs, t->n + 1, sizeof *t->msgs);
+	m = &t->msgs[t->n];
+	memset(m, 0, sizeof *m);
+	m->seq = (int64_t)t->n + 1;
+	m->room_id = xstrdup(t->room_id);
+	m->event_id = xstrdup(id);
+	m->type = xstrdup("m.room.message");
+	m->sender = xstrdup("@someone:hs");
+	m->sender_name = xstrdup(sender_name);
+	m->ts = ts;
+	m->msgtype = msgtype != NULL ? xstrdup(msgtype) : NULL;
+	m->body = body != NULL ? xstrdup(body) : NULL;
+	m->size = -1;
+	t->n++;
+}
+
+static void
+thread_init(struct export_thread *t, const char *room_name)
+{
+	memset(t, 0, sizeof *t);
+	t->room_id = xstrdup("!room:hs");
+	t->room_name = xstrdup(room_name);
+}
+
+/* A thread with one of each kind of entry, over two days. */
+static void
+thread_sample(struct export_thread *t)
+{
+	thread_init(t, "Planning");
+	add_msg(t, "$1", "Dana", T0, "m.text", "The car is booked for 8:30.");
+	t->msgs[0].edited = 1;
+	add_msg(t, "$2", "Sam", T0 + 2 * MINUTE, "m.text", "and the driver\nhas your number");
+	t->msgs[1].reply_to = xstrdup("$1");
+	add_msg(t, "$3", "Dana", T0 + 3 * MINUTE, "m.emote", "is on the way");
+	add_msg(t, "$4", "Sam", T0 + DAY, "m.text", NULL);
+	t->msgs[3].redacted = 1;
+	add_msg(t, "$5", "Sam", T0 + DAY + MINUTE, "m.file", "Q3 board pack.pdf");
+	t->msgs[4].url = xstrdup("mxc://hs/abc");
+	t->msgs[4].filename = xstrdup("Q3 board pack.pdf");
+	t->msgs[4].size = 300 * 1024;
+	t->files = xcalloc(1, sizeof *t->files);
+	t->files[0] = (struct export_file){.msg = 4, .state = EXPORT_FILE_OVER_CAP, .fd = -1,
+	    .size = 300 * 1024};
+	t->n_files = 1;
+}
+
+static int
+setup_tz(void **state)
+{
+	setenv("TZ", "UTC", 1);
+	tzset();
+	return 0;
+}
+
+static void
+test_header_text_cannot_add_a_header(void **state)
+{
+	char *s = export_header_text("  Planning\r\nBcc: evil@x\n\tTo: a@b\x1b[2J ");
+	char *long_name = xcalloc(1, 401), *cut;
+
+	assert_null(strchr(s, '\r'));
+	assert_null(strchr(s, '\n'));
+	assert_null(strchr(s, '\x1b'));
+	assert_non_null(strstr(s, "Planning"));
+	assert_true(s[0] == 'P');
+	assert_true(s[strlen(s) - 1] != ' ');
+	free(s);
+
+	for (int i = 0; i < 200; i++)
+		memcpy(long_name + 2 * i, "\xc3\xa9", 2);
+	cut = export_header_text(long_name);
+	assert_true(strlen(cut) <= EXPORT_HEADER_MAX);
+	assert_true(san_utf8_valid(cut, strlen(cut)));
+	free(cut);
+	free(long_name);
+}
+
+static void
+test_addresses_validated(void **state)
+{
+	static const char *good[] = {
+		"dana@example.com", "d.whitfield+board@mail.example.co.uk", "x@localhost",
+		"o'brien@example.ie",
+	};
+	static const char *bad[] = {
+		"", "dana", "@example.com", "dana@", "dana@@example.com", "da na@example.com",
+		"dana@example.com\r\nRCPT TO:<evil@x>", "dana@example.com>", "<dana@example.com",
+		"dana.@example.com", ".dana@example.com", "da..na@example.com", "dana@-ex.com",
+		"dana@ex_ample.com", "dana@example..com", "d\xc3\xa4na@example.com",
+		"dana@example.com,evil@x", "\"dana\"@example.com",
+	};
+	struct export_addr a;
+	char *cause = NULL;
+
+	for (size_t i = 0; i < NT_NELEMS(good); i++)
+		assert_true(export_addr_valid(good[i]));
+	for (size_t i = 0; i < NT_NELEMS(bad); i++) {
+		assert_false(export_addr_valid(bad[i]));
+		assert_int_equal(export_addr_parse(bad[i], &a, &cause), -1);
+		assert_non_null(strstr(cause, "not a mail address"));
+		assert_null(strchr(cause, '\n'));
+		xfree(&cause);
+	}
+	assert_int_equal(export_addr_parse("Dana Whitfield <dana@example.com>", &a, NULL), 0);
+	assert_string_equal(a.name, "Dana Whitfield");
+	assert_string_equal(a.addr, "dana@example.com");
+	export_addr_clear(&a);
+	assert_int_equal(export_addr_parse("Evil\r\nBcc: x@y <dana@example.com>", &a, &cause),
+	    -1);
+	xfree(&cause);
+	assert_int_equal(export_addr_parse("Dana <dana@example.com\r\n>", &a, &cause), -1);
+	xfree(&cause);
+}
+
+static void
+test_address_lists(void **state)
+{
+	struct export_addr *v = NULL;
+	size_t n = 0;
+	char *cause = NULL;
+
+	assert_int_equal(export_addrs_parse(" a@example.com, Zoë <z@example.org>,,", &v, &n,
+	    NULL), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(v[0].addr, "a@example.com");
+	assert_string_equal(v[1].name, "Zoë");
+	assert_string_equal(v[1].addr, "z@example.org");
+	export_addrs_free(&v, n);
+	n = 0;
+	assert_int_equal(export_addrs_parse("a@example.com, not-an-address", &v, &n, &cause), -1);
+	assert_string_equal(cause, "not a mail address: \" not-an-address\"");
+	export_addrs_free(&v, n);
+	free(cause);
+}
+
+static void
+test_default_subject(void **state)
+{
+	struct export_thread t;
+	char *s;
+
+	thread_sample(&t);
+	s = export_default_subject(&t);
+	assert_string_equal(s, "Conversation: Planning, 2024-05-13\u20132024-05-14");
+	free(s);
+	t.n = 3;	/* one day */
+	s = export_default_subject(&t);
+	assert_string_equal(s, "Conversation: Planning, 2024-05-13");
+	free(s);
+	t.n = 5;
+	free(t.room_name);
+	t.room_name = xstrdup("Board\r\nBcc: evil@x");
+	s = export_default_subject(&t);
+	assert_null(strpbrk(s, "\r\n"));
+	free(s);
+	export_thread_clear(&t);
+}
+
+static void
+test_plain_transcript(void **state)
+{
+	struct export_thread t;
+	struct export_render r = {.cap = EXPORT_CAP_DEFAULT};
+	char *text;
+
+	thread_sample(&t);
+	text = export_render_text(&t, &r);
+	assert_string_equal(text,
+	    "Conversation in Planning (!room:hs), 5 messages.\n"
+	    "\n"
+	    "Monday 13 May 2024\n"
+	    "\n"
+	    "14:03 Dana: The car is booked for 8:30. (edited)\n"
+	    "14:05 Sam: and the driver\n"
+	    "      has your number\n"
+	    "      (in reply to Dana: \"The car is booked for 8:30.\")\n"
+	    "14:06 * Dana is on the way\n"
+	    "\n"
+	    "Tuesday 14 May 2024\n"
+	    "\n"
+	    "14:03 Sam: (deleted)\n"
+	    "14:04 Sam: [file] Q3 board pack.pdf (300.0 KB, not attached: over the 25.0 MB "
+	    "limit for attachments)\n");
+	free(text);
+	export_thread_clear(&t);
+}
+
+static void
+test_reply_fallback_left_out(void **state)
+{
+	struct export_thread t;
+	struct export_render r = {0};
+	char *text;
+
+	thread_init(&t, "Planning");
+	add_msg(&t, "$1", "Dana", T0, "m.text", "Lunch at 1?");
+	add_msg(&t, "$2", "Sam", T0, "m.text", "> <@dana:hs> Lunch at 1?\n\nYes, at the usual place");
+	t.msgs[1].reply_to = xstrdup("$1");
+	add_msg(&t, "$3", "Sam", T0, "m.text", "about this");
+	t.msgs[2].reply_to = xstrdup("$gone");
+	text = export_render_text(&t, &r);
+	assert_non_null(strstr(text, "14:03 Sam: Yes, at the usual place\n"
+	    "      (in reply to Dana: \"Lunch at 1?\")\n"));
+	assert_non_null(strstr(text, "14:03 Sam: about this\n"
+	    "      (in reply to a message not in the cache)\n"));
+	free(text);
+	export_thread_clear(&t);
+}
+
+static void
+test_html_escapes_server_strings(void **state)
+{
+	struct export_thread t;
+	struct export_render r = {0};
+	char *html;
+
+	thread_init(&t, "<img src=x onerror=alert(1)>");
+	add_msg(&t, "$1", "<b>Eve</b>", T0, "m.text",
+	    "<script>alert('x')</script> & \"quoted\"\n\x1b[2J");
+	html = export_render_html(&t, &r);
+	assert_null(strstr(html, "<script"));
+	assert_null(strstr(html, "<img"));
+	assert_null(strstr(html, "<b>Eve"));
+	assert_null(strchr(html, '\x1b'));
+	assert_non_null(strstr(html, "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; "
+	    "&quot;quoted&quot;<br>\n"));
+	assert_non_null(strstr(html, "<b>&lt;b&gt;Eve&lt;/b&gt;</b>:"));
+	assert_non_null(strstr(html, "&lt;img src=x onerror=alert(1)&gt;"));
+	free(html);
+	export_thread_clear(&t);
+}
+
+/* The header block of a mail: up to the first empty line. */
+static char *
+mail_headers(const struct export_mail *m)
+{
+	const char *end = strstr(m->data, "\r\n\r\n");
+
+	assert_non_null(end);
+	return xstrndup(m->data, (size_t)(end - m->data) + 2);
+}
+
+static void
+build(const struct export_thread *t, const char *subject, struct export_mail *m)
+{
+	struct export_addr to = {NULL, "boss@example.com"};
+	struct export_opts o = {
+		.from = {"Sam Lee", "sam@example.org"}, .to = &to, .n_to = 1,
+		.subject = subject, .date_ms = T0,
+	};
+
+	assert_int_equal(export_mail_build(t, &o, m, NULL), 0);
+}
+
+static void
+test_mail_is_crlf_with_short_lines(void **state)
+{
+	struct export_thread t;
+	struct export_mail m;
+	char *long_line = xcalloc(1, 3001), *headers;
+	size_t line = 0;
+
+	thread_init(&t, "Équipe de direction");
+	memset(long_line, 'x', 3000);
+	add_msg(&t, "$1", "Zoë", T0, "m.text", long_line);
+	add_msg(&t, "$2", "Søren", T0 + MINUTE, "m.text", "lone dot next\n.\n.hidden\nFrom me");
+	add_msg(&t, "$3", "Søren", T0 + MINUTE, "m.text", ".");
+	build(&t, NULL, &m);
+	for (size_t i = 0; i < m.len; i++) {
+		if (m.data[i] == '\n') {
+			assert_true(i > 0 && m.data[i - 1] == '\r');
+			line = 0;
+		} else
+			assert_true(++line <= 998);
+		assert_true(m.data[i] != '\r' || m.data[i + 1] == '\n');
+	}
+	headers = mail_headers(&m);
+	assert_non_null(strstr(headers, "\r\nMessage-Id: <"));
+	assert_non_null(strstr(headers, ".natter@example.org>\r\n"));
+	assert_non_null(strstr(headers, "X-Natter-First-Event: $1\r\n"));
+	assert_non_null(strstr(headers, "X-Natter-Last-Event: $3\r\n"));
+	assert_non_null(strstr(headers, "Content-Type: multipart/alternative"));
+	/* Non-ASCII only as encoded-words. */
+	for (const char *p = headers; *p != '\0'; p++)
+		assert_true((unsigned char)*p < 0x80);
+	assert_non_null(strstr(m.data, "Content-Type: text/plain; charset=utf-8"));
+	assert_non_null(strstr(m.data, "Content-Type: text/html; charset=utf-8"));
+	assert_int_equal(m.n_rcpts, 1);
+	assert_string_equal(m.rcpts[0], "boss@example.com");
+	assert_string_equal(m.envelope_from, "sam@example.org");
+	free(headers);
+	free(long_line);
+	export_mail_clear(&m);
+	export_thread_clear(&t);
+}
+
+static void
+test_mail_lone_dot_line_is_kept(void **state)
+{
+	struct export_thread t;
+	struct export_mail m;
+
+	thread_init(&t, "Dots");
+	add_msg(&t, "$1", "Dana", T0, "m.text", ".");
+	add_msg(&t, "$2", "Dana", T0, "m.text", "first\n.\nlast");
+	build(&t, NULL, &m);
+	/* A line of just "." in the body: libcurl must dot-stuff it on the wire. */
+	assert_non_null(strstr(m.data, "\r\n.\r\n"));
+	assert_non_null(strstr(m.data, "14:03 Dana: .\r\n"));
+	export_mail_clear(&m);
+	export_thread_clear(&t);
+}
+
+static void
+test_mail_hostile_names_add_no_header(void **state)
+{
+	struct export_thread t;
+	struct export_mail m;
+	struct export_addr to = {"Boss\r\nBcc: evil@x", "boss@example.com"};
+	struct export_opts o = {
+		.from = {"Sam\r\nBcc: evil@x", "sam@example.org"}, .to = &to, .n_to = 1,
+		.subject = "Hi\r\nBcc: evil@x\r\n\r\nbody", .date_ms = T0,
+	};
+	char *headers;
+
+	thread_init(&t, "Room\r\nBcc: evil@x");
+	add_msg(&t, "$1\r\nBcc: evil@x", "Eve\r\nBcc: evil@x", T0, "m.text", "hello");
+	assert_int_equal(export_mail_build(&t, &o, &m, NULL), 0);
+	headers = mail_headers(&m);
+	assert_null(strstr(headers, "\nBcc:"));
+	assert_null(strstr(headers, "\nbody"));
+	assert_int_equal(m.n_rcpts, 1);
+	free(headers);
+	export_mail_clear(&m);
+
+	to.addr = "boss@example.com\r\nRCPT TO:<evil@x>";
+	assert_int_equal(export_mail_build(&t, &o, &m, NULL), -1);
+	export_thread_clear(&t);
+}
+
+static void
+test_smtp_policy(void **state)
+{
+	static const struct {
+		const char *url;
+		int rc, tls;
+	} cases[] = {
+		{"smtps://mail.example.com", 0, 1},
+		{"smtps://127.0.0.1:465", 0, 1},
+		{"smtp://mail.example.com:587", 0, 1},
+		{"smtp://127.0.0.1:2525", 0, 0},
+		{"smtp://127.8.9.10", 0, 0},
+		{"smtp://localhost:25", 0, 0},
+		{"smtp://[::1]:25", 0, 0},
+		{"smtp://127.example.com", 0, 1},
+		{"smtp://10.0.0.1", 0, 1},
+		{"smtp://[::2]", 0, 1},
+		{"http://mail.example.com", -1, 0},
+		{"mail.example.com", -1, 0},
+		{"smtp://", -1, 0},
+	};
+	char *cause = NULL;
+
+	for (size_t i = 0; i < NT_NELEMS(cases); i++) {
+		int tls = -1;
+
+		assert_int_equal(export_smtp_policy(cases[i].url, &tls, &cause), cases[i].rc);
+		if (cases[i].rc == 0)
+			assert_int_equal(tls, cases[i].tls);
+		xfree(&cause);
+	}
+}
+
+static void
+test_dates(void **state)
+{
+	int64_t ms;
+	char *cause = NULL;
+
+	assert_int_equal(export_parse_date("2024-05-13", 0, &ms, NULL), 0);
+	assert_int_equal(ms, 1715558400000LL);
+	assert_int_equal(export_parse_date("2024-05-13", 1, &ms, NULL), 0);
+	assert_int_equal(ms, 1715558400000LL + DAY);
+	assert_int_equal(export_parse_date("2024-05-13 14:03", 0, &ms, NULL), 0);
+	assert_int_equal(ms, T0);
+	assert_int_equal(export_parse_date("2024-05-13 14:03", 1, &ms, NULL), 0);
+	assert_int_equal(ms, T0 + MINUTE);
+	assert_int_equal(export_parse_date("2024-12-31", 1, &ms, NULL), 0);
+	for (const char *const *bad = (const char *const[]){"2024-02-30", "2024-13-01",
+	    "2024-5-1", "yesterday", "2024-05-13 24:00", "2024-05-13 14:3", "2024-05-13x",
+	    "2024- 5- 1", "2024-05-13  4:03", "", NULL}; *bad != NULL; bad++) {
+		assert_int_equal(export_parse_date(*bad, 0, &ms, &cause), -1);
+		assert_non_null(cause);
+		xfree(&cause);
+	}
+}
+
+static void
+test_eml_never_overwrites_without_force(void **state)
+{
+	char dir[] = "/tmp/natter-test-export-XXXXXX", *path;
+	struct export_mail m = {.data = "Subject: x\r\n\r\nhi\r\n", .len = 18};
+	char *cause = NULL, *text;
+	struct stat sb;
+
+	assert_non_null(mkdtemp(dir));
+	path = xasprintf("%s/out.eml", dir);
+	assert_int_equal(export_write_eml(&m, path, 0, NULL), 0);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	m.data = "Subject: y\r\n\r\nhi\r\n";
+	assert_int_equal(export_write_eml(&m, path, 0, &cause), -1);
+	assert_non_null(strstr(cause, "--force"));
+	free(cause);
+	text = nt_read_file(path, NULL, NULL);
+	assert_string_equal(text, "Subject: x\r\n\r\nhi\r\n");
+	free(text);
+	assert_int_equal(export_write_eml(&m, path, 1, NULL), 0);
+	text = nt_read_file(path, NULL, NULL);
+	assert_string_equal(text, "Subject: y\r\n\r\nhi\r\n");
+	free(text);
+	unlink(path);
+	assert_int_equal(rmdir(dir), 0);	/* no temporary file left */
+	free(path);
+}
+
+static void
+test_mbox_quotes_from_lines(void **state)
+{
+	char path[] = "/tmp/natter-test-mbox-XXXXXX", *text;
+	char data[] = "Subject: x\r\n\r\nFrom here\r\n>From there\r\nnot From\r\n";
+	struct export_mail m = {.data = data, .len = sizeof data - 1,
+	    .envelope_from = "sam@example.org"};
+	int fd = mkstemp(path);
+
+	assert_true(fd != -1);
+	assert_int_equal(write(fd, "junk", 4), 4);
+	close(fd);
+	assert_int_equal(export_append_mbox(&m, path, NULL), 0);
+	assert_int_equal(export_append_mbox(&m, path, NULL), 0);
+	text = nt_read_file(path, NULL, NULL);
+	assert_true(strncmp(text, "junk\n\nFrom sam@example.org ", 27) == 0);
+	assert_non_null(strstr(text, "\nSubject: x\n\n>From here\n>>From there\nnot From\n\n"
+	    "From sam@example.org "));
+	assert_null(strchr(text, '\r'));
+	free(text);
+	unlink(path);
+}
+
+static void
+test_password_command_without_shell(void **state)
+{
+	char *cause = NULL, *pw;
+
+	pw = export_password_command("echo hunter2 ;rm -rf /", NULL);
+	assert_string_equal(pw, "hunter2 ;rm -rf /");
+	free(pw);
+	assert_null(export_password_command("false", &cause));
+	assert_non_null(strstr(cause, "status 1"));
+	xfree(&cause);
+	assert_null(export_password_command("/nonexistent/pass show mail", &cause));
+	assert_non_null(strstr(cause, "cannot run"));
+	xfree(&cause);
+	assert_null(export_password_command("  ", &cause));
+	xfree(&cause);
+}
+
+static void
+test_sendmail_failure_reported(void **state)
+{
+	struct export_mail m = {.data = "Subject: x\r\n\r\nhi\r\n", .len = 18};
+	char *cause = NULL;
+
+	assert_int_equal(export_send_sendmail(&m, "/bin/false", &cause), -1);
+	assert_non_null(strstr(cause, "exited with status 1"));
+	free(cause);
+}
+
+static void
+collect(const char *msg, void *arg)
+{
+	buf_printf(arg, "%s\n", msg);
+}
+
+static void
+test_mail_settings(void **state)
+{
+	char path[] = "/tmp/natter-test-mail-XXXXXX";
+	struct buf warnings = {0};
+	struct settings s;
+	int fd = mkstemp(path);
+	FILE *f = fdopen(fd, "w");
+
+	fputs("[mail]\n"
+	    "from = Sam Lee <sam@example.org>\n"
+	    "smtp_url = smtps://mail.example.org\n"
+	    "smtp_user = sam\n"
+	    "password_command = pass show mail\n"
+	    "attachment_cap = 10M\n"
+	    "method = sendmail\n"
+	    "sendmail = /usr/lib/sendmail\n"
+	    "from = sam@example.org Bcc: evil@x\n"
+	    "smtp_url = http://mail.example.org\n"
+	    "attachment_cap = lots\n"
+	    "method = pigeon\n"
+	    "sendmail = sendmail\n", f);
+	fclose(f);
+	assert_int_equal(settings_load(path, &s, collect, &warnings), 0);
+	assert_string_equal(s.mail.from, "Sam Lee <sam@example.org>");
+	assert_string_equal(s.mail.smtp_url, "smtps://mail.example.org");
+	assert_string_equal(s.mail.smtp_user, "sam");
+	assert_string_equal(s.mail.password_command, "pass show mail");
+	assert_int_equal(s.mail.attachment_cap, 10 * 1024 * 1024);
+	assert_int_equal(s.mail.method, SETTINGS_MAIL_SENDMAIL);
+	assert_string_equal(s.mail.sendmail, "/usr/lib/sendmail");
+	for (int line = 9; line <= 13; line++) {
+		char *where = xasprintf("%s:%d: ", path, line);
+
+		assert_non_null(strstr(warnings.data, where));
+		free(where);
+	}
+	settings_free(&s);
+	settings_init(&s);
+	assert_int_equal(s.mail.attachment_cap, EXPORT_CAP_DEFAULT);
+	assert_null(s.mail.from);
+	settings_free(&s);
+	buf_free(&warnings);
+	unlink(path);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_header_text_cannot_add_a_header),
+		cmocka_unit_test(test_addresses_validated),
+		cmocka_unit_test(test_address_lists),
+		cmocka_unit_test(test_default_subject),
+		cmocka_unit_test(test_plain_transcript),
+		cmocka_unit_test(test_reply_fallback_left_out),
+		cmocka_unit_test(test_html_escapes_server_strings),
+		cmocka_unit_test(test_mail_is_crlf_with_short_lines),
+		cmocka_unit_test(test_mail_lone_dot_line_is_kept),
+		cmocka_unit_test(test_mail_hostile_names_add_no_header),
+		cmocka_unit_test(test_smtp_policy),
+		cmocka_unit_test(test_dates),
+		cmocka_unit_test(test_eml_never_overwrites_without_force),
+		cmocka_unit_test(test_mbox_quotes_from_lines),
+		cmocka_unit_test(test_password_command_without_shell),
+		cmocka_unit_test(test_sendmail_failure_reported),
+		cmocka_unit_test(test_mail_settings),
+	};
+
+	return cmocka_run_group_tests(tests, setup_tz, NULL);
+}
