@@ -109,6 +109,9 @@ struct store_msg {
  * into their targets and not listed themselves. */
 int store_history(struct store *st, const char *room_id, int64_t before_seq, int limit,
     struct store_msg **msgs, size_t *n, char **cause);
+/* How many messages store_history lists from from_seq on (the newest
+ * included), or -1 on error: the limit that reaches back to from_seq. */
+int64_t store_history_count(struct store *st, const char *room_id, int64_t from_seq);
 /* One message by event id, or -1 with a cause. */
 int store_msg_get(struct store *st, const char *event_id, struct store_msg *msg, char **cause);
 void store_msg_clear(struct store_msg *msg);

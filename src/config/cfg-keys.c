@@ -71,6 +71,8 @@ static const struct keys_action_info keys_actions[] = {
 	{"scroll_top", KEYS_ACT_SCROLL_TOP, A, "M-Home", "scroll to the oldest message"},
 	{"scroll_up", KEYS_ACT_SCROLL_UP, A, "PgUp", "scroll up a page"},
 	{"search", KEYS_ACT_SEARCH, A, "C-f", "search the messages"},
+	{"search_next", KEYS_ACT_SEARCH_NEXT, S, "n", "go to the next search result"},
+	{"search_prev", KEYS_ACT_SEARCH_PREV, S, "N", "go to the previous search result"},
 	{"select_mode", KEYS_ACT_SELECT_MODE, A, "M-s", "enter or leave select mode"},
 	{"select_next", KEYS_ACT_SELECT_NEXT, S, "Down, j", "select the next message"},
 	{"select_prev", KEYS_ACT_SELECT_PREV, S, "Up, k", "select the previous message"},

@@ -151,6 +151,22 @@ store_history(struct store *st, const char *room_id, int64_t before_seq, int lim
 	return 0;
 }
 
+int64_t
+store_history_count(struct store *st, const char *room_id, int64_t from_seq)
+{
+	sqlite3_stmt *s = store_stmt(st, STORE_SQL_HISTORY_COUNT, NULL);
+	int64_t count = -1;
+
+	if (s == NULL)
+		return -1;
+	store_bind_text(s, 1, room_id);
+	sqlite3_bind_int64(s, 2, from_seq);
+	if (store_row(st, s, "cannot count history", NULL) == 1)
+		count = sqlite3_column_int64(s, 0);
+	store_done(s);
+	return count;
+}
+
 int
 store_msg_get(struct store *st, const char *event_id, struct store_msg *msg, char **cause)
 {

@@ -176,6 +176,10 @@ const char *const store_sql_text[STORE_SQL_COUNT] = {
 	    " AND type NOT IN ('m.room.redaction', 'm.reaction')"
 	    " AND (rel_type IS NULL OR rel_type NOT IN ('m.replace', 'm.annotation'))"
 	    " ORDER BY seq DESC LIMIT ?3",
+	[STORE_SQL_HISTORY_COUNT] =
+	    "SELECT count(*) FROM events WHERE room_id = ?1 AND seq >= ?2"
+	    " AND type NOT IN ('m.room.redaction', 'm.reaction')"
+	    " AND (rel_type IS NULL OR rel_type NOT IN ('m.replace', 'm.annotation'))",
 	[STORE_SQL_MSG_GET] = "SELECT " STORE_MSG_COLUMNS " FROM events WHERE event_id = ?1",
 	[STORE_SQL_REACTIONS] =
 	    "SELECT key, count(DISTINCT sender) AS n FROM events WHERE rel_event = ?1"

@@ -639,6 +639,19 @@ ui_cmd_broadcast(struct ui *ui, char *args)
 }
 
 static int
+ui_cmd_export(struct ui *ui, char *args)
+{
+	return ui_export_start(ui, args);
+}
+
+static int
+ui_cmd_search(struct ui *ui, char *args)
+{
+	ui_search_open(ui, args);
+	return 1;
+}
+
+static int
 ui_cmd_quit(struct ui *ui, char *args)
 {
 	ui->quit = 1;
@@ -654,6 +667,7 @@ static const struct ui_cmd ui_cmds[] = {
 	{"delete", NULL, UI_CMD_ROOM, ui_cmd_delete},
 	{"dm", "@user:server", UI_CMD_ARGS, ui_cmd_dm},
 	{"edit", "TEXT", UI_CMD_ARGS | UI_CMD_ROOM, ui_cmd_edit},
+	{"export", "[ADDR,... | FILE.eml | FILE.mbox]", 0, ui_cmd_export},
 	{"help", NULL, 0, ui_cmd_help},
 	{"invite", "@user:server [ROOM]", UI_CMD_ARGS, ui_cmd_invite},
 	{"join", "ROOM", UI_CMD_ARGS, ui_cmd_join},
@@ -664,6 +678,7 @@ static const struct ui_cmd ui_cmds[] = {
 	{"quit", NULL, 0, ui_cmd_quit},
 	{"react", "KEY", UI_CMD_ARGS | UI_CMD_ROOM, ui_cmd_react},
 	{"reply", "TEXT", UI_CMD_ARGS | UI_CMD_ROOM, ui_cmd_reply},
+	{"search", "[QUERY]", 0, ui_cmd_search},
 	{"topic", "TEXT", UI_CMD_ARGS | UI_CMD_ROOM, ui_cmd_topic},
 	{"upload", "PATH", UI_CMD_ARGS | UI_CMD_ROOM, ui_cmd_upload},
 };

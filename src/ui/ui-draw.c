@@ -631,11 +631,12 @@ ui_pane_index(struct ui *ui, const char *event_id)
 	return -1;
 }
 
-/* Scrolls so that the selected message is in view. */
+/* Scrolls so that the selected message is in view: just, or in the
+ * middle of the pane for UI_FOLLOW_CENTRE. */
 static void
 ui_pane_follow(struct ui *ui, const struct ui_lines *l, int height)
 {
-	int sel = ui_pane_index(ui, ui->sel);
+	int sel = ui_pane_index(ui, ui->sel), centre = ui->sel_follow == UI_FOLLOW_CENTRE;
 	size_t start = SIZE_MAX, end = 0, below;
 
 	ui->sel_follow = 0;
@@ -648,6 +649,12 @@ ui_pane_follow(struct ui *ui, const struct ui_lines *l, int height)
 	if (start == SIZE_MAX)
 		return;
 	below = l->n - end;
+	if (centre) {
+		size_t half = (size_t)height / 2;
+
+		ui->scroll = below > half ? (int)(below - half) : 0;
+		return;
+	}
 	if ((size_t)ui->scroll > below)
 		ui->scroll = (int)below;
 	else if (l->n - start > (size_t)(ui->scroll + height))
@@ -931,6 +938,9 @@ ui_draw(struct ui *ui)
 	}
 	ui_draw_status(ui, LINES - compose_h - 1);
 	ui_draw_compose(ui, LINES - compose_h, compose_h);
+	if (ui_search_shown(ui) && pane_h > 0)
+		ui_search_draw(ui, pane_top, pane_h, list_w ? list_w + 1 : 0,
+		    COLS - (list_w ? list_w + 1 : 0));
 	if (ui->switching && pane_h > 0)
 		ui_switch_draw(ui, pane_top, pane_h, list_w ? list_w + 1 : 0,
 		    COLS - (list_w ? list_w + 1 : 0));

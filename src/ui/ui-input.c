@@ -98,6 +98,46 @@ ui_target_cancel(struct ui *ui)
 		ui_target_end(ui, 0);
 }
 
+void
+ui_ask(struct ui *ui, const char *question, void (*cb)(struct ui *, const char *answer))
+{
+	ui_target_cancel(ui);
+	if (ui->ask == NULL) {
+		ui->aside = ui->ed;
+		ui->ed = editor_new(ui->kills);
+	} else
+		editor_clear(ui->ed);
+	free(ui->ask);
+	ui->ask = xstrdup(question);
+	ui->ask_cb = cb;
+	ui_note(ui, "%s: Enter goes on, Esc cancels", question);
+}
+
+/* Ends a question: the draft comes back, and cb hears answer. */
+static void
+ui_ask_end(struct ui *ui, const char *answer)
+{
+	void (*cb)(struct ui *, const char *) = ui->ask_cb;
+	char *copy = answer != NULL ? xstrdup(answer) : NULL;
+
+	editor_free(&ui->ed);
+	ui->ed = ui->aside;
+	ui->aside = NULL;
+	xfree(&ui->ask);
+	ui->ask_cb = NULL;
+	xfree(&ui->note);
+	cb(ui, copy);
+	free(copy);
+	ui_dirty(ui);
+}
+
+void
+ui_ask_cancel(struct ui *ui)
+{
+	if (ui->ask != NULL)
+		ui_ask_end(ui, NULL);
+}
+
 /* Enter with a target: the edit, the reply or the reaction. */
 static int
 ui_send_target(struct ui *ui, const char *text, char **cause)
@@ -129,14 +169,21 @@ ui_send(struct ui *ui)
 	enum ui_target kind = ui->target_kind;
 	char *cause = NULL;
 
+	if (ui->ask != NULL) {
+		ui_ask_end(ui, text);
+		return;
+	}
 	if (text[strspn(text, " \t\n")] == '\0')
 		return;
 	if (text[0] == '/' && text[1] != '/' &&
 	    (kind == UI_TARGET_NONE || kind == UI_TARGET_REPLY)) {
+		/* A command may ask a question, which puts this editor aside. */
+		struct editor *ed = ui->ed;
+
 		if (ui_command(ui, text)) {
 			if (ui->current != NULL)
-				editor_history_push(ui_history(ui), ui->ed);
-			editor_clear(ui->ed);
+				editor_history_push(ui_history(ui), ed);
+			editor_clear(ed);
 			ui_dirty(ui);
 		}
 		return;
@@ -199,7 +246,9 @@ ui_key_up(struct ui *ui)
 static void
 ui_cancel(struct ui *ui)
 {
-	if (ui->target_kind != UI_TARGET_NONE)
+	if (ui->ask != NULL)
+		ui_ask_cancel(ui);
+	else if (ui->target_kind != UI_TARGET_NONE)
 		ui_target_cancel(ui);
 	else if (ui->mark != NULL) {
 		ui_range_clear(ui);
@@ -214,7 +263,7 @@ ui_typing_send(struct ui *ui)
 {
 	const char *text = editor_text(ui->ed);
 	int typing = ui->current != NULL && text[0] != '\0' && text[0] != '/' &&
-	    ui->target_kind != UI_TARGET_REACT &&
+	    ui->target_kind != UI_TARGET_REACT && ui->ask == NULL &&
 	    (ui->settings == NULL || ui->settings->ui.send_typing);
 
 	if (typing) {
@@ -249,8 +298,8 @@ ui_complete_cb(void *arg, enum editor_complete_kind kind, const char *prefix,
     struct editor_candidates *out)
 {
 	static const char *commands[] = {
-		"broadcast", "delete", "dm", "edit", "help", "invite", "join", "leave", "me",
-		"nick", "open", "quit", "react", "reply", "topic", "upload",
+		"broadcast", "delete", "dm", "edit", "export", "help", "invite", "join", "leave",
+		"me", "nick", "open", "quit", "react", "reply", "search", "topic", "upload",
 	};
 	struct ui *ui = arg;
 	struct store_member *members;
@@ -330,6 +379,9 @@ ui_action_view(struct ui *ui, enum keys_action act)
 	case KEYS_ACT_QUIT: ui_quit(ui); break;
 	case KEYS_ACT_CANCEL: ui_cancel(ui); break;
 	case KEYS_ACT_SELECT_MODE: ui_select_start(ui); break;
+	case KEYS_ACT_SEARCH: ui_search_open(ui, NULL); break;
+	case KEYS_ACT_SEARCH_NEXT: ui_search_step(ui, 1); break;
+	case KEYS_ACT_SEARCH_PREV: ui_search_step(ui, -1); break;
 	case KEYS_ACT_INVITE_ACCEPT: ui_cmd_answer_invite(ui, 1); break;
 	case KEYS_ACT_INVITE_DECLINE: ui_cmd_answer_invite(ui, 0); break;
 	case KEYS_ACT_JUMP_UNREAD:
@@ -496,7 +548,7 @@ ui_key_escape(struct ui *ui, const wint_t *seq, size_t n)
 	if (n == 0) {
 		struct key esc = {KEYS_ESC, 0};
 
-		if (!ui_switch_key(ui, &esc))
+		if (!ui_switch_key(ui, &esc) && !ui_search_key(ui, &esc))
 			ui_key(ui, &esc);
 		return;
 	}
@@ -566,7 +618,7 @@ ui_input(int fd, int revents, void *arg)
 		}
 		if (r == KEY_CODE_YES ? !ui_key_named((int)c, &k) : (keys_from_char(c, &k), 0))
 			continue;
-		if (ui_switch_key(ui, &k))
+		if (ui_switch_key(ui, &k) || ui_search_key(ui, &k))
 			continue;
 		ui_key(ui, &k);
 	}

@@ -20,6 +20,7 @@ struct editor_killring;
 #define UI_LIST_MIN_COLS 70	/* narrower than this the list folds away */
 #define UI_COMPOSE_MAX 5	/* lines the compose box may grow to */
 #define UI_HISTORY_PAGE 200	/* messages read at a time */
+#define UI_FOLLOW_CENTRE 2
 
 enum ui_section {
 	UI_SECTION_INVITES,
@@ -99,7 +100,8 @@ struct ui {
 	int typing_sent;	/* we told the room we are typing */
 
 	char *sel;		/* select mode: the selected event; NULL outside it */
-	int sel_follow;		/* scroll the selection into view at the next draw */
+	int sel_follow;		/* scroll the selection into view at the next draw
+				 * (UI_FOLLOW_CENTRE: to the middle) */
 	char *mark;		/* a marked range: from here to mark_end, in */
 	char *mark_end;		/* either order; NULL when none */
 	int confirm;		/* the delete key was pressed once */
@@ -111,6 +113,12 @@ struct ui {
 	char **muted;		/* [notify] mute as room ids */
 	size_t n_muted;
 	int muted_ready;
+
+	struct ui_search *search;	/* C-f: the results view and its hits */
+	struct ui_export *export;	/* /export being asked about or running */
+	const char *config_path;	/* -c, for the children natter runs */
+	char *ask;		/* the question the compose box answers, or NULL */
+	void (*ask_cb)(struct ui *, const char *answer);	/* NULL: cancelled */
 
 	int switching;		/* the Ctrl-K switcher is open */
 	char switch_query[128];
@@ -170,12 +178,30 @@ char *ui_select_hint(struct ui *ui, int keys);
 int ui_range_count(struct ui *ui);
 void ui_range_clear(struct ui *ui);
 
+/* ui-search.c */
+void ui_search_open(struct ui *ui, const char *query);
+int ui_search_key(struct ui *ui, const struct key *k);
+void ui_search_step(struct ui *ui, int delta);
+int ui_search_shown(struct ui *ui);
+const char *ui_search_query(struct ui *ui);
+void ui_search_draw(struct ui *ui, int top, int height, int left, int width);
+void ui_search_free(struct ui *ui);
+const char *ui_search_selected_room(struct ui *ui);
+
+/* ui-export.c */
+int ui_export_start(struct ui *ui, const char *args);
+void ui_export_free(struct ui *ui);
+
 /* ui-input.c */
 void ui_input(int fd, int revents, void *arg);
 /* Makes Enter edit, answer or react to event_id; an edit or a reaction
  * puts the draft aside until it is sent or cancelled. */
 void ui_target_set(struct ui *ui, enum ui_target kind, const char *event_id);
 void ui_target_cancel(struct ui *ui);
+/* Asks question on the status line; Enter hands the compose box's text
+ * to cb, Esc hands it NULL. The draft is put aside meanwhile. */
+void ui_ask(struct ui *ui, const char *question, void (*cb)(struct ui *, const char *answer));
+void ui_ask_cancel(struct ui *ui);
 void ui_typing_send(struct ui *ui);
 void ui_external_editor(struct ui *ui);
 const struct keys_table *ui_keys(struct ui *ui);

@@ -251,6 +251,7 @@ ui_room_select(struct ui *ui, const char *room_id)
 {
 	if (ui->current != NULL && strcmp(ui->current, room_id) == 0)
 		return;
+	ui_ask_cancel(ui);
 	ui_target_cancel(ui);
 	ui_select_end(ui);
 	ui_range_clear(ui);
@@ -368,7 +369,9 @@ ui_on_quit(int signo, void *arg)
 static void
 ui_free(struct ui *ui)
 {
+	ui_ask_cancel(ui);
 	ui_target_cancel(ui);
+	ui_export_free(ui);
 	ui_draft_save(ui);
 	ui_rooms_free(ui);
 	for (size_t i = 0; i < ui->n_drafts; i++) {
@@ -382,6 +385,7 @@ ui_free(struct ui *ui)
 	loop_timer_cancel(ui->loop, ui->redraw_timer);
 	ui_pane_free(ui);
 	ui_notify_free(ui);
+	ui_search_free(ui);
 	free(ui->sel);
 	free(ui->mark);
 	free(ui->mark_end);
@@ -429,6 +433,7 @@ ui_main(const char *profile, const char *config, const struct settings *settings
 	ui.conn = APP_CONNECTING;
 	ui.focused = 1;
 	ui.settings = settings;
+	ui.config_path = config;
 	if (warning != NULL)
 		ui_note(&ui, "config: %s (%zu in all; see the terminal after you quit)",
 		    warning, n_warnings);
