@@ -162,6 +162,9 @@ int store_outbox_get(struct store *st, int64_t id, struct store_outbox *item, ch
 int store_outbox_attempt(struct store *st, int64_t id, const char *error, char **cause);
 int store_outbox_sent(struct store *st, int64_t id, const char *event_id, char **cause);
 int store_outbox_failed(struct store *st, int64_t id, const char *error, char **cause);
+/* A FAILED row back to QUEUED, for the user who retries it (an error
+ * when it is not FAILED). */
+int store_outbox_retry(struct store *st, int64_t id, char **cause);
 int store_outbox_delete(struct store *st, int64_t id, char **cause);
 void store_outbox_clear(struct store_outbox *item);
 void store_outbox_free(struct store_outbox **items, size_t n);

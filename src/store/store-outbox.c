@@ -156,6 +156,12 @@ store_outbox_failed(struct store *st, int64_t id, const char *error, char **caus
 }
 
 int
+store_outbox_retry(struct store *st, int64_t id, char **cause)
+{
+	return store_outbox_update(st, STORE_SQL_OUTBOX_RETRY, id, NULL, cause);
+}
+
+int
 store_outbox_delete(struct store *st, int64_t id, char **cause)
 {
 	return store_outbox_update(st, STORE_SQL_OUTBOX_DELETE, id, NULL, cause);

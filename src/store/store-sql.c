@@ -215,10 +215,13 @@ const char *const store_sql_text[STORE_SQL_COUNT] = {
 				  " last_error = NULL WHERE id = ?1",
 	[STORE_SQL_OUTBOX_FAILED] = "UPDATE outbox SET state = 2, last_error = ?2"
 				    " WHERE id = ?1",
+	[STORE_SQL_OUTBOX_RETRY] = "UPDATE outbox SET state = 0, last_error = ?2"
+				   " WHERE id = ?1 AND state = 2",
 	[STORE_SQL_OUTBOX_DELETE] = "DELETE FROM outbox WHERE id = ?1",
 
-	/* The index drives: matches newest first within the rows ?10 to ?11
-	 * (those of the rooms searched), filtered as they come. */
+	/* The index drives: matches newest first within the rows ?10 to ?11,
+	 * those of the set ?12 (see store-search.c) alone, filtered as they
+	 * come; natter_in is tested before the row of events is read. */
 	[STORE_SQL_SEARCH_MATCH] =
 	    "SELECT e.id, e.ts, natter_rank(events_fts), e.event_id"
 	    " FROM events_fts CROSS JOIN events e ON e.id = events_fts.rowid"

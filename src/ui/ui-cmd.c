@@ -638,6 +638,53 @@ ui_cmd_broadcast(struct ui *ui, char *args)
 	return 1;
 }
 
+/* /retry and /discard: the messages of the room in view the server
+ * refused, queued again or dropped. */
+static int
+ui_cmd_unsent(struct ui *ui, int retry)
+{
+	struct store_outbox *items;
+	char *cause = NULL;
+	size_t n;
+	int done = 0;
+
+	if (store_outbox_list(ui->store, ui->current, 1, &items, &n, &cause) == -1) {
+		ui_note(ui, "%s", cause);
+		free(cause);
+		return 0;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (items[i].state != STORE_OUTBOX_FAILED)
+			continue;
+		if ((retry ? store_outbox_retry(ui->store, items[i].id, NULL) :
+		    store_outbox_delete(ui->store, items[i].id, NULL)) == 0)
+			done++;
+	}
+	store_outbox_free(&items, n);
+	if (done == 0)
+		ui_note(ui, "no message here failed to send");
+	else if (retry) {
+		app_outbox_kick(ui->app);
+		ui_note(ui, "sending %d message%s again", done, done == 1 ? "" : "s");
+	} else
+		ui_note(ui, "discarded %d unsent message%s", done, done == 1 ? "" : "s");
+	ui->gen++;
+	ui_dirty(ui);
+	return 1;
+}
+
+static int
+ui_cmd_retry(struct ui *ui, char *args)
+{
+	return ui_cmd_unsent(ui, 1);
+}
+
+static int
+ui_cmd_discard(struct ui *ui, char *args)
+{
+	return ui_cmd_unsent(ui, 0);
+}
+
 static int
 ui_cmd_export(struct ui *ui, char *args)
 {
@@ -665,6 +712,7 @@ static int ui_cmd_help(struct ui *, char *);
 static const struct ui_cmd ui_cmds[] = {
 	{"broadcast", "ROOM[,ROOM...] TEXT", UI_CMD_ARGS, ui_cmd_broadcast},
 	{"delete", NULL, UI_CMD_ROOM, ui_cmd_delete},
+	{"discard", NULL, UI_CMD_ROOM, ui_cmd_discard},
 	{"dm", "@user:server", UI_CMD_ARGS, ui_cmd_dm},
 	{"edit", "TEXT", UI_CMD_ARGS | UI_CMD_ROOM, ui_cmd_edit},
 	{"export", "[ADDR,... | FILE.eml | FILE.mbox]", 0, ui_cmd_export},
@@ -678,6 +726,7 @@ static const struct ui_cmd ui_cmds[] = {
 	{"quit", NULL, 0, ui_cmd_quit},
 	{"react", "KEY", UI_CMD_ARGS | UI_CMD_ROOM, ui_cmd_react},
 	{"reply", "TEXT", UI_CMD_ARGS | UI_CMD_ROOM, ui_cmd_reply},
+	{"retry", NULL, UI_CMD_ROOM, ui_cmd_retry},
 	{"search", "[QUERY]", 0, ui_cmd_search},
 	{"topic", "TEXT", UI_CMD_ARGS | UI_CMD_ROOM, ui_cmd_topic},
 	{"upload", "PATH", UI_CMD_ARGS | UI_CMD_ROOM, ui_cmd_upload},

@@ -370,10 +370,11 @@ ui_lines_pending(struct ui *ui, struct ui_lines *l, int width)
 		char *body = san_text(items[i].body ? items[i].body : "", SAN_MULTILINE);
 		char *text = xasprintf("%s%s%s", body, failed ? "  (not sent: " : "  (sending…)",
 		    failed ? (items[i].last_error ? items[i].last_error : "refused") : "");
+		char *hint = failed ? "; /retry or /discard" : "";
 		char *safe = san_text(text, SAN_MULTILINE);
 
 		free(text);
-		text = xasprintf("%s%s", safe, failed ? ")" : "");
+		text = xasprintf("%s%s%s", safe, hint, failed ? ")" : "");
 		free(safe);
 		free(body);
 		size_t head = ui_lines_wrap(l, text, UI_INDENT(ui), width, failed ? THEME_FAILED : THEME_PENDING);

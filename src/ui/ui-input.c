@@ -298,8 +298,9 @@ ui_complete_cb(void *arg, enum editor_complete_kind kind, const char *prefix,
     struct editor_candidates *out)
 {
 	static const char *commands[] = {
-		"broadcast", "delete", "dm", "edit", "export", "help", "invite", "join", "leave",
-		"me", "nick", "open", "quit", "react", "reply", "search", "topic", "upload",
+		"broadcast", "delete", "discard", "dm", "edit", "export", "help", "invite", "join",
+		"leave", "me", "nick", "open", "quit", "react", "reply", "retry", "search", "topic",
+		"upload",
 	};
 	struct ui *ui = arg;
 	struct store_member *members;

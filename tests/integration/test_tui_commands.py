@@ -218,7 +218,7 @@ class TuiCommandTest(NatterTestCase):
         self.assertIn("> /frobnicate now", screen)
         t.keys("C-u")
         self.command(t, "/help")
-        t.wait_for("commands: /broadcast /delete /dm")
+        t.wait_for("commands: /broadcast /delete /discard /dm")
 
     def test_missing_argument_shows_usage(self):
         self.shared_room("Board Room")

@@ -232,6 +232,35 @@ class TuiSelectTest(NatterTestCase):
         self.assertNotEqual(attrs_before("(edited)"), plain)
         self.assertNotEqual(attrs_before("alice archer"), attrs_before("https://"))
 
+    def test_a_refused_message_can_be_retried_or_discarded(self):
+        room = self.shared_room("Board Room")
+        levels = self.bob.get_state(room, "m.room.power_levels")
+        levels["events_default"] = 50
+        self.bob.send_state(room, "m.room.power_levels", "", levels)
+        t = self.start()
+        t.text("is this on?")
+        t.keys("Enter")
+        t.wait_for("/retry or /discard")
+        self.assertIn("not sent", t.screen())
+        levels["events_default"] = 0
+        self.bob.send_state(room, "m.room.power_levels", "", levels)
+        t.text("/retry")
+        t.keys("Enter")
+        t.wait_for("sending 1 message again")
+        ev = self.bob.wait_for_event(room, lambda e: e["content"].get("body") == "is this on?")
+        self.assertEqual(ev["sender"], self.alice.user_id)
+        wait_until(lambda: "/retry or /discard" not in t.screen(), what="the failure gone")
+
+        levels["events_default"] = 50
+        self.bob.send_state(room, "m.room.power_levels", "", levels)
+        t.text("never mind")
+        t.keys("Enter")
+        t.wait_for("/retry or /discard")
+        t.text("/discard")
+        t.keys("Enter")
+        t.wait_for("discarded 1 unsent message")
+        wait_until(lambda: "never mind" not in t.screen(), what="the discarded message gone")
+
     def test_typing_is_sent_and_stopped(self):
         room = self.shared_room("Board Room")
         since = self.bob.sync()["next_batch"]

@@ -1224,6 +1224,17 @@ test_outbox_echo_and_failure(void **state)
 	assert_int_equal(items[0].state, STORE_OUTBOX_FAILED);
 	assert_string_equal(items[0].last_error, "M_FORBIDDEN");
 	store_outbox_free(&items, n);
+	/* Retried, it is queued again; only a failed row can be retried. */
+	assert_int_equal(store_outbox_retry(f->st, b.id, &cause), 0);
+	assert_int_equal(store_outbox_list(f->st, NULL, 0, &items, &n, &cause), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(items[0].state, STORE_OUTBOX_QUEUED);
+	assert_null(items[0].last_error);
+	store_outbox_free(&items, n);
+	assert_int_equal(store_outbox_retry(f->st, b.id, &cause), -1);
+	free(cause);
+	cause = NULL;
+	assert_int_equal(store_outbox_failed(f->st, b.id, "M_FORBIDDEN", &cause), 0);
 	assert_int_equal(store_outbox_delete(f->st, b.id, &cause), 0);
 	assert_int_equal(store_outbox_delete(f->st, b.id, &cause), -1);
 	assert_non_null(strstr(cause, "no message"));

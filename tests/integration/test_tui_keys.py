@@ -1,0 +1,91 @@
+"""Moving between rooms and through the messages with the keys and the
+mouse wheel, in tmux against the testbed."""
+
+import shutil
+import unittest
+
+from cli_support import NatterTestCase
+from test_tui import Tmux, wait_until
+
+
+@unittest.skipUnless(shutil.which("tmux"), "tmux is needed for terminal tests")
+class TuiKeysTest(NatterTestCase):
+    def start(self):
+        self.natter.ok("sync", "--once")
+        t = Tmux(self.natter)
+        self.addCleanup(t.close)
+        t.wait_for("online")
+        return t
+
+    def title(self, t):
+        return t.screen().splitlines()[0].strip()
+
+    def list_order(self, t):
+        """The room names of the list, top to bottom, without headings."""
+        names = []
+        for line in t.screen().splitlines()[1:]:
+            if "│" not in line:
+                continue
+            left = line.split("│")[0]
+            if left.startswith(" ") and left.strip():
+                names.append(left.strip().rsplit(" ", 1)[0] if left.strip()[-1].isdigit()
+                             else left.strip())
+        return names
+
+    def test_alt_digits_and_alt_arrows_move_between_rooms(self):
+        for name in ("Alpha Room", "Bravo Room", "Charlie Room"):
+            self.shared_room(name)
+        t = self.start()
+        t.wait_for("Charlie Room")
+        order = wait_until(lambda: len(self.list_order(t)) == 3 and self.list_order(t),
+                           what="three rooms listed")
+        t.keys("M-2")
+        wait_until(lambda: self.title(t) == order[1], what="room 2")
+        t.keys("M-3")
+        wait_until(lambda: self.title(t) == order[2], what="room 3")
+        t.keys("M-Down")
+        wait_until(lambda: self.title(t) == order[0], what="round to the first room")
+        t.keys("M-Up")
+        wait_until(lambda: self.title(t) == order[2], what="back round to the last")
+        t.keys("C-p")
+        wait_until(lambda: self.title(t) == order[1], what="C-p")
+
+    def test_alt_a_goes_to_mentions_first_then_unread(self):
+        quiet = self.shared_room("Quiet Room")
+        chatty = self.shared_room("Chatty Room")
+        urgent = self.shared_room("Urgent Room")
+        self.shared_room("Lobby")
+        t = self.start()
+        t.wait_for("Lobby")
+        self.bob.send_text(chatty, "just chatting")
+        self.bob.send_text(urgent, f"{self.alice.user_id} please call me")
+        wait_until(lambda: "Urgent Room" in t.screen() and "Chatty Room" in t.screen(),
+                   what="the rooms")
+        # Mentions and unread come from the server's counts with the next sync.
+        wait_until(lambda: any("Urgent Room" in l and l.split("│")[0].strip()[-1].isdigit()
+                               for l in t.screen().splitlines()), what="unread counts")
+        t.keys("M-a")
+        wait_until(lambda: self.title(t) == "Urgent Room", what="the mention first")
+        t.keys("M-a")
+        wait_until(lambda: self.title(t) == "Chatty Room", what="then the unread room")
+        self.assertNotEqual(self.title(t), "Quiet Room")
+
+    def test_mouse_wheel_scrolls_the_messages(self):
+        room = self.shared_room("Board Room")
+        for i in range(60):
+            self.bob.send_text(room, f"line {i:02d}")
+        t = self.start()
+        t.wait_for("line 59")
+        self.assertNotIn("line 20", t.screen())
+        for _ in range(15):
+            t.text("\x1b[<64;50;10M")   # SGR mouse: wheel up at column 50, row 10
+        t.wait_for("line 20")
+        t.wait_for("-- scrolled --")
+        for _ in range(15):
+            t.text("\x1b[<65;50;10M")   # wheel down
+        t.wait_for("line 59")
+        wait_until(lambda: "-- scrolled --" not in t.screen(), what="back at the newest")
+
+
+if __name__ == "__main__":
+    unittest.main()
