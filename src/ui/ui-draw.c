@@ -116,7 +116,7 @@ ui_draw_list(struct ui *ui, int top, int height, int width)
 		int sel = ui->current != NULL && strcmp(ui->current, r->room_id) == 0;
 		int color = r->highlight > 0 ? THEME_LIST_HIGHLIGHT :
 		    r->unread > 0 ? THEME_LIST_UNREAD : THEME_LIST;
-		char count[24] = "";
+		char count[48] = "";
 
 		if ((int)r->section != last) {
 			last = (int)r->section;
@@ -124,8 +124,13 @@ ui_draw_list(struct ui *ui, int top, int height, int width)
 			if (y >= top + height)
 				break;
 		}
-		if (r->unread > 0)
-			snprintf(count, sizeof count, " %lld", (long long)r->unread);
+		/* "5" unread, "5 @2" when two of them mention you. */
+		if (r->unread > 0 && r->highlight > 0)
+			snprintf(count, sizeof count, " %lld @%lld", (long long)r->unread,
+			    (long long)r->highlight);
+		else if (r->unread > 0 || r->highlight > 0)
+			snprintf(count, sizeof count, r->unread > 0 ? " %lld" : " @%lld",
+			    (long long)(r->unread > 0 ? r->unread : r->highlight));
 		if (sel)
 			color = THEME_LIST_SELECTED;
 		else if (r->section == UI_SECTION_INVITES)

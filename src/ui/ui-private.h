@@ -43,6 +43,8 @@ enum ui_target {
 struct ui_room {
 	char *room_id;
 	char *name;		/* sanitised */
+	char *alias;		/* canonical alias, sanitised, or NULL */
+	char *dm_user;		/* the other user of a direct chat, or NULL */
 	enum ui_section section;
 	int64_t unread;
 	int64_t highlight;

@@ -63,7 +63,18 @@ ui_switch_matches(struct ui *ui, size_t *out, size_t max)
 	size_t n = 0;
 
 	for (size_t i = 0; i < ui->n_rooms; i++) {
-		int score = ui_switch_score(ui->rooms[i].name, ui->switch_query);
+		const struct ui_room *r = &ui->rooms[i];
+		int score = ui_switch_score(r->name, ui->switch_query);
+
+		/* An alias or a partner's id counts a little less than the name. */
+		for (int k = 0; k < 2; k++) {
+			const char *other = k == 0 ? r->alias : r->dm_user;
+			int s = other != NULL ? ui_switch_score(other + (*other == '#' ||
+			    *other == '@'), ui->switch_query) - 50 : 0;
+
+			if (s > score)
+				score = s;
+		}
 
 		if (score > 0)
 			hits[n++] = (struct ui_switch_hit){i, score};

@@ -71,6 +71,8 @@ ui_rooms_free(struct ui *ui)
 	for (size_t i = 0; i < ui->n_rooms; i++) {
 		free(ui->rooms[i].room_id);
 		free(ui->rooms[i].name);
+		free(ui->rooms[i].alias);
+		free(ui->rooms[i].dm_user);
 	}
 	xfree(&ui->rooms);
 	ui->n_rooms = 0;
@@ -98,6 +100,10 @@ ui_rooms_reload(struct ui *ui)
 				continue;
 			r->room_id = xstrdup(rooms[i].room_id);
 			r->name = san_text(rooms[i].name, 0);
+			/* The switcher finds a room by these too. */
+			r->alias = rooms[i].canonical_alias != NULL ?
+			    san_text(rooms[i].canonical_alias, 0) : NULL;
+			r->dm_user = rooms[i].dm_user != NULL ? san_text(rooms[i].dm_user, 0) : NULL;
 			r->section = (enum ui_section)sec;
 			r->unread = rooms[i].unread;
 			r->highlight = rooms[i].highlight;

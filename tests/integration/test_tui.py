@@ -25,12 +25,15 @@ def wait_until(predicate, timeout=20, what="the screen"):
 class Tmux:
     """natter running in a private tmux server."""
 
-    def __init__(self, natter, cols=100, rows=30):
+    def __init__(self, natter, cols=100, rows=30, after=None):
+        """after: shell commands run in the pane once natter has exited."""
         self.socket = f"natter-test-{uuid.uuid4().hex[:8]}"
         self.natter = natter
         env = " ".join(f"{k}='{v}'" for k, v in natter.env.items()
                        if k.startswith(("XDG_", "HOME", "ASAN", "UBSAN", "LC_", "DBUS_", "EDITOR", "VISUAL", "PATH")))
         cmd = f"env {env} TERM=xterm-256color {natter.binary} 2>{natter.home}/stderr"
+        if after is not None:
+            cmd = f"{cmd}; {after}"
         self.tmux("new-session", "-d", "-s", "t", "-x", str(cols), "-y", str(rows), cmd)
 
     def tmux(self, *args):

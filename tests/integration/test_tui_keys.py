@@ -1,8 +1,10 @@
 """Moving between rooms and through the messages with the keys and the
 mouse wheel, in tmux against the testbed."""
 
+import re
 import shutil
 import unittest
+import uuid
 
 from cli_support import NatterTestCase
 from test_tui import Tmux, wait_until
@@ -62,13 +64,28 @@ class TuiKeysTest(NatterTestCase):
         wait_until(lambda: "Urgent Room" in t.screen() and "Chatty Room" in t.screen(),
                    what="the rooms")
         # Mentions and unread come from the server's counts with the next sync.
-        wait_until(lambda: any("Urgent Room" in l and l.split("│")[0].strip()[-1].isdigit()
-                               for l in t.screen().splitlines()), what="unread counts")
+        # The list counts unread messages, and the ones that mention you after "@".
+        wait_until(lambda: any(re.search(r"Urgent Room\s+1 @1\s*│", l)
+                               for l in t.screen().splitlines()), what="the mention count")
+        wait_until(lambda: any(re.search(r"Chatty Room\s+1\s*│", l)
+                               for l in t.screen().splitlines()), what="the unread count")
         t.keys("M-a")
         wait_until(lambda: self.title(t) == "Urgent Room", what="the mention first")
         t.keys("M-a")
         wait_until(lambda: self.title(t) == "Chatty Room", what="then the unread room")
         self.assertNotEqual(self.title(t), "Quiet Room")
+
+    def test_ctrl_k_finds_a_room_by_its_alias(self):
+        alias = f"budget-{uuid.uuid4().hex[:6]}"
+        room = self.bob.create_room(name="Finance", alias=alias, preset="public_chat")
+        self.alice.join(room)
+        self.shared_room("Lobby")
+        t = self.start()
+        t.wait_for("Lobby")
+        t.keys("C-k")
+        t.text(alias)
+        t.keys("Enter")
+        wait_until(lambda: self.title(t) == "Finance", what="the room found by its alias")
 
     def test_mouse_wheel_scrolls_the_messages(self):
         room = self.shared_room("Board Room")

@@ -113,6 +113,29 @@ class TuiNotifyTest(NatterTestCase):
         self.assertIn("send the deck", bodies[0])
         self.assertIn("see above", bodies[1])
 
+    def test_the_room_in_view_notifies_only_while_the_terminal_is_unfocused(self):
+        room = self.shared_room("Board Room")
+        tmp, address = self.private_bus()
+        self.natter.env["DBUS_SESSION_BUS_ADDRESS"] = address
+        self.natter.ok("sync", "--once")
+        t = Tmux(self.natter)
+        self.addCleanup(t.close)
+        t.wait_for("online")
+        me = self.alice.user_id
+        # What a terminal sends when it loses the focus (natter asks for
+        # focus reports with CSI ? 1004 h).
+        t.text("\x1b[O")
+        self.bob.send_text(room, f"{me} while you were away")
+        wait_until(lambda: self.calls(tmp), what="a notification while unfocused")
+        t.text("\x1b[I")
+        self.bob.send_text(room, f"{me} now you are here")
+        t.wait_for("now you are here")
+        self.bob.send_text(room, "the end")
+        t.wait_for("the end")
+        bodies = [n["body"] for n in self.calls(tmp)]
+        self.assertEqual(len(bodies), 1, bodies)
+        self.assertIn("while you were away", bodies[0])
+
     def test_no_notification_service_is_one_status_note(self):
         room = self.shared_room("Board Room")
         self.shared_room("Chatter")

@@ -1,0 +1,175 @@
+"""The terminal interface's life: the terminal comes back as it was on
+every way out, and messages written offline go when the network returns."""
+
+import os
+import shutil
+import signal
+import socket
+import threading
+import time
+import unittest
+from urllib.parse import urlparse
+
+from cli_support import NatterTestCase
+from test_tui import Tmux, wait_until
+
+
+class Proxy:
+    """A TCP forwarder in front of the homeserver that can be cut and restored."""
+
+    def __init__(self, target_host, target_port):
+        self.target = (target_host, target_port)
+        self.port = None
+        self.conns = []
+        self.listener = None
+        self.lock = threading.Lock()
+        self.up()
+
+    def up(self):
+        self.listener = socket.socket()
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", self.port or 0))
+        self.port = self.listener.getsockname()[1]
+        self.listener.listen(16)
+        threading.Thread(target=self.accept, args=(self.listener,), daemon=True).start()
+
+    def accept(self, listener):
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            try:
+                server = socket.create_connection(self.target)
+            except OSError:
+                client.close()
+                continue
+            with self.lock:
+                self.conns += [client, server]
+            for a, b in ((client, server), (server, client)):
+                threading.Thread(target=self.pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def pipe(a, b):
+        try:
+            while data := a.recv(65536):
+                b.sendall(data)
+        except OSError:
+            pass
+        for s in (a, b):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def down(self):
+        # shutdown wakes the thread blocked in accept(); close alone does not.
+        try:
+            self.listener.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.listener.close()
+        with self.lock:
+            for c in self.conns:
+                try:
+                    c.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+                c.close()
+            self.conns = []
+
+
+@unittest.skipUnless(shutil.which("tmux"), "tmux is needed for terminal tests")
+class TuiLifeTest(NatterTestCase):
+    def start_wrapped(self):
+        """natter in a shell that, once natter ends, records the terminal modes."""
+        record = self.natter.home / "after"
+        t = Tmux(self.natter, after=f"stty -a > {record}.stty; echo natter-ended-$?; sleep 60")
+        self.addCleanup(t.close)
+        return t, record
+
+    def assert_terminal_restored(self, t, record):
+        screen = t.wait_for("natter-ended")
+        modes = wait_until(lambda: os.path.exists(f"{record}.stty") and
+                           open(f"{record}.stty").read(), what="stty -a")
+        words = modes.split()
+        for mode in ("icanon", "echo", "icrnl", "isig"):
+            self.assertIn(mode, words, modes)
+        # The alternate screen is gone: only the shell's words are left.
+        self.assertNotIn("│", screen)
+        self.assertNotIn("[default]", screen)
+
+    def natter_pid(self):
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit():
+                continue
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    argv = f.read().split(b"\0")
+                with open(f"/proc/{pid}/environ", "rb") as f:
+                    env = f.read()
+            except OSError:
+                continue
+            if argv and argv[0] == os.fsencode(self.natter.binary) and len(argv) <= 2 and \
+                    os.fsencode(str(self.natter.home)) in env:
+                return int(pid)
+        return None
+
+    def test_quit_restores_the_terminal(self):
+        self.shared_room("Board Room")
+        self.natter.ok("sync", "--once")
+        t, record = self.start_wrapped()
+        t.wait_for("online")
+        t.keys("C-q")
+        self.assert_terminal_restored(t, record)
+
+    def test_a_crash_or_a_kill_restores_the_terminal(self):
+        self.shared_room("Board Room")
+        self.natter.ok("sync", "--once")
+        for sig in (signal.SIGSEGV, signal.SIGTERM):
+            t, record = self.start_wrapped()
+            t.wait_for("online")
+            pid = wait_until(self.natter_pid, what="natter's pid")
+            os.kill(pid, sig)
+            self.assert_terminal_restored(t, record)
+            t.close()
+            os.unlink(f"{record}.stty")
+
+    def test_offline_messages_go_when_the_network_returns(self):
+        room = self.shared_room("Board Room")
+        url = urlparse(self.hs.url)
+        proxy = Proxy(url.hostname, url.port)
+        self.addCleanup(proxy.down)
+        session = self.natter.profile_dir() / "session"
+        session.write_text(session.read_text().replace(self.hs.url,
+                                                       f"http://127.0.0.1:{proxy.port}"))
+        self.natter.ok("sync", "--once")
+        t = Tmux(self.natter)
+        self.addCleanup(t.close)
+        t.wait_for("online")
+        proxy.down()
+        t.wait_for("offline", timeout=60)
+        t.text("written on the train")
+        t.keys("Enter")
+        t.wait_for("written on the train  (sending…)")
+        t.text("and a second one")
+        t.keys("Enter")
+        t.wait_for("and a second one  (sending…)")
+        time.sleep(1)
+        self.assertEqual(self.bodies(room), [])
+        proxy.up()
+        t.wait_for("online", timeout=90)
+        wait_until(lambda: self.bodies(room) == ["written on the train", "and a second one"],
+                   timeout=60, what="both messages, once each, in order")
+        wait_until(lambda: "sending" not in t.screen(), what="the pending marks gone")
+        time.sleep(2)
+        self.assertEqual(self.bodies(room), ["written on the train", "and a second one"])
+
+    def bodies(self, room):
+        chunk = self.bob.messages(room, limit=50)["chunk"]
+        return [e["content"]["body"] for e in reversed(chunk)
+                if e["type"] == "m.room.message" and e["sender"] == self.alice.user_id]
+
+
+if __name__ == "__main__":
+    unittest.main()
