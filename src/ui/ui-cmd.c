@@ -27,6 +27,7 @@ struct ui_cmd {
 	const char *usage;	/* the arguments, for "usage: /name ..." */
 	int flags;
 	int (*fn)(struct ui *, char *);
+	const char *help;	/* one line for /help */
 };
 
 /* An action under way: what it does once its room is known, and what
@@ -710,40 +711,57 @@ static int ui_cmd_help(struct ui *, char *);
 
 /* Sorted by name, for bsearch. */
 static const struct ui_cmd ui_cmds[] = {
-	{"broadcast", "ROOM[,ROOM...] TEXT", UI_CMD_ARGS, ui_cmd_broadcast},
-	{"delete", NULL, UI_CMD_ROOM, ui_cmd_delete},
-	{"discard", NULL, UI_CMD_ROOM, ui_cmd_discard},
-	{"dm", "@user:server", UI_CMD_ARGS, ui_cmd_dm},
-	{"edit", "TEXT", UI_CMD_ARGS | UI_CMD_ROOM, ui_cmd_edit},
-	{"export", "[ADDR,... | FILE.eml | FILE.mbox]", 0, ui_cmd_export},
-	{"help", NULL, 0, ui_cmd_help},
-	{"invite", "@user:server [ROOM]", UI_CMD_ARGS, ui_cmd_invite},
-	{"join", "ROOM", UI_CMD_ARGS, ui_cmd_join},
-	{"leave", "[ROOM]", 0, ui_cmd_leave},
-	{"me", "TEXT", UI_CMD_ARGS | UI_CMD_ROOM, ui_cmd_me},
-	{"nick", "NAME", UI_CMD_ARGS, ui_cmd_nick},
-	{"open", NULL, UI_CMD_ROOM, ui_cmd_open},
-	{"quit", NULL, 0, ui_cmd_quit},
-	{"react", "KEY", UI_CMD_ARGS | UI_CMD_ROOM, ui_cmd_react},
-	{"reply", "TEXT", UI_CMD_ARGS | UI_CMD_ROOM, ui_cmd_reply},
-	{"retry", NULL, UI_CMD_ROOM, ui_cmd_retry},
-	{"search", "[QUERY]", 0, ui_cmd_search},
-	{"topic", "TEXT", UI_CMD_ARGS | UI_CMD_ROOM, ui_cmd_topic},
-	{"upload", "PATH", UI_CMD_ARGS | UI_CMD_ROOM, ui_cmd_upload},
+	{"broadcast", "ROOM[,ROOM...] TEXT", UI_CMD_ARGS, ui_cmd_broadcast,
+	    "send one message to several rooms or people"},
+	{"delete", NULL, UI_CMD_ROOM, ui_cmd_delete, "delete your newest message here"},
+	{"discard", NULL, UI_CMD_ROOM, ui_cmd_discard,
+	    "drop the messages here the server refused"},
+	{"dm", "@user:server", UI_CMD_ARGS, ui_cmd_dm, "open (or start) a direct chat"},
+	{"edit", "TEXT", UI_CMD_ARGS | UI_CMD_ROOM, ui_cmd_edit,
+	    "replace the text of your newest message"},
+	{"export", "[ADDR,... | FILE.eml | FILE.mbox]", 0, ui_cmd_export,
+	    "mail the marked range or the room, or write it to a file"},
+	{"help", NULL, 0, ui_cmd_help, "this list"},
+	{"invite", "@user:server [ROOM]", UI_CMD_ARGS, ui_cmd_invite,
+	    "invite someone to this room or ROOM"},
+	{"join", "ROOM", UI_CMD_ARGS, ui_cmd_join, "join a room and go to it"},
+	{"leave", "[ROOM]", 0, ui_cmd_leave, "leave this room or ROOM"},
+	{"me", "TEXT", UI_CMD_ARGS | UI_CMD_ROOM, ui_cmd_me, "send an emote"},
+	{"nick", "NAME", UI_CMD_ARGS, ui_cmd_nick, "set your display name"},
+	{"open", NULL, UI_CMD_ROOM, ui_cmd_open, "open the newest attachment here"},
+	{"quit", NULL, 0, ui_cmd_quit, "quit natter"},
+	{"react", "KEY", UI_CMD_ARGS | UI_CMD_ROOM, ui_cmd_react,
+	    "react to the newest message here"},
+	{"reply", "TEXT", UI_CMD_ARGS | UI_CMD_ROOM, ui_cmd_reply,
+	    "reply to the newest message from someone else"},
+	{"retry", NULL, UI_CMD_ROOM, ui_cmd_retry, "send the refused messages here again"},
+	{"search", "[QUERY]", 0, ui_cmd_search, "search every room (C-f)"},
+	{"topic", "TEXT", UI_CMD_ARGS | UI_CMD_ROOM, ui_cmd_topic, "set the room's topic"},
+	{"upload", "PATH", UI_CMD_ARGS | UI_CMD_ROOM, ui_cmd_upload, "send a file"},
 };
 
 static int
 ui_cmd_help(struct ui *ui, char *args)
 {
-	struct buf b = {0};
-
-	buf_puts(&b, "commands:");
-	for (size_t i = 0; i < NT_NELEMS(ui_cmds); i++)
-		buf_printf(&b, " /%s", ui_cmds[i].name);
-	buf_puts(&b, "; //text sends text starting with /; natter(1) has the details");
-	ui_note(ui, "%s", b.data);
-	buf_free(&b);
+	ui_help_open(ui);
 	return 1;
+}
+
+/* "/join ROOM    join a room and go to it", one a command, for the help
+ * view. */
+size_t
+ui_cmd_help_lines(char ***lines)
+{
+	*lines = xcalloc(NT_NELEMS(ui_cmds), sizeof **lines);
+	for (size_t i = 0; i < NT_NELEMS(ui_cmds); i++) {
+		const struct ui_cmd *c = &ui_cmds[i];
+		char *usage = xasprintf("/%s%s%s", c->name, c->usage ? " " : "",
+		    c->usage ? c->usage : "");
+
+		(*lines)[i] = xasprintf("%-28s %s", usage, c->help);
+		free(usage);
+	}
+	return NT_NELEMS(ui_cmds);
 }
 
 static int

@@ -2,6 +2,8 @@
 #ifndef NATTER_UI_CMD_H
 #define NATTER_UI_CMD_H
 
+#include <stddef.h>
+
 struct ui;
 
 /* Runs line, a draft that starts with one '/' ("//text" is text, sent
@@ -10,6 +12,9 @@ struct ui;
  * the draft should be cleared, 0 to keep it for the user to correct (a
  * usage error, a file that is not there). */
 int ui_command(struct ui *ui, const char *line);
+
+/* One line a command with its arguments and what it does, for help. */
+size_t ui_cmd_help_lines(char ***lines);
 
 struct store_msg;
 /* A short quote of a message for a note: “the first words…”. */

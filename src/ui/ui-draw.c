@@ -944,6 +944,9 @@ ui_draw(struct ui *ui)
 	}
 	ui_draw_status(ui, LINES - compose_h - 1);
 	ui_draw_compose(ui, LINES - compose_h, compose_h);
+	if (ui_help_shown(ui) && pane_h > 0)
+		ui_help_draw(ui, pane_top, pane_h, list_w ? list_w + 1 : 0,
+		    COLS - (list_w ? list_w + 1 : 0));
 	if (ui_search_shown(ui) && pane_h > 0)
 		ui_search_draw(ui, pane_top, pane_h, list_w ? list_w + 1 : 0,
 		    COLS - (list_w ? list_w + 1 : 0));

@@ -454,6 +454,8 @@ ui_key_fallback(struct ui *ui, const struct key *k)
 		editor_do(ui->ed, EDITOR_KILL_ALNUM_BACK, NULL);
 	else if (k->mods == 0 && k->code == KEYS_F(2))
 		ui->list_toggled = !ui->list_toggled;
+	else if (k->mods == 0 && k->code == KEYS_F(1))
+		ui_help_open(ui);
 }
 
 /* One key: part of a bound sequence, a bound action, or text. */
@@ -549,7 +551,7 @@ ui_key_escape(struct ui *ui, const wint_t *seq, size_t n)
 	if (n == 0) {
 		struct key esc = {KEYS_ESC, 0};
 
-		if (!ui_switch_key(ui, &esc) && !ui_search_key(ui, &esc))
+		if (!ui_help_key(ui, &esc) && !ui_switch_key(ui, &esc) && !ui_search_key(ui, &esc))
 			ui_key(ui, &esc);
 		return;
 	}
@@ -619,7 +621,7 @@ ui_input(int fd, int revents, void *arg)
 		}
 		if (r == KEY_CODE_YES ? !ui_key_named((int)c, &k) : (keys_from_char(c, &k), 0))
 			continue;
-		if (ui_switch_key(ui, &k) || ui_search_key(ui, &k))
+		if (ui_help_key(ui, &k) || ui_switch_key(ui, &k) || ui_search_key(ui, &k))
 			continue;
 		ui_key(ui, &k);
 	}

@@ -117,6 +117,7 @@ struct ui {
 	int muted_ready;
 
 	struct ui_search *search;	/* C-f: the results view and its hits */
+	struct ui_help *help;		/* /help, shown over the pane, or NULL */
 	struct ui_export *export;	/* /export being asked about or running */
 	const char *config_path;	/* -c, for the children natter runs */
 	char *ask;		/* the question the compose box answers, or NULL */
@@ -189,6 +190,13 @@ const char *ui_search_query(struct ui *ui);
 void ui_search_draw(struct ui *ui, int top, int height, int left, int width);
 void ui_search_free(struct ui *ui);
 const char *ui_search_selected_room(struct ui *ui);
+
+/* ui-help.c */
+void ui_help_open(struct ui *ui);
+void ui_help_free(struct ui *ui);
+int ui_help_key(struct ui *ui, const struct key *k);
+int ui_help_shown(struct ui *ui);
+void ui_help_draw(struct ui *ui, int top, int height, int left, int width);
 
 /* ui-export.c */
 int ui_export_start(struct ui *ui, const char *args);

@@ -392,6 +392,7 @@ ui_free(struct ui *ui)
 	ui_pane_free(ui);
 	ui_notify_free(ui);
 	ui_search_free(ui);
+	ui_help_free(ui);
 	free(ui->sel);
 	free(ui->mark);
 	free(ui->mark_end);

@@ -218,7 +218,18 @@ class TuiCommandTest(NatterTestCase):
         self.assertIn("> /frobnicate now", screen)
         t.keys("C-u")
         self.command(t, "/help")
-        t.wait_for("commands: /broadcast /delete /discard /dm")
+        screen = t.wait_for("Commands")
+        self.assertIn("/broadcast ROOM[,ROOM...] TEXT", screen)
+        self.assertIn("/upload PATH", screen)
+        # Every key is listed as bound now; scrolling reaches the end.
+        for _ in range(10):
+            t.keys("PageDown")
+        screen = t.wait_for("yank: paste what was cut last")
+        self.assertIn("C-y", screen)
+        t.keys("q")
+        wait_until(lambda: "any other key closes help" not in t.screen(), what="help closed")
+        t.text("typing again")
+        t.wait_for("> typing again")
 
     def test_missing_argument_shows_usage(self):
         self.shared_room("Board Room")

@@ -165,6 +165,30 @@ class TuiLifeTest(NatterTestCase):
         time.sleep(2)
         self.assertEqual(self.bodies(room), ["written on the train", "and a second one"])
 
+    def test_bell_rings_for_a_mention_when_asked_for(self):
+        room = self.shared_room("Board Room")
+        self.shared_room("Chatter")
+        conf = self.natter.config_home / "natter" / "config"
+        conf.parent.mkdir(parents=True, exist_ok=True)
+        conf.write_text("[ui]\nbell = on\n")
+        self.natter.env["DBUS_SESSION_BUS_ADDRESS"] = "unix:path=/nonexistent/bus"
+        self.natter.ok("sync", "--once")
+        t = Tmux(self.natter)
+        self.addCleanup(t.close)
+        t.wait_for("online")
+        # tmux flags a bell in a window that is not the current one.
+        t.tmux("new-window", "-t", "t", "sleep 600")
+
+        def bell():
+            flags = t.tmux("list-windows", "-t", "t", "-F", "#{window_index}:#{window_bell_flag}")
+            return "0:1" in flags.split()
+
+        self.bob.send_text(room, "nothing for you")
+        time.sleep(2)
+        self.assertFalse(bell())
+        self.bob.send_text(room, f"{self.alice.user_id} the car is here")
+        wait_until(bell, what="the bell")
+
     def bodies(self, room):
         chunk = self.bob.messages(room, limit=50)["chunk"]
         return [e["content"]["body"] for e in reversed(chunk)
