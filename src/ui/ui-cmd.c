@@ -77,7 +77,7 @@ ui_cmd_done(void *arg, int ok, const char *result)
 	struct ui_cmd_job *job = arg;
 
 	if (ok == 0)
-		ui_note(job->ui, "%s", result);
+		ui_error(job->ui, "%s", result);
 	else if (ok == 1) {
 		ui_note(job->ui, "%s", job->note);
 		if (job->after != NULL)
@@ -93,7 +93,7 @@ ui_cmd_started(struct ui_cmd_job *job, int rc, char *cause)
 {
 	if (rc == 0)
 		return 1;
-	ui_note(job->ui, "%s", cause != NULL ? cause : "it could not start");
+	ui_error(job->ui, "%s", cause != NULL ? cause : "it could not start");
 	free(cause);
 	ui_cmd_job_free(job);
 	return 0;
@@ -108,7 +108,7 @@ ui_cmd_resolved(void *arg, int ok, const char *result)
 	if (ok == 1) {
 		if (job->act(job, result, &cause) == 0)
 			return;
-		ui_note(job->ui, "%s", cause != NULL ? cause : "it could not start");
+		ui_error(job->ui, "%s", cause != NULL ? cause : "it could not start");
 		free(cause);
 	} else if (ok == 0)
 		ui_note(job->ui, "%s", result);
@@ -145,7 +145,7 @@ ui_cmd_room_name(struct ui *ui, const char *room_id)
 static int
 ui_cmd_usage(struct ui *ui, const char *name, const char *usage)
 {
-	ui_note(ui, "usage: /%s %s", name, usage);
+	ui_error(ui, "usage: /%s %s", name, usage);
 	return 0;
 }
 
@@ -208,7 +208,7 @@ static int
 ui_cmd_sent(struct ui *ui, int rc, char *cause)
 {
 	if (rc == -1) {
-		ui_note(ui, "%s", cause != NULL ? cause : "it could not be queued");
+		ui_error(ui, "%s", cause != NULL ? cause : "it could not be queued");
 		free(cause);
 		return 0;
 	}
@@ -499,7 +499,7 @@ ui_cmd_open_event(struct ui *ui, const char *event_id)
 	char *cause = NULL;
 
 	if (app_download(ui->app, event_id, ui_cmd_opened, ui, &cause) == -1) {
-		ui_note(ui, "%s", cause);
+		ui_error(ui, "%s", cause);
 		free(cause);
 		return 0;
 	}
@@ -650,7 +650,7 @@ ui_cmd_unsent(struct ui *ui, int retry)
 	int done = 0;
 
 	if (store_outbox_list(ui->store, ui->current, 1, &items, &n, &cause) == -1) {
-		ui_note(ui, "%s", cause);
+		ui_error(ui, "%s", cause);
 		free(cause);
 		return 0;
 	}
@@ -799,7 +799,7 @@ ui_command(struct ui *ui, const char *line)
 		cmd = bsearch(name, ui_cmds, NT_NELEMS(ui_cmds), sizeof *ui_cmds, ui_cmd_compare);
 	}
 	if (cmd == NULL) {
-		ui_note(ui, "unknown command /%.*s: /help lists them", (int)len, line);
+		ui_error(ui, "unknown command /%.*s: /help lists them", (int)len, line);
 		return 0;
 	}
 	args = ui_cmd_trim(line + len);

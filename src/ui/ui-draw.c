@@ -843,6 +843,7 @@ ui_draw_status(struct ui *ui, int y)
 {
 	struct buf b = {0};
 	int64_t unread = 0;
+	int el = ui->conn == APP_ONLINE ? THEME_STATUS : THEME_STATUS_OFFLINE, x;
 
 	for (size_t i = 0; i < ui->n_rooms; i++)
 		unread += ui->rooms[i].unread;
@@ -864,12 +865,13 @@ ui_draw_status(struct ui *ui, int y)
 	}
 	if (ui->scroll > 0)
 		buf_puts(&b, "  -- scrolled --");
+	ui_fill(y, 0, COLS, el);
+	x = ui_put(y, 0, b.data, COLS, el);
+	/* The typing note and an error stand out in their own colours. */
 	if (ui->typing != NULL)
-		buf_printf(&b, "  %s", ui->typing);
+		x += ui_put(y, x + 2, ui->typing, COLS - x - 2, THEME_TYPING) + 2;
 	if (ui->note != NULL)
-		buf_printf(&b, "  %s", ui->note);
-	ui_fill(y, 0, COLS, ui->conn == APP_ONLINE ? THEME_STATUS : THEME_STATUS_OFFLINE);
-	ui_put(y, 0, b.data, COLS, ui->conn == APP_ONLINE ? THEME_STATUS : THEME_STATUS_OFFLINE);
+		ui_put(y, x + 2, ui->note, COLS - x - 2, ui->note_error ? THEME_ERROR : el);
 	buf_free(&b);
 }
 

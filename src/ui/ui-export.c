@@ -141,7 +141,7 @@ ui_export_output(int fd, int revents, void *arg)
 	else {
 		char *why = ui_export_failure(line);
 
-		ui_note(ui, "%s", why);
+		ui_error(ui, "%s", why);
 		free(why);
 	}
 	free(line);

@@ -80,10 +80,10 @@ ui_external_editor(struct ui *ui)
 	if (ui_editor_run(path, &cause) == 0 &&
 	    (text = nt_read_file(path, &len, &cause)) != NULL) {
 		if (editor_set_external(ui->ed, text, len, &cause) == -1)
-			ui_note(ui, "%s", cause);
+			ui_error(ui, "%s", cause);
 		free(text);
 	} else
-		ui_note(ui, "%s", cause);
+		ui_error(ui, "%s", cause);
 	free(cause);
 	unlink(path);
 	reset_prog_mode();

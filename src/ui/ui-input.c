@@ -193,7 +193,7 @@ ui_send(struct ui *ui)
 	if (text[0] == '/' && kind != UI_TARGET_REACT)
 		text++;
 	if (ui_send_target(ui, text, &cause) == -1) {
-		ui_note(ui, "%s", cause);
+		ui_error(ui, "%s", cause);
 		free(cause);
 		return;
 	}

@@ -119,7 +119,7 @@ ui_notify_event(struct ui *ui, const char *room_id, const struct mx_event *ev,
 	reason = notify_decide(&msg, rules, &ctx);
 	if (reason > 0) {
 		if (notify_show(&msg, rules->markup, &cause) == -1)
-			ui_note(ui, "%s", cause);
+			ui_error(ui, "%s", cause);
 		rc = 1;
 	}
 	free(cause);

@@ -84,6 +84,7 @@ struct ui {
 
 	enum app_conn conn;
 	char *note;		/* one line for the status bar, or NULL */
+	int note_error;		/* it says something failed */
 	char *typing;		/* "Dana is typing…" for the room in view, or NULL */
 	char *marker;		/* read up to here when the room was opened */
 	int jump_marker;	/* scroll the marker into view at the next draw */
@@ -142,6 +143,8 @@ void ui_room_select(struct ui *ui, const char *room_id);
 struct editor_history *ui_history(struct ui *ui);
 void ui_history_more(struct ui *ui);
 void ui_note(struct ui *ui, const char *fmt, ...) NT_ATTR_PRINTF(2, 3);
+/* A note saying something failed, drawn in the theme's error colours. */
+void ui_error(struct ui *ui, const char *fmt, ...) NT_ATTR_PRINTF(2, 3);
 
 /* ui-theme.c: elements are enum theme_element, or UI_NICK_BASE + i for
  * the i-th nick colour. */

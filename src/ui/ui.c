@@ -38,19 +38,36 @@ ui_dirty(struct ui *ui)
 		ui->redraw_timer = loop_timer_add(ui->loop, 0, ui_redraw_due, ui);
 }
 
+static void
+ui_note_set(struct ui *ui, int error, const char *fmt, va_list ap)
+{
+	char *msg = xvasprintf(fmt, ap);
+
+	free(ui->note);
+	ui->note = san_text(msg, 0);
+	ui->note_error = error;
+	free(msg);
+	ui_dirty(ui);
+}
+
 void
 ui_note(struct ui *ui, const char *fmt, ...)
 {
 	va_list ap;
-	char *msg;
 
 	va_start(ap, fmt);
-	msg = xvasprintf(fmt, ap);
+	ui_note_set(ui, 0, fmt, ap);
 	va_end(ap);
-	free(ui->note);
-	ui->note = san_text(msg, 0);
-	free(msg);
-	ui_dirty(ui);
+}
+
+void
+ui_error(struct ui *ui, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	ui_note_set(ui, 1, fmt, ap);
+	va_end(ap);
 }
 
 static enum ui_section
@@ -226,7 +243,7 @@ ui_history_more(struct ui *ui)
 	if (ui->fetching || ui->at_start || ui->current == NULL)
 		return;
 	if (app_history_more(ui->app, ui->current, ui_history_done, ui, &cause) == -1) {
-		ui_note(ui, "%s", cause);
+		ui_error(ui, "%s", cause);
 		free(cause);
 		return;
 	}

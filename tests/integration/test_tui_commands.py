@@ -216,6 +216,12 @@ class TuiCommandTest(NatterTestCase):
         self.command(t, "/frobnicate now")
         screen = t.wait_for("unknown command /frobnicate: /help lists them")
         self.assertIn("> /frobnicate now", screen)
+        # Drawn in the theme's error colours, not the status line's.
+        status = next(l for l in t.tmux("capture-pane", "-p", "-e", "-t", "t").splitlines()
+                      if "unknown command" in l)
+        head = status[:status.index("unknown command")]
+        head_online = status[:status.index("online")]
+        self.assertNotEqual(head[head.rindex("\x1b["):], head_online[head_online.rindex("\x1b["):])
         t.keys("C-u")
         self.command(t, "/help")
         screen = t.wait_for("Commands")
