@@ -713,7 +713,7 @@ ui_put_text(struct ui *ui, int y, int x, int cells, const struct ui_line *line,
 	static const char edited[] = "(edited)";
 	const char *self = app_self(ui->app), *s = line->text, *span;
 	size_t len = strlen(s), tail = 0, slen;
-	int element;
+	int element = THEME_PANE;
 
 	if (line->edited && len >= sizeof edited - 1 &&
 	    strcmp(s + len - (sizeof edited - 1), edited) == 0)
