@@ -73,6 +73,8 @@ int search_text_searchable(const char *text);
 char *search_fts_match(const struct search_query *q, unsigned skip);
 /* The negated terms alone, OR-ed, or NULL when there are none. */
 char *search_fts_excluded(const struct search_query *q);
+/* The positive terms' words, anything else made a space, or NULL. */
+char *search_server_words(const struct search_query *q);
 
 /* Local midnight starting a day, in ms since the epoch. */
 int64_t search_day_start(const struct search_day *d, int64_t now_ms);
@@ -102,6 +104,25 @@ struct search_hit {
 int search_run(struct store *st, const char *text, const struct search_opts *o,
     struct search_hit **hits, size_t *n, char **cause);
 void search_hits_free(struct search_hit **hits, size_t n);
+
+/* What to ask the homeserver's /search for text and o: *terms, the
+ * query's positive words and phrases with their punctuation made spaces
+ * (the server applies no filters), NULL when it has none; *room_id, the
+ * one room it is confined to (o->room_id, or a single in:), else NULL
+ * for all. Returns -1 with a cause when text is not a query. */
+int search_server_ask(struct store *st, const char *text, const struct search_opts *o,
+    char **terms, char **room_id, char **cause);
+
+struct mx_search;
+
+/* Merges the homeserver's results for text into the local hits of
+ * search_run(text, o). A result the cache holds is left to the local
+ * search, which found it or ranked it lower; the others that pass the
+ * query's filters (rooms, is:dm, from:, dates, has:, -words, checked
+ * here) become hits marked from_server. Local hits and server hits
+ * alternate, each in their own order, until o->limit. */
+int search_merge_server(struct store *st, const char *text, const struct search_opts *o,
+    const struct mx_search *server, struct search_hit **hits, size_t *n, char **cause);
 
 /* The highlighted snippet of text for the query: san_text'ed, cut to
  * about width characters around the first match. */

@@ -184,6 +184,7 @@ void store_receipts_free(struct store_receipt **r, size_t n);
  * NULL, the newest messages passing the filters. */
 struct store_search {
 	const char *match;	/* FTS5 MATCH expression, or NULL */
+	const char *match_first;	/* with match: tried first, kept if it fills cap */
 	const char *exclude;	/* with match NULL: text to leave out, or NULL */
 	const char *rooms;	/* JSON array of room ids, or NULL for all */
 	const char *senders;	/* JSON array of user ids, or NULL for all */

@@ -16,6 +16,7 @@ struct cli_search_args {
 	const char *room;
 	int64_t limit;
 	int json;
+	int server;		/* --server: the homeserver's /search too */
 };
 
 /* Options may come anywhere, but anything else, -word included, is
@@ -32,6 +33,8 @@ cli_search_args(int argc, char **argv, struct cli_search_args *a)
 			words_only = 1;
 		else if (!words_only && strcmp(arg, "--json") == 0)
 			a->json = 1;
+		else if (!words_only && strcmp(arg, "--server") == 0)
+			a->server = 1;
 		else if (!words_only && (strcmp(arg, "--room") == 0 || strcmp(arg, "--limit") == 0)) {
 			if (i + 1 == argc)
 				return -1;
@@ -97,7 +100,8 @@ cli_json_hit(struct buf *b, const struct search_hit *h)
 	cli_json_field(b, "body", h->body);
 	cli_json_field(b, "filename", h->filename);
 	cli_json_snippet(b, h->snippet);
-	buf_printf(b, ",\"score\":%.4f}\n", h->score);
+	buf_printf(b, ",\"score\":%.4f,\"from_server\":%s}\n", h->score,
+	    h->from_server ? "true" : "false");
 }
 
 /* The snippet is sanitised already: only the marks are ours to turn
@@ -125,9 +129,35 @@ cli_print_hit(const struct search_hit *h, int tty)
 	cli_print_text(stdout, h->room_name, 0);
 	fputs("  ", stdout);
 	cli_print_text(stdout, h->sender_name, 0);
-	fputs("\n    ", stdout);
+	fputs(h->from_server ? "  (server)\n    " : "\n    ", stdout);
 	cli_print_snippet(stdout, h->snippet, tty);
 	putchar('\n');
+}
+
+/* Adds what only the homeserver finds to the local hits. Returns -1 with
+ * a cause when it could not be asked; the local hits stand. */
+static int
+cli_search_server(struct cli *cli, const char *query, const struct search_opts *o,
+    struct search_hit **hits, size_t *n, char **cause)
+{
+	struct mx_search res;
+	char *terms, *room_id;
+	int rc;
+
+	if (search_server_ask(cli->core.store, query, o, &terms, &room_id, cause) != 0)
+		return -1;
+	if (terms == NULL) {
+		free(room_id);
+		return cause_set(cause, "the homeserver searches for words, and this query has "
+		    "only filters");
+	}
+	rc = core_search_server(&cli->core, terms, room_id, o->limit, &res, cause);
+	if (rc == 0)
+		rc = search_merge_server(cli->core.store, query, o, &res, hits, n, cause);
+	mx_search_clear(&res);
+	free(terms);
+	free(room_id);
+	return rc;
 }
 
 int
@@ -152,6 +182,11 @@ cmd_search(struct cli *cli, int argc, char **argv)
 	o.limit = (int)a.limit;
 	if (search_run(cli->core.store, a.query.data, &o, &hits, &n, &cause) != 0)
 		goto fail;
+	if (a.server && cli_search_server(cli, a.query.data, &o, &hits, &n, &cause) != 0) {
+		rc = cli_fail("search: the homeserver was not asked: %s (these are the cache's "
+		    "results)", cause);
+		xfree(&cause);
+	}
 	for (size_t i = 0; i < n; i++) {
 		if (a.json)
 			cli_json_hit(&out, &hits[i]);

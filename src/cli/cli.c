@@ -37,7 +37,7 @@ static const struct cli_cmd cli_cmds[] = {
 	{"read", cmd_read, CORE_NEED_SESSION, "read ROOM"},
 	{"redact", cmd_redact, CORE_NEED_SESSION, "redact ROOM EVENT"},
 	{"rooms", cmd_rooms, 0, "rooms [--json]"},
-	{"search", cmd_search, 0, "search QUERY... [--room ROOM] [--limit N] [--json]"},
+	{"search", cmd_search, 0, "search QUERY... [--room ROOM] [--limit N] [--server] [--json]"},
 	{"send", cmd_send, CORE_NEED_SESSION,
 	    "send ROOM [--emote] [--reply EVENT] [TEXT...] | send ROOM --file PATH"},
 	{"sync", cmd_sync, CORE_NEED_SESSION,
@@ -131,13 +131,39 @@ cli_config_free(struct cli *cli)
 	xfree(&cli->first_warning);
 }
 
+/* Options that make a command work with the homeserver, and so need a
+ * session it does not need otherwise. */
+static const struct {
+	const char *cmd;
+	const char *option;
+} cli_session_options[] = {
+	{"search", "--server"},
+};
+
+/* The command's flags, with CORE_NEED_SESSION when one of its session
+ * options comes before any "--" (after which all are arguments). */
+static int
+cli_cmd_flags(const struct cli_cmd *cmd, int argc, char **argv)
+{
+	for (size_t k = 0; k < NT_NELEMS(cli_session_options); k++) {
+		if (strcmp(cmd->name, cli_session_options[k].cmd) != 0)
+			continue;
+		for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+			if (strcmp(argv[i], cli_session_options[k].option) == 0)
+				return cmd->flags | CORE_NEED_SESSION;
+		}
+	}
+	return cmd->flags;
+}
+
 static int
 cli_run(struct cli *cli, const struct cli_cmd *cmd, int argc, char **argv)
 {
 	char *cause = NULL;
 	int rc;
 
-	if (core_open(&cli->core, cli->profile, cli->config, cmd->flags, &cause) == -1) {
+	if (core_open(&cli->core, cli->profile, cli->config, cli_cmd_flags(cmd, argc, argv),
+	    &cause) == -1) {
 		rc = cli_fail("%s", cause);
 		free(cause);
 		return rc;

@@ -14,6 +14,8 @@
 #include "natter/search.h"
 #include "natter/util.h"
 
+#define SEARCH_PREFIX_MIN 3	/* bytes of the last token that make it a prefix */
+
 enum search_key {
 	SEARCH_KEY_NONE,
 	SEARCH_KEY_FROM,
@@ -277,8 +279,34 @@ search_filter_key(const char *p, size_t *k, const char **value)
 	return 0;
 }
 
+/* Bytes of the word's last run of letters and digits: the token a prefix
+ * would be made of. */
+static size_t
+search_last_token_len(const char *word)
+{
+	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)word;
+	utf8proc_int32_t c;
+	utf8proc_ssize_t n;
+	size_t len = 0;
+	int in_token = 0;
+
+	while (*p != '\0') {
+		n = utf8proc_iterate(p, -1, &c);
+		if (n > 0 && search_is_token_cp(c)) {
+			len = in_token ? len + (size_t)n : (size_t)n;
+			in_token = 1;
+		} else
+			in_token = 0;
+		p += n > 0 ? n : 1;
+	}
+	return len;
+}
+
 /* The last word is still being typed, unless a space follows it; a
- * trailing * asks for a prefix anywhere. */
+ * trailing * asks for a prefix anywhere. A prefix of one or two ASCII
+ * letters stands for so many words that FTS5 merges most of the index
+ * (50 ms for "b"): as it is typed, such a word is matched whole until
+ * its third byte (one CJK character is three). */
 static int
 search_word_prefix(const struct search_reader *r, const char *word)
 {
@@ -286,7 +314,7 @@ search_word_prefix(const struct search_reader *r, const char *word)
 
 	if (len > 0 && word[len - 1] == '*')
 		return 1;
-	return *r->p == '\0';
+	return *r->p == '\0' && search_last_token_len(word) >= SEARCH_PREFIX_MIN;
 }
 
 static int
@@ -468,6 +496,40 @@ search_fts_match(const struct search_query *q, unsigned skip)
 		free(excluded);
 	}
 	return buf_steal(&b);
+}
+
+/* Appends text with everything but letters and digits made one space. */
+static void
+search_put_words(struct buf *b, const char *text)
+{
+	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)text;
+	utf8proc_int32_t c;
+	utf8proc_ssize_t n;
+	int space = b->len > 0;
+
+	while (*p != '\0') {
+		n = utf8proc_iterate(p, -1, &c);
+		if (n > 0 && search_is_token_cp(c)) {
+			if (space)
+				buf_putc(b, ' ');
+			buf_printf(b, "%.*s", (int)n, (const char *)p);
+			space = 0;
+		} else
+			space = b->len > 0;
+		p += n > 0 ? n : 1;
+	}
+}
+
+char *
+search_server_words(const struct search_query *q)
+{
+	struct buf b = {0};
+
+	for (size_t i = 0; i < q->n_terms; i++) {
+		if (!q->terms[i].negated)
+			search_put_words(&b, q->terms[i].text);
+	}
+	return b.len > 0 ? buf_steal(&b) : NULL;
 }
 
 int64_t

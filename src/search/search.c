@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "natter/event.h"
 #include "natter/sanitize.h"
 #include "natter/search.h"
 #include "natter/store.h"
@@ -289,23 +290,19 @@ search_pass_rows(struct search_run *r, struct store_search *f, const char *match
 {
 	struct search_query *q = r->q;
 	struct search_term *last = q->n_terms > 0 ? &q->terms[q->n_terms - 1] : NULL;
-	char *exact;
+	char *exact = NULL;
 	int rc;
 
 	f->match = match;
-	if (match == NULL || last == NULL || !last->prefix)
-		return store_search(r->st, f, rows, n, cause);
-	last->prefix = 0;
-	exact = search_fts_match(q, skip);
-	last->prefix = 1;
-	f->match = exact;
+	if (match != NULL && last != NULL && last->prefix) {
+		last->prefix = 0;
+		exact = search_fts_match(q, skip);
+		last->prefix = 1;
+	}
+	f->match_first = exact;
 	rc = store_search(r->st, f, rows, n, cause);
 	free(exact);
-	if (rc != 0 || *n >= (size_t)f->cap)
-		return rc;
-	store_search_rows_free(rows, *n);
-	f->match = match;
-	return store_search(r->st, f, rows, n, cause);
+	return rc;
 }
 
 static int
@@ -500,4 +497,212 @@ search_hits_free(struct search_hit **hits, size_t n)
 		free(h->snippet);
 	}
 	xfree(hits);
+}
+
+/* The filters of a query for checking the server's results: rooms (ids,
+ * empty for all), senders and days, as search_prepare resolves them. */
+static int
+search_server_scope(struct search_run *r, const struct search_opts *o, int64_t now_ms,
+    struct search_ids *rooms, char **cause)
+{
+	int rc = search_resolve_rooms(r, o != NULL ? o->room_id : NULL, rooms, cause);
+
+	if (rc == 0 && search_resolve_from(r, cause) != 0)
+		rc = -1;
+	search_resolve_days(r, now_ms);
+	if (rc == 0 && ((r->from_set && r->from.n == 0) || r->filter.since >= r->filter.until))
+		rc = 1;
+	return rc;
+}
+
+int
+search_server_ask(struct store *st, const char *text, const struct search_opts *o,
+    char **terms, char **room_id, char **cause)
+{
+	struct search_query q;
+	struct search_run r = {.st = st, .q = &q};
+	struct search_ids rooms = {0};
+	int rc;
+
+	*terms = *room_id = NULL;
+	if (search_parse(text, &q, cause) != 0)
+		return -1;
+	if ((rc = search_resolve_rooms(&r, o != NULL ? o->room_id : NULL, &rooms, cause)) == 0) {
+		*terms = search_server_words(&q);
+		if (rooms.n == 1)
+			*room_id = xstrdup(rooms.ids[0]);
+	}
+	search_ids_clear(&rooms);
+	search_query_clear(&q);
+	return rc == -1 ? -1 : 0;
+}
+
+static int
+search_msgtype_file(const char *msgtype)
+{
+	static const char *files[] = {"m.file", "m.image", "m.video", "m.audio"};
+
+	for (size_t i = 0; msgtype != NULL && i < NT_NELEMS(files); i++) {
+		if (strcmp(msgtype, files[i]) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* As the cache's filter: a URL in the text or a link in its HTML. */
+static int
+search_event_link(const struct mx_event *ev)
+{
+	const char *body = ev->body != NULL ? ev->body : "";
+
+	return strcasestr(body, "http://") != NULL || strcasestr(body, "https://") != NULL ||
+	    (ev->formatted_body != NULL && strcasestr(ev->formatted_body, "<a href") != NULL);
+}
+
+static int
+search_flag_keeps(int flag, int has)
+{
+	return flag == SEARCH_EITHER || flag == has;
+}
+
+/* Whether a message only the server found passes what the query asks
+ * beyond its words; excluded holds the -words as positive terms. */
+static int
+search_server_keeps(struct search_run *r, const struct search_ids *rooms,
+    const struct search_query *excluded, const struct mx_search_result *res)
+{
+	const struct mx_event *ev = &res->event;
+	const struct search_query *q = r->q;
+	struct store_room room;
+	int dm = 0;
+
+	if (strcmp(ev->type, "m.room.message") != 0 || ev->redacted || ev->body == NULL ||
+	    (ev->rel_type != NULL && strcmp(ev->rel_type, "m.replace") == 0))
+		return 0;
+	if ((rooms->n > 0 && !search_ids_has(rooms, res->room_id)) ||
+	    (r->from_set && !search_ids_has(&r->from, ev->sender)) ||
+	    ev->ts < r->filter.since || ev->ts >= r->filter.until)
+		return 0;
+	if (!search_flag_keeps(q->has_file, search_msgtype_file(ev->msgtype)) ||
+	    !search_flag_keeps(q->has_link, search_event_link(ev)) ||
+	    (excluded->n_terms > 0 && search_text_matches(excluded, ev->body)))
+		return 0;
+	if (q->is_dm != SEARCH_EITHER && store_room_get(r->st, res->room_id, &room, NULL) == 0) {
+		dm = room.is_direct;
+		store_room_clear(&room);
+	}
+	return search_flag_keeps(q->is_dm, dm);
+}
+
+/* The display name the cache knows for a sender in a room, or NULL. */
+static char *
+search_member_name(struct store *st, const char *room_id, const char *user_id)
+{
+	struct store_member *m;
+	char *name = NULL;
+	size_t n;
+
+	if (store_members(st, room_id, &m, &n, NULL) != 0)
+		return NULL;
+	for (size_t i = 0; i < n && name == NULL; i++) {
+		if (strcmp(m[i].user_id, user_id) == 0 && m[i].name != NULL)
+			name = xstrdup(m[i].name);
+	}
+	store_members_free(&m, n);
+	return name;
+}
+
+static void
+search_server_hit(struct search_run *r, struct search_hit *h, const struct mx_search_result *res)
+{
+	const struct mx_event *ev = &res->event;
+	struct store_room room;
+
+	memset(h, 0, sizeof *h);
+	h->room_id = xstrdup(res->room_id);
+	if (store_room_get(r->st, res->room_id, &room, NULL) == 0) {
+		h->room_name = xstrdup(room.name != NULL ? room.name : res->room_id);
+		store_room_clear(&room);
+	} else
+		h->room_name = xstrdup(res->room_id);
+	h->event_id = xstrdup(ev->event_id);
+	h->sender = xstrdup(ev->sender);
+	if ((h->sender_name = search_member_name(r->st, res->room_id, ev->sender)) == NULL)
+		h->sender_name = xstrdup(ev->sender);
+	h->ts = ev->ts;
+	h->body = xstrdup(ev->body);
+	h->filename = ev->filename != NULL ? xstrdup(ev->filename) : NULL;
+	h->snippet = search_snippet(r->q, ev->body, SEARCH_SNIPPET_WIDTH);
+	h->score = res->rank;
+	h->from_server = 1;
+}
+
+/* The server's results the cache does not hold and the query keeps. */
+static void
+search_server_hits(struct search_run *r, const struct search_ids *rooms,
+    const struct mx_search *server, struct search_hit *out, size_t *n, size_t limit)
+{
+	struct search_query excluded = *r->q;
+	struct search_term *neg = xcalloc(r->q->n_terms + 1, sizeof *neg);
+	struct store_msg m;
+
+	excluded.terms = neg;
+	excluded.n_terms = 0;
+	for (size_t i = 0; i < r->q->n_terms; i++) {
+		if (r->q->terms[i].negated) {
+			neg[excluded.n_terms] = r->q->terms[i];
+			neg[excluded.n_terms++].negated = 0;
+		}
+	}
+	for (size_t i = 0; i < server->n && *n < limit; i++) {
+		if (store_msg_get(r->st, server->results[i].event.event_id, &m, NULL) == 0) {
+			store_msg_clear(&m);
+			continue;
+		}
+		if (search_server_keeps(r, rooms, &excluded, &server->results[i]))
+			search_server_hit(r, &out[(*n)++], &server->results[i]);
+	}
+	free(neg);
+}
+
+int
+search_merge_server(struct store *st, const char *text, const struct search_opts *o,
+    const struct mx_search *server, struct search_hit **hits, size_t *n, char **cause)
+{
+	struct search_query q;
+	struct search_run r = {.st = st, .q = &q};
+	struct search_ids rooms = {0};
+	int64_t now_ms = o != NULL && o->now_ms > 0 ? o->now_ms : nt_now_ms();
+	size_t limit = o != NULL && o->limit > 0 ? (size_t)o->limit : SEARCH_DEFAULT_LIMIT;
+	struct search_hit *extra, *merged;
+	size_t n_extra = 0, k = 0, i = 0, j = 0;
+	int rc;
+
+	if (limit > SEARCH_LIMIT_MAX)
+		limit = SEARCH_LIMIT_MAX;
+	if (search_parse(text, &q, cause) != 0)
+		return -1;
+	if ((rc = search_server_scope(&r, o, now_ms, &rooms, cause)) == -1)
+		goto done;
+	extra = xcalloc(limit, sizeof *extra);
+	if (rc == 0)
+		search_server_hits(&r, &rooms, server, extra, &n_extra, limit);
+	merged = xcalloc(limit, sizeof *merged);
+	while (k < limit && (i < *n || j < n_extra)) {
+		struct search_hit *from = i < *n && (j == n_extra || i <= j) ? &(*hits)[i++] :
+		    &extra[j++];
+
+		merged[k++] = *from;
+		memset(from, 0, sizeof *from);
+	}
+	search_hits_free(hits, *n);
+	search_hits_free(&extra, n_extra);
+	*hits = merged;
+	*n = k;
+	rc = 0;
+done:
+	search_ids_clear(&rooms);
+	search_run_clear(&r);
+	search_query_clear(&q);
+	return rc;
 }

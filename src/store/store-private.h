@@ -88,9 +88,12 @@ enum store_sql {
 
 	STORE_SQL_SEARCH_MATCH,
 	STORE_SQL_SEARCH_LIST,
-	STORE_SQL_SEARCH_ROOMS_LIST,
+	STORE_SQL_SEARCH_ROW,
 	STORE_SQL_SEARCH_EXCLUDED,
-	STORE_SQL_SEARCH_ID_RANGE,
+	STORE_SQL_SEARCH_IDS_ROOMS,
+	STORE_SQL_SEARCH_IDS_DAYS,
+	STORE_SQL_SEARCH_IDS_FILES,
+	STORE_SQL_SEARCH_SPAN,
 	STORE_SQL_SEARCH_DM_ROOMS,
 	STORE_SQL_SEARCH_NAMES,
 
@@ -114,7 +117,7 @@ struct store {
 	sqlite3_stmt *stmts[STORE_SQL_COUNT];
 	int64_t fts_from;	/* events from this id on await indexing */
 	int orphans;		/* some edit or redaction awaits its target */
-	int rank_ready;		/* natter_rank registered with FTS5 */
+	int rank_ready;		/* natter_rank and natter_in registered */
 	struct store_name_cache names;
 };
 

@@ -2,6 +2,12 @@
  * every filter bound, never built into SQL. Ranking and snippets are
  * src/search's.
  *
+ * A selective filter (some rooms, some days, files) first reads the ids
+ * of its rows from an ordinary index into a sorted set; the index of
+ * words then reads its matches within the set alone (natter_in), so a
+ * day's meetings cost a walk down one doclist and no row of events for
+ * the matches of other days.
+ *
  * Relevance is natter_rank, FTS5's BM25 without its IDF factor: bm25()
  * counts the rows holding each phrase by reading the phrase's whole
  * doclist, 40 ms for a word in most messages, while every candidate
@@ -16,6 +22,13 @@
 #define STORE_RANK_K1 1.2
 #define STORE_RANK_B 0.75
 #define STORE_RANK_COLUMNS 2
+/* The most rows of a filter worth reading ahead: with words, to spare
+ * reading the row of events of each match; without, to spare a scan of
+ * the table, which is cheaper. */
+#define STORE_SEARCH_SET_MAX 65536
+#define STORE_SEARCH_LIST_SET_MAX 16384
+#define STORE_SEARCH_SET_FEW 4096	/* rows the SQL filters check at once */
+#define STORE_SEARCH_FIRST_ROWS 4	/* see store_search_matches */
 
 static const double store_rank_weight[STORE_RANK_COLUMNS] = {1.0, 0.5};	/* text, filename */
 
@@ -49,8 +62,41 @@ store_rank(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx, 
 	sqlite3_result_double(ctx, -score);
 }
 
+/* The rows a search may keep, from the indexes of its selective
+ * filters: ascending ids, searched with bsearch by natter_in. */
+struct store_ids {
+	int64_t *ids;
+	size_t n;
+	int set;		/* 0 when no filter narrowed the search */
+};
+
 static int
-store_rank_register(struct store *st, char **cause)
+store_id_cmp(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int
+store_ids_has(const struct store_ids *set, int64_t id)
+{
+	return set->n > 0 && bsearch(&id, set->ids, set->n, sizeof *set->ids, store_id_cmp) != NULL;
+}
+
+/* natter_in(set, rowid): 1 when the row is in the set, or there is none. */
+static void
+store_search_in(sqlite3_context *ctx, int n_args, sqlite3_value **args)
+{
+	const struct store_ids *set = sqlite3_value_pointer(args[0], "natter_ids");
+	sqlite3_int64 id = sqlite3_value_int64(args[1]);
+
+	(void)n_args;
+	sqlite3_result_int(ctx, set == NULL || !set->set || store_ids_has(set, id));
+}
+
+static int
+store_search_register(struct store *st, char **cause)
 {
 	fts5_api *api = NULL;
 	sqlite3_stmt *s;
@@ -65,6 +111,9 @@ store_rank_register(struct store *st, char **cause)
 	if (api == NULL || api->xCreateFunction(api, "natter_rank", NULL, store_rank, NULL) !=
 	    SQLITE_OK)
 		return cause_set(cause, "%s: cannot search: this SQLite has no FTS5", st->path);
+	if (sqlite3_create_function(st->db, "natter_in", 2, SQLITE_UTF8, NULL, store_search_in,
+	    NULL, NULL) != SQLITE_OK)
+		return store_error(st, "cannot search", cause);
 	st->rank_ready = 1;
 	return 0;
 }
@@ -113,53 +162,145 @@ store_search_rooms(struct store *st, const struct store_search *q, char **cause)
 	return rooms;
 }
 
-/* The first and last rows of the rooms searched: reading the index or
- * the timeline between them only. */
+/* Reads the rows of one filter, bound by the caller, into the set: its
+ * ids, or those it shares with the set so far. A filter keeping more than
+ * STORE_SEARCH_SET_MAX rows narrows too little to be worth reading and
+ * is left to the SQL filters. */
 static int
-store_search_range(struct store *st, const char *rooms, int64_t *lo, int64_t *hi,
+store_ids_narrow(struct store *st, sqlite3_stmt *s, size_t max, struct store_ids *set,
+    char **cause)
+{
+	int64_t *ids = NULL;
+	size_t n = 0, k = 0, size = 0;
+	int rc, sorted = 1;
+
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)max + 1);
+	while ((rc = store_row(st, s, "cannot search", cause)) == 1) {
+		if (n == size)
+			ids = xreallocarray(ids, size = size * 2 + 1024, sizeof *ids);
+		ids[n] = sqlite3_column_int64(s, 0);
+		sorted = sorted && (n == 0 || ids[n - 1] < ids[n]);
+		n++;
+	}
+	if (rc == -1 || n > max) {
+		free(ids);
+		return rc;
+	}
+	if (!sorted)
+		qsort(ids, n, sizeof *ids, store_id_cmp);
+	for (size_t i = 0; set->set && i < n; i++) {
+		if (store_ids_has(set, ids[i]))
+			ids[k++] = ids[i];
+	}
+	free(set->ids);
+	set->ids = ids;
+	set->n = set->set ? k : n;
+	set->set = 1;
+	return 0;
+}
+
+/* 1 when the days of the search may hold few enough rows to read: the
+ * share of the cache's time span they cover, of its rows. */
+static int
+store_search_days_few(struct store *st, const struct store_search *q, size_t max,
     char **cause)
 {
 	sqlite3_stmt *s;
+	int64_t first, last, rows, from, to;
 
-	*lo = 0;
-	*hi = INT64_MAX;
-	if (rooms == NULL)
+	if (q->since == INT64_MIN && q->until == INT64_MAX)
 		return 0;
-	if ((s = store_stmt(st, STORE_SQL_SEARCH_ID_RANGE, cause)) == NULL)
+	if ((s = store_stmt(st, STORE_SQL_SEARCH_SPAN, cause)) == NULL ||
+	    store_row(st, s, "cannot search", cause) != 1)
 		return -1;
-	store_bind_text(s, 1, rooms);
-	if (store_row(st, s, "cannot search", cause) != 1)
-		return -1;
-	if (sqlite3_column_type(s, 0) == SQLITE_NULL)
-		*hi = -1;
-	else {
-		*lo = sqlite3_column_int64(s, 0);
-		*hi = sqlite3_column_int64(s, 1);
-	}
+	first = sqlite3_column_int64(s, 0);
+	last = sqlite3_column_int64(s, 1);
+	rows = sqlite3_column_int64(s, 2);
 	store_done(s);
+	from = q->since > first ? q->since : first;
+	to = q->until <= last ? q->until : last + 1;
+	if (last < first || to <= from)
+		return 1;
+	return (double)(to - from) / (double)(last - first + 1) * (double)rows <= (double)max;
+}
+
+/* The set of a search's selective filters: rooms, days and files, in
+ * that order, read until one leaves few rows (the SQL filters check the
+ * rest, senders always). Rooms always narrow through their own rows:
+ * a scan of the table for them may have to read most of it. */
+static int
+store_search_set(struct store *st, const struct store_search *q, const char *rooms,
+    struct store_ids *set, char **cause)
+{
+	size_t max = q->match != NULL ? STORE_SEARCH_SET_MAX : STORE_SEARCH_LIST_SET_MAX;
+	sqlite3_stmt *s;
+	int few;
+
+	if (rooms != NULL) {
+		if ((s = store_stmt(st, STORE_SQL_SEARCH_IDS_ROOMS, cause)) == NULL)
+			return -1;
+		store_bind_text(s, 1, rooms);
+		if (store_ids_narrow(st, s, STORE_SEARCH_SET_MAX, set, cause) != 0)
+			return -1;
+	}
+	if ((few = store_search_days_few(st, q, max, cause)) == -1)
+		return -1;
+	if (few && (!set->set || set->n > STORE_SEARCH_SET_FEW)) {
+		if ((s = store_stmt(st, STORE_SQL_SEARCH_IDS_DAYS, cause)) == NULL)
+			return -1;
+		sqlite3_bind_int64(s, 1, q->since);
+		sqlite3_bind_int64(s, 3, q->until);
+		if (store_ids_narrow(st, s, max, set, cause) != 0)
+			return -1;
+	}
+	if (q->has_file == 1 && (!set->set || set->n > STORE_SEARCH_SET_FEW)) {
+		if ((s = store_stmt(st, STORE_SQL_SEARCH_IDS_FILES, cause)) == NULL ||
+		    store_ids_narrow(st, s, max, set, cause) != 0)
+			return -1;
+	}
 	return 0;
 }
 
 static int
-store_search_match(struct store *st, const struct store_search *q, const char *rooms,
-    struct store_search_row **rows, size_t *n, char **cause)
+store_search_match(struct store *st, const struct store_search *q, const char *match,
+    const char *rooms, const struct store_ids *set, struct store_search_row **rows, size_t *n,
+    char **cause)
 {
 	sqlite3_stmt *s;
-	int64_t lo, hi;
 	int rc;
 
-	if (store_rank_register(st, cause) != 0 ||
-	    store_search_range(st, rooms, &lo, &hi, cause) != 0)
+	if (store_search_register(st, cause) != 0)
 		return -1;
 	if ((s = store_stmt(st, STORE_SQL_SEARCH_MATCH, cause)) == NULL)
 		return -1;
-	store_bind_text(s, 1, q->match);
+	store_bind_text(s, 1, match);
 	store_search_bind(s, q, rooms);
-	sqlite3_bind_int64(s, 10, lo);
-	sqlite3_bind_int64(s, 11, hi);
+	sqlite3_bind_int64(s, 10, set->set ? set->ids[0] : 0);
+	sqlite3_bind_int64(s, 11, set->set ? set->ids[set->n - 1] : INT64_MAX);
+	sqlite3_bind_pointer(s, 12, (void *)set, "natter_ids", NULL);
 	while ((rc = store_row(st, s, "cannot search", cause)) == 1)
 		store_search_row_add(s, rows, n);
 	return rc;
+}
+
+/* match_first, then match unless the first filled the cap. A set of
+ * fewer rows than STORE_SEARCH_FIRST_ROWS times the cap rarely holds
+ * that many matches of one word, and match_first would only read the
+ * word's whole doclist once more. */
+static int
+store_search_matches(struct store *st, const struct store_search *q, const char *rooms,
+    const struct store_ids *set, struct store_search_row **rows, size_t *n, char **cause)
+{
+	if (q->match_first != NULL &&
+	    (!set->set || set->n >= STORE_SEARCH_FIRST_ROWS * (size_t)q->cap)) {
+		if (store_search_match(st, q, q->match_first, rooms, set, rows, n, cause) != 0)
+			return -1;
+		if (*n >= (size_t)q->cap)
+			return 0;
+		store_search_rows_free(rows, *n);
+		*n = 0;
+	}
+	return store_search_match(st, q, q->match, rooms, set, rows, n, cause);
 }
 
 /* The next excluded row at or below id: rows come newest first from both
@@ -178,57 +319,92 @@ store_search_excluded(struct store *st, sqlite3_stmt *ex, int64_t *next, int64_t
 	return ex != NULL && *next == id;
 }
 
+/* Adds the row the statement s finds, unless it is excluded. */
+static int
+store_search_keep(struct store *st, sqlite3_stmt *s, sqlite3_stmt *ex, int64_t *next_ex,
+    struct store_search_row **rows, size_t *n, char **cause)
+{
+	int out = store_search_excluded(st, ex, next_ex, sqlite3_column_int64(s, 0), cause);
+
+	if (out == 0)
+		store_search_row_add(s, rows, n);
+	return out == -1 ? -1 : 0;
+}
+
 /* One batch of the newest messages below *below; returns how many the
  * batch held (kept or not), or -1. */
 static int
 store_search_batch(struct store *st, const struct store_search *q, const char *rooms,
-    const int64_t *range, int64_t *below, sqlite3_stmt *ex, int64_t *next_ex,
-    struct store_search_row **rows, size_t *n, char **cause)
+    int64_t *below, sqlite3_stmt *ex, int64_t *next_ex, struct store_search_row **rows,
+    size_t *n, char **cause)
 {
 	sqlite3_stmt *s;
-	int rc = 0, seen = 0, out;
+	int rc = 0, seen = 0;
 
-	s = store_stmt(st, rooms != NULL ? STORE_SQL_SEARCH_ROOMS_LIST : STORE_SQL_SEARCH_LIST,
-	    cause);
-	if (s == NULL)
+	if ((s = store_stmt(st, STORE_SQL_SEARCH_LIST, cause)) == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, *below);
 	store_search_bind(s, q, rooms);
-	sqlite3_bind_int64(s, 10, range[0]);
-	sqlite3_bind_int64(s, 11, range[1]);
+	sqlite3_bind_int64(s, 10, 0);
+	sqlite3_bind_int64(s, 11, INT64_MAX);
 	while (*n < (size_t)q->cap && (rc = store_row(st, s, "cannot search", cause)) == 1) {
 		seen++;
 		*below = sqlite3_column_int64(s, 0);
-		if ((out = store_search_excluded(st, ex, next_ex, *below, cause)) == -1) {
+		if (store_search_keep(st, s, ex, next_ex, rows, n, cause) != 0) {
 			store_done(s);
 			return -1;
 		}
-		if (!out)
-			store_search_row_add(s, rows, n);
 	}
 	store_done(s);
 	return rc == -1 ? -1 : seen;
 }
 
+/* Without words and with a set: its rows newest first, each checked. */
 static int
-store_search_list(struct store *st, const struct store_search *q, const char *rooms,
+store_search_list_set(struct store *st, const struct store_search *q, const char *rooms,
+    const struct store_ids *set, sqlite3_stmt *ex, int64_t *next_ex,
     struct store_search_row **rows, size_t *n, char **cause)
 {
+	sqlite3_stmt *s;
+	int rc = 0;
+
+	if ((s = store_stmt(st, STORE_SQL_SEARCH_ROW, cause)) == NULL)
+		return -1;
+	store_search_bind(s, q, rooms);
+	for (size_t i = set->n; i > 0 && *n < (size_t)q->cap && rc == 0; i--) {
+		sqlite3_bind_int64(s, 1, set->ids[i - 1]);
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW)
+			rc = store_search_keep(st, s, ex, next_ex, rows, n, cause);
+		else
+			rc = rc == SQLITE_DONE ? 0 : store_error(st, "cannot search", cause);
+		sqlite3_reset(s);
+	}
+	store_done(s);
+	return rc;
+}
+
+static int
+store_search_list(struct store *st, const struct store_search *q, const char *rooms,
+    const struct store_ids *set, struct store_search_row **rows, size_t *n, char **cause)
+{
 	sqlite3_stmt *ex = NULL;
-	int64_t below = INT64_MAX, next_ex = INT64_MAX, range[2];
+	int64_t below = INT64_MAX, next_ex = INT64_MAX;
 	int seen;
 
-	if (store_search_range(st, rooms, &range[0], &range[1], cause) != 0)
-		return -1;
 	if (q->exclude != NULL) {
 		if ((ex = store_stmt(st, STORE_SQL_SEARCH_EXCLUDED, cause)) == NULL)
 			return -1;
 		store_bind_text(ex, 1, q->exclude);
 	}
-	do {
-		seen = store_search_batch(st, q, rooms, range, &below, ex, &next_ex, rows, n,
-		    cause);
-	} while (seen == q->cap && *n < (size_t)q->cap);
+	if (set->set)
+		seen = store_search_list_set(st, q, rooms, set, ex, &next_ex, rows, n, cause);
+	else {
+		do {
+			seen = store_search_batch(st, q, rooms, &below, ex, &next_ex, rows, n,
+			    cause);
+		} while (seen == q->cap && *n < (size_t)q->cap);
+	}
 	if (ex != NULL)
 		store_done(ex);
 	return seen == -1 ? -1 : 0;
@@ -238,18 +414,24 @@ int
 store_search(struct store *st, const struct store_search *q, struct store_search_row **rows,
     size_t *n, char **cause)
 {
-	char *rooms;
+	struct store_ids set = {0};
+	char *json;
+	const char *rooms;
 	int rc;
 
 	*rows = NULL;
 	*n = 0;
-	if ((rooms = store_search_rooms(st, q, cause)) == NULL)
+	if ((json = store_search_rooms(st, q, cause)) == NULL)
 		return -1;
-	if (q->match != NULL)
-		rc = store_search_match(st, q, *rooms != '\0' ? rooms : NULL, rows, n, cause);
-	else
-		rc = store_search_list(st, q, *rooms != '\0' ? rooms : NULL, rows, n, cause);
-	free(rooms);
+	rooms = *json != '\0' ? json : NULL;
+	if ((rc = store_search_set(st, q, rooms, &set, cause)) == 0 && (!set.set || set.n > 0)) {
+		if (q->match != NULL)
+			rc = store_search_matches(st, q, rooms, &set, rows, n, cause);
+		else
+			rc = store_search_list(st, q, rooms, &set, rows, n, cause);
+	}
+	free(set.ids);
+	free(json);
 	if (rc == -1) {
 		store_search_rows_free(rows, *n);
 		*n = 0;

@@ -226,6 +226,7 @@ const char *const store_sql_text[STORE_SQL_COUNT] = {
 	    "SELECT e.id, e.ts, natter_rank(events_fts), e.event_id"
 	    " FROM events_fts CROSS JOIN events e ON e.id = events_fts.rowid"
 	    " WHERE events_fts MATCH ?1 AND events_fts.rowid BETWEEN ?10 AND ?11"
+	    " AND natter_in(?12, events_fts.rowid)"
 	    STORE_SEARCH_FILTERS " ORDER BY events_fts.rowid DESC LIMIT ?9",
 	/* Without words, newest first below row ?1; store-search.c leaves out
 	 * the rows of STORE_SQL_SEARCH_EXCLUDED as they come. */
@@ -233,16 +234,25 @@ const char *const store_sql_text[STORE_SQL_COUNT] = {
 	    "SELECT e.id, e.ts, 0.0, e.event_id FROM events e WHERE e.indexed"
 	    " AND e.id < ?1 AND e.id BETWEEN ?10 AND ?11" STORE_SEARCH_FILTERS
 	    " ORDER BY e.id DESC LIMIT ?9",
-	/* The same over given rooms, read through their (room_id, seq) index. */
-	[STORE_SQL_SEARCH_ROOMS_LIST] =
-	    "SELECT e.id, e.ts, 0.0, e.event_id FROM events e"
-	    " WHERE e.room_id IN (SELECT value FROM json_each(?2)) AND e.indexed"
-	    " AND e.id < ?1 AND e.id BETWEEN ?10 AND ?11" STORE_SEARCH_FILTERS
-	    " ORDER BY e.id DESC LIMIT ?9",
+	/* Without words, one row of a set, if the filters keep it. */
+	[STORE_SQL_SEARCH_ROW] =
+	    "SELECT e.id, e.ts, 0.0, e.event_id FROM events e WHERE e.id = ?1 AND e.indexed"
+	    STORE_SEARCH_FILTERS,
 	[STORE_SQL_SEARCH_EXCLUDED] =
 	    "SELECT rowid FROM events_fts WHERE events_fts MATCH ?1 ORDER BY rowid DESC",
-	[STORE_SQL_SEARCH_ID_RANGE] =
-	    "SELECT min(id), max(id) FROM events WHERE room_id IN (SELECT value FROM json_each(?1))",
+	/* The rows one filter keeps, from an index, at most ?2 of them. */
+	[STORE_SQL_SEARCH_IDS_ROOMS] =
+	    "SELECT id FROM events WHERE room_id IN (SELECT value FROM json_each(?1)) LIMIT ?2",
+	[STORE_SQL_SEARCH_IDS_DAYS] =
+	    "SELECT id FROM events WHERE indexed AND ts >= ?1 AND ts < ?3 LIMIT ?2",
+	[STORE_SQL_SEARCH_IDS_FILES] =
+	    "SELECT id FROM events WHERE msgtype = 'm.file' OR msgtype = 'm.image'"
+	    " OR msgtype = 'm.video' OR msgtype = 'm.audio' LIMIT ?2",
+	/* The times of the first and last messages and a row count, cheaply:
+	 * how many rows a range of days may hold. */
+	[STORE_SQL_SEARCH_SPAN] =
+	    "SELECT (SELECT min(ts) FROM events WHERE indexed),"
+	    " (SELECT max(ts) FROM events WHERE indexed), (SELECT max(id) FROM events)",
 	[STORE_SQL_SEARCH_DM_ROOMS] = "SELECT json_group_array(DISTINCT room_id) FROM direct",
 	[STORE_SQL_SEARCH_NAMES] =
 	    "SELECT DISTINCT n.user_id FROM names_fts JOIN names n ON n.id = names_fts.rowid"

@@ -110,6 +110,17 @@ const char *const store_migrations[] = {
 	"INSERT OR IGNORE INTO names(user_id, name) SELECT DISTINCT user_id,"
 	" substr(user_id, 2, instr(user_id, ':') - 2) FROM members"
 	" WHERE instr(user_id, ':') > 2;",
+
+	/* 3: the rows a search filter keeps, read from an index instead of
+	 * from every row the words match: the messages of some days (a
+	 * room's events are stored in blocks, so a day is spread over the
+	 * whole table) and the files. Each holds what its query reads
+	 * (indexed too), so no row of events is read. The files are told
+	 * apart with = and OR: IN here costs every insert a temporary table.
+	 * A third index, of senders, would cost ingest another 9%. */
+	"CREATE INDEX events_ts ON events(ts, indexed) WHERE indexed;"
+	"CREATE INDEX events_files ON events(msgtype) WHERE msgtype = 'm.file'"
+	" OR msgtype = 'm.image' OR msgtype = 'm.video' OR msgtype = 'm.audio';",
 };
 
 int

@@ -99,6 +99,49 @@ class SearchTest(NatterTestCase):
         self.natter.ok("sync", "--once")
         self.assertEqual(self.search("supper"), [])
 
+    def test_server_finds_what_the_cache_lacks_and_marks_it(self):
+        # Sent before alice's first sync, further back than its timeline.
+        room = self.bob.create_room(name="Archive", invite=[self.alice.user_id])
+        self.bob.send_text(room, "the ancient ledger budget entry")
+        for i in range(55):
+            self.bob.send_text(room, f"filler {i:02d}")
+        self.alice.join(room)
+        self.natter.ok("sync", "--once")
+        self.assertEqual(self.search("ledger"), [])
+
+        hits = self.search("--server", "ledger")
+        self.assertEqual([h["body"] for h in hits], ["the ancient ledger budget entry"])
+        self.assertTrue(hits[0]["from_server"])
+        self.assertEqual(hits[0]["room"], "Archive")
+        self.assertEqual(hits[0]["room_id"], room)
+        self.assertEqual(hits[0]["sender_name"], "Robert Hale")
+        start, end = hits[0]["highlights"][0]
+        self.assertEqual(hits[0]["snippet"][start:end], "ledger")
+        text = self.natter.ok("search", "--server", "ledger")
+        self.assertIn("Robert Hale  (server)", text)
+
+        # In the cache and on the server: once, as the cache's.
+        hits = self.search("budget", "--server")
+        ids = [h["event_id"] for h in hits]
+        self.assertEqual(len(ids), len(set(ids)))
+        self.assertEqual(sorted(h["body"] for h in hits if not h["from_server"]),
+                         sorted(h["body"] for h in self.search("budget")))
+        self.assertEqual([h["body"] for h in hits if h["from_server"]],
+                         ["the ancient ledger budget entry"])
+
+        # The filters the server does not know are applied to its hits.
+        self.assertEqual(self.search("--server", "ledger", "before:2001-01-01"), [])
+        self.assertEqual(self.search("--server", "ledger", "from:@nobody:example.org"), [])
+        self.assertEqual(self.search("--server", "ledger", "-ancient"), [])
+        self.assertEqual(self.search("--server", "ledger", "--room", "Board Office"), [])
+        self.assertEqual(len(self.search("--server", "ledger", "in:Archive")), 1)
+
+        # Filters alone give the cache's results and say why the server was not asked.
+        r = self.natter.run("search", "--server", "from:Robert")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("only filters", r.stderr)
+        self.assertIn("Robert Hale", r.stdout)
+
 
 if __name__ == "__main__":
     unittest.main()

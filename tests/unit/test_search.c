@@ -372,10 +372,26 @@ test_parse_parts(void **state)
 	assert_int_equal(search_parse("budg ", &q, &cause), 0);
 	assert_false(q.terms[0].prefix);
 	search_query_clear(&q);
-	assert_int_equal(search_parse("a\"b NEAR(x", &q, &cause), 0);
+	assert_int_equal(search_parse("a\"b NEAR(xy", &q, &cause), 0);
 	match = search_fts_match(&q, 0);
-	assert_string_equal(match, "(\"a\"\"b\" AND \"NEAR(x\" *)");
+	assert_string_equal(match, "(\"a\"\"b\" AND \"NEAR(xy\")");
 	free(match);
+	search_query_clear(&q);
+	/* The last word is a prefix from its last token's third byte on,
+	 * or with a *, however short. */
+	assert_int_equal(search_parse("a'b NEAR(xyz)", &q, &cause), 0);
+	match = search_fts_match(&q, 0);
+	assert_string_equal(match, "(\"a'b\" AND \"NEAR(xyz)\" *)");
+	free(match);
+	search_query_clear(&q);
+	assert_int_equal(search_parse("a'b", &q, &cause), 0);
+	assert_false(q.terms[0].prefix);
+	search_query_clear(&q);
+	assert_int_equal(search_parse("b*", &q, &cause), 0);
+	assert_true(q.terms[0].prefix);
+	search_query_clear(&q);
+	assert_int_equal(search_parse("東", &q, &cause), 0);
+	assert_true(q.terms[0].prefix);
 	search_query_clear(&q);
 	assert_int_equal(search_parse("-budget", &q, &cause), 0);
 	assert_null(search_fts_match(&q, 0));
@@ -529,6 +545,63 @@ test_files_and_names(void **state)
 	search_hits_free(&hits, n);
 }
 
+/* Rooms stored one after the other, as a first sync stores them, each
+ * with a message every twelve hours for 100 days: the filters read from
+ * indexes (days, files, rooms) find a day's messages across every room. */
+static void
+test_filters_across_rooms(void **state)
+{
+	struct fixture *f = *state;
+	struct mx_sync *s = sync_new("s1");
+	int64_t start = NOW_MS - 150 * DAY_MS - DAY_MS / 2;
+	struct buf want_words = {0}, want_day = {0}, want_files = {0};
+	char id[32], day[32], query[64], room[16];
+	struct tm tm;
+	time_t t = (time_t)((start + 51 * DAY_MS) / 1000);
+
+	for (int r = 0; r < 3; r++) {
+		struct mx_room_update *ru;
+
+		snprintf(room, sizeof room, "!r%d:x", r);
+		ru = sync_room(s, room);
+		for (int i = 0; i < 200; i++) {
+			snprintf(id, sizeof id, "$r%d_%d", r, i);
+			test_clock = start + i * (DAY_MS / 2) + r * 60000;
+			if (i % 4 == 3)
+				ev_file(TL(ru), id, "@dana:x", "plan", "plan.pdf");
+			else
+				ev_text(TL(ru), id, "@dana:x", i % 3 == 0 ? "status meeting notes" :
+				    "other chatter");
+		}
+	}
+	apply_ok(f->st, &s);
+	for (int i = 103; i >= 102; i--) {
+		for (int r = 2; r >= 0; r--) {
+			snprintf(id, sizeof id, "$r%d_%d", r, i);
+			buf_printf(&want_day, "%s%s", want_day.len > 0 ? " " : "", id);
+			if (i % 3 == 0 && i % 4 != 3)
+				buf_printf(&want_words, "%s%s", want_words.len > 0 ? " " : "", id);
+			if (i % 4 == 3)
+				buf_printf(&want_files, "%s%s", want_files.len > 0 ? " " : "", id);
+		}
+	}
+	gmtime_r(&t, &tm);
+	strftime(day, sizeof day, "%Y-%m-%d", &tm);
+	snprintf(query, sizeof query, "meeting on:%s", day);
+	assert_search(f->st, query, want_words.data);
+	snprintf(query, sizeof query, "on:%s", day);
+	assert_search(f->st, query, want_day.data);
+	snprintf(query, sizeof query, "has:file plan on:%s", day);
+	assert_search(f->st, query, want_files.data);
+	snprintf(query, sizeof query, "in:!r1:x on:%s meeting", day);
+	assert_search(f->st, query, "$r1_102");
+	assert_search(f->st, "has:file plan in:!r2:x before:2023-10-14", "$r2_3");
+	assert_search(f->st, "is:dm on:2023-10-12", "");
+	buf_free(&want_words);
+	buf_free(&want_day);
+	buf_free(&want_files);
+}
+
 /* Server text cannot fake a highlight or reach the terminal raw. */
 static void
 test_snippets(void **state)
@@ -572,6 +645,7 @@ main(void)
 		T(test_filters),
 		T(test_filters_alone),
 		T(test_phrase_and_prefix),
+		T(test_filters_across_rooms),
 		T(test_edits_and_redactions),
 		T(test_files_and_names),
 		cmocka_unit_test(test_snippets),
