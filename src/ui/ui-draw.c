@@ -30,6 +30,8 @@ struct ui_line {
 	int edited;		/* the message's last line, ending in "(edited)" */
 };
 
+#define UI_GAP_TEXT "── messages missing here: loading them… ──"
+
 /* Message text starts after the time and a space. */
 #define UI_INDENT(ui) (ui_time_width(ui) + 1)
 
@@ -41,6 +43,7 @@ struct ui_lines {
 	char **events;		/* the selectable messages, oldest first */
 	size_t n_events;
 	char *self_name;	/* our display name in the room, made inert */
+	size_t gap_line;	/* "messages missing here", or SIZE_MAX */
 };
 
 static int ui_utf8 = -1;
@@ -510,16 +513,21 @@ ui_lines_build(struct ui *ui, struct ui_lines *l, int width)
 	struct store_msg *msgs;
 	struct ui_seen seen;
 	size_t n, i = 0;
-	char last_day[80] = "", day[80];
+	char last_day[80] = "", day[80], *token = NULL;
 	int members = ui->settings != NULL ? (int)ui->settings->ui.show_membership :
-	    SETTINGS_MEMBERSHIP_COLLAPSED;
+	    SETTINGS_MEMBERSHIP_COLLAPSED, gap;
+	int64_t gap_seq = 0;
 
+	l->gap_line = SIZE_MAX;
 	if (ui->current == NULL ||
 	    store_history(ui->store, ui->current, INT64_MAX, (int)ui->history, &msgs, &n,
 	    NULL) == -1)
 		return;
 	ui->cache_short = n < (size_t)ui->history;
 	ui->marker_line = SIZE_MAX;
+	/* A limited sync leaves the newest gap between two cached messages. */
+	gap = store_gap_next(ui->store, ui->current, &gap_seq, &token, NULL) == 1;
+	free(token);
 	ui_seen_load(ui, &seen);
 	for (size_t k = 0; k < seen.n_members; k++) {
 		const struct store_member *me = &seen.members[k];
@@ -529,6 +537,11 @@ ui_lines_build(struct ui *ui, struct ui_lines *l, int width)
 			l->self_name = san_text(me->displayname, 0);
 	}
 	while (i < n) {
+		if (gap && i > 0 && msgs[i - 1].seq < gap_seq && msgs[i].seq >= gap_seq) {
+			l->gap_line = l->n;
+			ui_line_add(l, UI_GAP_TEXT, strlen(UI_GAP_TEXT), THEME_UNREAD_MARKER);
+			gap = 0;
+		}
 		if (ui_msg_hidden(&msgs[i]) || (ui_msg_membership(&msgs[i]) &&
 		    members == SETTINGS_MEMBERSHIP_NONE)) {
 			i++;
@@ -803,6 +816,8 @@ ui_draw_pane(struct ui *ui, int top, int height, int left, int width)
 	first = l.n > (size_t)(height + ui->scroll) ? l.n - (size_t)(height + ui->scroll) : 0;
 	if (first == 0 && ui->scroll > 0)
 		ui_history_more(ui);
+	if (l.gap_line != SIZE_MAX && l.gap_line >= first && l.gap_line < first + (size_t)height)
+		ui_gap_fetch(ui);
 	for (int row = 0; row < height && first + (size_t)row < l.n; row++) {
 		struct ui_line *line = &l.v[first + (size_t)row];
 		int x = left, time_only;

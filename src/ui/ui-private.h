@@ -21,6 +21,7 @@ struct editor_killring;
 #define UI_COMPOSE_MAX 5	/* lines the compose box may grow to */
 #define UI_HISTORY_PAGE 200	/* messages read at a time */
 #define UI_FOLLOW_CENTRE 2
+#define UI_GAP_EMPTY_MAX 3	/* empty gap pages before giving up on a room */
 
 enum ui_section {
 	UI_SECTION_INVITES,
@@ -81,6 +82,7 @@ struct ui {
 	int cache_short;	/* the cache had fewer than history */
 	int fetching;		/* older history is on its way from the server */
 	int at_start;		/* the room in view is cached back to its start */
+	int gap_empty;		/* gap pages in a row that brought nothing */
 
 	enum app_conn conn;
 	char *note;		/* one line for the status bar, or NULL */
@@ -142,6 +144,7 @@ const struct ui_room *ui_room_find(const struct ui *ui, const char *room_id);
 void ui_room_select(struct ui *ui, const char *room_id);
 struct editor_history *ui_history(struct ui *ui);
 void ui_history_more(struct ui *ui);
+void ui_gap_fetch(struct ui *ui);
 void ui_note(struct ui *ui, const char *fmt, ...) NT_ATTR_PRINTF(2, 3);
 /* A note saying something failed, drawn in the theme's error colours. */
 void ui_error(struct ui *ui, const char *fmt, ...) NT_ATTR_PRINTF(2, 3);

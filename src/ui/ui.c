@@ -227,6 +227,43 @@ ui_history_done(void *arg, int ok, const char *result)
 	ui_dirty(ui);
 }
 
+static void
+ui_gap_done(void *arg, int ok, const char *result)
+{
+	struct ui *ui = arg;
+
+	if (ok == -1)
+		return;
+	ui->fetching = 0;
+	if (ok == 0) {
+		ui->gap_empty = UI_GAP_EMPTY_MAX;
+		ui_error(ui, "%s", result);
+	} else {
+		ui->gap_empty = strcmp(result, "0") == 0 ? ui->gap_empty + 1 : 0;
+		xfree(&ui->note);
+	}
+	ui->gen++;
+	ui_dirty(ui);
+}
+
+/* A gap between cached messages is in view: fetch the page above it.
+ * Pages that bring nothing (a server going round in circles) or a
+ * failure stop it until another room is opened. */
+void
+ui_gap_fetch(struct ui *ui)
+{
+	char *cause = NULL;
+
+	if (ui->fetching || ui->current == NULL || ui->gap_empty >= UI_GAP_EMPTY_MAX)
+		return;
+	if (app_history_more(ui->app, ui->current, ui_gap_done, ui, &cause) == -1) {
+		ui_error(ui, "%s", cause);
+		free(cause);
+		return;
+	}
+	ui->fetching = 1;
+}
+
 /* The top of the pane is in view: read further back in the cache, and
  * when the cache has no more, ask the server without waiting for it. */
 void
@@ -288,6 +325,7 @@ ui_room_select(struct ui *ui, const char *room_id)
 	ui->scroll = 0;
 	ui->history = UI_HISTORY_PAGE;
 	ui->at_start = 0;
+	ui->gap_empty = 0;
 	xfree(&ui->typing);
 	ui_draft_restore(ui);
 	ui_marker_capture(ui);

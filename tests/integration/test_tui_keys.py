@@ -3,6 +3,7 @@ mouse wheel, in tmux against the testbed."""
 
 import re
 import shutil
+import time
 import unittest
 import uuid
 
@@ -86,6 +87,44 @@ class TuiKeysTest(NatterTestCase):
         t.text(alias)
         t.keys("Enter")
         wait_until(lambda: self.title(t) == "Finance", what="the room found by its alias")
+
+    def scroll_until(self, t, needle):
+        for _ in range(40):
+            if needle in t.screen():
+                return t.screen()
+            t.keys("PageUp")
+            time.sleep(0.3)
+        return t.wait_for(needle)
+
+    def test_a_gap_left_by_a_limited_sync_is_marked_and_filled(self):
+        room = self.shared_room("Board Room")
+        self.bob.send_text(room, "before the gap")
+        self.natter.ok("sync", "--once")
+        for i in range(130):
+            self.bob.send_text(room, f"gap message {i:03d}")
+        self.natter.ok("sync", "--once")   # limited: the oldest of them are not cached
+        # Offline, the hole is marked where it is and stays marked.
+        session = self.natter.profile_dir() / "session"
+        good = session.read_text()
+        session.write_text(good.replace(self.hs.url, "http://127.0.0.1:9"))
+        t = Tmux(self.natter)
+        t.wait_for("gap message 129")
+        screen = self.scroll_until(t, "before the gap")
+        lines = [l.split("│")[-1] for l in screen.splitlines()]
+        at = next(i for i, l in enumerate(lines) if "before the gap" in l)
+        self.assertIn("messages missing here", lines[at + 1])
+        self.assertNotIn("gap message 000", screen)
+        t.close()
+        # Online, scrolling to it fills it.
+        session.write_text(good)
+        t = self.start()
+        t.wait_for("gap message 129")
+        screen = self.scroll_until(t, "before the gap")
+        lines = [l.split("│")[-1] for l in screen.splitlines()]
+        at = next(i for i, l in enumerate(lines) if "before the gap" in l)
+        self.assertIn("gap message 000", lines[at + 1])
+        self.assertIn("gap message 001", lines[at + 2])
+        self.assertNotIn("messages missing here", t.screen())
 
     def test_mouse_wheel_scrolls_the_messages(self):
         room = self.shared_room("Board Room")
