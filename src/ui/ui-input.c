@@ -142,24 +142,33 @@ ui_ask_cancel(struct ui *ui)
 static int
 ui_send_target(struct ui *ui, const char *text, char **cause)
 {
-	char *key;
+	size_t len = strlen(text);
+	char *body, *key;
 	int rc;
 
+	/* A paste that ended with a newline does not send an empty last line. */
+	while (len > 0 && strchr(" \t\n", text[len - 1]) != NULL)
+		len--;
+	body = xstrndup(text, len);
 	switch (ui->target_kind) {
 	case UI_TARGET_EDIT:
-		return app_send_edit(ui->app, ui->current, ui->target, text, cause);
+		rc = app_send_edit(ui->app, ui->current, ui->target, body, cause);
+		break;
 	case UI_TARGET_REPLY:
-		return app_send_text(ui->app, ui->current, text, 0, ui->target, cause);
+		rc = app_send_text(ui->app, ui->current, body, 0, ui->target, cause);
+		break;
 	case UI_TARGET_REACT:
-		key = xstrndup(text + strspn(text, " \t\n"), strcspn(text + strspn(text, " \t\n"),
+		key = xstrndup(body + strspn(body, " \t\n"), strcspn(body + strspn(body, " \t\n"),
 		    "\n"));
 		rc = app_send_reaction(ui->app, ui->current, ui->target, key, cause);
 		free(key);
-		return rc;
-	case UI_TARGET_NONE:
+		break;
+	default:
+		rc = app_send_text(ui->app, ui->current, body, 0, NULL, cause);
 		break;
 	}
-	return app_send_text(ui->app, ui->current, text, 0, NULL, cause);
+	free(body);
+	return rc;
 }
 
 static void

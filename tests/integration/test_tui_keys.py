@@ -8,6 +8,7 @@ import unittest
 import uuid
 
 from cli_support import NatterTestCase
+from natter_harness import _q
 from test_tui import Tmux, wait_until
 
 
@@ -34,6 +35,76 @@ class TuiKeysTest(NatterTestCase):
                 names.append(left.strip().rsplit(" ", 1)[0] if left.strip()[-1].isdigit()
                              else left.strip())
         return names
+
+    def test_the_list_has_its_sections_in_order(self):
+        fav = self.shared_room("Favourite Room")
+        low = self.shared_room("Someday Room")
+        self.shared_room("Plain Room")
+        for room, tag in ((fav, "m.favourite"), (low, "m.lowpriority")):
+            self.alice._c("PUT", f"/user/{_q(self.alice.user_id)}/rooms/{_q(room)}/tags/{tag}",
+                          {"order": 0.5})
+        dm = self.bob.create_room(invite=[self.alice.user_id], is_direct=True)
+        self.alice.join(dm)
+        self.alice._c("PUT", f"/user/{_q(self.alice.user_id)}/account_data/m.direct",
+                      {self.bob.user_id: [dm]})
+        self.bob.create_room(name="Invited Room", invite=[self.alice.user_id])
+        t = self.start()
+        t.wait_for("Invited Room")
+
+        def column():
+            return [l.split("│")[0].strip() for l in t.screen().splitlines()[1:] if "│" in l
+                    and l.split("│")[0].strip()]
+
+        want = ["Invites", "Invited Room", "Favourites", "Favourite Room", "Direct",
+                self.bob.user_id.split(":")[0][1:], "Rooms", "Plain Room", "Low priority",
+                "Someday Room"]
+        got = wait_until(lambda: len(column()) >= len(want) and column(), what="the sections")
+        names = [re.sub(r"\s+\d+( @\d+)?$", "", c) for c in got]
+        self.assertEqual(names[:len(want)], want)
+
+    def switch(self, t, name):
+        t.keys("C-k")
+        t.text(name)
+        t.keys("Enter")
+        wait_until(lambda: self.title(t) == name, what=name)
+
+    def test_drafts_survive_switching_rooms_and_restarting(self):
+        self.shared_room("Alpha Room")
+        self.shared_room("Bravo Room")
+        t = self.start()
+        self.switch(t, "Alpha Room")
+        t.text("draft for alpha")
+        self.switch(t, "Bravo Room")
+        t.text("draft for bravo")
+        t.keys("M-Enter")
+        t.text("and its second line")
+        screen = t.wait_for("and its second line")
+        lines = screen.rstrip("\n").split("\n")
+        self.assertEqual(lines[-2].strip(), "> draft for bravo")  # the box grew a row
+        self.assertIn("and its second line", lines[-1])
+        self.switch(t, "Alpha Room")
+        t.wait_for("> draft for alpha")
+        t.keys("C-q")
+        wait_until(lambda: not t.alive(), what="natter to quit")
+        t = self.start()
+        self.switch(t, "Bravo Room")
+        t.wait_for("and its second line")
+        self.switch(t, "Alpha Room")
+        t.wait_for("> draft for alpha")
+
+    def test_a_pasted_newline_never_sends(self):
+        room = self.shared_room("Board Room")
+        t = self.start()
+        t.tmux("set-buffer", "first pasted line\nsecond pasted line\n")
+        t.tmux("paste-buffer", "-p", "-t", "t")
+        t.wait_for("second pasted line")
+        time.sleep(1)
+        self.assertFalse([e for e in self.bob.messages(room)["chunk"]
+                          if e["sender"] == self.alice.user_id and e["type"] == "m.room.message"])
+        t.keys("Enter")
+        ev = self.bob.wait_for_event(room, lambda e: e["sender"] == self.alice.user_id and
+                                     e["type"] == "m.room.message")
+        self.assertEqual(ev["content"]["body"], "first pasted line\nsecond pasted line")
 
     def test_alt_digits_and_alt_arrows_move_between_rooms(self):
         for name in ("Alpha Room", "Bravo Room", "Charlie Room"):
