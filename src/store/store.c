@@ -116,11 +116,15 @@ const char *const store_migrations[] = {
 	 * room's events are stored in blocks, so a day is spread over the
 	 * whole table) and the files. Each holds what its query reads
 	 * (indexed too), so no row of events is read. The files are told
-	 * apart with = and OR: IN here costs every insert a temporary table.
-	 * A third index, of senders, would cost ingest another 9%. */
+	 * apart with = and OR: IN here costs every insert a temporary table. */
 	"CREATE INDEX events_ts ON events(ts, indexed) WHERE indexed;"
 	"CREATE INDEX events_files ON events(msgtype) WHERE msgtype = 'm.file'"
 	" OR msgtype = 'm.image' OR msgtype = 'm.video' OR msgtype = 'm.audio';",
+
+	/* 4: the messages of a sender, for from: and a word that is a name
+	 * (about 8% more instructions a stored event; the larger page cache
+	 * below wins that back). */
+	"CREATE INDEX events_sender ON events(sender) WHERE indexed;",
 };
 
 int
@@ -298,8 +302,15 @@ store_configure(struct store *st, char **cause)
 	 * cut may lose the newest commit, which the next sync brings back. */
 	if (store_pragma(st, "PRAGMA synchronous = NORMAL", cause) != 0)
 		return -1;
-	/* 16 MB of page cache: a first sync touches every index at once. */
-	if (store_pragma(st, "PRAGMA cache_size = -16384", cause) != 0)
+	/* 64 MB of page cache: a first sync touches every index at once,
+	 * in the order of random event ids. Pages are taken as used. */
+	if (store_pragma(st, "PRAGMA cache_size = -65536", cause) != 0)
+		return -1;
+	/* Reads through a memory map skip a system call a page, which is
+	 * most of what a search spends reading rows. The price: an I/O error
+	 * on the file is a SIGBUS (the terminal is restored) rather than an
+	 * error message. */
+	if (store_pragma(st, "PRAGMA mmap_size = 1073741824", cause) != 0)
 		return -1;
 	return store_pragma(st, "PRAGMA foreign_keys = ON", cause);
 }
