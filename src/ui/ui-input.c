@@ -146,8 +146,9 @@ ui_send_target(struct ui *ui, const char *text, char **cause)
 	char *body, *key;
 	int rc;
 
-	/* A paste that ended with a newline does not send an empty last line. */
-	while (len > 0 && strchr(" \t\n", text[len - 1]) != NULL)
+	/* A paste that ended with a newline does not send an empty last line;
+	 * what was typed, trailing spaces included, goes as it is. */
+	while (len > 0 && text[len - 1] == '\n')
 		len--;
 	body = xstrndup(text, len);
 	switch (ui->target_kind) {
