@@ -75,6 +75,10 @@ struct store_member {
 	enum mx_membership membership;
 };
 
+/* The display name a user set in a room (whatever their membership now),
+ * or NULL when none is known. */
+char *store_member_displayname(struct store *st, const char *room_id, const char *user_id);
+
 int store_members(struct store *st, const char *room_id, struct store_member **members,
     size_t *n, char **cause);
 void store_members_free(struct store_member **members, size_t n);

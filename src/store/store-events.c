@@ -49,22 +49,6 @@ store_names_forget(struct store *st)
 	memset(c, 0, sizeof *c);
 }
 
-static char *
-store_member_displayname(struct store *st, const char *room_id, const char *user_id)
-{
-	sqlite3_stmt *s;
-	char *name = NULL;
-
-	if ((s = store_stmt(st, STORE_SQL_MEMBER_DISPLAYNAME, NULL)) == NULL)
-		return NULL;
-	store_bind_text(s, 1, room_id);
-	store_bind_text(s, 2, user_id);
-	if (store_row(st, s, "cannot read members", NULL) == 1)
-		name = store_column_text(s, 0);
-	store_done(s);
-	return name;
-}
-
 /* The sender's display name now, for the search index; borrowed until
  * the cache changes. Member events empty the cache. */
 static const char *

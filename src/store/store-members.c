@@ -76,18 +76,17 @@ store_namer_cmp(const void *key, const void *elem)
 	return strcmp(key, ((const struct naming_member *)elem)->user_id);
 }
 
-/* The display name of a user who is not joined or invited, if known. */
-static char *
-store_namer_lookup(struct store_namer *nm, const char *user_id)
+char *
+store_member_displayname(struct store *st, const char *room_id, const char *user_id)
 {
 	sqlite3_stmt *s;
 	char *name = NULL;
 
-	if ((s = store_stmt(nm->st, STORE_SQL_MEMBER_DISPLAYNAME, NULL)) == NULL)
+	if ((s = store_stmt(st, STORE_SQL_MEMBER_DISPLAYNAME, NULL)) == NULL)
 		return NULL;
-	store_bind_text(s, 1, nm->room_id);
+	store_bind_text(s, 1, room_id);
 	store_bind_text(s, 2, user_id);
-	if (store_row(nm->st, s, "cannot read members", NULL) == 1)
+	if (store_row(st, s, "cannot read members", NULL) == 1)
 		name = store_column_text(s, 0);
 	store_done(s);
 	return name;
@@ -102,7 +101,7 @@ store_namer_name(struct store_namer *nm, const char *user_id)
 	hit = bsearch(user_id, nm->m, nm->n, sizeof *nm->m, store_namer_cmp);
 	if (hit != NULL)
 		return naming_member_name(nm->m, nm->n, (size_t)(hit - nm->m));
-	displayname = store_namer_lookup(nm, user_id);
+	displayname = store_member_displayname(nm->st, nm->room_id, user_id);
 	nm->m[nm->n].user_id = user_id;
 	nm->m[nm->n].displayname = displayname;
 	name = naming_member_name(nm->m, nm->n + 1, nm->n);

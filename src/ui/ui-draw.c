@@ -513,7 +513,7 @@ ui_lines_build(struct ui *ui, struct ui_lines *l, int width)
 	struct store_msg *msgs;
 	struct ui_seen seen;
 	size_t n, i = 0;
-	char last_day[80] = "", day[80], *token = NULL;
+	char last_day[80] = "", day[80], *token = NULL, *me;
 	int members = ui->settings != NULL ? (int)ui->settings->ui.show_membership :
 	    SETTINGS_MEMBERSHIP_COLLAPSED, gap;
 	int64_t gap_seq = 0;
@@ -529,12 +529,10 @@ ui_lines_build(struct ui *ui, struct ui_lines *l, int width)
 	gap = store_gap_next(ui->store, ui->current, &gap_seq, &token, NULL) == 1;
 	free(token);
 	ui_seen_load(ui, &seen);
-	for (size_t k = 0; k < seen.n_members; k++) {
-		const struct store_member *me = &seen.members[k];
-
-		if (app_self(ui->app) != NULL && strcmp(me->user_id, app_self(ui->app)) == 0 &&
-		    me->displayname != NULL)
-			l->self_name = san_text(me->displayname, 0);
+	if (app_self(ui->app) != NULL &&
+	    (me = store_member_displayname(ui->store, ui->current, app_self(ui->app))) != NULL) {
+		l->self_name = san_text(me, 0);
+		free(me);
 	}
 	while (i < n) {
 		if (gap && i > 0 && msgs[i - 1].seq < gap_seq && msgs[i].seq >= gap_seq) {

@@ -50,24 +50,6 @@ ui_notify_rules(struct ui *ui, struct notify_rules *r)
 	    n->markup == SETTINGS_MARKUP_OFF ? NOTIFY_MARKUP_OFF : NOTIFY_MARKUP_AUTO;
 }
 
-/* Our display name in a room, or NULL. */
-static char *
-ui_notify_self_name(struct ui *ui, const char *room_id)
-{
-	const char *self = app_self(ui->app);
-	struct store_member *members;
-	char *name = NULL;
-	size_t n;
-
-	if (self == NULL || store_members(ui->store, room_id, &members, &n, NULL) == -1)
-		return NULL;
-	for (size_t i = 0; i < n && name == NULL; i++)
-		if (strcmp(members[i].user_id, self) == 0 && members[i].displayname != NULL)
-			name = xstrdup(members[i].displayname);
-	store_members_free(&members, n);
-	return name;
-}
-
 /* Whether content names us in m.mentions (an intentional mention). */
 static int
 ui_notify_intended(const char *content, const char *self)
@@ -101,7 +83,8 @@ ui_notify_event(struct ui *ui, const char *room_id, const struct mx_event *ev,
 
 	if (store_msg_get(ui->store, ev->event_id, &m, NULL) == -1)
 		return 0;
-	my_name = ui_notify_self_name(ui, room_id);
+	my_name = app_self(ui->app) != NULL ?
+	    store_member_displayname(ui->store, room_id, app_self(ui->app)) : NULL;
 	msg.room_id = room_id;
 	msg.room_name = room != NULL ? room->name : NULL;
 	msg.is_direct = room != NULL && room->section == UI_SECTION_DIRECT;
