@@ -13,10 +13,7 @@
 
 #include "natter/event.h"
 #include "natter/util.h"
-
-#ifndef FIXTURES_DIR
-#define FIXTURES_DIR "tests/fixtures"
-#endif
+#include "fixture-file.h"
 
 #define BOARD "!GjNzUqPkbEaHOdbBvj:localhost"
 #define DM "!QtykxKocfZaZOUrTwp:localhost"
@@ -27,14 +24,7 @@
 static char *
 fixture(const char *name, size_t *len)
 {
-	char *path = xasprintf("%s/sync/%s", FIXTURES_DIR, name);
-	char *cause = NULL;
-	char *data = nt_read_file(path, len, &cause);
-
-	if (data == NULL)
-		fail_msg("%s", cause);
-	free(path);
-	return data;
+	return fixture_read("sync", name, len);
 }
 
 static struct mx_sync *

@@ -12,10 +12,7 @@
 
 #include "natter/event.h"
 #include "natter/util.h"
-
-#ifndef FIXTURES_DIR
-#define FIXTURES_DIR "tests/fixtures"
-#endif
+#include "fixture-file.h"
 
 #define QUARTERLY "!oBXPZZHbssKjUkJjbr:localhost"
 #define TRAVEL "!JZoxFsAIjjZzBfWEzC:localhost"
@@ -24,14 +21,7 @@
 static char *
 fixture(const char *name, size_t *len)
 {
-	char *path = xasprintf("%s/server-search/%s", FIXTURES_DIR, name);
-	char *cause = NULL;
-	char *data = nt_read_file(path, len, &cause);
-
-	if (data == NULL)
-		fail_msg("%s", cause);
-	free(path);
-	return data;
+	return fixture_read("server-search", name, len);
 }
 
 static void

@@ -17,186 +17,18 @@
 #include "natter/search.h"
 #include "natter/store.h"
 #include "natter/util.h"
+#include "cache-builder.h"
 
-#define SELF "@me:x"
 #define DAY_MS 86400000LL
 /* 2024-03-10 12:00 UTC; the tests run with TZ=UTC. */
 #define NOW_MS 1710072000000LL
 
-struct fixture {
-	char dir[64];
-	char *path;
-	struct store *st;
-};
-
-static int64_t test_clock;
-
-static struct mx_sync *
-sync_new(const char *next_batch)
-{
-	struct mx_sync *s = xcalloc(1, sizeof *s);
-
-	s->next_batch = xstrdup(next_batch);
-	return s;
-}
-
-static struct mx_room_update *
-sync_room(struct mx_sync *s, const char *room_id)
-{
-	struct mx_room_update *ru;
-
-	s->rooms = xreallocarray(s->rooms, s->n_rooms + 1, sizeof *s->rooms);
-	ru = &s->rooms[s->n_rooms++];
-	memset(ru, 0, sizeof *ru);
-	ru->room_id = xstrdup(room_id);
-	ru->membership = MX_MEMBERSHIP_JOIN;
-	ru->notification_count = ru->highlight_count = -1;
-	ru->joined_count = ru->invited_count = -1;
-	return ru;
-}
-
-static void
-sync_direct(struct mx_sync *s, const char *user_id, const char *room_id)
-{
-	s->has_direct = 1;
-	s->direct = xreallocarray(s->direct, s->n_direct + 1, sizeof *s->direct);
-	s->direct[s->n_direct].user_id = xstrdup(user_id);
-	s->direct[s->n_direct++].room_id = xstrdup(room_id);
-}
-
-static char *
-content_json(const char *k1, const char *v1, const char *k2, const char *v2)
-{
-	cJSON *o = cJSON_CreateObject();
-	char *s;
-
-	if (k1 != NULL)
-		cJSON_AddStringToObject(o, k1, v1);
-	if (k2 != NULL)
-		cJSON_AddStringToObject(o, k2, v2);
-	s = cJSON_PrintUnformatted(o);
-	cJSON_Delete(o);
-	return s;
-}
-
-#define TL(ru) &(ru)->timeline, &(ru)->n_timeline
-#define ST(ru) &(ru)->state, &(ru)->n_state
-
-static struct mx_event *
-ev_push(struct mx_event **evs, size_t *n, const char *id, const char *type, const char *sender)
-{
-	struct mx_event *ev;
-
-	*evs = xreallocarray(*evs, *n + 1, sizeof **evs);
-	ev = &(*evs)[(*n)++];
-	memset(ev, 0, sizeof *ev);
-	ev->event_id = xstrdup(id);
-	ev->type = xstrdup(type);
-	ev->sender = xstrdup(sender);
-	ev->ts = test_clock += 1000;
-	ev->size = -1;
-	ev->content = xstrdup("{}");
-	return ev;
-}
-
-static struct mx_event *
-ev_text(struct mx_event **evs, size_t *n, const char *id, const char *sender, const char *body)
-{
-	struct mx_event *ev = ev_push(evs, n, id, "m.room.message", sender);
-
-	free(ev->content);
-	ev->content = content_json("msgtype", "m.text", "body", body);
-	ev->msgtype = xstrdup("m.text");
-	ev->body = xstrdup(body);
-	return ev;
-}
-
-static struct mx_event *
-ev_file(struct mx_event **evs, size_t *n, const char *id, const char *sender,
-    const char *body, const char *filename)
-{
-	struct mx_event *ev = ev_text(evs, n, id, sender, body);
-
-	free(ev->msgtype);
-	ev->msgtype = xstrdup("m.file");
-	ev->filename = xstrdup(filename);
-	ev->url = xstrdup("mxc://x/file");
-	return ev;
-}
-
-static struct mx_event *
-ev_member(struct mx_event **evs, size_t *n, const char *user, const char *displayname)
-{
-	char id[128];
-	struct mx_event *ev;
-
-	snprintf(id, sizeof id, "$m-%s-%lld", user, (long long)test_clock);
-	ev = ev_push(evs, n, id, "m.room.member", user);
-	ev->state_key = xstrdup(user);
-	free(ev->content);
-	ev->content = content_json("membership", "join", "displayname", displayname);
-	ev->membership = MX_MEMBERSHIP_JOIN;
-	ev->displayname = xstrdup(displayname);
-	return ev;
-}
-
-static struct mx_event *
-ev_name(struct mx_event **evs, size_t *n, const char *id, const char *name)
-{
-	struct mx_event *ev = ev_push(evs, n, id, "m.room.name", "@dana:x");
-
-	ev->state_key = xstrdup("");
-	free(ev->content);
-	ev->content = content_json("name", name, NULL, NULL);
-	ev->name = xstrdup(name);
-	return ev;
-}
-
-static void
-apply_ok(struct store *st, struct mx_sync **s)
-{
-	char *cause = NULL;
-
-	if (store_apply_sync(st, *s, &cause) != 0)
-		fail_msg("store_apply_sync: %s", cause);
-	mx_sync_free(s);
-}
-
+/* A cache whose clock starts a month before NOW_MS. */
 static int
-setup(void **state)
+search_setup(void **state)
 {
-	struct fixture *f = xcalloc(1, sizeof *f);
-	char *cause = NULL;
-
-	snprintf(f->dir, sizeof f->dir, "/tmp/natter-search-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	f->path = xasprintf("%s/cache.db", f->dir);
-	f->st = store_open(f->path, &cause);
-	if (f->st == NULL)
-		fail_msg("store_open: %s", cause);
-	assert_int_equal(store_meta_set(f->st, "self", SELF, &cause), 0);
 	test_clock = NOW_MS - 30 * DAY_MS;
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fixture *f = *state;
-	const char *suffixes[] = {"", "-wal", "-shm"};
-
-	store_close(&f->st);
-	for (size_t i = 0; i < NT_NELEMS(suffixes); i++) {
-		char *p = xasprintf("%s%s", f->path, suffixes[i]);
-
-		unlink(p);
-		free(p);
-	}
-	rmdir(f->dir);
-	free(f->path);
-	free(f);
-	return 0;
+	return setup(state);
 }
 
 /* Runs a query; returns the hits' event ids joined by ' ', best first,
@@ -236,14 +68,14 @@ static void
 fill_office(struct store *st)
 {
 	struct mx_sync *s = sync_new("s1");
-	struct mx_room_update *ru = sync_room(s, "!team:x");
+	struct mx_room_update *ru = sync_room(s, "!team:x", MX_MEMBERSHIP_JOIN);
 	struct mx_event *ev;
 
 	ev_name(ST(ru), "$n1", "Team chat");
-	ev_member(ST(ru), "@dana:x", "Dana Whitfield");
-	ev_member(ST(ru), "@marcus:x", "Marcus Okafor");
-	ev_member(ST(ru), SELF, "Sam");
-	ev_member(ST(ru), "@zoe:x", "zoe");	/* named as her id, as servers do */
+	ev_member(ST(ru), "@dana:x", "Dana Whitfield", MX_MEMBERSHIP_JOIN);
+	ev_member(ST(ru), "@marcus:x", "Marcus Okafor", MX_MEMBERSHIP_JOIN);
+	ev_member(ST(ru), SELF, "Sam", MX_MEMBERSHIP_JOIN);
+	ev_member(ST(ru), "@zoe:x", "zoe", MX_MEMBERSHIP_JOIN);	/* named as her id, as servers do */
 	test_clock = NOW_MS - 20 * DAY_MS;	/* 2024-02-19 */
 	ev_text(TL(ru), "$t1", "@dana:x", "the board meeting moved to Thursday");
 	ev_text(TL(ru), "$t2", "@marcus:x", "meeting the board after lunch");
@@ -252,9 +84,9 @@ fill_office(struct store *st)
 	test_clock = NOW_MS - 10 * DAY_MS;	/* 2024-02-29 */
 	ev_text(TL(ru), "$t5", "@dana:x", "budgetary matters for Zürich");
 	ev_text(TL(ru), "$t6", "@marcus:x", "multi-agent plans for 20.04, why? AND NOT");
-	ru = sync_room(s, "!dm:x");
-	ev_member(ST(ru), "@dana:x", "Dana Whitfield");
-	ev_member(ST(ru), SELF, "Sam");
+	ru = sync_room(s, "!dm:x", MX_MEMBERSHIP_JOIN);
+	ev_member(ST(ru), "@dana:x", "Dana Whitfield", MX_MEMBERSHIP_JOIN);
+	ev_member(ST(ru), SELF, "Sam", MX_MEMBERSHIP_JOIN);
 	test_clock = NOW_MS - 2 * DAY_MS;	/* 2024-03-08 */
 	ev = ev_text(TL(ru), "$d1", "@dana:x", "lunch budget approved");
 	free(ev->formatted_body);
@@ -416,7 +248,7 @@ test_ranking(void **state)
 {
 	struct fixture *f = *state;
 	struct mx_sync *s = sync_new("s1");
-	struct mx_room_update *ru = sync_room(s, "!r:x");
+	struct mx_room_update *ru = sync_room(s, "!r:x", MX_MEMBERSHIP_JOIN);
 	char id[32];
 
 	test_clock = NOW_MS - 5 * DAY_MS;
@@ -504,7 +336,7 @@ test_edits_and_redactions(void **state)
 {
 	struct fixture *f = *state;
 	struct mx_sync *s = sync_new("s2");
-	struct mx_room_update *ru = sync_room(s, "!team:x");
+	struct mx_room_update *ru = sync_room(s, "!team:x", MX_MEMBERSHIP_JOIN);
 	struct mx_event *ev;
 
 	fill_office(f->st);
@@ -563,7 +395,7 @@ test_filters_across_rooms(void **state)
 		struct mx_room_update *ru;
 
 		snprintf(room, sizeof room, "!r%d:x", r);
-		ru = sync_room(s, room);
+		ru = sync_room(s, room, MX_MEMBERSHIP_JOIN);
 		for (int i = 0; i < 200; i++) {
 			snprintf(id, sizeof id, "$r%d_%d", r, i);
 			test_clock = start + i * (DAY_MS / 2) + r * 60000;
@@ -632,7 +464,7 @@ test_snippets(void **state)
 	search_query_clear(&q);
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, search_setup, teardown)
 
 int
 main(void)
