@@ -522,49 +522,41 @@ ui_cmd_open(struct ui *ui, char *args)
 	return rc;
 }
 
+/* /react, /reply and /edit: text to the newest message that fits (see
+ * ui_cmd_newest for mine), or none says there is none. */
 static int
-ui_cmd_react(struct ui *ui, char *args)
+ui_cmd_on_newest(struct ui *ui, int mine, enum ui_target kind, const char *text,
+    const char *none)
 {
 	char *id, *cause = NULL;
 	int rc;
 
-	if ((id = ui_cmd_newest(ui, -1, NULL)) == NULL) {
-		ui_note(ui, "no message here to react to");
+	if ((id = ui_cmd_newest(ui, mine, NULL)) == NULL) {
+		ui_note(ui, "%s", none);
 		return 0;
 	}
-	rc = app_send_reaction(ui->app, ui->current, id, args, &cause);
+	rc = ui_send_to(ui, kind, id, text, &cause);
 	free(id);
 	return ui_cmd_sent(ui, rc, cause);
+}
+
+static int
+ui_cmd_react(struct ui *ui, char *args)
+{
+	return ui_cmd_on_newest(ui, -1, UI_TARGET_REACT, args, "no message here to react to");
 }
 
 static int
 ui_cmd_reply(struct ui *ui, char *args)
 {
-	char *id, *cause = NULL;
-	int rc;
-
-	if ((id = ui_cmd_newest(ui, 0, NULL)) == NULL) {
-		ui_note(ui, "no message from anyone else here to reply to");
-		return 0;
-	}
-	rc = app_send_text(ui->app, ui->current, args, 0, id, &cause);
-	free(id);
-	return ui_cmd_sent(ui, rc, cause);
+	return ui_cmd_on_newest(ui, 0, UI_TARGET_REPLY, args,
+	    "no message from anyone else here to reply to");
 }
 
 static int
 ui_cmd_edit(struct ui *ui, char *args)
 {
-	char *id, *cause = NULL;
-	int rc;
-
-	if ((id = ui_cmd_newest(ui, 1, NULL)) == NULL) {
-		ui_note(ui, "you have no message here to edit");
-		return 0;
-	}
-	rc = app_send_edit(ui->app, ui->current, id, args, &cause);
-	free(id);
-	return ui_cmd_sent(ui, rc, cause);
+	return ui_cmd_on_newest(ui, 1, UI_TARGET_EDIT, args, "you have no message here to edit");
 }
 
 static void

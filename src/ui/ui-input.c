@@ -138,36 +138,40 @@ ui_ask_cancel(struct ui *ui)
 		ui_ask_end(ui, NULL);
 }
 
-/* Enter with a target: the edit, the reply or the reaction. */
+int
+ui_send_to(struct ui *ui, enum ui_target kind, const char *event_id, const char *text,
+    char **cause)
+{
+	switch (kind) {
+	case UI_TARGET_EDIT:
+		return app_send_edit(ui->app, ui->current, event_id, text, cause);
+	case UI_TARGET_REPLY:
+		return app_send_text(ui->app, ui->current, text, 0, event_id, cause);
+	case UI_TARGET_REACT:
+		return app_send_reaction(ui->app, ui->current, event_id, text, cause);
+	case UI_TARGET_NONE:
+		break;
+	}
+	return app_send_text(ui->app, ui->current, text, 0, NULL, cause);
+}
+
+/* Enter: the draft as ui_send_to sends it, without the newline a paste
+ * may end with (typed trailing spaces stay), a reaction as its first line. */
 static int
 ui_send_target(struct ui *ui, const char *text, char **cause)
 {
 	size_t len = strlen(text);
-	char *body, *key;
+	char *body;
 	int rc;
 
-	/* A paste that ended with a newline does not send an empty last line;
-	 * what was typed, trailing spaces included, goes as it is. */
+	if (ui->target_kind == UI_TARGET_REACT) {
+		text += strspn(text, " \t\n");
+		len = strcspn(text, "\n");
+	}
 	while (len > 0 && text[len - 1] == '\n')
 		len--;
 	body = xstrndup(text, len);
-	switch (ui->target_kind) {
-	case UI_TARGET_EDIT:
-		rc = app_send_edit(ui->app, ui->current, ui->target, body, cause);
-		break;
-	case UI_TARGET_REPLY:
-		rc = app_send_text(ui->app, ui->current, body, 0, ui->target, cause);
-		break;
-	case UI_TARGET_REACT:
-		key = xstrndup(body + strspn(body, " \t\n"), strcspn(body + strspn(body, " \t\n"),
-		    "\n"));
-		rc = app_send_reaction(ui->app, ui->current, ui->target, key, cause);
-		free(key);
-		break;
-	default:
-		rc = app_send_text(ui->app, ui->current, body, 0, NULL, cause);
-		break;
-	}
+	rc = ui_send_to(ui, ui->target_kind, ui->target, body, cause);
 	free(body);
 	return rc;
 }

@@ -214,6 +214,10 @@ void ui_input(int fd, int revents, void *arg);
  * puts the draft aside until it is sent or cancelled. */
 void ui_target_set(struct ui *ui, enum ui_target kind, const char *event_id);
 void ui_target_cancel(struct ui *ui);
+/* Sends text to the room in view: a new message, or an edit, reply or
+ * reaction to event_id, as kind says. */
+int ui_send_to(struct ui *ui, enum ui_target kind, const char *event_id, const char *text,
+    char **cause);
 /* Asks question on the status line; Enter hands the compose box's text
  * to cb, Esc hands it NULL. The draft is put aside meanwhile. */
 void ui_ask(struct ui *ui, const char *question, void (*cb)(struct ui *, const char *answer));
