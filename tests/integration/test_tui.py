@@ -63,13 +63,48 @@ class Tmux:
         self.tmux("kill-server")
 
 
-@unittest.skipUnless(shutil.which("tmux"), "tmux is needed for terminal tests")
-class TuiTest(NatterTestCase):
-    def start(self, cols=100, rows=30):
+class TuiTestCase(NatterTestCase):
+    """What the terminal tests share: natter started in tmux on a synced
+    cache, and the rows of its screen they read."""
+
+    def start(self, cols=100, rows=30, online=True):
         self.natter.ok("sync", "--once")
         t = Tmux(self.natter, cols, rows)
         self.addCleanup(t.close)
+        if online:
+            t.wait_for("online")
         return t
+
+    def title(self, t):
+        return t.screen().splitlines()[0].strip()
+
+    def status(self, t):
+        """The status line: the one above the compose box."""
+        return t.screen().rstrip("\n").split("\n")[-2]
+
+    def switch(self, t, name):
+        """Goes to a room with Ctrl-K."""
+        t.keys("C-k")
+        t.text(name)
+        t.keys("Enter")
+        wait_until(lambda: self.title(t) == name, what=name)
+
+    def fake_xdg_open(self):
+        """An xdg-open on natter's PATH that records the path it was given
+        in the returned file."""
+        bindir = self.natter.home / "bin"
+        bindir.mkdir()
+        opener = bindir / "xdg-open"
+        opener.write_text('#!/bin/sh\nprintf "%s" "$1" > "$HOME/opened-path"\n')
+        opener.chmod(0o755)
+        self.natter.env["PATH"] = f"{bindir}:{os.environ['PATH']}"
+        return self.natter.home / "opened-path"
+
+
+@unittest.skipUnless(shutil.which("tmux"), "tmux is needed for terminal tests")
+class TuiTest(TuiTestCase):
+    def start(self, cols=100, rows=30):
+        return super().start(cols, rows, online=False)
 
     def test_room_list_shows_rooms_and_unread_counts(self):
         room = self.shared_room("Board Room")
@@ -265,18 +300,12 @@ class TuiTest(NatterTestCase):
         self.bob.send_event(room, "m.room.message", {
             "msgtype": "m.file", "body": "../../Q3 plan\x1b[2J.pdf", "url": mxc,
             "info": {"mimetype": "application/pdf", "size": len(data)}})
-        bindir = self.natter.home / "bin"
-        bindir.mkdir()
-        opener = bindir / "xdg-open"
-        opener.write_text('#!/bin/sh\nprintf "%s" "$1" > "$HOME/opened-path"\n')
-        opener.chmod(0o755)
-        self.natter.env["PATH"] = f"{bindir}:{os.environ['PATH']}"
+        record = self.fake_xdg_open()
         t = self.start()
         t.wait_for("Q3 plan")
         t.text("/open")
         t.keys("Enter")
-        path = wait_until(lambda: (self.natter.home / "opened-path").exists() and
-                          (self.natter.home / "opened-path").read_text(), what="xdg-open")
+        path = wait_until(lambda: record.exists() and record.read_text(), what="xdg-open")
         self.assertEqual(os.path.dirname(path), str(self.natter.profile_dir() / "media"))
         self.assertEqual(os.path.basename(path), "Q3 plan␛[2J.pdf")
         with open(path, "rb") as f:

@@ -5,20 +5,12 @@ import shutil
 import unittest
 import uuid
 
-from cli_support import NatterTestCase
 from natter_harness import MatrixError
-from test_tui import Tmux, wait_until
+from test_tui import TuiTestCase, wait_until
 
 
 @unittest.skipUnless(shutil.which("tmux"), "tmux is needed for terminal tests")
-class TuiCommandTest(NatterTestCase):
-    def start(self):
-        self.natter.ok("sync", "--once")
-        t = Tmux(self.natter)
-        self.addCleanup(t.close)
-        t.wait_for("online")
-        return t
-
+class TuiCommandTest(TuiTestCase):
     def command(self, t, line):
         t.text(line)
         t.keys("Enter")

@@ -7,13 +7,12 @@ import mailbox
 import shutil
 import unittest
 
-from cli_support import NatterTestCase
 from test_cli_export import FROM, SmtpSink, body_of, all_defects, parse
-from test_tui import Tmux, wait_until
+from test_tui import TuiTestCase, wait_until
 
 
 @unittest.skipUnless(shutil.which("tmux"), "tmux is needed for terminal tests")
-class TuiExportTest(NatterTestCase):
+class TuiExportTest(TuiTestCase):
     def setUp(self):
         super().setUp()
         self.sink = SmtpSink(self.natter.home / "sink")
@@ -23,14 +22,7 @@ class TuiExportTest(NatterTestCase):
         conf.write_text(f"[mail]\nfrom = {FROM}\nsmtp_url = smtp://127.0.0.1:{self.sink.port}\n")
 
     def start(self):
-        self.natter.ok("sync", "--once")
-        t = Tmux(self.natter, 110, 34)
-        self.addCleanup(t.close)
-        t.wait_for("online")
-        return t
-
-    def status(self, t):
-        return t.screen().rstrip("\n").split("\n")[-2]
+        return super().start(110, 34)
 
     def answer(self, t, text):
         t.text(text)

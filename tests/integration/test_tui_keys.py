@@ -7,23 +7,12 @@ import time
 import unittest
 import uuid
 
-from cli_support import NatterTestCase
 from natter_harness import _q
-from test_tui import Tmux, wait_until
+from test_tui import Tmux, TuiTestCase, wait_until
 
 
 @unittest.skipUnless(shutil.which("tmux"), "tmux is needed for terminal tests")
-class TuiKeysTest(NatterTestCase):
-    def start(self):
-        self.natter.ok("sync", "--once")
-        t = Tmux(self.natter)
-        self.addCleanup(t.close)
-        t.wait_for("online")
-        return t
-
-    def title(self, t):
-        return t.screen().splitlines()[0].strip()
-
+class TuiKeysTest(TuiTestCase):
     def list_order(self, t):
         """The room names of the list, top to bottom, without headings."""
         names = []
@@ -61,12 +50,6 @@ class TuiKeysTest(NatterTestCase):
         got = wait_until(lambda: len(column()) >= len(want) and column(), what="the sections")
         names = [re.sub(r"\s+\d+( @\d+)?$", "", c) for c in got]
         self.assertEqual(names[:len(want)], want)
-
-    def switch(self, t, name):
-        t.keys("C-k")
-        t.text(name)
-        t.keys("Enter")
-        wait_until(lambda: self.title(t) == name, what=name)
 
     def test_drafts_survive_switching_rooms_and_restarting(self):
         self.shared_room("Alpha Room")

@@ -8,8 +8,7 @@ import subprocess
 import tempfile
 import unittest
 
-from cli_support import NatterTestCase
-from test_tui import Tmux, wait_until
+from test_tui import TuiTestCase, wait_until
 
 SERVER = os.path.join(os.path.dirname(__file__), "..", "notify", "notify-server.py")
 PYTHON = "/usr/bin/python3"
@@ -23,7 +22,7 @@ def have_dbus():
 
 
 @unittest.skipUnless(shutil.which("tmux") and have_dbus(), "needs tmux, dbus-daemon, python3-gi")
-class TuiNotifyTest(NatterTestCase):
+class TuiNotifyTest(TuiTestCase):
     def private_bus(self):
         tmp = tempfile.mkdtemp(prefix="natter-bus-")
         self.addCleanup(shutil.rmtree, tmp, True)
@@ -49,6 +48,14 @@ class TuiNotifyTest(NatterTestCase):
         self.addCleanup(lambda: subprocess.run(["kill", pid]))
         return tmp, address
 
+    def start_on_bus(self, bus_address, room=None):
+        """natter on the given session bus, with room (if given) in view."""
+        self.natter.env["DBUS_SESSION_BUS_ADDRESS"] = bus_address
+        t = self.start()
+        if room is not None:
+            self.switch(t, room)
+        return t
+
     def calls(self, tmp):
         path = os.path.join(tmp, "calls.jsonl")
         if not os.path.exists(path):
@@ -61,15 +68,7 @@ class TuiNotifyTest(NatterTestCase):
         room = self.shared_room("Board Room")
         quiet = self.shared_room("Chatter")
         tmp, address = self.private_bus()
-        self.natter.env["DBUS_SESSION_BUS_ADDRESS"] = address
-        self.natter.ok("sync", "--once")
-        t = Tmux(self.natter)
-        self.addCleanup(t.close)
-        t.wait_for("online")
-        t.keys("C-k")
-        t.text("Chatter")
-        t.keys("Enter")
-        wait_until(lambda: "Chatter" in t.screen().splitlines()[0], what="Chatter in view")
+        t = self.start_on_bus(address, "Chatter")
         self.bob.send_text(room, "nothing for you here")
         me = self.alice.user_id
         self.bob.send_text(room, f"{me}: can you <b>move</b> the 3pm & the 4pm?")
@@ -88,15 +87,7 @@ class TuiNotifyTest(NatterTestCase):
         room = self.shared_room("Board Room")
         self.shared_room("Chatter")
         tmp, address = self.private_bus()
-        self.natter.env["DBUS_SESSION_BUS_ADDRESS"] = address
-        self.natter.ok("sync", "--once")
-        t = Tmux(self.natter)
-        self.addCleanup(t.close)
-        t.wait_for("online")
-        t.keys("C-k")
-        t.text("Chatter")
-        t.keys("Enter")
-        wait_until(lambda: "Chatter" in t.screen().splitlines()[0], what="Chatter in view")
+        t = self.start_on_bus(address, "Chatter")
         self.bob.send_text(room, "alice archer, can you send the deck?")
         self.bob.send_text(room, "Alice Archery club is closed")
         self.bob.send_event(room, "m.room.message", {
@@ -116,11 +107,7 @@ class TuiNotifyTest(NatterTestCase):
     def test_the_room_in_view_notifies_only_while_the_terminal_is_unfocused(self):
         room = self.shared_room("Board Room")
         tmp, address = self.private_bus()
-        self.natter.env["DBUS_SESSION_BUS_ADDRESS"] = address
-        self.natter.ok("sync", "--once")
-        t = Tmux(self.natter)
-        self.addCleanup(t.close)
-        t.wait_for("online")
+        t = self.start_on_bus(address)
         me = self.alice.user_id
         # What a terminal sends when it loses the focus (natter asks for
         # focus reports with CSI ? 1004 h).
@@ -139,15 +126,7 @@ class TuiNotifyTest(NatterTestCase):
     def test_no_notification_service_is_one_status_note(self):
         room = self.shared_room("Board Room")
         self.shared_room("Chatter")
-        self.natter.env["DBUS_SESSION_BUS_ADDRESS"] = "unix:path=/nonexistent/bus"
-        self.natter.ok("sync", "--once")
-        t = Tmux(self.natter)
-        self.addCleanup(t.close)
-        t.wait_for("online")
-        t.keys("C-k")
-        t.text("Chatter")
-        t.keys("Enter")
-        wait_until(lambda: "Chatter" in t.screen().splitlines()[0], what="Chatter in view")
+        t = self.start_on_bus("unix:path=/nonexistent/bus", "Chatter")
         self.bob.send_text(room, f"{self.alice.user_id} first mention")
         t.wait_for("no notification service")
         t.keys("C-k")

@@ -4,24 +4,13 @@ Enter opens a result in its room, n and N step through them."""
 import shutil
 import unittest
 
-from cli_support import NatterTestCase
-from test_tui import Tmux, wait_until
+from test_tui import TuiTestCase, wait_until
 
 
 @unittest.skipUnless(shutil.which("tmux"), "tmux is needed for terminal tests")
-class TuiSearchTest(NatterTestCase):
+class TuiSearchTest(TuiTestCase):
     def start(self):
-        self.natter.ok("sync", "--once")
-        t = Tmux(self.natter, 110, 34)
-        self.addCleanup(t.close)
-        t.wait_for("online")
-        return t
-
-    def title(self, t):
-        return t.screen().splitlines()[0]
-
-    def status(self, t):
-        return t.screen().rstrip("\n").split("\n")[-2]
+        return super().start(110, 34)
 
     def test_results_update_as_you_type_and_open_in_their_room(self):
         board = self.shared_room("Board Room")

@@ -6,24 +6,11 @@ import shutil
 import time
 import unittest
 
-from cli_support import NatterTestCase
-from test_tui import Tmux, wait_until
+from test_tui import TuiTestCase, wait_until
 
 
 @unittest.skipUnless(shutil.which("tmux"), "tmux is needed for terminal tests")
-class TuiSelectTest(NatterTestCase):
-    def start(self):
-        self.natter.ok("sync", "--once")
-        t = Tmux(self.natter)
-        self.addCleanup(t.close)
-        t.wait_for("online")
-        return t
-
-    def status(self, t):
-        """The status line: the one above the compose box."""
-        lines = t.screen().rstrip("\n").split("\n")
-        return lines[-2]
-
+class TuiSelectTest(TuiTestCase):
     def room_with(self, *bodies):
         """Board Room holding bob's messages, oldest first; returns (room, event ids)."""
         room = self.shared_room("Board Room")
@@ -127,17 +114,11 @@ class TuiSelectTest(NatterTestCase):
             self.bob.send_event(room, "m.room.message", {
                 "msgtype": "m.file", "body": name, "url": mxc,
                 "info": {"mimetype": "application/octet-stream", "size": len(data)}})
-        bindir = self.natter.home / "bin"
-        bindir.mkdir()
-        opener = bindir / "xdg-open"
-        opener.write_text('#!/bin/sh\nprintf "%s" "$1" > "$HOME/opened-path"\n')
-        opener.chmod(0o755)
-        self.natter.env["PATH"] = f"{bindir}:{os.environ['PATH']}"
+        record = self.fake_xdg_open()
         t = self.start()
         t.wait_for("newer.bin")
         self.select(t, 1)
         t.keys("o")
-        record = self.natter.home / "opened-path"
         path = wait_until(lambda: record.exists() and record.read_text(), what="xdg-open")
         self.assertEqual(os.path.basename(path), "older.bin")
         with open(path, "rb") as f:
