@@ -67,5 +67,6 @@ class NatterTestCase(unittest.TestCase):
         """A room made by bob with alice joined, synced into alice's cache."""
         room = self.bob.create_room(name=name, invite=[self.alice.user_id], **kwargs)
         self.alice.join(room)
+        self.alice.mark_read(room)
         self.natter.ok("sync", "--once")
         return room

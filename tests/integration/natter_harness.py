@@ -300,6 +300,16 @@ class MatrixUser:
         query = {"dir": dir, "limit": limit, "from": from_}
         return self._c("GET", f"/rooms/{_q(room_id)}/messages", query=query)
 
+    def mark_read(self, room_id):
+        """Send a read receipt for the room's newest event.
+
+        Until a user has a receipt in a room, Synapse counts unread from their
+        join, but a push summary rotated between invite and join still counts
+        the invite: a receipt makes later unread counts exact."""
+        newest = self.messages(room_id, limit=1)["chunk"][0]["event_id"]
+        self._c("POST", f"/rooms/{_q(room_id)}/read_markers",
+                {"m.fully_read": newest, "m.read": newest})
+
     def upload(self, data, content_type="application/octet-stream", filename=None):
         """Upload bytes to the media repository; return the mxc:// URI."""
         resp = self.api("POST", "/_matrix/media/v3/upload", data=data, content_type=content_type,
