@@ -156,6 +156,7 @@ struct export_smtp {
 	const char *user;		/* NULL: no login */
 	const char *password;
 	const char *password_command;	/* run when password is NULL */
+	const char *ca_file;		/* PEM CAs to trust instead of the system's */
 };
 
 /* Checks an SMTP URL: smtps, or smtp with STARTTLS required unless the

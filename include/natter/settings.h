@@ -64,6 +64,7 @@ struct settings {
 		char *smtp_user;	/* NULL: no login */
 		char *smtp_password;
 		char *password_command;	/* words split on blanks, run without a shell */
+		char *ca_file;		/* an absolute path; NULL: the system's CAs */
 		char *sendmail;		/* an absolute path, "/usr/sbin/sendmail" */
 		enum settings_mail_method method;	/* smtp */
 		int64_t attachment_cap;	/* bytes, 25 MB */

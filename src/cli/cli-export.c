@@ -201,7 +201,7 @@ cli_export_send(struct cli *cli, const struct cli_export *x, const struct export
 {
 	const struct settings_mail *s = &cli->settings.mail;
 	struct export_smtp smtp = {s->smtp_url, s->smtp_user, s->smtp_password,
-	    s->password_command};
+	    s->password_command, s->ca_file};
 
 	if (x->sendmail || s->method == SETTINGS_MAIL_SENDMAIL)
 		return export_send_sendmail(m, s->sendmail, cause);

@@ -305,12 +305,13 @@ settings_set_smtp_url(struct settings *s, const struct settings_key *k, const ch
 	return settings_set_string(s, k, value, cause);
 }
 
+/* A file natter reads later must not depend on where it was started. */
 static int
-settings_set_sendmail(struct settings *s, const struct settings_key *k, const char *value,
+settings_set_path(struct settings *s, const struct settings_key *k, const char *value,
     char **cause)
 {
 	if (*value != '/')
-		return cause_set(cause, "sendmail must be an absolute path, not \"%s\"", value);
+		return cause_set(cause, "%s must be an absolute path, not \"%s\"", k->key, value);
 	return settings_set_string(s, k, value, cause);
 }
 
@@ -355,10 +356,11 @@ settings_set_cap(struct settings *s, const struct settings_key *k, const char *v
 static const struct settings_key settings_keys[] = {
 	{"general", "profile", settings_set_profile, 0},
 	{"mail", "attachment_cap", settings_set_cap, 0},
+	{"mail", "ca_file", settings_set_path, SETTINGS_OFF(mail.ca_file)},
 	{"mail", "from", settings_set_from, SETTINGS_OFF(mail.from)},
 	{"mail", "method", settings_set_method, 0},
 	{"mail", "password_command", settings_set_string, SETTINGS_OFF(mail.password_command)},
-	{"mail", "sendmail", settings_set_sendmail, SETTINGS_OFF(mail.sendmail)},
+	{"mail", "sendmail", settings_set_path, SETTINGS_OFF(mail.sendmail)},
 	{"mail", "smtp_password", settings_set_string, SETTINGS_OFF(mail.smtp_password)},
 	{"mail", "smtp_url", settings_set_smtp_url, SETTINGS_OFF(mail.smtp_url)},
 	{"mail", "smtp_user", settings_set_string, SETTINGS_OFF(mail.smtp_user)},
@@ -481,6 +483,7 @@ settings_free(struct settings *s)
 	free(s->mail.smtp_user);
 	free(s->mail.smtp_password);
 	free(s->mail.password_command);
+	free(s->mail.ca_file);
 	free(s->mail.sendmail);
 	keys_table_free(&s->keys);
 	memset(s, 0, sizeof *s);

@@ -118,6 +118,13 @@ export_smtp_fail(CURL *h, CURLcode code, const char *errbuf, char **cause)
 		return cause_set(cause, "the SMTP server does not offer STARTTLS, and natter "
 		    "sends mail in clear only to this machine: use smtps:// or a server with "
 		    "STARTTLS");
+	if (code == CURLE_PEER_FAILED_VERIFICATION)
+		return cause_set(cause, "the SMTP server's certificate is not trusted (%s): if "
+		    "your organisation has its own CA, name it with ca_file in [mail]",
+		    *errbuf != '\0' ? errbuf : curl_easy_strerror(code));
+	if (code == CURLE_SSL_CACERT_BADFILE)
+		return cause_set(cause, "cannot read the CAs of ca_file in [mail]: %s",
+		    *errbuf != '\0' ? errbuf : curl_easy_strerror(code));
 	if (code == CURLE_LOGIN_DENIED)
 		return cause_set(cause, "the SMTP server refused the login (%ld)", reply);
 	if (reply >= 400)
@@ -164,6 +171,8 @@ export_send_smtp(const struct export_mail *m, const struct export_smtp *s, char 
 	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
 	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, EXPORT_SMTP_STALL_S);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+	if (s->ca_file != NULL)
+		curl_easy_setopt(h, CURLOPT_CAINFO, s->ca_file);
 	if (s->user != NULL) {
 		curl_easy_setopt(h, CURLOPT_USERNAME, s->user);
 		curl_easy_setopt(h, CURLOPT_PASSWORD, password);

@@ -26,10 +26,11 @@ FROM = "Sam Lee <sam@example.org>"
 class SmtpSink:
     """smtp_sink.py as a child process; the mails it took, in order."""
 
-    def __init__(self, directory, refuse=False):
+    def __init__(self, directory, refuse=False, options=()):
         self.dir = Path(directory)
         self.dir.mkdir()
         args = [SYSTEM_PYTHON, str(SINK), str(self.dir)] + (["--refuse"] if refuse else [])
+        args += list(options)
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)
         line = self.proc.stdout.readline()
         if not line.startswith("READY "):

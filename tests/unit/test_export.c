@@ -528,11 +528,13 @@ test_mail_settings(void **state)
 	    "attachment_cap = 10M\n"
 	    "method = sendmail\n"
 	    "sendmail = /usr/lib/sendmail\n"
+	    "ca_file = /etc/natter/corp-ca.pem\n"
 	    "from = sam@example.org Bcc: evil@x\n"
 	    "smtp_url = http://mail.example.org\n"
 	    "attachment_cap = lots\n"
 	    "method = pigeon\n"
-	    "sendmail = sendmail\n", f);
+	    "sendmail = sendmail\n"
+	    "ca_file = corp-ca.pem\n", f);
 	fclose(f);
 	assert_int_equal(settings_load(path, &s, collect, &warnings), 0);
 	assert_string_equal(s.mail.from, "Sam Lee <sam@example.org>");
@@ -542,7 +544,9 @@ test_mail_settings(void **state)
 	assert_int_equal(s.mail.attachment_cap, 10 * 1024 * 1024);
 	assert_int_equal(s.mail.method, SETTINGS_MAIL_SENDMAIL);
 	assert_string_equal(s.mail.sendmail, "/usr/lib/sendmail");
-	for (int line = 9; line <= 13; line++) {
+	assert_string_equal(s.mail.ca_file, "/etc/natter/corp-ca.pem");
+	assert_non_null(strstr(warnings.data, "ca_file must be an absolute path"));
+	for (int line = 10; line <= 15; line++) {
 		char *where = xasprintf("%s:%d: ", path, line);
 
 		assert_non_null(strstr(warnings.data, where));
