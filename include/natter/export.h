@@ -36,10 +36,23 @@ struct export_file {
 	char *error;		/* why FAILED */
 };
 
-struct export_thread {
+/* One room's part of a thread that spans several: msgs[first] on, n
+ * of them. */
+struct export_room {
 	char *room_id;
 	char *room_name;
-	struct store_msg *msgs;	/* oldest first; room plumbing left out */
+	size_t first;
+	size_t n;
+};
+
+struct export_thread {
+	char *room_id;		/* NULL when the thread spans several rooms */
+	char *room_name;
+	struct export_room *rooms;	/* those rooms, in the order of msgs; else NULL */
+	size_t n_rooms;
+	char *query;		/* the search that found the messages (the caller's to
+				 * set), named when the thread spans several rooms */
+	struct store_msg *msgs;	/* oldest first, room by room; room plumbing left out */
 	size_t n;
 	struct store_msg *quoted;	/* what replies answer, when not in msgs */
 	size_t n_quoted;
@@ -56,7 +69,9 @@ int export_load_room(struct store *st, const char *room_id, int64_t since_ms, in
 int export_load_range(struct store *st, const char *room_id, const char *first,
     const char *last, struct export_thread *t, char **cause);
 /* The given events of room_id, ordered by the room; ids of other rooms
- * are skipped. For search results. */
+ * are skipped. For search results. With room_id NULL, the events of
+ * every room: when they are in more than one, the thread spans those
+ * rooms, ordered by the time of their oldest event. */
 int export_load_events(struct store *st, const char *room_id, char *const *event_ids, size_t n,
     struct export_thread *t, char **cause);
 void export_thread_clear(struct export_thread *t);
@@ -98,7 +113,9 @@ void export_addrs_free(struct export_addr **v, size_t n);
  * CR and LF become visible inert stand-ins, white space is trimmed, and
  * it is cut to EXPORT_HEADER_MAX bytes on a character boundary. */
 char *export_header_text(const char *s);
-/* "Conversation: ROOM, DATE–DATE" (one date when the thread is a day). */
+/* "Conversation: ROOM, DATE–DATE" (one date when the thread is a day);
+ * over several rooms "Search results for “QUERY” in N rooms, DATE–DATE",
+ * or "Conversation in N rooms, DATE–DATE" without a query. */
 char *export_default_subject(const struct export_thread *t);
 
 struct export_render {

@@ -15,7 +15,7 @@
 #define CLI_EXPORT_FROM_LOCAL "natter <natter@localhost>"
 
 struct cli_export {
-	const char *room;
+	const char *room;		/* NULL: the results of --query in every room */
 	const char *since, *until;
 	const char *first, *last;
 	const char *query;
@@ -71,9 +71,11 @@ cli_export_args(struct cli_export *x, int argc, char **argv)
 		default: return -1;
 		}
 	}
-	if (optind + 1 != argc)
+	/* Search results may come from every room; other threads need one. */
+	if (optind + 1 == argc)
+		x->room = argv[optind];
+	else if (optind != argc || x->query == NULL)
 		return -1;
-	x->room = argv[optind];
 	/* One kind of thread; one place for the mail. */
 	if ((x->first != NULL) != (x->last != NULL) ||
 	    (x->first != NULL) + (x->query != NULL) + (x->since != NULL || x->until != NULL) > 1)
@@ -97,10 +99,15 @@ cli_export_search(struct cli *cli, const struct cli_export *x, const char *room_
 
 	if (search_run(cli->core.store, x->query, &so, &hits, &n, cause) == -1)
 		return -1;
+	if (n == 0 && room_id == NULL)
+		return cause_set(cause, "nothing to export: no message in the cache matches that "
+		    "search");
 	ids = xreallocarray(NULL, n + 1, sizeof *ids);
 	for (size_t i = 0; i < n; i++)
 		ids[i] = hits[i].event_id;
 	rc = export_load_events(cli->core.store, room_id, ids, n, t, cause);
+	if (rc == 0)
+		t->query = xstrdup(x->query);
 	free(ids);
 	search_hits_free(&hits, n);
 	return rc;
@@ -257,6 +264,21 @@ cli_export_deliver(struct cli *cli, const struct cli_export *x, const struct exp
 	return CLI_FAILED;
 }
 
+/* "12 messages from Board Room", or "from 3 rooms". */
+static char *
+cli_export_what(const struct export_thread *t)
+{
+	size_t n = export_count_messages(t);
+	char *name, *what;
+
+	if (t->n_rooms > 0)
+		return xasprintf("%zu message%s from %zu rooms", n, n == 1 ? "" : "s", t->n_rooms);
+	name = export_header_text(t->room_name);
+	what = xasprintf("%zu message%s from %s", n, n == 1 ? "" : "s", name);
+	free(name);
+	return what;
+}
+
 static int
 cli_export_run(struct cli *cli, const struct cli_export *x, const struct cli_export_addrs *a,
     char **cause)
@@ -269,11 +291,10 @@ cli_export_run(struct cli *cli, const struct cli_export *x, const struct cli_exp
 		.render = {cli->settings.ui.time_format, cli->settings.ui.date_format,
 		    cli->settings.mail.attachment_cap},
 	};
-	char *room_id, *what, *name;
-	size_t n;
+	char *room_id = NULL, *what;
 	int rc;
 
-	if ((room_id = core_room_resolve(&cli->core, x->room, 0, cause)) == NULL)
+	if (x->room != NULL && (room_id = core_room_resolve(&cli->core, x->room, 0, cause)) == NULL)
 		return -1;
 	rc = cli_export_load(cli, x, room_id, &t, cause);
 	free(room_id);
@@ -285,12 +306,9 @@ cli_export_run(struct cli *cli, const struct cli_export *x, const struct cli_exp
 		export_thread_clear(&t);
 		return -1;
 	}
-	name = export_header_text(t.room_name);
-	n = export_count_messages(&t);
-	what = xasprintf("%zu message%s from %s", n, n == 1 ? "" : "s", name);
+	what = cli_export_what(&t);
 	rc = cli_export_deliver(cli, x, &m, what);
 	free(what);
-	free(name);
 	export_mail_clear(&m);
 	export_thread_clear(&t);
 	return rc;

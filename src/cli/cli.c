@@ -20,9 +20,10 @@ static const struct cli_cmd cli_cmds[] = {
 	{"download", cmd_download, CORE_NEED_SESSION, "download ROOM EVENT [--output PATH]"},
 	{"edit", cmd_edit, CORE_NEED_SESSION, "edit ROOM EVENT [TEXT...]"},
 	{"export", cmd_export, 0,
-	    "export ROOM [--since DATE] [--until DATE] [--first EVENT --last EVENT] [--query Q] "
-	    "[--attachments] [--from ADDR] (--to ADDR[,ADDR...] [--cc ADDR[,ADDR...]] "
-	    "[--subject S] [--sendmail] | --eml FILE [--force] | --mbox FILE)"},
+	    "export (ROOM [--since DATE] [--until DATE] [--first EVENT --last EVENT] | "
+	    "[ROOM] --query Q) [--attachments] [--from ADDR] (--to ADDR[,ADDR...] "
+	    "[--cc ADDR[,ADDR...]] [--subject S] [--sendmail] | --eml FILE [--force] | "
+	    "--mbox FILE)"},
 	{"history", cmd_history, 0,
 	    "history ROOM [--limit N] [--before EVENT] [--ids] [--json]"},
 	{"invite", cmd_invite, CORE_NEED_SESSION, "invite ROOM @user:server"},

@@ -11,6 +11,7 @@
 #define EXPORT_LOCAL_MAX 64
 #define EXPORT_DOMAIN_MAX 253
 #define EXPORT_ADDR_MAX 254
+#define EXPORT_SUBJECT_QUERY_MAX 80	/* bytes of a search in the default subject */
 
 /* RFC 5322 atext, the characters of a dot-atom besides the dots. */
 static int
@@ -195,23 +196,50 @@ export_day(int64_t ms, char *out, size_t size)
 		snprintf(out, size, "?");
 }
 
+/* What the default subject names: the room, or the search and how many
+ * rooms it spans, cut so that the dates still fit. */
+static char *
+export_subject_what(const struct export_thread *t)
+{
+	char *query, *s;
+	size_t len;
+
+	if (t->n_rooms == 0)
+		return export_header_text(t->room_name);
+	if (t->query == NULL)
+		return xasprintf("%zu rooms", t->n_rooms);
+	query = export_header_text(t->query);
+	len = strlen(query);
+	if (len > EXPORT_SUBJECT_QUERY_MAX) {
+		len = EXPORT_SUBJECT_QUERY_MAX;
+		while (len > 0 && ((unsigned char)query[len] & 0xc0) == 0x80)
+			len--;
+	}
+	s = xasprintf("\u201c%.*s%s\u201d in %zu rooms", (int)len, query,
+	    query[len] != '\0' ? "\u2026" : "", t->n_rooms);
+	free(query);
+	return s;
+}
+
 char *
 export_default_subject(const struct export_thread *t)
 {
-	char first[32], last[32], *room = export_header_text(t->room_name), *s;
+	char first[32], last[32], *what = export_subject_what(t), *s;
+	const char *lead = t->n_rooms > 0 && t->query != NULL ? "Search results for" :
+	    t->n_rooms > 0 ? "Conversation in" : "Conversation:";
 
 	if (t->n == 0) {
-		s = xasprintf("Conversation: %s", room);
-		free(room);
+		s = xasprintf("%s %s", lead, what);
+		free(what);
 		return s;
 	}
 	export_day(t->msgs[0].ts, first, sizeof first);
-	export_day(t->msgs[t->n - 1].ts, last, sizeof last);
+	export_day(export_newest(t)->ts, last, sizeof last);
 	if (strcmp(first, last) == 0)
-		s = xasprintf("Conversation: %s, %s", room, first);
+		s = xasprintf("%s %s, %s", lead, what, first);
 	else
-		s = xasprintf("Conversation: %s, %s\u2013%s", room, first, last);
-	free(room);
+		s = xasprintf("%s %s, %s\u2013%s", lead, what, first, last);
+	free(what);
 	return s;
 }
 

@@ -34,14 +34,28 @@ export_add_mailbox(GMimeMessage *msg, GMimeAddressType type, const struct export
 	free(name);
 }
 
-/* Sets a header from server text, which export_header_text made inert. */
+/* Adds a header from server text, which export_header_text made inert. */
 static void
-export_set_header(GMimeMessage *msg, const char *name, const char *value)
+export_add_header(GMimeMessage *msg, const char *name, const char *value)
 {
 	char *safe = export_header_text(value);
 
-	g_mime_object_set_header(GMIME_OBJECT(msg), name, safe, "utf-8");
+	g_mime_object_append_header(GMIME_OBJECT(msg), name, safe, "utf-8");
 	free(safe);
+}
+
+/* X-Natter-Room and X-Natter-Room-Id, a pair for each room. */
+static void
+export_room_headers(GMimeMessage *msg, const struct export_thread *t)
+{
+	if (t->n_rooms == 0) {
+		export_add_header(msg, "X-Natter-Room", t->room_name);
+		export_add_header(msg, "X-Natter-Room-Id", t->room_id);
+	}
+	for (size_t r = 0; r < t->n_rooms; r++) {
+		export_add_header(msg, "X-Natter-Room", t->rooms[r].room_name);
+		export_add_header(msg, "X-Natter-Room-Id", t->rooms[r].room_id);
+	}
 }
 
 static GMimeObject *
@@ -169,11 +183,10 @@ export_headers(GMimeMessage *msg, const struct export_thread *t, const struct ex
 	g_mime_message_set_subject(msg, subject, "utf-8");
 	g_mime_message_set_date(msg, date);
 	g_mime_message_set_message_id(msg, message_id);
-	export_set_header(msg, "X-Natter-Room", t->room_name);
-	export_set_header(msg, "X-Natter-Room-Id", t->room_id);
+	export_room_headers(msg, t);
 	if (t->n > 0) {
-		export_set_header(msg, "X-Natter-First-Event", t->msgs[0].event_id);
-		export_set_header(msg, "X-Natter-Last-Event", t->msgs[t->n - 1].event_id);
+		export_add_header(msg, "X-Natter-First-Event", t->msgs[0].event_id);
+		export_add_header(msg, "X-Natter-Last-Event", export_newest(t)->event_id);
 	}
 	g_date_time_unref(date);
 	free(subject);

@@ -8,8 +8,10 @@
 #include "export-private.h"
 #include "natter/msg.h"
 #include "natter/sanitize.h"
+#include "natter/text.h"
 
 #define EXPORT_QUOTE_MAX 80
+#define EXPORT_RULE_MAX 72	/* columns of the line under a room's name */
 
 enum export_kind {
 	EXPORT_ENTRY_TEXT,	/* Name: text */
@@ -158,9 +160,19 @@ export_entry_state(struct export_entry *e, const struct store_msg *m)
 	}
 }
 
+/* The message m answers, if the thread has it from m's own room. */
+static const struct store_msg *
+export_reply_of(const struct export_index *ix, const struct store_msg *m)
+{
+	const struct store_msg *q = export_index_find(ix, m->reply_to);
+
+	return q != NULL && strcmp(q->room_id, m->room_id) == 0 ? q : NULL;
+}
+
+/* Entry i; fresh when it starts a room, which starts a day too. */
 static void
 export_entry_fill(const struct export_thread *t, const struct export_index *ix, size_t i,
-    const struct export_render *r, struct tm *prev, struct export_entry *e)
+    int fresh, const struct export_render *r, struct tm *prev, struct export_entry *e)
 {
 	const struct store_msg *m = &t->msgs[i], *q;
 	struct tm tm;
@@ -168,7 +180,7 @@ export_entry_fill(const struct export_thread *t, const struct export_index *ix, 
 	memset(e, 0, sizeof *e);
 	export_time(m->ts, r->time_format != NULL ? r->time_format : "%H:%M", e->time,
 	    sizeof e->time, &tm);
-	if (i == 0 || tm.tm_year != prev->tm_year || tm.tm_yday != prev->tm_yday)
+	if (fresh || tm.tm_year != prev->tm_year || tm.tm_yday != prev->tm_yday)
 		export_time(m->ts, r->date_format != NULL ? r->date_format : "%A %d %B %Y",
 		    e->day, sizeof e->day, &tm);
 	*prev = tm;
@@ -194,7 +206,7 @@ export_entry_fill(const struct export_thread *t, const struct export_index *ix, 
 	}
 	e->edited = m->edited && !m->redacted;
 	if (m->reply_to != NULL) {
-		if ((q = export_index_find(ix, m->reply_to)) != NULL) {
+		if ((q = export_reply_of(ix, m)) != NULL) {
 			e->reply_name = san_text(q->sender_name != NULL ? q->sender_name :
 			    q->sender, 0);
 			e->reply_text = export_quote_text(q);
@@ -207,26 +219,52 @@ export_entry_fill(const struct export_thread *t, const struct export_index *ix, 
 
 static void export_text_entry(struct buf *, const struct export_entry *);
 static void export_html_entry(struct buf *, const struct export_entry *);
+static void export_text_room(struct buf *, const struct export_room *);
+static void export_html_room(struct buf *, const struct export_room *);
 
-/* Makes each entry once and adds it to the text, the HTML or both. */
+/* Makes each entry once and adds it to the text, the HTML or both; a
+ * thread over several rooms has a heading for each. */
 static void
 export_walk(const struct export_thread *t, const struct export_render *r, struct buf *text,
     struct buf *html)
 {
+	const struct export_room whole = {t->room_id, t->room_name, 0, t->n};
+	const struct export_room *rooms = t->n_rooms > 0 ? t->rooms : &whole;
 	struct export_index ix;
 	struct export_entry e;
 	struct tm prev = {0};
 
 	export_index_build(&ix, t);
-	for (size_t i = 0; i < t->n; i++) {
-		export_entry_fill(t, &ix, i, r, &prev, &e);
-		if (text != NULL)
-			export_text_entry(text, &e);
-		if (html != NULL)
-			export_html_entry(html, &e);
-		export_entry_clear(&e);
+	for (size_t k = 0; k < (t->n_rooms > 0 ? t->n_rooms : 1); k++) {
+		if (text != NULL && t->n_rooms > 0)
+			export_text_room(text, &rooms[k]);
+		if (html != NULL && t->n_rooms > 0)
+			export_html_room(html, &rooms[k]);
+		for (size_t i = rooms[k].first; i < rooms[k].first + rooms[k].n; i++) {
+			export_entry_fill(t, &ix, i, i == rooms[k].first, r, &prev, &e);
+			if (text != NULL)
+				export_text_entry(text, &e);
+			if (html != NULL)
+				export_html_entry(html, &e);
+			export_entry_clear(&e);
+		}
 	}
 	export_index_free(&ix);
+}
+
+/* "Search results for “QUERY” in 3 rooms", or "Conversation in 3
+ * rooms" without a query; inert. */
+static char *
+export_rooms_title(const struct export_thread *t)
+{
+	char *query, *s;
+
+	if (t->query == NULL)
+		return xasprintf("Conversation in %zu rooms", t->n_rooms);
+	query = san_text(t->query, 0);
+	s = xasprintf("Search results for \u201c%s\u201d in %zu rooms", query, t->n_rooms);
+	free(query);
+	return s;
 }
 
 static const char export_spaces[] = "                                                  ";
@@ -284,12 +322,36 @@ export_text_entry(struct buf *b, const struct export_entry *e)
 static void
 export_intro_text(struct buf *b, const struct export_thread *t)
 {
-	char *name = san_text(t->room_name, 0), *id = san_text(t->room_id, 0);
-
 	size_t n = export_count_messages(t);
+	char *name, *id;
 
+	if (t->n_rooms > 0) {
+		name = export_rooms_title(t);
+		buf_printf(b, "%s, %zu message%s.\n", name, n, n == 1 ? "" : "s");
+		free(name);
+		return;
+	}
+	name = san_text(t->room_name, 0);
+	id = san_text(t->room_id, 0);
 	buf_printf(b, "Conversation in %s (%s), %zu message%s.\n", name, id, n,
 	    n == 1 ? "" : "s");
+	free(name);
+	free(id);
+}
+
+/* The room's name and id, underlined. */
+static void
+export_text_room(struct buf *b, const struct export_room *r)
+{
+	char *name = san_text(r->room_name, 0), *id = san_text(r->room_id, 0);
+	char *head = xasprintf("%s (%s)", name, id);
+	int width = text_width(head);
+
+	buf_printf(b, "\n%s\n", head);
+	for (int i = 0; i < width && i < EXPORT_RULE_MAX; i++)
+		buf_putc(b, '=');
+	buf_putc(b, '\n');
+	free(head);
 	free(name);
 	free(id);
 }
@@ -336,6 +398,9 @@ export_html_escape(struct buf *b, const char *s)
 
 #define EXPORT_CSS_DAY "font-size:15px;color:#444;border-bottom:1px solid #ddd;" \
 	"margin:18px 0 6px;padding-bottom:2px"
+#define EXPORT_CSS_ROOM "font-size:17px;color:#222;border-bottom:2px solid #bbb;" \
+	"margin:28px 0 4px;padding-bottom:2px"
+#define EXPORT_CSS_ROOM_ID "color:#888;font-size:13px;font-weight:normal"
 #define EXPORT_CSS_MSG "margin:3px 0"
 #define EXPORT_CSS_TIME "color:#888;font-variant-numeric:tabular-nums"
 #define EXPORT_CSS_DIM "color:#888"
@@ -413,19 +478,57 @@ export_html_entry(struct buf *b, const struct export_entry *e)
 	buf_puts(b, "</div>\n");
 }
 
+/* Server text that must stay one line, escaped. */
+static void
+export_html_line(struct buf *b, const char *s)
+{
+	char *safe = san_text(s, 0);
+
+	export_html_add(b, safe);
+	free(safe);
+}
+
+static void
+export_html_room(struct buf *b, const struct export_room *r)
+{
+	buf_puts(b, "<h2 style=\"" EXPORT_CSS_ROOM "\">");
+	export_html_line(b, r->room_name);
+	buf_puts(b, " <span style=\"" EXPORT_CSS_ROOM_ID "\">");
+	export_html_line(b, r->room_id);
+	buf_puts(b, "</span></h2>\n");
+}
+
+/* The document's head and the start of its body, under title. */
+static void
+export_html_open(struct buf *b, const char *title)
+{
+	buf_puts(b, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>");
+	export_html_escape(b, title);
+	buf_puts(b, "</title></head>\n<body style=\"font-family:sans-serif;font-size:14px;"
+	    "line-height:1.45;color:#222\">\n<h1 style=\"font-size:18px;margin:0 0 4px\">");
+}
+
 static void
 export_intro_html(struct buf *b, const struct export_thread *t)
 {
-	buf_puts(b, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>");
-	export_html_escape(b, t->room_name);
-	buf_puts(b, "</title></head>\n<body style=\"font-family:sans-serif;font-size:14px;"
-	    "line-height:1.45;color:#222\">\n<h1 style=\"font-size:18px;margin:0 0 4px\">"
-	    "Conversation in ");
+	size_t n = export_count_messages(t);
+	char *title;
+
+	if (t->n_rooms > 0) {
+		title = export_rooms_title(t);
+		export_html_open(b, title);
+		export_html_add(b, title);
+		buf_printf(b, "</h1>\n<p style=\"" EXPORT_CSS_DIM ";margin:0\">%zu message%s</p>\n",
+		    n, n == 1 ? "" : "s");
+		free(title);
+		return;
+	}
+	export_html_open(b, t->room_name);
+	buf_puts(b, "Conversation in ");
 	export_html_escape(b, t->room_name);
 	buf_puts(b, "</h1>\n<p style=\"" EXPORT_CSS_DIM ";margin:0\">");
 	export_html_escape(b, t->room_id);
-	buf_printf(b, ", %zu message%s</p>\n", export_count_messages(t),
-	    export_count_messages(t) == 1 ? "" : "s");
+	buf_printf(b, ", %zu message%s</p>\n", n, n == 1 ? "" : "s");
 }
 
 void

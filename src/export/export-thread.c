@@ -110,6 +110,11 @@ export_load_quoted(struct store *st, struct export_thread *t)
 			continue;
 		if (store_msg_get(st, id, &q, NULL) == -1)
 			continue;
+		/* A reply answers a message of its own room, whatever it claims. */
+		if (strcmp(q.room_id, t->msgs[i].room_id) != 0) {
+			store_msg_clear(&q);
+			continue;
+		}
 		if (t->n_quoted == cap) {
 			cap = cap == 0 ? 8 : cap * 2;
 			t->quoted = xreallocarray(t->quoted, cap, sizeof *t->quoted);
@@ -287,12 +292,112 @@ out:
 	return rc;
 }
 
+/* By room, then by position in the room. */
 static int
 export_seq_cmp(const void *a, const void *b)
 {
 	const struct store_msg *x = a, *y = b;
+	int c = strcmp(x->room_id, y->room_id);
 
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
+	return c != 0 ? c : x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Sorts the messages by room and seq and drops any found twice. */
+static void
+export_sort_unique(struct export_thread *t)
+{
+	size_t kept = 0;
+
+	if (t->n == 0)
+		return;
+	qsort(t->msgs, t->n, sizeof *t->msgs, export_seq_cmp);
+	for (size_t i = 0; i < t->n; i++) {
+		if (kept > 0 && export_seq_cmp(&t->msgs[kept - 1], &t->msgs[i]) == 0)
+			store_msg_clear(&t->msgs[i]);
+		else
+			t->msgs[kept++] = t->msgs[i];
+	}
+	t->n = kept;
+}
+
+/* The runs of one room in msgs, sorted by room, as sections. */
+static void
+export_split_rooms(struct export_thread *t)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		struct export_room *r;
+
+		if (i > 0 && strcmp(t->msgs[i].room_id, t->msgs[i - 1].room_id) == 0) {
+			t->rooms[t->n_rooms - 1].n++;
+			continue;
+		}
+		t->rooms = xreallocarray(t->rooms, t->n_rooms + 1, sizeof *t->rooms);
+		r = &t->rooms[t->n_rooms++];
+		*r = (struct export_room){.room_id = xstrdup(t->msgs[i].room_id), .first = i,
+		    .n = 1};
+	}
+}
+
+/* Puts the rooms in the order of their oldest message (the first of
+ * each, as msgs are by seq), and msgs with them. Rooms are few. */
+static void
+export_order_rooms(struct export_thread *t)
+{
+	struct store_msg *v = xreallocarray(NULL, t->n, sizeof *v);
+	size_t at = 0;
+
+	for (size_t r = 1; r < t->n_rooms; r++) {
+		struct export_room room = t->rooms[r];
+		size_t j = r;
+
+		for (; j > 0 && t->msgs[t->rooms[j - 1].first].ts > t->msgs[room.first].ts; j--)
+			t->rooms[j] = t->rooms[j - 1];
+		t->rooms[j] = room;
+	}
+	for (size_t r = 0; r < t->n_rooms; r++) {
+		memcpy(&v[at], &t->msgs[t->rooms[r].first], t->rooms[r].n * sizeof *v);
+		t->rooms[r].first = at;
+		at += t->rooms[r].n;
+	}
+	free(t->msgs);
+	t->msgs = v;
+}
+
+static char *
+export_room_name(struct store *st, const char *room_id)
+{
+	struct store_room room;
+	char *name;
+
+	if (store_room_get(st, room_id, &room, NULL) == -1)
+		return xstrdup(room_id);
+	name = xstrdup(room.name != NULL ? room.name : room_id);
+	store_room_clear(&room);
+	return name;
+}
+
+/* A thread over several rooms: its sections with their names, then
+ * quoted messages and files. */
+static void
+export_finish_rooms(struct store *st, struct export_thread *t)
+{
+	export_split_rooms(t);
+	export_order_rooms(t);
+	for (size_t r = 0; r < t->n_rooms; r++)
+		t->rooms[r].room_name = export_room_name(st, t->rooms[r].room_id);
+	export_load_quoted(st, t);
+	export_list_files(t);
+}
+
+/* With room_id NULL, the one room of the messages if they have one. */
+static const char *
+export_only_room(const struct export_thread *t, const char *room_id)
+{
+	/* Sorted by room: the first and the last share it or differ. */
+	if (room_id != NULL || t->n == 0)
+		return room_id;
+	return strcmp(t->msgs[0].room_id, t->msgs[t->n - 1].room_id) == 0 ?
+	    t->msgs[0].room_id : NULL;
 }
 
 int
@@ -300,27 +405,28 @@ export_load_events(struct store *st, const char *room_id, char *const *event_ids
     struct export_thread *t, char **cause)
 {
 	struct store_msg m;
-	size_t cap = 0, kept = 0;
+	size_t cap = 0;
+	const char *only;
 
 	memset(t, 0, sizeof *t);
 	for (size_t i = 0; i < n; i++) {
 		if (store_msg_get(st, event_ids[i], &m, NULL) == -1)
 			continue;
-		if (strcmp(m.room_id, room_id) == 0 && export_msg_shown(&m))
+		if ((room_id == NULL || strcmp(m.room_id, room_id) == 0) && export_msg_shown(&m))
 			export_push(t, &cap, &m);
 		else
 			store_msg_clear(&m);
 	}
-	qsort(t->msgs, t->n, sizeof *t->msgs, export_seq_cmp);
-	/* The same event found twice is shown once. */
-	for (size_t i = 0; i < t->n; i++) {
-		if (kept > 0 && t->msgs[kept - 1].seq == t->msgs[i].seq)
-			store_msg_clear(&t->msgs[i]);
-		else
-			t->msgs[kept++] = t->msgs[i];
+	export_sort_unique(t);
+	if (t->n == 0 && room_id == NULL) {
+		export_thread_clear(t);
+		return cause_set(cause, "nothing to export: the cache holds none of those results");
 	}
-	t->n = kept;
-	if (export_finish(st, room_id, t, " among those results", cause) == -1) {
+	if ((only = export_only_room(t, room_id)) == NULL) {
+		export_finish_rooms(st, t);
+		return 0;
+	}
+	if (export_finish(st, only, t, " among those results", cause) == -1) {
 		export_thread_clear(t);
 		return -1;
 	}
@@ -332,6 +438,12 @@ export_thread_clear(struct export_thread *t)
 {
 	free(t->room_id);
 	free(t->room_name);
+	for (size_t r = 0; r < t->n_rooms; r++) {
+		free(t->rooms[r].room_id);
+		free(t->rooms[r].room_name);
+	}
+	free(t->rooms);
+	free(t->query);
 	store_msgs_free(&t->msgs, t->n);
 	store_msgs_free(&t->quoted, t->n_quoted);
 	for (size_t i = 0; i < t->n_files; i++) {
@@ -341,6 +453,20 @@ export_thread_clear(struct export_thread *t)
 	}
 	free(t->files);
 	memset(t, 0, sizeof *t);
+}
+
+const struct store_msg *
+export_newest(const struct export_thread *t)
+{
+	const struct store_msg *newest = &t->msgs[t->n - 1];
+
+	for (size_t r = 0; r < t->n_rooms; r++) {
+		const struct store_msg *last = &t->msgs[t->rooms[r].first + t->rooms[r].n - 1];
+
+		if (last->ts > newest->ts)
+			newest = last;
+	}
+	return newest;
 }
 
 size_t

@@ -23,7 +23,7 @@ extern char **environ;
 
 /* An export being asked about, then running. */
 struct ui_export {
-	char *room_id;
+	char *room_id;		/* NULL: search results from every room */
 	char *first, *last;	/* a marked range, in order */
 	char *query;		/* the results of a search */
 	char *what;		/* "12 marked messages of Board Room" */
@@ -148,7 +148,7 @@ ui_export_output(int fd, int revents, void *arg)
 	ui_export_free(ui);
 }
 
-/* natter -p PROFILE [-c CONFIG] export ROOM THREAD DEST [--subject S] */
+/* natter -p PROFILE [-c CONFIG] export [ROOM] THREAD DEST [--subject S] */
 static size_t
 ui_export_argv(struct ui *ui, struct ui_export *x, const char *subject, char *exe, char **argv)
 {
@@ -162,7 +162,8 @@ ui_export_argv(struct ui *ui, struct ui_export *x, const char *subject, char *ex
 		argv[n++] = (char *)ui->config_path;
 	}
 	argv[n++] = "export";
-	argv[n++] = x->room_id;
+	if (x->room_id != NULL)
+		argv[n++] = x->room_id;
 	if (x->first != NULL) {
 		argv[n++] = "--first";
 		argv[n++] = x->first;
@@ -253,12 +254,13 @@ ui_export_dest(struct ui *ui, const char *answer)
 		ui_export_run(ui, NULL);
 		return;
 	}
-	ui_ask(ui, "subject (empty: \"Conversation: ROOM, DATES\")", ui_export_subject);
+	ui_ask(ui, x->query != NULL ? "subject (empty: the search, its rooms and dates)" :
+	    "subject (empty: \"Conversation: ROOM, DATES\")", ui_export_subject);
 }
 
-/* The thread: the search results in the room of the one highlighted
- * while the results view is open, a range marked in the room in view,
- * or the whole room. */
+/* The thread: all the search results, whatever their rooms, while the
+ * results view is open; a range marked in the room in view; or the
+ * whole room. */
 static int
 ui_export_thread(struct ui *ui, struct ui_export *x)
 {
@@ -267,13 +269,9 @@ ui_export_thread(struct ui *ui, struct ui_export *x)
 	struct store_msg a, b;
 	int marked = ui_range_count(ui);
 
-	if (ui_search_shown(ui) && ui_search_selected_room(ui) != NULL) {
-		const struct ui_room *r = ui_room_find(ui, ui_search_selected_room(ui));
-
-		x->room_id = xstrdup(ui_search_selected_room(ui));
+	if (ui_search_shown(ui) && ui_search_query(ui) != NULL) {
 		x->query = xstrdup(ui_search_query(ui));
-		x->what = xasprintf("the results for \"%s\" in %s", x->query,
-		    r != NULL ? r->name : x->room_id);
+		x->what = xasprintf("the results for \"%s\"", x->query);
 		return 0;
 	}
 	if (ui->mark != NULL && store_msg_get(ui->store, ui->mark, &a, NULL) == 0) {

@@ -195,7 +195,6 @@ int ui_search_shown(struct ui *ui);
 const char *ui_search_query(struct ui *ui);
 void ui_search_draw(struct ui *ui, int top, int height, int left, int width);
 void ui_search_free(struct ui *ui);
-const char *ui_search_selected_room(struct ui *ui);
 
 /* ui-help.c */
 void ui_help_open(struct ui *ui);

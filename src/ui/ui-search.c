@@ -229,15 +229,6 @@ ui_search_query(struct ui *ui)
 	return ui->search != NULL && ui->search->n > 0 ? ui->search->ran : NULL;
 }
 
-/* The room of the result highlighted in the results view, or NULL. */
-const char *
-ui_search_selected_room(struct ui *ui)
-{
-	struct ui_search *s = ui->search;
-
-	return s != NULL && s->sel < s->n ? s->hits[s->sel].room_id : NULL;
-}
-
 int
 ui_search_shown(struct ui *ui)
 {
@@ -312,8 +303,9 @@ ui_search_draw(struct ui *ui, int top, int height, int left, int width)
 		status = xstrdup("words, \"phrases\", -word, from: in: before: after: on: "
 		    "has:file has:link is:dm");
 	else
-		status = xasprintf("%zu result%s%s: Enter opens one, C-e exports, Esc closes", s->n,
-		    s->n == 1 ? "" : "s", s->timer != 0 ? " (searching\u2026)" : "");
+		status = xasprintf("%zu result%s%s: Enter opens one, C-e exports them all, "
+		    "Esc closes", s->n, s->n == 1 ? "" : "s",
+		    s->timer != 0 ? " (searching\u2026)" : "");
 	ui_put(top, left + 1, status, width - 1, s->error != NULL ? THEME_ERROR : THEME_STATUS);
 	free(status);
 	for (size_t i = s->top; i < s->n && i - s->top < fit; i++)

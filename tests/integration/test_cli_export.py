@@ -239,6 +239,12 @@ class ExportTest(NatterTestCase):
             with self.subTest(args=args):
                 r = self.export("Planning", *args, status=2)
                 self.assertIn("usage: natter", r.stderr)
+        # Only search results may leave the room out.
+        for args in (("--to", "a@b.com"), ("--to", "a@b.com", "--since", "2024-01-01"),
+                     ("--eml", "a.eml", "--first", "$x", "--last", "$y")):
+            with self.subTest(args=args):
+                r = self.export(*args, status=2)
+                self.assertIn("usage: natter", r.stderr)
         r = self.export("Planning", "--to", "a@example.com", "--since", "May 1", status=1)
         self.assertIn("not a date", r.stderr)
 
@@ -399,6 +405,63 @@ class ExportTest(NatterTestCase):
         plain = body_of(parse((self.natter.home / "found.eml").read_bytes()), "plain")
         self.assertIn("Agenda:", plain)
         self.assertNotIn("last word", plain)
+
+    def two_rooms_of_results(self):
+        """Hits for "budget" in two rooms, the second room's first; returns the rooms
+        and the ids of the hits, room by room."""
+        self.bob.set_displayname("Dana Whitfield")
+        travel = self.shared_room("Travel\r\nBcc: evil@attacker.example <b>")
+        board = self.shared_room("Board Room")
+        hits = {travel: [self.bob.send_text(travel, "flight budget approved")]}
+        hits[board] = [self.bob.send_text(board, "budget draft one")]
+        self.bob.send_text(board, "lunch plans")
+        hits[board].append(self.bob.send_text(board, "budget final"))
+        hits[travel].append(self.bob.send_text(travel, "hotel budget <b>capped</b>"))
+        self.bob.wait_for_event(travel, lambda e: e.get("event_id") == hits[travel][-1])
+        self.natter.ok("sync", "--once")
+        return travel, board, hits
+
+    def test_search_results_of_several_rooms_are_one_mail(self):
+        travel, board, hits = self.two_rooms_of_results()
+        r = self.export("--query", "budget", "--to", "boss@example.com")
+        self.assertIn("exported 4 messages from 2 rooms, sent to boss@example.com", r.stderr)
+        [(env, raw)] = self.sink.mails()
+        self.assertEqual(env["rcpt_tos"], ["boss@example.com"])
+        msg = parse(raw)
+        self.assertEqual(all_defects(msg), [])
+        self.assertIsNone(msg["Bcc"])
+        today = time.strftime("%Y-%m-%d")
+        self.assertRegex(msg["Subject"],
+                         rf"^Search results for “budget” in 2 rooms, \d{{4}}-\d\d-\d\d(–{today})?$")
+        names = msg.get_all("X-Natter-Room")
+        self.assertEqual(len(names), 2)
+        self.assertTrue(names[0].startswith("Travel"), names)
+        self.assertNotIn("\n", names[0])
+        self.assertEqual(names[1], "Board Room")
+        self.assertEqual(msg.get_all("X-Natter-Room-Id"), [travel, board])
+        self.assertEqual(msg["X-Natter-First-Event"], hits[travel][0])
+        self.assertEqual(msg["X-Natter-Last-Event"], hits[travel][-1])
+        plain, html = body_of(msg, "plain"), body_of(msg, "html")
+        self.assert_in_order(plain, [
+            "Search results for “budget” in 2 rooms, 4 messages.",
+            f"({travel})\n", "flight budget approved", "hotel budget <b>capped</b>",
+            f"Board Room ({board})\n", "budget draft one", "budget final"])
+        self.assertNotIn("lunch plans", plain)
+        self.assertNotIn("\nBcc:", plain)
+        self.assert_in_order(html, [
+            travel, "flight budget approved", "hotel budget &lt;b&gt;capped&lt;/b&gt;",
+            "Board Room", board, "budget draft one", "budget final"])
+        self.assertNotIn("<b>capped", html)
+        self.assertNotIn("lunch plans", html)
+
+        # A room given keeps the search to it, as before.
+        self.export("Board Room", "--query", "budget", "--eml", "board.eml")
+        msg = parse((self.natter.home / "board.eml").read_bytes())
+        self.assertEqual(msg["X-Natter-Room-Id"], board)
+        self.assertNotIn("flight", body_of(msg, "plain"))
+        r = self.export("--query", "nowhere-to-be-found", "--eml", "none.eml", status=1)
+        self.assertIn("nothing to export", r.stderr)
+        self.assertFalse((self.natter.home / "none.eml").exists())
 
 
 if __name__ == "__main__":

@@ -92,6 +92,39 @@ class TuiExportTest(TuiTestCase):
         for body in ("budget draft one", "lunch plans", "budget final", "coffee?"):
             self.assertIn(body, whole)
 
+    def test_search_results_across_rooms_are_one_mail(self):
+        board = self.shared_room("Board Room")
+        travel = self.shared_room("Travel")
+        self.bob.send_text(board, "budget draft one")
+        self.bob.send_text(travel, "flight budget approved")
+        self.bob.send_text(board, "lunch plans")
+        self.bob.send_text(board, "budget final")
+        last = self.bob.send_text(travel, "hotel budget capped")
+        self.bob.wait_for_event(travel, lambda e: e.get("event_id") == last)
+        self.natter.ok("sync", "--once")
+        t = self.start()
+        t.keys("C-f")
+        t.text("budget")
+        t.wait_for("4 results")
+        t.keys("C-e")
+        t.wait_for("export to:")
+        self.answer(t, "dana@example.org")
+        t.wait_for("subject")
+        t.keys("Enter")
+        wait_until(lambda: self.sink.mails(), what="the mail", timeout=60)
+        t.wait_for("exported 4 messages from 2 rooms")
+        (_, raw), = self.sink.mails()
+        msg = parse(raw)
+        self.assertEqual(all_defects(msg), [])
+        self.assertTrue(msg["Subject"].startswith("Search results for “budget” in 2 rooms"),
+                        msg["Subject"])
+        self.assertEqual(msg.get_all("X-Natter-Room"), ["Board Room", "Travel"])
+        text = body_of(msg, "plain")
+        for body in ("budget draft one", "budget final", "flight budget approved",
+                     "hotel budget capped"):
+            self.assertIn(body, text)
+        self.assertNotIn("lunch plans", text)
+
     def test_a_refused_delivery_says_where_the_mail_was_kept(self):
         self.sink.stop()
         refusing = SmtpSink(self.natter.home / "refusing", refuse=True)

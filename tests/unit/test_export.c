@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "cache-builder.h"
 #include "natter/export.h"
 #include "natter/sanitize.h"
 #include "natter/settings.h"
@@ -31,7 +32,11 @@ add_msg(struct export_thread *t, const char *id, const char *sender_name, int64_
 	m = &t->msgs[t->n];
 	memset(m, 0, sizeof *m);
 	m->seq = (int64_t)t->n + 1;
-	m->room_id = xstrdup(t->room_id);
+	if (t->n_rooms > 0) {
+		m->room_id = xstrdup(t->rooms[t->n_rooms - 1].room_id);
+		t->rooms[t->n_rooms - 1].n++;
+	} else
+		m->room_id = xstrdup(t->room_id);
 	m->event_id = xstrdup(id);
 	m->type = xstrdup("m.room.message");
 	m->sender = xstrdup("@someone:hs");
@@ -49,6 +54,33 @@ thread_init(struct export_thread *t, const char *room_name)
 	memset(t, 0, sizeof *t);
 	t->room_id = xstrdup("!room:hs");
 	t->room_name = xstrdup(room_name);
+}
+
+/* Starts a room's section of a thread that spans several. */
+static void
+add_room(struct export_thread *t, const char *room_id, const char *room_name)
+{
+	t->rooms = xreallocarray(t->rooms, t->n_rooms + 1, sizeof *t->rooms);
+	t->rooms[t->n_rooms++] = (struct export_room){xstrdup(room_id), xstrdup(room_name),
+	    t->n, 0};
+}
+
+/* Search results in two rooms, as export_load_events lays them out: the
+ * room with the older first hit first. The newest is in the first room;
+ * a reply in the second names a message of the first. */
+static void
+thread_two_rooms(struct export_thread *t, const char *travel_name)
+{
+	memset(t, 0, sizeof *t);
+	t->query = xstrdup("budget");
+	add_room(t, "!board:hs", "Board Room");
+	add_msg(t, "$b1", "Dana", T0, "m.text", "budget draft one");
+	add_msg(t, "$b2", "Sam", T0 + 2 * DAY, "m.text", "budget final");
+	t->msgs[1].reply_to = xstrdup("$b1");
+	add_room(t, "!travel:hs", travel_name);
+	add_msg(t, "$t1", "Sam", T0 + 60 * MINUTE, "m.text", "travel budget approved");
+	t->msgs[2].reply_to = xstrdup("$b1");
+	add_msg(t, "$t2", "Dana", T0 + DAY, "m.text", "budget for the offsite");
 }
 
 /* A thread with one of each kind of entry, over two days. */
@@ -368,6 +400,211 @@ test_mail_hostile_names_add_no_header(void **state)
 }
 
 static void
+test_rooms_transcript(void **state)
+{
+	struct export_thread t;
+	struct export_render r = {0};
+	char *text;
+
+	thread_two_rooms(&t, "Travel");
+	text = export_render_text(&t, &r);
+	assert_string_equal(text,
+	    "Search results for \u201cbudget\u201d in 2 rooms, 4 messages.\n"
+	    "\n"
+	    "Board Room (!board:hs)\n"
+	    "======================\n"
+	    "\n"
+	    "Monday 13 May 2024\n"
+	    "\n"
+	    "14:03 Dana: budget draft one\n"
+	    "\n"
+	    "Wednesday 15 May 2024\n"
+	    "\n"
+	    "14:03 Sam: budget final\n"
+	    "      (in reply to Dana: \"budget draft one\")\n"
+	    "\n"
+	    "Travel (!travel:hs)\n"
+	    "===================\n"
+	    "\n"
+	    "Monday 13 May 2024\n"
+	    "\n"
+	    "15:03 Sam: travel budget approved\n"
+	    "      (in reply to a message not in the cache)\n"
+	    "\n"
+	    "Tuesday 14 May 2024\n"
+	    "\n"
+	    "14:03 Dana: budget for the offsite\n");
+	free(text);
+	export_thread_clear(&t);
+}
+
+/* Each needle found after the one before. */
+static void
+assert_in_order(const char *s, const char *const *needles)
+{
+	const char *at = s;
+
+	for (; *needles != NULL; needles++) {
+		const char *found = strstr(at, *needles);
+
+		if (found == NULL)
+			fail_msg("\"%s\" missing or out of order", *needles);
+		at = found + strlen(*needles);
+	}
+}
+
+static void
+test_rooms_html_and_headers(void **state)
+{
+	struct export_thread t;
+	struct export_render r = {0};
+	struct export_mail m;
+	char *html, *headers, *subject;
+
+	thread_two_rooms(&t, "Travel");
+	html = export_render_html(&t, &r);
+	assert_in_order(html, (const char *const[]){
+	    "<title>Search results for \u201cbudget\u201d in 2 rooms</title>",
+	    ">Search results for \u201cbudget\u201d in 2 rooms</h1>", "4 messages",
+	    ">Board Room <span", "!board:hs</span></h2>", "Monday 13 May 2024",
+	    "budget draft one", "Wednesday 15 May 2024", "budget final",
+	    "in reply to <b>Dana</b>: budget draft one",
+	    ">Travel <span", "!travel:hs</span></h2>", "Monday 13 May 2024",
+	    "travel budget approved", "in reply to a message not in the cache",
+	    "Tuesday 14 May 2024", "budget for the offsite", "</body></html>", NULL});
+	free(html);
+
+	subject = export_default_subject(&t);
+	assert_string_equal(subject,
+	    "Search results for \u201cbudget\u201d in 2 rooms, 2024-05-13\u20132024-05-15");
+	free(subject);
+	build(&t, NULL, &m);
+	headers = mail_headers(&m);
+	assert_in_order(headers, (const char *const[]){
+	    "\r\nX-Natter-Room: Board Room\r\n", "X-Natter-Room-Id: !board:hs\r\n",
+	    "X-Natter-Room: Travel\r\n", "X-Natter-Room-Id: !travel:hs\r\n",
+	    /* The oldest and the newest, though the newest is not the last shown. */
+	    "X-Natter-First-Event: $b1\r\n", "X-Natter-Last-Event: $b2\r\n", NULL});
+	free(headers);
+	export_mail_clear(&m);
+	xfree(&t.query);
+	subject = export_default_subject(&t);
+	assert_string_equal(subject, "Conversation in 2 rooms, 2024-05-13\u20132024-05-15");
+	free(subject);
+	export_thread_clear(&t);
+}
+
+static void
+test_rooms_hostile_names_stay_inert(void **state)
+{
+	static const char evil[] = "Travel\r\nBcc: evil@x\x1b[2J\x1b]0;pwned\x07"
+	    "<script>alert(1)</script>";
+	struct export_thread t;
+	struct export_render r = {0};
+	struct export_mail m;
+	char *text, *html, *headers;
+
+	thread_two_rooms(&t, evil);
+	free(t.rooms[1].room_id);
+	t.rooms[1].room_id = xstrdup("!t\r\nBcc: evil2@x:hs");
+	free(t.query);
+	t.query = xstrdup("x\r\nBcc: evil3@x\x1b[2J<img src=x>");
+	text = export_render_text(&t, &r);
+	html = export_render_html(&t, &r);
+	assert_null(strpbrk(text, "\r\x1b\x07"));
+	assert_null(strstr(text, "\nBcc:"));
+	assert_non_null(strstr(text, "<script>alert(1)</script> ("));
+	assert_null(strpbrk(html, "\r\x1b\x07"));
+	assert_null(strstr(html, "\nBcc:"));
+	assert_null(strstr(html, "<script"));
+	assert_null(strstr(html, "<img"));
+	assert_non_null(strstr(html, "&lt;script&gt;alert(1)&lt;/script&gt; <span"));
+	build(&t, NULL, &m);
+	headers = mail_headers(&m);
+	assert_null(strstr(headers, "\nBcc:"));
+	assert_null(strchr(headers, '\x1b'));
+	assert_int_equal(m.n_rcpts, 1);
+	/* Both rooms are still named, on one line each. */
+	assert_non_null(strstr(headers, "\r\nX-Natter-Room: Board Room\r\n"));
+	assert_non_null(strstr(strstr(headers, "X-Natter-Room: Board Room"),
+	    "\r\nX-Natter-Room: "));
+	free(headers);
+	export_mail_clear(&m);
+	free(text);
+	free(html);
+	export_thread_clear(&t);
+}
+
+/* Search results in a cache: a room of the office and a travel room,
+ * the hits of each interleaved in time. */
+static void
+fill_two_rooms(struct store *st)
+{
+	struct mx_sync *s = sync_new("s1");
+	struct mx_room_update *board, *travel;
+
+	sync_room(s, "!board:x", MX_MEMBERSHIP_JOIN);
+	sync_room(s, "!travel:x", MX_MEMBERSHIP_JOIN);
+	board = &s->rooms[0];
+	travel = &s->rooms[1];
+	ev_name(ST(board), "$n1", "Board Room");
+	ev_name(ST(travel), "$n2", "Travel");
+	ev_member(ST(board), "@dana:x", "Dana", MX_MEMBERSHIP_JOIN);
+	ev_member(ST(travel), "@dana:x", "Dana", MX_MEMBERSHIP_JOIN);
+	ev_text(TL(travel), "$t1", "@dana:x", "flight budget");
+	ev_text(TL(board), "$b1", "@dana:x", "budget draft one");
+	ev_text(TL(board), "$b2", "@dana:x", "budget final")->reply_to = xstrdup("$b1");
+	ev_text(TL(board), "$b3", "@dana:x", "secret board budget");
+	/* A reply that claims to answer a message of another room. */
+	ev_text(TL(travel), "$t2", "@dana:x", "hotel budget")->reply_to = xstrdup("$b3");
+	apply_ok(st, &s);
+}
+
+static void
+test_load_results_of_several_rooms(void **state)
+{
+	struct fixture *f = *state;
+	char *ids[] = {"$b2", "$t2", "$b1", "$gone", "$t1", "$b2"};
+	struct export_thread t;
+	struct export_render r = {0};
+	char *text;
+
+	fill_two_rooms(f->st);
+	assert_int_equal(export_load_events(f->st, NULL, ids, NT_NELEMS(ids), &t, NULL), 0);
+	assert_null(t.room_id);
+	assert_int_equal(t.n_rooms, 2);
+	assert_string_equal(t.rooms[0].room_name, "Travel");
+	assert_string_equal(t.rooms[1].room_name, "Board Room");
+	assert_int_equal(t.n, 4);
+	assert_int_equal(t.rooms[1].first, 2);
+	assert_string_equal(t.msgs[0].event_id, "$t1");
+	assert_string_equal(t.msgs[1].event_id, "$t2");
+	assert_string_equal(t.msgs[2].event_id, "$b1");
+	assert_string_equal(t.msgs[3].event_id, "$b2");
+	text = export_render_text(&t, &r);
+	assert_null(strstr(text, "secret"));
+	assert_non_null(strstr(text, "hotel budget\n"
+	    "      (in reply to a message not in the cache)"));
+	assert_non_null(strstr(text, "budget final\n"
+	    "      (in reply to Dana: \"budget draft one\")"));
+	free(text);
+	export_thread_clear(&t);
+
+	/* Results in one room make the thread of that room, as with ROOM given. */
+	assert_int_equal(export_load_events(f->st, NULL, (char *[]){"$b2", "$b1"}, 2, &t, NULL), 0);
+	assert_int_equal(t.n_rooms, 0);
+	assert_string_equal(t.room_id, "!board:x");
+	assert_string_equal(t.room_name, "Board Room");
+	assert_int_equal(t.n, 2);
+	export_thread_clear(&t);
+	assert_int_equal(export_load_events(f->st, "!board:x", ids, NT_NELEMS(ids), &t, NULL), 0);
+	assert_int_equal(t.n_rooms, 0);
+	assert_int_equal(t.n, 2);
+	export_thread_clear(&t);
+	assert_int_equal(export_load_events(f->st, NULL, (char *[]){"$gone"}, 1, &t, NULL), -1);
+}
+
+static void
 test_smtp_policy(void **state)
 {
 	static const struct {
@@ -575,6 +812,11 @@ main(void)
 		cmocka_unit_test(test_mail_is_crlf_with_short_lines),
 		cmocka_unit_test(test_mail_lone_dot_line_is_kept),
 		cmocka_unit_test(test_mail_hostile_names_add_no_header),
+		cmocka_unit_test(test_rooms_transcript),
+		cmocka_unit_test(test_rooms_html_and_headers),
+		cmocka_unit_test(test_rooms_hostile_names_stay_inert),
+		cmocka_unit_test_setup_teardown(test_load_results_of_several_rooms, setup,
+		    teardown),
 		cmocka_unit_test(test_smtp_policy),
 		cmocka_unit_test(test_dates),
 		cmocka_unit_test(test_eml_never_overwrites_without_force),
