@@ -51,6 +51,10 @@ char *nt_read_file(const char *path, size_t *len, char **cause);
 /* Parses a decimal integer that must fill the whole string. */
 int nt_parse_int64(const char *s, int64_t *out);
 
+/* The length of s (len bytes of UTF-8) cut to at most max bytes without
+ * splitting a character. */
+size_t nt_utf8_cut(const char *s, size_t len, size_t max);
+
 /* Fills buf with n random bytes from the kernel. */
 void nt_random(void *buf, size_t n);
 

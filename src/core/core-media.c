@@ -26,13 +26,7 @@ core_safe_filename(const char *name)
 	safe = san_text(base, 0);
 	for (p = safe; *p == '.' || *p == ' ';)
 		p++;
-	len = strlen(p);
-	/* Cut long names on a character boundary. */
-	if (len > CORE_NAME_MAX) {
-		len = CORE_NAME_MAX;
-		while (len > 0 && ((unsigned char)p[len] & 0xc0) == 0x80)
-			len--;
-	}
+	len = nt_utf8_cut(p, strlen(p), CORE_NAME_MAX);
 	out = len > 0 ? xstrndup(p, len) : xstrdup("attachment");
 	free(safe);
 	return out;

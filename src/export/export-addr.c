@@ -176,12 +176,7 @@ export_header_text(const char *s)
 	len = strlen(p);
 	while (len > 0 && p[len - 1] == ' ')
 		len--;
-	if (len > EXPORT_HEADER_MAX) {
-		len = EXPORT_HEADER_MAX;
-		while (len > 0 && ((unsigned char)p[len] & 0xc0) == 0x80)
-			len--;
-	}
-	out = xstrndup(p, len);
+	out = xstrndup(p, nt_utf8_cut(p, len, EXPORT_HEADER_MAX));
 	free(safe);
 	return out;
 }
@@ -209,12 +204,7 @@ export_subject_what(const struct export_thread *t)
 	if (t->query == NULL)
 		return xasprintf("%zu rooms", t->n_rooms);
 	query = export_header_text(t->query);
-	len = strlen(query);
-	if (len > EXPORT_SUBJECT_QUERY_MAX) {
-		len = EXPORT_SUBJECT_QUERY_MAX;
-		while (len > 0 && ((unsigned char)query[len] & 0xc0) == 0x80)
-			len--;
-	}
+	len = nt_utf8_cut(query, strlen(query), EXPORT_SUBJECT_QUERY_MAX);
 	s = xasprintf("\u201c%.*s%s\u201d in %zu rooms", (int)len, query,
 	    query[len] != '\0' ? "\u2026" : "", t->n_rooms);
 	free(query);

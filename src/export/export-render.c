@@ -89,11 +89,7 @@ export_quote_text(const struct store_msg *q)
 	free(line);
 	len = strlen(safe);
 	if (len > EXPORT_QUOTE_MAX || src[strcspn(src, "\n")] == '\n') {
-		if (len > EXPORT_QUOTE_MAX) {
-			len = EXPORT_QUOTE_MAX;
-			while (len > 0 && ((unsigned char)safe[len] & 0xc0) == 0x80)
-				len--;
-		}
+		len = nt_utf8_cut(safe, len, EXPORT_QUOTE_MAX);
 		line = xasprintf("%.*s…", (int)len, safe);
 		free(safe);
 		return line;

@@ -243,6 +243,17 @@ nt_parse_int64(const char *s, int64_t *out)
 	return 0;
 }
 
+size_t
+nt_utf8_cut(const char *s, size_t len, size_t max)
+{
+	if (len <= max)
+		return len;
+	len = max;
+	while (len > 0 && ((unsigned char)s[len] & 0xc0) == 0x80)
+		len--;
+	return len;
+}
+
 void
 nt_random(void *buf, size_t n)
 {

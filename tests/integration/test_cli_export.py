@@ -54,6 +54,20 @@ class SmtpSink:
         return out
 
 
+def write_mail_config(natter, url, **extra):
+    """The profile's config: a [mail] section sending through url."""
+    lines = ["[mail]", f"from = {FROM}", f"smtp_url = {url}"]
+    lines += [f"{k} = {v}" for k, v in extra.items()]
+    conf = natter.config_home / "natter" / "config"
+    conf.parent.mkdir(parents=True, exist_ok=True)
+    conf.write_text("\n".join(lines) + "\n")
+
+
+def kept_mail(stderr):
+    """Where a failed export says it kept the mail."""
+    return Path(stderr.split("the mail is kept in ", 1)[1].strip())
+
+
 def parse(raw):
     return email.message_from_bytes(raw, policy=email.policy.default)
 
@@ -81,11 +95,7 @@ class ExportTest(NatterTestCase):
 
     def write_config(self, sink=None, host="127.0.0.1", **extra):
         sink = sink or self.sink
-        lines = ["[mail]", f"from = {FROM}", f"smtp_url = smtp://{host}:{sink.port}"]
-        lines += [f"{k} = {v}" for k, v in extra.items()]
-        conf = self.natter.config_home / "natter" / "config"
-        conf.parent.mkdir(parents=True, exist_ok=True)
-        conf.write_text("\n".join(lines) + "\n")
+        write_mail_config(self.natter, f"smtp://{host}:{sink.port}", **extra)
 
     def export(self, *args, status=0):
         r = self.natter.run("export", *args, timeout=120)
@@ -326,7 +336,7 @@ class ExportTest(NatterTestCase):
         r = self.export("Planning", "--to", "boss@example.com", status=1)
         self.assertIn("natter: export: not sent: the SMTP server refused the mail", r.stderr)
         self.assertIn("550", r.stderr)
-        kept = Path(r.stderr.split("the mail is kept in ", 1)[1].strip())
+        kept = kept_mail(r.stderr)
         self.assertEqual(kept.parent, self.natter.profile_dir() / "unsent")
         self.assertEqual(file_mode(kept), 0o600)
         msg = parse(kept.read_bytes())
@@ -376,7 +386,7 @@ class ExportTest(NatterTestCase):
                             env={"FAKE_SENDMAIL_STATUS": "75"})
         self.assertEqual(r.returncode, 1)
         self.assertIn("exited with status 75", r.stderr)
-        kept = Path(r.stderr.split("the mail is kept in ", 1)[1].strip())
+        kept = kept_mail(r.stderr)
         self.assertEqual(all_defects(parse(kept.read_bytes())), [])
 
     def test_range_of_messages_and_dates(self):

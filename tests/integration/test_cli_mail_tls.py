@@ -9,7 +9,7 @@ import unittest
 from pathlib import Path
 
 from cli_support import NatterTestCase
-from test_cli_export import FROM, SmtpSink, all_defects, body_of, parse
+from test_cli_export import SmtpSink, all_defects, body_of, kept_mail, parse, write_mail_config
 
 
 def openssl(*args, cwd):
@@ -70,11 +70,7 @@ class MailTlsTest(NatterTestCase):
         return sink
 
     def write_config(self, url, **extra):
-        lines = ["[mail]", f"from = {FROM}", f"smtp_url = {url}"]
-        lines += [f"{k} = {v}" for k, v in extra.items()]
-        conf = self.natter.config_home / "natter" / "config"
-        conf.parent.mkdir(parents=True, exist_ok=True)
-        conf.write_text("\n".join(lines) + "\n")
+        write_mail_config(self.natter, url, **extra)
 
     def export(self, status=0):
         r = self.natter.run("export", "Planning", "--to", "boss@example.com", timeout=120)
@@ -93,7 +89,7 @@ class MailTlsTest(NatterTestCase):
         self.assertIn("The board meets at nine.", body_of(msg, "plain"))
 
     def assert_kept(self, r, sink):
-        kept = Path(r.stderr.split("the mail is kept in ", 1)[1].strip())
+        kept = kept_mail(r.stderr)
         self.assertIn("The board meets at nine.", body_of(parse(kept.read_bytes()), "plain"))
         self.assertEqual(sink.mails(), [])
 
@@ -138,7 +134,7 @@ class MailTlsTest(NatterTestCase):
         r = self.export(status=1)
         self.assertIn("refused the login", r.stderr)
         self.assertNotIn("wrong", r.stderr)
-        kept = Path(r.stderr.split("the mail is kept in ", 1)[1].strip())
+        kept = kept_mail(r.stderr)
         self.assertTrue(kept.exists())
         self.assertEqual(len(sink.mails()), 1)
 
