@@ -90,6 +90,10 @@ int theme_color_pick(const struct theme_color *color, int colors);
 void theme_init(struct theme *theme);
 void theme_free(struct theme *theme);
 
+/* Fills theme with the built-in theme NAME ("default", "mono"), whatever
+ * theme files exist; -1 (and the default) when there is no such built-in. */
+int theme_init_builtin(const char *name, struct theme *theme);
+
 /* A theme name is 1-64 of [A-Za-z0-9_-]. */
 int theme_name_valid(const char *name);
 

@@ -576,6 +576,18 @@ theme_builtin_find(const char *name)
 }
 
 int
+theme_init_builtin(const char *name, struct theme *t)
+{
+	const struct theme_builtin *builtin = theme_builtin_find(name);
+
+	theme_init(t);
+	if (builtin == NULL)
+		return -1;
+	theme_set_builtin(t, builtin);
+	return 0;
+}
+
+int
 theme_load(const char *name, struct theme *t, void (*warn)(const char *, void *), void *arg)
 {
 	struct theme_ctx ctx = {t, warn, arg};
