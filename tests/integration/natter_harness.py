@@ -363,9 +363,30 @@ class NatterRun:
                         XDG_CACHE_HOME=str(self.cache_home), LC_ALL="C.UTF-8", TERM="dumb")
         self.env.update(env or {})
 
+    def add_host(self, name, address="127.0.0.1"):
+        """From now on natter runs where name leads to address: /etc/hosts
+        with that line is bind-mounted in a mount namespace of natter's own,
+        so nothing outside the test sees it (needs root and unshare(1))."""
+        if os.geteuid() != 0 or not shutil.which("unshare"):
+            raise AssertionError("a host name of the test's own needs root and unshare(1)")
+        hosts = self.home / "hosts"
+        if not hosts.exists():
+            hosts.write_text(Path("/etc/hosts").read_text())
+        with hosts.open("a") as f:
+            f.write(f"\n{address} {name}\n")
+
+    def argv(self, args):
+        """The command line for natter with args, in its namespace when it has one."""
+        argv = [self.binary, *map(str, args)]
+        hosts = self.home / "hosts"
+        if hosts.exists():
+            argv = ["unshare", "--mount", "--propagation", "private", "sh", "-c",
+                    'mount --bind "$0" /etc/hosts && exec "$@"', str(hosts), *argv]
+        return argv
+
     def run(self, *args, input=None, timeout=60, env=None):
         """Run natter to completion; return a CompletedProcess with text stdout/stderr."""
-        return subprocess.run([self.binary, *map(str, args)], input=input, timeout=timeout,
+        return subprocess.run(self.argv(args), input=input, timeout=timeout,
                               capture_output=True, text=True, env={**self.env, **(env or {})},
                               cwd=self.home, stdin=None if input is not None else subprocess.DEVNULL)
 
@@ -374,7 +395,7 @@ class NatterRun:
         opts = dict(stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                     text=True, cwd=self.home, env={**self.env, **(env or {})})
         opts.update(kwargs)
-        return subprocess.Popen([self.binary, *map(str, args)], **opts)
+        return subprocess.Popen(self.argv(args), **opts)
 
     def cleanup(self):
         """Remove the private HOME."""
