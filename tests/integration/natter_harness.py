@@ -26,6 +26,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import unittest
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -90,6 +91,42 @@ def request(base_url, method, path, *, token=None, json_body=None, data=None,
                 time.sleep(min(delay_ms / 1000.0, 10.0))
                 continue
             raise MatrixError(method, url, e.code, body) from None
+
+
+def declared_skips():
+    """The areas NATTER_SKIP (comma-separated) allows to be skipped."""
+    return {a.strip() for a in os.environ.get("NATTER_SKIP", "").split(",") if a.strip()}
+
+
+def require(area, available, why):
+    """Goes on only where available is true. Elsewhere the test fails,
+    saying what is missing, unless NATTER_SKIP names area: then it is
+    skipped as "AREA: why", and scripts/check counts and prints the skip.
+    Nothing is skipped in silence."""
+    if available:
+        return
+    if area in declared_skips():
+        raise unittest.SkipTest(f"{area}: {why}")
+    raise AssertionError(f"{why}: install it (scripts/deps), or declare the skip "
+                         f"with NATTER_SKIP={area}")
+
+
+_hang_hooks = []
+
+
+def at_hang(fn):
+    """Registers fn to end something the tests started (a tmux server) when
+    the runner gives up on a hung test and exits without cleanups."""
+    _hang_hooks.append(fn)
+
+
+def on_hang():
+    """Called by tests/runner/pyunit.py on a hang."""
+    for fn in _hang_hooks:
+        try:
+            fn()
+        except Exception:  # the run is ending anyway; end the rest
+            pass
 
 
 def read_env_file(path):
@@ -367,8 +404,8 @@ class NatterRun:
         """From now on natter runs where name leads to address: /etc/hosts
         with that line is bind-mounted in a mount namespace of natter's own,
         so nothing outside the test sees it (needs root and unshare(1))."""
-        if os.geteuid() != 0 or not shutil.which("unshare"):
-            raise AssertionError("a host name of the test's own needs root and unshare(1)")
+        require("root", os.geteuid() == 0 and shutil.which("unshare"),
+                "a host name of the test's own needs root and unshare(1)")
         hosts = self.home / "hosts"
         if not hosts.exists():
             hosts.write_text(Path("/etc/hosts").read_text())

@@ -8,7 +8,7 @@ import unittest
 import uuid
 
 from cli_support import NatterTestCase
-from natter_harness import _q
+from natter_harness import _q, at_hang, require
 
 
 def wait_until(predicate, timeout=20, what="the screen"):
@@ -27,6 +27,7 @@ class Tmux:
 
     def __init__(self, natter, cols=100, rows=30, after=None):
         """after: shell commands run in the pane once natter has exited."""
+        require("tmux", shutil.which("tmux"), "tmux is needed for the terminal tests")
         self.socket = f"natter-test-{uuid.uuid4().hex[:8]}"
         self.natter = natter
         env = " ".join(f"{k}='{v}'" for k, v in natter.env.items()
@@ -35,6 +36,7 @@ class Tmux:
         if after is not None:
             cmd = f"{cmd}; {after}"
         self.tmux("new-session", "-d", "-s", "t", "-x", str(cols), "-y", str(rows), cmd)
+        at_hang(lambda: self.tmux("kill-server"))
 
     def tmux(self, *args):
         return subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True,
@@ -101,7 +103,6 @@ class TuiTestCase(NatterTestCase):
         return self.natter.home / "opened-path"
 
 
-@unittest.skipUnless(shutil.which("tmux"), "tmux is needed for terminal tests")
 class TuiTest(TuiTestCase):
     def start(self, cols=100, rows=30):
         return super().start(cols, rows, online=False)

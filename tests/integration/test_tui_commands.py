@@ -9,7 +9,6 @@ from natter_harness import MatrixError
 from test_tui import TuiTestCase, wait_until
 
 
-@unittest.skipUnless(shutil.which("tmux"), "tmux is needed for terminal tests")
 class TuiCommandTest(TuiTestCase):
     def command(self, t, line):
         t.text(line)

@@ -11,7 +11,6 @@ from test_cli_export import FROM, SmtpSink, body_of, all_defects, parse
 from test_tui import TuiTestCase, wait_until
 
 
-@unittest.skipUnless(shutil.which("tmux"), "tmux is needed for terminal tests")
 class TuiExportTest(TuiTestCase):
     def setUp(self):
         super().setUp()

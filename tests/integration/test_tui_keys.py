@@ -11,7 +11,6 @@ from natter_harness import _q
 from test_tui import Tmux, TuiTestCase, wait_until
 
 
-@unittest.skipUnless(shutil.which("tmux"), "tmux is needed for terminal tests")
 class TuiKeysTest(TuiTestCase):
     def list_order(self, t):
         """The room names of the list, top to bottom, without headings."""

@@ -79,7 +79,6 @@ class Proxy:
             self.conns = []
 
 
-@unittest.skipUnless(shutil.which("tmux"), "tmux is needed for terminal tests")
 class TuiLifeTest(NatterTestCase):
     def start_wrapped(self):
         """natter in a shell that, once natter ends, records the terminal modes."""

@@ -8,6 +8,7 @@ import subprocess
 import tempfile
 import unittest
 
+from natter_harness import require
 from test_tui import TuiTestCase, wait_until
 
 SERVER = os.path.join(os.path.dirname(__file__), "..", "notify", "notify-server.py")
@@ -21,9 +22,9 @@ def have_dbus():
                           capture_output=True).returncode == 0
 
 
-@unittest.skipUnless(shutil.which("tmux") and have_dbus(), "needs tmux, dbus-daemon, python3-gi")
 class TuiNotifyTest(TuiTestCase):
     def private_bus(self):
+        require("dbus", have_dbus(), "dbus-daemon and python3-gi are needed")
         tmp = tempfile.mkdtemp(prefix="natter-bus-")
         self.addCleanup(shutil.rmtree, tmp, True)
         os.mkdir(os.path.join(tmp, "services"))

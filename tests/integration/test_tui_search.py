@@ -7,7 +7,6 @@ import unittest
 from test_tui import TuiTestCase, wait_until
 
 
-@unittest.skipUnless(shutil.which("tmux"), "tmux is needed for terminal tests")
 class TuiSearchTest(TuiTestCase):
     def start(self):
         return super().start(110, 34)

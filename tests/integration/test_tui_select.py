@@ -9,7 +9,6 @@ import unittest
 from test_tui import TuiTestCase, wait_until
 
 
-@unittest.skipUnless(shutil.which("tmux"), "tmux is needed for terminal tests")
 class TuiSelectTest(TuiTestCase):
     def room_with(self, *bodies):
         """Board Room holding bob's messages, oldest first; returns (room, event ids)."""
