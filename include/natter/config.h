@@ -22,8 +22,6 @@ int cfg_paths_init(struct cfg_paths *paths, const char *profile, const char *con
     char **cause);
 void cfg_paths_clear(struct cfg_paths *paths);
 
-/* Creates dir and its missing parents; the last component gets mode. */
-int cfg_mkdirs(const char *dir, int mode, char **cause);
 
 struct cfg_session {
 	char *homeserver;

@@ -124,9 +124,6 @@ int core_outbox_flush(struct core *c, char **cause);
  * alias not in the cache. With dm_create, a user id without a direct
  * chat gets one. */
 char *core_room_resolve(struct core *c, const char *what, int dm_create, char **cause);
-/* A file name from the server made safe: its last component, inert, no
- * leading dots, at most 200 bytes, never empty. */
-char *core_safe_filename(const char *name);
 /* Creates a new 0600 file in dir (made 0700 if missing) named after
  * name, adding "N-" in front rather than replacing a file; returns the
  * fd and its path, or -1 with a cause. */

@@ -13,12 +13,11 @@
 #include <stdint.h>
 
 #include "natter/store.h"
+#include "natter/mail.h"
 #include "natter/util.h"
 
-/* Longest subject, room name or display name put in a header, in bytes. */
-#define EXPORT_HEADER_MAX 200
 /* Attachments in one mail, in bytes of the files themselves. */
-#define EXPORT_CAP_DEFAULT (25 * 1024 * 1024)
+#define EXPORT_CAP_DEFAULT MAIL_ATTACHMENT_CAP_DEFAULT
 
 enum export_file_state {
 	EXPORT_FILE_LISTED,	/* named in the text only: attachments not asked for */
@@ -93,26 +92,6 @@ typedef int (*export_fetch_fn)(const struct store_msg *m, int fd, int64_t max_by
 size_t export_files_fetch(struct export_thread *t, int64_t cap, const char *tmp_dir,
     export_fetch_fn fetch, void *arg);
 
-/* A mailbox: an address and, maybe, a display name. */
-struct export_addr {
-	char *name;		/* made inert, or NULL */
-	char *addr;		/* local@domain, checked */
-};
-
-/* 1 when addr is a plain ASCII local@domain a header and an SMTP
- * envelope can carry (dot-atom local part, host name domain). */
-int export_addr_valid(const char *addr);
-/* Parses "local@domain" or "Name <local@domain>". */
-int export_addr_parse(const char *s, struct export_addr *a, char **cause);
-/* Parses a comma-separated list into *v (appended to, n items). */
-int export_addrs_parse(const char *list, struct export_addr **v, size_t *n, char **cause);
-void export_addr_clear(struct export_addr *a);
-void export_addrs_free(struct export_addr **v, size_t n);
-
-/* Text from the server or the user made fit for one header: controls,
- * CR and LF become visible inert stand-ins, white space is trimmed, and
- * it is cut to EXPORT_HEADER_MAX bytes on a character boundary. */
-char *export_header_text(const char *s);
 /* "Conversation: ROOM, DATE–DATE" (one date when the thread is a day);
  * over several rooms "Search results for “QUERY” in N rooms, DATE–DATE",
  * or "Conversation in N rooms, DATE–DATE" without a query. */
@@ -134,10 +113,10 @@ char *export_render_html(const struct export_thread *t, const struct export_rend
 void export_html_escape(struct buf *b, const char *s);
 
 struct export_opts {
-	struct export_addr from;
-	const struct export_addr *to;
+	struct mail_addr from;
+	const struct mail_addr *to;
 	size_t n_to;
-	const struct export_addr *cc;
+	const struct mail_addr *cc;
 	size_t n_cc;
 	const char *subject;	/* NULL: export_default_subject */
 	int64_t date_ms;	/* the Date header; 0: now */
@@ -176,9 +155,6 @@ struct export_smtp {
 	const char *ca_file;		/* PEM CAs to trust instead of the system's */
 };
 
-/* Checks an SMTP URL: smtps, or smtp with STARTTLS required unless the
- * host is loopback (127.0.0.0/8, ::1, localhost). Sets *require_tls. */
-int export_smtp_policy(const char *url, int *require_tls, char **cause);
 /* Sends m through SMTP with libcurl (blocking). The cause quotes the
  * server's refusal. */
 int export_send_smtp(const struct export_mail *m, const struct export_smtp *s, char **cause);

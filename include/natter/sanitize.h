@@ -25,4 +25,9 @@ void san_json_string(struct buf *b, const char *s);
 /* 1 when s is well-formed UTF-8 with no NUL in its first len bytes. */
 int san_utf8_valid(const char *s, size_t len);
 
+/* A file name from the server made safe: its last component, inert, no
+ * leading dots, at most SAN_FILENAME_MAX bytes, never empty. */
+#define SAN_FILENAME_MAX 200
+char *san_filename(const char *name);
+
 #endif

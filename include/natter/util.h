@@ -45,6 +45,9 @@ int64_t nt_now_ms(void);
 int64_t nt_mono_ms(void);
 int64_t nt_mono_us(void);
 
+/* Creates dir and its missing parents; the last component gets mode. */
+int nt_mkdirs(const char *dir, int mode, char **cause);
+
 /* Reads a whole file; returns NULL with a cause on failure. */
 char *nt_read_file(const char *path, size_t *len, char **cause);
 

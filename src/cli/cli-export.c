@@ -169,8 +169,8 @@ cli_export_files(struct cli *cli, struct export_thread *t)
 }
 
 struct cli_export_addrs {
-	struct export_addr from;
-	struct export_addr *to, *cc;
+	struct mail_addr from;
+	struct mail_addr *to, *cc;
 	size_t n_to, n_cc;
 };
 
@@ -183,11 +183,11 @@ cli_export_addrs(struct cli *cli, const struct cli_export *x, struct cli_export_
 	if (from == NULL && x->eml == NULL && x->mbox == NULL)
 		return cause_set(cause, "no sender address: set from in [mail] of the config "
 		    "file, or give --from");
-	if (export_addr_parse(from != NULL ? from : CLI_EXPORT_FROM_LOCAL, &a->from, cause) == -1)
+	if (mail_addr_parse(from != NULL ? from : CLI_EXPORT_FROM_LOCAL, &a->from, cause) == -1)
 		return -1;
-	if (x->to != NULL && export_addrs_parse(x->to, &a->to, &a->n_to, cause) == -1)
+	if (x->to != NULL && mail_addrs_parse(x->to, &a->to, &a->n_to, cause) == -1)
 		return -1;
-	if (x->cc != NULL && export_addrs_parse(x->cc, &a->cc, &a->n_cc, cause) == -1)
+	if (x->cc != NULL && mail_addrs_parse(x->cc, &a->cc, &a->n_cc, cause) == -1)
 		return -1;
 	if (x->eml == NULL && x->mbox == NULL && a->n_to == 0)
 		return cause_set(cause, "no recipient: --to names nobody");
@@ -195,11 +195,11 @@ cli_export_addrs(struct cli *cli, const struct cli_export *x, struct cli_export_
 }
 
 static void
-cli_export_addrs_free(struct cli_export_addrs *a)
+cli_mail_addrs_free(struct cli_export_addrs *a)
 {
-	export_addr_clear(&a->from);
-	export_addrs_free(&a->to, a->n_to);
-	export_addrs_free(&a->cc, a->n_cc);
+	mail_addr_clear(&a->from);
+	mail_addrs_free(&a->to, a->n_to);
+	mail_addrs_free(&a->cc, a->n_cc);
 }
 
 static int
@@ -273,7 +273,7 @@ cli_export_what(const struct export_thread *t)
 
 	if (t->n_rooms > 0)
 		return xasprintf("%zu message%s from %zu rooms", n, n == 1 ? "" : "s", t->n_rooms);
-	name = export_header_text(t->room_name);
+	name = mail_header_text(t->room_name);
 	what = xasprintf("%zu message%s from %s", n, n == 1 ? "" : "s", name);
 	free(name);
 	return what;
@@ -330,11 +330,11 @@ cmd_export(struct cli *cli, int argc, char **argv)
 	}
 	if (cli_export_addrs(cli, &x, &a, &cause) == 0 &&
 	    (rc = cli_export_run(cli, &x, &a, &cause)) != -1) {
-		cli_export_addrs_free(&a);
+		cli_mail_addrs_free(&a);
 		return rc;
 	}
 	rc = cli_export_fail(cause);
 	free(cause);
-	cli_export_addrs_free(&a);
+	cli_mail_addrs_free(&a);
 	return rc;
 }

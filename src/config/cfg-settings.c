@@ -7,7 +7,7 @@
 #include <time.h>
 
 #include "natter/config.h"
-#include "natter/export.h"
+#include "natter/mail.h"
 #include "natter/keys.h"
 #include "natter/settings.h"
 #include "natter/theme.h"
@@ -286,11 +286,11 @@ static int
 settings_set_from(struct settings *s, const struct settings_key *k, const char *value,
     char **cause)
 {
-	struct export_addr a;
+	struct mail_addr a;
 
-	if (export_addr_parse(value, &a, cause) == -1)
+	if (mail_addr_parse(value, &a, cause) == -1)
 		return -1;
-	export_addr_clear(&a);
+	mail_addr_clear(&a);
 	return settings_set_string(s, k, value, cause);
 }
 
@@ -300,7 +300,7 @@ settings_set_smtp_url(struct settings *s, const struct settings_key *k, const ch
 {
 	int tls;
 
-	if (export_smtp_policy(value, &tls, cause) == -1)
+	if (mail_smtp_policy(value, &tls, cause) == -1)
 		return -1;
 	return settings_set_string(s, k, value, cause);
 }
@@ -449,7 +449,7 @@ settings_init(struct settings *s)
 	s->notify.markup = SETTINGS_MARKUP_AUTO;
 	s->mail.sendmail = xstrdup("/usr/sbin/sendmail");
 	s->mail.method = SETTINGS_MAIL_SMTP;
-	s->mail.attachment_cap = EXPORT_CAP_DEFAULT;
+	s->mail.attachment_cap = MAIL_ATTACHMENT_CAP_DEFAULT;
 	s->keys = keys_table_new();
 }
 

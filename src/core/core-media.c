@@ -11,34 +11,14 @@
 #include "natter/sanitize.h"
 #include "natter/util.h"
 
-#define CORE_NAME_MAX 200
-
-char *
-core_safe_filename(const char *name)
-{
-	const char *base = name;
-	char *safe, *p, *out;
-	size_t len;
-
-	for (const char *q = name; *q != '\0'; q++)
-		if (*q == '/' || *q == '\\')
-			base = q + 1;
-	safe = san_text(base, 0);
-	for (p = safe; *p == '.' || *p == ' ';)
-		p++;
-	len = nt_utf8_cut(p, strlen(p), CORE_NAME_MAX);
-	out = len > 0 ? xstrndup(p, len) : xstrdup("attachment");
-	free(safe);
-	return out;
-}
 
 int
 core_download_file(const char *dir, const char *name, char **path, char **cause)
 {
-	char *safe = core_safe_filename(name);
+	char *safe = san_filename(name);
 	int fd = -1;
 
-	if (cfg_mkdirs(dir, 0700, cause) == -1) {
+	if (nt_mkdirs(dir, 0700, cause) == -1) {
 		free(safe);
 		return -1;
 	}

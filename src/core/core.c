@@ -35,7 +35,7 @@ core_open(struct core *c, const char *profile, const char *config, int flags, ch
 	memset(c, 0, sizeof *c);
 	if (cfg_paths_init(&c->paths, profile, config, cause) == -1)
 		return -1;
-	if (cfg_mkdirs(c->paths.data_dir, 0700, cause) == -1)
+	if (nt_mkdirs(c->paths.data_dir, 0700, cause) == -1)
 		goto fail;
 	if ((c->store = store_open(c->paths.cache_db, cause)) == NULL)
 		goto fail;

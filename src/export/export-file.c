@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include "export-private.h"
-#include "natter/config.h"
 
 static int
 export_write_all(int fd, const char *p, size_t len)
@@ -70,7 +69,7 @@ export_keep(const struct export_mail *m, const char *dir, char **cause)
 	struct tm tm;
 	int fd = -1;
 
-	if (cfg_mkdirs(dir, 0700, cause) == -1)
+	if (nt_mkdirs(dir, 0700, cause) == -1)
 		return NULL;
 	localtime_r(&now, &tm);
 	strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);

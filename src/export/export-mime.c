@@ -8,7 +8,6 @@
 #include <gmime/gmime.h>
 
 #include "export-private.h"
-#include "natter/core.h"
 #include "natter/sanitize.h"
 
 static void
@@ -23,9 +22,9 @@ export_gmime_init(void)
 }
 
 static void
-export_add_mailbox(GMimeMessage *msg, GMimeAddressType type, const struct export_addr *a)
+export_add_mailbox(GMimeMessage *msg, GMimeAddressType type, const struct mail_addr *a)
 {
-	char *name = a->name != NULL ? export_header_text(a->name) : NULL;
+	char *name = a->name != NULL ? mail_header_text(a->name) : NULL;
 	InternetAddress *ia = internet_address_mailbox_new(name, a->addr);
 
 	internet_address_set_charset(ia, "utf-8");
@@ -34,11 +33,11 @@ export_add_mailbox(GMimeMessage *msg, GMimeAddressType type, const struct export
 	free(name);
 }
 
-/* Adds a header from server text, which export_header_text made inert. */
+/* Adds a header from server text, which mail_header_text made inert. */
 static void
 export_add_header(GMimeMessage *msg, const char *name, const char *value)
 {
-	char *safe = export_header_text(value);
+	char *safe = mail_header_text(value);
 
 	g_mime_object_append_header(GMIME_OBJECT(msg), name, safe, "utf-8");
 	free(safe);
@@ -100,7 +99,7 @@ export_file_part(const struct store_msg *m, const struct export_file *f)
 {
 	char *type = xstrdup(export_mimetype_ok(m->mimetype) ? m->mimetype :
 	    "application/octet-stream"), *slash = strchr(type, '/');
-	char *name = core_safe_filename(m->filename != NULL ? m->filename :
+	char *name = san_filename(m->filename != NULL ? m->filename :
 	    m->body != NULL ? m->body : "attachment");
 	GMimePart *part;
 	GMimeStream *stream;
@@ -172,7 +171,7 @@ export_headers(GMimeMessage *msg, const struct export_thread *t, const struct ex
 {
 	int64_t ms = o->date_ms != 0 ? o->date_ms : nt_now_ms();
 	GDateTime *date = g_date_time_new_from_unix_local(ms / 1000);
-	char *subject = o->subject != NULL ? export_header_text(o->subject) :
+	char *subject = o->subject != NULL ? mail_header_text(o->subject) :
 	    export_default_subject(t);
 
 	export_add_mailbox(msg, GMIME_ADDRESS_TYPE_FROM, &o->from);
@@ -192,22 +191,22 @@ export_headers(GMimeMessage *msg, const struct export_thread *t, const struct ex
 	free(subject);
 }
 
-/* The addresses again, as export_addr_parse would have them: a caller
+/* The addresses again, as mail_addr_parse would have them: a caller
  * that filled export_opts by hand gets the same checks. */
 static int
 export_opts_check(const struct export_opts *o, char **cause)
 {
-	const struct export_addr *lists[] = {o->to, o->cc};
+	const struct mail_addr *lists[] = {o->to, o->cc};
 	size_t counts[] = {o->n_to, o->n_cc};
 
 	const char *bad = NULL;
 	char *safe;
 
-	if (o->from.addr == NULL || !export_addr_valid(o->from.addr))
+	if (o->from.addr == NULL || !mail_addr_valid(o->from.addr))
 		bad = o->from.addr != NULL ? o->from.addr : "";
 	for (size_t l = 0; l < NT_NELEMS(lists) && bad == NULL; l++) {
 		for (size_t i = 0; i < counts[l] && bad == NULL; i++) {
-			if (lists[l][i].addr == NULL || !export_addr_valid(lists[l][i].addr))
+			if (lists[l][i].addr == NULL || !mail_addr_valid(lists[l][i].addr))
 				bad = lists[l][i].addr != NULL ? lists[l][i].addr : "";
 		}
 	}

@@ -9,7 +9,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "natter/config.h"
 #include "natter/log.h"
 #include "natter/sanitize.h"
 
@@ -23,7 +22,7 @@ log_open(const char *path, char **cause)
 
 	if (slash != NULL && slash != dir) {
 		*slash = '\0';
-		if (cfg_mkdirs(dir, 0700, cause) == -1) {
+		if (nt_mkdirs(dir, 0700, cause) == -1) {
 			free(dir);
 			return -1;
 		}

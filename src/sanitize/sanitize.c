@@ -2,6 +2,7 @@
  * strict (no overlongs, surrogates or code points past U+10FFFF) and
  * independent of the locale, so what is checked is what is printed. */
 #include <stdint.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -298,4 +299,23 @@ san_utf8_valid(const char *s, size_t len)
 			return 0;
 	}
 	return 1;
+}
+
+char *
+san_filename(const char *name)
+{
+	const char *base = name;
+	char *safe, *p, *out;
+	size_t len;
+
+	for (const char *q = name; *q != '\0'; q++)
+		if (*q == '/' || *q == '\\')
+			base = q + 1;
+	safe = san_text(base, 0);
+	for (p = safe; *p == '.' || *p == ' ';)
+		p++;
+	len = nt_utf8_cut(p, strlen(p), SAN_FILENAME_MAX);
+	out = len > 0 ? xstrndup(p, len) : xstrdup("attachment");
+	free(safe);
+	return out;
 }

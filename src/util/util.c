@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -269,4 +270,29 @@ nt_random(void *buf, size_t n)
 		p += got;
 		n -= (size_t)got;
 	}
+}
+
+int
+nt_mkdirs(const char *dir, int mode, char **cause)
+{
+	char *copy = xstrdup(dir);
+	struct stat sb;
+
+	for (char *slash = copy + 1; (slash = strchr(slash, '/')) != NULL; slash++) {
+		*slash = '\0';
+		if (mkdir(copy, 0700) == -1 && errno != EEXIST) {
+			cause_set(cause, "cannot create %s: %s", copy, strerror(errno));
+			free(copy);
+			return -1;
+		}
+		*slash = '/';
+	}
+	free(copy);
+	if (mkdir(dir, (mode_t)mode) == -1 && errno != EEXIST)
+		return cause_set(cause, "cannot create %s: %s", dir, strerror(errno));
+	if (stat(dir, &sb) == -1 || !S_ISDIR(sb.st_mode))
+		return cause_set(cause, "%s is not a directory", dir);
+	if ((sb.st_mode & 07777) != (mode_t)mode && chmod(dir, (mode_t)mode) == -1)
+		return cause_set(cause, "cannot set the mode of %s: %s", dir, strerror(errno));
+	return 0;
 }

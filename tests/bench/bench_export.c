@@ -74,7 +74,7 @@ main(int argc, char **argv)
 	int messages = argc > 1 ? atoi(argv[1]) : 10000;
 	char dir[] = "/tmp/natter-bench-export-XXXXXX", *db, *eml, *json, *cause = NULL;
 	double best_load = 1e9, best_build = 1e9, best_write = 1e9, best_total = 1e9;
-	struct export_addr to = {"Board", "board@example.com"};
+	struct mail_addr to = {"Board", "board@example.com"};
 	struct export_opts o = {.from = {"Sam Lee", "sam@example.org"}, .to = &to, .n_to = 1};
 	struct mx_sync *sync;
 	struct store *st;

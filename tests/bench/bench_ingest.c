@@ -108,7 +108,7 @@ main(int argc, char **argv)
 	long n = (long)rooms * events;
 
 	if (cfg_paths_init(&paths, "bench", NULL, &cause) == -1 ||
-	    cfg_mkdirs(paths.data_dir, 0700, &cause) == -1) {
+	    nt_mkdirs(paths.data_dir, 0700, &cause) == -1) {
 		fprintf(stderr, "bench: %s\n", cause);
 		return 1;
 	}

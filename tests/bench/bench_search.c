@@ -308,7 +308,7 @@ main(int argc, char **argv)
 	int64_t t0;
 
 	if (cfg_paths_init(&paths, "bench-search", NULL, &cause) == -1 ||
-	    cfg_mkdirs(paths.data_dir, 0700, &cause) == -1) {
+	    nt_mkdirs(paths.data_dir, 0700, &cause) == -1) {
 		fprintf(stderr, "bench: %s\n", cause);
 		return 1;
 	}

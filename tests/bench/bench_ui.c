@@ -146,7 +146,7 @@ bench_profile(void)
 	char *cause = NULL;
 
 	if (cfg_paths_init(&paths, "bench-ui", NULL, &cause) == -1 ||
-	    cfg_mkdirs(paths.data_dir, 0700, &cause) == -1 ||
+	    nt_mkdirs(paths.data_dir, 0700, &cause) == -1 ||
 	    cfg_session_save(paths.session_file, &sess, &cause) == -1 ||
 	    (remove(paths.cache_db), (st = store_open(paths.cache_db, &cause)) == NULL)) {
 		fprintf(stderr, "bench: %s\n", cause);

@@ -72,7 +72,7 @@ test_session_is_private(void **state)
 	struct cfg_session s = {0}, back;
 	struct stat sb;
 
-	assert_int_equal(cfg_mkdirs(sub, 0700, &cause), 0);
+	assert_int_equal(nt_mkdirs(sub, 0700, &cause), 0);
 	assert_int_equal(stat(sub, &sb), 0);
 	assert_int_equal(sb.st_mode & 0777, 0700);
 

@@ -116,7 +116,7 @@ setup_tz(void **state)
 static void
 test_header_text_cannot_add_a_header(void **state)
 {
-	char *s = export_header_text("  Planning\r\nBcc: evil@x\n\tTo: a@b\x1b[2J ");
+	char *s = mail_header_text("  Planning\r\nBcc: evil@x\n\tTo: a@b\x1b[2J ");
 	char *long_name = xcalloc(1, 401), *cut;
 
 	assert_null(strchr(s, '\r'));
@@ -129,8 +129,8 @@ test_header_text_cannot_add_a_header(void **state)
 
 	for (int i = 0; i < 200; i++)
 		memcpy(long_name + 2 * i, "\xc3\xa9", 2);
-	cut = export_header_text(long_name);
-	assert_true(strlen(cut) <= EXPORT_HEADER_MAX);
+	cut = mail_header_text(long_name);
+	assert_true(strlen(cut) <= MAIL_HEADER_MAX);
 	assert_true(san_utf8_valid(cut, strlen(cut)));
 	free(cut);
 	free(long_name);
@@ -150,47 +150,47 @@ test_addresses_validated(void **state)
 		"dana@ex_ample.com", "dana@example..com", "d\xc3\xa4na@example.com",
 		"dana@example.com,evil@x", "\"dana\"@example.com",
 	};
-	struct export_addr a;
+	struct mail_addr a;
 	char *cause = NULL;
 
 	for (size_t i = 0; i < NT_NELEMS(good); i++)
-		assert_true(export_addr_valid(good[i]));
+		assert_true(mail_addr_valid(good[i]));
 	for (size_t i = 0; i < NT_NELEMS(bad); i++) {
-		assert_false(export_addr_valid(bad[i]));
-		assert_int_equal(export_addr_parse(bad[i], &a, &cause), -1);
+		assert_false(mail_addr_valid(bad[i]));
+		assert_int_equal(mail_addr_parse(bad[i], &a, &cause), -1);
 		assert_non_null(strstr(cause, "not a mail address"));
 		assert_null(strchr(cause, '\n'));
 		xfree(&cause);
 	}
-	assert_int_equal(export_addr_parse("Dana Whitfield <dana@example.com>", &a, NULL), 0);
+	assert_int_equal(mail_addr_parse("Dana Whitfield <dana@example.com>", &a, NULL), 0);
 	assert_string_equal(a.name, "Dana Whitfield");
 	assert_string_equal(a.addr, "dana@example.com");
-	export_addr_clear(&a);
-	assert_int_equal(export_addr_parse("Evil\r\nBcc: x@y <dana@example.com>", &a, &cause),
+	mail_addr_clear(&a);
+	assert_int_equal(mail_addr_parse("Evil\r\nBcc: x@y <dana@example.com>", &a, &cause),
 	    -1);
 	xfree(&cause);
-	assert_int_equal(export_addr_parse("Dana <dana@example.com\r\n>", &a, &cause), -1);
+	assert_int_equal(mail_addr_parse("Dana <dana@example.com\r\n>", &a, &cause), -1);
 	xfree(&cause);
 }
 
 static void
 test_address_lists(void **state)
 {
-	struct export_addr *v = NULL;
+	struct mail_addr *v = NULL;
 	size_t n = 0;
 	char *cause = NULL;
 
-	assert_int_equal(export_addrs_parse(" a@example.com, Zoë <z@example.org>,,", &v, &n,
+	assert_int_equal(mail_addrs_parse(" a@example.com, Zoë <z@example.org>,,", &v, &n,
 	    NULL), 0);
 	assert_int_equal(n, 2);
 	assert_string_equal(v[0].addr, "a@example.com");
 	assert_string_equal(v[1].name, "Zoë");
 	assert_string_equal(v[1].addr, "z@example.org");
-	export_addrs_free(&v, n);
+	mail_addrs_free(&v, n);
 	n = 0;
-	assert_int_equal(export_addrs_parse("a@example.com, not-an-address", &v, &n, &cause), -1);
+	assert_int_equal(mail_addrs_parse("a@example.com, not-an-address", &v, &n, &cause), -1);
 	assert_string_equal(cause, "not a mail address: \" not-an-address\"");
-	export_addrs_free(&v, n);
+	mail_addrs_free(&v, n);
 	free(cause);
 }
 
@@ -304,7 +304,7 @@ mail_headers(const struct export_mail *m)
 static void
 build(const struct export_thread *t, const char *subject, struct export_mail *m)
 {
-	struct export_addr to = {NULL, "boss@example.com"};
+	struct mail_addr to = {NULL, "boss@example.com"};
 	struct export_opts o = {
 		.from = {"Sam Lee", "sam@example.org"}, .to = &to, .n_to = 1,
 		.subject = subject, .date_ms = T0,
@@ -377,7 +377,7 @@ test_mail_hostile_names_add_no_header(void **state)
 {
 	struct export_thread t;
 	struct export_mail m;
-	struct export_addr to = {"Boss\r\nBcc: evil@x", "boss@example.com"};
+	struct mail_addr to = {"Boss\r\nBcc: evil@x", "boss@example.com"};
 	struct export_opts o = {
 		.from = {"Sam\r\nBcc: evil@x", "sam@example.org"}, .to = &to, .n_to = 1,
 		.subject = "Hi\r\nBcc: evil@x\r\n\r\nbody", .date_ms = T0,
@@ -630,7 +630,7 @@ test_smtp_policy(void **state)
 	for (size_t i = 0; i < NT_NELEMS(cases); i++) {
 		int tls = -1;
 
-		assert_int_equal(export_smtp_policy(cases[i].url, &tls, &cause), cases[i].rc);
+		assert_int_equal(mail_smtp_policy(cases[i].url, &tls, &cause), cases[i].rc);
 		if (cases[i].rc == 0)
 			assert_int_equal(tls, cases[i].tls);
 		xfree(&cause);

@@ -1,0 +1,75 @@
+/* The default subject of an export, and sizes as a person reads them. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "export-private.h"
+#include "natter/sanitize.h"
+
+#define EXPORT_SUBJECT_QUERY_MAX 80	/* bytes of a search in the default subject */
+
+static void
+export_day(int64_t ms, char *out, size_t size)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	if (localtime_r(&t, &tm) == NULL || strftime(out, size, "%Y-%m-%d", &tm) == 0)
+		snprintf(out, size, "?");
+}
+
+/* What the default subject names: the room, or the search and how many
+ * rooms it spans, cut so that the dates still fit. */
+static char *
+export_subject_what(const struct export_thread *t)
+{
+	char *query, *s;
+	size_t len;
+
+	if (t->n_rooms == 0)
+		return mail_header_text(t->room_name);
+	if (t->query == NULL)
+		return xasprintf("%zu rooms", t->n_rooms);
+	query = mail_header_text(t->query);
+	len = nt_utf8_cut(query, strlen(query), EXPORT_SUBJECT_QUERY_MAX);
+	s = xasprintf("\u201c%.*s%s\u201d in %zu rooms", (int)len, query,
+	    query[len] != '\0' ? "\u2026" : "", t->n_rooms);
+	free(query);
+	return s;
+}
+
+char *
+export_default_subject(const struct export_thread *t)
+{
+	char first[32], last[32], *what = export_subject_what(t), *s;
+	const char *lead = t->n_rooms > 0 && t->query != NULL ? "Search results for" :
+	    t->n_rooms > 0 ? "Conversation in" : "Conversation:";
+
+	if (t->n == 0) {
+		s = xasprintf("%s %s", lead, what);
+		free(what);
+		return s;
+	}
+	export_day(t->msgs[0].ts, first, sizeof first);
+	export_day(export_newest(t)->ts, last, sizeof last);
+	if (strcmp(first, last) == 0)
+		s = xasprintf("%s %s, %s", lead, what, first);
+	else
+		s = xasprintf("%s %s, %s\u2013%s", lead, what, first, last);
+	free(what);
+	return s;
+}
+
+void
+export_size_text(int64_t bytes, char *out, size_t size)
+{
+	if (bytes < 0)
+		snprintf(out, size, "size unknown");
+	else if (bytes < 1024)
+		snprintf(out, size, "%lld bytes", (long long)bytes);
+	else if (bytes < 1024 * 1024)
+		snprintf(out, size, "%.1f KB", (double)bytes / 1024);
+	else
+		snprintf(out, size, "%.1f MB", (double)bytes / (1024 * 1024));
+}
