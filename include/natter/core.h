@@ -1,89 +1,229 @@
-/* core: the event/state layer between the protocol and the front ends.
- * It owns a profile's session, cache, loop and homeserver client; writes
- * what the server sends into the store before anything shows it; and
- * puts every message the user sends into the outbox before the first
- * attempt. The command line and the terminal UI both stand on it. */
+/* core: the one event/state layer between the protocol and the front
+ * ends. It owns a profile's session, cache, loop and homeserver client;
+ * keeps a sync in flight on the one loop and writes whatever arrives into
+ * the store before anything shows it; and puts every message the user
+ * sends into the outbox before the first attempt.
+ *
+ * Every operation that talks to the homeserver is asynchronous: it
+ * starts on the loop and ends by calling its done callback. The terminal
+ * interface starts operations and goes on; the command line starts one
+ * and runs the loop until it is done (core_wait). What changed reaches the
+ * front end as domain events (struct core_events), never as protocol
+ * structs or JSON. Nothing here exposes curl or cJSON. */
 #ifndef NATTER_CORE_H
 #define NATTER_CORE_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include <cjson/cJSON.h>
-
-#include "natter/config.h"
-#include "natter/matrix.h"
-#include "natter/store.h"
-
+struct core;
 struct loop;
-struct net;
+struct notify_msg;
+struct search_hit;
+struct search_opts;
+struct settings;
+struct store;
 
-struct core {
-	struct cfg_paths paths;
-	struct cfg_session session;	/* empty until logged in */
-	int logged_in;
-	struct store *store;
-	struct loop *loop;
-	struct net *net;
-	struct mx_client *mx;
+#define CORE_NEED_SESSION 0x1	/* core_open fails unless logged in */
+
+/* Opens profile (NULL: "default"): its directory, cache and session.
+ * settings (borrowed for the core's life, may be NULL for the defaults)
+ * say what notifies. */
+struct core *core_open(const char *profile, const char *config, const struct settings *settings,
+    int flags, char **cause);
+/* Ends every operation (their done callbacks hear CORE_CANCELLED) and
+ * closes the profile. */
+void core_free(struct core **c);
+
+struct loop *core_loop(struct core *c);
+struct store *core_store(struct core *c);
+int core_logged_in(const struct core *c);
+const char *core_self(const struct core *c);		/* user id, or NULL */
+const char *core_device(const struct core *c);		/* device id, or NULL */
+const char *core_homeserver(const struct core *c);	/* base URL, or NULL */
+const char *core_profile(const struct core *c);
+const char *core_download_dir(const struct core *c);
+const char *core_data_dir(const struct core *c);
+const char *core_log_file(const struct core *c);
+
+/* How an operation ends: the status its done callback hears. */
+enum core_status {
+	CORE_CANCELLED = -1,	/* the core was freed first: only release arg */
+	CORE_FAILED = 0,	/* result: why, for a person */
+	CORE_DONE = 1,		/* result: what the operation names */
+	CORE_QUEUED = 2,	/* a send that cannot go now: it waits in the outbox
+				 * and goes with a later sync; result: why */
 };
 
-#define CORE_NEED_SESSION 0x1	/* fail unless logged in */
+/* Each operation below returns -1 with a cause when it cannot start (then
+ * done is never called), or 0, and then done (which may be NULL) is called
+ * exactly once, from the loop, never inside the function that started it.
+ * result is valid during the call only. It can hold text from the server
+ * (room ids, error messages): whoever shows it makes it inert first. */
+typedef void (*core_done_cb)(void *arg, int status, const char *result);
 
-/* Opens profile (NULL: "default"): its directory, cache and session. */
-int core_open(struct core *c, const char *profile, const char *config, int flags, char **cause);
-void core_close(struct core *c);
-
-/* The outcome of one call, kept past its callback. */
-struct core_wait {
+/* The adapter for callers that need the outcome before going on: pass
+ * core_result_cb and a zeroed struct core_result as done and arg, then
+ * core_wait runs the loop until the operation is over and returns its
+ * status (-1 when the loop was broken first, by a signal). */
+struct core_result {
 	int done;
-	int ok;
-	long status;
-	int soft_logout;
-	int network_error;
-	char *value;
-	char *errcode;
-	char *error;
-	cJSON *json;
-	char *raw;
-	size_t raw_len;
+	int status;
+	char *text;		/* the result, owned; NULL when there was none */
+};
+void core_result_cb(void *arg, int status, const char *result);
+int core_wait(struct core *c, struct core_result *r);
+void core_result_clear(struct core_result *r);
+
+/* The connection as the sync loop sees it. */
+enum core_conn {
+	CORE_CONNECTING,	/* before the first sync answered */
+	CORE_ONLINE,		/* the last sync answered */
+	CORE_OFFLINE,		/* the last sync failed; retrying */
+	CORE_LOGGED_OUT,	/* the server refused the session */
 };
 
-/* Pass as the callback of an mx_* call, with a zeroed core_wait. */
-void core_wait_cb(struct mx_result *res, void *arg);
-/* Runs the loop until the call is done; -1 with a cause unless it went
- * well. Clear w afterwards either way. */
-int core_wait(struct core *c, struct core_wait *w, char **cause);
-void core_wait_clear(struct core_wait *w);
+/* What one new timeline event does to a room, as core_events.messages
+ * tells it. */
+enum core_change {
+	CORE_CHANGE_NEW,	/* a new message, or another new event */
+	CORE_CHANGE_EDIT,	/* replaces target's text */
+	CORE_CHANGE_REDACT,	/* deletes target */
+	CORE_CHANGE_REACT,	/* a reaction to target */
+	CORE_CHANGE_STATE,	/* the room changed: a name, a topic, a member */
+};
 
-/* Logs in and saves the session (0600). server may be NULL to find it
- * from the user id's domain. */
-int core_login(struct core *c, const char *server, const char *user, const char *password,
+struct core_message {
+	enum core_change change;
+	const char *event_id;
+	const char *sender;	/* a user id */
+	const char *target;	/* the event edited, deleted or reacted to; else NULL */
+};
+
+/* What the core tells a front end, from the loop. Any member may be NULL.
+ * Strings are borrowed for the call and are server text unless said
+ * otherwise: inert them before a terminal sees them. */
+struct core_events {
+	/* The connection changed, or failed again: why is NULL or a reason,
+	 * retry_ms when the next attempt is (0: none planned). */
+	void (*conn)(void *arg, enum core_conn state, const char *why, int64_t retry_ms);
+	/* A sync was stored; the rooms (names, counts, membership) may have
+	 * changed. n_events new timeline events came in all. */
+	void (*rooms)(void *arg, size_t n_events);
+	/* New timeline events of room_id are in the store, oldest first. */
+	void (*messages)(void *arg, const char *room_id, const struct core_message *msgs,
+	    size_t n);
+	/* Who is typing in room_id now (display names, not us; n may be 0). */
+	void (*typing)(void *arg, const char *room_id, const char *const *names, size_t n);
+	/* A message the notification rules say to raise (mention, direct
+	 * chat, keyword), decided with what core_view said is on screen. */
+	void (*notify)(void *arg, const struct notify_msg *msg);
+	/* A queued message went (CORE_DONE, text: its event id), was refused
+	 * for good (CORE_FAILED) or waits for a later attempt (CORE_QUEUED). */
+	void (*outbox)(void *arg, int64_t id, int status, const char *text);
+};
+
+/* Starts the sync loop: a sync always in flight (a long poll of
+ * timeout_ms; the first round answers at once), events to ev. A failed
+ * round, an answer that cannot be read, or a server that answers at once
+ * with nothing new again and again is asked again only after a growing
+ * pause. */
+void core_start(struct core *c, const struct core_events *ev, void *arg, long timeout_ms);
+/* What the user is looking at, for notifications: the room in view (NULL:
+ * none) and whether the terminal has focus (-1: it does not say). */
+void core_view(struct core *c, const char *room_id, int focus);
+
+/* One sync round (a long poll of timeout_ms) into the store, then every
+ * queued message that can go. result: how many new timeline events. */
+int core_sync_once(struct core *c, long timeout_ms, core_done_cb done, void *arg,
     char **cause);
-/* Logs in with an m.login.token (from SSO or another session). */
-int core_login_token(struct core *c, const char *server, const char *token, char **cause);
-int core_logout(struct core *c, char **cause);
 
-/* Parses a /sync body and stores it with its token in one transaction.
- * With keep, the parsed sync is handed over (free with mx_sync_free). */
-struct mx_sync;
-int core_sync_apply(struct core *c, const char *body, size_t len, struct mx_sync **keep,
-    size_t *n_events, char **cause);
+/* Sending. Every message goes into the outbox (with its transaction id)
+ * before the first attempt; retries reuse it, so the server
+ * de-duplicates. Messages go one at a time, in the order they were
+ * written. done hears the outcome of this message: CORE_DONE (result:
+ * the event id), CORE_QUEUED (waits; result: why) or CORE_FAILED. A room
+ * that is end-to-end encrypted refuses at once: natter cannot encrypt. */
+int core_send(struct core *c, const char *room_id, const char *type, const char *content,
+    core_done_cb done, void *arg, char **cause);
+/* Text (Markdown), as m.text or, with emote, m.emote; reply_to may be NULL. */
+int core_send_text(struct core *c, const char *room_id, const char *text, int emote,
+    const char *reply_to, core_done_cb done, void *arg, char **cause);
+/* Replaces event_id's text; the edit keeps the kind of message it replaces. */
+int core_send_edit(struct core *c, const char *room_id, const char *event_id, const char *text,
+    core_done_cb done, void *arg, char **cause);
+int core_send_reaction(struct core *c, const char *room_id, const char *event_id,
+    const char *key, core_done_cb done, void *arg, char **cause);
+/* Uploads the file at path, then sends it as a message like core_send
+ * (result: the event id). A path that is not a readable file fails at once. */
+int core_send_file(struct core *c, const char *room_id, const char *path, core_done_cb done,
+    void *arg, char **cause);
+/* Tries queued messages again now; done (may be NULL) hears when the
+ * sender has nothing left it can send (CORE_DONE: the outbox is empty;
+ * CORE_QUEUED: some wait, result: why). */
+int core_outbox_flush(struct core *c, core_done_cb done, void *arg, char **cause);
 
-/* One /sync round (timeout_ms long-poll) into the store, then the
- * outbox. n_events counts new timeline events (may be NULL). */
-int core_sync_once(struct core *c, long timeout_ms, size_t *n_events, char **cause);
+/* Joins a room by id or alias (an invite is accepted so); result: its id. */
+int core_join(struct core *c, const char *id_or_alias, core_done_cb done, void *arg,
+    char **cause);
+/* Leaves a room; result: room_id. */
+int core_leave(struct core *c, const char *room_id, core_done_cb done, void *arg,
+    char **cause);
+/* Invites user_id into a room; result: room_id. */
+int core_invite(struct core *c, const char *room_id, const char *user_id, core_done_cb done,
+    void *arg, char **cause);
+/* Sets a room's topic; result: room_id. */
+int core_topic(struct core *c, const char *room_id, const char *text, core_done_cb done,
+    void *arg, char **cause);
+/* Sets the user's display name; result: the name. */
+int core_nick(struct core *c, const char *displayname, core_done_cb done, void *arg,
+    char **cause);
+/* Deletes (redacts) an event at once, not through the outbox; result:
+ * event_id. */
+int core_redact(struct core *c, const char *room_id, const char *event_id, core_done_cb done,
+    void *arg, char **cause);
 
-/* Messages older than before_seq (INT64_MAX: newest), like
- * store_history, but first pages in what the cache lacks from the
- * server when online. Returns 1 with a cause when the server could not
- * be asked and only the cache answered. */
-int core_history(struct core *c, const char *room_id, int64_t before_seq, int limit,
-    struct store_msg **msgs, size_t *n, char **cause);
+/* The direct chat with user_id: the one m.direct names, else a new room
+ * (is_direct, inviting the user), then added to m.direct as other
+ * clients do, and synced into the cache. result: its id, and *created
+ * (may be NULL; must outlive the operation) says whether it is new. */
+int core_dm(struct core *c, const char *user_id, int *created, core_done_cb done, void *arg,
+    char **cause);
+
+#define CORE_RESOLVE_DM 0x1	/* a user id means the direct chat, made if need be */
+/* What a user typed as ROOM (see store_room_resolve), or an alias the
+ * cache lacks through the homeserver's directory; result: the room id. */
+int core_resolve(struct core *c, const char *what, int flags, core_done_cb done, void *arg,
+    char **cause);
+
+/* Moves the fully-read marker and the read receipt to event_id, unless it
+ * is the last event marked in room_id (then done hears CORE_DONE). */
+int core_mark_read(struct core *c, const char *room_id, const char *event_id,
+    core_done_cb done, void *arg, char **cause);
+
+/* Tells the room's members we are typing (typing 1) or have stopped (0,
+ * or typing in another room). Repeated calls while typing send a notice
+ * at most every CORE_TYPING_RENEW_MS; each says CORE_TYPING_MS. Failures
+ * are only logged. */
+#define CORE_TYPING_MS 30000L
+#define CORE_TYPING_RENEW_MS 20000L
+void core_typing(struct core *c, const char *room_id, int typing);
+
+/* History. core_history_page pages in the next stretch of older history
+ * the cache lacks (the newest gap of the room); result: how many events
+ * came, "0" when the cache reaches the start of the room. */
+int core_history_page(struct core *c, const char *room_id, core_done_cb done, void *arg,
+    char **cause);
+/* Pages in gaps until the cache holds limit messages older than
+ * before_seq (INT64_MAX: the newest) without a hole, or the start of the
+ * room; then done. CORE_FAILED when the server could not be asked: the
+ * cache still answers store_history, with less. */
+int core_history_fill(struct core *c, const char *room_id, int64_t before_seq, int limit,
+    core_done_cb done, void *arg, char **cause);
 
 /* What core_backfill says after each page that added events to a room,
- * and once the room is done.
- * name is the room's display name as the cache has it (server text). */
+ * and once the room is done. name is the room's display name as the
+ * cache has it (server text). */
 struct core_backfill_progress {
 	const char *room_id;
 	const char *name;
@@ -95,41 +235,46 @@ struct core_backfill_progress {
 typedef void (*core_backfill_cb)(const struct core_backfill_progress *p, void *arg);
 
 /* Pages the whole history of room_id (NULL: every joined room) into the
- * cache, filling every gap back to m.room.create; cb (may be NULL) hears
- * of the progress. Each page is one transaction, so an interrupted run
+ * cache, filling every gap back to m.room.create; progress (may be NULL)
+ * hears how it goes. Each page is one transaction, so an interrupted run
  * leaves a consistent cache and the next run goes on from there; a room
  * already complete costs no request. Stops at the first room that fails,
- * with a cause naming it. */
-int core_backfill(struct core *c, const char *room_id, core_backfill_cb cb, void *arg,
-    char **cause);
+ * with a reason naming it. */
+int core_backfill(struct core *c, const char *room_id, core_backfill_cb progress,
+    void *progress_arg, core_done_cb done, void *arg, char **cause);
 
-/* Asks the homeserver's /search for terms in room_id (NULL: all joined
- * rooms), at most limit results, best first. The server does not search
- * encrypted rooms; asking for one is an error. Clear out with
- * mx_search_clear, whatever the outcome. */
-int core_search_server(struct core *c, const char *terms, const char *room_id, int limit,
-    struct mx_search *out, char **cause);
-
-/* Queues content (JSON) for room_id and tries to send it. Returns 0
- * when sent (event_id set), 1 when queued for a later attempt (cause
- * says why), -1 when refused for good. */
-int core_send(struct core *c, const char *room_id, const char *type, const char *content,
-    char **event_id, char **cause);
-/* Redaction is not an event with content: sent at once, not queued. */
-int core_redact(struct core *c, const char *room_id, const char *event_id, char **cause);
-/* Sends every queued message; returns how many are still waiting. */
-int core_outbox_flush(struct core *c, char **cause);
-
-/* The room a user meant: store_room_resolve, then the server for an
- * alias not in the cache. With dm_create, a user id without a direct
- * chat gets one. */
-char *core_room_resolve(struct core *c, const char *what, int dm_create, char **cause);
-/* Creates a new 0600 file in dir (made 0700 if missing) named after
- * name, adding "N-" in front rather than replacing a file; returns the
- * fd and its path, or -1 with a cause. */
+/* Media. core_fetch writes the mxc:// URI's bytes into fd, at most
+ * max_bytes (0: the default cap); a file larger than that fails with a
+ * reason saying so. core_download saves event_id's attachment at path,
+ * or, with path NULL, under a safe, new name in the profile's media
+ * directory; result: the file's path. */
+int core_fetch(struct core *c, const char *mxc, int fd, int64_t max_bytes, core_done_cb done,
+    void *arg, char **cause);
+int core_download(struct core *c, const char *event_id, const char *path, core_done_cb done,
+    void *arg, char **cause);
+/* Creates a new 0600 file in dir (made 0700 if missing) named after name
+ * (made safe), adding "N-" in front rather than replacing a file; returns
+ * the fd and its path, or -1 with a cause. */
 int core_download_file(const char *dir, const char *name, char **path, char **cause);
 
-/* The direct chat with user_id, created (and m.direct updated) if none. */
-char *core_dm(struct core *c, const char *user_id, int *created, char **cause);
+/* Asks the homeserver's /search for query's words (in the room and
+ * within the limit of o) and merges what only it finds into *hits (n
+ * of them, in and out; they must outlive the operation). The server does
+ * not search encrypted rooms; asking for one is an error. */
+int core_search_server(struct core *c, const char *query, const struct search_opts *o,
+    struct search_hit **hits, size_t *n, core_done_cb done, void *arg, char **cause);
+
+/* The session. core_login logs in with a password and saves the session
+ * (0600); server may be NULL to find it from the user id's domain.
+ * core_login_token uses an m.login.token (from SSO or another session).
+ * result: the user id. */
+int core_login(struct core *c, const char *server, const char *user, const char *password,
+    core_done_cb done, void *arg, char **cause);
+int core_login_token(struct core *c, const char *server, const char *token, core_done_cb done,
+    void *arg, char **cause);
+/* Ends the session on the server and forgets it; the cache is kept. */
+int core_logout(struct core *c, core_done_cb done, void *arg, char **cause);
+/* Asks the server who the session is; result: the user id. */
+int core_whoami(struct core *c, core_done_cb done, void *arg, char **cause);
 
 #endif

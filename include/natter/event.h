@@ -157,6 +157,5 @@ void mx_event_clear(struct mx_event *ev);
 int mx_search_parse(const char *json, size_t len, struct mx_search *out, char **cause);
 void mx_search_clear(struct mx_search *s);
 
-const char *mx_membership_name(enum mx_membership m);
 
 #endif

@@ -59,6 +59,9 @@ void store_rooms_free(struct store_room **rooms, size_t n);
  * 0 when not (as far as the cache knows), -1 on error. */
 int store_room_encrypted(struct store *st, const char *room_id);
 
+/* The spec's word for a membership: "join", "invite", "leave", ... */
+const char *store_membership_name(enum mx_membership m);
+
 /* Resolves what a user typed as ROOM: a room id, an alias (canonical
  * or alt), a user id (their direct chat), or a room name matched
  * exactly or, if unique, as a prefix (case-insensitive). Returns the

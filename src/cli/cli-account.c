@@ -69,6 +69,7 @@ cmd_login(struct cli *cli, int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	const char *server = NULL, *user = NULL;
+	struct core_result r = {0};
 	char *password, *cause = NULL;
 	int ch, use_stdin = 0, token = 0, rc;
 
@@ -87,19 +88,21 @@ cmd_login(struct cli *cli, int argc, char **argv)
 	    cli_password_prompt(user, &cause);
 	if (password == NULL)
 		rc = cli_fail("%s", cause);
-	else if ((token ? core_login_token(&cli->core, server, password, &cause) :
-	    core_login(&cli->core, server, user, password, &cause)) == -1)
+	else if (cli_finish(cli, token ?
+	    core_login_token(cli->core, server, password, core_result_cb, &r, &cause) :
+	    core_login(cli->core, server, user, password, core_result_cb, &r, &cause),
+	    &r, &cause) != CORE_DONE)
 		rc = cli_fail("%s", cause);
 	else {
 		char *line = xasprintf("logged in as %s on %s (profile %s)",
-		    cli->core.session.user_id, cli->core.session.homeserver,
-		    cli->core.paths.profile);
+		    core_self(cli->core), core_homeserver(cli->core), core_profile(cli->core));
 
 		cli_print_text(stdout, line, 0);
 		putchar('\n');
 		free(line);
 		rc = CLI_OK;
 	}
+	core_result_clear(&r);
 	if (password != NULL)
 		explicit_bzero(password, strlen(password));
 	free(password);
@@ -110,15 +113,18 @@ cmd_login(struct cli *cli, int argc, char **argv)
 int
 cmd_logout(struct cli *cli, int argc, char **argv)
 {
+	struct core_result r = {0};
 	char *cause = NULL;
 	int rc = CLI_OK;
 
 	if (argc != 1)
 		return cli_usage(cli_cmd_find("logout"));
-	if (core_logout(&cli->core, &cause) == -1)
+	if (cli_finish(cli, core_logout(cli->core, core_result_cb, &r, &cause), &r,
+	    &cause) != CORE_DONE)
 		rc = cli_fail("%s", cause);
 	else
-		printf("logged out; the cache of profile %s is kept\n", cli->core.paths.profile);
+		printf("logged out; the cache of profile %s is kept\n", core_profile(cli->core));
+	core_result_clear(&r);
 	free(cause);
 	return rc;
 }
@@ -126,25 +132,25 @@ cmd_logout(struct cli *cli, int argc, char **argv)
 int
 cmd_whoami(struct cli *cli, int argc, char **argv)
 {
-	struct core_wait w = {0};
+	struct core_result r = {0};
 	char *cause = NULL;
 	int rc = CLI_OK;
 
 	if (argc != 1)
 		return cli_usage(cli_cmd_find("whoami"));
-	if (mx_whoami(cli->core.mx, 0, core_wait_cb, &w, &cause) == NULL ||
-	    core_wait(&cli->core, &w, &cause) == -1)
+	if (cli_finish(cli, core_whoami(cli->core, core_result_cb, &r, &cause), &r,
+	    &cause) != CORE_DONE)
 		rc = cli_fail("%s", cause);
 	else {
-		char *line = xasprintf("%s (device %s, %s)", w.value,
-		    cli->core.session.device_id ? cli->core.session.device_id : "?",
-		    cli->core.session.homeserver);
+		char *line = xasprintf("%s (device %s, %s)", r.text,
+		    core_device(cli->core) ? core_device(cli->core) : "?",
+		    core_homeserver(cli->core));
 
 		cli_print_text(stdout, line, 0);
 		putchar('\n');
 		free(line);
 	}
-	core_wait_clear(&w);
+	core_result_clear(&r);
 	free(cause);
 	return rc;
 }

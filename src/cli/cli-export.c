@@ -97,7 +97,7 @@ cli_export_search(struct cli *cli, const struct cli_export *x, const char *room_
 	size_t n = 0;
 	int rc;
 
-	if (search_run(cli->core.store, x->query, &so, &hits, &n, cause) == -1)
+	if (search_run(core_store(cli->core), x->query, &so, &hits, &n, cause) == -1)
 		return -1;
 	if (n == 0 && room_id == NULL)
 		return cause_set(cause, "nothing to export: no message in the cache matches that "
@@ -105,7 +105,7 @@ cli_export_search(struct cli *cli, const struct cli_export *x, const char *room_
 	ids = xreallocarray(NULL, n + 1, sizeof *ids);
 	for (size_t i = 0; i < n; i++)
 		ids[i] = hits[i].event_id;
-	rc = export_load_events(cli->core.store, room_id, ids, n, t, cause);
+	rc = export_load_events(core_store(cli->core), room_id, ids, n, t, cause);
 	if (rc == 0)
 		t->query = xstrdup(x->query);
 	free(ids);
@@ -120,7 +120,7 @@ cli_export_load(struct cli *cli, const struct cli_export *x, const char *room_id
 	int64_t since = 0, until = INT64_MAX;
 
 	if (x->first != NULL)
-		return export_load_range(cli->core.store, room_id, x->first, x->last, t, cause);
+		return export_load_range(core_store(cli->core), room_id, x->first, x->last, t, cause);
 	if (x->query != NULL)
 		return cli_export_search(cli, x, room_id, t, cause);
 	if ((x->since != NULL && export_parse_date(x->since, 0, &since, cause) == -1) ||
@@ -128,23 +128,23 @@ cli_export_load(struct cli *cli, const struct cli_export *x, const char *room_id
 		return -1;
 	if (since >= until)
 		return cause_set(cause, "--since %s is not before --until %s", x->since, x->until);
-	return export_load_room(cli->core.store, room_id, since, until, t, cause);
+	return export_load_room(core_store(cli->core), room_id, since, until, t, cause);
 }
 
 static int
 cli_export_fetch(const struct store_msg *m, int fd, int64_t max_bytes, void *arg, char **cause)
 {
 	struct cli *cli = arg;
-	struct core_wait w = {0};
-	int rc = -1;
+	struct core_result r = {0};
+	int rc = 0;
 
-	if (mx_download(cli->core.mx, m->url, fd, (size_t)max_bytes, 0, core_wait_cb, &w,
-	    cause) != NULL)
-		rc = core_wait(&cli->core, &w, cause);
+	if (cli_finish(cli, core_fetch(cli->core, m->url, fd, max_bytes, core_result_cb, &r,
+	    cause), &r, cause) != CORE_DONE)
+		rc = -1;
 	/* The size the event gave was wrong, or missing: the cap still holds. */
 	if (rc == -1 && *cause != NULL && strstr(*cause, "larger than the limit") != NULL)
 		rc = 1;
-	core_wait_clear(&w);
+	core_result_clear(&r);
 	return rc;
 }
 
@@ -157,7 +157,7 @@ cli_export_files(struct cli *cli, struct export_thread *t)
 		return;
 	fprintf(stderr, "fetching %zu file%s\n", t->n_files, t->n_files == 1 ? "" : "s");
 	attached = export_files_fetch(t, cli->settings.mail.attachment_cap,
-	    cli->core.paths.data_dir, cli_export_fetch, cli);
+	    core_data_dir(cli->core), cli_export_fetch, cli);
 	for (size_t i = 0; i < t->n_files; i++)
 		left += t->files[i].state == EXPORT_FILE_OVER_CAP;
 	if (left > 0)
@@ -252,7 +252,7 @@ cli_export_deliver(struct cli *cli, const struct cli_export *x, const struct exp
 		fputc('\n', stderr);
 		return CLI_OK;
 	}
-	dir = xasprintf("%s/unsent", cli->core.paths.data_dir);
+	dir = xasprintf("%s/unsent", core_data_dir(cli->core));
 	kept = export_keep(m, dir, NULL);
 	if (kept != NULL)
 		cli_fail("export: not sent: %s; the mail is kept in %s", cause, kept);
@@ -294,7 +294,7 @@ cli_export_run(struct cli *cli, const struct cli_export *x, const struct cli_exp
 	char *room_id = NULL, *what;
 	int rc;
 
-	if (x->room != NULL && (room_id = core_room_resolve(&cli->core, x->room, 0, cause)) == NULL)
+	if (x->room != NULL && (room_id = cli_resolve(cli, x->room, 0, cause)) == NULL)
 		return -1;
 	rc = cli_export_load(cli, x, room_id, &t, cause);
 	free(room_id);
@@ -324,7 +324,7 @@ cmd_export(struct cli *cli, int argc, char **argv)
 
 	if (cli_export_args(&x, argc, argv) == -1)
 		return cli_usage(cli_cmd_find("export"));
-	if (x.attachments && !cli->core.logged_in) {
+	if (x.attachments && !core_logged_in(cli->core)) {
 		cli_export_fail("--attachments needs the homeserver: run `natter login` first");
 		return CLI_FAILED;
 	}

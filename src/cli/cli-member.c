@@ -11,36 +11,60 @@
 #include "cli.h"
 #include "natter/sanitize.h"
 
-/* Runs one call that answers with a value (a room id) or nothing. */
+/* Finishes an operation that answers with a room id (or nothing) and
+ * says done; then brings the change into the cache for the next command. */
 static int
-cli_call_report(struct cli *cli, struct mx_call *call, struct core_wait *w, const char *done,
-    char **cause)
+cli_report(struct cli *cli, int start, struct core_result *r, const char *done, char **cause)
 {
 	int rc = CLI_OK;
 
-	if (call == NULL || core_wait(&cli->core, w, cause) == -1)
+	if (cli_finish(cli, start, r, cause) != CORE_DONE)
 		rc = cli_fail("%s", *cause);
 	else {
-		char *line = w->value ? xasprintf("%s %s", done, w->value) : xstrdup(done);
+		char *line = r->text ? xasprintf("%s %s", done, r->text) : xstrdup(done);
 
 		cli_print_text(stdout, line, 0);
 		putchar('\n');
 		free(line);
-		/* Bring the change into the cache so the next command sees it. */
-		core_sync_once(&cli->core, 0, NULL, NULL);
+		cli_sync_in(cli);
 	}
-	core_wait_clear(w);
+	core_result_clear(r);
 	free(*cause);
 	return rc;
+}
+
+char *
+cli_resolve(struct cli *cli, const char *what, int flags, char **cause)
+{
+	struct core_result r = {0};
+	char *room_id = NULL;
+
+	if (cli_finish(cli, core_resolve(cli->core, what, flags, core_result_cb, &r, cause), &r,
+	    cause) == CORE_DONE) {
+		room_id = r.text;
+		r.text = NULL;
+	}
+	core_result_clear(&r);
+	return room_id;
+}
+
+char *
+cli_room(struct cli *cli, const char *what, int flags)
+{
+	char *cause = NULL, *room_id = cli_resolve(cli, what, flags, &cause);
+
+	if (room_id == NULL)
+		cli_fail("%s", cause);
+	free(cause);
+	return room_id;
 }
 
 int
 cmd_join(struct cli *cli, int argc, char **argv)
 {
-	struct core_wait w = {0};
+	struct core_result r = {0};
 	char *cause = NULL, *room_id = NULL;
 	const char *what;
-	struct mx_call *call;
 	int rc;
 
 	if (argc != 2)
@@ -48,14 +72,14 @@ cmd_join(struct cli *cli, int argc, char **argv)
 	what = argv[1];
 	/* An invite in the cache is accepted by its name too. */
 	if (what[0] != '!' && what[0] != '#')
-		what = room_id = store_room_resolve(cli->core.store, argv[1], &cause);
+		what = room_id = store_room_resolve(core_store(cli->core), argv[1], &cause);
 	if (what == NULL) {
 		rc = cli_fail("%s", cause);
 		free(cause);
 		return rc;
 	}
-	call = mx_join(cli->core.mx, what, 0, core_wait_cb, &w, &cause);
-	rc = cli_call_report(cli, call, &w, "joined", &cause);
+	rc = cli_report(cli, core_join(cli->core, what, core_result_cb, &r, &cause), &r, "joined",
+	    &cause);
 	free(room_id);
 	return rc;
 }
@@ -63,22 +87,16 @@ cmd_join(struct cli *cli, int argc, char **argv)
 int
 cmd_leave(struct cli *cli, int argc, char **argv)
 {
-	struct core_wait w = {0};
+	struct core_result r = {0};
 	char *cause = NULL, *room_id;
-	struct mx_call *call;
 	int rc;
 
 	if (argc != 2)
 		return cli_usage(cli_cmd_find("leave"));
-	if ((room_id = core_room_resolve(&cli->core, argv[1], 0, &cause)) == NULL) {
-		rc = cli_fail("%s", cause);
-		free(cause);
-		return rc;
-	}
-	call = mx_leave(cli->core.mx, room_id, 0, core_wait_cb, &w, &cause);
-	rc = cli_call_report(cli, call, &w, "left", &cause);
-	if (rc == CLI_OK)
-		printf("(%s)\n", room_id);
+	if ((room_id = cli_room(cli, argv[1], 0)) == NULL)
+		return CLI_FAILED;
+	rc = cli_report(cli, core_leave(cli->core, room_id, core_result_cb, &r, &cause), &r,
+	    "left", &cause);
 	free(room_id);
 	return rc;
 }
@@ -86,22 +104,18 @@ cmd_leave(struct cli *cli, int argc, char **argv)
 int
 cmd_invite(struct cli *cli, int argc, char **argv)
 {
-	struct core_wait w = {0};
+	struct core_result r = {0};
 	char *cause = NULL, *room_id;
-	struct mx_call *call;
 	int rc;
 
 	if (argc != 3)
 		return cli_usage(cli_cmd_find("invite"));
 	if (argv[2][0] != '@' || strchr(argv[2], ':') == NULL)
 		return cli_fail("\"%s\" is not a user id like @name:server", argv[2]);
-	if ((room_id = core_room_resolve(&cli->core, argv[1], 0, &cause)) == NULL) {
-		rc = cli_fail("%s", cause);
-		free(cause);
-		return rc;
-	}
-	call = mx_invite(cli->core.mx, room_id, argv[2], 0, core_wait_cb, &w, &cause);
-	rc = cli_call_report(cli, call, &w, "invited to", &cause);
+	if ((room_id = cli_room(cli, argv[1], 0)) == NULL)
+		return CLI_FAILED;
+	rc = cli_report(cli, core_invite(cli->core, room_id, argv[2], core_result_cb, &r, &cause),
+	    &r, "invited to", &cause);
 	free(room_id);
 	return rc;
 }
@@ -109,26 +123,26 @@ cmd_invite(struct cli *cli, int argc, char **argv)
 int
 cmd_dm(struct cli *cli, int argc, char **argv)
 {
-	char *room_id, *cause = NULL, *line;
-	int created;
+	struct core_result r = {0};
+	char *cause = NULL, *line;
+	int created = 0, rc = CLI_OK;
 
 	if (argc != 2)
 		return cli_usage(cli_cmd_find("dm"));
 	if (argv[1][0] != '@' || strchr(argv[1], ':') == NULL)
 		return cli_fail("\"%s\" is not a user id like @name:server", argv[1]);
-	if ((room_id = core_dm(&cli->core, argv[1], &created, &cause)) == NULL) {
-		int rc = cli_fail("%s", cause);
-
-		free(cause);
-		return rc;
+	if (cli_finish(cli, core_dm(cli->core, argv[1], &created, core_result_cb, &r, &cause), &r,
+	    &cause) != CORE_DONE)
+		rc = cli_fail("%s", cause);
+	else {
+		line = xasprintf("%s %s", created ? "created" : "existing", r.text);
+		cli_print_text(stdout, line, 0);
+		putchar('\n');
+		free(line);
 	}
-	line = xasprintf("%s %s", created ? "created" : "existing", room_id);
-	cli_print_text(stdout, line, 0);
-	putchar('\n');
-	free(line);
-	free(room_id);
+	core_result_clear(&r);
 	free(cause);
-	return CLI_OK;
+	return rc;
 }
 
 int
@@ -138,11 +152,11 @@ cmd_download(struct cli *cli, int argc, char **argv)
 		{"output", required_argument, NULL, 'o'},
 		{NULL, 0, NULL, 0},
 	};
-	struct core_wait w = {0};
+	struct core_result r = {0};
 	struct store_msg msg;
 	const char *output = NULL;
-	char *path = NULL, *cause = NULL, *room_id = NULL;
-	int ch, fd, rc = CLI_FAILED;
+	char *cause = NULL, *room_id = NULL;
+	int ch, rc = CLI_FAILED;
 
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (ch != 'o')
@@ -151,44 +165,25 @@ cmd_download(struct cli *cli, int argc, char **argv)
 	}
 	if (optind + 2 != argc)
 		return cli_usage(cli_cmd_find("download"));
-	if ((room_id = core_room_resolve(&cli->core, argv[optind], 0, &cause)) == NULL ||
-	    store_msg_get(cli->core.store, argv[optind + 1], &msg, &cause) == -1)
+	if ((room_id = cli_room(cli, argv[optind], 0)) == NULL)
+		return CLI_FAILED;
+	if (store_msg_get(core_store(cli->core), argv[optind + 1], &msg, &cause) == -1)
 		goto out;
-	if (strcmp(msg.room_id, room_id) != 0) {
+	if (strcmp(msg.room_id, room_id) != 0)
 		cause_set(&cause, "%s is not in %s", argv[optind + 1], argv[optind]);
-		goto out_msg;
-	}
-	if (msg.url == NULL) {
-		cause_set(&cause, "%s has no attachment", argv[optind + 1]);
-		goto out_msg;
-	}
-	if (output != NULL) {
-		path = xstrdup(output);
-		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-		if (fd == -1)
-			cause_set(&cause, "cannot create %s: %s", path, strerror(errno));
-	} else
-		fd = core_download_file(cli->core.paths.download_dir,
-		    msg.filename ? msg.filename : "attachment", &path, &cause);
-	if (fd == -1)
-		goto out_msg;
-	if (mx_download(cli->core.mx, msg.url, fd, 0, 0, core_wait_cb, &w, &cause) != NULL &&
-	    core_wait(&cli->core, &w, &cause) == 0) {
+	else if (cli_finish(cli, core_download(cli->core, msg.event_id, output, core_result_cb,
+	    &r, &cause), &r, &cause) == CORE_DONE) {
 		fputs("saved ", stdout);
-		cli_print_text(stdout, path, 0);
+		cli_print_text(stdout, r.text, 0);
 		putchar('\n');
 		rc = CLI_OK;
-	} else if (output == NULL)
-		unlink(path);
-	close(fd);
-	core_wait_clear(&w);
-out_msg:
+	}
 	store_msg_clear(&msg);
 out:
 	if (rc != CLI_OK)
 		cli_fail("%s", cause);
+	core_result_clear(&r);
 	free(room_id);
-	free(path);
 	free(cause);
 	return rc;
 }
@@ -198,31 +193,26 @@ out:
 int
 cmd_read(struct cli *cli, int argc, char **argv)
 {
-	struct core_wait w = {0};
+	struct core_result r = {0};
 	struct store_msg *msgs = NULL;
-	char *room_id, *cause = NULL, *done = NULL;
-	struct mx_call *call = NULL;
+	char *room_id, *cause = NULL;
 	size_t n = 0;
 	int rc;
 
 	if (argc != 2)
 		return cli_usage(cli_cmd_find("read"));
-	if ((room_id = core_room_resolve(&cli->core, argv[1], 0, &cause)) == NULL ||
-	    store_history(cli->core.store, room_id, INT64_MAX, 1, &msgs, &n, &cause) == -1) {
+	if ((room_id = cli_room(cli, argv[1], 0)) == NULL)
+		return CLI_FAILED;
+	if (store_history(core_store(cli->core), room_id, INT64_MAX, 1, &msgs, &n, &cause) == -1 ||
+	    (n == 0 && cause_set(&cause, "nothing in the cache to mark read: run `natter sync "
+	    "--once`") == -1)) {
 		rc = cli_fail("%s", cause);
 		free(room_id);
 		free(cause);
 		return rc;
 	}
-	if (n == 0)
-		cause_set(&cause, "nothing in the cache to mark read: run `natter sync --once`");
-	else {
-		call = mx_read_markers(cli->core.mx, room_id, msgs[0].event_id, msgs[0].event_id,
-		    0, core_wait_cb, &w, &cause);
-		done = xasprintf("read up to %s", msgs[0].event_id);
-	}
-	rc = cli_call_report(cli, call, &w, done ? done : "", &cause);
-	free(done);
+	rc = cli_report(cli, core_mark_read(cli->core, room_id, msgs[0].event_id, core_result_cb,
+	    &r, &cause), &r, "read up to", &cause);
 	store_msgs_free(&msgs, n);
 	free(room_id);
 	return rc;

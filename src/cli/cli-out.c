@@ -111,7 +111,7 @@ cli_json_msg(struct buf *b, const struct store_msg *m, const char *room_id)
 	json_str(b, "filename", m->filename, &first);
 	json_str(b, "state_key", m->state_key, &first);
 	if (m->membership != MX_MEMBERSHIP_NONE)
-		json_str(b, "membership", mx_membership_name(m->membership), &first);
+		json_str(b, "membership", store_membership_name(m->membership), &first);
 	buf_puts(b, "}\n");
 }
 

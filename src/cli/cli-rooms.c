@@ -13,83 +13,56 @@
 
 #define CLI_SYNC_TIMEOUT_MS 30000L
 
-static volatile int cli_stop;
+/* What natter sync without --once hears from the core's sync loop. */
+struct cli_sync {
+	struct cli *cli;
+	int rc;
+};
 
 static void
 cli_on_signal(int signo, void *arg)
 {
-	struct loop *loop = arg;
-
-	cli_stop = 1;
-	loop_break(loop);
+	loop_break(arg);
 }
 
 static void
-cli_backoff_done(void *arg)
+cli_sync_conn(void *arg, enum core_conn state, const char *why, int64_t retry_ms)
 {
-	*(int *)arg = 1;
+	struct cli_sync *s = arg;
+
+	if (state == CORE_LOGGED_OUT) {
+		s->rc = cli_fail("%s", why);
+		loop_break(core_loop(s->cli->core));
+	} else if (why != NULL)
+		cli_fail("%s (trying again in %lld ms)", why, (long long)retry_ms);
 }
 
 static void
-cli_backoff(struct core *c, int64_t ms)
+cli_sync_rooms(void *arg, size_t n_events)
 {
-	int waited = 0;
+	struct cli_sync *s = arg;
 
-	loop_timer_add(c->loop, ms, cli_backoff_done, &waited);
-	loop_run_until(c->loop, &waited, -1);
+	if (s->cli->verbose && n_events > 0)
+		fprintf(stderr, "natter: %zu new events\n", n_events);
 }
 
-/* One round of natter sync; returns 0 when it came back early with
- * nothing new and the same token (a server stuck in a loop), else 1. */
-static int
-cli_sync_round(struct cli *cli, long timeout_ms, char **cause)
-{
-	char *before = store_sync_token(cli->core.store), *after;
-	int64_t start = nt_mono_ms();
-	size_t n;
-	int moved;
-
-	if (core_sync_once(&cli->core, timeout_ms, &n, cause) == -1) {
-		free(before);
-		return -1;
-	}
-	if (cli->verbose && n > 0)
-		fprintf(stderr, "natter: %zu new events\n", n);
-	after = store_sync_token(cli->core.store);
-	moved = n > 0 || before == NULL || after == NULL || strcmp(before, after) != 0 ||
-	    nt_mono_ms() - start >= timeout_ms / 2;
-	free(before);
-	free(after);
-	return moved;
-}
-
-/* natter sync without --once: rounds until a signal. A server that
- * fails, sends what cannot be read, or answers at once with the same
- * token over and over is asked again only after a growing pause. */
+/* natter sync without --once: the core's sync loop, until a signal (or a
+ * session the server no longer accepts). */
 static int
 cli_sync_forever(struct cli *cli, long timeout_ms)
 {
-	struct core *c = &cli->core;
-	int failures = 0, idle = 0;
+	static const struct core_events events = {
+		.conn = cli_sync_conn,
+		.rooms = cli_sync_rooms,
+	};
+	struct cli_sync s = {.cli = cli, .rc = CLI_OK};
+	struct loop *loop = core_loop(cli->core);
 
-	loop_signal(c->loop, SIGINT, cli_on_signal, c->loop, NULL);
-	loop_signal(c->loop, SIGTERM, cli_on_signal, c->loop, NULL);
-	while (!cli_stop) {
-		char *cause = NULL;
-		int rc = cli_sync_round(cli, timeout_ms, &cause);
-
-		if (rc == -1 && !cli_stop) {
-			int64_t ms = mx_backoff_ms(failures++);
-
-			cli_fail("%s (trying again in %lld ms)", cause, (long long)ms);
-			cli_backoff(c, ms);
-		} else if (rc == 0 && !cli_stop)
-			cli_backoff(c, mx_backoff_ms(idle++));
-		else if (rc == 1)
-			failures = idle = 0;
-		free(cause);
-	}
-	return CLI_OK;
+	loop_signal(loop, SIGINT, cli_on_signal, loop, NULL);
+	loop_signal(loop, SIGTERM, cli_on_signal, loop, NULL);
+	core_start(cli->core, &events, &s, timeout_ms);
+	loop_run(loop);
+	return s.rc;
 }
 
 /* What natter sync --backfill has shown and counted so far. */
@@ -146,26 +119,26 @@ static int
 cli_backfill(struct cli *cli, const char *what)
 {
 	struct cli_backfill bf = {.tty = isatty(fileno(stderr))};
-	struct core *c = &cli->core;
+	struct core_result r = {0};
+	struct loop *loop = core_loop(cli->core);
 	char *room_id = NULL, *cause = NULL, count[32];
-	int rc;
+	int rc = CLI_OK, status;
 
-	if (what != NULL && (room_id = core_room_resolve(c, what, 0, &cause)) == NULL) {
-		rc = cli_fail("%s", cause);
-		free(cause);
-		return rc;
-	}
-	loop_signal(c->loop, SIGINT, cli_on_signal, c->loop, NULL);
-	loop_signal(c->loop, SIGTERM, cli_on_signal, c->loop, NULL);
-	rc = core_backfill(c, room_id, cli_backfill_progress, &bf, &cause);
+	if (what != NULL && (room_id = cli_room(cli, what, 0)) == NULL)
+		return CLI_FAILED;
+	loop_signal(loop, SIGINT, cli_on_signal, loop, NULL);
+	loop_signal(loop, SIGTERM, cli_on_signal, loop, NULL);
+	status = cli_finish(cli, core_backfill(cli->core, room_id, cli_backfill_progress, &bf,
+	    core_result_cb, &r, &cause), &r, &cause);
 	if (bf.line_open)
 		fputc('\n', stderr);
 	cli_group_digits(bf.added, count, sizeof count);
 	fprintf(stderr, "backfill: %zu room%s complete, %s new event%s\n", bf.complete,
 	    bf.complete == 1 ? "" : "s", count, bf.added == 1 ? "" : "s");
-	if (rc == -1)
-		rc = cli_fail("%s%s", cli_stop ? "backfill interrupted" : cause,
+	if (status != CORE_DONE)
+		rc = cli_fail("%s%s", !r.done ? "backfill interrupted" : cause,
 		    ": what was fetched is kept; run it again to go on");
+	core_result_clear(&r);
 	free(room_id);
 	free(cause);
 	return rc;
@@ -180,9 +153,9 @@ cmd_sync(struct cli *cli, int argc, char **argv)
 		{"backfill", no_argument, NULL, 'b'},
 		{NULL, 0, NULL, 0},
 	};
+	struct core_result r = {0};
 	int64_t timeout = -1;
 	char *cause = NULL;
-	size_t n;
 	int ch, once = 0, backfill = 0, rc = CLI_OK;
 
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -201,10 +174,12 @@ cmd_sync(struct cli *cli, int argc, char **argv)
 		return cli_usage(cli_cmd_find("sync"));
 	if (!once && !backfill)
 		return cli_sync_forever(cli, timeout < 0 ? CLI_SYNC_TIMEOUT_MS : (long)timeout);
-	if (core_sync_once(&cli->core, timeout < 0 ? 0 : (long)timeout, &n, &cause) == -1)
+	if (cli_finish(cli, core_sync_once(cli->core, timeout < 0 ? 0 : (long)timeout,
+	    core_result_cb, &r, &cause), &r, &cause) != CORE_DONE)
 		rc = cli_fail("%s", cause);
 	else if (cli->verbose)
-		fprintf(stderr, "natter: %zu new events\n", n);
+		fprintf(stderr, "natter: %s new events\n", r.text);
+	core_result_clear(&r);
 	free(cause);
 	if (rc == CLI_OK && backfill)
 		rc = cli_backfill(cli, optind < argc ? argv[optind] : NULL);
@@ -226,7 +201,7 @@ cli_json_room(struct buf *b, const struct store_room *r)
 		buf_puts(b, ",\"alias\":");
 		san_json_string(b, r->canonical_alias);
 	}
-	buf_printf(b, ",\"membership\":\"%s\",\"dm\":%s", mx_membership_name(r->membership),
+	buf_printf(b, ",\"membership\":\"%s\",\"dm\":%s", store_membership_name(r->membership),
 	    r->is_direct ? "true" : "false");
 	if (r->dm_user != NULL) {
 		buf_puts(b, ",\"dm_user\":");
@@ -272,7 +247,7 @@ cmd_rooms(struct cli *cli, int argc, char **argv)
 	}
 	if (optind != argc)
 		return cli_usage(cli_cmd_find("rooms"));
-	if (store_rooms(cli->core.store, &rooms, &n, &cause) == -1) {
+	if (store_rooms(core_store(cli->core), &rooms, &n, &cause) == -1) {
 		ch = cli_fail("%s", cause);
 		free(cause);
 		return ch;
@@ -298,7 +273,7 @@ cli_quoted(struct cli *cli, const struct store_msg *m, struct store_msg *out)
 {
 	if (m->reply_to == NULL)
 		return -1;
-	return store_msg_get(cli->core.store, m->reply_to, out, NULL);
+	return store_msg_get(core_store(cli->core), m->reply_to, out, NULL);
 }
 
 static int
@@ -337,6 +312,7 @@ cmd_history(struct cli *cli, int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	const char *before = NULL;
+	struct core_result r = {0};
 	struct store_msg *msgs, anchor;
 	char *room_id, *cause = NULL;
 	int64_t limit = 20, before_seq = INT64_MAX;
@@ -357,19 +333,24 @@ cmd_history(struct cli *cli, int argc, char **argv)
 	}
 	if (optind + 1 != argc)
 		return cli_usage(cli_cmd_find("history"));
-	if ((room_id = core_room_resolve(&cli->core, argv[optind], 0, &cause)) == NULL)
-		goto fail;
+	if ((room_id = cli_room(cli, argv[optind], 0)) == NULL)
+		return CLI_FAILED;
 	if (before != NULL) {
-		if (store_msg_get(cli->core.store, before, &anchor, &cause) == -1)
+		if (store_msg_get(core_store(cli->core), before, &anchor, &cause) == -1)
 			goto fail;
 		before_seq = anchor.seq;
 		store_msg_clear(&anchor);
 	}
-	rc = core_history(&cli->core, room_id, before_seq, (int)limit, &msgs, &n, &cause);
-	if (rc == -1)
-		goto fail;
-	if (rc == 1)
+	/* What the cache lacks comes first; offline, the cache answers alone. */
+	if (cli_finish(cli, core_history_fill(cli->core, room_id, before_seq, (int)limit,
+	    core_result_cb, &r, &cause), &r, &cause) != CORE_DONE) {
 		cli_fail("showing the cache only: %s", cause);
+		xfree(&cause);
+	}
+	core_result_clear(&r);
+	if (store_history(core_store(cli->core), room_id, before_seq, (int)limit, &msgs, &n,
+	    &cause) == -1)
+		goto fail;
 	cli_history_print(cli, room_id, msgs, n, json, ids);
 	store_msgs_free(&msgs, n);
 	free(room_id);
@@ -398,7 +379,7 @@ cmd_outbox(struct cli *cli, int argc, char **argv)
 
 	if (argc != 1 && !json)
 		return cli_usage(cli_cmd_find("outbox"));
-	if (store_outbox_list(cli->core.store, NULL, 1, &items, &n, &cause) == -1) {
+	if (store_outbox_list(core_store(cli->core), NULL, 1, &items, &n, &cause) == -1) {
 		int rc = cli_fail("%s", cause);
 
 		free(cause);

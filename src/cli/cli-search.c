@@ -140,24 +140,12 @@ static int
 cli_search_server(struct cli *cli, const char *query, const struct search_opts *o,
     struct search_hit **hits, size_t *n, char **cause)
 {
-	struct mx_search res;
-	char *terms, *room_id;
-	int rc;
+	struct core_result r = {0};
+	int status = cli_finish(cli, core_search_server(cli->core, query, o, hits, n,
+	    core_result_cb, &r, cause), &r, cause);
 
-	if (search_server_ask(cli->core.store, query, o, &terms, &room_id, cause) != 0)
-		return -1;
-	if (terms == NULL) {
-		free(room_id);
-		return cause_set(cause, "the homeserver searches for words, and this query has "
-		    "only filters");
-	}
-	rc = core_search_server(&cli->core, terms, room_id, o->limit, &res, cause);
-	if (rc == 0)
-		rc = search_merge_server(cli->core.store, query, o, &res, hits, n, cause);
-	mx_search_clear(&res);
-	free(terms);
-	free(room_id);
-	return rc;
+	core_result_clear(&r);
+	return status == CORE_DONE ? 0 : -1;
 }
 
 int
@@ -175,16 +163,14 @@ cmd_search(struct cli *cli, int argc, char **argv)
 		buf_free(&a.query);
 		return rc == CLI_FAILED ? rc : cli_usage(cli_cmd_find("search"));
 	}
-	if (a.room != NULL &&
-	    (room_id = core_room_resolve(&cli->core, a.room, 0, &cause)) == NULL)
+	if (a.room != NULL && (room_id = cli_resolve(cli, a.room, 0, &cause)) == NULL)
 		goto fail;
 	o.room_id = room_id;
 	o.limit = (int)a.limit;
-	if (search_run(cli->core.store, a.query.data, &o, &hits, &n, &cause) != 0)
+	if (search_run(core_store(cli->core), a.query.data, &o, &hits, &n, &cause) != 0)
 		goto fail;
 	if (a.server && cli_search_server(cli, a.query.data, &o, &hits, &n, &cause) != 0) {
-		rc = cli_fail("search: the homeserver was not asked: %s (these are the cache's "
-		    "results)", cause);
+		rc = cli_fail("search: %s (these are the cache's results)", cause);
 		xfree(&cause);
 	}
 	for (size_t i = 0; i < n; i++) {

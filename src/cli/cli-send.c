@@ -3,60 +3,31 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cli.h"
-#include "natter/msg.h"
 
-/* Reports the outcome of core_send for one target. */
+/* Waits for a send started with r and reports its outcome for one
+ * target: sent, waiting in the outbox, or refused. */
 static int
-cli_send_report(const char *label, int rc, const char *event_id, const char *cause)
+cli_send_report(struct cli *cli, const char *label, int start, struct core_result *r,
+    char **cause)
 {
+	int status = cli_finish(cli, start, r, cause);
 	char *line;
 
-	if (rc == 0)
-		line = xasprintf("sent %s %s", label, event_id);
-	else if (rc == 1)
-		line = xasprintf("queued %s: %s", label, cause);
+	if (status == CORE_DONE)
+		line = xasprintf("sent %s %s", label, r->text);
+	else if (status == CORE_QUEUED)
+		line = xasprintf("queued %s: not sent yet (%s); it waits in the outbox and goes with "
+		    "the next `natter sync` or `natter send`", label, r->text);
 	else
-		line = xasprintf("failed %s: %s", label, cause);
-	cli_print_text(rc == 0 ? stdout : stderr, line, 0);
-	fputc('\n', rc == 0 ? stdout : stderr);
+		line = xasprintf("failed %s: %s", label, *cause);
+	cli_print_text(status == CORE_DONE ? stdout : stderr, line, 0);
+	fputc('\n', status == CORE_DONE ? stdout : stderr);
 	free(line);
-	return rc == 0 ? CLI_OK : CLI_FAILED;
-}
-
-static int
-cli_send_content(struct cli *cli, const char *room_id, const char *type, const char *content)
-{
-	char *event_id = NULL, *cause = NULL;
-	int rc = core_send(&cli->core, room_id, type, content, &event_id, &cause);
-
-	rc = cli_send_report(room_id, rc, event_id, cause);
-	free(event_id);
-	free(cause);
-	return rc;
-}
-
-/* Uploads path and returns the m.room.message content for it. */
-static char *
-cli_upload(struct cli *cli, const char *path, char **cause)
-{
-	struct core_wait w = {0};
-	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-	const char *type = msg_mimetype_guess(base);
-	char *content = NULL;
-	struct stat sb;
-
-	if (stat(path, &sb) == -1 || !S_ISREG(sb.st_mode)) {
-		cause_set(cause, "%s: not a readable file", path);
-		return NULL;
-	}
-	if (mx_upload(cli->core.mx, path, base, type, 0, core_wait_cb, &w, cause) != NULL &&
-	    core_wait(&cli->core, &w, cause) == 0)
-		content = msg_content_file(base, w.value, type, (int64_t)sb.st_size);
-	core_wait_clear(&w);
-	return content;
+	core_result_clear(r);
+	xfree(cause);
+	return status == CORE_DONE ? CLI_OK : CLI_FAILED;
 }
 
 int
@@ -68,13 +39,14 @@ cmd_send(struct cli *cli, int argc, char **argv)
 		{"file", required_argument, NULL, 'f'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *reply = NULL, *file = NULL, *msgtype = "m.text";
-	char *room_id = NULL, *text = NULL, *content = NULL, *cause = NULL;
-	int ch, rc;
+	const char *reply = NULL, *file = NULL;
+	struct core_result r = {0};
+	char *room_id = NULL, *text = NULL, *cause = NULL;
+	int ch, rc, emote = 0;
 
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
-		case 'e': msgtype = "m.emote"; break;
+		case 'e': emote = 1; break;
 		case 'r': reply = optarg; break;
 		case 'f': file = optarg; break;
 		default: return cli_usage(cli_cmd_find("send"));
@@ -83,44 +55,49 @@ cmd_send(struct cli *cli, int argc, char **argv)
 	if (optind >= argc || (file != NULL && optind + 1 != argc))
 		return cli_usage(cli_cmd_find("send"));
 	if (file == NULL && (text = cli_text_arg(argc - optind - 1, argv + optind + 1,
-	    &cause)) == NULL)
-		goto fail;
-	if ((room_id = core_room_resolve(&cli->core, argv[optind], 1, &cause)) == NULL)
-		goto fail;
-	content = file != NULL ? cli_upload(cli, file, &cause) :
-	    msg_content_text(text, msgtype, reply);
-	if (content == NULL)
-		goto fail;
-	rc = cli_send_content(cli, room_id, "m.room.message", content);
-	free(content);
+	    &cause)) == NULL) {
+		rc = cli_fail("%s", cause);
+		free(cause);
+		return rc;
+	}
+	if ((room_id = cli_room(cli, argv[optind], CORE_RESOLVE_DM)) == NULL) {
+		free(text);
+		return CLI_FAILED;
+	}
+	rc = cli_send_report(cli, room_id, file != NULL ?
+	    core_send_file(cli->core, room_id, file, core_result_cb, &r, &cause) :
+	    core_send_text(cli->core, room_id, text, emote, reply, core_result_cb, &r, &cause),
+	    &r, &cause);
 	free(room_id);
 	free(text);
-	return rc;
-fail:
-	rc = cli_fail("%s", cause);
-	free(room_id);
-	free(text);
-	free(cause);
 	return rc;
 }
 
 /* One target of a broadcast; failures are reported and do not stop
  * the others. */
 static int
-cli_broadcast_one(struct cli *cli, const char *target, const char *content)
+cli_broadcast_one(struct cli *cli, const char *target, const char *text, int emote)
 {
-	char *room_id, *event_id = NULL, *cause = NULL;
+	struct core_result r = {0};
+	char *room_id, *cause = NULL;
 	int rc;
 
-	if ((room_id = core_room_resolve(&cli->core, target, 1, &cause)) == NULL)
-		rc = cli_send_report(target, -1, NULL, cause);
-	else {
-		rc = core_send(&cli->core, room_id, "m.room.message", content, &event_id, &cause);
-		rc = cli_send_report(target, rc, event_id, cause);
+	if (cli_finish(cli, core_resolve(cli->core, target, CORE_RESOLVE_DM, core_result_cb, &r,
+	    &cause), &r, &cause) != CORE_DONE) {
+		room_id = xasprintf("failed %s: %s", target, cause);
+		cli_print_text(stderr, room_id, 0);
+		fputc('\n', stderr);
+		free(room_id);
+		core_result_clear(&r);
+		free(cause);
+		return CLI_FAILED;
 	}
+	room_id = r.text;
+	r.text = NULL;
+	core_result_clear(&r);
+	rc = cli_send_report(cli, target, core_send_text(cli->core, room_id, text, emote, NULL,
+	    core_result_cb, &r, &cause), &r, &cause);
 	free(room_id);
-	free(event_id);
-	free(cause);
 	return rc;
 }
 
@@ -132,14 +109,13 @@ cmd_broadcast(struct cli *cli, int argc, char **argv)
 		{"emote", no_argument, NULL, 'e'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *msgtype = "m.text";
-	char *to = NULL, *text, *content, *cause = NULL, *save = NULL;
-	int ch, failed = 0, total = 0;
+	char *to = NULL, *text, *cause = NULL, *save = NULL;
+	int ch, failed = 0, total = 0, emote = 0;
 
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
 		case 't': to = optarg; break;
-		case 'e': msgtype = "m.emote"; break;
+		case 'e': emote = 1; break;
 		default: return cli_usage(cli_cmd_find("broadcast"));
 		}
 	}
@@ -150,19 +126,17 @@ cmd_broadcast(struct cli *cli, int argc, char **argv)
 		free(cause);
 		return ch;
 	}
-	content = msg_content_text(text, msgtype, NULL);
 	to = xstrdup(to);
 	for (char *t = strtok_r(to, ",", &save); t != NULL; t = strtok_r(NULL, ",", &save)) {
 		t += strspn(t, " ");
 		if (*t == '\0')
 			continue;
 		total++;
-		failed += cli_broadcast_one(cli, t, content) != CLI_OK;
+		failed += cli_broadcast_one(cli, t, text, emote) != CLI_OK;
 	}
 	if (failed > 0)
 		cli_fail("%d of %d targets did not get the message", failed, total);
 	free(to);
-	free(content);
 	free(text);
 	return failed > 0 ? CLI_FAILED : CLI_OK;
 }
@@ -174,9 +148,9 @@ cli_room_event(struct cli *cli, int argc, char **argv, int min_args, char **room
 {
 	if (argc < min_args)
 		return cli_usage(cli_cmd_find(argv[0]));
-	if ((*room_id = core_room_resolve(&cli->core, argv[1], 0, cause)) == NULL)
+	if ((*room_id = cli_room(cli, argv[1], 0)) == NULL)
 		return CLI_FAILED;
-	if (store_msg_get(cli->core.store, argv[2], msg, cause) == -1) {
+	if (store_msg_get(core_store(cli->core), argv[2], msg, cause) == -1) {
 		xfree(room_id);
 		return CLI_FAILED;
 	}
@@ -192,23 +166,22 @@ cli_room_event(struct cli *cli, int argc, char **argv, int min_args, char **room
 int
 cmd_edit(struct cli *cli, int argc, char **argv)
 {
+	struct core_result r = {0};
 	struct store_msg msg;
-	char *room_id, *text, *content, *cause = NULL;
+	char *room_id, *text, *cause = NULL;
 	int rc;
 
 	if ((rc = cli_room_event(cli, argc, argv, 3, &room_id, &msg, &cause)) != CLI_OK)
 		goto out;
-	if (cli->core.session.user_id == NULL ||
-	    strcmp(msg.sender, cli->core.session.user_id) != 0) {
+	if (core_self(cli->core) == NULL || strcmp(msg.sender, core_self(cli->core)) != 0) {
 		cause_set(&cause, "%s was not sent by you: only your own messages can be edited",
 		    argv[2]);
 		rc = CLI_FAILED;
 	} else if ((text = cli_text_arg(argc - 3, argv + 3, &cause)) == NULL)
 		rc = CLI_FAILED;
 	else {
-		content = msg_content_edit(text, msg.msgtype ? msg.msgtype : "m.text", argv[2]);
-		rc = cli_send_content(cli, room_id, "m.room.message", content);
-		free(content);
+		rc = cli_send_report(cli, room_id, core_send_edit(cli->core, room_id, argv[2], text,
+		    core_result_cb, &r, &cause), &r, &cause);
 		free(text);
 	}
 	store_msg_clear(&msg);
@@ -223,16 +196,16 @@ out:
 int
 cmd_react(struct cli *cli, int argc, char **argv)
 {
+	struct core_result r = {0};
 	struct store_msg msg;
-	char *room_id, *content, *cause = NULL;
+	char *room_id, *cause = NULL;
 	int rc;
 
 	if (argc != 4)
 		return cli_usage(cli_cmd_find("react"));
 	if ((rc = cli_room_event(cli, argc, argv, 4, &room_id, &msg, &cause)) == CLI_OK) {
-		content = msg_content_reaction(argv[2], argv[3]);
-		rc = cli_send_content(cli, room_id, "m.reaction", content);
-		free(content);
+		rc = cli_send_report(cli, room_id, core_send_reaction(cli->core, room_id, argv[2],
+		    argv[3], core_result_cb, &r, &cause), &r, &cause);
 		store_msg_clear(&msg);
 		free(room_id);
 	} else if (cause != NULL)
@@ -244,6 +217,7 @@ cmd_react(struct cli *cli, int argc, char **argv)
 int
 cmd_redact(struct cli *cli, int argc, char **argv)
 {
+	struct core_result r = {0};
 	struct store_msg msg;
 	char *room_id, *cause = NULL;
 	int rc;
@@ -251,10 +225,12 @@ cmd_redact(struct cli *cli, int argc, char **argv)
 	if (argc != 3)
 		return cli_usage(cli_cmd_find("redact"));
 	if ((rc = cli_room_event(cli, argc, argv, 3, &room_id, &msg, &cause)) == CLI_OK) {
-		if (core_redact(&cli->core, room_id, argv[2], &cause) == -1)
+		if (cli_finish(cli, core_redact(cli->core, room_id, argv[2], core_result_cb, &r,
+		    &cause), &r, &cause) != CORE_DONE)
 			rc = CLI_FAILED;
 		else
 			printf("deleted %s\n", msg.event_id);
+		core_result_clear(&r);
 		store_msg_clear(&msg);
 		free(room_id);
 	}

@@ -157,20 +157,49 @@ cli_cmd_flags(const struct cli_cmd *cmd, int argc, char **argv)
 	return cmd->flags;
 }
 
+int
+cli_finish(struct cli *cli, int start, struct core_result *r, char **cause)
+{
+	int status;
+
+	if (start == -1)
+		return CORE_FAILED;
+	if ((status = core_wait(cli->core, r)) == -1) {
+		cause_set(cause, "interrupted");
+		return CORE_FAILED;
+	}
+	if (status != CORE_DONE)
+		cause_set(cause, "%s", r->text != NULL ? r->text : "it did not go through");
+	return status;
+}
+
+void
+cli_sync_in(struct cli *cli)
+{
+	struct core_result r = {0};
+	char *cause = NULL;
+
+	if (cli_finish(cli, core_sync_once(cli->core, 0, core_result_cb, &r, &cause), &r,
+	    &cause) != CORE_DONE)
+		log_msg("the cache may lag behind: %s", cause);
+	core_result_clear(&r);
+	free(cause);
+}
+
 static int
 cli_run(struct cli *cli, const struct cli_cmd *cmd, int argc, char **argv)
 {
 	char *cause = NULL;
 	int rc;
 
-	if (core_open(&cli->core, cli->profile, cli->config, cli_cmd_flags(cmd, argc, argv),
-	    &cause) == -1) {
+	cli->core = core_open(cli->profile, cli->config, &cli->settings,
+	    cli_cmd_flags(cmd, argc, argv), &cause);
+	if (cli->core == NULL) {
 		rc = cli_fail("%s", cause);
 		free(cause);
 		return rc;
 	}
-	cli->opened = 1;
-	if (cli->verbose && log_open(cli->core.paths.log_file, &cause) == -1) {
+	if (cli->verbose && log_open(core_log_file(cli->core), &cause) == -1) {
 		cli_fail("%s (going on without it)", cause);
 		xfree(&cause);
 	}
@@ -178,7 +207,7 @@ cli_run(struct cli *cli, const struct cli_cmd *cmd, int argc, char **argv)
 	rc = cmd->fn(cli, argc, argv);
 	log_msg("natter %s: exit %d", cmd->name, rc);
 	log_close();
-	core_close(&cli->core);
+	core_free(&cli->core);
 	return rc;
 }
 

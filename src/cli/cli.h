@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 
+#include "natter/config.h"
 #include "natter/core.h"
 #include "natter/settings.h"
 #include "natter/store.h"
@@ -21,8 +22,7 @@ struct cli {
 	char *first_warning;	/* about the config file, for the UI's status line */
 	size_t n_warnings;
 	int verbose;
-	struct core core;
-	int opened;
+	struct core *core;
 };
 
 struct cli_cmd {
@@ -31,6 +31,20 @@ struct cli_cmd {
 	int flags;		/* CORE_NEED_SESSION, ... */
 	const char *usage;
 };
+
+/* The one adapter between the command line and the core: start is what
+ * an operation's start function returned, given core_result_cb and r.
+ * Runs the loop until the operation is over and returns its status
+ * (CORE_FAILED when it could not start or a signal broke in); for any
+ * status but CORE_DONE, *cause says why. */
+int cli_finish(struct cli *cli, int start, struct core_result *r, char **cause);
+/* The room a user meant by what they typed (core_resolve with flags), or
+ * NULL with a cause; cli_room says why not itself. */
+char *cli_resolve(struct cli *cli, const char *what, int flags, char **cause);
+char *cli_room(struct cli *cli, const char *what, int flags);
+/* Brings what the server has now into the cache, so the next command sees
+ * a change just made; a failure is only logged. */
+void cli_sync_in(struct cli *cli);
 
 /* Prints "natter: " and the message to stderr; returns CLI_FAILED. */
 int cli_fail(const char *fmt, ...) NT_ATTR_PRINTF(1, 2);

@@ -1,14 +1,36 @@
 /* Asking the homeserver's /search, for rooms beyond what the cache holds.
  * The answer is checked by the parser; here a hit from a room that was
- * not asked about is dropped as well. */
+ * not asked about is dropped as well, and what the server finds joins
+ * the cache's own hits. */
 #include <stdlib.h>
 #include <string.h>
 
-#include "natter/core.h"
+#include "natter/event.h"
 #include "natter/log.h"
+#include "natter/search.h"
 #include "natter/util.h"
+#include "core-private.h"
 
 #define CORE_SEARCH_LIMIT_MAX 1000
+
+/* What the op needs after the answer: the query, the caller's hits. */
+struct core_search {
+	char *query;
+	struct search_opts o;
+	char *room_id;		/* o.room_id's copy */
+	struct search_hit **hits;
+	size_t *n;
+};
+
+static void
+core_search_free(void *data)
+{
+	struct core_search *s = data;
+
+	free(s->query);
+	free(s->room_id);
+	free(s);
+}
 
 /* Keeps the first limit hits, and only those in room_id when given: a
  * hit from elsewhere counts as malformed. */
@@ -32,33 +54,77 @@ core_search_keep(struct mx_search *s, const char *room_id, int limit)
 	s->n = kept;
 }
 
-int
-core_search_server(struct core *c, const char *terms, const char *room_id, int limit,
-    struct mx_search *out, char **cause)
+static void
+core_search_answer(struct mx_result *res, void *arg)
 {
-	struct core_wait w = {0};
+	struct core_op *op = arg;
+	struct core_search *s = op->data;
+	struct mx_search found;
 	char *why = NULL;
-	int rc;
 
-	memset(out, 0, sizeof *out);
-	out->count = -1;
+	op->call = NULL;
+	if (!res->ok) {
+		why = core_why(res);
+		core_op_fail(op, why);
+	} else if (mx_search_parse(res->raw, res->raw_len, &found, &why) == -1) {
+		char *msg = xasprintf("the homeserver sent search results that cannot be read: %s",
+		    why);
+
+		core_op_fail(op, msg);
+		free(msg);
+	} else {
+		core_search_keep(&found, op->room_id, op->limit);
+		log_msg("search: %zu results from the homeserver, %zu left out", found.n,
+		    found.n_skipped);
+		xfree(&why);
+		if (search_merge_server(op->c->store, s->query, &s->o, &found, s->hits, s->n,
+		    &why) == -1)
+			core_op_fail(op, why);
+		else
+			core_op_end(op, CORE_DONE, NULL);
+		mx_search_clear(&found);
+	}
+	free(why);
+}
+
+int
+core_search_server(struct core *c, const char *query, const struct search_opts *o,
+    struct search_hit **hits, size_t *n, core_done_cb done, void *arg, char **cause)
+{
+	struct core_search *s;
+	struct core_op *op;
+	char *terms, *room_id;
+	int limit = o->limit;
+
 	if (!c->logged_in)
 		return cause_set(cause, "not logged in: there is no homeserver to ask");
-	if (room_id != NULL && store_room_encrypted(c->store, room_id) == 1)
+	if (search_server_ask(c->store, query, o, &terms, &room_id, cause) != 0)
+		return -1;
+	if (terms == NULL) {
+		free(room_id);
+		return cause_set(cause, "the homeserver searches for words, and this query has "
+		    "only filters");
+	}
+	if (room_id != NULL && store_room_encrypted(c->store, room_id) == 1) {
+		free(terms);
+		free(room_id);
 		return cause_set(cause, "the homeserver cannot search an encrypted room");
+	}
 	if (limit < 1 || limit > CORE_SEARCH_LIMIT_MAX)
 		limit = limit < 1 ? 1 : CORE_SEARCH_LIMIT_MAX;
-	if (mx_search(c->mx, terms, room_id, limit, NULL, 0, core_wait_cb, &w, cause) == NULL)
-		return -1;
-	if ((rc = core_wait(c, &w, cause)) == 0 &&
-	    (rc = mx_search_parse(w.raw, w.raw_len, out, &why)) == -1)
-		cause_set(cause, "the homeserver sent search results that cannot be read: %s", why);
-	core_wait_clear(&w);
-	free(why);
-	if (rc == 0) {
-		core_search_keep(out, room_id, limit);
-		log_msg("search: %zu results from the homeserver, %zu left out", out->n,
-		    out->n_skipped);
-	}
-	return rc;
+	s = xcalloc(1, sizeof *s);
+	s->query = xstrdup(query);
+	s->o = *o;
+	s->room_id = o->room_id != NULL ? xstrdup(o->room_id) : NULL;
+	s->o.room_id = s->room_id;
+	s->hits = hits;
+	s->n = n;
+	op = core_op_new(c, done, arg, "the homeserver was not asked");
+	op->data = s;
+	op->free_data = core_search_free;
+	op->room_id = room_id;
+	op->limit = limit;
+	op->call = mx_search(c->mx, terms, room_id, limit, NULL, 0, core_search_answer, op, cause);
+	free(terms);
+	return core_op_started(op, cause);
 }

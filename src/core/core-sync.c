@@ -1,39 +1,36 @@
-/* Sync rounds and paging in older history: whatever the server sends
- * is written to the store first; nothing is shown before it is stored. */
-#include <stdint.h>
+/* Syncing: the loop that keeps a sync always in flight, and single rounds
+ * for the command line. Whatever the server sends is written to the store
+ * first; the front end hears of it only then, in domain events. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "natter/core.h"
 #include "natter/event.h"
 #include "natter/log.h"
+#include "natter/loop.h"
 #include "natter/util.h"
 #include "core-private.h"
 
-#define CORE_TIMELINE_LIMIT 50
-#define CORE_PAGE_LIMIT 100
-#define CORE_PAGES_MAX 50
+/* One round: the filter when there is none yet, then /sync from the
+ * stored token, stored and told. end hears the outcome: res is the
+ * failed answer, or NULL; why is NULL when the round went well. */
+struct core_round {
+	struct core *c;
+	long timeout_ms;
+	int flags;
+	int64_t started;
+	char *before;		/* the token the round started from */
+	size_t n_events;
+	int moved;		/* it brought news, or a new token, or took its time */
+	struct mx_call *call;
+	void (*end)(struct core_round *r, const struct mx_result *res, const char *why);
+	void *arg;
+};
 
-/* The filter id, uploaded once per account and remembered. */
-static char *
-core_filter(struct core *c, char **cause)
-{
-	struct core_wait w = {0};
-	char *id = store_meta_get(c->store, "filter_id");
-
-	if (id != NULL)
-		return id;
-	if (mx_filter_upload(c->mx, CORE_TIMELINE_LIMIT, 0, core_wait_cb, &w, cause) == NULL)
-		return NULL;
-	if (core_wait(c, &w, cause) == 0 &&
-	    store_meta_set(c->store, "filter_id", w.value, cause) == 0)
-		id = xstrdup(w.value);
-	core_wait_clear(&w);
-	return id;
-}
+static void core_round_sync(struct core_round *r);
 
 static size_t
-count_events(const struct mx_sync *sync)
+core_count_events(const struct mx_sync *sync)
 {
 	size_t n = 0;
 
@@ -57,9 +54,9 @@ core_sync_apply(struct core *c, const char *body, size_t len, struct mx_sync **k
 	}
 	rc = store_apply_sync(c->store, sync, cause);
 	if (rc == 0 && n_events != NULL)
-		*n_events = count_events(sync);
+		*n_events = core_count_events(sync);
 	log_msg("sync: %zu rooms, %zu events, %zu malformed skipped%s", sync->n_rooms,
-	    count_events(sync), sync->n_skipped, rc == 0 ? "" : ", not stored");
+	    core_count_events(sync), sync->n_skipped, rc == 0 ? "" : ", not stored");
 	if (rc == 0 && keep != NULL)
 		*keep = sync;
 	else
@@ -67,96 +64,252 @@ core_sync_apply(struct core *c, const char *body, size_t len, struct mx_sync **k
 	return rc;
 }
 
-int
-core_sync_once(struct core *c, long timeout_ms, size_t *n_events, char **cause)
+static void
+core_round_end(struct core_round *r, const struct mx_result *res, const char *why)
 {
-	struct core_wait w = {0};
-	char *filter, *since;
-	int rc;
-
-	if (n_events != NULL)
-		*n_events = 0;
-	if ((filter = core_filter(c, cause)) == NULL)
-		return -1;
-	since = store_sync_token(c->store);
-	if (mx_sync(c->mx, since, filter, timeout_ms, 0, 0, core_wait_cb, &w, cause) == NULL)
-		rc = -1;
-	else if ((rc = core_wait(c, &w, cause)) == 0)
-		rc = core_sync_apply(c, w.raw, w.raw_len, NULL, n_events, cause);
-	core_wait_clear(&w);
-	free(filter);
-	free(since);
-	if (rc == 0 && core_outbox_flush(c, cause) < 0)
-		rc = -1;
-	return rc;
+	r->call = NULL;
+	xfree(&r->before);
+	r->end(r, res, why);
 }
 
-int
-core_gap_page(struct core *c, const char *room_id, int *added, char **cause)
-{
-	struct core_wait w = {0};
-	struct mx_messages *msgs = NULL;
-	int64_t before;
-	char *token = NULL, *why = NULL;
-	int rc;
-
-	if (added != NULL)
-		*added = 0;
-	if ((rc = store_gap_next(c->store, room_id, &before, &token, cause)) <= 0)
-		return rc;
-	if (mx_messages(c->mx, room_id, token, CORE_PAGE_LIMIT, 0, core_wait_cb, &w,
-	    cause) == NULL)
-		rc = -1;
-	else if ((rc = core_wait(c, &w, cause)) == 0) {
-		if ((msgs = mx_messages_parse(w.raw, w.raw_len, &why)) == NULL)
-			rc = cause_set(cause, "the homeserver sent history that cannot be read: %s",
-			    why);
-		else if ((rc = store_gap_fill(c->store, room_id, before, msgs, cause)) >= 0) {
-			if (added != NULL)
-				*added = rc;
-			rc = 1;	/* the gap moved or closed, even with nothing new */
-		}
-	}
-	mx_messages_free(&msgs);
-	core_wait_clear(&w);
-	free(token);
-	free(why);
-	return rc;
-}
-
-/* Whether the cached window misses events: fewer than asked for, or
- * the newest gap sits above its oldest message. */
+/* A long poll that came back early with nothing new and the same token is
+ * a server leading natter on; a short round may come back at once. */
 static int
-core_window_short(struct core *c, const char *room_id, const struct store_msg *msgs, size_t n,
-    int limit)
+core_round_moved(struct core_round *r, size_t n)
 {
-	int64_t before;
-	char *token = NULL;
-	int gap = store_gap_next(c->store, room_id, &before, &token, NULL);
+	char *after = store_sync_token(r->c->store);
+	int moved = n > 0 || r->before == NULL || after == NULL ||
+	    strcmp(r->before, after) != 0 || r->timeout_ms == 0 ||
+	    nt_mono_ms() - r->started >= r->timeout_ms / 2;
 
-	free(token);
-	if (gap != 1)
-		return 0;
-	return n < (size_t)limit || (n > 0 && before > msgs[0].seq);
+	free(after);
+	return moved;
+}
+
+static void
+core_round_answer(struct mx_result *res, void *arg)
+{
+	struct core_round *r = arg;
+	struct core *c = r->c;
+	struct mx_sync *sync = NULL;
+	char *why = NULL;
+	size_t n = 0;
+
+	r->call = NULL;
+	if (!res->ok) {
+		why = core_why(res);
+		core_round_end(r, res, why);
+		free(why);
+		return;
+	}
+	if (core_sync_apply(c, res->raw, res->raw_len, &sync, &n, &why) == -1) {
+		core_round_end(r, NULL, why);
+		free(why);
+		return;
+	}
+	r->n_events = n;
+	r->moved = core_round_moved(r, n);
+	core_events_sync(c, sync, n);
+	c->synced_once = 1;
+	mx_sync_free(&sync);
+	core_round_end(r, NULL, NULL);
+}
+
+static void
+core_round_filter(struct mx_result *res, void *arg)
+{
+	struct core_round *r = arg;
+	char *why;
+
+	r->call = NULL;
+	if (!res->ok) {
+		why = core_why(res);
+		core_round_end(r, res, why);
+		free(why);
+		return;
+	}
+	free(r->c->filter);
+	r->c->filter = xstrdup(res->value);
+	store_meta_set(r->c->store, "filter_id", r->c->filter, NULL);
+	core_round_sync(r);
+}
+
+/* Starts the round's next call: the filter when there is none yet, else
+ * /sync. Returns -1 with a cause when it cannot start. */
+static int
+core_round_call(struct core_round *r, char **cause)
+{
+	struct core *c = r->c;
+
+	if (c->filter == NULL)
+		r->call = mx_filter_upload(c->mx, CORE_TIMELINE_LIMIT, r->flags, core_round_filter,
+		    r, cause);
+	else {
+		free(r->before);
+		r->before = store_sync_token(c->store);
+		r->started = nt_mono_ms();
+		r->call = mx_sync(c->mx, r->before, c->filter, r->before != NULL ? r->timeout_ms : 0,
+		    0, r->flags, core_round_answer, r, cause);
+	}
+	return r->call != NULL ? 0 : -1;
+}
+
+/* The sync after the filter, from the filter's callback. */
+static void
+core_round_sync(struct core_round *r)
+{
+	char *cause = NULL;
+
+	if (core_round_call(r, &cause) == -1) {
+		core_round_end(r, NULL, cause);
+		free(cause);
+	}
+}
+
+static void
+core_round_free(void *data)
+{
+	struct core_round *r = data;
+
+	mx_call_cancel(&r->call);
+	free(r->before);
+	free(r);
+}
+
+/* The sync loop: one round after another, with a growing pause after a
+ * failure or a round that brought nothing too soon. */
+static void core_loop_next(struct core *c);
+
+static void
+core_set_conn(struct core *c, enum core_conn conn, const char *why, int64_t retry_ms)
+{
+	if (c->conn == conn && why == NULL)
+		return;
+	c->conn = conn;
+	if (c->ev.conn != NULL)
+		c->ev.conn(c->ev_arg, conn, why, retry_ms);
+}
+
+static void
+core_loop_due(void *arg)
+{
+	struct core *c = arg;
+
+	c->sync_timer = 0;
+	core_loop_next(c);
+}
+
+static void
+core_loop_end(struct core_round *r, const struct mx_result *res, const char *why)
+{
+	struct core *c = r->c;
+	int64_t ms = 0;
+
+	if (why != NULL) {
+		ms = mx_backoff_ms(c->sync_failures++);
+		log_msg("sync failed: %s (retry in %lld ms)", why, (long long)ms);
+		if (res != NULL && res->status == 401) {
+			core_set_conn(c, CORE_LOGGED_OUT, why, 0);
+			return;
+		}
+		core_set_conn(c, CORE_OFFLINE, why, ms);
+	} else {
+		c->sync_failures = 0;
+		c->sync_idle = r->moved ? 0 : c->sync_idle + 1;
+		if (!r->moved)
+			ms = mx_backoff_ms(c->sync_idle - 1);
+		core_set_conn(c, CORE_ONLINE, NULL, 0);
+		core_outbox_next(c);
+	}
+	c->sync_timer = loop_timer_add(c->loop, ms, core_loop_due, c);
+}
+
+static void
+core_loop_next(struct core *c)
+{
+	struct core_round *r = c->round;
+	char *cause = NULL;
+
+	/* The first round answers at once so the screen fills quickly. */
+	r->timeout_ms = c->conn == CORE_ONLINE ? c->timeout_ms : 0;
+	if (core_round_call(r, &cause) == -1) {
+		core_loop_end(r, NULL, cause);
+		free(cause);
+	}
+}
+
+void
+core_start(struct core *c, const struct core_events *ev, void *arg, long timeout_ms)
+{
+	if (ev != NULL)
+		c->ev = *ev;
+	c->ev_arg = arg;
+	c->timeout_ms = timeout_ms;
+	if (c->round != NULL)
+		return;
+	c->round = xcalloc(1, sizeof *c->round);
+	c->round->c = c;
+	c->round->flags = MX_NORETRY;
+	c->round->end = core_loop_end;
+	core_loop_next(c);
+}
+
+void
+core_sync_cancel(struct core *c)
+{
+	if (c->round != NULL)
+		core_round_free(c->round);
+	c->round = NULL;
+	if (c->loop != NULL)
+		loop_timer_cancel(c->loop, c->sync_timer);
+	c->sync_timer = 0;
+}
+
+/* core_sync_once: a round, then the outbox, then done. */
+static void
+core_once_flushed(void *arg, int status, const char *why)
+{
+	struct core_op *op = arg;
+	char count[32];
+
+	if (status == CORE_CANCELLED)
+		return;
+	if (status == CORE_QUEUED)
+		log_msg("sync: messages still wait in the outbox: %s", why);
+	snprintf(count, sizeof count, "%lld", (long long)op->n);
+	core_op_end(op, CORE_DONE, count);
+}
+
+static void
+core_once_end(struct core_round *r, const struct mx_result *res, const char *why)
+{
+	struct core_op *op = r->arg;
+	char *cause = NULL;
+
+	if (why != NULL) {
+		core_op_fail(op, why);
+		return;
+	}
+	op->n = (int64_t)r->n_events;
+	if (core_outbox_flush(op->c, core_once_flushed, op, &cause) == -1) {
+		core_op_fail(op, cause);
+		free(cause);
+	}
 }
 
 int
-core_history(struct core *c, const char *room_id, int64_t before_seq, int limit,
-    struct store_msg **msgs, size_t *n, char **cause)
+core_sync_once(struct core *c, long timeout_ms, core_done_cb done, void *arg, char **cause)
 {
-	for (int pages = 0;; pages++) {
-		if (store_history(c->store, room_id, before_seq, limit, msgs, n, cause) == -1)
-			return -1;
-		if (!c->logged_in || pages == CORE_PAGES_MAX ||
-		    !core_window_short(c, room_id, *msgs, *n, limit))
-			return 0;
-		store_msgs_free(msgs, *n);
-		if (core_gap_page(c, room_id, NULL, cause) == -1) {
-			/* Offline: what the cache has, and why there is no more. */
-			if (store_history(c->store, room_id, before_seq, limit, msgs, n,
-			    NULL) == -1)
-				return -1;
-			return 1;
-		}
-	}
+	struct core_op *op = core_op_new(c, done, arg, "cannot sync");
+	struct core_round *r = xcalloc(1, sizeof *r);
+
+	r->c = c;
+	r->timeout_ms = timeout_ms;
+	r->end = core_once_end;
+	r->arg = op;
+	op->data = r;
+	op->free_data = core_round_free;
+	if (core_round_call(r, cause) == -1)
+		return core_op_started(op, cause);
+	return 0;
 }

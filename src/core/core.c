@@ -1,12 +1,12 @@
-/* Opening a profile, and waiting on calls for callers that need the
- * outcome before going on (the command line). */
+/* Opening and closing a profile: its directory, cache, session, loop and
+ * homeserver client, for whichever front end runs. */
 #include <stdlib.h>
 #include <string.h>
 
-#include "natter/core.h"
 #include "natter/loop.h"
 #include "natter/net.h"
 #include "natter/util.h"
+#include "core-private.h"
 
 static int
 core_open_session(struct core *c, int flags, char **cause)
@@ -29,94 +29,123 @@ core_open_session(struct core *c, int flags, char **cause)
 	return 0;
 }
 
-int
-core_open(struct core *c, const char *profile, const char *config, int flags, char **cause)
+static int
+core_open_parts(struct core *c, const char *profile, const char *config, int flags,
+    char **cause)
 {
-	memset(c, 0, sizeof *c);
 	if (cfg_paths_init(&c->paths, profile, config, cause) == -1)
 		return -1;
 	if (nt_mkdirs(c->paths.data_dir, 0700, cause) == -1)
-		goto fail;
+		return -1;
 	if ((c->store = store_open(c->paths.cache_db, cause)) == NULL)
-		goto fail;
-	if ((c->loop = loop_new()) == NULL) {
-		cause_set(cause, "cannot set up the event loop");
-		goto fail;
-	}
+		return -1;
+	if ((c->loop = loop_new()) == NULL)
+		return cause_set(cause, "cannot set up the event loop");
 	if ((c->net = net_new(c->loop, cause)) == NULL)
-		goto fail;
+		return -1;
 	if ((c->mx = mx_client_new(c->net, NULL, cause)) == NULL)
-		goto fail;
-	if (core_open_session(c, flags, cause) == -1)
-		goto fail;
-	return 0;
-fail:
-	core_close(c);
-	return -1;
+		return -1;
+	return core_open_session(c, flags, cause);
+}
+
+struct core *
+core_open(const char *profile, const char *config, const struct settings *settings, int flags,
+    char **cause)
+{
+	struct core *c = xcalloc(1, sizeof *c);
+
+	LIST_INIT(&c->ops);
+	LIST_INIT(&c->waiters);
+	c->settings = settings;
+	c->view_focus = -1;
+	c->conn = CORE_CONNECTING;
+	if (core_open_parts(c, profile, config, flags, cause) == -1) {
+		core_free(&c);
+		return NULL;
+	}
+	c->filter = store_meta_get(c->store, "filter_id");
+	return c;
 }
 
 void
-core_close(struct core *c)
+core_free(struct core **cp)
 {
+	struct core *c = *cp;
+
+	if (c == NULL)
+		return;
+	core_sync_cancel(c);
+	core_outbox_cancel(c);
+	core_ops_cancel(c);
+	core_marks_free(c);
+	core_notify_free(c);
+	free(c->typing_room);
+	free(c->filter);
 	mx_client_free(&c->mx);
 	net_free(&c->net);
 	loop_free(&c->loop);
 	store_close(&c->store);
 	cfg_session_clear(&c->session);
 	cfg_paths_clear(&c->paths);
-	c->logged_in = 0;
+	xfree(cp);
 }
 
-static char *
-dup_or_null(const char *s)
+struct loop *
+core_loop(struct core *c)
 {
-	return s != NULL ? xstrdup(s) : NULL;
+	return c->loop;
 }
 
-void
-core_wait_cb(struct mx_result *res, void *arg)
+struct store *
+core_store(struct core *c)
 {
-	struct core_wait *w = arg;
-
-	w->done = 1;
-	w->ok = res->ok;
-	w->status = res->status;
-	w->soft_logout = res->soft_logout;
-	w->network_error = res->network_error;
-	w->value = dup_or_null(res->value);
-	w->errcode = dup_or_null(res->errcode);
-	w->error = dup_or_null(res->error);
-	w->json = res->json;
-	res->json = NULL;
-	w->raw = res->raw;
-	w->raw_len = res->raw_len;
-	res->raw = NULL;
+	return c->store;
 }
 
 int
-core_wait(struct core *c, struct core_wait *w, char **cause)
+core_logged_in(const struct core *c)
 {
-	if (loop_run_until(c->loop, &w->done, -1) == -1)
-		return cause_set(cause, "interrupted");
-	if (w->ok)
-		return 0;
-	if (w->status == 401 && w->errcode != NULL && strcmp(w->errcode, "M_UNKNOWN_TOKEN") == 0)
-		return cause_set(cause, "the homeserver no longer accepts this session%s: log in "
-		    "again with `natter login`", w->soft_logout ? " (your cache is kept)" : "");
-	if (w->network_error)
-		return cause_set(cause, "cannot reach the homeserver: %s",
-		    w->error ? w->error : "network error");
-	return cause_set(cause, "%s", w->error ? w->error : "the homeserver refused the request");
+	return c->logged_in;
 }
 
-void
-core_wait_clear(struct core_wait *w)
+const char *
+core_self(const struct core *c)
 {
-	xfree(&w->value);
-	xfree(&w->errcode);
-	xfree(&w->error);
-	cJSON_Delete(w->json);
-	w->json = NULL;
-	xfree(&w->raw);
-	w->done = w->ok = 0;
+	return c->logged_in ? c->session.user_id : NULL;
+}
+
+const char *
+core_device(const struct core *c)
+{
+	return c->logged_in ? c->session.device_id : NULL;
+}
+
+const char *
+core_homeserver(const struct core *c)
+{
+	return c->logged_in ? c->session.homeserver : NULL;
+}
+
+const char *
+core_profile(const struct core *c)
+{
+	return c->paths.profile;
+}
+
+const char *
+core_download_dir(const struct core *c)
+{
+	return c->paths.download_dir;
+}
+
+const char *
+core_data_dir(const struct core *c)
+{
+	return c->paths.data_dir;
+}
+
+const char *
+core_log_file(const struct core *c)
+{
+	return c->paths.log_file;
 }

@@ -88,23 +88,3 @@ mx_messages_free(struct mx_messages **msgs)
 	free(m->end);
 	xfree(msgs);
 }
-
-const char *
-mx_membership_name(enum mx_membership m)
-{
-	switch (m) {
-	case MX_MEMBERSHIP_JOIN:
-		return "join";
-	case MX_MEMBERSHIP_INVITE:
-		return "invite";
-	case MX_MEMBERSHIP_LEAVE:
-		return "leave";
-	case MX_MEMBERSHIP_BAN:
-		return "ban";
-	case MX_MEMBERSHIP_KNOCK:
-		return "knock";
-	case MX_MEMBERSHIP_NONE:
-		break;
-	}
-	return "none";
-}

@@ -231,3 +231,23 @@ store_room_encrypted(struct store *st, const char *room_id)
 	store_done(s);
 	return r;
 }
+
+const char *
+store_membership_name(enum mx_membership m)
+{
+	switch (m) {
+	case MX_MEMBERSHIP_JOIN:
+		return "join";
+	case MX_MEMBERSHIP_INVITE:
+		return "invite";
+	case MX_MEMBERSHIP_LEAVE:
+		return "leave";
+	case MX_MEMBERSHIP_BAN:
+		return "ban";
+	case MX_MEMBERSHIP_KNOCK:
+		return "knock";
+	case MX_MEMBERSHIP_NONE:
+		break;
+	}
+	return "none";
+}

@@ -69,16 +69,18 @@ ui_cmd_job_free(struct ui_cmd_job *job)
 	free(job);
 }
 
-/* The end of an action: ok -1 means natter is closing, and then only
- * the job is freed. */
+/* The end of an action: CORE_CANCELLED means natter is closing, and then
+ * only the job is freed. */
 static void
 ui_cmd_done(void *arg, int ok, const char *result)
 {
 	struct ui_cmd_job *job = arg;
 
-	if (ok == 0)
+	if (ok == CORE_FAILED)
 		ui_error(job->ui, "%s", result);
-	else if (ok == 1) {
+	else if (ok == CORE_QUEUED)
+		ui_note(job->ui, "not sent yet (%s): it goes when the homeserver answers", result);
+	else if (ok == CORE_DONE) {
 		ui_note(job->ui, "%s", job->note);
 		if (job->after != NULL)
 			job->after(job->ui, result);
@@ -129,7 +131,7 @@ ui_cmd_on_room(struct ui_cmd_job *job, const char *what)
 	else if (what[0] == '!')
 		rc = job->act(job, what, &cause);
 	else
-		rc = app_resolve(ui->app, what, ui_cmd_resolved, job, &cause);
+		rc = core_resolve(ui->core, what, 0, ui_cmd_resolved, job, &cause);
 	return ui_cmd_started(job, rc, cause);
 }
 
@@ -180,7 +182,7 @@ ui_cmd_quote(const struct store_msg *m)
 static char *
 ui_cmd_newest(struct ui *ui, int mine, char **quote)
 {
-	const char *self = app_self(ui->app);
+	const char *self = core_self(ui->core);
 	struct store_msg *msgs;
 	size_t n;
 	char *id = NULL;
@@ -241,19 +243,19 @@ ui_cmd_after_leave(struct ui *ui, const char *room_id)
 static int
 ui_cmd_act_join(struct ui_cmd_job *job, const char *room_id, char **cause)
 {
-	return app_join(job->ui->app, room_id, ui_cmd_done, job, cause);
+	return core_join(job->ui->core, room_id, ui_cmd_done, job, cause);
 }
 
 static int
 ui_cmd_act_leave(struct ui_cmd_job *job, const char *room_id, char **cause)
 {
-	return app_leave(job->ui->app, room_id, ui_cmd_done, job, cause);
+	return core_leave(job->ui->core, room_id, ui_cmd_done, job, cause);
 }
 
 static int
 ui_cmd_act_invite(struct ui_cmd_job *job, const char *room_id, char **cause)
 {
-	return app_invite(job->ui->app, room_id, job->user, ui_cmd_done, job, cause);
+	return core_invite(job->ui->core, room_id, job->user, ui_cmd_done, job, cause);
 }
 
 static int
@@ -332,7 +334,7 @@ ui_cmd_dm(struct ui *ui, char *args)
 		return 0;
 	job = ui_cmd_job_new(ui, xasprintf("direct chat with %s", args));
 	job->after = ui_cmd_after_select;
-	return ui_cmd_started(job, app_dm(ui->app, args, ui_cmd_done, job, &cause), cause);
+	return ui_cmd_started(job, core_dm(ui->core, args, NULL, ui_cmd_done, job, &cause), cause);
 }
 
 static int
@@ -342,7 +344,7 @@ ui_cmd_topic(struct ui *ui, char *args)
 	    ui_cmd_room_name(ui, ui->current)));
 	char *cause = NULL;
 
-	return ui_cmd_started(job, app_topic(ui->app, ui->current, args, ui_cmd_done, job,
+	return ui_cmd_started(job, core_topic(ui->core, ui->current, args, ui_cmd_done, job,
 	    &cause), cause);
 }
 
@@ -352,7 +354,7 @@ ui_cmd_nick(struct ui *ui, char *args)
 	struct ui_cmd_job *job = ui_cmd_job_new(ui, xasprintf("you are now %s", args));
 	char *cause = NULL;
 
-	return ui_cmd_started(job, app_nick(ui->app, args, ui_cmd_done, job, &cause), cause);
+	return ui_cmd_started(job, core_nick(ui->core, args, ui_cmd_done, job, &cause), cause);
 }
 
 int
@@ -362,7 +364,7 @@ ui_cmd_redact(struct ui *ui, const char *event_id, const char *quote, int own)
 	    own ? "your" : "the", quote));
 	char *cause = NULL;
 
-	return ui_cmd_started(job, app_redact(ui->app, ui->current, event_id, ui_cmd_done, job,
+	return ui_cmd_started(job, core_redact(ui->core, ui->current, event_id, ui_cmd_done, job,
 	    &cause), cause);
 }
 
@@ -401,7 +403,7 @@ ui_cmd_upload(struct ui *ui, char *args)
 	struct ui_cmd_job *job = ui_cmd_job_new(ui, xasprintf("sent %s", name));
 	int rc;
 
-	rc = app_upload(ui->app, ui->current, path, ui_cmd_done, job, &cause);
+	rc = core_send_file(ui->core, ui->current, path, ui_cmd_done, job, &cause);
 	if (rc == 0)
 		ui_note(ui, "uploading %s\u2026", name);
 	free(path);
@@ -413,7 +415,7 @@ ui_cmd_me(struct ui *ui, char *args)
 {
 	char *cause = NULL;
 
-	return ui_cmd_sent(ui, app_send_text(ui->app, ui->current, args, 1, NULL, &cause), cause);
+	return ui_cmd_sent(ui, core_send_text(ui->core, ui->current, args, 1, NULL, NULL, NULL, &cause), cause);
 }
 
 /* The newest message with an attachment in the room in view. */
@@ -498,7 +500,7 @@ ui_cmd_open_event(struct ui *ui, const char *event_id)
 {
 	char *cause = NULL;
 
-	if (app_download(ui->app, event_id, ui_cmd_opened, ui, &cause) == -1) {
+	if (core_download(ui->core, event_id, NULL, ui_cmd_opened, ui, &cause) == -1) {
 		ui_error(ui, "%s", cause);
 		free(cause);
 		return 0;
@@ -584,7 +586,7 @@ ui_cmd_cast_done(void *arg, int ok, const char *result)
 	struct ui_cmd_cast *c = arg;
 	char *cause = NULL;
 
-	if (ok == 1 && app_send_text(c->ui->app, result, c->text, 0, NULL, &cause) == 0)
+	if (ok == 1 && core_send_text(c->ui->core, result, c->text, 0, NULL, NULL, NULL, &cause) == 0)
 		c->sent++;
 	else if (ok == 1)
 		ui_cmd_cast_failed(c, cause);
@@ -617,9 +619,9 @@ ui_cmd_broadcast(struct ui *ui, char *args)
 	for (char *t = strtok_r(args, ",", &save); t != NULL; t = strtok_r(NULL, ",", &save)) {
 		c->total++;
 		if (t[0] == '@')
-			rc = app_dm(ui->app, t, ui_cmd_cast_done, c, &cause);
+			rc = core_dm(ui->core, t, NULL, ui_cmd_cast_done, c, &cause);
 		else
-			rc = app_resolve(ui->app, t, ui_cmd_cast_done, c, &cause);
+			rc = core_resolve(ui->core, t, 0, ui_cmd_cast_done, c, &cause);
 		if (rc == 0)
 			c->pending++;
 		else
@@ -657,7 +659,7 @@ ui_cmd_unsent(struct ui *ui, int retry)
 	if (done == 0)
 		ui_note(ui, "no message here failed to send");
 	else if (retry) {
-		app_outbox_kick(ui->app);
+		core_outbox_flush(ui->core, NULL, NULL, NULL);
 		ui_note(ui, "sending %d message%s again", done, done == 1 ? "" : "s");
 	} else
 		ui_note(ui, "discarded %d unsent message%s", done, done == 1 ? "" : "s");

@@ -318,7 +318,7 @@ ui_lines_quote(struct ui *ui, struct ui_lines *l, const char *event_id, int widt
 static void
 ui_lines_msg(struct ui *ui, struct ui_lines *l, const struct store_msg *m, int width)
 {
-	const char *self = app_self(ui->app);
+	const char *self = core_self(ui->core);
 	int emote = m->msgtype != NULL && strcmp(m->msgtype, "m.emote") == 0;
 	int meta = m->state_key != NULL && m->msgtype == NULL;
 	char *text = ui_msg_text(m), *name = san_text(m->sender_name, 0);
@@ -468,7 +468,7 @@ static void
 ui_lines_seen(struct ui *ui, struct ui_lines *l, const struct ui_seen *seen,
     const char *event_id, int width)
 {
-	const char *self = app_self(ui->app);
+	const char *self = core_self(ui->core);
 	struct buf b = {0};
 	char *safe;
 
@@ -529,8 +529,8 @@ ui_lines_build(struct ui *ui, struct ui_lines *l, int width)
 	gap = store_gap_next(ui->store, ui->current, &gap_seq, &token, NULL) == 1;
 	free(token);
 	ui_seen_load(ui, &seen);
-	if (app_self(ui->app) != NULL &&
-	    (me = store_member_displayname(ui->store, ui->current, app_self(ui->app))) != NULL) {
+	if (core_self(ui->core) != NULL &&
+	    (me = store_member_displayname(ui->store, ui->current, core_self(ui->core))) != NULL) {
 		l->self_name = san_text(me, 0);
 		free(me);
 	}
@@ -722,7 +722,7 @@ ui_put_text(struct ui *ui, int y, int x, int cells, const struct ui_line *line,
     const char *self_name)
 {
 	static const char edited[] = "(edited)";
-	const char *self = app_self(ui->app), *s = line->text, *span;
+	const char *self = core_self(ui->core), *s = line->text, *span;
 	size_t len = strlen(s), tail = 0, slen;
 	int element = THEME_PANE;
 
@@ -840,13 +840,13 @@ ui_draw_pane(struct ui *ui, int top, int height, int left, int width)
 }
 
 static const char *
-ui_conn_name(enum app_conn c)
+ui_conn_name(enum core_conn c)
 {
 	switch (c) {
-	case APP_CONNECTING: return "connecting";
-	case APP_ONLINE: return "online";
-	case APP_OFFLINE: return "offline";
-	case APP_LOGGED_OUT: return "logged out";
+	case CORE_CONNECTING: return "connecting";
+	case CORE_ONLINE: return "online";
+	case CORE_OFFLINE: return "offline";
+	case CORE_LOGGED_OUT: return "logged out";
 	}
 	return "?";
 }
@@ -856,11 +856,11 @@ ui_draw_status(struct ui *ui, int y)
 {
 	struct buf b = {0};
 	int64_t unread = 0;
-	int el = ui->conn == APP_ONLINE ? THEME_STATUS : THEME_STATUS_OFFLINE, x;
+	int el = ui->conn == CORE_ONLINE ? THEME_STATUS : THEME_STATUS_OFFLINE, x;
 
 	for (size_t i = 0; i < ui->n_rooms; i++)
 		unread += ui->rooms[i].unread;
-	buf_printf(&b, " [%s] %s", app_profile(ui->app), ui_conn_name(ui->conn));
+	buf_printf(&b, " [%s] %s", core_profile(ui->core), ui_conn_name(ui->conn));
 	if (unread > 0)
 		buf_printf(&b, "  unread %lld", (long long)unread);
 	if (ui->sel != NULL) {

@@ -156,7 +156,7 @@ ui_export_argv(struct ui *ui, struct ui_export *x, const char *subject, char *ex
 
 	argv[n++] = exe;
 	argv[n++] = "-p";
-	argv[n++] = (char *)app_profile(ui->app);
+	argv[n++] = (char *)core_profile(ui->core);
 	if (ui->config_path != NULL) {
 		argv[n++] = "-c";
 		argv[n++] = (char *)ui->config_path;

@@ -144,15 +144,15 @@ ui_send_to(struct ui *ui, enum ui_target kind, const char *event_id, const char 
 {
 	switch (kind) {
 	case UI_TARGET_EDIT:
-		return app_send_edit(ui->app, ui->current, event_id, text, cause);
+		return core_send_edit(ui->core, ui->current, event_id, text, NULL, NULL, cause);
 	case UI_TARGET_REPLY:
-		return app_send_text(ui->app, ui->current, text, 0, event_id, cause);
+		return core_send_text(ui->core, ui->current, text, 0, event_id, NULL, NULL, cause);
 	case UI_TARGET_REACT:
-		return app_send_reaction(ui->app, ui->current, event_id, text, cause);
+		return core_send_reaction(ui->core, ui->current, event_id, text, NULL, NULL, cause);
 	case UI_TARGET_NONE:
 		break;
 	}
-	return app_send_text(ui->app, ui->current, text, 0, NULL, cause);
+	return core_send_text(ui->core, ui->current, text, 0, NULL, NULL, NULL, cause);
 }
 
 /* Enter: the draft as ui_send_to sends it, without the newline a paste
@@ -227,7 +227,7 @@ static void
 ui_key_up(struct ui *ui)
 {
 	struct store_msg *msgs;
-	const char *self = app_self(ui->app);
+	const char *self = core_self(ui->core);
 	size_t n;
 
 	/* While editing a message, Up only moves within it. */
@@ -281,10 +281,10 @@ ui_typing_send(struct ui *ui)
 	    (ui->settings == NULL || ui->settings->ui.send_typing);
 
 	if (typing) {
-		app_typing(ui->app, ui->current, 1);
+		core_typing(ui->core, ui->current, 1);
 		ui->typing_sent = 1;
 	} else if (ui->typing_sent) {
-		app_typing(ui->app, NULL, 0);
+		core_typing(ui->core, NULL, 0);
 		ui->typing_sent = 0;
 	}
 }
@@ -586,10 +586,12 @@ ui_key_escape(struct ui *ui, const wint_t *seq, size_t n)
 		ui->paste = 0;
 	else if (strcmp(s, "[I") == 0) {
 		ui->focused = ui->focus_known = 1;
+		ui_view_changed(ui);
 		ui_mark_read(ui);
 	} else if (strcmp(s, "[O") == 0) {
 		ui->focused = 0;
 		ui->focus_known = 1;
+		ui_view_changed(ui);
 	}
 }
 

@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <wchar.h>
 
-#include "natter/app.h"
+#include "natter/core.h"
 #include "natter/keys.h"
 #include "natter/store.h"
 #include "natter/util.h"
@@ -63,7 +63,7 @@ struct settings;
 
 struct ui {
 	const struct settings *settings;
-	struct app *app;
+	struct core *core;
 	struct store *store;
 	struct loop *loop;
 
@@ -84,7 +84,7 @@ struct ui {
 	int at_start;		/* the room in view is cached back to its start */
 	int gap_empty;		/* gap pages in a row that brought nothing */
 
-	enum app_conn conn;
+	enum core_conn conn;
 	char *note;		/* one line for the status bar, or NULL */
 	int note_error;		/* it says something failed */
 	char *typing;		/* "Dana is typing…" for the room in view, or NULL */
@@ -113,11 +113,8 @@ struct ui {
 	struct key_seq pending;	/* keys of a sequence being typed (C-x C-e) */
 	struct keys_table *own_keys;	/* the defaults, without a config */
 
-	int synced_once;	/* a sync answered since natter started */
 	int focus_known;	/* the terminal reported focus at least once */
-	char **muted;		/* [notify] mute as room ids */
-	size_t n_muted;
-	int muted_ready;
+	int bell;		/* a notification came: ring at the next draw */
 
 	struct ui_search *search;	/* C-f: the results view and its hits */
 	struct ui_help *help;		/* /help, shown over the pane, or NULL */
@@ -167,8 +164,10 @@ int ui_put(int y, int x, const char *s, int cells, int element);
 void ui_fill(int y, int x, int cells, int element);
 
 /* ui-notify.c */
-struct mx_sync;
-void ui_notify_sync(struct ui *ui, const struct mx_sync *sync);
+struct notify_msg;
+void ui_on_notify(void *arg, const struct notify_msg *msg);
+/* Tells the core what is on screen, for what notifies. */
+void ui_view_changed(struct ui *ui);
 void ui_mark_read(struct ui *ui);
 void ui_notify_free(struct ui *ui);
 

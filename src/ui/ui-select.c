@@ -97,7 +97,7 @@ ui_select_get(struct ui *ui, struct store_msg *m)
 static int
 ui_select_own(struct ui *ui, const struct store_msg *m)
 {
-	const char *self = app_self(ui->app);
+	const char *self = core_self(ui->core);
 
 	return self != NULL && strcmp(m->sender, self) == 0;
 }

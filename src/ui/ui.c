@@ -11,7 +11,7 @@
 #include <curses.h>
 
 #include "natter/editor.h"
-#include "natter/event.h"
+#include "natter/notify.h"
 #include "natter/keys.h"
 #include "natter/loop.h"
 #include "natter/sanitize.h"
@@ -28,6 +28,11 @@ ui_redraw_due(void *arg)
 	ui->redraw_timer = 0;
 	if (ui->dirty)
 		ui_draw(ui);
+	/* Once for all the notifications since the last pass. */
+	if (ui->bell) {
+		ui->bell = 0;
+		beep();
+	}
 }
 
 void
@@ -256,7 +261,7 @@ ui_gap_fetch(struct ui *ui)
 
 	if (ui->fetching || ui->current == NULL || ui->gap_empty >= UI_GAP_EMPTY_MAX)
 		return;
-	if (app_history_more(ui->app, ui->current, ui_gap_done, ui, &cause) == -1) {
+	if (core_history_page(ui->core, ui->current, ui_gap_done, ui, &cause) == -1) {
 		ui_error(ui, "%s", cause);
 		free(cause);
 		return;
@@ -279,7 +284,7 @@ ui_history_more(struct ui *ui)
 	}
 	if (ui->fetching || ui->at_start || ui->current == NULL)
 		return;
-	if (app_history_more(ui->app, ui->current, ui_history_done, ui, &cause) == -1) {
+	if (core_history_page(ui->core, ui->current, ui_history_done, ui, &cause) == -1) {
 		ui_error(ui, "%s", cause);
 		free(cause);
 		return;
@@ -293,7 +298,7 @@ ui_history_more(struct ui *ui)
 static void
 ui_marker_capture(struct ui *ui)
 {
-	const char *self = app_self(ui->app);
+	const char *self = core_self(ui->core);
 	struct store_receipt *r;
 	size_t n;
 
@@ -316,7 +321,7 @@ ui_room_select(struct ui *ui, const char *room_id)
 	ui_select_end(ui);
 	ui_range_clear(ui);
 	if (ui->typing_sent) {
-		app_typing(ui->app, NULL, 0);
+		core_typing(ui->core, NULL, 0);
 		ui->typing_sent = 0;
 	}
 	ui_draft_save(ui);
@@ -329,76 +334,60 @@ ui_room_select(struct ui *ui, const char *room_id)
 	xfree(&ui->typing);
 	ui_draft_restore(ui);
 	ui_marker_capture(ui);
+	ui_view_changed(ui);
 	ui_mark_read(ui);
 	ui_dirty(ui);
 }
 
-/* Who is typing, from the typing lists a sync brings (m.typing). */
+/* A sync was stored: the list, counts and the pane may have changed. */
 static void
-ui_typing_update(struct ui *ui, const struct mx_sync *sync)
-{
-	const char *self = app_self(ui->app);
-
-	for (size_t i = 0; i < sync->n_rooms; i++) {
-		const struct mx_room_update *ru = &sync->rooms[i];
-		struct buf b = {0};
-		size_t shown = 0;
-
-		if (!ru->has_typing || ui->current == NULL || strcmp(ru->room_id, ui->current) != 0)
-			continue;
-		for (size_t j = 0; j < ru->n_typing; j++) {
-			struct store_member *m;
-			size_t n;
-			const char *who = ru->typing[j];
-
-			if (self != NULL && strcmp(who, self) == 0)
-				continue;
-			if (store_members(ui->store, ru->room_id, &m, &n, NULL) == 0) {
-				for (size_t k = 0; k < n; k++)
-					if (strcmp(m[k].user_id, who) == 0)
-						buf_printf(&b, "%s%s", shown ? ", " : "", m[k].name);
-				store_members_free(&m, n);
-			}
-			shown++;
-		}
-		xfree(&ui->typing);
-		if (shown > 0) {
-			buf_puts(&b, shown == 1 ? " is typing…" : " are typing…");
-			ui->typing = san_text(b.data, 0);
-		}
-		buf_free(&b);
-	}
-}
-
-static void
-ui_on_synced(void *arg, const struct mx_sync *sync, size_t n_events)
+ui_on_rooms(void *arg, size_t n_events)
 {
 	struct ui *ui = arg;
 
 	ui->gen++;
 	ui_rooms_reload(ui);
-	ui_typing_update(ui, sync);
-	ui_notify_sync(ui, sync);
-	ui->synced_once = 1;
 	if (n_events > 0)
 		ui_mark_read(ui);
 }
 
+/* Who is typing in the room in view: "Dana is typing…". */
 static void
-ui_on_conn(void *arg, enum app_conn state, const char *why)
+ui_on_typing(void *arg, const char *room_id, const char *const *names, size_t n)
+{
+	struct ui *ui = arg;
+	struct buf b = {0};
+
+	if (ui->current == NULL || strcmp(room_id, ui->current) != 0)
+		return;
+	for (size_t i = 0; i < n; i++)
+		buf_printf(&b, "%s%s", i > 0 ? ", " : "", names[i]);
+	xfree(&ui->typing);
+	if (n > 0) {
+		buf_puts(&b, n == 1 ? " is typing…" : " are typing…");
+		ui->typing = san_text(b.data, 0);
+	}
+	buf_free(&b);
+	ui_dirty(ui);
+}
+
+static void
+ui_on_conn(void *arg, enum core_conn state, const char *why, int64_t retry_ms)
 {
 	struct ui *ui = arg;
 
 	ui->conn = state;
-	if (why != NULL)
+	if (why != NULL && retry_ms > 0)
+		ui_note(ui, "%s (trying again in %lld s)", why, (long long)(retry_ms + 999) / 1000);
+	else if (why != NULL)
 		ui_note(ui, "%s", why);
-	else if (state == APP_ONLINE)
+	else if (state == CORE_ONLINE)
 		xfree(&ui->note);
 	ui_dirty(ui);
 }
 
 static void
-ui_on_outbox(void *arg)
+ui_on_outbox(void *arg, int64_t id, int status, const char *text)
 {
 	struct ui *ui = arg;
 
@@ -456,15 +445,17 @@ ui_free(struct ui *ui)
 	keys_table_free(&ui->own_keys);
 	free(ui->current);
 	free(ui->note);
-	app_free(&ui->app);
+	core_free(&ui->core);
 }
 
 static void
 ui_watch(struct ui *ui)
 {
-	static const struct app_handlers handlers = {
-		.synced = ui_on_synced,
+	static const struct core_events events = {
 		.conn = ui_on_conn,
+		.rooms = ui_on_rooms,
+		.typing = ui_on_typing,
+		.notify = ui_on_notify,
 		.outbox = ui_on_outbox,
 	};
 
@@ -473,7 +464,7 @@ ui_watch(struct ui *ui)
 	loop_signal(ui->loop, SIGTERM, ui_on_quit, ui, NULL);
 	loop_signal(ui->loop, SIGHUP, ui_on_quit, ui, NULL);
 	loop_signal(ui->loop, SIGINT, ui_on_quit, ui, NULL);
-	app_start(ui->app, &handlers, ui, UI_SYNC_TIMEOUT_MS);
+	core_start(ui->core, &events, ui, UI_SYNC_TIMEOUT_MS);
 }
 
 int
@@ -483,16 +474,16 @@ ui_main(const char *profile, const char *config, const struct settings *settings
 	struct ui ui = {0};
 	char *cause = NULL;
 
-	if ((ui.app = app_open(profile, config, &cause)) == NULL) {
+	if ((ui.core = core_open(profile, config, settings, CORE_NEED_SESSION, &cause)) == NULL) {
 		fprintf(stderr, "natter: %s\n", cause);
 		free(cause);
 		return 1;
 	}
-	ui.store = app_store(ui.app);
-	ui.loop = app_loop(ui.app);
+	ui.store = core_store(ui.core);
+	ui.loop = core_loop(ui.core);
 	ui.kills = editor_killring_new();
 	ui.ed = editor_new(ui.kills);
-	ui.conn = APP_CONNECTING;
+	ui.conn = CORE_CONNECTING;
 	ui.focused = 1;
 	ui.settings = settings;
 	ui.config_path = config;

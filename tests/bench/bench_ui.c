@@ -9,7 +9,7 @@
 
 #include <curses.h>
 
-#include "natter/app.h"
+#include "natter/core.h"
 #include "natter/config.h"
 #include "natter/editor.h"
 #include "natter/event.h"
@@ -195,12 +195,12 @@ main(void)
 	double ms;
 
 	bench_profile();
-	if ((ui.app = app_open("bench-ui", NULL, &cause)) == NULL) {
+	if ((ui.core = core_open("bench-ui", NULL, NULL, CORE_NEED_SESSION, &cause)) == NULL) {
 		fprintf(stderr, "bench: %s\n", cause);
 		return 1;
 	}
-	ui.store = app_store(ui.app);
-	ui.loop = app_loop(ui.app);
+	ui.store = core_store(ui.core);
+	ui.loop = core_loop(ui.core);
 	ui.ed = editor_new(NULL);
 	ui.history = UI_HISTORY_PAGE;
 	setenv("TERM", "xterm-256color", 1);

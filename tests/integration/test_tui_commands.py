@@ -189,7 +189,7 @@ class TuiCommandTest(TuiTestCase):
         self.shared_room("Board Room")
         t = self.start()
         self.command(t, "/upload ~/nowhere.pdf")
-        screen = t.wait_for("nowhere.pdf: No such file or directory")
+        screen = t.wait_for("nowhere.pdf: not a readable file")
         self.assertIn("> /upload ~/nowhere.pdf", screen)
 
     def test_broadcast_to_two_rooms_and_one_that_does_not_exist(self):

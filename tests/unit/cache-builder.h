@@ -189,7 +189,7 @@ ev_member(struct mx_event **evs, size_t *n, const char *user, const char *displa
 	snprintf(id, sizeof id, "$m-%s-%d-%lld", user, (int)m, (long long)test_clock);
 	ev = ev_state(evs, n, id, "m.room.member", user, user);
 	free(ev->content);
-	ev->content = content_json("membership", mx_membership_name(m),
+	ev->content = content_json("membership", store_membership_name(m),
 	    displayname ? "displayname" : NULL, displayname);
 	ev->membership = m;
 	ev->displayname = displayname ? xstrdup(displayname) : NULL;

@@ -1,0 +1,240 @@
+/* What a stored sync means to a front end, in its own words: the rooms
+ * changed, these rooms have new messages, these people are typing, and
+ * these messages deserve a notification (notify.h's rules, with what the
+ * user is looking at). */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "natter/event.h"
+#include "natter/notify.h"
+#include "natter/settings.h"
+#include "natter/util.h"
+#include "core-private.h"
+
+#define CORE_NOTIFY_MAX 3	/* notifications one sync may raise */
+
+void
+core_view(struct core *c, const char *room_id, int focus)
+{
+	free(c->view_room);
+	c->view_room = room_id != NULL ? xstrdup(room_id) : NULL;
+	c->view_focus = focus;
+}
+
+/* Muted rooms as typed in the config (ids, aliases or names), as ids. */
+static void
+core_notify_muted(struct core *c)
+{
+	const struct settings_list *mute = &c->settings->notify.mute;
+
+	c->muted = xcalloc(mute->n ? mute->n : 1, sizeof *c->muted);
+	for (size_t i = 0; i < mute->n; i++) {
+		char *id = store_room_resolve(c->store, mute->items[i], NULL);
+
+		if (id != NULL)
+			c->muted[c->n_muted++] = id;
+	}
+	c->muted_ready = 1;
+}
+
+static void
+core_notify_rules(struct core *c, struct notify_rules *r)
+{
+	const struct settings_notify *n = &c->settings->notify;
+
+	notify_rules_default(r);
+	r->enabled = n->enabled;
+	r->mentions = n->mentions;
+	r->direct = n->direct;
+	r->keywords = (const char *const *)n->keywords.items;
+	r->nkeywords = n->keywords.n;
+	r->quiet_start = n->quiet_start;
+	r->quiet_end = n->quiet_end;
+	r->muted = (const char *const *)c->muted;
+	r->nmuted = c->n_muted;
+	r->markup = n->markup == SETTINGS_MARKUP_ON ? NOTIFY_MARKUP_ON :
+	    n->markup == SETTINGS_MARKUP_OFF ? NOTIFY_MARKUP_OFF : NOTIFY_MARKUP_AUTO;
+}
+
+/* Whether content names us in m.mentions (an intentional mention). */
+static int
+core_mentions_self(const char *content, const char *self)
+{
+	cJSON *root = content != NULL ? cJSON_ParseWithLength(content, strlen(content)) : NULL;
+	const cJSON *ids = cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(root, "m.mentions"), "user_ids"), *id;
+	int found = 0;
+
+	if (cJSON_IsArray(ids)) {
+		cJSON_ArrayForEach(id, ids)
+			if (cJSON_IsString(id) && self != NULL && strcmp(id->valuestring, self) == 0)
+				found = 1;
+	}
+	cJSON_Delete(root);
+	return found;
+}
+
+/* One new message: raised when the rules say so. Returns 1 if it was. */
+static int
+core_notify_event(struct core *c, const char *room_id, const struct mx_event *ev,
+    const struct notify_rules *rules)
+{
+	struct notify_msg msg = {0};
+	struct notify_ctx ctx = {0};
+	struct store_room room;
+	struct store_msg m;
+	char *my_name = NULL;
+	int has_room, rc = 0;
+
+	if (store_msg_get(c->store, ev->event_id, &m, NULL) == -1)
+		return 0;
+	has_room = store_room_get(c->store, room_id, &room, NULL) == 0;
+	if (core_self(c) != NULL)
+		my_name = store_member_displayname(c->store, room_id, core_self(c));
+	msg.room_id = room_id;
+	msg.room_name = has_room ? room.name : NULL;
+	msg.is_direct = has_room && room.is_direct;
+	msg.sender_id = ev->sender;
+	msg.sender_name = m.sender_name;
+	msg.body = ev->body;
+	msg.is_notice = ev->msgtype != NULL && strcmp(ev->msgtype, "m.notice") == 0;
+	msg.highlight = core_mentions_self(m.content, core_self(c));
+	ctx.my_id = core_self(c);
+	ctx.my_name = my_name;
+	ctx.minute = notify_local_minute(time(NULL));
+	ctx.in_view = c->view_room != NULL && strcmp(c->view_room, room_id) == 0;
+	ctx.focus = c->view_focus < 0 ? NOTIFY_FOCUS_UNKNOWN :
+	    c->view_focus ? NOTIFY_FOCUS_IN : NOTIFY_FOCUS_OUT;
+	if (notify_decide(&msg, rules, &ctx) > 0) {
+		c->ev.notify(c->ev_arg, &msg);
+		rc = 1;
+	}
+	free(my_name);
+	if (has_room)
+		store_room_clear(&room);
+	store_msg_clear(&m);
+	return rc;
+}
+
+static int
+core_notifiable(const struct mx_event *ev)
+{
+	return strcmp(ev->type, "m.room.message") == 0 && !ev->redacted && ev->body != NULL &&
+	    (ev->rel_type == NULL || strcmp(ev->rel_type, "m.replace") != 0);
+}
+
+/* The first sync of a run brings what happened while natter was closed:
+ * history, not news. */
+static void
+core_events_notify(struct core *c, const struct mx_sync *sync)
+{
+	struct notify_rules rules;
+	int shown = 0;
+
+	if (c->ev.notify == NULL || !c->synced_once || c->settings == NULL)
+		return;
+	if (!c->muted_ready)
+		core_notify_muted(c);
+	core_notify_rules(c, &rules);
+	for (size_t i = 0; i < sync->n_rooms && shown < CORE_NOTIFY_MAX; i++) {
+		const struct mx_room_update *ru = &sync->rooms[i];
+
+		if (ru->membership != MX_MEMBERSHIP_JOIN)
+			continue;
+		for (size_t j = 0; j < ru->n_timeline && shown < CORE_NOTIFY_MAX; j++)
+			if (core_notifiable(&ru->timeline[j]))
+				shown += core_notify_event(c, ru->room_id, &ru->timeline[j], &rules);
+	}
+}
+
+/* Who is typing in one room, by the names the room knows them by. */
+static void
+core_events_typing(struct core *c, const struct mx_room_update *ru)
+{
+	const char *self = core_self(c);
+	struct store_member *members = NULL;
+	const char **names = xcalloc(ru->n_typing + 1, sizeof *names);
+	size_t n = 0, n_members = 0;
+
+	if (store_members(c->store, ru->room_id, &members, &n_members, NULL) == -1)
+		n_members = 0;
+	for (size_t j = 0; j < ru->n_typing; j++) {
+		const char *who = ru->typing[j], *name = who;
+
+		if (self != NULL && strcmp(who, self) == 0)
+			continue;
+		for (size_t k = 0; k < n_members; k++)
+			if (strcmp(members[k].user_id, who) == 0 && members[k].name != NULL)
+				name = members[k].name;
+		names[n++] = name;
+	}
+	c->ev.typing(c->ev_arg, ru->room_id, names, n);
+	free(names);
+	store_members_free(&members, n_members);
+}
+
+static enum core_change
+core_change_of(const struct mx_event *ev, const char **target)
+{
+	*target = NULL;
+	if (ev->redacts != NULL && strcmp(ev->type, "m.room.redaction") == 0) {
+		*target = ev->redacts;
+		return CORE_CHANGE_REDACT;
+	}
+	if (ev->state_key != NULL)
+		return CORE_CHANGE_STATE;
+	if (ev->rel_type != NULL && ev->rel_event != NULL) {
+		*target = ev->rel_event;
+		if (strcmp(ev->rel_type, "m.replace") == 0)
+			return CORE_CHANGE_EDIT;
+		if (strcmp(ev->rel_type, "m.annotation") == 0)
+			return CORE_CHANGE_REACT;
+		*target = NULL;
+	}
+	return CORE_CHANGE_NEW;
+}
+
+/* The new events of one room, as changes. */
+static void
+core_events_messages(struct core *c, const struct mx_room_update *ru)
+{
+	struct core_message *m = xcalloc(ru->n_timeline, sizeof *m);
+
+	for (size_t j = 0; j < ru->n_timeline; j++) {
+		m[j].change = core_change_of(&ru->timeline[j], &m[j].target);
+		m[j].event_id = ru->timeline[j].event_id;
+		m[j].sender = ru->timeline[j].sender;
+	}
+	c->ev.messages(c->ev_arg, ru->room_id, m, ru->n_timeline);
+	free(m);
+}
+
+void
+core_events_sync(struct core *c, const struct mx_sync *sync, size_t n_events)
+{
+	if (c->ev.rooms != NULL)
+		c->ev.rooms(c->ev_arg, n_events);
+	for (size_t i = 0; i < sync->n_rooms; i++) {
+		const struct mx_room_update *ru = &sync->rooms[i];
+
+		if (c->ev.messages != NULL && ru->n_timeline > 0)
+			core_events_messages(c, ru);
+		if (c->ev.typing != NULL && ru->has_typing)
+			core_events_typing(c, ru);
+	}
+	core_events_notify(c, sync);
+}
+
+void
+core_notify_free(struct core *c)
+{
+	for (size_t i = 0; i < c->n_muted; i++)
+		free(c->muted[i]);
+	xfree(&c->muted);
+	c->n_muted = 0;
+	c->muted_ready = 0;
+	xfree(&c->view_room);
+}

@@ -1,0 +1,319 @@
+/* Sending: every message goes into the outbox (with its txnId) before the
+ * first attempt, and retries reuse that txnId, so the server
+ * de-duplicates and a crash at any moment loses and doubles nothing. One
+ * message is on its way at a time, oldest first, so order holds. */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "natter/log.h"
+#include "natter/loop.h"
+#include "natter/msg.h"
+#include "natter/util.h"
+#include "core-private.h"
+
+/* Tests stop the process with SIGKILL at a named point of a send. */
+static void
+core_test_crash(const char *point)
+{
+	const char *want = getenv("NATTER_TEST_CRASH");
+
+	if (want != NULL && strcmp(want, point) == 0)
+		raise(SIGKILL);
+}
+
+/* Ends the first waiter that wants to hear of item id (0: the flushes). */
+static int
+core_waiter_end(struct core *c, int64_t id, int status, const char *text)
+{
+	struct core_op *op;
+
+	LIST_FOREACH(op, &c->waiters, wait_entry) {
+		if (op->n != id)
+			continue;
+		if (status == CORE_FAILED)
+			core_op_fail(op, text);
+		else
+			core_op_end(op, status, text);
+		return 1;
+	}
+	return 0;
+}
+
+/* The outcome of item id, to the front end and whoever waits for it. */
+static void
+core_outbox_tell(struct core *c, int64_t id, int status, const char *text)
+{
+	if (c->ev.outbox != NULL)
+		c->ev.outbox(c->ev_arg, id, status, text);
+	while (core_waiter_end(c, id, status, text))
+		;
+}
+
+/* The sender stopped on a message that must wait: so does everything
+ * queued after it, and every flush. */
+static void
+core_outbox_stalled(struct core *c, const char *why)
+{
+	struct core_op *op;
+
+	while ((op = LIST_FIRST(&c->waiters)) != NULL)
+		core_op_end(op, CORE_QUEUED, why);
+}
+
+static void core_outbox_send(struct core *c);
+
+static void
+core_send_answer(struct mx_result *res, void *arg)
+{
+	struct core *c = arg;
+	int64_t id = c->send_id;
+	char *why;
+
+	c->send_call = NULL;
+	if (res->ok) {
+		log_msg("send %lld: %s", (long long)id, res->value);
+		core_test_crash("after-send");
+		store_outbox_sent(c->store, id, res->value, NULL);
+		core_outbox_tell(c, id, CORE_DONE, res->value);
+		core_outbox_send(c);
+		return;
+	}
+	why = core_why(res);
+	if (res->network_error || res->status >= 500 || res->status == 429) {
+		/* Offline: the next successful sync tries again. */
+		log_msg("send %lld: kept queued: %s", (long long)id, why);
+		store_outbox_attempt(c->store, id, why, NULL);
+		if (c->ev.outbox != NULL)
+			c->ev.outbox(c->ev_arg, id, CORE_QUEUED, why);
+		core_outbox_stalled(c, why);
+	} else {
+		log_msg("send %lld: refused: %s", (long long)id, why);
+		store_outbox_failed(c->store, id, why, NULL);
+		core_outbox_tell(c, id, CORE_FAILED, why);
+		core_outbox_send(c);
+	}
+	free(why);
+}
+
+/* Sends the oldest queued message; with none left, the flushes are over. */
+static void
+core_outbox_send(struct core *c)
+{
+	struct store_outbox *items;
+	char *cause = NULL;
+	size_t n, i;
+
+	if (c->send_call != NULL)
+		return;
+	if (store_outbox_list(c->store, NULL, 0, &items, &n, &cause) == -1) {
+		core_outbox_stalled(c, cause);
+		free(cause);
+		return;
+	}
+	for (i = 0; i < n && c->send_call == NULL; i++) {
+		c->send_id = items[i].id;
+		c->send_call = mx_send(c->mx, items[i].room_id, items[i].type, items[i].txn_id,
+		    items[i].content, 0, core_send_answer, c, &cause);
+		if (c->send_call == NULL) {
+			store_outbox_failed(c->store, items[i].id, cause, NULL);
+			core_outbox_tell(c, items[i].id, CORE_FAILED, cause);
+			xfree(&cause);
+		}
+	}
+	store_outbox_free(&items, n);
+	if (c->send_call == NULL)
+		while (core_waiter_end(c, 0, CORE_DONE, NULL))
+			;
+}
+
+static void
+core_outbox_due(void *arg)
+{
+	struct core *c = arg;
+
+	c->kick_timer = 0;
+	core_outbox_send(c);
+}
+
+void
+core_outbox_next(struct core *c)
+{
+	if (c->send_call == NULL && c->kick_timer == 0)
+		c->kick_timer = loop_timer_add(c->loop, 0, core_outbox_due, c);
+}
+
+void
+core_outbox_cancel(struct core *c)
+{
+	mx_call_cancel(&c->send_call);
+	if (c->loop != NULL)
+		loop_timer_cancel(c->loop, c->kick_timer);
+	c->kick_timer = 0;
+}
+
+/* Puts op on the waiters of item id (0: of the sender going idle). */
+static void
+core_op_wait(struct core_op *op, int64_t id)
+{
+	op->n = id;
+	op->waiting = 1;
+	LIST_INSERT_HEAD(&op->c->waiters, op, wait_entry);
+}
+
+int
+core_outbox_flush(struct core *c, core_done_cb done, void *arg, char **cause)
+{
+	core_op_wait(core_op_new(c, done, arg, "cannot send what is queued"), 0);
+	core_outbox_next(c);
+	return 0;
+}
+
+/* A room as a person knows it: its name, and its id when the cache has no
+ * name for it. From the server: inert it before display. */
+char *
+core_room_label(struct core *c, const char *room_id)
+{
+	struct store_room room;
+	char *label;
+
+	if (store_room_get(c->store, room_id, &room, NULL) == -1)
+		return xstrdup(room_id);
+	label = room.name != NULL && *room.name != '\0' ? xstrdup(room.name) : xstrdup(room_id);
+	store_room_clear(&room);
+	return label;
+}
+
+/* natter cannot encrypt yet: plain text must never go where the members
+ * expect encryption. */
+static int
+core_refuse_encrypted(struct core *c, const char *room_id, char **cause)
+{
+	char *label;
+
+	if (store_room_encrypted(c->store, room_id) == 0)
+		return 0;
+	label = core_room_label(c, room_id);
+	cause_set(cause, "%s is end-to-end encrypted and natter cannot encrypt yet: nothing "
+	    "was sent", label);
+	free(label);
+	return -1;
+}
+
+int
+core_queue(struct core *c, const char *room_id, const char *type, char *content,
+    core_done_cb done, void *arg, char **cause)
+{
+	struct store_outbox item;
+	int rc = -1;
+
+	if (core_refuse_encrypted(c, room_id, cause) == 0 &&
+	    store_outbox_add(c->store, room_id, type, content, &item, cause) == 0) {
+		core_test_crash("after-queue");
+		if (done != NULL)
+			core_op_wait(core_op_new(c, done, arg, "refused"), item.id);
+		if (c->ev.outbox != NULL)
+			c->ev.outbox(c->ev_arg, item.id, CORE_QUEUED, NULL);
+		store_outbox_clear(&item);
+		core_outbox_next(c);
+		rc = 0;
+	}
+	free(content);
+	return rc;
+}
+
+int
+core_send(struct core *c, const char *room_id, const char *type, const char *content,
+    core_done_cb done, void *arg, char **cause)
+{
+	return core_queue(c, room_id, type, xstrdup(content), done, arg, cause);
+}
+
+int
+core_send_text(struct core *c, const char *room_id, const char *text, int emote,
+    const char *reply_to, core_done_cb done, void *arg, char **cause)
+{
+	return core_queue(c, room_id, "m.room.message",
+	    msg_content_text(text, emote ? "m.emote" : "m.text", reply_to), done, arg, cause);
+}
+
+int
+core_send_edit(struct core *c, const char *room_id, const char *event_id, const char *text,
+    core_done_cb done, void *arg, char **cause)
+{
+	struct store_msg m;
+	char *content;
+
+	/* An edit keeps the kind of message it replaces (an emote stays one). */
+	if (store_msg_get(c->store, event_id, &m, NULL) == 0) {
+		content = msg_content_edit(text, m.msgtype ? m.msgtype : "m.text", event_id);
+		store_msg_clear(&m);
+	} else
+		content = msg_content_edit(text, "m.text", event_id);
+	return core_queue(c, room_id, "m.room.message", content, done, arg, cause);
+}
+
+int
+core_send_reaction(struct core *c, const char *room_id, const char *event_id, const char *key,
+    core_done_cb done, void *arg, char **cause)
+{
+	return core_queue(c, room_id, "m.reaction", msg_content_reaction(event_id, key), done, arg,
+	    cause);
+}
+
+/* The upload is done: the message goes through the outbox, and whoever
+ * started it hears of the send, not of the upload. */
+static void
+core_upload_answer(struct mx_result *res, void *arg)
+{
+	struct core_op *op = arg;
+	const char *name = op->text;
+	char *content, *why = NULL;
+
+	op->call = NULL;
+	if (!res->ok) {
+		why = core_why(res);
+		core_op_fail(op, why);
+		free(why);
+		return;
+	}
+	content = msg_content_file(name, res->value, msg_mimetype_guess(name), op->n);
+	if (core_queue(op->c, op->room_id, "m.room.message", content, op->done, op->arg,
+	    &why) == -1)
+		core_op_fail(op, why);
+	else {
+		op->done = NULL;
+		core_op_end(op, CORE_DONE, NULL);
+	}
+	free(why);
+}
+
+int
+core_send_file(struct core *c, const char *room_id, const char *path, core_done_cb done,
+    void *arg, char **cause)
+{
+	const char *name = strrchr(path, '/') != NULL ? strrchr(path, '/') + 1 : path;
+	struct core_op *op;
+	struct stat sb;
+	char *what;
+
+	if (stat(path, &sb) == -1)
+		return cause_set(cause, "%s: not a readable file (%s)", path, strerror(errno));
+	if (!S_ISREG(sb.st_mode))
+		return cause_set(cause, "%s is not a file: only files can be sent", path);
+	/* Checked now, or the file would be uploaded for nothing. */
+	if (core_refuse_encrypted(c, room_id, cause) == -1)
+		return -1;
+	what = xasprintf("cannot send %s", name);
+	op = core_op_new(c, done, arg, what);
+	free(what);
+	op->room_id = xstrdup(room_id);
+	op->text = xstrdup(name);
+	op->n = (int64_t)sb.st_size;
+	op->call = mx_upload(c->mx, path, name, msg_mimetype_guess(name), 0, core_upload_answer, op,
+	    cause);
+	return core_op_started(op, cause);
+}
