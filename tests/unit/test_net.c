@@ -26,6 +26,7 @@
 #include "natter/matrix.h"
 #include "natter/net.h"
 #include "natter/util.h"
+#include "httpd-fixture.h"
 
 #ifndef FIXTURES_DIR
 #define FIXTURES_DIR "tests/fixtures"
@@ -37,8 +38,7 @@
 
 #define WAIT_MS 20000	/* a bound for awaited events, never a target */
 
-static pid_t srv_pid = -1;
-static int srv_stdin = -1;
+static struct httpd srv;
 static int srv_port;
 
 struct fx {
@@ -125,49 +125,16 @@ mx_got(struct mx_result *res, void *arg)
 static int
 server_start(void **state)
 {
-	int in[2], out[2];
-	char line[32];
-	size_t len = 0;
-	ssize_t n;
-	struct pollfd pfd;
-
-	unsetenv("http_proxy");
-	unsetenv("HTTP_PROXY");
-	unsetenv("all_proxy");
-	unsetenv("ALL_PROXY");
-	if (pipe2(in, O_CLOEXEC) == -1 || pipe2(out, O_CLOEXEC) == -1)
+	if (httpd_start(&srv, NULL) == -1)
 		return -1;
-	if ((srv_pid = fork()) == 0) {
-		dup2(in[0], 0);
-		dup2(out[1], 1);
-		execlp("python3", "python3", FIXTURES_DIR "/httpd.py", (char *)NULL);
-		_exit(127);
-	}
-	close(in[0]);
-	close(out[1]);
-	srv_stdin = in[1];
-	pfd.fd = out[0];
-	pfd.events = POLLIN;
-	while (len < sizeof line - 1 && memchr(line, '\n', len) == NULL) {
-		if (poll(&pfd, 1, WAIT_MS) != 1 || (n = read(out[0], line + len,
-		    sizeof line - 1 - len)) <= 0)
-			break;
-		len += (size_t)n;
-	}
-	line[len] = '\0';
-	close(out[0]);
-	srv_port = atoi(line);
-	return srv_port > 0 ? 0 : -1;
+	srv_port = srv.port;
+	return 0;
 }
 
 static int
 server_stop(void **state)
 {
-	close(srv_stdin);
-	if (srv_pid > 0) {
-		kill(srv_pid, SIGTERM);
-		waitpid(srv_pid, NULL, 0);
-	}
+	httpd_stop(&srv);
 	return 0;
 }
 

@@ -1,0 +1,501 @@
+/* The core through its front-end seam: a stub of the interface's event
+ * table records what the core tells it while the core syncs and sends
+ * against tests/fixtures/httpd.py, scripted with recorded answers (one
+ * directory of sync-N.json and send-N.json files a test). No terminal. */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "natter/core.h"
+#include "natter/loop.h"
+#include "natter/notify.h"
+#include "natter/settings.h"
+#include "natter/store.h"
+#include "natter/util.h"
+#include "httpd-fixture.h"
+
+/* Only to make the homeserver's transient failures final at once. */
+#include "../../src/core/core-private.h"
+
+#define WAIT_MS 20000	/* a bound for awaited events, never a target */
+#define ME "@me:x"
+#define ROOM "!board:x"
+
+static struct httpd srv;
+static char script_root[] = "/tmp/natter-core-test-XXXXXX";
+
+struct fx {
+	char *home;
+	char *script;		/* this test's directory of answers */
+	struct settings settings;
+	struct core *c;
+	struct buf log;		/* one line an event, as the stub heard it */
+	int done;
+	int status;
+	char *result;
+};
+
+static void
+rec(struct fx *fx, const char *fmt, ...)
+{
+	va_list ap;
+	char *line;
+
+	va_start(ap, fmt);
+	line = xvasprintf(fmt, ap);
+	va_end(ap);
+	buf_printf(&fx->log, "%s\n", line);
+	free(line);
+}
+
+static void
+stub_conn(void *arg, enum core_conn state, const char *why, int64_t retry_ms)
+{
+	static const char *names[] = {"connecting", "online", "offline", "logged out"};
+
+	rec(arg, "conn %s%s%s", names[state], why ? ": " : "", why ? why : "");
+}
+
+static void
+stub_rooms(void *arg, size_t n_events)
+{
+	struct fx *fx = arg;
+	struct store_msg *msgs;
+	size_t n = 0;
+
+	/* Told only once it is stored: the store already has the messages. */
+	if (store_history(core_store(fx->c), ROOM, INT64_MAX, 100, &msgs, &n, NULL) == 0)
+		store_msgs_free(&msgs, n);
+	rec(fx, "rooms %zu, %zu in the cache", n_events, n);
+}
+
+static void
+stub_messages(void *arg, const char *room_id, const struct core_message *m, size_t n)
+{
+	static const char *kinds[] = {"new", "edit", "redact", "react", "state"};
+	struct buf b = {0};
+
+	for (size_t i = 0; i < n; i++) {
+		buf_printf(&b, " %s %s", kinds[m[i].change], m[i].event_id);
+		if (m[i].target != NULL)
+			buf_printf(&b, "->%s", m[i].target);
+	}
+	rec(arg, "messages %s:%s", room_id, b.data);
+	buf_free(&b);
+}
+
+static void
+stub_typing(void *arg, const char *room_id, const char *const *names, size_t n)
+{
+	struct buf b = {0};
+
+	for (size_t i = 0; i < n; i++)
+		buf_printf(&b, "%s%s", i ? ", " : "", names[i]);
+	rec(arg, "typing %s: %s", room_id, b.data ? b.data : "");
+	buf_free(&b);
+}
+
+static void
+stub_notify(void *arg, const struct notify_msg *msg)
+{
+	rec(arg, "notify %s in %s%s: %s", msg->sender_name, msg->room_name,
+	    msg->is_direct ? " (direct)" : "", msg->body);
+}
+
+static void
+stub_outbox(void *arg, int64_t id, int status, const char *text)
+{
+	static const char *names[] = {"failed", "sent", "queued"};
+
+	rec(arg, "outbox %lld %s%s%s", (long long)id, names[status], text ? " " : "",
+	    text ? text : "");
+}
+
+static const struct core_events stub = {
+	.conn = stub_conn,
+	.rooms = stub_rooms,
+	.messages = stub_messages,
+	.typing = stub_typing,
+	.notify = stub_notify,
+	.outbox = stub_outbox,
+};
+
+static void
+op_done(void *arg, int status, const char *result)
+{
+	struct fx *fx = arg;
+
+	if (status == CORE_CANCELLED)
+		return;
+	fx->done = 1;
+	fx->status = status;
+	free(fx->result);
+	fx->result = result != NULL ? xstrdup(result) : NULL;
+}
+
+/* Writes name in the test's directory of answers, whole or not at all. */
+static void
+script(struct fx *fx, const char *name, const char *json)
+{
+	char *path = xasprintf("%s/%s", fx->script, name);
+	char *tmp = xasprintf("%s.tmp", path);
+	FILE *f = fopen(tmp, "w");
+
+	assert_non_null(f);
+	fputs(json, f);
+	fclose(f);
+	assert_int_equal(rename(tmp, path), 0);
+	free(tmp);
+	free(path);
+}
+
+/* Runs the loop until the log holds needle; fails showing the log. */
+static void
+wait_log(struct fx *fx, const char *needle)
+{
+	int64_t end = nt_mono_ms() + WAIT_MS;
+
+	while (fx->log.data == NULL || strstr(fx->log.data, needle) == NULL) {
+		if (nt_mono_ms() > end)
+			fail_msg("never heard \"%s\"; the stub heard:\n%s", needle,
+			    fx->log.data ? fx->log.data : "(nothing)");
+		loop_run_once(core_loop(fx->c), 50);
+	}
+}
+
+static void
+wait_done(struct fx *fx)
+{
+	if (loop_run_until(core_loop(fx->c), &fx->done, WAIT_MS) == -1 && !fx->done)
+		fail_msg("the operation never ended; the stub heard:\n%s",
+		    fx->log.data ? fx->log.data : "(nothing)");
+}
+
+static char *
+write_session(const char *home, const char *token)
+{
+	char *dir = xasprintf("%s/data/natter/test", home), *path, *json, *cause = NULL;
+	FILE *f;
+
+	assert_int_equal(nt_mkdirs(dir, 0700, &cause), 0);
+	path = xasprintf("%s/session", dir);
+	json = xasprintf("{\"homeserver\": \"http://127.0.0.1:%d\", \"user_id\": \"" ME "\", "
+	    "\"device_id\": \"DEV\", \"access_token\": \"%s\"}", srv.port, token);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(json, f);
+	fclose(f);
+	chmod(path, 0600);
+	free(json);
+	free(dir);
+	return path;
+}
+
+static void
+setenv_under(const char *home, const char *name, const char *dir)
+{
+	char *path = xasprintf("%s/%s", home, dir);
+
+	setenv(name, path, 1);
+	free(path);
+}
+
+static int
+fx_setup(void **state)
+{
+	static int n;
+	struct fx *fx = xcalloc(1, sizeof *fx);
+	char *token = xasprintf("tok-%d-%d", (int)getpid(), ++n), *cause = NULL, *session;
+
+	fx->home = xasprintf("%s/home-%s", script_root, token);
+	fx->script = xasprintf("%s/%s", script_root, token);
+	if (nt_mkdirs(fx->home, 0700, &cause) == -1 || nt_mkdirs(fx->script, 0700, &cause) == -1)
+		fail_msg("%s", cause);
+	setenv("HOME", fx->home, 1);
+	setenv_under(fx->home, "XDG_DATA_HOME", "data");
+	setenv_under(fx->home, "XDG_CONFIG_HOME", "config");
+	setenv_under(fx->home, "XDG_STATE_HOME", "state");
+	session = write_session(fx->home, token);
+	settings_init(&fx->settings);
+	fx->c = core_open("test", NULL, &fx->settings, CORE_NEED_SESSION, &cause);
+	if (fx->c == NULL)
+		fail_msg("%s", cause);
+	/* A 5xx or a refused connection is final at once, not after retries. */
+	mx_client_set_attempts(fx->c->mx, 1);
+	free(session);
+	free(token);
+	*state = fx;
+	return 0;
+}
+
+static int
+fx_teardown(void **state)
+{
+	struct fx *fx = *state;
+
+	core_free(&fx->c);
+	settings_free(&fx->settings);
+	buf_free(&fx->log);
+	free(fx->result);
+	free(fx->home);
+	free(fx->script);
+	free(fx);
+	return 0;
+}
+
+/* A first sync: the board room, named, with dana and us in it. */
+#define SYNC_FIRST \
+	"{\"next_batch\": \"s1\", \"rooms\": {\"join\": {\"" ROOM "\": {" \
+	"\"state\": {\"events\": [" \
+	"{\"type\": \"m.room.name\", \"state_key\": \"\", \"sender\": \"@dana:x\"," \
+	" \"event_id\": \"$name\", \"origin_server_ts\": 1, \"content\": {\"name\": \"Board\"}}," \
+	"{\"type\": \"m.room.member\", \"state_key\": \"@dana:x\", \"sender\": \"@dana:x\"," \
+	" \"event_id\": \"$jd\", \"origin_server_ts\": 2, \"content\": {\"membership\": \"join\"," \
+	" \"displayname\": \"Dana Whitfield\"}}," \
+	"{\"type\": \"m.room.member\", \"state_key\": \"" ME "\", \"sender\": \"" ME "\"," \
+	" \"event_id\": \"$jm\", \"origin_server_ts\": 3, \"content\": {\"membership\": \"join\"," \
+	" \"displayname\": \"Sam\"}}]}," \
+	"\"timeline\": {\"events\": [" \
+	"{\"type\": \"m.room.message\", \"sender\": \"@dana:x\", \"event_id\": \"$m1\"," \
+	" \"origin_server_ts\": 10, \"content\": {\"msgtype\": \"m.text\", \"body\": \"Sam: the" \
+	" board pack?\"}}," \
+	"{\"type\": \"m.room.message\", \"sender\": \"@dana:x\", \"event_id\": \"$m2\"," \
+	" \"origin_server_ts\": 11, \"content\": {\"msgtype\": \"m.text\", \"body\": \"And the" \
+	" car.\"}}]}}}}}"
+
+/* A later sync bringing events into the board room. */
+static char *
+sync_later(const char *batch, const char *events)
+{
+	return xasprintf("{\"next_batch\": \"%s\", \"rooms\": {\"join\": {\"" ROOM "\": "
+	    "{\"timeline\": {\"events\": [%s]}}}}}", batch, events);
+}
+
+static char *
+message(const char *id, const char *content)
+{
+	return xasprintf("{\"type\": \"m.room.message\", \"sender\": \"@dana:x\", \"event_id\": "
+	    "\"%s\", \"origin_server_ts\": 20, \"content\": %s}", id, content);
+}
+
+static void
+start_synced(struct fx *fx)
+{
+	script(fx, "sync-1.json", SYNC_FIRST);
+	core_start(fx->c, &stub, fx, 1000);
+	wait_log(fx, "conn online");
+}
+
+static void
+test_a_sync_is_stored_before_it_is_told(void **state)
+{
+	struct fx *fx = *state;
+
+	start_synced(fx);
+	wait_log(fx, "rooms 2, 2 in the cache\n"
+	    "messages " ROOM ": new $m1 new $m2\n"
+	    "conn online\n");
+	/* The first sync is what happened while natter was closed: no news. */
+	assert_null(strstr(fx->log.data, "notify"));
+}
+
+static void
+test_an_edit_a_reaction_and_a_redaction_are_told_as_such(void **state)
+{
+	struct fx *fx = *state;
+	char *edit = message("$e1", "{\"msgtype\": \"m.text\", \"body\": \"* the board pack\", "
+	    "\"m.new_content\": {\"msgtype\": \"m.text\", \"body\": \"the board pack\"}, "
+	    "\"m.relates_to\": {\"rel_type\": \"m.replace\", \"event_id\": \"$m1\"}}");
+	char *events = xasprintf("%s, {\"type\": \"m.reaction\", \"sender\": \"@dana:x\", "
+	    "\"event_id\": \"$r1\", \"origin_server_ts\": 21, \"content\": {\"m.relates_to\": "
+	    "{\"rel_type\": \"m.annotation\", \"event_id\": \"$m2\", \"key\": \"\u2705\"}}}, "
+	    "{\"type\": \"m.room.redaction\", \"sender\": \"@dana:x\", \"event_id\": \"$d1\", "
+	    "\"origin_server_ts\": 22, \"redacts\": \"$m2\", \"content\": {}}", edit);
+	char *sync = sync_later("s2", events);
+	struct store_msg m;
+
+	start_synced(fx);
+	script(fx, "sync-2.json", sync);
+	wait_log(fx, "messages " ROOM ": edit $e1->$m1 react $r1->$m2 redact $d1->$m2\n");
+	assert_int_equal(store_msg_get(core_store(fx->c), "$m1", &m, NULL), 0);
+	assert_string_equal(m.body, "the board pack");
+	store_msg_clear(&m);
+	free(sync);
+	free(events);
+	free(edit);
+}
+
+static void
+test_a_mention_notifies_unless_its_room_is_in_view(void **state)
+{
+	struct fx *fx = *state;
+	char *m3 = message("$m3", "{\"msgtype\": \"m.text\", \"body\": \"Sam, call me\"}");
+	char *m4 = message("$m4", "{\"msgtype\": \"m.text\", \"body\": \"Sam, now please\"}");
+	char *m5 = message("$m5", "{\"msgtype\": \"m.text\", \"body\": \"nothing for you\"}");
+	char *s2 = sync_later("s2", m3), *s3 = sync_later("s3", m4), *s4 = sync_later("s4", m5);
+
+	start_synced(fx);
+	core_view(fx->c, ROOM, 1);
+	script(fx, "sync-2.json", s2);
+	wait_log(fx, "messages " ROOM ": new $m3\n");
+	assert_null(strstr(fx->log.data, "notify"));
+	/* The terminal lost focus: the same room now notifies. */
+	core_view(fx->c, ROOM, 0);
+	script(fx, "sync-3.json", s3);
+	wait_log(fx, "messages " ROOM ": new $m4\n"
+	    "notify Dana Whitfield in Board: Sam, now please\n");
+	script(fx, "sync-4.json", s4);
+	wait_log(fx, "messages " ROOM ": new $m5\n");
+	assert_null(strstr(fx->log.data, "nothing for you"));
+	free(s2);
+	free(s3);
+	free(s4);
+	free(m3);
+	free(m4);
+	free(m5);
+}
+
+static void
+test_typing_is_told_by_name_without_us(void **state)
+{
+	struct fx *fx = *state;
+
+	start_synced(fx);
+	script(fx, "sync-2.json", "{\"next_batch\": \"s2\", \"rooms\": {\"join\": {\"" ROOM
+	    "\": {\"ephemeral\": {\"events\": [{\"type\": \"m.typing\", \"content\": "
+	    "{\"user_ids\": [\"@dana:x\", \"" ME "\"]}}]}}}}}");
+	wait_log(fx, "typing " ROOM ": Dana Whitfield\n");
+}
+
+static void
+test_each_send_has_its_outcome(void **state)
+{
+	struct fx *fx = *state;
+	char *cause = NULL;
+
+	start_synced(fx);
+	script(fx, "send-2.json", "{\"status\": 403, \"body\": {\"errcode\": \"M_FORBIDDEN\", "
+	    "\"error\": \"You cannot post here\"}}");
+	assert_int_equal(core_send_text(fx->c, ROOM, "first", 0, NULL, NULL, NULL, &cause), 0);
+	assert_int_equal(core_send_text(fx->c, ROOM, "second", 0, NULL, op_done, fx, &cause), 0);
+	wait_done(fx);
+	assert_int_equal(fx->status, CORE_FAILED);
+	assert_non_null(strstr(fx->result, "refused: You cannot post here"));
+	wait_log(fx, "outbox 1 queued\noutbox 2 queued\noutbox 1 sent $nt");
+	wait_log(fx, "outbox 2 failed ");
+	assert_non_null(strstr(strstr(fx->log.data, "outbox 2 failed"), "You cannot post here"));
+
+	/* A server that fails for now keeps the message, and its order. */
+	script(fx, "send-3.json", "{\"status\": 503, \"body\": {\"errcode\": \"M_UNKNOWN\", "
+	    "\"error\": \"Busy\"}}");
+	fx->done = 0;
+	assert_int_equal(core_send_text(fx->c, ROOM, "third", 0, NULL, NULL, NULL, &cause), 0);
+	assert_int_equal(core_send_text(fx->c, ROOM, "fourth", 0, NULL, op_done, fx, &cause), 0);
+	wait_done(fx);
+	assert_int_equal(fx->status, CORE_QUEUED);
+	assert_non_null(strstr(fx->result, "Busy"));
+	wait_log(fx, "outbox 3 queued ");
+	assert_non_null(strstr(strstr(fx->log.data, "outbox 3 queued "), "Busy"));
+	assert_null(strstr(fx->log.data, "outbox 4 sent"));
+
+	/* The next flush sends both, third before fourth. */
+	fx->done = 0;
+	assert_int_equal(core_outbox_flush(fx->c, op_done, fx, &cause), 0);
+	wait_done(fx);
+	assert_int_equal(fx->status, CORE_DONE);
+	wait_log(fx, "outbox 3 sent $nt");
+	assert_true(strstr(fx->log.data, "outbox 3 sent") < strstr(fx->log.data, "outbox 4 sent"));
+}
+
+static void
+test_an_encrypted_room_refuses_at_once(void **state)
+{
+	struct fx *fx = *state;
+	char *cause = NULL;
+
+	script(fx, "sync-1.json", "{\"next_batch\": \"s1\", \"rooms\": {\"join\": {\"" ROOM "\": "
+	    "{\"state\": {\"events\": [{\"type\": \"m.room.encryption\", \"state_key\": \"\", "
+	    "\"sender\": \"@dana:x\", \"event_id\": \"$enc\", \"origin_server_ts\": 1, "
+	    "\"content\": {\"algorithm\": \"m.megolm.v1.aes-sha2\"}}]}}}}}");
+	core_start(fx->c, &stub, fx, 1000);
+	wait_log(fx, "conn online");
+	assert_int_equal(core_send_text(fx->c, ROOM, "in clear?", 0, NULL, op_done, fx, &cause),
+	    -1);
+	assert_non_null(strstr(cause, "end-to-end encrypted"));
+	assert_null(strstr(fx->log.data, "outbox"));
+	free(cause);
+}
+
+static void
+test_sync_once_stores_then_sends_what_waits(void **state)
+{
+	struct fx *fx = *state;
+	struct store_outbox *items;
+	char *cause = NULL;
+	size_t n;
+
+	script(fx, "sync-1.json", SYNC_FIRST);
+	assert_int_equal(core_sync_once(fx->c, 0, op_done, fx, &cause), 0);
+	wait_done(fx);
+	assert_int_equal(fx->status, CORE_DONE);
+	assert_string_equal(fx->result, "2");
+	fx->done = 0;
+	assert_int_equal(core_send_text(fx->c, ROOM, "queued", 0, NULL, NULL, NULL, &cause), 0);
+	assert_int_equal(store_outbox_list(core_store(fx->c), NULL, 0, &items, &n, NULL), 0);
+	assert_int_equal(n, 1);
+	store_outbox_free(&items, n);
+	assert_int_equal(core_sync_once(fx->c, 0, op_done, fx, &cause), 0);
+	wait_done(fx);
+	assert_int_equal(fx->status, CORE_DONE);
+	assert_int_equal(store_outbox_list(core_store(fx->c), NULL, 1, &items, &n, NULL), 0);
+	assert_int_equal(n, 0);
+	store_outbox_free(&items, n);
+}
+
+static int
+group_setup(void **state)
+{
+	if (mkdtemp(script_root) == NULL)
+		return -1;
+	return httpd_start(&srv, script_root);
+}
+
+static int
+group_teardown(void **state)
+{
+	char *cmd = xasprintf("rm -rf '%s'", script_root);
+	int rc;
+
+	httpd_stop(&srv);
+	rc = system(cmd);
+	free(cmd);
+	return rc == 0 ? 0 : -1;
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, fx_setup, fx_teardown)
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_a_sync_is_stored_before_it_is_told),
+		T(test_an_edit_a_reaction_and_a_redaction_are_told_as_such),
+		T(test_a_mention_notifies_unless_its_room_is_in_view),
+		T(test_typing_is_told_by_name_without_us),
+		T(test_each_send_has_its_outcome),
+		T(test_an_encrypted_room_refuses_at_once),
+		T(test_sync_once_stores_then_sends_what_waits),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
