@@ -21,6 +21,7 @@ import hmac
 import itertools
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -341,6 +342,32 @@ class MatrixUser:
         self._c("PUT", f"/profile/{_q(self.user_id)}/displayname", {"displayname": name})
 
 
+# The first line of each kind of report AddressSanitizer, LeakSanitizer and
+# UndefinedBehaviorSanitizer write; natter itself never writes these words.
+SANITIZER_REPORT = re.compile(
+    r"^.*(?:(?:ERROR|WARNING): \w*Sanitizer|SUMMARY: \w*Sanitizer|runtime error: ).*$", re.M)
+
+
+def sanitizer_report(stderr):
+    """The first line of a sanitizer report in stderr, or None."""
+    m = SANITIZER_REPORT.search(stderr or "")
+    return m.group(0) if m else None
+
+
+def check_exit(what, status, stderr, expected=0, stdout=None):
+    """Raises AssertionError naming what when natter's stderr holds a sanitizer
+    report, or when its exit status is not expected (None: any status)."""
+    problems = []
+    report = sanitizer_report(stderr)
+    if report:
+        problems.append(f"a sanitizer report ({report.strip()})")
+    if expected is not None and status != expected:
+        problems.append(f"exit status {status}, expected {expected}")
+    if problems:
+        out = f"\n--- stdout ---\n{stdout}" if stdout else ""
+        raise AssertionError(f"{what}: {' and '.join(problems)}{out}\n--- stderr ---\n{stderr}")
+
+
 class NatterRun:
     """Runs the natter binary ($NATTER_BIN) with a private HOME and XDG directories."""
 
@@ -364,13 +391,23 @@ class NatterRun:
         self.env.update(env or {})
 
     def run(self, *args, input=None, timeout=60, env=None):
-        """Run natter to completion; return a CompletedProcess with text stdout/stderr."""
-        return subprocess.run([self.binary, *map(str, args)], input=input, timeout=timeout,
-                              capture_output=True, text=True, env={**self.env, **(env or {})},
-                              cwd=self.home, stdin=None if input is not None else subprocess.DEVNULL)
+        """Run natter to completion; return a CompletedProcess with text stdout/stderr.
+
+        Whatever the status, a sanitizer report on stderr fails the caller."""
+        r = subprocess.run([self.binary, *map(str, args)], input=input, timeout=timeout,
+                           capture_output=True, text=True, env={**self.env, **(env or {})},
+                           cwd=self.home, stdin=None if input is not None else subprocess.DEVNULL)
+        check_exit(self.describe(args), r.returncode, r.stderr, expected=None, stdout=r.stdout)
+        return r
+
+    @staticmethod
+    def describe(args):
+        """The command line of a run, for messages."""
+        return " ".join(["natter", *map(str, args)])
 
     def popen(self, *args, env=None, **kwargs):
-        """Start natter in the background (pipes for stdin/stdout/stderr, text); caller ends it."""
+        """Start natter in the background (pipes for stdin/stdout/stderr, text); caller
+        ends it and hands its status and stderr to check_exit."""
         opts = dict(stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                     text=True, cwd=self.home, env={**self.env, **(env or {})})
         opts.update(kwargs)
