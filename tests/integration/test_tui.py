@@ -1,14 +1,17 @@
 """The terminal UI in tmux against the testbed: what a person sees."""
 
 import os
+import shlex
 import shutil
+import signal
 import subprocess
 import time
 import unittest
 import uuid
+from pathlib import Path
 
 from cli_support import NatterTestCase
-from natter_harness import _q
+from natter_harness import NatterRun, _q, check_exit
 
 
 def wait_until(predicate, timeout=20, what="the screen"):
@@ -23,15 +26,34 @@ def wait_until(predicate, timeout=20, what="the screen"):
 
 
 class Tmux:
-    """natter running in a private tmux server."""
+    """natter running in a private tmux server.
 
-    def __init__(self, natter, cols=100, rows=30, after=None):
-        """after: shell commands run in the pane once natter has exited."""
+    The pane records natter's pid, its stderr and, when it ends, its exit
+    status; close() ends a natter still running with SIGTERM (what a closed
+    terminal sends, and natter quits cleanly on it) and fails unless it exited
+    with the expected status and its stderr holds no sanitizer report."""
+
+    EXIT_WAIT = 30  # seconds for natter to quit; LeakSanitizer's check at exit is slow
+
+    def __init__(self, natter, cols=100, rows=30, after=None, name="natter in tmux"):
+        """after: shell commands run in the pane once natter has exited;
+        name: who ran it (a test id), for the failure message."""
         self.socket = f"natter-test-{uuid.uuid4().hex[:8]}"
         self.natter = natter
-        env = " ".join(f"{k}='{v}'" for k, v in natter.env.items()
-                       if k.startswith(("XDG_", "HOME", "ASAN", "UBSAN", "LC_", "DBUS_", "EDITOR", "VISUAL", "PATH")))
-        cmd = f"env {env} TERM=xterm-256color {natter.binary} 2>{natter.home}/stderr"
+        self.name = name
+        self.expected_status = 0
+        self.closed = False
+        files = natter.home / self.socket
+        self.pid_file, self.stderr_file, self.status_file = (
+            Path(f"{files}.{part}") for part in ("pid", "stderr", "status"))
+        env = " ".join(f"{k}={shlex.quote(v)}" for k, v in natter.env.items()
+                       if k.startswith(("XDG_", "HOME", "ASAN", "LSAN", "UBSAN", "LC_", "DBUS_",
+                                        "EDITOR", "VISUAL", "PATH")))
+        natter_cmd = (f"echo $$ > {self.pid_file}.new; mv {self.pid_file}.new {self.pid_file}; "
+                      f"exec env {env} TERM=xterm-256color "
+                      f"{shlex.quote(natter.binary)} 2>{self.stderr_file}")
+        cmd = (f"sh -c {shlex.quote(natter_cmd)}; echo $? > {self.status_file}.new; "
+               f"mv {self.status_file}.new {self.status_file}")
         if after is not None:
             cmd = f"{cmd}; {after}"
         self.tmux("new-session", "-d", "-s", "t", "-x", str(cols), "-y", str(rows), cmd)
@@ -59,18 +81,73 @@ class Tmux:
     def alive(self):
         return "t" in self.tmux("list-sessions", "-F", "#{session_name}")
 
+    def pid(self):
+        """natter's pid, once the pane has started it."""
+        return wait_until(lambda: self.pid_file.exists() and int(self.pid_file.read_text()),
+                          what="natter's pid")
+
+    def status(self):
+        """natter's exit status (128 + the signal that ended it), or None while it runs."""
+        try:
+            return int(self.status_file.read_text())
+        except FileNotFoundError:
+            return None
+
+    def expect_exit(self, status):
+        """Says that natter is meant to end with status, not 0."""
+        self.expected_status = status
+
+    def end(self):
+        """Ends natter if it still runs; returns its exit status."""
+        if self.status() is None:
+            try:
+                os.kill(self.pid(), signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        deadline = time.monotonic() + self.EXIT_WAIT
+        while (status := self.status()) is None:
+            if time.monotonic() > deadline:
+                os.kill(self.pid(), signal.SIGKILL)
+                raise AssertionError(f"natter did not exit within {self.EXIT_WAIT}s of SIGTERM")
+            time.sleep(0.1)
+        return status
+
     def close(self):
-        self.tmux("kill-server")
+        """Ends natter, then fails if its status or stderr says something went wrong."""
+        if self.closed:
+            return
+        self.closed = True
+        try:
+            try:
+                status = self.end()
+            except AssertionError as e:
+                raise AssertionError(f"{self.name}: {e}\n--- stderr ---\n{self.stderr()}") \
+                    from None
+            check_exit(f"{self.name}: natter in tmux", status, self.stderr(),
+                       self.expected_status)
+        finally:
+            self.tmux("kill-server")
+
+    def stderr(self):
+        try:
+            return self.stderr_file.read_text(errors="replace")
+        except FileNotFoundError:
+            return ""
 
 
 class TuiTestCase(NatterTestCase):
     """What the terminal tests share: natter started in tmux on a synced
     cache, and the rows of its screen they read."""
 
+    def terminal(self, cols=100, rows=30, after=None):
+        """natter in tmux on the cache as it is; its exit is checked at cleanup."""
+        t = Tmux(self.natter, cols, rows, after=after, name=self.id())
+        self.addCleanup(t.close)
+        return t
+
     def start(self, cols=100, rows=30, online=True):
         self.natter.ok("sync", "--once")
-        t = Tmux(self.natter, cols, rows)
-        self.addCleanup(t.close)
+        t = self.terminal(cols, rows)
         if online:
             t.wait_for("online")
         return t
@@ -379,6 +456,64 @@ class TuiTest(TuiTestCase):
         ev = self.bob.wait_for_event(room, lambda e: e.get("content", {}).get("body", "")
                                      .startswith("the quick"), timeout=60)
         self.assertEqual(ev["content"]["body"], typed)
+
+
+    def fake_natter(self, report, status, at_once=False):
+        """A stand-in for natter that writes report to stderr and exits with
+        status: at once, or on SIGTERM as natter quits."""
+        fake = self.natter.home / "fake-natter"
+        fake.with_suffix(".report").write_text(report)
+        fake.write_text("#!/bin/sh\n"
+                        f"finish() {{ cat '{fake}.report' >&2; exit {status}; }}\n"
+                        "trap finish TERM\n"
+                        "echo fake natter up\n"
+                        f"{'finish' if at_once else ':'}\n"
+                        "while :; do sleep 0.1; done\n")
+        fake.chmod(0o755)
+        n = NatterRun(binary=fake)
+        self.addCleanup(n.cleanup)
+        return n
+
+    def test_the_exit_check_fails_on_a_sanitizer_report_or_a_bad_status(self):
+        asan = ("==77==ERROR: AddressSanitizer: heap-buffer-overflow on address 0x6020\n"
+                "    #0 0x4f in ui_draw src/ui/ui-draw.c:120\n")
+        t = Tmux(self.fake_natter(asan, 0), name=self.id())
+        t.wait_for("fake natter up")
+        with self.assertRaises(AssertionError) as cm:
+            t.close()
+        self.assertIn(f"{self.id()}: natter in tmux: a sanitizer report", str(cm.exception))
+        self.assertIn(asan, str(cm.exception))
+
+        t = Tmux(self.fake_natter("natter: cannot open the cache\n", 1, at_once=True),
+                 name=self.id())
+        wait_until(lambda: t.status() is not None, what="the fake's exit")
+        with self.assertRaises(AssertionError) as cm:
+            t.close()
+        self.assertIn("exit status 1, expected 0", str(cm.exception))
+        self.assertIn("cannot open the cache", str(cm.exception))
+
+        for status, expected in ((0, 0), (139, 139)):
+            t = Tmux(self.fake_natter("natter: a warning\n", status), name=self.id())
+            t.expect_exit(expected)
+            t.wait_for("fake natter up")
+            t.close()
+
+    def test_a_failed_exit_check_in_a_cleanup_fails_the_test(self):
+        fake = self.fake_natter("src/util/util.c:9:5: runtime error: null pointer\n", 0)
+
+        class Inner(TuiTestCase):
+            def setUp(self):
+                self.natter = fake
+
+            def test_draws(self):
+                self.terminal().wait_for("fake natter up")
+
+        result = unittest.TestResult()
+        Inner("test_draws").run(result)
+        problems = "".join(text for _, text in result.failures + result.errors)
+        self.assertFalse(result.wasSuccessful())
+        self.assertIn("Inner.test_draws: natter in tmux: a sanitizer report", problems)
+        self.assertIn("runtime error: null pointer", problems)
 
 
 BURST = """

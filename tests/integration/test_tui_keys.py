@@ -8,7 +8,7 @@ import unittest
 import uuid
 
 from natter_harness import _q
-from test_tui import Tmux, TuiTestCase, wait_until
+from test_tui import TuiTestCase, wait_until
 
 
 @unittest.skipUnless(shutil.which("tmux"), "tmux is needed for terminal tests")
@@ -161,7 +161,7 @@ class TuiKeysTest(TuiTestCase):
         session = self.natter.profile_dir() / "session"
         good = session.read_text()
         session.write_text(good.replace(self.hs.url, "http://127.0.0.1:9"))
-        t = Tmux(self.natter)
+        t = self.terminal()
         t.wait_for("gap message 129")
         screen = self.scroll_until(t, "before the gap")
         lines = [l.split("│")[-1] for l in screen.splitlines()]

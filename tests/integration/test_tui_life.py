@@ -10,8 +10,7 @@ import time
 import unittest
 from urllib.parse import urlparse
 
-from cli_support import NatterTestCase
-from test_tui import Tmux, wait_until
+from test_tui import TuiTestCase, wait_until
 
 
 class Proxy:
@@ -80,12 +79,11 @@ class Proxy:
 
 
 @unittest.skipUnless(shutil.which("tmux"), "tmux is needed for terminal tests")
-class TuiLifeTest(NatterTestCase):
+class TuiLifeTest(TuiTestCase):
     def start_wrapped(self):
         """natter in a shell that, once natter ends, records the terminal modes."""
         record = self.natter.home / "after"
-        t = Tmux(self.natter, after=f"stty -a > {record}.stty; echo natter-ended-$?; sleep 60")
-        self.addCleanup(t.close)
+        t = self.terminal(after=f"stty -a > {record}.stty; echo natter-ended; sleep 60")
         return t, record
 
     def assert_terminal_restored(self, t, record):
@@ -99,22 +97,6 @@ class TuiLifeTest(NatterTestCase):
         self.assertNotIn("│", screen)
         self.assertNotIn("[default]", screen)
 
-    def natter_pid(self):
-        for pid in os.listdir("/proc"):
-            if not pid.isdigit():
-                continue
-            try:
-                with open(f"/proc/{pid}/cmdline", "rb") as f:
-                    argv = f.read().split(b"\0")
-                with open(f"/proc/{pid}/environ", "rb") as f:
-                    env = f.read()
-            except OSError:
-                continue
-            if argv and argv[0] == os.fsencode(self.natter.binary) and len(argv) <= 2 and \
-                    os.fsencode(str(self.natter.home)) in env:
-                return int(pid)
-        return None
-
     def test_quit_restores_the_terminal(self):
         self.shared_room("Board Room")
         self.natter.ok("sync", "--once")
@@ -126,11 +108,12 @@ class TuiLifeTest(NatterTestCase):
     def test_a_crash_or_a_kill_restores_the_terminal(self):
         self.shared_room("Board Room")
         self.natter.ok("sync", "--once")
-        for sig in (signal.SIGSEGV, signal.SIGTERM):
+        # natter dies of a crash (the shell's 128 + signal) and quits on SIGTERM.
+        for sig, status in ((signal.SIGSEGV, 128 + signal.SIGSEGV), (signal.SIGTERM, 0)):
             t, record = self.start_wrapped()
+            t.expect_exit(status)
             t.wait_for("online")
-            pid = wait_until(self.natter_pid, what="natter's pid")
-            os.kill(pid, sig)
+            os.kill(t.pid(), sig)
             self.assert_terminal_restored(t, record)
             t.close()
             os.unlink(f"{record}.stty")
@@ -143,10 +126,7 @@ class TuiLifeTest(NatterTestCase):
         session = self.natter.profile_dir() / "session"
         session.write_text(session.read_text().replace(self.hs.url,
                                                        f"http://127.0.0.1:{proxy.port}"))
-        self.natter.ok("sync", "--once")
-        t = Tmux(self.natter)
-        self.addCleanup(t.close)
-        t.wait_for("online")
+        t = self.start()
         proxy.down()
         t.wait_for("offline", timeout=60)
         t.text("written on the train")
@@ -172,10 +152,7 @@ class TuiLifeTest(NatterTestCase):
         conf.parent.mkdir(parents=True, exist_ok=True)
         conf.write_text("[ui]\nbell = on\n")
         self.natter.env["DBUS_SESSION_BUS_ADDRESS"] = "unix:path=/nonexistent/bus"
-        self.natter.ok("sync", "--once")
-        t = Tmux(self.natter)
-        self.addCleanup(t.close)
-        t.wait_for("online")
+        t = self.start()
         # tmux flags a bell in a window that is not the current one.
         t.tmux("new-window", "-t", "t", "sleep 600")
 
