@@ -75,8 +75,17 @@ class Tmux:
         self.tmux("resize-window", "-t", "t", "-x", str(cols), "-y", str(rows))
 
     def wait_for(self, needle, timeout=20):
-        return wait_until(lambda: needle in self.screen() and self.screen(), timeout,
-                          repr(needle))
+        """The screen that showed needle: the capture that matched, not a later one."""
+        last = ""
+
+        def seen():
+            nonlocal last
+            last = self.screen()
+            return last if needle in last else None
+        try:
+            return wait_until(seen, timeout, repr(needle))
+        except AssertionError as e:
+            raise AssertionError(f"{e}; the screen was:\n{last}") from None
 
     def alive(self):
         return "t" in self.tmux("list-sessions", "-F", "#{session_name}")
