@@ -95,7 +95,7 @@ class Tmux:
         return wait_until(lambda: self.pid_file.exists() and int(self.pid_file.read_text()),
                           what="natter's pid")
 
-    def status(self):
+    def exit_status(self):
         """natter's exit status (128 + the signal that ended it), or None while it runs."""
         try:
             return int(self.status_file.read_text())
@@ -108,13 +108,13 @@ class Tmux:
 
     def end(self):
         """Ends natter if it still runs; returns its exit status."""
-        if self.status() is None:
+        if self.exit_status() is None:
             try:
                 os.kill(self.pid(), signal.SIGTERM)
             except ProcessLookupError:
                 pass
         deadline = time.monotonic() + self.EXIT_WAIT
-        while (status := self.status()) is None:
+        while (status := self.exit_status()) is None:
             if time.monotonic() > deadline:
                 os.kill(self.pid(), signal.SIGKILL)
                 raise AssertionError(f"natter did not exit within {self.EXIT_WAIT}s of SIGTERM")
@@ -495,7 +495,7 @@ class TuiTest(TuiTestCase):
 
         t = Tmux(self.fake_natter("natter: cannot open the cache\n", 1, at_once=True),
                  name=self.id())
-        wait_until(lambda: t.status() is not None, what="the fake's exit")
+        wait_until(lambda: t.exit_status() is not None, what="the fake's exit")
         with self.assertRaises(AssertionError) as cm:
             t.close()
         self.assertIn("exit status 1, expected 0", str(cm.exception))
