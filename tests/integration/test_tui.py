@@ -76,14 +76,19 @@ class Tmux:
 
     def wait_for(self, needle, timeout=20):
         """The screen that showed needle: the capture that matched, not a later one."""
+        return self.wait_screen(lambda screen: needle in screen, repr(needle), timeout)
+
+    def wait_screen(self, predicate, what, timeout=20):
+        """The first screen for which predicate(screen) holds, all of it tested
+        on one capture."""
         last = ""
 
         def seen():
             nonlocal last
             last = self.screen()
-            return last if needle in last else None
+            return last if predicate(last) else None
         try:
-            return wait_until(seen, timeout, repr(needle))
+            return wait_until(seen, timeout, what)
         except AssertionError as e:
             raise AssertionError(f"{e}; the screen was:\n{last}") from None
 
@@ -166,7 +171,11 @@ class TuiTestCase(NatterTestCase):
 
     def status(self, t):
         """The status line: the one above the compose box."""
-        return t.screen().rstrip("\n").split("\n")[-2]
+        return self.status_of(t.screen())
+
+    @staticmethod
+    def status_of(screen):
+        return screen.rstrip("\n").split("\n")[-2]
 
     def switch(self, t, name):
         """Goes to a room with Ctrl-K."""
@@ -438,8 +447,7 @@ class TuiTest(TuiTestCase):
         t = self.start()
         t.wait_for("online")
         t.resize(40, 12)
-        screen = wait_until(lambda: len(t.screen().splitlines()[0]) <= 40 and t.screen(),
-                            what="the narrow screen")
+        screen = t.wait_screen(lambda s: len(s.splitlines()[0]) <= 40, "the narrow screen")
         self.assertNotIn("│", screen)  # the list folds away below 70 columns
         t.keys("M-l")
         t.wait_for("│")

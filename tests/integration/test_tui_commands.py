@@ -26,8 +26,7 @@ class TuiCommandTest(TuiTestCase):
 
     def stored(self, t, text):
         """Waits until text shows as a message the server echoed, not one still sending."""
-        return wait_until(lambda: text in t.screen() and "sending" not in t.screen() and
-                          t.screen(), what=f"{text!r} delivered")
+        return t.wait_screen(lambda s: text in s and "sending" not in s, f"{text!r} delivered")
 
     def account_data(self, type):
         try:

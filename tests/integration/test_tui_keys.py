@@ -116,8 +116,7 @@ class TuiKeysTest(TuiTestCase):
         t.wait_for("Lobby")
         self.bob.send_text(chatty, "just chatting")
         self.bob.send_text(urgent, f"{self.alice.user_id} please call me")
-        wait_until(lambda: "Urgent Room" in t.screen() and "Chatty Room" in t.screen(),
-                   what="the rooms")
+        t.wait_screen(lambda s: "Urgent Room" in s and "Chatty Room" in s, "the rooms")
         # Mentions and unread come from the server's counts with the next sync.
         # The list counts unread messages, and the ones that mention you after "@".
         wait_until(lambda: any(re.search(r"Urgent Room\s+1 @1\s*│", l)

@@ -49,8 +49,7 @@ class TuiSelectTest(TuiTestCase):
             self.bob.wait_for_event(room, lambda e, s=text: e["content"].get("body") == s)
         mine = self.bob.messages(room)["chunk"]
         first = next(e["event_id"] for e in mine if e["content"].get("body") == "draft one")
-        wait_until(lambda: "sending" not in t.screen() and "draft two" in t.screen(),
-                   what="both sent")
+        t.wait_screen(lambda s: "sending" not in s and "draft two" in s, "both sent")
         # Keep a draft: editing puts it aside and gives it back after.
         t.text("half typed")
         self.select(t, 1)
@@ -135,8 +134,8 @@ class TuiSelectTest(TuiTestCase):
         t.keys("Up")
         wait_until(lambda: "(3 marked)" in self.status(t), what="three marked")
         t.keys("Escape")
-        wait_until(lambda: "3 marked" in self.status(t) and "SELECT" not in self.status(t),
-                   what="the range kept in compose mode")
+        t.wait_screen(lambda s: "3 marked" in self.status_of(s) and
+                      "SELECT" not in self.status_of(s), "the range kept in compose mode")
         t.keys("Escape")
         t.wait_for("range cleared")
         self.assertNotIn("marked", self.status(t))
