@@ -447,7 +447,13 @@ class TuiTest(TuiTestCase):
         t = self.start()
         t.wait_for("online")
         t.resize(40, 12)
-        screen = t.wait_screen(lambda s: len(s.splitlines()[0]) <= 40, "the narrow screen")
+
+        def redrawn(screen):
+            """natter's own 40-column screen, from the title down to the status
+            line, not tmux's crop of the old one."""
+            rows = screen.rstrip("\n").split("\n")
+            return len(rows[0]) <= 40 and "Board Room" in rows[0] and "online" in rows[-2]
+        screen = t.wait_screen(redrawn, "the narrow screen")
         self.assertNotIn("│", screen)  # the list folds away below 70 columns
         t.keys("M-l")
         t.wait_for("│")
