@@ -62,14 +62,17 @@ class Tmux:
         return subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True,
                               text=True, check=False).stdout
 
+    # natter's window, also while a test has opened another one.
+    PANE = "t:0"
+
     def screen(self):
-        return self.tmux("capture-pane", "-p", "-t", "t")
+        return self.tmux("capture-pane", "-p", "-t", self.PANE)
 
     def keys(self, *keys):
-        self.tmux("send-keys", "-t", "t", *keys)
+        self.tmux("send-keys", "-t", self.PANE, *keys)
 
     def text(self, s):
-        self.tmux("send-keys", "-t", "t", "-l", s)
+        self.tmux("send-keys", "-t", self.PANE, "-l", s)
 
     def resize(self, cols, rows):
         self.tmux("resize-window", "-t", "t", "-x", str(cols), "-y", str(rows))
@@ -424,7 +427,11 @@ class TuiTest(TuiTestCase):
                                      .startswith("Car booked"))
         self.assertEqual(ev["content"]["body"], "Car booked for 8:15 ünïcødé 👩‍💻")
         t.wait_for("Car booked for 8:15")
-        time.sleep(1)  # a duplicate would arrive in this second
+        # The outbox sends in order: a second copy would go before this one.
+        t.text("and the driver has your number")
+        t.keys("Enter")
+        self.bob.wait_for_event(room, lambda e: e.get("content", {}).get("body")
+                                == "and the driver has your number")
         chunk = self.bob.messages(room)["chunk"]
         self.assertEqual(sum(1 for e in chunk if e["content"].get("body", "")
                              .startswith("Car booked")), 1)

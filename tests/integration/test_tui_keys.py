@@ -80,14 +80,18 @@ class TuiKeysTest(TuiTestCase):
         t = self.start()
         t.tmux("set-buffer", "first pasted line\nsecond pasted line\n")
         t.tmux("paste-buffer", "-p", "-t", "t")
-        t.wait_for("second pasted line")
-        time.sleep(1)
-        self.assertFalse([e for e in self.bob.messages(room)["chunk"]
-                          if e["sender"] == self.alice.user_id and e["type"] == "m.room.message"])
+        # The whole paste is in the compose box, its first line not sent.
+        screen = t.wait_for("second pasted line")
+        lines = screen.rstrip("\n").split("\n")
+        self.assertEqual(lines[-2].strip(), "> first pasted line", screen)
+        self.assertIn("second pasted line", lines[-1])
         t.keys("Enter")
-        ev = self.bob.wait_for_event(room, lambda e: e["sender"] == self.alice.user_id and
-                                     e["type"] == "m.room.message")
-        self.assertEqual(ev["content"]["body"], "first pasted line\nsecond pasted line")
+        self.bob.wait_for_event(room, lambda e: e["sender"] == self.alice.user_id and
+                                e["type"] == "m.room.message")
+        # Sent in order: a line the paste had sent would be on the server before.
+        mine = [e["content"]["body"] for e in self.bob.messages(room)["chunk"]
+                if e["sender"] == self.alice.user_id and e["type"] == "m.room.message"]
+        self.assertEqual(mine, ["first pasted line\nsecond pasted line"])
 
     def test_alt_digits_and_alt_arrows_move_between_rooms(self):
         for name in ("Alpha Room", "Bravo Room", "Charlie Room"):

@@ -6,7 +6,6 @@ import shutil
 import signal
 import socket
 import threading
-import time
 import unittest
 from urllib.parse import urlparse
 
@@ -88,8 +87,8 @@ class TuiLifeTest(TuiTestCase):
 
     def assert_terminal_restored(self, t, record):
         screen = t.wait_for("natter-ended")
-        modes = wait_until(lambda: os.path.exists(f"{record}.stty") and
-                           open(f"{record}.stty").read(), what="stty -a")
+        stty = record.with_suffix(".stty")
+        modes = wait_until(lambda: stty.exists() and stty.read_text(), what="stty -a")
         words = modes.split()
         for mode in ("icanon", "echo", "icrnl", "isig"):
             self.assertIn(mode, words, modes)
@@ -134,20 +133,26 @@ class TuiLifeTest(TuiTestCase):
         t.wait_for("written on the train  (sending…)")
         t.text("and a second one")
         t.keys("Enter")
+        # Each Enter queued its message and tried the oldest at once; the
+        # second one drawn means both tries were made, and failed.
         t.wait_for("and a second one  (sending…)")
-        time.sleep(1)
         self.assertEqual(self.bodies(room), [])
         proxy.up()
         t.wait_for("online", timeout=90)
         wait_until(lambda: self.bodies(room) == ["written on the train", "and a second one"],
                    timeout=60, what="both messages, once each, in order")
         wait_until(lambda: "sending" not in t.screen(), what="the pending marks gone")
-        time.sleep(2)
-        self.assertEqual(self.bodies(room), ["written on the train", "and a second one"])
+        # One at a time, in order: a copy of the first two sent again would
+        # reach the server before a third.
+        t.text("and a third, online")
+        t.keys("Enter")
+        self.bob.wait_for_event(room, lambda e: e["content"].get("body") == "and a third, online")
+        self.assertEqual(self.bodies(room),
+                         ["written on the train", "and a second one", "and a third, online"])
 
     def test_bell_rings_for_a_mention_when_asked_for(self):
         room = self.shared_room("Board Room")
-        self.shared_room("Chatter")
+        chatter = self.shared_room("Chatter")
         conf = self.natter.config_home / "natter" / "config"
         conf.parent.mkdir(parents=True, exist_ok=True)
         conf.write_text("[ui]\nbell = on\n")
@@ -161,7 +166,10 @@ class TuiLifeTest(TuiTestCase):
             return "0:1" in flags.split()
 
         self.bob.send_text(room, "nothing for you")
-        time.sleep(2)
+        # natter rings while it reads a sync, before it draws what came after:
+        # once a later message is drawn, a bell for the first would be seen.
+        self.bob.send_text(chatter, "later, in the room in view")
+        t.wait_for("later, in the room in view")
         self.assertFalse(bell())
         self.bob.send_text(room, f"{self.alice.user_id} the car is here")
         wait_until(bell, what="the bell")
