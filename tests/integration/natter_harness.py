@@ -93,6 +93,17 @@ def request(base_url, method, path, *, token=None, json_body=None, data=None,
             raise MatrixError(method, url, e.code, body) from None
 
 
+def wait_until(predicate, timeout=20, what="the screen"):
+    """Polls predicate until it returns something true; returns that."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"{what} did not show up within {timeout}s")
+
+
 def read_env_file(path):
     """Parse KEY=VALUE lines (optionally quoted) from a shell-sourceable env file."""
     env = {}
@@ -310,6 +321,33 @@ class MatrixUser:
         newest = self.messages(room_id, limit=1)["chunk"][0]["event_id"]
         self._c("POST", f"/rooms/{_q(room_id)}/read_markers",
                 {"m.fully_read": newest, "m.read": newest})
+
+    def unread(self, room_id):
+        """The server's count of notifying events unread in a joined room, from a
+        fresh sync (what natter shows as unread)."""
+        nothing = {"types": []}
+        only = {"room": {"rooms": [room_id], "timeline": {"limit": 1}, "state": nothing,
+                         "ephemeral": nothing, "account_data": nothing},
+                "presence": nothing, "account_data": nothing}
+        room = self.sync(filter=only)["rooms"]["join"][room_id]
+        return room.get("unread_notifications", {}).get("notification_count", 0)
+
+    def wait_unread(self, room_id, count, timeout=30):
+        """Waits until the server counts count unread in room_id.
+
+        Synapse counts from the newest receipt and rotates counts into
+        summaries in the background: an exact count in a test is only
+        natter's to get right once the server's has settled."""
+        last = None
+
+        def settled():
+            nonlocal last
+            last = self.unread(room_id)
+            return last == count
+        try:
+            wait_until(settled, timeout, f"{count} unread in {room_id}")
+        except AssertionError as e:
+            raise AssertionError(f"{e}: the server counts {last}") from None
 
     def upload(self, data, content_type="application/octet-stream", filename=None):
         """Upload bytes to the media repository; return the mxc:// URI."""

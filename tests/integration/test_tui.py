@@ -11,18 +11,7 @@ import uuid
 from pathlib import Path
 
 from cli_support import NatterTestCase
-from natter_harness import NatterRun, _q, check_exit
-
-
-def wait_until(predicate, timeout=20, what="the screen"):
-    """Polls predicate (capture-pane is not an event source) until true."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"{what} did not show up within {timeout}s")
+from natter_harness import NatterRun, _q, check_exit, wait_until
 
 
 class Tmux:
@@ -211,6 +200,7 @@ class TuiTest(TuiTestCase):
         # The newest room opens first and is read; Board Room keeps its count.
         lobby = self.shared_room("Lobby")
         self.bob.send_text(lobby, "welcome")
+        self.alice.wait_unread(room, 3)
         t = self.start()
         screen = t.wait_for("welcome")
         lines = [l for l in screen.splitlines() if "Board Room" in l and "│" in l]
