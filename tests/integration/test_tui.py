@@ -470,7 +470,7 @@ class TuiTest(TuiTestCase):
         typed = "the quick brown fox jumps over the lazy dog " * 3
         for ch in typed:
             t.text(ch)
-        burst.wait(timeout=120)
+        self.assertEqual(burst.wait(timeout=120), 0, "the burst of messages did not all go")
         t.keys("Enter")
         ev = self.bob.wait_for_event(room, lambda e: e.get("content", {}).get("body", "")
                                      .startswith("the quick"), timeout=60)
