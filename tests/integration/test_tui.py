@@ -1,5 +1,6 @@
 """The terminal UI in tmux against the testbed: what a person sees."""
 
+import contextlib
 import os
 import shlex
 import shutil
@@ -23,6 +24,7 @@ class Tmux:
     with the expected status and its stderr holds no sanitizer report."""
 
     EXIT_WAIT = 30  # seconds for natter to quit; LeakSanitizer's check at exit is slow
+    PANE = "t:0"    # natter's window, also while a test has opened another one
 
     def __init__(self, natter, cols=100, rows=30, after=None, name="natter in tmux"):
         """after: shell commands run in the pane once natter has exited;
@@ -50,9 +52,6 @@ class Tmux:
     def tmux(self, *args):
         return subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True,
                               text=True, check=False).stdout
-
-    # natter's window, also while a test has opened another one.
-    PANE = "t:0"
 
     def screen(self):
         return self.tmux("capture-pane", "-p", "-t", self.PANE)
@@ -106,14 +105,13 @@ class Tmux:
     def end(self):
         """Ends natter if it still runs; returns its exit status."""
         if self.exit_status() is None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(self.pid(), signal.SIGTERM)
-            except ProcessLookupError:
-                pass
         deadline = time.monotonic() + self.EXIT_WAIT
         while (status := self.exit_status()) is None:
             if time.monotonic() > deadline:
-                os.kill(self.pid(), signal.SIGKILL)
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(self.pid(), signal.SIGKILL)
                 raise AssertionError(f"natter did not exit within {self.EXIT_WAIT}s of SIGTERM")
             time.sleep(0.1)
         return status
