@@ -99,9 +99,11 @@ cli_export_search(struct cli *cli, const struct cli_export *x, const char *room_
 
 	if (search_run(core_store(cli->core), x->query, &so, &hits, &n, cause) == -1)
 		return -1;
-	if (n == 0 && room_id == NULL)
+	if (n == 0 && room_id == NULL) {
+		search_hits_free(&hits, n);
 		return cause_set(cause, "nothing to export: no message in the cache matches that "
 		    "search");
+	}
 	ids = xreallocarray(NULL, n + 1, sizeof *ids);
 	for (size_t i = 0; i < n; i++)
 		ids[i] = hits[i].event_id;

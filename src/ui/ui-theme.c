@@ -53,7 +53,7 @@ ui_theme_start(struct ui *ui)
 {
 	const char *name = ui->settings != NULL ? ui->settings->ui.theme : NULL;
 
-	theme_init(&ui_theme);
+	/* theme_load starts from the built-in default itself. */
 	theme_load(name != NULL ? name : "default", &ui_theme, ui_theme_warn, ui);
 	if (name == NULL && theme_no_color_wanted())
 		theme_apply_no_color(&ui_theme);

@@ -8,7 +8,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from natter_harness import Homeserver, NatterRun  # noqa: E402
+from natter_harness import Homeserver, NatterRun, check_exit  # noqa: E402
 
 
 class Natter(NatterRun):
@@ -21,9 +21,7 @@ class Natter(NatterRun):
     def ok(self, *args, input=None, timeout=120):
         """Run natter and require exit status 0; return stdout."""
         r = self.run(*args, input=input, timeout=timeout)
-        if r.returncode != 0:
-            raise AssertionError(f"natter {' '.join(map(str, args))} exited {r.returncode}\n"
-                                 f"stdout: {r.stdout}\nstderr: {r.stderr}")
+        check_exit(self.describe(args), r.returncode, r.stderr, stdout=r.stdout)
         return r.stdout
 
     def json_lines(self, *args):

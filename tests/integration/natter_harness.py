@@ -21,6 +21,7 @@ import hmac
 import itertools
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -127,6 +128,17 @@ def on_hang():
             fn()
         except Exception:  # the run is ending anyway; end the rest
             pass
+
+
+def wait_until(predicate, timeout=20, what="the screen"):
+    """Polls predicate until it returns something true; returns that."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"{what} did not show up within {timeout}s")
 
 
 def read_env_file(path):
@@ -347,6 +359,33 @@ class MatrixUser:
         self._c("POST", f"/rooms/{_q(room_id)}/read_markers",
                 {"m.fully_read": newest, "m.read": newest})
 
+    def unread(self, room_id):
+        """The server's count of notifying events unread in a joined room, from a
+        fresh sync (what natter shows as unread)."""
+        nothing = {"types": []}
+        only = {"room": {"rooms": [room_id], "timeline": {"limit": 1}, "state": nothing,
+                         "ephemeral": nothing, "account_data": nothing},
+                "presence": nothing, "account_data": nothing}
+        room = self.sync(filter=only)["rooms"]["join"][room_id]
+        return room.get("unread_notifications", {}).get("notification_count", 0)
+
+    def wait_unread(self, room_id, count, timeout=30):
+        """Waits until the server counts count unread in room_id.
+
+        Synapse counts from the newest receipt and rotates counts into
+        summaries in the background: an exact count in a test is only
+        natter's to get right once the server's has settled."""
+        last = None
+
+        def settled():
+            nonlocal last
+            last = self.unread(room_id)
+            return last == count
+        try:
+            wait_until(settled, timeout, f"{count} unread in {room_id}")
+        except AssertionError as e:
+            raise AssertionError(f"{e}: the server counts {last}") from None
+
     def upload(self, data, content_type="application/octet-stream", filename=None):
         """Upload bytes to the media repository; return the mxc:// URI."""
         resp = self.api("POST", "/_matrix/media/v3/upload", data=data, content_type=content_type,
@@ -376,6 +415,32 @@ class MatrixUser:
     def set_displayname(self, name):
         """Set this user's display name."""
         self._c("PUT", f"/profile/{_q(self.user_id)}/displayname", {"displayname": name})
+
+
+# The first line of each kind of report AddressSanitizer, LeakSanitizer and
+# UndefinedBehaviorSanitizer write; natter itself never writes these words.
+SANITIZER_REPORT = re.compile(
+    r"^.*(?:(?:ERROR|WARNING): \w*Sanitizer|SUMMARY: \w*Sanitizer|runtime error: ).*$", re.M)
+
+
+def sanitizer_report(stderr):
+    """The first line of a sanitizer report in stderr, or None."""
+    m = SANITIZER_REPORT.search(stderr or "")
+    return m.group(0) if m else None
+
+
+def check_exit(what, status, stderr, expected=0, stdout=None):
+    """Raises AssertionError naming what when natter's stderr holds a sanitizer
+    report, or when its exit status is not expected (None: any status)."""
+    problems = []
+    report = sanitizer_report(stderr)
+    if report:
+        problems.append(f"a sanitizer report ({report.strip()})")
+    if expected is not None and status != expected:
+        problems.append(f"exit status {status}, expected {expected}")
+    if problems:
+        out = f"\n--- stdout ---\n{stdout}" if stdout else ""
+        raise AssertionError(f"{what}: {' and '.join(problems)}{out}\n--- stderr ---\n{stderr}")
 
 
 class NatterRun:
@@ -422,13 +487,23 @@ class NatterRun:
         return argv
 
     def run(self, *args, input=None, timeout=60, env=None):
-        """Run natter to completion; return a CompletedProcess with text stdout/stderr."""
-        return subprocess.run(self.argv(args), input=input, timeout=timeout,
-                              capture_output=True, text=True, env={**self.env, **(env or {})},
-                              cwd=self.home, stdin=None if input is not None else subprocess.DEVNULL)
+        """Run natter to completion; return a CompletedProcess with text stdout/stderr.
+
+        Whatever the status, a sanitizer report on stderr fails the caller."""
+        r = subprocess.run(self.argv(args), input=input, timeout=timeout,
+                           capture_output=True, text=True, env={**self.env, **(env or {})},
+                           cwd=self.home, stdin=None if input is not None else subprocess.DEVNULL)
+        check_exit(self.describe(args), r.returncode, r.stderr, expected=None, stdout=r.stdout)
+        return r
+
+    @staticmethod
+    def describe(args):
+        """The command line of a run, for messages."""
+        return " ".join(["natter", *map(str, args)])
 
     def popen(self, *args, env=None, **kwargs):
-        """Start natter in the background (pipes for stdin/stdout/stderr, text); caller ends it."""
+        """Start natter in the background (pipes for stdin/stdout/stderr, text); caller
+        ends it and hands its status and stderr to check_exit."""
         opts = dict(stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                     text=True, cwd=self.home, env={**self.env, **(env or {})})
         opts.update(kwargs)

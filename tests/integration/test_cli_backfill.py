@@ -10,6 +10,7 @@ import subprocess
 import unittest
 
 from cli_support import NatterTestCase
+from natter_harness import check_exit
 
 
 class BackfillTest(NatterTestCase):
@@ -87,10 +88,11 @@ class BackfillTest(NatterTestCase):
                 break
             out += chunk
         os.close(master)
-        self.assertEqual(proc.wait(timeout=120), 0, out)
+        proc.wait(timeout=120)
         proc.stdout.close()
         proc.stdin.close()
         text = out.decode()
+        check_exit("natter sync --backfill", proc.returncode, text)
         self.assertIn("\r\x1b[K", text)
         self.assertIn("[1/2] ", text)
         self.assertIn("[2/2] ", text)
@@ -111,7 +113,9 @@ class BackfillTest(NatterTestCase):
         rest = proc.stderr.read()
         proc.stdout.close()
         proc.stderr.close()
-        self.assertNotEqual(proc.wait(timeout=60), 0, rest)
+        proc.wait(timeout=60)
+        check_exit("natter sync --backfill Journal, interrupted", proc.returncode, first + rest,
+                   expected=1)
         self.assertIn("backfill interrupted", rest)
 
         self.natter.ok("sync", "--backfill", "Journal")

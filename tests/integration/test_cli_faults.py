@@ -13,6 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from cli_support import Natter  # noqa: E402
+from natter_harness import check_exit  # noqa: E402
 
 
 class FakeHomeserver:
@@ -72,7 +73,7 @@ class FaultsTest(unittest.TestCase):
         time.sleep(seconds)  # the point is to count requests over a span of time
         p.send_signal(signal.SIGTERM)
         out, err = p.communicate(timeout=30)
-        self.assertEqual(p.returncode, 0, err)
+        check_exit("natter sync, ended by SIGTERM", p.returncode, err)
         return err
 
     def test_unreadable_sync_is_not_retried_in_a_tight_loop(self):

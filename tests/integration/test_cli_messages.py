@@ -26,6 +26,7 @@ class MessagesTest(NatterTestCase):
         self.assertIn("read up to", self.natter.ok("read", "Board Pack"))
         self.bob.send_text(room, "first draft attached")
         self.bob.send_text(room, "second draft")
+        self.alice.wait_unread(room, 2)
         self.natter.ok("sync", "--once")
         rooms = {r["room_id"]: r for r in self.natter.json_lines("rooms")}
         self.assertEqual(rooms[room]["membership"], "join")
@@ -214,6 +215,7 @@ class MessagesTest(NatterTestCase):
     def test_read_sends_a_receipt_the_other_user_sees(self):
         room = self.shared_room()
         last = self.bob.send_text(room, "did you see this?")
+        self.alice.wait_unread(room, 1)
         self.natter.ok("sync", "--once")
         self.assertEqual({r["room_id"]: r for r in self.natter.json_lines("rooms")}[room]
                          ["unread"], 1)

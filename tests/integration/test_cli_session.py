@@ -68,6 +68,7 @@ class SessionTest(NatterTestCase):
         other = self.natter.home / "other.conf"
         other.write_text("[general]\nprofile = ../../etc\n")
         r = self.natter.run("-c", other, "whoami")
+        self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("bad profile name", r.stderr)
         self.assertIn(self.alice.user_id, r.stdout)
 

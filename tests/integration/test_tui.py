@@ -1,38 +1,51 @@
 """The terminal UI in tmux against the testbed: what a person sees."""
 
+import contextlib
 import os
+import shlex
 import shutil
+import signal
 import subprocess
 import time
 import unittest
 import uuid
+from pathlib import Path
 
 from cli_support import NatterTestCase
-from natter_harness import _q, at_hang, require
-
-
-def wait_until(predicate, timeout=20, what="the screen"):
-    """Polls predicate (capture-pane is not an event source) until true."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"{what} did not show up within {timeout}s")
+from natter_harness import NatterRun, _q, at_hang, check_exit, require, wait_until
 
 
 class Tmux:
-    """natter running in a private tmux server."""
+    """natter running in a private tmux server.
 
-    def __init__(self, natter, cols=100, rows=30, after=None):
-        """after: shell commands run in the pane once natter has exited."""
+    The pane records natter's pid, its stderr and, when it ends, its exit
+    status; close() ends a natter still running with SIGTERM (what a closed
+    terminal sends, and natter quits cleanly on it) and fails unless it exited
+    with the expected status and its stderr holds no sanitizer report."""
+
+    EXIT_WAIT = 30  # seconds for natter to quit; LeakSanitizer's check at exit is slow
+    PANE = "t:0"    # natter's window, also while a test has opened another one
+
+    def __init__(self, natter, cols=100, rows=30, after=None, name="natter in tmux"):
+        """after: shell commands run in the pane once natter has exited;
+        name: who ran it (a test id), for the failure message."""
         require("tmux", shutil.which("tmux"), "tmux is needed for the terminal tests")
         self.socket = f"natter-test-{uuid.uuid4().hex[:8]}"
         self.natter = natter
-        env = " ".join(f"{k}='{v}'" for k, v in natter.env.items()
-                       if k.startswith(("XDG_", "HOME", "ASAN", "UBSAN", "LC_", "DBUS_", "EDITOR", "VISUAL", "PATH")))
-        cmd = f"env {env} TERM=xterm-256color {natter.binary} 2>{natter.home}/stderr"
+        self.name = name
+        self.expected_status = 0
+        self.closed = False
+        files = natter.home / self.socket
+        self.pid_file, self.stderr_file, self.status_file = (
+            Path(f"{files}.{part}") for part in ("pid", "stderr", "status"))
+        env = " ".join(f"{k}={shlex.quote(v)}" for k, v in natter.env.items()
+                       if k.startswith(("XDG_", "HOME", "ASAN", "LSAN", "UBSAN", "LC_", "DBUS_",
+                                        "EDITOR", "VISUAL", "PATH")))
+        natter_cmd = (f"echo $$ > {self.pid_file}.new; mv {self.pid_file}.new {self.pid_file}; "
+                      f"exec env {env} TERM=xterm-256color "
+                      f"{shlex.quote(natter.binary)} 2>{self.stderr_file}")
+        cmd = (f"sh -c {shlex.quote(natter_cmd)}; echo $? > {self.status_file}.new; "
+               f"mv {self.status_file}.new {self.status_file}")
         if after is not None:
             cmd = f"{cmd}; {after}"
         self.tmux("new-session", "-d", "-s", "t", "-x", str(cols), "-y", str(rows), cmd)
@@ -43,36 +56,104 @@ class Tmux:
                               text=True, check=False).stdout
 
     def screen(self):
-        return self.tmux("capture-pane", "-p", "-t", "t")
+        return self.tmux("capture-pane", "-p", "-t", self.PANE)
 
     def keys(self, *keys):
-        self.tmux("send-keys", "-t", "t", *keys)
+        self.tmux("send-keys", "-t", self.PANE, *keys)
 
     def text(self, s):
-        self.tmux("send-keys", "-t", "t", "-l", s)
+        self.tmux("send-keys", "-t", self.PANE, "-l", s)
 
     def resize(self, cols, rows):
         self.tmux("resize-window", "-t", "t", "-x", str(cols), "-y", str(rows))
 
     def wait_for(self, needle, timeout=20):
-        return wait_until(lambda: needle in self.screen() and self.screen(), timeout,
-                          repr(needle))
+        """The screen that showed needle: the capture that matched, not a later one."""
+        return self.wait_screen(lambda screen: needle in screen, repr(needle), timeout)
+
+    def wait_screen(self, predicate, what, timeout=20):
+        """The first screen for which predicate(screen) holds, all of it tested
+        on one capture."""
+        last = ""
+
+        def seen():
+            nonlocal last
+            last = self.screen()
+            return last if predicate(last) else None
+        try:
+            return wait_until(seen, timeout, what)
+        except AssertionError as e:
+            raise AssertionError(f"{e}; the screen was:\n{last}") from None
 
     def alive(self):
         return "t" in self.tmux("list-sessions", "-F", "#{session_name}")
 
+    def pid(self):
+        """natter's pid, once the pane has started it."""
+        return wait_until(lambda: self.pid_file.exists() and int(self.pid_file.read_text()),
+                          what="natter's pid")
+
+    def exit_status(self):
+        """natter's exit status (128 + the signal that ended it), or None while it runs."""
+        try:
+            return int(self.status_file.read_text())
+        except FileNotFoundError:
+            return None
+
+    def expect_exit(self, status):
+        """Says that natter is meant to end with status, not 0."""
+        self.expected_status = status
+
+    def end(self):
+        """Ends natter if it still runs; returns its exit status."""
+        if self.exit_status() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid(), signal.SIGTERM)
+        deadline = time.monotonic() + self.EXIT_WAIT
+        while (status := self.exit_status()) is None:
+            if time.monotonic() > deadline:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(self.pid(), signal.SIGKILL)
+                raise AssertionError(f"natter did not exit within {self.EXIT_WAIT}s of SIGTERM")
+            time.sleep(0.1)
+        return status
+
     def close(self):
-        self.tmux("kill-server")
+        """Ends natter, then fails if its status or stderr says something went wrong."""
+        if self.closed:
+            return
+        self.closed = True
+        try:
+            try:
+                status = self.end()
+            except AssertionError as e:
+                raise AssertionError(f"{self.name}: {e}\n--- stderr ---\n{self.stderr()}") \
+                    from None
+            check_exit(f"{self.name}: natter in tmux", status, self.stderr(),
+                       self.expected_status)
+        finally:
+            self.tmux("kill-server")
+
+    def stderr(self):
+        try:
+            return self.stderr_file.read_text(errors="replace")
+        except FileNotFoundError:
+            return ""
 
 
 class TuiTestCase(NatterTestCase):
     """What the terminal tests share: natter started in tmux on a synced
     cache, and the rows of its screen they read."""
 
+    def terminal(self, cols=100, rows=30, after=None):
+        """natter in tmux on the cache as it is; its exit is checked at cleanup."""
+        t = Tmux(self.natter, cols, rows, after=after, name=self.id())
+        self.addCleanup(t.close)
+        return t
+
     def start(self, cols=100, rows=30, online=True):
         self.natter.ok("sync", "--once")
-        t = Tmux(self.natter, cols, rows)
-        self.addCleanup(t.close)
+        t = self.terminal(cols, rows)
         if online:
             t.wait_for("online")
         return t
@@ -82,7 +163,11 @@ class TuiTestCase(NatterTestCase):
 
     def status(self, t):
         """The status line: the one above the compose box."""
-        return t.screen().rstrip("\n").split("\n")[-2]
+        return self.status_of(t.screen())
+
+    @staticmethod
+    def status_of(screen):
+        return screen.rstrip("\n").split("\n")[-2]
 
     def switch(self, t, name):
         """Goes to a room with Ctrl-K."""
@@ -114,6 +199,7 @@ class TuiTest(TuiTestCase):
         # The newest room opens first and is read; Board Room keeps its count.
         lobby = self.shared_room("Lobby")
         self.bob.send_text(lobby, "welcome")
+        self.alice.wait_unread(room, 3)
         t = self.start()
         screen = t.wait_for("welcome")
         lines = [l for l in screen.splitlines() if "Board Room" in l and "│" in l]
@@ -330,7 +416,11 @@ class TuiTest(TuiTestCase):
                                      .startswith("Car booked"))
         self.assertEqual(ev["content"]["body"], "Car booked for 8:15 ünïcødé 👩‍💻")
         t.wait_for("Car booked for 8:15")
-        time.sleep(1)  # a duplicate would arrive in this second
+        # The outbox sends in order: a second copy would go before this one.
+        t.text("and the driver has your number")
+        t.keys("Enter")
+        self.bob.wait_for_event(room, lambda e: e.get("content", {}).get("body")
+                                == "and the driver has your number")
         chunk = self.bob.messages(room)["chunk"]
         self.assertEqual(sum(1 for e in chunk if e["content"].get("body", "")
                              .startswith("Car booked")), 1)
@@ -353,8 +443,13 @@ class TuiTest(TuiTestCase):
         t = self.start()
         t.wait_for("online")
         t.resize(40, 12)
-        screen = wait_until(lambda: len(t.screen().splitlines()[0]) <= 40 and t.screen(),
-                            what="the narrow screen")
+
+        def redrawn(screen):
+            """natter's own 40-column screen, from the title down to the status
+            line, not tmux's crop of the old one."""
+            rows = screen.rstrip("\n").split("\n")
+            return len(rows[0]) <= 40 and "Board Room" in rows[0] and "online" in rows[-2]
+        screen = t.wait_screen(redrawn, "the narrow screen")
         self.assertNotIn("│", screen)  # the list folds away below 70 columns
         t.keys("M-l")
         t.wait_for("│")
@@ -362,7 +457,6 @@ class TuiTest(TuiTestCase):
         t.resize(1, 2)
         t.resize(100, 30)
         t.wait_for("Board Room")
-        self.assertTrue(t.alive())
         t.text("still typing")
         t.wait_for("> still typing")
 
@@ -375,11 +469,69 @@ class TuiTest(TuiTestCase):
         typed = "the quick brown fox jumps over the lazy dog " * 3
         for ch in typed:
             t.text(ch)
-        burst.wait(timeout=120)
+        self.assertEqual(burst.wait(timeout=120), 0, "the burst of messages did not all go")
         t.keys("Enter")
         ev = self.bob.wait_for_event(room, lambda e: e.get("content", {}).get("body", "")
                                      .startswith("the quick"), timeout=60)
         self.assertEqual(ev["content"]["body"], typed)
+
+
+    def fake_natter(self, report, status, at_once=False):
+        """A stand-in for natter that writes report to stderr and exits with
+        status: at once, or on SIGTERM as natter quits."""
+        fake = self.natter.home / "fake-natter"
+        fake.with_suffix(".report").write_text(report)
+        fake.write_text("#!/bin/sh\n"
+                        f"finish() {{ cat '{fake}.report' >&2; exit {status}; }}\n"
+                        "trap finish TERM\n"
+                        "echo fake natter up\n"
+                        f"{'finish' if at_once else ':'}\n"
+                        "while :; do sleep 0.1; done\n")
+        fake.chmod(0o755)
+        n = NatterRun(binary=fake)
+        self.addCleanup(n.cleanup)
+        return n
+
+    def test_the_exit_check_fails_on_a_sanitizer_report_or_a_bad_status(self):
+        asan = ("==77==ERROR: AddressSanitizer: heap-buffer-overflow on address 0x6020\n"
+                "    #0 0x4f in ui_draw src/ui/ui-draw.c:120\n")
+        t = Tmux(self.fake_natter(asan, 0), name=self.id())
+        t.wait_for("fake natter up")
+        with self.assertRaises(AssertionError) as cm:
+            t.close()
+        self.assertIn(f"{self.id()}: natter in tmux: a sanitizer report", str(cm.exception))
+        self.assertIn(asan, str(cm.exception))
+
+        t = Tmux(self.fake_natter("natter: cannot open the cache\n", 1, at_once=True),
+                 name=self.id())
+        wait_until(lambda: t.exit_status() is not None, what="the fake's exit")
+        with self.assertRaises(AssertionError) as cm:
+            t.close()
+        self.assertIn("exit status 1, expected 0", str(cm.exception))
+        self.assertIn("cannot open the cache", str(cm.exception))
+
+        for status, expected in ((0, 0), (139, 139)):
+            t = Tmux(self.fake_natter("natter: a warning\n", status), name=self.id())
+            t.expect_exit(expected)
+            t.wait_for("fake natter up")
+            t.close()
+
+    def test_a_failed_exit_check_in_a_cleanup_fails_the_test(self):
+        fake = self.fake_natter("src/util/util.c:9:5: runtime error: null pointer\n", 0)
+
+        class Inner(TuiTestCase):
+            def setUp(self):
+                self.natter = fake
+
+            def test_draws(self):
+                self.terminal().wait_for("fake natter up")
+
+        result = unittest.TestResult()
+        Inner("test_draws").run(result)
+        problems = "".join(text for _, text in result.failures + result.errors)
+        self.assertFalse(result.wasSuccessful())
+        self.assertIn("Inner.test_draws: natter in tmux: a sanitizer report", problems)
+        self.assertIn("runtime error: null pointer", problems)
 
 
 BURST = """

@@ -6,12 +6,10 @@ import shutil
 import signal
 import socket
 import threading
-import time
 import unittest
 from urllib.parse import urlparse
 
-from cli_support import NatterTestCase
-from test_tui import Tmux, wait_until
+from test_tui import TuiTestCase, wait_until
 
 
 class Proxy:
@@ -79,40 +77,23 @@ class Proxy:
             self.conns = []
 
 
-class TuiLifeTest(NatterTestCase):
+class TuiLifeTest(TuiTestCase):
     def start_wrapped(self):
         """natter in a shell that, once natter ends, records the terminal modes."""
         record = self.natter.home / "after"
-        t = Tmux(self.natter, after=f"stty -a > {record}.stty; echo natter-ended-$?; sleep 60")
-        self.addCleanup(t.close)
+        t = self.terminal(after=f"stty -a > {record}.stty; echo natter-ended; sleep 60")
         return t, record
 
     def assert_terminal_restored(self, t, record):
         screen = t.wait_for("natter-ended")
-        modes = wait_until(lambda: os.path.exists(f"{record}.stty") and
-                           open(f"{record}.stty").read(), what="stty -a")
+        stty = record.with_suffix(".stty")
+        modes = wait_until(lambda: stty.exists() and stty.read_text(), what="stty -a")
         words = modes.split()
         for mode in ("icanon", "echo", "icrnl", "isig"):
             self.assertIn(mode, words, modes)
         # The alternate screen is gone: only the shell's words are left.
         self.assertNotIn("│", screen)
         self.assertNotIn("[default]", screen)
-
-    def natter_pid(self):
-        for pid in os.listdir("/proc"):
-            if not pid.isdigit():
-                continue
-            try:
-                with open(f"/proc/{pid}/cmdline", "rb") as f:
-                    argv = f.read().split(b"\0")
-                with open(f"/proc/{pid}/environ", "rb") as f:
-                    env = f.read()
-            except OSError:
-                continue
-            if argv and argv[0] == os.fsencode(self.natter.binary) and len(argv) <= 2 and \
-                    os.fsencode(str(self.natter.home)) in env:
-                return int(pid)
-        return None
 
     def test_quit_restores_the_terminal(self):
         self.shared_room("Board Room")
@@ -125,11 +106,12 @@ class TuiLifeTest(NatterTestCase):
     def test_a_crash_or_a_kill_restores_the_terminal(self):
         self.shared_room("Board Room")
         self.natter.ok("sync", "--once")
-        for sig in (signal.SIGSEGV, signal.SIGTERM):
+        # natter dies of a crash (the shell's 128 + signal) and quits on SIGTERM.
+        for sig, status in ((signal.SIGSEGV, 128 + signal.SIGSEGV), (signal.SIGTERM, 0)):
             t, record = self.start_wrapped()
+            t.expect_exit(status)
             t.wait_for("online")
-            pid = wait_until(self.natter_pid, what="natter's pid")
-            os.kill(pid, sig)
+            os.kill(t.pid(), sig)
             self.assert_terminal_restored(t, record)
             t.close()
             os.unlink(f"{record}.stty")
@@ -142,10 +124,7 @@ class TuiLifeTest(NatterTestCase):
         session = self.natter.profile_dir() / "session"
         session.write_text(session.read_text().replace(self.hs.url,
                                                        f"http://127.0.0.1:{proxy.port}"))
-        self.natter.ok("sync", "--once")
-        t = Tmux(self.natter)
-        self.addCleanup(t.close)
-        t.wait_for("online")
+        t = self.start()
         proxy.down()
         t.wait_for("offline", timeout=60)
         t.text("written on the train")
@@ -153,28 +132,31 @@ class TuiLifeTest(NatterTestCase):
         t.wait_for("written on the train  (sending…)")
         t.text("and a second one")
         t.keys("Enter")
+        # Each Enter queued its message and tried the oldest at once; the
+        # second one drawn means both tries were made, and failed.
         t.wait_for("and a second one  (sending…)")
-        time.sleep(1)
         self.assertEqual(self.bodies(room), [])
         proxy.up()
         t.wait_for("online", timeout=90)
         wait_until(lambda: self.bodies(room) == ["written on the train", "and a second one"],
                    timeout=60, what="both messages, once each, in order")
         wait_until(lambda: "sending" not in t.screen(), what="the pending marks gone")
-        time.sleep(2)
-        self.assertEqual(self.bodies(room), ["written on the train", "and a second one"])
+        # One at a time, in order: a copy of the first two sent again would
+        # reach the server before a third.
+        t.text("and a third, online")
+        t.keys("Enter")
+        self.bob.wait_for_event(room, lambda e: e["content"].get("body") == "and a third, online")
+        self.assertEqual(self.bodies(room),
+                         ["written on the train", "and a second one", "and a third, online"])
 
     def test_bell_rings_for_a_mention_when_asked_for(self):
         room = self.shared_room("Board Room")
-        self.shared_room("Chatter")
+        chatter = self.shared_room("Chatter")
         conf = self.natter.config_home / "natter" / "config"
         conf.parent.mkdir(parents=True, exist_ok=True)
         conf.write_text("[ui]\nbell = on\n")
         self.natter.env["DBUS_SESSION_BUS_ADDRESS"] = "unix:path=/nonexistent/bus"
-        self.natter.ok("sync", "--once")
-        t = Tmux(self.natter)
-        self.addCleanup(t.close)
-        t.wait_for("online")
+        t = self.start()
         # tmux flags a bell in a window that is not the current one.
         t.tmux("new-window", "-t", "t", "sleep 600")
 
@@ -183,7 +165,10 @@ class TuiLifeTest(NatterTestCase):
             return "0:1" in flags.split()
 
         self.bob.send_text(room, "nothing for you")
-        time.sleep(2)
+        # natter rings while it reads a sync, before it draws what came after:
+        # once a later message is drawn, a bell for the first would be seen.
+        self.bob.send_text(chatter, "later, in the room in view")
+        t.wait_for("later, in the room in view")
         self.assertFalse(bell())
         self.bob.send_text(room, f"{self.alice.user_id} the car is here")
         wait_until(bell, what="the bell")

@@ -3,7 +3,6 @@ from the other user's side of the server."""
 
 import os
 import shutil
-import time
 import unittest
 
 from test_tui import TuiTestCase, wait_until
@@ -48,8 +47,7 @@ class TuiSelectTest(TuiTestCase):
             self.bob.wait_for_event(room, lambda e, s=text: e["content"].get("body") == s)
         mine = self.bob.messages(room)["chunk"]
         first = next(e["event_id"] for e in mine if e["content"].get("body") == "draft one")
-        wait_until(lambda: "sending" not in t.screen() and "draft two" in t.screen(),
-                   what="both sent")
+        t.wait_screen(lambda s: "sending" not in s and "draft two" in s, "both sent")
         # Keep a draft: editing puts it aside and gives it back after.
         t.text("half typed")
         self.select(t, 1)
@@ -134,8 +132,8 @@ class TuiSelectTest(TuiTestCase):
         t.keys("Up")
         wait_until(lambda: "(3 marked)" in self.status(t), what="three marked")
         t.keys("Escape")
-        wait_until(lambda: "3 marked" in self.status(t) and "SELECT" not in self.status(t),
-                   what="the range kept in compose mode")
+        t.wait_screen(lambda s: "3 marked" in self.status_of(s) and
+                      "SELECT" not in self.status_of(s), "the range kept in compose mode")
         t.keys("Escape")
         t.wait_for("range cleared")
         self.assertNotIn("marked", self.status(t))
@@ -243,28 +241,36 @@ class TuiSelectTest(TuiTestCase):
 
     def test_typing_is_sent_and_stopped(self):
         room = self.shared_room("Board Room")
+        other = self.shared_room("Travel Desk")
         since = self.bob.sync()["next_batch"]
         t = self.start()
+        self.switch(t, "Board Room")
 
-        def typing_users():
+        def typing_changes():
+            """The typing lists bob's next sync brings, by room."""
             nonlocal since
             resp = self.bob.sync(since=since, timeout=2000)
             since = resp["next_batch"]
-            r = resp.get("rooms", {}).get("join", {}).get(room, {})
-            for e in r.get("ephemeral", {}).get("events", []):
-                if e["type"] == "m.typing":
-                    return e["content"]["user_ids"]
-            return None
+            return {rid: e["content"]["user_ids"]
+                    for rid, r in resp.get("rooms", {}).get("join", {}).items()
+                    for e in r.get("ephemeral", {}).get("events", []) if e["type"] == "m.typing"}
 
         t.text("let me think")
-        users = wait_until(lambda: typing_users(), what="a typing notice")
+        users = wait_until(lambda: typing_changes().get(room), what="a typing notice")
         self.assertEqual(users, [self.alice.user_id])
         t.keys("C-u")
-        wait_until(lambda: typing_users() == [], what="typing stopped")
-        # A command is not a message being typed.
+        wait_until(lambda: typing_changes().get(room) == [], what="typing stopped")
+        # A command is not a message being typed. The server orders typing
+        # notices: once it tells of typing in Travel Desk, begun after the
+        # command was drawn, a notice for the command would have come first.
         t.text("/help")
-        time.sleep(1)
-        self.assertIsNone(typing_users())
+        t.wait_for("> /help")
+        self.switch(t, "Travel Desk")
+        t.text("a real message")
+        seen = {}
+        wait_until(lambda: seen.update(typing_changes()) or seen.get(other),
+                   what="typing in Travel Desk")
+        self.assertNotIn(room, seen)
 
 
 if __name__ == "__main__":
