@@ -47,4 +47,14 @@ int msg_state_hidden(const char *type);
 /* "joined", "was invited", "left", ... */
 const char *msg_member_verb(enum mx_membership m);
 
+/* A reaction key and how many people chose it. */
+struct msg_reaction {
+	char *key;
+	int64_t count;
+};
+/* The reactions as people read them: "👍 2, ✅ 1" (server text: inert it
+ * before display), or NULL when there are none. */
+char *msg_reactions_text(const struct msg_reaction *r, size_t n);
+void msg_reactions_free(struct msg_reaction **r, size_t n);
+
 #endif

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "natter/event.h"
+#include "natter/msg.h"
 
 struct store;
 
@@ -105,7 +106,8 @@ struct store_msg {
 	char *filename;
 	char *mimetype;
 	int64_t size;
-	char *reactions;	/* "👍 2, ✅ 1", or NULL */
+	struct msg_reaction *reactions;	/* most chosen first, then oldest first */
+	size_t n_reactions;
 	char *state_key;
 	enum mx_membership membership;	/* m.room.member */
 	char *content;		/* raw content JSON */

@@ -6,7 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "cli-private.h"
 #include "natter/msg.h"
 #include "natter/sanitize.h"
 
@@ -93,6 +93,7 @@ json_bool(struct buf *b, const char *key, int value, int *first)
 void
 cli_json_msg(struct buf *b, const struct store_msg *m, const char *room_id)
 {
+	char *reactions;
 	int first = 1;
 
 	json_str(b, "room_id", room_id, &first);
@@ -106,7 +107,9 @@ cli_json_msg(struct buf *b, const struct store_msg *m, const char *room_id)
 	json_bool(b, "edited", m->edited, &first);
 	json_bool(b, "redacted", m->redacted, &first);
 	json_str(b, "reply_to", m->reply_to, &first);
-	json_str(b, "reactions", m->reactions, &first);
+	reactions = msg_reactions_text(m->reactions, m->n_reactions);
+	json_str(b, "reactions", reactions, &first);
+	free(reactions);
 	json_str(b, "url", m->url, &first);
 	json_str(b, "filename", m->filename, &first);
 	json_str(b, "state_key", m->state_key, &first);
@@ -188,7 +191,7 @@ cli_print_content(FILE *f, const struct store_msg *m)
 void
 cli_print_msg(FILE *f, const struct store_msg *m, const struct store_msg *quoted, int ids)
 {
-	char when[32];
+	char when[32], *reactions;
 	int emote = m->msgtype != NULL && strcmp(m->msgtype, "m.emote") == 0;
 
 	/* Room plumbing people do not read; --json still lists it. */
@@ -221,9 +224,10 @@ cli_print_msg(FILE *f, const struct store_msg *m, const struct store_msg *quoted
 		cli_print_text(f, m->event_id, 0);
 	}
 	fputc('\n', f);
-	if (m->reactions != NULL) {
+	if ((reactions = msg_reactions_text(m->reactions, m->n_reactions)) != NULL) {
 		fputs("                  ", f);
-		cli_print_text(f, m->reactions, 0);
+		cli_print_text(f, reactions, 0);
 		fputc('\n', f);
+		free(reactions);
 	}
 }

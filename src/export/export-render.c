@@ -209,8 +209,12 @@ export_entry_fill(const struct export_thread *t, const struct export_index *ix, 
 		} else
 			e->reply_text = xstrdup("a message not in the cache");
 	}
-	if (m->reactions != NULL && !m->redacted)
-		e->reactions = san_text(m->reactions, 0);
+	if (m->n_reactions > 0 && !m->redacted) {
+		char *text = msg_reactions_text(m->reactions, m->n_reactions);
+
+		e->reactions = san_text(text, 0);
+		free(text);
+	}
 }
 
 static void export_text_entry(struct buf *, const struct export_entry *);

@@ -278,3 +278,23 @@ msg_member_verb(enum mx_membership m)
 
 	return verbs[m <= MX_MEMBERSHIP_KNOCK ? m : 0];
 }
+
+char *
+msg_reactions_text(const struct msg_reaction *r, size_t n)
+{
+	struct buf b = {0};
+
+	for (size_t i = 0; i < n; i++)
+		buf_printf(&b, "%s%s %lld", i == 0 ? "" : ", ", r[i].key, (long long)r[i].count);
+	return n > 0 ? buf_steal(&b) : NULL;
+}
+
+void
+msg_reactions_free(struct msg_reaction **r, size_t n)
+{
+	if (*r == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		free((*r)[i].key);
+	xfree(r);
+}

@@ -40,12 +40,11 @@ store_msg_fill(sqlite3_stmt *s, struct store_msg *m)
 	m->room_id = store_column_text(s, 17);
 }
 
-/* "👍 2, ✅ 1": reactions by how many people chose them, then by age. */
+/* Reactions by how many people chose them, then by age. */
 static int
 store_msg_reactions(struct store *st, const char *room_id, struct store_msg *m,
     char **cause)
 {
-	struct buf b = {0};
 	sqlite3_stmt *s;
 	int r;
 
@@ -54,12 +53,11 @@ store_msg_reactions(struct store *st, const char *room_id, struct store_msg *m,
 	store_bind_text(s, 1, m->event_id);
 	store_bind_text(s, 2, room_id);
 	while ((r = store_row(st, s, "cannot read reactions", cause)) == 1) {
-		buf_printf(&b, "%s%s %lld", b.len == 0 ? "" : ", ",
-		    (const char *)sqlite3_column_text(s, 0), (long long)sqlite3_column_int64(s, 1));
+		m->reactions = xreallocarray(m->reactions, m->n_reactions + 1,
+		    sizeof *m->reactions);
+		m->reactions[m->n_reactions].key = store_column_text(s, 0);
+		m->reactions[m->n_reactions++].count = sqlite3_column_int64(s, 1);
 	}
-	if (b.len != 0)
-		m->reactions = buf_steal(&b);
-	buf_free(&b);
 	return r;
 }
 
@@ -199,12 +197,13 @@ store_msg_clear(struct store_msg *m)
 {
 	char **fields[] = {
 		&m->event_id, &m->type, &m->sender, &m->sender_name, &m->msgtype, &m->body,
-		&m->reply_to, &m->url, &m->filename, &m->mimetype, &m->reactions,
-		&m->state_key, &m->content, &m->room_id,
+		&m->reply_to, &m->url, &m->filename, &m->mimetype, &m->state_key, &m->content,
+		&m->room_id,
 	};
 
 	for (size_t i = 0; i < NT_NELEMS(fields); i++)
 		xfree(fields[i]);
+	msg_reactions_free(&m->reactions, m->n_reactions);
 	memset(m, 0, sizeof *m);
 }
 

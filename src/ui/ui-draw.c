@@ -347,11 +347,13 @@ ui_lines_msg(struct ui *ui, struct ui_lines *l, const struct store_msg *m, int w
 	}
 	if (m->edited && !m->redacted)
 		l->v[l->n - 1].edited = 1;
-	if (m->reactions != NULL) {
-		char *r = san_text(m->reactions, 0);
+	if (m->n_reactions > 0) {
+		char *plain = msg_reactions_text(m->reactions, m->n_reactions);
+		char *r = san_text(plain, 0);
 
 		ui_lines_wrap(l, r, UI_INDENT(ui) + name_w, width, THEME_REACTIONS);
 		free(r);
+		free(plain);
 	}
 	if (!meta) {
 		l->events = xreallocarray(l->events, l->n_events + 1, sizeof *l->events);

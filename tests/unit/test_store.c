@@ -636,7 +636,7 @@ test_reactions_aggregated(void **state)
 	struct mx_room_update *ru = sync_room(s, "!r:x", MX_MEMBERSHIP_JOIN);
 	struct store_msg *msgs;
 	size_t n;
-	char *cause = NULL;
+	char *cause = NULL, *text;
 
 	ev_text(TL(ru), "$1", "@alice:x", "lunch?");
 	ev_react(TL(ru), "$r1", "@bob:x", "$1", "✅");
@@ -650,7 +650,14 @@ test_reactions_aggregated(void **state)
 	assert_int_equal(store_history(f->st, "!r:x", INT64_MAX, 50, &msgs, &n, &cause), 0);
 	assert_int_equal(n, 1);
 	assert_string_equal(msgs[0].body, "lunch?");
-	assert_string_equal(msgs[0].reactions, "👍 2, ✅ 1, kangaroo 1");
+	assert_int_equal(msgs[0].n_reactions, 3);
+	assert_string_equal(msgs[0].reactions[0].key, "👍");
+	assert_int_equal(msgs[0].reactions[0].count, 2);
+	assert_string_equal(msgs[0].reactions[2].key, "kangaroo");
+	assert_int_equal(msgs[0].reactions[2].count, 1);
+	text = msg_reactions_text(msgs[0].reactions, msgs[0].n_reactions);
+	assert_string_equal(text, "👍 2, ✅ 1, kangaroo 1");
+	free(text);
 	store_msgs_free(&msgs, n);
 	assert_int_equal(store_fts_count(f->st, "kangaroo"), 0);
 	assert_fts_in_step(f->path);
