@@ -11,7 +11,6 @@
 
 #include "natter/loop.h"
 #include "natter/text.h"
-#include "ui-cmd.h"
 #include "ui-private.h"
 
 #define UI_CMD_NAME_MAX 16

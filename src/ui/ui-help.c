@@ -7,7 +7,6 @@
 
 #include "natter/keys.h"
 #include "natter/theme.h"
-#include "ui-cmd.h"
 #include "ui-private.h"
 
 #define UI_HELP_KEYS 4		/* keys shown for one action */

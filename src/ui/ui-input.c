@@ -11,7 +11,6 @@
 #include "natter/sanitize.h"
 #include "natter/settings.h"
 #include "natter/loop.h"
-#include "ui-cmd.h"
 #include "ui-private.h"
 
 #define UI_ESC_MAX 16

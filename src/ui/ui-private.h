@@ -154,12 +154,62 @@ void ui_theme_end(void);
 int ui_theme_attr(int element);
 int ui_theme_nick(const char *user_id);
 
-/* ui-draw.c */
-void ui_draw(struct ui *ui);
-int ui_list_shown(const struct ui *ui);
+/* ui-pane.c: the message pane's model, without curses: the lines a room
+ * shows, built from the cache, and where the pane stands in them. */
+/* One screen line of the message pane. */
+struct ui_line {
+	char *time;		/* "14:03", on a message's first line only */
+	char *name;		/* sender, likewise */
+	int name_color;
+	char *text;
+	int color;
+	int indent;		/* cells before text on continuation lines */
+	int msg;		/* the selectable message it shows (its index in
+				 * ui_lines.events), or -1 */
+	int edited;		/* the message's last line, ending in "(edited)" */
+};
+
+struct ui_lines {
+	struct ui_line *v;
+	size_t n;
+	char **events;		/* the selectable messages, oldest first */
+	size_t n_events;
+	char *self_name;	/* our display name in the room, made inert */
+	size_t gap_line;	/* "messages missing here", or SIZE_MAX */
+};
+
+/* What the pane shows now, as ui_pane_update last set it. */
+struct ui_pane_view {
+	const struct ui_lines *lines;
+	size_t first;		/* the line at the top of the pane */
+};
+
+/* Brings the pane's state up to date for a pane of height rows and width
+ * cells, before a draw: rebuilds its lines when what they show changed,
+ * keeps the scroll position in range, follows the selection or the
+ * new-messages marker, and starts loading older history when its top or
+ * a gap in the cache is in view. */
+void ui_pane_update(struct ui *ui, int height, int width);
+/* The lines and top line to draw, or NULL lines before any update. */
+struct ui_pane_view ui_pane_view(const struct ui *ui);
 void ui_pane_free(struct ui *ui);
 size_t ui_pane_events(struct ui *ui, char *const **events, int *bottom);
 int ui_pane_index(struct ui *ui, const char *event_id);
+/* Cells a time takes in the pane. */
+int ui_time_width(const struct ui *ui);
+
+/* ui-draw.c: drawing, and only drawing. */
+/* The screen's parts, from its size and the draft. */
+struct ui_geometry {
+	int list_w;		/* 0: no room list */
+	int pane_top, pane_h, pane_left, pane_w;
+	int compose_h;
+};
+void ui_geometry(struct ui *ui, struct ui_geometry *g);
+/* Updates what the screen depends on, then draws it: the one redraw. */
+void ui_redraw(struct ui *ui);
+void ui_draw(struct ui *ui, const struct ui_geometry *g);
+int ui_list_shown(const struct ui *ui);
 int ui_put(int y, int x, const char *s, int cells, int element);
 void ui_fill(int y, int x, int cells, int element);
 
@@ -205,6 +255,33 @@ void ui_help_draw(struct ui *ui, int top, int height, int left, int width);
 /* ui-export.c */
 int ui_export_start(struct ui *ui, const char *args);
 void ui_export_free(struct ui *ui);
+
+/* ui-cmd.c: commands typed in the compose box: /join, /me, /upload and
+ * the rest. */
+/* Runs line, a draft that starts with one '/' ("//text" is text, sent
+ * without the first '/', and never comes here). Actions that need the
+ * network start and report through ui_note when they end. Returns 1 when
+ * the draft should be cleared, 0 to keep it for the user to correct (a
+ * usage error, a file that is not there). */
+int ui_command(struct ui *ui, const char *line);
+
+/* One line a command with its arguments and what it does, for help. */
+size_t ui_cmd_help_lines(char ***lines);
+
+struct store_msg;
+/* A short quote of a message for a note: “the first words…”. */
+char *ui_cmd_quote(const struct store_msg *m);
+
+/* Deletes (redacts) a message of the room in view, ours when own; quote
+ * names it in the note that says it is done. 1 when started, 0 with a
+ * note. */
+int ui_cmd_redact(struct ui *ui, const char *event_id, const char *quote, int own);
+/* Joins (accept 1) or declines the invitation in view. */
+int ui_cmd_answer_invite(struct ui *ui, int accept);
+/* Downloads a message's attachment to a safe name and opens it. */
+int ui_cmd_open_event(struct ui *ui, const char *event_id);
+/* Hands an http(s) link of printable ASCII to xdg-open. */
+void ui_cmd_open_link(struct ui *ui, const char *url);
 
 /* ui-input.c */
 void ui_input(int fd, int revents, void *arg);

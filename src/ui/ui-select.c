@@ -7,7 +7,6 @@
 #include "natter/editor.h"
 #include "natter/keys.h"
 #include "natter/sanitize.h"
-#include "ui-cmd.h"
 #include "ui-private.h"
 
 static void

@@ -27,7 +27,7 @@ ui_redraw_due(void *arg)
 
 	ui->redraw_timer = 0;
 	if (ui->dirty)
-		ui_draw(ui);
+		ui_redraw(ui);
 	/* Once for all the notifications since the last pass. */
 	if (ui->bell) {
 		ui->bell = 0;
@@ -499,7 +499,7 @@ ui_main(const char *profile, const char *config, const struct settings *settings
 	ui_theme_start(&ui);
 	/* The cache first: the screen is there before the network answers. */
 	ui_rooms_reload(&ui);
-	ui_draw(&ui);
+	ui_redraw(&ui);
 	ui_watch(&ui);
 	while (!ui.quit && loop_run_once(ui.loop, -1) != -1)
 		;

@@ -104,11 +104,11 @@ bench_keys(struct ui *ui)
 			snprintf(token, sizeof token, "k%d", i);
 			bench_sync(ui->store, "!bench:hs", BENCH_MESSAGES + i, 10, token, NULL);
 			ui->gen++;
-			ui_draw(ui);
+			ui_redraw(ui);
 		}
 		t0 = nt_mono_us();
 		editor_insert(ui->ed, "x", 1, NULL);
-		ui_draw(ui);
+		ui_redraw(ui);
 		ms[i] = (double)(nt_mono_us() - t0) / 1000.0;
 	}
 	qsort(ms, BENCH_KEYS, sizeof ms[0], bench_cmp);
@@ -127,7 +127,7 @@ bench_open_rooms(struct ui *ui)
 
 	for (size_t i = 0; i < ui->n_rooms; i++) {
 		ui_room_select(ui, ui->rooms[i].room_id);
-		ui_draw(ui);
+		ui_redraw(ui);
 	}
 	getrusage(RUSAGE_SELF, &ru);
 	printf("after opening %zu rooms (10,000 + 49 x 300 messages)\n", ui->n_rooms);
@@ -209,11 +209,11 @@ main(void)
 	ui_theme_start(&ui);
 	ui_rooms_reload(&ui);
 	ui_room_select(&ui, "!bench:hs");
-	ui_draw(&ui);
+	ui_redraw(&ui);
 	t0 = nt_mono_ms();
 	for (int i = 0; i < BENCH_FRAMES; i++) {
 		clearok(curscr, TRUE);
-		ui_draw(&ui);
+		ui_redraw(&ui);
 	}
 	ms = (double)(nt_mono_ms() - t0) / BENCH_FRAMES;
 	getrusage(RUSAGE_SELF, &ru);

@@ -1,0 +1,595 @@
+/* The message pane's model: the lines a room shows, built from the cache
+ * (wrapped, with day separators, collapsed membership runs, reply quotes,
+ * reactions, "seen by", the new-messages marker and gaps), and the pane's
+ * place in them. No curses here: ui-draw.c draws what this decides. */
+#include <ctype.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "natter/msg.h"
+#include "natter/sanitize.h"
+#include "natter/settings.h"
+#include "natter/text.h"
+#include "natter/theme.h"
+#include "ui-private.h"
+
+#define UI_GAP_TEXT "── messages missing here: loading them… ──"
+
+/* Message text starts after the time and a space. */
+#define UI_INDENT(ui) (ui_time_width(ui) + 1)
+
+static void
+ui_lines_free(struct ui_lines *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->v[i].time);
+		free(l->v[i].name);
+		free(l->v[i].text);
+	}
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+	for (size_t i = 0; i < l->n_events; i++)
+		free(l->events[i]);
+	free(l->events);
+	l->events = NULL;
+	l->n_events = 0;
+	xfree(&l->self_name);
+}
+
+static struct ui_line *
+ui_line_add(struct ui_lines *l, const char *text, size_t len, int color)
+{
+	struct ui_line *line;
+
+	l->v = xreallocarray(l->v, l->n + 1, sizeof *l->v);
+	line = &l->v[l->n++];
+	memset(line, 0, sizeof *line);
+	line->text = xstrndup(text, len);
+	line->color = color;
+	line->msg = -1;
+	return line;
+}
+
+/* Adds text wrapped into width cells less indent, the first line after
+ * the message's prefix and the rest indented as far. Returns the index
+ * of the first line (pointers would not survive the next add). */
+static size_t
+ui_lines_wrap(struct ui_lines *l, const char *text, int indent, int width, int color)
+{
+	struct text_line *wl = NULL;
+	size_t n, head = l->n;
+	int avail = width - indent;
+
+	if (avail < 1)
+		avail = 1;
+	n = text_wrap(text, avail, &wl);
+	for (size_t i = 0; i < n; i++)
+		ui_line_add(l, text + wl[i].off, wl[i].len, color)->indent = indent;
+	if (n == 0)
+		ui_line_add(l, "", 0, color);
+	free(wl);
+	return head;
+}
+
+/* The settings' formats, or natter's own without a config. */
+static const char *
+ui_format(const struct ui *ui, int day)
+{
+	if (ui->settings == NULL)
+		return day ? "%A %d %B %Y" : "%H:%M";
+	return day ? ui->settings->ui.date_format : ui->settings->ui.time_format;
+}
+
+static void
+ui_day(const struct ui *ui, char *out, size_t size, int64_t ms)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	if (localtime_r(&t, &tm) == NULL || strftime(out, size, ui_format(ui, 1), &tm) == 0)
+		snprintf(out, size, "?");
+}
+
+/* A message's time, padded to the width every time takes. */
+static char *
+ui_time(const struct ui *ui, int64_t ms)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	char buf[80];
+	int w;
+
+	if (ms <= 0 || localtime_r(&t, &tm) == NULL ||
+	    strftime(buf, sizeof buf, ui_format(ui, 0), &tm) == 0)
+		buf[0] = '\0';
+	w = text_width(buf);
+	return xasprintf("%s%*s", buf, ui_time_width(ui) > w ? ui_time_width(ui) - w : 0, "");
+}
+
+/* Cells a time takes, measured once on a wide example (22:58). */
+int
+ui_time_width(const struct ui *ui)
+{
+	static int width = -1;
+	struct tm tm = {.tm_hour = 22, .tm_min = 58, .tm_sec = 58, .tm_mday = 28,
+		.tm_mon = 11, .tm_year = 126, .tm_wday = 3};
+	char buf[80];
+
+	if (width < 0) {
+		if (strftime(buf, sizeof buf, ui_format(ui, 0), &tm) == 0)
+			buf[0] = '\0';
+		width = text_width(buf);
+	}
+	return width;
+}
+
+/* The text a message shows, made inert. */
+static char *
+ui_msg_text(const struct store_msg *m)
+{
+	struct buf b = {0};
+	char *raw, *safe;
+
+	if (m->redacted)
+		return xstrdup("(message deleted)");
+	if (m->state_key != NULL && strcmp(m->type, "m.room.member") == 0) {
+		buf_printf(&b, "%s %s", strcmp(m->state_key, m->sender) == 0 ? m->sender_name :
+		    m->state_key, msg_member_verb(m->membership));
+	} else if (m->state_key != NULL && m->msgtype == NULL) {
+		const char *verb = msg_state_verb(m->type);
+
+		buf_printf(&b, "%s %s%s%s", m->sender_name,
+		    verb != NULL ? verb : "changed the room's settings",
+		    m->body ? ": " : "", m->body ? m->body : "");
+	} else if (m->url != NULL)
+		buf_printf(&b, "[%s] %s", m->msgtype != NULL && strncmp(m->msgtype, "m.", 2) == 0 ?
+		    m->msgtype + 2 : "file", m->filename ? m->filename : "attachment");
+	else if (m->body != NULL)
+		buf_puts(&b, m->body);
+	else
+		buf_printf(&b, "[%s]", m->type);
+	if (m->edited)
+		buf_puts(&b, " (edited)");
+	raw = buf_steal(&b);
+	safe = san_text(raw, SAN_MULTILINE);
+	free(raw);
+	return safe;
+}
+
+/* "↳ Dana: the first words of what this answers", one line. */
+static void
+ui_lines_quote(struct ui *ui, struct ui_lines *l, const char *event_id, int width)
+{
+	struct store_msg q;
+	char *raw, *safe, *cut;
+
+	if (store_msg_get(ui->store, event_id, &q, NULL) == -1)
+		raw = xstrdup("↳ (a message not in the cache)");
+	else {
+		raw = xasprintf("↳ %s: %s", q.sender_name, q.redacted ? "(message deleted)" :
+		    q.body != NULL ? q.body : "…");
+		store_msg_clear(&q);
+	}
+	safe = san_text(raw, 0);
+	cut = text_truncate(safe, width - UI_INDENT(ui) > 1 ? width - UI_INDENT(ui) : 1);
+	ui_line_add(l, cut, strlen(cut), THEME_REPLY_QUOTE)->indent = UI_INDENT(ui);
+	free(cut);
+	free(safe);
+	free(raw);
+}
+
+static void
+ui_lines_msg(struct ui *ui, struct ui_lines *l, const struct store_msg *m, int width)
+{
+	const char *self = core_self(ui->core);
+	int emote = m->msgtype != NULL && strcmp(m->msgtype, "m.emote") == 0;
+	int meta = m->state_key != NULL && m->msgtype == NULL;
+	char *text = ui_msg_text(m), *name = san_text(m->sender_name, 0);
+	int name_w = meta ? 0 : text_width(name) + 2, color = THEME_PANE;
+	size_t head, first;
+
+	if (meta)
+		color = THEME_MEMBERSHIP;
+	else if (m->redacted)
+		color = THEME_REDACTED;
+	else if (emote)
+		color = THEME_EMOTE;
+	else if (m->msgtype != NULL && strcmp(m->msgtype, "m.notice") == 0)
+		color = THEME_NOTICE;
+	if (name_w > width / 3)
+		name_w = width / 3;
+	first = l->n;
+	if (m->reply_to != NULL)
+		ui_lines_quote(ui, l, m->reply_to, width);
+	head = ui_lines_wrap(l, text, UI_INDENT(ui) + name_w, width, color);
+	l->v[head].time = ui_time(ui, m->ts);
+	if (!meta) {
+		l->v[head].name = emote ? xasprintf("* %s", name) : xasprintf("%s:", name);
+		l->v[head].name_color = self != NULL && strcmp(m->sender, self) == 0 ?
+		    THEME_OWN_MESSAGE : ui_theme_nick(m->sender);
+	}
+	if (m->edited && !m->redacted)
+		l->v[l->n - 1].edited = 1;
+	if (m->n_reactions > 0) {
+		char *plain = msg_reactions_text(m->reactions, m->n_reactions);
+		char *r = san_text(plain, 0);
+
+		ui_lines_wrap(l, r, UI_INDENT(ui) + name_w, width, THEME_REACTIONS);
+		free(r);
+		free(plain);
+	}
+	if (!meta) {
+		l->events = xreallocarray(l->events, l->n_events + 1, sizeof *l->events);
+		l->events[l->n_events] = xstrdup(m->event_id);
+		for (size_t i = first; i < l->n; i++)
+			l->v[i].msg = (int)l->n_events;
+		l->n_events++;
+	}
+	free(name);
+	free(text);
+}
+
+/* Messages written here but not yet echoed by the server. */
+static void
+ui_lines_pending(struct ui *ui, struct ui_lines *l, int width)
+{
+	struct store_outbox *items;
+	size_t n;
+
+	if (store_outbox_list(ui->store, ui->current, 1, &items, &n, NULL) == -1)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		int failed = items[i].state == STORE_OUTBOX_FAILED;
+		char *body = san_text(items[i].body ? items[i].body : "", SAN_MULTILINE);
+		char *text = xasprintf("%s%s%s", body, failed ? "  (not sent: " : "  (sending…)",
+		    failed ? (items[i].last_error ? items[i].last_error : "refused") : "");
+		char *hint = failed ? "; /retry or /discard" : "";
+		char *safe = san_text(text, SAN_MULTILINE);
+
+		free(text);
+		text = xasprintf("%s%s%s", safe, hint, failed ? ")" : "");
+		free(safe);
+		free(body);
+		size_t head = ui_lines_wrap(l, text, UI_INDENT(ui), width, failed ? THEME_FAILED : THEME_PENDING);
+
+		l->v[head].time = ui_time(ui, items[i].created_ts);
+		free(text);
+	}
+	store_outbox_free(&items, n);
+}
+
+static int
+ui_msg_hidden(const struct store_msg *m)
+{
+	return m->state_key != NULL && msg_state_hidden(m->type);
+}
+
+static int
+ui_msg_membership(const struct store_msg *m)
+{
+	return m->state_key != NULL && strcmp(m->type, "m.room.member") == 0;
+}
+
+/* "Dana joined, Sam was invited": a run of membership changes as one
+ * line; returns the index after the run. */
+static size_t
+ui_lines_members(struct ui *ui, struct ui_lines *l, const struct store_msg *msgs, size_t i,
+    size_t n, int width)
+{
+	struct buf b = {0};
+	char *safe;
+	size_t head, start = i;
+
+	for (; i < n && ui_msg_membership(&msgs[i]); i++) {
+		const struct store_msg *m = &msgs[i];
+		const char *who = strcmp(m->state_key, m->sender) == 0 ? m->sender_name :
+		    m->state_key;
+
+		buf_printf(&b, "%s%s %s", i > start ? ", " : "", who,
+		    msg_member_verb(m->membership));
+	}
+	safe = san_text(b.data, 0);
+	head = ui_lines_wrap(l, safe, UI_INDENT(ui), width, THEME_MEMBERSHIP);
+	l->v[head].time = ui_time(ui, msgs[start].ts);
+	free(safe);
+	buf_free(&b);
+	return i;
+}
+
+/* "✓ Seen by Dana, Marcus" under the message others have read up to. */
+struct ui_seen {
+	struct store_receipt *r;
+	size_t n;
+	struct store_member *members;
+	size_t n_members;
+};
+
+static void
+ui_seen_load(struct ui *ui, struct ui_seen *seen)
+{
+	memset(seen, 0, sizeof *seen);
+	if (store_receipts(ui->store, ui->current, &seen->r, &seen->n, NULL) == -1 ||
+	    store_members(ui->store, ui->current, &seen->members, &seen->n_members, NULL) == -1)
+		seen->n = 0;
+}
+
+static void
+ui_seen_free(struct ui_seen *seen)
+{
+	store_receipts_free(&seen->r, seen->n);
+	store_members_free(&seen->members, seen->n_members);
+}
+
+static const char *
+ui_seen_name(const struct ui_seen *seen, const char *user_id)
+{
+	for (size_t i = 0; i < seen->n_members; i++)
+		if (strcmp(seen->members[i].user_id, user_id) == 0)
+			return seen->members[i].name;
+	return user_id;
+}
+
+static void
+ui_lines_seen(struct ui *ui, struct ui_lines *l, const struct ui_seen *seen,
+    const char *event_id, int width)
+{
+	const char *self = core_self(ui->core);
+	struct buf b = {0};
+	char *safe;
+
+	for (size_t i = 0; i < seen->n; i++) {
+		if (strcmp(seen->r[i].event_id, event_id) != 0 ||
+		    (self != NULL && strcmp(seen->r[i].user_id, self) == 0))
+			continue;
+		buf_printf(&b, "%s%s", b.len == 0 ? "✓ Seen by " : ", ",
+		    ui_seen_name(seen, seen->r[i].user_id));
+	}
+	if (b.len == 0)
+		return;
+	safe = san_text(b.data, 0);
+	ui_lines_wrap(l, safe, UI_INDENT(ui), width, THEME_RECEIPTS);
+	free(safe);
+	buf_free(&b);
+}
+
+/* Under an invitation: how to answer it. */
+static void
+ui_lines_invite(struct ui *ui, struct ui_lines *l, int width)
+{
+	const struct ui_room *room = ui_room_find(ui, ui->current);
+	char *yes, *no, *text;
+
+	if (room == NULL || room->section != UI_SECTION_INVITES)
+		return;
+	yes = ui_key_name(ui, KEYS_ACT_INVITE_ACCEPT);
+	no = ui_key_name(ui, KEYS_ACT_INVITE_DECLINE);
+	text = xasprintf("You are invited to %s. %s%saccepts, %s%sdeclines.", room->name,
+	    yes != NULL ? yes : "/join", yes != NULL ? " (or /join) " : " ",
+	    no != NULL ? no : "/leave", no != NULL ? " (or /leave) " : " ");
+	ui_lines_wrap(l, text, UI_INDENT(ui), width, THEME_LIST_INVITE);
+	free(text);
+	free(no);
+	free(yes);
+}
+
+static void
+ui_lines_build(struct ui *ui, struct ui_lines *l, int width)
+{
+	struct store_msg *msgs;
+	struct ui_seen seen;
+	size_t n, i = 0;
+	char last_day[80] = "", day[80], *token = NULL, *me;
+	int members = ui->settings != NULL ? (int)ui->settings->ui.show_membership :
+	    SETTINGS_MEMBERSHIP_COLLAPSED, gap;
+	int64_t gap_seq = 0;
+
+	l->gap_line = SIZE_MAX;
+	if (ui->current == NULL ||
+	    store_history(ui->store, ui->current, INT64_MAX, (int)ui->history, &msgs, &n,
+	    NULL) == -1)
+		return;
+	ui->cache_short = n < (size_t)ui->history;
+	ui->marker_line = SIZE_MAX;
+	/* A limited sync leaves the newest gap between two cached messages. */
+	gap = store_gap_next(ui->store, ui->current, &gap_seq, &token, NULL) == 1;
+	free(token);
+	ui_seen_load(ui, &seen);
+	if (core_self(ui->core) != NULL &&
+	    (me = store_member_displayname(ui->store, ui->current, core_self(ui->core))) != NULL) {
+		l->self_name = san_text(me, 0);
+		free(me);
+	}
+	while (i < n) {
+		if (gap && i > 0 && msgs[i - 1].seq < gap_seq && msgs[i].seq >= gap_seq) {
+			l->gap_line = l->n;
+			ui_line_add(l, UI_GAP_TEXT, strlen(UI_GAP_TEXT), THEME_UNREAD_MARKER);
+			gap = 0;
+		}
+		if (ui_msg_hidden(&msgs[i]) || (ui_msg_membership(&msgs[i]) &&
+		    members == SETTINGS_MEMBERSHIP_NONE)) {
+			i++;
+			continue;
+		}
+		ui_day(ui, day, sizeof day, msgs[i].ts);
+		if (strcmp(day, last_day) != 0) {
+			char *sep = xasprintf("── %s ──", day);
+
+			ui_line_add(l, sep, strlen(sep), THEME_DAY_SEPARATOR);
+			free(sep);
+			strcpy(last_day, day);
+		}
+		if (ui_msg_membership(&msgs[i]) && members == SETTINGS_MEMBERSHIP_COLLAPSED)
+			i = ui_lines_members(ui, l, msgs, i, n, width);
+		else {
+			ui_lines_msg(ui, l, &msgs[i], width);
+			ui_lines_seen(ui, l, &seen, msgs[i].event_id, width);
+			if (ui->marker != NULL && i + 1 < n &&
+			    strcmp(msgs[i].event_id, ui->marker) == 0) {
+				ui->marker_line = l->n;
+				ui_line_add(l, "── new messages ──", strlen("── new messages ──"),
+				    THEME_UNREAD_MARKER);
+			}
+			i++;
+		}
+	}
+	ui_seen_free(&seen);
+	store_msgs_free(&msgs, n);
+	ui_lines_pending(ui, l, width);
+	ui_lines_invite(ui, l, width);
+}
+
+/* The pane's lines, built again only when what they show changed: the
+ * room, its data (ui->gen), the history read, or the width. */
+struct ui_pane_cache {
+	struct ui_lines lines;
+	char *room;
+	unsigned gen;
+	int64_t history;
+	int width;
+	int bottom;		/* the newest message in view, -1 when none */
+	size_t first;		/* the line at the top of the pane */
+};
+
+static struct ui_lines *
+ui_pane_lines(struct ui *ui, int width)
+{
+	struct ui_pane_cache *c = ui->pane;
+
+	if (c == NULL)
+		c = ui->pane = xcalloc(1, sizeof *c);
+	if (c->room != NULL && ui->current != NULL && strcmp(c->room, ui->current) == 0 &&
+	    c->gen == ui->gen && c->history == ui->history && c->width == width)
+		return &c->lines;
+	ui_lines_free(&c->lines);
+	free(c->room);
+	c->room = ui->current != NULL ? xstrdup(ui->current) : NULL;
+	c->gen = ui->gen;
+	c->history = ui->history;
+	c->width = width;
+	ui_lines_build(ui, &c->lines, width);
+	return &c->lines;
+}
+
+void
+ui_pane_free(struct ui *ui)
+{
+	struct ui_pane_cache *c = ui->pane;
+
+	if (c == NULL)
+		return;
+	ui_lines_free(&c->lines);
+	free(c->room);
+	xfree(&ui->pane);
+}
+
+/* The selectable messages of the pane as last built, oldest first, and
+ * in *bottom the newest one drawn (-1 when none). */
+size_t
+ui_pane_events(struct ui *ui, char *const **events, int *bottom)
+{
+	struct ui_pane_cache *c = ui->pane;
+
+	if (c == NULL || c->room == NULL || ui->current == NULL ||
+	    strcmp(c->room, ui->current) != 0) {
+		*events = NULL;
+		*bottom = -1;
+		return 0;
+	}
+	*events = c->lines.events;
+	*bottom = c->bottom;
+	return c->lines.n_events;
+}
+
+/* The index of an event among the pane's messages, or -1. */
+int
+ui_pane_index(struct ui *ui, const char *event_id)
+{
+	char *const *events;
+	int bottom;
+	size_t n = ui_pane_events(ui, &events, &bottom);
+
+	for (size_t i = 0; event_id != NULL && i < n; i++)
+		if (strcmp(events[i], event_id) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* Scrolls so that the selected message is in view: just, or in the
+ * middle of the pane for UI_FOLLOW_CENTRE. */
+static void
+ui_pane_follow(struct ui *ui, const struct ui_lines *l, int height)
+{
+	int sel = ui_pane_index(ui, ui->sel), centre = ui->sel_follow == UI_FOLLOW_CENTRE;
+	size_t start = SIZE_MAX, end = 0, below;
+
+	ui->sel_follow = 0;
+	for (size_t i = 0; sel >= 0 && i < l->n; i++) {
+		if (l->v[i].msg == sel) {
+			start = start == SIZE_MAX ? i : start;
+			end = i + 1;
+		}
+	}
+	if (start == SIZE_MAX)
+		return;
+	below = l->n - end;
+	if (centre) {
+		size_t half = (size_t)height / 2;
+
+		ui->scroll = below > half ? (int)(below - half) : 0;
+		return;
+	}
+	if ((size_t)ui->scroll > below)
+		ui->scroll = (int)below;
+	else if (l->n - start > (size_t)(ui->scroll + height))
+		ui->scroll = (int)(l->n - start) - height;
+}
+
+void
+ui_pane_update(struct ui *ui, int height, int width)
+{
+	struct ui_lines *l;
+	size_t first, max;
+
+	if (height <= 0 || width <= 0)
+		return;
+	l = ui_pane_lines(ui, width);
+	if (ui->sel_follow)
+		ui_pane_follow(ui, l, height);
+	max = l->n > (size_t)height ? l->n - (size_t)height : 0;
+	if ((size_t)ui->scroll > max)
+		ui->scroll = (int)max;
+	if (ui->jump_marker && ui->marker_line != SIZE_MAX) {
+		/* The marker two lines from the top of the pane. */
+		size_t below = l->n - ui->marker_line + 2;
+
+		ui->scroll = below > (size_t)height ? (int)(below - (size_t)height) : 0;
+	}
+	ui->jump_marker = 0;
+	first = l->n > (size_t)(height + ui->scroll) ? l->n - (size_t)(height + ui->scroll) : 0;
+	ui->pane->first = first;
+	ui->pane->bottom = -1;
+	for (size_t i = first; i < l->n && i < first + (size_t)height; i++)
+		if (l->v[i].msg > ui->pane->bottom)
+			ui->pane->bottom = l->v[i].msg;
+	/* What is in view decides what to load next. */
+	if (first == 0 && ui->scroll > 0)
+		ui_history_more(ui);
+	if (l->gap_line != SIZE_MAX && l->gap_line >= first && l->gap_line < first + (size_t)height)
+		ui_gap_fetch(ui);
+}
+
+struct ui_pane_view
+ui_pane_view(const struct ui *ui)
+{
+	struct ui_pane_view v = {NULL, 0};
+
+	if (ui->pane != NULL) {
+		v.lines = &ui->pane->lines;
+		v.first = ui->pane->first;
+	}
+	return v;
+}
