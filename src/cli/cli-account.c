@@ -6,7 +6,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "cli-private.h"
 
 /* Reads a password from the terminal without echo. */
 static char *

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli-private.h"
 #include "natter/export.h"
 #include "natter/search.h"
 

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "cli-private.h"
 #include "natter/sanitize.h"
 
 /* Finishes an operation that answers with a room id (or nothing) and

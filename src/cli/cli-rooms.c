@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "cli-private.h"
 #include "natter/loop.h"
 #include "natter/sanitize.h"
 

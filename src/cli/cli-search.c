@@ -4,7 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "cli-private.h"
 #include "natter/sanitize.h"
 #include "natter/search.h"
 

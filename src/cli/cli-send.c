@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli-private.h"
 
 /* Waits for a send started with r and reports its outcome for one
  * target: sent, waiting in the outbox, or refused. */

@@ -4,7 +4,7 @@
 
 #include <utf8proc.h>
 
-#include "editor-int.h"
+#include "editor-private.h"
 
 /* s with case, accents and compatibility forms folded away. */
 static char *

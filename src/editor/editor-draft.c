@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "editor-int.h"
+#include "editor-private.h"
 
 static void
 editor_mentions_copy(struct editor_draft *dst, const struct editor_mention *m, size_t n,

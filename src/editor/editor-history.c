@@ -2,7 +2,7 @@
  * written is put aside while browsing and comes back at the bottom. */
 #include <string.h>
 
-#include "editor-int.h"
+#include "editor-private.h"
 
 struct editor_history {
 	struct editor_draft *v;		/* oldest first */

@@ -1,7 +1,7 @@
 /* Killing into the kill ring and yanking back out of it. */
 #include <string.h>
 
-#include "editor-int.h"
+#include "editor-private.h"
 
 struct editor_killring *
 editor_killring_new(void)

@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "editor-int.h"
+#include "editor-private.h"
 
 struct editor_rows {
 	struct editor_row *v;

@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "editor-int.h"
+#include "editor-private.h"
 
 static int
 editor_move(struct editor *ed, size_t off)

@@ -1,6 +1,6 @@
 /* Internals shared by the editor's files. */
-#ifndef NATTER_EDITOR_INT_H
-#define NATTER_EDITOR_INT_H
+#ifndef NATTER_EDITOR_PRIVATE_H
+#define NATTER_EDITOR_PRIVATE_H
 
 #include <stdint.h>
 

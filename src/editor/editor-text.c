@@ -4,7 +4,7 @@
 
 #include <utf8proc.h>
 
-#include "editor-int.h"
+#include "editor-private.h"
 
 /* Decodes the code point at s[off]; returns its length (1 for a byte
  * that does not start a valid sequence, decoded as U+FFFD). */

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "editor-int.h"
+#include "editor-private.h"
 
 static int editor_op_newline(struct editor *, char **);
 

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "natter/util.h"
-#include "mx-parse.h"
+#include "mx-private.h"
 
 /* 3000-01-01T00:00:00Z in ms: later timestamps are not believed. */
 #define MX_TS_MAX 32503680000000LL

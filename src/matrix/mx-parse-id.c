@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "natter/util.h"
-#include "mx-parse.h"
+#include "mx-private.h"
 
 /* Characters no id may hold: controls, spaces, invisible format
  * characters that would let one id pass for another, and U+FFFD, which

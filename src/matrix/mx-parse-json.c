@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "natter/util.h"
-#include "mx-parse.h"
+#include "mx-private.h"
 
 #define MX_UTF8_FFFD "\xef\xbf\xbd"
 

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "natter/util.h"
-#include "mx-parse.h"
+#include "mx-private.h"
 
 struct search_key {
 	const char *event_id;

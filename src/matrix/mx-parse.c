@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "natter/util.h"
-#include "mx-parse.h"
+#include "mx-private.h"
 
 struct room_key {
 	const char *key;
