@@ -113,18 +113,26 @@ core_why(const struct mx_result *res)
 	return xstrdup(res->error != NULL ? res->error : "the homeserver refused the request");
 }
 
+int
+core_op_refused(struct core_op *op, const struct mx_result *res)
+{
+	char *why;
+
+	op->call = NULL;
+	if (res->ok)
+		return 0;
+	why = core_why(res);
+	core_op_fail(op, why);
+	free(why);
+	return 1;
+}
+
 void
 core_op_answer(struct mx_result *res, void *arg)
 {
 	struct core_op *op = arg;
-	char *why;
 
-	op->call = NULL;
-	if (!res->ok) {
-		why = core_why(res);
-		core_op_fail(op, why);
-		free(why);
-	} else
+	if (!core_op_refused(op, res))
 		core_op_end(op, CORE_DONE, op->result != NULL ? op->result : res->value);
 }
 

@@ -273,13 +273,8 @@ core_upload_answer(struct mx_result *res, void *arg)
 	const char *name = op->text;
 	char *content, *why = NULL;
 
-	op->call = NULL;
-	if (!res->ok) {
-		why = core_why(res);
-		core_op_fail(op, why);
-		free(why);
+	if (core_op_refused(op, res))
 		return;
-	}
 	content = msg_content_file(name, res->value, msg_mimetype_guess(name), op->n);
 	if (core_queue(op->c, op->room_id, "m.room.message", content, op->done, op->arg,
 	    &why) == -1)

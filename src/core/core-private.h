@@ -108,6 +108,9 @@ void core_op_later(struct core_op *op, int status, const char *result);
 /* 0 when op's first call started; else op is dropped (done is never
  * called) and the cause says what could not be done. */
 int core_op_started(struct core_op *op, char **cause);
+/* The start of an mx callback: the call is over; when it failed, op is
+ * ended with why (then 1: op is gone). */
+int core_op_refused(struct core_op *op, const struct mx_result *res);
 /* An mx callback for a one-call op: ends it with op->result when set,
  * else the server's value. */
 void core_op_answer(struct mx_result *res, void *arg);

@@ -195,15 +195,10 @@ static void
 core_dm_created(struct mx_result *res, void *arg)
 {
 	struct core_op *op = arg;
-	char *cause = NULL, *why;
+	char *cause = NULL;
 
-	op->call = NULL;
-	if (!res->ok) {
-		why = core_why(res);
-		core_op_fail(op, why);
-		free(why);
+	if (core_op_refused(op, res))
 		return;
-	}
 	op->room_id = xstrdup(res->value);
 	if (op->created != NULL)
 		*op->created = 1;

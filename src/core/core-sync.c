@@ -72,6 +72,22 @@ core_round_end(struct core_round *r, const struct mx_result *res, const char *wh
 	r->end(r, res, why);
 }
 
+/* The start of a round's mx callback: when the call failed, the round
+ * ends with why (then 1). */
+static int
+core_round_refused(struct core_round *r, const struct mx_result *res)
+{
+	char *why;
+
+	r->call = NULL;
+	if (res->ok)
+		return 0;
+	why = core_why(res);
+	core_round_end(r, res, why);
+	free(why);
+	return 1;
+}
+
 /* A long poll that came back early with nothing new and the same token is
  * a server leading natter on; a short round may come back at once. */
 static int
@@ -95,13 +111,8 @@ core_round_answer(struct mx_result *res, void *arg)
 	char *why = NULL;
 	size_t n = 0;
 
-	r->call = NULL;
-	if (!res->ok) {
-		why = core_why(res);
-		core_round_end(r, res, why);
-		free(why);
+	if (core_round_refused(r, res))
 		return;
-	}
 	if (core_sync_apply(c, res->raw, res->raw_len, &sync, &n, &why) == -1) {
 		core_round_end(r, NULL, why);
 		free(why);
@@ -119,15 +130,9 @@ static void
 core_round_filter(struct mx_result *res, void *arg)
 {
 	struct core_round *r = arg;
-	char *why;
 
-	r->call = NULL;
-	if (!res->ok) {
-		why = core_why(res);
-		core_round_end(r, res, why);
-		free(why);
+	if (core_round_refused(r, res))
 		return;
-	}
 	free(r->c->filter);
 	r->c->filter = xstrdup(res->value);
 	store_meta_set(r->c->store, "filter_id", r->c->filter, NULL);
