@@ -213,7 +213,7 @@ ui_cmd_sent(struct ui *ui, int rc, char *cause)
 		free(cause);
 		return 0;
 	}
-	ui->scroll = 0;
+	ui->view.scroll = 0;
 	ui_dirty(ui);
 	return 1;
 }
@@ -662,7 +662,7 @@ ui_cmd_unsent(struct ui *ui, int retry)
 		ui_note(ui, "sending %d message%s again", done, done == 1 ? "" : "s");
 	} else
 		ui_note(ui, "discarded %d unsent message%s", done, done == 1 ? "" : "s");
-	ui->gen++;
+	ui->view.gen++;
 	ui_dirty(ui);
 	return 1;
 }

@@ -212,9 +212,9 @@ struct ui_pane_sel {
 static void
 ui_pane_sel_find(struct ui *ui, struct ui_pane_sel *ps)
 {
-	int a = ui_pane_index(ui, ui->mark), b = ui_pane_index(ui, ui->mark_end);
+	int a = ui_pane_index(ui, ui->view.mark), b = ui_pane_index(ui, ui->view.mark_end);
 
-	ps->sel = ui_pane_index(ui, ui->sel);
+	ps->sel = ui_pane_index(ui, ui->view.sel);
 	ps->lo = a < b ? a : b;
 	ps->hi = a < b ? b : a;
 	if (ps->lo < 0)
@@ -286,19 +286,19 @@ ui_draw_status(struct ui *ui, int y)
 {
 	struct buf b = {0};
 	int64_t unread = 0;
-	int el = ui->conn == CORE_ONLINE ? THEME_STATUS : THEME_STATUS_OFFLINE, x;
+	int el = ui->status.conn == CORE_ONLINE ? THEME_STATUS : THEME_STATUS_OFFLINE, x;
 
 	for (size_t i = 0; i < ui->n_rooms; i++)
 		unread += ui->rooms[i].unread;
-	buf_printf(&b, " [%s] %s", core_profile(ui->core), ui_conn_name(ui->conn));
+	buf_printf(&b, " [%s] %s", core_profile(ui->core), ui_conn_name(ui->status.conn));
 	if (unread > 0)
 		buf_printf(&b, "  unread %lld", (long long)unread);
-	if (ui->sel != NULL) {
-		char *hint = ui_select_hint(ui, ui->note == NULL);
+	if (ui->view.sel != NULL) {
+		char *hint = ui_select_hint(ui, ui->status.note == NULL);
 
 		buf_printf(&b, "  %s", hint);
 		free(hint);
-	} else if (ui->mark != NULL) {
+	} else if (ui->view.mark != NULL) {
 		int marked = ui_range_count(ui);
 
 		if (marked > 0)
@@ -306,15 +306,15 @@ ui_draw_status(struct ui *ui, int y)
 		else
 			buf_puts(&b, "  a range is marked");
 	}
-	if (ui->scroll > 0)
+	if (ui->view.scroll > 0)
 		buf_puts(&b, "  -- scrolled --");
 	ui_fill(y, 0, COLS, el);
 	x = ui_put(y, 0, b.data, COLS, el);
 	/* The typing note and an error stand out in their own colours. */
-	if (ui->typing != NULL)
-		x += ui_put(y, x + 2, ui->typing, COLS - x - 2, THEME_TYPING) + 2;
-	if (ui->note != NULL)
-		ui_put(y, x + 2, ui->note, COLS - x - 2, ui->note_error ? THEME_ERROR : el);
+	if (ui->status.typing != NULL)
+		x += ui_put(y, x + 2, ui->status.typing, COLS - x - 2, THEME_TYPING) + 2;
+	if (ui->status.note != NULL)
+		ui_put(y, x + 2, ui->status.note, COLS - x - 2, ui->status.note_error ? THEME_ERROR : el);
 	buf_free(&b);
 }
 
@@ -333,12 +333,12 @@ static void
 ui_draw_compose(struct ui *ui, int top, int height)
 {
 	struct editor_row *rows = NULL;
-	const char *text = editor_text(ui->ed);
+	const char *text = editor_text(ui->compose.ed);
 	int crow = 0, ccol = 0, first;
 	size_t n;
 
-	editor_set_width(ui->ed, COLS > 3 ? COLS - 2 : 1);
-	n = editor_layout(ui->ed, &rows, &crow, &ccol);
+	editor_set_width(ui->compose.ed, COLS > 3 ? COLS - 2 : 1);
+	n = editor_layout(ui->compose.ed, &rows, &crow, &ccol);
 	first = crow >= height ? crow - height + 1 : 0;
 	ui_put(top, 0, ">", 2, THEME_COMPOSE_PROMPT);
 	for (int row = 0; row < height && (size_t)(first + row) < n; row++) {
@@ -361,8 +361,8 @@ ui_compose_height(struct ui *ui)
 	struct editor_row *rows = NULL;
 	int crow, ccol, h;
 
-	editor_set_width(ui->ed, COLS > 3 ? COLS - 2 : 1);
-	h = (int)editor_layout(ui->ed, &rows, &crow, &ccol);
+	editor_set_width(ui->compose.ed, COLS > 3 ? COLS - 2 : 1);
+	h = (int)editor_layout(ui->compose.ed, &rows, &crow, &ccol);
 	free(rows);
 	h = h < 1 ? 1 : h > UI_COMPOSE_MAX ? UI_COMPOSE_MAX : h;
 	return LINES < h + 3 ? 1 : h;
@@ -410,7 +410,7 @@ ui_draw(struct ui *ui, const struct ui_geometry *g)
 		ui_help_draw(ui, top, h, left, w);
 	if (ui_search_shown(ui) && h > 0)
 		ui_search_draw(ui, top, h, left, w);
-	if (ui->switching && h > 0)
+	if (ui->over.switching && h > 0)
 		ui_switch_draw(ui, top, h, left, w);
 	refresh();
 }

@@ -37,7 +37,7 @@ struct ui_export {
 void
 ui_export_free(struct ui *ui)
 {
-	struct ui_export *x = ui->export;
+	struct ui_export *x = ui->over.export;
 
 	if (x == NULL)
 		return;
@@ -56,7 +56,7 @@ ui_export_free(struct ui *ui)
 	free(x->query);
 	free(x->what);
 	free(x->dest);
-	xfree(&ui->export);
+	xfree(&ui->over.export);
 }
 
 static int
@@ -109,7 +109,7 @@ static void
 ui_export_output(int fd, int revents, void *arg)
 {
 	struct ui *ui = arg;
-	struct ui_export *x = ui->export;
+	struct ui_export *x = ui->over.export;
 	char buf[512], *line;
 	ssize_t n = read(fd, buf, sizeof buf);
 	int status = 0;
@@ -193,7 +193,7 @@ ui_export_argv(struct ui *ui, struct ui_export *x, const char *subject, char *ex
 static void
 ui_export_run(struct ui *ui, const char *subject)
 {
-	struct ui_export *x = ui->export;
+	struct ui_export *x = ui->over.export;
 	char exe[PATH_MAX], *argv[UI_EXPORT_ARGS];
 	posix_spawn_file_actions_t fa;
 	ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
@@ -239,7 +239,7 @@ ui_export_subject(struct ui *ui, const char *answer)
 static void
 ui_export_dest(struct ui *ui, const char *answer)
 {
-	struct ui_export *x = ui->export;
+	struct ui_export *x = ui->over.export;
 	const char *d = answer != NULL ? answer + strspn(answer, " \t") : NULL;
 
 	if (d == NULL || *d == '\0') {
@@ -274,8 +274,8 @@ ui_export_thread(struct ui *ui, struct ui_export *x)
 		x->what = xasprintf("the results for \"%s\"", x->query);
 		return 0;
 	}
-	if (ui->mark != NULL && store_msg_get(ui->store, ui->mark, &a, NULL) == 0) {
-		if (store_msg_get(ui->store, ui->mark_end, &b, NULL) == 0) {
+	if (ui->view.mark != NULL && store_msg_get(ui->store, ui->view.mark, &a, NULL) == 0) {
+		if (store_msg_get(ui->store, ui->view.mark_end, &b, NULL) == 0) {
 			int ordered = a.seq <= b.seq;
 
 			x->first = xstrdup(ordered ? a.event_id : b.event_id);
@@ -303,11 +303,11 @@ ui_export_start(struct ui *ui, const char *args)
 {
 	struct ui_export *x;
 
-	if (ui->export != NULL) {
+	if (ui->over.export != NULL) {
 		ui_note(ui, "an export is already under way");
 		return 0;
 	}
-	x = ui->export = xcalloc(1, sizeof *x);
+	x = ui->over.export = xcalloc(1, sizeof *x);
 	x->fd = -1;
 	if (ui_export_thread(ui, x) == -1) {
 		ui_note(ui, "/export needs a room: pick one first");

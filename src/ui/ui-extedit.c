@@ -62,7 +62,7 @@ void
 ui_external_editor(struct ui *ui)
 {
 	char path[] = "/tmp/natter-draft-XXXXXX", *text, *cause = NULL;
-	const char *draft = editor_text(ui->ed);
+	const char *draft = editor_text(ui->compose.ed);
 	size_t len;
 	int fd = mkstemp(path);
 
@@ -79,7 +79,7 @@ ui_external_editor(struct ui *ui)
 	endwin();
 	if (ui_editor_run(path, &cause) == 0 &&
 	    (text = nt_read_file(path, &len, &cause)) != NULL) {
-		if (editor_set_external(ui->ed, text, len, &cause) == -1)
+		if (editor_set_external(ui->compose.ed, text, len, &cause) == -1)
 			ui_error(ui, "%s", cause);
 		free(text);
 	} else

@@ -56,7 +56,7 @@ ui_help_open(struct ui *ui)
 	size_t n;
 
 	ui_help_free(ui);
-	h = ui->help = xcalloc(1, sizeof *h);
+	h = ui->over.help = xcalloc(1, sizeof *h);
 	ui_help_add(h, xstrdup("Commands (//text sends text that starts with /):"));
 	n = ui_cmd_help_lines(&cmds);
 	for (size_t i = 0; i < n; i++)
@@ -71,21 +71,21 @@ ui_help_open(struct ui *ui)
 void
 ui_help_free(struct ui *ui)
 {
-	struct ui_help *h = ui->help;
+	struct ui_help *h = ui->over.help;
 
 	if (h == NULL)
 		return;
 	for (size_t i = 0; i < h->n; i++)
 		free(h->lines[i]);
 	free(h->lines);
-	xfree(&ui->help);
+	xfree(&ui->over.help);
 }
 
 /* A key while help is shown; returns 1 when it took it. */
 int
 ui_help_key(struct ui *ui, const struct key *k)
 {
-	struct ui_help *h = ui->help;
+	struct ui_help *h = ui->over.help;
 	size_t page = LINES > 8 ? (size_t)LINES - 8 : 1;
 
 	if (h == NULL)
@@ -107,13 +107,13 @@ ui_help_key(struct ui *ui, const struct key *k)
 int
 ui_help_shown(struct ui *ui)
 {
-	return ui->help != NULL;
+	return ui->over.help != NULL;
 }
 
 void
 ui_help_draw(struct ui *ui, int top, int height, int left, int width)
 {
-	struct ui_help *h = ui->help;
+	struct ui_help *h = ui->over.help;
 	int rows = height - 1;
 
 	if (rows < 1)

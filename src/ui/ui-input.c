@@ -51,12 +51,12 @@ ui_room_active(struct ui *ui)
 static void
 ui_scroll(struct ui *ui, int lines)
 {
-	ui->scroll += lines;
-	if (ui->scroll < 0)
-		ui->scroll = 0;
+	ui->view.scroll += lines;
+	if (ui->view.scroll < 0)
+		ui->view.scroll = 0;
 	/* Near the top: read a longer stretch of history from the cache. */
 	if (lines > 0)
-		ui->history += lines;
+		ui->view.history += lines;
 	ui_dirty(ui);
 }
 
@@ -64,12 +64,12 @@ void
 ui_target_set(struct ui *ui, enum ui_target kind, const char *event_id)
 {
 	ui_target_cancel(ui);
-	if (kind != UI_TARGET_REPLY && editor_len(ui->ed) > 0) {
-		ui->aside = ui->ed;
-		ui->ed = editor_new(ui->kills);
+	if (kind != UI_TARGET_REPLY && editor_len(ui->compose.ed) > 0) {
+		ui->compose.aside = ui->compose.ed;
+		ui->compose.ed = editor_new(ui->compose.kills);
 	}
-	ui->target_kind = kind;
-	ui->target = xstrdup(event_id);
+	ui->compose.target_kind = kind;
+	ui->compose.target = xstrdup(event_id);
 	ui_dirty(ui);
 }
 
@@ -78,22 +78,22 @@ ui_target_set(struct ui *ui, enum ui_target kind, const char *event_id)
 static void
 ui_target_end(struct ui *ui, int sent)
 {
-	if (ui->aside != NULL) {
-		editor_free(&ui->ed);
-		ui->ed = ui->aside;
-		ui->aside = NULL;
-	} else if (sent || ui->target_kind != UI_TARGET_REPLY)
-		editor_clear(ui->ed);
-	ui->target_kind = UI_TARGET_NONE;
-	xfree(&ui->target);
-	xfree(&ui->note);
+	if (ui->compose.aside != NULL) {
+		editor_free(&ui->compose.ed);
+		ui->compose.ed = ui->compose.aside;
+		ui->compose.aside = NULL;
+	} else if (sent || ui->compose.target_kind != UI_TARGET_REPLY)
+		editor_clear(ui->compose.ed);
+	ui->compose.target_kind = UI_TARGET_NONE;
+	xfree(&ui->compose.target);
+	xfree(&ui->status.note);
 	ui_dirty(ui);
 }
 
 void
 ui_target_cancel(struct ui *ui)
 {
-	if (ui->target_kind != UI_TARGET_NONE)
+	if (ui->compose.target_kind != UI_TARGET_NONE)
 		ui_target_end(ui, 0);
 }
 
@@ -101,14 +101,14 @@ void
 ui_ask(struct ui *ui, const char *question, void (*cb)(struct ui *, const char *answer))
 {
 	ui_target_cancel(ui);
-	if (ui->ask == NULL) {
-		ui->aside = ui->ed;
-		ui->ed = editor_new(ui->kills);
+	if (ui->compose.ask == NULL) {
+		ui->compose.aside = ui->compose.ed;
+		ui->compose.ed = editor_new(ui->compose.kills);
 	} else
-		editor_clear(ui->ed);
-	free(ui->ask);
-	ui->ask = xstrdup(question);
-	ui->ask_cb = cb;
+		editor_clear(ui->compose.ed);
+	free(ui->compose.ask);
+	ui->compose.ask = xstrdup(question);
+	ui->compose.ask_cb = cb;
 	ui_note(ui, "%s: Enter goes on, Esc cancels", question);
 }
 
@@ -116,15 +116,15 @@ ui_ask(struct ui *ui, const char *question, void (*cb)(struct ui *, const char *
 static void
 ui_ask_end(struct ui *ui, const char *answer)
 {
-	void (*cb)(struct ui *, const char *) = ui->ask_cb;
+	void (*cb)(struct ui *, const char *) = ui->compose.ask_cb;
 	char *copy = answer != NULL ? xstrdup(answer) : NULL;
 
-	editor_free(&ui->ed);
-	ui->ed = ui->aside;
-	ui->aside = NULL;
-	xfree(&ui->ask);
-	ui->ask_cb = NULL;
-	xfree(&ui->note);
+	editor_free(&ui->compose.ed);
+	ui->compose.ed = ui->compose.aside;
+	ui->compose.aside = NULL;
+	xfree(&ui->compose.ask);
+	ui->compose.ask_cb = NULL;
+	xfree(&ui->status.note);
 	cb(ui, copy);
 	free(copy);
 	ui_dirty(ui);
@@ -133,7 +133,7 @@ ui_ask_end(struct ui *ui, const char *answer)
 void
 ui_ask_cancel(struct ui *ui)
 {
-	if (ui->ask != NULL)
+	if (ui->compose.ask != NULL)
 		ui_ask_end(ui, NULL);
 }
 
@@ -163,14 +163,14 @@ ui_send_target(struct ui *ui, const char *text, char **cause)
 	char *body;
 	int rc;
 
-	if (ui->target_kind == UI_TARGET_REACT) {
+	if (ui->compose.target_kind == UI_TARGET_REACT) {
 		text += strspn(text, " \t\n");
 		len = strcspn(text, "\n");
 	}
 	while (len > 0 && text[len - 1] == '\n')
 		len--;
 	body = xstrndup(text, len);
-	rc = ui_send_to(ui, ui->target_kind, ui->target, body, cause);
+	rc = ui_send_to(ui, ui->compose.target_kind, ui->compose.target, body, cause);
 	free(body);
 	return rc;
 }
@@ -178,11 +178,11 @@ ui_send_target(struct ui *ui, const char *text, char **cause)
 static void
 ui_send(struct ui *ui)
 {
-	const char *text = editor_text(ui->ed);
-	enum ui_target kind = ui->target_kind;
+	const char *text = editor_text(ui->compose.ed);
+	enum ui_target kind = ui->compose.target_kind;
 	char *cause = NULL;
 
-	if (ui->ask != NULL) {
+	if (ui->compose.ask != NULL) {
 		ui_ask_end(ui, text);
 		return;
 	}
@@ -191,7 +191,7 @@ ui_send(struct ui *ui)
 	if (text[0] == '/' && text[1] != '/' &&
 	    (kind == UI_TARGET_NONE || kind == UI_TARGET_REPLY)) {
 		/* A command may ask a question, which puts this editor aside. */
-		struct editor *ed = ui->ed;
+		struct editor *ed = ui->compose.ed;
 
 		if (ui_command(ui, text)) {
 			if (ui->current != NULL)
@@ -211,12 +211,12 @@ ui_send(struct ui *ui)
 		return;
 	}
 	if (kind == UI_TARGET_NONE || kind == UI_TARGET_REPLY)
-		editor_history_push(ui_history(ui), ui->ed);
+		editor_history_push(ui_history(ui), ui->compose.ed);
 	if (kind != UI_TARGET_NONE)
 		ui_target_end(ui, 1);
 	else
-		editor_clear(ui->ed);
-	ui->scroll = 0;
+		editor_clear(ui->compose.ed);
+	ui->view.scroll = 0;
 	ui_dirty(ui);
 }
 
@@ -230,11 +230,11 @@ ui_key_up(struct ui *ui)
 	size_t n;
 
 	/* While editing a message, Up only moves within it. */
-	if (ui->target_kind == UI_TARGET_EDIT) {
-		editor_do(ui->ed, EDITOR_LINE_UP, NULL);
+	if (ui->compose.target_kind == UI_TARGET_EDIT) {
+		editor_do(ui->compose.ed, EDITOR_LINE_UP, NULL);
 		return;
 	}
-	if (editor_up(ui->ed, ui_history(ui)) != EDITOR_UP_EMPTY || ui->current == NULL)
+	if (editor_up(ui->compose.ed, ui_history(ui)) != EDITOR_UP_EMPTY || ui->current == NULL)
 		return;
 	if (store_history(ui->store, ui->current, INT64_MAX, 50, &msgs, &n, NULL) == -1)
 		return;
@@ -244,14 +244,14 @@ ui_key_up(struct ui *ui)
 		if (strcmp(m->type, "m.room.message") == 0 && !m->redacted && m->body != NULL &&
 		    m->url == NULL && self != NULL && strcmp(m->sender, self) == 0) {
 			ui_target_set(ui, UI_TARGET_EDIT, m->event_id);
-			editor_set_text(ui->ed, m->body, strlen(m->body), NULL);
+			editor_set_text(ui->compose.ed, m->body, strlen(m->body), NULL);
 			ui_note(ui, "editing your last message: Enter saves, Esc cancels");
 			break;
 		}
 	}
 	store_msgs_free(&msgs, n);
-	if (ui->target_kind != UI_TARGET_EDIT)
-		editor_history_prev(ui_history(ui), ui->ed);
+	if (ui->compose.target_kind != UI_TARGET_EDIT)
+		editor_history_prev(ui_history(ui), ui->compose.ed);
 }
 
 /* Esc in the compose box: drops an edit, reply or reaction, else a
@@ -259,11 +259,11 @@ ui_key_up(struct ui *ui)
 static void
 ui_cancel(struct ui *ui)
 {
-	if (ui->ask != NULL)
+	if (ui->compose.ask != NULL)
 		ui_ask_cancel(ui);
-	else if (ui->target_kind != UI_TARGET_NONE)
+	else if (ui->compose.target_kind != UI_TARGET_NONE)
 		ui_target_cancel(ui);
-	else if (ui->mark != NULL) {
+	else if (ui->view.mark != NULL) {
 		ui_range_clear(ui);
 		ui_note(ui, "range cleared");
 	}
@@ -274,17 +274,17 @@ ui_cancel(struct ui *ui)
 void
 ui_typing_send(struct ui *ui)
 {
-	const char *text = editor_text(ui->ed);
+	const char *text = editor_text(ui->compose.ed);
 	int typing = ui->current != NULL && text[0] != '\0' && text[0] != '/' &&
-	    ui->target_kind != UI_TARGET_REACT && ui->ask == NULL &&
+	    ui->compose.target_kind != UI_TARGET_REACT && ui->compose.ask == NULL &&
 	    (ui->settings == NULL || ui->settings->ui.send_typing);
 
 	if (typing) {
 		core_typing(ui->core, ui->current, 1);
-		ui->typing_sent = 1;
-	} else if (ui->typing_sent) {
+		ui->compose.typing_sent = 1;
+	} else if (ui->compose.typing_sent) {
 		core_typing(ui->core, NULL, 0);
-		ui->typing_sent = 0;
+		ui->compose.typing_sent = 0;
 	}
 }
 
@@ -341,7 +341,7 @@ ui_complete_cb(void *arg, enum editor_complete_kind kind, const char *prefix,
 void
 ui_complete(struct ui *ui)
 {
-	if (editor_complete(ui->ed, 1, ui_complete_cb, ui, NULL) == EDITOR_UNCHANGED)
+	if (editor_complete(ui->compose.ed, 1, ui_complete_cb, ui, NULL) == EDITOR_UNCHANGED)
 		beep();
 }
 
@@ -361,8 +361,8 @@ ui_insert(struct ui *ui, uint32_t code)
 
 	memset(&st, 0, sizeof st);
 	if ((n = wcrtomb(mb, (wchar_t)code, &st)) != (size_t)-1 &&
-	    (ui->paste ? editor_paste(ui->ed, mb, n, NULL) :
-	    editor_insert(ui->ed, mb, n, NULL)) == -1)
+	    (ui->compose.paste ? editor_paste(ui->compose.ed, mb, n, NULL) :
+	    editor_insert(ui->compose.ed, mb, n, NULL)) == -1)
 		ui_note(ui, "the message is at its size limit (64 KiB)");
 }
 
@@ -387,7 +387,7 @@ ui_action_view(struct ui *ui, enum keys_action act)
 	case KEYS_ACT_SCROLL_UP: ui_scroll(ui, page); break;
 	case KEYS_ACT_SCROLL_DOWN: ui_scroll(ui, -page); break;
 	case KEYS_ACT_SCROLL_TOP: ui_scroll(ui, 1000000); break;
-	case KEYS_ACT_SCROLL_BOTTOM: ui_scroll(ui, -ui->scroll); break;
+	case KEYS_ACT_SCROLL_BOTTOM: ui_scroll(ui, -ui->view.scroll); break;
 	case KEYS_ACT_TOGGLE_LIST: ui->list_toggled = !ui->list_toggled; break;
 	case KEYS_ACT_REDRAW: clearok(curscr, TRUE); break;
 	case KEYS_ACT_QUIT: ui_quit(ui); break;
@@ -399,8 +399,8 @@ ui_action_view(struct ui *ui, enum keys_action act)
 	case KEYS_ACT_INVITE_ACCEPT: ui_cmd_answer_invite(ui, 1); break;
 	case KEYS_ACT_INVITE_DECLINE: ui_cmd_answer_invite(ui, 0); break;
 	case KEYS_ACT_JUMP_UNREAD:
-		ui->jump_marker = 1;
-		if (ui->marker == NULL)
+		ui->view.jump_marker = 1;
+		if (ui->view.marker == NULL)
 			ui_note(ui, "no new messages since you last read this room");
 		break;
 	default: return 0;
@@ -428,7 +428,7 @@ ui_action(struct ui *ui, enum keys_action act)
 
 	for (size_t i = 0; i < NT_NELEMS(edits); i++) {
 		if (edits[i].key == act) {
-			editor_do(ui->ed, edits[i].ed, NULL);
+			editor_do(ui->compose.ed, edits[i].ed, NULL);
 			return;
 		}
 	}
@@ -437,7 +437,7 @@ ui_action(struct ui *ui, enum keys_action act)
 	switch (act) {
 	case KEYS_ACT_SEND: ui_send(ui); break;
 	case KEYS_ACT_HISTORY_PREV: ui_key_up(ui); break;
-	case KEYS_ACT_HISTORY_NEXT: editor_down(ui->ed, ui_history(ui)); break;
+	case KEYS_ACT_HISTORY_NEXT: editor_down(ui->compose.ed, ui_history(ui)); break;
 	case KEYS_ACT_COMPLETE: ui_complete(ui); break;
 	case KEYS_ACT_EDITOR: ui_external_editor(ui); break;
 	default:
@@ -454,17 +454,17 @@ ui_key_fallback(struct ui *ui, const struct key *k)
 	if (k->mods == 0 && k->code >= 0x20 && k->code < KEYS_SPECIAL)
 		ui_insert(ui, k->code);
 	else if (k->mods == KEYS_CTRL && k->code == 't')
-		editor_do(ui->ed, EDITOR_TRANSPOSE, NULL);
+		editor_do(ui->compose.ed, EDITOR_TRANSPOSE, NULL);
 	else if (k->mods == KEYS_CTRL && (k->code == '_' || k->code == '/'))
-		editor_do(ui->ed, EDITOR_UNDO, NULL);
+		editor_do(ui->compose.ed, EDITOR_UNDO, NULL);
 	else if (k->mods == KEYS_CTRL && k->code == 'c')
 		ui_quit(ui);
 	else if (k->mods == KEYS_ALT && k->code == 'd')
-		editor_do(ui->ed, EDITOR_KILL_WORD, NULL);
+		editor_do(ui->compose.ed, EDITOR_KILL_WORD, NULL);
 	else if (k->mods == KEYS_ALT && k->code == 'y')
-		editor_do(ui->ed, EDITOR_YANK_POP, NULL);
+		editor_do(ui->compose.ed, EDITOR_YANK_POP, NULL);
 	else if (k->mods == KEYS_ALT && k->code == KEYS_BACKSPACE)
-		editor_do(ui->ed, EDITOR_KILL_ALNUM_BACK, NULL);
+		editor_do(ui->compose.ed, EDITOR_KILL_ALNUM_BACK, NULL);
 	else if (k->mods == 0 && k->code == KEYS_F(2))
 		ui->list_toggled = !ui->list_toggled;
 	else if (k->mods == 0 && k->code == KEYS_F(1))
@@ -478,31 +478,31 @@ ui_key(struct ui *ui, const struct key *k)
 	enum keys_action act;
 	size_t n;
 
-	if (ui->paste && k->mods == 0) {
+	if (ui->compose.paste && k->mods == 0) {
 		if (k->code == KEYS_ENTER)
-			editor_paste(ui->ed, "\n", 1, NULL);
+			editor_paste(ui->compose.ed, "\n", 1, NULL);
 		else if (k->code == KEYS_TAB)
-			editor_paste(ui->ed, "\t", 1, NULL);
+			editor_paste(ui->compose.ed, "\t", 1, NULL);
 		else if (k->code < KEYS_SPECIAL)
 			ui_insert(ui, k->code);
 		ui_dirty(ui);
 		return;
 	}
-	ui->pending.keys[ui->pending.n++] = *k;
-	act = keys_match(ui_keys(ui), ui->sel != NULL ? KEYS_MODE_SELECT : KEYS_MODE_COMPOSE,
-	    &ui->pending);
-	if (act == KEYS_ACT_PREFIX && ui->pending.n < KEYS_SEQ_MAX)
+	ui->compose.pending.keys[ui->compose.pending.n++] = *k;
+	act = keys_match(ui_keys(ui), ui->view.sel != NULL ? KEYS_MODE_SELECT : KEYS_MODE_COMPOSE,
+	    &ui->compose.pending);
+	if (act == KEYS_ACT_PREFIX && ui->compose.pending.n < KEYS_SEQ_MAX)
 		return;
-	n = ui->pending.n;
-	ui->pending.n = 0;
-	if (ui->sel != NULL) {
+	n = ui->compose.pending.n;
+	ui->compose.pending.n = 0;
+	if (ui->view.sel != NULL) {
 		if ((int)act < 0 || (!ui_select_action(ui, act) && !ui_action_view(ui, act)))
 			ui_note(ui, "select mode: Esc goes back to the compose box");
 	} else if ((int)act >= 0)
 		ui_action(ui, act);
 	else if (n == 1)
 		ui_key_fallback(ui, k);
-	if (ui->sel == NULL)
+	if (ui->view.sel == NULL)
 		ui_typing_send(ui);
 	ui_dirty(ui);
 }
@@ -580,9 +580,9 @@ ui_key_escape(struct ui *ui, const wint_t *seq, size_t n)
 		s[i] = seq[i] < 0x80 ? (char)seq[i] : '?';
 	s[i] = '\0';
 	if (strcmp(s, "[200~") == 0)
-		ui->paste = 1;
+		ui->compose.paste = 1;
 	else if (strcmp(s, "[201~") == 0)
-		ui->paste = 0;
+		ui->compose.paste = 0;
 	else if (strcmp(s, "[I") == 0) {
 		ui->focused = ui->focus_known = 1;
 		ui_view_changed(ui);

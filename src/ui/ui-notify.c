@@ -25,7 +25,7 @@ ui_on_notify(void *arg, const struct notify_msg *msg)
 		ui_error(ui, "%s", cause);
 	free(cause);
 	if (ui->settings != NULL && ui->settings->ui.bell)
-		ui->bell = 1;
+		ui->status.bell = 1;
 	ui_dirty(ui);
 }
 
@@ -43,7 +43,7 @@ ui_mark_read(struct ui *ui)
 	struct store_msg *msgs;
 	size_t n;
 
-	if (ui->current == NULL || (ui->focus_known && !ui->focused) || ui->scroll > 0)
+	if (ui->current == NULL || (ui->focus_known && !ui->focused) || ui->view.scroll > 0)
 		return;
 	if (store_history(ui->store, ui->current, INT64_MAX, 1, &msgs, &n, NULL) == -1)
 		return;

@@ -389,11 +389,11 @@ ui_lines_build(struct ui *ui, struct ui_lines *l, int width)
 
 	l->gap_line = SIZE_MAX;
 	if (ui->current == NULL ||
-	    store_history(ui->store, ui->current, INT64_MAX, (int)ui->history, &msgs, &n,
+	    store_history(ui->store, ui->current, INT64_MAX, (int)ui->view.history, &msgs, &n,
 	    NULL) == -1)
 		return;
-	ui->cache_short = n < (size_t)ui->history;
-	ui->marker_line = SIZE_MAX;
+	ui->view.cache_short = n < (size_t)ui->view.history;
+	ui->view.marker_line = SIZE_MAX;
 	/* A limited sync leaves the newest gap between two cached messages. */
 	gap = store_gap_next(ui->store, ui->current, &gap_seq, &token, NULL) == 1;
 	free(token);
@@ -427,9 +427,9 @@ ui_lines_build(struct ui *ui, struct ui_lines *l, int width)
 		else {
 			ui_lines_msg(ui, l, &msgs[i], width);
 			ui_lines_seen(ui, l, &seen, msgs[i].event_id, width);
-			if (ui->marker != NULL && i + 1 < n &&
-			    strcmp(msgs[i].event_id, ui->marker) == 0) {
-				ui->marker_line = l->n;
+			if (ui->view.marker != NULL && i + 1 < n &&
+			    strcmp(msgs[i].event_id, ui->view.marker) == 0) {
+				ui->view.marker_line = l->n;
 				ui_line_add(l, "── new messages ──", strlen("── new messages ──"),
 				    THEME_UNREAD_MARKER);
 			}
@@ -443,7 +443,7 @@ ui_lines_build(struct ui *ui, struct ui_lines *l, int width)
 }
 
 /* The pane's lines, built again only when what they show changed: the
- * room, its data (ui->gen), the history read, or the width. */
+ * room, its data (ui->view.gen), the history read, or the width. */
 struct ui_pane_cache {
 	struct ui_lines lines;
 	char *room;
@@ -457,18 +457,18 @@ struct ui_pane_cache {
 static struct ui_lines *
 ui_pane_lines(struct ui *ui, int width)
 {
-	struct ui_pane_cache *c = ui->pane;
+	struct ui_pane_cache *c = ui->view.cache;
 
 	if (c == NULL)
-		c = ui->pane = xcalloc(1, sizeof *c);
+		c = ui->view.cache = xcalloc(1, sizeof *c);
 	if (c->room != NULL && ui->current != NULL && strcmp(c->room, ui->current) == 0 &&
-	    c->gen == ui->gen && c->history == ui->history && c->width == width)
+	    c->gen == ui->view.gen && c->history == ui->view.history && c->width == width)
 		return &c->lines;
 	ui_lines_free(&c->lines);
 	free(c->room);
 	c->room = ui->current != NULL ? xstrdup(ui->current) : NULL;
-	c->gen = ui->gen;
-	c->history = ui->history;
+	c->gen = ui->view.gen;
+	c->history = ui->view.history;
 	c->width = width;
 	ui_lines_build(ui, &c->lines, width);
 	return &c->lines;
@@ -477,13 +477,13 @@ ui_pane_lines(struct ui *ui, int width)
 void
 ui_pane_free(struct ui *ui)
 {
-	struct ui_pane_cache *c = ui->pane;
+	struct ui_pane_cache *c = ui->view.cache;
 
 	if (c == NULL)
 		return;
 	ui_lines_free(&c->lines);
 	free(c->room);
-	xfree(&ui->pane);
+	xfree(&ui->view.cache);
 }
 
 /* The selectable messages of the pane as last built, oldest first, and
@@ -491,7 +491,7 @@ ui_pane_free(struct ui *ui)
 size_t
 ui_pane_events(struct ui *ui, char *const **events, int *bottom)
 {
-	struct ui_pane_cache *c = ui->pane;
+	struct ui_pane_cache *c = ui->view.cache;
 
 	if (c == NULL || c->room == NULL || ui->current == NULL ||
 	    strcmp(c->room, ui->current) != 0) {
@@ -523,10 +523,10 @@ ui_pane_index(struct ui *ui, const char *event_id)
 static void
 ui_pane_follow(struct ui *ui, const struct ui_lines *l, int height)
 {
-	int sel = ui_pane_index(ui, ui->sel), centre = ui->sel_follow == UI_FOLLOW_CENTRE;
+	int sel = ui_pane_index(ui, ui->view.sel), centre = ui->view.sel_follow == UI_FOLLOW_CENTRE;
 	size_t start = SIZE_MAX, end = 0, below;
 
-	ui->sel_follow = 0;
+	ui->view.sel_follow = 0;
 	for (size_t i = 0; sel >= 0 && i < l->n; i++) {
 		if (l->v[i].msg == sel) {
 			start = start == SIZE_MAX ? i : start;
@@ -539,13 +539,13 @@ ui_pane_follow(struct ui *ui, const struct ui_lines *l, int height)
 	if (centre) {
 		size_t half = (size_t)height / 2;
 
-		ui->scroll = below > half ? (int)(below - half) : 0;
+		ui->view.scroll = below > half ? (int)(below - half) : 0;
 		return;
 	}
-	if ((size_t)ui->scroll > below)
-		ui->scroll = (int)below;
-	else if (l->n - start > (size_t)(ui->scroll + height))
-		ui->scroll = (int)(l->n - start) - height;
+	if ((size_t)ui->view.scroll > below)
+		ui->view.scroll = (int)below;
+	else if (l->n - start > (size_t)(ui->view.scroll + height))
+		ui->view.scroll = (int)(l->n - start) - height;
 }
 
 void
@@ -557,26 +557,26 @@ ui_pane_update(struct ui *ui, int height, int width)
 	if (height <= 0 || width <= 0)
 		return;
 	l = ui_pane_lines(ui, width);
-	if (ui->sel_follow)
+	if (ui->view.sel_follow)
 		ui_pane_follow(ui, l, height);
 	max = l->n > (size_t)height ? l->n - (size_t)height : 0;
-	if ((size_t)ui->scroll > max)
-		ui->scroll = (int)max;
-	if (ui->jump_marker && ui->marker_line != SIZE_MAX) {
+	if ((size_t)ui->view.scroll > max)
+		ui->view.scroll = (int)max;
+	if (ui->view.jump_marker && ui->view.marker_line != SIZE_MAX) {
 		/* The marker two lines from the top of the pane. */
-		size_t below = l->n - ui->marker_line + 2;
+		size_t below = l->n - ui->view.marker_line + 2;
 
-		ui->scroll = below > (size_t)height ? (int)(below - (size_t)height) : 0;
+		ui->view.scroll = below > (size_t)height ? (int)(below - (size_t)height) : 0;
 	}
-	ui->jump_marker = 0;
-	first = l->n > (size_t)(height + ui->scroll) ? l->n - (size_t)(height + ui->scroll) : 0;
-	ui->pane->first = first;
-	ui->pane->bottom = -1;
+	ui->view.jump_marker = 0;
+	first = l->n > (size_t)(height + ui->view.scroll) ? l->n - (size_t)(height + ui->view.scroll) : 0;
+	ui->view.cache->first = first;
+	ui->view.cache->bottom = -1;
 	for (size_t i = first; i < l->n && i < first + (size_t)height; i++)
-		if (l->v[i].msg > ui->pane->bottom)
-			ui->pane->bottom = l->v[i].msg;
+		if (l->v[i].msg > ui->view.cache->bottom)
+			ui->view.cache->bottom = l->v[i].msg;
 	/* What is in view decides what to load next. */
-	if (first == 0 && ui->scroll > 0)
+	if (first == 0 && ui->view.scroll > 0)
 		ui_history_more(ui);
 	if (l->gap_line != SIZE_MAX && l->gap_line >= first && l->gap_line < first + (size_t)height)
 		ui_gap_fetch(ui);
@@ -587,9 +587,9 @@ ui_pane_view(const struct ui *ui)
 {
 	struct ui_pane_view v = {NULL, 0};
 
-	if (ui->pane != NULL) {
-		v.lines = &ui->pane->lines;
-		v.first = ui->pane->first;
+	if (ui->view.cache != NULL) {
+		v.lines = &ui->view.cache->lines;
+		v.first = ui->view.cache->first;
 	}
 	return v;
 }

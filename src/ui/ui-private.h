@@ -61,48 +61,22 @@ struct ui_draft {
 
 struct settings;
 
-struct ui {
-	const struct settings *settings;
-	struct core *core;
-	struct store *store;
-	struct loop *loop;
+struct ui;
 
-	struct ui_room *rooms;	/* in list order: by section, then activity */
-	size_t n_rooms;
-	char *current;		/* room id in view, or NULL */
-
-	struct ui_draft *drafts;
-	size_t n_drafts;
-	struct editor *ed;
-	struct editor_killring *kills;
-
+/* The message pane: where it stands, what it has loaded, what is
+ * selected or marked. */
+struct ui_view {
 	int scroll;		/* message lines scrolled up from the newest */
-	int list_toggled;	/* the user showed (narrow) or hid (wide) the list */
 	int64_t history;	/* messages to read for the pane */
 	int cache_short;	/* the cache had fewer than history */
 	int fetching;		/* older history is on its way from the server */
 	int at_start;		/* the room in view is cached back to its start */
 	int gap_empty;		/* gap pages in a row that brought nothing */
-
-	enum core_conn conn;
-	char *note;		/* one line for the status bar, or NULL */
-	int note_error;		/* it says something failed */
-	char *typing;		/* "Dana is typing…" for the room in view, or NULL */
 	char *marker;		/* read up to here when the room was opened */
 	int jump_marker;	/* scroll the marker into view at the next draw */
 	size_t marker_line;	/* its line in the pane, SIZE_MAX when not there */
-	int focused;
-
 	unsigned gen;		/* bumped when what the pane shows may have changed */
-	struct ui_pane_cache *pane;
-	int dirty;
-	uint64_t redraw_timer;
-	int quit;
-	int paste;		/* inside a bracketed paste */
-	enum ui_target target_kind;	/* what Enter does with the draft */
-	char *target;		/* the event it edits, answers or reacts to */
-	struct editor *aside;	/* the draft put aside while editing or reacting */
-	int typing_sent;	/* we told the room we are typing */
+	struct ui_pane_cache *cache;	/* the lines built, see ui-pane.c */
 
 	char *sel;		/* select mode: the selected event; NULL outside it */
 	int sel_follow;		/* scroll the selection into view at the next draw
@@ -110,22 +84,67 @@ struct ui {
 	char *mark;		/* a marked range: from here to mark_end, in */
 	char *mark_end;		/* either order; NULL when none */
 	int confirm;		/* the delete key was pressed once */
+};
+
+/* The compose box: the draft, what Enter does with it, and the drafts of
+ * the rooms not in view. */
+struct ui_compose {
+	struct editor *ed;
+	struct editor_killring *kills;
+	struct ui_draft *drafts;
+	size_t n_drafts;
+	int paste;		/* inside a bracketed paste */
+	enum ui_target target_kind;	/* what Enter does with the draft */
+	char *target;		/* the event it edits, answers or reacts to */
+	struct editor *aside;	/* the draft put aside while editing or reacting */
+	int typing_sent;	/* we told the room we are typing */
 	struct key_seq pending;	/* keys of a sequence being typed (C-x C-e) */
-	struct keys_table *own_keys;	/* the defaults, without a config */
-
-	int focus_known;	/* the terminal reported focus at least once */
-	int bell;		/* a notification came: ring at the next draw */
-
-	struct ui_search *search;	/* C-f: the results view and its hits */
-	struct ui_help *help;		/* /help, shown over the pane, or NULL */
-	struct ui_export *export;	/* /export being asked about or running */
-	const char *config_path;	/* -c, for the children natter runs */
 	char *ask;		/* the question the compose box answers, or NULL */
 	void (*ask_cb)(struct ui *, const char *answer);	/* NULL: cancelled */
+};
 
+/* What is drawn over the pane. */
+struct ui_overlays {
+	struct ui_search *search;	/* C-f: the results view and its hits */
+	struct ui_help *help;		/* /help, or NULL */
+	struct ui_export *export;	/* /export being asked about or running */
 	int switching;		/* the Ctrl-K switcher is open */
 	char switch_query[128];
 	size_t switch_sel;
+};
+
+/* The status line. */
+struct ui_status {
+	enum core_conn conn;
+	char *note;		/* one line for the status bar, or NULL */
+	int note_error;		/* it says something failed */
+	char *typing;		/* "Dana is typing…" for the room in view, or NULL */
+	int bell;		/* a notification came: ring at the next redraw */
+};
+
+struct ui {
+	const struct settings *settings;
+	const char *config_path;	/* -c, for the children natter runs */
+	struct core *core;
+	struct store *store;
+	struct loop *loop;
+	struct keys_table *own_keys;	/* the defaults, without a config */
+
+	struct ui_room *rooms;	/* in list order: by section, then activity */
+	size_t n_rooms;
+	char *current;		/* room id in view, or NULL */
+	int list_toggled;	/* the user showed (narrow) or hid (wide) the list */
+	int focused;
+	int focus_known;	/* the terminal reported focus at least once */
+
+	struct ui_view view;
+	struct ui_compose compose;
+	struct ui_overlays over;
+	struct ui_status status;
+
+	int dirty;
+	uint64_t redraw_timer;
+	int quit;
 };
 
 /* ui-term.c */

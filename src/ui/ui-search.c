@@ -37,15 +37,15 @@ struct ui_search {
 static struct ui_search *
 ui_search_state(struct ui *ui)
 {
-	if (ui->search == NULL)
-		ui->search = xcalloc(1, sizeof *ui->search);
-	return ui->search;
+	if (ui->over.search == NULL)
+		ui->over.search = xcalloc(1, sizeof *ui->over.search);
+	return ui->over.search;
 }
 
 void
 ui_search_free(struct ui *ui)
 {
-	struct ui_search *s = ui->search;
+	struct ui_search *s = ui->over.search;
 
 	if (s == NULL)
 		return;
@@ -53,14 +53,14 @@ ui_search_free(struct ui *ui)
 	search_hits_free(&s->hits, s->n);
 	free(s->ran);
 	free(s->error);
-	xfree(&ui->search);
+	xfree(&ui->over.search);
 }
 
 static void
 ui_search_run(void *arg)
 {
 	struct ui *ui = arg;
-	struct ui_search *s = ui->search;
+	struct ui_search *s = ui->over.search;
 	struct search_opts o = {.limit = UI_SEARCH_LIMIT};
 	char *cause = NULL;
 
@@ -84,7 +84,7 @@ ui_search_run(void *arg)
 static void
 ui_search_later(struct ui *ui)
 {
-	struct ui_search *s = ui->search;
+	struct ui_search *s = ui->over.search;
 
 	loop_timer_cancel(ui->loop, s->timer);
 	s->timer = loop_timer_add(ui->loop, UI_SEARCH_DELAY_MS, ui_search_run, ui);
@@ -109,7 +109,7 @@ ui_search_open(struct ui *ui, const char *query)
 static void
 ui_search_jump(struct ui *ui, size_t i)
 {
-	struct ui_search *s = ui->search;
+	struct ui_search *s = ui->over.search;
 	const struct search_hit *h = &s->hits[i];
 	struct store_msg m;
 	int64_t below;
@@ -122,11 +122,11 @@ ui_search_jump(struct ui *ui, size_t i)
 	s->open = 0;
 	ui_room_select(ui, h->room_id);
 	below = store_history_count(ui->store, h->room_id, m.seq);
-	if (below + UI_SEARCH_CONTEXT > ui->history)
-		ui->history = below + UI_SEARCH_CONTEXT;
-	free(ui->sel);
-	ui->sel = xstrdup(h->event_id);
-	ui->sel_follow = UI_FOLLOW_CENTRE;
+	if (below + UI_SEARCH_CONTEXT > ui->view.history)
+		ui->view.history = below + UI_SEARCH_CONTEXT;
+	free(ui->view.sel);
+	ui->view.sel = xstrdup(h->event_id);
+	ui->view.sel_follow = UI_FOLLOW_CENTRE;
 	ui_note(ui, "result %zu of %zu: %s and %s step through them, Esc goes back", i + 1, s->n,
 	    "n", "N");
 	store_msg_clear(&m);
@@ -137,7 +137,7 @@ ui_search_jump(struct ui *ui, size_t i)
 void
 ui_search_step(struct ui *ui, int delta)
 {
-	struct ui_search *s = ui->search;
+	struct ui_search *s = ui->over.search;
 
 	if (s == NULL || s->n == 0) {
 		ui_note(ui, "no search results to step through: C-f searches");
@@ -181,7 +181,7 @@ ui_search_type(struct ui_search *s, uint32_t code)
 int
 ui_search_key(struct ui *ui, const struct key *k)
 {
-	struct ui_search *s = ui->search;
+	struct ui_search *s = ui->over.search;
 	int changed = 0;
 
 	if (s == NULL || !s->open)
@@ -226,13 +226,13 @@ ui_search_key(struct ui *ui, const struct key *k)
 const char *
 ui_search_query(struct ui *ui)
 {
-	return ui->search != NULL && ui->search->n > 0 ? ui->search->ran : NULL;
+	return ui->over.search != NULL && ui->over.search->n > 0 ? ui->over.search->ran : NULL;
 }
 
 int
 ui_search_shown(struct ui *ui)
 {
-	return ui->search != NULL && ui->search->open;
+	return ui->over.search != NULL && ui->over.search->open;
 }
 
 /* A snippet with its marks drawn as search matches. */
@@ -284,7 +284,7 @@ ui_search_draw_hit(struct ui *ui, const struct search_hit *h, int y, int left, i
 void
 ui_search_draw(struct ui *ui, int top, int height, int left, int width)
 {
-	struct ui_search *s = ui->search;
+	struct ui_search *s = ui->over.search;
 	size_t fit = height > 1 ? (size_t)(height - 1) / 2 : 0;
 	char *status, *shown;
 	int x;

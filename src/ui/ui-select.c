@@ -12,13 +12,13 @@
 static void
 ui_select_set(struct ui *ui, const char *event_id)
 {
-	free(ui->sel);
-	ui->sel = xstrdup(event_id);
-	if (ui->mark != NULL) {
-		free(ui->mark_end);
-		ui->mark_end = xstrdup(event_id);
+	free(ui->view.sel);
+	ui->view.sel = xstrdup(event_id);
+	if (ui->view.mark != NULL) {
+		free(ui->view.mark_end);
+		ui->view.mark_end = xstrdup(event_id);
 	}
-	ui->sel_follow = 1;
+	ui->view.sel_follow = 1;
 	ui_dirty(ui);
 }
 
@@ -35,23 +35,23 @@ ui_select_start(struct ui *ui)
 		return;
 	}
 	ui_select_set(ui, events[bottom >= 0 ? (size_t)bottom : n - 1]);
-	xfree(&ui->note);
+	xfree(&ui->status.note);
 }
 
 /* Back to the compose box; a marked range stays for /export. */
 void
 ui_select_end(struct ui *ui)
 {
-	xfree(&ui->sel);
-	ui->confirm = 0;
+	xfree(&ui->view.sel);
+	ui->view.confirm = 0;
 	ui_dirty(ui);
 }
 
 void
 ui_range_clear(struct ui *ui)
 {
-	xfree(&ui->mark);
-	xfree(&ui->mark_end);
+	xfree(&ui->view.mark);
+	xfree(&ui->view.mark_end);
 	ui_dirty(ui);
 }
 
@@ -61,7 +61,7 @@ static void
 ui_select_move(struct ui *ui, int delta)
 {
 	char *const *events;
-	int bottom, i = ui_pane_index(ui, ui->sel);
+	int bottom, i = ui_pane_index(ui, ui->view.sel);
 	size_t n = ui_pane_events(ui, &events, &bottom);
 
 	if (n == 0)
@@ -71,15 +71,15 @@ ui_select_move(struct ui *ui, int delta)
 	else
 		i += delta;
 	if (i < 0) {
-		ui->history += UI_HISTORY_PAGE;
-		if (ui->cache_short)
+		ui->view.history += UI_HISTORY_PAGE;
+		if (ui->view.cache_short)
 			ui_history_more(ui);
 		ui_dirty(ui);
 		return;
 	}
 	if ((size_t)i >= n)
 		i = (int)n - 1;
-	xfree(&ui->note);
+	xfree(&ui->status.note);
 	ui_select_set(ui, events[i]);
 }
 
@@ -87,7 +87,7 @@ ui_select_move(struct ui *ui, int delta)
 static int
 ui_select_get(struct ui *ui, struct store_msg *m)
 {
-	if (store_msg_get(ui->store, ui->sel, m, NULL) == 0)
+	if (store_msg_get(ui->store, ui->view.sel, m, NULL) == 0)
 		return 1;
 	ui_note(ui, "that message is no longer in the cache");
 	return 0;
@@ -122,7 +122,7 @@ ui_select_edit(struct ui *ui, const struct store_msg *m)
 		return;
 	}
 	ui_target_set(ui, UI_TARGET_EDIT, m->event_id);
-	editor_set_text(ui->ed, m->body, strlen(m->body), NULL);
+	editor_set_text(ui->compose.ed, m->body, strlen(m->body), NULL);
 	ui_select_end(ui);
 	ui_note(ui, "editing your message: Enter saves, Esc cancels");
 }
@@ -146,12 +146,12 @@ ui_select_delete(struct ui *ui, const struct store_msg *m)
 
 	if (m->redacted)
 		ui_note(ui, "that message is deleted already");
-	else if (!ui->confirm) {
-		ui->confirm = 1;
+	else if (!ui->view.confirm) {
+		ui->view.confirm = 1;
 		ui_note(ui, "delete %s? Press the key again to delete it, any other to keep it",
 		    quote);
 	} else {
-		ui->confirm = 0;
+		ui->view.confirm = 0;
 		if (ui_cmd_redact(ui, m->event_id, quote, ui_select_own(ui, m)))
 			ui_note(ui, "deleting %s\u2026", quote);
 	}
@@ -170,7 +170,7 @@ ui_select_copy(struct ui *ui, const struct store_msg *m)
 		return;
 	}
 	text = san_text(m->body, SAN_MULTILINE);
-	editor_killring_add(ui->kills, text, strlen(text));
+	editor_killring_add(ui->compose.kills, text, strlen(text));
 	ui_term_clipboard(text);
 	ui_note(ui, "copied the message: C-y pastes it");
 	free(text);
@@ -203,13 +203,13 @@ ui_select_open(struct ui *ui, const struct store_msg *m)
 static void
 ui_select_mark(struct ui *ui)
 {
-	if (ui->mark != NULL) {
+	if (ui->view.mark != NULL) {
 		ui_range_clear(ui);
 		ui_note(ui, "range cleared");
 		return;
 	}
-	ui->mark = xstrdup(ui->sel);
-	ui->mark_end = xstrdup(ui->sel);
+	ui->view.mark = xstrdup(ui->view.sel);
+	ui->view.mark_end = xstrdup(ui->view.sel);
 	ui_note(ui, "range started: move to extend it");
 }
 
@@ -217,9 +217,9 @@ ui_select_mark(struct ui *ui)
 int
 ui_range_count(struct ui *ui)
 {
-	int a = ui_pane_index(ui, ui->mark), b = ui_pane_index(ui, ui->mark_end);
+	int a = ui_pane_index(ui, ui->view.mark), b = ui_pane_index(ui, ui->view.mark_end);
 
-	if (ui->mark == NULL)
+	if (ui->view.mark == NULL)
 		return 0;
 	if (a < 0 || b < 0)
 		return -1;
@@ -233,12 +233,12 @@ ui_select_action(struct ui *ui, enum keys_action act)
 	struct store_msg m;
 
 	if (act != KEYS_ACT_DELETE)
-		ui->confirm = 0;
+		ui->view.confirm = 0;
 	switch (act) {
 	case KEYS_ACT_SELECT_PREV: ui_select_move(ui, -1); return 1;
 	case KEYS_ACT_SELECT_NEXT: ui_select_move(ui, 1); return 1;
 	case KEYS_ACT_SELECT_MODE:
-	case KEYS_ACT_CANCEL: ui_select_end(ui); xfree(&ui->note); return 1;
+	case KEYS_ACT_CANCEL: ui_select_end(ui); xfree(&ui->status.note); return 1;
 	case KEYS_ACT_MARK: ui_select_mark(ui); return 1;
 	case KEYS_ACT_REPLY: case KEYS_ACT_EDIT: case KEYS_ACT_REACT: case KEYS_ACT_DELETE:
 	case KEYS_ACT_COPY: case KEYS_ACT_OPEN:

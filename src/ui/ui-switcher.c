@@ -64,13 +64,13 @@ ui_switch_matches(struct ui *ui, size_t *out, size_t max)
 
 	for (size_t i = 0; i < ui->n_rooms; i++) {
 		const struct ui_room *r = &ui->rooms[i];
-		int score = ui_switch_score(r->name, ui->switch_query);
+		int score = ui_switch_score(r->name, ui->over.switch_query);
 
 		/* An alias or a partner's id counts a little less than the name. */
 		for (int k = 0; k < 2; k++) {
 			const char *other = k == 0 ? r->alias : r->dm_user;
 			int s = other != NULL ? ui_switch_score(other + (*other == '#' ||
-			    *other == '@'), ui->switch_query) - 50 : 0;
+			    *other == '@'), ui->over.switch_query) - 50 : 0;
 
 			if (s > score)
 				score = s;
@@ -91,9 +91,9 @@ ui_switch_matches(struct ui *ui, size_t *out, size_t max)
 void
 ui_switch_open(struct ui *ui)
 {
-	ui->switching = 1;
-	ui->switch_query[0] = '\0';
-	ui->switch_sel = 0;
+	ui->over.switching = 1;
+	ui->over.switch_query[0] = '\0';
+	ui->over.switch_sel = 0;
 	ui_dirty(ui);
 }
 
@@ -102,9 +102,9 @@ ui_switch_choose(struct ui *ui)
 {
 	size_t idx[64], n = ui_switch_matches(ui, idx, NT_NELEMS(idx));
 
-	ui->switching = 0;
+	ui->over.switching = 0;
 	if (n > 0)
-		ui_room_select(ui, ui->rooms[idx[ui->switch_sel < n ? ui->switch_sel : 0]].room_id);
+		ui_room_select(ui, ui->rooms[idx[ui->over.switch_sel < n ? ui->over.switch_sel : 0]].room_id);
 	else
 		ui_note(ui, "no room matches");
 }
@@ -113,28 +113,28 @@ ui_switch_choose(struct ui *ui)
 int
 ui_switch_key(struct ui *ui, const struct key *k)
 {
-	size_t len = strlen(ui->switch_query);
+	size_t len = strlen(ui->over.switch_query);
 
-	if (!ui->switching)
+	if (!ui->over.switching)
 		return 0;
 	if (k->code == KEYS_ESC || (k->mods == KEYS_CTRL && (k->code == 'g' || k->code == 'k')))
-		ui->switching = 0;
+		ui->over.switching = 0;
 	else if (k->code == KEYS_ENTER)
 		ui_switch_choose(ui);
 	else if (k->code == KEYS_BACKSPACE) {
 		if (len > 0)
-			ui->switch_query[len - 1] = '\0';
-		ui->switch_sel = 0;
+			ui->over.switch_query[len - 1] = '\0';
+		ui->over.switch_sel = 0;
 	} else if (k->code == KEYS_DOWN || (k->mods == KEYS_CTRL && k->code == 'n'))
-		ui->switch_sel++;
+		ui->over.switch_sel++;
 	else if ((k->code == KEYS_UP || (k->mods == KEYS_CTRL && k->code == 'p')) &&
-	    ui->switch_sel > 0)
-		ui->switch_sel--;
+	    ui->over.switch_sel > 0)
+		ui->over.switch_sel--;
 	else if (k->mods == 0 && k->code >= 0x20 && k->code < 0x7f &&
-	    len + 1 < sizeof ui->switch_query) {
-		ui->switch_query[len] = (char)k->code;
-		ui->switch_query[len + 1] = '\0';
-		ui->switch_sel = 0;
+	    len + 1 < sizeof ui->over.switch_query) {
+		ui->over.switch_query[len] = (char)k->code;
+		ui->over.switch_query[len + 1] = '\0';
+		ui->over.switch_sel = 0;
 	}
 	ui_dirty(ui);
 	return 1;
@@ -146,14 +146,14 @@ ui_switch_draw(struct ui *ui, int top, int height, int left, int width)
 {
 	size_t idx[64], n = ui_switch_matches(ui, idx, NT_NELEMS(idx));
 
-	if (ui->switch_sel >= n && n > 0)
-		ui->switch_sel = n - 1;
+	if (ui->over.switch_sel >= n && n > 0)
+		ui->over.switch_sel = n - 1;
 	for (int row = 0; row < height; row++) {
 		move(top + row, left);
 		clrtoeol();
 	}
 	for (size_t i = 0; i < n && (int)i < height; i++) {
-		int el = i == ui->switch_sel ? THEME_LIST_SELECTED : THEME_LIST;
+		int el = i == ui->over.switch_sel ? THEME_LIST_SELECTED : THEME_LIST;
 
 		ui_fill(top + (int)i, left, width, el);
 		ui_put(top + (int)i, left + 1, ui->rooms[idx[i]].name, width - 1, el);
@@ -161,5 +161,5 @@ ui_switch_draw(struct ui *ui, int top, int height, int left, int width)
 	move(LINES - 1, 0);
 	clrtoeol();
 	ui_put(LINES - 1, 0, "Switch to:", 11, THEME_COMPOSE_PROMPT);
-	ui_put(LINES - 1, 11, ui->switch_query, COLS - 11, THEME_COMPOSE);
+	ui_put(LINES - 1, 11, ui->over.switch_query, COLS - 11, THEME_COMPOSE);
 }

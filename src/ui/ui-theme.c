@@ -16,7 +16,7 @@ ui_theme_warn(const char *msg, void *arg)
 {
 	struct ui *ui = arg;
 
-	if (ui->note == NULL)
+	if (ui->status.note == NULL)
 		ui_note(ui, "theme: %s", msg);
 }
 

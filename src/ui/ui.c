@@ -29,8 +29,8 @@ ui_redraw_due(void *arg)
 	if (ui->dirty)
 		ui_redraw(ui);
 	/* Once for all the notifications since the last pass. */
-	if (ui->bell) {
-		ui->bell = 0;
+	if (ui->status.bell) {
+		ui->status.bell = 0;
 		beep();
 	}
 }
@@ -48,9 +48,9 @@ ui_note_set(struct ui *ui, int error, const char *fmt, va_list ap)
 {
 	char *msg = xvasprintf(fmt, ap);
 
-	free(ui->note);
-	ui->note = san_text(msg, 0);
-	ui->note_error = error;
+	free(ui->status.note);
+	ui->status.note = san_text(msg, 0);
+	ui->status.note_error = error;
 	free(msg);
 	ui_dirty(ui);
 }
@@ -151,9 +151,9 @@ ui_room_find(const struct ui *ui, const char *room_id)
 static struct ui_draft *
 ui_draft_find(struct ui *ui, const char *room_id)
 {
-	for (size_t i = 0; i < ui->n_drafts; i++)
-		if (strcmp(ui->drafts[i].room_id, room_id) == 0)
-			return &ui->drafts[i];
+	for (size_t i = 0; i < ui->compose.n_drafts; i++)
+		if (strcmp(ui->compose.drafts[i].room_id, room_id) == 0)
+			return &ui->compose.drafts[i];
 	return NULL;
 }
 
@@ -168,14 +168,14 @@ ui_draft_save(struct ui *ui)
 	if (ui->current == NULL)
 		return;
 	if ((d = ui_draft_find(ui, ui->current)) == NULL) {
-		ui->drafts = xreallocarray(ui->drafts, ui->n_drafts + 1, sizeof *ui->drafts);
-		d = &ui->drafts[ui->n_drafts++];
+		ui->compose.drafts = xreallocarray(ui->compose.drafts, ui->compose.n_drafts + 1, sizeof *ui->compose.drafts);
+		d = &ui->compose.drafts[ui->compose.n_drafts++];
 		d->room_id = xstrdup(ui->current);
 		d->text = NULL;
 		d->history = editor_history_new();
 	}
 	free(d->text);
-	d->text = xstrdup(editor_text(ui->ed));
+	d->text = xstrdup(editor_text(ui->compose.ed));
 	key = xasprintf("draft:%s", ui->current);
 	store_meta_set(ui->store, key, d->text, NULL);
 	free(key);
@@ -188,12 +188,12 @@ ui_draft_restore(struct ui *ui)
 	char *key, *text;
 
 	if (d != NULL) {
-		editor_set_text(ui->ed, d->text, strlen(d->text), NULL);
+		editor_set_text(ui->compose.ed, d->text, strlen(d->text), NULL);
 		return;
 	}
 	key = xasprintf("draft:%s", ui->current);
 	text = store_meta_get(ui->store, key);
-	editor_set_text(ui->ed, text != NULL ? text : "", text != NULL ? strlen(text) : 0, NULL);
+	editor_set_text(ui->compose.ed, text != NULL ? text : "", text != NULL ? strlen(text) : 0, NULL);
 	free(text);
 	free(key);
 }
@@ -220,15 +220,15 @@ ui_history_done(void *arg, int ok, const char *result)
 
 	if (ok == -1)
 		return;
-	ui->fetching = 0;
+	ui->view.fetching = 0;
 	if (ok == 0)
 		ui_note(ui, "%s", result);
 	else {
-		xfree(&ui->note);
+		xfree(&ui->status.note);
 		if (strcmp(result, "0") == 0)
-			ui->at_start = 1;
+			ui->view.at_start = 1;
 	}
-	ui->gen++;
+	ui->view.gen++;
 	ui_dirty(ui);
 }
 
@@ -239,15 +239,15 @@ ui_gap_done(void *arg, int ok, const char *result)
 
 	if (ok == -1)
 		return;
-	ui->fetching = 0;
+	ui->view.fetching = 0;
 	if (ok == 0) {
-		ui->gap_empty = UI_GAP_EMPTY_MAX;
+		ui->view.gap_empty = UI_GAP_EMPTY_MAX;
 		ui_error(ui, "%s", result);
 	} else {
-		ui->gap_empty = strcmp(result, "0") == 0 ? ui->gap_empty + 1 : 0;
-		xfree(&ui->note);
+		ui->view.gap_empty = strcmp(result, "0") == 0 ? ui->view.gap_empty + 1 : 0;
+		xfree(&ui->status.note);
 	}
-	ui->gen++;
+	ui->view.gen++;
 	ui_dirty(ui);
 }
 
@@ -259,14 +259,14 @@ ui_gap_fetch(struct ui *ui)
 {
 	char *cause = NULL;
 
-	if (ui->fetching || ui->current == NULL || ui->gap_empty >= UI_GAP_EMPTY_MAX)
+	if (ui->view.fetching || ui->current == NULL || ui->view.gap_empty >= UI_GAP_EMPTY_MAX)
 		return;
 	if (core_history_page(ui->core, ui->current, ui_gap_done, ui, &cause) == -1) {
 		ui_error(ui, "%s", cause);
 		free(cause);
 		return;
 	}
-	ui->fetching = 1;
+	ui->view.fetching = 1;
 }
 
 /* The top of the pane is in view: read further back in the cache, and
@@ -276,20 +276,20 @@ ui_history_more(struct ui *ui)
 {
 	char *cause = NULL;
 
-	if (!ui->cache_short) {
-		ui->history += UI_HISTORY_PAGE;
-		ui->gen++;
+	if (!ui->view.cache_short) {
+		ui->view.history += UI_HISTORY_PAGE;
+		ui->view.gen++;
 		ui_dirty(ui);
 		return;
 	}
-	if (ui->fetching || ui->at_start || ui->current == NULL)
+	if (ui->view.fetching || ui->view.at_start || ui->current == NULL)
 		return;
 	if (core_history_page(ui->core, ui->current, ui_history_done, ui, &cause) == -1) {
 		ui_error(ui, "%s", cause);
 		free(cause);
 		return;
 	}
-	ui->fetching = 1;
+	ui->view.fetching = 1;
 	ui_note(ui, "loading older messages…");
 }
 
@@ -302,12 +302,12 @@ ui_marker_capture(struct ui *ui)
 	struct store_receipt *r;
 	size_t n;
 
-	xfree(&ui->marker);
+	xfree(&ui->view.marker);
 	if (self == NULL || store_receipts(ui->store, ui->current, &r, &n, NULL) == -1)
 		return;
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(r[i].user_id, self) == 0)
-			ui->marker = xstrdup(r[i].event_id);
+			ui->view.marker = xstrdup(r[i].event_id);
 	store_receipts_free(&r, n);
 }
 
@@ -320,18 +320,18 @@ ui_room_select(struct ui *ui, const char *room_id)
 	ui_target_cancel(ui);
 	ui_select_end(ui);
 	ui_range_clear(ui);
-	if (ui->typing_sent) {
+	if (ui->compose.typing_sent) {
 		core_typing(ui->core, NULL, 0);
-		ui->typing_sent = 0;
+		ui->compose.typing_sent = 0;
 	}
 	ui_draft_save(ui);
 	free(ui->current);
 	ui->current = xstrdup(room_id);
-	ui->scroll = 0;
-	ui->history = UI_HISTORY_PAGE;
-	ui->at_start = 0;
-	ui->gap_empty = 0;
-	xfree(&ui->typing);
+	ui->view.scroll = 0;
+	ui->view.history = UI_HISTORY_PAGE;
+	ui->view.at_start = 0;
+	ui->view.gap_empty = 0;
+	xfree(&ui->status.typing);
 	ui_draft_restore(ui);
 	ui_marker_capture(ui);
 	ui_view_changed(ui);
@@ -345,7 +345,7 @@ ui_on_rooms(void *arg, size_t n_events)
 {
 	struct ui *ui = arg;
 
-	ui->gen++;
+	ui->view.gen++;
 	ui_rooms_reload(ui);
 	if (n_events > 0)
 		ui_mark_read(ui);
@@ -362,10 +362,10 @@ ui_on_typing(void *arg, const char *room_id, const char *const *names, size_t n)
 		return;
 	for (size_t i = 0; i < n; i++)
 		buf_printf(&b, "%s%s", i > 0 ? ", " : "", names[i]);
-	xfree(&ui->typing);
+	xfree(&ui->status.typing);
 	if (n > 0) {
 		buf_puts(&b, n == 1 ? " is typing…" : " are typing…");
-		ui->typing = san_text(b.data, 0);
+		ui->status.typing = san_text(b.data, 0);
 	}
 	buf_free(&b);
 	ui_dirty(ui);
@@ -376,13 +376,13 @@ ui_on_conn(void *arg, enum core_conn state, const char *why, int64_t retry_ms)
 {
 	struct ui *ui = arg;
 
-	ui->conn = state;
+	ui->status.conn = state;
 	if (why != NULL && retry_ms > 0)
 		ui_note(ui, "%s (trying again in %lld s)", why, (long long)(retry_ms + 999) / 1000);
 	else if (why != NULL)
 		ui_note(ui, "%s", why);
 	else if (state == CORE_ONLINE)
-		xfree(&ui->note);
+		xfree(&ui->status.note);
 	ui_dirty(ui);
 }
 
@@ -391,7 +391,7 @@ ui_on_outbox(void *arg, int64_t id, int status, const char *text)
 {
 	struct ui *ui = arg;
 
-	ui->gen++;
+	ui->view.gen++;
 	ui_dirty(ui);
 }
 
@@ -424,27 +424,27 @@ ui_free(struct ui *ui)
 	ui_export_free(ui);
 	ui_draft_save(ui);
 	ui_rooms_free(ui);
-	for (size_t i = 0; i < ui->n_drafts; i++) {
-		free(ui->drafts[i].room_id);
-		free(ui->drafts[i].text);
-		editor_history_free(&ui->drafts[i].history);
+	for (size_t i = 0; i < ui->compose.n_drafts; i++) {
+		free(ui->compose.drafts[i].room_id);
+		free(ui->compose.drafts[i].text);
+		editor_history_free(&ui->compose.drafts[i].history);
 	}
-	free(ui->drafts);
-	editor_free(&ui->ed);
-	editor_killring_free(&ui->kills);
+	free(ui->compose.drafts);
+	editor_free(&ui->compose.ed);
+	editor_killring_free(&ui->compose.kills);
 	loop_timer_cancel(ui->loop, ui->redraw_timer);
 	ui_pane_free(ui);
 	ui_notify_free(ui);
 	ui_search_free(ui);
 	ui_help_free(ui);
-	free(ui->sel);
-	free(ui->mark);
-	free(ui->mark_end);
-	free(ui->typing);
-	free(ui->marker);
+	free(ui->view.sel);
+	free(ui->view.mark);
+	free(ui->view.mark_end);
+	free(ui->status.typing);
+	free(ui->view.marker);
 	keys_table_free(&ui->own_keys);
 	free(ui->current);
-	free(ui->note);
+	free(ui->status.note);
 	core_free(&ui->core);
 }
 
@@ -481,9 +481,9 @@ ui_main(const char *profile, const char *config, const struct settings *settings
 	}
 	ui.store = core_store(ui.core);
 	ui.loop = core_loop(ui.core);
-	ui.kills = editor_killring_new();
-	ui.ed = editor_new(ui.kills);
-	ui.conn = CORE_CONNECTING;
+	ui.compose.kills = editor_killring_new();
+	ui.compose.ed = editor_new(ui.compose.kills);
+	ui.status.conn = CORE_CONNECTING;
 	ui.focused = 1;
 	ui.settings = settings;
 	ui.config_path = config;

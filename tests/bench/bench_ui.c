@@ -103,11 +103,11 @@ bench_keys(struct ui *ui)
 		if (i % 10 == 0) {
 			snprintf(token, sizeof token, "k%d", i);
 			bench_sync(ui->store, "!bench:hs", BENCH_MESSAGES + i, 10, token, NULL);
-			ui->gen++;
+			ui->view.gen++;
 			ui_redraw(ui);
 		}
 		t0 = nt_mono_us();
-		editor_insert(ui->ed, "x", 1, NULL);
+		editor_insert(ui->compose.ed, "x", 1, NULL);
 		ui_redraw(ui);
 		ms[i] = (double)(nt_mono_us() - t0) / 1000.0;
 	}
@@ -201,8 +201,8 @@ main(void)
 	}
 	ui.store = core_store(ui.core);
 	ui.loop = core_loop(ui.core);
-	ui.ed = editor_new(NULL);
-	ui.history = UI_HISTORY_PAGE;
+	ui.compose.ed = editor_new(NULL);
+	ui.view.history = UI_HISTORY_PAGE;
 	setenv("TERM", "xterm-256color", 1);
 	newterm(NULL, out, in);
 	resizeterm(60, 200);
