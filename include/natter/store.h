@@ -18,6 +18,12 @@ struct store *store_open(const char *path, char **cause);
 void store_close(struct store **st);
 int store_schema_version(struct store *st);
 
+/* A read that sees one state of the cache from begin to end, and locks
+ * it once rather than at every statement; inside another transaction
+ * both do nothing. */
+int store_read_begin(struct store *st, char **cause);
+void store_read_end(struct store *st);
+
 /* Small key/value facts about the profile (e.g. "self" = our user id). */
 int store_meta_set(struct store *st, const char *key, const char *value, char **cause);
 char *store_meta_get(struct store *st, const char *key);

@@ -464,6 +464,10 @@ search_run(struct store *st, const char *text, const struct search_opts *o,
 		limit = SEARCH_LIMIT_MAX;
 	if (search_parse(text, &q, cause) != 0)
 		return -1;
+	if (store_read_begin(st, cause) != 0) {
+		search_query_clear(&q);
+		return -1;
+	}
 	rc = search_prepare(&r, o, now_ms, cause);
 	for (unsigned mask = 0; rc == 0 && mask < (1u << r.n_names); mask++)
 		rc = search_pass(&r, mask, cause);
@@ -474,6 +478,7 @@ search_run(struct store *st, const char *text, const struct search_opts *o,
 		*hits = xcalloc(1, sizeof **hits);
 		rc = 0;
 	}
+	store_read_end(st);
 	search_run_clear(&r);
 	search_query_clear(&q);
 	return rc;

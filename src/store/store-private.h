@@ -10,6 +10,7 @@
 /* Every statement the store runs, prepared once on first use. */
 enum store_sql {
 	STORE_SQL_BEGIN,
+	STORE_SQL_BEGIN_READ,
 	STORE_SQL_COMMIT,
 	STORE_SQL_ROLLBACK,
 	STORE_SQL_META_GET,
@@ -118,6 +119,7 @@ struct store {
 	int64_t fts_from;	/* events from this id on await indexing */
 	int orphans;		/* some edit or redaction awaits its target */
 	int rank_ready;		/* natter_rank and natter_in registered */
+	int reading;		/* store_read_begin opened the transaction */
 	struct store_name_cache names;
 };
 

@@ -269,6 +269,28 @@ store_rollback(struct store *st)
 		store_exec_one(st, STORE_SQL_ROLLBACK, "cannot roll back", NULL);
 }
 
+int
+store_read_begin(struct store *st, char **cause)
+{
+	if (!sqlite3_get_autocommit(st->db))
+		return 0;
+	if (store_exec_one(st, STORE_SQL_BEGIN_READ, "cannot read the cache", cause) != 0)
+		return -1;
+	st->reading = 1;
+	return 0;
+}
+
+void
+store_read_end(struct store *st)
+{
+	if (!st->reading)
+		return;
+	st->reading = 0;
+	if (!sqlite3_get_autocommit(st->db) &&
+	    store_exec_one(st, STORE_SQL_COMMIT, "cannot end a read", NULL) != 0)
+		store_rollback(st);
+}
+
 /* Creates the file 0600 before SQLite sees it: SQLite gives the -wal and
  * -shm files the mode of the database, and never widens it. */
 static int

@@ -1221,6 +1221,39 @@ test_bulk_first_sync(void **state)
 	assert_fts_in_step(f->path);
 }
 
+/* A read sees the cache as it was when it began, whatever another
+ * natter writes meanwhile; the next read sees the write. */
+static void
+test_read_sees_one_state(void **state)
+{
+	struct fixture *f = *state;
+	struct mx_sync *s = sync_new("s1");
+	struct mx_room_update *ru = sync_room(s, "!r:x", MX_MEMBERSHIP_JOIN);
+	struct store *other;
+	struct store_msg m;
+	char *cause = NULL;
+
+	ev_text(TL(ru), "$1", "@alice:x", "first");
+	apply_ok(f->st, &s);
+	if ((other = store_open(f->path, &cause)) == NULL)
+		fail_msg("second connection: %s", cause);
+	assert_int_equal(store_read_begin(f->st, NULL), 0);
+	assert_history(f->st, "!r:x", "first");
+	s = sync_new("s2");
+	ru = sync_room(s, "!r:x", MX_MEMBERSHIP_JOIN);
+	ev_text(TL(ru), "$2", "@alice:x", "second");
+	apply_ok(other, &s);
+	assert_history(f->st, "!r:x", "first");
+	assert_int_equal(store_msg_get(f->st, "$2", &m, NULL), -1);
+	store_read_end(f->st);
+	assert_history(f->st, "!r:x", "first|second");
+	assert_int_equal(store_read_begin(f->st, NULL), 0);
+	assert_int_equal(store_read_begin(f->st, NULL), 0);
+	store_read_end(f->st);
+	store_read_end(f->st);
+	store_close(&other);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int
@@ -1259,6 +1292,7 @@ main(void)
 		T(test_resolve_cause_is_inert),
 		T(test_fts_query_text),
 		T(test_bulk_first_sync),
+		T(test_read_sees_one_state),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
