@@ -2,17 +2,24 @@
  * every filter bound, never built into SQL. Ranking and snippets are
  * src/search's.
  *
- * A selective filter (some rooms, some days, files) first reads the ids
- * of its rows from an ordinary index into a sorted set; the index of
- * words then reads its matches within the set alone (natter_in), so a
- * day's meetings cost a walk down one doclist and no row of events for
- * the matches of other days.
+ * The index holds tags beside the words (migration 5): the sender, the
+ * room, a link, a file. Filters of those kinds join the words as tags,
+ * so FTS5 reads the lists of rows of a word and a tag side by side from
+ * the newest and stops at the cap; the SQL filters still check every
+ * candidate, and a filter too wide for tags is left to them.
+ *
+ * A selective filter the tags do not cover (some days, or more rooms
+ * than tags are asked for) first reads the ids of its rows from an
+ * ordinary index into a sorted set; the index of words then reads its
+ * matches within the set alone (natter_in), so a day's meetings cost a
+ * walk down one doclist and no row of events for the matches of other
+ * days.
  *
  * Relevance is natter_rank, FTS5's BM25 without its IDF factor: bm25()
  * counts the rows holding each phrase by reading the phrase's whole
  * doclist, 40 ms for a word in most messages, while every candidate
  * holds every word anyway, so IDF would only weigh one word's
- * repetitions against another's. */
+ * repetitions against another's. Tags count for nothing. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,6 +36,7 @@
 #define STORE_SEARCH_LIST_SET_MAX 16384
 #define STORE_SEARCH_SET_FEW 4096	/* rows the SQL filters check at once */
 #define STORE_SEARCH_FIRST_ROWS 4	/* see store_search_matches */
+#define STORE_SEARCH_TAGS_MAX 64	/* the most senders or rooms asked for as tags */
 
 static const double store_rank_weight[STORE_RANK_COLUMNS] = {1.0, 0.5};	/* text, filename */
 
@@ -224,22 +232,95 @@ store_search_days_few(struct store *st, const struct store_search *q, size_t max
 	return (double)(to - from) / (double)(last - first + 1) * (double)rows <= (double)max;
 }
 
-/* The set of a search's selective filters: rooms, days and files, in
- * that order, read until one leaves few rows (the SQL filters check the
- * rest, senders always). Rooms always narrow through their own rows:
- * a scan of the table for them may have to read most of it. */
+/* One store_search under way. */
+struct store_query {
+	const struct store_search *q;
+	const char *rooms;	/* JSON array of room ids, or NULL for all */
+	char *tags;		/* FTS5 expression of the filters' tags, or NULL */
+	int rooms_tagged;	/* the rooms are among the tags */
+	struct store_ids set;	/* from the indexes of days, and of rooms not tagged */
+};
+
+/* Appends the tags of the ids of the JSON array json, OR-ed, each kind
+ * and an id in hex as events_text makes them, unless there are none or
+ * too many to be worth it. Returns 1 when added, 0 when not, or -1. */
 static int
-store_search_set(struct store *st, const struct store_search *q, const char *rooms,
-    struct store_ids *set, char **cause)
+store_tags_add(struct store *st, struct buf *tags, const char *json, const char *kind,
+    char **cause)
 {
+	sqlite3_stmt *s;
+	int64_t n;
+
+	if (json == NULL)
+		return 0;
+	if ((s = store_stmt(st, STORE_SQL_SEARCH_TAGS, cause)) == NULL)
+		return -1;
+	store_bind_text(s, 1, json);
+	store_bind_text(s, 2, kind);
+	if (store_row(st, s, "cannot search", cause) != 1)
+		return -1;
+	n = sqlite3_column_int64(s, 0);
+	if (n > 0 && n <= STORE_SEARCH_TAGS_MAX)
+		buf_printf(tags, "%stags : (%s)", tags->len > 0 ? " AND " : "",
+		    (const char *)sqlite3_column_text(s, 1));
+	store_done(s);
+	return n > 0 && n <= STORE_SEARCH_TAGS_MAX;
+}
+
+/* The tags a search's filters ask for: senders, rooms, links, files. */
+static int
+store_search_tags(struct store *st, struct store_query *sq, char **cause)
+{
+	struct buf tags = {0};
+	int rc;
+
+	if (store_tags_add(st, &tags, sq->q->senders, "0s", cause) == -1 ||
+	    (rc = store_tags_add(st, &tags, sq->rooms, "0r", cause)) == -1) {
+		buf_free(&tags);
+		return -1;
+	}
+	sq->rooms_tagged = rc;
+	if (sq->q->has_link == 1)
+		buf_printf(&tags, "%stags : \"0link\"", tags.len > 0 ? " AND " : "");
+	if (sq->q->has_file == 1)
+		buf_printf(&tags, "%stags : \"0file\"", tags.len > 0 ? " AND " : "");
+	if (tags.len > 0)
+		sq->tags = buf_steal(&tags);
+	buf_free(&tags);
+	return 0;
+}
+
+/* What the index is asked: the words, in text and file names only, and
+ * the tags; without words, the tags without the excluded words. */
+static char *
+store_search_expr(const struct store_query *sq, const char *words, const char *exclude)
+{
+	if (words != NULL && sq->tags != NULL)
+		return xasprintf("{text filename} : (%s) AND %s", words, sq->tags);
+	if (words != NULL)
+		return xasprintf("{text filename} : (%s)", words);
+	if (exclude != NULL)
+		return xasprintf("(%s) NOT {text filename} : (%s)", sq->tags, exclude);
+	return xstrdup(sq->tags);
+}
+
+/* The set of a search's selective filters that tags do not cover: its
+ * rooms (when too many for tags) and days, read until one leaves few
+ * rows; the SQL filters check the rest. Rooms always narrow through
+ * their own rows: a scan of the table for them may read most of it. */
+static int
+store_search_set(struct store *st, struct store_query *sq, char **cause)
+{
+	const struct store_search *q = sq->q;
 	size_t max = q->match != NULL ? STORE_SEARCH_SET_MAX : STORE_SEARCH_LIST_SET_MAX;
+	struct store_ids *set = &sq->set;
 	sqlite3_stmt *s;
 	int few;
 
-	if (rooms != NULL) {
+	if (sq->rooms != NULL && !sq->rooms_tagged) {
 		if ((s = store_stmt(st, STORE_SQL_SEARCH_IDS_ROOMS, cause)) == NULL)
 			return -1;
-		store_bind_text(s, 1, rooms);
+		store_bind_text(s, 1, sq->rooms);
 		if (store_ids_narrow(st, s, STORE_SEARCH_SET_MAX, set, cause) != 0)
 			return -1;
 	}
@@ -253,28 +334,25 @@ store_search_set(struct store *st, const struct store_search *q, const char *roo
 		if (store_ids_narrow(st, s, max, set, cause) != 0)
 			return -1;
 	}
-	if (q->has_file == 1 && (!set->set || set->n > STORE_SEARCH_SET_FEW)) {
-		if ((s = store_stmt(st, STORE_SQL_SEARCH_IDS_FILES, cause)) == NULL ||
-		    store_ids_narrow(st, s, max, set, cause) != 0)
-			return -1;
-	}
 	return 0;
 }
 
+/* Runs a statement of the index (STORE_SQL_SEARCH_MATCH or _TAGGED)
+ * over expr, within the set, adding its rows. */
 static int
-store_search_match(struct store *st, const struct store_search *q, const char *match,
-    const char *rooms, const struct store_ids *set, struct store_search_row **rows, size_t *n,
-    char **cause)
+store_search_index(struct store *st, enum store_sql id, const struct store_query *sq,
+    const char *expr, struct store_search_row **rows, size_t *n, char **cause)
 {
+	const struct store_ids *set = &sq->set;
 	sqlite3_stmt *s;
 	int rc;
 
 	if (store_search_register(st, cause) != 0)
 		return -1;
-	if ((s = store_stmt(st, STORE_SQL_SEARCH_MATCH, cause)) == NULL)
+	if ((s = store_stmt(st, id, cause)) == NULL)
 		return -1;
-	store_bind_text(s, 1, match);
-	store_search_bind(s, q, rooms);
+	store_bind_text(s, 1, expr);
+	store_search_bind(s, sq->q, sq->rooms);
 	sqlite3_bind_int64(s, 10, set->set ? set->ids[0] : 0);
 	sqlite3_bind_int64(s, 11, set->set ? set->ids[set->n - 1] : INT64_MAX);
 	sqlite3_bind_pointer(s, 12, (void *)set, "natter_ids", NULL);
@@ -283,24 +361,38 @@ store_search_match(struct store *st, const struct store_search *q, const char *m
 	return rc;
 }
 
+static int
+store_search_match(struct store *st, const struct store_query *sq, const char *words,
+    struct store_search_row **rows, size_t *n, char **cause)
+{
+	char *expr = store_search_expr(sq, words, NULL);
+	int rc = store_search_index(st, STORE_SQL_SEARCH_MATCH, sq, expr, rows, n, cause);
+
+	free(expr);
+	return rc;
+}
+
 /* match_first, then match unless the first filled the cap. A set of
  * fewer rows than STORE_SEARCH_FIRST_ROWS times the cap rarely holds
  * that many matches of one word, and match_first would only read the
  * word's whole doclist once more. */
 static int
-store_search_matches(struct store *st, const struct store_search *q, const char *rooms,
-    const struct store_ids *set, struct store_search_row **rows, size_t *n, char **cause)
+store_search_matches(struct store *st, const struct store_query *sq,
+    struct store_search_row **rows, size_t *n, char **cause)
 {
+	const struct store_search *q = sq->q;
+	const struct store_ids *set = &sq->set;
+
 	if (q->match_first != NULL &&
 	    (!set->set || set->n >= STORE_SEARCH_FIRST_ROWS * (size_t)q->cap)) {
-		if (store_search_match(st, q, q->match_first, rooms, set, rows, n, cause) != 0)
+		if (store_search_match(st, sq, q->match_first, rows, n, cause) != 0)
 			return -1;
 		if (*n >= (size_t)q->cap)
 			return 0;
 		store_search_rows_free(rows, *n);
 		*n = 0;
 	}
-	return store_search_match(st, q, q->match, rooms, set, rows, n, cause);
+	return store_search_match(st, sq, q->match, rows, n, cause);
 }
 
 /* The next excluded row at or below id: rows come newest first from both
@@ -334,9 +426,9 @@ store_search_keep(struct store *st, sqlite3_stmt *s, sqlite3_stmt *ex, int64_t *
 /* One batch of the newest messages below *below; returns how many the
  * batch held (kept or not), or -1. */
 static int
-store_search_batch(struct store *st, const struct store_search *q, const char *rooms,
-    int64_t *below, sqlite3_stmt *ex, int64_t *next_ex, struct store_search_row **rows,
-    size_t *n, char **cause)
+store_search_batch(struct store *st, const struct store_query *sq, int64_t *below,
+    sqlite3_stmt *ex, int64_t *next_ex, struct store_search_row **rows, size_t *n,
+    char **cause)
 {
 	sqlite3_stmt *s;
 	int rc = 0, seen = 0;
@@ -344,10 +436,10 @@ store_search_batch(struct store *st, const struct store_search *q, const char *r
 	if ((s = store_stmt(st, STORE_SQL_SEARCH_LIST, cause)) == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, *below);
-	store_search_bind(s, q, rooms);
+	store_search_bind(s, sq->q, sq->rooms);
 	sqlite3_bind_int64(s, 10, 0);
 	sqlite3_bind_int64(s, 11, INT64_MAX);
-	while (*n < (size_t)q->cap && (rc = store_row(st, s, "cannot search", cause)) == 1) {
+	while (*n < (size_t)sq->q->cap && (rc = store_row(st, s, "cannot search", cause)) == 1) {
 		seen++;
 		*below = sqlite3_column_int64(s, 0);
 		if (store_search_keep(st, s, ex, next_ex, rows, n, cause) != 0) {
@@ -361,17 +453,17 @@ store_search_batch(struct store *st, const struct store_search *q, const char *r
 
 /* Without words and with a set: its rows newest first, each checked. */
 static int
-store_search_list_set(struct store *st, const struct store_search *q, const char *rooms,
-    const struct store_ids *set, sqlite3_stmt *ex, int64_t *next_ex,
-    struct store_search_row **rows, size_t *n, char **cause)
+store_search_list_set(struct store *st, const struct store_query *sq, sqlite3_stmt *ex,
+    int64_t *next_ex, struct store_search_row **rows, size_t *n, char **cause)
 {
+	const struct store_ids *set = &sq->set;
 	sqlite3_stmt *s;
 	int rc = 0;
 
 	if ((s = store_stmt(st, STORE_SQL_SEARCH_ROW, cause)) == NULL)
 		return -1;
-	store_search_bind(s, q, rooms);
-	for (size_t i = set->n; i > 0 && *n < (size_t)q->cap && rc == 0; i--) {
+	store_search_bind(s, sq->q, sq->rooms);
+	for (size_t i = set->n; i > 0 && *n < (size_t)sq->q->cap && rc == 0; i--) {
 		sqlite3_bind_int64(s, 1, set->ids[i - 1]);
 		rc = sqlite3_step(s);
 		if (rc == SQLITE_ROW)
@@ -384,53 +476,75 @@ store_search_list_set(struct store *st, const struct store_search *q, const char
 	return rc;
 }
 
+/* Without words or tags: the timeline newest first, filtered. */
 static int
-store_search_list(struct store *st, const struct store_search *q, const char *rooms,
-    const struct store_ids *set, struct store_search_row **rows, size_t *n, char **cause)
+store_search_list(struct store *st, const struct store_query *sq,
+    struct store_search_row **rows, size_t *n, char **cause)
 {
 	sqlite3_stmt *ex = NULL;
 	int64_t below = INT64_MAX, next_ex = INT64_MAX;
 	int seen;
 
-	if (q->exclude != NULL) {
+	if (sq->q->exclude != NULL) {
 		if ((ex = store_stmt(st, STORE_SQL_SEARCH_EXCLUDED, cause)) == NULL)
 			return -1;
-		store_bind_text(ex, 1, q->exclude);
+		store_bind_text(ex, 1, sq->q->exclude);
 	}
-	if (set->set)
-		seen = store_search_list_set(st, q, rooms, set, ex, &next_ex, rows, n, cause);
+	if (sq->set.set)
+		seen = store_search_list_set(st, sq, ex, &next_ex, rows, n, cause);
 	else {
 		do {
-			seen = store_search_batch(st, q, rooms, &below, ex, &next_ex, rows, n,
-			    cause);
-		} while (seen == q->cap && *n < (size_t)q->cap);
+			seen = store_search_batch(st, sq, &below, ex, &next_ex, rows, n, cause);
+		} while (seen == sq->q->cap && *n < (size_t)sq->q->cap);
 	}
 	if (ex != NULL)
 		store_done(ex);
 	return seen == -1 ? -1 : 0;
 }
 
+/* Without words but with tags: the index's rows of the tags. */
+static int
+store_search_tagged(struct store *st, const struct store_query *sq,
+    struct store_search_row **rows, size_t *n, char **cause)
+{
+	char *expr = store_search_expr(sq, NULL, sq->q->exclude);
+	int rc = store_search_index(st, STORE_SQL_SEARCH_TAGGED, sq, expr, rows, n, cause);
+
+	free(expr);
+	return rc;
+}
+
+static int
+store_search_run(struct store *st, struct store_query *sq, struct store_search_row **rows,
+    size_t *n, char **cause)
+{
+	if (store_search_tags(st, sq, cause) != 0 || store_search_set(st, sq, cause) != 0)
+		return -1;
+	if (sq->set.set && sq->set.n == 0)
+		return 0;
+	if (sq->q->match != NULL)
+		return store_search_matches(st, sq, rows, n, cause);
+	if (sq->tags != NULL)
+		return store_search_tagged(st, sq, rows, n, cause);
+	return store_search_list(st, sq, rows, n, cause);
+}
+
 int
 store_search(struct store *st, const struct store_search *q, struct store_search_row **rows,
     size_t *n, char **cause)
 {
-	struct store_ids set = {0};
+	struct store_query sq = {.q = q};
 	char *json;
-	const char *rooms;
 	int rc;
 
 	*rows = NULL;
 	*n = 0;
 	if ((json = store_search_rooms(st, q, cause)) == NULL)
 		return -1;
-	rooms = *json != '\0' ? json : NULL;
-	if ((rc = store_search_set(st, q, rooms, &set, cause)) == 0 && (!set.set || set.n > 0)) {
-		if (q->match != NULL)
-			rc = store_search_matches(st, q, rooms, &set, rows, n, cause);
-		else
-			rc = store_search_list(st, q, rooms, &set, rows, n, cause);
-	}
-	free(set.ids);
+	sq.rooms = *json != '\0' ? json : NULL;
+	rc = store_search_run(st, &sq, rows, n, cause);
+	free(sq.set.ids);
+	free(sq.tags);
 	free(json);
 	if (rc == -1) {
 		store_search_rows_free(rows, *n);

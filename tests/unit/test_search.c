@@ -434,6 +434,56 @@ test_filters_across_rooms(void **state)
 	buf_free(&want_files);
 }
 
+/* The tags that narrow a search in the index (senders, rooms, links,
+ * files) are not words: typed, they find nothing. */
+static void
+test_tags_are_not_words(void **state)
+{
+	struct fixture *f = *state;
+	char hex[64] = "0s";
+
+	fill_office(f->st);
+	assert_search(f->st, "0link", "");
+	assert_search(f->st, "0file", "");
+	for (const char *p = "@dana:x"; *p != '\0'; p++)
+		snprintf(hex + strlen(hex), sizeof hex - strlen(hex), "%02X", (unsigned char)*p);
+	assert_search(f->st, hex, "");
+	assert_search(f->st, "0s", "");
+}
+
+/* More direct chats than a search asks the index for by tag: is:dm then
+ * narrows by the rooms' rows, and finds the same. */
+static void
+test_filters_many_rooms(void **state)
+{
+	struct fixture *f = *state;
+	struct mx_sync *s = sync_new("s1");
+	struct mx_room_update *ru;
+	struct buf want = {0};
+	char room[32], user[32], id[32], *got;
+
+	for (int r = 0; r < 70; r++) {
+		snprintf(room, sizeof room, "!dm%d:x", r);
+		snprintf(user, sizeof user, "@u%d:x", r);
+		snprintf(id, sizeof id, "$m%d", r);
+		ru = sync_room(s, room, MX_MEMBERSHIP_JOIN);
+		ev_text(TL(ru), id, user, "hello there");
+		sync_direct(s, user, room);
+	}
+	ru = sync_room(s, "!group:x", MX_MEMBERSHIP_JOIN);
+	ev_text(TL(ru), "$g", "@u1:x", "hello all");
+	apply_ok(f->st, &s);
+	for (int r = 69; r >= 0; r--)
+		buf_printf(&want, "%s$m%d", want.len > 0 ? " " : "", r);
+	got = run_in(f->st, NULL, 100, "is:dm");
+	assert_string_equal(got, want.data);
+	free(got);
+	got = run_in(f->st, NULL, 100, "hello -is:dm");
+	assert_string_equal(got, "$g");
+	free(got);
+	buf_free(&want);
+}
+
 /* Server text cannot fake a highlight or reach the terminal raw. */
 static void
 test_snippets(void **state)
@@ -480,6 +530,8 @@ main(void)
 		T(test_filters_across_rooms),
 		T(test_edits_and_redactions),
 		T(test_files_and_names),
+		T(test_tags_are_not_words),
+		T(test_filters_many_rooms),
 		cmocka_unit_test(test_snippets),
 	};
 
