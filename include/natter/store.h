@@ -194,7 +194,10 @@ void store_receipts_free(struct store_receipt **r, size_t n);
  * NULL, the newest messages passing the filters. */
 struct store_search {
 	const char *match;	/* FTS5 MATCH expression, or NULL */
-	const char *match_first;	/* with match: tried first, kept if it fills cap */
+	/* With match, when its last word is a prefix: match is head, the word
+	 * as an FTS5 string followed by " *", and tail. The store then tries
+	 * the word whole, then with the completions the index holds. */
+	const char *head, *word, *tail;
 	const char *exclude;	/* with match NULL: text to leave out, or NULL */
 	const char *rooms;	/* JSON array of room ids, or NULL for all */
 	const char *senders;	/* JSON array of user ids, or NULL for all */

@@ -93,6 +93,8 @@ enum store_sql {
 	STORE_SQL_SEARCH_ROW,
 	STORE_SQL_SEARCH_EXCLUDED,
 	STORE_SQL_SEARCH_TAGS,
+	STORE_SQL_SEARCH_TERMS_TABLE,
+	STORE_SQL_SEARCH_COMPLETION,
 	STORE_SQL_SEARCH_IDS_ROOMS,
 	STORE_SQL_SEARCH_IDS_DAYS,
 	STORE_SQL_SEARCH_SPAN,
@@ -113,6 +115,12 @@ struct store_name_cache {
 	size_t next;
 };
 
+/* The index's tokenizer, to find the token of a word typed. */
+struct store_words {
+	fts5_tokenizer api;
+	Fts5Tokenizer *tok;
+};
+
 struct store {
 	sqlite3 *db;
 	char *path;
@@ -120,6 +128,7 @@ struct store {
 	int64_t fts_from;	/* events from this id on await indexing */
 	int orphans;		/* some edit or redaction awaits its target */
 	int rank_ready;		/* natter_rank and natter_in registered */
+	struct store_words words;
 	int reading;		/* store_read_begin opened the transaction */
 	struct store_name_cache names;
 };
@@ -143,6 +152,10 @@ void store_rollback(struct store *st);
 void store_bind_text(sqlite3_stmt *s, int idx, const char *text);
 char *store_column_text(sqlite3_stmt *s, int col);
 int store_streq(const char *s, const char *what);
+char *store_fts_phrase(const char *word);
+
+/* store-search.c: what searching set up on the connection, undone. */
+void store_search_close(struct store *st);
 
 /* store-fts.c: a write that adds events, with the search index brought
  * up to date as it commits; and taking one event out of the index and

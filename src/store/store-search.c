@@ -37,6 +37,7 @@
 #define STORE_SEARCH_SET_FEW 4096	/* rows the SQL filters check at once */
 #define STORE_SEARCH_FIRST_ROWS 4	/* see store_search_matches */
 #define STORE_SEARCH_TAGS_MAX 64	/* the most senders or rooms asked for as tags */
+#define STORE_SEARCH_COMPLETIONS_MAX 16	/* OR-ed with a prefix; more: FTS5's prefix query */
 
 static const double store_rank_weight[STORE_RANK_COLUMNS] = {1.0, 0.5};	/* text, filename */
 
@@ -103,6 +104,19 @@ store_search_in(sqlite3_context *ctx, int n_args, sqlite3_value **args)
 	sqlite3_result_int(ctx, set == NULL || !set->set || store_ids_has(set, id));
 }
 
+/* The tokenizer of events_fts, as migration 5 created it. */
+static int
+store_words_open(struct store *st, fts5_api *api)
+{
+	static const char *args[] = {"remove_diacritics", "2"};
+	void *ud;
+
+	if (api->xFindTokenizer(api, "unicode61", &ud, &st->words.api) != SQLITE_OK)
+		return -1;
+	return st->words.api.xCreate(ud, args, (int)NT_NELEMS(args), &st->words.tok) ==
+	    SQLITE_OK ? 0 : -1;
+}
+
 static int
 store_search_register(struct store *st, char **cause)
 {
@@ -117,13 +131,24 @@ store_search_register(struct store *st, char **cause)
 	sqlite3_step(s);
 	sqlite3_finalize(s);
 	if (api == NULL || api->xCreateFunction(api, "natter_rank", NULL, store_rank, NULL) !=
-	    SQLITE_OK)
+	    SQLITE_OK || store_words_open(st, api) != 0)
 		return cause_set(cause, "%s: cannot search: this SQLite has no FTS5", st->path);
 	if (sqlite3_create_function(st->db, "natter_in", 2, SQLITE_UTF8, NULL, store_search_in,
 	    NULL, NULL) != SQLITE_OK)
 		return store_error(st, "cannot search", cause);
+	if ((s = store_stmt(st, STORE_SQL_SEARCH_TERMS_TABLE, cause)) == NULL ||
+	    store_run(st, s, "cannot search", cause) != 0)
+		return -1;
 	st->rank_ready = 1;
 	return 0;
+}
+
+void
+store_search_close(struct store *st)
+{
+	if (st->words.tok != NULL)
+		st->words.api.xDelete(st->words.tok);
+	st->words.tok = NULL;
 }
 
 static void
@@ -362,6 +387,138 @@ store_search_index(struct store *st, enum store_sql id, const struct store_query
 }
 
 static int
+store_token_add(void *arg, int flags, const char *token, int len, int start, int end)
+{
+	char **first = arg;
+
+	(void)flags;
+	(void)start;
+	(void)end;
+	if (*first == NULL)
+		*first = xasprintf("%.*s", len, token);
+	else
+		**first = '\0';	/* a second token: no one token */
+	return SQLITE_OK;
+}
+
+/* The token the index makes of word, or NULL when it makes none or more. */
+static char *
+store_word_token(struct store *st, const char *word)
+{
+	char *token = NULL;
+
+	if (st->words.api.xTokenize(st->words.tok, &token, FTS5_TOKENIZE_QUERY |
+	    FTS5_TOKENIZE_PREFIX, word, (int)strlen(word), store_token_add) != SQLITE_OK ||
+	    (token != NULL && *token == '\0'))
+		xfree(&token);
+	return token;
+}
+
+/* The first word of the index after *from and before to, or NULL; *from
+ * then follows it. */
+static int
+store_completion(struct store *st, char **from, const char *to, char **word, char **cause)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	*word = NULL;
+	if ((s = store_stmt(st, STORE_SQL_SEARCH_COMPLETION, cause)) == NULL)
+		return -1;
+	store_bind_text(s, 1, *from);
+	store_bind_text(s, 2, to);
+	if ((rc = store_row(st, s, "cannot search", cause)) == 1) {
+		*word = store_column_text(s, 0);
+		store_done(s);
+		free(*from);
+		*from = xasprintf("%s\x01", *word);
+	}
+	return rc == -1 ? -1 : 0;
+}
+
+/* The index's words that token starts, itself left out: at most max,
+ * each found by a seek past the one before. */
+static int
+store_completions(struct store *st, const char *token, size_t max, char ***words, size_t *n,
+    char **cause)
+{
+	char *from = xasprintf("%s\x01", token), *to = xasprintf("%s\xf4\x8f\xbf\xbf", token);
+	char *word;
+	int rc = 0;
+
+	*words = NULL;
+	*n = 0;
+	while (*n < max && (rc = store_completion(st, &from, to, &word, cause)) == 0 &&
+	    word != NULL) {
+		*words = xreallocarray(*words, *n + 1, sizeof **words);
+		(*words)[(*n)++] = word;
+	}
+	free(from);
+	free(to);
+	return rc;
+}
+
+static void
+store_words_free(char **words, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(words[i]);
+	free(words);
+}
+
+/* The match with its prefix word whole, or OR-ed with n others. */
+static char *
+store_search_word_expr(const struct store_search *q, char *const *others, size_t n)
+{
+	char *phrase = store_fts_phrase(q->word), *p;
+	struct buf b = {0};
+
+	buf_puts(&b, q->head);
+	if (n == 0)
+		buf_puts(&b, phrase);
+	else {
+		buf_printf(&b, "(%s", phrase);
+		for (size_t i = 0; i < n; i++) {
+			buf_printf(&b, " OR %s", p = store_fts_phrase(others[i]));
+			free(p);
+		}
+		buf_putc(&b, ')');
+	}
+	buf_puts(&b, q->tail);
+	free(phrase);
+	return buf_steal(&b);
+}
+
+/* What also finds the words the prefix completes to: the word OR-ed
+ * with the few the index holds, each read lazily from the newest; FTS5's
+ * prefix query, which merges whole lists of rows, only when they are
+ * many or the word is more than one token. NULL when there are none. */
+static int
+store_search_widen(struct store *st, const struct store_search *q, char **expr, char **cause)
+{
+	char *token = store_word_token(st, q->word), **others;
+	size_t n;
+
+	*expr = NULL;
+	if (token == NULL) {
+		*expr = xstrdup(q->match);
+		return 0;
+	}
+	if (store_completions(st, token, STORE_SEARCH_COMPLETIONS_MAX + 1, &others, &n,
+	    cause) == -1) {
+		free(token);
+		return -1;
+	}
+	if (n > STORE_SEARCH_COMPLETIONS_MAX)
+		*expr = xstrdup(q->match);
+	else if (n > 0)
+		*expr = store_search_word_expr(q, others, n);
+	store_words_free(others, n);
+	free(token);
+	return 0;
+}
+
+static int
 store_search_match(struct store *st, const struct store_query *sq, const char *words,
     struct store_search_row **rows, size_t *n, char **cause)
 {
@@ -372,27 +529,39 @@ store_search_match(struct store *st, const struct store_query *sq, const char *w
 	return rc;
 }
 
-/* match_first, then match unless the first filled the cap. A set of
- * fewer rows than STORE_SEARCH_FIRST_ROWS times the cap rarely holds
- * that many matches of one word, and match_first would only read the
- * word's whole doclist once more. */
+/* With a prefix: the word whole first, which often fills the cap from
+ * the newest rows alone; unless it did, the word widened to what it
+ * completes to. A set of fewer rows than STORE_SEARCH_FIRST_ROWS times
+ * the cap rarely holds that many matches of one word, and the first
+ * pass would only read the word's whole doclist once more. */
 static int
 store_search_matches(struct store *st, const struct store_query *sq,
     struct store_search_row **rows, size_t *n, char **cause)
 {
 	const struct store_search *q = sq->q;
-	const struct store_ids *set = &sq->set;
+	int rc, first = !sq->set.set || sq->set.n >= STORE_SEARCH_FIRST_ROWS * (size_t)q->cap;
+	char *expr;
 
-	if (q->match_first != NULL &&
-	    (!set->set || set->n >= STORE_SEARCH_FIRST_ROWS * (size_t)q->cap)) {
-		if (store_search_match(st, sq, q->match_first, rows, n, cause) != 0)
-			return -1;
-		if (*n >= (size_t)q->cap)
-			return 0;
-		store_search_rows_free(rows, *n);
-		*n = 0;
+	if (q->word == NULL)
+		return store_search_match(st, sq, q->match, rows, n, cause);
+	if (first) {
+		expr = store_search_word_expr(q, NULL, 0);
+		rc = store_search_match(st, sq, expr, rows, n, cause);
+		free(expr);
+		if (rc != 0 || *n >= (size_t)q->cap)
+			return rc;
 	}
-	return store_search_match(st, sq, q->match, rows, n, cause);
+	if (store_search_widen(st, q, &expr, cause) != 0)
+		return -1;
+	if (expr == NULL && first)
+		return 0;
+	store_search_rows_free(rows, *n);
+	*n = 0;
+	if (expr == NULL)
+		expr = store_search_word_expr(q, NULL, 0);
+	rc = store_search_match(st, sq, expr, rows, n, cause);
+	free(expr);
+	return rc;
 }
 
 /* The next excluded row at or below id: rows come newest first from both
@@ -518,7 +687,8 @@ static int
 store_search_run(struct store *st, struct store_query *sq, struct store_search_row **rows,
     size_t *n, char **cause)
 {
-	if (store_search_tags(st, sq, cause) != 0 || store_search_set(st, sq, cause) != 0)
+	if (store_search_register(st, cause) != 0 || store_search_tags(st, sq, cause) != 0 ||
+	    store_search_set(st, sq, cause) != 0)
 		return -1;
 	if (sq->set.set && sq->set.n == 0)
 		return 0;

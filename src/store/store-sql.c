@@ -258,6 +258,14 @@ const char *const store_sql_text[STORE_SQL_COUNT] = {
 	[STORE_SQL_SEARCH_TAGS] =
 	    "SELECT count(*), group_concat('\"' || ?2 || hex(value) || '\"', ' OR ')"
 	    " FROM json_each(?1)",
+	/* The words of the index, one row a use of a word: unlike a row a
+	 * word, which counts them all, this reads no more than it returns. */
+	[STORE_SQL_SEARCH_TERMS_TABLE] = "CREATE VIRTUAL TABLE IF NOT EXISTS"
+					 " temp.events_fts_terms USING fts5vocab(main,"
+					 " events_fts, instance)",
+	/* The first word from ?1 on, if it is before ?2. */
+	[STORE_SQL_SEARCH_COMPLETION] =
+	    "SELECT term FROM temp.events_fts_terms WHERE term >= ?1 AND term < ?2 LIMIT 1",
 	/* The rows one filter keeps, from an index, at most ?2 of them. */
 	[STORE_SQL_SEARCH_IDS_ROOMS] =
 	    "SELECT id FROM events WHERE room_id IN (SELECT value FROM json_each(?1)) LIMIT ?2",

@@ -457,6 +457,7 @@ store_close(struct store **stp)
 		return;
 	for (size_t i = 0; i < STORE_SQL_COUNT; i++)
 		sqlite3_finalize(st->stmts[i]);
+	store_search_close(st);
 	store_names_forget(st);
 	sqlite3_close(st->db);
 	free(st->path);
@@ -512,7 +513,7 @@ store_sync_token(struct store *st)
 
 /* A word as an FTS5 phrase: quoted, inner quotes doubled, so that no
  * character of it is read as query syntax. */
-static char *
+char *
 store_fts_phrase(const char *word)
 {
 	struct buf b = {0};

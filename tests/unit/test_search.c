@@ -434,6 +434,43 @@ test_filters_across_rooms(void **state)
 	buf_free(&want_files);
 }
 
+/* The last word typed is a prefix: whole, with the few words of the
+ * index it completes to, or (more than 16, or a word of several parts)
+ * through FTS5's own prefix query; each finds every completion. */
+static void
+test_prefix_completions(void **state)
+{
+	struct fixture *f = *state;
+	struct mx_sync *s = sync_new("s1");
+	struct mx_room_update *ru = sync_room(s, "!r:x", MX_MEMBERSHIP_JOIN);
+	struct buf want = {0};
+	char id[32], text[32], *got;
+
+	ev_text(TL(ru), "$z", "@dana:x", "the Zürich office");
+	ev_text(TL(ru), "$r1", "@dana:x", "report");
+	ev_text(TL(ru), "$r2", "@dana:x", "reports");
+	ev_text(TL(ru), "$r3", "@dana:x", "reporting");
+	ev_text(TL(ru), "$m", "@dana:x", "multi-agent plans");
+	for (int i = 1; i <= 20; i++) {
+		snprintf(id, sizeof id, "$a%d", i);
+		snprintf(text, sizeof text, "alpha%02d", i);
+		ev_text(TL(ru), id, "@dana:x", text);
+	}
+	apply_ok(f->st, &s);
+	assert_search(f->st, "zuri", "$z");
+	assert_search(f->st, "Züri", "$z");
+	assert_search(f->st, "repor", "$r3 $r2 $r1");
+	assert_search(f->st, "report", "$r3 $r2 $r1");
+	assert_search(f->st, "report ", "$r1");
+	assert_search(f->st, "multi-age", "$m");
+	for (int i = 20; i >= 1; i--)
+		buf_printf(&want, "%s$a%d", i < 20 ? " " : "", i);
+	got = run_in(f->st, NULL, 50, "alpha");
+	assert_string_equal(got, want.data);
+	free(got);
+	buf_free(&want);
+}
+
 /* The tags that narrow a search in the index (senders, rooms, links,
  * files) are not words: typed, they find nothing. */
 static void
@@ -530,6 +567,7 @@ main(void)
 		T(test_filters_across_rooms),
 		T(test_edits_and_redactions),
 		T(test_files_and_names),
+		T(test_prefix_completions),
 		T(test_tags_are_not_words),
 		T(test_filters_many_rooms),
 		cmocka_unit_test(test_snippets),
