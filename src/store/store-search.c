@@ -38,6 +38,8 @@
 #define STORE_SEARCH_FIRST_ROWS 4	/* see store_search_matches */
 #define STORE_SEARCH_TAGS_MAX 64	/* the most senders or rooms asked for as tags */
 #define STORE_SEARCH_COMPLETIONS_MAX 16	/* OR-ed with a prefix; more: FTS5's prefix query */
+#define STORE_SEARCH_DAYS_MAX 31	/* days asked for as tags at most */
+#define STORE_DAY_MS 86400000LL
 
 static const double store_rank_weight[STORE_RANK_COLUMNS] = {1.0, 0.5};	/* text, filename */
 
@@ -232,16 +234,21 @@ store_ids_narrow(struct store *st, sqlite3_stmt *s, size_t max, struct store_ids
 	return 0;
 }
 
-/* 1 when the days of the search may hold few enough rows to read: the
- * share of the cache's time span they cover, of its rows. */
+/* The times a search covers, within those of the cache's messages. */
+struct store_span {
+	int given;		/* the search names days */
+	int64_t from, to;	/* [from, to), empty when to <= from */
+	double rows;		/* the rows that may hold: its share of the cache's */
+};
+
 static int
-store_search_days_few(struct store *st, const struct store_search *q, size_t max,
+store_search_span(struct store *st, const struct store_search *q, struct store_span *span,
     char **cause)
 {
 	sqlite3_stmt *s;
-	int64_t first, last, rows, from, to;
+	int64_t first, last, rows;
 
-	if (q->since == INT64_MIN && q->until == INT64_MAX)
+	if ((span->given = q->since != INT64_MIN || q->until != INT64_MAX) == 0)
 		return 0;
 	if ((s = store_stmt(st, STORE_SQL_SEARCH_SPAN, cause)) == NULL ||
 	    store_row(st, s, "cannot search", cause) != 1)
@@ -250,20 +257,22 @@ store_search_days_few(struct store *st, const struct store_search *q, size_t max
 	last = sqlite3_column_int64(s, 1);
 	rows = sqlite3_column_int64(s, 2);
 	store_done(s);
-	from = q->since > first ? q->since : first;
-	to = q->until <= last ? q->until : last + 1;
-	if (last < first || to <= from)
-		return 1;
-	return (double)(to - from) / (double)(last - first + 1) * (double)rows <= (double)max;
+	span->from = q->since > first ? q->since : first;
+	span->to = q->until <= last ? q->until : last + 1;
+	span->rows = last < first || span->to <= span->from ? 0 :
+	    (double)(span->to - span->from) / (double)(last - first + 1) * (double)rows;
+	return 0;
 }
 
 /* One store_search under way. */
 struct store_query {
 	const struct store_search *q;
 	const char *rooms;	/* JSON array of room ids, or NULL for all */
+	struct store_span days;
 	char *tags;		/* FTS5 expression of the filters' tags, or NULL */
 	int rooms_tagged;	/* the rooms are among the tags */
-	struct store_ids set;	/* from the indexes of days, and of rooms not tagged */
+	int days_tagged;	/* so are the days */
+	struct store_ids set;	/* from the indexes of days and rooms not tagged */
 };
 
 /* Appends the tags of the ids of the JSON array json, OR-ed, each kind
@@ -292,7 +301,24 @@ store_tags_add(struct store *st, struct buf *tags, const char *json, const char 
 	return n > 0 && n <= STORE_SEARCH_TAGS_MAX;
 }
 
-/* The tags a search's filters ask for: senders, rooms, links, files. */
+/* Appends the tags of the days of the span (UTC days since 1970, as
+ * events_text counts them), OR-ed, unless there are too many. */
+static int
+store_tags_days(struct buf *tags, const struct store_span *span)
+{
+	int64_t first = span->from / STORE_DAY_MS, last = (span->to - 1) / STORE_DAY_MS;
+
+	if (!span->given || span->to <= span->from || last - first >= STORE_SEARCH_DAYS_MAX)
+		return 0;
+	buf_printf(tags, "%stags : (", tags->len > 0 ? " AND " : "");
+	for (int64_t day = first; day <= last; day++)
+		buf_printf(tags, "%s\"0d%lld\"", day > first ? " OR " : "", (long long)day);
+	buf_putc(tags, ')');
+	return 1;
+}
+
+/* The tags a search's filters ask for: senders, rooms, days, links and
+ * files. */
 static int
 store_search_tags(struct store *st, struct store_query *sq, char **cause)
 {
@@ -305,6 +331,7 @@ store_search_tags(struct store *st, struct store_query *sq, char **cause)
 		return -1;
 	}
 	sq->rooms_tagged = rc;
+	sq->days_tagged = store_tags_days(&tags, &sq->days);
 	if (sq->q->has_link == 1)
 		buf_printf(&tags, "%stags : \"0link\"", tags.len > 0 ? " AND " : "");
 	if (sq->q->has_file == 1)
@@ -330,9 +357,10 @@ store_search_expr(const struct store_query *sq, const char *words, const char *e
 }
 
 /* The set of a search's selective filters that tags do not cover: its
- * rooms (when too many for tags) and days, read until one leaves few
- * rows; the SQL filters check the rest. Rooms always narrow through
- * their own rows: a scan of the table for them may read most of it. */
+ * rooms (when too many for tags) and days (when too many, and yet few
+ * rows), read until one leaves few rows; the SQL filters check the rest.
+ * Rooms always narrow through their own rows: a scan of the table for
+ * them may read most of it. */
 static int
 store_search_set(struct store *st, struct store_query *sq, char **cause)
 {
@@ -340,7 +368,7 @@ store_search_set(struct store *st, struct store_query *sq, char **cause)
 	size_t max = q->match != NULL ? STORE_SEARCH_SET_MAX : STORE_SEARCH_LIST_SET_MAX;
 	struct store_ids *set = &sq->set;
 	sqlite3_stmt *s;
-	int few;
+	int few = sq->days.given && !sq->days_tagged && sq->days.rows <= (double)max;
 
 	if (sq->rooms != NULL && !sq->rooms_tagged) {
 		if ((s = store_stmt(st, STORE_SQL_SEARCH_IDS_ROOMS, cause)) == NULL)
@@ -349,8 +377,6 @@ store_search_set(struct store *st, struct store_query *sq, char **cause)
 		if (store_ids_narrow(st, s, STORE_SEARCH_SET_MAX, set, cause) != 0)
 			return -1;
 	}
-	if ((few = store_search_days_few(st, q, max, cause)) == -1)
-		return -1;
 	if (few && (!set->set || set->n > STORE_SEARCH_SET_FEW)) {
 		if ((s = store_stmt(st, STORE_SQL_SEARCH_IDS_DAYS, cause)) == NULL)
 			return -1;
@@ -687,8 +713,9 @@ static int
 store_search_run(struct store *st, struct store_query *sq, struct store_search_row **rows,
     size_t *n, char **cause)
 {
-	if (store_search_register(st, cause) != 0 || store_search_tags(st, sq, cause) != 0 ||
-	    store_search_set(st, sq, cause) != 0)
+	if (store_search_register(st, cause) != 0 ||
+	    store_search_span(st, sq->q, &sq->days, cause) != 0 ||
+	    store_search_tags(st, sq, cause) != 0 || store_search_set(st, sq, cause) != 0)
 		return -1;
 	if (sq->set.set && sq->set.n == 0)
 		return 0;

@@ -131,16 +131,18 @@ const char *const store_migrations[] = {
 	 * is:dm, has:link and has:file itself, walking a word's and a tag's
 	 * lists of rows side by side from the newest and stopping at the
 	 * cap, where it read a row of events for every match of the words.
-	 * Tags start with a digit, which few typed prefixes do, and words
-	 * are searched in text and filename only. The index is built again
-	 * and merged into one segment. The index of senders (4), which no
-	 * query plan used, and that of files, which the tag replaces, go. */
+	 * The UTC day of a message is a tag too, for on: and short spans of
+	 * after: and before:. Tags start with a digit, which few typed
+	 * prefixes do, and words are searched in text and filename only.
+	 * The index is built again and merged into one segment. The index of
+	 * senders (4), which no query plan used, and that of files, which
+	 * the tag replaces, go. */
 	"DROP INDEX events_sender;"
 	"DROP INDEX events_files;"
 	"DROP TABLE events_fts;"
 	"DROP VIEW events_text;"
 	"CREATE VIEW events_text AS SELECT id, coalesce(new_body, body) AS text, filename,"
-	" '0s' || hex(sender) || ' 0r' || hex(room_id)"
+	" '0s' || hex(sender) || ' 0r' || hex(room_id) || ' 0d' || (ts / 86400000)"
 	" || CASE WHEN coalesce(new_body, body, '') LIKE '%http://%'"
 	" OR coalesce(new_body, body, '') LIKE '%https://%'"
 	" OR coalesce(formatted_body, '') LIKE '%<a href%' THEN ' 0link' ELSE '' END"
