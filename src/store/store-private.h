@@ -56,6 +56,7 @@ enum store_sql {
 	STORE_SQL_ORPHANS_ANY,
 
 	STORE_SQL_ROOMS_LIST,
+	STORE_SQL_ROOM_NAMES,
 	STORE_SQL_ROOM_ONE,
 	STORE_SQL_HEROES_OF,
 	STORE_SQL_MEMBERS_FIRST,
@@ -190,6 +191,10 @@ int store_state_apply(struct store *st, const char *room_id, const struct mx_eve
 int store_state_redact(struct store *st, const char *room_id, const char *event_id,
     const char *content, char **cause);
 int store_room_last_ts(struct store *st, const char *room_id, int64_t ts, char **cause);
+
+/* store-rooms.c: every room with its id, membership and name only, in
+ * the order of store_rooms, for finding one by name. */
+int store_room_names(struct store *st, struct store_room **rooms, size_t *n, char **cause);
 
 /* store-members.c: the names to show for users of a room, told apart
  * among the room's joined and invited members. */

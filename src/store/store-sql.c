@@ -150,6 +150,8 @@ const char *const store_sql_text[STORE_SQL_COUNT] = {
 				  " last_error = NULL WHERE txn_id = ?1 AND room_id = ?2",
 
 	[STORE_SQL_ROOMS_LIST] = STORE_ROOM_COLUMNS " ORDER BY r.last_ts DESC, r.room_id",
+	[STORE_SQL_ROOM_NAMES] = "SELECT room_id, membership, name, canonical_alias FROM rooms"
+				 " ORDER BY last_ts DESC, room_id",
 	[STORE_SQL_ROOM_ONE] = STORE_ROOM_COLUMNS " WHERE r.room_id = ?1",
 	[STORE_SQL_HEROES_OF] =
 	    "SELECT h.user_id, m.displayname FROM heroes h LEFT JOIN members m"
