@@ -487,7 +487,7 @@ test_day_spans(void **state)
 				int64_t ts = start + i * (DAY_MS / 2) + r * 60000;
 
 				if (i % 3 == 0 && ts >= since && ts < until)
-					buf_printf(&want, "%s$r%d_%d", want.len > 0 ? " " : "", r, i);
+					buf_printf(&want, "%s$r%d_%d", want.len ? " " : "", r, i);
 			}
 		}
 		snprintf(query, sizeof query, "meeting after:%s before:%s", after, before);
