@@ -26,6 +26,9 @@ struct naming_room {
  * then heroes: "Alice", "Alice and Bob", "Alice, Bob and 3 others",
  * "Empty room", "Empty room (was Alice)"). Always a new string. */
 char *naming_room_name(const struct naming_room *room);
+/* 1 when m.room.name or the canonical alias is the room's name, so that
+ * naming_room_name needs no heroes. */
+int naming_room_named(const struct naming_room *room);
 
 /* The name to show for member idx of members: the display name, or the
  * user id when unset; "Name (@user:id)" when another member shows the

@@ -71,6 +71,11 @@ int search_text_searchable(const char *text);
  * match by sender name instead); negated terms follow NOT. Returns NULL
  * when no positive term is left. */
 char *search_fts_match(const struct search_query *q, unsigned skip);
+/* search_fts_match around its last term, when that is a word typed as
+ * a prefix that skip keeps: the expression is *head, the word as an
+ * FTS5 string followed by " *", and *tail. Returns 0, or -1 when the
+ * last term is no such word. */
+int search_fts_split(const struct search_query *q, unsigned skip, char **head, char **tail);
 /* The negated terms alone, OR-ed, or NULL when there are none. */
 char *search_fts_excluded(const struct search_query *q);
 /* The positive terms' words, anything else made a space, or NULL. */

@@ -19,6 +19,12 @@ struct store *store_open(const char *path, char **cause);
 void store_close(struct store **st);
 int store_schema_version(struct store *st);
 
+/* A read that sees one state of the cache from begin to end, and locks
+ * it once rather than at every statement; inside another transaction
+ * both do nothing. */
+int store_read_begin(struct store *st, char **cause);
+void store_read_end(struct store *st);
+
 /* Small key/value facts about the profile (e.g. "self" = our user id). */
 int store_meta_set(struct store *st, const char *key, const char *value, char **cause);
 char *store_meta_get(struct store *st, const char *key);
@@ -193,7 +199,10 @@ void store_receipts_free(struct store_receipt **r, size_t n);
  * NULL, the newest messages passing the filters. */
 struct store_search {
 	const char *match;	/* FTS5 MATCH expression, or NULL */
-	const char *match_first;	/* with match: tried first, kept if it fills cap */
+	/* With match, when its last word is a prefix: match is head, the word
+	 * as an FTS5 string followed by " *", and tail. The store then tries
+	 * the word whole, then with the completions the index holds. */
+	const char *head, *word, *tail;
 	const char *exclude;	/* with match NULL: text to leave out, or NULL */
 	const char *rooms;	/* JSON array of room ids, or NULL for all */
 	const char *senders;	/* JSON array of user ids, or NULL for all */

@@ -368,6 +368,12 @@ naming_from_heroes(const struct naming_room *room)
 	return buf_steal(&b);
 }
 
+int
+naming_room_named(const struct naming_room *room)
+{
+	return naming_visible(room->name) || naming_visible(room->canonical_alias);
+}
+
 char *
 naming_room_name(const struct naming_room *room)
 {

@@ -469,33 +469,72 @@ search_fts_excluded(const struct search_query *q)
 	return b.len > 0 ? buf_steal(&b) : NULL;
 }
 
-char *
-search_fts_match(const struct search_query *q, unsigned skip)
+/* Appends the positive terms among the first n that skip keeps, joined
+ * by AND; returns how many. */
+static size_t
+search_fts_positive(struct buf *b, const struct search_query *q, unsigned skip, size_t n)
 {
-	struct buf b = {0};
-	char *excluded;
-	size_t pos = 0;
+	size_t pos = 0, added = 0;
 
-	buf_putc(&b, '(');
-	for (size_t i = 0; i < q->n_terms; i++) {
+	for (size_t i = 0; i < n; i++) {
 		if (q->terms[i].negated)
 			continue;
 		if (pos++ < 32 && (skip & (1u << (pos - 1))) != 0)
 			continue;
-		if (b.len > 1)
-			buf_puts(&b, " AND ");
-		search_fts_string(&b, &q->terms[i]);
+		if (added++ > 0)
+			buf_puts(b, " AND ");
+		search_fts_string(b, &q->terms[i]);
 	}
-	if (b.len == 1) {
+	return added;
+}
+
+static void
+search_fts_not(struct buf *b, const struct search_query *q)
+{
+	char *excluded;
+
+	if ((excluded = search_fts_excluded(q)) != NULL) {
+		buf_printf(b, " NOT (%s)", excluded);
+		free(excluded);
+	}
+}
+
+char *
+search_fts_match(const struct search_query *q, unsigned skip)
+{
+	struct buf b = {0};
+
+	buf_putc(&b, '(');
+	if (search_fts_positive(&b, q, skip, q->n_terms) == 0) {
 		buf_free(&b);
 		return NULL;
 	}
 	buf_putc(&b, ')');
-	if ((excluded = search_fts_excluded(q)) != NULL) {
-		buf_printf(&b, " NOT (%s)", excluded);
-		free(excluded);
-	}
+	search_fts_not(&b, q);
 	return buf_steal(&b);
+}
+
+int
+search_fts_split(const struct search_query *q, unsigned skip, char **head, char **tail)
+{
+	const struct search_term *last = q->n_terms > 0 ? &q->terms[q->n_terms - 1] : NULL;
+	struct buf b = {0};
+	size_t pos = 0;
+
+	if (last == NULL || !last->prefix || last->negated)
+		return -1;
+	for (size_t i = 0; i + 1 < q->n_terms; i++)
+		pos += !q->terms[i].negated;
+	if (pos < 32 && (skip & (1u << pos)) != 0)
+		return -1;
+	buf_putc(&b, '(');
+	if (search_fts_positive(&b, q, skip, q->n_terms - 1) > 0)
+		buf_puts(&b, " AND ");
+	*head = buf_steal(&b);
+	buf_putc(&b, ')');
+	search_fts_not(&b, q);
+	*tail = buf_steal(&b);
+	return 0;
 }
 
 /* Appends text with everything but letters and digits made one space. */

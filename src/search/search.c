@@ -282,26 +282,25 @@ search_pass_merge(struct search_run *r, struct store_search_row *rows, size_t n,
 }
 
 /* A prefix of a common word makes FTS5 merge the doclists of every word
- * it starts, 150 ms for "the"; when the word typed so far already fills
- * the candidates on its own, they are what the user gets. */
+ * it starts, 150 ms for "the": the store is told which word is the
+ * prefix, and tries it whole and with its completions first. */
 static int
 search_pass_rows(struct search_run *r, struct store_search *f, const char *match,
     unsigned skip, struct store_search_row **rows, size_t *n, char **cause)
 {
 	struct search_query *q = r->q;
-	struct search_term *last = q->n_terms > 0 ? &q->terms[q->n_terms - 1] : NULL;
-	char *exact = NULL;
+	char *head = NULL, *tail = NULL;
 	int rc;
 
 	f->match = match;
-	if (match != NULL && last != NULL && last->prefix) {
-		last->prefix = 0;
-		exact = search_fts_match(q, skip);
-		last->prefix = 1;
+	if (match != NULL && search_fts_split(q, skip, &head, &tail) == 0) {
+		f->head = head;
+		f->word = q->terms[q->n_terms - 1].text;
+		f->tail = tail;
 	}
-	f->match_first = exact;
 	rc = store_search(r->st, f, rows, n, cause);
-	free(exact);
+	free(head);
+	free(tail);
 	return rc;
 }
 
@@ -464,6 +463,10 @@ search_run(struct store *st, const char *text, const struct search_opts *o,
 		limit = SEARCH_LIMIT_MAX;
 	if (search_parse(text, &q, cause) != 0)
 		return -1;
+	if (store_read_begin(st, cause) != 0) {
+		search_query_clear(&q);
+		return -1;
+	}
 	rc = search_prepare(&r, o, now_ms, cause);
 	for (unsigned mask = 0; rc == 0 && mask < (1u << r.n_names); mask++)
 		rc = search_pass(&r, mask, cause);
@@ -474,6 +477,7 @@ search_run(struct store *st, const char *text, const struct search_opts *o,
 		*hits = xcalloc(1, sizeof **hits);
 		rc = 0;
 	}
+	store_read_end(st);
 	search_run_clear(&r);
 	search_query_clear(&q);
 	return rc;

@@ -10,6 +10,7 @@
 /* Every statement the store runs, prepared once on first use. */
 enum store_sql {
 	STORE_SQL_BEGIN,
+	STORE_SQL_BEGIN_READ,
 	STORE_SQL_COMMIT,
 	STORE_SQL_ROLLBACK,
 	STORE_SQL_META_GET,
@@ -55,6 +56,7 @@ enum store_sql {
 	STORE_SQL_ORPHANS_ANY,
 
 	STORE_SQL_ROOMS_LIST,
+	STORE_SQL_ROOM_NAMES,
 	STORE_SQL_ROOM_ONE,
 	STORE_SQL_HEROES_OF,
 	STORE_SQL_MEMBERS_FIRST,
@@ -87,12 +89,15 @@ enum store_sql {
 	STORE_SQL_OUTBOX_DELETE,
 
 	STORE_SQL_SEARCH_MATCH,
+	STORE_SQL_SEARCH_TAGGED,
 	STORE_SQL_SEARCH_LIST,
 	STORE_SQL_SEARCH_ROW,
 	STORE_SQL_SEARCH_EXCLUDED,
+	STORE_SQL_SEARCH_TAGS,
+	STORE_SQL_SEARCH_TERMS_TABLE,
+	STORE_SQL_SEARCH_COMPLETION,
 	STORE_SQL_SEARCH_IDS_ROOMS,
 	STORE_SQL_SEARCH_IDS_DAYS,
-	STORE_SQL_SEARCH_IDS_FILES,
 	STORE_SQL_SEARCH_SPAN,
 	STORE_SQL_SEARCH_DM_ROOMS,
 	STORE_SQL_SEARCH_NAMES,
@@ -111,6 +116,12 @@ struct store_name_cache {
 	size_t next;
 };
 
+/* The index's tokenizer, to find the token of a word typed. */
+struct store_words {
+	fts5_tokenizer api;
+	Fts5Tokenizer *tok;
+};
+
 struct store {
 	sqlite3 *db;
 	char *path;
@@ -118,6 +129,8 @@ struct store {
 	int64_t fts_from;	/* events from this id on await indexing */
 	int orphans;		/* some edit or redaction awaits its target */
 	int rank_ready;		/* natter_rank and natter_in registered */
+	struct store_words words;
+	int reading;		/* store_read_begin opened the transaction */
 	struct store_name_cache names;
 };
 
@@ -140,6 +153,10 @@ void store_rollback(struct store *st);
 void store_bind_text(sqlite3_stmt *s, int idx, const char *text);
 char *store_column_text(sqlite3_stmt *s, int col);
 int store_streq(const char *s, const char *what);
+char *store_fts_phrase(const char *word);
+
+/* store-search.c: what searching set up on the connection, undone. */
+void store_search_close(struct store *st);
 
 /* store-fts.c: a write that adds events, with the search index brought
  * up to date as it commits; and taking one event out of the index and
@@ -174,6 +191,10 @@ int store_state_apply(struct store *st, const char *room_id, const struct mx_eve
 int store_state_redact(struct store *st, const char *room_id, const char *event_id,
     const char *content, char **cause);
 int store_room_last_ts(struct store *st, const char *room_id, int64_t ts, char **cause);
+
+/* store-rooms.c: every room with its id, membership and name only, in
+ * the order of store_rooms, for finding one by name. */
+int store_room_names(struct store *st, struct store_room **rooms, size_t *n, char **cause);
 
 /* store-members.c: the names to show for users of a room, told apart
  * among the room's joined and invited members. */

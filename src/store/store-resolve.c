@@ -82,7 +82,7 @@ store_resolve_name(struct store *st, const char *what, char **cause)
 	char **folded, *want, *id = NULL, *w;
 	size_t n, k = 0, *idx;
 
-	if (store_rooms(st, &rooms, &n, cause) != 0)
+	if (store_room_names(st, &rooms, &n, cause) != 0)
 		return NULL;
 	folded = xcalloc(n + 1, sizeof *folded);
 	idx = xcalloc(n + 1, sizeof *idx);

@@ -78,16 +78,18 @@ static char *
 store_room_name(struct store *st, const struct store_room *room, const char *name,
     int64_t invited, const char *self, char **cause)
 {
-	struct store_heroes h;
+	struct store_heroes h = {0};
 	struct naming_room nr = {0};
 	char *out;
 
-	if (store_heroes_get(st, room->room_id, self, &h, cause) != 0) {
+	nr.name = name;
+	nr.canonical_alias = room->canonical_alias;
+	/* Most rooms are named: reading their heroes would be wasted. */
+	if (!naming_room_named(&nr) &&
+	    store_heroes_get(st, room->room_id, self, &h, cause) != 0) {
 		store_heroes_clear(&h);
 		return NULL;
 	}
-	nr.name = name;
-	nr.canonical_alias = room->canonical_alias;
 	nr.self = self;
 	nr.heroes = h.m;
 	nr.n_heroes = h.n;
@@ -154,6 +156,56 @@ store_rooms(struct store *st, struct store_room **rooms, size_t *n, char **cause
 		return -1;
 	}
 	return 0;
+}
+
+/* The name of a room of a STORE_SQL_ROOM_NAMES row: its own, or as
+ * store_room_get computes it from heroes. */
+static char *
+store_room_names_one(struct store *st, sqlite3_stmt *s, char **cause)
+{
+	struct naming_room nr = {0};
+	struct store_room room;
+	char *name;
+
+	nr.name = (const char *)sqlite3_column_text(s, 2);
+	nr.canonical_alias = (const char *)sqlite3_column_text(s, 3);
+	if (naming_room_named(&nr))
+		return naming_room_name(&nr);
+	if (store_room_get(st, (const char *)sqlite3_column_text(s, 0), &room, cause) != 0)
+		return NULL;
+	name = room.name;
+	room.name = NULL;
+	store_room_clear(&room);
+	return name;
+}
+
+int
+store_room_names(struct store *st, struct store_room **rooms, size_t *n, char **cause)
+{
+	struct store_room *room;
+	sqlite3_stmt *s;
+	int r;
+
+	*rooms = NULL;
+	*n = 0;
+	if ((s = store_stmt(st, STORE_SQL_ROOM_NAMES, cause)) == NULL)
+		return -1;
+	while ((r = store_row(st, s, "cannot read rooms", cause)) == 1) {
+		*rooms = xreallocarray(*rooms, *n + 1, sizeof **rooms);
+		room = memset(&(*rooms)[(*n)++], 0, sizeof *room);
+		room->room_id = store_column_text(s, 0);
+		room->membership = (enum mx_membership)sqlite3_column_int(s, 1);
+		if ((room->name = store_room_names_one(st, s, cause)) == NULL) {
+			r = -1;
+			break;
+		}
+	}
+	store_done(s);
+	if (r == -1) {
+		store_rooms_free(rooms, *n);
+		*n = 0;
+	}
+	return r == -1 ? -1 : 0;
 }
 
 int

@@ -29,6 +29,10 @@ _Static_assert(STORE_OUTBOX_QUEUED == 0 && STORE_OUTBOX_SENT == 1 && STORE_OUTBO
 	" (SELECT d.user_id FROM direct d WHERE d.room_id = r.room_id"                         \
 	" ORDER BY d.user_id LIMIT 1) FROM rooms r"
 
+/* An FTS5 expression of words (SQL text) searched in the text and file
+ * names of messages, not in their tags (migration 5). */
+#define STORE_FTS_WORDS(words) "('{text filename} : (' || " words " || ')')"
+
 /* The filters of natter search over events e, bound as ?2 to ?8 (see
  * struct store_search); a flag below 0 leaves its filter out. */
 #define STORE_SEARCH_FILTERS                                                                   \
@@ -44,6 +48,7 @@ _Static_assert(STORE_OUTBOX_QUEUED == 0 && STORE_OUTBOX_SENT == 1 && STORE_OUTBO
 
 const char *const store_sql_text[STORE_SQL_COUNT] = {
 	[STORE_SQL_BEGIN] = "BEGIN IMMEDIATE",
+	[STORE_SQL_BEGIN_READ] = "BEGIN",
 	[STORE_SQL_COMMIT] = "COMMIT",
 	[STORE_SQL_ROLLBACK] = "ROLLBACK",
 	[STORE_SQL_META_GET] = "SELECT value FROM meta WHERE key = ?1",
@@ -53,16 +58,17 @@ const char *const store_sql_text[STORE_SQL_COUNT] = {
 	 * word (a scan: the search issue gives names an index of their own). */
 	[STORE_SQL_FTS_COUNT] =
 	    "SELECT count(*) FROM events WHERE indexed AND (id IN (SELECT rowid FROM events_fts"
-	    " WHERE events_fts MATCH ?1) OR (' ' || sender_name || ' ') LIKE ?2 ESCAPE '\\')",
+	    " WHERE events_fts MATCH " STORE_FTS_WORDS("?1") ") OR (' ' || sender_name || ' ')"
+	    " LIKE ?2 ESCAPE '\\')",
 	[STORE_SQL_FTS_MAX_ID] = "SELECT coalesce(max(id), 0) FROM events",
 	[STORE_SQL_FTS_DELETE] =
-	    "INSERT INTO events_fts(events_fts, rowid, text, filename)"
-	    " SELECT 'delete', id, text, filename FROM events_text WHERE id = ?1",
-	[STORE_SQL_FTS_INSERT] = "INSERT INTO events_fts(rowid, text, filename)"
-				 " SELECT id, text, filename FROM events_text"
+	    "INSERT INTO events_fts(events_fts, rowid, text, filename, tags)"
+	    " SELECT 'delete', id, text, filename, tags FROM events_text WHERE id = ?1",
+	[STORE_SQL_FTS_INSERT] = "INSERT INTO events_fts(rowid, text, filename, tags)"
+				 " SELECT id, text, filename, tags FROM events_text"
 				 " WHERE id = ?1",
-	[STORE_SQL_FTS_CATCH_UP] = "INSERT INTO events_fts(rowid, text, filename)"
-				   " SELECT id, text, filename FROM events_text"
+	[STORE_SQL_FTS_CATCH_UP] = "INSERT INTO events_fts(rowid, text, filename, tags)"
+				   " SELECT id, text, filename, tags FROM events_text"
 				   " WHERE id >= ?1",
 
 	[STORE_SQL_ROOM_UPSERT] = "INSERT INTO rooms(room_id, membership) VALUES (?1, ?2)"
@@ -144,6 +150,8 @@ const char *const store_sql_text[STORE_SQL_COUNT] = {
 				  " last_error = NULL WHERE txn_id = ?1 AND room_id = ?2",
 
 	[STORE_SQL_ROOMS_LIST] = STORE_ROOM_COLUMNS " ORDER BY r.last_ts DESC, r.room_id",
+	[STORE_SQL_ROOM_NAMES] = "SELECT room_id, membership, name, canonical_alias FROM rooms"
+				 " ORDER BY last_ts DESC, room_id",
 	[STORE_SQL_ROOM_ONE] = STORE_ROOM_COLUMNS " WHERE r.room_id = ?1",
 	[STORE_SQL_HEROES_OF] =
 	    "SELECT h.user_id, m.displayname FROM heroes h LEFT JOIN members m"
@@ -228,6 +236,13 @@ const char *const store_sql_text[STORE_SQL_COUNT] = {
 	    " WHERE events_fts MATCH ?1 AND events_fts.rowid BETWEEN ?10 AND ?11"
 	    " AND natter_in(?12, events_fts.rowid)"
 	    STORE_SEARCH_FILTERS " ORDER BY events_fts.rowid DESC LIMIT ?9",
+	/* The same without words, when tags (store-search.c) narrow the search. */
+	[STORE_SQL_SEARCH_TAGGED] =
+	    "SELECT e.id, e.ts, 0.0, e.event_id"
+	    " FROM events_fts CROSS JOIN events e ON e.id = events_fts.rowid"
+	    " WHERE events_fts MATCH ?1 AND events_fts.rowid BETWEEN ?10 AND ?11"
+	    " AND natter_in(?12, events_fts.rowid)"
+	    STORE_SEARCH_FILTERS " ORDER BY events_fts.rowid DESC LIMIT ?9",
 	/* Without words, newest first below row ?1; store-search.c leaves out
 	 * the rows of STORE_SQL_SEARCH_EXCLUDED as they come. */
 	[STORE_SQL_SEARCH_LIST] =
@@ -238,16 +253,26 @@ const char *const store_sql_text[STORE_SQL_COUNT] = {
 	[STORE_SQL_SEARCH_ROW] =
 	    "SELECT e.id, e.ts, 0.0, e.event_id FROM events e WHERE e.id = ?1 AND e.indexed"
 	    STORE_SEARCH_FILTERS,
-	[STORE_SQL_SEARCH_EXCLUDED] =
-	    "SELECT rowid FROM events_fts WHERE events_fts MATCH ?1 ORDER BY rowid DESC",
+	[STORE_SQL_SEARCH_EXCLUDED] = "SELECT rowid FROM events_fts WHERE events_fts MATCH "
+				      STORE_FTS_WORDS("?1") " ORDER BY rowid DESC",
+	/* The tags of the ids in the JSON array ?1, each ?2 followed by the
+	 * id in hex (as events_text makes them), OR-ed, and how many. */
+	[STORE_SQL_SEARCH_TAGS] =
+	    "SELECT count(*), group_concat('\"' || ?2 || hex(value) || '\"', ' OR ')"
+	    " FROM json_each(?1)",
+	/* The words of the index, one row a use of a word: unlike a row a
+	 * word, which counts them all, this reads no more than it returns. */
+	[STORE_SQL_SEARCH_TERMS_TABLE] = "CREATE VIRTUAL TABLE IF NOT EXISTS"
+					 " temp.events_fts_terms USING fts5vocab(main,"
+					 " events_fts, instance)",
+	/* The first word from ?1 on, if it is before ?2. */
+	[STORE_SQL_SEARCH_COMPLETION] =
+	    "SELECT term FROM temp.events_fts_terms WHERE term >= ?1 AND term < ?2 LIMIT 1",
 	/* The rows one filter keeps, from an index, at most ?2 of them. */
 	[STORE_SQL_SEARCH_IDS_ROOMS] =
 	    "SELECT id FROM events WHERE room_id IN (SELECT value FROM json_each(?1)) LIMIT ?2",
 	[STORE_SQL_SEARCH_IDS_DAYS] =
 	    "SELECT id FROM events WHERE indexed AND ts >= ?1 AND ts < ?3 LIMIT ?2",
-	[STORE_SQL_SEARCH_IDS_FILES] =
-	    "SELECT id FROM events WHERE msgtype = 'm.file' OR msgtype = 'm.image'"
-	    " OR msgtype = 'm.video' OR msgtype = 'm.audio' LIMIT ?2",
 	/* The times of the first and last messages and a row count, cheaply:
 	 * how many rows a range of days may hold. */
 	[STORE_SQL_SEARCH_SPAN] =

@@ -1,16 +1,18 @@
 /* Benchmark: ingest of a large first sync (ROOMS rooms of EVENTS events
- * with realistic bodies) into a fresh cache: parse + store, timed apart.
- * Prints figures; asserts nothing about time. The cache is left in
- * $XDG_DATA_HOME/natter/bench/ for timing `natter -p bench rooms`. */
+ * with realistic bodies): RUNS times, the JSON parsed and stored into a
+ * fresh cache, each run printing its events/s (see bench.h), with the
+ * parse and store times apart on stderr. Asserts nothing about time.
+ * The last cache is left in $XDG_DATA_HOME/natter/bench/ for timing
+ * `natter -p bench rooms`. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 
 #include "natter/config.h"
 #include "natter/event.h"
 #include "natter/store.h"
 #include "natter/util.h"
+#include "bench.h"
 
 static const char *words[] = {
 	"the", "board", "meeting", "is", "moved", "to", "Thursday", "at", "10:00", "please",
@@ -87,60 +89,61 @@ make_sync(int rooms, int events, size_t *len)
 	return buf_steal(&b);
 }
 
-static double
-seconds(int64_t from)
+/* One run: the JSON parsed and stored into a fresh cache at path. */
+static int
+ingest_once(const char *path, const char *json, size_t len, long n)
 {
-	return (double)(nt_mono_ms() - from) / 1000.0;
+	struct mx_sync *sync;
+	struct store *st;
+	char *cause = NULL;
+	double cpu = bench_cpu_ms();
+	int64_t t0, t1, t2;
+
+	remove(path);
+	if ((st = store_open(path, &cause)) == NULL ||
+	    store_meta_set(st, "self", "@me:hs", &cause) == -1) {
+		fprintf(stderr, "bench: %s\n", cause);
+		return -1;
+	}
+	t0 = nt_mono_us();
+	sync = mx_sync_parse(json, len, &cause);
+	t1 = nt_mono_us();
+	if (sync == NULL || store_apply_sync(st, sync, &cause) == -1) {
+		fprintf(stderr, "bench: %s\n", cause);
+		return -1;
+	}
+	t2 = nt_mono_us();
+	cpu = bench_cpu_ms() - cpu;
+	fprintf(stderr, "  ingest: parse %.0f ms, store %.0f ms\n", (double)(t1 - t0) / 1000.0,
+	    (double)(t2 - t1) / 1000.0);
+	bench_print_run("ingest", (double)n / ((double)(t2 - t0) / 1e6),
+	    (double)(t2 - t0) / 1000.0, cpu);
+	mx_sync_free(&sync);
+	store_close(&st);
+	return 0;
 }
 
 int
 main(int argc, char **argv)
 {
 	int rooms = argc > 1 ? atoi(argv[1]) : 500, events = argc > 2 ? atoi(argv[2]) : 200;
+	int runs = argc > 3 ? atoi(argv[3]) : 5;
 	struct cfg_paths paths;
-	struct mx_sync *sync;
-	struct store *st;
-	struct rusage ru;
 	char *json, *cause = NULL;
 	size_t len;
-	int64_t t0;
-	double parse_s, store_s;
-	long n = (long)rooms * events;
+	int rc = 0;
 
 	if (cfg_paths_init(&paths, "bench", NULL, &cause) == -1 ||
 	    nt_mkdirs(paths.data_dir, 0700, &cause) == -1) {
 		fprintf(stderr, "bench: %s\n", cause);
 		return 1;
 	}
-	remove(paths.cache_db);
 	json = make_sync(rooms, events, &len);
-	if ((st = store_open(paths.cache_db, &cause)) == NULL ||
-	    store_meta_set(st, "self", "@me:hs", &cause) == -1) {
-		fprintf(stderr, "bench: %s\n", cause);
-		return 1;
-	}
-	t0 = nt_mono_ms();
-	sync = mx_sync_parse(json, len, &cause);
-	parse_s = seconds(t0);
-	t0 = nt_mono_ms();
-	if (sync == NULL || store_apply_sync(st, sync, &cause) == -1) {
-		fprintf(stderr, "bench: %s\n", cause);
-		return 1;
-	}
-	store_s = seconds(t0);
-	getrusage(RUSAGE_SELF, &ru);
-	printf("ingest: %d rooms x %d events = %ld events, %.1f MB of JSON\n", rooms, events, n,
+	fprintf(stderr, "  ingest: %d rooms x %d events, %.1f MB of JSON\n", rooms, events,
 	    (double)len / 1e6);
-	printf("  parse        %7.3f s  %9.0f events/s  %6.1f MB/s\n", parse_s, n / parse_s,
-	    (double)len / 1e6 / parse_s);
-	printf("  store        %7.3f s  %9.0f events/s\n", store_s, n / store_s);
-	printf("  parse+store  %7.3f s  %9.0f events/s  %6.1f MB/s\n", parse_s + store_s,
-	    n / (parse_s + store_s), (double)len / 1e6 / (parse_s + store_s));
-	printf("  peak RSS     %7.1f MB\n", (double)ru.ru_maxrss / 1024.0);
-	printf("  cache        %s\n", paths.cache_db);
-	mx_sync_free(&sync);
-	store_close(&st);
+	for (int r = 0; r < runs && rc == 0; r++)
+		rc = ingest_once(paths.cache_db, json, len, (long)rooms * events);
 	free(json);
 	cfg_paths_clear(&paths);
-	return 0;
+	return rc == 0 ? 0 : 1;
 }

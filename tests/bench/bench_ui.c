@@ -1,10 +1,13 @@
-/* Benchmark: a full redraw of a 200x60 screen on a room of 10,000 cached
- * messages, with curses writing to /dev/null. Prints figures; asserts
- * nothing about time. */
+/* Benchmark: full redraws of a 200x60 screen (curses writing to
+ * /dev/null) on a room whose 10,000 cached messages are all in the
+ * window the pane lays out, as after scrolling back through them: each
+ * frame is what a sync into that room costs, the pane's messages read
+ * from the store, wrapped and drawn again (ui->view.gen bumped), and the
+ * whole screen sent (clearok). RUNS runs of FRAMES frames each print
+ * their p50 and p95 (see bench.h). Asserts nothing about time. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <curses.h>
@@ -17,11 +20,10 @@
 #include "natter/store.h"
 #include "natter/util.h"
 #include "../../src/ui/ui-private.h"
+#include "bench.h"
 
 #define BENCH_MESSAGES 10000
-#define BENCH_FRAMES 200
 #define BENCH_ROOMS 50
-#define BENCH_KEYS 500
 
 static const char *bodies[] = {
 	"The board pack goes out at 17:00 today, please send your sections by noon.",
@@ -82,58 +84,6 @@ bench_rooms(struct store *st, char **cause)
 	return 0;
 }
 
-static int
-bench_cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Keystroke to screen: a typed character and the redraw it causes,
- * with a sync of 10 messages stored every 10 keys as on a busy loop. */
-static void
-bench_keys(struct ui *ui)
-{
-	double ms[BENCH_KEYS];
-	char token[32];
-	int64_t t0;
-
-	for (int i = 0; i < BENCH_KEYS; i++) {
-		if (i % 10 == 0) {
-			snprintf(token, sizeof token, "k%d", i);
-			bench_sync(ui->store, "!bench:hs", BENCH_MESSAGES + i, 10, token, NULL);
-			ui->view.gen++;
-			ui_redraw(ui);
-		}
-		t0 = nt_mono_us();
-		editor_insert(ui->compose.ed, "x", 1, NULL);
-		ui_redraw(ui);
-		ms[i] = (double)(nt_mono_us() - t0) / 1000.0;
-	}
-	qsort(ms, BENCH_KEYS, sizeof ms[0], bench_cmp);
-	printf("keystroke to screen, %d keys during syncs of 10 messages every 10 keys\n",
-	    BENCH_KEYS);
-	printf("  p50          %7.3f ms\n", ms[BENCH_KEYS / 2]);
-	printf("  p95          %7.3f ms\n", ms[BENCH_KEYS * 95 / 100]);
-	printf("  max          %7.3f ms\n", ms[BENCH_KEYS - 1]);
-}
-
-/* Opens every room once, as a user going through the list. */
-static void
-bench_open_rooms(struct ui *ui)
-{
-	struct rusage ru;
-
-	for (size_t i = 0; i < ui->n_rooms; i++) {
-		ui_room_select(ui, ui->rooms[i].room_id);
-		ui_redraw(ui);
-	}
-	getrusage(RUSAGE_SELF, &ru);
-	printf("after opening %zu rooms (10,000 + 49 x 300 messages)\n", ui->n_rooms);
-	printf("  peak RSS     %7.1f MB\n", (double)ru.ru_maxrss / 1024.0);
-}
-
 /* A cache with one room of BENCH_MESSAGES messages and a session. */
 static void
 bench_profile(void)
@@ -184,15 +134,50 @@ bench_profile(void)
 	cfg_paths_clear(&paths);
 }
 
-int
-main(void)
+/* One run: frames full redraws, each timed. */
+static void
+bench_frames(struct ui *ui, int frames)
 {
+	double *ms = xcalloc((size_t)frames, sizeof *ms), wall = 0, cpu = bench_cpu_ms();
+
+	for (int i = 0; i < frames; i++) {
+		int64_t t0 = nt_mono_us();
+
+		ui->view.gen++;
+		clearok(curscr, TRUE);
+		ui_redraw(ui);
+		wall += ms[i] = (double)(nt_mono_us() - t0) / 1000.0;
+	}
+	cpu = bench_cpu_ms() - cpu;
+	bench_print_run("redraw-p50", bench_percentile(ms, (size_t)frames, 50), wall, cpu);
+	bench_print_run("redraw-p95", bench_percentile(ms, (size_t)frames, 95), wall, cpu);
+	free(ms);
+}
+
+/* The room in view with every one of its messages in the pane's window. */
+static int
+bench_window(struct ui *ui)
+{
+	char *const *events;
+	int bottom;
+	size_t n;
+
+	ui_rooms_reload(ui);
+	ui_room_select(ui, "!bench:hs");
+	ui->view.history = BENCH_MESSAGES;
+	ui_redraw(ui);
+	n = ui_pane_events(ui, &events, &bottom);
+	fprintf(stderr, "  redraw: %zu messages laid out in the pane\n", n);
+	return n >= BENCH_MESSAGES ? 0 : -1;
+}
+
+int
+main(int argc, char **argv)
+{
+	int runs = argc > 1 ? atoi(argv[1]) : 5, frames = argc > 2 ? atoi(argv[2]) : 20;
 	struct ui ui = {0};
 	FILE *out = fopen("/dev/null", "w"), *in = fopen("/dev/null", "r");
 	char *cause = NULL;
-	struct rusage ru;
-	int64_t t0;
-	double ms;
 
 	bench_profile();
 	if ((ui.core = core_open("bench-ui", NULL, NULL, CORE_NEED_SESSION, &cause)) == NULL) {
@@ -207,22 +192,14 @@ main(void)
 	newterm(NULL, out, in);
 	resizeterm(60, 200);
 	ui_theme_start(&ui);
-	ui_rooms_reload(&ui);
-	ui_room_select(&ui, "!bench:hs");
-	ui_redraw(&ui);
-	t0 = nt_mono_ms();
-	for (int i = 0; i < BENCH_FRAMES; i++) {
-		clearok(curscr, TRUE);
-		ui_redraw(&ui);
+	if (bench_window(&ui) != 0) {
+		endwin();
+		fprintf(stderr, "bench: the pane did not lay out all %d messages\n",
+		    BENCH_MESSAGES);
+		return 1;
 	}
-	ms = (double)(nt_mono_ms() - t0) / BENCH_FRAMES;
-	getrusage(RUSAGE_SELF, &ru);
-	printf("redraw: 200x60, a room of %d cached messages, %d full frames\n", BENCH_MESSAGES,
-	    BENCH_FRAMES);
-	printf("  frame time   %7.2f ms (mean)\n", ms);
-	printf("  peak RSS     %7.1f MB\n", (double)ru.ru_maxrss / 1024.0);
-	bench_keys(&ui);
-	bench_open_rooms(&ui);
+	for (int r = 0; r < runs; r++)
+		bench_frames(&ui, frames);
 	endwin();
 	return 0;
 }

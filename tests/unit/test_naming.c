@@ -65,6 +65,7 @@ test_room_name_wins(void **state)
 	};
 
 	assert_room(&room, "Project X");
+	assert_true(naming_room_named(&room));
 }
 
 static void
@@ -78,6 +79,7 @@ test_room_alias_when_no_name(void **state)
 	assert_room(&room, "#x:example.org");
 	room.name = NULL;
 	assert_room(&room, "#x:example.org");
+	assert_true(naming_room_named(&room));
 }
 
 static void
@@ -89,6 +91,9 @@ test_room_invisible_name_ignored(void **state)
 	};
 
 	assert_room(&room, "Alice");
+	assert_false(naming_room_named(&room));
+	room.name = NULL;
+	assert_false(naming_room_named(&room));
 }
 
 static void

@@ -434,6 +434,160 @@ test_filters_across_rooms(void **state)
 	buf_free(&want_files);
 }
 
+/* The local midnight starting day "YYYY-MM-DD" + offset days, in ms. */
+static int64_t
+local_day_ms(const char *date, int offset)
+{
+	struct tm tm = {0};
+
+	assert_non_null(strptime(date, "%Y-%m-%d", &tm));
+	tm.tm_mday += offset;
+	tm.tm_isdst = -1;
+	return (int64_t)mktime(&tm) * 1000;
+}
+
+/* A span of days short enough to be asked for as tags (UTC days), and
+ * one too long for that: both find exactly the messages of the span in
+ * local time, newest first, here 5:30 east of UTC. */
+static void
+test_day_spans(void **state)
+{
+	struct fixture *f = *state;
+	struct mx_sync *s = sync_new("s1");
+	int64_t start = NOW_MS - 150 * DAY_MS, since, until;
+	static const int spans[][2] = {{40, 50}, {20, 65}, {60, 61}};
+	char id[32], query[96], after[16], before[16], room[16], *got;
+	time_t t;
+
+	setenv("TZ", "XST-5:30", 1);
+	tzset();
+	for (int r = 0; r < 2; r++) {
+		struct mx_room_update *ru;
+
+		snprintf(room, sizeof room, "!r%d:x", r);
+		ru = sync_room(s, room, MX_MEMBERSHIP_JOIN);
+		for (int i = 0; i < 200; i++) {
+			snprintf(id, sizeof id, "$r%d_%d", r, i);
+			test_clock = start + i * (DAY_MS / 2) + r * 60000;
+			ev_text(TL(ru), id, "@dana:x", i % 3 == 0 ? "status meeting" : "chatter");
+		}
+	}
+	apply_ok(f->st, &s);
+	for (size_t k = 0; k < NT_NELEMS(spans); k++) {
+		struct buf want = {0};
+
+		t = (time_t)((start + spans[k][0] * DAY_MS) / 1000);
+		strftime(after, sizeof after, "%Y-%m-%d", localtime(&t));
+		t = (time_t)((start + spans[k][1] * DAY_MS) / 1000);
+		strftime(before, sizeof before, "%Y-%m-%d", localtime(&t));
+		since = local_day_ms(after, 1);
+		until = local_day_ms(before, 0);
+		for (int i = 199; i >= 0; i--) {
+			for (int r = 1; r >= 0; r--) {
+				int64_t ts = start + i * (DAY_MS / 2) + r * 60000;
+
+				if (i % 3 == 0 && ts >= since && ts < until)
+					buf_printf(&want, "%s$r%d_%d", want.len ? " " : "", r, i);
+			}
+		}
+		snprintf(query, sizeof query, "meeting after:%s before:%s", after, before);
+		got = run_in(f->st, NULL, 1000, query);
+		if (strcmp(got, want.len > 0 ? want.data : "") != 0)
+			fail_msg("search [%s]: got [%s], want [%s]", query, got, want.data);
+		free(got);
+		buf_free(&want);
+	}
+	setenv("TZ", "UTC", 1);
+	tzset();
+}
+
+/* The last word typed is a prefix: whole, with the few words of the
+ * index it completes to, or (more than 16, or a word of several parts)
+ * through FTS5's own prefix query; each finds every completion. */
+static void
+test_prefix_completions(void **state)
+{
+	struct fixture *f = *state;
+	struct mx_sync *s = sync_new("s1");
+	struct mx_room_update *ru = sync_room(s, "!r:x", MX_MEMBERSHIP_JOIN);
+	struct buf want = {0};
+	char id[32], text[32], *got;
+
+	ev_text(TL(ru), "$z", "@dana:x", "the Zürich office");
+	ev_text(TL(ru), "$r1", "@dana:x", "report");
+	ev_text(TL(ru), "$r2", "@dana:x", "reports");
+	ev_text(TL(ru), "$r3", "@dana:x", "reporting");
+	ev_text(TL(ru), "$m", "@dana:x", "multi-agent plans");
+	for (int i = 1; i <= 20; i++) {
+		snprintf(id, sizeof id, "$a%d", i);
+		snprintf(text, sizeof text, "alpha%02d", i);
+		ev_text(TL(ru), id, "@dana:x", text);
+	}
+	apply_ok(f->st, &s);
+	assert_search(f->st, "zuri", "$z");
+	assert_search(f->st, "Züri", "$z");
+	assert_search(f->st, "repor", "$r3 $r2 $r1");
+	assert_search(f->st, "report", "$r3 $r2 $r1");
+	assert_search(f->st, "report ", "$r1");
+	assert_search(f->st, "multi-age", "$m");
+	for (int i = 20; i >= 1; i--)
+		buf_printf(&want, "%s$a%d", i < 20 ? " " : "", i);
+	got = run_in(f->st, NULL, 50, "alpha");
+	assert_string_equal(got, want.data);
+	free(got);
+	buf_free(&want);
+}
+
+/* The tags that narrow a search in the index (senders, rooms, links,
+ * files) are not words: typed, they find nothing. */
+static void
+test_tags_are_not_words(void **state)
+{
+	struct fixture *f = *state;
+	char hex[64] = "0s";
+
+	fill_office(f->st);
+	assert_search(f->st, "0link", "");
+	assert_search(f->st, "0file", "");
+	for (const char *p = "@dana:x"; *p != '\0'; p++)
+		snprintf(hex + strlen(hex), sizeof hex - strlen(hex), "%02X", (unsigned char)*p);
+	assert_search(f->st, hex, "");
+	assert_search(f->st, "0s", "");
+}
+
+/* More direct chats than a search asks the index for by tag: is:dm then
+ * narrows by the rooms' rows, and finds the same. */
+static void
+test_filters_many_rooms(void **state)
+{
+	struct fixture *f = *state;
+	struct mx_sync *s = sync_new("s1");
+	struct mx_room_update *ru;
+	struct buf want = {0};
+	char room[32], user[32], id[32], *got;
+
+	for (int r = 0; r < 70; r++) {
+		snprintf(room, sizeof room, "!dm%d:x", r);
+		snprintf(user, sizeof user, "@u%d:x", r);
+		snprintf(id, sizeof id, "$m%d", r);
+		ru = sync_room(s, room, MX_MEMBERSHIP_JOIN);
+		ev_text(TL(ru), id, user, "hello there");
+		sync_direct(s, user, room);
+	}
+	ru = sync_room(s, "!group:x", MX_MEMBERSHIP_JOIN);
+	ev_text(TL(ru), "$g", "@u1:x", "hello all");
+	apply_ok(f->st, &s);
+	for (int r = 69; r >= 0; r--)
+		buf_printf(&want, "%s$m%d", want.len > 0 ? " " : "", r);
+	got = run_in(f->st, NULL, 100, "is:dm");
+	assert_string_equal(got, want.data);
+	free(got);
+	got = run_in(f->st, NULL, 100, "hello -is:dm");
+	assert_string_equal(got, "$g");
+	free(got);
+	buf_free(&want);
+}
+
 /* Server text cannot fake a highlight or reach the terminal raw. */
 static void
 test_snippets(void **state)
@@ -480,6 +634,10 @@ main(void)
 		T(test_filters_across_rooms),
 		T(test_edits_and_redactions),
 		T(test_files_and_names),
+		T(test_day_spans),
+		T(test_prefix_completions),
+		T(test_tags_are_not_words),
+		T(test_filters_many_rooms),
 		cmocka_unit_test(test_snippets),
 	};
 

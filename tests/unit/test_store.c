@@ -33,16 +33,17 @@ raw_exec(const char *path, const char *sql)
 	sqlite3_close(db);
 }
 
-/* The search index holds exactly the text a fresh index of the current
- * events would: every token of every message, and nothing stale. */
+/* The search index holds exactly the text (and tags) a fresh index of
+ * the current events would: every token of every message, and nothing
+ * stale. */
 static void
 assert_fts_in_step(const char *path)
 {
 	static const char setup_sql[] =
-	    "CREATE VIRTUAL TABLE temp.fresh USING fts5(text, filename,"
+	    "CREATE VIRTUAL TABLE temp.fresh USING fts5(text, filename, tags,"
 	    " tokenize='unicode61 remove_diacritics 2');"
-	    "INSERT INTO temp.fresh(rowid, text, filename)"
-	    " SELECT id, text, filename FROM events_text;"
+	    "INSERT INTO temp.fresh(rowid, text, filename, tags)"
+	    " SELECT id, text, filename, tags FROM events_text;"
 	    "CREATE VIRTUAL TABLE temp.have USING fts5vocab(main, events_fts, instance);"
 	    "CREATE VIRTUAL TABLE temp.want USING fts5vocab(temp, fresh, instance);";
 	static const char diff_sql[] =
@@ -215,6 +216,70 @@ test_open_migrates_empty_file(void **state)
 	store_close(&st);
 	remove_db(path);
 	free(path);
+}
+
+/* The event ids store_search finds, newest first, joined by ' '. */
+static char *
+search_ids(struct store *st, const struct store_search *q)
+{
+	struct store_search_row *rows;
+	struct buf b = {0};
+	char *cause = NULL;
+	size_t n;
+
+	if (store_search(st, q, &rows, &n, &cause) != 0)
+		fail_msg("store_search: %s", cause);
+	for (size_t i = 0; i < n; i++)
+		buf_printf(&b, "%s%s", i ? " " : "", rows[i].event_id);
+	store_search_rows_free(&rows, n);
+	buf_putc(&b, '\0');
+	return buf_steal(&b);
+}
+
+/* A cache of schema 4 (no tags in the search index) gets them as it is
+ * opened, and from:, has:link and has:file then find its messages. */
+static void
+test_open_migrates_search_tags(void **state)
+{
+	struct fixture *f = *state;
+	struct store_search q = {.since = INT64_MIN, .until = INT64_MAX, .has_file = -1,
+	    .has_link = -1, .is_dm = -1, .cap = 10};
+	char *cause = NULL, *got;
+
+	store_close(&f->st);
+	remove_db(f->path);
+	assert_true(store_n_migrations > 4);
+	if ((f->st = store_open_steps(f->path, store_migrations, 4, &cause)) == NULL)
+		fail_msg("schema 4: %s", cause);
+	store_close(&f->st);
+	raw_exec(f->path, "INSERT INTO rooms(room_id, membership) VALUES ('!r:x', 1);"
+	    "INSERT INTO events(room_id, seq, event_id, type, sender, msgtype, body, indexed)"
+	    " VALUES ('!r:x', 1, '$link', 'm.room.message', '@a:x', 'm.text',"
+	    " 'notes at https://example.org/n', 1),"
+	    " ('!r:x', 2, '$file', 'm.room.message', '@b:x', 'm.file', 'notes.pdf', 1),"
+	    " ('!r:x', 3, '$text', 'm.room.message', '@a:x', 'm.text', 'more notes', 1);"
+	    "INSERT INTO events(room_id, seq, event_id, type, sender, filename, indexed)"
+	    " SELECT '!r:x', 4, '$x', 'm.room.member', '@c:x', NULL, 0;"
+	    "INSERT INTO events_fts(events_fts) VALUES ('rebuild');");
+	if ((f->st = store_open(f->path, &cause)) == NULL)
+		fail_msg("upgrade: %s", cause);
+	assert_int_equal(store_schema_version(f->st), (int)store_n_migrations);
+	assert_fts_in_step(f->path);
+	q.senders = "[\"@a:x\"]";
+	got = search_ids(f->st, &q);
+	assert_string_equal(got, "$text $link");
+	free(got);
+	q.senders = NULL;
+	q.has_link = 1;
+	q.match = "\"notes\"";
+	got = search_ids(f->st, &q);
+	assert_string_equal(got, "$link");
+	free(got);
+	q.has_link = -1;
+	q.has_file = 1;
+	got = search_ids(f->st, &q);
+	assert_string_equal(got, "$file");
+	free(got);
 }
 
 /* Three rooms as a first sync brings them, and the list a user sees. */
@@ -1228,6 +1293,39 @@ test_bulk_first_sync(void **state)
 	assert_fts_in_step(f->path);
 }
 
+/* A read sees the cache as it was when it began, whatever another
+ * natter writes meanwhile; the next read sees the write. */
+static void
+test_read_sees_one_state(void **state)
+{
+	struct fixture *f = *state;
+	struct mx_sync *s = sync_new("s1");
+	struct mx_room_update *ru = sync_room(s, "!r:x", MX_MEMBERSHIP_JOIN);
+	struct store *other;
+	struct store_msg m;
+	char *cause = NULL;
+
+	ev_text(TL(ru), "$1", "@alice:x", "first");
+	apply_ok(f->st, &s);
+	if ((other = store_open(f->path, &cause)) == NULL)
+		fail_msg("second connection: %s", cause);
+	assert_int_equal(store_read_begin(f->st, NULL), 0);
+	assert_history(f->st, "!r:x", "first");
+	s = sync_new("s2");
+	ru = sync_room(s, "!r:x", MX_MEMBERSHIP_JOIN);
+	ev_text(TL(ru), "$2", "@alice:x", "second");
+	apply_ok(other, &s);
+	assert_history(f->st, "!r:x", "first");
+	assert_int_equal(store_msg_get(f->st, "$2", &m, NULL), -1);
+	store_read_end(f->st);
+	assert_history(f->st, "!r:x", "first|second");
+	assert_int_equal(store_read_begin(f->st, NULL), 0);
+	assert_int_equal(store_read_begin(f->st, NULL), 0);
+	store_read_end(f->st);
+	store_read_end(f->st);
+	store_close(&other);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int
@@ -1239,6 +1337,7 @@ main(void)
 		T(test_open_refuses_non_database),
 		T(test_open_migrates_older_cache),
 		T(test_open_migrates_empty_file),
+		T(test_open_migrates_search_tags),
 		T(test_sync_room_list),
 		T(test_sync_counts_only_when_given),
 		T(test_plain_content_reads_back),
@@ -1266,6 +1365,7 @@ main(void)
 		T(test_resolve_cause_is_inert),
 		T(test_fts_query_text),
 		T(test_bulk_first_sync),
+		T(test_read_sees_one_state),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

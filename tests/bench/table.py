@@ -1,0 +1,77 @@
+#!/usr/bin/env python3
+"""Prints the one table of tests/bench/run from the "run\tFIGURE\tVALUE\t
+WALL_MS\tCPU_MS" lines the benchmarks printed (one a figure a run): for
+each figure its target, the median over its runs, their spread (min-max,
+and how many runs), and the median wall and CPU time of a run. A figure
+with no runs shows "-". Judges nothing: targets are there to read.
+
+usage: table.py RUNS_FILE
+"""
+import statistics
+import sys
+
+# key, what it is, unit, target
+FIGURES = [
+    ("ingest", "ingest: 500 rooms x 200 events parsed + stored", "ev/s", ">= 50,000"),
+    ("search-cold-p50", "search 1M msgs, 100 queries, cold round: p50", "ms", "-"),
+    ("search-cold-p95", "search 1M msgs, 100 queries, cold round: p95", "ms", "-"),
+    ("search-warm-p50", "search 1M msgs, 100 queries, warm rounds: p50", "ms", "-"),
+    ("search-warm-p95", "search 1M msgs, 100 queries, warm rounds: p95", "ms", "< 20"),
+    ("keystroke-p50", "natter keystroke to screen, sync bursts: p50", "ms", "-"),
+    ("keystroke-p95", "natter keystroke to screen, sync bursts: p95", "ms", "-"),
+    ("rss-50-rooms-vmrss", "natter after opening 50 rooms: VmRSS", "MB", "< 40"),
+    ("rss-50-rooms-vmhwm", "natter after opening 50 rooms: VmHWM", "MB", "< 40"),
+    ("redraw-p50", "full redraw, 10,000 msgs in the window: p50", "ms", "-"),
+    ("redraw-p95", "full redraw, 10,000 msgs in the window: p95", "ms", "-"),
+    ("export", "export of a 10,000-message thread to .eml", "ms", "< 500"),
+    ("rooms-wall", "natter rooms, 500 rooms: wall time", "ms", "-"),
+    ("rooms-rss", "natter rooms, 500 rooms: peak RSS", "MB", "-"),
+]
+
+
+def number(v, unit):
+    if unit == "ev/s":
+        return "{:,.0f}".format(v)
+    return "%.1f" % v if v >= 10 else "%.2f" % v
+
+
+def duration(ms):
+    return "%.2f s" % (ms / 1000) if ms >= 1000 else "%.1f ms" % ms
+
+
+def read_runs(path):
+    runs = {}
+    with open(path) as f:
+        for line in f:
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) == 5 and parts[0] == "run":
+                runs.setdefault(parts[1], []).append(tuple(map(float, parts[2:])))
+    return runs
+
+
+def row(key, label, unit, target, runs):
+    got = runs.get(key)
+    if not got:
+        return [label, unit, target, "-", "-", "-", "-"]
+    values = [v for v, _, _ in got]
+    return [label, unit, target, number(statistics.median(values), unit),
+            "%s-%s (%d)" % (number(min(values), unit), number(max(values), unit), len(values)),
+            duration(statistics.median(w for _, w, _ in got)),
+            duration(statistics.median(c for _, _, c in got))]
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit(__doc__)
+    runs = read_runs(sys.argv[1])
+    rows = [["figure", "unit", "target", "median", "spread min-max (runs)", "wall/run",
+             "CPU/run"]]
+    rows += [row(*f, runs) for f in FIGURES]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for r in rows:
+        print("  ".join(c.ljust(w) if i < 3 else c.rjust(w)
+                        for i, (c, w) in enumerate(zip(r, widths))).rstrip())
+
+
+if __name__ == "__main__":
+    main()
