@@ -624,6 +624,11 @@ ui_input(int fd, int revents, void *arg)
 	MEVENT ev;
 	int r;
 
+	/* A closed terminal is ready to read forever: end rather than spin. */
+	if (revents & (POLLHUP | POLLERR | POLLNVAL)) {
+		ui_terminal_gone(ui, "the terminal hung up");
+		return;
+	}
 	while ((r = get_wch(&c)) != ERR && !ui->quit) {
 		if (r == KEY_CODE_YES && c == KEY_MOUSE) {
 			if (getmouse(&ev) == OK && (ev.bstate & (BUTTON4_PRESSED | BUTTON5_PRESSED)))

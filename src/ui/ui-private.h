@@ -145,15 +145,22 @@ struct ui {
 	int dirty;
 	uint64_t redraw_timer;
 	int quit;
+	const char *gone;	/* why the terminal is gone, or NULL */
 };
 
 /* ui-term.c */
 int ui_term_start(char **cause);
 void ui_term_restore(void);
+/* The terminal is gone: nothing is written to it any more, not even on
+ * the way out. */
+void ui_term_lost(void);
 void ui_term_clipboard(const char *text);
 
 /* ui.c */
 void ui_dirty(struct ui *ui);
+/* Ends natter because the terminal went away (why says how): what must
+ * be kept is kept, nothing more is drawn, the exit status is 1. */
+void ui_terminal_gone(struct ui *ui, const char *why);
 void ui_rooms_reload(struct ui *ui);
 /* The listed room with this id, or NULL. */
 const struct ui_room *ui_room_find(const struct ui *ui, const char *room_id);

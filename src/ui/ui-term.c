@@ -89,6 +89,12 @@ ui_term_restore(void)
 	tcsetattr(STDIN_FILENO, TCSAFLUSH, &ui_saved_tio);
 }
 
+void
+ui_term_lost(void)
+{
+	ui_term_active = 0;
+}
+
 int
 ui_term_start(char **cause)
 {

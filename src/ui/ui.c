@@ -401,8 +401,15 @@ ui_on_resize(int signo, void *arg)
 	struct ui *ui = arg;
 	struct winsize ws;
 
-	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0)
-		resizeterm(ws.ws_row, ws.ws_col);
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == -1) {
+		ui_terminal_gone(ui, "the terminal cannot say its size any more");
+		return;
+	}
+	if (ws.ws_row == 0 || ws.ws_col == 0) {
+		ui_terminal_gone(ui, "the terminal was resized to nothing");
+		return;
+	}
+	resizeterm(ws.ws_row, ws.ws_col);
 	clearok(curscr, TRUE);
 	ui_dirty(ui);
 }
@@ -412,6 +419,15 @@ ui_on_quit(int signo, void *arg)
 {
 	struct ui *ui = arg;
 
+	ui->quit = 1;
+	loop_break(ui->loop);
+}
+
+void
+ui_terminal_gone(struct ui *ui, const char *why)
+{
+	ui->gone = why;
+	ui_term_lost();
 	ui->quit = 1;
 	loop_break(ui->loop);
 }
@@ -506,5 +522,9 @@ ui_main(const char *profile, const char *config, const struct settings *settings
 	ui_term_restore();
 	ui_theme_end();
 	ui_free(&ui);
+	if (ui.gone != NULL) {
+		fprintf(stderr, "natter: %s; the drafts and the outbox are kept\n", ui.gone);
+		return 1;
+	}
 	return 0;
 }

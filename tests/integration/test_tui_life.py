@@ -1,15 +1,81 @@
 """The terminal interface's life: the terminal comes back as it was on
-every way out, and messages written offline go when the network returns."""
+every way out, a terminal that goes away ends natter at once, and messages
+written offline go when the network returns."""
 
+import contextlib
+import fcntl
 import os
+import pty
+import select
 import shutil
 import signal
 import socket
+import struct
+import subprocess
+import termios
 import threading
+import time
 import unittest
 from urllib.parse import urlparse
 
+from natter_harness import check_exit
 from test_tui import TuiTestCase, wait_until
+
+
+class PtyScreen:
+    """Reads everything natter writes to a pseudo-terminal (so that natter
+    never blocks on a full one) and finds text in it."""
+
+    def __init__(self, master):
+        self.master = master
+        self.data = bytearray()
+        self.lock = threading.Lock()
+        self.running = True
+        self.thread = threading.Thread(target=self.read, daemon=True)
+        self.thread.start()
+
+    def read(self):
+        while self.running:
+            try:
+                ready, _, _ = select.select([self.master], [], [], 0.1)
+                chunk = os.read(self.master, 65536) if ready else b""
+            except OSError:
+                return
+            with self.lock:
+                self.data += chunk
+
+    def wait_for(self, needle, timeout=20):
+        def seen():
+            with self.lock:
+                return needle in self.data
+        wait_until(seen, timeout, repr(needle))
+
+    def stop(self):
+        self.running = False
+        self.thread.join(timeout=5)
+
+
+def cpu_seconds(pid):
+    """The user and system CPU time a running process has used."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wait_with_cpu(p, timeout):
+    """Waits for p to end (killing it after timeout); its exit status and
+    the CPU time it used in all."""
+    deadline = time.monotonic() + timeout
+    while True:
+        pid, status, ru = os.wait4(p.pid, os.WNOHANG)
+        if pid == p.pid:
+            p.returncode = os.waitstatus_to_exitcode(status)
+            return p.returncode, ru.ru_utime + ru.ru_stime
+        if time.monotonic() > deadline:
+            p.kill()
+            p.wait()
+            raise AssertionError(f"natter still ran {timeout}s after its terminal went away")
+        time.sleep(0.02)
 
 
 class Proxy:
@@ -115,6 +181,59 @@ class TuiLifeTest(TuiTestCase):
             self.assert_terminal_restored(t, record)
             t.close()
             os.unlink(f"{record}.stty")
+
+    def natter_on_a_pty(self, draft):
+        """natter on a pseudo-terminal it is not the session leader of (so no
+        SIGHUP comes when the terminal closes), with draft typed and drawn.
+        Returns the process, the terminal's other end, and natter's stderr file."""
+        self.shared_room("Board Room")
+        self.natter.ok("sync", "--once")
+        master, slave = pty.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+        err = self.natter.home / "stderr-pty"
+        with open(err, "w") as errf:
+            p = subprocess.Popen([self.natter.binary], stdin=slave, stdout=slave, stderr=errf,
+                                 env={**self.natter.env, "TERM": "xterm-256color"},
+                                 cwd=self.natter.home, start_new_session=True)
+        os.close(slave)
+        self.addCleanup(lambda: p.poll() is None and p.kill())
+        screen = PtyScreen(master)
+        self.addCleanup(screen.stop)
+        screen.wait_for(b"Board Room")
+        os.write(master, draft.encode())
+        screen.wait_for(draft.encode())
+        return p, master, err
+
+    @contextlib.contextmanager
+    def ends_at_once(self, p, err, why):
+        """What the block does ends natter within two seconds, using little
+        CPU, saying why, with exit status 1."""
+        before = cpu_seconds(p.pid)
+        start = time.monotonic()
+        yield
+        status, cpu = wait_with_cpu(p, timeout=2)
+        took = time.monotonic() - start
+        stderr = err.read_text()
+        check_exit("natter on a terminal that went away", status, stderr, expected=1)
+        self.assertIn(why, stderr)
+        self.assertLess(took, 2, f"natter took {took:.1f}s to end")
+        self.assertLess(cpu - before, 1.0, f"natter used {cpu - before:.1f}s of CPU ending")
+
+    def test_a_terminal_that_goes_away_ends_natter_and_keeps_the_draft(self):
+        p, master, err = self.natter_on_a_pty("half-written reply")
+        with self.ends_at_once(p, err, "the terminal hung up"):
+            os.close(master)
+        t = self.terminal()
+        t.wait_for("> half-written reply")
+
+    def test_a_terminal_resized_to_nothing_ends_natter_and_keeps_the_draft(self):
+        p, master, err = self.natter_on_a_pty("second thoughts")
+        with self.ends_at_once(p, err, "the terminal was resized to nothing"):
+            fcntl.ioctl(master, termios.TIOCSWINSZ, struct.pack("HHHH", 0, 0, 0, 0))
+            os.kill(p.pid, signal.SIGWINCH)
+        os.close(master)
+        t = self.terminal()
+        t.wait_for("> second thoughts")
 
     def test_offline_messages_go_when_the_network_returns(self):
         room = self.shared_room("Board Room")
