@@ -172,8 +172,10 @@ class TuiLifeTest(TuiTestCase):
     def test_a_crash_or_a_kill_restores_the_terminal(self):
         self.shared_room("Board Room")
         self.natter.ok("sync", "--once")
-        # natter dies of a crash (the shell's 128 + signal) and quits on SIGTERM.
-        for sig, status in ((signal.SIGSEGV, 128 + signal.SIGSEGV), (signal.SIGTERM, 0)):
+        # natter dies of a crash (the shell's 128 + signal) and quits on
+        # SIGTERM and SIGHUP.
+        for sig, status in ((signal.SIGSEGV, 128 + signal.SIGSEGV), (signal.SIGTERM, 0),
+                            (signal.SIGHUP, 0)):
             t, record = self.start_wrapped()
             t.expect_exit(status)
             t.wait_for("online")
