@@ -48,6 +48,13 @@ struct mx_event {
 	/* m.room.redaction */
 	char *redacts;		/* top-level redacts, else content.redacts */
 
+	/* m.room.encrypted in a room (Megolm) */
+	char *algorithm;	/* m.megolm.v1.aes-sha2, ... */
+	char *sender_key;	/* the sender's Curve25519 key, as it says */
+	char *session_id;
+	char *ciphertext;	/* base64 */
+	char *device_id;	/* the sending device, as it says */
+
 	/* state: m.room.member / name / topic / canonical_alias */
 	enum mx_membership membership;	/* m.room.member */
 	char *displayname;	/* m.room.member content.displayname */
@@ -94,6 +101,25 @@ struct mx_room_update {
 	int lowpriority;
 };
 
+/* An Olm message to one of the recipient's devices, by its identity key. */
+struct mx_olm_ciphertext {
+	char *recipient_key;	/* Curve25519, base64 */
+	int type;		/* 0 pre-key, 1 normal */
+	char *body;		/* base64 */
+};
+
+/* A to-device event. For m.room.encrypted with the Olm algorithm the
+ * ciphertexts are read out; content is the JSON either way. */
+struct mx_to_device {
+	char *type;
+	char *sender;
+	char *content;
+	char *algorithm;
+	char *sender_key;
+	struct mx_olm_ciphertext *ciphertexts;
+	size_t n_ciphertexts;
+};
+
 /* One entry of the m.direct account data: a DM room with a user. */
 struct mx_direct {
 	char *user_id;
@@ -108,6 +134,15 @@ struct mx_sync {
 	struct mx_direct *direct;
 	size_t n_direct;
 	size_t n_skipped;		/* malformed events left out */
+
+	struct mx_to_device *to_device;	/* oldest first */
+	size_t n_to_device;
+	char **devices_changed;		/* users whose devices changed */
+	size_t n_devices_changed;
+	char **devices_left;		/* users we share no encrypted room with now */
+	size_t n_devices_left;
+	int64_t otk_count;		/* signed_curve25519 keys left; -1 when absent */
+	int fallback_unused;		/* 1 unused fallback key, 0 none, -1 not said */
 };
 
 /* A /messages page. chunk is in the order the server sent it (newest
@@ -157,5 +192,74 @@ void mx_event_clear(struct mx_event *ev);
 int mx_search_parse(const char *json, size_t len, struct mx_search *out, char **cause);
 void mx_search_clear(struct mx_search *s);
 
+
+/* What an Olm message to this device says, decrypted: who sent it from
+ * which keys, to whom, and the event it carries. For m.room_key and
+ * m.forwarded_room_key the key's fields are read out. */
+struct mx_olm_payload {
+	char *type;
+	char *sender;
+	char *recipient;
+	char *recipient_ed25519;	/* recipient_keys.ed25519 */
+	char *sender_ed25519;		/* keys.ed25519 */
+	char *content;			/* JSON */
+	char *algorithm;		/* of the room key */
+	char *room_id;
+	char *session_id;
+	char *session_key;
+	char *forwarded_sender_key;	/* m.forwarded_room_key: the session's creator */
+	char *forwarded_ed25519;	/* its claimed Ed25519 key */
+};
+
+/* Parses a decrypted Olm payload; -1 with a cause unless it is an object
+ * with every field the spec requires, of the right types. */
+int mx_olm_payload_parse(const char *json, size_t len, struct mx_olm_payload *p,
+    char **cause);
+void mx_olm_payload_clear(struct mx_olm_payload *p);
+
+/* The event a Megolm ciphertext held: plain is the decrypted JSON
+ * ({type, content, room_id}), enc the m.room.encrypted event it came in,
+ * which gives its id, sender and time. -1 with a cause when it is not a
+ * valid event or names another room than room_id. */
+int mx_event_decrypted(const struct mx_event *enc, const char *room_id, const char *plain,
+    size_t len, struct mx_event *out, char **cause);
+
+/* A device of a user, from /keys/query or /keys/claim's owners. json is
+ * the device object as received, for checking its self-signature. */
+struct mx_device {
+	char *user_id;
+	char *device_id;
+	char *curve25519;
+	char *ed25519;
+	char *display_name;
+	char *signature;	/* its own ed25519:DEVICE signature, or NULL */
+	char *json;
+};
+
+/* A /keys/query answer: devices with both identity keys, and the servers
+ * that did not answer. */
+struct mx_keys {
+	struct mx_device *devices;
+	size_t n;
+	char **failures;
+	size_t n_failures;
+	size_t n_skipped;	/* malformed devices left out */
+};
+int mx_keys_query_parse(const char *json, size_t len, struct mx_keys *out, char **cause);
+void mx_keys_clear(struct mx_keys *k);
+
+/* A one-time (or fallback) key claimed for a device; json as received,
+ * for checking the device's signature on it. */
+struct mx_claimed_key {
+	char *user_id;
+	char *device_id;
+	char *key_id;		/* "signed_curve25519:AAAAAQ" */
+	char *key;
+	char *signature;	/* the device's ed25519:DEVICE signature */
+	char *json;
+};
+int mx_keys_claim_parse(const char *json, size_t len, struct mx_claimed_key **out, size_t *n,
+    char **cause);
+void mx_claimed_keys_free(struct mx_claimed_key **keys, size_t n);
 
 #endif

@@ -173,6 +173,21 @@ struct mx_call *mx_account_data_get(struct mx_client *cl, const char *type, int 
 struct mx_call *mx_account_data_put(struct mx_client *cl, const char *type,
     const char *content_json, int flags, mx_cb cb, void *arg, char **cause);
 
+/* End-to-end encryption. keys/upload takes the whole body (device keys,
+ * one-time and fallback keys, signed by the caller) and answers with
+ * one_time_key_counts in res->json. keys/query asks for every device of
+ * users; keys/claim for one one-time key of each (user, device) pair;
+ * both answer raw, for event.h's parsers. sendToDevice sends messages_json
+ * ({user: {device: content}}) under a transaction id a retry reuses. */
+struct mx_call *mx_keys_upload(struct mx_client *cl, const char *body_json, int flags, mx_cb cb,
+    void *arg, char **cause);
+struct mx_call *mx_keys_query(struct mx_client *cl, const char *const *users, size_t n,
+    int flags, mx_cb cb, void *arg, char **cause);
+struct mx_call *mx_keys_claim(struct mx_client *cl, const char *const *users,
+    const char *const *devices, size_t n, int flags, mx_cb cb, void *arg, char **cause);
+struct mx_call *mx_send_to_device(struct mx_client *cl, const char *type, const char *txn_id,
+    const char *messages_json, int flags, mx_cb cb, void *arg, char **cause);
+
 /* Read state: a public m.read receipt, and the fully-read marker with a
  * receipt (either may be NULL, not both). */
 struct mx_call *mx_receipt(struct mx_client *cl, const char *room_id, const char *event_id,

@@ -313,6 +313,63 @@ mx_account_data_put(struct mx_client *cl, const char *type, const char *content_
 }
 
 struct mx_call *
+mx_keys_upload(struct mx_client *cl, const char *body_json, int flags, mx_cb cb, void *arg,
+    char **cause)
+{
+	cJSON *body;
+
+	if ((body = api_content(body_json, cause)) == NULL)
+		return NULL;
+	return api_call(cl, "POST", mx_path(cause, API_V3 "/keys/upload"), body, NULL, flags, cb,
+	    arg, cause);
+}
+
+struct mx_call *
+mx_keys_query(struct mx_client *cl, const char *const *users, size_t n, int flags, mx_cb cb,
+    void *arg, char **cause)
+{
+	cJSON *body = cJSON_CreateObject(), *keys = cJSON_AddObjectToObject(body, "device_keys");
+
+	for (size_t i = 0; i < n; i++)
+		cJSON_AddItemToObject(keys, users[i], cJSON_CreateArray());
+	cJSON_AddNumberToObject(body, "timeout", 10000);
+	return api_call(cl, "POST", mx_path(cause, API_V3 "/keys/query"), body, NULL,
+	    flags | MX_RAW, cb, arg, cause);
+}
+
+struct mx_call *
+mx_keys_claim(struct mx_client *cl, const char *const *users, const char *const *devices,
+    size_t n, int flags, mx_cb cb, void *arg, char **cause)
+{
+	cJSON *body = cJSON_CreateObject(), *otk = cJSON_AddObjectToObject(body, "one_time_keys");
+
+	for (size_t i = 0; i < n; i++) {
+		cJSON *user = cJSON_GetObjectItemCaseSensitive(otk, users[i]);
+
+		if (user == NULL)
+			user = cJSON_AddObjectToObject(otk, users[i]);
+		cJSON_AddStringToObject(user, devices[i], "signed_curve25519");
+	}
+	cJSON_AddNumberToObject(body, "timeout", 10000);
+	return api_call(cl, "POST", mx_path(cause, API_V3 "/keys/claim"), body, NULL,
+	    flags | MX_RAW, cb, arg, cause);
+}
+
+struct mx_call *
+mx_send_to_device(struct mx_client *cl, const char *type, const char *txn_id,
+    const char *messages_json, int flags, mx_cb cb, void *arg, char **cause)
+{
+	cJSON *messages, *body;
+
+	if ((messages = api_content(messages_json, cause)) == NULL)
+		return NULL;
+	body = cJSON_CreateObject();
+	cJSON_AddItemToObject(body, "messages", messages);
+	return api_call(cl, "PUT", mx_path(cause, API_V3 "/sendToDevice/%s/%s", type, txn_id), body,
+	    NULL, flags, cb, arg, cause);
+}
+
+struct mx_call *
 mx_receipt(struct mx_client *cl, const char *room_id, const char *event_id, int flags, mx_cb cb,
     void *arg, char **cause)
 {

@@ -12,7 +12,8 @@ mx_event_clear(struct mx_event *ev)
 		&ev->txn_id, &ev->msgtype, &ev->body, &ev->formatted_body, &ev->url,
 		&ev->filename, &ev->mimetype, &ev->rel_type, &ev->rel_event, &ev->key,
 		&ev->reply_to, &ev->redacts, &ev->displayname, &ev->name, &ev->topic,
-		&ev->alias,
+		&ev->alias, &ev->algorithm, &ev->sender_key, &ev->session_id, &ev->ciphertext,
+		&ev->device_id,
 	};
 
 	for (size_t i = 0; i < NT_NELEMS(fields); i++)
@@ -38,6 +39,21 @@ strings_free(char ***v, size_t n)
 	for (size_t i = 0; i < n; i++)
 		free((*v)[i]);
 	xfree(v);
+}
+
+static void
+mx_to_device_clear(struct mx_to_device *td)
+{
+	free(td->type);
+	free(td->sender);
+	free(td->content);
+	free(td->algorithm);
+	free(td->sender_key);
+	for (size_t i = 0; i < td->n_ciphertexts; i++) {
+		free(td->ciphertexts[i].recipient_key);
+		free(td->ciphertexts[i].body);
+	}
+	free(td->ciphertexts);
 }
 
 static void
@@ -72,6 +88,11 @@ mx_sync_free(struct mx_sync **sync)
 		free(s->direct[i].room_id);
 	}
 	free(s->direct);
+	for (size_t i = 0; i < s->n_to_device; i++)
+		mx_to_device_clear(&s->to_device[i]);
+	free(s->to_device);
+	strings_free(&s->devices_changed, s->n_devices_changed);
+	strings_free(&s->devices_left, s->n_devices_left);
 	xfree(sync);
 }
 

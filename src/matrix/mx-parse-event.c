@@ -18,6 +18,7 @@ struct mx_type_handler {
 };
 
 static int parse_alias(struct mx_event *, const cJSON *, const cJSON *, const char **);
+static int parse_encrypted(struct mx_event *, const cJSON *, const cJSON *, const char **);
 static int parse_member(struct mx_event *, const cJSON *, const cJSON *, const char **);
 static int parse_message(struct mx_event *, const cJSON *, const cJSON *, const char **);
 static int parse_name(struct mx_event *, const cJSON *, const cJSON *, const char **);
@@ -28,7 +29,7 @@ static int parse_topic(struct mx_event *, const cJSON *, const cJSON *, const ch
 static const struct mx_type_handler mx_type_handlers[] = {
 	{"m.reaction", NULL, 1},
 	{"m.room.canonical_alias", parse_alias, 0},
-	{"m.room.encrypted", NULL, 1},
+	{"m.room.encrypted", parse_encrypted, 1},
 	{"m.room.member", parse_member, 0},
 	{"m.room.message", parse_message, 1},
 	{"m.room.name", parse_name, 0},
@@ -83,6 +84,21 @@ parse_alias(struct mx_event *ev, const cJSON *j, const cJSON *content, const cha
 
 	if (room_state(ev) && mx_alias_valid(alias))
 		ev->alias = xstrdup(alias);
+	return 0;
+}
+
+/* Megolm's fields; the key and session ids must be safe to use as keys
+ * and in logs, so only base64 is taken. Anything else stays encrypted. */
+static int
+parse_encrypted(struct mx_event *ev, const cJSON *j, const cJSON *content, const char **why)
+{
+	ev->algorithm = mx_json_strdup(content, "algorithm");
+	if (!streq(ev->algorithm, "m.megolm.v1.aes-sha2"))
+		return 0;
+	ev->sender_key = mx_json_b64(content, "sender_key");
+	ev->session_id = mx_json_b64(content, "session_id");
+	ev->ciphertext = mx_json_b64(content, "ciphertext");
+	ev->device_id = mx_json_strdup(content, "device_id");
 	return 0;
 }
 

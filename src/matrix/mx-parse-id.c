@@ -131,3 +131,43 @@ mx_json_id(const cJSON *obj, const char *key, char sigil)
 
 	return mx_id_valid(s, sigil) ? xstrdup(s) : NULL;
 }
+
+int
+mx_b64_valid(const char *s)
+{
+	size_t len = s != NULL ? strlen(s) : 0, pad = 0;
+
+	if (len == 0 || len > 4096)
+		return 0;
+	while (pad < 2 && len > pad && s[len - 1 - pad] == '=')
+		pad++;
+	for (size_t i = 0; i < len - pad; i++) {
+		char c = s[i];
+
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    c == '+' || c == '/'))
+			return 0;
+	}
+	return len - pad > 0;
+}
+
+char *
+mx_json_b64(const cJSON *obj, const char *key)
+{
+	const char *s = mx_json_str(obj, key);
+
+	return mx_b64_valid(s) ? xstrdup(s) : NULL;
+}
+
+int
+mx_device_id_valid(const char *s)
+{
+	size_t len = s != NULL ? strlen(s) : 0;
+
+	if (len == 0 || len > MX_ID_MAX)
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if (s[i] <= 0x20 || s[i] > 0x7e)
+			return 0;
+	return 1;
+}

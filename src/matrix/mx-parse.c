@@ -23,8 +23,8 @@ struct room_key {
 
 /* Grows an array of n elements when n is 0 or a power of two, so that
  * adding one at a time stays linear without a capacity field. */
-static void *
-grow(void *p, size_t n, size_t size)
+void *
+mx_grow(void *p, size_t n, size_t size)
 {
 	if (n == 0 || (n & (n - 1)) == 0)
 		p = xreallocarray(p, n == 0 ? 1 : n * 2, size);
@@ -42,7 +42,7 @@ type_is(const cJSON *ev, const char *type)
 static char *
 strings_add(char ***v, size_t *n, const char *s)
 {
-	*v = grow(*v, *n, sizeof **v);
+	*v = mx_grow(*v, *n, sizeof **v);
 	return (*v)[(*n)++] = xstrdup(s);
 }
 
@@ -68,7 +68,7 @@ room_receipts(struct mx_room_update *ru, const cJSON *content)
 		cJSON_ArrayForEach(u, read) {
 			if (!mx_id_valid(u->string, '@') || !cJSON_IsObject(u))
 				continue;
-			ru->receipts = grow(ru->receipts, ru->n_receipts, sizeof *ru->receipts);
+			ru->receipts = mx_grow(ru->receipts, ru->n_receipts, sizeof *ru->receipts);
 			r = &ru->receipts[ru->n_receipts++];
 			r->event_id = xstrdup(e->string);
 			r->user_id = xstrdup(u->string);
@@ -256,7 +256,7 @@ sync_direct(struct mx_sync *s, const cJSON *account_data)
 		cJSON_ArrayForEach(room, user) {
 			if (!cJSON_IsString(room) || !mx_id_valid(room->valuestring, '!'))
 				continue;
-			s->direct = grow(s->direct, s->n_direct, sizeof *s->direct);
+			s->direct = mx_grow(s->direct, s->n_direct, sizeof *s->direct);
 			d = &s->direct[s->n_direct++];
 			d->user_id = xstrdup(user->string);
 			d->room_id = xstrdup(room->valuestring);
@@ -301,6 +301,7 @@ mx_sync_parse(const char *json, size_t len, char **cause)
 	sync_section(s, mx_json_obj(rooms, "invite"), MX_MEMBERSHIP_INVITE);
 	sync_section(s, mx_json_obj(rooms, "leave"), MX_MEMBERSHIP_LEAVE);
 	sync_direct(s, mx_json_obj(root, "account_data"));
+	mx_sync_crypto(s, root);
 	mx_json_free(root);
 	return s;
 }

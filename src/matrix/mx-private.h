@@ -111,10 +111,20 @@ int mx_utf8_seq(const unsigned char *s, size_t len);
 
 /* mx-parse.c */
 cJSON *mx_json_root(const char *json, size_t len, const char *what, char **cause);
+void *mx_grow(void *p, size_t n, size_t size);
+
+/* mx-parse-crypto.c: what a sync says for end-to-end encryption. */
+void mx_sync_crypto(struct mx_sync *s, const cJSON *root);
 char *mx_json_token(const cJSON *obj, const char *key);
 
 /* mx-parse-id.c */
 int mx_id_valid(const char *s, char sigil);
+/* 1 for unpadded (or padded) standard base64 text of 1 to 4096 bytes. */
+int mx_b64_valid(const char *s);
+/* A base64 string member, copied, or NULL when absent or not base64. */
+char *mx_json_b64(const cJSON *obj, const char *key);
+/* A device id: 1-255 bytes of printable ASCII, no spaces. */
+int mx_device_id_valid(const char *s);
 int mx_type_valid(const char *s);
 int mx_alias_valid(const char *s);
 int mx_mxc_valid(const char *s);
