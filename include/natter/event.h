@@ -54,6 +54,10 @@ struct mx_event {
 	char *session_id;
 	char *ciphertext;	/* base64 */
 	char *device_id;	/* the sending device, as it says */
+	/* What the core learned of an event that came encrypted (not the
+	 * parser's): "ok" once decrypted, else why it cannot be read (yet);
+	 * NULL for an event sent in clear. */
+	char *encryption;
 
 	/* state: m.room.member / name / topic / canonical_alias */
 	enum mx_membership membership;	/* m.room.member */

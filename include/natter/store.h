@@ -117,6 +117,8 @@ struct store_msg {
 	char *state_key;
 	enum mx_membership membership;	/* m.room.member */
 	char *content;		/* raw content JSON */
+	char *encryption;	/* NULL: sent in clear; "ok": decrypted; else why not */
+	char *sender_key;	/* the Curve25519 key it came encrypted from */
 };
 
 /* Up to limit messages of a room older than before_seq (INT64_MAX for
@@ -229,5 +231,127 @@ int store_search_names(struct store *st, const char *match, size_t cap, char ***
 /* Number of events whose text is in the FTS index matching a plain
  * word (used by tests and `natter search` until its own issue lands). */
 int64_t store_fts_count(struct store *st, const char *word);
+
+/* One write around several changes, such as a sync with the room keys
+ * that came with it: store_apply_sync and the writes below join it rather
+ * than commit on their own, so that all of it is saved or none. */
+int store_batch_begin(struct store *st, char **cause);
+int store_batch_commit(struct store *st, char **cause);
+void store_batch_abort(struct store *st);
+
+/* End-to-end encryption: the crypto module's objects as pickles it
+ * sealed (the store never holds a key in clear), the devices of the
+ * users natter shares encrypted rooms with, and the messages that wait
+ * for their room key. Each returns -1 with a cause on a database error. */
+char *store_crypto_account(struct store *st, char **cause);	/* NULL: none yet */
+int store_crypto_account_put(struct store *st, const char *pickle, char **cause);
+/* Forgets every key and device (natter logout); messages stay. */
+int store_crypto_forget(struct store *st, char **cause);
+
+/* Olm sessions with the device whose identity key is their_key, the one
+ * used last first. */
+struct store_olm {
+	char *session_id;
+	char *pickle;
+};
+int store_olm_sessions(struct store *st, const char *their_key, struct store_olm **out,
+    size_t *n, char **cause);
+void store_olm_free(struct store_olm **s, size_t n);
+int store_olm_put(struct store *st, const char *session_id, const char *their_key,
+    const char *pickle, int64_t used_ms, char **cause);
+
+/* Megolm sessions others send with, by session and sender key. */
+struct store_megolm_in {
+	char *room_id;
+	char *sender_ed25519;	/* the key m.room_key came signed from, or NULL */
+	int64_t first_index;
+	char *pickle;
+};
+/* 1 with *out filled, 0 when there is no such session. */
+int store_megolm_in(struct store *st, const char *session_id, const char *sender_key,
+    struct store_megolm_in *out, char **cause);
+void store_megolm_in_clear(struct store_megolm_in *m);
+/* Keeps the session that reaches furthest back when there are two. */
+int store_megolm_in_put(struct store *st, const char *session_id, const char *sender_key,
+    const struct store_megolm_in *m, char **cause);
+/* The message index of a session is seen with event_id: 0 when new or
+ * seen with the same event, 1 when another event used it (a replay). */
+int store_megolm_seen(struct store *st, const char *session_id, const char *sender_key,
+    int64_t index, const char *event_id, char **cause);
+
+/* This device's Megolm session for a room: 1 with its fields, 0 none. */
+struct store_megolm_out {
+	char *session_id;
+	char *pickle;
+	int64_t created_ms;
+	int64_t messages;
+};
+int store_megolm_out(struct store *st, const char *room_id, struct store_megolm_out *out,
+    char **cause);
+void store_megolm_out_clear(struct store_megolm_out *m);
+int store_megolm_out_put(struct store *st, const char *room_id,
+    const struct store_megolm_out *m, char **cause);
+/* The session must not be used again (someone left the room). */
+int store_megolm_out_drop(struct store *st, const char *room_id, char **cause);
+/* Whether the session's key went to a device: 1 yes, 0 no. */
+int store_megolm_shared(struct store *st, const char *room_id, const char *session_id,
+    const char *user_id, const char *device_id, char **cause);
+int store_megolm_shared_put(struct store *st, const char *room_id, const char *session_id,
+    const char *user_id, const char *device_id, char **cause);
+
+/* Devices, as /keys/query gave them and natter checked them. */
+enum store_trust {
+	STORE_TRUST_UNVERIFIED = 0,
+	STORE_TRUST_VERIFIED = 1,
+	STORE_TRUST_BLOCKED = -1,
+};
+struct store_device {
+	char *user_id;
+	char *device_id;
+	char *curve25519;
+	char *ed25519;
+	char *display_name;
+	int trust;		/* enum store_trust */
+};
+int store_devices(struct store *st, const char *user_id, struct store_device **out, size_t *n,
+    char **cause);
+/* 1 with the device whose identity key is curve25519, 0 none. */
+int store_device_by_key(struct store *st, const char *curve25519, struct store_device *out,
+    char **cause);
+void store_device_clear(struct store_device *d);
+void store_devices_free(struct store_device **d, size_t n);
+/* A user's devices now: the list replaces what was stored, in one
+ * transaction, and the user is up to date. */
+int store_devices_put(struct store *st, const char *user_id, const struct store_device *d,
+    size_t n, char **cause);
+/* Users whose device lists must be asked for again (outdated 1), or are
+ * up to date (0); store_crypto_untrack stops following a user. */
+int store_crypto_track(struct store *st, const char *user_id, int outdated, char **cause);
+int store_crypto_untrack(struct store *st, const char *user_id, char **cause);
+int store_crypto_outdated(struct store *st, char ***users, size_t *n, char **cause);
+/* Who may read the room's next message: joined members, and invited ones
+ * unless history_visibility is "joined". */
+int store_crypto_readers(struct store *st, const char *room_id, char ***users, size_t *n,
+    char **cause);
+void store_strings_free(char ***v, size_t n);
+
+/* Messages that wait for their room key. */
+struct store_pending {
+	char *event_id;
+	char *room_id;
+	char *ciphertext;
+	char *sender;
+	int64_t ts;
+	char *txn_id;
+};
+int store_pending_put(struct store *st, const char *event_id, const char *room_id,
+    const char *session_id, const char *sender_key, const char *ciphertext, char **cause);
+int store_pending_of(struct store *st, const char *session_id, const char *sender_key,
+    struct store_pending **out, size_t *n, char **cause);
+void store_pending_free(struct store_pending **p, size_t n);
+/* A waiting message, now decrypted (ev, with its encryption status set),
+ * takes the place of its ciphertext: text, relations and index. */
+int store_event_decrypted(struct store *st, const char *room_id, const struct mx_event *ev,
+    char **cause);
 
 #endif

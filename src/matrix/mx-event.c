@@ -13,7 +13,7 @@ mx_event_clear(struct mx_event *ev)
 		&ev->filename, &ev->mimetype, &ev->rel_type, &ev->rel_event, &ev->key,
 		&ev->reply_to, &ev->redacts, &ev->displayname, &ev->name, &ev->topic,
 		&ev->alias, &ev->algorithm, &ev->sender_key, &ev->session_id, &ev->ciphertext,
-		&ev->device_id,
+		&ev->device_id, &ev->encryption,
 	};
 
 	for (size_t i = 0; i < NT_NELEMS(fields); i++)

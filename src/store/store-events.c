@@ -120,6 +120,8 @@ store_event_insert(struct store *st, const char *room_id, const struct mx_event 
 	store_event_bind(s, room_id, ev, seq);
 	store_bind_text(s, 24, sender_name);
 	sqlite3_bind_int(s, 25, indexed);
+	store_bind_text(s, 26, ev->encryption);
+	store_bind_text(s, 27, ev->sender_key);
 	r = store_run(st, s, "cannot store an event", cause);
 	*added = r == 0 && sqlite3_changes(st->db) > 0;
 	return r;

@@ -38,6 +38,8 @@ store_msg_fill(sqlite3_stmt *s, struct store_msg *m)
 	m->membership = (enum mx_membership)sqlite3_column_int(s, 15);
 	m->content = store_column_text(s, 16);
 	m->room_id = store_column_text(s, 17);
+	m->encryption = store_column_text(s, 18);
+	m->sender_key = store_column_text(s, 19);
 }
 
 /* Reactions by how many people chose them, then by age. */
@@ -198,7 +200,7 @@ store_msg_clear(struct store_msg *m)
 	char **fields[] = {
 		&m->event_id, &m->type, &m->sender, &m->sender_name, &m->msgtype, &m->body,
 		&m->reply_to, &m->url, &m->filename, &m->mimetype, &m->state_key, &m->content,
-		&m->room_id,
+		&m->room_id, &m->encryption, &m->sender_key,
 	};
 
 	for (size_t i = 0; i < NT_NELEMS(fields); i++)

@@ -17,7 +17,8 @@ _Static_assert(STORE_OUTBOX_QUEUED == 0 && STORE_OUTBOX_SENT == 1 && STORE_OUTBO
 #define STORE_MSG_COLUMNS                                                                      \
 	"seq, event_id, type, sender, ts, msgtype, coalesce(new_body, body), edited, redacted," \
 	" reply_to, url, filename, mimetype, size, state_key, membership,"                      \
-	" coalesce(content, json_object('msgtype', msgtype, 'body', body)), room_id"
+	" coalesce(content, json_object('msgtype', msgtype, 'body', body)), room_id,"            \
+	" encryption, sender_key"
 
 #define STORE_ROOM_COLUMNS                                                                     \
 	"SELECT r.room_id, r.membership, r.name, r.topic, r.canonical_alias, r.unread,"        \
@@ -121,8 +122,9 @@ const char *const store_sql_text[STORE_SQL_COUNT] = {
 	    "INSERT INTO events(room_id, seq, event_id, type, sender, state_key, ts,"
 	    " content, msgtype, body, formatted_body, url, filename, mimetype, size,"
 	    " rel_type, rel_event, key, reply_to, redacts, txn_id, membership, redacted,"
-	    " sender_name, indexed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
-	    " ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)"
+	    " sender_name, indexed, encryption, sender_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
+	    " ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23,"
+	    " ?24, ?25, ?26, ?27)"
 	    " ON CONFLICT(event_id) DO NOTHING",
 	[STORE_SQL_EVENT_PENDING] =
 	    "SELECT EXISTS (SELECT 1 FROM events WHERE rel_event = ?1"
@@ -282,4 +284,85 @@ const char *const store_sql_text[STORE_SQL_COUNT] = {
 	[STORE_SQL_SEARCH_NAMES] =
 	    "SELECT DISTINCT n.user_id FROM names_fts JOIN names n ON n.id = names_fts.rowid"
 	    " WHERE names_fts MATCH ?1 ORDER BY n.user_id LIMIT ?2",
+
+	[STORE_SQL_CRYPTO_ACCOUNT_GET] = "SELECT pickle FROM crypto_account WHERE id = 1",
+	[STORE_SQL_CRYPTO_ACCOUNT_PUT] =
+	    "INSERT INTO crypto_account(id, pickle) VALUES (1, ?1)"
+	    " ON CONFLICT(id) DO UPDATE SET pickle = excluded.pickle",
+	[STORE_SQL_CRYPTO_OLM_OF] = "SELECT session_id, pickle FROM crypto_olm WHERE their_key = ?1"
+				    " ORDER BY used_ms DESC, session_id",
+	[STORE_SQL_CRYPTO_OLM_PUT] =
+	    "INSERT INTO crypto_olm(session_id, their_key, pickle, used_ms) VALUES (?1, ?2, ?3, ?4)"
+	    " ON CONFLICT(session_id) DO UPDATE SET pickle = excluded.pickle,"
+	    " used_ms = excluded.used_ms",
+	[STORE_SQL_CRYPTO_IN_GET] =
+	    "SELECT room_id, sender_ed25519, first_index, pickle FROM crypto_megolm_in"
+	    " WHERE session_id = ?1 AND sender_key = ?2",
+	/* A key that reaches further back replaces one that does not. */
+	[STORE_SQL_CRYPTO_IN_PUT] =
+	    "INSERT INTO crypto_megolm_in(session_id, sender_key, room_id, sender_ed25519,"
+	    " first_index, pickle) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+	    " ON CONFLICT(session_id, sender_key) DO UPDATE SET pickle = excluded.pickle,"
+	    " first_index = excluded.first_index WHERE excluded.first_index < first_index",
+	[STORE_SQL_CRYPTO_SEEN_GET] =
+	    "SELECT event_id FROM crypto_megolm_seen WHERE session_id = ?1 AND sender_key = ?2"
+	    " AND msg_index = ?3",
+	[STORE_SQL_CRYPTO_SEEN_PUT] =
+	    "INSERT OR IGNORE INTO crypto_megolm_seen(session_id, sender_key, msg_index, event_id)"
+	    " VALUES (?1, ?2, ?3, ?4)",
+	[STORE_SQL_CRYPTO_OUT_GET] =
+	    "SELECT session_id, pickle, created_ms, messages FROM crypto_megolm_out"
+	    " WHERE room_id = ?1",
+	[STORE_SQL_CRYPTO_OUT_PUT] =
+	    "INSERT INTO crypto_megolm_out(room_id, session_id, pickle, created_ms, messages)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(room_id) DO UPDATE SET"
+	    " session_id = excluded.session_id, pickle = excluded.pickle,"
+	    " created_ms = excluded.created_ms, messages = excluded.messages",
+	[STORE_SQL_CRYPTO_OUT_DROP] = "DELETE FROM crypto_megolm_out WHERE room_id = ?1",
+	[STORE_SQL_CRYPTO_SHARED_GET] =
+	    "SELECT 1 FROM crypto_megolm_shared WHERE room_id = ?1 AND session_id = ?2"
+	    " AND user_id = ?3 AND device_id = ?4",
+	[STORE_SQL_CRYPTO_SHARED_PUT] =
+	    "INSERT OR IGNORE INTO crypto_megolm_shared(room_id, session_id, user_id, device_id)"
+	    " VALUES (?1, ?2, ?3, ?4)",
+	[STORE_SQL_CRYPTO_DEVICES_OF] =
+	    "SELECT user_id, device_id, curve25519, ed25519, display_name, trust"
+	    " FROM crypto_devices WHERE user_id = ?1 ORDER BY device_id",
+	[STORE_SQL_CRYPTO_DEVICE_BY_KEY] =
+	    "SELECT user_id, device_id, curve25519, ed25519, display_name, trust"
+	    " FROM crypto_devices WHERE curve25519 = ?1 ORDER BY user_id, device_id LIMIT 1",
+	[STORE_SQL_CRYPTO_DEVICES_DROP] = "DELETE FROM crypto_devices WHERE user_id = ?1",
+	/* A device whose keys changed under the same id is a new device:
+	 * the trust given to the old keys does not carry over. */
+	[STORE_SQL_CRYPTO_DEVICE_PUT] =
+	    "INSERT INTO crypto_devices(user_id, device_id, curve25519, ed25519, display_name,"
+	    " trust) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(user_id, device_id) DO UPDATE SET"
+	    " display_name = excluded.display_name,"
+	    " trust = CASE WHEN curve25519 = excluded.curve25519"
+	    " AND ed25519 = excluded.ed25519 THEN trust ELSE excluded.trust END,"
+	    " curve25519 = excluded.curve25519, ed25519 = excluded.ed25519",
+	[STORE_SQL_CRYPTO_USER_MARK] =
+	    "INSERT INTO crypto_users(user_id, outdated) VALUES (?1, ?2)"
+	    " ON CONFLICT(user_id) DO UPDATE SET outdated = excluded.outdated",
+	[STORE_SQL_CRYPTO_USERS_OUTDATED] =
+	    "SELECT user_id FROM crypto_users WHERE outdated ORDER BY user_id",
+	[STORE_SQL_CRYPTO_USER_FORGET] = "DELETE FROM crypto_users WHERE user_id = ?1",
+	/* Who may read a room's next message: its joined members, and the
+	 * invited ones unless history is only for those who joined. */
+	[STORE_SQL_CRYPTO_READERS] =
+	    "SELECT user_id FROM members WHERE room_id = ?1 AND (membership = 1"
+	    " OR (membership = 2 AND coalesce((SELECT json_extract(content,"
+	    " '$.history_visibility') FROM state WHERE room_id = ?1"
+	    " AND type = 'm.room.history_visibility' AND state_key = ''), 'shared')"
+	    " <> 'joined')) ORDER BY user_id",
+	[STORE_SQL_CRYPTO_PENDING_PUT] =
+	    "INSERT OR IGNORE INTO crypto_pending(event_id, room_id, session_id, sender_key,"
+	    " ciphertext) VALUES (?1, ?2, ?3, ?4, ?5)",
+	[STORE_SQL_CRYPTO_PENDING_OF] =
+	    "SELECT p.event_id, p.room_id, p.ciphertext, e.sender, e.ts, e.txn_id"
+	    " FROM crypto_pending p JOIN events e ON e.event_id = p.event_id"
+	    " WHERE p.session_id = ?1 AND p.sender_key = ?2 ORDER BY e.room_id, e.seq",
+	[STORE_SQL_CRYPTO_PENDING_DROP] = "DELETE FROM crypto_pending WHERE event_id = ?1",
+	[STORE_SQL_CRYPTO_EVENT_ROW] = "SELECT id, seq, indexed FROM events WHERE event_id = ?1",
+	[STORE_SQL_CRYPTO_EVENT_DELETE] = "DELETE FROM events WHERE id = ?1",
 };

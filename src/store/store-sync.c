@@ -230,9 +230,11 @@ store_sync_direct(struct store *st, const struct mx_sync *sync, char **cause)
 int
 store_apply_sync(struct store *st, const struct mx_sync *sync, char **cause)
 {
+	int own = !st->batch;
+
 	if (sync->next_batch == NULL)
 		return cause_set(cause, "the sync response has no next_batch token");
-	if (store_write_begin(st, cause) != 0)
+	if (own && store_write_begin(st, cause) != 0)
 		return -1;
 	for (size_t i = 0; i < sync->n_rooms; i++) {
 		if (sync->rooms[i].room_id == NULL)
@@ -245,8 +247,9 @@ store_apply_sync(struct store *st, const struct mx_sync *sync, char **cause)
 	/* Last, so that the token never runs ahead of what it delivered. */
 	if (store_meta_set(st, "since", sync->next_batch, cause) != 0)
 		goto fail;
-	return store_write_commit(st, cause);
+	return own ? store_write_commit(st, cause) : 0;
 fail:
-	store_write_abort(st);
+	if (own)
+		store_write_abort(st);
 	return -1;
 }

@@ -154,6 +154,40 @@ const char *const store_migrations[] = {
 	" tokenize='unicode61 remove_diacritics 2');"
 	"INSERT INTO events_fts(events_fts) VALUES ('rebuild');"
 	"INSERT INTO events_fts(events_fts) VALUES ('optimize');",
+
+	/* 6: end-to-end encryption. Whether an event came encrypted (and
+	 * whether it could be read), and the keys of the crypto module:
+	 * pickles it sealed, never a key in clear. Messages that wait for
+	 * their room key keep their ciphertext in crypto_pending. */
+	"ALTER TABLE events ADD COLUMN encryption TEXT;"
+	"ALTER TABLE events ADD COLUMN sender_key TEXT;"
+	"CREATE TABLE crypto_account (id INTEGER PRIMARY KEY CHECK (id = 1),"
+	" pickle TEXT NOT NULL);"
+	"CREATE TABLE crypto_olm (session_id TEXT PRIMARY KEY, their_key TEXT NOT NULL,"
+	" pickle TEXT NOT NULL, used_ms INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE INDEX crypto_olm_key ON crypto_olm(their_key, used_ms);"
+	"CREATE TABLE crypto_megolm_in (session_id TEXT NOT NULL, sender_key TEXT NOT NULL,"
+	" room_id TEXT NOT NULL, sender_ed25519 TEXT, first_index INTEGER NOT NULL,"
+	" pickle TEXT NOT NULL, PRIMARY KEY (session_id, sender_key)) WITHOUT ROWID;"
+	"CREATE TABLE crypto_megolm_seen (session_id TEXT NOT NULL, sender_key TEXT NOT NULL,"
+	" msg_index INTEGER NOT NULL, event_id TEXT NOT NULL,"
+	" PRIMARY KEY (session_id, sender_key, msg_index)) WITHOUT ROWID;"
+	"CREATE TABLE crypto_megolm_out (room_id TEXT PRIMARY KEY, session_id TEXT NOT NULL,"
+	" pickle TEXT NOT NULL, created_ms INTEGER NOT NULL,"
+	" messages INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
+	"CREATE TABLE crypto_megolm_shared (room_id TEXT NOT NULL, session_id TEXT NOT NULL,"
+	" user_id TEXT NOT NULL, device_id TEXT NOT NULL,"
+	" PRIMARY KEY (room_id, session_id, user_id, device_id)) WITHOUT ROWID;"
+	"CREATE TABLE crypto_devices (user_id TEXT NOT NULL, device_id TEXT NOT NULL,"
+	" curve25519 TEXT NOT NULL, ed25519 TEXT NOT NULL, display_name TEXT,"
+	" trust INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (user_id, device_id)) WITHOUT ROWID;"
+	"CREATE INDEX crypto_devices_curve ON crypto_devices(curve25519);"
+	"CREATE TABLE crypto_users (user_id TEXT PRIMARY KEY,"
+	" outdated INTEGER NOT NULL DEFAULT 1) WITHOUT ROWID;"
+	"CREATE TABLE crypto_pending (event_id TEXT PRIMARY KEY, room_id TEXT NOT NULL,"
+	" session_id TEXT NOT NULL, sender_key TEXT NOT NULL, ciphertext TEXT NOT NULL)"
+	" WITHOUT ROWID;"
+	"CREATE INDEX crypto_pending_session ON crypto_pending(session_id, sender_key);",
 };
 
 int

@@ -33,34 +33,6 @@ raw_exec(const char *path, const char *sql)
 	sqlite3_close(db);
 }
 
-/* The search index holds exactly the text (and tags) a fresh index of
- * the current events would: every token of every message, and nothing
- * stale. */
-static void
-assert_fts_in_step(const char *path)
-{
-	static const char setup_sql[] =
-	    "CREATE VIRTUAL TABLE temp.fresh USING fts5(text, filename, tags,"
-	    " tokenize='unicode61 remove_diacritics 2');"
-	    "INSERT INTO temp.fresh(rowid, text, filename, tags)"
-	    " SELECT id, text, filename, tags FROM events_text;"
-	    "CREATE VIRTUAL TABLE temp.have USING fts5vocab(main, events_fts, instance);"
-	    "CREATE VIRTUAL TABLE temp.want USING fts5vocab(temp, fresh, instance);";
-	static const char diff_sql[] =
-	    "SELECT count(*) FROM (SELECT * FROM temp.have EXCEPT SELECT * FROM temp.want"
-	    " UNION ALL SELECT * FROM (SELECT * FROM temp.want EXCEPT SELECT * FROM temp.have))";
-	sqlite3 *db;
-	sqlite3_stmt *s;
-
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, setup_sql, NULL, NULL, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, diff_sql, -1, &s, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(s, 0), 0);
-	sqlite3_finalize(s);
-	sqlite3_close(db);
-}
-
 static struct store_room *
 find_room(struct store_room *rooms, size_t n, const char *room_id)
 {

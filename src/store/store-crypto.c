@@ -1,0 +1,591 @@
+/* End-to-end encryption's state: the crypto module's sealed pickles, the
+ * devices natter shares encrypted rooms with, who may read a room, and
+ * the messages that wait for their room key. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "natter/util.h"
+#include "store-private.h"
+
+/* Runs a statement bound with texts (NULL binds NULL). */
+static int
+store_crypto_run(struct store *st, enum store_sql id, const char *const *texts, size_t n,
+    const char *doing, char **cause)
+{
+	sqlite3_stmt *s = store_stmt(st, id, cause);
+
+	if (s == NULL)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		store_bind_text(s, (int)i + 1, texts[i]);
+	return store_run(st, s, doing, cause);
+}
+
+char *
+store_crypto_account(struct store *st, char **cause)
+{
+	sqlite3_stmt *s = store_stmt(st, STORE_SQL_CRYPTO_ACCOUNT_GET, cause);
+	char *pickle = NULL;
+
+	if (s != NULL && store_row(st, s, "cannot read the account's keys", cause) == 1) {
+		pickle = store_column_text(s, 0);
+		store_done(s);
+	}
+	return pickle;
+}
+
+int
+store_crypto_account_put(struct store *st, const char *pickle, char **cause)
+{
+	return store_crypto_run(st, STORE_SQL_CRYPTO_ACCOUNT_PUT, &pickle, 1,
+	    "cannot save the account's keys", cause);
+}
+
+int
+store_crypto_forget(struct store *st, char **cause)
+{
+	static const char sql[] =
+	    "BEGIN IMMEDIATE; DELETE FROM crypto_account; DELETE FROM crypto_olm;"
+	    " DELETE FROM crypto_megolm_in; DELETE FROM crypto_megolm_seen;"
+	    " DELETE FROM crypto_megolm_out; DELETE FROM crypto_megolm_shared;"
+	    " DELETE FROM crypto_devices; DELETE FROM crypto_users; COMMIT";
+
+	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+		store_error(st, "cannot forget the encryption keys", cause);
+		store_rollback(st);
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_olm_sessions(struct store *st, const char *their_key, struct store_olm **out, size_t *n,
+    char **cause)
+{
+	sqlite3_stmt *s = store_stmt(st, STORE_SQL_CRYPTO_OLM_OF, cause);
+	int r;
+
+	*out = NULL;
+	*n = 0;
+	if (s == NULL)
+		return -1;
+	store_bind_text(s, 1, their_key);
+	while ((r = store_row(st, s, "cannot read Olm sessions", cause)) == 1) {
+		*out = xreallocarray(*out, *n + 1, sizeof **out);
+		(*out)[*n].session_id = store_column_text(s, 0);
+		(*out)[(*n)++].pickle = store_column_text(s, 1);
+	}
+	if (r == -1)
+		store_olm_free(out, *n);
+	return r;
+}
+
+void
+store_olm_free(struct store_olm **s, size_t n)
+{
+	if (*s == NULL)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		free((*s)[i].session_id);
+		free((*s)[i].pickle);
+	}
+	xfree(s);
+}
+
+int
+store_olm_put(struct store *st, const char *session_id, const char *their_key,
+    const char *pickle, int64_t used_ms, char **cause)
+{
+	sqlite3_stmt *s = store_stmt(st, STORE_SQL_CRYPTO_OLM_PUT, cause);
+
+	if (s == NULL)
+		return -1;
+	store_bind_text(s, 1, session_id);
+	store_bind_text(s, 2, their_key);
+	store_bind_text(s, 3, pickle);
+	sqlite3_bind_int64(s, 4, used_ms);
+	return store_run(st, s, "cannot save an Olm session", cause);
+}
+
+int
+store_megolm_in(struct store *st, const char *session_id, const char *sender_key,
+    struct store_megolm_in *out, char **cause)
+{
+	sqlite3_stmt *s = store_stmt(st, STORE_SQL_CRYPTO_IN_GET, cause);
+	int r;
+
+	memset(out, 0, sizeof *out);
+	if (s == NULL)
+		return -1;
+	store_bind_text(s, 1, session_id);
+	store_bind_text(s, 2, sender_key);
+	if ((r = store_row(st, s, "cannot read a room key", cause)) == 1) {
+		out->room_id = store_column_text(s, 0);
+		out->sender_ed25519 = store_column_text(s, 1);
+		out->first_index = sqlite3_column_int64(s, 2);
+		out->pickle = store_column_text(s, 3);
+		store_done(s);
+	}
+	return r;
+}
+
+void
+store_megolm_in_clear(struct store_megolm_in *m)
+{
+	free(m->room_id);
+	free(m->sender_ed25519);
+	free(m->pickle);
+	memset(m, 0, sizeof *m);
+}
+
+int
+store_megolm_in_put(struct store *st, const char *session_id, const char *sender_key,
+    const struct store_megolm_in *m, char **cause)
+{
+	sqlite3_stmt *s = store_stmt(st, STORE_SQL_CRYPTO_IN_PUT, cause);
+
+	if (s == NULL)
+		return -1;
+	store_bind_text(s, 1, session_id);
+	store_bind_text(s, 2, sender_key);
+	store_bind_text(s, 3, m->room_id);
+	store_bind_text(s, 4, m->sender_ed25519);
+	sqlite3_bind_int64(s, 5, m->first_index);
+	store_bind_text(s, 6, m->pickle);
+	return store_run(st, s, "cannot save a room key", cause);
+}
+
+int
+store_megolm_seen(struct store *st, const char *session_id, const char *sender_key,
+    int64_t index, const char *event_id, char **cause)
+{
+	sqlite3_stmt *s = store_stmt(st, STORE_SQL_CRYPTO_SEEN_GET, cause);
+	int r, replay = 0;
+
+	if (s == NULL)
+		return -1;
+	store_bind_text(s, 1, session_id);
+	store_bind_text(s, 2, sender_key);
+	sqlite3_bind_int64(s, 3, index);
+	if ((r = store_row(st, s, "cannot read a message index", cause)) == -1)
+		return -1;
+	if (r == 1) {
+		replay = strcmp((const char *)sqlite3_column_text(s, 0), event_id) != 0;
+		store_done(s);
+		return replay;
+	}
+	if ((s = store_stmt(st, STORE_SQL_CRYPTO_SEEN_PUT, cause)) == NULL)
+		return -1;
+	store_bind_text(s, 1, session_id);
+	store_bind_text(s, 2, sender_key);
+	sqlite3_bind_int64(s, 3, index);
+	store_bind_text(s, 4, event_id);
+	return store_run(st, s, "cannot save a message index", cause);
+}
+
+int
+store_megolm_out(struct store *st, const char *room_id, struct store_megolm_out *out,
+    char **cause)
+{
+	sqlite3_stmt *s = store_stmt(st, STORE_SQL_CRYPTO_OUT_GET, cause);
+	int r;
+
+	memset(out, 0, sizeof *out);
+	if (s == NULL)
+		return -1;
+	store_bind_text(s, 1, room_id);
+	if ((r = store_row(st, s, "cannot read the room's own key", cause)) == 1) {
+		out->session_id = store_column_text(s, 0);
+		out->pickle = store_column_text(s, 1);
+		out->created_ms = sqlite3_column_int64(s, 2);
+		out->messages = sqlite3_column_int64(s, 3);
+		store_done(s);
+	}
+	return r;
+}
+
+void
+store_megolm_out_clear(struct store_megolm_out *m)
+{
+	free(m->session_id);
+	free(m->pickle);
+	memset(m, 0, sizeof *m);
+}
+
+int
+store_megolm_out_put(struct store *st, const char *room_id, const struct store_megolm_out *m,
+    char **cause)
+{
+	sqlite3_stmt *s = store_stmt(st, STORE_SQL_CRYPTO_OUT_PUT, cause);
+
+	if (s == NULL)
+		return -1;
+	store_bind_text(s, 1, room_id);
+	store_bind_text(s, 2, m->session_id);
+	store_bind_text(s, 3, m->pickle);
+	sqlite3_bind_int64(s, 4, m->created_ms);
+	sqlite3_bind_int64(s, 5, m->messages);
+	return store_run(st, s, "cannot save the room's own key", cause);
+}
+
+int
+store_megolm_out_drop(struct store *st, const char *room_id, char **cause)
+{
+	return store_crypto_run(st, STORE_SQL_CRYPTO_OUT_DROP, &room_id, 1,
+	    "cannot drop the room's own key", cause);
+}
+
+int
+store_megolm_shared(struct store *st, const char *room_id, const char *session_id,
+    const char *user_id, const char *device_id, char **cause)
+{
+	const char *texts[] = {room_id, session_id, user_id, device_id};
+	sqlite3_stmt *s = store_stmt(st, STORE_SQL_CRYPTO_SHARED_GET, cause);
+	int r;
+
+	if (s == NULL)
+		return -1;
+	for (size_t i = 0; i < NT_NELEMS(texts); i++)
+		store_bind_text(s, (int)i + 1, texts[i]);
+	if ((r = store_row(st, s, "cannot read whom a key went to", cause)) == 1)
+		store_done(s);
+	return r;
+}
+
+int
+store_megolm_shared_put(struct store *st, const char *room_id, const char *session_id,
+    const char *user_id, const char *device_id, char **cause)
+{
+	const char *texts[] = {room_id, session_id, user_id, device_id};
+
+	return store_crypto_run(st, STORE_SQL_CRYPTO_SHARED_PUT, texts, NT_NELEMS(texts),
+	    "cannot save whom a key went to", cause);
+}
+
+static void
+store_device_row(sqlite3_stmt *s, struct store_device *d)
+{
+	d->user_id = store_column_text(s, 0);
+	d->device_id = store_column_text(s, 1);
+	d->curve25519 = store_column_text(s, 2);
+	d->ed25519 = store_column_text(s, 3);
+	d->display_name = store_column_text(s, 4);
+	d->trust = sqlite3_column_int(s, 5);
+}
+
+int
+store_devices(struct store *st, const char *user_id, struct store_device **out, size_t *n,
+    char **cause)
+{
+	sqlite3_stmt *s = store_stmt(st, STORE_SQL_CRYPTO_DEVICES_OF, cause);
+	int r;
+
+	*out = NULL;
+	*n = 0;
+	if (s == NULL)
+		return -1;
+	store_bind_text(s, 1, user_id);
+	while ((r = store_row(st, s, "cannot read devices", cause)) == 1) {
+		*out = xreallocarray(*out, *n + 1, sizeof **out);
+		store_device_row(s, &(*out)[(*n)++]);
+	}
+	if (r == -1)
+		store_devices_free(out, *n);
+	return r;
+}
+
+int
+store_device_by_key(struct store *st, const char *curve25519, struct store_device *out,
+    char **cause)
+{
+	sqlite3_stmt *s = store_stmt(st, STORE_SQL_CRYPTO_DEVICE_BY_KEY, cause);
+	int r;
+
+	memset(out, 0, sizeof *out);
+	if (s == NULL)
+		return -1;
+	store_bind_text(s, 1, curve25519);
+	if ((r = store_row(st, s, "cannot read a device", cause)) == 1) {
+		store_device_row(s, out);
+		store_done(s);
+	}
+	return r;
+}
+
+void
+store_device_clear(struct store_device *d)
+{
+	free(d->user_id);
+	free(d->device_id);
+	free(d->curve25519);
+	free(d->ed25519);
+	free(d->display_name);
+	memset(d, 0, sizeof *d);
+}
+
+void
+store_devices_free(struct store_device **d, size_t n)
+{
+	if (*d == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		store_device_clear(&(*d)[i]);
+	xfree(d);
+}
+
+static int
+store_device_put(struct store *st, const struct store_device *d, char **cause)
+{
+	const char *texts[] = {d->user_id, d->device_id, d->curve25519, d->ed25519,
+	    d->display_name};
+	sqlite3_stmt *s = store_stmt(st, STORE_SQL_CRYPTO_DEVICE_PUT, cause);
+
+	if (s == NULL)
+		return -1;
+	for (size_t i = 0; i < NT_NELEMS(texts); i++)
+		store_bind_text(s, (int)i + 1, texts[i]);
+	sqlite3_bind_int(s, 6, d->trust);
+	return store_run(st, s, "cannot save a device", cause);
+}
+
+/* The rows of the user's devices that are not in d go; the others are
+ * kept (with their trust when their keys did not change) or added. */
+static int
+store_devices_keep(struct store *st, const char *user_id, const struct store_device *d,
+    size_t n, char **cause)
+{
+	struct store_device *old;
+	size_t n_old;
+	int rc = 0;
+
+	if (store_devices(st, user_id, &old, &n_old, cause) == -1)
+		return -1;
+	if (store_crypto_run(st, STORE_SQL_CRYPTO_DEVICES_DROP, &user_id, 1,
+	    "cannot update devices", cause) == -1)
+		rc = -1;
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		struct store_device keep = d[i];
+
+		for (size_t j = 0; j < n_old; j++)
+			if (strcmp(old[j].device_id, d[i].device_id) == 0 &&
+			    strcmp(old[j].curve25519, d[i].curve25519) == 0 &&
+			    strcmp(old[j].ed25519, d[i].ed25519) == 0)
+				keep.trust = old[j].trust;
+		rc = store_device_put(st, &keep, cause);
+	}
+	store_devices_free(&old, n_old);
+	return rc;
+}
+
+int
+store_devices_put(struct store *st, const char *user_id, const struct store_device *d,
+    size_t n, char **cause)
+{
+	int own = sqlite3_get_autocommit(st->db);
+
+	if (own && store_begin(st, cause) == -1)
+		return -1;
+	if (store_devices_keep(st, user_id, d, n, cause) == -1 ||
+	    store_crypto_track(st, user_id, 0, cause) == -1) {
+		if (own)
+			store_rollback(st);
+		return -1;
+	}
+	return own ? store_commit(st, cause) : 0;
+}
+
+int
+store_crypto_track(struct store *st, const char *user_id, int outdated, char **cause)
+{
+	sqlite3_stmt *s = store_stmt(st, STORE_SQL_CRYPTO_USER_MARK, cause);
+
+	if (s == NULL)
+		return -1;
+	store_bind_text(s, 1, user_id);
+	sqlite3_bind_int(s, 2, outdated != 0);
+	return store_run(st, s, "cannot save whose devices to follow", cause);
+}
+
+int
+store_crypto_untrack(struct store *st, const char *user_id, char **cause)
+{
+	return store_crypto_run(st, STORE_SQL_CRYPTO_USER_FORGET, &user_id, 1,
+	    "cannot save whose devices to follow", cause);
+}
+
+/* The first column of every row, as strings. */
+static int
+store_crypto_strings(struct store *st, sqlite3_stmt *s, const char *doing, char ***v, size_t *n,
+    char **cause)
+{
+	int r;
+
+	*v = NULL;
+	*n = 0;
+	while ((r = store_row(st, s, doing, cause)) == 1) {
+		*v = xreallocarray(*v, *n + 1, sizeof **v);
+		(*v)[(*n)++] = store_column_text(s, 0);
+	}
+	if (r == -1)
+		store_strings_free(v, *n);
+	return r;
+}
+
+int
+store_crypto_outdated(struct store *st, char ***users, size_t *n, char **cause)
+{
+	sqlite3_stmt *s = store_stmt(st, STORE_SQL_CRYPTO_USERS_OUTDATED, cause);
+
+	if (s == NULL)
+		return -1;
+	return store_crypto_strings(st, s, "cannot read whose devices to follow", users, n,
+	    cause);
+}
+
+int
+store_crypto_readers(struct store *st, const char *room_id, char ***users, size_t *n,
+    char **cause)
+{
+	sqlite3_stmt *s = store_stmt(st, STORE_SQL_CRYPTO_READERS, cause);
+
+	if (s == NULL)
+		return -1;
+	store_bind_text(s, 1, room_id);
+	return store_crypto_strings(st, s, "cannot read the room's members", users, n, cause);
+}
+
+void
+store_strings_free(char ***v, size_t n)
+{
+	if (*v == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		free((*v)[i]);
+	xfree(v);
+}
+
+int
+store_pending_put(struct store *st, const char *event_id, const char *room_id,
+    const char *session_id, const char *sender_key, const char *ciphertext, char **cause)
+{
+	const char *texts[] = {event_id, room_id, session_id, sender_key, ciphertext};
+
+	return store_crypto_run(st, STORE_SQL_CRYPTO_PENDING_PUT, texts, NT_NELEMS(texts),
+	    "cannot keep a message for its key", cause);
+}
+
+int
+store_pending_of(struct store *st, const char *session_id, const char *sender_key,
+    struct store_pending **out, size_t *n, char **cause)
+{
+	sqlite3_stmt *s = store_stmt(st, STORE_SQL_CRYPTO_PENDING_OF, cause);
+	int r;
+
+	*out = NULL;
+	*n = 0;
+	if (s == NULL)
+		return -1;
+	store_bind_text(s, 1, session_id);
+	store_bind_text(s, 2, sender_key);
+	while ((r = store_row(st, s, "cannot read messages waiting for a key", cause)) == 1) {
+		struct store_pending *p;
+
+		*out = xreallocarray(*out, *n + 1, sizeof **out);
+		p = &(*out)[(*n)++];
+		p->event_id = store_column_text(s, 0);
+		p->room_id = store_column_text(s, 1);
+		p->ciphertext = store_column_text(s, 2);
+		p->sender = store_column_text(s, 3);
+		p->ts = sqlite3_column_int64(s, 4);
+		p->txn_id = store_column_text(s, 5);
+	}
+	if (r == -1)
+		store_pending_free(out, *n);
+	return r;
+}
+
+void
+store_pending_free(struct store_pending **p, size_t n)
+{
+	if (*p == NULL)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		free((*p)[i].event_id);
+		free((*p)[i].room_id);
+		free((*p)[i].ciphertext);
+		free((*p)[i].sender);
+		free((*p)[i].txn_id);
+	}
+	xfree(p);
+}
+
+int
+store_batch_begin(struct store *st, char **cause)
+{
+	if (store_write_begin(st, cause) == -1)
+		return -1;
+	st->batch = 1;
+	return 0;
+}
+
+int
+store_batch_commit(struct store *st, char **cause)
+{
+	st->batch = 0;
+	return store_write_commit(st, cause);
+}
+
+void
+store_batch_abort(struct store *st)
+{
+	st->batch = 0;
+	store_write_abort(st);
+}
+
+/* The decrypted event in place of the stored ciphertext: the old row goes
+ * (and its index entry), the new one takes its place in the room. */
+static int
+store_event_replace(struct store *st, const char *room_id, const struct mx_event *ev,
+    char **cause)
+{
+	sqlite3_stmt *s = store_stmt(st, STORE_SQL_CRYPTO_EVENT_ROW, cause);
+	int64_t id, seq;
+	int indexed, added, r;
+
+	if (s == NULL)
+		return -1;
+	store_bind_text(s, 1, ev->event_id);
+	if ((r = store_row(st, s, "cannot read an event", cause)) != 1)
+		return r == 0 ? cause_set(cause, "%s is not in the cache", ev->event_id) : -1;
+	id = sqlite3_column_int64(s, 0);
+	seq = sqlite3_column_int64(s, 1);
+	indexed = sqlite3_column_int(s, 2);
+	store_done(s);
+	if (indexed && store_fts_unindex(st, id, cause) == -1)
+		return -1;
+	if ((s = store_stmt(st, STORE_SQL_CRYPTO_EVENT_DELETE, cause)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	if (store_run(st, s, "cannot replace an event", cause) == -1)
+		return -1;
+	if (store_event_put(st, room_id, ev, seq, &added, cause) == -1 ||
+	    store_relations_fold(st, room_id, ev->event_id, cause) == -1)
+		return -1;
+	return store_crypto_run(st, STORE_SQL_CRYPTO_PENDING_DROP, (const char *[]){ev->event_id},
+	    1, "cannot update messages waiting for a key", cause);
+}
+
+int
+store_event_decrypted(struct store *st, const char *room_id, const struct mx_event *ev,
+    char **cause)
+{
+	if (st->batch)
+		return store_event_replace(st, room_id, ev, cause);
+	if (store_write_begin(st, cause) == -1)
+		return -1;
+	if (store_event_replace(st, room_id, ev, cause) == -1) {
+		store_write_abort(st);
+		return -1;
+	}
+	return store_write_commit(st, cause);
+}
