@@ -99,6 +99,65 @@ core_send_answer(struct mx_result *res, void *arg)
 	free(why);
 }
 
+/* The item's room key is with everyone who may read it: the message goes
+ * encrypted, under the same transaction id as any earlier attempt. */
+static void
+core_outbox_prepared(void *arg, int status, const char *why)
+{
+	struct core *c = arg;
+	struct store_outbox item;
+	char *content = NULL, *cause = NULL;
+
+	if (status == CORE_CANCELLED)
+		return;
+	c->preparing = 0;
+	if (status != CORE_DONE) {
+		log_msg("send %lld: kept queued: %s", (long long)c->send_id, why);
+		store_outbox_attempt(c->store, c->send_id, why, NULL);
+		if (c->ev.outbox != NULL)
+			c->ev.outbox(c->ev_arg, c->send_id, CORE_QUEUED, why);
+		core_outbox_stalled(c, why);
+		return;
+	}
+	if (store_outbox_get(c->store, c->send_id, &item, &cause) == 0) {
+		content = core_megolm_encrypt(c, item.room_id, item.type, item.content, &cause);
+		if (content != NULL)
+			c->send_call = mx_send(c->mx, item.room_id, "m.room.encrypted", item.txn_id,
+			    content, 0, core_send_answer, c, &cause);
+		store_outbox_clear(&item);
+	}
+	if (c->send_call == NULL) {
+		store_outbox_failed(c->store, c->send_id, cause, NULL);
+		core_outbox_tell(c, c->send_id, CORE_FAILED, cause);
+		core_outbox_next(c);
+	}
+	free(content);
+	free(cause);
+}
+
+/* Starts one item on its way: at once in clear, or, in an encrypted room,
+ * once its room key is shared. 0 when under way, -1 (cause) when refused. */
+static int
+core_outbox_start(struct core *c, const struct store_outbox *item, char **cause)
+{
+	c->send_id = item->id;
+	if (store_room_encrypted(c->store, item->room_id) == 1) {
+		if (core_megolm_prepare(c, item->room_id, core_outbox_prepared, c, cause) == -1)
+			return -1;
+		c->preparing = 1;
+		return 0;
+	}
+	c->send_call = mx_send(c->mx, item->room_id, item->type, item->txn_id, item->content, 0,
+	    core_send_answer, c, cause);
+	return c->send_call != NULL ? 0 : -1;
+}
+
+static int
+core_outbox_busy(const struct core *c)
+{
+	return c->send_call != NULL || c->preparing;
+}
+
 /* Sends the oldest queued message; with none left, the flushes are over. */
 static void
 core_outbox_send(struct core *c)
@@ -107,25 +166,22 @@ core_outbox_send(struct core *c)
 	char *cause = NULL;
 	size_t n, i;
 
-	if (c->send_call != NULL)
+	if (core_outbox_busy(c))
 		return;
 	if (store_outbox_list(c->store, NULL, 0, &items, &n, &cause) == -1) {
 		core_outbox_stalled(c, cause);
 		free(cause);
 		return;
 	}
-	for (i = 0; i < n && c->send_call == NULL; i++) {
-		c->send_id = items[i].id;
-		c->send_call = mx_send(c->mx, items[i].room_id, items[i].type, items[i].txn_id,
-		    items[i].content, 0, core_send_answer, c, &cause);
-		if (c->send_call == NULL) {
+	for (i = 0; i < n && !core_outbox_busy(c); i++) {
+		if (core_outbox_start(c, &items[i], &cause) == -1) {
 			store_outbox_failed(c->store, items[i].id, cause, NULL);
 			core_outbox_tell(c, items[i].id, CORE_FAILED, cause);
 			xfree(&cause);
 		}
 	}
 	store_outbox_free(&items, n);
-	if (c->send_call == NULL)
+	if (!core_outbox_busy(c))
 		while (core_waiter_end(c, 0, CORE_DONE, NULL))
 			;
 }
@@ -142,7 +198,7 @@ core_outbox_due(void *arg)
 void
 core_outbox_next(struct core *c)
 {
-	if (c->send_call == NULL && c->kick_timer == 0)
+	if (!core_outbox_busy(c) && c->kick_timer == 0)
 		c->kick_timer = loop_timer_add(c->loop, 0, core_outbox_due, c);
 }
 
@@ -187,18 +243,18 @@ core_room_label(struct core *c, const char *room_id)
 	return label;
 }
 
-/* natter cannot encrypt yet: plain text must never go where the members
- * expect encryption. */
+/* Plain text must never go where the members expect encryption: without
+ * encryption keys of its own, natter refuses. */
 static int
 core_refuse_encrypted(struct core *c, const char *room_id, char **cause)
 {
 	char *label;
 
-	if (store_room_encrypted(c->store, room_id) == 0)
+	if (store_room_encrypted(c->store, room_id) == 0 || c->acct != NULL)
 		return 0;
 	label = core_room_label(c, room_id);
-	cause_set(cause, "%s is end-to-end encrypted and natter cannot encrypt yet: nothing "
-	    "was sent", label);
+	cause_set(cause, "%s is end-to-end encrypted and this session has no encryption keys "
+	    "(log in again): nothing was sent", label);
 	free(label);
 	return -1;
 }

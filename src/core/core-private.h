@@ -10,6 +10,7 @@
 
 #include "natter/config.h"
 #include "natter/core.h"
+#include "natter/crypto.h"
 #include "natter/matrix.h"
 #include "natter/store.h"
 
@@ -17,8 +18,17 @@
 #define CORE_PAGE_LIMIT 100	/* events one history page asks for */
 
 struct mx_sync;
+struct mx_to_device;
+struct mx_claimed_key;
 struct core_op;
 struct core_round;
+struct cJSON;
+
+/* A room key that came: the messages waiting for it are tried again. */
+struct core_arrived {
+	char *session_id;
+	char *sender_key;
+};
 
 struct core {
 	struct cfg_paths paths;
@@ -47,6 +57,7 @@ struct core {
 	struct mx_call *send_call;
 	int64_t send_id;
 	uint64_t kick_timer;		/* the sender starts on the next pass */
+	int preparing;			/* the item's room key is being shared */
 	LIST_HEAD(, core_op) waiters;	/* ops waiting for the sender */
 
 	/* Notifications (core-notify.c). */
@@ -55,6 +66,16 @@ struct core {
 	char **muted;			/* [notify] mute as room ids */
 	size_t n_muted;
 	int muted_ready;
+
+	/* End-to-end encryption (core-crypto.c, core-olm.c, core-megolm.c). */
+	struct crypto_account *acct;	/* NULL until logged in with a device */
+	uint8_t pickle_key[CRYPTO_PICKLE_KEY_LEN];	/* seals the crypto state */
+	int keys_published;		/* the device keys are on the server */
+	struct mx_call *upload_call;
+	int64_t otk_count;		/* one-time keys on the server; -1 unknown */
+	int fallback_unused;		/* the server holds an unused fallback key */
+	struct core_arrived *arrived;	/* room keys a sync brought */
+	size_t n_arrived;
 
 	LIST_HEAD(, core_op) ops;	/* operations under way */
 	struct core_mark *marks;	/* the last event marked read, per room */
@@ -147,5 +168,44 @@ int core_gap_page(struct core_op *op, const char *room_id,
 
 /* core-rooms.c */
 void core_marks_free(struct core *c);
+
+/* core-crypto.c */
+int core_crypto_open(struct core *c, char **cause);
+void core_crypto_close(struct core *c);
+/* Forgets every key, in the cache and the key file (logout). */
+int core_crypto_forget(struct core *c, char **cause);
+int core_crypto_save_account(struct core *c, char **cause);
+void core_crypto_sign(struct core *c, struct cJSON *obj);
+int core_crypto_verify(const char *json, const char *ed25519, const char *sig);
+/* Publishes what the server lacks: the device keys, one-time keys up to
+ * the target, a new fallback key when the old one was used. */
+void core_crypto_publish(struct core *c);
+int core_crypto_lists(struct core *c, const struct mx_sync *sync, char **cause);
+int core_crypto_devices_store(struct core *c, const char *json, size_t len,
+    const char *const *users, size_t n_users, char **cause);
+
+/* core-olm.c */
+int core_olm_receive(struct core *c, const struct mx_to_device *td, char **cause);
+int core_olm_has_session(struct core *c, const char *their_key, char **cause);
+int core_olm_start(struct core *c, const struct mx_claimed_key *k,
+    const struct store_device *d, char **cause);
+struct cJSON *core_olm_encrypt(struct core *c, const struct store_device *d, const char *type,
+    struct cJSON *content, char **cause);
+
+/* core-megolm.c */
+/* Decrypts a sync's encrypted room events in place, or keeps them to
+ * wait for their key; inside the sync's write. */
+int core_megolm_sync(struct core *c, struct mx_sync *sync, char **cause);
+void core_megolm_arrived(struct core *c, const char *session_id, const char *sender_key);
+void core_megolm_forget_arrived(struct core *c);
+/* After the write: the messages that waited for the keys that came. */
+void core_megolm_retry(struct core *c);
+int core_megolm_keep_own(struct core *c, const char *room_id,
+    const struct crypto_megolm_out *s, char **cause);
+/* Makes sure everyone who may read room_id has its current key. */
+int core_megolm_prepare(struct core *c, const char *room_id, core_done_cb done, void *arg,
+    char **cause);
+char *core_megolm_encrypt(struct core *c, const char *room_id, const char *type,
+    const char *content, char **cause);
 
 #endif

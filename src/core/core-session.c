@@ -51,7 +51,9 @@ core_session_save(struct core *c, char **cause)
 	c->session.device_id = s.device_id ? xstrdup(s.device_id) : NULL;
 	c->session.access_token = xstrdup(s.access_token);
 	c->logged_in = 1;
-	return 0;
+	/* A new device: a new identity, published with the first sync. */
+	crypto_account_free(&c->acct);
+	return core_crypto_open(c, cause);
 }
 
 /* The login's answer: saved as the profile's session. op->text is what
@@ -167,6 +169,11 @@ core_logout_answer(struct mx_result *res, void *arg)
 		return;
 	}
 	c->logged_in = 0;
+	if (core_crypto_forget(c, &why) == -1) {
+		core_op_end(op, CORE_FAILED, why);
+		free(why);
+		return;
+	}
 	core_op_end(op, CORE_DONE, NULL);
 }
 

@@ -39,6 +39,32 @@ core_count_events(const struct mx_sync *sync)
 	return n;
 }
 
+/* A sync's encryption first (the room keys it brought, its messages
+ * decrypted), then the sync, in one write: the token never moves past a
+ * key that was not kept. */
+static int
+core_sync_store(struct core *c, struct mx_sync *sync, char **cause)
+{
+	if (store_batch_begin(c->store, cause) == -1)
+		return -1;
+	if (c->acct != NULL) {
+		for (size_t i = 0; i < sync->n_to_device; i++)
+			if (strcmp(sync->to_device[i].type, "m.room.encrypted") == 0 &&
+			    core_olm_receive(c, &sync->to_device[i], cause) == -1)
+				goto fail;
+		if (core_megolm_sync(c, sync, cause) == -1 ||
+		    core_crypto_lists(c, sync, cause) == -1)
+			goto fail;
+	}
+	if (store_apply_sync(c->store, sync, cause) == -1)
+		goto fail;
+	return store_batch_commit(c->store, cause);
+fail:
+	store_batch_abort(c->store);
+	core_megolm_forget_arrived(c);
+	return -1;
+}
+
 int
 core_sync_apply(struct core *c, const char *body, size_t len, struct mx_sync **keep,
     size_t *n_events, char **cause)
@@ -52,11 +78,16 @@ core_sync_apply(struct core *c, const char *body, size_t len, struct mx_sync **k
 		free(why);
 		return -1;
 	}
-	rc = store_apply_sync(c->store, sync, cause);
+	rc = core_sync_store(c, sync, cause);
 	if (rc == 0 && n_events != NULL)
 		*n_events = core_count_events(sync);
-	log_msg("sync: %zu rooms, %zu events, %zu malformed skipped%s", sync->n_rooms,
-	    core_count_events(sync), sync->n_skipped, rc == 0 ? "" : ", not stored");
+	log_msg("sync: %zu rooms, %zu events, %zu to-device, %zu malformed skipped%s",
+	    sync->n_rooms, core_count_events(sync), sync->n_to_device, sync->n_skipped,
+	    rc == 0 ? "" : ", not stored");
+	if (rc == 0 && c->acct != NULL) {
+		core_megolm_retry(c);
+		core_crypto_publish(c);
+	}
 	if (rc == 0 && keep != NULL)
 		*keep = sync;
 	else

@@ -45,7 +45,9 @@ core_open_parts(struct core *c, const char *profile, const char *config, int fla
 		return -1;
 	if ((c->mx = mx_client_new(c->net, NULL, cause)) == NULL)
 		return -1;
-	return core_open_session(c, flags, cause);
+	if (core_open_session(c, flags, cause) == -1)
+		return -1;
+	return core_crypto_open(c, cause);
 }
 
 struct core *
@@ -59,6 +61,8 @@ core_open(const char *profile, const char *config, const struct settings *settin
 	c->settings = settings;
 	c->view_focus = -1;
 	c->conn = CORE_CONNECTING;
+	c->otk_count = -1;
+	c->fallback_unused = -1;
 	if (core_open_parts(c, profile, config, flags, cause) == -1) {
 		core_free(&c);
 		return NULL;
@@ -77,6 +81,8 @@ core_free(struct core **cp)
 	core_sync_cancel(c);
 	core_outbox_cancel(c);
 	core_ops_cancel(c);
+	core_crypto_close(c);
+	core_megolm_forget_arrived(c);
 	core_marks_free(c);
 	core_notify_free(c);
 	free(c->typing_room);

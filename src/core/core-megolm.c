@@ -1,0 +1,582 @@
+/* Megolm: the group sessions of encrypted rooms. Incoming messages are
+ * decrypted before they are stored (or wait for their key, and are
+ * decrypted when it comes); a message natter sends goes out encrypted
+ * with the room's session, whose key first goes over Olm to every device
+ * of everyone who may read it. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+#include <openssl/crypto.h>
+
+#include "natter/crypto.h"
+#include "natter/event.h"
+#include "natter/log.h"
+#include "natter/loop.h"
+#include "natter/util.h"
+#include "core-private.h"
+
+#define CORE_MEGOLM_ALGORITHM "m.megolm.v1.aes-sha2"
+#define CORE_ROTATE_MSGS 100			/* the spec's defaults */
+#define CORE_ROTATE_MS (7LL * 24 * 3600 * 1000)
+#define CORE_WAITING "waiting for the key to decrypt"
+
+/* 1 decrypted into out, 0 waiting for its key, -1 on a database error,
+ * -2 refused for good (why says why). */
+static int
+core_megolm_decrypt(struct core *c, const char *room_id, const struct mx_event *enc,
+    struct mx_event *out, char **why, char **cause)
+{
+	struct store_megolm_in row;
+	struct crypto_megolm_in *in;
+	uint8_t *plain = NULL;
+	size_t len = 0;
+	uint32_t index = 0;
+	char *err = NULL;
+	int r;
+
+	if (enc->session_id == NULL || enc->sender_key == NULL || enc->ciphertext == NULL) {
+		*why = xstrdup("cannot be decrypted: the message is malformed");
+		return -2;
+	}
+	if ((r = store_megolm_in(c->store, enc->session_id, enc->sender_key, &row, cause)) != 1)
+		return r;
+	if (strcmp(row.room_id, room_id) != 0)
+		r = cause_set(why, "refused: its key belongs to another room") - 1;
+	else if ((in = crypto_megolm_in_unpickle(row.pickle, c->pickle_key, &err)) == NULL)
+		r = cause_set(why, "cannot be decrypted: %s", err) - 1;
+	else {
+		if (crypto_megolm_decrypt(in, enc->ciphertext, &plain, &len, &index, &err) == -1)
+			r = cause_set(why, "cannot be decrypted: %s", err) - 1;
+		else if ((r = store_megolm_seen(c->store, enc->session_id, enc->sender_key, index,
+		    enc->event_id, cause)) != 0)
+			r = r == 1 ? cause_set(why, "refused: its message index was used before") - 1 :
+			    -1;
+		else if (mx_event_decrypted(enc, room_id, (const char *)plain, len, out, &err) == -1)
+			r = cause_set(why, "refused: %s", err) - 1;
+		else
+			r = 1;
+		crypto_megolm_in_free(&in);
+	}
+	if (plain != NULL)
+		OPENSSL_cleanse(plain, len);
+	free(plain);
+	free(err);
+	store_megolm_in_clear(&row);
+	if (r == 1) {
+		out->encryption = xstrdup("ok");
+		out->sender_key = xstrdup(enc->sender_key);
+	}
+	return r;
+}
+
+/* One encrypted event of a sync, decrypted in place, or marked as waiting
+ * (and kept for its key) or refused. */
+static int
+core_megolm_event(struct core *c, const char *room_id, struct mx_event *ev, char **cause)
+{
+	struct mx_event out;
+	char *why = NULL;
+	int r = core_megolm_decrypt(c, room_id, ev, &out, &why, cause);
+
+	if (r == 1) {
+		mx_event_clear(ev);
+		*ev = out;
+	} else if (r == 0) {
+		ev->encryption = xstrdup(CORE_WAITING);
+		r = store_pending_put(c->store, ev->event_id, room_id, ev->session_id,
+		    ev->sender_key, ev->ciphertext, cause);
+	} else if (r == -2) {
+		log_msg("crypto: %s in %s %s", ev->event_id, room_id, why);
+		ev->encryption = why;
+		why = NULL;
+		r = 0;
+	}
+	free(why);
+	return r < 0 ? -1 : 0;
+}
+
+static int
+core_megolm_is_encrypted(const struct mx_event *ev)
+{
+	return strcmp(ev->type, "m.room.encrypted") == 0 && ev->algorithm != NULL &&
+	    strcmp(ev->algorithm, CORE_MEGOLM_ALGORITHM) == 0;
+}
+
+int
+core_megolm_sync(struct core *c, struct mx_sync *sync, char **cause)
+{
+	for (size_t i = 0; i < sync->n_rooms; i++) {
+		struct mx_room_update *ru = &sync->rooms[i];
+
+		for (size_t j = 0; j < ru->n_timeline; j++)
+			if (core_megolm_is_encrypted(&ru->timeline[j]) &&
+			    core_megolm_event(c, ru->room_id, &ru->timeline[j], cause) == -1)
+				return -1;
+	}
+	return 0;
+}
+
+void
+core_megolm_arrived(struct core *c, const char *session_id, const char *sender_key)
+{
+	c->arrived = xreallocarray(c->arrived, c->n_arrived + 1, sizeof *c->arrived);
+	c->arrived[c->n_arrived].session_id = xstrdup(session_id);
+	c->arrived[c->n_arrived++].sender_key = xstrdup(sender_key);
+}
+
+/* The messages that waited for one key, decrypted now and told. */
+static void
+core_megolm_retry_one(struct core *c, const char *session_id, const char *sender_key)
+{
+	struct store_pending *p;
+	size_t n;
+	char *cause = NULL;
+
+	if (store_pending_of(c->store, session_id, sender_key, &p, &n, &cause) == -1) {
+		log_msg("crypto: %s", cause);
+		free(cause);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct mx_event enc = {.event_id = p[i].event_id, .sender = p[i].sender,
+		    .ts = p[i].ts, .txn_id = p[i].txn_id, .session_id = (char *)session_id,
+		    .sender_key = (char *)sender_key, .ciphertext = p[i].ciphertext,
+		    .type = "m.room.encrypted"};
+		struct mx_event out;
+		struct core_message m = {CORE_CHANGE_NEW, p[i].event_id, p[i].sender, NULL};
+		char *why = NULL;
+		int r = core_megolm_decrypt(c, p[i].room_id, &enc, &out, &why, &cause);
+
+		if (r == 1 && store_event_decrypted(c->store, p[i].room_id, &out, &cause) == 0 &&
+		    c->ev.messages != NULL)
+			c->ev.messages(c->ev_arg, p[i].room_id, &m, 1);
+		if (r != 0 && (why != NULL || cause != NULL))
+			log_msg("crypto: %s: %s", p[i].event_id, why != NULL ? why : cause);
+		if (r == 1)
+			mx_event_clear(&out);
+		free(why);
+		xfree(&cause);
+	}
+	store_pending_free(&p, n);
+}
+
+void
+core_megolm_forget_arrived(struct core *c)
+{
+	for (size_t i = 0; i < c->n_arrived; i++) {
+		free(c->arrived[i].session_id);
+		free(c->arrived[i].sender_key);
+	}
+	xfree(&c->arrived);
+	c->n_arrived = 0;
+}
+
+void
+core_megolm_retry(struct core *c)
+{
+	for (size_t i = 0; i < c->n_arrived; i++)
+		core_megolm_retry_one(c, c->arrived[i].session_id, c->arrived[i].sender_key);
+	core_megolm_forget_arrived(c);
+}
+
+/* Preparing a room for a message: its readers' devices known, the room's
+ * session current, and its key with every one of those devices. */
+struct core_share {
+	char *room_id;
+	char **users;			/* who may read */
+	size_t n_users;
+	struct store_device *devices;	/* theirs, less this one */
+	size_t n_devices;
+	struct store_megolm_out out;
+	char *key;			/* the session's key, base64 */
+};
+
+static void
+core_share_free(void *data)
+{
+	struct core_share *sh = data;
+
+	free(sh->room_id);
+	store_strings_free(&sh->users, sh->n_users);
+	store_devices_free(&sh->devices, sh->n_devices);
+	store_megolm_out_clear(&sh->out);
+	if (sh->key != NULL)
+		OPENSSL_cleanse(sh->key, strlen(sh->key));
+	free(sh->key);
+	free(sh);
+}
+
+static void core_share_devices(struct core_op *op);
+
+static void
+core_share_queried(struct mx_result *res, void *arg)
+{
+	struct core_op *op = arg;
+	struct core_share *sh = op->data;
+	char *cause = NULL;
+
+	if (core_op_refused(op, res))
+		return;
+	if (core_crypto_devices_store(op->c, res->raw, res->raw_len,
+	    (const char *const *)sh->users, sh->n_users, &cause) == -1) {
+		core_op_fail(op, cause);
+		free(cause);
+		return;
+	}
+	core_share_devices(op);
+}
+
+/* Asks the server for the device lists of readers not known or outdated. */
+static int
+core_share_query(struct core_op *op, char **cause)
+{
+	struct core_share *sh = op->data;
+	char **outdated;
+	size_t n;
+	int need = 0;
+
+	if (store_crypto_outdated(op->c->store, &outdated, &n, cause) == -1)
+		return -1;
+	for (size_t i = 0; i < sh->n_users && !need; i++) {
+		struct store_device *d;
+		size_t nd;
+
+		for (size_t j = 0; j < n; j++)
+			need |= strcmp(outdated[j], sh->users[i]) == 0;
+		if (!need && store_devices(op->c->store, sh->users[i], &d, &nd, cause) == 0) {
+			need = nd == 0;
+			store_devices_free(&d, nd);
+		}
+	}
+	store_strings_free(&outdated, n);
+	if (!need)
+		return 0;
+	op->call = mx_keys_query(op->c->mx, (const char *const *)sh->users, sh->n_users, 0,
+	    core_share_queried, op, cause);
+	return op->call != NULL ? 1 : -1;
+}
+
+/* The room's session: the stored one unless it is due for rotation. */
+static int
+core_share_session(struct core_op *op, char **cause)
+{
+	struct core_share *sh = op->data;
+	struct crypto_megolm_out *s;
+	int r;
+
+	if ((r = store_megolm_out(op->c->store, sh->room_id, &sh->out, cause)) == -1)
+		return -1;
+	if (r == 1 && sh->out.messages < CORE_ROTATE_MSGS &&
+	    nt_now_ms() - sh->out.created_ms < CORE_ROTATE_MS &&
+	    (s = crypto_megolm_out_unpickle(sh->out.pickle, op->c->pickle_key, NULL)) != NULL) {
+		sh->key = crypto_megolm_out_key(s);
+		crypto_megolm_out_free(&s);
+		return 0;
+	}
+	store_megolm_out_clear(&sh->out);
+	s = crypto_megolm_out_new();
+	sh->out.session_id = xstrdup(crypto_megolm_out_id(s));
+	sh->out.pickle = crypto_megolm_out_pickle(s, op->c->pickle_key);
+	sh->out.created_ms = nt_now_ms();
+	sh->key = crypto_megolm_out_key(s);
+	/* Our own key goes in too, to read our own messages in the cache. */
+	r = core_megolm_keep_own(op->c, sh->room_id, s, cause);
+	crypto_megolm_out_free(&s);
+	if (r == 0)
+		r = store_megolm_out_put(op->c->store, sh->room_id, &sh->out, cause);
+	log_msg("crypto: a new room key for %s", sh->room_id);
+	return r;
+}
+
+int
+core_megolm_keep_own(struct core *c, const char *room_id, const struct crypto_megolm_out *s,
+    char **cause)
+{
+	char *key = crypto_megolm_out_key(s);
+	struct crypto_megolm_in *in = crypto_megolm_in_new(key, cause);
+	struct store_megolm_in row = {.room_id = (char *)room_id,
+	    .sender_ed25519 = (char *)crypto_account_ed25519(c->acct)};
+	int rc = -1;
+
+	if (in != NULL) {
+		row.first_index = crypto_megolm_in_first_index(in);
+		row.pickle = crypto_megolm_in_pickle(in, c->pickle_key);
+		rc = store_megolm_in_put(c->store, crypto_megolm_out_id(s),
+		    crypto_account_curve25519(c->acct), &row, cause);
+		free(row.pickle);
+		crypto_megolm_in_free(&in);
+	}
+	OPENSSL_cleanse(key, strlen(key));
+	free(key);
+	return rc;
+}
+
+/* The readers' devices that do not have the session's key yet. */
+static int
+core_share_targets(struct core_op *op, char **cause)
+{
+	struct core_share *sh = op->data;
+	struct core *c = op->c;
+
+	for (size_t i = 0; i < sh->n_users; i++) {
+		struct store_device *d;
+		size_t n;
+
+		if (store_devices(c->store, sh->users[i], &d, &n, cause) == -1)
+			return -1;
+		for (size_t j = 0; j < n; j++) {
+			int shared = store_megolm_shared(c->store, sh->room_id, sh->out.session_id,
+			    d[j].user_id, d[j].device_id, cause);
+			int self = strcmp(d[j].user_id, c->session.user_id) == 0 &&
+			    strcmp(d[j].device_id, c->session.device_id) == 0;
+
+			if (shared == -1) {
+				store_devices_free(&d, n);
+				return -1;
+			}
+			if (shared || self || d[j].trust == STORE_TRUST_BLOCKED) {
+				store_device_clear(&d[j]);
+				continue;
+			}
+			sh->devices = xreallocarray(sh->devices, sh->n_devices + 1,
+			    sizeof *sh->devices);
+			sh->devices[sh->n_devices++] = d[j];
+		}
+		free(d);
+	}
+	return 0;
+}
+
+static void core_share_send(struct core_op *op);
+
+static void
+core_share_claimed(struct mx_result *res, void *arg)
+{
+	struct core_op *op = arg;
+	struct core_share *sh = op->data;
+	struct mx_claimed_key *keys;
+	size_t n;
+	char *cause = NULL;
+
+	if (core_op_refused(op, res))
+		return;
+	if (mx_keys_claim_parse(res->raw, res->raw_len, &keys, &n, &cause) == -1) {
+		core_op_fail(op, cause);
+		free(cause);
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < sh->n_devices; j++)
+			if (strcmp(keys[i].user_id, sh->devices[j].user_id) == 0 &&
+			    strcmp(keys[i].device_id, sh->devices[j].device_id) == 0 &&
+			    core_olm_start(op->c, &keys[i], &sh->devices[j], &cause) == -1) {
+				log_msg("crypto: no Olm session to %s: %s", keys[i].device_id,
+				    cause);
+				xfree(&cause);
+			}
+	mx_claimed_keys_free(&keys, n);
+	core_share_send(op);
+}
+
+/* Claims a one-time key of every target device without an Olm session. */
+static int
+core_share_claim(struct core_op *op, char **cause)
+{
+	struct core_share *sh = op->data;
+	const char **users = xcalloc(sh->n_devices + 1, sizeof *users);
+	const char **devices = xcalloc(sh->n_devices + 1, sizeof *devices);
+	size_t n = 0;
+	int has;
+
+	for (size_t i = 0; i < sh->n_devices; i++) {
+		if ((has = core_olm_has_session(op->c, sh->devices[i].curve25519, cause)) == -1)
+			break;
+		if (!has) {
+			users[n] = sh->devices[i].user_id;
+			devices[n++] = sh->devices[i].device_id;
+		}
+	}
+	if (n > 0 && (cause == NULL || *cause == NULL))
+		op->call = mx_keys_claim(op->c->mx, users, devices, n, 0, core_share_claimed, op,
+		    cause);
+	free(users);
+	free(devices);
+	if (cause != NULL && *cause != NULL)
+		return -1;
+	return n > 0 ? (op->call != NULL ? 1 : -1) : 0;
+}
+
+static void
+core_share_sent(struct mx_result *res, void *arg)
+{
+	struct core_op *op = arg;
+	struct core_share *sh = op->data;
+	char *cause = NULL;
+
+	if (core_op_refused(op, res))
+		return;
+	for (size_t i = 0; i < sh->n_devices; i++)
+		if (store_megolm_shared_put(op->c->store, sh->room_id, sh->out.session_id,
+		    sh->devices[i].user_id, sh->devices[i].device_id, &cause) == -1) {
+			core_op_fail(op, cause);
+			free(cause);
+			return;
+		}
+	core_op_end(op, CORE_DONE, sh->room_id);
+}
+
+/* The m.room_key for every target device, each over its own Olm session,
+ * in one sendToDevice. A device without a session is left out. */
+static void
+core_share_send(struct core_op *op)
+{
+	struct core_share *sh = op->data;
+	cJSON *content = cJSON_CreateObject(), *messages = cJSON_CreateObject(), *enc;
+	char *text, *txn, *cause = NULL;
+	size_t kept = 0;
+
+	cJSON_AddStringToObject(content, "algorithm", CORE_MEGOLM_ALGORITHM);
+	cJSON_AddStringToObject(content, "room_id", sh->room_id);
+	cJSON_AddStringToObject(content, "session_id", sh->out.session_id);
+	cJSON_AddStringToObject(content, "session_key", sh->key);
+	for (size_t i = 0; i < sh->n_devices; i++) {
+		struct store_device *d = &sh->devices[i];
+		cJSON *user;
+
+		if ((enc = core_olm_encrypt(op->c, d, "m.room_key", content, &cause)) == NULL) {
+			log_msg("crypto: %s of %s gets no room key: %s", d->device_id, d->user_id,
+			    cause);
+			xfree(&cause);
+			continue;
+		}
+		if ((user = cJSON_GetObjectItemCaseSensitive(messages, d->user_id)) == NULL)
+			user = cJSON_AddObjectToObject(messages, d->user_id);
+		cJSON_AddItemToObject(user, d->device_id, enc);
+		sh->devices[kept++] = *d;
+	}
+	for (size_t i = kept; i < sh->n_devices; i++)
+		store_device_clear(&sh->devices[i]);
+	sh->n_devices = kept;
+	cJSON_Delete(content);
+	if (kept == 0) {
+		cJSON_Delete(messages);
+		core_op_end(op, CORE_DONE, sh->room_id);
+		return;
+	}
+	text = cJSON_PrintUnformatted(messages);
+	cJSON_Delete(messages);
+	txn = mx_txn_new();
+	op->call = mx_send_to_device(op->c->mx, "m.room.encrypted", txn, text, 0, core_share_sent,
+	    op, &cause);
+	OPENSSL_cleanse(text, strlen(text));
+	cJSON_free(text);
+	free(txn);
+	if (op->call == NULL) {
+		core_op_fail(op, cause);
+		free(cause);
+	}
+}
+
+static void
+core_share_devices(struct core_op *op)
+{
+	char *cause = NULL;
+	int r;
+
+	if (core_share_session(op, &cause) == -1 || core_share_targets(op, &cause) == -1 ||
+	    (r = core_share_claim(op, &cause)) == -1) {
+		core_op_fail(op, cause);
+		free(cause);
+		return;
+	}
+	if (r == 0)
+		core_share_send(op);
+}
+
+static void
+core_share_due(void *arg)
+{
+	struct core_op *op = arg;
+	char *cause = NULL;
+	int r;
+
+	op->timer = 0;
+	if ((r = core_share_query(op, &cause)) == -1) {
+		core_op_fail(op, cause);
+		free(cause);
+	} else if (r == 0)
+		core_share_devices(op);
+}
+
+int
+core_megolm_prepare(struct core *c, const char *room_id, core_done_cb done, void *arg,
+    char **cause)
+{
+	struct core_share *sh;
+	struct core_op *op;
+
+	if (c->acct == NULL)
+		return cause_set(cause, "this session has no encryption keys: log in again");
+	sh = xcalloc(1, sizeof *sh);
+	sh->room_id = xstrdup(room_id);
+	if (store_crypto_readers(c->store, room_id, &sh->users, &sh->n_users, cause) == -1) {
+		core_share_free(sh);
+		return -1;
+	}
+	op = core_op_new(c, done, arg, "cannot share the room key");
+	op->data = sh;
+	op->free_data = core_share_free;
+	op->timer = loop_timer_add(c->loop, 0, core_share_due, op);
+	return 0;
+}
+
+/* The m.room.encrypted content of type and content (JSON) in room_id,
+ * with the room's session, which moves on; NULL with a cause. */
+char *
+core_megolm_encrypt(struct core *c, const char *room_id, const char *type, const char *content,
+    char **cause)
+{
+	struct store_megolm_out row;
+	struct crypto_megolm_out *s;
+	cJSON *plain, *body;
+	char *text, *ct, *out = NULL;
+	int r;
+
+	if ((r = store_megolm_out(c->store, room_id, &row, cause)) != 1) {
+		if (r == 0)
+			cause_set(cause, "the room has no key to send with");
+		return NULL;
+	}
+	if ((s = crypto_megolm_out_unpickle(row.pickle, c->pickle_key, cause)) == NULL) {
+		store_megolm_out_clear(&row);
+		return NULL;
+	}
+	plain = cJSON_CreateObject();
+	cJSON_AddStringToObject(plain, "type", type);
+	cJSON_AddItemToObject(plain, "content", cJSON_Parse(content));
+	cJSON_AddStringToObject(plain, "room_id", room_id);
+	text = cJSON_PrintUnformatted(plain);
+	cJSON_Delete(plain);
+	ct = crypto_megolm_encrypt(s, (const uint8_t *)text, strlen(text));
+	free(row.pickle);
+	row.pickle = crypto_megolm_out_pickle(s, c->pickle_key);
+	row.messages++;
+	if (store_megolm_out_put(c->store, room_id, &row, cause) == 0) {
+		body = cJSON_CreateObject();
+		cJSON_AddStringToObject(body, "algorithm", CORE_MEGOLM_ALGORITHM);
+		cJSON_AddStringToObject(body, "sender_key", crypto_account_curve25519(c->acct));
+		cJSON_AddStringToObject(body, "ciphertext", ct);
+		cJSON_AddStringToObject(body, "session_id", row.session_id);
+		cJSON_AddStringToObject(body, "device_id", c->session.device_id);
+		out = cJSON_PrintUnformatted(body);
+		cJSON_Delete(body);
+	}
+	OPENSSL_cleanse(text, strlen(text));
+	cJSON_free(text);
+	free(ct);
+	store_megolm_out_clear(&row);
+	crypto_megolm_out_free(&s);
+	return out;
+}

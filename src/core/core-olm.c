@@ -1,0 +1,275 @@
+/* Olm: to-device messages between this device and one other. Incoming
+ * ones are decrypted with a session the sender's key already has or, for
+ * a pre-key message, a new one; every check the spec asks for is made
+ * before a room key is believed. Outgoing ones are encrypted with the
+ * newest session to the device, made from a claimed one-time key when
+ * there is none. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+#include <openssl/crypto.h>
+
+#include "natter/crypto.h"
+#include "natter/event.h"
+#include "natter/log.h"
+#include "natter/util.h"
+#include "core-private.h"
+
+#define CORE_OLM_ALGORITHM "m.olm.v1.curve25519-aes-sha2"
+#define CORE_MEGOLM_ALGORITHM "m.megolm.v1.aes-sha2"
+
+static int
+core_olm_save(struct core *c, const struct crypto_olm *s, const char *their_key, char **cause)
+{
+	char *pickle = crypto_olm_pickle(s, c->pickle_key);
+	int rc = store_olm_put(c->store, crypto_olm_id(s), their_key, pickle, nt_now_ms(), cause);
+
+	OPENSSL_cleanse(pickle, strlen(pickle));
+	free(pickle);
+	return rc;
+}
+
+/* Tries the sessions the sender's key has; 1 with *plain when one
+ * decrypts it, 0 when none does, -1 on a database error. */
+static int
+core_olm_known(struct core *c, const char *their_key, const struct mx_olm_ciphertext *oc,
+    uint8_t **plain, size_t *len, char **cause)
+{
+	struct store_olm *list;
+	size_t n;
+	int rc = 0;
+
+	if (store_olm_sessions(c->store, their_key, &list, &n, cause) == -1)
+		return -1;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		struct crypto_olm *s = crypto_olm_unpickle(list[i].pickle, c->pickle_key, NULL);
+
+		if (s == NULL)
+			continue;
+		/* A pre-key message for another session must not reach this one. */
+		if ((oc->type != CRYPTO_OLM_PREKEY || crypto_olm_matches(s, their_key, oc->body)) &&
+		    crypto_olm_decrypt(s, oc->type, oc->body, plain, len, NULL) == 0)
+			rc = core_olm_save(c, s, their_key, cause) == -1 ? -1 : 1;
+		crypto_olm_free(&s);
+	}
+	store_olm_free(&list, n);
+	return rc;
+}
+
+/* A new inbound session from a pre-key message: the one-time key it used
+ * leaves the account, which is saved with the session. */
+static int
+core_olm_new(struct core *c, const char *their_key, const struct mx_olm_ciphertext *oc,
+    uint8_t **plain, size_t *len, char **cause)
+{
+	struct crypto_olm *s;
+	char *why = NULL;
+	int rc = -1;
+
+	if (oc->type != CRYPTO_OLM_PREKEY)
+		return cause_set(cause, "no Olm session decrypts it (the sender may need to start "
+		    "a new one)");
+	if ((s = crypto_olm_inbound(c->acct, their_key, oc->body, &why)) == NULL) {
+		cause_set(cause, "a new Olm session cannot start: %s", why);
+		free(why);
+		return -1;
+	}
+	if (crypto_olm_decrypt(s, oc->type, oc->body, plain, len, &why) == -1)
+		cause_set(cause, "cannot decrypt: %s", why);
+	else if (core_olm_save(c, s, their_key, cause) == 0 &&
+	    core_crypto_save_account(c, cause) == 0)
+		rc = 0;
+	free(why);
+	crypto_olm_free(&s);
+	return rc;
+}
+
+/* The checks of a decrypted payload: sent to us, from who the event
+ * says, with the keys its device has. */
+static int
+core_olm_payload_ok(struct core *c, const struct mx_to_device *td,
+    const struct mx_olm_payload *p, char **cause)
+{
+	struct store_device d;
+	int known, ok = 1;
+
+	if (strcmp(p->sender, td->sender) != 0)
+		return cause_set(cause, "the payload names another sender");
+	if (strcmp(p->recipient, c->session.user_id) != 0 ||
+	    strcmp(p->recipient_ed25519, crypto_account_ed25519(c->acct)) != 0)
+		return cause_set(cause, "the payload was meant for another device");
+	if ((known = store_device_by_key(c->store, td->sender_key, &d, cause)) == -1)
+		return -1;
+	if (known == 1) {
+		ok = strcmp(d.user_id, p->sender) == 0 && strcmp(d.ed25519, p->sender_ed25519) == 0;
+		store_device_clear(&d);
+	}
+	return ok ? 0 : cause_set(cause, "the sender's keys do not match its device");
+}
+
+/* A room key: the Megolm session it starts, kept for the messages it
+ * decrypts (now, or already waiting). */
+static int
+core_olm_room_key(struct core *c, const struct mx_to_device *td,
+    const struct mx_olm_payload *p, char **cause)
+{
+	struct crypto_megolm_in *in;
+	struct store_megolm_in row = {0};
+	char *why = NULL;
+	int rc;
+
+	if (strcmp(p->algorithm, CORE_MEGOLM_ALGORITHM) != 0)
+		return 0;
+	if ((in = crypto_megolm_in_new(p->session_key, &why)) == NULL) {
+		log_msg("crypto: a room key from %s cannot be used: %s", td->sender, why);
+		free(why);
+		return 0;
+	}
+	if (strcmp(crypto_megolm_in_id(in), p->session_id) != 0) {
+		log_msg("crypto: a room key from %s names another session", td->sender);
+		crypto_megolm_in_free(&in);
+		return 0;
+	}
+	row.room_id = p->room_id;
+	row.sender_ed25519 = p->sender_ed25519;
+	row.first_index = crypto_megolm_in_first_index(in);
+	row.pickle = crypto_megolm_in_pickle(in, c->pickle_key);
+	rc = store_megolm_in_put(c->store, p->session_id, td->sender_key, &row, cause);
+	if (rc == 0)
+		core_megolm_arrived(c, p->session_id, td->sender_key);
+	log_msg("crypto: a room key for %s from %s", p->room_id, td->sender);
+	free(row.pickle);
+	crypto_megolm_in_free(&in);
+	return rc;
+}
+
+/* One to-device m.room.encrypted: decrypted and acted on. A message that
+ * cannot be read is logged and skipped; only a database error fails. */
+int
+core_olm_receive(struct core *c, const struct mx_to_device *td, char **cause)
+{
+	const char *mine = crypto_account_curve25519(c->acct);
+	const struct mx_olm_ciphertext *oc = NULL;
+	struct mx_olm_payload p;
+	uint8_t *plain = NULL;
+	size_t len = 0;
+	char *why = NULL;
+	int rc;
+
+	for (size_t i = 0; i < td->n_ciphertexts; i++)
+		if (strcmp(td->ciphertexts[i].recipient_key, mine) == 0)
+			oc = &td->ciphertexts[i];
+	if (oc == NULL || td->sender_key == NULL)
+		return 0;
+	if ((rc = core_olm_known(c, td->sender_key, oc, &plain, &len, cause)) == -1)
+		return -1;
+	if (rc == 0 && core_olm_new(c, td->sender_key, oc, &plain, &len, &why) == -1) {
+		log_msg("crypto: an Olm message from %s: %s", td->sender, why);
+		free(why);
+		return 0;
+	}
+	rc = 0;
+	if (mx_olm_payload_parse((const char *)plain, len, &p, &why) == -1 ||
+	    core_olm_payload_ok(c, td, &p, &why) == -1)
+		log_msg("crypto: an Olm message from %s refused: %s", td->sender, why);
+	else if (strcmp(p.type, "m.room_key") == 0)
+		rc = core_olm_room_key(c, td, &p, cause);
+	if (p.type != NULL)
+		mx_olm_payload_clear(&p);
+	OPENSSL_cleanse(plain, len);
+	free(plain);
+	free(why);
+	return rc;
+}
+
+/* The newest session to a device, or NULL: *s filled. */
+static int
+core_olm_outbound(struct core *c, const char *their_key, struct crypto_olm **s, char **cause)
+{
+	struct store_olm *list;
+	size_t n;
+
+	*s = NULL;
+	if (store_olm_sessions(c->store, their_key, &list, &n, cause) == -1)
+		return -1;
+	if (n > 0)
+		*s = crypto_olm_unpickle(list[0].pickle, c->pickle_key, NULL);
+	store_olm_free(&list, n);
+	return 0;
+}
+
+int
+core_olm_has_session(struct core *c, const char *their_key, char **cause)
+{
+	struct crypto_olm *s;
+
+	if (core_olm_outbound(c, their_key, &s, cause) == -1)
+		return -1;
+	crypto_olm_free(&s);
+	return s != NULL;
+}
+
+int
+core_olm_start(struct core *c, const struct mx_claimed_key *k, const struct store_device *d,
+    char **cause)
+{
+	struct crypto_olm *s;
+	int rc;
+
+	if (!core_crypto_verify(k->json, d->ed25519, k->signature))
+		return cause_set(cause, "%s's one-time key is not signed by its device",
+		    d->device_id);
+	if ((s = crypto_olm_outbound(c->acct, d->curve25519, k->key, cause)) == NULL)
+		return -1;
+	rc = core_olm_save(c, s, d->curve25519, cause);
+	crypto_olm_free(&s);
+	return rc;
+}
+
+/* The to-device content carrying type and content to device d:
+ * {algorithm, sender_key, ciphertext: {their_key: {type, body}}}. NULL
+ * (with a cause) when there is no session to it. */
+cJSON *
+core_olm_encrypt(struct core *c, const struct store_device *d, const char *type,
+    cJSON *content, char **cause)
+{
+	struct crypto_olm *s;
+	cJSON *payload = cJSON_CreateObject(), *out = NULL, *ct, *one;
+	char *text, *body = NULL;
+	int msg_type;
+
+	if (core_olm_outbound(c, d->curve25519, &s, cause) == -1 || s == NULL) {
+		if (s == NULL && cause != NULL && *cause == NULL)
+			cause_set(cause, "no Olm session to %s", d->device_id);
+		cJSON_Delete(payload);
+		return NULL;
+	}
+	cJSON_AddStringToObject(payload, "type", type);
+	cJSON_AddItemReferenceToObject(payload, "content", content);
+	cJSON_AddStringToObject(payload, "sender", c->session.user_id);
+	cJSON_AddStringToObject(payload, "sender_device", c->session.device_id);
+	cJSON_AddStringToObject(payload, "recipient", d->user_id);
+	cJSON_AddStringToObject(cJSON_AddObjectToObject(payload, "recipient_keys"), "ed25519",
+	    d->ed25519);
+	cJSON_AddStringToObject(cJSON_AddObjectToObject(payload, "keys"), "ed25519",
+	    crypto_account_ed25519(c->acct));
+	text = cJSON_PrintUnformatted(payload);
+	if (crypto_olm_encrypt(s, (const uint8_t *)text, strlen(text), &msg_type, &body) == 0 &&
+	    core_olm_save(c, s, d->curve25519, cause) == 0) {
+		out = cJSON_CreateObject();
+		cJSON_AddStringToObject(out, "algorithm", CORE_OLM_ALGORITHM);
+		cJSON_AddStringToObject(out, "sender_key", crypto_account_curve25519(c->acct));
+		ct = cJSON_AddObjectToObject(out, "ciphertext");
+		one = cJSON_AddObjectToObject(ct, d->curve25519);
+		cJSON_AddNumberToObject(one, "type", msg_type);
+		cJSON_AddStringToObject(one, "body", body);
+	}
+	OPENSSL_cleanse(text, strlen(text));
+	cJSON_free(text);
+	free(body);
+	cJSON_Delete(payload);
+	crypto_olm_free(&s);
+	return out;
+}
