@@ -35,6 +35,7 @@ static struct httpd srv;
 static char script_root[] = "/tmp/natter-core-test-XXXXXX";
 
 struct fx {
+	char *token;
 	char *home;
 	char *script;		/* this test's directory of answers */
 	struct settings settings;
@@ -182,7 +183,7 @@ wait_done(struct fx *fx)
 }
 
 static char *
-write_session(const char *home, const char *token)
+write_session(const char *home, const char *token, const char *device)
 {
 	char *dir = xasprintf("%s/data/natter/test", home), *path, *json, *cause = NULL;
 	FILE *f;
@@ -190,7 +191,8 @@ write_session(const char *home, const char *token)
 	assert_int_equal(nt_mkdirs(dir, 0700, &cause), 0);
 	path = xasprintf("%s/session", dir);
 	json = xasprintf("{\"homeserver\": \"http://127.0.0.1:%d\", \"user_id\": \"" ME "\", "
-	    "\"device_id\": \"DEV\", \"access_token\": \"%s\"}", srv.port, token);
+	    "%s%s%s\"access_token\": \"%s\"}", srv.port, device ? "\"device_id\": \"" : "",
+	    device ? device : "", device ? "\", " : "", token);
 	f = fopen(path, "w");
 	assert_non_null(f);
 	fputs(json, f);
@@ -225,7 +227,7 @@ fx_setup(void **state)
 	setenv_under(fx->home, "XDG_DATA_HOME", "data");
 	setenv_under(fx->home, "XDG_CONFIG_HOME", "config");
 	setenv_under(fx->home, "XDG_STATE_HOME", "state");
-	session = write_session(fx->home, token);
+	session = write_session(fx->home, token, "DEV");
 	settings_init(&fx->settings);
 	fx->c = core_open("test", NULL, &fx->settings, CORE_NEED_SESSION, &cause);
 	if (fx->c == NULL)
@@ -233,7 +235,7 @@ fx_setup(void **state)
 	/* A 5xx or a refused connection is final at once, not after retries. */
 	mx_client_set_attempts(fx->c->mx, 1);
 	free(session);
-	free(token);
+	fx->token = token;
 	*state = fx;
 	return 0;
 }
@@ -248,6 +250,7 @@ fx_teardown(void **state)
 	buf_free(&fx->log);
 	free(fx->result);
 	free(fx->home);
+	free(fx->token);
 	free(fx->script);
 	free(fx);
 	return 0;
@@ -417,16 +420,46 @@ test_each_send_has_its_outcome(void **state)
 	assert_true(strstr(fx->log.data, "outbox 3 sent") < strstr(fx->log.data, "outbox 4 sent"));
 }
 
+#define SYNC_ENCRYPTED_ROOM \
+	"{\"next_batch\": \"s1\", \"rooms\": {\"join\": {\"" ROOM "\": " \
+	"{\"state\": {\"events\": [{\"type\": \"m.room.encryption\", \"state_key\": \"\", " \
+	"\"sender\": \"@dana:x\", \"event_id\": \"$enc\", \"origin_server_ts\": 1, " \
+	"\"content\": {\"algorithm\": \"m.megolm.v1.aes-sha2\"}}]}}}}}"
+
 static void
-test_an_encrypted_room_refuses_at_once(void **state)
+test_an_encrypted_room_gets_only_ciphertext(void **state)
+{
+	struct fx *fx = *state;
+	char *cause = NULL, *path = xasprintf("%s/sent-1.json", fx->script), *sent;
+	size_t len;
+
+	script(fx, "sync-1.json", SYNC_ENCRYPTED_ROOM);
+	core_start(fx->c, &stub, fx, 1000);
+	wait_log(fx, "conn online");
+	assert_int_equal(core_send_text(fx->c, ROOM, "never in clear", 0, NULL, op_done, fx,
+	    &cause), 0);
+	wait_done(fx);
+	assert_int_equal(fx->status, CORE_DONE);
+	assert_non_null(sent = nt_read_file(path, &len, &cause));
+	assert_non_null(strstr(sent, "/send/m.room.encrypted/"));
+	assert_non_null(strstr(sent, "m.megolm.v1.aes-sha2"));
+	assert_null(strstr(sent, "never in clear"));
+	free(sent);
+	free(path);
+}
+
+static void
+test_without_keys_an_encrypted_room_refuses_at_once(void **state)
 {
 	struct fx *fx = *state;
 	char *cause = NULL;
 
-	script(fx, "sync-1.json", "{\"next_batch\": \"s1\", \"rooms\": {\"join\": {\"" ROOM "\": "
-	    "{\"state\": {\"events\": [{\"type\": \"m.room.encryption\", \"state_key\": \"\", "
-	    "\"sender\": \"@dana:x\", \"event_id\": \"$enc\", \"origin_server_ts\": 1, "
-	    "\"content\": {\"algorithm\": \"m.megolm.v1.aes-sha2\"}}]}}}}}");
+	/* A session without a device (an old login) has no encryption keys. */
+	core_free(&fx->c);
+	free(write_session(fx->home, fx->token, NULL));
+	fx->c = core_open("test", NULL, &fx->settings, CORE_NEED_SESSION, &cause);
+	assert_non_null(fx->c);
+	script(fx, "sync-1.json", SYNC_ENCRYPTED_ROOM);
 	core_start(fx->c, &stub, fx, 1000);
 	wait_log(fx, "conn online");
 	assert_int_equal(core_send_text(fx->c, ROOM, "in clear?", 0, NULL, op_done, fx, &cause),
@@ -493,7 +526,8 @@ main(void)
 		T(test_a_mention_notifies_unless_its_room_is_in_view),
 		T(test_typing_is_told_by_name_without_us),
 		T(test_each_send_has_its_outcome),
-		T(test_an_encrypted_room_refuses_at_once),
+		T(test_an_encrypted_room_gets_only_ciphertext),
+		T(test_without_keys_an_encrypted_room_refuses_at_once),
 		T(test_sync_once_stores_then_sends_what_waits),
 	};
 
