@@ -159,9 +159,13 @@ struct mx_call *mx_leave(struct mx_client *cl, const char *room_id, int flags, m
     void *arg, char **cause);
 struct mx_call *mx_invite(struct mx_client *cl, const char *room_id, const char *user_id,
     int flags, mx_cb cb, void *arg, char **cause);
-/* name may be NULL. A direct room uses the trusted_private_chat preset. */
+/* name may be NULL. A direct room (MX_ROOM_DIRECT) uses the
+ * trusted_private_chat preset; MX_ROOM_ENCRYPTED turns on Megolm from the
+ * start. */
+#define MX_ROOM_DIRECT 0x1
+#define MX_ROOM_ENCRYPTED 0x2
 struct mx_call *mx_room_create(struct mx_client *cl, const char *name,
-    const char *const *invite, size_t n_invite, int is_direct, int flags, mx_cb cb, void *arg,
+    const char *const *invite, size_t n_invite, int room_flags, int flags, mx_cb cb, void *arg,
     char **cause);
 /* value: room_id. */
 struct mx_call *mx_alias_resolve(struct mx_client *cl, const char *alias, int flags, mx_cb cb,

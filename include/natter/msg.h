@@ -47,6 +47,11 @@ int msg_state_hidden(const char *type);
 /* "joined", "was invited", "left", ... */
 const char *msg_member_verb(enum mx_membership m);
 
+/* What a message that came encrypted and could not be read shows, from
+ * its encryption status ("waiting for the key to decrypt", a refusal):
+ * "[encrypted: STATUS]". NULL for one sent in clear or decrypted. */
+char *msg_encrypted_note(const char *encryption);
+
 /* A reaction key and how many people chose it. */
 struct msg_reaction {
 	char *key;

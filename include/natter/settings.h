@@ -58,6 +58,10 @@ struct settings {
 		enum settings_markup markup;	/* auto */
 	} notify;
 
+	struct settings_crypto {
+		int encrypt_dms;	/* 1: new direct chats are end-to-end encrypted */
+	} crypto;
+
 	struct settings_mail {
 		char *from;		/* "Name <a@b>" or a@b, checked; NULL: not set */
 		char *smtp_url;		/* smtps://host[:port] or smtp://host[:port] */

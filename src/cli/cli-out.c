@@ -110,6 +110,7 @@ cli_json_msg(struct buf *b, const struct store_msg *m, const char *room_id)
 	reactions = msg_reactions_text(m->reactions, m->n_reactions);
 	json_str(b, "reactions", reactions, &first);
 	free(reactions);
+	json_str(b, "encryption", m->encryption, &first);
 	json_str(b, "url", m->url, &first);
 	json_str(b, "filename", m->filename, &first);
 	json_str(b, "state_key", m->state_key, &first);
@@ -165,6 +166,8 @@ cli_print_body(FILE *f, const char *body)
 static void
 cli_print_content(FILE *f, const struct store_msg *m)
 {
+	char *note;
+
 	if (m->redacted) {
 		fputs("(message deleted)", f);
 		return;
@@ -181,7 +184,10 @@ cli_print_content(FILE *f, const struct store_msg *m)
 	}
 	if (m->body != NULL)
 		cli_print_body(f, m->body);
-	else {
+	else if ((note = msg_encrypted_note(m->encryption)) != NULL) {
+		cli_print_text(f, note, 0);
+		free(note);
+	} else {
 		fputs("[", f);
 		cli_print_text(f, m->type, 0);
 		fputs("]", f);

@@ -354,6 +354,7 @@ settings_set_cap(struct settings *s, const struct settings_key *k, const char *v
 
 /* Sorted by section, then key, for bsearch. [keys] is the key table's. */
 static const struct settings_key settings_keys[] = {
+	{"crypto", "encrypt_dms", settings_set_onoff, SETTINGS_OFF(crypto.encrypt_dms)},
 	{"general", "profile", settings_set_profile, 0},
 	{"mail", "attachment_cap", settings_set_cap, 0},
 	{"mail", "ca_file", settings_set_path, SETTINGS_OFF(mail.ca_file)},
@@ -444,6 +445,7 @@ settings_init(struct settings *s)
 	s->ui.show_membership = SETTINGS_MEMBERSHIP_COLLAPSED;
 	s->ui.list_width = 24;
 	s->ui.send_typing = 1;
+	s->crypto.encrypt_dms = 1;
 	s->notify.enabled = s->notify.mentions = s->notify.direct = 1;
 	s->notify.quiet_start = s->notify.quiet_end = -1;
 	s->notify.markup = SETTINGS_MARKUP_AUTO;

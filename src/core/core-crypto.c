@@ -242,6 +242,32 @@ core_crypto_upload_body(struct core *c)
 	return text;
 }
 
+/* Ends the ops that wait for the keys to be published. */
+static void
+core_crypto_tell_published(struct core *c, int status, const char *why)
+{
+	struct core_op *op, *next;
+
+	for (op = LIST_FIRST(&c->ops); op != NULL; op = next) {
+		next = LIST_NEXT(op, entry);
+		if (op->publish_wait) {
+			core_op_end(op, status, why);
+			next = LIST_FIRST(&c->ops);
+		}
+	}
+}
+
+int
+core_crypto_published(struct core *c, core_done_cb done, void *arg)
+{
+	struct core_op *op = core_op_new(c, done, arg, "cannot publish this device's keys");
+
+	op->publish_wait = 1;
+	if (c->upload_call == NULL)
+		core_op_later(op, CORE_DONE, NULL);
+	return 0;
+}
+
 static void
 core_crypto_uploaded(struct mx_result *res, void *arg)
 {
@@ -252,6 +278,7 @@ core_crypto_uploaded(struct mx_result *res, void *arg)
 	c->upload_call = NULL;
 	if (!res->ok) {
 		log_msg("crypto: cannot publish this device's keys: %s", res->error);
+		core_crypto_tell_published(c, CORE_FAILED, res->error);
 		return;
 	}
 	crypto_account_mark_published(c->acct);
@@ -266,6 +293,7 @@ core_crypto_uploaded(struct mx_result *res, void *arg)
 	free(cause);
 	log_msg("crypto: keys published; %lld one-time keys on the server",
 	    (long long)c->otk_count);
+	core_crypto_tell_published(c, CORE_DONE, NULL);
 }
 
 void

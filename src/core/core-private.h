@@ -109,6 +109,7 @@ struct core_op {
 	void (*free_data)(void *data);
 	LIST_ENTRY(core_op) entry;
 	int waiting;		/* on the sender's waiters, for outbox item n (0: any) */
+	int publish_wait;	/* ends when this device's keys are published */
 	LIST_ENTRY(core_op) wait_entry;
 };
 
@@ -180,6 +181,8 @@ int core_crypto_verify(const char *json, const char *ed25519, const char *sig);
 /* Publishes what the server lacks: the device keys, one-time keys up to
  * the target, a new fallback key when the old one was used. */
 void core_crypto_publish(struct core *c);
+/* done hears when no publication is under way any more. */
+int core_crypto_published(struct core *c, core_done_cb done, void *arg);
 int core_crypto_lists(struct core *c, const struct mx_sync *sync, char **cause);
 int core_crypto_devices_store(struct core *c, const char *json, size_t len,
     const char *const *users, size_t n_users, char **cause);

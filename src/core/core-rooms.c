@@ -9,6 +9,7 @@
 
 #include "natter/log.h"
 #include "natter/msg.h"
+#include "natter/settings.h"
 #include "natter/util.h"
 #include "core-private.h"
 
@@ -217,6 +218,7 @@ core_dm(struct core *c, const char *user_id, int *created, core_done_cb done, vo
 	const char *invite[] = {user_id};
 	char *what = xasprintf("cannot start a direct chat with %s", user_id);
 	struct core_op *op = core_op_new(c, done, arg, what);
+	int room_flags = MX_ROOM_DIRECT;
 	char *room_id;
 
 	free(what);
@@ -229,7 +231,11 @@ core_dm(struct core *c, const char *user_id, int *created, core_done_cb done, vo
 	}
 	op->user_id = xstrdup(user_id);
 	op->created = created;
-	op->call = mx_room_create(c->mx, NULL, invite, 1, 1, 0, core_dm_created, op, cause);
+	/* As Element does, unless the config says otherwise. */
+	if (c->acct != NULL && (c->settings == NULL || c->settings->crypto.encrypt_dms))
+		room_flags |= MX_ROOM_ENCRYPTED;
+	op->call = mx_room_create(c->mx, NULL, invite, 1, room_flags, 0, core_dm_created, op,
+	    cause);
 	return core_op_started(op, cause);
 }
 

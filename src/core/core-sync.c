@@ -301,7 +301,22 @@ core_sync_cancel(struct core *c)
 	c->sync_timer = 0;
 }
 
-/* core_sync_once: a round, then the outbox, then done. */
+/* core_sync_once: a round, then the outbox, then this device's keys on
+ * the server, then done. */
+static void
+core_once_published(void *arg, int status, const char *why)
+{
+	struct core_op *op = arg;
+	char count[32];
+
+	if (status == CORE_CANCELLED)
+		return;
+	if (status == CORE_FAILED)
+		log_msg("sync: the keys were not published: %s", why);
+	snprintf(count, sizeof count, "%lld", (long long)op->n);
+	core_op_end(op, CORE_DONE, count);
+}
+
 static void
 core_once_flushed(void *arg, int status, const char *why)
 {
@@ -312,6 +327,10 @@ core_once_flushed(void *arg, int status, const char *why)
 		return;
 	if (status == CORE_QUEUED)
 		log_msg("sync: messages still wait in the outbox: %s", why);
+	if (op->c->acct != NULL) {
+		core_crypto_published(op->c, core_once_published, op);
+		return;
+	}
 	snprintf(count, sizeof count, "%lld", (long long)op->n);
 	core_op_end(op, CORE_DONE, count);
 }

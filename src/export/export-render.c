@@ -171,6 +171,7 @@ export_entry_fill(const struct export_thread *t, const struct export_index *ix, 
     int fresh, const struct export_render *r, struct tm *prev, struct export_entry *e)
 {
 	const struct store_msg *m = &t->msgs[i], *q;
+	char *note;
 	struct tm tm;
 
 	memset(e, 0, sizeof *e);
@@ -194,7 +195,10 @@ export_entry_fill(const struct export_thread *t, const struct export_index *ix, 
 	else if (m->body != NULL)
 		e->body = san_text(m->reply_to != NULL ? export_strip_fallback(m->body) : m->body,
 		    SAN_MULTILINE);
-	else {
+	else if ((note = msg_encrypted_note(m->encryption)) != NULL) {
+		e->note = san_text(note, 0);
+		free(note);
+	} else {
 		char *type = san_text(m->type, 0);
 
 		e->note = xasprintf("[%s]", type);

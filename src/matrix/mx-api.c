@@ -260,9 +260,10 @@ mx_invite(struct mx_client *cl, const char *room_id, const char *user_id, int fl
 
 struct mx_call *
 mx_room_create(struct mx_client *cl, const char *name, const char *const *invite,
-    size_t n_invite, int is_direct, int flags, mx_cb cb, void *arg, char **cause)
+    size_t n_invite, int room_flags, int flags, mx_cb cb, void *arg, char **cause)
 {
-	cJSON *body = cJSON_CreateObject(), *list;
+	cJSON *body = cJSON_CreateObject(), *list, *state;
+	int is_direct = (room_flags & MX_ROOM_DIRECT) != 0;
 	size_t i;
 
 	if (name != NULL)
@@ -273,6 +274,14 @@ mx_room_create(struct mx_client *cl, const char *name, const char *const *invite
 	list = cJSON_AddArrayToObject(body, "invite");
 	for (i = 0; i < n_invite; i++)
 		cJSON_AddItemToArray(list, cJSON_CreateString(invite[i]));
+	if (room_flags & MX_ROOM_ENCRYPTED) {
+		state = cJSON_CreateObject();
+		cJSON_AddStringToObject(state, "type", "m.room.encryption");
+		cJSON_AddStringToObject(state, "state_key", "");
+		cJSON_AddStringToObject(cJSON_AddObjectToObject(state, "content"), "algorithm",
+		    "m.megolm.v1.aes-sha2");
+		cJSON_AddItemToArray(cJSON_AddArrayToObject(body, "initial_state"), state);
+	}
 	return api_call(cl, "POST", xstrdup(API_V3 "/createRoom"), body, "room_id", flags, cb, arg,
 	    cause);
 }

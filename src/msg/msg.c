@@ -298,3 +298,11 @@ msg_reactions_free(struct msg_reaction **r, size_t n)
 		free((*r)[i].key);
 	xfree(r);
 }
+
+char *
+msg_encrypted_note(const char *encryption)
+{
+	if (encryption == NULL || strcmp(encryption, "ok") == 0)
+		return NULL;
+	return xasprintf("[encrypted: %s]", encryption);
+}

@@ -132,7 +132,7 @@ static char *
 ui_msg_text(const struct store_msg *m)
 {
 	struct buf b = {0};
-	char *raw, *safe;
+	char *raw, *safe, *note = NULL;
 
 	if (m->redacted)
 		return xstrdup("(message deleted)");
@@ -150,8 +150,11 @@ ui_msg_text(const struct store_msg *m)
 		    m->msgtype + 2 : "file", m->filename ? m->filename : "attachment");
 	else if (m->body != NULL)
 		buf_puts(&b, m->body);
+	else if ((note = msg_encrypted_note(m->encryption)) != NULL)
+		buf_puts(&b, note);
 	else
 		buf_printf(&b, "[%s]", m->type);
+	free(note);
 	if (m->edited)
 		buf_puts(&b, " (edited)");
 	raw = buf_steal(&b);
