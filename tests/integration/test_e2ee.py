@@ -1,0 +1,65 @@
+"""End-to-end encryption with an Element-grade peer (matrix-js-sdk with its
+Rust crypto): natter reads, finds, exports and answers an encrypted direct
+chat, and the server only ever sees ciphertext."""
+
+import unittest
+
+from cli_support import NatterTestCase
+from element_peer import ElementPeer, install
+from natter_harness import require
+
+
+class E2eeTest(NatterTestCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        ok, why = install()
+        cls.peer_ok, cls.peer_why = ok, why
+
+    def setUp(self):
+        require("peer", self.peer_ok, self.peer_why)
+        super().setUp()
+        # natter's device and its keys are on the server before anyone writes.
+        self.natter.ok("sync", "--once")
+        self.dana = ElementPeer(self.hs, self.bob)
+        self.addCleanup(self.dana.close)
+        self.dana.start()
+
+    def encrypted_dm(self):
+        """A direct chat Dana's Element starts with natter's user, joined."""
+        room = self.dana.create_dm(self.alice.user_id)
+        self.natter.ok("sync", "--once")
+        self.natter.ok("join", room)
+        self.dana.wait_member(room, self.alice.user_id)
+        return room
+
+    def test_natter_reads_finds_and_answers_an_encrypted_chat(self):
+        room = self.encrypted_dm()
+        sent = self.dana.send(room, "The car is booked for 8:15.")
+        raw = self.dana.raw_event(room, sent)
+        self.assertEqual(raw["type"], "m.room.encrypted")
+        self.assertNotIn("8:15", str(raw))
+
+        self.natter.ok("sync", "--once")
+        history = self.natter.history(room)
+        mine = [m for m in history if m.get("event_id") == sent]
+        self.assertEqual(len(mine), 1, history)
+        self.assertEqual(mine[0]["body"], "The car is booked for 8:15.")
+        self.assertEqual(mine[0]["encryption"], "ok")
+        hits = self.natter.json_lines("search", "booked")
+        self.assertEqual([h["event_id"] for h in hits], [sent])
+
+        out = self.natter.ok("send", room, "Thank you, 8:15 is fine.")
+        self.assertTrue(out.startswith("sent "), out)
+        event_id = out.split()[-1]
+        got = self.dana.wait_message(room, event_id=event_id)
+        self.assertTrue(got["encrypted"])
+        self.assertTrue(got["decrypted"], got)
+        self.assertEqual(got["body"], "Thank you, 8:15 is fine.")
+        raw = self.dana.raw_event(room, event_id)
+        self.assertEqual(raw["type"], "m.room.encrypted")
+        self.assertNotIn("8:15", str(raw))
+
+
+if __name__ == "__main__":
+    unittest.main()
