@@ -308,6 +308,9 @@ core_crypto_publish(struct core *c)
 		c->keys_published = done != NULL && strcmp(done, c->session.device_id) == 0;
 		free(done);
 	}
+	/* A new device starts with none on the server, whatever a sync said. */
+	if (!c->keys_published && c->otk_count < 0)
+		c->otk_count = 0;
 	if (c->otk_count >= 0 && c->otk_count < CORE_OTK_TARGET)
 		crypto_account_generate_otks(c->acct, (size_t)(CORE_OTK_TARGET - c->otk_count));
 	if (c->fallback_unused == 0)

@@ -104,6 +104,22 @@ core_megolm_is_encrypted(const struct mx_event *ev)
 	    strcmp(ev->algorithm, CORE_MEGOLM_ALGORITHM) == 0;
 }
 
+/* Someone left or was banned: the room's next message needs a key they
+ * never had. */
+static int
+core_megolm_rotate_on_leave(struct core *c, const struct mx_room_update *ru,
+    const struct mx_event *evs, size_t n, char **cause)
+{
+	for (size_t j = 0; j < n; j++) {
+		const struct mx_event *ev = &evs[j];
+
+		if (ev->state_key != NULL && strcmp(ev->type, "m.room.member") == 0 &&
+		    (ev->membership == MX_MEMBERSHIP_LEAVE || ev->membership == MX_MEMBERSHIP_BAN))
+			return store_megolm_out_drop(c->store, ru->room_id, cause);
+	}
+	return 0;
+}
+
 int
 core_megolm_sync(struct core *c, struct mx_sync *sync, char **cause)
 {
@@ -114,6 +130,9 @@ core_megolm_sync(struct core *c, struct mx_sync *sync, char **cause)
 			if (core_megolm_is_encrypted(&ru->timeline[j]) &&
 			    core_megolm_event(c, ru->room_id, &ru->timeline[j], cause) == -1)
 				return -1;
+		if (core_megolm_rotate_on_leave(c, ru, ru->timeline, ru->n_timeline, cause) == -1 ||
+		    core_megolm_rotate_on_leave(c, ru, ru->state, ru->n_state, cause) == -1)
+			return -1;
 	}
 	return 0;
 }

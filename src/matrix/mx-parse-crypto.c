@@ -87,13 +87,15 @@ mx_user_ids(const cJSON *list, char ***v, size_t *n)
 void
 mx_sync_crypto(struct mx_sync *s, const cJSON *root)
 {
-	const cJSON *lists = mx_json_obj(root, "device_lists"), *fallback, *t;
+	const cJSON *lists = mx_json_obj(root, "device_lists"), *fallback, *t, *counts;
 
 	mx_sync_to_device(s, mx_json_arr(mx_json_obj(root, "to_device"), "events"));
 	mx_user_ids(mx_json_arr(lists, "changed"), &s->devices_changed, &s->n_devices_changed);
 	mx_user_ids(mx_json_arr(lists, "left"), &s->devices_left, &s->n_devices_left);
-	s->otk_count = mx_json_count(mx_json_obj(root, "device_one_time_keys_count"),
-	    "signed_curve25519");
+	counts = mx_json_obj(root, "device_one_time_keys_count");
+	/* Present without signed_curve25519: none are left. */
+	s->otk_count = counts == NULL ? -1 : mx_json_count(counts, "signed_curve25519") < 0 ? 0 :
+	    mx_json_count(counts, "signed_curve25519");
 	s->fallback_unused = -1;
 	fallback = mx_json_arr(root, "device_unused_fallback_key_types");
 	if (fallback == NULL)

@@ -15,8 +15,11 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <cjson/cJSON.h>
 
 #include "natter/core.h"
+#include "natter/crypto.h"
+#include "natter/log.h"
 #include "natter/loop.h"
 #include "natter/notify.h"
 #include "natter/settings.h"
@@ -35,6 +38,7 @@ static struct httpd srv;
 static char script_root[] = "/tmp/natter-core-test-XXXXXX";
 
 struct fx {
+	char *logfile;
 	char *token;
 	char *home;
 	char *script;		/* this test's directory of answers */
@@ -229,6 +233,9 @@ fx_setup(void **state)
 	setenv_under(fx->home, "XDG_STATE_HOME", "state");
 	session = write_session(fx->home, token, "DEV");
 	settings_init(&fx->settings);
+	/* What the core logs, to read when a test fails. */
+	fx->logfile = xasprintf("%s/natter.log", fx->home);
+	log_open(fx->logfile, NULL);
 	fx->c = core_open("test", NULL, &fx->settings, CORE_NEED_SESSION, &cause);
 	if (fx->c == NULL)
 		fail_msg("%s", cause);
@@ -246,6 +253,8 @@ fx_teardown(void **state)
 	struct fx *fx = *state;
 
 	core_free(&fx->c);
+	log_close();
+	free(fx->logfile);
 	settings_free(&fx->settings);
 	buf_free(&fx->log);
 	free(fx->result);
@@ -495,6 +504,198 @@ test_sync_once_stores_then_sends_what_waits(void **state)
 	store_outbox_free(&items, n);
 }
 
+/* Dana's side of an encrypted room, made with the crypto module: her
+ * device, a Megolm session, and what she sends. */
+struct dana {
+	struct crypto_account *acct;
+	struct crypto_megolm_out *out;
+	char *key;		/* the session's key before Dana sent anything */
+};
+
+static void
+dana_new(struct dana *d)
+{
+	d->acct = crypto_account_new();
+	d->out = crypto_megolm_out_new();
+	d->key = crypto_megolm_out_key(d->out);
+}
+
+static void
+dana_free(struct dana *d)
+{
+	crypto_megolm_out_free(&d->out);
+	crypto_account_free(&d->acct);
+	free(d->key);
+}
+
+/* A Megolm event Dana sends in ROOM: the m.room.encrypted event JSON. */
+static char *
+dana_event(struct dana *d, const char *event_id, const char *body)
+{
+	char *plain = xasprintf("{\"type\": \"m.room.message\", \"room_id\": \"" ROOM "\", "
+	    "\"content\": {\"msgtype\": \"m.text\", \"body\": \"%s\"}}", body);
+	char *ct = crypto_megolm_encrypt(d->out, (const uint8_t *)plain, strlen(plain));
+	char *ev = xasprintf("{\"type\": \"m.room.encrypted\", \"sender\": \"@dana:x\", "
+	    "\"event_id\": \"%s\", \"origin_server_ts\": 30, \"content\": {\"algorithm\": "
+	    "\"m.megolm.v1.aes-sha2\", \"sender_key\": \"%s\", \"session_id\": \"%s\", "
+	    "\"ciphertext\": \"%s\", \"device_id\": \"DANADEV\"}}", event_id,
+	    crypto_account_curve25519(d->acct), crypto_megolm_out_id(d->out), ct);
+
+	free(ct);
+	free(plain);
+	return ev;
+}
+
+/* natter's published identity and one of its one-time keys. */
+static void
+natter_keys(struct fx *fx, char **curve, char **ed, char **otk)
+{
+	char *path = xasprintf("%s/upload-1.json", fx->script), *text = NULL, *cause = NULL;
+	int64_t end = nt_mono_ms() + WAIT_MS;
+	cJSON *root, *keys, *first;
+	size_t len;
+
+	while ((text = nt_read_file(path, &len, &cause)) == NULL && nt_mono_ms() < end) {
+		xfree(&cause);
+		loop_run_once(core_loop(fx->c), 50);
+	}
+	if (text == NULL)
+		fail_msg("natter never published its keys: %s", cause);
+	root = cJSON_Parse(text);
+	keys = cJSON_GetObjectItem(cJSON_GetObjectItem(root, "device_keys"), "keys");
+	*curve = xstrdup(cJSON_GetObjectItem(keys, "curve25519:DEV")->valuestring);
+	*ed = xstrdup(cJSON_GetObjectItem(keys, "ed25519:DEV")->valuestring);
+	first = cJSON_GetObjectItem(root, "one_time_keys")->child;
+	*otk = xstrdup(cJSON_GetObjectItem(first, "key")->valuestring);
+	cJSON_Delete(root);
+	free(text);
+	free(path);
+}
+
+/* The to-device event that brings natter Dana's room key, over Olm. */
+static char *
+dana_room_key(struct fx *fx, struct dana *d)
+{
+	char *curve, *ed, *otk, *plain, *body, *ev;
+	struct crypto_olm *olm;
+	int type;
+
+	natter_keys(fx, &curve, &ed, &otk);
+	olm = crypto_olm_outbound(d->acct, curve, otk, NULL);
+	assert_non_null(olm);
+	plain = xasprintf("{\"type\": \"m.room_key\", \"sender\": \"@dana:x\", "
+	    "\"recipient\": \"" ME "\", \"recipient_keys\": {\"ed25519\": \"%s\"}, "
+	    "\"keys\": {\"ed25519\": \"%s\"}, \"content\": {\"algorithm\": "
+	    "\"m.megolm.v1.aes-sha2\", \"room_id\": \"" ROOM "\", \"session_id\": \"%s\", "
+	    "\"session_key\": \"%s\"}}", ed, crypto_account_ed25519(d->acct),
+	    crypto_megolm_out_id(d->out), d->key);
+	assert_int_equal(crypto_olm_encrypt(olm, (const uint8_t *)plain, strlen(plain), &type,
+	    &body), 0);
+	ev = xasprintf("{\"next_batch\": \"s3\", \"to_device\": {\"events\": [{\"type\": "
+	    "\"m.room.encrypted\", \"sender\": \"@dana:x\", \"content\": {\"algorithm\": "
+	    "\"m.olm.v1.curve25519-aes-sha2\", \"sender_key\": \"%s\", \"ciphertext\": "
+	    "{\"%s\": {\"type\": %d, \"body\": \"%s\"}}}}]}}", crypto_account_curve25519(d->acct),
+	    curve, type, body);
+	crypto_olm_free(&olm);
+	free(body);
+	free(plain);
+	free(curve);
+	free(ed);
+	free(otk);
+	return ev;
+}
+
+static void
+assert_encryption(struct fx *fx, const char *event_id, const char *status, const char *body)
+{
+	struct store_msg m;
+
+	assert_int_equal(store_msg_get(core_store(fx->c), event_id, &m, NULL), 0);
+	if (strncmp(m.encryption, status, strlen(status)) != 0) {
+		size_t len;
+		char *log = nt_read_file(fx->logfile, &len, NULL);
+
+		fail_msg("%s: encryption \"%s\", not \"%s...\"; the stub heard:\n%s\nthe log:\n%s",
+		    event_id, m.encryption, status, fx->log.data,
+		    log == NULL ? "(none)" : len > 600 ? log + len - 600 : log);
+	}
+	if (body != NULL)
+		assert_string_equal(m.body, body);
+	else
+		assert_null(m.body);
+	store_msg_clear(&m);
+}
+
+static void
+test_a_late_key_decrypts_what_waited(void **state)
+{
+	struct fx *fx = *state;
+	struct dana d;
+	char *ev, *s2, *s3;
+
+	dana_new(&d);
+	ev = dana_event(&d, "$late", "The car is booked for 8:15.");
+	s2 = sync_later("s2", ev);
+	script(fx, "sync-1.json", SYNC_ENCRYPTED_ROOM);
+	core_start(fx->c, &stub, fx, 1000);
+	wait_log(fx, "conn online");
+	script(fx, "sync-2.json", s2);
+	wait_log(fx, "messages " ROOM ": new $late\n");
+	assert_encryption(fx, "$late", "waiting for the key", NULL);
+	/* The key comes in a later sync: the message is read, and told again. */
+	s3 = dana_room_key(fx, &d);
+	script(fx, "sync-3.json", s3);
+	wait_log(fx, "messages " ROOM ": new $late\nrooms 0");
+	assert_encryption(fx, "$late", "ok", "The car is booked for 8:15.");
+	free(s3);
+	free(s2);
+	free(ev);
+	dana_free(&d);
+}
+
+static void
+test_a_tampered_or_replayed_message_is_refused(void **state)
+{
+	struct fx *fx = *state;
+	struct dana d;
+	char *key_sync, *good, *s2, *replay, *s4, *tampered, *s5, *ct;
+
+	dana_new(&d);
+	good = dana_event(&d, "$good", "first");
+	script(fx, "sync-1.json", SYNC_ENCRYPTED_ROOM);
+	core_start(fx->c, &stub, fx, 1000);
+	wait_log(fx, "conn online");
+	key_sync = dana_room_key(fx, &d);
+	script(fx, "sync-2.json", key_sync);
+	s2 = sync_later("s4", good);
+	script(fx, "sync-3.json", s2);
+	wait_log(fx, "messages " ROOM ": new $good\n");
+	assert_encryption(fx, "$good", "ok", "first");
+	/* The same ciphertext (its message index) under another event. */
+	replay = xstrdup(good);
+	memcpy(strstr(replay, "$good"), "$copy", 5);
+	s4 = sync_later("s5", replay);
+	script(fx, "sync-4.json", s4);
+	wait_log(fx, "messages " ROOM ": new $copy\n");
+	assert_encryption(fx, "$copy", "refused: its message index was used before", NULL);
+	/* One character of the ciphertext changed. */
+	tampered = dana_event(&d, "$bad", "second");
+	ct = strstr(tampered, "\"ciphertext\": \"") + 20;
+	*ct = *ct == 'A' ? 'B' : 'A';
+	s5 = sync_later("s6", tampered);
+	script(fx, "sync-5.json", s5);
+	wait_log(fx, "messages " ROOM ": new $bad\n");
+	assert_encryption(fx, "$bad", "cannot be decrypted", NULL);
+	free(s5);
+	free(tampered);
+	free(s4);
+	free(replay);
+	free(s2);
+	free(good);
+	free(key_sync);
+	dana_free(&d);
+}
+
 static int
 group_setup(void **state)
 {
@@ -529,6 +730,8 @@ main(void)
 		T(test_an_encrypted_room_gets_only_ciphertext),
 		T(test_without_keys_an_encrypted_room_refuses_at_once),
 		T(test_sync_once_stores_then_sends_what_waits),
+		T(test_a_late_key_decrypts_what_waited),
+		T(test_a_tampered_or_replayed_message_is_refused),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
