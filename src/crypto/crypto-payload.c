@@ -118,8 +118,9 @@ crypto_olm_payload_check(const struct crypto_account *acct, const char *plain, s
 
 	if (canon == NULL)
 		return -1;
-	p = cJSON_Parse(canon);
-	free(canon);
+	p = cJSON_ParseWithLength(canon, strlen(canon));
+	/* An m.room_key payload holds a session key. */
+	crypto_free_secret(canon, strlen(canon));
 	rc = payload_check(acct, p, o, &ed, cause);
 	if (rc == 0 && ed25519 != NULL)
 		*ed25519 = xstrdup(ed);
