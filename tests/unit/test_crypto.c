@@ -733,6 +733,31 @@ test_olm_out_of_order_and_replay(void **state)
 	olm_pair_free(&p);
 }
 
+/* A message held back while the ratchet moved on twice still decrypts
+ * from its old receiver chain. */
+static void
+test_olm_late_message_from_old_chain(void **state)
+{
+	struct olm_pair p;
+	char *late, *cause = NULL;
+	uint8_t *plain;
+	size_t n;
+	int type;
+
+	olm_pair_start(&p, "x");
+	olm_send(p.b, p.a, "y", CRYPTO_OLM_NORMAL);
+	crypto_olm_encrypt(p.b, (const uint8_t *)"late", 4, &type, &late);
+	olm_send(p.a, p.b, "a1", CRYPTO_OLM_NORMAL);
+	olm_send(p.b, p.a, "b2", CRYPTO_OLM_NORMAL);
+	olm_send(p.a, p.b, "a3", CRYPTO_OLM_NORMAL);
+	olm_send(p.b, p.a, "b4", CRYPTO_OLM_NORMAL);
+	assert_int_equal(crypto_olm_decrypt(p.a, type, late, &plain, &n, &cause), 0);
+	assert_string_equal((char *)plain, "late");
+	free(plain);
+	free(late);
+	olm_pair_free(&p);
+}
+
 static void
 test_olm_refusals(void **state)
 {
@@ -1173,6 +1198,7 @@ main(void)
 		cmocka_unit_test(test_megolm_export_import_and_pickles),
 		cmocka_unit_test(test_olm_conversation),
 		cmocka_unit_test(test_olm_out_of_order_and_replay),
+		cmocka_unit_test(test_olm_late_message_from_old_chain),
 		cmocka_unit_test(test_olm_refusals),
 		cmocka_unit_test(test_olm_prekey_for_unknown_otk),
 		cmocka_unit_test(test_olm_otk_used_once_fallback_kept),
