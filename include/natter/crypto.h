@@ -99,6 +99,23 @@ int crypto_olm_encrypt(struct crypto_olm *s, const uint8_t *plain, size_t len, i
 int crypto_olm_decrypt(struct crypto_olm *s, int type, const char *body, uint8_t **plain,
     size_t *len, char **cause);
 
+/* The spec's checks on a decrypted Olm payload (plain, len), before any
+ * of it is believed: its sender is the to-device event's, its recipient
+ * and recipient_keys.ed25519 are this user and acct, and keys.ed25519 is
+ * the sending device's Ed25519 key (device_ed25519 when known from
+ * /keys/query). A sender_device_keys object in it must belong to sender,
+ * carry sender_key and that Ed25519 key, and be signed by it; without
+ * either source of the device's keys the payload is refused. 0, and
+ * *ed25519 (when not NULL) the device's Ed25519 key; or -1 with a cause. */
+struct crypto_olm_origin {
+	const char *sender;		/* the to-device event's sender */
+	const char *sender_key;		/* its cleartext sender_key (Curve25519) */
+	const char *device_ed25519;	/* from /keys/query, or NULL if not known */
+	const char *self;		/* this user's id */
+};
+int crypto_olm_payload_check(const struct crypto_account *acct, const char *plain, size_t len,
+    const struct crypto_olm_origin *o, char **ed25519, char **cause);
+
 /* Megolm: a room's group session. The outbound side encrypts; every
  * reader holds an inbound copy, made from the outbound session's key. */
 struct crypto_megolm_out;
@@ -160,7 +177,8 @@ void crypto_file_clear(struct crypto_file *f);
 /* Encrypts the file at in_fd into out_fd and fills f. */
 int crypto_file_encrypt(int in_fd, int out_fd, struct crypto_file *f, char **cause);
 /* Checks the ciphertext at in_fd against f's hash, then decrypts it into
- * out_fd; nothing is written when the hash does not hold. */
+ * out_fd; nothing is written when the hash does not hold. in_fd is read
+ * twice, so it must be a file (seekable), not a pipe. */
 int crypto_file_decrypt(int in_fd, int out_fd, const struct crypto_file *f, char **cause);
 
 #endif

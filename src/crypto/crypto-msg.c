@@ -50,6 +50,7 @@ crypto_varint_put(uint8_t *out, uint64_t v)
 static int
 crypto_field_next(const uint8_t **p, const uint8_t *end, struct crypto_field *f)
 {
+	f->str = NULL;
 	if (*p == end)
 		return 0;
 	if (crypto_varint_get(p, end, &f->tag) != 0 || crypto_varint_get(p, end, &f->value) != 0)

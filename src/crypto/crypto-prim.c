@@ -71,47 +71,89 @@ crypto_sha256(const uint8_t *data, size_t len, uint8_t out[CRYPTO_SHA256_LEN])
 		crypto_fail("SHA-256");
 }
 
-void
-crypto_hmac_sha256(const uint8_t *key, size_t key_len, const uint8_t *data, size_t len,
-    uint8_t out[CRYPTO_SHA256_LEN])
+/* The HMAC context is kept (one per thread) with SHA-256 already set:
+ * fetching the digest for each new context costs more than hashing a
+ * short message. It is re-keyed with zeros after each use so that no key
+ * outlives its call (libcrypto wipes a key it replaces). */
+static _Thread_local EVP_MAC_CTX *crypto_hmac_ctx;
+
+static EVP_MAC_CTX *
+crypto_hmac_ready(void)
 {
 	OSSL_PARAM params[] = {
 		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, "SHA256", 0),
 		OSSL_PARAM_construct_end(),
 	};
-	static const uint8_t empty[1];
-	EVP_MAC_CTX *ctx;
-	size_t n = 0;
 
+	if (crypto_hmac_ctx != NULL)
+		return crypto_hmac_ctx;
 	crypto_ready();
-	ctx = EVP_MAC_CTX_new(crypto_hmac);
-	if (ctx == NULL || EVP_MAC_init(ctx, key_len ? key : empty, key_len, params) != 1 ||
-	    EVP_MAC_update(ctx, data, len) != 1 ||
-	    EVP_MAC_final(ctx, out, &n, CRYPTO_SHA256_LEN) != 1 || n != CRYPTO_SHA256_LEN)
-		crypto_fail("HMAC-SHA256");
-	EVP_MAC_CTX_free(ctx);
+	crypto_hmac_ctx = EVP_MAC_CTX_new(crypto_hmac);
+	if (crypto_hmac_ctx == NULL || EVP_MAC_CTX_set_params(crypto_hmac_ctx, params) != 1)
+		crypto_fail("HMAC-SHA256 set-up");
+	return crypto_hmac_ctx;
 }
 
+void
+crypto_hmac_sha256(const uint8_t *key, size_t key_len, const uint8_t *data, size_t len,
+    uint8_t out[CRYPTO_SHA256_LEN])
+{
+	static const uint8_t zeros[CRYPTO_SHA256_LEN];
+	EVP_MAC_CTX *ctx = crypto_hmac_ready();
+	size_t n = 0;
+
+	if (EVP_MAC_init(ctx, key_len ? key : zeros, key_len, NULL) != 1 ||
+	    EVP_MAC_update(ctx, data, len) != 1 ||
+	    EVP_MAC_final(ctx, out, &n, CRYPTO_SHA256_LEN) != 1 || n != CRYPTO_SHA256_LEN ||
+	    EVP_MAC_init(ctx, zeros, sizeof zeros, NULL) != 1)
+		crypto_fail("HMAC-SHA256");
+}
+
+/* A new HKDF context in expand-only mode. Not kept like the HMAC one:
+ * 3.0 keeps a stale info length in a reused context given an empty info. */
+static EVP_KDF_CTX *
+crypto_hkdf_new(void)
+{
+	int mode = EVP_KDF_HKDF_MODE_EXPAND_ONLY;
+	OSSL_PARAM params[] = {
+		OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, "SHA256", 0),
+		OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode),
+		OSSL_PARAM_construct_end(),
+	};
+	EVP_KDF_CTX *ctx;
+
+	crypto_ready();
+	ctx = EVP_KDF_CTX_new(crypto_hkdf);
+	if (ctx == NULL || EVP_KDF_CTX_set_params(ctx, params) != 1)
+		crypto_fail("HKDF-SHA256 set-up");
+	return ctx;
+}
+
+/* HKDF-SHA256 as RFC 5869 defines it: the extract step is HMAC(salt,
+ * ikm) through EVP_MAC, the expand step EVP_KDF's. Split because
+ * libcrypto 3.0's HKDF frees its salt without wiping it, and Olm's salt
+ * is the root key; the pseudo-random key it gets instead is wiped. No
+ * salt means HashLen zero bytes. */
 void
 crypto_hkdf_sha256(const uint8_t *salt, size_t salt_len, const uint8_t *ikm, size_t ikm_len,
     const char *info, uint8_t *out, size_t out_len)
 {
-	OSSL_PARAM params[5], *p = params;
-	EVP_KDF_CTX *ctx;
+	static const uint8_t zeros[CRYPTO_SHA256_LEN];
+	uint8_t prk[CRYPTO_SHA256_LEN];
+	EVP_KDF_CTX *ctx = crypto_hkdf_new();
+	OSSL_PARAM params[] = {
+		OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, prk, sizeof prk),
+		OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, (void *)info,
+		    strlen(info)),
+		OSSL_PARAM_construct_end(),
+	};
 
-	crypto_ready();
-	*p++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, "SHA256", 0);
-	*p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)ikm, ikm_len);
-	*p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, (void *)info,
-	    strlen(info));
-	if (salt_len > 0)
-		*p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)salt,
-		    salt_len);
-	*p = OSSL_PARAM_construct_end();
-	ctx = EVP_KDF_CTX_new(crypto_hkdf);
-	if (ctx == NULL || EVP_KDF_derive(ctx, out, out_len, params) != 1)
+	crypto_hmac_sha256(salt_len ? salt : zeros, salt_len ? salt_len : sizeof zeros, ikm,
+	    ikm_len, prk);
+	if (EVP_KDF_derive(ctx, out, out_len, params) != 1)
 		crypto_fail("HKDF-SHA256");
 	EVP_KDF_CTX_free(ctx);
+	OPENSSL_cleanse(prk, sizeof prk);
 }
 
 /* The spec's HKDF(0, secret, info, 80): no salt, which HKDF reads as

@@ -733,6 +733,31 @@ test_olm_out_of_order_and_replay(void **state)
 	olm_pair_free(&p);
 }
 
+/* A message held back while the ratchet moved on twice still decrypts
+ * from its old receiver chain. */
+static void
+test_olm_late_message_from_old_chain(void **state)
+{
+	struct olm_pair p;
+	char *late, *cause = NULL;
+	uint8_t *plain;
+	size_t n;
+	int type;
+
+	olm_pair_start(&p, "x");
+	olm_send(p.b, p.a, "y", CRYPTO_OLM_NORMAL);
+	crypto_olm_encrypt(p.b, (const uint8_t *)"late", 4, &type, &late);
+	olm_send(p.a, p.b, "a1", CRYPTO_OLM_NORMAL);
+	olm_send(p.b, p.a, "b2", CRYPTO_OLM_NORMAL);
+	olm_send(p.a, p.b, "a3", CRYPTO_OLM_NORMAL);
+	olm_send(p.b, p.a, "b4", CRYPTO_OLM_NORMAL);
+	assert_int_equal(crypto_olm_decrypt(p.a, type, late, &plain, &n, &cause), 0);
+	assert_string_equal((char *)plain, "late");
+	free(plain);
+	free(late);
+	olm_pair_free(&p);
+}
+
 static void
 test_olm_refusals(void **state)
 {
@@ -960,6 +985,79 @@ test_account_pickle_keeps_otks(void **state)
 	crypto_account_free(&bob2);
 }
 
+/* The device keys of acct as /keys/query gives them, signed; with
+ * tamper set, changed after signing. */
+static char *
+device_keys_json(const struct crypto_account *acct, const char *user, int tamper)
+{
+	char *body = xasprintf("{\"algorithms\":[\"m.olm.v1.curve25519-aes-sha2\"],"
+	    "\"device_id\":\"DEV\",\"keys\":{\"curve25519:DEV\":\"%s\",\"ed25519:DEV\":\"%s\"},"
+	    "\"user_id\":\"%s\"}", crypto_account_curve25519(acct), crypto_account_ed25519(acct),
+	    user);
+	char *sig = crypto_account_sign(acct, (const uint8_t *)body, strlen(body)), *out;
+
+	body[strlen(body) - 1] = '\0';
+	out = xasprintf("%s,\"signatures\":{\"%s\":{\"ed25519:DEV\":\"%s\"}}%s}", body, user, sig,
+	    tamper ? ",\"extra\":1" : "");
+	free(body);
+	free(sig);
+	return out;
+}
+
+static char *
+olm_payload(const char *sender, const char *recipient, const char *our_ed,
+    const char *their_ed, const char *device_keys)
+{
+	return xasprintf("{\"type\":\"m.room_key\",\"content\":{},\"sender\":\"%s\","
+	    "\"recipient\":\"%s\",\"recipient_keys\":{\"ed25519\":\"%s\"},\"keys\":"
+	    "{\"ed25519\":\"%s\"}%s%s}", sender, recipient, our_ed, their_ed,
+	    device_keys ? ",\"sender_device_keys\":" : "", device_keys ? device_keys : "");
+}
+
+static int
+payload_ok(const struct crypto_account *me, char *payload, const struct crypto_olm_origin *o)
+{
+	char *cause = NULL, *ed = NULL;
+	int rc = crypto_olm_payload_check(me, payload, strlen(payload), o, &ed, &cause);
+
+	assert_true(rc == 0 ? ed != NULL && cause == NULL : ed == NULL && cause != NULL);
+	free(ed);
+	free(cause);
+	free(payload);
+	return rc == 0;
+}
+
+/* The spec's checks on a decrypted Olm payload, each rule refusing. */
+static void
+test_olm_payload_checks(void **state)
+{
+	struct crypto_account *me = crypto_account_new(), *them = crypto_account_new();
+	const char *my_ed = crypto_account_ed25519(me), *ed = crypto_account_ed25519(them);
+	struct crypto_olm_origin o = {"@a:x", crypto_account_curve25519(them), ed, "@me:x"};
+	char *dk = device_keys_json(them, "@a:x", 0), *bad = device_keys_json(them, "@a:x", 1);
+	char *other_user = device_keys_json(them, "@b:x", 0);
+
+	assert_true(payload_ok(me, olm_payload("@a:x", "@me:x", my_ed, ed, NULL), &o));
+	assert_false(payload_ok(me, olm_payload("@b:x", "@me:x", my_ed, ed, NULL), &o));
+	assert_false(payload_ok(me, olm_payload("@a:x", "@you:x", my_ed, ed, NULL), &o));
+	assert_false(payload_ok(me, olm_payload("@a:x", "@me:x", ed, ed, NULL), &o));
+	assert_false(payload_ok(me, olm_payload("@a:x", "@me:x", my_ed, my_ed, NULL), &o));
+	o.device_ed25519 = NULL;
+	assert_false(payload_ok(me, olm_payload("@a:x", "@me:x", my_ed, ed, NULL), &o));
+	assert_true(payload_ok(me, olm_payload("@a:x", "@me:x", my_ed, ed, dk), &o));
+	assert_false(payload_ok(me, olm_payload("@a:x", "@me:x", my_ed, ed, bad), &o));
+	assert_false(payload_ok(me, olm_payload("@a:x", "@me:x", my_ed, ed, other_user), &o));
+	assert_false(payload_ok(me, olm_payload("@a:x", "@me:x", my_ed, my_ed, dk), &o));
+	o.sender_key = crypto_account_curve25519(me);
+	assert_false(payload_ok(me, olm_payload("@a:x", "@me:x", my_ed, ed, dk), &o));
+	assert_false(payload_ok(me, xstrdup("{\"sender\":\"@a:x\",\"sender\":\"@a:x\"}"), &o));
+	free(dk);
+	free(bad);
+	free(other_user);
+	crypto_account_free(&me);
+	crypto_account_free(&them);
+}
+
 static int
 temp_fd(const char *data, size_t len)
 {
@@ -1100,6 +1198,7 @@ main(void)
 		cmocka_unit_test(test_megolm_export_import_and_pickles),
 		cmocka_unit_test(test_olm_conversation),
 		cmocka_unit_test(test_olm_out_of_order_and_replay),
+		cmocka_unit_test(test_olm_late_message_from_old_chain),
 		cmocka_unit_test(test_olm_refusals),
 		cmocka_unit_test(test_olm_prekey_for_unknown_otk),
 		cmocka_unit_test(test_olm_otk_used_once_fallback_kept),
@@ -1107,6 +1206,7 @@ main(void)
 		cmocka_unit_test(test_account_sign_verifies),
 		cmocka_unit_test(test_pickles_round_trip_and_refuse),
 		cmocka_unit_test(test_account_pickle_keeps_otks),
+		cmocka_unit_test(test_olm_payload_checks),
 		cmocka_unit_test(test_file_round_trip_and_hash),
 		cmocka_unit_test(test_file_ctr_vector),
 	};
