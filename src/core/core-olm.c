@@ -86,27 +86,31 @@ core_olm_new(struct core *c, const char *their_key, const struct mx_olm_cipherte
 	return rc;
 }
 
-/* The checks of a decrypted payload: sent to us, from who the event
- * says, with the keys its device has. */
+/* The spec's checks of a decrypted payload (crypto_olm_payload_check):
+ * sent to us, from who the event says, with the keys its device has, as
+ * natter knows them or as the payload proves them. */
 static int
-core_olm_payload_ok(struct core *c, const struct mx_to_device *td,
-    const struct mx_olm_payload *p, char **cause)
+core_olm_payload_ok(struct core *c, const struct mx_to_device *td, const uint8_t *plain,
+    size_t len, char **cause)
 {
+	struct crypto_olm_origin o = {td->sender, td->sender_key, NULL, c->session.user_id};
 	struct store_device d;
-	int known, ok = 1;
+	char *ed = NULL;
+	int known, rc;
 
-	if (strcmp(p->sender, td->sender) != 0)
-		return cause_set(cause, "the payload names another sender");
-	if (strcmp(p->recipient, c->session.user_id) != 0 ||
-	    strcmp(p->recipient_ed25519, crypto_account_ed25519(c->acct)) != 0)
-		return cause_set(cause, "the payload was meant for another device");
 	if ((known = store_device_by_key(c->store, td->sender_key, &d, cause)) == -1)
 		return -1;
-	if (known == 1) {
-		ok = strcmp(d.user_id, p->sender) == 0 && strcmp(d.ed25519, p->sender_ed25519) == 0;
+	if (known == 1 && strcmp(d.user_id, td->sender) != 0) {
 		store_device_clear(&d);
+		return cause_set(cause, "the sender's key belongs to another user's device");
 	}
-	return ok ? 0 : cause_set(cause, "the sender's keys do not match its device");
+	if (known == 1)
+		o.device_ed25519 = d.ed25519;
+	rc = crypto_olm_payload_check(c->acct, (const char *)plain, len, &o, &ed, cause);
+	free(ed);
+	if (known == 1)
+		store_device_clear(&d);
+	return rc;
 }
 
 /* A room key: the Megolm session it starts, kept for the messages it
@@ -152,7 +156,7 @@ core_olm_receive(struct core *c, const struct mx_to_device *td, char **cause)
 {
 	const char *mine = crypto_account_curve25519(c->acct);
 	const struct mx_olm_ciphertext *oc = NULL;
-	struct mx_olm_payload p;
+	struct mx_olm_payload p = {0};
 	uint8_t *plain = NULL;
 	size_t len = 0;
 	char *why = NULL;
@@ -171,8 +175,8 @@ core_olm_receive(struct core *c, const struct mx_to_device *td, char **cause)
 		return 0;
 	}
 	rc = 0;
-	if (mx_olm_payload_parse((const char *)plain, len, &p, &why) == -1 ||
-	    core_olm_payload_ok(c, td, &p, &why) == -1)
+	if (core_olm_payload_ok(c, td, plain, len, &why) == -1 ||
+	    mx_olm_payload_parse((const char *)plain, len, &p, &why) == -1)
 		log_msg("crypto: an Olm message from %s refused: %s", td->sender, why);
 	else if (strcmp(p.type, "m.room_key") == 0)
 		rc = core_olm_room_key(c, td, &p, cause);
@@ -272,4 +276,31 @@ core_olm_encrypt(struct core *c, const struct store_device *d, const char *type,
 	cJSON_Delete(payload);
 	crypto_olm_free(&s);
 	return out;
+}
+
+/* The senders of a sync's Olm messages whose sending device natter does
+ * not know: their device lists are asked for before the messages are
+ * read, or the keys they bring could not be checked. */
+int
+core_olm_unknown_senders(struct core *c, const struct mx_sync *sync, char ***users, size_t *n,
+    char **cause)
+{
+	for (size_t i = 0; i < sync->n_to_device; i++) {
+		const struct mx_to_device *td = &sync->to_device[i];
+		struct store_device d;
+		int known, listed = 0;
+
+		if (td->sender_key == NULL || td->n_ciphertexts == 0)
+			continue;
+		if ((known = store_device_by_key(c->store, td->sender_key, &d, cause)) == -1)
+			return -1;
+		store_device_clear(&d);
+		for (size_t j = 0; j < *n; j++)
+			listed |= strcmp((*users)[j], td->sender) == 0;
+		if (known == 1 || listed)
+			continue;
+		*users = xreallocarray(*users, *n + 1, sizeof **users);
+		(*users)[(*n)++] = xstrdup(td->sender);
+	}
+	return 0;
 }

@@ -189,6 +189,8 @@ int core_crypto_devices_store(struct core *c, const char *json, size_t len,
 
 /* core-olm.c */
 int core_olm_receive(struct core *c, const struct mx_to_device *td, char **cause);
+int core_olm_unknown_senders(struct core *c, const struct mx_sync *sync, char ***users,
+    size_t *n, char **cause);
 int core_olm_has_session(struct core *c, const char *their_key, char **cause);
 int core_olm_start(struct core *c, const struct mx_claimed_key *k,
     const struct store_device *d, char **cause);

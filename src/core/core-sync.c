@@ -23,6 +23,9 @@ struct core_round {
 	size_t n_events;
 	int moved;		/* it brought news, or a new token, or took its time */
 	struct mx_call *call;
+	struct mx_sync *sync;	/* parsed, waiting for its senders' devices */
+	char **users;		/* those senders */
+	size_t n_users;
 	void (*end)(struct core_round *r, const struct mx_result *res, const char *why);
 	void *arg;
 };
@@ -65,20 +68,14 @@ fail:
 	return -1;
 }
 
-int
-core_sync_apply(struct core *c, const char *body, size_t len, struct mx_sync **keep,
-    size_t *n_events, char **cause)
+/* Stores a parsed sync (taken) with its encryption; what follows it for
+ * encryption (messages that waited, keys to publish) then runs. */
+static int
+core_sync_keep(struct core *c, struct mx_sync *sync, struct mx_sync **keep, size_t *n_events,
+    char **cause)
 {
-	struct mx_sync *sync;
-	char *why = NULL;
-	int rc;
+	int rc = core_sync_store(c, sync, cause);
 
-	if ((sync = mx_sync_parse(body, len, &why)) == NULL) {
-		cause_set(cause, "the homeserver sent a sync that cannot be read: %s", why);
-		free(why);
-		return -1;
-	}
-	rc = core_sync_store(c, sync, cause);
 	if (rc == 0 && n_events != NULL)
 		*n_events = core_count_events(sync);
 	log_msg("sync: %zu rooms, %zu events, %zu to-device, %zu malformed skipped%s",
@@ -95,11 +92,36 @@ core_sync_apply(struct core *c, const char *body, size_t len, struct mx_sync **k
 	return rc;
 }
 
+static struct mx_sync *
+core_sync_parse(const char *body, size_t len, char **cause)
+{
+	struct mx_sync *sync;
+	char *why = NULL;
+
+	if ((sync = mx_sync_parse(body, len, &why)) == NULL) {
+		cause_set(cause, "the homeserver sent a sync that cannot be read: %s", why);
+		free(why);
+	}
+	return sync;
+}
+
+int
+core_sync_apply(struct core *c, const char *body, size_t len, struct mx_sync **keep,
+    size_t *n_events, char **cause)
+{
+	struct mx_sync *sync = core_sync_parse(body, len, cause);
+
+	return sync != NULL ? core_sync_keep(c, sync, keep, n_events, cause) : -1;
+}
+
 static void
 core_round_end(struct core_round *r, const struct mx_result *res, const char *why)
 {
 	r->call = NULL;
 	xfree(&r->before);
+	mx_sync_free(&r->sync);
+	store_strings_free(&r->users, r->n_users);
+	r->n_users = 0;
 	r->end(r, res, why);
 }
 
@@ -133,18 +155,17 @@ core_round_moved(struct core_round *r, size_t n)
 	return moved;
 }
 
+/* The parsed sync stored and told; the round is over. */
 static void
-core_round_answer(struct mx_result *res, void *arg)
+core_round_store(struct core_round *r)
 {
-	struct core_round *r = arg;
 	struct core *c = r->c;
-	struct mx_sync *sync = NULL;
+	struct mx_sync *sync = r->sync;
 	char *why = NULL;
 	size_t n = 0;
 
-	if (core_round_refused(r, res))
-		return;
-	if (core_sync_apply(c, res->raw, res->raw_len, &sync, &n, &why) == -1) {
+	r->sync = NULL;
+	if (core_sync_keep(c, sync, &sync, &n, &why) == -1) {
 		core_round_end(r, NULL, why);
 		free(why);
 		return;
@@ -155,6 +176,60 @@ core_round_answer(struct mx_result *res, void *arg)
 	c->synced_once = 1;
 	mx_sync_free(&sync);
 	core_round_end(r, NULL, NULL);
+}
+
+static void
+core_round_devices(struct mx_result *res, void *arg)
+{
+	struct core_round *r = arg;
+	char *why = NULL;
+
+	if (core_round_refused(r, res))
+		return;
+	if (core_crypto_devices_store(r->c, res->raw, res->raw_len,
+	    (const char *const *)r->users, r->n_users, &why) == -1) {
+		core_round_end(r, NULL, why);
+		free(why);
+		return;
+	}
+	core_round_store(r);
+}
+
+/* Olm messages from devices natter does not know yet cannot be checked:
+ * their senders' devices are asked for first. 1 when asked, 0 when
+ * there is no need, -1 (cause) when the question cannot go. */
+static int
+core_round_ask_devices(struct core_round *r, char **cause)
+{
+	store_strings_free(&r->users, r->n_users);
+	r->n_users = 0;
+	if (r->c->acct == NULL ||
+	    core_olm_unknown_senders(r->c, r->sync, &r->users, &r->n_users, cause) == -1)
+		return r->c->acct == NULL ? 0 : -1;
+	if (r->n_users == 0)
+		return 0;
+	r->call = mx_keys_query(r->c->mx, (const char *const *)r->users, r->n_users, 0,
+	    core_round_devices, r, cause);
+	return r->call != NULL ? 1 : -1;
+}
+
+static void
+core_round_answer(struct mx_result *res, void *arg)
+{
+	struct core_round *r = arg;
+	char *why = NULL;
+	int asked;
+
+	if (core_round_refused(r, res))
+		return;
+	if ((r->sync = core_sync_parse(res->raw, res->raw_len, &why)) == NULL ||
+	    (asked = core_round_ask_devices(r, &why)) == -1) {
+		core_round_end(r, NULL, why);
+		free(why);
+		return;
+	}
+	if (asked == 0)
+		core_round_store(r);
 }
 
 static void
@@ -209,6 +284,8 @@ core_round_free(void *data)
 
 	mx_call_cancel(&r->call);
 	free(r->before);
+	mx_sync_free(&r->sync);
+	store_strings_free(&r->users, r->n_users);
 	free(r);
 }
 

@@ -546,6 +546,29 @@ dana_event(struct dana *d, const char *event_id, const char *body)
 	return ev;
 }
 
+/* Dana's device as /keys/query gives it, signed by itself, for natter to
+ * check the payloads of her Olm messages against. */
+static void
+dana_device(struct fx *fx, struct dana *d)
+{
+	char *dev = xasprintf("{\"user_id\": \"@dana:x\", \"device_id\": \"DANADEV\", "
+	    "\"algorithms\": [\"m.olm.v1.curve25519-aes-sha2\", \"m.megolm.v1.aes-sha2\"], "
+	    "\"keys\": {\"curve25519:DANADEV\": \"%s\", \"ed25519:DANADEV\": \"%s\"}}",
+	    crypto_account_curve25519(d->acct), crypto_account_ed25519(d->acct));
+	char *canon = crypto_signable_json(dev, strlen(dev), NULL);
+	char *sig = crypto_account_sign(d->acct, (const uint8_t *)canon, strlen(canon));
+	char *answer;
+
+	dev[strlen(dev) - 1] = '\0';
+	answer = xasprintf("{\"device_keys\": {\"@dana:x\": {\"DANADEV\": %s, \"signatures\": "
+	    "{\"@dana:x\": {\"ed25519:DANADEV\": \"%s\"}}}}}}", dev, sig);
+	script(fx, "keys-query.json", answer);
+	free(answer);
+	free(sig);
+	free(canon);
+	free(dev);
+}
+
 /* natter's published identity and one of its one-time keys. */
 static void
 natter_keys(struct fx *fx, char **curve, char **ed, char **otk)
@@ -581,6 +604,7 @@ dana_room_key(struct fx *fx, struct dana *d)
 	int type;
 
 	natter_keys(fx, &curve, &ed, &otk);
+	dana_device(fx, d);
 	olm = crypto_olm_outbound(d->acct, curve, otk, NULL);
 	assert_non_null(olm);
 	plain = xasprintf("{\"type\": \"m.room_key\", \"sender\": \"@dana:x\", "
