@@ -243,13 +243,15 @@ typedef void (*core_backfill_cb)(const struct core_backfill_progress *p, void *a
 int core_backfill(struct core *c, const char *room_id, core_backfill_cb progress,
     void *progress_arg, core_done_cb done, void *arg, char **cause);
 
-/* Media. core_fetch writes the mxc:// URI's bytes into fd, at most
+/* Media. core_fetch writes the attachment of message m into fd, at most
  * max_bytes (0: the default cap); a file larger than that fails with a
- * reason saying so. core_download saves event_id's attachment at path,
- * or, with path NULL, under a safe, new name in the profile's media
+ * reason saying so; an encrypted one is decrypted, and nothing is written
+ * unless its hash holds. core_download saves event_id's attachment at
+ * path, or, with path NULL, under a safe, new name in the profile's media
  * directory; result: the file's path. */
-int core_fetch(struct core *c, const char *mxc, int fd, int64_t max_bytes, core_done_cb done,
-    void *arg, char **cause);
+struct store_msg;
+int core_fetch(struct core *c, const struct store_msg *m, int fd, int64_t max_bytes,
+    core_done_cb done, void *arg, char **cause);
 int core_download(struct core *c, const char *event_id, const char *path, core_done_cb done,
     void *arg, char **cause);
 /* Creates a new 0600 file in dir (made 0700 if missing) named after name

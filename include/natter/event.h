@@ -228,6 +228,17 @@ void mx_olm_payload_clear(struct mx_olm_payload *p);
 int mx_event_decrypted(const struct mx_event *enc, const char *room_id, const char *plain,
     size_t len, struct mx_event *out, char **cause);
 
+/* The key of an encrypted attachment (the spec's EncryptedFile, v2), from
+ * a message's content JSON: 1 when it has one (fields base64 as sent),
+ * 0 when the file is not encrypted, -1 with a cause when it is malformed. */
+struct mx_file_key {
+	char *key;		/* JWK "k", base64url */
+	char *iv;
+	char *sha256;
+};
+int mx_file_key_parse(const char *content, struct mx_file_key *out, char **cause);
+void mx_file_key_clear(struct mx_file_key *k);
+
 /* A device of a user, from /keys/query or /keys/claim's owners. json is
  * the device object as received, for checking its self-signature. */
 struct mx_device {

@@ -24,9 +24,16 @@ char *msg_content_edit(const char *text, const char *msgtype, const char *target
 /* An m.reaction annotating target with key. */
 char *msg_content_reaction(const char *target, const char *key);
 
-/* An attachment already uploaded to mxc. */
+/* An attachment already uploaded to mxc; encrypted (key not NULL) it is
+ * the spec's EncryptedFile v2: the JWK key k (base64url), its IV and the
+ * SHA-256 of the ciphertext (base64). */
+struct msg_file_key {
+	const char *key;
+	const char *iv;
+	const char *sha256;
+};
 char *msg_content_file(const char *filename, const char *mxc, const char *mimetype,
-    int64_t size);
+    int64_t size, const struct msg_file_key *key);
 
 /* m.image, m.video, m.audio or m.file for a MIME type. */
 const char *msg_media_msgtype(const char *mimetype);

@@ -140,7 +140,7 @@ cli_export_fetch(const struct store_msg *m, int fd, int64_t max_bytes, void *arg
 	struct core_result r = {0};
 	int rc = 0;
 
-	if (cli_finish(cli, core_fetch(cli->core, m->url, fd, max_bytes, core_result_cb, &r,
+	if (cli_finish(cli, core_fetch(cli->core, m, fd, max_bytes, core_result_cb, &r,
 	    cause), &r, cause) != CORE_DONE)
 		rc = -1;
 	/* The size the event gave was wrong, or missing: the cap still holds. */

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "natter/crypto.h"
+#include "natter/event.h"
 #include "natter/sanitize.h"
 #include "natter/util.h"
 #include "core-private.h"
@@ -37,14 +39,96 @@ core_download_file(const char *dir, const char *name, char **path, char **cause)
 	return fd;
 }
 
-int
-core_fetch(struct core *c, const char *mxc, int fd, int64_t max_bytes, core_done_cb done,
-    void *arg, char **cause)
-{
-	struct core_op *op = core_op_new(c, done, arg, "cannot download the attachment");
+/* A download: into the caller's file, or, for an encrypted attachment,
+ * into a file of natter's own first (unlinked at once), decrypted into the
+ * caller's file once its hash holds. */
+struct core_get {
+	int out;		/* the caller's file */
+	int tmp;		/* the ciphertext, or -1 in clear */
+	struct mx_file_key key;
+};
 
-	op->call = mx_download(c->mx, mxc, fd, max_bytes > 0 ? (size_t)max_bytes : 0, 0,
-	    core_op_answer, op, cause);
+static void
+core_get_free(void *data)
+{
+	struct core_get *g = data;
+
+	if (g->tmp != -1)
+		close(g->tmp);
+	mx_file_key_clear(&g->key);
+	free(g);
+}
+
+/* Decrypts what came into the caller's file; -1 (why) when it cannot. */
+static int
+core_get_decrypt(struct core_get *g, char **why)
+{
+	struct crypto_file f = {g->key.key, g->key.iv, g->key.sha256};
+
+	if (lseek(g->tmp, 0, SEEK_SET) == -1)
+		return cause_set(why, "cannot read the downloaded file: %s", strerror(errno));
+	return crypto_file_decrypt(g->tmp, g->out, &f, why);
+}
+
+static void
+core_get_answer(struct mx_result *res, void *arg)
+{
+	struct core_op *op = arg;
+	struct core_get *g = op->data;
+	char *why = NULL;
+
+	if (core_op_refused(op, res))
+		return;
+	if (g->tmp != -1 && core_get_decrypt(g, &why) == -1)
+		core_op_fail(op, why);
+	else
+		core_op_end(op, CORE_DONE, op->result);
+	free(why);
+}
+
+/* Starts downloading m's attachment into fd for op (which owns nothing of
+ * fd): 0, or -1 with a cause. */
+static int
+core_get_start(struct core_op *op, const struct store_msg *m, int fd, int64_t max_bytes,
+    mx_cb cb, char **cause)
+{
+	struct core_get *g = xcalloc(1, sizeof *g);
+	struct core *c = op->c;
+	char *tmp;
+	int r;
+
+	g->out = fd;
+	g->tmp = -1;
+	op->data = g;
+	op->free_data = core_get_free;
+	if ((r = mx_file_key_parse(m->content, &g->key, cause)) == -1)
+		return -1;
+	if (r == 1) {
+		tmp = xasprintf("%s/download-XXXXXX", c->paths.data_dir);
+		if ((g->tmp = mkstemp(tmp)) == -1)
+			cause_set(cause, "cannot make a file in %s: %s", c->paths.data_dir,
+			    strerror(errno));
+		else
+			unlink(tmp);
+		free(tmp);
+		if (g->tmp == -1)
+			return -1;
+	}
+	op->call = mx_download(c->mx, m->url, g->tmp != -1 ? g->tmp : fd,
+	    max_bytes > 0 ? (size_t)max_bytes : 0, 0, cb, op, cause);
+	return op->call != NULL ? 0 : -1;
+}
+
+int
+core_fetch(struct core *c, const struct store_msg *m, int fd, int64_t max_bytes,
+    core_done_cb done, void *arg, char **cause)
+{
+	struct core_op *op;
+
+	if (m->url == NULL)
+		return cause_set(cause, "%s has no attachment", m->event_id);
+	op = core_op_new(c, done, arg, "cannot download the attachment");
+	core_get_start(op, m, fd, max_bytes, core_get_answer, cause);
 	return core_op_started(op, cause);
 }
 
@@ -54,18 +138,22 @@ static void
 core_download_answer(struct mx_result *res, void *arg)
 {
 	struct core_op *op = arg;
-	char *why;
+	struct core_get *g = op->data;
+	char *why = NULL;
 
 	op->call = NULL;
-	close(op->fd);
-	op->fd = -1;
-	if (res->ok) {
+	if (res->ok && (g->tmp == -1 || core_get_decrypt(g, &why) == 0)) {
+		close(op->fd);
+		op->fd = -1;
 		core_op_end(op, CORE_DONE, op->result);
 		return;
 	}
+	close(op->fd);
+	op->fd = -1;
 	if (!op->flags)
 		unlink(op->result);
-	why = core_why(res);
+	if (why == NULL)
+		why = core_why(res);
 	core_op_fail(op, why);
 	free(why);
 }
@@ -111,12 +199,12 @@ core_download(struct core *c, const char *event_id, const char *path, core_done_
 	op->result = file;
 	op->fd = fd;
 	op->flags = path != NULL;
-	op->call = mx_download(c->mx, m.url, fd, 0, 0, core_download_answer, op, cause);
-	store_msg_clear(&m);
-	if (op->call == NULL) {
+	if (core_get_start(op, &m, fd, 0, core_download_answer, cause) == -1) {
 		close(fd);
+		op->fd = -1;
 		if (path == NULL)
 			unlink(file);
 	}
+	store_msg_clear(&m);
 	return core_op_started(op, cause);
 }

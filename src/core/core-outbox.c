@@ -5,9 +5,11 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "natter/log.h"
 #include "natter/loop.h"
@@ -320,18 +322,60 @@ core_send_reaction(struct core *c, const char *room_id, const char *event_id, co
 	    cause);
 }
 
+/* A file for an encrypted room: encrypted into a file of natter's own,
+ * which is uploaded instead and removed after. */
+struct core_upload {
+	char *tmp;		/* the ciphertext's file, or NULL in clear */
+	struct crypto_file key;
+};
+
+static void
+core_upload_free(void *data)
+{
+	struct core_upload *u = data;
+
+	if (u->tmp != NULL)
+		unlink(u->tmp);
+	free(u->tmp);
+	crypto_file_clear(&u->key);
+	free(u);
+}
+
+/* Encrypts path into a new file in the profile's directory; -1 (cause). */
+static int
+core_upload_encrypt(struct core *c, const char *path, struct core_upload *u, char **cause)
+{
+	int in, out, rc = -1;
+
+	u->tmp = xasprintf("%s/upload-XXXXXX", c->paths.data_dir);
+	if ((in = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return cause_set(cause, "%s: not a readable file (%s)", path, strerror(errno));
+	if ((out = mkstemp(u->tmp)) == -1) {
+		cause_set(cause, "cannot make a file in %s: %s", c->paths.data_dir, strerror(errno));
+		xfree(&u->tmp);
+	} else {
+		rc = crypto_file_encrypt(in, out, &u->key, cause);
+		close(out);
+	}
+	close(in);
+	return rc;
+}
+
 /* The upload is done: the message goes through the outbox, and whoever
  * started it hears of the send, not of the upload. */
 static void
 core_upload_answer(struct mx_result *res, void *arg)
 {
 	struct core_op *op = arg;
+	struct core_upload *u = op->data;
+	struct msg_file_key key = {u->key.key, u->key.iv, u->key.sha256};
 	const char *name = op->text;
 	char *content, *why = NULL;
 
 	if (core_op_refused(op, res))
 		return;
-	content = msg_content_file(name, res->value, msg_mimetype_guess(name), op->n);
+	content = msg_content_file(name, res->value, msg_mimetype_guess(name), op->n,
+	    u->tmp != NULL ? &key : NULL);
 	if (core_queue(op->c, op->room_id, "m.room.message", content, op->done, op->arg,
 	    &why) == -1)
 		core_op_fail(op, why);
@@ -347,6 +391,7 @@ core_send_file(struct core *c, const char *room_id, const char *path, core_done_
     void *arg, char **cause)
 {
 	const char *name = strrchr(path, '/') != NULL ? strrchr(path, '/') + 1 : path;
+	struct core_upload *u;
 	struct core_op *op;
 	struct stat sb;
 	char *what;
@@ -358,13 +403,25 @@ core_send_file(struct core *c, const char *room_id, const char *path, core_done_
 	/* Checked now, or the file would be uploaded for nothing. */
 	if (core_refuse_encrypted(c, room_id, cause) == -1)
 		return -1;
+	u = xcalloc(1, sizeof *u);
+	if (store_room_encrypted(c->store, room_id) == 1 &&
+	    core_upload_encrypt(c, path, u, cause) == -1) {
+		core_upload_free(u);
+		return -1;
+	}
 	what = xasprintf("cannot send %s", name);
 	op = core_op_new(c, done, arg, what);
 	free(what);
+	op->data = u;
+	op->free_data = core_upload_free;
 	op->room_id = xstrdup(room_id);
 	op->text = xstrdup(name);
 	op->n = (int64_t)sb.st_size;
-	op->call = mx_upload(c->mx, path, name, msg_mimetype_guess(name), 0, core_upload_answer, op,
+	/* The server sees only ciphertext of a type that says nothing. */
+	op->call = u->tmp != NULL ?
+	    mx_upload(c->mx, u->tmp, NULL, "application/octet-stream", 0, core_upload_answer, op,
+	    cause) :
+	    mx_upload(c->mx, path, name, msg_mimetype_guess(name), 0, core_upload_answer, op,
 	    cause);
 	return core_op_started(op, cause);
 }

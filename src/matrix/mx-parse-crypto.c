@@ -375,3 +375,50 @@ mx_claimed_keys_free(struct mx_claimed_key **keys, size_t n)
 	}
 	xfree(keys);
 }
+
+/* base64url, as a JWK key is written. */
+static char *
+mx_json_b64url(const cJSON *obj, const char *key)
+{
+	const char *s = mx_json_str(obj, key);
+	size_t len = s != NULL ? strlen(s) : 0;
+
+	if (len == 0 || len > 64 || strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789-_=") != len)
+		return NULL;
+	return xstrdup(s);
+}
+
+int
+mx_file_key_parse(const char *content, struct mx_file_key *out, char **cause)
+{
+	cJSON *root = content != NULL ? mx_json_root(content, strlen(content), "message", cause) :
+	    NULL;
+	const cJSON *file = mx_json_obj(root, "file"), *jwk = mx_json_obj(file, "key");
+	int rc = 0;
+
+	memset(out, 0, sizeof *out);
+	if (file != NULL) {
+		out->key = mx_json_b64url(jwk, "k");
+		out->iv = mx_json_b64(file, "iv");
+		out->sha256 = mx_json_b64(mx_json_obj(file, "hashes"), "sha256");
+		if (out->key == NULL || out->iv == NULL || out->sha256 == NULL ||
+		    !mx_streq(mx_json_str(file, "v"), "v2") ||
+		    !mx_streq(mx_json_str(jwk, "alg"), "A256CTR")) {
+			mx_file_key_clear(out);
+			rc = cause_set(cause, "the attachment's key is malformed or of another kind");
+		} else
+			rc = 1;
+	}
+	mx_json_free(root);
+	return rc;
+}
+
+void
+mx_file_key_clear(struct mx_file_key *k)
+{
+	free(k->key);
+	free(k->iv);
+	free(k->sha256);
+	memset(k, 0, sizeof *k);
+}

@@ -127,6 +127,10 @@ message_media(struct mx_event *ev, const cJSON *content)
 	const char *url = mx_json_str(content, "url");
 	int media;
 
+	/* An encrypted file's url is inside "file", with its key (see
+	 * mx_file_key_parse). */
+	if (url == NULL)
+		url = mx_json_str(mx_json_obj(content, "file"), "url");
 	if (mx_mxc_valid(url))
 		ev->url = xstrdup(url);
 	media = streq(ev->type, "m.sticker") ||

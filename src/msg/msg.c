@@ -158,14 +158,32 @@ msg_content_reaction(const char *target, const char *key)
 }
 
 char *
-msg_content_file(const char *filename, const char *mxc, const char *mimetype, int64_t size)
+msg_content_file(const char *filename, const char *mxc, const char *mimetype, int64_t size,
+    const struct msg_file_key *key)
 {
-	cJSON *root = cJSON_CreateObject(), *info;
+	cJSON *root = cJSON_CreateObject(), *info, *file, *jwk, *ops;
 
 	cJSON_AddStringToObject(root, "msgtype", msg_media_msgtype(mimetype));
 	cJSON_AddStringToObject(root, "body", filename);
 	cJSON_AddStringToObject(root, "filename", filename);
-	cJSON_AddStringToObject(root, "url", mxc);
+	if (key == NULL)
+		cJSON_AddStringToObject(root, "url", mxc);
+	else {
+		file = cJSON_AddObjectToObject(root, "file");
+		cJSON_AddStringToObject(file, "url", mxc);
+		jwk = cJSON_AddObjectToObject(file, "key");
+		cJSON_AddStringToObject(jwk, "kty", "oct");
+		ops = cJSON_AddArrayToObject(jwk, "key_ops");
+		cJSON_AddItemToArray(ops, cJSON_CreateString("encrypt"));
+		cJSON_AddItemToArray(ops, cJSON_CreateString("decrypt"));
+		cJSON_AddStringToObject(jwk, "alg", "A256CTR");
+		cJSON_AddStringToObject(jwk, "k", key->key);
+		cJSON_AddTrueToObject(jwk, "ext");
+		cJSON_AddStringToObject(file, "iv", key->iv);
+		cJSON_AddStringToObject(cJSON_AddObjectToObject(file, "hashes"), "sha256",
+		    key->sha256);
+		cJSON_AddStringToObject(file, "v", "v2");
+	}
 	info = cJSON_AddObjectToObject(root, "info");
 	cJSON_AddStringToObject(info, "mimetype", mimetype);
 	cJSON_AddNumberToObject(info, "size", (double)size);

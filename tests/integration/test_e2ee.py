@@ -60,6 +60,24 @@ class E2eeTest(NatterTestCase):
         self.assertEqual(raw["type"], "m.room.encrypted")
         self.assertNotIn("8:15", str(raw))
 
+    def test_an_attachment_goes_encrypted_and_comes_back_whole(self):
+        room = self.encrypted_dm()
+        data = bytes(range(256)) * 64 + b"board pack, confidential"
+        path = self.natter.home / "board-pack.pdf"
+        path.write_bytes(data)
+        out = self.natter.ok("send", room, "--file", path)
+        event_id = out.split()[-1]
+        got = self.dana.wait_message(room, event_id=event_id)
+        self.assertTrue(got["decrypted"], got)
+        self.assertEqual(got["body"], "board-pack.pdf")
+        self.assertNotIn("board-pack", str(self.dana.raw_event(room, event_id)))
+        # The server holds only ciphertext; natter gets the file back whole.
+        self.natter.ok("sync", "--once")
+        sent = [m for m in self.natter.history(room) if m["event_id"] == event_id][0]
+        self.assertNotEqual(self.alice.download(sent["url"]), data)
+        saved = self.natter.ok("download", room, event_id).split("saved ", 1)[1].strip()
+        self.assertEqual(open(saved, "rb").read(), data)
+
 
 if __name__ == "__main__":
     unittest.main()

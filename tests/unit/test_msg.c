@@ -99,7 +99,7 @@ test_reply_edit_reaction(void **state)
 static void
 test_attachment(void **state)
 {
-	char *json = msg_content_file("Q3 plan.pdf", "mxc://localhost/abc", "application/pdf", 1234);
+	char *json = msg_content_file("Q3 plan.pdf", "mxc://localhost/abc", "application/pdf", 1234, NULL);
 	cJSON *c = cJSON_Parse(json);
 
 	assert_string_equal(field(c, "msgtype"), "m.file");
