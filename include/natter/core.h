@@ -259,6 +259,14 @@ int core_download(struct core *c, const char *event_id, const char *path, core_d
  * the fd and its path, or -1 with a cause. */
 int core_download_file(const char *dir, const char *name, char **path, char **cause);
 
+/* Asks the homeserver for user_id's devices and keeps those that signed
+ * their own keys (store_devices then lists them); result: user_id. This
+ * device's own identity keys, for comparing with what others see:
+ * core_identity (NULL without encryption keys). */
+int core_devices(struct core *c, const char *user_id, core_done_cb done, void *arg,
+    char **cause);
+const char *core_identity_ed25519(const struct core *c);
+
 /* Asks the homeserver's /search for query's words (in the room and
  * within the limit of o) and merges what only it finds into *hits (n
  * of them, in and out; they must outlive the operation). The server does

@@ -16,6 +16,7 @@
 static const struct cli_cmd cli_cmds[] = {
 	{"broadcast", cmd_broadcast, CORE_NEED_SESSION,
 	    "broadcast --to ROOM[,ROOM...] [--emote] [TEXT...]"},
+	{"devices", cmd_devices, CORE_NEED_SESSION, "devices [@user:server] [--json]"},
 	{"dm", cmd_dm, CORE_NEED_SESSION, "dm @user:server"},
 	{"download", cmd_download, CORE_NEED_SESSION, "download ROOM EVENT [--output PATH]"},
 	{"edit", cmd_edit, CORE_NEED_SESSION, "edit ROOM EVENT [TEXT...]"},

@@ -400,3 +400,33 @@ core_crypto_devices_store(struct core *c, const char *json, size_t len,
 	mx_keys_clear(&keys);
 	return rc;
 }
+
+/* core_devices: one user's device list, asked for and kept. */
+static void
+core_devices_answer(struct mx_result *res, void *arg)
+{
+	struct core_op *op = arg;
+	const char *user = op->user_id;
+	char *why = NULL;
+
+	if (core_op_refused(op, res))
+		return;
+	if (core_crypto_devices_store(op->c, res->raw, res->raw_len, &user, 1, &why) == -1)
+		core_op_fail(op, why);
+	else
+		core_op_end(op, CORE_DONE, op->user_id);
+	free(why);
+}
+
+int
+core_devices(struct core *c, const char *user_id, core_done_cb done, void *arg, char **cause)
+{
+	char *what = xasprintf("cannot ask for the devices of %s", user_id);
+	struct core_op *op = core_op_new(c, done, arg, what);
+	const char *users[] = {user_id};
+
+	free(what);
+	op->user_id = xstrdup(user_id);
+	op->call = mx_keys_query(c->mx, users, 1, 0, core_devices_answer, op, cause);
+	return core_op_started(op, cause);
+}

@@ -155,3 +155,9 @@ core_log_file(const struct core *c)
 {
 	return c->paths.log_file;
 }
+
+const char *
+core_identity_ed25519(const struct core *c)
+{
+	return c->acct != NULL ? crypto_account_ed25519(c->acct) : NULL;
+}

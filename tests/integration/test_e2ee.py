@@ -78,6 +78,38 @@ class E2eeTest(NatterTestCase):
         saved = self.natter.ok("download", room, event_id).split("saved ", 1)[1].strip()
         self.assertEqual(open(saved, "rb").read(), data)
 
+    def test_devices_lists_what_element_shows(self):
+        listed = self.natter.json_lines("devices", self.bob.user_id)
+        peer = [d for d in listed if d["device_id"] == self.dana.device_id]
+        self.assertEqual(len(peer), 1, listed)
+        self.assertEqual(peer[0]["ed25519"], self.dana.ed25519)
+        self.assertEqual(peer[0]["curve25519"], self.dana.curve25519)
+        self.assertEqual(peer[0]["trust"], "unverified")
+        # natter's own device as Element sees it, and as natter says it is.
+        seen = self.dana.devices(self.alice.user_id)
+        own = [d for d in self.natter.json_lines("devices") if d["this_device"]]
+        self.assertEqual(len(own), 1)
+        self.assertIn(own[0]["ed25519"], [d["ed25519"] for d in seen])
+
+    def test_a_later_member_reads_what_comes_after_not_before(self):
+        room = self.encrypted_dm()
+        before = self.natter.ok("send", room, "before Carol: the merger").split()[-1]
+        carol_user = self.hs.register("carol")
+        carol = ElementPeer(self.hs, carol_user)
+        self.addCleanup(carol.close)
+        carol.start()
+        self.natter.ok("invite", room, carol_user.user_id)
+        carol.join(room)
+        self.natter.ok("sync", "--once")
+        after = self.natter.ok("send", room, "after Carol: the offsite").split()[-1]
+        got = carol.wait_message(room, event_id=after)
+        self.assertTrue(got["decrypted"], got)
+        self.assertEqual(got["body"], "after Carol: the offsite")
+        # The key natter shares with her starts after what she must not read.
+        old = carol.wait_message(room, event_id=before, timeout=5)
+        self.assertFalse(old["decrypted"], old)
+        self.assertIsNone(old["body"])
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -1,0 +1,121 @@
+/* natter devices: the devices of a user (this account by default), as the
+ * homeserver lists them now, with their keys and whether they are
+ * verified, for comparing with what the user sees on the device itself. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli-private.h"
+#include "natter/sanitize.h"
+
+static const char *
+cli_trust_name(int trust)
+{
+	return trust == STORE_TRUST_VERIFIED ? "verified" : trust == STORE_TRUST_BLOCKED ?
+	    "blocked" : "unverified";
+}
+
+/* An Ed25519 key in groups of four, as clients show fingerprints. */
+static void
+cli_print_fingerprint(FILE *f, const char *key)
+{
+	for (size_t i = 0; key[i] != '\0'; i++) {
+		if (i > 0 && i % 4 == 0)
+			fputc(' ', f);
+		fputc(key[i], f);
+	}
+}
+
+static void
+cli_json_device(struct buf *b, const struct store_device *d, int self)
+{
+	buf_puts(b, "{\"user_id\":");
+	san_json_string(b, d->user_id);
+	buf_puts(b, ",\"device_id\":");
+	san_json_string(b, d->device_id);
+	buf_puts(b, ",\"display_name\":");
+	san_json_string(b, d->display_name != NULL ? d->display_name : "");
+	buf_puts(b, ",\"curve25519\":");
+	san_json_string(b, d->curve25519);
+	buf_puts(b, ",\"ed25519\":");
+	san_json_string(b, d->ed25519);
+	buf_printf(b, ",\"trust\":\"%s\",\"this_device\":%s}\n", cli_trust_name(d->trust),
+	    self ? "true" : "false");
+}
+
+static void
+cli_print_device(const struct store_device *d, int self)
+{
+	cli_print_text(stdout, d->device_id, 0);
+	printf("  %-10s  ", self ? "this one" : cli_trust_name(d->trust));
+	cli_print_text(stdout, d->display_name != NULL ? d->display_name : "(no name)", 0);
+	fputs("\n    ed25519: ", stdout);
+	cli_print_fingerprint(stdout, d->ed25519);
+	putchar('\n');
+}
+
+static int
+cli_devices_list(struct cli *cli, const char *user, int json)
+{
+	struct store_device *d;
+	struct buf b = {0};
+	char *cause = NULL;
+	size_t n;
+
+	if (store_devices(core_store(cli->core), user, &d, &n, &cause) == -1) {
+		n = (size_t)cli_fail("%s", cause);
+		free(cause);
+		return (int)n;
+	}
+	for (size_t i = 0; i < n; i++) {
+		int self = strcmp(d[i].user_id, core_self(cli->core)) == 0 &&
+		    core_device(cli->core) != NULL &&
+		    strcmp(d[i].device_id, core_device(cli->core)) == 0;
+
+		if (json)
+			cli_json_device(&b, &d[i], self);
+		else
+			cli_print_device(&d[i], self);
+	}
+	if (b.len > 0)
+		fputs(b.data, stdout);
+	if (n == 0 && !json)
+		fputs("natter: no device of that user has published encryption keys\n", stderr);
+	buf_free(&b);
+	store_devices_free(&d, n);
+	return CLI_OK;
+}
+
+int
+cmd_devices(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"json", no_argument, NULL, 'j'},
+		{NULL, 0, NULL, 0},
+	};
+	struct core_result r = {0};
+	const char *user;
+	char *cause = NULL;
+	int ch, json = 0, rc;
+
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch != 'j')
+			return cli_usage(cli_cmd_find("devices"));
+		json = 1;
+	}
+	if (optind + 1 < argc)
+		return cli_usage(cli_cmd_find("devices"));
+	user = optind < argc ? argv[optind] : core_self(cli->core);
+	if (user[0] != '@' || strchr(user, ':') == NULL)
+		return cli_fail("\"%s\" is not a user id like @name:server", user);
+	if (cli_finish(cli, core_devices(cli->core, user, core_result_cb, &r, &cause), &r,
+	    &cause) != CORE_DONE) {
+		rc = cli_fail("%s", cause);
+		core_result_clear(&r);
+		free(cause);
+		return rc;
+	}
+	core_result_clear(&r);
+	return cli_devices_list(cli, user, json);
+}
