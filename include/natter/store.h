@@ -53,6 +53,7 @@ struct store_room {
 	int favourite;
 	int lowpriority;
 	int64_t joined_count;
+	int encrypted;		/* m.room.encryption is set: end-to-end encrypted */
 };
 
 /* All known rooms (joined, invited and left), newest activity first. */

@@ -201,8 +201,9 @@ cli_json_room(struct buf *b, const struct store_room *r)
 		buf_puts(b, ",\"alias\":");
 		san_json_string(b, r->canonical_alias);
 	}
-	buf_printf(b, ",\"membership\":\"%s\",\"dm\":%s", store_membership_name(r->membership),
-	    r->is_direct ? "true" : "false");
+	buf_printf(b, ",\"membership\":\"%s\",\"dm\":%s,\"encrypted\":%s",
+	    store_membership_name(r->membership), r->is_direct ? "true" : "false",
+	    r->encrypted ? "true" : "false");
 	if (r->dm_user != NULL) {
 		buf_puts(b, ",\"dm_user\":");
 		san_json_string(b, r->dm_user);

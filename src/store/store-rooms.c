@@ -120,6 +120,7 @@ store_room_fill(struct store *st, sqlite3_stmt *s, const char *self, struct stor
 	room->joined_count = sqlite3_column_int64(s, 10);
 	room->dm_user = store_column_text(s, 12);
 	room->is_direct = room->dm_user != NULL;
+	room->encrypted = sqlite3_column_int(s, 13);
 	room->name = store_room_name(st, room, name, sqlite3_column_int64(s, 11), self, cause);
 	if (room->name == NULL) {
 		store_room_clear(room);

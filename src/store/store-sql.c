@@ -28,7 +28,9 @@ _Static_assert(STORE_OUTBOX_QUEUED == 0 && STORE_OUTBOX_SENT == 1 && STORE_OUTBO
 	" CASE WHEN r.invited_count >= 0 THEN r.invited_count ELSE (SELECT count(*)"           \
 	" FROM members m WHERE m.room_id = r.room_id AND m.membership = 2) END,"               \
 	" (SELECT d.user_id FROM direct d WHERE d.room_id = r.room_id"                         \
-	" ORDER BY d.user_id LIMIT 1) FROM rooms r"
+	" ORDER BY d.user_id LIMIT 1), EXISTS (SELECT 1 FROM state e WHERE"                     \
+	" e.room_id = r.room_id AND e.type = 'm.room.encryption' AND e.state_key = '')"         \
+	" FROM rooms r"
 
 /* An FTS5 expression of words (SQL text) searched in the text and file
  * names of messages, not in their tags (migration 5). */

@@ -323,9 +323,13 @@ ui_draw_title(struct ui *ui, int left, int width)
 {
 	const struct ui_room *room = ui_room_find(ui, ui->current);
 	const char *name = room != NULL ? room->name : "natter";
+	int x;
 
 	ui_fill(0, 0, COLS, THEME_STATUS);
-	ui_put(0, left, name, width, THEME_STATUS);
+	x = ui_put(0, left, name, width, THEME_STATUS);
+	/* Whether what is typed here goes encrypted, before anything is sent. */
+	if (room != NULL && room->encrypted)
+		ui_put(0, left + x, "  (encrypted)", width - x, THEME_STATUS);
 }
 
 /* The compose box: the rows of the draft around the cursor. */

@@ -50,6 +50,7 @@ struct ui_room {
 	int64_t unread;
 	int64_t highlight;
 	int64_t last_ts;
+	int encrypted;
 };
 
 /* A room's unsent text, kept while another room is in view. */

@@ -130,6 +130,7 @@ ui_rooms_reload(struct ui *ui)
 			r->unread = rooms[i].unread;
 			r->highlight = rooms[i].highlight;
 			r->last_ts = rooms[i].last_ts;
+			r->encrypted = rooms[i].encrypted;
 			ui->n_rooms++;
 		}
 	}

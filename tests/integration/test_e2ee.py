@@ -7,6 +7,7 @@ import unittest
 from cli_support import NatterTestCase
 from element_peer import ElementPeer, install
 from natter_harness import require
+from test_tui import TuiTestCase
 
 
 class E2eeTest(NatterTestCase):
@@ -109,6 +110,35 @@ class E2eeTest(NatterTestCase):
         old = carol.wait_message(room, event_id=before, timeout=5)
         self.assertFalse(old["decrypted"], old)
         self.assertIsNone(old["body"])
+
+
+class E2eeTuiTest(TuiTestCase):
+    """The interface in an encrypted direct chat reads and answers like in
+    any other room."""
+
+    def setUp(self):
+        ok, why = install()
+        require("peer", ok, why)
+        super().setUp()
+        self.natter.ok("sync", "--once")
+        self.dana = ElementPeer(self.hs, self.bob)
+        self.addCleanup(self.dana.close)
+        self.dana.start()
+
+    def test_an_encrypted_chat_reads_and_answers_in_the_interface(self):
+        room = self.dana.create_dm(self.alice.user_id)
+        self.natter.ok("sync", "--once")
+        self.natter.ok("join", room)
+        self.dana.wait_member(room, self.alice.user_id)
+        self.dana.send(room, "Can you move my 3pm?")
+        t = self.start()
+        screen = t.wait_for("Can you move my 3pm?")
+        self.assertIn("(encrypted)", screen.splitlines()[0])
+        t.text("Moved to 4pm.")
+        t.keys("Enter")
+        got = self.dana.wait_message(room, body_contains="Moved to 4pm.")
+        self.assertTrue(got["encrypted"] and got["decrypted"], got)
+        t.wait_for("Moved to 4pm.")
 
 
 if __name__ == "__main__":
