@@ -116,12 +116,23 @@ class MessagesTest(NatterTestCase):
         self.assertTrue(me[0]["content"].get("is_direct"))
         self.assertEqual(self.alice.get_account_data("m.direct"), {self.bob.user_id: [room]})
         self.assertEqual(self.natter.ok("dm", self.bob.user_id).split(), ["existing", room])
-        self.natter.ok("send", self.bob.user_id, "hello via the DM")
         self.bob.join(room)
-        self.bob.wait_for_event(room, body_is("hello via the DM"))
+        self.natter.ok("send", self.bob.user_id, "hello via the DM")
+        # A direct chat is end-to-end encrypted from its first event, as
+        # Element makes it: the server holds only ciphertext.
+        state = self.bob.get_state(room, "m.room.encryption")
+        self.assertEqual(state["algorithm"], "m.megolm.v1.aes-sha2")
+        sent = self.bob.wait_for_event(room, lambda e: e["type"] == "m.room.encrypted"
+                                       and e["sender"] == self.alice.user_id)
+        self.assertNotIn("hello via the DM", json.dumps(sent))
         rooms = {r["room_id"]: r for r in self.natter.json_lines("rooms")}
         self.assertTrue(rooms[room]["dm"])
+        self.assertTrue(rooms[room]["encrypted"])
         self.assertEqual(rooms[room]["dm_user"], self.bob.user_id)
+        self.natter.ok("sync", "--once")
+        mine = [m for m in self.natter.history(room) if m["type"] == "m.room.message"]
+        self.assertEqual([m["body"] for m in mine], ["hello via the DM"])
+        self.assertEqual(mine[0]["encryption"], "ok")
 
     def test_broadcast_reaches_three_targets_once_each(self):
         carol = self.hs.register("carol")
@@ -132,10 +143,16 @@ class MessagesTest(NatterTestCase):
         out = self.natter.ok("broadcast", "--to", f"Exec Office,Travel Desk,{carol.user_id}",
                              "Office closes at 4 today")
         self.assertEqual(out.count("sent "), 3)
-        for room, user in ((r1, self.bob), (r2, self.bob), (dm, carol)):
+        for room, user in ((r1, self.bob), (r2, self.bob)):
             msgs = [e for e in user.messages(room)["chunk"]
                     if e.get("content", {}).get("body") == "Office closes at 4 today"]
             self.assertEqual(len(msgs), 1, room)
+        # The direct chat is encrypted: one ciphertext, no plaintext.
+        chunk = carol.messages(dm)["chunk"]
+        sealed = [e for e in chunk if e["type"] == "m.room.encrypted"
+                  and e["sender"] == self.alice.user_id]
+        self.assertEqual(len(sealed), 1)
+        self.assertNotIn("Office closes", json.dumps(chunk))
 
     def test_broadcast_reports_each_target(self):
         self.shared_room("Exec Office")
@@ -166,13 +183,17 @@ class MessagesTest(NatterTestCase):
             "content": {"algorithm": "m.megolm.v1.aes-sha2"}}])
         self.alice.join(room)
         self.natter.ok("sync", "--once")
-        r = self.natter.run("send", "Secret", "the acquisition closes Friday")
-        self.assertEqual(r.returncode, 1)
-        self.assertIn("encrypted", r.stderr)
-        r = self.natter.run("broadcast", "--to", "Secret", "hello")
-        self.assertEqual(r.returncode, 1)
+        self.natter.ok("send", "Secret", "the acquisition closes Friday")
+        self.natter.ok("broadcast", "--to", "Secret", "hello")
         chunk = self.bob.messages(room)["chunk"]
         self.assertFalse([e for e in chunk if e["type"] == "m.room.message"])
+        sealed = [e for e in chunk if e["type"] == "m.room.encrypted"
+                  and e["sender"] == self.alice.user_id]
+        self.assertEqual(len(sealed), 2)
+        for e in sealed:
+            self.assertEqual(e["content"]["algorithm"], "m.megolm.v1.aes-sha2")
+        self.assertNotIn("acquisition", json.dumps(chunk))
+        self.assertNotIn("hello", json.dumps(chunk))
         self.assertEqual(self.natter.json_lines("outbox"), [])
 
     def test_events_must_belong_to_the_room_named(self):

@@ -1,5 +1,6 @@
 """Slash commands typed in the terminal UI, checked from the other user's side."""
 
+import json
 import os
 import shutil
 import unittest
@@ -89,7 +90,12 @@ class TuiCommandTest(TuiTestCase):
         wait_until(lambda: room in self.account_data("m.direct").get(self.bob.user_id, []),
                    what="the room in alice's m.direct")
         self.bob.join(room)
-        self.say(t, room, "this one is just between us")
+        t.wait_for("(encrypted)")
+        self.command(t, "this one is just between us")
+        self.stored(t, "this one is just between us")
+        sealed = self.bob.wait_for_event(room, lambda e: e["type"] == "m.room.encrypted"
+                                         and e["sender"] == self.alice.user_id)
+        self.assertNotIn("just between us", json.dumps(sealed))
 
     def test_me_sends_an_emote(self):
         room = self.shared_room("Board Room")
