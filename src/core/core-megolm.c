@@ -283,12 +283,13 @@ core_share_session(struct core_op *op, char **cause)
 {
 	struct core_share *sh = op->data;
 	struct crypto_megolm_out *s;
+	int64_t ms = CORE_ROTATE_MS, msgs = CORE_ROTATE_MSGS;
 	int r;
 
-	if ((r = store_megolm_out(op->c->store, sh->room_id, &sh->out, cause)) == -1)
+	if (store_crypto_rotation(op->c->store, sh->room_id, &ms, &msgs, cause) == -1 ||
+	    (r = store_megolm_out(op->c->store, sh->room_id, &sh->out, cause)) == -1)
 		return -1;
-	if (r == 1 && sh->out.messages < CORE_ROTATE_MSGS &&
-	    nt_now_ms() - sh->out.created_ms < CORE_ROTATE_MS &&
+	if (r == 1 && sh->out.messages < msgs && nt_now_ms() - sh->out.created_ms < ms &&
 	    (s = crypto_megolm_out_unpickle(sh->out.pickle, op->c->pickle_key, NULL)) != NULL) {
 		sh->key = crypto_megolm_out_key(s);
 		crypto_megolm_out_free(&s);

@@ -454,6 +454,28 @@ store_crypto_readers(struct store *st, const char *room_id, char ***users, size_
 	return store_crypto_strings(st, s, "cannot read the room's members", users, n, cause);
 }
 
+int
+store_crypto_rotation(struct store *st, const char *room_id, int64_t *ms, int64_t *msgs,
+    char **cause)
+{
+	sqlite3_stmt *s = store_stmt(st, STORE_SQL_CRYPTO_ROTATION, cause);
+	int r;
+
+	if (s == NULL)
+		return -1;
+	store_bind_text(s, 1, room_id);
+	if ((r = store_row(st, s, "cannot read the room's encryption", cause)) == 1) {
+		/* Numbers only, and positive: a string or a zero would turn
+		 * rotation off, or rotate at every message. */
+		if (sqlite3_column_type(s, 0) == SQLITE_INTEGER && sqlite3_column_int64(s, 0) > 0)
+			*ms = sqlite3_column_int64(s, 0);
+		if (sqlite3_column_type(s, 1) == SQLITE_INTEGER && sqlite3_column_int64(s, 1) > 0)
+			*msgs = sqlite3_column_int64(s, 1);
+	}
+	store_done(s);
+	return r == -1 ? -1 : 0;
+}
+
 void
 store_strings_free(char ***v, size_t n)
 {

@@ -357,6 +357,10 @@ const char *const store_sql_text[STORE_SQL_COUNT] = {
 	    " '$.history_visibility') FROM state WHERE room_id = ?1"
 	    " AND type = 'm.room.history_visibility' AND state_key = ''), 'shared')"
 	    " <> 'joined')) ORDER BY user_id",
+	[STORE_SQL_CRYPTO_ROTATION] =
+	    "SELECT json_extract(content, '$.rotation_period_ms'),"
+	    " json_extract(content, '$.rotation_period_msgs') FROM state"
+	    " WHERE room_id = ?1 AND type = 'm.room.encryption' AND state_key = ''",
 	[STORE_SQL_CRYPTO_PENDING_PUT] =
 	    "INSERT OR IGNORE INTO crypto_pending(event_id, room_id, session_id, sender_key,"
 	    " ciphertext) VALUES (?1, ?2, ?3, ?4, ?5)",

@@ -457,6 +457,72 @@ test_an_encrypted_room_gets_only_ciphertext(void **state)
 	free(path);
 }
 
+/* The session_id of the Megolm event natter sent n-th, from its record. */
+static char *
+sent_session(struct fx *fx, int n)
+{
+	char *path = xasprintf("%s/sent-%d.json", fx->script, n), *text, *cause = NULL, *id;
+	cJSON *root, *body;
+	size_t len;
+
+	if ((text = nt_read_file(path, &len, &cause)) == NULL)
+		fail_msg("no record of send %d: %s", n, cause);
+	root = cJSON_Parse(text);
+	body = cJSON_Parse(cJSON_GetObjectItem(root, "body")->valuestring);
+	assert_non_null(body);
+	id = xstrdup(cJSON_GetObjectItem(body, "session_id")->valuestring);
+	cJSON_Delete(body);
+	cJSON_Delete(root);
+	free(text);
+	free(path);
+	return id;
+}
+
+static void
+send_and_wait(struct fx *fx, const char *text)
+{
+	char *cause = NULL;
+
+	fx->done = 0;
+	if (core_send_text(fx->c, ROOM, text, 0, NULL, op_done, fx, &cause) == -1)
+		fail_msg("%s", cause);
+	wait_done(fx);
+	assert_int_equal(fx->status, CORE_DONE);
+}
+
+static void
+test_the_room_key_rotates_as_the_room_says_and_when_someone_leaves(void **state)
+{
+	struct fx *fx = *state;
+	char *s[5], *leave;
+
+	script(fx, "sync-1.json", "{\"next_batch\": \"s1\", \"rooms\": {\"join\": {\"" ROOM
+	    "\": {\"state\": {\"events\": [{\"type\": \"m.room.encryption\", \"state_key\": "
+	    "\"\", \"sender\": \"@dana:x\", \"event_id\": \"$enc\", \"origin_server_ts\": 1, "
+	    "\"content\": {\"algorithm\": \"m.megolm.v1.aes-sha2\", \"rotation_period_msgs\": 2, "
+	    "\"rotation_period_ms\": \"soon\"}}]}}}}}");
+	core_start(fx->c, &stub, fx, 1000);
+	wait_log(fx, "conn online");
+	send_and_wait(fx, "one");
+	send_and_wait(fx, "two");
+	send_and_wait(fx, "three");
+	/* Someone leaves: the next message needs a key they never had. */
+	leave = sync_later("s2", "{\"type\": \"m.room.member\", \"state_key\": \"@eve:x\", "
+	    "\"sender\": \"@eve:x\", \"event_id\": \"$left\", \"origin_server_ts\": 40, "
+	    "\"content\": {\"membership\": \"leave\"}}");
+	script(fx, "sync-2.json", leave);
+	wait_log(fx, "$left");
+	send_and_wait(fx, "four");
+	for (int i = 0; i < 4; i++)
+		s[i] = sent_session(fx, i + 1);
+	assert_string_equal(s[0], s[1]);
+	assert_string_not_equal(s[1], s[2]);
+	assert_string_not_equal(s[2], s[3]);
+	for (int i = 0; i < 4; i++)
+		free(s[i]);
+	free(leave);
+}
+
 static void
 test_without_keys_an_encrypted_room_refuses_at_once(void **state)
 {
@@ -752,6 +818,7 @@ main(void)
 		T(test_typing_is_told_by_name_without_us),
 		T(test_each_send_has_its_outcome),
 		T(test_an_encrypted_room_gets_only_ciphertext),
+		T(test_the_room_key_rotates_as_the_room_says_and_when_someone_leaves),
 		T(test_without_keys_an_encrypted_room_refuses_at_once),
 		T(test_sync_once_stores_then_sends_what_waits),
 		T(test_a_late_key_decrypts_what_waited),
