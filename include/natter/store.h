@@ -330,13 +330,13 @@ int store_devices_put(struct store *st, const char *user_id, const struct store_
 int store_crypto_track(struct store *st, const char *user_id, int outdated, char **cause);
 int store_crypto_untrack(struct store *st, const char *user_id, char **cause);
 int store_crypto_outdated(struct store *st, char ***users, size_t *n, char **cause);
-/* Who may read the room's next message: joined members, and invited ones
- * unless history_visibility is "joined". */
 /* When the room's session must be replaced, from its m.room.encryption:
  * after ms milliseconds or msgs messages. A missing or unusable setting
  * leaves the value passed in (the caller's default). */
 int store_crypto_rotation(struct store *st, const char *room_id, int64_t *ms, int64_t *msgs,
     char **cause);
+/* Who may read the room's next message: joined members, and invited ones
+ * unless history_visibility is "joined". */
 int store_crypto_readers(struct store *st, const char *room_id, char ***users, size_t *n,
     char **cause);
 void store_strings_free(char ***v, size_t n);
