@@ -221,6 +221,23 @@ int mx_olm_payload_parse(const char *json, size_t len, struct mx_olm_payload *p,
     char **cause);
 void mx_olm_payload_clear(struct mx_olm_payload *p);
 
+/* An m.room_key_request to-device event: a device asking for a room key
+ * (action "request", with the key's fields) or withdrawing its request
+ * ("request_cancellation", without them). */
+struct mx_key_request {
+	int cancel;
+	char *request_id;
+	char *requesting_device_id;
+	char *algorithm;
+	char *room_id;
+	char *sender_key;
+	char *session_id;
+};
+/* -1 with a cause unless content (JSON) is a request with every field
+ * its action needs, of the right types. */
+int mx_key_request_parse(const char *content, struct mx_key_request *out, char **cause);
+void mx_key_request_clear(struct mx_key_request *r);
+
 /* The event a Megolm ciphertext held: plain is the decrypted JSON
  * ({type, content, room_id}), enc the m.room.encrypted event it came in,
  * which gives its id, sender and time. -1 with a cause when it is not a

@@ -267,6 +267,7 @@ struct store_megolm_in {
 	char *sender_ed25519;	/* the key m.room_key came signed from, or NULL */
 	int64_t first_index;
 	char *pickle;
+	int forwarded;		/* came as m.forwarded_room_key, not from its sender */
 };
 /* 1 with *out filled, 0 when there is no such session. */
 int store_megolm_in(struct store *st, const char *session_id, const char *sender_key,
@@ -319,6 +320,12 @@ int store_devices(struct store *st, const char *user_id, struct store_device **o
 /* 1 with the device whose identity key is curve25519, 0 none. */
 int store_device_by_key(struct store *st, const char *curve25519, struct store_device *out,
     char **cause);
+/* 1 with the device, 0 when natter does not know it. */
+int store_device_get(struct store *st, const char *user_id, const char *device_id,
+    struct store_device *out, char **cause);
+/* Sets a known device's trust (enum store_trust); -1 when it is unknown. */
+int store_device_trust(struct store *st, const char *user_id, const char *device_id, int trust,
+    char **cause);
 void store_device_clear(struct store_device *d);
 void store_devices_free(struct store_device **d, size_t n);
 /* A user's devices now: the list replaces what was stored, in one
@@ -355,6 +362,25 @@ int store_pending_put(struct store *st, const char *event_id, const char *room_i
 int store_pending_of(struct store *st, const char *session_id, const char *sender_key,
     struct store_pending **out, size_t *n, char **cause);
 void store_pending_free(struct store_pending **p, size_t n);
+
+/* Room keys asked of this account's other devices. store_requests_due
+ * gives the sessions messages wait for that were not asked for yet. */
+struct store_request {
+	char *session_id;
+	char *sender_key;
+	char *room_id;
+	char *request_id;	/* NULL in store_requests_due's list */
+	int64_t sent_ms;
+};
+int store_requests_due(struct store *st, struct store_request **out, size_t *n, char **cause);
+int store_request_put(struct store *st, const struct store_request *r, char **cause);
+/* 1 with *out filled when the session was asked for, 0 when not. */
+int store_request_get(struct store *st, const char *session_id, const char *sender_key,
+    struct store_request *out, char **cause);
+int store_request_drop(struct store *st, const char *session_id, const char *sender_key,
+    char **cause);
+void store_request_clear(struct store_request *r);
+void store_requests_free(struct store_request **r, size_t n);
 /* A waiting message, now decrypted (ev, with its encryption status set),
  * takes the place of its ciphertext: text, relations and index. */
 int store_event_decrypted(struct store *st, const char *room_id, const struct mx_event *ev,

@@ -369,150 +369,62 @@ core_share_targets(struct core_op *op, char **cause)
 	return 0;
 }
 
-static void core_share_send(struct core_op *op);
-
-static void
-core_share_claimed(struct mx_result *res, void *arg)
+/* Marks the session's key as with the devices it went to. */
+static int
+core_share_sent(void *arg, const struct store_device *d, size_t n, char **cause)
 {
 	struct core_op *op = arg;
 	struct core_share *sh = op->data;
-	struct mx_claimed_key *keys;
-	size_t n;
+
+	for (size_t i = 0; i < n; i++)
+		if (store_megolm_shared_put(op->c->store, sh->room_id, sh->out.session_id,
+		    d[i].user_id, d[i].device_id, cause) == -1)
+			return -1;
+	return 0;
+}
+
+static void
+core_share_told(void *arg, int status, const char *result)
+{
+	struct core_op *op = arg;
+
+	if (status == CORE_CANCELLED)
+		return;		/* op is being cancelled too */
+	if (status != CORE_DONE)
+		core_op_end(op, status, result);
+	else
+		core_op_end(op, CORE_DONE, ((struct core_share *)op->data)->room_id);
+}
+
+/* The m.room_key, over Olm, to every device that does not have it. */
+static void
+core_share_devices(struct core_op *op)
+{
+	struct core_share *sh = op->data;
+	cJSON *content;
 	char *cause = NULL;
 
-	if (core_op_refused(op, res))
-		return;
-	if (mx_keys_claim_parse(res->raw, res->raw_len, &keys, &n, &cause) == -1) {
+	if (core_share_session(op, &cause) == -1 || core_share_targets(op, &cause) == -1) {
 		core_op_fail(op, cause);
 		free(cause);
 		return;
 	}
-	for (size_t i = 0; i < n; i++)
-		for (size_t j = 0; j < sh->n_devices; j++)
-			if (strcmp(keys[i].user_id, sh->devices[j].user_id) == 0 &&
-			    strcmp(keys[i].device_id, sh->devices[j].device_id) == 0 &&
-			    core_olm_start(op->c, &keys[i], &sh->devices[j], &cause) == -1) {
-				log_msg("crypto: no Olm session to %s: %s", keys[i].device_id,
-				    cause);
-				xfree(&cause);
-			}
-	mx_claimed_keys_free(&keys, n);
-	core_share_send(op);
-}
-
-/* Claims a one-time key of every target device without an Olm session. */
-static int
-core_share_claim(struct core_op *op, char **cause)
-{
-	struct core_share *sh = op->data;
-	const char **users = xcalloc(sh->n_devices + 1, sizeof *users);
-	const char **devices = xcalloc(sh->n_devices + 1, sizeof *devices);
-	size_t n = 0;
-	int has;
-
-	for (size_t i = 0; i < sh->n_devices; i++) {
-		if ((has = core_olm_has_session(op->c, sh->devices[i].curve25519, cause)) == -1)
-			break;
-		if (!has) {
-			users[n] = sh->devices[i].user_id;
-			devices[n++] = sh->devices[i].device_id;
-		}
-	}
-	if (n > 0 && (cause == NULL || *cause == NULL))
-		op->call = mx_keys_claim(op->c->mx, users, devices, n, 0, core_share_claimed, op,
-		    cause);
-	free(users);
-	free(devices);
-	if (cause != NULL && *cause != NULL)
-		return -1;
-	return n > 0 ? (op->call != NULL ? 1 : -1) : 0;
-}
-
-static void
-core_share_sent(struct mx_result *res, void *arg)
-{
-	struct core_op *op = arg;
-	struct core_share *sh = op->data;
-	char *cause = NULL;
-
-	if (core_op_refused(op, res))
+	if (sh->n_devices == 0) {
+		core_op_end(op, CORE_DONE, sh->room_id);
 		return;
-	for (size_t i = 0; i < sh->n_devices; i++)
-		if (store_megolm_shared_put(op->c->store, sh->room_id, sh->out.session_id,
-		    sh->devices[i].user_id, sh->devices[i].device_id, &cause) == -1) {
-			core_op_fail(op, cause);
-			free(cause);
-			return;
-		}
-	core_op_end(op, CORE_DONE, sh->room_id);
-}
-
-/* The m.room_key for every target device, each over its own Olm session,
- * in one sendToDevice. A device without a session is left out. */
-static void
-core_share_send(struct core_op *op)
-{
-	struct core_share *sh = op->data;
-	cJSON *content = cJSON_CreateObject(), *messages = cJSON_CreateObject(), *enc;
-	char *text, *txn, *cause = NULL;
-	size_t kept = 0;
-
+	}
+	content = cJSON_CreateObject();
 	cJSON_AddStringToObject(content, "algorithm", CORE_MEGOLM_ALGORITHM);
 	cJSON_AddStringToObject(content, "room_id", sh->room_id);
 	cJSON_AddStringToObject(content, "session_id", sh->out.session_id);
 	cJSON_AddStringToObject(content, "session_key", sh->key);
-	for (size_t i = 0; i < sh->n_devices; i++) {
-		struct store_device *d = &sh->devices[i];
-		cJSON *user;
-
-		if ((enc = core_olm_encrypt(op->c, d, "m.room_key", content, &cause)) == NULL) {
-			log_msg("crypto: %s of %s gets no room key: %s", d->device_id, d->user_id,
-			    cause);
-			xfree(&cause);
-			continue;
-		}
-		if ((user = cJSON_GetObjectItemCaseSensitive(messages, d->user_id)) == NULL)
-			user = cJSON_AddObjectToObject(messages, d->user_id);
-		cJSON_AddItemToObject(user, d->device_id, enc);
-		sh->devices[kept++] = *d;
-	}
-	for (size_t i = kept; i < sh->n_devices; i++)
-		store_device_clear(&sh->devices[i]);
-	sh->n_devices = kept;
-	cJSON_Delete(content);
-	if (kept == 0) {
-		cJSON_Delete(messages);
-		core_op_end(op, CORE_DONE, sh->room_id);
-		return;
-	}
-	text = cJSON_PrintUnformatted(messages);
-	cJSON_Delete(messages);
-	txn = mx_txn_new();
-	op->call = mx_send_to_device(op->c->mx, "m.room.encrypted", txn, text, 0, core_share_sent,
-	    op, &cause);
-	OPENSSL_cleanse(text, strlen(text));
-	cJSON_free(text);
-	free(txn);
-	if (op->call == NULL) {
+	if (core_todev_send(op->c, sh->devices, sh->n_devices, "m.room_key", content, 0,
+	    core_share_sent, core_share_told, op, &cause) == -1) {
 		core_op_fail(op, cause);
 		free(cause);
 	}
-}
-
-static void
-core_share_devices(struct core_op *op)
-{
-	char *cause = NULL;
-	int r;
-
-	if (core_share_session(op, &cause) == -1 || core_share_targets(op, &cause) == -1 ||
-	    (r = core_share_claim(op, &cause)) == -1) {
-		core_op_fail(op, cause);
-		free(cause);
-		return;
-	}
-	if (r == 0)
-		core_share_send(op);
+	sh->devices = NULL;
+	sh->n_devices = 0;
 }
 
 static void

@@ -19,6 +19,7 @@
 
 #define CORE_OLM_ALGORITHM "m.olm.v1.curve25519-aes-sha2"
 #define CORE_MEGOLM_ALGORITHM "m.megolm.v1.aes-sha2"
+#define CORE_UNWEDGE_MS (3600LL * 1000)	/* the spec's once an hour a device */
 
 static int
 core_olm_save(struct core *c, const struct crypto_olm *s, const char *their_key, char **cause)
@@ -149,8 +150,74 @@ core_olm_room_key(struct core *c, const struct mx_to_device *td,
 	return rc;
 }
 
+/* The sender's session is wedged: a new one is due after this sync,
+ * unless one was made in the last hour. */
+static void
+core_olm_wedged(struct core *c, const struct mx_to_device *td)
+{
+	struct core_wedged *w = NULL;
+
+	for (size_t i = 0; i < c->n_wedged && w == NULL; i++)
+		if (strcmp(c->wedged[i].sender_key, td->sender_key) == 0)
+			w = &c->wedged[i];
+	if (w == NULL) {
+		c->wedged = xreallocarray(c->wedged, c->n_wedged + 1, sizeof *c->wedged);
+		w = &c->wedged[c->n_wedged++];
+		w->sender = xstrdup(td->sender);
+		w->sender_key = xstrdup(td->sender_key);
+		w->last_ms = 0;
+		w->due = 0;
+	}
+	if (w->last_ms == 0 || nt_now_ms() - w->last_ms >= CORE_UNWEDGE_MS)
+		w->due = 1;
+}
+
+void
+core_olm_unwedge(struct core *c)
+{
+	for (size_t i = 0; i < c->n_wedged; i++) {
+		struct core_wedged *w = &c->wedged[i];
+		struct store_device *d;
+		char *cause = NULL;
+		int r;
+
+		if (!w->due)
+			continue;
+		w->due = 0;
+		w->last_ms = nt_now_ms();
+		d = xcalloc(1, sizeof *d);
+		if ((r = store_device_by_key(c->store, w->sender_key, d, &cause)) != 1 ||
+		    strcmp(d->user_id, w->sender) != 0) {
+			log_msg("crypto: no new Olm session to %s: %s", w->sender,
+			    r == -1 ? cause : "its device is not known");
+			store_devices_free(&d, 1);
+			free(cause);
+			continue;
+		}
+		log_msg("crypto: a new Olm session to %s of %s (the old one is wedged)",
+		    d->device_id, d->user_id);
+		if (core_todev_send(c, d, 1, "m.dummy", cJSON_CreateObject(), 1, NULL, NULL, NULL,
+		    &cause) == -1) {
+			log_msg("crypto: %s", cause);
+			free(cause);
+		}
+	}
+}
+
+void
+core_olm_wedged_free(struct core *c)
+{
+	for (size_t i = 0; i < c->n_wedged; i++) {
+		free(c->wedged[i].sender);
+		free(c->wedged[i].sender_key);
+	}
+	xfree(&c->wedged);
+	c->n_wedged = 0;
+}
+
 /* One to-device m.room.encrypted: decrypted and acted on. A message that
- * cannot be read is logged and skipped; only a database error fails. */
+ * cannot be read is logged and skipped (its sender gets a new session);
+ * only a database error fails. */
 int
 core_olm_receive(struct core *c, const struct mx_to_device *td, char **cause)
 {
@@ -171,6 +238,7 @@ core_olm_receive(struct core *c, const struct mx_to_device *td, char **cause)
 		return -1;
 	if (rc == 0 && core_olm_new(c, td->sender_key, oc, &plain, &len, &why) == -1) {
 		log_msg("crypto: an Olm message from %s: %s", td->sender, why);
+		core_olm_wedged(c, td);
 		free(why);
 		return 0;
 	}

@@ -24,6 +24,15 @@ struct core_op;
 struct core_round;
 struct cJSON;
 
+/* A device whose Olm message could not be decrypted: its session with
+ * us is wedged, and a new one is made, at most once an hour. */
+struct core_wedged {
+	char *sender;
+	char *sender_key;
+	int64_t last_ms;	/* when a new session was last made; 0 never */
+	int due;		/* after this sync */
+};
+
 /* A room key that came: the messages waiting for it are tried again. */
 struct core_arrived {
 	char *session_id;
@@ -76,6 +85,8 @@ struct core {
 	int fallback_unused;		/* the server holds an unused fallback key */
 	struct core_arrived *arrived;	/* room keys a sync brought */
 	size_t n_arrived;
+	struct core_wedged *wedged;
+	size_t n_wedged;
 
 	LIST_HEAD(, core_op) ops;	/* operations under way */
 	struct core_mark *marks;	/* the last event marked read, per room */
@@ -141,6 +152,17 @@ void core_op_answer(struct mx_result *res, void *arg);
 char *core_why(const struct mx_result *res);
 void core_ops_cancel(struct core *c);
 
+/* core-todev.c */
+/* Told, before done, which devices an event went to; -1 with a cause
+ * fails the operation. */
+typedef int (*core_sent_cb)(void *arg, const struct store_device *d, size_t n, char **cause);
+/* Sends type and content over Olm to each device (devices and content
+ * are taken): a new Olm session to each that has none, or to every one
+ * when fresh is set. done hears CORE_DONE with how many devices got it. */
+int core_todev_send(struct core *c, struct store_device *devices, size_t n, const char *type,
+    struct cJSON *content, int fresh, core_sent_cb sent, core_done_cb done, void *arg,
+    char **cause);
+
 /* core-sync.c */
 int core_sync_apply(struct core *c, const char *body, size_t len, struct mx_sync **keep,
     size_t *n_events, char **cause);
@@ -189,6 +211,10 @@ int core_crypto_devices_store(struct core *c, const char *json, size_t len,
 
 /* core-olm.c */
 int core_olm_receive(struct core *c, const struct mx_to_device *td, char **cause);
+/* A new Olm session, with an m.dummy over it, to every device whose
+ * message a sync could not decrypt. */
+void core_olm_unwedge(struct core *c);
+void core_olm_wedged_free(struct core *c);
 int core_olm_unknown_senders(struct core *c, const struct mx_sync *sync, char ***users,
     size_t *n, char **cause);
 int core_olm_has_session(struct core *c, const char *their_key, char **cause);

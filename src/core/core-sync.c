@@ -83,6 +83,7 @@ core_sync_keep(struct core *c, struct mx_sync *sync, struct mx_sync **keep, size
 	    rc == 0 ? "" : ", not stored");
 	if (rc == 0 && c->acct != NULL) {
 		core_megolm_retry(c);
+		core_olm_unwedge(c);
 		core_crypto_publish(c);
 	}
 	if (rc == 0 && keep != NULL)

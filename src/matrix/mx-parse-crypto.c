@@ -169,6 +169,54 @@ mx_olm_payload_clear(struct mx_olm_payload *p)
 		xfree(fields[i]);
 }
 
+int
+mx_key_request_parse(const char *content, struct mx_key_request *r, char **cause)
+{
+	cJSON *root = mx_json_root(content, strlen(content), "key request", cause);
+	const char *action;
+	const cJSON *body;
+	int rc = 0;
+
+	memset(r, 0, sizeof *r);
+	if (root == NULL)
+		return -1;
+	action = mx_json_str(root, "action");
+	r->request_id = mx_json_strdup(root, "request_id");
+	r->requesting_device_id = mx_json_strdup(root, "requesting_device_id");
+	r->cancel = mx_streq(action, "request_cancellation");
+	if (r->request_id == NULL || r->requesting_device_id == NULL || *r->request_id == '\0' ||
+	    (!r->cancel && !mx_streq(action, "request")))
+		rc = cause_set(cause, "a key request without its action, id or device");
+	else if (!r->cancel) {
+		body = mx_json_obj(root, "body");
+		r->algorithm = mx_json_strdup(body, "algorithm");
+		r->room_id = mx_json_id(body, "room_id", '!');
+		r->sender_key = mx_json_b64(body, "sender_key");
+		r->session_id = mx_json_b64(body, "session_id");
+		if (r->algorithm == NULL || r->room_id == NULL || r->sender_key == NULL ||
+		    r->session_id == NULL)
+			rc = cause_set(cause, "a key request without the room, session or key "
+			    "it asks for");
+	}
+	mx_json_free(root);
+	if (rc == -1)
+		mx_key_request_clear(r);
+	return rc;
+}
+
+void
+mx_key_request_clear(struct mx_key_request *r)
+{
+	char **fields[] = {
+		&r->request_id, &r->requesting_device_id, &r->algorithm, &r->room_id,
+		&r->sender_key, &r->session_id,
+	};
+
+	for (size_t i = 0; i < NT_NELEMS(fields); i++)
+		xfree(fields[i]);
+	r->cancel = 0;
+}
+
 /* The event to parse: the plaintext's type and content with the ids of
  * the encrypted event around it. */
 static cJSON *

@@ -48,7 +48,8 @@ store_crypto_forget(struct store *st, char **cause)
 	    "BEGIN IMMEDIATE; DELETE FROM crypto_account; DELETE FROM crypto_olm;"
 	    " DELETE FROM crypto_megolm_in; DELETE FROM crypto_megolm_seen;"
 	    " DELETE FROM crypto_megolm_out; DELETE FROM crypto_megolm_shared;"
-	    " DELETE FROM crypto_devices; DELETE FROM crypto_users; COMMIT";
+	    " DELETE FROM crypto_devices; DELETE FROM crypto_users;"
+	    " DELETE FROM crypto_requests; COMMIT";
 
 	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
 		store_error(st, "cannot forget the encryption keys", cause);
@@ -124,6 +125,7 @@ store_megolm_in(struct store *st, const char *session_id, const char *sender_key
 		out->sender_ed25519 = store_column_text(s, 1);
 		out->first_index = sqlite3_column_int64(s, 2);
 		out->pickle = store_column_text(s, 3);
+		out->forwarded = sqlite3_column_int(s, 4);
 		store_done(s);
 	}
 	return r;
@@ -152,6 +154,7 @@ store_megolm_in_put(struct store *st, const char *session_id, const char *sender
 	store_bind_text(s, 4, m->sender_ed25519);
 	sqlite3_bind_int64(s, 5, m->first_index);
 	store_bind_text(s, 6, m->pickle);
+	sqlite3_bind_int(s, 7, m->forwarded != 0);
 	return store_run(st, s, "cannot save a room key", cause);
 }
 
@@ -294,22 +297,56 @@ store_devices(struct store *st, const char *user_id, struct store_device **out, 
 	return r;
 }
 
-int
-store_device_by_key(struct store *st, const char *curve25519, struct store_device *out,
-    char **cause)
+/* One device by the statement id with one or two texts bound. */
+static int
+store_device_one(struct store *st, enum store_sql id, const char *a, const char *b,
+    struct store_device *out, char **cause)
 {
-	sqlite3_stmt *s = store_stmt(st, STORE_SQL_CRYPTO_DEVICE_BY_KEY, cause);
+	sqlite3_stmt *s = store_stmt(st, id, cause);
 	int r;
 
 	memset(out, 0, sizeof *out);
 	if (s == NULL)
 		return -1;
-	store_bind_text(s, 1, curve25519);
+	store_bind_text(s, 1, a);
+	if (b != NULL)
+		store_bind_text(s, 2, b);
 	if ((r = store_row(st, s, "cannot read a device", cause)) == 1) {
 		store_device_row(s, out);
 		store_done(s);
 	}
 	return r;
+}
+
+int
+store_device_by_key(struct store *st, const char *curve25519, struct store_device *out,
+    char **cause)
+{
+	return store_device_one(st, STORE_SQL_CRYPTO_DEVICE_BY_KEY, curve25519, NULL, out, cause);
+}
+
+int
+store_device_get(struct store *st, const char *user_id, const char *device_id,
+    struct store_device *out, char **cause)
+{
+	return store_device_one(st, STORE_SQL_CRYPTO_DEVICE_GET, user_id, device_id, out, cause);
+}
+
+int
+store_device_trust(struct store *st, const char *user_id, const char *device_id, int trust,
+    char **cause)
+{
+	sqlite3_stmt *s = store_stmt(st, STORE_SQL_CRYPTO_DEVICE_TRUST, cause);
+
+	if (s == NULL)
+		return -1;
+	store_bind_text(s, 1, user_id);
+	store_bind_text(s, 2, device_id);
+	sqlite3_bind_int(s, 3, trust);
+	if (store_run(st, s, "cannot save a device's trust", cause) == -1)
+		return -1;
+	return sqlite3_changes(st->db) > 0 ? 0 : cause_set(cause, "no device %s of %s is known",
+	    device_id, user_id);
 }
 
 void
@@ -610,4 +647,97 @@ store_event_decrypted(struct store *st, const char *room_id, const struct mx_eve
 		return -1;
 	}
 	return store_write_commit(st, cause);
+}
+
+int
+store_requests_due(struct store *st, struct store_request **out, size_t *n, char **cause)
+{
+	sqlite3_stmt *s = store_stmt(st, STORE_SQL_CRYPTO_REQUESTS_DUE, cause);
+	int r;
+
+	*out = NULL;
+	*n = 0;
+	if (s == NULL)
+		return -1;
+	while ((r = store_row(st, s, "cannot read the keys messages wait for", cause)) == 1) {
+		struct store_request *q;
+
+		*out = xreallocarray(*out, *n + 1, sizeof **out);
+		q = &(*out)[(*n)++];
+		memset(q, 0, sizeof *q);
+		q->session_id = store_column_text(s, 0);
+		q->sender_key = store_column_text(s, 1);
+		q->room_id = store_column_text(s, 2);
+	}
+	if (r == -1)
+		store_requests_free(out, *n);
+	return r;
+}
+
+int
+store_request_put(struct store *st, const struct store_request *q, char **cause)
+{
+	sqlite3_stmt *s = store_stmt(st, STORE_SQL_CRYPTO_REQUEST_PUT, cause);
+
+	if (s == NULL)
+		return -1;
+	store_bind_text(s, 1, q->session_id);
+	store_bind_text(s, 2, q->sender_key);
+	store_bind_text(s, 3, q->room_id);
+	store_bind_text(s, 4, q->request_id);
+	sqlite3_bind_int64(s, 5, q->sent_ms);
+	return store_run(st, s, "cannot save a key request", cause);
+}
+
+int
+store_request_get(struct store *st, const char *session_id, const char *sender_key,
+    struct store_request *out, char **cause)
+{
+	sqlite3_stmt *s = store_stmt(st, STORE_SQL_CRYPTO_REQUEST_GET, cause);
+	int r;
+
+	memset(out, 0, sizeof *out);
+	if (s == NULL)
+		return -1;
+	store_bind_text(s, 1, session_id);
+	store_bind_text(s, 2, sender_key);
+	if ((r = store_row(st, s, "cannot read a key request", cause)) == 1) {
+		out->session_id = xstrdup(session_id);
+		out->sender_key = xstrdup(sender_key);
+		out->room_id = store_column_text(s, 0);
+		out->request_id = store_column_text(s, 1);
+		out->sent_ms = sqlite3_column_int64(s, 2);
+		store_done(s);
+	}
+	return r;
+}
+
+int
+store_request_drop(struct store *st, const char *session_id, const char *sender_key,
+    char **cause)
+{
+	const char *texts[] = {session_id, sender_key};
+
+	return store_crypto_run(st, STORE_SQL_CRYPTO_REQUEST_DROP, texts, NT_NELEMS(texts),
+	    "cannot forget a key request", cause);
+}
+
+void
+store_request_clear(struct store_request *q)
+{
+	free(q->session_id);
+	free(q->sender_key);
+	free(q->room_id);
+	free(q->request_id);
+	memset(q, 0, sizeof *q);
+}
+
+void
+store_requests_free(struct store_request **q, size_t n)
+{
+	if (*q == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		store_request_clear(&(*q)[i]);
+	xfree(q);
 }

@@ -298,14 +298,18 @@ const char *const store_sql_text[STORE_SQL_COUNT] = {
 	    " ON CONFLICT(session_id) DO UPDATE SET pickle = excluded.pickle,"
 	    " used_ms = excluded.used_ms",
 	[STORE_SQL_CRYPTO_IN_GET] =
-	    "SELECT room_id, sender_ed25519, first_index, pickle FROM crypto_megolm_in"
+	    "SELECT room_id, sender_ed25519, first_index, pickle, forwarded FROM crypto_megolm_in"
 	    " WHERE session_id = ?1 AND sender_key = ?2",
-	/* A key that reaches further back replaces one that does not. */
+	/* A key that reaches further back replaces one that does not; the
+	 * sender's own key replaces a forwarded one that reaches as far. */
 	[STORE_SQL_CRYPTO_IN_PUT] =
 	    "INSERT INTO crypto_megolm_in(session_id, sender_key, room_id, sender_ed25519,"
-	    " first_index, pickle) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+	    " first_index, pickle, forwarded) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
 	    " ON CONFLICT(session_id, sender_key) DO UPDATE SET pickle = excluded.pickle,"
-	    " first_index = excluded.first_index WHERE excluded.first_index < first_index",
+	    " first_index = excluded.first_index, forwarded = excluded.forwarded,"
+	    " sender_ed25519 = excluded.sender_ed25519"
+	    " WHERE excluded.first_index < first_index OR (excluded.first_index = first_index"
+	    " AND excluded.forwarded < forwarded)",
 	[STORE_SQL_CRYPTO_SEEN_GET] =
 	    "SELECT event_id FROM crypto_megolm_seen WHERE session_id = ?1 AND sender_key = ?2"
 	    " AND msg_index = ?3",
@@ -369,6 +373,27 @@ const char *const store_sql_text[STORE_SQL_COUNT] = {
 	    " FROM crypto_pending p JOIN events e ON e.event_id = p.event_id"
 	    " WHERE p.session_id = ?1 AND p.sender_key = ?2 ORDER BY e.room_id, e.seq",
 	[STORE_SQL_CRYPTO_PENDING_DROP] = "DELETE FROM crypto_pending WHERE event_id = ?1",
+	/* Sessions messages wait for that no request was sent for yet. */
+	[STORE_SQL_CRYPTO_REQUESTS_DUE] =
+	    "SELECT DISTINCT p.session_id, p.sender_key, p.room_id FROM crypto_pending p"
+	    " WHERE NOT EXISTS (SELECT 1 FROM crypto_requests r WHERE"
+	    " r.session_id = p.session_id AND r.sender_key = p.sender_key)"
+	    " AND NOT EXISTS (SELECT 1 FROM crypto_megolm_in i WHERE"
+	    " i.session_id = p.session_id AND i.sender_key = p.sender_key)"
+	    " ORDER BY p.room_id, p.session_id",
+	[STORE_SQL_CRYPTO_REQUEST_PUT] =
+	    "INSERT OR REPLACE INTO crypto_requests(session_id, sender_key, room_id, request_id,"
+	    " sent_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
+	[STORE_SQL_CRYPTO_REQUEST_GET] =
+	    "SELECT room_id, request_id, sent_ms FROM crypto_requests"
+	    " WHERE session_id = ?1 AND sender_key = ?2",
+	[STORE_SQL_CRYPTO_REQUEST_DROP] =
+	    "DELETE FROM crypto_requests WHERE session_id = ?1 AND sender_key = ?2",
+	[STORE_SQL_CRYPTO_DEVICE_GET] =
+	    "SELECT user_id, device_id, curve25519, ed25519, display_name, trust"
+	    " FROM crypto_devices WHERE user_id = ?1 AND device_id = ?2",
+	[STORE_SQL_CRYPTO_DEVICE_TRUST] =
+	    "UPDATE crypto_devices SET trust = ?3 WHERE user_id = ?1 AND device_id = ?2",
 	[STORE_SQL_CRYPTO_EVENT_ROW] = "SELECT id, seq, indexed FROM events WHERE event_id = ?1",
 	[STORE_SQL_CRYPTO_EVENT_DELETE] = "DELETE FROM events WHERE id = ?1",
 };

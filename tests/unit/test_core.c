@@ -164,18 +164,35 @@ script(struct fx *fx, const char *name, const char *json)
 	free(path);
 }
 
-/* Runs the loop until the log holds needle; fails showing the log. */
+/* Runs the loop until the log holds needle after its first from bytes;
+ * fails showing the log. */
 static void
-wait_log(struct fx *fx, const char *needle)
+wait_log_from(struct fx *fx, size_t from, const char *needle)
 {
 	int64_t end = nt_mono_ms() + WAIT_MS;
 
-	while (fx->log.data == NULL || strstr(fx->log.data, needle) == NULL) {
+	while (fx->log.len <= from || strstr(fx->log.data + from, needle) == NULL) {
 		if (nt_mono_ms() > end)
 			fail_msg("never heard \"%s\"; the stub heard:\n%s", needle,
 			    fx->log.data ? fx->log.data : "(nothing)");
 		loop_run_once(core_loop(fx->c), 50);
 	}
+}
+
+static void
+wait_log(struct fx *fx, const char *needle)
+{
+	wait_log_from(fx, 0, needle);
+}
+
+/* Runs the loop for ms, for what must not happen to have its chance. */
+static void
+run_for(struct fx *fx, int64_t ms)
+{
+	int64_t end = nt_mono_ms() + ms;
+
+	while (nt_mono_ms() < end)
+		loop_run_once(core_loop(fx->c), 50);
 }
 
 static void
@@ -786,6 +803,126 @@ test_a_tampered_or_replayed_message_is_refused(void **state)
 	dana_free(&d);
 }
 
+/* Reads the file name of the test's directory, waiting for the core to
+ * make the request that writes it. */
+static cJSON *
+await_record(struct fx *fx, const char *name)
+{
+	char *path = xasprintf("%s/%s", fx->script, name), *text = NULL, *cause = NULL;
+	int64_t end = nt_mono_ms() + WAIT_MS;
+	cJSON *root;
+	size_t len;
+
+	while ((text = nt_read_file(path, &len, &cause)) == NULL && nt_mono_ms() < end) {
+		xfree(&cause);
+		loop_run_once(core_loop(fx->c), 50);
+	}
+	if (text == NULL)
+		fail_msg("no %s: %s; the stub heard:\n%s", name, cause, fx->log.data);
+	root = cJSON_Parse(text);
+	assert_non_null(root);
+	free(text);
+	free(path);
+	return root;
+}
+
+/* Dana's one-time key, signed, as /keys/claim gives it. */
+static void
+dana_claim(struct fx *fx, struct dana *d)
+{
+	struct crypto_otk *otks;
+	char *obj, *canon, *sig, *answer;
+	size_t n;
+
+	crypto_account_generate_otks(d->acct, 1);
+	n = crypto_account_unpublished_otks(d->acct, &otks);
+	assert_int_equal(n, 1);
+	obj = xasprintf("{\"key\": \"%s\"}", otks[0].key);
+	canon = crypto_signable_json(obj, strlen(obj), NULL);
+	sig = crypto_account_sign(d->acct, (const uint8_t *)canon, strlen(canon));
+	answer = xasprintf("{\"one_time_keys\": {\"@dana:x\": {\"DANADEV\": "
+	    "{\"signed_curve25519:%s\": {\"key\": \"%s\", \"signatures\": {\"@dana:x\": "
+	    "{\"ed25519:DANADEV\": \"%s\"}}}}}}, \"failures\": {}}", otks[0].id, otks[0].key,
+	    sig);
+	script(fx, "keys-claim.json", answer);
+	crypto_account_mark_published(d->acct);
+	crypto_otks_free(&otks, n);
+	free(answer);
+	free(sig);
+	free(canon);
+	free(obj);
+}
+
+/* A sync bringing a normal (not pre-key) Olm message from Dana that no
+ * session of natter's decrypts: their session is wedged. */
+static char *
+wedged_sync(const char *batch, struct dana *d, const char *natter_curve)
+{
+	return xasprintf("{\"next_batch\": \"%s\", \"to_device\": {\"events\": [{\"type\": "
+	    "\"m.room.encrypted\", \"sender\": \"@dana:x\", \"content\": {\"algorithm\": "
+	    "\"m.olm.v1.curve25519-aes-sha2\", \"sender_key\": \"%s\", \"ciphertext\": "
+	    "{\"%s\": {\"type\": 1, \"body\": \"AwogAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"}}}}]}}",
+	    batch, crypto_account_curve25519(d->acct), natter_curve);
+}
+
+static void
+test_a_wedged_olm_session_is_replaced_once(void **state)
+{
+	struct fx *fx = *state;
+	struct dana d;
+	struct crypto_olm *in;
+	char *curve, *ed, *otk, *wedged, *again, *why = NULL, *path;
+	cJSON *rec, *body, *ct;
+	uint8_t *plain;
+	size_t len, from;
+
+	dana_new(&d);
+	script(fx, "sync-1.json", SYNC_ENCRYPTED_ROOM);
+	core_start(fx->c, &stub, fx, 1000);
+	wait_log(fx, "conn online");
+	natter_keys(fx, &curve, &ed, &otk);
+	dana_device(fx, &d);
+	dana_claim(fx, &d);
+	wedged = wedged_sync("s2", &d, curve);
+	script(fx, "sync-2.json", wedged);
+	/* natter makes a new session with Dana's one-time key and says so
+	 * with an m.dummy that only Dana's device can read. */
+	rec = await_record(fx, "todevice-1.json");
+	assert_non_null(strstr(cJSON_GetObjectItem(rec, "path")->valuestring,
+	    "/sendToDevice/m.room.encrypted/"));
+	body = cJSON_Parse(cJSON_GetObjectItem(rec, "body")->valuestring);
+	ct = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(
+	    cJSON_GetObjectItem(body, "messages"), "@dana:x"), "DANADEV"), "ciphertext"),
+	    crypto_account_curve25519(d.acct));
+	assert_non_null(ct);
+	assert_int_equal(cJSON_GetObjectItem(ct, "type")->valueint, CRYPTO_OLM_PREKEY);
+	in = crypto_olm_inbound(d.acct, curve, cJSON_GetObjectItem(ct, "body")->valuestring, &why);
+	if (in == NULL)
+		fail_msg("Dana cannot read natter's new session: %s", why);
+	assert_int_equal(crypto_olm_decrypt(in, CRYPTO_OLM_PREKEY,
+	    cJSON_GetObjectItem(ct, "body")->valuestring, &plain, &len, &why), 0);
+	assert_non_null(strstr((char *)plain, "\"type\":\"m.dummy\""));
+	/* Another undecryptable message within the hour: no second session. */
+	again = wedged_sync("s3", &d, curve);
+	from = fx->log.len;
+	script(fx, "sync-3.json", again);
+	wait_log_from(fx, from, "rooms 0");
+	run_for(fx, 1000);
+	path = xasprintf("%s/todevice-2.json", fx->script);
+	assert_int_equal(access(path, F_OK), -1);
+	free(path);
+	free(plain);
+	crypto_olm_free(&in);
+	cJSON_Delete(body);
+	cJSON_Delete(rec);
+	free(again);
+	free(wedged);
+	free(curve);
+	free(ed);
+	free(otk);
+	dana_free(&d);
+}
+
 static int
 group_setup(void **state)
 {
@@ -823,6 +960,7 @@ main(void)
 		T(test_sync_once_stores_then_sends_what_waits),
 		T(test_a_late_key_decrypts_what_waited),
 		T(test_a_tampered_or_replayed_message_is_refused),
+		T(test_a_wedged_olm_session_is_replaced_once),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

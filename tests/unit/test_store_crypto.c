@@ -137,6 +137,52 @@ test_devices_keep_trust_only_for_the_same_keys(void **state)
 }
 
 static void
+test_trust_is_set_on_known_devices_only(void **state)
+{
+	struct fixture *f = *state;
+	struct store_device d[] = {{"@d:x", "PHONE", "C1", "E1", NULL, STORE_TRUST_UNVERIFIED}},
+	    got;
+	char *cause = NULL;
+
+	assert_int_equal(store_devices_put(f->st, "@d:x", d, NT_NELEMS(d), &cause), 0);
+	assert_int_equal(store_device_trust(f->st, "@d:x", "PHONE", STORE_TRUST_VERIFIED,
+	    &cause), 0);
+	assert_int_equal(store_device_get(f->st, "@d:x", "PHONE", &got, &cause), 1);
+	assert_int_equal(got.trust, STORE_TRUST_VERIFIED);
+	store_device_clear(&got);
+	assert_int_equal(store_device_trust(f->st, "@d:x", "TABLET", STORE_TRUST_VERIFIED,
+	    &cause), -1);
+	assert_string_equal(cause, "no device TABLET of @d:x is known");
+	free(cause);
+	assert_int_equal(store_device_get(f->st, "@d:x", "TABLET", &got, NULL), 0);
+}
+
+static void
+test_a_forwarded_key_gives_way_to_the_senders_own(void **state)
+{
+	struct fixture *f = *state;
+	struct store_megolm_in in = {.room_id = ROOM, .sender_ed25519 = "ED", .first_index = 0,
+	    .pickle = "forwarded", .forwarded = 1}, got;
+	char *cause = NULL;
+
+	assert_int_equal(store_megolm_in_put(f->st, "S", "SK", &in, &cause), 0);
+	in.pickle = "own";
+	in.forwarded = 0;
+	assert_int_equal(store_megolm_in_put(f->st, "S", "SK", &in, &cause), 0);
+	assert_int_equal(store_megolm_in(f->st, "S", "SK", &got, &cause), 1);
+	assert_string_equal(got.pickle, "own");
+	assert_int_equal(got.forwarded, 0);
+	store_megolm_in_clear(&got);
+	/* Forwarded again from as far: the sender's own stays. */
+	in.pickle = "forwarded";
+	in.forwarded = 1;
+	assert_int_equal(store_megolm_in_put(f->st, "S", "SK", &in, &cause), 0);
+	assert_int_equal(store_megolm_in(f->st, "S", "SK", &got, &cause), 1);
+	assert_string_equal(got.pickle, "own");
+	store_megolm_in_clear(&got);
+}
+
+static void
 readers_of(struct fixture *f, const char *visibility, const char *expect)
 {
 	struct mx_sync *s = sync_new(visibility);
@@ -247,6 +293,38 @@ test_a_waiting_message_takes_its_place_once_decrypted(void **state)
 }
 
 static void
+test_keys_messages_wait_for_are_asked_for_once(void **state)
+{
+	struct fixture *f = *state;
+	struct store_request *due, got, sent = {.session_id = "S", .sender_key = "SK",
+	    .room_id = ROOM, .request_id = "req-1", .sent_ms = 42};
+	struct store_megolm_in in = {.room_id = ROOM, .first_index = 0, .pickle = "p"};
+	size_t n;
+	char *cause = NULL;
+
+	waiting_message(f);
+	assert_int_equal(store_requests_due(f->st, &due, &n, &cause), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(due[0].session_id, "S");
+	assert_string_equal(due[0].sender_key, "SK");
+	assert_string_equal(due[0].room_id, ROOM);
+	store_requests_free(&due, n);
+	assert_int_equal(store_request_put(f->st, &sent, &cause), 0);
+	assert_int_equal(store_requests_due(f->st, &due, &n, &cause), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_request_get(f->st, "S", "SK", &got, &cause), 1);
+	assert_string_equal(got.request_id, "req-1");
+	assert_int_equal(got.sent_ms, 42);
+	store_request_clear(&got);
+	/* Once the key is here, nothing is due even with the request gone. */
+	assert_int_equal(store_request_drop(f->st, "S", "SK", &cause), 0);
+	assert_int_equal(store_request_get(f->st, "S", "SK", &got, &cause), 0);
+	assert_int_equal(store_megolm_in_put(f->st, "S", "SK", &in, &cause), 0);
+	assert_int_equal(store_requests_due(f->st, &due, &n, &cause), 0);
+	assert_int_equal(n, 0);
+}
+
+static void
 test_a_failed_batch_keeps_neither_the_sync_nor_the_keys(void **state)
 {
 	struct fixture *f = *state;
@@ -273,15 +351,19 @@ test_logout_forgets_every_key_but_no_message(void **state)
 {
 	struct fixture *f = *state;
 	struct store_megolm_in in = {.room_id = ROOM, .first_index = 0, .pickle = "p"}, got;
+	struct store_request asked = {.session_id = "S", .sender_key = "SK", .room_id = ROOM,
+	    .request_id = "r", .sent_ms = 1}, req;
 	struct store_msg m;
 	char *cause = NULL;
 
 	waiting_message(f);
 	assert_int_equal(store_crypto_account_put(f->st, "acct", &cause), 0);
 	assert_int_equal(store_megolm_in_put(f->st, "S", "SK", &in, &cause), 0);
+	assert_int_equal(store_request_put(f->st, &asked, &cause), 0);
 	assert_int_equal(store_crypto_forget(f->st, &cause), 0);
 	assert_null(store_crypto_account(f->st, &cause));
 	assert_int_equal(store_megolm_in(f->st, "S", "SK", &got, &cause), 0);
+	assert_int_equal(store_request_get(f->st, "S", "SK", &req, &cause), 0);
 	assert_int_equal(store_msg_get(f->st, "$before", &m, &cause), 0);
 	store_msg_clear(&m);
 }
@@ -297,6 +379,9 @@ main(void)
 		T(test_a_replayed_index_is_caught),
 		T(test_own_room_key_and_whom_it_went_to),
 		T(test_devices_keep_trust_only_for_the_same_keys),
+		T(test_trust_is_set_on_known_devices_only),
+		T(test_a_forwarded_key_gives_way_to_the_senders_own),
+		T(test_keys_messages_wait_for_are_asked_for_once),
 		T(test_who_may_read_depends_on_history_visibility),
 		T(test_a_waiting_message_takes_its_place_once_decrypted),
 		T(test_a_failed_batch_keeps_neither_the_sync_nor_the_keys),
