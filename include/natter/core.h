@@ -266,6 +266,11 @@ int core_download_file(const char *dir, const char *name, char **path, char **ca
 int core_devices(struct core *c, const char *user_id, core_done_cb done, void *arg,
     char **cause);
 const char *core_identity_ed25519(const struct core *c);
+/* Sets how far natter trusts a known device of user_id (enum store_trust).
+ * Verifying needs the device's Ed25519 key as the user read it on the
+ * device itself (spaces ignored): it must be the key natter knows. */
+int core_trust(struct core *c, const char *user_id, const char *device_id, int trust,
+    const char *ed25519, char **cause);
 
 /* Asks the homeserver's /search for query's words (in the room and
  * within the limit of o) and merges what only it finds into *hits (n

@@ -373,6 +373,8 @@ struct store_request {
 	int64_t sent_ms;
 };
 int store_requests_due(struct store *st, struct store_request **out, size_t *n, char **cause);
+/* The requests whose key is here now: to be withdrawn. */
+int store_requests_met(struct store *st, struct store_request **out, size_t *n, char **cause);
 int store_request_put(struct store *st, const struct store_request *r, char **cause);
 /* 1 with *out filled when the session was asked for, 0 when not. */
 int store_request_get(struct store *st, const char *session_id, const char *sender_key,
@@ -380,6 +382,23 @@ int store_request_get(struct store *st, const char *session_id, const char *send
 int store_request_drop(struct store *st, const char *session_id, const char *sender_key,
     char **cause);
 void store_request_clear(struct store_request *r);
+
+/* Room keys this account's other devices asked for, kept until they can
+ * be answered (the device verified) or are withdrawn. */
+struct store_incoming {
+	char *device_id;
+	char *request_id;
+	char *room_id;
+	char *sender_key;
+	char *session_id;
+	char *algorithm;
+	int64_t heard_ms;
+};
+int store_incoming_put(struct store *st, const struct store_incoming *in, char **cause);
+int store_incoming_drop(struct store *st, const char *device_id, const char *request_id,
+    char **cause);
+int store_incoming_all(struct store *st, struct store_incoming **out, size_t *n, char **cause);
+void store_incoming_free(struct store_incoming **in, size_t n);
 void store_requests_free(struct store_request **r, size_t n);
 /* A waiting message, now decrypted (ev, with its encryption status set),
  * takes the place of its ciphertext: text, relations and index. */

@@ -87,6 +87,25 @@ cli_devices_list(struct cli *cli, const char *user, int json)
 	return CLI_OK;
 }
 
+/* The device list of user as the homeserver has it now, kept. */
+static int
+cli_devices_fetch(struct cli *cli, const char *user)
+{
+	struct core_result r = {0};
+	char *cause = NULL;
+	int rc = CLI_OK;
+
+	if (user[0] != '@' || strchr(user, ':') == NULL)
+		return cli_fail("\"%s\" is not a user id like @name:server", user);
+	if (cli_finish(cli, core_devices(cli->core, user, core_result_cb, &r, &cause), &r,
+	    &cause) != CORE_DONE) {
+		rc = cli_fail("%s", cause);
+		free(cause);
+	}
+	core_result_clear(&r);
+	return rc;
+}
+
 int
 cmd_devices(struct cli *cli, int argc, char **argv)
 {
@@ -94,9 +113,7 @@ cmd_devices(struct cli *cli, int argc, char **argv)
 		{"json", no_argument, NULL, 'j'},
 		{NULL, 0, NULL, 0},
 	};
-	struct core_result r = {0};
 	const char *user;
-	char *cause = NULL;
 	int ch, json = 0, rc;
 
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -107,15 +124,50 @@ cmd_devices(struct cli *cli, int argc, char **argv)
 	if (optind + 1 < argc)
 		return cli_usage(cli_cmd_find("devices"));
 	user = optind < argc ? argv[optind] : core_self(cli->core);
-	if (user[0] != '@' || strchr(user, ':') == NULL)
-		return cli_fail("\"%s\" is not a user id like @name:server", user);
-	if (cli_finish(cli, core_devices(cli->core, user, core_result_cb, &r, &cause), &r,
-	    &cause) != CORE_DONE) {
-		rc = cli_fail("%s", cause);
-		core_result_clear(&r);
-		free(cause);
+	if ((rc = cli_devices_fetch(cli, user)) != CLI_OK)
 		return rc;
-	}
-	core_result_clear(&r);
 	return cli_devices_list(cli, user, json);
+}
+
+/* natter trust: a device verified by comparing its fingerprint, blocked
+ * (it gets no room key and its messages are marked), or back to
+ * unverified. */
+int
+cmd_trust(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"block", no_argument, NULL, 'b'},
+		{"reset", no_argument, NULL, 'r'},
+		{NULL, 0, NULL, 0},
+	};
+	int ch, trust = STORE_TRUST_VERIFIED, rc;
+	struct buf key = {0};
+	const char *user, *device;
+	char *cause = NULL;
+
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch == 'b' && trust == STORE_TRUST_VERIFIED)
+			trust = STORE_TRUST_BLOCKED;
+		else if (ch == 'r' && trust == STORE_TRUST_VERIFIED)
+			trust = STORE_TRUST_UNVERIFIED;
+		else
+			return cli_usage(cli_cmd_find("trust"));
+	}
+	/* A fingerprint to verify with, and only then. */
+	if (argc - optind < 2 || (trust == STORE_TRUST_VERIFIED) != (argc - optind > 2))
+		return cli_usage(cli_cmd_find("trust"));
+	user = argv[optind];
+	device = argv[optind + 1];
+	if ((rc = cli_devices_fetch(cli, user)) != CLI_OK)
+		return rc;
+	for (int i = optind + 2; i < argc; i++)
+		buf_puts(&key, argv[i]);
+	if (core_trust(cli->core, user, device, trust, key.data, &cause) == -1) {
+		rc = cli_fail("%s", cause);
+		free(cause);
+	} else
+		printf("%s %s of %s\n", trust == STORE_TRUST_VERIFIED ? "verified" :
+		    trust == STORE_TRUST_BLOCKED ? "blocked" : "no longer verified", device, user);
+	buf_free(&key);
+	return rc;
 }

@@ -81,6 +81,7 @@ int cmd_leave(struct cli *, int, char **);
 int cmd_invite(struct cli *, int, char **);
 int cmd_dm(struct cli *, int, char **);
 int cmd_devices(struct cli *, int, char **);
+int cmd_trust(struct cli *, int, char **);
 int cmd_download(struct cli *, int, char **);
 int cmd_export(struct cli *, int, char **);
 

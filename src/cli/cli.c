@@ -44,6 +44,9 @@ static const struct cli_cmd cli_cmds[] = {
 	    "send ROOM [--emote] [--reply EVENT] [TEXT...] | send ROOM --file PATH"},
 	{"sync", cmd_sync, CORE_NEED_SESSION,
 	    "sync [--once] [--timeout MS] | sync --backfill [ROOM]"},
+	{"trust", cmd_trust, CORE_NEED_SESSION,
+	    "trust @user:server DEVICE FINGERPRINT... | trust (--block | --reset) "
+	    "@user:server DEVICE"},
 	{"whoami", cmd_whoami, CORE_NEED_SESSION, "whoami"},
 };
 

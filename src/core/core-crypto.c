@@ -419,6 +419,40 @@ core_devices_answer(struct mx_result *res, void *arg)
 }
 
 int
+core_trust(struct core *c, const char *user_id, const char *device_id, int trust,
+    const char *ed25519, char **cause)
+{
+	struct store_device d;
+	struct buf typed = {0};
+	int r;
+
+	if ((r = store_device_get(c->store, user_id, device_id, &d, cause)) != 1)
+		return r == 0 ? cause_set(cause, "%s has no device %s with encryption keys",
+		    user_id, device_id) : -1;
+	if (trust == STORE_TRUST_VERIFIED) {
+		for (const char *p = ed25519 != NULL ? ed25519 : ""; *p != '\0'; p++)
+			if (*p != ' ')
+				buf_putc(&typed, *p);
+		if (typed.len == 0 || strcmp(typed.data, d.ed25519) != 0) {
+			r = cause_set(cause, "the key given is not the key of %s's device %s: "
+			    "nothing changed (compare the fingerprint `natter devices %s` shows "
+			    "with the one on the device)", user_id, device_id, user_id);
+			buf_free(&typed);
+			store_device_clear(&d);
+			return r;
+		}
+	}
+	buf_free(&typed);
+	store_device_clear(&d);
+	if (store_device_trust(c->store, user_id, device_id, trust, cause) == -1)
+		return -1;
+	log_msg("crypto: %s of %s is now %s", device_id, user_id,
+	    trust == STORE_TRUST_VERIFIED ? "verified" : trust == STORE_TRUST_BLOCKED ? "blocked" :
+	    "unverified");
+	return 0;
+}
+
+int
 core_devices(struct core *c, const char *user_id, core_done_cb done, void *arg, char **cause)
 {
 	char *what = xasprintf("cannot ask for the devices of %s", user_id);

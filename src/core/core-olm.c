@@ -248,6 +248,8 @@ core_olm_receive(struct core *c, const struct mx_to_device *td, char **cause)
 		log_msg("crypto: an Olm message from %s refused: %s", td->sender, why);
 	else if (strcmp(p.type, "m.room_key") == 0)
 		rc = core_olm_room_key(c, td, &p, cause);
+	else if (strcmp(p.type, "m.forwarded_room_key") == 0)
+		rc = core_keys_forwarded(c, td, &p, cause);
 	if (p.type != NULL)
 		mx_olm_payload_clear(&p);
 	OPENSSL_cleanse(plain, len);

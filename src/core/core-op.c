@@ -40,14 +40,62 @@ core_op_free(struct core_op *op)
 }
 
 void
-core_op_end(struct core_op *op, int status, const char *result)
+core_op_background(struct core_op *op)
+{
+	op->background = 1;
+	op->c->n_background++;
+}
+
+/* The last background op is gone: the ops waiting for that end. */
+static void
+core_op_idle(struct core *c)
+{
+	struct core_op *op, *next;
+
+	for (op = LIST_FIRST(&c->ops); op != NULL; op = next) {
+		next = LIST_NEXT(op, entry);
+		if (op->idle_wait) {
+			loop_timer_cancel(c->loop, op->timer);
+			op->timer = 0;
+			core_op_end(op, CORE_DONE, NULL);
+			next = LIST_FIRST(&c->ops);
+		}
+	}
+}
+
+/* Takes op out of the core's lists, before its end is told. */
+static void
+core_op_unlink(struct core_op *op)
 {
 	LIST_REMOVE(op, entry);
 	if (op->waiting)
 		LIST_REMOVE(op, wait_entry);
+	if (op->background)
+		op->c->n_background--;
+}
+
+void
+core_op_end(struct core_op *op, int status, const char *result)
+{
+	struct core *c = op->c;
+	int was_background = op->background;
+
+	core_op_unlink(op);
 	if (op->done != NULL)
 		op->done(op->arg, status, result);
 	core_op_free(op);
+	if (was_background && c->n_background == 0 && status != CORE_CANCELLED)
+		core_op_idle(c);
+}
+
+void
+core_idle(struct core *c, core_done_cb done, void *arg)
+{
+	struct core_op *op = core_op_new(c, done, arg, "cannot finish");
+
+	op->idle_wait = 1;
+	if (c->n_background == 0)
+		core_op_later(op, CORE_DONE, NULL);
 }
 
 void
@@ -93,9 +141,7 @@ core_op_started(struct core_op *op, char **cause)
 		cause_set(cause, "%s: %s", op->what, why != NULL ? why : "cannot start");
 		free(why);
 	}
-	LIST_REMOVE(op, entry);
-	if (op->waiting)
-		LIST_REMOVE(op, wait_entry);
+	core_op_unlink(op);
 	core_op_free(op);
 	return -1;
 }

@@ -20,6 +20,7 @@
 struct mx_sync;
 struct mx_to_device;
 struct mx_claimed_key;
+struct mx_olm_payload;
 struct core_op;
 struct core_round;
 struct cJSON;
@@ -87,8 +88,10 @@ struct core {
 	size_t n_arrived;
 	struct core_wedged *wedged;
 	size_t n_wedged;
+	int asking;			/* key requests are being sent */
 
 	LIST_HEAD(, core_op) ops;	/* operations under way */
+	int n_background;		/* of them, work nobody waits for */
 	struct core_mark *marks;	/* the last event marked read, per room */
 	size_t n_marks;
 	char *typing_room;		/* where we last said we are typing */
@@ -121,6 +124,8 @@ struct core_op {
 	LIST_ENTRY(core_op) entry;
 	int waiting;		/* on the sender's waiters, for outbox item n (0: any) */
 	int publish_wait;	/* ends when this device's keys are published */
+	int background;		/* counted in the core's n_background */
+	int idle_wait;		/* ends when no background op is left */
 	LIST_ENTRY(core_op) wait_entry;
 };
 
@@ -136,6 +141,12 @@ struct core_op *core_op_new(struct core *c, core_done_cb done, void *arg, const 
 void core_op_end(struct core_op *op, int status, const char *result);
 /* Ends op with why it failed, after what it was doing. */
 void core_op_fail(struct core_op *op, const char *why);
+/* Counts op as background work: something a sync started that nobody
+ * waits for (a room key forwarded, a key asked for), which core_idle
+ * waits for before the command line exits. */
+void core_op_background(struct core_op *op);
+/* done hears CORE_DONE once no background op is left. */
+void core_idle(struct core *c, core_done_cb done, void *arg);
 /* Ends op from the loop although the outcome is known now. */
 void core_op_later(struct core_op *op, int status, const char *result);
 /* 0 when op's first call started; else op is dropped (done is never
@@ -152,13 +163,25 @@ void core_op_answer(struct mx_result *res, void *arg);
 char *core_why(const struct mx_result *res);
 void core_ops_cancel(struct core *c);
 
+/* core-keys.c */
+/* A forwarded room key (decrypted, from td): kept if it is one natter
+ * asked for and it came from a verified device of this account. */
+int core_keys_forwarded(struct core *c, const struct mx_to_device *td,
+    const struct mx_olm_payload *p, char **cause);
+/* An m.room_key_request of a sync: kept (or withdrawn), in the sync's
+ * write, to be answered after it. */
+int core_keys_heard(struct core *c, const struct mx_to_device *td, char **cause);
+/* Answers what was kept; withdraws requests met; asks for missing keys. */
+void core_keys_after_sync(struct core *c);
+
 /* core-todev.c */
 /* Told, before done, which devices an event went to; -1 with a cause
  * fails the operation. */
 typedef int (*core_sent_cb)(void *arg, const struct store_device *d, size_t n, char **cause);
 /* Sends type and content over Olm to each device (devices and content
  * are taken): a new Olm session to each that has none, or to every one
- * when fresh is set. done hears CORE_DONE with how many devices got it. */
+ * when fresh is set. done hears CORE_DONE with how many devices got it;
+ * without done, the send is background work (core_idle waits for it). */
 int core_todev_send(struct core *c, struct store_device *devices, size_t n, const char *type,
     struct cJSON *content, int fresh, core_sent_cb sent, core_done_cb done, void *arg,
     char **cause);

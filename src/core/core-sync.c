@@ -55,6 +55,9 @@ core_sync_store(struct core *c, struct mx_sync *sync, char **cause)
 			if (strcmp(sync->to_device[i].type, "m.room.encrypted") == 0 &&
 			    core_olm_receive(c, &sync->to_device[i], cause) == -1)
 				goto fail;
+			else if (strcmp(sync->to_device[i].type, "m.room_key_request") == 0 &&
+			    core_keys_heard(c, &sync->to_device[i], cause) == -1)
+				goto fail;
 		if (core_megolm_sync(c, sync, cause) == -1 ||
 		    core_crypto_lists(c, sync, cause) == -1)
 			goto fail;
@@ -84,6 +87,7 @@ core_sync_keep(struct core *c, struct mx_sync *sync, struct mx_sync **keep, size
 	if (rc == 0 && c->acct != NULL) {
 		core_megolm_retry(c);
 		core_olm_unwedge(c);
+		core_keys_after_sync(c);
 		core_crypto_publish(c);
 	}
 	if (rc == 0 && keep != NULL)
@@ -380,19 +384,31 @@ core_sync_cancel(struct core *c)
 }
 
 /* core_sync_once: a round, then the outbox, then this device's keys on
- * the server, then done. */
+ * the server and what the round started for encryption (keys forwarded
+ * or asked for), then done. */
+static void
+core_once_idle(void *arg, int status, const char *why)
+{
+	struct core_op *op = arg;
+	char count[32];
+
+	(void)why;
+	if (status == CORE_CANCELLED)
+		return;
+	snprintf(count, sizeof count, "%lld", (long long)op->n);
+	core_op_end(op, CORE_DONE, count);
+}
+
 static void
 core_once_published(void *arg, int status, const char *why)
 {
 	struct core_op *op = arg;
-	char count[32];
 
 	if (status == CORE_CANCELLED)
 		return;
 	if (status == CORE_FAILED)
 		log_msg("sync: the keys were not published: %s", why);
-	snprintf(count, sizeof count, "%lld", (long long)op->n);
-	core_op_end(op, CORE_DONE, count);
+	core_idle(op->c, core_once_idle, op);
 }
 
 static void

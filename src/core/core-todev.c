@@ -192,6 +192,8 @@ core_todev_send(struct core *c, struct store_device *devices, size_t n, const ch
 	op = core_op_new(c, done, arg, "cannot send to devices");
 	op->data = t;
 	op->free_data = core_todev_free;
+	if (done == NULL)	/* nobody to tell: something a sync started */
+		core_op_background(op);
 	if (c->acct == NULL) {
 		cause_set(cause, "this session has no encryption keys: log in again");
 		return core_op_started(op, cause);

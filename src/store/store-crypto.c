@@ -49,7 +49,7 @@ store_crypto_forget(struct store *st, char **cause)
 	    " DELETE FROM crypto_megolm_in; DELETE FROM crypto_megolm_seen;"
 	    " DELETE FROM crypto_megolm_out; DELETE FROM crypto_megolm_shared;"
 	    " DELETE FROM crypto_devices; DELETE FROM crypto_users;"
-	    " DELETE FROM crypto_requests; COMMIT";
+	    " DELETE FROM crypto_requests; DELETE FROM crypto_incoming; COMMIT";
 
 	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
 		store_error(st, "cannot forget the encryption keys", cause);
@@ -627,8 +627,13 @@ store_event_replace(struct store *st, const char *room_id, const struct mx_event
 	sqlite3_bind_int64(s, 1, id);
 	if (store_run(st, s, "cannot replace an event", cause) == -1)
 		return -1;
-	if (store_event_put(st, room_id, ev, seq, &added, cause) == -1 ||
-	    store_relations_fold(st, room_id, ev->event_id, cause) == -1)
+	if (store_event_put(st, room_id, ev, seq, &added, cause) == -1)
+		return -1;
+	/* The newest event's id is used again: below where this write's
+	 * index catch-up starts, so it is indexed here. */
+	if (added && store_fts_reindex(st, sqlite3_last_insert_rowid(st->db), cause) == -1)
+		return -1;
+	if (store_relations_fold(st, room_id, ev->event_id, cause) == -1)
 		return -1;
 	return store_crypto_run(st, STORE_SQL_CRYPTO_PENDING_DROP, (const char *[]){ev->event_id},
 	    1, "cannot update messages waiting for a key", cause);
@@ -649,17 +654,20 @@ store_event_decrypted(struct store *st, const char *room_id, const struct mx_eve
 	return store_write_commit(st, cause);
 }
 
-int
-store_requests_due(struct store *st, struct store_request **out, size_t *n, char **cause)
+/* The rows of a statement on crypto_requests: session_id, sender_key,
+ * room_id, and request_id and sent_ms when it selects them. */
+static int
+store_requests_list(struct store *st, enum store_sql id, struct store_request **out,
+    size_t *n, char **cause)
 {
-	sqlite3_stmt *s = store_stmt(st, STORE_SQL_CRYPTO_REQUESTS_DUE, cause);
+	sqlite3_stmt *s = store_stmt(st, id, cause);
 	int r;
 
 	*out = NULL;
 	*n = 0;
 	if (s == NULL)
 		return -1;
-	while ((r = store_row(st, s, "cannot read the keys messages wait for", cause)) == 1) {
+	while ((r = store_row(st, s, "cannot read key requests", cause)) == 1) {
 		struct store_request *q;
 
 		*out = xreallocarray(*out, *n + 1, sizeof **out);
@@ -668,10 +676,26 @@ store_requests_due(struct store *st, struct store_request **out, size_t *n, char
 		q->session_id = store_column_text(s, 0);
 		q->sender_key = store_column_text(s, 1);
 		q->room_id = store_column_text(s, 2);
+		if (sqlite3_column_count(s) > 3) {
+			q->request_id = store_column_text(s, 3);
+			q->sent_ms = sqlite3_column_int64(s, 4);
+		}
 	}
 	if (r == -1)
 		store_requests_free(out, *n);
 	return r;
+}
+
+int
+store_requests_due(struct store *st, struct store_request **out, size_t *n, char **cause)
+{
+	return store_requests_list(st, STORE_SQL_CRYPTO_REQUESTS_DUE, out, n, cause);
+}
+
+int
+store_requests_met(struct store *st, struct store_request **out, size_t *n, char **cause)
+{
+	return store_requests_list(st, STORE_SQL_CRYPTO_REQUESTS_MET, out, n, cause);
 }
 
 int
@@ -740,4 +764,75 @@ store_requests_free(struct store_request **q, size_t n)
 	for (size_t i = 0; i < n; i++)
 		store_request_clear(&(*q)[i]);
 	xfree(q);
+}
+
+int
+store_incoming_put(struct store *st, const struct store_incoming *in, char **cause)
+{
+	sqlite3_stmt *s = store_stmt(st, STORE_SQL_CRYPTO_INCOMING_PUT, cause);
+	const char *texts[] = {in->device_id, in->request_id, in->room_id, in->sender_key,
+	    in->session_id, in->algorithm};
+
+	if (s == NULL)
+		return -1;
+	for (size_t i = 0; i < NT_NELEMS(texts); i++)
+		store_bind_text(s, (int)i + 1, texts[i]);
+	sqlite3_bind_int64(s, 7, in->heard_ms);
+	return store_run(st, s, "cannot keep a key request", cause);
+}
+
+int
+store_incoming_drop(struct store *st, const char *device_id, const char *request_id,
+    char **cause)
+{
+	const char *texts[] = {device_id, request_id};
+
+	return store_crypto_run(st, STORE_SQL_CRYPTO_INCOMING_DROP, texts, NT_NELEMS(texts),
+	    "cannot forget a key request", cause);
+}
+
+int
+store_incoming_all(struct store *st, struct store_incoming **out, size_t *n, char **cause)
+{
+	sqlite3_stmt *s = store_stmt(st, STORE_SQL_CRYPTO_INCOMING_ALL, cause);
+	int r;
+
+	*out = NULL;
+	*n = 0;
+	if (s == NULL)
+		return -1;
+	while ((r = store_row(st, s, "cannot read key requests", cause)) == 1) {
+		struct store_incoming *in;
+
+		*out = xreallocarray(*out, *n + 1, sizeof **out);
+		in = &(*out)[(*n)++];
+		in->device_id = store_column_text(s, 0);
+		in->request_id = store_column_text(s, 1);
+		in->room_id = store_column_text(s, 2);
+		in->sender_key = store_column_text(s, 3);
+		in->session_id = store_column_text(s, 4);
+		in->algorithm = store_column_text(s, 5);
+		in->heard_ms = sqlite3_column_int64(s, 6);
+	}
+	if (r == -1)
+		store_incoming_free(out, *n);
+	return r;
+}
+
+void
+store_incoming_free(struct store_incoming **in, size_t n)
+{
+	if (*in == NULL)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		struct store_incoming *q = &(*in)[i];
+
+		free(q->device_id);
+		free(q->request_id);
+		free(q->room_id);
+		free(q->sender_key);
+		free(q->session_id);
+		free(q->algorithm);
+	}
+	xfree(in);
 }

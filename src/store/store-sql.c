@@ -381,6 +381,12 @@ const char *const store_sql_text[STORE_SQL_COUNT] = {
 	    " AND NOT EXISTS (SELECT 1 FROM crypto_megolm_in i WHERE"
 	    " i.session_id = p.session_id AND i.sender_key = p.sender_key)"
 	    " ORDER BY p.room_id, p.session_id",
+	/* Requests whose key came since, from whoever. */
+	[STORE_SQL_CRYPTO_REQUESTS_MET] =
+	    "SELECT r.session_id, r.sender_key, r.room_id, r.request_id, r.sent_ms"
+	    " FROM crypto_requests r WHERE EXISTS (SELECT 1 FROM crypto_megolm_in i WHERE"
+	    " i.session_id = r.session_id AND i.sender_key = r.sender_key)"
+	    " ORDER BY r.sent_ms",
 	[STORE_SQL_CRYPTO_REQUEST_PUT] =
 	    "INSERT OR REPLACE INTO crypto_requests(session_id, sender_key, room_id, request_id,"
 	    " sent_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -389,6 +395,14 @@ const char *const store_sql_text[STORE_SQL_COUNT] = {
 	    " WHERE session_id = ?1 AND sender_key = ?2",
 	[STORE_SQL_CRYPTO_REQUEST_DROP] =
 	    "DELETE FROM crypto_requests WHERE session_id = ?1 AND sender_key = ?2",
+	[STORE_SQL_CRYPTO_INCOMING_PUT] =
+	    "INSERT OR REPLACE INTO crypto_incoming(device_id, request_id, room_id, sender_key,"
+	    " session_id, algorithm, heard_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[STORE_SQL_CRYPTO_INCOMING_DROP] =
+	    "DELETE FROM crypto_incoming WHERE device_id = ?1 AND request_id = ?2",
+	[STORE_SQL_CRYPTO_INCOMING_ALL] =
+	    "SELECT device_id, request_id, room_id, sender_key, session_id, algorithm, heard_ms"
+	    " FROM crypto_incoming ORDER BY heard_ms",
 	[STORE_SQL_CRYPTO_DEVICE_GET] =
 	    "SELECT user_id, device_id, curve25519, ed25519, display_name, trust"
 	    " FROM crypto_devices WHERE user_id = ?1 AND device_id = ?2",

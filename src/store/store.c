@@ -190,12 +190,17 @@ const char *const store_migrations[] = {
 	"CREATE INDEX crypto_pending_session ON crypto_pending(session_id, sender_key);",
 
 	/* 7: room keys asked of this account's other devices
-	 * (m.room_key_request), and whether an inbound session came
-	 * forwarded: its messages' sender is then vouched for only by the
-	 * device that forwarded it. */
+	 * (m.room_key_request), their requests waiting for an answer (until
+	 * the user verifies the device that asked), and whether an inbound
+	 * session came forwarded: its messages' sender is then vouched for
+	 * only by the device that forwarded it. */
 	"CREATE TABLE crypto_requests (session_id TEXT NOT NULL, sender_key TEXT NOT NULL,"
 	" room_id TEXT NOT NULL, request_id TEXT NOT NULL, sent_ms INTEGER NOT NULL,"
 	" PRIMARY KEY (session_id, sender_key)) WITHOUT ROWID;"
+	"CREATE TABLE crypto_incoming (device_id TEXT NOT NULL, request_id TEXT NOT NULL,"
+	" room_id TEXT NOT NULL, sender_key TEXT NOT NULL, session_id TEXT NOT NULL,"
+	" algorithm TEXT NOT NULL, heard_ms INTEGER NOT NULL,"
+	" PRIMARY KEY (device_id, request_id)) WITHOUT ROWID;"
 	"ALTER TABLE crypto_megolm_in ADD COLUMN forwarded INTEGER NOT NULL DEFAULT 0;",
 };
 

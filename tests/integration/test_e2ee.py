@@ -4,7 +4,7 @@ chat, and the server only ever sees ciphertext."""
 
 import unittest
 
-from cli_support import NatterTestCase
+from cli_support import NatterTestCase, natter_for
 from element_peer import ElementPeer, install
 from natter_harness import require
 from test_tui import TuiTestCase
@@ -110,6 +110,74 @@ class E2eeTest(NatterTestCase):
         old = carol.wait_message(room, event_id=before, timeout=5)
         self.assertFalse(old["decrypted"], old)
         self.assertIsNone(old["body"])
+
+    def test_a_new_device_gets_earlier_keys_from_a_verified_one(self):
+        room = self.encrypted_dm()
+        sent = self.dana.send(room, "The board meets at 9 on Monday.")
+        self.natter.ok("sync", "--once")
+        self.assertEqual(self.body_of(self.natter, room, sent), "The board meets at 9 on Monday.")
+        # A second natter logs in as the same user: the message is there,
+        # its key is not (Dana's client shared it before this device was).
+        laptop = natter_for(self.alice, self.hs)
+        self.addCleanup(laptop.cleanup)
+        laptop.ok("sync", "--once")
+        waiting = self.message(laptop, room, sent)
+        self.assertTrue(waiting["encryption"].startswith("waiting for the key"), waiting)
+        self.assertNotIn("body", waiting)
+        first = self.own_device(self.natter)
+        second = self.own_device(laptop)
+        # An unverified device asks in vain: the first natter keeps the
+        # request until its user compares fingerprints.
+        laptop.ok("sync", "--once")
+        self.natter.ok("sync", "--once")
+        laptop.ok("sync", "--once")
+        self.assertNotIn("body", self.message(laptop, room, sent))
+        r = self.natter.run("trust", self.alice.user_id, second["device_id"], "AAAA BBBB")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("not the key", r.stderr)
+        out = self.natter.ok("trust", self.alice.user_id, second["device_id"],
+                             *second["ed25519"].split())
+        self.assertIn("verified", out)
+        laptop.ok("trust", self.alice.user_id, first["device_id"], first["ed25519"])
+        self.natter.ok("sync", "--once")     # answers the request it kept
+        laptop.ok("sync", "--once")          # the forwarded key comes
+        self.assertEqual(self.body_of(laptop, room, sent), "The board meets at 9 on Monday.")
+        hits = laptop.json_lines("search", "Monday")
+        self.assertEqual([h["event_id"] for h in hits], [sent])
+        self.assertEqual([d["trust"] for d in laptop.json_lines("devices")
+                          if d["device_id"] == first["device_id"]], ["verified"])
+
+    def test_a_forwarded_key_is_refused_from_an_unverified_device(self):
+        room = self.encrypted_dm()
+        sent = self.dana.send(room, "Salary review notes")
+        self.natter.ok("sync", "--once")
+        laptop = natter_for(self.alice, self.hs)
+        self.addCleanup(laptop.cleanup)
+        laptop.ok("sync", "--once")
+        second = self.own_device(laptop)
+        # The first natter trusts the laptop and answers; the laptop has
+        # not verified the first natter, so it does not believe the key.
+        self.natter.ok("trust", self.alice.user_id, second["device_id"], second["ed25519"])
+        laptop.ok("sync", "--once")
+        self.natter.ok("sync", "--once")
+        laptop.ok("-v", "sync", "--once")
+        self.assertNotIn("body", self.message(laptop, room, sent))
+        log = (laptop.state_home / "natter" / "default.log").read_text()
+        self.assertIn(f"a forwarded room key from {self.alice.user_id} refused: its device "
+                      "is not verified", log)
+
+    def message(self, natter, room, event_id):
+        found = [m for m in natter.history(room) if m.get("event_id") == event_id]
+        self.assertEqual(len(found), 1, found)
+        return found[0]
+
+    def body_of(self, natter, room, event_id):
+        return self.message(natter, room, event_id).get("body")
+
+    def own_device(self, natter):
+        own = [d for d in natter.json_lines("devices") if d["this_device"]]
+        self.assertEqual(len(own), 1, own)
+        return own[0]
 
 
 class E2eeTuiTest(TuiTestCase):

@@ -324,6 +324,34 @@ test_keys_messages_wait_for_are_asked_for_once(void **state)
 	assert_int_equal(n, 0);
 }
 
+/* The newest event of the cache waited: its row's id is used again. */
+static void
+test_the_newest_message_decrypted_is_found(void **state)
+{
+	struct fixture *f = *state;
+	struct mx_sync *s = sync_new("s1");
+	struct mx_room_update *ru = sync_room(s, ROOM, MX_MEMBERSHIP_JOIN);
+	struct mx_event *ev, dec = {0};
+	char *cause = NULL;
+
+	ev_text(&ru->timeline, &ru->n_timeline, "$before", "@d:x", "in clear before");
+	ev = ev_push(&ru->timeline, &ru->n_timeline, "$last", "m.room.encrypted", "@d:x");
+	ev->encryption = xstrdup("waiting for the key");
+	apply_ok(f->st, &s);
+	dec.event_id = xstrdup("$last");
+	dec.type = xstrdup("m.room.message");
+	dec.sender = xstrdup("@d:x");
+	dec.msgtype = xstrdup("m.text");
+	dec.body = xstrdup("the board meets on Monday");
+	dec.content_plain = 1;
+	dec.size = -1;
+	dec.encryption = xstrdup("ok");
+	assert_int_equal(store_event_decrypted(f->st, ROOM, &dec, &cause), 0);
+	mx_event_clear(&dec);
+	assert_int_equal(store_fts_count(f->st, "Monday"), 1);
+	assert_fts_in_step(f->path);
+}
+
 static void
 test_a_failed_batch_keeps_neither_the_sync_nor_the_keys(void **state)
 {
@@ -384,6 +412,7 @@ main(void)
 		T(test_keys_messages_wait_for_are_asked_for_once),
 		T(test_who_may_read_depends_on_history_visibility),
 		T(test_a_waiting_message_takes_its_place_once_decrypted),
+		T(test_the_newest_message_decrypted_is_found),
 		T(test_a_failed_batch_keeps_neither_the_sync_nor_the_keys),
 		T(test_logout_forgets_every_key_but_no_message),
 	};
