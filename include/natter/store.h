@@ -120,6 +120,8 @@ struct store_msg {
 	char *content;		/* raw content JSON */
 	char *encryption;	/* NULL: sent in clear; "ok": decrypted; else why not */
 	char *sender_key;	/* the Curve25519 key it came encrypted from */
+	char *sender_trust;	/* decrypted: its device "verified", "unverified",
+				 * "blocked" or "unknown"; else NULL */
 };
 
 /* Up to limit messages of a room older than before_seq (INT64_MAX for

@@ -111,6 +111,7 @@ cli_json_msg(struct buf *b, const struct store_msg *m, const char *room_id)
 	json_str(b, "reactions", reactions, &first);
 	free(reactions);
 	json_str(b, "encryption", m->encryption, &first);
+	json_str(b, "sender_trust", m->sender_trust, &first);
 	json_str(b, "url", m->url, &first);
 	json_str(b, "filename", m->filename, &first);
 	json_str(b, "state_key", m->state_key, &first);
@@ -225,6 +226,8 @@ cli_print_msg(FILE *f, const struct store_msg *m, const struct store_msg *quoted
 	cli_print_content(f, m);
 	if (m->edited && !m->redacted)
 		fputs(" (edited)", f);
+	if (msg_trust_note(m->sender_trust) != NULL)
+		fprintf(f, " [%s]", msg_trust_note(m->sender_trust));
 	if (ids) {
 		fputs("  ", f);
 		cli_print_text(f, m->event_id, 0);

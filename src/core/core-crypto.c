@@ -365,6 +365,16 @@ core_crypto_device_ok(const struct mx_device *d)
 	return core_crypto_verify(d->json, d->ed25519, d->signature);
 }
 
+static int
+core_crypto_is_self(const struct core *c, const struct mx_device *d)
+{
+	return c->acct != NULL && c->session.device_id != NULL &&
+	    strcmp(d->user_id, c->session.user_id) == 0 &&
+	    strcmp(d->device_id, c->session.device_id) == 0 &&
+	    strcmp(d->curve25519, crypto_account_curve25519(c->acct)) == 0 &&
+	    strcmp(d->ed25519, crypto_account_ed25519(c->acct)) == 0;
+}
+
 int
 core_crypto_devices_store(struct core *c, const char *json, size_t len,
     const char *const *users, size_t n_users, char **cause)
@@ -391,10 +401,16 @@ core_crypto_devices_store(struct core *c, const char *json, size_t len,
 				    d->user_id, d->device_id);
 				continue;
 			}
+			/* This device, with the keys it has, needs no one's word. */
 			list[n++] = (struct store_device){d->user_id, d->device_id, d->curve25519,
-			    d->ed25519, d->display_name, STORE_TRUST_UNVERIFIED};
+			    d->ed25519, d->display_name, core_crypto_is_self(c, d) ?
+			    STORE_TRUST_VERIFIED : STORE_TRUST_UNVERIFIED};
 		}
 		rc = store_devices_put(c->store, users[u], list, n, cause);
+		for (size_t i = 0; i < keys.n && rc == 0; i++)
+			if (core_crypto_is_self(c, &keys.devices[i]))
+				rc = store_device_trust(c->store, c->session.user_id,
+				    c->session.device_id, STORE_TRUST_VERIFIED, cause);
 		free(list);
 	}
 	mx_keys_clear(&keys);

@@ -317,6 +317,18 @@ msg_reactions_free(struct msg_reaction **r, size_t n)
 	xfree(r);
 }
 
+const char *
+msg_trust_note(const char *sender_trust)
+{
+	if (sender_trust == NULL || strcmp(sender_trust, "verified") == 0)
+		return NULL;
+	if (strcmp(sender_trust, "blocked") == 0)
+		return "blocked device";
+	if (strcmp(sender_trust, "unknown") == 0)
+		return "unknown device";
+	return "unverified device";
+}
+
 char *
 msg_encrypted_note(const char *encryption)
 {

@@ -18,7 +18,12 @@ _Static_assert(STORE_OUTBOX_QUEUED == 0 && STORE_OUTBOX_SENT == 1 && STORE_OUTBO
 	"seq, event_id, type, sender, ts, msgtype, coalesce(new_body, body), edited, redacted," \
 	" reply_to, url, filename, mimetype, size, state_key, membership,"                      \
 	" coalesce(content, json_object('msgtype', msgtype, 'body', body)), room_id,"            \
-	" encryption, sender_key"
+	" encryption, sender_key,"                                                              \
+	/* How far the device it came from is trusted, for a decrypted one. */                   \
+	" CASE WHEN encryption = 'ok' THEN coalesce((SELECT CASE WHEN d.trust < 0"              \
+	" THEN 'blocked' WHEN d.trust > 0 THEN 'verified' ELSE 'unverified' END"                 \
+	" FROM crypto_devices d WHERE d.curve25519 = events.sender_key"                          \
+	" AND d.user_id = events.sender), 'unknown') END"
 
 #define STORE_ROOM_COLUMNS                                                                     \
 	"SELECT r.room_id, r.membership, r.name, r.topic, r.canonical_alias, r.unread,"        \

@@ -157,6 +157,8 @@ ui_msg_text(const struct store_msg *m)
 	free(note);
 	if (m->edited)
 		buf_puts(&b, " (edited)");
+	if (!m->redacted && msg_trust_note(m->sender_trust) != NULL)
+		buf_printf(&b, " [%s]", msg_trust_note(m->sender_trust));
 	raw = buf_steal(&b);
 	safe = san_text(raw, SAN_MULTILINE);
 	free(raw);

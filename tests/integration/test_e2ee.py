@@ -111,6 +111,25 @@ class E2eeTest(NatterTestCase):
         self.assertFalse(old["decrypted"], old)
         self.assertIsNone(old["body"])
 
+    def test_messages_from_a_device_nobody_verified_are_marked(self):
+        room = self.encrypted_dm()
+        sent = self.dana.send(room, "Please call me after the board")
+        self.natter.ok("send", room, "Will do")
+        self.natter.ok("sync", "--once")
+        theirs = self.message(self.natter, room, sent)
+        self.assertEqual(theirs["sender_trust"], "unverified")
+        mine = [m for m in self.natter.history(room) if m.get("body") == "Will do"]
+        self.assertEqual(mine[0]["sender_trust"], "verified")
+        text = self.natter.ok("history", room)
+        self.assertIn("Please call me after the board [unverified device]", text)
+        self.assertIn("Will do\n", text)
+        # Compared with what Element shows, and said so: the mark goes.
+        self.natter.ok("trust", self.bob.user_id, self.dana.device_id, self.dana.ed25519)
+        self.assertEqual(self.message(self.natter, room, sent)["sender_trust"], "verified")
+        self.assertNotIn("[unverified device]", self.natter.ok("history", room))
+        self.natter.ok("trust", "--block", self.bob.user_id, self.dana.device_id)
+        self.assertIn("[blocked device]", self.natter.ok("history", room))
+
     def test_a_new_device_gets_earlier_keys_from_a_verified_one(self):
         room = self.encrypted_dm()
         sent = self.dana.send(room, "The board meets at 9 on Monday.")
@@ -202,6 +221,7 @@ class E2eeTuiTest(TuiTestCase):
         t = self.start()
         screen = t.wait_for("Can you move my 3pm?")
         self.assertIn("(encrypted)", screen.splitlines()[0])
+        self.assertIn("Can you move my 3pm? [unverified device]", screen)
         t.text("Moved to 4pm.")
         t.keys("Enter")
         got = self.dana.wait_message(room, body_contains="Moved to 4pm.")
