@@ -38,6 +38,7 @@ struct net_request {
 	size_t received;
 	size_t max_body;
 	int too_big;
+	int head_done;		/* the blank line that ends the headers came */
 	long retry_after_s;
 	net_sink_cb sink;
 	void *sink_arg;
@@ -252,8 +253,11 @@ net_header(char *p, size_t size, size_t n, void *arg)
 	size_t len = size * n;
 
 	/* A new status line (after a 100 Continue, say) starts a new header set. */
-	if (len >= 5 && strncmp(p, "HTTP/", 5) == 0)
+	if (len >= 5 && strncmp(p, "HTTP/", 5) == 0) {
 		req->retry_after_s = -1;
+		req->head_done = 0;
+	} else if ((len == 2 && p[0] == '\r' && p[1] == '\n') || (len == 1 && p[0] == '\n'))
+		req->head_done = 1;
 	else if (len > 12 && strncasecmp(p, "Retry-After:", 12) == 0)
 		req->retry_after_s = net_retry_after(p + 12, len - 12);
 	return len;
@@ -351,7 +355,13 @@ net_finish(struct net_request *req, CURLcode code)
 	curl_easy_getinfo(req->easy, CURLINFO_CONTENT_TYPE, &ct);
 	resp.content_type = ct;
 	resp.retry_after_s = req->retry_after_s;
-	if (code != CURLE_OK || req->too_big) {
+	/* libcurl 7.88 takes a connection closed inside the headers for the
+	 * end of a complete answer with an empty body. */
+	if (code == CURLE_OK && !req->head_done) {
+		resp.error = CURLE_PARTIAL_FILE;
+		resp.error_text = "the connection closed inside the answer's headers";
+		resp.transient = 1;
+	} else if (code != CURLE_OK || req->too_big) {
 		resp.error = code != CURLE_OK ? (int)code : CURLE_WRITE_ERROR;
 		resp.error_text = net_error_text(req, code);
 		resp.transient = net_error_transient(req, code);

@@ -301,6 +301,35 @@ test_net_silent_server_times_out(void **state)
 	close(s);
 }
 
+/* An answer cut inside its headers or inside a body of a given length is
+ * no answer; one read to the close is all there is to go by. */
+static void
+test_net_cut_answers(void **state)
+{
+	struct fx *fx = *state;
+	struct got g = {0};
+
+	net_get(fx, "/t/cut/net-headers?at=headers", NULL, &g);
+	await(fx, &g);
+	assert_int_not_equal(g.error, 0);
+	assert_true(g.transient);
+	assert_non_null(strstr(g.text, "inside the answer's headers"));
+	got_clear(&g);
+
+	net_get(fx, "/t/cut/net-body?at=body", NULL, &g);
+	await(fx, &g);
+	assert_int_not_equal(g.error, 0);
+	assert_true(g.transient);
+	got_clear(&g);
+
+	net_get(fx, "/t/cut/net-nolength?at=nolength", NULL, &g);
+	await(fx, &g);
+	assert_int_equal(g.error, 0);
+	assert_int_equal(g.status, 200);
+	assert_string_equal(g.body, "{\"event_");
+	got_clear(&g);
+}
+
 static void
 test_net_body_limit(void **state)
 {
@@ -829,6 +858,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_net_retry_after_forms, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_net_silent_server_times_out, fx_setup,
 		    fx_teardown),
+		cmocka_unit_test_setup_teardown(test_net_cut_answers, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_net_body_limit, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_net_no_redirects_no_other_protocols, fx_setup,
 		    fx_teardown),
