@@ -3,7 +3,8 @@
  * mx_call_start (and mx_request on top of it) is the one door to the
  * homeserver. It percent-encodes path segments, adds the access token and
  * applies the fault policy, so a caller sees one final outcome: 429 waits
- * for Retry-After (or retry_after_ms), network errors and 5xx are retried
+ * for Retry-After (or retry_after_ms), network errors, 5xx and 2xx answers
+ * that cannot be read (cut short: the server may have acted) are retried
  * with capped exponential backoff and full jitter (a 5xx's Retry-After
  * wins), other 4xx are not retried. Every wait is a loop timer. A
  * callback is never called from inside the function that started the call.
@@ -50,6 +51,8 @@ struct mx_result {
 	char *raw;		/* the body as received, NUL-terminated; may be NULL */
 	size_t raw_len;
 	int network_error;	/* no complete response: connection, timeout, size limit */
+	int unknown;		/* a 2xx that cannot be read (cut short, most likely): the
+				 * server may have done what was asked */
 	int soft_logout;	/* 401 M_UNKNOWN_TOKEN with soft_logout true */
 	int attempts;		/* requests made, retries included */
 };

@@ -83,8 +83,9 @@ core_send_answer(struct mx_result *res, void *arg)
 		return;
 	}
 	why = core_why(res);
-	if (res->network_error || res->status >= 500 || res->status == 429) {
-		/* Offline: the next successful sync tries again. */
+	/* Offline, or an answer that may say it went: the next successful
+	 * sync tries again, with the same transaction id. */
+	if (res->network_error || res->unknown || res->status >= 500 || res->status == 429) {
 		log_msg("send %lld: kept queued: %s", (long long)id, why);
 		store_outbox_attempt(c->store, id, why, NULL);
 		if (c->ev.outbox != NULL)

@@ -1,6 +1,7 @@
 /* The call lifecycle: the one door to the homeserver. A call is made,
  * attempted, retried by the fault policy (429 waits for Retry-After,
- * network errors and 5xx back off with jitter, other 4xx are final) and
+ * network errors, 5xx and unreadable 2xx back off with jitter, other 4xx
+ * are final) and
  * reported once to its callback, never from inside the function that
  * started it. */
 #include <sys/queue.h>
@@ -203,14 +204,17 @@ mx_result_success(struct mx_call *call, struct mx_result *res)
 	}
 	mx_result_parse(res);
 	if (!cJSON_IsObject(res->json)) {
-		res->error = mx_call_error(call, "the homeserver's answer is not a JSON object");
+		res->unknown = 1;
+		res->error = mx_call_error(call, "the homeserver's answer (HTTP %ld) cannot be "
+		    "read: it is not a JSON object; cut short, perhaps", res->status);
 		return;
 	}
 	if (call->pick != NULL) {
 		res->value = mx_json_string(res->json, call->pick);
 		if (res->value == NULL) {
-			res->error = mx_call_error(call, "the homeserver's answer has no %s",
-			    call->pick);
+			res->unknown = 1;
+			res->error = mx_call_error(call, "the homeserver's answer (HTTP %ld) cannot "
+			    "be read: it has no %s", res->status, call->pick);
 			return;
 		}
 	}
@@ -288,6 +292,8 @@ mx_retry_delay(struct mx_call *call, const struct net_response *nr, const struct
 		return -1;
 	if (nr->error != 0)
 		return nr->transient ? mx_backoff_ms(call->attempts - 1) : -1;
+	if (res->unknown)
+		return mx_backoff_ms(call->attempts - 1);
 	if (nr->status == 429)
 		return mx_server_delay_ms(nr, res->json, call->attempts - 1);
 	if (nr->status >= 500 && nr->status <= 599)

@@ -13,6 +13,8 @@ Modes:
   PASS         forward the request and the whole answer
   CUT_HEADERS  forward the request; close the connection inside the answer's headers
   CUT_BODY     forward the request; close the connection inside the answer's body
+               (framing="close": the answer's length taken out, so that only
+               the body's own syntax can tell it is cut)
   DELAY        forward the request; hold the answer for `delay` seconds
   STATUS       answer `status` (502, 503, 429 with Retry-After: `retry_after`)
                itself; with forward=True, after the server has acted
@@ -49,8 +51,8 @@ class _Closed(Exception):
 
 
 class _Fault:
-    def __init__(self, mode, match, times, forward, status, delay, retry_after):
-        self.mode, self.times = mode, times
+    def __init__(self, mode, match, times, forward, status, delay, retry_after, framing):
+        self.mode, self.times, self.framing = mode, times, framing
         self.match = re.compile(match) if match else None
         self.forward = mode in _FORWARDED_BY_DEFAULT if forward is None else forward
         self.status, self.delay, self.retry_after = status, delay, retry_after
@@ -139,12 +141,13 @@ class FaultProxy:
         return f"http://127.0.0.1:{self.port}"
 
     def fault(self, mode, match=None, times=1, forward=None, status=503, delay=5.0,
-              retry_after=None):
+              retry_after=None, framing="length"):
         """Does mode to the next `times` requests whose "METHOD PATH" matches
         the regular expression match (None: every request; times=-1:
         until clear())."""
         with self.lock:
-            self.faults.append(_Fault(mode, match, times, forward, status, delay, retry_after))
+            self.faults.append(_Fault(mode, match, times, forward, status, delay, retry_after,
+                                      framing))
 
     def clear(self):
         """From now on every request passes."""
@@ -218,7 +221,7 @@ class FaultProxy:
                     if f.times > 0:
                         f.times -= 1
                     return f
-        return _Fault(PASS, None, 1, None, 0, 0, None)
+        return _Fault(PASS, None, 1, None, 0, 0, None, None)
 
     def _note(self, line, mode):
         with self.lock:
@@ -292,12 +295,28 @@ class FaultProxy:
             client.sendall(head[:first + (len(head) - first) // 2])
             return False
         if mode == CUT_BODY:
+            if fault.framing == "close":
+                head, body = self._close_framed(head, body)
             client.sendall(head + body[:len(body) // 2])
             return False
         if mode == DELAY:
             time.sleep(fault.delay)
         client.sendall(head + body)
         return True
+
+    @staticmethod
+    def _close_framed(head, body):
+        """The answer with its body ending where the connection does: no
+        Content-Length, no chunks."""
+        if "chunked" in _headers(head).get("transfer-encoding", "").lower():
+            reader, plain = _Reader(None), b""
+            reader.buf = body
+            while size := int(reader.until(b"\r\n").split(b";")[0] or b"0", 16):
+                plain += reader.exactly(size + 2)[:-2]
+            body = plain
+        drop = (b"content-length:", b"connection:", b"transfer-encoding:")
+        lines = [line for line in head.split(b"\r\n") if not line.lower().startswith(drop)]
+        return b"\r\n".join(lines[:-2] + [b"Connection: close", b"", b""]), body
 
     @staticmethod
     def _status_answer(fault):
