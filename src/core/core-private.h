@@ -120,8 +120,6 @@ char *core_why(const struct mx_result *res);
 void core_ops_cancel(struct core *c);
 
 /* core-sync.c */
-int core_sync_apply(struct core *c, const char *body, size_t len, struct mx_sync **keep,
-    size_t *n_events, char **cause);
 void core_sync_cancel(struct core *c);
 
 /* core-notify.c: the domain events a stored sync makes. */

@@ -39,28 +39,15 @@ core_count_events(const struct mx_sync *sync)
 	return n;
 }
 
-int
-core_sync_apply(struct core *c, const char *body, size_t len, struct mx_sync **keep,
-    size_t *n_events, char **cause)
+/* Stores a sync the call has read. */
+static int
+core_sync_store(struct core *c, const struct mx_sync *sync, size_t *n_events, char **cause)
 {
-	struct mx_sync *sync;
-	char *why = NULL;
-	int rc;
+	int rc = store_apply_sync(c->store, sync, cause);
 
-	if ((sync = mx_sync_parse(body, len, &why)) == NULL) {
-		cause_set(cause, "the homeserver sent a sync that cannot be read: %s", why);
-		free(why);
-		return -1;
-	}
-	rc = store_apply_sync(c->store, sync, cause);
-	if (rc == 0 && n_events != NULL)
-		*n_events = core_count_events(sync);
+	*n_events = core_count_events(sync);
 	log_msg("sync: %zu rooms, %zu events, %zu malformed skipped%s", sync->n_rooms,
-	    core_count_events(sync), sync->n_skipped, rc == 0 ? "" : ", not stored");
-	if (rc == 0 && keep != NULL)
-		*keep = sync;
-	else
-		mx_sync_free(&sync);
+	    *n_events, sync->n_skipped, rc == 0 ? "" : ", not stored");
 	return rc;
 }
 
@@ -107,13 +94,14 @@ core_round_answer(struct mx_result *res, void *arg)
 {
 	struct core_round *r = arg;
 	struct core *c = r->c;
-	struct mx_sync *sync = NULL;
+	struct mx_sync *sync;
 	char *why = NULL;
 	size_t n = 0;
 
 	if (core_round_refused(r, res))
 		return;
-	if (core_sync_apply(c, res->raw, res->raw_len, &sync, &n, &why) == -1) {
+	sync = res->parsed;
+	if (core_sync_store(c, sync, &n, &why) == -1) {
 		core_round_end(r, NULL, why);
 		free(why);
 		return;
@@ -122,7 +110,6 @@ core_round_answer(struct mx_result *res, void *arg)
 	r->moved = core_round_moved(r, n);
 	core_events_sync(c, sync, n);
 	c->synced_once = 1;
-	mx_sync_free(&sync);
 	core_round_end(r, NULL, NULL);
 }
 

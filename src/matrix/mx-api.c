@@ -6,6 +6,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "natter/event.h"
 #include "natter/matrix.h"
 #include "natter/util.h"
 
@@ -24,30 +25,86 @@ api_print(const cJSON *json)
 	return text;
 }
 
-/* Starts a call with body and path, both taken over; a NULL path means
+/* Starts req with body and path, both taken over; a NULL path means
  * building it failed and the cause is set already. */
 static struct mx_call *
-api_call(struct mx_client *cl, const char *method, char *path, cJSON *body, const char *pick,
-    int flags, mx_cb cb, void *arg, char **cause)
+api_start(struct mx_client *cl, struct mx_req *req, char *path, cJSON *body, mx_cb cb,
+    void *arg, char **cause)
 {
-	struct mx_req req;
 	struct mx_call *call = NULL;
 	char *text = NULL;
 
 	if (path != NULL) {
 		text = body != NULL ? api_print(body) : NULL;
-		memset(&req, 0, sizeof req);
-		req.method = method;
-		req.path = path;
-		req.body = text;
-		req.pick = pick;
-		req.flags = flags;
-		call = mx_call_start(cl, &req, cb, arg, cause);
+		req->path = path;
+		req->body = text;
+		call = mx_call_start(cl, req, cb, arg, cause);
 	}
 	cJSON_Delete(body);
 	free(text);
 	free(path);
 	return call;
+}
+
+static struct mx_call *
+api_call(struct mx_client *cl, const char *method, char *path, cJSON *body, const char *pick,
+    int flags, mx_cb cb, void *arg, char **cause)
+{
+	struct mx_req req;
+
+	memset(&req, 0, sizeof req);
+	req.method = method;
+	req.pick = pick;
+	req.flags = flags;
+	return api_start(cl, &req, path, body, cb, arg, cause);
+}
+
+/* The parsers of event.h as the calls use them, on raw bodies. */
+static void *
+api_sync_read(const char *body, size_t len, char **cause)
+{
+	return mx_sync_parse(body, len, cause);
+}
+
+static void
+api_sync_free(void *parsed)
+{
+	struct mx_sync *sync = parsed;
+
+	mx_sync_free(&sync);
+}
+
+static void *
+api_messages_read(const char *body, size_t len, char **cause)
+{
+	return mx_messages_parse(body, len, cause);
+}
+
+static void
+api_messages_free(void *parsed)
+{
+	struct mx_messages *msgs = parsed;
+
+	mx_messages_free(&msgs);
+}
+
+static void *
+api_search_read(const char *body, size_t len, char **cause)
+{
+	struct mx_search *s = xcalloc(1, sizeof *s);
+
+	if (mx_search_parse(body, len, s, cause) == -1) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+static void
+api_search_free(void *parsed)
+{
+	mx_search_clear(parsed);
+	free(parsed);
 }
 
 /* Content given as JSON text must be an object: it is checked here so
@@ -91,8 +148,8 @@ api_query(struct buf *b, const char *key, const char *value)
 }
 
 static struct mx_call *
-api_get_raw(struct mx_client *cl, struct buf *path, long timeout_ms, int flags, mx_cb cb,
-    void *arg, char **cause)
+api_get_raw(struct mx_client *cl, struct buf *path, long timeout_ms, int flags, mx_parse_fn parse,
+    void (*parsed_free)(void *), mx_cb cb, void *arg, char **cause)
 {
 	struct mx_req req;
 	struct mx_call *call;
@@ -100,6 +157,8 @@ api_get_raw(struct mx_client *cl, struct buf *path, long timeout_ms, int flags, 
 	memset(&req, 0, sizeof req);
 	req.path = path->data;
 	req.flags = flags | MX_RAW;
+	req.parse = parse;
+	req.parsed_free = parsed_free;
 	req.timeout_ms = timeout_ms;
 	if (timeout_ms > 0)
 		req.stall_s = timeout_ms / 1000;
@@ -141,7 +200,8 @@ mx_sync(struct mx_client *cl, const char *since, const char *filter, long timeou
 	if (full_state)
 		buf_puts(&b, "&full_state=true");
 	/* The server may hold the request for timeout_ms before a byte comes. */
-	return api_get_raw(cl, &b, timeout_ms + MX_SYNC_SLACK_MS, flags, cb, arg, cause);
+	return api_get_raw(cl, &b, timeout_ms + MX_SYNC_SLACK_MS, flags, api_sync_read,
+	    api_sync_free, cb, arg, cause);
 }
 
 struct mx_call *
@@ -157,7 +217,8 @@ mx_messages(struct mx_client *cl, const char *room_id, const char *from, int lim
 	buf_puts(&b, path);
 	free(path);
 	api_query(&b, "from", from);
-	return api_get_raw(cl, &b, 0, flags, cb, arg, cause);
+	return api_get_raw(cl, &b, 0, flags, api_messages_read, api_messages_free, cb, arg,
+	    cause);
 }
 
 struct mx_call *
@@ -166,6 +227,7 @@ mx_search(struct mx_client *cl, const char *terms, const char *room_id, int limi
 {
 	cJSON *body, *events, *filter;
 	struct buf b = {0};
+	struct mx_req req;
 
 	if (terms == NULL || *terms == '\0') {
 		cause_set(cause, "nothing to search for");
@@ -183,7 +245,12 @@ mx_search(struct mx_client *cl, const char *terms, const char *room_id, int limi
 		    cJSON_CreateString(room_id));
 	buf_puts(&b, API_V3 "/search");
 	api_query(&b, "next_batch", next_batch);
-	return api_call(cl, "POST", buf_steal(&b), body, NULL, flags | MX_RAW, cb, arg, cause);
+	memset(&req, 0, sizeof req);
+	req.method = "POST";
+	req.flags = flags | MX_RAW;
+	req.parse = api_search_read;
+	req.parsed_free = api_search_free;
+	return api_start(cl, &req, buf_steal(&b), body, cb, arg, cause);
 }
 
 struct mx_call *

@@ -188,18 +188,36 @@ mx_result_parse(struct mx_result *res)
 }
 
 static void
-mx_result_clear(struct mx_result *res)
+mx_result_clear(struct mx_call *call, struct mx_result *res)
 {
+	if (res->parsed != NULL)
+		call->parsed_free(res->parsed);
 	cJSON_Delete(res->json);
 	free(res->raw);
 	memset(res, 0, sizeof *res);
+}
+
+/* The parser of a raw body; 0 when it read it. */
+static int
+mx_result_read(struct mx_call *call, struct mx_result *res)
+{
+	char *why = NULL;
+
+	if (call->parse == NULL ||
+	    (res->parsed = call->parse(res->raw, res->raw_len, &why)) != NULL)
+		return 0;
+	res->unknown = 1;
+	res->error = mx_call_error(call, "the homeserver's answer (HTTP %ld) cannot be read: %s",
+	    res->status, why != NULL ? why : "no reason given");
+	free(why);
+	return -1;
 }
 
 static void
 mx_result_success(struct mx_call *call, struct mx_result *res)
 {
 	if (call->flags & (MX_RAW | MX_SINK)) {
-		res->ok = 1;
+		res->ok = (call->flags & MX_SINK) || mx_result_read(call, res) == 0;
 		return;
 	}
 	mx_result_parse(res);
@@ -305,11 +323,11 @@ static void
 mx_call_report(struct mx_call *call, struct mx_result *res)
 {
 	if (call->hook != NULL && call->hook(call, res) == 1) {
-		mx_result_clear(res);
+		mx_result_clear(call, res);
 		return;
 	}
 	call->cb(res, call->arg);
-	mx_result_clear(res);
+	mx_result_clear(call, res);
 	mx_call_free(call);
 }
 
@@ -358,7 +376,7 @@ mx_call_done(struct net_response *nr, void *arg)
 	delay = mx_retry_delay(call, nr, &res);
 	mx_call_log(call, nr, delay);
 	if (delay >= 0) {
-		mx_result_clear(&res);
+		mx_result_clear(call, &res);
 		call->timer = loop_timer_add(call->cl->loop, delay, mx_call_retry, call);
 		return;
 	}
@@ -439,6 +457,8 @@ mx_call_new(struct mx_client *cl, char *url, const struct mx_req *req, mx_cb cb,
 	call->stall_s = req->stall_s;
 	call->max_body = req->max_body;
 	call->sink_fd = req->sink_fd;
+	call->parse = req->parse;
+	call->parsed_free = req->parsed_free;
 	call->cb = cb;
 	call->arg = arg;
 	LIST_INSERT_HEAD(&cl->calls, call, entry);

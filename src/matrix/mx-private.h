@@ -49,6 +49,8 @@ struct mx_call {
 	int sink_fd;
 	size_t sunk;		/* bytes written to sink_fd by this attempt */
 	int sink_errno;
+	mx_parse_fn parse;
+	void (*parsed_free)(void *parsed);
 
 	int attempts;
 	int max_attempts;

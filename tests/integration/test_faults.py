@@ -88,6 +88,17 @@ class AnswerFaultsTest(FaultsTestCase):
         self.assert_delivered(room, ["the server has it, natter cannot tell",
                                      "a second message"])
 
+    def test_sync_once_retries_an_answer_cut_short(self):
+        room = self.shared_room("Sync Cut")
+        self.bob.send_text(room, "news for alice")
+        self.proxy.fault(CUT_HEADERS, SYNC)
+        self.proxy.fault(CUT_BODY, SYNC)
+        self.proxy.fault(CUT_BODY, SYNC, framing="close")
+        self.natter.ok("sync", "--once")
+        self.assertEqual(self.proxy.count(SYNC, CUT_HEADERS), 1)
+        self.assertEqual(self.proxy.count(SYNC, CUT_BODY), 2)
+        self.assertIn("news for alice", self.natter.bodies(room))
+
     def test_proxy_errors_and_resets_then_the_send_goes_once(self):
         room = self.shared_room("Errors")
         self.proxy.fault(STATUS, SEND, status=502, forward=True)

@@ -462,6 +462,44 @@ test_sync_once_stores_then_sends_what_waits(void **state)
 	store_outbox_free(&items, n);
 }
 
+/* An answer cut short may mean the server has the message: it stays
+ * queued, to go again with the same transaction id. */
+static void
+test_a_send_answer_that_cannot_be_read_stays_queued(void **state)
+{
+	struct fx *fx = *state;
+	char *cause = NULL;
+
+	start_synced(fx);
+	script(fx, "send-1.json", "{\"status\": 200, \"body\": \"{\\\"event_i\"}");
+	assert_int_equal(core_send_text(fx->c, ROOM, "cut", 0, NULL, op_done, fx, &cause), 0);
+	wait_done(fx);
+	assert_int_equal(fx->status, CORE_QUEUED);
+	assert_non_null(strstr(fx->result, "cannot be read"));
+	assert_null(strstr(fx->log.data, "failed"));
+	fx->done = 0;
+	assert_int_equal(core_outbox_flush(fx->c, op_done, fx, &cause), 0);
+	wait_done(fx);
+	wait_log(fx, "outbox 1 sent $nt");
+}
+
+/* natter sync --once asks again for a sync it cannot read, as the loop does. */
+static void
+test_sync_once_retries_a_sync_cut_short(void **state)
+{
+	struct fx *fx = *state;
+	char *cut = xstrndup(SYNC_FIRST, strlen(SYNC_FIRST) / 2), *cause = NULL;
+
+	mx_client_set_attempts(fx->c->mx, 2);
+	script(fx, "sync-1.json", cut);
+	script(fx, "sync-2.json", SYNC_FIRST);
+	assert_int_equal(core_sync_once(fx->c, 0, op_done, fx, &cause), 0);
+	wait_done(fx);
+	assert_int_equal(fx->status, CORE_DONE);
+	assert_string_equal(fx->result, "2");
+	free(cut);
+}
+
 static int
 group_setup(void **state)
 {
@@ -495,6 +533,8 @@ main(void)
 		T(test_each_send_has_its_outcome),
 		T(test_an_encrypted_room_refuses_at_once),
 		T(test_sync_once_stores_then_sends_what_waits),
+		T(test_a_send_answer_that_cannot_be_read_stays_queued),
+		T(test_sync_once_retries_a_sync_cut_short),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -748,7 +748,7 @@ test_mx_paths_on_the_wire(void **state)
 	assert_non_null(mx_sync(fx->cl, "s1 2", "f/1", 0, 1, 0, mx_got, &g, &cause));
 	await(fx, &g);
 	assert_true(g.ok);
-	assert_null(g.json);	/* raw: parsing sync bodies is not this layer's */
+	assert_null(g.json);	/* event.h's parser reads sync bodies, into res->parsed */
 	g.json = cJSON_Parse(g.body);
 	assert_string_equal(echo_str(&g, "path"),
 	    "/_matrix/client/v3/sync?timeout=0&since=s1%202&filter=f%2F1&full_state=true");
