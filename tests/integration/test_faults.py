@@ -49,8 +49,8 @@ class FaultsTestCase(NatterTestCase):
         check_exit(f"natter send {text!r}", r.returncode, r.stderr,
                    expected=0 if expected == "sent" else 1, stdout=r.stdout)
         out = r.stdout if expected == "sent" else r.stderr
-        self.assertTrue(out.startswith(f"{expected} "), f"{expected!r} expected:\n{r.stdout}{r.stderr}")
-        self.assertNotIn("failed", r.stderr)
+        self.assertRegex(out, f"(?m)^{expected} ", f"{expected!r} expected:\n{r.stdout}{r.stderr}")
+        self.assertNotRegex(r.stderr, "(?m)^failed ")
         return r
 
     def assert_delivered(self, room, bodies):
@@ -115,6 +115,18 @@ class AnswerFaultsTest(FaultsTestCase):
         self.send("Slow", "a slow server", "sent")
         self.assertEqual(self.proxy.count(SEND), 1)
         self.assert_delivered(room, ["a slow server"])
+
+
+class StallTest(FaultsTestCase):
+    def test_a_send_whose_connection_stops_answering_is_retried_in_seconds(self):
+        room = self.shared_room("Stall")
+        # The server stores it; its answer never comes back.
+        self.proxy.fault(HALF_OPEN, SEND, forward=True)
+        start = time.monotonic()
+        r = self.send("Stall", "the line went quiet", "sent")
+        self.assertLess(time.monotonic() - start, 30, r.stderr)
+        self.assertEqual(self.proxy.count(SEND), 2)
+        self.assert_delivered(room, ["the line went quiet"])
 
 
 class KillTest(FaultsTestCase):
