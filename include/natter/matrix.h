@@ -122,6 +122,11 @@ struct mx_call *mx_call_start(struct mx_client *cl, const struct mx_req *req, mx
     char **cause);
 /* Stops a call and any wait for a retry; the callback is not called. */
 void mx_call_cancel(struct mx_call **call);
+/* Hears each retry the fault policy plans for a call, with the call's
+ * arg: the attempt that failed (res, as the callback would have had it)
+ * and when the next one starts. It must not cancel the call. */
+typedef void (*mx_retry_cb)(const struct mx_result *res, int64_t delay_ms, void *arg);
+void mx_call_on_retry(struct mx_call *call, mx_retry_cb fn);
 
 /* mx_call_start with the path built as by mx_path(). */
 struct mx_call *mx_request(struct mx_client *cl, const char *method, const char *body, int flags,

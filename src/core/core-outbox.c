@@ -48,7 +48,7 @@ static void
 core_outbox_tell(struct core *c, int64_t id, int status, const char *text)
 {
 	if (c->ev.outbox != NULL)
-		c->ev.outbox(c->ev_arg, id, status, text);
+		c->ev.outbox(c->ev_arg, id, status, text, 0);
 	while (core_waiter_end(c, id, status, text))
 		;
 }
@@ -87,9 +87,9 @@ core_send_answer(struct mx_result *res, void *arg)
 	 * sync tries again, with the same transaction id. */
 	if (res->network_error || res->unknown || res->status >= 500 || res->status == 429) {
 		log_msg("send %lld: kept queued: %s", (long long)id, why);
-		store_outbox_attempt(c->store, id, why, NULL);
+		store_outbox_attempt(c->store, id, why, 0, NULL);
 		if (c->ev.outbox != NULL)
-			c->ev.outbox(c->ev_arg, id, CORE_QUEUED, why);
+			c->ev.outbox(c->ev_arg, id, CORE_QUEUED, why, 0);
 		core_outbox_stalled(c, why);
 	} else {
 		log_msg("send %lld: refused: %s", (long long)id, why);
@@ -97,6 +97,22 @@ core_send_answer(struct mx_result *res, void *arg)
 		core_outbox_tell(c, id, CORE_FAILED, why);
 		core_outbox_send(c);
 	}
+	free(why);
+}
+
+/* An attempt failed and the call tries again in delay_ms: the row and the
+ * front end say so while it waits. */
+static void
+core_send_retrying(const struct mx_result *res, int64_t delay_ms, void *arg)
+{
+	struct core *c = arg;
+	char *why = core_why(res);
+
+	log_msg("send %lld: trying again in %lld ms: %s", (long long)c->send_id,
+	    (long long)delay_ms, why);
+	store_outbox_attempt(c->store, c->send_id, why, nt_now_ms() + delay_ms, NULL);
+	if (c->ev.outbox != NULL)
+		c->ev.outbox(c->ev_arg, c->send_id, CORE_QUEUED, why, delay_ms);
 	free(why);
 }
 
@@ -119,7 +135,9 @@ core_outbox_send(struct core *c)
 		c->send_id = items[i].id;
 		c->send_call = mx_send(c->mx, items[i].room_id, items[i].type, items[i].txn_id,
 		    items[i].content, 0, core_send_answer, c, &cause);
-		if (c->send_call == NULL) {
+		if (c->send_call != NULL)
+			mx_call_on_retry(c->send_call, core_send_retrying);
+		else {
 			store_outbox_failed(c->store, items[i].id, cause, NULL);
 			core_outbox_tell(c, items[i].id, CORE_FAILED, cause);
 			xfree(&cause);
@@ -217,7 +235,7 @@ core_queue(struct core *c, const char *room_id, const char *type, char *content,
 		if (done != NULL)
 			core_op_wait(core_op_new(c, done, arg, "refused"), item.id);
 		if (c->ev.outbox != NULL)
-			c->ev.outbox(c->ev_arg, item.id, CORE_QUEUED, NULL);
+			c->ev.outbox(c->ev_arg, item.id, CORE_QUEUED, NULL, 0);
 		store_outbox_clear(&item);
 		core_outbox_next(c);
 		rc = 0;

@@ -28,6 +28,8 @@ struct core_round {
 };
 
 static void core_round_sync(struct core_round *r);
+static void core_set_conn(struct core *c, enum core_conn conn, const char *why,
+    int64_t retry_ms);
 
 static size_t
 core_count_events(const struct mx_sync *sync)
@@ -126,6 +128,18 @@ core_round_filter(struct mx_result *res, void *arg)
 	core_round_sync(r);
 }
 
+/* A single round's call failed for now and tries again: the front end
+ * hears it as the loop's failures are heard. */
+static void
+core_round_retrying(const struct mx_result *res, int64_t delay_ms, void *arg)
+{
+	struct core_round *r = arg;
+	char *why = core_why(res);
+
+	core_set_conn(r->c, CORE_OFFLINE, why, delay_ms);
+	free(why);
+}
+
 /* Starts the round's next call: the filter when there is none yet, else
  * /sync. Returns -1 with a cause when it cannot start. */
 static int
@@ -143,7 +157,10 @@ core_round_call(struct core_round *r, char **cause)
 		r->call = mx_sync(c->mx, r->before, c->filter, r->before != NULL ? r->timeout_ms : 0,
 		    0, r->flags, core_round_answer, r, cause);
 	}
-	return r->call != NULL ? 0 : -1;
+	if (r->call == NULL)
+		return -1;
+	mx_call_on_retry(r->call, core_round_retrying);
+	return 0;
 }
 
 /* The sync after the filter, from the filter's callback. */
@@ -231,11 +248,22 @@ core_loop_next(struct core *c)
 }
 
 void
-core_start(struct core *c, const struct core_events *ev, void *arg, long timeout_ms)
+core_listen(struct core *c, const struct core_events *ev, void *arg)
 {
 	if (ev != NULL)
 		c->ev = *ev;
+	else
+		memset(&c->ev, 0, sizeof c->ev);
 	c->ev_arg = arg;
+}
+
+void
+core_start(struct core *c, const struct core_events *ev, void *arg, long timeout_ms)
+{
+	if (ev != NULL)
+		core_listen(c, ev, arg);
+	else
+		c->ev_arg = arg;
 	c->timeout_ms = timeout_ms;
 	if (c->round != NULL)
 		return;

@@ -376,8 +376,10 @@ mx_call_done(struct net_response *nr, void *arg)
 	delay = mx_retry_delay(call, nr, &res);
 	mx_call_log(call, nr, delay);
 	if (delay >= 0) {
-		mx_result_clear(call, &res);
 		call->timer = loop_timer_add(call->cl->loop, delay, mx_call_retry, call);
+		if (call->on_retry != NULL)
+			call->on_retry(&res, delay, call->arg);
+		mx_result_clear(call, &res);
 		return;
 	}
 	mx_call_report(call, &res);
@@ -492,6 +494,12 @@ mx_call_start(struct mx_client *cl, const struct mx_req *req, mx_cb cb, void *ar
 	}
 	return mx_call_launch(mx_call_new(cl, xasprintf("%s%s", cl->base, req->path), req, cb,
 	    arg), cause);
+}
+
+void
+mx_call_on_retry(struct mx_call *call, mx_retry_cb fn)
+{
+	call->on_retry = fn;
 }
 
 void

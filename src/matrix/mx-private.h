@@ -58,6 +58,7 @@ struct mx_call {
 	uint64_t timer;
 
 	mx_hook hook;
+	mx_retry_cb on_retry;
 	int stage;
 	char *saved;		/* hook state: the base URL being discovered */
 	char *error;		/* the text behind res->error, when made here */

@@ -154,6 +154,11 @@ const char *const store_migrations[] = {
 	" tokenize='unicode61 remove_diacritics 2');"
 	"INSERT INTO events_fts(events_fts) VALUES ('rebuild');"
 	"INSERT INTO events_fts(events_fts) VALUES ('optimize');",
+
+	/* 6: when the next attempt of a queued message is due (ms since the
+	 * epoch; 0: none planned, it goes with the next sync), so that
+	 * every front end can say "retrying in N s". */
+	"ALTER TABLE outbox ADD COLUMN next_ts INTEGER NOT NULL DEFAULT 0;",
 };
 
 int

@@ -7,6 +7,7 @@ reports (exit status, `natter outbox`) say what the server has."""
 
 import os
 import random
+import re
 import signal
 import sys
 import time
@@ -17,13 +18,14 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cli_support import NatterTestCase  # noqa: E402
 from fault_proxy import (CUT_BODY, CUT_HEADERS, DELAY, HALF_OPEN, RESET,  # noqa: E402
                          STATUS, FaultProxy)
-from natter_harness import check_exit  # noqa: E402
+from natter_harness import check_exit, wait_until  # noqa: E402
+from test_tui import TuiTestCase  # noqa: E402
 
 SEND = r"^PUT /_matrix/client/v3/rooms/[^/]+/send/"
 SYNC = r"^GET /_matrix/client/v3/sync"
 
 
-class FaultsTestCase(NatterTestCase):
+class Proxied:
     """natter logged in as alice, through a proxy of its own; bob reads the
     room on the server."""
 
@@ -57,6 +59,10 @@ class FaultsTestCase(NatterTestCase):
         """The server has exactly bodies, in order, and natter's outbox is empty."""
         self.assertEqual(self.server_bodies(room), bodies)
         self.assertEqual(self.outbox(), [])
+
+
+class FaultsTestCase(Proxied, NatterTestCase):
+    pass
 
 
 class AnswerFaultsTest(FaultsTestCase):
@@ -94,7 +100,10 @@ class AnswerFaultsTest(FaultsTestCase):
         self.proxy.fault(CUT_HEADERS, SYNC)
         self.proxy.fault(CUT_BODY, SYNC)
         self.proxy.fault(CUT_BODY, SYNC, framing="close")
-        self.natter.ok("sync", "--once")
+        r = self.natter.run("sync", "--once")
+        check_exit("natter sync --once", r.returncode, r.stderr)
+        self.assertEqual(len(re.findall(r"(?m)^natter: .*\(trying again in \d+ s\)$", r.stderr)),
+                         3, r.stderr)
         self.assertEqual(self.proxy.count(SYNC, CUT_HEADERS), 1)
         self.assertEqual(self.proxy.count(SYNC, CUT_BODY), 2)
         self.assertIn("news for alice", self.natter.bodies(room))
@@ -125,8 +134,22 @@ class StallTest(FaultsTestCase):
         start = time.monotonic()
         r = self.send("Stall", "the line went quiet", "sent")
         self.assertLess(time.monotonic() - start, 30, r.stderr)
+        self.assertRegex(r.stderr, r"natter: not sent to .* yet \(.*\); retrying in \d+ s")
         self.assertEqual(self.proxy.count(SEND), 2)
         self.assert_delivered(room, ["the line went quiet"])
+
+    def test_the_outbox_says_when_it_tries_again(self):
+        room = self.shared_room("Busy")
+        self.proxy.fault(STATUS, SEND, status=503, retry_after=20)
+        p = self.natter.popen("send", "Busy", "in twenty seconds")
+        self.addCleanup(p.kill)
+        self.proxy.wait_for(SEND, STATUS)
+        listing = wait_until(lambda: "retrying in" in (out := self.natter.ok("outbox")) and out,
+                             what="retrying in the outbox listing")
+        self.assertRegex(listing, r"queued .* 1 attempt\(s\): .*; retrying in (1\d|20) s")
+        p.kill()
+        p.communicate()
+        self.assertEqual(self.server_bodies(room), [])
 
 
 class KillTest(FaultsTestCase):
@@ -156,6 +179,44 @@ class KillTest(FaultsTestCase):
         for content in queued:
             self.assertTrue(any(t in content for t in bodies), f"lost: {content}; seed {seed}")
         self.assertEqual(self.outbox(), [])
+
+
+class TuiFaultsTest(Proxied, TuiTestCase):
+    def test_the_pending_marker_counts_down_to_the_retry(self):
+        room = self.shared_room("Busy Line")
+        t = self.start(cols=200)
+        self.proxy.fault(STATUS, SEND, status=503, retry_after=4)
+        t.text("are you there?")
+        t.keys("Enter")
+        seen = set()
+
+        def counted_down(screen):
+            m = re.search(r"are you there\?  \(sending…\) retrying in (\d) s: the homeserver "
+                          r"answered HTTP 503", screen)
+            if m:
+                seen.add(int(m.group(1)))
+            return len(seen) >= 2
+        t.wait_screen(counted_down, "a countdown to the retry")
+        self.assertLessEqual(max(seen), 4)
+        self.bob.wait_for_event(room, lambda e: e["content"].get("body") == "are you there?")
+        wait_until(lambda: "sending" not in t.screen(), what="the pending marker gone")
+        self.assert_delivered(room, ["are you there?"])
+
+    def test_a_send_that_gets_no_answer_says_why_and_goes(self):
+        room = self.shared_room("Quiet Line")
+        t = self.start(cols=200)
+        # Two attempts in a row get no answer: while the second waits, the
+        # first one's failure shows.
+        self.proxy.fault(HALF_OPEN, SEND, times=2)
+        t.text("hello?")
+        t.keys("Enter")
+        t.wait_for("hello?  (sending…)")
+        t.wait_for("hello?  (sending…) tried 1 time: cannot reach the homeserver: the "
+                   "connection stalled: nothing came for 10 s", timeout=30)
+        self.bob.wait_for_event(room, lambda e: e["content"].get("body") == "hello?", timeout=40)
+        wait_until(lambda: "sending" not in t.screen(), what="the pending marker gone")
+        self.assertEqual(self.proxy.count(SEND), 3)
+        self.assert_delivered(room, ["hello?"])
 
 
 if __name__ == "__main__":

@@ -1019,7 +1019,7 @@ test_outbox_queue(void **state)
 	    0);
 	assert_txn_id(a.txn_id);
 	assert_string_not_equal(a.txn_id, b.txn_id);
-	assert_int_equal(store_outbox_attempt(f->st, a.id, "502 Bad Gateway", &cause), 0);
+	assert_int_equal(store_outbox_attempt(f->st, a.id, "502 Bad Gateway", 1234, &cause), 0);
 	assert_int_equal(store_outbox_list(f->st, "!r:x", 0, &items, &n, &cause), 0);
 	assert_int_equal(n, 2);
 	assert_int_equal(items[0].id, a.id);
@@ -1028,6 +1028,7 @@ test_outbox_queue(void **state)
 	assert_string_equal(items[0].body, "1");
 	assert_int_equal(items[0].attempts, 1);
 	assert_string_equal(items[0].last_error, "502 Bad Gateway");
+	assert_int_equal(items[0].next_ts, 1234);
 	assert_int_equal(items[1].id, b.id);
 	assert_int_equal(items[1].attempts, 0);
 	store_outbox_free(&items, n);
