@@ -186,7 +186,12 @@ core_round_free(void *data)
 }
 
 /* The sync loop: one round after another, with a growing pause after a
- * failure or a round that brought nothing too soon. */
+ * failure or a round that brought nothing too soon. After a failure the
+ * pause stops growing at MX_BACKOFF_BASE_MS << CORE_SYNC_BACKOFF_STEPS (8
+ * s), so that a homeserver back from a restart is found within seconds;
+ * a request every few seconds is nothing to one that is down. */
+#define CORE_SYNC_BACKOFF_STEPS 4
+
 static void core_loop_next(struct core *c);
 
 static void
@@ -215,7 +220,9 @@ core_loop_end(struct core_round *r, const struct mx_result *res, const char *why
 	int64_t ms = 0;
 
 	if (why != NULL) {
-		ms = mx_backoff_ms(c->sync_failures++);
+		ms = mx_backoff_ms(c->sync_failures < CORE_SYNC_BACKOFF_STEPS ?
+		    c->sync_failures : CORE_SYNC_BACKOFF_STEPS);
+		c->sync_failures++;
 		log_msg("sync failed: %s (retry in %lld ms)", why, (long long)ms);
 		if (res != NULL && res->status == 401) {
 			core_set_conn(c, CORE_LOGGED_OUT, why, 0);

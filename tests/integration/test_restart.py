@@ -72,9 +72,15 @@ class RestartTest(unittest.TestCase):
             check_exit(f"natter send {text!r}", r.returncode, r.stderr, expected=1)
             self.assertRegex(r.stderr, "(?m)^queued ")
         self.assertEqual(self.outbox_states(), ["queued", "queued"])
+        # A long outage: the loop's pause has stopped growing, at 8 s.
+        wait_until(lambda: len(reports) >= 8, timeout=120, what="8 failed rounds")
+        delays = [int(d) for d in re.findall(r"\(trying again in (\d+) s\)", "".join(reports))]
+        self.assertGreaterEqual(len(delays), 8, reports)
+        self.assertLessEqual(max(delays), 8, reports)
         self.start_server()
-        # The loop finds the homeserver back and sends what waits, once each.
-        wait_until(lambda: self.server_bodies() == queued, timeout=60,
+        # The loop finds the homeserver back within seconds and sends what
+        # waits, once each.
+        wait_until(lambda: self.server_bodies() == queued, timeout=15,
                    what=f"{queued} on the server")
         wait_until(lambda: self.outbox_states() == [], what="an empty outbox")
         self.bob.send_text(self.room, "after the restart")
