@@ -10,6 +10,10 @@
 #include "natter/util.h"
 #include "store-private.h"
 
+/* How long a write waits for another natter's to end before it gives up
+ * and says so: the interface and the command line share a profile. */
+#define STORE_BUSY_MS 10000
+
 /* Schema migrations: step i takes a cache from user_version i to i + 1.
  * Append new steps; never edit one that has shipped. */
 const char *const store_migrations[] = {
@@ -350,8 +354,6 @@ store_pragma(struct store *st, const char *sql, char **cause)
 static int
 store_configure(struct store *st, char **cause)
 {
-	sqlite3_extended_result_codes(st->db, 1);
-	sqlite3_busy_timeout(st->db, 5000);
 	if (store_pragma(st, "PRAGMA journal_mode = WAL", cause) != 0)
 		return -1;
 	/* WAL with synchronous NORMAL keeps every commit atomic; a power
@@ -371,6 +373,22 @@ store_configure(struct store *st, char **cause)
 	return store_pragma(st, "PRAGMA foreign_keys = ON", cause);
 }
 
+/* The cache's schema version when this natter can use it (n at most);
+ * else -1 with a cause. */
+static int
+store_version_check(struct store *st, size_t n, char **cause)
+{
+	int version = store_schema_version(st);
+
+	if (version < 0)
+		return store_error(st, "cannot read the cache", cause);
+	if ((size_t)version > n)
+		return cause_set(cause, "%s: the cache was written by a newer natter (schema %d, "
+		    "this natter knows up to %zu); upgrade natter, or move the file away to start "
+		    "a fresh cache", st->path, version, n);
+	return version;
+}
+
 /* Runs one migration step and records the new version, atomically. A
  * second natter opening the same cache waits, then finds it done. */
 static int
@@ -382,14 +400,9 @@ store_migrate_step(struct store *st, const char *const *steps, size_t n, int *do
 
 	if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		return store_error(st, "cannot upgrade the cache", cause);
-	version = store_schema_version(st);
-	if (version < 0 || (size_t)version > n) {
+	if ((version = store_version_check(st, n, cause)) < 0) {
 		store_rollback(st);
-		if (version < 0)
-			return store_error(st, "cannot read the cache version", cause);
-		return cause_set(cause, "%s: the cache was written by a newer natter (schema %d, "
-		    "this natter knows up to %zu); upgrade natter or move the file away",
-		    st->path, version, n);
+		return -1;
 	}
 	*done = (size_t)version == n;
 	if (*done)
@@ -405,11 +418,17 @@ store_migrate_step(struct store *st, const char *const *steps, size_t n, int *do
 	return store_commit(st, cause);
 }
 
+/* A cache that is up to date is only read here: no write lock is taken,
+ * so opening it never waits for another natter that is writing. */
 static int
 store_migrate(struct store *st, const char *const *steps, size_t n, char **cause)
 {
-	int done = 0;
+	int version, done = 0;
 
+	if ((version = store_version_check(st, n, cause)) < 0)
+		return -1;
+	if ((size_t)version == n)
+		return 0;
 	while (!done) {
 		if (store_migrate_step(st, steps, n, &done, cause) != 0)
 			return -1;
@@ -440,7 +459,12 @@ store_open_steps(const char *path, const char *const *steps, size_t n_steps, cha
 		store_close(&st);
 		return NULL;
 	}
-	if (store_configure(st, cause) != 0 || store_migrate(st, steps, n_steps, cause) != 0) {
+	/* A cache this natter cannot use is refused before anything is set
+	 * (the journal mode is written into the file). */
+	sqlite3_extended_result_codes(st->db, 1);
+	sqlite3_busy_timeout(st->db, STORE_BUSY_MS);
+	if (store_version_check(st, n_steps, cause) < 0 || store_configure(st, cause) != 0 ||
+	    store_migrate(st, steps, n_steps, cause) != 0) {
 		store_close(&st);
 		return NULL;
 	}

@@ -142,6 +142,29 @@ test_open_refuses_newer_cache(void **state)
 	free(cause);
 }
 
+/* Opening an up-to-date cache takes no write lock: it does not wait for
+ * another natter that is writing, and it can still read. */
+static void
+test_open_while_another_writes(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st;
+	sqlite3 *db;
+	char *cause = NULL, *v;
+
+	store_meta_set(f->st, "since", "s9", NULL);
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	if ((st = store_open(f->path, &cause)) == NULL)
+		fail_msg("%s", cause);
+	v = store_sync_token(st);
+	assert_string_equal(v, "s9");
+	free(v);
+	store_close(&st);
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(db);
+}
+
 static void
 test_open_refuses_non_database(void **state)
 {
@@ -1335,6 +1358,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_open_creates_private_file),
 		T(test_open_refuses_newer_cache),
+		T(test_open_while_another_writes),
 		T(test_open_refuses_non_database),
 		T(test_open_migrates_older_cache),
 		T(test_open_migrates_empty_file),
