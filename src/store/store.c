@@ -165,31 +165,76 @@ const char *const store_migrations[] = {
 	"ALTER TABLE outbox ADD COLUMN next_ts INTEGER NOT NULL DEFAULT 0;",
 };
 
+/* What the system said to an I/O error, when it says what to do. */
+static const char *
+store_errno_hint(int err)
+{
+	switch (err) {
+	case ENOSPC:
+	case EFBIG:
+	case EDQUOT:
+		return "the disk is full: free some space";
+	case EROFS:
+		return "natter writes to its cache even to read it";
+	case EACCES:
+	case EPERM:
+		return "check the permissions of the file and its directory";
+	default:
+		return NULL;
+	}
+}
+
+/* A write that failed without saying why (SQLite keeps the errno of the
+ * main file, not of its journal): most often a full disk. */
+static const char *
+store_write_hint(int extended)
+{
+	switch (extended) {
+	case SQLITE_IOERR_WRITE:
+	case SQLITE_IOERR_FSYNC:
+	case SQLITE_IOERR_TRUNCATE:
+	case SQLITE_IOERR_SHMSIZE:
+		return "the disk may be full: free some space";
+	default:
+		return NULL;
+	}
+}
+
 int
 store_error(struct store *st, const char *doing, char **cause)
 {
-	int rc = sqlite3_extended_errcode(st->db);
-	const char *hint = "";
+	int extended = sqlite3_extended_errcode(st->db), rc = extended & 0xff;
+	int err = sqlite3_system_errno(st->db);
+	int sys = err != 0 && (rc == SQLITE_IOERR || rc == SQLITE_CANTOPEN || rc == SQLITE_FULL);
+	const char *hint = NULL;
 
-	switch (rc & 0xff) {
+	switch (rc) {
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED:
-		hint = " (another natter is writing to this profile; try again)";
+		hint = "another natter is writing to this profile; try again";
 		break;
 	case SQLITE_FULL:
-		hint = " (free some disk space)";
+		hint = "the disk is full: free some space";
+		break;
+	case SQLITE_IOERR:
+		if ((hint = store_errno_hint(err)) == NULL)
+			hint = store_write_hint(extended);
 		break;
 	case SQLITE_READONLY:
 	case SQLITE_PERM:
 	case SQLITE_CANTOPEN:
-		hint = " (check the permissions of the file and its directory)";
+		if ((hint = store_errno_hint(err)) == NULL)
+			hint = "check the permissions of the file and its directory";
 		break;
 	case SQLITE_CORRUPT:
 	case SQLITE_NOTADB:
-		hint = " (move the file away to start a fresh cache)";
+		hint = "it is damaged: move the file away to start a fresh cache; what it holds "
+		    "may be saved with sqlite3's .recover";
 		break;
 	}
-	return cause_set(cause, "%s: %s: %s%s", st->path, doing, sqlite3_errmsg(st->db), hint);
+	return cause_set(cause, "%s: %s: %s%s%s%s%s%s", st->path, doing, sqlite3_errmsg(st->db),
+	    sys ? ": " : "", sys ? strerror(err) : "", hint ? " (" : "", hint ? hint : "",
+	    hint ? ")" : "");
 }
 
 /* Returns the cached statement, reset and with no bindings. */
@@ -334,11 +379,16 @@ store_read_end(struct store *st)
 static int
 store_create_file(const char *path, char **cause)
 {
-	int fd;
+	const char *hint;
+	int fd, err;
 
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd == -1)
-		return cause_set(cause, "%s: %s", path, strerror(errno));
+	if (fd == -1) {
+		err = errno;
+		hint = store_errno_hint(err);
+		return cause_set(cause, "%s: cannot open the cache: %s%s%s%s", path, strerror(err),
+		    hint ? " (" : "", hint ? hint : "", hint ? ")" : "");
+	}
 	close(fd);
 	return 0;
 }

@@ -73,6 +73,59 @@ class CacheTestCase(NatterTestCase):
         session.write_text(good)
 
 
+class DiskTest(CacheTestCase):
+    @staticmethod
+    def full_disk():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (FULL_DISK, FULL_DISK))
+
+    def test_a_full_disk_is_said_and_loses_nothing(self):
+        self.queue_offline("queued before the disk filled")
+        for i in range(40):
+            self.bob.send_text(self.room, f"news {i} " + "x" * 400)
+        full = "the disk may be full: free some space"
+        r = self.run_natter("sync", "--once", preexec=self.full_disk)
+        self.refused(r, "cannot sync", full)
+        r = self.run_natter("send", "Cache", "a long one " + "y" * 40000, preexec=self.full_disk)
+        self.refused(r, "cannot queue the message", full)
+        self.assertNotIn("a long one " + "y" * 40000, self.server_bodies())
+        self.assertEqual([o["state"] for o in self.natter.json_lines("outbox")], ["queued"])
+        self.assert_intact()
+        # Space again: everything comes, and what waited goes once.
+        self.natter.ok("sync", "--once")
+        self.assertIn("news 39 " + "x" * 400, self.natter.bodies(self.room, limit=100))
+        self.assertEqual(self.server_bodies(), ["queued before the disk filled"])
+        self.assertEqual(self.natter.json_lines("outbox"), [])
+        self.assert_intact()
+
+
+class ReadOnlyTest(CacheTestCase):
+    def without_override(self):
+        """What runs natter without root's power to write any file: as root,
+        setpriv drops it; anyone else never had it."""
+        if os.geteuid() != 0:
+            return ()
+        require("root", shutil.which("setpriv"), "setpriv (util-linux) drops root's file access")
+        caps = "-dac_override,-dac_read_search"
+        return ("setpriv", f"--inh-caps={caps}", f"--bounding-set={caps}")
+
+    def test_a_read_only_cache_is_said_and_left_alone(self):
+        self.queue_offline("queued before it went read-only")
+        before = self.digest()
+        self.db.chmod(0o400)
+        self.addCleanup(self.db.chmod, 0o600)
+        prefix = self.without_override()
+        for args in (("history", "Cache"), ("send", "Cache", "not now"), ("sync", "--once")):
+            r = self.run_natter(*args, prefix=prefix)
+            self.refused(r, "cannot open the cache: Permission denied",
+                         "check the permissions of the file and its directory")
+        self.assertEqual(self.digest(), before)
+        self.db.chmod(0o600)
+        self.assert_intact()
+        self.natter.ok("sync", "--once")
+        self.assertEqual(self.server_bodies(), ["queued before it went read-only"])
+
+
 class LockTest(CacheTestCase):
     def hold_write_lock(self):
         """Another natter writing: a connection holding the cache's write lock."""
@@ -120,6 +173,15 @@ class DamagedTest(CacheTestCase):
         con.close()
         self.assert_refused_untouched("written by a newer natter (schema 99",
                                       "upgrade natter")
+
+    def test_a_corrupt_cache_is_refused_untouched(self):
+        good = self.db.read_bytes()
+        self.db.write_bytes(good[:len(good) // 2])
+        self.assert_refused_untouched("malformed", "it is damaged: move the file away")
+        self.db.write_bytes(b"not a database " * 1000)
+        self.assert_refused_untouched("not a database", "it is damaged: move the file away")
+        self.db.write_bytes(good)
+        self.assert_intact()
 
 
 class SharedProfileTest(TuiTestCase):
