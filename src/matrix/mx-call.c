@@ -231,8 +231,8 @@ mx_result_success(struct mx_call *call, struct mx_result *res)
 		res->value = mx_json_string(res->json, call->pick);
 		if (res->value == NULL) {
 			res->unknown = 1;
-			res->error = mx_call_error(call, "the homeserver's answer (HTTP %ld) cannot "
-			    "be read: it has no %s", res->status, call->pick);
+			res->error = mx_call_error(call, "the homeserver's answer (HTTP %ld) "
+			    "cannot be read: it has no %s", res->status, call->pick);
 			return;
 		}
 	}
