@@ -119,10 +119,15 @@ struct core_events {
 	 * chat, keyword), decided with what core_view said is on screen. */
 	void (*notify)(void *arg, const struct notify_msg *msg);
 	/* A queued message went (CORE_DONE, text: its event id), was refused
-	 * for good (CORE_FAILED) or waits for a later attempt (CORE_QUEUED). */
-	void (*outbox)(void *arg, int64_t id, int status, const char *text);
+	 * for good (CORE_FAILED) or waits (CORE_QUEUED): text NULL when it was
+	 * just queued, else why an attempt failed; the next attempt starts in
+	 * retry_ms, or with a later sync when that is 0. */
+	void (*outbox)(void *arg, int64_t id, int status, const char *text, int64_t retry_ms);
 };
 
+/* Where the core's events go from now on (ev may be NULL: nowhere), for a
+ * front end that hears them without the sync loop. */
+void core_listen(struct core *c, const struct core_events *ev, void *arg);
 /* Starts the sync loop: a sync always in flight (a long poll of
  * timeout_ms; the first round answers at once), events to ev. A failed
  * round, an answer that cannot be read, or a server that answers at once

@@ -3,14 +3,17 @@
  * mx_call_start (and mx_request on top of it) is the one door to the
  * homeserver. It percent-encodes path segments, adds the access token and
  * applies the fault policy, so a caller sees one final outcome: 429 waits
- * for Retry-After (or retry_after_ms), network errors and 5xx are retried
+ * for Retry-After (or retry_after_ms), network errors, 5xx and 2xx answers
+ * that cannot be read (cut short: the server may have acted) are retried
  * with capped exponential backoff and full jitter (a 5xx's Retry-After
  * wins), other 4xx are not retried. Every wait is a loop timer. A
  * callback is never called from inside the function that started the call.
  *
  * The typed helpers build a path and body and hand back the JSON, or the
- * one field that matters in res->value. Parsing /sync and /messages
- * bodies belongs to event.h: those helpers hand over the raw body. */
+ * one field that matters in res->value. The bodies of /sync, /messages
+ * and /search are read by event.h's parsers, inside the call, so that an
+ * answer they cannot read is retried like one cut short: those helpers
+ * hand over what the parser made of it in res->parsed. */
 #ifndef NATTER_MATRIX_H
 #define NATTER_MATRIX_H
 
@@ -49,7 +52,11 @@ struct mx_result {
 	const char *error;	/* why it failed, for a person; NULL when ok */
 	char *raw;		/* the body as received, NUL-terminated; may be NULL */
 	size_t raw_len;
+	void *parsed;		/* what mx_req.parse made of a 2xx body; a callback that
+				 * keeps it sets it NULL */
 	int network_error;	/* no complete response: connection, timeout, size limit */
+	int unknown;		/* a 2xx that cannot be read (cut short, most likely): the
+				 * server may have done what was asked */
 	int soft_logout;	/* 401 M_UNKNOWN_TOKEN with soft_logout true */
 	int attempts;		/* requests made, retries included */
 };
@@ -85,6 +92,10 @@ char *mx_txn_new(void);
  * random time up to min(MX_BACKOFF_CAP_MS, MX_BACKOFF_BASE_MS * 2^n). */
 int64_t mx_backoff_ms(int n);
 
+/* Reads a 2xx body into what res->parsed holds; NULL with a cause when
+ * it cannot. */
+typedef void *(*mx_parse_fn)(const char *body, size_t len, char **cause);
+
 /* One request. Strings are copied. Zero values mean the defaults. */
 struct mx_req {
 	const char *method;		/* NULL: GET */
@@ -99,6 +110,9 @@ struct mx_req {
 	long stall_s;			/* 0: NET_STALL_S */
 	size_t max_body;		/* 0: NET_BODY_MAX */
 	int sink_fd;			/* with MX_SINK */
+	mx_parse_fn parse;		/* with MX_RAW: a body it cannot read is an
+					 * unknown outcome, retried */
+	void (*parsed_free)(void *parsed);
 };
 
 /* Starts a call; returns NULL with a cause for what is wrong before
@@ -108,6 +122,11 @@ struct mx_call *mx_call_start(struct mx_client *cl, const struct mx_req *req, mx
     char **cause);
 /* Stops a call and any wait for a retry; the callback is not called. */
 void mx_call_cancel(struct mx_call **call);
+/* Hears each retry the fault policy plans for a call, with the call's
+ * arg: the attempt that failed (res, as the callback would have had it)
+ * and when the next one starts. It must not cancel the call. */
+typedef void (*mx_retry_cb)(const struct mx_result *res, int64_t delay_ms, void *arg);
+void mx_call_on_retry(struct mx_call *call, mx_retry_cb fn);
 
 /* mx_call_start with the path built as by mx_path(). */
 struct mx_call *mx_request(struct mx_client *cl, const char *method, const char *body, int flags,
@@ -131,15 +150,17 @@ struct mx_call *mx_discover(struct mx_client *cl, const char *server, int flags,
 /* Filters and sync. value: filter_id. Lazy-loads members. */
 struct mx_call *mx_filter_upload(struct mx_client *cl, int timeline_limit, int flags, mx_cb cb,
     void *arg, char **cause);
-/* The /sync body arrives raw (MX_RAW); since and filter may be NULL. */
+/* res->parsed is the struct mx_sync (event.h); since and filter may be
+ * NULL. */
 struct mx_call *mx_sync(struct mx_client *cl, const char *since, const char *filter,
     long timeout_ms, int full_state, int flags, mx_cb cb, void *arg, char **cause);
-/* Backwards from `from` (NULL: the end); the body arrives raw. */
+/* Backwards from `from` (NULL: the end); res->parsed is the struct
+ * mx_messages (event.h). */
 struct mx_call *mx_messages(struct mx_client *cl, const char *room_id, const char *from, int limit,
     int flags, mx_cb cb, void *arg, char **cause);
 /* Full-text search of room events, best ranked first: in room_id, or in
- * every joined room when NULL; next_batch (may be NULL) pages on. The
- * body arrives raw, for mx_search_parse. */
+ * every joined room when NULL; next_batch (may be NULL) pages on.
+ * res->parsed is the struct mx_search (event.h). */
 struct mx_call *mx_search(struct mx_client *cl, const char *terms, const char *room_id,
     int limit, const char *next_batch, int flags, mx_cb cb, void *arg, char **cause);
 

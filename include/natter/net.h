@@ -11,8 +11,18 @@ struct loop;
 struct net;
 struct net_request;
 
-#define NET_TIMEOUT_MS 60000L		/* whole request, unless the spec says */
-#define NET_STALL_S 60L			/* under 1 byte/s this long: give up */
+/* An ordinary request: a server that says nothing for NET_STALL_S (a
+ * connection left half-open, a peer gone without a FIN) or takes longer
+ * than NET_TIMEOUT_MS in all is given up on in seconds, for the caller to
+ * retry; a spec with more to do (a long poll, a big file) says its own. */
+#define NET_TIMEOUT_MS 30000L		/* whole request, unless the spec says */
+#define NET_STALL_S 10L			/* under 1 byte/s this long: give up */
+#define NET_CONNECT_TIMEOUT_MS 10000L
+/* TCP keepalive: a peer that stops answering probes is gone after about
+ * idle + count * interval seconds, even while a long poll waits. */
+#define NET_KEEPIDLE_S 10L
+#define NET_KEEPINTVL_S 5L
+#define NET_KEEPCNT 3
 #define NET_BODY_MAX ((size_t)64 << 20)	/* response bodies over this are cut off */
 
 /* Receives a 2xx body as it arrives; returns -1 to abort the request. */

@@ -167,6 +167,8 @@ struct store_outbox {
 	char *event_id;		/* once sent */
 	int64_t created_ts;
 	char *body;		/* the text it shows while waiting, or NULL */
+	int64_t next_ts;	/* QUEUED: when the next attempt is due (ms since the
+				 * epoch); 0 when none is planned (the next sync) */
 };
 
 /* Queues an event to send, committed before any network attempt. The
@@ -179,7 +181,10 @@ int store_outbox_list(struct store *st, const char *room_id, int include_failed,
     struct store_outbox **items, size_t *n, char **cause);
 /* One row by id, whatever its state. */
 int store_outbox_get(struct store *st, int64_t id, struct store_outbox *item, char **cause);
-int store_outbox_attempt(struct store *st, int64_t id, const char *error, char **cause);
+/* An attempt failed for now (error: why); the next is due at next_ts, or
+ * with the next sync when 0. */
+int store_outbox_attempt(struct store *st, int64_t id, const char *error, int64_t next_ts,
+    char **cause);
 int store_outbox_sent(struct store *st, int64_t id, const char *event_id, char **cause);
 int store_outbox_failed(struct store *st, int64_t id, const char *error, char **cause);
 /* A FAILED row back to QUEUED, for the user who retries it (an error

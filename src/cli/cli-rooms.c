@@ -34,7 +34,7 @@ cli_sync_conn(void *arg, enum core_conn state, const char *why, int64_t retry_ms
 		s->rc = cli_fail("%s", why);
 		loop_break(core_loop(s->cli->core));
 	} else if (why != NULL)
-		cli_fail("%s (trying again in %lld ms)", why, (long long)retry_ms);
+		cli_fail("%s (trying again in %lld s)", why, (long long)(retry_ms + 999) / 1000);
 }
 
 static void
@@ -153,6 +153,8 @@ cmd_sync(struct cli *cli, int argc, char **argv)
 		{"backfill", no_argument, NULL, 'b'},
 		{NULL, 0, NULL, 0},
 	};
+	static const struct core_events once_events = {.conn = cli_sync_conn};
+	struct cli_sync s = {.cli = cli, .rc = CLI_OK};
 	struct core_result r = {0};
 	int64_t timeout = -1;
 	char *cause = NULL;
@@ -174,6 +176,7 @@ cmd_sync(struct cli *cli, int argc, char **argv)
 		return cli_usage(cli_cmd_find("sync"));
 	if (!once && !backfill)
 		return cli_sync_forever(cli, timeout < 0 ? CLI_SYNC_TIMEOUT_MS : (long)timeout);
+	core_listen(cli->core, &once_events, &s);
 	if (cli_finish(cli, core_sync_once(cli->core, timeout < 0 ? 0 : (long)timeout,
 	    core_result_cb, &r, &cause), &r, &cause) != CORE_DONE)
 		rc = cli_fail("%s", cause);
@@ -370,11 +373,23 @@ cli_outbox_state(enum store_outbox_state s)
 	return s == STORE_OUTBOX_QUEUED ? "queued" : s == STORE_OUTBOX_SENT ? "sent" : "failed";
 }
 
+/* "; retrying in N s" while a running natter waits to try it again. */
+static const char *
+cli_outbox_next(const struct store_outbox *it, char *out, size_t size)
+{
+	int64_t left = it->next_ts - nt_now_ms();
+
+	out[0] = '\0';
+	if (it->state == STORE_OUTBOX_QUEUED && it->next_ts != 0 && left > 0)
+		snprintf(out, size, "; retrying in %lld s", (long long)(left + 999) / 1000);
+	return out;
+}
+
 int
 cmd_outbox(struct cli *cli, int argc, char **argv)
 {
 	struct store_outbox *items;
-	char *cause = NULL, when[32];
+	char *cause = NULL, when[32], next[64];
 	size_t n;
 	int json = argc == 2 && strcmp(argv[1], "--json") == 0;
 
@@ -398,8 +413,9 @@ cmd_outbox(struct cli *cli, int argc, char **argv)
 			san_json_string(&b, it->room_id);
 			buf_puts(&b, ",\"txn_id\":");
 			san_json_string(&b, it->txn_id);
-			buf_printf(&b, ",\"state\":\"%s\",\"attempts\":%d,\"created_ts\":%lld",
-			    cli_outbox_state(it->state), it->attempts, (long long)it->created_ts);
+			buf_printf(&b, ",\"state\":\"%s\",\"attempts\":%d,\"created_ts\":%lld"
+			    ",\"next_ts\":%lld", cli_outbox_state(it->state), it->attempts,
+			    (long long)it->created_ts, (long long)it->next_ts);
 			buf_puts(&b, ",\"error\":");
 			san_json_string(&b, it->last_error ? it->last_error : "");
 			buf_puts(&b, ",\"content\":");
@@ -409,9 +425,10 @@ cmd_outbox(struct cli *cli, int argc, char **argv)
 			buf_free(&b);
 			continue;
 		}
-		line = xasprintf("%s  %-6s  %s  %d attempt(s)%s%s", when,
+		line = xasprintf("%s  %-6s  %s  %d attempt(s)%s%s%s", when,
 		    cli_outbox_state(it->state), it->room_id, it->attempts,
-		    it->last_error ? ": " : "", it->last_error ? it->last_error : "");
+		    it->last_error ? ": " : "", it->last_error ? it->last_error : "",
+		    cli_outbox_next(it, next, sizeof next));
 		cli_print_text(stdout, line, 0);
 		putchar('\n');
 		free(line);

@@ -6,14 +6,35 @@
 
 #include "cli-private.h"
 
+/* An attempt failed and another follows: said at once, not after a
+ * silence as long as the retries. */
+static void
+cli_send_retrying(void *arg, int64_t id, int status, const char *text, int64_t retry_ms)
+{
+	struct cli *cli = arg;
+	struct store_outbox item;
+
+	if (status != CORE_QUEUED || retry_ms <= 0)
+		return;
+	if (store_outbox_get(core_store(cli->core), id, &item, NULL) == -1)
+		return;
+	cli_fail("not sent to %s yet (%s); retrying in %lld s", item.room_id,
+	    text != NULL ? text : "no answer", (long long)(retry_ms + 999) / 1000);
+	store_outbox_clear(&item);
+}
+
 /* Waits for a send started with r and reports its outcome for one
  * target: sent, waiting in the outbox, or refused. */
 static int
 cli_send_report(struct cli *cli, const char *label, int start, struct core_result *r,
     char **cause)
 {
-	int status = cli_finish(cli, start, r, cause);
+	static const struct core_events events = {.outbox = cli_send_retrying};
+	int status;
 	char *line;
+
+	core_listen(cli->core, &events, cli);
+	status = cli_finish(cli, start, r, cause);
 
 	if (status == CORE_DONE)
 		line = xasprintf("sent %s %s", label, r->text);

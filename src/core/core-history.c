@@ -40,19 +40,14 @@ core_page_answer(struct mx_result *res, void *arg)
 	if (!res->ok) {
 		why = core_why(res);
 		p->cb(op, -1, why);
-	} else if ((msgs = mx_messages_parse(res->raw, res->raw_len, &why)) == NULL) {
-		char *msg = xasprintf("the homeserver sent history that cannot be read: %s", why);
-
-		p->cb(op, -1, msg);
-		free(msg);
 	} else {
+		msgs = res->parsed;
 		if ((n = store_gap_fill(op->c->store, p->room_id, p->before, msgs, &why)) < 0)
 			p->cb(op, -1, why);
 		else {
 			op->n = n;
 			p->cb(op, 1, NULL);
 		}
-		mx_messages_free(&msgs);
 	}
 	free(why);
 }

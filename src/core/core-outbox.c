@@ -50,7 +50,7 @@ static void
 core_outbox_tell(struct core *c, int64_t id, int status, const char *text)
 {
 	if (c->ev.outbox != NULL)
-		c->ev.outbox(c->ev_arg, id, status, text);
+		c->ev.outbox(c->ev_arg, id, status, text, 0);
 	while (core_waiter_end(c, id, status, text))
 		;
 }
@@ -85,12 +85,13 @@ core_send_answer(struct mx_result *res, void *arg)
 		return;
 	}
 	why = core_why(res);
-	if (res->network_error || res->status >= 500 || res->status == 429) {
-		/* Offline: the next successful sync tries again. */
+	/* Offline, or an answer that may say it went: the next successful
+	 * sync tries again, with the same transaction id. */
+	if (res->network_error || res->unknown || res->status >= 500 || res->status == 429) {
 		log_msg("send %lld: kept queued: %s", (long long)id, why);
-		store_outbox_attempt(c->store, id, why, NULL);
+		store_outbox_attempt(c->store, id, why, 0, NULL);
 		if (c->ev.outbox != NULL)
-			c->ev.outbox(c->ev_arg, id, CORE_QUEUED, why);
+			c->ev.outbox(c->ev_arg, id, CORE_QUEUED, why, 0);
 		core_outbox_stalled(c, why);
 	} else {
 		log_msg("send %lld: refused: %s", (long long)id, why);
@@ -98,6 +99,22 @@ core_send_answer(struct mx_result *res, void *arg)
 		core_outbox_tell(c, id, CORE_FAILED, why);
 		core_outbox_send(c);
 	}
+	free(why);
+}
+
+/* An attempt failed and the call tries again in delay_ms: the row and the
+ * front end say so while it waits. */
+static void
+core_send_retrying(const struct mx_result *res, int64_t delay_ms, void *arg)
+{
+	struct core *c = arg;
+	char *why = core_why(res);
+
+	log_msg("send %lld: trying again in %lld ms: %s", (long long)c->send_id,
+	    (long long)delay_ms, why);
+	store_outbox_attempt(c->store, c->send_id, why, nt_now_ms() + delay_ms, NULL);
+	if (c->ev.outbox != NULL)
+		c->ev.outbox(c->ev_arg, c->send_id, CORE_QUEUED, why, delay_ms);
 	free(why);
 }
 
@@ -115,17 +132,18 @@ core_outbox_prepared(void *arg, int status, const char *why)
 	c->preparing = 0;
 	if (status != CORE_DONE) {
 		log_msg("send %lld: kept queued: %s", (long long)c->send_id, why);
-		store_outbox_attempt(c->store, c->send_id, why, NULL);
+		store_outbox_attempt(c->store, c->send_id, why, 0, NULL);
 		if (c->ev.outbox != NULL)
-			c->ev.outbox(c->ev_arg, c->send_id, CORE_QUEUED, why);
+			c->ev.outbox(c->ev_arg, c->send_id, CORE_QUEUED, why, 0);
 		core_outbox_stalled(c, why);
 		return;
 	}
 	if (store_outbox_get(c->store, c->send_id, &item, &cause) == 0) {
 		content = core_megolm_encrypt(c, item.room_id, item.type, item.content, &cause);
-		if (content != NULL)
-			c->send_call = mx_send(c->mx, item.room_id, "m.room.encrypted", item.txn_id,
-			    content, 0, core_send_answer, c, &cause);
+		if (content != NULL &&
+		    (c->send_call = mx_send(c->mx, item.room_id, "m.room.encrypted",
+		    item.txn_id, content, 0, core_send_answer, c, &cause)) != NULL)
+			mx_call_on_retry(c->send_call, core_send_retrying);
 		store_outbox_clear(&item);
 	}
 	if (c->send_call == NULL) {
@@ -151,7 +169,10 @@ core_outbox_start(struct core *c, const struct store_outbox *item, char **cause)
 	}
 	c->send_call = mx_send(c->mx, item->room_id, item->type, item->txn_id, item->content, 0,
 	    core_send_answer, c, cause);
-	return c->send_call != NULL ? 0 : -1;
+	if (c->send_call == NULL)
+		return -1;
+	mx_call_on_retry(c->send_call, core_send_retrying);
+	return 0;
 }
 
 static int
@@ -274,7 +295,7 @@ core_queue(struct core *c, const char *room_id, const char *type, char *content,
 		if (done != NULL)
 			core_op_wait(core_op_new(c, done, arg, "refused"), item.id);
 		if (c->ev.outbox != NULL)
-			c->ev.outbox(c->ev_arg, item.id, CORE_QUEUED, NULL);
+			c->ev.outbox(c->ev_arg, item.id, CORE_QUEUED, NULL, 0);
 		store_outbox_clear(&item);
 		core_outbox_next(c);
 		rc = 0;

@@ -187,8 +187,6 @@ int core_todev_send(struct core *c, struct store_device *devices, size_t n, cons
     char **cause);
 
 /* core-sync.c */
-int core_sync_apply(struct core *c, const char *body, size_t len, struct mx_sync **keep,
-    size_t *n_events, char **cause);
 void core_sync_cancel(struct core *c);
 
 /* core-notify.c: the domain events a stored sync makes. */

@@ -59,30 +59,23 @@ core_search_answer(struct mx_result *res, void *arg)
 {
 	struct core_op *op = arg;
 	struct core_search *s = op->data;
-	struct mx_search found;
+	struct mx_search *found;
 	char *why = NULL;
 
 	op->call = NULL;
 	if (!res->ok) {
 		why = core_why(res);
 		core_op_fail(op, why);
-	} else if (mx_search_parse(res->raw, res->raw_len, &found, &why) == -1) {
-		char *msg = xasprintf("the homeserver sent search results that cannot be read: %s",
-		    why);
-
-		core_op_fail(op, msg);
-		free(msg);
 	} else {
-		core_search_keep(&found, op->room_id, op->limit);
-		log_msg("search: %zu results from the homeserver, %zu left out", found.n,
-		    found.n_skipped);
-		xfree(&why);
-		if (search_merge_server(op->c->store, s->query, &s->o, &found, s->hits, s->n,
+		found = res->parsed;
+		core_search_keep(found, op->room_id, op->limit);
+		log_msg("search: %zu results from the homeserver, %zu left out", found->n,
+		    found->n_skipped);
+		if (search_merge_server(op->c->store, s->query, &s->o, found, s->hits, s->n,
 		    &why) == -1)
 			core_op_fail(op, why);
 		else
 			core_op_end(op, CORE_DONE, NULL);
-		mx_search_clear(&found);
 	}
 	free(why);
 }

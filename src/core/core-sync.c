@@ -31,6 +31,8 @@ struct core_round {
 };
 
 static void core_round_sync(struct core_round *r);
+static void core_set_conn(struct core *c, enum core_conn conn, const char *why,
+    int64_t retry_ms);
 
 static size_t
 core_count_events(const struct mx_sync *sync)
@@ -95,28 +97,6 @@ core_sync_keep(struct core *c, struct mx_sync *sync, struct mx_sync **keep, size
 	else
 		mx_sync_free(&sync);
 	return rc;
-}
-
-static struct mx_sync *
-core_sync_parse(const char *body, size_t len, char **cause)
-{
-	struct mx_sync *sync;
-	char *why = NULL;
-
-	if ((sync = mx_sync_parse(body, len, &why)) == NULL) {
-		cause_set(cause, "the homeserver sent a sync that cannot be read: %s", why);
-		free(why);
-	}
-	return sync;
-}
-
-int
-core_sync_apply(struct core *c, const char *body, size_t len, struct mx_sync **keep,
-    size_t *n_events, char **cause)
-{
-	struct mx_sync *sync = core_sync_parse(body, len, cause);
-
-	return sync != NULL ? core_sync_keep(c, sync, keep, n_events, cause) : -1;
 }
 
 static void
@@ -227,8 +207,9 @@ core_round_answer(struct mx_result *res, void *arg)
 
 	if (core_round_refused(r, res))
 		return;
-	if ((r->sync = core_sync_parse(res->raw, res->raw_len, &why)) == NULL ||
-	    (asked = core_round_ask_devices(r, &why)) == -1) {
+	r->sync = res->parsed;		/* the round's now: kept past this call */
+	res->parsed = NULL;
+	if ((asked = core_round_ask_devices(r, &why)) == -1) {
 		core_round_end(r, NULL, why);
 		free(why);
 		return;
@@ -250,6 +231,18 @@ core_round_filter(struct mx_result *res, void *arg)
 	core_round_sync(r);
 }
 
+/* A single round's call failed for now and tries again: the front end
+ * hears it as the loop's failures are heard. */
+static void
+core_round_retrying(const struct mx_result *res, int64_t delay_ms, void *arg)
+{
+	struct core_round *r = arg;
+	char *why = core_why(res);
+
+	core_set_conn(r->c, CORE_OFFLINE, why, delay_ms);
+	free(why);
+}
+
 /* Starts the round's next call: the filter when there is none yet, else
  * /sync. Returns -1 with a cause when it cannot start. */
 static int
@@ -267,7 +260,10 @@ core_round_call(struct core_round *r, char **cause)
 		r->call = mx_sync(c->mx, r->before, c->filter, r->before != NULL ? r->timeout_ms : 0,
 		    0, r->flags, core_round_answer, r, cause);
 	}
-	return r->call != NULL ? 0 : -1;
+	if (r->call == NULL)
+		return -1;
+	mx_call_on_retry(r->call, core_round_retrying);
+	return 0;
 }
 
 /* The sync after the filter, from the filter's callback. */
@@ -295,7 +291,12 @@ core_round_free(void *data)
 }
 
 /* The sync loop: one round after another, with a growing pause after a
- * failure or a round that brought nothing too soon. */
+ * failure or a round that brought nothing too soon. After a failure the
+ * pause stops growing at MX_BACKOFF_BASE_MS << CORE_SYNC_BACKOFF_STEPS (8
+ * s), so that a homeserver back from a restart is found within seconds;
+ * a request every few seconds is nothing to one that is down. */
+#define CORE_SYNC_BACKOFF_STEPS 4
+
 static void core_loop_next(struct core *c);
 
 static void
@@ -324,7 +325,9 @@ core_loop_end(struct core_round *r, const struct mx_result *res, const char *why
 	int64_t ms = 0;
 
 	if (why != NULL) {
-		ms = mx_backoff_ms(c->sync_failures++);
+		ms = mx_backoff_ms(c->sync_failures < CORE_SYNC_BACKOFF_STEPS ?
+		    c->sync_failures : CORE_SYNC_BACKOFF_STEPS);
+		c->sync_failures++;
 		log_msg("sync failed: %s (retry in %lld ms)", why, (long long)ms);
 		if (res != NULL && res->status == 401) {
 			core_set_conn(c, CORE_LOGGED_OUT, why, 0);
@@ -357,11 +360,22 @@ core_loop_next(struct core *c)
 }
 
 void
-core_start(struct core *c, const struct core_events *ev, void *arg, long timeout_ms)
+core_listen(struct core *c, const struct core_events *ev, void *arg)
 {
 	if (ev != NULL)
 		c->ev = *ev;
+	else
+		memset(&c->ev, 0, sizeof c->ev);
 	c->ev_arg = arg;
+}
+
+void
+core_start(struct core *c, const struct core_events *ev, void *arg, long timeout_ms)
+{
+	if (ev != NULL)
+		core_listen(c, ev, arg);
+	else
+		c->ev_arg = arg;
 	c->timeout_ms = timeout_ms;
 	if (c->round != NULL)
 		return;

@@ -6,11 +6,19 @@
 
 #include <cjson/cJSON.h>
 
+#include "natter/event.h"
 #include "natter/matrix.h"
 #include "natter/util.h"
 
 #define API_V3 "/_matrix/client/v3"
 #define API_MEDIA_STALL_S 60L
+/* Reading history or searching a big room may keep a server busy. */
+#define API_READ_TIMEOUT_MS 60000L
+#define API_READ_STALL_S 30L
+/* Joining over federation can take minutes, and a room created twice
+ * because the first answer was slow is worse than waiting for it. */
+#define API_SLOW_TIMEOUT_MS 180000L
+#define API_SLOW_STALL_S 120L
 
 static char *
 api_print(const cJSON *json)
@@ -24,30 +32,102 @@ api_print(const cJSON *json)
 	return text;
 }
 
-/* Starts a call with body and path, both taken over; a NULL path means
+/* Starts req with body and path, both taken over; a NULL path means
  * building it failed and the cause is set already. */
 static struct mx_call *
-api_call(struct mx_client *cl, const char *method, char *path, cJSON *body, const char *pick,
-    int flags, mx_cb cb, void *arg, char **cause)
+api_start(struct mx_client *cl, struct mx_req *req, char *path, cJSON *body, mx_cb cb,
+    void *arg, char **cause)
 {
-	struct mx_req req;
 	struct mx_call *call = NULL;
 	char *text = NULL;
 
 	if (path != NULL) {
 		text = body != NULL ? api_print(body) : NULL;
-		memset(&req, 0, sizeof req);
-		req.method = method;
-		req.path = path;
-		req.body = text;
-		req.pick = pick;
-		req.flags = flags;
-		call = mx_call_start(cl, &req, cb, arg, cause);
+		req->path = path;
+		req->body = text;
+		call = mx_call_start(cl, req, cb, arg, cause);
 	}
 	cJSON_Delete(body);
 	free(text);
 	free(path);
 	return call;
+}
+
+static struct mx_call *
+api_call(struct mx_client *cl, const char *method, char *path, cJSON *body, const char *pick,
+    int flags, mx_cb cb, void *arg, char **cause)
+{
+	struct mx_req req;
+
+	memset(&req, 0, sizeof req);
+	req.method = method;
+	req.pick = pick;
+	req.flags = flags;
+	return api_start(cl, &req, path, body, cb, arg, cause);
+}
+
+/* api_call for a request the server may take minutes over. */
+static struct mx_call *
+api_call_slow(struct mx_client *cl, char *path, cJSON *body, const char *pick, int flags,
+    mx_cb cb, void *arg, char **cause)
+{
+	struct mx_req req;
+
+	memset(&req, 0, sizeof req);
+	req.method = "POST";
+	req.pick = pick;
+	req.flags = flags;
+	req.timeout_ms = API_SLOW_TIMEOUT_MS;
+	req.stall_s = API_SLOW_STALL_S;
+	return api_start(cl, &req, path, body, cb, arg, cause);
+}
+
+/* The parsers of event.h as the calls use them, on raw bodies. */
+static void *
+api_sync_read(const char *body, size_t len, char **cause)
+{
+	return mx_sync_parse(body, len, cause);
+}
+
+static void
+api_sync_free(void *parsed)
+{
+	struct mx_sync *sync = parsed;
+
+	mx_sync_free(&sync);
+}
+
+static void *
+api_messages_read(const char *body, size_t len, char **cause)
+{
+	return mx_messages_parse(body, len, cause);
+}
+
+static void
+api_messages_free(void *parsed)
+{
+	struct mx_messages *msgs = parsed;
+
+	mx_messages_free(&msgs);
+}
+
+static void *
+api_search_read(const char *body, size_t len, char **cause)
+{
+	struct mx_search *s = xcalloc(1, sizeof *s);
+
+	if (mx_search_parse(body, len, s, cause) == -1) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+static void
+api_search_free(void *parsed)
+{
+	mx_search_clear(parsed);
+	free(parsed);
 }
 
 /* Content given as JSON text must be an object: it is checked here so
@@ -91,8 +171,8 @@ api_query(struct buf *b, const char *key, const char *value)
 }
 
 static struct mx_call *
-api_get_raw(struct mx_client *cl, struct buf *path, long timeout_ms, int flags, mx_cb cb,
-    void *arg, char **cause)
+api_get_raw(struct mx_client *cl, struct buf *path, long timeout_ms, long stall_s, int flags,
+    mx_parse_fn parse, void (*parsed_free)(void *), mx_cb cb, void *arg, char **cause)
 {
 	struct mx_req req;
 	struct mx_call *call;
@@ -100,9 +180,10 @@ api_get_raw(struct mx_client *cl, struct buf *path, long timeout_ms, int flags, 
 	memset(&req, 0, sizeof req);
 	req.path = path->data;
 	req.flags = flags | MX_RAW;
+	req.parse = parse;
+	req.parsed_free = parsed_free;
 	req.timeout_ms = timeout_ms;
-	if (timeout_ms > 0)
-		req.stall_s = timeout_ms / 1000;
+	req.stall_s = stall_s;
 	call = mx_call_start(cl, &req, cb, arg, cause);
 	buf_free(path);
 	return call;
@@ -141,7 +222,9 @@ mx_sync(struct mx_client *cl, const char *since, const char *filter, long timeou
 	if (full_state)
 		buf_puts(&b, "&full_state=true");
 	/* The server may hold the request for timeout_ms before a byte comes. */
-	return api_get_raw(cl, &b, timeout_ms + MX_SYNC_SLACK_MS, flags, cb, arg, cause);
+	timeout_ms += MX_SYNC_SLACK_MS;
+	return api_get_raw(cl, &b, timeout_ms, timeout_ms / 1000, flags, api_sync_read,
+	    api_sync_free, cb, arg, cause);
 }
 
 struct mx_call *
@@ -157,7 +240,8 @@ mx_messages(struct mx_client *cl, const char *room_id, const char *from, int lim
 	buf_puts(&b, path);
 	free(path);
 	api_query(&b, "from", from);
-	return api_get_raw(cl, &b, 0, flags, cb, arg, cause);
+	return api_get_raw(cl, &b, API_READ_TIMEOUT_MS, API_READ_STALL_S, flags,
+	    api_messages_read, api_messages_free, cb, arg, cause);
 }
 
 struct mx_call *
@@ -166,6 +250,7 @@ mx_search(struct mx_client *cl, const char *terms, const char *room_id, int limi
 {
 	cJSON *body, *events, *filter;
 	struct buf b = {0};
+	struct mx_req req;
 
 	if (terms == NULL || *terms == '\0') {
 		cause_set(cause, "nothing to search for");
@@ -183,7 +268,14 @@ mx_search(struct mx_client *cl, const char *terms, const char *room_id, int limi
 		    cJSON_CreateString(room_id));
 	buf_puts(&b, API_V3 "/search");
 	api_query(&b, "next_batch", next_batch);
-	return api_call(cl, "POST", buf_steal(&b), body, NULL, flags | MX_RAW, cb, arg, cause);
+	memset(&req, 0, sizeof req);
+	req.method = "POST";
+	req.flags = flags | MX_RAW;
+	req.timeout_ms = API_READ_TIMEOUT_MS;
+	req.stall_s = API_READ_STALL_S;
+	req.parse = api_search_read;
+	req.parsed_free = api_search_free;
+	return api_start(cl, &req, buf_steal(&b), body, cb, arg, cause);
 }
 
 struct mx_call *
@@ -231,14 +323,14 @@ struct mx_call *
 mx_join(struct mx_client *cl, const char *id_or_alias, int flags, mx_cb cb, void *arg,
     char **cause)
 {
-	return api_call(cl, "POST", mx_path(cause, API_V3 "/join/%s", id_or_alias),
+	return api_call_slow(cl, mx_path(cause, API_V3 "/join/%s", id_or_alias),
 	    cJSON_CreateObject(), "room_id", flags, cb, arg, cause);
 }
 
 struct mx_call *
 mx_leave(struct mx_client *cl, const char *room_id, int flags, mx_cb cb, void *arg, char **cause)
 {
-	return api_call(cl, "POST", mx_path(cause, API_V3 "/rooms/%s/leave", room_id),
+	return api_call_slow(cl, mx_path(cause, API_V3 "/rooms/%s/leave", room_id),
 	    cJSON_CreateObject(), NULL, flags, cb, arg, cause);
 }
 
@@ -254,7 +346,7 @@ mx_invite(struct mx_client *cl, const char *room_id, const char *user_id, int fl
 	}
 	body = cJSON_CreateObject();
 	cJSON_AddStringToObject(body, "user_id", user_id);
-	return api_call(cl, "POST", mx_path(cause, API_V3 "/rooms/%s/invite", room_id), body, NULL,
+	return api_call_slow(cl, mx_path(cause, API_V3 "/rooms/%s/invite", room_id), body, NULL,
 	    flags, cb, arg, cause);
 }
 
@@ -282,7 +374,7 @@ mx_room_create(struct mx_client *cl, const char *name, const char *const *invite
 		    "m.megolm.v1.aes-sha2");
 		cJSON_AddItemToArray(cJSON_AddArrayToObject(body, "initial_state"), state);
 	}
-	return api_call(cl, "POST", xstrdup(API_V3 "/createRoom"), body, "room_id", flags, cb, arg,
+	return api_call_slow(cl, xstrdup(API_V3 "/createRoom"), body, "room_id", flags, cb, arg,
 	    cause);
 }
 

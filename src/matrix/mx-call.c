@@ -1,6 +1,7 @@
 /* The call lifecycle: the one door to the homeserver. A call is made,
  * attempted, retried by the fault policy (429 waits for Retry-After,
- * network errors and 5xx back off with jitter, other 4xx are final) and
+ * network errors, 5xx and unreadable 2xx back off with jitter, other 4xx
+ * are final) and
  * reported once to its callback, never from inside the function that
  * started it. */
 #include <sys/queue.h>
@@ -187,30 +188,51 @@ mx_result_parse(struct mx_result *res)
 }
 
 static void
-mx_result_clear(struct mx_result *res)
+mx_result_clear(struct mx_call *call, struct mx_result *res)
 {
+	if (res->parsed != NULL)
+		call->parsed_free(res->parsed);
 	cJSON_Delete(res->json);
 	free(res->raw);
 	memset(res, 0, sizeof *res);
+}
+
+/* The parser of a raw body; 0 when it read it. */
+static int
+mx_result_read(struct mx_call *call, struct mx_result *res)
+{
+	char *why = NULL;
+
+	if (call->parse == NULL ||
+	    (res->parsed = call->parse(res->raw, res->raw_len, &why)) != NULL)
+		return 0;
+	res->unknown = 1;
+	res->error = mx_call_error(call, "the homeserver's answer (HTTP %ld) cannot be read: %s",
+	    res->status, why != NULL ? why : "no reason given");
+	free(why);
+	return -1;
 }
 
 static void
 mx_result_success(struct mx_call *call, struct mx_result *res)
 {
 	if (call->flags & (MX_RAW | MX_SINK)) {
-		res->ok = 1;
+		res->ok = (call->flags & MX_SINK) || mx_result_read(call, res) == 0;
 		return;
 	}
 	mx_result_parse(res);
 	if (!cJSON_IsObject(res->json)) {
-		res->error = mx_call_error(call, "the homeserver's answer is not a JSON object");
+		res->unknown = 1;
+		res->error = mx_call_error(call, "the homeserver's answer (HTTP %ld) cannot be "
+		    "read: it is not a JSON object; cut short, perhaps", res->status);
 		return;
 	}
 	if (call->pick != NULL) {
 		res->value = mx_json_string(res->json, call->pick);
 		if (res->value == NULL) {
-			res->error = mx_call_error(call, "the homeserver's answer has no %s",
-			    call->pick);
+			res->unknown = 1;
+			res->error = mx_call_error(call, "the homeserver's answer (HTTP %ld) "
+			    "cannot be read: it has no %s", res->status, call->pick);
 			return;
 		}
 	}
@@ -288,6 +310,8 @@ mx_retry_delay(struct mx_call *call, const struct net_response *nr, const struct
 		return -1;
 	if (nr->error != 0)
 		return nr->transient ? mx_backoff_ms(call->attempts - 1) : -1;
+	if (res->unknown)
+		return mx_backoff_ms(call->attempts - 1);
 	if (nr->status == 429)
 		return mx_server_delay_ms(nr, res->json, call->attempts - 1);
 	if (nr->status >= 500 && nr->status <= 599)
@@ -299,11 +323,11 @@ static void
 mx_call_report(struct mx_call *call, struct mx_result *res)
 {
 	if (call->hook != NULL && call->hook(call, res) == 1) {
-		mx_result_clear(res);
+		mx_result_clear(call, res);
 		return;
 	}
 	call->cb(res, call->arg);
-	mx_result_clear(res);
+	mx_result_clear(call, res);
 	mx_call_free(call);
 }
 
@@ -352,8 +376,10 @@ mx_call_done(struct net_response *nr, void *arg)
 	delay = mx_retry_delay(call, nr, &res);
 	mx_call_log(call, nr, delay);
 	if (delay >= 0) {
-		mx_result_clear(&res);
 		call->timer = loop_timer_add(call->cl->loop, delay, mx_call_retry, call);
+		if (call->on_retry != NULL)
+			call->on_retry(&res, delay, call->arg);
+		mx_result_clear(call, &res);
 		return;
 	}
 	mx_call_report(call, &res);
@@ -433,6 +459,8 @@ mx_call_new(struct mx_client *cl, char *url, const struct mx_req *req, mx_cb cb,
 	call->stall_s = req->stall_s;
 	call->max_body = req->max_body;
 	call->sink_fd = req->sink_fd;
+	call->parse = req->parse;
+	call->parsed_free = req->parsed_free;
 	call->cb = cb;
 	call->arg = arg;
 	LIST_INSERT_HEAD(&cl->calls, call, entry);
@@ -466,6 +494,12 @@ mx_call_start(struct mx_client *cl, const struct mx_req *req, mx_cb cb, void *ar
 	}
 	return mx_call_launch(mx_call_new(cl, xasprintf("%s%s", cl->base, req->path), req, cb,
 	    arg), cause);
+}
+
+void
+mx_call_on_retry(struct mx_call *call, mx_retry_cb fn)
+{
+	call->on_retry = fn;
 }
 
 void

@@ -49,6 +49,8 @@ struct mx_call {
 	int sink_fd;
 	size_t sunk;		/* bytes written to sink_fd by this attempt */
 	int sink_errno;
+	mx_parse_fn parse;
+	void (*parsed_free)(void *parsed);
 
 	int attempts;
 	int max_attempts;
@@ -56,6 +58,7 @@ struct mx_call {
 	uint64_t timer;
 
 	mx_hook hook;
+	mx_retry_cb on_retry;
 	int stage;
 	char *saved;		/* hook state: the base URL being discovered */
 	char *error;		/* the text behind res->error, when made here */

@@ -1,6 +1,9 @@
 #include <sys/queue.h>
 #include <sys/stat.h>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -23,8 +26,6 @@
 #define NATTER_VERSION "0.0"
 #endif
 
-#define NET_CONNECT_TIMEOUT_MS 20000L
-
 struct net_request {
 	struct net *net;
 	CURL *easy;
@@ -37,7 +38,10 @@ struct net_request {
 	struct buf resp;
 	size_t received;
 	size_t max_body;
+	long timeout_ms;	/* 0: none */
+	long stall_s;
 	int too_big;
+	int head_done;		/* the blank line that ends the headers came */
 	long retry_after_s;
 	net_sink_cb sink;
 	void *sink_arg;
@@ -252,8 +256,11 @@ net_header(char *p, size_t size, size_t n, void *arg)
 	size_t len = size * n;
 
 	/* A new status line (after a 100 Continue, say) starts a new header set. */
-	if (len >= 5 && strncmp(p, "HTTP/", 5) == 0)
+	if (len >= 5 && strncmp(p, "HTTP/", 5) == 0) {
 		req->retry_after_s = -1;
+		req->head_done = 0;
+	} else if ((len == 2 && p[0] == '\r' && p[1] == '\n') || (len == 1 && p[0] == '\n'))
+		req->head_done = 1;
 	else if (len > 12 && strncasecmp(p, "Retry-After:", 12) == 0)
 		req->retry_after_s = net_retry_after(p + 12, len - 12);
 	return len;
@@ -295,6 +302,27 @@ net_read(char *p, size_t size, size_t n, void *arg)
 	return got == -1 ? CURL_READFUNC_ABORT : (size_t)got;
 }
 
+/* Which limit ended the request, in words rather than curl's. */
+static const char *
+net_timeout_text(struct net_request *req)
+{
+	if (strncmp(req->errbuf, "Operation too slow", 18) == 0)
+		snprintf(req->errtext, sizeof req->errtext, "the connection stalled: nothing came "
+		    "for %ld s", req->stall_s);
+	else if (strncmp(req->errbuf, "Operation timed out", 19) == 0 && req->timeout_ms >= 1000)
+		snprintf(req->errtext, sizeof req->errtext, "no complete answer within %ld s",
+		    req->timeout_ms / 1000);
+	else if (strncmp(req->errbuf, "Operation timed out", 19) == 0 && req->timeout_ms > 0)
+		snprintf(req->errtext, sizeof req->errtext, "no complete answer within %ld ms",
+		    req->timeout_ms);
+	else if (strncmp(req->errbuf, "Connection timed out", 20) == 0)
+		snprintf(req->errtext, sizeof req->errtext, "no connection within %ld s",
+		    NET_CONNECT_TIMEOUT_MS / 1000);
+	else
+		return req->errbuf[0] != '\0' ? req->errbuf : "timed out";
+	return req->errtext;
+}
+
 static const char *
 net_error_text(struct net_request *req, CURLcode code)
 {
@@ -305,6 +333,8 @@ net_error_text(struct net_request *req, CURLcode code)
 	}
 	if (req->sink_failed)
 		return "the response body could not be stored";
+	if (code == CURLE_OPERATION_TIMEDOUT)
+		return net_timeout_text(req);
 	if (req->errbuf[0] != '\0')
 		return req->errbuf;
 	return curl_easy_strerror(code);
@@ -351,7 +381,13 @@ net_finish(struct net_request *req, CURLcode code)
 	curl_easy_getinfo(req->easy, CURLINFO_CONTENT_TYPE, &ct);
 	resp.content_type = ct;
 	resp.retry_after_s = req->retry_after_s;
-	if (code != CURLE_OK || req->too_big) {
+	/* libcurl 7.88 takes a connection closed inside the headers for the
+	 * end of a complete answer with an empty body. */
+	if (code == CURLE_OK && !req->head_done) {
+		resp.error = CURLE_PARTIAL_FILE;
+		resp.error_text = "the connection closed inside the answer's headers";
+		resp.transient = 1;
+	} else if (code != CURLE_OK || req->too_big) {
 		resp.error = code != CURLE_OK ? (int)code : CURLE_WRITE_ERROR;
 		resp.error_text = net_error_text(req, code);
 		resp.transient = net_error_transient(req, code);
@@ -504,20 +540,33 @@ net_headers_setup(struct net_request *req, const struct net_spec *spec)
 	curl_easy_setopt(req->easy, CURLOPT_HTTPHEADER, h);
 }
 
+/* libcurl 7.88 sets the keepalive idle time and interval, not the count. */
+static int
+net_sockopt(void *arg, curl_socket_t fd, curlsocktype purpose)
+{
+	int count = NET_KEEPCNT;
+
+	if (purpose == CURLSOCKTYPE_IPCXN)
+		setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof count);
+	return CURL_SOCKOPT_OK;
+}
+
 static void
 net_limits_setup(struct net_request *req, const struct net_spec *spec)
 {
 	CURL *e = req->easy;
 	long timeout = spec->timeout_ms == 0 ? NET_TIMEOUT_MS : spec->timeout_ms;
 
-	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout < 0 ? 0L : timeout);
+	req->timeout_ms = timeout < 0 ? 0L : timeout;
+	req->stall_s = spec->stall_s > 0 ? spec->stall_s : NET_STALL_S;
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, req->timeout_ms);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, NET_CONNECT_TIMEOUT_MS);
 	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME,
-	    spec->stall_s > 0 ? spec->stall_s : NET_STALL_S);
+	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, req->stall_s);
 	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
-	curl_easy_setopt(e, CURLOPT_TCP_KEEPIDLE, 30L);
-	curl_easy_setopt(e, CURLOPT_TCP_KEEPINTVL, 15L);
+	curl_easy_setopt(e, CURLOPT_TCP_KEEPIDLE, NET_KEEPIDLE_S);
+	curl_easy_setopt(e, CURLOPT_TCP_KEEPINTVL, NET_KEEPINTVL_S);
+	curl_easy_setopt(e, CURLOPT_SOCKOPTFUNCTION, net_sockopt);
 	req->max_body = spec->max_body != 0 ? spec->max_body : NET_BODY_MAX;
 	curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)req->max_body);
 }

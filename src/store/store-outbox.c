@@ -74,6 +74,7 @@ store_outbox_fill(sqlite3_stmt *s, struct store_outbox *item)
 	item->event_id = store_column_text(s, 8);
 	item->created_ts = sqlite3_column_int64(s, 9);
 	item->body = sqlite3_column_type(s, 10) == SQLITE_TEXT ? store_column_text(s, 10) : NULL;
+	item->next_ts = sqlite3_column_int64(s, 11);
 }
 
 int
@@ -121,7 +122,7 @@ store_outbox_get(struct store *st, int64_t id, struct store_outbox *item, char *
 /* Runs an outbox update on row id, which must exist. */
 static int
 store_outbox_update(struct store *st, enum store_sql sql, int64_t id, const char *text,
-    char **cause)
+    int64_t when, char **cause)
 {
 	sqlite3_stmt *s;
 
@@ -130,6 +131,8 @@ store_outbox_update(struct store *st, enum store_sql sql, int64_t id, const char
 	sqlite3_bind_int64(s, 1, id);
 	if (sql != STORE_SQL_OUTBOX_DELETE)
 		store_bind_text(s, 2, text);
+	if (sql == STORE_SQL_OUTBOX_ATTEMPT)
+		sqlite3_bind_int64(s, 3, when);
 	if (store_run(st, s, "cannot update the outbox", cause) != 0)
 		return -1;
 	if (sqlite3_changes(st->db) == 0)
@@ -138,33 +141,34 @@ store_outbox_update(struct store *st, enum store_sql sql, int64_t id, const char
 }
 
 int
-store_outbox_attempt(struct store *st, int64_t id, const char *error, char **cause)
+store_outbox_attempt(struct store *st, int64_t id, const char *error, int64_t next_ts,
+    char **cause)
 {
-	return store_outbox_update(st, STORE_SQL_OUTBOX_ATTEMPT, id, error, cause);
+	return store_outbox_update(st, STORE_SQL_OUTBOX_ATTEMPT, id, error, next_ts, cause);
 }
 
 int
 store_outbox_sent(struct store *st, int64_t id, const char *event_id, char **cause)
 {
-	return store_outbox_update(st, STORE_SQL_OUTBOX_SENT, id, event_id, cause);
+	return store_outbox_update(st, STORE_SQL_OUTBOX_SENT, id, event_id, 0, cause);
 }
 
 int
 store_outbox_failed(struct store *st, int64_t id, const char *error, char **cause)
 {
-	return store_outbox_update(st, STORE_SQL_OUTBOX_FAILED, id, error, cause);
+	return store_outbox_update(st, STORE_SQL_OUTBOX_FAILED, id, error, 0, cause);
 }
 
 int
 store_outbox_retry(struct store *st, int64_t id, char **cause)
 {
-	return store_outbox_update(st, STORE_SQL_OUTBOX_RETRY, id, NULL, cause);
+	return store_outbox_update(st, STORE_SQL_OUTBOX_RETRY, id, NULL, 0, cause);
 }
 
 int
 store_outbox_delete(struct store *st, int64_t id, char **cause)
 {
-	return store_outbox_update(st, STORE_SQL_OUTBOX_DELETE, id, NULL, cause);
+	return store_outbox_update(st, STORE_SQL_OUTBOX_DELETE, id, NULL, 0, cause);
 }
 
 void

@@ -221,19 +221,20 @@ const char *const store_sql_text[STORE_SQL_COUNT] = {
 				 " created_ts) VALUES (?1, ?2, ?3, ?4, ?5)",
 	[STORE_SQL_OUTBOX_LIST] =
 	    "SELECT id, room_id, txn_id, type, content, state, attempts, last_error,"
-	    " event_id, created_ts, " STORE_OUTBOX_BODY " FROM outbox WHERE (?1 IS NULL OR room_id = ?1)"
+	    " event_id, created_ts, " STORE_OUTBOX_BODY ", next_ts FROM outbox"
+	    " WHERE (?1 IS NULL OR room_id = ?1)"
 	    " AND (state = 0 OR (?2 AND state = 2)) ORDER BY id",
 	[STORE_SQL_OUTBOX_GET] =
 	    "SELECT id, room_id, txn_id, type, content, state, attempts, last_error,"
-	    " event_id, created_ts, " STORE_OUTBOX_BODY " FROM outbox WHERE id = ?1",
+	    " event_id, created_ts, " STORE_OUTBOX_BODY ", next_ts FROM outbox WHERE id = ?1",
 	[STORE_SQL_OUTBOX_ATTEMPT] = "UPDATE outbox SET attempts = attempts + 1,"
-				     " last_error = ?2 WHERE id = ?1",
+				     " last_error = ?2, next_ts = ?3 WHERE id = ?1",
 	[STORE_SQL_OUTBOX_SENT] = "UPDATE outbox SET state = 1, event_id = ?2,"
-				  " last_error = NULL WHERE id = ?1",
-	[STORE_SQL_OUTBOX_FAILED] = "UPDATE outbox SET state = 2, last_error = ?2"
-				    " WHERE id = ?1",
-	[STORE_SQL_OUTBOX_RETRY] = "UPDATE outbox SET state = 0, last_error = ?2"
-				   " WHERE id = ?1 AND state = 2",
+				  " last_error = NULL, next_ts = 0 WHERE id = ?1",
+	[STORE_SQL_OUTBOX_FAILED] = "UPDATE outbox SET state = 2, last_error = ?2,"
+				    " next_ts = 0 WHERE id = ?1",
+	[STORE_SQL_OUTBOX_RETRY] = "UPDATE outbox SET state = 0, last_error = ?2,"
+				   " next_ts = 0 WHERE id = ?1 AND state = 2",
 	[STORE_SQL_OUTBOX_DELETE] = "DELETE FROM outbox WHERE id = ?1",
 
 	/* The index drives: matches newest first within the rows ?10 to ?11,

@@ -10,6 +10,10 @@
 #include "natter/util.h"
 #include "store-private.h"
 
+/* How long a write waits for another natter's to end before it gives up
+ * and says so: the interface and the command line share a profile. */
+#define STORE_BUSY_MS 10000
+
 /* Schema migrations: step i takes a cache from user_version i to i + 1.
  * Append new steps; never edit one that has shipped. */
 const char *const store_migrations[] = {
@@ -202,33 +206,83 @@ const char *const store_migrations[] = {
 	" algorithm TEXT NOT NULL, heard_ms INTEGER NOT NULL,"
 	" PRIMARY KEY (device_id, request_id)) WITHOUT ROWID;"
 	"ALTER TABLE crypto_megolm_in ADD COLUMN forwarded INTEGER NOT NULL DEFAULT 0;",
+
+	/* 8: when the next attempt of a queued message is due (ms since the
+	 * epoch; 0: none planned, it goes with the next sync), so that
+	 * every front end can say "retrying in N s". */
+	"ALTER TABLE outbox ADD COLUMN next_ts INTEGER NOT NULL DEFAULT 0;",
 };
+
+/* What the system said to an I/O error, when it says what to do. */
+static const char *
+store_errno_hint(int err)
+{
+	switch (err) {
+	case ENOSPC:
+	case EFBIG:
+	case EDQUOT:
+		return "the disk is full: free some space";
+	case EROFS:
+		return "natter writes to its cache even to read it";
+	case EACCES:
+	case EPERM:
+		return "check the permissions of the file and its directory";
+	default:
+		return NULL;
+	}
+}
+
+/* A write that failed without saying why (SQLite keeps the errno of the
+ * main file, not of its journal): most often a full disk. */
+static const char *
+store_write_hint(int extended)
+{
+	switch (extended) {
+	case SQLITE_IOERR_WRITE:
+	case SQLITE_IOERR_FSYNC:
+	case SQLITE_IOERR_TRUNCATE:
+	case SQLITE_IOERR_SHMSIZE:
+		return "the disk may be full: free some space";
+	default:
+		return NULL;
+	}
+}
 
 int
 store_error(struct store *st, const char *doing, char **cause)
 {
-	int rc = sqlite3_extended_errcode(st->db);
-	const char *hint = "";
+	int extended = sqlite3_extended_errcode(st->db), rc = extended & 0xff;
+	int err = sqlite3_system_errno(st->db);
+	int sys = err != 0 && (rc == SQLITE_IOERR || rc == SQLITE_CANTOPEN || rc == SQLITE_FULL);
+	const char *hint = NULL;
 
-	switch (rc & 0xff) {
+	switch (rc) {
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED:
-		hint = " (another natter is writing to this profile; try again)";
+		hint = "another natter is writing to this profile; try again";
 		break;
 	case SQLITE_FULL:
-		hint = " (free some disk space)";
+		hint = "the disk is full: free some space";
+		break;
+	case SQLITE_IOERR:
+		if ((hint = store_errno_hint(err)) == NULL)
+			hint = store_write_hint(extended);
 		break;
 	case SQLITE_READONLY:
 	case SQLITE_PERM:
 	case SQLITE_CANTOPEN:
-		hint = " (check the permissions of the file and its directory)";
+		if ((hint = store_errno_hint(err)) == NULL)
+			hint = "check the permissions of the file and its directory";
 		break;
 	case SQLITE_CORRUPT:
 	case SQLITE_NOTADB:
-		hint = " (move the file away to start a fresh cache)";
+		hint = "it is damaged: move the file away to start a fresh cache; what it holds "
+		    "may be saved with sqlite3's .recover";
 		break;
 	}
-	return cause_set(cause, "%s: %s: %s%s", st->path, doing, sqlite3_errmsg(st->db), hint);
+	return cause_set(cause, "%s: %s: %s%s%s%s%s%s", st->path, doing, sqlite3_errmsg(st->db),
+	    sys ? ": " : "", sys ? strerror(err) : "", hint ? " (" : "", hint ? hint : "",
+	    hint ? ")" : "");
 }
 
 /* Returns the cached statement, reset and with no bindings. */
@@ -373,11 +427,16 @@ store_read_end(struct store *st)
 static int
 store_create_file(const char *path, char **cause)
 {
-	int fd;
+	const char *hint;
+	int fd, err;
 
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd == -1)
-		return cause_set(cause, "%s: %s", path, strerror(errno));
+	if (fd == -1) {
+		err = errno;
+		hint = store_errno_hint(err);
+		return cause_set(cause, "%s: cannot open the cache: %s%s%s%s", path, strerror(err),
+		    hint ? " (" : "", hint ? hint : "", hint ? ")" : "");
+	}
 	close(fd);
 	return 0;
 }
@@ -393,8 +452,6 @@ store_pragma(struct store *st, const char *sql, char **cause)
 static int
 store_configure(struct store *st, char **cause)
 {
-	sqlite3_extended_result_codes(st->db, 1);
-	sqlite3_busy_timeout(st->db, 5000);
 	if (store_pragma(st, "PRAGMA journal_mode = WAL", cause) != 0)
 		return -1;
 	/* WAL with synchronous NORMAL keeps every commit atomic; a power
@@ -414,6 +471,22 @@ store_configure(struct store *st, char **cause)
 	return store_pragma(st, "PRAGMA foreign_keys = ON", cause);
 }
 
+/* The cache's schema version when this natter can use it (n at most);
+ * else -1 with a cause. */
+static int
+store_version_check(struct store *st, size_t n, char **cause)
+{
+	int version = store_schema_version(st);
+
+	if (version < 0)
+		return store_error(st, "cannot read the cache", cause);
+	if ((size_t)version > n)
+		return cause_set(cause, "%s: the cache was written by a newer natter (schema %d, "
+		    "this natter knows up to %zu); upgrade natter, or move the file away to start "
+		    "a fresh cache", st->path, version, n);
+	return version;
+}
+
 /* Runs one migration step and records the new version, atomically. A
  * second natter opening the same cache waits, then finds it done. */
 static int
@@ -425,14 +498,9 @@ store_migrate_step(struct store *st, const char *const *steps, size_t n, int *do
 
 	if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		return store_error(st, "cannot upgrade the cache", cause);
-	version = store_schema_version(st);
-	if (version < 0 || (size_t)version > n) {
+	if ((version = store_version_check(st, n, cause)) < 0) {
 		store_rollback(st);
-		if (version < 0)
-			return store_error(st, "cannot read the cache version", cause);
-		return cause_set(cause, "%s: the cache was written by a newer natter (schema %d, "
-		    "this natter knows up to %zu); upgrade natter or move the file away",
-		    st->path, version, n);
+		return -1;
 	}
 	*done = (size_t)version == n;
 	if (*done)
@@ -448,11 +516,17 @@ store_migrate_step(struct store *st, const char *const *steps, size_t n, int *do
 	return store_commit(st, cause);
 }
 
+/* A cache that is up to date is only read here: no write lock is taken,
+ * so opening it never waits for another natter that is writing. */
 static int
 store_migrate(struct store *st, const char *const *steps, size_t n, char **cause)
 {
-	int done = 0;
+	int version, done = 0;
 
+	if ((version = store_version_check(st, n, cause)) < 0)
+		return -1;
+	if ((size_t)version == n)
+		return 0;
 	while (!done) {
 		if (store_migrate_step(st, steps, n, &done, cause) != 0)
 			return -1;
@@ -483,7 +557,12 @@ store_open_steps(const char *path, const char *const *steps, size_t n_steps, cha
 		store_close(&st);
 		return NULL;
 	}
-	if (store_configure(st, cause) != 0 || store_migrate(st, steps, n_steps, cause) != 0) {
+	/* A cache this natter cannot use is refused before anything is set
+	 * (the journal mode is written into the file). */
+	sqlite3_extended_result_codes(st->db, 1);
+	sqlite3_busy_timeout(st->db, STORE_BUSY_MS);
+	if (store_version_check(st, n_steps, cause) < 0 || store_configure(st, cause) != 0 ||
+	    store_migrate(st, steps, n_steps, cause) != 0) {
 		store_close(&st);
 		return NULL;
 	}

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "natter/loop.h"
 #include "natter/msg.h"
 #include "natter/sanitize.h"
 #include "natter/settings.h"
@@ -238,6 +239,22 @@ ui_lines_msg(struct ui *ui, struct ui_lines *l, const struct store_msg *m, int w
 	free(text);
 }
 
+/* What a queued message that has failed adds to "(sending…)": when the
+ * next attempt is, or how many were made, and why the last one failed. */
+static char *
+ui_pending_retry(const struct store_outbox *item)
+{
+	int64_t left = item->next_ts - nt_now_ms();
+
+	if (item->state != STORE_OUTBOX_QUEUED || item->last_error == NULL)
+		return xstrdup("");
+	if (item->next_ts != 0 && left > 0)
+		return xasprintf(" retrying in %lld s: %s", (long long)(left + 999) / 1000,
+		    item->last_error);
+	return xasprintf(" tried %d time%s: %s", item->attempts, item->attempts == 1 ? "" : "s",
+	    item->last_error);
+}
+
 /* Messages written here but not yet echoed by the server. */
 static void
 ui_lines_pending(struct ui *ui, struct ui_lines *l, int width)
@@ -250,14 +267,16 @@ ui_lines_pending(struct ui *ui, struct ui_lines *l, int width)
 	for (size_t i = 0; i < n; i++) {
 		int failed = items[i].state == STORE_OUTBOX_FAILED;
 		char *body = san_text(items[i].body ? items[i].body : "", SAN_MULTILINE);
-		char *text = xasprintf("%s%s%s", body, failed ? "  (not sent: " : "  (sending…)",
-		    failed ? (items[i].last_error ? items[i].last_error : "refused") : "");
+		char *retry = ui_pending_retry(&items[i]);
+		char *text = xasprintf("%s%s%s%s", body, failed ? "  (not sent: " : "  (sending…)",
+		    failed ? (items[i].last_error ? items[i].last_error : "refused") : "", retry);
 		char *hint = failed ? "; /retry or /discard" : "";
 		char *safe = san_text(text, SAN_MULTILINE);
 
 		free(text);
 		text = xasprintf("%s%s%s", safe, hint, failed ? ")" : "");
 		free(safe);
+		free(retry);
 		free(body);
 		size_t head = ui_lines_wrap(l, text, UI_INDENT(ui), width, failed ? THEME_FAILED : THEME_PENDING);
 
@@ -479,11 +498,38 @@ ui_pane_lines(struct ui *ui, int width)
 	return &c->lines;
 }
 
+static void
+ui_pending_due(void *arg)
+{
+	struct ui *ui = arg;
+
+	ui->view.pending_timer = 0;
+	ui->view.gen++;
+	ui_dirty(ui);
+	if (nt_now_ms() < ui->view.pending_until)
+		ui->view.pending_timer = loop_timer_add(ui->loop, 1000, ui_pending_due, ui);
+}
+
+void
+ui_pending_watch(struct ui *ui, int64_t retry_ms)
+{
+	int64_t until = nt_now_ms() + retry_ms;
+
+	if (retry_ms <= 0)
+		return;
+	if (until > ui->view.pending_until)
+		ui->view.pending_until = until;
+	if (ui->view.pending_timer == 0)
+		ui->view.pending_timer = loop_timer_add(ui->loop, 1000, ui_pending_due, ui);
+}
+
 void
 ui_pane_free(struct ui *ui)
 {
 	struct ui_pane_cache *c = ui->view.cache;
 
+	loop_timer_cancel(ui->loop, ui->view.pending_timer);
+	ui->view.pending_timer = 0;
 	if (c == NULL)
 		return;
 	ui_lines_free(&c->lines);

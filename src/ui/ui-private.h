@@ -78,6 +78,8 @@ struct ui_view {
 	size_t marker_line;	/* its line in the pane, SIZE_MAX when not there */
 	unsigned gen;		/* bumped when what the pane shows may have changed */
 	struct ui_pane_cache *cache;	/* the lines built, see ui-pane.c */
+	uint64_t pending_timer;	/* a second of a retry's countdown */
+	int64_t pending_until;	/* when the last countdown heard of ends */
 
 	char *sel;		/* select mode: the selected event; NULL outside it */
 	int sel_follow;		/* scroll the selection into view at the next draw
@@ -220,6 +222,9 @@ void ui_pane_update(struct ui *ui, int height, int width);
 /* The lines and top line to draw, or NULL lines before any update. */
 struct ui_pane_view ui_pane_view(const struct ui *ui);
 void ui_pane_free(struct ui *ui);
+/* A message waits retry_ms for its next attempt (0: it does not): the
+ * pane counts the seconds down. */
+void ui_pending_watch(struct ui *ui, int64_t retry_ms);
 size_t ui_pane_events(struct ui *ui, char *const **events, int *bottom);
 int ui_pane_index(struct ui *ui, const char *event_id);
 /* Cells a time takes in the pane. */

@@ -388,12 +388,13 @@ ui_on_conn(void *arg, enum core_conn state, const char *why, int64_t retry_ms)
 }
 
 static void
-ui_on_outbox(void *arg, int64_t id, int status, const char *text)
+ui_on_outbox(void *arg, int64_t id, int status, const char *text, int64_t retry_ms)
 {
 	struct ui *ui = arg;
 
 	ui->view.gen++;
 	ui_dirty(ui);
+	ui_pending_watch(ui, retry_ms);
 }
 
 static void

@@ -208,14 +208,33 @@ class Homeserver:
                 shutil.rmtree(tmp, ignore_errors=True)
                 raise RuntimeError(f"scripts/testbed start failed:\n{proc.stderr}")
 
-        def stop():
-            subprocess.run([str(TESTBED), "stop", tmp], stdin=subprocess.DEVNULL,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            shutil.rmtree(tmp, ignore_errors=True)
-
-        atexit.register(stop)
         env = read_env_file(Path(tmp) / "env")
-        return cls(env["NATTER_TEST_HOMESERVER"], env["NATTER_TEST_REGISTRATION_SECRET"], testbed_dir=tmp)
+        hs = cls(env["NATTER_TEST_HOMESERVER"], env["NATTER_TEST_REGISTRATION_SECRET"], testbed_dir=tmp)
+        atexit.register(hs.stop)
+        return hs
+
+    def _testbed(self, command):
+        if not self.testbed_dir:
+            raise RuntimeError("only a homeserver started here (start_testbed) can be stopped")
+        proc = subprocess.run([str(TESTBED), command, self.testbed_dir], stdin=subprocess.DEVNULL,
+                              capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise RuntimeError(f"scripts/testbed {command} failed:\n{proc.stderr}")
+
+    def down(self):
+        """Stops the homeserver (start_testbed's own), keeping its database."""
+        self._testbed("down")
+
+    def up(self):
+        """Starts it again from the same database, on the same port; returns when it answers."""
+        self._testbed("up")
+
+    def stop(self):
+        """Ends a homeserver start_testbed started and removes its data (again: nothing)."""
+        if self.testbed_dir and Path(self.testbed_dir).exists():
+            subprocess.run([str(TESTBED), "stop", self.testbed_dir], stdin=subprocess.DEVNULL,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            shutil.rmtree(self.testbed_dir, ignore_errors=True)
 
     def register(self, localpart=None, password=None, admin=False, displayname=None):
         """Register a fresh user via the shared-secret admin API; return it logged in."""

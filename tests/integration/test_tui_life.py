@@ -7,17 +7,15 @@ import fcntl
 import os
 import pty
 import select
-import shutil
 import signal
-import socket
 import struct
 import subprocess
 import termios
 import threading
 import time
 import unittest
-from urllib.parse import urlparse
 
+from fault_proxy import FaultProxy
 from natter_harness import check_exit
 from test_tui import TuiTestCase, wait_until
 
@@ -76,71 +74,6 @@ def wait_with_cpu(p, timeout):
             p.wait()
             raise AssertionError(f"natter still ran {timeout}s after its terminal went away")
         time.sleep(0.02)
-
-
-class Proxy:
-    """A TCP forwarder in front of the homeserver that can be cut and restored."""
-
-    def __init__(self, target_host, target_port):
-        self.target = (target_host, target_port)
-        self.port = None
-        self.conns = []
-        self.listener = None
-        self.lock = threading.Lock()
-        self.up()
-
-    def up(self):
-        self.listener = socket.socket()
-        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.listener.bind(("127.0.0.1", self.port or 0))
-        self.port = self.listener.getsockname()[1]
-        self.listener.listen(16)
-        threading.Thread(target=self.accept, args=(self.listener,), daemon=True).start()
-
-    def accept(self, listener):
-        while True:
-            try:
-                client, _ = listener.accept()
-            except OSError:
-                return
-            try:
-                server = socket.create_connection(self.target)
-            except OSError:
-                client.close()
-                continue
-            with self.lock:
-                self.conns += [client, server]
-            for a, b in ((client, server), (server, client)):
-                threading.Thread(target=self.pipe, args=(a, b), daemon=True).start()
-
-    @staticmethod
-    def pipe(a, b):
-        try:
-            while data := a.recv(65536):
-                b.sendall(data)
-        except OSError:
-            pass
-        for s in (a, b):
-            try:
-                s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-
-    def down(self):
-        # shutdown wakes the thread blocked in accept(); close alone does not.
-        try:
-            self.listener.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        self.listener.close()
-        with self.lock:
-            for c in self.conns:
-                try:
-                    c.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-                c.close()
-            self.conns = []
 
 
 class TuiLifeTest(TuiTestCase):
@@ -239,8 +172,7 @@ class TuiLifeTest(TuiTestCase):
 
     def test_offline_messages_go_when_the_network_returns(self):
         room = self.shared_room("Board Room")
-        url = urlparse(self.hs.url)
-        proxy = Proxy(url.hostname, url.port)
+        proxy = FaultProxy(self.hs.url)
         self.addCleanup(proxy.down)
         session = self.natter.profile_dir() / "session"
         session.write_text(session.read_text().replace(self.hs.url,

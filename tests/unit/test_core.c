@@ -118,12 +118,12 @@ stub_notify(void *arg, const struct notify_msg *msg)
 }
 
 static void
-stub_outbox(void *arg, int64_t id, int status, const char *text)
+stub_outbox(void *arg, int64_t id, int status, const char *text, int64_t retry_ms)
 {
 	static const char *names[] = {"failed", "sent", "queued"};
 
-	rec(arg, "outbox %lld %s%s%s", (long long)id, names[status], text ? " " : "",
-	    text ? text : "");
+	rec(arg, "outbox %lld %s%s%s%s", (long long)id, names[status], text ? " " : "",
+	    text ? text : "", retry_ms > 0 ? ", retrying" : "");
 }
 
 static const struct core_events stub = {
@@ -923,6 +923,70 @@ test_a_wedged_olm_session_is_replaced_once(void **state)
 	dana_free(&d);
 }
 
+/* An answer cut short may mean the server has the message: it stays
+ * queued, to go again with the same transaction id. */
+static void
+test_a_send_answer_that_cannot_be_read_stays_queued(void **state)
+{
+	struct fx *fx = *state;
+	char *cause = NULL;
+
+	start_synced(fx);
+	script(fx, "send-1.json", "{\"status\": 200, \"body\": \"{\\\"event_i\"}");
+	assert_int_equal(core_send_text(fx->c, ROOM, "cut", 0, NULL, op_done, fx, &cause), 0);
+	wait_done(fx);
+	assert_int_equal(fx->status, CORE_QUEUED);
+	assert_non_null(strstr(fx->result, "cannot be read"));
+	assert_null(strstr(fx->log.data, "failed"));
+	fx->done = 0;
+	assert_int_equal(core_outbox_flush(fx->c, op_done, fx, &cause), 0);
+	wait_done(fx);
+	wait_log(fx, "outbox 1 sent $nt");
+}
+
+/* Each retry of a send is told, and the row says when the next attempt is
+ * due, so that no front end leaves the user in silence. */
+static void
+test_a_retry_is_told_before_it_is_made(void **state)
+{
+	struct fx *fx = *state;
+	struct store_outbox *items;
+	char *cause = NULL;
+	size_t n;
+
+	start_synced(fx);
+	mx_client_set_attempts(fx->c->mx, 2);
+	script(fx, "send-1.json", "{\"status\": 503, \"body\": {\"errcode\": \"M_UNKNOWN\", "
+	    "\"error\": \"Busy\"}}");
+	assert_int_equal(core_send_text(fx->c, ROOM, "again", 0, NULL, op_done, fx, &cause), 0);
+	wait_log(fx, "outbox 1 queued Busy, retrying");
+	assert_int_equal(store_outbox_list(core_store(fx->c), NULL, 0, &items, &n, NULL), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(items[0].attempts, 1);
+	assert_true(items[0].next_ts > 0 && items[0].next_ts <= nt_now_ms() + MX_BACKOFF_BASE_MS);
+	store_outbox_free(&items, n);
+	wait_done(fx);
+	assert_int_equal(fx->status, CORE_DONE);
+	wait_log(fx, "outbox 1 sent $nt");
+}
+
+/* natter sync --once asks again for a sync it cannot read, as the loop does. */
+static void
+test_sync_once_retries_a_sync_cut_short(void **state)
+{
+	struct fx *fx = *state;
+	char *cut = xstrndup(SYNC_FIRST, strlen(SYNC_FIRST) / 2), *cause = NULL;
+
+	mx_client_set_attempts(fx->c->mx, 2);
+	script(fx, "sync-1.json", cut);
+	script(fx, "sync-2.json", SYNC_FIRST);
+	assert_int_equal(core_sync_once(fx->c, 0, op_done, fx, &cause), 0);
+	wait_done(fx);
+	assert_int_equal(fx->status, CORE_DONE);
+	assert_string_equal(fx->result, "2");
+	free(cut);
+}
+
 static int
 group_setup(void **state)
 {
@@ -961,6 +1025,9 @@ main(void)
 		T(test_a_late_key_decrypts_what_waited),
 		T(test_a_tampered_or_replayed_message_is_refused),
 		T(test_a_wedged_olm_session_is_replaced_once),
+		T(test_a_send_answer_that_cannot_be_read_stays_queued),
+		T(test_sync_once_retries_a_sync_cut_short),
+		T(test_a_retry_is_told_before_it_is_made),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -114,6 +114,29 @@ test_open_refuses_newer_cache(void **state)
 	free(cause);
 }
 
+/* Opening an up-to-date cache takes no write lock: it does not wait for
+ * another natter that is writing, and it can still read. */
+static void
+test_open_while_another_writes(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st;
+	sqlite3 *db;
+	char *cause = NULL, *v;
+
+	store_meta_set(f->st, "since", "s9", NULL);
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	if ((st = store_open(f->path, &cause)) == NULL)
+		fail_msg("%s", cause);
+	v = store_sync_token(st);
+	assert_string_equal(v, "s9");
+	free(v);
+	store_close(&st);
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(db);
+}
+
 static void
 test_open_refuses_non_database(void **state)
 {
@@ -991,7 +1014,7 @@ test_outbox_queue(void **state)
 	    0);
 	assert_txn_id(a.txn_id);
 	assert_string_not_equal(a.txn_id, b.txn_id);
-	assert_int_equal(store_outbox_attempt(f->st, a.id, "502 Bad Gateway", &cause), 0);
+	assert_int_equal(store_outbox_attempt(f->st, a.id, "502 Bad Gateway", 1234, &cause), 0);
 	assert_int_equal(store_outbox_list(f->st, "!r:x", 0, &items, &n, &cause), 0);
 	assert_int_equal(n, 2);
 	assert_int_equal(items[0].id, a.id);
@@ -1000,6 +1023,7 @@ test_outbox_queue(void **state)
 	assert_string_equal(items[0].body, "1");
 	assert_int_equal(items[0].attempts, 1);
 	assert_string_equal(items[0].last_error, "502 Bad Gateway");
+	assert_int_equal(items[0].next_ts, 1234);
 	assert_int_equal(items[1].id, b.id);
 	assert_int_equal(items[1].attempts, 0);
 	store_outbox_free(&items, n);
@@ -1306,6 +1330,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_open_creates_private_file),
 		T(test_open_refuses_newer_cache),
+		T(test_open_while_another_writes),
 		T(test_open_refuses_non_database),
 		T(test_open_migrates_older_cache),
 		T(test_open_migrates_empty_file),
