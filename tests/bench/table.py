@@ -28,6 +28,9 @@ FIGURES = [
     ("rooms-rss", "natter rooms, 500 rooms: peak RSS", "MB", "-"),
     ("megolm-encrypt", "Megolm encrypt, 300-byte events, one core", "msg/s", ">= 20,000"),
     ("megolm-decrypt", "Megolm decrypt, 300-byte events, one core", "msg/s", ">= 20,000"),
+    ("first-screen-plain", "first screen, 100 rooms x 50 msgs, in clear", "ms", "-"),
+    ("first-screen-e2ee", "first screen, 100 rooms x 50 msgs, encrypted", "ms", "-"),
+    ("first-screen-ratio", "first screen: encrypted / in clear", "x", "<= 1.2"),
 ]
 
 
