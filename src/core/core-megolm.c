@@ -22,14 +22,57 @@
 #define CORE_ROTATE_MS (7LL * 24 * 3600 * 1000)
 #define CORE_WAITING "waiting for the key to decrypt"
 
+/* The inbound session a run of decryptions used last, kept unpickled:
+ * each message of a run from one session (a room's messages in a sync,
+ * those that waited for one key) then costs a step of its ratchet, not a
+ * read, an unpickle and a walk from its first index. */
+struct core_megolm_last {
+	struct store_megolm_in row;
+	char *session_id;
+	char *sender_key;
+	struct crypto_megolm_in *in;
+};
+
+static void
+core_megolm_last_clear(struct core_megolm_last *l)
+{
+	store_megolm_in_clear(&l->row);
+	xfree(&l->session_id);
+	xfree(&l->sender_key);
+	crypto_megolm_in_free(&l->in);
+}
+
+/* enc's session in l: 1, 0 when its key is not here yet, -1 on a database
+ * error, -2 when it cannot be used (why says why). */
+static int
+core_megolm_session(struct core *c, const struct mx_event *enc, struct core_megolm_last *l,
+    char **why, char **cause)
+{
+	char *err = NULL;
+	int r;
+
+	if (l->in != NULL && strcmp(l->session_id, enc->session_id) == 0 &&
+	    strcmp(l->sender_key, enc->sender_key) == 0)
+		return 1;
+	core_megolm_last_clear(l);
+	if ((r = store_megolm_in(c->store, enc->session_id, enc->sender_key, &l->row, cause)) != 1)
+		return r;
+	if ((l->in = crypto_megolm_in_unpickle(l->row.pickle, c->pickle_key, &err)) == NULL) {
+		r = cause_set(why, "cannot be decrypted: %s", err) - 1;
+		free(err);
+		return r;
+	}
+	l->session_id = xstrdup(enc->session_id);
+	l->sender_key = xstrdup(enc->sender_key);
+	return 1;
+}
+
 /* 1 decrypted into out, 0 waiting for its key, -1 on a database error,
  * -2 refused for good (why says why). */
 static int
 core_megolm_decrypt(struct core *c, const char *room_id, const struct mx_event *enc,
-    struct mx_event *out, char **why, char **cause)
+    struct core_megolm_last *l, struct mx_event *out, char **why, char **cause)
 {
-	struct store_megolm_in row;
-	struct crypto_megolm_in *in;
 	uint8_t *plain = NULL;
 	size_t len = 0;
 	uint32_t index = 0;
@@ -40,30 +83,23 @@ core_megolm_decrypt(struct core *c, const char *room_id, const struct mx_event *
 		*why = xstrdup("cannot be decrypted: the message is malformed");
 		return -2;
 	}
-	if ((r = store_megolm_in(c->store, enc->session_id, enc->sender_key, &row, cause)) != 1)
+	if ((r = core_megolm_session(c, enc, l, why, cause)) != 1)
 		return r;
-	if (strcmp(row.room_id, room_id) != 0)
+	if (strcmp(l->row.room_id, room_id) != 0)
 		r = cause_set(why, "refused: its key belongs to another room") - 1;
-	else if ((in = crypto_megolm_in_unpickle(row.pickle, c->pickle_key, &err)) == NULL)
+	else if (crypto_megolm_decrypt(l->in, enc->ciphertext, &plain, &len, &index, &err) == -1)
 		r = cause_set(why, "cannot be decrypted: %s", err) - 1;
-	else {
-		if (crypto_megolm_decrypt(in, enc->ciphertext, &plain, &len, &index, &err) == -1)
-			r = cause_set(why, "cannot be decrypted: %s", err) - 1;
-		else if ((r = store_megolm_seen(c->store, enc->session_id, enc->sender_key, index,
-		    enc->event_id, cause)) != 0)
-			r = r == 1 ? cause_set(why, "refused: its message index was used before") - 1 :
-			    -1;
-		else if (mx_event_decrypted(enc, room_id, (const char *)plain, len, out, &err) == -1)
-			r = cause_set(why, "refused: %s", err) - 1;
-		else
-			r = 1;
-		crypto_megolm_in_free(&in);
-	}
+	else if ((r = store_megolm_seen(c->store, enc->session_id, enc->sender_key, index,
+	    enc->event_id, cause)) != 0)
+		r = r == 1 ? cause_set(why, "refused: its message index was used before") - 1 : -1;
+	else if (mx_event_decrypted(enc, room_id, (const char *)plain, len, out, &err) == -1)
+		r = cause_set(why, "refused: %s", err) - 1;
+	else
+		r = 1;
 	if (plain != NULL)
 		OPENSSL_cleanse(plain, len);
 	free(plain);
 	free(err);
-	store_megolm_in_clear(&row);
 	if (r == 1) {
 		out->encryption = xstrdup("ok");
 		out->sender_key = xstrdup(enc->sender_key);
@@ -74,11 +110,12 @@ core_megolm_decrypt(struct core *c, const char *room_id, const struct mx_event *
 /* One encrypted event of a sync, decrypted in place, or marked as waiting
  * (and kept for its key) or refused. */
 static int
-core_megolm_event(struct core *c, const char *room_id, struct mx_event *ev, char **cause)
+core_megolm_event(struct core *c, const char *room_id, struct mx_event *ev,
+    struct core_megolm_last *l, char **cause)
 {
 	struct mx_event out;
 	char *why = NULL;
-	int r = core_megolm_decrypt(c, room_id, ev, &out, &why, cause);
+	int r = core_megolm_decrypt(c, room_id, ev, l, &out, &why, cause);
 
 	if (r == 1) {
 		mx_event_clear(ev);
@@ -123,18 +160,25 @@ core_megolm_rotate_on_leave(struct core *c, const struct mx_room_update *ru,
 int
 core_megolm_sync(struct core *c, struct mx_sync *sync, char **cause)
 {
+	struct core_megolm_last last = {0};
+
 	for (size_t i = 0; i < sync->n_rooms; i++) {
 		struct mx_room_update *ru = &sync->rooms[i];
 
 		for (size_t j = 0; j < ru->n_timeline; j++)
 			if (core_megolm_is_encrypted(&ru->timeline[j]) &&
-			    core_megolm_event(c, ru->room_id, &ru->timeline[j], cause) == -1)
-				return -1;
+			    core_megolm_event(c, ru->room_id, &ru->timeline[j], &last,
+			    cause) == -1)
+				goto fail;
 		if (core_megolm_rotate_on_leave(c, ru, ru->timeline, ru->n_timeline, cause) == -1 ||
 		    core_megolm_rotate_on_leave(c, ru, ru->state, ru->n_state, cause) == -1)
-			return -1;
+			goto fail;
 	}
+	core_megolm_last_clear(&last);
 	return 0;
+fail:
+	core_megolm_last_clear(&last);
+	return -1;
 }
 
 void
@@ -150,6 +194,7 @@ static void
 core_megolm_retry_one(struct core *c, const char *session_id, const char *sender_key)
 {
 	struct store_pending *p;
+	struct core_megolm_last last = {0};
 	size_t n;
 	char *cause = NULL;
 
@@ -166,7 +211,7 @@ core_megolm_retry_one(struct core *c, const char *session_id, const char *sender
 		struct mx_event out;
 		struct core_message m = {CORE_CHANGE_NEW, p[i].event_id, p[i].sender, NULL};
 		char *why = NULL;
-		int r = core_megolm_decrypt(c, p[i].room_id, &enc, &out, &why, &cause);
+		int r = core_megolm_decrypt(c, p[i].room_id, &enc, &last, &out, &why, &cause);
 
 		if (r == 1 && store_event_decrypted(c->store, p[i].room_id, &out, &cause) == 0 &&
 		    c->ev.messages != NULL)
@@ -178,6 +223,7 @@ core_megolm_retry_one(struct core *c, const char *session_id, const char *sender
 		free(why);
 		xfree(&cause);
 	}
+	core_megolm_last_clear(&last);
 	store_pending_free(&p, n);
 }
 

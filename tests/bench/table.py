@@ -26,11 +26,16 @@ FIGURES = [
     ("export", "export of a 10,000-message thread to .eml", "ms", "< 500"),
     ("rooms-wall", "natter rooms, 500 rooms: wall time", "ms", "-"),
     ("rooms-rss", "natter rooms, 500 rooms: peak RSS", "MB", "-"),
+    ("megolm-encrypt", "Megolm encrypt, 230-byte events, one core", "msg/s", ">= 20,000"),
+    ("megolm-decrypt", "Megolm decrypt, 230-byte events, one core", "msg/s", ">= 20,000"),
+    ("first-screen-plain", "first screen, 100 rooms x 50 msgs, in clear", "ms", "-"),
+    ("first-screen-e2ee", "first screen, 100 rooms x 50 msgs, encrypted", "ms", "-"),
+    ("first-screen-ratio", "first screen: encrypted / in clear", "x", "<= 1.2"),
 ]
 
 
 def number(v, unit):
-    if unit == "ev/s":
+    if unit.endswith("/s"):
         return "{:,.0f}".format(v)
     return "%.1f" % v if v >= 10 else "%.2f" % v
 

@@ -987,6 +987,41 @@ test_sync_once_retries_a_sync_cut_short(void **state)
 	free(cut);
 }
 
+/* Three messages of one session in one sync, newest first, the middle
+ * one damaged: the other two still read, whatever their order. */
+static void
+test_a_bad_message_spoils_none_of_its_session_in_a_sync(void **state)
+{
+	struct fx *fx = *state;
+	struct dana d;
+	char *key_sync, *ev[3], *events, *sync, *ct;
+
+	dana_new(&d);
+	ev[0] = dana_event(&d, "$one", "first");
+	ev[1] = dana_event(&d, "$two", "second");
+	ev[2] = dana_event(&d, "$three", "third");
+	ct = strstr(ev[1], "\"ciphertext\": \"") + 20;
+	*ct = *ct == 'A' ? 'B' : 'A';
+	script(fx, "sync-1.json", SYNC_ENCRYPTED_ROOM);
+	core_start(fx->c, &stub, fx, 1000);
+	wait_log(fx, "conn online");
+	key_sync = dana_room_key(fx, &d);
+	script(fx, "sync-2.json", key_sync);
+	events = xasprintf("%s, %s, %s", ev[2], ev[1], ev[0]);
+	sync = sync_later("s4", events);
+	script(fx, "sync-3.json", sync);
+	wait_log(fx, "messages " ROOM ": new $three new $two new $one\n");
+	assert_encryption(fx, "$three", "ok", "third");
+	assert_encryption(fx, "$two", "cannot be decrypted", NULL);
+	assert_encryption(fx, "$one", "ok", "first");
+	for (int i = 0; i < 3; i++)
+		free(ev[i]);
+	free(sync);
+	free(events);
+	free(key_sync);
+	dana_free(&d);
+}
+
 static int
 group_setup(void **state)
 {
@@ -1028,6 +1063,7 @@ main(void)
 		T(test_a_send_answer_that_cannot_be_read_stays_queued),
 		T(test_sync_once_retries_a_sync_cut_short),
 		T(test_a_retry_is_told_before_it_is_made),
+		T(test_a_bad_message_spoils_none_of_its_session_in_a_sync),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
