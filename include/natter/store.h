@@ -363,11 +363,21 @@ struct store_pending {
 	char *sender;
 	int64_t ts;
 	char *txn_id;
+	char *session_id;
+	char *sender_key;
 };
 int store_pending_put(struct store *st, const char *event_id, const char *room_id,
     const char *session_id, const char *sender_key, const char *ciphertext, char **cause);
 int store_pending_of(struct store *st, const char *session_id, const char *sender_key,
     struct store_pending **out, size_t *n, char **cause);
+/* At most limit waiting messages whose key is here now: those of
+ * first_room (may be NULL) first, then the newest. */
+int store_pending_ready(struct store *st, const char *first_room, int limit,
+    struct store_pending **out, size_t *n, char **cause);
+/* A waiting message that will never be read: it says why, and waits no
+ * more. */
+int store_pending_refused(struct store *st, const char *event_id, const char *why,
+    char **cause);
 void store_pending_free(struct store_pending **p, size_t n);
 
 /* Room keys asked of this account's other devices. store_requests_due

@@ -122,7 +122,7 @@ core_keys_forwarded(struct core *c, const struct mx_to_device *td,
 	row.forwarded = 1;
 	r = store_megolm_in_put(c->store, p->session_id, p->forwarded_sender_key, &row, cause);
 	if (r == 0) {
-		core_megolm_arrived(c, p->session_id, p->forwarded_sender_key);
+		c->drain_due = 1;
 		log_msg("crypto: a forwarded room key for %s", p->room_id);
 	}
 	OPENSSL_cleanse(row.pickle, strlen(row.pickle));

@@ -21,6 +21,13 @@
 #define CORE_ROTATE_MSGS 100			/* the spec's defaults */
 #define CORE_ROTATE_MS (7LL * 24 * 3600 * 1000)
 #define CORE_WAITING "waiting for the key to decrypt"
+#define CORE_DECRYPTING "decrypting"
+/* A sync with more encrypted messages than this (a first sync, a return
+ * after days away) decrypts only the newest of each room at once; the
+ * rest are decrypted after it is shown, CORE_DRAIN_SLICE at a time. */
+#define CORE_DECRYPT_AT_ONCE 200
+#define CORE_DECRYPT_NEWEST 1
+#define CORE_DRAIN_SLICE 64
 
 /* The inbound session a run of decryptions used last, kept unpickled:
  * each message of a run from one session (a room's messages in a sync,
@@ -108,20 +115,20 @@ core_megolm_decrypt(struct core *c, const char *room_id, const struct mx_event *
 }
 
 /* One encrypted event of a sync, decrypted in place, or marked as waiting
- * (and kept for its key) or refused. */
+ * (and kept for its key, or for later) or refused. */
 static int
-core_megolm_event(struct core *c, const char *room_id, struct mx_event *ev,
+core_megolm_event(struct core *c, const char *room_id, struct mx_event *ev, int later,
     struct core_megolm_last *l, char **cause)
 {
 	struct mx_event out;
 	char *why = NULL;
-	int r = core_megolm_decrypt(c, room_id, ev, l, &out, &why, cause);
+	int r = later ? 0 : core_megolm_decrypt(c, room_id, ev, l, &out, &why, cause);
 
 	if (r == 1) {
 		mx_event_clear(ev);
 		*ev = out;
 	} else if (r == 0) {
-		ev->encryption = xstrdup(CORE_WAITING);
+		ev->encryption = xstrdup(later ? CORE_DECRYPTING : CORE_WAITING);
 		r = store_pending_put(c->store, ev->event_id, room_id, ev->session_id,
 		    ev->sender_key, ev->ciphertext, cause);
 	} else if (r == -2) {
@@ -161,15 +168,27 @@ int
 core_megolm_sync(struct core *c, struct mx_sync *sync, char **cause)
 {
 	struct core_megolm_last last = {0};
+	size_t total = 0;
 
+	for (size_t i = 0; i < sync->n_rooms; i++)
+		for (size_t j = 0; j < sync->rooms[i].n_timeline; j++)
+			total += core_megolm_is_encrypted(&sync->rooms[i].timeline[j]);
 	for (size_t i = 0; i < sync->n_rooms; i++) {
 		struct mx_room_update *ru = &sync->rooms[i];
+		size_t newer = 0;
 
-		for (size_t j = 0; j < ru->n_timeline; j++)
-			if (core_megolm_is_encrypted(&ru->timeline[j]) &&
-			    core_megolm_event(c, ru->room_id, &ru->timeline[j], &last,
-			    cause) == -1)
+		/* Newest first, so that "the newest" is known as it goes. */
+		for (size_t j = ru->n_timeline; j-- > 0;) {
+			struct mx_event *ev = &ru->timeline[j];
+
+			if (!core_megolm_is_encrypted(ev))
+				continue;
+			if (core_megolm_event(c, ru->room_id, ev, total > CORE_DECRYPT_AT_ONCE &&
+			    newer++ >= CORE_DECRYPT_NEWEST, &last, cause) == -1)
 				goto fail;
+			c->drain_due |= ev->encryption != NULL &&
+			    strcmp(ev->encryption, CORE_DECRYPTING) == 0;
+		}
 		if (core_megolm_rotate_on_leave(c, ru, ru->timeline, ru->n_timeline, cause) == -1 ||
 		    core_megolm_rotate_on_leave(c, ru, ru->state, ru->n_state, cause) == -1)
 			goto fail;
@@ -181,69 +200,86 @@ fail:
 	return -1;
 }
 
-void
-core_megolm_arrived(struct core *c, const char *session_id, const char *sender_key)
-{
-	c->arrived = xreallocarray(c->arrived, c->n_arrived + 1, sizeof *c->arrived);
-	c->arrived[c->n_arrived].session_id = xstrdup(session_id);
-	c->arrived[c->n_arrived++].sender_key = xstrdup(sender_key);
-}
-
-/* The messages that waited for one key, decrypted now and told. */
+/* Decrypting what waits, a slice at a time between the loop's other
+ * work (keys typed, answers read): the room in view first, then the
+ * newest. A slice is one write; each message is told as it is read. */
 static void
-core_megolm_retry_one(struct core *c, const char *session_id, const char *sender_key)
+core_megolm_drain(void *arg)
 {
-	struct store_pending *p;
+	struct core *c = arg;
 	struct core_megolm_last last = {0};
-	size_t n;
+	struct store_pending *p;
+	size_t n, told = 0;
 	char *cause = NULL;
 
-	if (store_pending_of(c->store, session_id, sender_key, &p, &n, &cause) == -1) {
+	c->drain_timer = 0;
+	if (store_pending_ready(c->store, c->view_room, CORE_DRAIN_SLICE, &p, &n, &cause) == -1 ||
+	    (n > 0 && store_batch_begin(c->store, &cause) == -1)) {
 		log_msg("crypto: %s", cause);
 		free(cause);
+		core_background_end(c);
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct mx_event enc = {.event_id = p[i].event_id, .sender = p[i].sender,
-		    .ts = p[i].ts, .txn_id = p[i].txn_id, .session_id = (char *)session_id,
-		    .sender_key = (char *)sender_key, .ciphertext = p[i].ciphertext,
+		    .ts = p[i].ts, .txn_id = p[i].txn_id, .session_id = p[i].session_id,
+		    .sender_key = p[i].sender_key, .ciphertext = p[i].ciphertext,
 		    .type = "m.room.encrypted"};
 		struct mx_event out;
-		struct core_message m = {CORE_CHANGE_NEW, p[i].event_id, p[i].sender, NULL};
 		char *why = NULL;
 		int r = core_megolm_decrypt(c, p[i].room_id, &enc, &last, &out, &why, &cause);
 
-		if (r == 1 && store_event_decrypted(c->store, p[i].room_id, &out, &cause) == 0 &&
-		    c->ev.messages != NULL)
-			c->ev.messages(c->ev_arg, p[i].room_id, &m, 1);
-		if (r != 0 && (why != NULL || cause != NULL))
-			log_msg("crypto: %s: %s", p[i].event_id, why != NULL ? why : cause);
-		if (r == 1)
+		if (r == 1) {
+			r = store_event_decrypted(c->store, p[i].room_id, &out, &cause);
 			mx_event_clear(&out);
+		} else if (r == -2) {
+			log_msg("crypto: %s: %s", p[i].event_id, why);
+			r = store_pending_refused(c->store, p[i].event_id, why, &cause);
+		} else if (r == 0)
+			r = -1, cause_set(&cause, "its key went away");
 		free(why);
-		xfree(&cause);
+		if (r == -1)
+			break;
+		told++;		/* p[0..told) are read or refused, and told */
 	}
 	core_megolm_last_clear(&last);
-	store_pending_free(&p, n);
-}
-
-void
-core_megolm_forget_arrived(struct core *c)
-{
-	for (size_t i = 0; i < c->n_arrived; i++) {
-		free(c->arrived[i].session_id);
-		free(c->arrived[i].sender_key);
+	if (n > 0 && (cause != NULL ? (store_batch_abort(c->store), -1) :
+	    store_batch_commit(c->store, &cause)) == -1) {
+		log_msg("crypto: messages waiting for their key stay so: %s", cause);
+		free(cause);
+		store_pending_free(&p, n);
+		core_background_end(c);
+		return;
 	}
-	xfree(&c->arrived);
-	c->n_arrived = 0;
+	for (size_t i = 0; i < told && c->ev.messages != NULL; i++) {
+		struct core_message m = {CORE_CHANGE_NEW, p[i].event_id, p[i].sender, NULL};
+
+		c->ev.messages(c->ev_arg, p[i].room_id, &m, 1);
+	}
+	store_pending_free(&p, n);
+	if (n == CORE_DRAIN_SLICE)
+		c->drain_timer = loop_timer_add(c->loop, 0, core_megolm_drain, c);
+	else
+		core_background_end(c);
 }
 
 void
-core_megolm_retry(struct core *c)
+core_megolm_drain_start(struct core *c)
 {
-	for (size_t i = 0; i < c->n_arrived; i++)
-		core_megolm_retry_one(c, c->arrived[i].session_id, c->arrived[i].sender_key);
-	core_megolm_forget_arrived(c);
+	if (c->drain_timer != 0 || c->acct == NULL)
+		return;
+	core_background_begin(c);
+	c->drain_timer = loop_timer_add(c->loop, 0, core_megolm_drain, c);
+}
+
+void
+core_megolm_drain_stop(struct core *c)
+{
+	if (c->drain_timer == 0)
+		return;
+	loop_timer_cancel(c->loop, c->drain_timer);
+	c->drain_timer = 0;
+	c->n_background--;
 }
 
 /* Preparing a room for a message: its readers' devices known, the room's

@@ -143,7 +143,7 @@ core_olm_room_key(struct core *c, const struct mx_to_device *td,
 	row.pickle = crypto_megolm_in_pickle(in, c->pickle_key);
 	rc = store_megolm_in_put(c->store, p->session_id, td->sender_key, &row, cause);
 	if (rc == 0)
-		core_megolm_arrived(c, p->session_id, td->sender_key);
+		c->drain_due = 1;
 	log_msg("crypto: a room key for %s from %s", p->room_id, td->sender);
 	free(row.pickle);
 	crypto_megolm_in_free(&in);

@@ -46,6 +46,12 @@ core_op_background(struct core_op *op)
 	op->c->n_background++;
 }
 
+void
+core_background_begin(struct core *c)
+{
+	c->n_background++;
+}
+
 /* The last background op is gone: the ops waiting for that end. */
 static void
 core_op_idle(struct core *c)
@@ -85,6 +91,13 @@ core_op_end(struct core_op *op, int status, const char *result)
 		op->done(op->arg, status, result);
 	core_op_free(op);
 	if (was_background && c->n_background == 0 && status != CORE_CANCELLED)
+		core_op_idle(c);
+}
+
+void
+core_background_end(struct core *c)
+{
+	if (--c->n_background == 0)
 		core_op_idle(c);
 }
 

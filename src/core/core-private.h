@@ -34,12 +34,6 @@ struct core_wedged {
 	int due;		/* after this sync */
 };
 
-/* A room key that came: the messages waiting for it are tried again. */
-struct core_arrived {
-	char *session_id;
-	char *sender_key;
-};
-
 struct core {
 	struct cfg_paths paths;
 	struct cfg_session session;	/* empty until logged in */
@@ -84,8 +78,8 @@ struct core {
 	struct mx_call *upload_call;
 	int64_t otk_count;		/* one-time keys on the server; -1 unknown */
 	int fallback_unused;		/* the server holds an unused fallback key */
-	struct core_arrived *arrived;	/* room keys a sync brought */
-	size_t n_arrived;
+	int drain_due;			/* a sync brought keys, or left messages for later */
+	uint64_t drain_timer;		/* the next slice of decryptions */
 	struct core_wedged *wedged;
 	size_t n_wedged;
 	int asking;			/* key requests are being sent */
@@ -145,6 +139,10 @@ void core_op_fail(struct core_op *op, const char *why);
  * waits for (a room key forwarded, a key asked for), which core_idle
  * waits for before the command line exits. */
 void core_op_background(struct core_op *op);
+/* Background work that is not an op: begin counts it, end tells the ops
+ * waiting in core_idle when it was the last. */
+void core_background_begin(struct core *c);
+void core_background_end(struct core *c);
 /* done hears CORE_DONE once no background op is left. */
 void core_idle(struct core *c, core_done_cb done, void *arg);
 /* Ends op from the loop although the outcome is known now. */
@@ -246,12 +244,13 @@ struct cJSON *core_olm_encrypt(struct core *c, const struct store_device *d, con
 
 /* core-megolm.c */
 /* Decrypts a sync's encrypted room events in place, or keeps them to
- * wait for their key; inside the sync's write. */
+ * wait for their key (or, in a big sync, for later); inside the sync's
+ * write. */
 int core_megolm_sync(struct core *c, struct mx_sync *sync, char **cause);
-void core_megolm_arrived(struct core *c, const char *session_id, const char *sender_key);
-void core_megolm_forget_arrived(struct core *c);
-/* After the write: the messages that waited for the keys that came. */
-void core_megolm_retry(struct core *c);
+/* Decrypts, in slices from the loop, the waiting messages whose key is
+ * here (background work); stop cancels what is left for this run. */
+void core_megolm_drain_start(struct core *c);
+void core_megolm_drain_stop(struct core *c);
 int core_megolm_keep_own(struct core *c, const char *room_id,
     const struct crypto_megolm_out *s, char **cause);
 /* Makes sure everyone who may read room_id has its current key. */

@@ -69,7 +69,6 @@ core_sync_store(struct core *c, struct mx_sync *sync, char **cause)
 	return store_batch_commit(c->store, cause);
 fail:
 	store_batch_abort(c->store);
-	core_megolm_forget_arrived(c);
 	return -1;
 }
 
@@ -87,7 +86,9 @@ core_sync_keep(struct core *c, struct mx_sync *sync, struct mx_sync **keep, size
 	    sync->n_rooms, core_count_events(sync), sync->n_to_device, sync->n_skipped,
 	    rc == 0 ? "" : ", not stored");
 	if (rc == 0 && c->acct != NULL) {
-		core_megolm_retry(c);
+		if (c->drain_due)
+			core_megolm_drain_start(c);
+		c->drain_due = 0;
 		core_olm_unwedge(c);
 		core_keys_after_sync(c);
 		core_crypto_publish(c);
@@ -379,6 +380,7 @@ core_start(struct core *c, const struct core_events *ev, void *arg, long timeout
 	c->timeout_ms = timeout_ms;
 	if (c->round != NULL)
 		return;
+	c->drain_due = 1;	/* what an earlier run left to decrypt */
 	c->round = xcalloc(1, sizeof *c->round);
 	c->round->c = c;
 	c->round->flags = MX_NORETRY;
@@ -466,6 +468,7 @@ core_sync_once(struct core *c, long timeout_ms, core_done_cb done, void *arg, ch
 	struct core_op *op = core_op_new(c, done, arg, "cannot sync");
 	struct core_round *r = xcalloc(1, sizeof *r);
 
+	c->drain_due = 1;	/* what an earlier run left to decrypt */
 	r->c = c;
 	r->timeout_ms = timeout_ms;
 	r->end = core_once_end;

@@ -82,7 +82,7 @@ core_free(struct core **cp)
 	core_outbox_cancel(c);
 	core_ops_cancel(c);
 	core_crypto_close(c);
-	core_megolm_forget_arrived(c);
+	core_megolm_drain_stop(c);
 	core_olm_wedged_free(c);
 	core_marks_free(c);
 	core_notify_free(c);

@@ -533,19 +533,13 @@ store_pending_put(struct store *st, const char *event_id, const char *room_id,
 	    "cannot keep a message for its key", cause);
 }
 
-int
-store_pending_of(struct store *st, const char *session_id, const char *sender_key,
-    struct store_pending **out, size_t *n, char **cause)
+/* The rows of a statement on crypto_pending joined with events. */
+static int
+store_pending_rows(struct store *st, sqlite3_stmt *s, struct store_pending **out, size_t *n,
+    char **cause)
 {
-	sqlite3_stmt *s = store_stmt(st, STORE_SQL_CRYPTO_PENDING_OF, cause);
 	int r;
 
-	*out = NULL;
-	*n = 0;
-	if (s == NULL)
-		return -1;
-	store_bind_text(s, 1, session_id);
-	store_bind_text(s, 2, sender_key);
 	while ((r = store_row(st, s, "cannot read messages waiting for a key", cause)) == 1) {
 		struct store_pending *p;
 
@@ -557,10 +551,54 @@ store_pending_of(struct store *st, const char *session_id, const char *sender_ke
 		p->sender = store_column_text(s, 3);
 		p->ts = sqlite3_column_int64(s, 4);
 		p->txn_id = store_column_text(s, 5);
+		p->session_id = store_column_text(s, 6);
+		p->sender_key = store_column_text(s, 7);
 	}
 	if (r == -1)
 		store_pending_free(out, *n);
 	return r;
+}
+
+int
+store_pending_of(struct store *st, const char *session_id, const char *sender_key,
+    struct store_pending **out, size_t *n, char **cause)
+{
+	sqlite3_stmt *s = store_stmt(st, STORE_SQL_CRYPTO_PENDING_OF, cause);
+
+	*out = NULL;
+	*n = 0;
+	if (s == NULL)
+		return -1;
+	store_bind_text(s, 1, session_id);
+	store_bind_text(s, 2, sender_key);
+	return store_pending_rows(st, s, out, n, cause);
+}
+
+int
+store_pending_ready(struct store *st, const char *first_room, int limit,
+    struct store_pending **out, size_t *n, char **cause)
+{
+	sqlite3_stmt *s = store_stmt(st, STORE_SQL_CRYPTO_PENDING_READY, cause);
+
+	*out = NULL;
+	*n = 0;
+	if (s == NULL)
+		return -1;
+	store_bind_text(s, 1, first_room);
+	sqlite3_bind_int(s, 2, limit);
+	return store_pending_rows(st, s, out, n, cause);
+}
+
+int
+store_pending_refused(struct store *st, const char *event_id, const char *why, char **cause)
+{
+	const char *texts[] = {event_id, why};
+
+	if (store_crypto_run(st, STORE_SQL_CRYPTO_PENDING_REFUSED, texts, NT_NELEMS(texts),
+	    "cannot mark a message that cannot be read", cause) == -1)
+		return -1;
+	return store_crypto_run(st, STORE_SQL_CRYPTO_PENDING_DROP, texts, 1,
+	    "cannot update messages waiting for a key", cause);
 }
 
 void
@@ -574,6 +612,8 @@ store_pending_free(struct store_pending **p, size_t n)
 		free((*p)[i].ciphertext);
 		free((*p)[i].sender);
 		free((*p)[i].txn_id);
+		free((*p)[i].session_id);
+		free((*p)[i].sender_key);
 	}
 	xfree(p);
 }

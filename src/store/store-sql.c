@@ -375,9 +375,19 @@ const char *const store_sql_text[STORE_SQL_COUNT] = {
 	    "INSERT OR IGNORE INTO crypto_pending(event_id, room_id, session_id, sender_key,"
 	    " ciphertext) VALUES (?1, ?2, ?3, ?4, ?5)",
 	[STORE_SQL_CRYPTO_PENDING_OF] =
-	    "SELECT p.event_id, p.room_id, p.ciphertext, e.sender, e.ts, e.txn_id"
-	    " FROM crypto_pending p JOIN events e ON e.event_id = p.event_id"
+	    "SELECT p.event_id, p.room_id, p.ciphertext, e.sender, e.ts, e.txn_id, p.session_id,"
+	    " p.sender_key FROM crypto_pending p JOIN events e ON e.event_id = p.event_id"
 	    " WHERE p.session_id = ?1 AND p.sender_key = ?2 ORDER BY e.room_id, e.seq",
+	/* Waiting messages whose key is here: the room in view first, then
+	 * the newest, as a reader would want them. */
+	[STORE_SQL_CRYPTO_PENDING_READY] =
+	    "SELECT p.event_id, p.room_id, p.ciphertext, e.sender, e.ts, e.txn_id, p.session_id,"
+	    " p.sender_key FROM crypto_pending p JOIN events e ON e.event_id = p.event_id"
+	    " WHERE EXISTS (SELECT 1 FROM crypto_megolm_in i WHERE i.session_id = p.session_id"
+	    " AND i.sender_key = p.sender_key)"
+	    " ORDER BY p.room_id IS ?1 DESC, e.ts DESC, e.seq DESC LIMIT ?2",
+	[STORE_SQL_CRYPTO_PENDING_REFUSED] =
+	    "UPDATE events SET encryption = ?2 WHERE event_id = ?1",
 	[STORE_SQL_CRYPTO_PENDING_DROP] = "DELETE FROM crypto_pending WHERE event_id = ?1",
 	/* Sessions messages wait for that no request was sent for yet. */
 	[STORE_SQL_CRYPTO_REQUESTS_DUE] =

@@ -76,12 +76,16 @@ stub_rooms(void *arg, size_t n_events)
 {
 	struct fx *fx = arg;
 	struct store_msg *msgs;
-	size_t n = 0;
+	size_t n = 0, later = 0;
 
 	/* Told only once it is stored: the store already has the messages. */
-	if (store_history(core_store(fx->c), ROOM, INT64_MAX, 100, &msgs, &n, NULL) == 0)
+	if (store_history(core_store(fx->c), ROOM, INT64_MAX, 1000, &msgs, &n, NULL) == 0) {
+		for (size_t i = 0; i < n; i++)
+			later += msgs[i].encryption != NULL &&
+			    strcmp(msgs[i].encryption, "decrypting") == 0;
 		store_msgs_free(&msgs, n);
-	rec(fx, "rooms %zu, %zu in the cache", n_events, n);
+	}
+	rec(fx, "rooms %zu, %zu in the cache, %zu to decrypt", n_events, n, later);
 }
 
 static void
@@ -331,7 +335,7 @@ test_a_sync_is_stored_before_it_is_told(void **state)
 	struct fx *fx = *state;
 
 	start_synced(fx);
-	wait_log(fx, "rooms 2, 2 in the cache\n"
+	wait_log(fx, "rooms 2, 2 in the cache, 0 to decrypt\n"
 	    "messages " ROOM ": new $m1 new $m2\n"
 	    "conn online\n");
 	/* The first sync is what happened while natter was closed: no news. */
@@ -1022,6 +1026,57 @@ test_a_bad_message_spoils_none_of_its_session_in_a_sync(void **state)
 	dana_free(&d);
 }
 
+/* A first sync of many encrypted messages is shown before they are all
+ * read: the newest at once, the rest in slices after, each told. */
+static void
+test_a_big_encrypted_sync_is_shown_first_and_read_after(void **state)
+{
+	struct fx *fx = *state;
+	struct dana d;
+	struct buf events = {0};
+	struct store_msg *msgs;
+	char *key_sync, *sync, *ev;
+	int64_t end = nt_mono_ms() + WAIT_MS;
+	size_t n, read;
+
+	dana_new(&d);
+	for (int i = 0; i <= 200; i++) {
+		char id[16], body[32];
+
+		snprintf(id, sizeof id, "$e%d", i);
+		snprintf(body, sizeof body, "message %d", i);
+		ev = dana_event(&d, id, body);
+		buf_printf(&events, "%s%s", i ? ", " : "", ev);
+		free(ev);
+	}
+	script(fx, "sync-1.json", SYNC_ENCRYPTED_ROOM);
+	core_start(fx->c, &stub, fx, 1000);
+	wait_log(fx, "conn online");
+	key_sync = dana_room_key(fx, &d);
+	script(fx, "sync-2.json", key_sync);
+	sync = sync_later("s4", events.data);
+	script(fx, "sync-3.json", sync);
+	wait_log(fx, "rooms 201, 201 in the cache, 200 to decrypt");
+	assert_encryption(fx, "$e200", "ok", "message 200");
+	assert_encryption(fx, "$e0", "decrypting", NULL);
+	do {
+		loop_run_once(core_loop(fx->c), 50);
+		assert_int_equal(store_history(core_store(fx->c), ROOM, INT64_MAX, 1000, &msgs, &n,
+		    NULL), 0);
+		read = 0;
+		for (size_t i = 0; i < n; i++)
+			read += msgs[i].body != NULL && strncmp(msgs[i].body, "message ", 8) == 0;
+		store_msgs_free(&msgs, n);
+	} while (read < 201 && nt_mono_ms() < end);
+	assert_int_equal(read, 201);
+	assert_encryption(fx, "$e0", "ok", "message 0");
+	wait_log(fx, "messages " ROOM ": new $e0\n");
+	free(sync);
+	free(key_sync);
+	buf_free(&events);
+	dana_free(&d);
+}
+
 static int
 group_setup(void **state)
 {
@@ -1064,6 +1119,7 @@ main(void)
 		T(test_sync_once_retries_a_sync_cut_short),
 		T(test_a_retry_is_told_before_it_is_made),
 		T(test_a_bad_message_spoils_none_of_its_session_in_a_sync),
+		T(test_a_big_encrypted_sync_is_shown_first_and_read_after),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
