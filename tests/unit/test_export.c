@@ -399,6 +399,51 @@ test_mail_hostile_names_add_no_header(void **state)
 	export_thread_clear(&t);
 }
 
+/* The longest encoded-word in the header block; fails on one not closed. */
+static size_t
+longest_encoded_word(const char *headers)
+{
+	const char *p = headers, *end;
+	size_t longest = 0;
+
+	while ((p = strstr(p, "=?")) != NULL) {
+		end = strstr(strchr(strchr(p + 2, '?') + 1, '?') + 1, "?=");
+		assert_non_null(end);
+		if ((size_t)(end + 2 - p) > longest)
+			longest = (size_t)(end + 2 - p);
+		p = end + 2;
+	}
+	return longest;
+}
+
+static void
+test_mail_encoded_words_short_and_not_forged(void **state)
+{
+	struct export_thread t;
+	struct export_mail m;
+	char *headers, subject[401] = "";
+	struct export_addr to = {"Søren Ünal Ærøskøbing Ångström Kierkegaard Ørsted Ærø Bjørnsøn",
+		"boss@example.com"};
+	struct export_opts o = {
+		.from = {"=?utf-8?q?Your_Bank?=", "sam@example.org"}, .to = &to, .n_to = 1,
+		.subject = subject, .date_ms = T0,
+	};
+
+	for (int i = 0; i < 100; i++)
+		strcat(subject, "\xc3\xa9");
+	/* A room name from the server that a reader would decode to ESC[2J. */
+	thread_init(&t, "=?utf-8?q?=1B[2J?=");
+	add_msg(&t, "$1", "Dana", T0, "m.text", "hello");
+	assert_int_equal(export_mail_build(&t, &o, &m, NULL), 0);
+	headers = mail_headers(&m);
+	assert_true(longest_encoded_word(headers) <= 75);
+	assert_null(strstr(headers, "=?utf-8?q?=1B[2J?="));
+	assert_null(strstr(headers, "=?utf-8?q?Your_Bank?="));
+	free(headers);
+	export_mail_clear(&m);
+	export_thread_clear(&t);
+}
+
 static void
 test_rooms_transcript(void **state)
 {
@@ -812,6 +857,7 @@ main(void)
 		cmocka_unit_test(test_mail_is_crlf_with_short_lines),
 		cmocka_unit_test(test_mail_lone_dot_line_is_kept),
 		cmocka_unit_test(test_mail_hostile_names_add_no_header),
+		cmocka_unit_test(test_mail_encoded_words_short_and_not_forged),
 		cmocka_unit_test(test_rooms_transcript),
 		cmocka_unit_test(test_rooms_html_and_headers),
 		cmocka_unit_test(test_rooms_hostile_names_stay_inert),
