@@ -246,6 +246,27 @@ test_plain_transcript(void **state)
 	export_thread_clear(&t);
 }
 
+/* A format may make SETTINGS_FORMAT_MAX bytes: all of them are shown. */
+static void
+test_longest_time_format_shown(void **state)
+{
+	char fmt[SETTINGS_FORMAT_MAX + 1], *text;
+	struct export_render r = {.time_format = fmt, .date_format = fmt};
+	struct export_thread t;
+
+	memset(fmt, 'x', sizeof fmt - 1);
+	memcpy(fmt, "%H", 2);
+	fmt[sizeof fmt - 1] = '\0';
+	thread_init(&t, "Planning");
+	add_msg(&t, "$1", "Dana", T0, "m.text", "hello");
+	text = export_render_text(&t, &r);
+	assert_non_null(strstr(text, "\n14xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	    " Dana: hello\n"));
+	assert_null(strstr(text, "?"));
+	free(text);
+	export_thread_clear(&t);
+}
+
 static void
 test_reply_fallback_left_out(void **state)
 {
@@ -853,6 +874,7 @@ main(void)
 		cmocka_unit_test(test_default_subject),
 		cmocka_unit_test(test_plain_transcript),
 		cmocka_unit_test(test_reply_fallback_left_out),
+		cmocka_unit_test(test_longest_time_format_shown),
 		cmocka_unit_test(test_html_escapes_server_strings),
 		cmocka_unit_test(test_mail_is_crlf_with_short_lines),
 		cmocka_unit_test(test_mail_lone_dot_line_is_kept),
