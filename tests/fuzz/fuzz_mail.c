@@ -287,6 +287,21 @@ check_encoded_word(const char *p, size_t avail)
 	return len;
 }
 
+/* Whether c is in an address ("=?a?@example.org" is one), which is
+ * no encoded-word: its token, from a blank, '<' or ',' to the next,
+ * holds an '@'. */
+static int
+in_address(const char *line, const char *c, const char *end)
+{
+	const char *a = c, *b = c;
+
+	while (a > line && strchr(" \t<,", a[-1]) == NULL)
+		a--;
+	while (b < end && strchr(" \t>,", *b) == NULL)
+		b++;
+	return memchr(a, '@', (size_t)(b - a)) != NULL;
+}
+
 static const char *const header_names[] = {
 	"From", "To", "Cc", "Subject", "Date", "Message-Id", "MIME-Version", "Content-Type",
 	"X-Natter-Room", "X-Natter-Room-Id", "X-Natter-First-Event", "X-Natter-Last-Event",
@@ -322,7 +337,7 @@ check_headers(const struct export_mail *m, int cc)
 			check_header_name(p, (size_t)(nl - p), cc);
 		for (const char *c = p; c < nl; c++) {
 			check((*c >= 0x20 && *c < 0x7f) || *c == '\t');
-			if (c[0] == '=' && c[1] == '?')
+			if (c[0] == '=' && c[1] == '?' && !in_address(p, c, nl))
 				c += check_encoded_word(c, (size_t)(nl - c)) - 1;
 		}
 	}
