@@ -214,6 +214,17 @@ test_default_subject(void **state)
 	s = export_default_subject(&t);
 	assert_null(strpbrk(s, "\r\n"));
 	free(s);
+	/* A blank name: the id, not "Conversation: , 2024-05-13". */
+	free(t.room_name);
+	t.room_name = xstrdup(" \t ");
+	s = export_default_subject(&t);
+	assert_string_equal(s, "Conversation: !room:hs, 2024-05-13\u20132024-05-14");
+	free(s);
+	t.n = 0;
+	s = export_default_subject(&t);
+	assert_string_equal(s, "Conversation: !room:hs");
+	free(s);
+	t.n = 5;
 	export_thread_clear(&t);
 }
 
