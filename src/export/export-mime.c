@@ -230,13 +230,29 @@ export_mimetype_ok(const char *type)
 	return b > 0 && type[a + 1 + b] == '\0' && a + b < 100;
 }
 
+/* An attachment's name with a WORD JOINER (U+2060) after each '=' that
+ * precedes '?': readers decode encoded-words even in a quoted file name,
+ * and the joiner, unseen, also makes GMime write the name in RFC 2231. */
+static char *
+export_param_text(const char *name)
+{
+	struct buf b = {0};
+
+	for (const char *p = name; *p != '\0'; p++) {
+		buf_putc(&b, *p);
+		if (p[0] == '=' && p[1] == '?')
+			buf_puts(&b, "\u2060");
+	}
+	return buf_steal(&b);
+}
+
 static GMimeObject *
 export_file_part(const struct store_msg *m, const struct export_file *f)
 {
 	char *type = xstrdup(export_mimetype_ok(m->mimetype) ? m->mimetype :
 	    "application/octet-stream"), *slash = strchr(type, '/');
-	char *name = core_safe_filename(m->filename != NULL ? m->filename :
-	    m->body != NULL ? m->body : "attachment");
+	char *safe = core_safe_filename(m->filename != NULL ? m->filename :
+	    m->body != NULL ? m->body : "attachment"), *name = export_param_text(safe);
 	GMimePart *part;
 	GMimeStream *stream;
 	GMimeDataWrapper *content;
@@ -252,6 +268,7 @@ export_file_part(const struct store_msg *m, const struct export_file *f)
 	g_object_unref(content);
 	g_object_unref(stream);
 	free(type);
+	free(safe);
 	free(name);
 	return GMIME_OBJECT(part);
 }

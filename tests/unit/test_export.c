@@ -476,6 +476,36 @@ test_mail_encoded_words_short_and_not_forged(void **state)
 	export_thread_clear(&t);
 }
 
+/* Readers decode encoded-words in a quoted file name too: one from the
+ * server must reach them as the text it is. */
+static void
+test_attachment_name_not_forged(void **state)
+{
+	static const char evil[] = "=?utf-8?b?aW52b2ljZS5wZGbigK5leGUuYmF0?=";
+	struct export_thread t;
+	struct export_mail m;
+	FILE *f = tmpfile();
+
+	assert_non_null(f);
+	fputs("%PDF-1.4\n", f);
+	fflush(f);
+	rewind(f);
+	thread_init(&t, "Files");
+	add_msg(&t, "$1", "Eve", T0, "m.file", evil);
+	t.msgs[0].url = xstrdup("mxc://hs/abc");
+	t.files = xcalloc(1, sizeof *t.files);
+	t.files[0] = (struct export_file){.msg = 0, .state = EXPORT_FILE_ATTACHED,
+	    .fd = dup(fileno(f)), .size = 9};
+	t.n_files = 1;
+	build(&t, NULL, &m);
+	assert_null(strstr(m.data, "filename=\"=?"));
+	assert_null(strstr(m.data, "name=\"=?"));
+	assert_non_null(strstr(m.data, "filename*=UTF-8''%3D%E2%81%A0%3Futf-8"));
+	export_mail_clear(&m);
+	export_thread_clear(&t);
+	fclose(f);
+}
+
 static void
 test_rooms_transcript(void **state)
 {
@@ -891,6 +921,7 @@ main(void)
 		cmocka_unit_test(test_mail_lone_dot_line_is_kept),
 		cmocka_unit_test(test_mail_hostile_names_add_no_header),
 		cmocka_unit_test(test_mail_encoded_words_short_and_not_forged),
+		cmocka_unit_test(test_attachment_name_not_forged),
 		cmocka_unit_test(test_rooms_transcript),
 		cmocka_unit_test(test_rooms_html_and_headers),
 		cmocka_unit_test(test_rooms_hostile_names_stay_inert),
