@@ -173,10 +173,10 @@ export_header_text(const char *s)
 	/* san_text leaves tabs as spaces; runs of blanks are folding's business. */
 	while (*p == ' ')
 		p++;
-	len = strlen(p);
+	len = nt_utf8_cut(p, strlen(p), EXPORT_HEADER_MAX);
 	while (len > 0 && p[len - 1] == ' ')
 		len--;
-	out = xstrndup(p, nt_utf8_cut(p, len, EXPORT_HEADER_MAX));
+	out = xstrndup(p, len);
 	free(safe);
 	return out;
 }
