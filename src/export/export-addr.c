@@ -78,15 +78,21 @@ export_trim(const char *s, size_t len)
 	return xstrndup(s, len);
 }
 
-/* A display name typed by the user: no controls, no angle brackets. */
+/* A display name typed by the user: no angle brackets, and nothing the
+ * sanitiser would replace (controls, C1 and bidi controls among them),
+ * which would reach the header as "<U+0085>". */
 static int
 export_name_valid(const char *name)
 {
-	for (const unsigned char *p = (const unsigned char *)name; *p != '\0'; p++) {
-		if (*p < 0x20 || *p == 0x7f || *p == '<' || *p == '>')
-			return 0;
-	}
-	return san_utf8_valid(name, strlen(name));
+	char *safe;
+	int same;
+
+	if (strpbrk(name, "<>") != NULL || !san_utf8_valid(name, strlen(name)))
+		return 0;
+	safe = san_text(name, 0);
+	same = strcmp(safe, name) == 0;
+	free(safe);
+	return same;
 }
 
 static int

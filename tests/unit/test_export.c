@@ -177,6 +177,14 @@ test_addresses_validated(void **state)
 	xfree(&cause);
 	assert_int_equal(export_addr_parse("Dana <dana@example.com\r\n>", &a, &cause), -1);
 	xfree(&cause);
+	/* C1 and bidi controls would reach the header as "<U+0085>". */
+	assert_int_equal(export_addr_parse("Zo\xc2\x85\xc3\xab <z@example.org>", &a, &cause), -1);
+	xfree(&cause);
+	assert_int_equal(export_addr_parse("\xe2\x80\xae" "Dana <d@example.org>", &a, &cause), -1);
+	xfree(&cause);
+	assert_int_equal(export_addr_parse("Zo\xc3\xab \xc3\x86r\xc3\xb8 <z@example.org>", &a,
+	    NULL), 0);
+	export_addr_clear(&a);
 }
 
 static void
