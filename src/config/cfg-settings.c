@@ -126,15 +126,31 @@ settings_set_width(struct settings *s, const struct settings_key *k, const char 
 	return 0;
 }
 
+/* Whether strftime knows the conversion of len bytes at spec: glibc
+ * prints one it does not as it is, '%' and all, even when each part is
+ * valid on its own ("%OY", "%5EH"). */
+static int
+settings_conversion_known(const char *spec, size_t len)
+{
+	char one[SETTINGS_FORMAT_MAX + 1], out[SETTINGS_FORMAT_MAX * 64];
+	struct tm tm = {.tm_year = 126, .tm_mon = 8, .tm_mday = 30, .tm_wday = 3};
+	size_t n;
+
+	memcpy(one, spec, len);
+	one[len] = '\0';
+	n = strftime(out, sizeof out, one, &tm);
+	return spec[len - 1] == '%' || memchr(out, '%', n) == NULL;
+}
+
 /* Each conversion must be one strftime knows: glibc prints an unknown
  * one as it is, which would show "%Q" on every line. */
 static int
 settings_check_conversions(const char *key, const char *value, char **cause)
 {
 	static const char known[] = "aAbBcCdDeFgGhHIjklmMnprRsStTuUVwWxXyYzZ+%";
-	const char *p = value;
+	const char *p = value, *start;
 
-	while ((p = strchr(p, '%')) != NULL) {
+	while ((start = p = strchr(p, '%')) != NULL) {
 		p++;
 		p += strspn(p, "_-0^#");
 		p += strspn(p, "0123456789");
@@ -142,10 +158,11 @@ settings_check_conversions(const char *key, const char *value, char **cause)
 			p++;
 		if (*p == '\0')
 			return cause_set(cause, "%s \"%s\" ends in a lone %%", key, value);
-		if (strchr(known, *p) == NULL)
-			return cause_set(cause, "%s \"%s\": %%%c is not a strftime conversion", key,
-			    value, *p);
 		p++;
+		if (strchr(known, p[-1]) == NULL ||
+		    !settings_conversion_known(start, (size_t)(p - start)))
+			return cause_set(cause, "%s \"%s\": %.*s is not a strftime conversion", key,
+			    value, (int)(p - start), start);
 	}
 	return 0;
 }

@@ -10,6 +10,9 @@
 #include "export-private.h"
 #include "natter/sanitize.h"
 
+/* Encoded text in one encoded-word: with "=?UTF-8?Q?" and "?=", 75. */
+#define EXPORT_WORD_TEXT 63
+
 static void
 export_gmime_init(void)
 {
@@ -21,26 +24,158 @@ export_gmime_init(void)
 	}
 }
 
-static void
-export_add_mailbox(GMimeMessage *msg, GMimeAddressType type, const struct mail_addr *a)
+/* Printable ASCII that no reader would take for an encoded-word. */
+static int
+export_header_plain(const char *s)
 {
-	char *name = a->name != NULL ? mail_header_text(a->name) : NULL;
-	InternetAddress *ia = internet_address_mailbox_new(name, a->addr);
-
-	internet_address_set_charset(ia, "utf-8");
-	internet_address_list_add(g_mime_message_get_addresses(msg, type), ia);
-	g_object_unref(ia);
-	free(name);
+	for (const char *p = s; *p != '\0'; p++) {
+		if (*p < 0x20 || *p > 0x7e || (p[0] == '=' && p[1] == '?'))
+			return 0;
+	}
+	return 1;
 }
 
-/* Adds a header from server text, which mail_header_text made inert. */
+/* The bytes of the UTF-8 character at s, as its first byte says. */
+static size_t
+export_char_len(const char *s)
+{
+	unsigned char c = (unsigned char)*s;
+	size_t n = c < 0xc0 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+
+	return strnlen(s, n);
+}
+
+/* One character in Q encoding: letters and digits as they are, a space
+ * as '_', the rest as =XX, which a phrase allows too. */
+static void
+export_q_char(struct buf *b, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+			buf_putc(b, (char)c);
+		else if (c == ' ')
+			buf_putc(b, '_');
+		else
+			buf_printf(b, "=%02X", c);
+	}
+}
+
+/* Appends s as RFC 2047 encoded-words of whole characters, each within
+ * 75 characters and on a line of its own. GMime's own encoder makes
+ * longer ones from long non-ASCII text. Q, not B: GMime's decoder joins
+ * adjacent words before decoding, which the padding of B breaks. */
+static void
+export_encode_words(struct buf *b, const char *s)
+{
+	struct buf word = {0}, one = {0};
+
+	for (size_t n; *s != '\0'; s += n) {
+		n = export_char_len(s);
+		one.len = 0;
+		export_q_char(&one, s, n);
+		if (word.len > 0 && word.len + one.len > EXPORT_WORD_TEXT) {
+			buf_printf(b, "%s=?UTF-8?Q?%s?=", b->len > 0 ? "\n " : " ", word.data);
+			word.len = 0;
+		}
+		buf_add(&word, one.data, one.len);
+	}
+	if (word.len > 0)
+		buf_printf(b, "%s=?UTF-8?Q?%s?=", b->len > 0 ? "\n " : " ", word.data);
+	buf_free(&word);
+	buf_free(&one);
+}
+
+/* Gives the last header called name the value raw, written as it is. */
+static void
+export_set_raw(GMimeObject *obj, const char *name, const char *raw)
+{
+	GMimeHeaderList *list = g_mime_object_get_header_list(obj);
+
+	for (int i = g_mime_header_list_get_count(list) - 1; i >= 0; i--) {
+		GMimeHeader *h = g_mime_header_list_get_header_at(list, i);
+
+		if (g_ascii_strcasecmp(g_mime_header_get_name(h), name) == 0) {
+			g_mime_header_set_raw_value(h, raw);
+			return;
+		}
+	}
+}
+
+/* An unstructured header of inert text, encoded by natter. */
+static void
+export_put_header(GMimeMessage *msg, const char *name, const char *text)
+{
+	struct buf raw = {0};
+
+	if (export_header_plain(text))
+		buf_printf(&raw, " %s", text);
+	else
+		export_encode_words(&raw, text);
+	buf_putc(&raw, '\n');
+	if (g_ascii_strcasecmp(name, "Subject") == 0)
+		g_mime_message_set_subject(msg, text, "utf-8");
+	else
+		g_mime_object_append_header(GMIME_OBJECT(msg), name, text, "utf-8");
+	export_set_raw(GMIME_OBJECT(msg), name, raw.data);
+	buf_free(&raw);
+}
+
+/* Adds a header from server text, which mail_header_text makes inert. */
 static void
 export_add_header(GMimeMessage *msg, const char *name, const char *value)
 {
 	char *safe = mail_header_text(value);
 
-	g_mime_object_append_header(GMIME_OBJECT(msg), name, safe, "utf-8");
+	export_put_header(msg, name, safe);
 	free(safe);
+}
+
+/* A display name: a quoted string, or encoded-words. */
+static void
+export_encode_phrase(struct buf *b, const char *name)
+{
+	if (!export_header_plain(name)) {
+		export_encode_words(b, name);
+		return;
+	}
+	buf_puts(b, " \"");
+	for (; *name != '\0'; name++) {
+		if (*name == '"' || *name == '\\')
+			buf_putc(b, '\\');
+		buf_putc(b, *name);
+	}
+	buf_putc(b, '"');
+}
+
+/* From, To or Cc, for GMime's lists and, encoded by natter, the mail. */
+static void
+export_add_mailboxes(GMimeMessage *msg, GMimeAddressType type, const char *field,
+    const struct mail_addr *v, size_t n)
+{
+	InternetAddressList *list = g_mime_message_get_addresses(msg, type);
+	struct buf raw = {0};
+
+	for (size_t i = 0; i < n; i++) {
+		char *name = v[i].name != NULL ? mail_header_text(v[i].name) : NULL;
+		InternetAddress *ia = internet_address_mailbox_new(name, v[i].addr);
+
+		internet_address_list_add(list, ia);
+		g_object_unref(ia);
+		if (i > 0)
+			buf_puts(&raw, ",\n");
+		if (name != NULL && *name != '\0') {
+			export_encode_phrase(&raw, name);
+			buf_printf(&raw, " <%s>", v[i].addr);
+		} else
+			buf_printf(&raw, " %s", v[i].addr);
+		free(name);
+	}
+	buf_putc(&raw, '\n');
+	if (n > 0)
+		export_set_raw(GMIME_OBJECT(msg), field, raw.data);
+	buf_free(&raw);
 }
 
 /* X-Natter-Room and X-Natter-Room-Id, a pair for each room. */
@@ -94,13 +229,29 @@ export_mimetype_ok(const char *type)
 	return b > 0 && type[a + 1 + b] == '\0' && a + b < 100;
 }
 
+/* An attachment's name with a WORD JOINER (U+2060) after each '=' that
+ * precedes '?': readers decode encoded-words even in a quoted file name,
+ * and the joiner, unseen, also makes GMime write the name in RFC 2231. */
+static char *
+export_param_text(const char *name)
+{
+	struct buf b = {0};
+
+	for (const char *p = name; *p != '\0'; p++) {
+		buf_putc(&b, *p);
+		if (p[0] == '=' && p[1] == '?')
+			buf_puts(&b, "\u2060");
+	}
+	return buf_steal(&b);
+}
+
 static GMimeObject *
 export_file_part(const struct store_msg *m, const struct export_file *f)
 {
 	char *type = xstrdup(export_mimetype_ok(m->mimetype) ? m->mimetype :
 	    "application/octet-stream"), *slash = strchr(type, '/');
-	char *name = san_filename(m->filename != NULL ? m->filename :
-	    m->body != NULL ? m->body : "attachment");
+	char *safe = san_filename(m->filename != NULL ? m->filename :
+	    m->body != NULL ? m->body : "attachment"), *name = export_param_text(safe);
 	GMimePart *part;
 	GMimeStream *stream;
 	GMimeDataWrapper *content;
@@ -116,6 +267,7 @@ export_file_part(const struct store_msg *m, const struct export_file *f)
 	g_object_unref(content);
 	g_object_unref(stream);
 	free(type);
+	free(safe);
 	free(name);
 	return GMIME_OBJECT(part);
 }
@@ -174,12 +326,10 @@ export_headers(GMimeMessage *msg, const struct export_thread *t, const struct ex
 	char *subject = o->subject != NULL ? mail_header_text(o->subject) :
 	    export_default_subject(t);
 
-	export_add_mailbox(msg, GMIME_ADDRESS_TYPE_FROM, &o->from);
-	for (size_t i = 0; i < o->n_to; i++)
-		export_add_mailbox(msg, GMIME_ADDRESS_TYPE_TO, &o->to[i]);
-	for (size_t i = 0; i < o->n_cc; i++)
-		export_add_mailbox(msg, GMIME_ADDRESS_TYPE_CC, &o->cc[i]);
-	g_mime_message_set_subject(msg, subject, "utf-8");
+	export_add_mailboxes(msg, GMIME_ADDRESS_TYPE_FROM, "From", &o->from, 1);
+	export_add_mailboxes(msg, GMIME_ADDRESS_TYPE_TO, "To", o->to, o->n_to);
+	export_add_mailboxes(msg, GMIME_ADDRESS_TYPE_CC, "Cc", o->cc, o->n_cc);
+	export_put_header(msg, "Subject", subject);
 	g_mime_message_set_date(msg, date);
 	g_mime_message_set_message_id(msg, message_id);
 	export_room_headers(msg, t);

@@ -8,6 +8,7 @@
 #include "export-private.h"
 #include "natter/msg.h"
 #include "natter/sanitize.h"
+#include "natter/settings.h"
 #include "natter/text.h"
 
 #define EXPORT_QUOTE_MAX 80
@@ -22,8 +23,8 @@ enum export_kind {
 /* One message as both transcripts show it; strings are inert. */
 struct export_entry {
 	enum export_kind kind;
-	char day[128];		/* set when a new day starts here */
-	char time[64];
+	char day[SETTINGS_FORMAT_MAX + 1];	/* set when a new day starts here */
+	char time[SETTINGS_FORMAT_MAX + 1];
 	char *name;
 	char *body;		/* may hold \n; NULL when note says it all */
 	char *note;		/* "(deleted)", "[file] a.pdf (3 KB, attached)", ... */

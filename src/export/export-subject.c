@@ -19,6 +19,23 @@ export_day(int64_t ms, char *out, size_t size)
 		snprintf(out, size, "?");
 }
 
+/* A room for a header: its name, or its id when the name is blank. */
+static char *
+export_room_title(const char *name, const char *id)
+{
+	char *s = mail_header_text(name);
+
+	if (*s == '\0') {
+		free(s);
+		s = mail_header_text(id);
+	}
+	if (*s == '\0') {
+		free(s);
+		s = xstrdup("an unnamed room");
+	}
+	return s;
+}
+
 /* What the default subject names: the room, or the search and how many
  * rooms it spans, cut so that the dates still fit. */
 static char *
@@ -28,7 +45,7 @@ export_subject_what(const struct export_thread *t)
 	size_t len;
 
 	if (t->n_rooms == 0)
-		return mail_header_text(t->room_name);
+		return export_room_title(t->room_name, t->room_id);
 	if (t->query == NULL)
 		return xasprintf("%zu rooms", t->n_rooms);
 	query = mail_header_text(t->query);

@@ -76,15 +76,21 @@ mail_trim(const char *s, size_t len)
 	return xstrndup(s, len);
 }
 
-/* A display name typed by the user: no controls, no angle brackets. */
+/* A display name typed by the user: no angle brackets, and nothing the
+ * sanitiser would replace (controls, C1 and bidi controls among them),
+ * which would reach the header as "<U+0085>". */
 static int
 mail_name_valid(const char *name)
 {
-	for (const unsigned char *p = (const unsigned char *)name; *p != '\0'; p++) {
-		if (*p < 0x20 || *p == 0x7f || *p == '<' || *p == '>')
-			return 0;
-	}
-	return san_utf8_valid(name, strlen(name));
+	char *safe;
+	int same;
+
+	if (strpbrk(name, "<>") != NULL || !san_utf8_valid(name, strlen(name)))
+		return 0;
+	safe = san_text(name, 0);
+	same = strcmp(safe, name) == 0;
+	free(safe);
+	return same;
 }
 
 static int
@@ -171,10 +177,10 @@ mail_header_text(const char *s)
 	/* san_text leaves tabs as spaces; runs of blanks are folding's business. */
 	while (*p == ' ')
 		p++;
-	len = strlen(p);
+	len = nt_utf8_cut(p, strlen(p), MAIL_HEADER_MAX);
 	while (len > 0 && p[len - 1] == ' ')
 		len--;
-	out = xstrndup(p, nt_utf8_cut(p, len, MAIL_HEADER_MAX));
+	out = xstrndup(p, len);
 	free(safe);
 	return out;
 }

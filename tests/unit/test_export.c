@@ -133,6 +133,12 @@ test_header_text_cannot_add_a_header(void **state)
 	assert_true(strlen(cut) <= MAIL_HEADER_MAX);
 	assert_true(san_utf8_valid(cut, strlen(cut)));
 	free(cut);
+	/* Cut just after a blank: none is left at the end, where readers drop it. */
+	memset(long_name, 'x', 400);
+	long_name[MAIL_HEADER_MAX - 1] = ' ';
+	cut = mail_header_text(long_name);
+	assert_int_equal(strlen(cut), MAIL_HEADER_MAX - 1);
+	free(cut);
 	free(long_name);
 }
 
@@ -171,6 +177,14 @@ test_addresses_validated(void **state)
 	xfree(&cause);
 	assert_int_equal(mail_addr_parse("Dana <dana@example.com\r\n>", &a, &cause), -1);
 	xfree(&cause);
+	/* C1 and bidi controls would reach the header as "<U+0085>". */
+	assert_int_equal(mail_addr_parse("Zo\xc2\x85\xc3\xab <z@example.org>", &a, &cause), -1);
+	xfree(&cause);
+	assert_int_equal(mail_addr_parse("\xe2\x80\xae" "Dana <d@example.org>", &a, &cause), -1);
+	xfree(&cause);
+	assert_int_equal(mail_addr_parse("Zo\xc3\xab \xc3\x86r\xc3\xb8 <z@example.org>", &a,
+	    NULL), 0);
+	mail_addr_clear(&a);
 }
 
 static void
@@ -214,6 +228,17 @@ test_default_subject(void **state)
 	s = export_default_subject(&t);
 	assert_null(strpbrk(s, "\r\n"));
 	free(s);
+	/* A blank name: the id, not "Conversation: , 2024-05-13". */
+	free(t.room_name);
+	t.room_name = xstrdup(" \t ");
+	s = export_default_subject(&t);
+	assert_string_equal(s, "Conversation: !room:hs, 2024-05-13\u20132024-05-14");
+	free(s);
+	t.n = 0;
+	s = export_default_subject(&t);
+	assert_string_equal(s, "Conversation: !room:hs");
+	free(s);
+	t.n = 5;
 	export_thread_clear(&t);
 }
 
@@ -242,6 +267,27 @@ test_plain_transcript(void **state)
 	    "14:03 Sam: (deleted)\n"
 	    "14:04 Sam: [file] Q3 board pack.pdf (300.0 KB, not attached: over the 25.0 MB "
 	    "limit for attachments)\n");
+	free(text);
+	export_thread_clear(&t);
+}
+
+/* A format may make SETTINGS_FORMAT_MAX bytes: all of them are shown. */
+static void
+test_longest_time_format_shown(void **state)
+{
+	char fmt[SETTINGS_FORMAT_MAX + 1], *text;
+	struct export_render r = {.time_format = fmt, .date_format = fmt};
+	struct export_thread t;
+
+	memset(fmt, 'x', sizeof fmt - 1);
+	memcpy(fmt, "%H", 2);
+	fmt[sizeof fmt - 1] = '\0';
+	thread_init(&t, "Planning");
+	add_msg(&t, "$1", "Dana", T0, "m.text", "hello");
+	text = export_render_text(&t, &r);
+	assert_non_null(strstr(text, "\n14xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	    " Dana: hello\n"));
+	assert_null(strstr(text, "?"));
 	free(text);
 	export_thread_clear(&t);
 }
@@ -397,6 +443,81 @@ test_mail_hostile_names_add_no_header(void **state)
 	to.addr = "boss@example.com\r\nRCPT TO:<evil@x>";
 	assert_int_equal(export_mail_build(&t, &o, &m, NULL), -1);
 	export_thread_clear(&t);
+}
+
+/* The longest encoded-word in the header block; fails on one not closed. */
+static size_t
+longest_encoded_word(const char *headers)
+{
+	const char *p = headers, *end;
+	size_t longest = 0;
+
+	while ((p = strstr(p, "=?")) != NULL) {
+		end = strstr(strchr(strchr(p + 2, '?') + 1, '?') + 1, "?=");
+		assert_non_null(end);
+		if ((size_t)(end + 2 - p) > longest)
+			longest = (size_t)(end + 2 - p);
+		p = end + 2;
+	}
+	return longest;
+}
+
+static void
+test_mail_encoded_words_short_and_not_forged(void **state)
+{
+	struct export_thread t;
+	struct export_mail m;
+	char *headers, subject[401] = "";
+	struct mail_addr to = {"Søren Ünal Ærøskøbing Ångström Kierkegaard Ørsted Ærø Bjørnsøn",
+		"boss@example.com"};
+	struct export_opts o = {
+		.from = {"=?utf-8?q?Your_Bank?=", "sam@example.org"}, .to = &to, .n_to = 1,
+		.subject = subject, .date_ms = T0,
+	};
+
+	for (int i = 0; i < 100; i++)
+		strcat(subject, "\xc3\xa9");
+	/* A room name from the server that a reader would decode to ESC[2J. */
+	thread_init(&t, "=?utf-8?q?=1B[2J?=");
+	add_msg(&t, "$1", "Dana", T0, "m.text", "hello");
+	assert_int_equal(export_mail_build(&t, &o, &m, NULL), 0);
+	headers = mail_headers(&m);
+	assert_true(longest_encoded_word(headers) <= 75);
+	assert_null(strstr(headers, "=?utf-8?q?=1B[2J?="));
+	assert_null(strstr(headers, "=?utf-8?q?Your_Bank?="));
+	free(headers);
+	export_mail_clear(&m);
+	export_thread_clear(&t);
+}
+
+/* Readers decode encoded-words in a quoted file name too: one from the
+ * server must reach them as the text it is. */
+static void
+test_attachment_name_not_forged(void **state)
+{
+	static const char evil[] = "=?utf-8?b?aW52b2ljZS5wZGbigK5leGUuYmF0?=";
+	struct export_thread t;
+	struct export_mail m;
+	FILE *f = tmpfile();
+
+	assert_non_null(f);
+	fputs("%PDF-1.4\n", f);
+	fflush(f);
+	rewind(f);
+	thread_init(&t, "Files");
+	add_msg(&t, "$1", "Eve", T0, "m.file", evil);
+	t.msgs[0].url = xstrdup("mxc://hs/abc");
+	t.files = xcalloc(1, sizeof *t.files);
+	t.files[0] = (struct export_file){.msg = 0, .state = EXPORT_FILE_ATTACHED,
+	    .fd = dup(fileno(f)), .size = 9};
+	t.n_files = 1;
+	build(&t, NULL, &m);
+	assert_null(strstr(m.data, "filename=\"=?"));
+	assert_null(strstr(m.data, "name=\"=?"));
+	assert_non_null(strstr(m.data, "filename*=UTF-8''%3D%E2%81%A0%3Futf-8"));
+	export_mail_clear(&m);
+	export_thread_clear(&t);
+	fclose(f);
 }
 
 static void
@@ -808,10 +929,13 @@ main(void)
 		cmocka_unit_test(test_default_subject),
 		cmocka_unit_test(test_plain_transcript),
 		cmocka_unit_test(test_reply_fallback_left_out),
+		cmocka_unit_test(test_longest_time_format_shown),
 		cmocka_unit_test(test_html_escapes_server_strings),
 		cmocka_unit_test(test_mail_is_crlf_with_short_lines),
 		cmocka_unit_test(test_mail_lone_dot_line_is_kept),
 		cmocka_unit_test(test_mail_hostile_names_add_no_header),
+		cmocka_unit_test(test_mail_encoded_words_short_and_not_forged),
+		cmocka_unit_test(test_attachment_name_not_forged),
 		cmocka_unit_test(test_rooms_transcript),
 		cmocka_unit_test(test_rooms_html_and_headers),
 		cmocka_unit_test(test_rooms_hostile_names_stay_inert),

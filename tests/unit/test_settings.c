@@ -241,6 +241,25 @@ test_lists_trimmed_and_replaced(void **state)
 	settings_free(&s);
 }
 
+/* glibc prints "%OY" and "%5EH" as they are: they must not reach the
+ * screen on every line, though each part is a known one. */
+static void
+test_unknown_modified_conversions_refused(void **state)
+{
+	struct settings s;
+	char *warnings = load_text("[ui]\ntime_format = %H:%M %OY\ndate_format = %5EH\n"
+				   "date_format = %EY-%Om-%Od %5%\n", &s);
+
+	assert_non_null(strstr(warnings, "time_format \"%H:%M %OY\": %OY is not a strftime "
+	    "conversion"));
+	assert_non_null(strstr(warnings, "date_format \"%5EH\": %5EH is not a strftime "
+	    "conversion"));
+	assert_string_equal(s.ui.time_format, "%H:%M");
+	assert_string_equal(s.ui.date_format, "%EY-%Om-%Od %5%");
+	free(warnings);
+	settings_free(&s);
+}
+
 static void
 test_profile_as_cli_reads_it(void **state)
 {
@@ -274,6 +293,7 @@ main(void)
 		cmocka_unit_test(test_bad_lines_warn_and_keep_defaults),
 		cmocka_unit_test(test_quiet_hours_wrap_midnight),
 		cmocka_unit_test(test_lists_trimmed_and_replaced),
+		cmocka_unit_test(test_unknown_modified_conversions_refused),
 		cmocka_unit_test(test_profile_as_cli_reads_it),
 		cmocka_unit_test(test_theme_value),
 	};
