@@ -265,6 +265,18 @@ struct mx_device {
 	char *ed25519;
 	char *display_name;
 	char *signature;	/* its own ed25519:DEVICE signature, or NULL */
+	char *ssk_signature;	/* its user's self-signing key's, or NULL */
+	char *json;
+};
+
+/* A user's cross-signing keys from /keys/query: the master key, and the
+ * self-signing key that signs the user's devices, with the master key's
+ * signature of it. json is the self-signing key object as received. */
+struct mx_cross_signing {
+	char *user_id;
+	char *master;		/* Ed25519, base64 */
+	char *self_signing;
+	char *master_signature;	/* of the self-signing key, or NULL */
 	char *json;
 };
 
@@ -273,6 +285,8 @@ struct mx_device {
 struct mx_keys {
 	struct mx_device *devices;
 	size_t n;
+	struct mx_cross_signing *users;	/* those with both keys */
+	size_t n_users;
 	char **failures;
 	size_t n_failures;
 	size_t n_skipped;	/* malformed devices left out */

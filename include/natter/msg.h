@@ -60,7 +60,8 @@ const char *msg_member_verb(enum mx_membership m);
 char *msg_encrypted_note(const char *encryption);
 /* The mark of a decrypted message whose device nobody verified, from its
  * sender_trust: "unverified device", "blocked device", "unknown device";
- * NULL when it is verified or the message was not encrypted. */
+ * NULL when the user or the device's owner (cross-signing) verified it,
+ * or the message was not encrypted. */
 const char *msg_trust_note(const char *sender_trust);
 
 /* A reaction key and how many people chose it. */

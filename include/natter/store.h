@@ -120,8 +120,9 @@ struct store_msg {
 	char *content;		/* raw content JSON */
 	char *encryption;	/* NULL: sent in clear; "ok": decrypted; else why not */
 	char *sender_key;	/* the Curve25519 key it came encrypted from */
-	char *sender_trust;	/* decrypted: its device "verified", "unverified",
-				 * "blocked" or "unknown"; else NULL */
+	char *sender_trust;	/* decrypted: its device "verified" (by the user),
+				 * "signed" (by its owner's cross-signing key),
+				 * "unverified", "blocked" or "unknown"; else NULL */
 };
 
 /* Up to limit messages of a room older than before_seq (INT64_MAX for
@@ -321,6 +322,7 @@ struct store_device {
 	char *ed25519;
 	char *display_name;
 	int trust;		/* enum store_trust */
+	int cross_signed;	/* signed by its user's self-signing key */
 };
 int store_devices(struct store *st, const char *user_id, struct store_device **out, size_t *n,
     char **cause);
@@ -344,6 +346,11 @@ int store_devices_put(struct store *st, const char *user_id, const struct store_
 int store_crypto_track(struct store *st, const char *user_id, int outdated, char **cause);
 int store_crypto_untrack(struct store *st, const char *user_id, char **cause);
 int store_crypto_outdated(struct store *st, char ***users, size_t *n, char **cause);
+/* The master key natter first saw for user_id (NULL: none yet, or an
+ * error in *cause); store_crypto_master_put keeps one. */
+char *store_crypto_master(struct store *st, const char *user_id, char **cause);
+int store_crypto_master_put(struct store *st, const char *user_id, const char *master,
+    char **cause);
 /* When the room's session must be replaced, from its m.room.encryption:
  * after ms milliseconds or msgs messages. A missing or unusable setting
  * leaves the value passed in (the caller's default). */

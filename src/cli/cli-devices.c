@@ -9,11 +9,13 @@
 #include "cli-private.h"
 #include "natter/sanitize.h"
 
+/* verified by the user, blocked by the user, signed by its owner's
+ * cross-signing key, or none of these. */
 static const char *
-cli_trust_name(int trust)
+cli_trust_name(const struct store_device *d)
 {
-	return trust == STORE_TRUST_VERIFIED ? "verified" : trust == STORE_TRUST_BLOCKED ?
-	    "blocked" : "unverified";
+	return d->trust == STORE_TRUST_VERIFIED ? "verified" : d->trust == STORE_TRUST_BLOCKED ?
+	    "blocked" : d->cross_signed ? "signed" : "unverified";
 }
 
 /* An Ed25519 key in groups of four, as clients show fingerprints. */
@@ -40,7 +42,7 @@ cli_json_device(struct buf *b, const struct store_device *d, int self)
 	san_json_string(b, d->curve25519);
 	buf_puts(b, ",\"ed25519\":");
 	san_json_string(b, d->ed25519);
-	buf_printf(b, ",\"trust\":\"%s\",\"this_device\":%s}\n", cli_trust_name(d->trust),
+	buf_printf(b, ",\"trust\":\"%s\",\"this_device\":%s}\n", cli_trust_name(d),
 	    self ? "true" : "false");
 }
 
@@ -48,7 +50,7 @@ static void
 cli_print_device(const struct store_device *d, int self)
 {
 	cli_print_text(stdout, d->device_id, 0);
-	printf("  %-10s  ", self ? "this one" : cli_trust_name(d->trust));
+	printf("  %-10s  ", self ? "this one" : cli_trust_name(d));
 	cli_print_text(stdout, d->display_name != NULL ? d->display_name : "(no name)", 0);
 	fputs("\n    ed25519: ", stdout);
 	cli_print_fingerprint(stdout, d->ed25519);

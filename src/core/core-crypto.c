@@ -375,6 +375,47 @@ core_crypto_is_self(const struct core *c, const struct mx_device *d)
 	    strcmp(d->ed25519, crypto_account_ed25519(c->acct)) == 0;
 }
 
+/* The self-signing key of user_id when natter believes it: signed by the
+ * user's master key, which is the one natter saw first for that user (a
+ * new one is kept the first time, and never believed after). NULL when
+ * there is none to believe; -1 in *rc on a database error. */
+static const char *
+core_crypto_ssk(struct core *c, const struct mx_keys *keys, const char *user_id, int *rc,
+    char **cause)
+{
+	const struct mx_cross_signing *x = NULL;
+	char *pinned;
+	int ok;
+
+	for (size_t i = 0; i < keys->n_users && x == NULL; i++)
+		if (strcmp(keys->users[i].user_id, user_id) == 0)
+			x = &keys->users[i];
+	if (x == NULL)
+		return NULL;
+	if ((pinned = store_crypto_master(c->store, user_id, cause)) == NULL) {
+		if (cause != NULL && *cause != NULL) {
+			*rc = -1;
+			return NULL;
+		}
+		if (store_crypto_master_put(c->store, user_id, x->master, cause) == -1) {
+			*rc = -1;
+			return NULL;
+		}
+		pinned = xstrdup(x->master);
+	}
+	ok = strcmp(pinned, x->master) == 0;
+	if (!ok)
+		log_msg("crypto: the master key of %s changed: its devices are not taken as "
+		    "verified by their owner", user_id);
+	free(pinned);
+	if (ok && !core_crypto_verify(x->json, x->master, x->master_signature)) {
+		log_msg("crypto: the self-signing key of %s is not signed by its master key",
+		    user_id);
+		ok = 0;
+	}
+	return ok ? x->self_signing : NULL;
+}
+
 int
 core_crypto_devices_store(struct core *c, const char *json, size_t len,
     const char *const *users, size_t n_users, char **cause)
@@ -386,10 +427,13 @@ core_crypto_devices_store(struct core *c, const char *json, size_t len,
 		return -1;
 	for (size_t u = 0; u < n_users && rc == 0; u++) {
 		struct store_device *list;
+		const char *ssk;
 		size_t n = 0;
 
 		if (core_crypto_unanswered(&keys, users[u]))
 			continue;
+		if ((ssk = core_crypto_ssk(c, &keys, users[u], &rc, cause)) == NULL && rc == -1)
+			break;
 		list = xcalloc(keys.n + 1, sizeof *list);
 		for (size_t i = 0; i < keys.n; i++) {
 			const struct mx_device *d = &keys.devices[i];
@@ -404,7 +448,8 @@ core_crypto_devices_store(struct core *c, const char *json, size_t len,
 			/* This device, with the keys it has, needs no one's word. */
 			list[n++] = (struct store_device){d->user_id, d->device_id, d->curve25519,
 			    d->ed25519, d->display_name, core_crypto_is_self(c, d) ?
-			    STORE_TRUST_VERIFIED : STORE_TRUST_UNVERIFIED};
+			    STORE_TRUST_VERIFIED : STORE_TRUST_UNVERIFIED, ssk != NULL &&
+			    core_crypto_verify(d->json, ssk, d->ssk_signature)};
 		}
 		rc = store_devices_put(c->store, users[u], list, n, cause);
 		for (size_t i = 0; i < keys.n && rc == 0; i++)

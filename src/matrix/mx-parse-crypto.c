@@ -265,10 +265,59 @@ mx_event_decrypted(const struct mx_event *enc, const char *room_id, const char *
 	return rc;
 }
 
-/* A device object keyed by user and device id, with both identity keys
- * and ids that match its keys. */
+/* The one Ed25519 key of a cross-signing key object for user_id with
+ * usage, as "keys": {"ed25519:KEY": "KEY"} holds it; NULL when it is not
+ * one. */
+static char *
+mx_cross_key(const cJSON *j, const char *user_id, const char *usage)
+{
+	const cJSON *keys = mx_json_obj(j, "keys"), *u, *k;
+	int used = 0;
+
+	if (!mx_streq(mx_json_str(j, "user_id"), user_id))
+		return NULL;
+	cJSON_ArrayForEach(u, mx_json_arr(j, "usage"))
+		used |= cJSON_IsString(u) && strcmp(u->valuestring, usage) == 0;
+	if (!used || cJSON_GetArraySize(keys) != 1)
+		return NULL;
+	k = keys->child;
+	if (strncmp(k->string, "ed25519:", 8) != 0 || !cJSON_IsString(k) ||
+	    strcmp(k->string + 8, k->valuestring) != 0 || !mx_b64_valid(k->valuestring))
+		return NULL;
+	return xstrdup(k->valuestring);
+}
+
+/* A user's master and self-signing keys, or -1 without both. */
 static int
-mx_device_parse(const char *user_id, const cJSON *j, struct mx_device *d)
+mx_cross_parse(const cJSON *root, const char *user_id, struct mx_cross_signing *x)
+{
+	const cJSON *master = mx_json_obj(mx_json_obj(root, "master_keys"), user_id);
+	const cJSON *ssk = mx_json_obj(mx_json_obj(root, "self_signing_keys"), user_id);
+	char *sig_key;
+
+	memset(x, 0, sizeof *x);
+	x->master = mx_cross_key(master, user_id, "master");
+	x->self_signing = mx_cross_key(ssk, user_id, "self_signing");
+	if (x->master == NULL || x->self_signing == NULL) {
+		free(x->master);
+		free(x->self_signing);
+		return -1;
+	}
+	sig_key = xasprintf("ed25519:%s", x->master);
+	x->master_signature = mx_json_b64(mx_json_obj(mx_json_obj(ssk, "signatures"), user_id),
+	    sig_key);
+	free(sig_key);
+	x->user_id = xstrdup(user_id);
+	if ((x->json = cJSON_PrintUnformatted(ssk)) == NULL)
+		abort();
+	return 0;
+}
+
+/* A device object keyed by user and device id, with both identity keys
+ * and ids that match its keys; ssk is its user's self-signing key, or
+ * NULL. */
+static int
+mx_device_parse(const char *user_id, const cJSON *j, const char *ssk, struct mx_device *d)
 {
 	const cJSON *keys = mx_json_obj(j, "keys");
 	char *ck = xasprintf("curve25519:%s", j->string), *ek = xasprintf("ed25519:%s", j->string);
@@ -280,6 +329,13 @@ mx_device_parse(const char *user_id, const cJSON *j, struct mx_device *d)
 		d->curve25519 = mx_json_b64(keys, ck);
 		d->ed25519 = mx_json_b64(keys, ek);
 		d->signature = mx_json_b64(mx_json_obj(mx_json_obj(j, "signatures"), user_id), ek);
+		if (ssk != NULL) {
+			char *sk = xasprintf("ed25519:%s", ssk);
+
+			d->ssk_signature = mx_json_b64(mx_json_obj(mx_json_obj(j, "signatures"),
+			    user_id), sk);
+			free(sk);
+		}
 	}
 	free(ck);
 	free(ek);
@@ -287,6 +343,7 @@ mx_device_parse(const char *user_id, const cJSON *j, struct mx_device *d)
 		free(d->curve25519);
 		free(d->ed25519);
 		free(d->signature);
+		free(d->ssk_signature);
 		return -1;
 	}
 	d->user_id = xstrdup(user_id);
@@ -311,9 +368,17 @@ mx_keys_query_parse(const char *json, size_t len, struct mx_keys *out, char **ca
 			out->n_skipped++;
 			continue;
 		}
+		struct mx_cross_signing x;
+		const char *ssk = NULL;
+
+		if (mx_cross_parse(root, user->string, &x) == 0) {
+			out->users = mx_grow(out->users, out->n_users, sizeof *out->users);
+			out->users[out->n_users++] = x;
+			ssk = x.self_signing;
+		}
 		cJSON_ArrayForEach(dev, user) {
 			out->devices = mx_grow(out->devices, out->n, sizeof *out->devices);
-			if (mx_device_parse(user->string, dev, &out->devices[out->n]) == 0)
+			if (mx_device_parse(user->string, dev, ssk, &out->devices[out->n]) == 0)
 				out->n++;
 			else
 				out->n_skipped++;
@@ -336,6 +401,7 @@ mx_device_clear(struct mx_device *d)
 	free(d->ed25519);
 	free(d->display_name);
 	free(d->signature);
+	free(d->ssk_signature);
 	free(d->json);
 }
 
@@ -348,6 +414,14 @@ mx_keys_clear(struct mx_keys *k)
 	for (size_t i = 0; i < k->n_failures; i++)
 		free(k->failures[i]);
 	free(k->failures);
+	for (size_t i = 0; i < k->n_users; i++) {
+		free(k->users[i].user_id);
+		free(k->users[i].master);
+		free(k->users[i].self_signing);
+		free(k->users[i].master_signature);
+		free(k->users[i].json);
+	}
+	free(k->users);
 	memset(k, 0, sizeof *k);
 }
 

@@ -320,7 +320,8 @@ msg_reactions_free(struct msg_reaction **r, size_t n)
 const char *
 msg_trust_note(const char *sender_trust)
 {
-	if (sender_trust == NULL || strcmp(sender_trust, "verified") == 0)
+	if (sender_trust == NULL || strcmp(sender_trust, "verified") == 0 ||
+	    strcmp(sender_trust, "signed") == 0)
 		return NULL;
 	if (strcmp(sender_trust, "blocked") == 0)
 		return "blocked device";

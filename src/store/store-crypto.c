@@ -274,6 +274,7 @@ store_device_row(sqlite3_stmt *s, struct store_device *d)
 	d->ed25519 = store_column_text(s, 3);
 	d->display_name = store_column_text(s, 4);
 	d->trust = sqlite3_column_int(s, 5);
+	d->cross_signed = sqlite3_column_int(s, 6);
 }
 
 int
@@ -382,6 +383,7 @@ store_device_put(struct store *st, const struct store_device *d, char **cause)
 	for (size_t i = 0; i < NT_NELEMS(texts); i++)
 		store_bind_text(s, (int)i + 1, texts[i]);
 	sqlite3_bind_int(s, 6, d->trust);
+	sqlite3_bind_int(s, 7, d->cross_signed != 0);
 	return store_run(st, s, "cannot save a device", cause);
 }
 
@@ -875,4 +877,30 @@ store_incoming_free(struct store_incoming **in, size_t n)
 		free(q->algorithm);
 	}
 	xfree(in);
+}
+
+char *
+store_crypto_master(struct store *st, const char *user_id, char **cause)
+{
+	sqlite3_stmt *s = store_stmt(st, STORE_SQL_CRYPTO_MASTER_GET, cause);
+	char *master = NULL;
+
+	if (s == NULL)
+		return NULL;
+	store_bind_text(s, 1, user_id);
+	if (store_row(st, s, "cannot read a master key", cause) == 1) {
+		master = store_column_text(s, 0);
+		store_done(s);
+	}
+	return master;
+}
+
+int
+store_crypto_master_put(struct store *st, const char *user_id, const char *master,
+    char **cause)
+{
+	const char *texts[] = {user_id, master};
+
+	return store_crypto_run(st, STORE_SQL_CRYPTO_MASTER_PUT, texts, NT_NELEMS(texts),
+	    "cannot save a master key", cause);
 }

@@ -21,7 +21,8 @@ _Static_assert(STORE_OUTBOX_QUEUED == 0 && STORE_OUTBOX_SENT == 1 && STORE_OUTBO
 	" encryption, sender_key,"                                                              \
 	/* How far the device it came from is trusted, for a decrypted one. */                   \
 	" CASE WHEN encryption = 'ok' THEN coalesce((SELECT CASE WHEN d.trust < 0"              \
-	" THEN 'blocked' WHEN d.trust > 0 THEN 'verified' ELSE 'unverified' END"                 \
+	" THEN 'blocked' WHEN d.trust > 0 THEN 'verified' WHEN d.cross_signed THEN 'signed'"     \
+	" ELSE 'unverified' END"                                                                 \
 	" FROM crypto_devices d WHERE d.curve25519 = events.sender_key"                          \
 	" AND d.user_id = events.sender), 'unknown') END"
 
@@ -338,18 +339,19 @@ const char *const store_sql_text[STORE_SQL_COUNT] = {
 	    "INSERT OR IGNORE INTO crypto_megolm_shared(room_id, session_id, user_id, device_id)"
 	    " VALUES (?1, ?2, ?3, ?4)",
 	[STORE_SQL_CRYPTO_DEVICES_OF] =
-	    "SELECT user_id, device_id, curve25519, ed25519, display_name, trust"
+	    "SELECT user_id, device_id, curve25519, ed25519, display_name, trust, cross_signed"
 	    " FROM crypto_devices WHERE user_id = ?1 ORDER BY device_id",
 	[STORE_SQL_CRYPTO_DEVICE_BY_KEY] =
-	    "SELECT user_id, device_id, curve25519, ed25519, display_name, trust"
+	    "SELECT user_id, device_id, curve25519, ed25519, display_name, trust, cross_signed"
 	    " FROM crypto_devices WHERE curve25519 = ?1 ORDER BY user_id, device_id LIMIT 1",
 	[STORE_SQL_CRYPTO_DEVICES_DROP] = "DELETE FROM crypto_devices WHERE user_id = ?1",
 	/* A device whose keys changed under the same id is a new device:
 	 * the trust given to the old keys does not carry over. */
 	[STORE_SQL_CRYPTO_DEVICE_PUT] =
 	    "INSERT INTO crypto_devices(user_id, device_id, curve25519, ed25519, display_name,"
-	    " trust) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(user_id, device_id) DO UPDATE SET"
-	    " display_name = excluded.display_name,"
+	    " trust, cross_signed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+	    " ON CONFLICT(user_id, device_id) DO UPDATE SET"
+	    " display_name = excluded.display_name, cross_signed = excluded.cross_signed,"
 	    " trust = CASE WHEN curve25519 = excluded.curve25519"
 	    " AND ed25519 = excluded.ed25519 THEN trust ELSE excluded.trust END,"
 	    " curve25519 = excluded.curve25519, ed25519 = excluded.ed25519",
@@ -359,6 +361,10 @@ const char *const store_sql_text[STORE_SQL_COUNT] = {
 	[STORE_SQL_CRYPTO_USERS_OUTDATED] =
 	    "SELECT user_id FROM crypto_users WHERE outdated ORDER BY user_id",
 	[STORE_SQL_CRYPTO_USER_FORGET] = "DELETE FROM crypto_users WHERE user_id = ?1",
+	[STORE_SQL_CRYPTO_MASTER_GET] = "SELECT master FROM crypto_users WHERE user_id = ?1",
+	[STORE_SQL_CRYPTO_MASTER_PUT] =
+	    "INSERT INTO crypto_users(user_id, master) VALUES (?1, ?2)"
+	    " ON CONFLICT(user_id) DO UPDATE SET master = excluded.master",
 	/* Who may read a room's next message: its joined members, and the
 	 * invited ones unless history is only for those who joined. */
 	[STORE_SQL_CRYPTO_READERS] =
@@ -420,7 +426,7 @@ const char *const store_sql_text[STORE_SQL_COUNT] = {
 	    "SELECT device_id, request_id, room_id, sender_key, session_id, algorithm, heard_ms"
 	    " FROM crypto_incoming ORDER BY heard_ms",
 	[STORE_SQL_CRYPTO_DEVICE_GET] =
-	    "SELECT user_id, device_id, curve25519, ed25519, display_name, trust"
+	    "SELECT user_id, device_id, curve25519, ed25519, display_name, trust, cross_signed"
 	    " FROM crypto_devices WHERE user_id = ?1 AND device_id = ?2",
 	[STORE_SQL_CRYPTO_DEVICE_TRUST] =
 	    "UPDATE crypto_devices SET trust = ?3 WHERE user_id = ?1 AND device_id = ?2",

@@ -211,6 +211,12 @@ const char *const store_migrations[] = {
 	 * epoch; 0: none planned, it goes with the next sync), so that
 	 * every front end can say "retrying in N s". */
 	"ALTER TABLE outbox ADD COLUMN next_ts INTEGER NOT NULL DEFAULT 0;",
+
+	/* 9: cross-signing. Whether a device is signed by its user's
+	 * self-signing key, itself signed by the master key natter saw first
+	 * for that user (kept here: a new one is not believed). */
+	"ALTER TABLE crypto_devices ADD COLUMN cross_signed INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE crypto_users ADD COLUMN master TEXT;",
 };
 
 /* What the system said to an I/O error, when it says what to do. */

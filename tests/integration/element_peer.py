@@ -305,6 +305,10 @@ class ElementPeer:
         """The devices this client knows for user_id, with keys and verification."""
         return self.command("devices", user_id=user_id)["devices"]
 
+    def cross_sign(self):
+        """Sets up cross-signing as Element does; returns the master key."""
+        return self.command("cross_sign")["master"]
+
     def raw_event(self, room_id, event_id):
         """The event as the server serves it to this user."""
         return self.command("raw_event", room_id=room_id, event_id=event_id)["event"]

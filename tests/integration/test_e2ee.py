@@ -130,6 +130,18 @@ class E2eeTest(NatterTestCase):
         self.natter.ok("trust", "--block", self.bob.user_id, self.dana.device_id)
         self.assertIn("[blocked device]", self.natter.ok("history", room))
 
+    def test_a_device_its_owner_cross_signed_is_not_marked(self):
+        room = self.encrypted_dm()
+        master = self.dana.cross_sign()
+        sent = self.dana.send(room, "Signed off by me")
+        listed = [d for d in self.natter.json_lines("devices", self.bob.user_id)
+                  if d["device_id"] == self.dana.device_id]
+        self.assertEqual(listed[0]["trust"], "signed", listed)
+        self.natter.ok("sync", "--once")
+        self.assertEqual(self.message(self.natter, room, sent)["sender_trust"], "signed")
+        self.assertNotIn("[unverified device]", self.natter.ok("history", room))
+        self.assertTrue(master)
+
     def test_a_new_device_gets_earlier_keys_from_a_verified_one(self):
         room = self.encrypted_dm()
         sent = self.dana.send(room, "The board meets at 9 on Monday.")

@@ -25,6 +25,9 @@
 //   decrypt {event} -> a message: what this device makes of a raw event
 //   devices {user_id} -> devices: device_id, curve25519, ed25519, verification...
 //   raw_event {room_id, event_id} -> event: as the server serves it
+//   cross_sign -> master: sets up cross-signing as Element does on a first
+//       login (master, self-signing and user-signing keys, this device
+//       signed), authenticating the upload with the login's password
 //   stop -> unhandled_rejections, then the process exits 0
 // A message is {event_id, sender, type, wire_type, encrypted, decrypted,
 // body, ...}: a failure to decrypt has body null, error_code and error.
@@ -55,6 +58,7 @@ const DEFAULT_TIMEOUT_MS = 60_000;
 const POLL_MS = 100;
 
 let client = null;
+let loginPassword = null; // for the cross-signing upload's authentication
 let unhandled = 0;
 
 // Every event the client was handed, per room, in arrival order: a limited
@@ -163,6 +167,7 @@ async function cmdLogin(args) {
     const hs = need(args, "hs");
     const user = need(args, "user");
     const password = need(args, "password");
+    loginPassword = password;
     // The SDK words every connection failure as "fetch failed"; this says why.
     try {
         await fetch(new URL("/_matrix/client/versions", hs));
@@ -508,6 +513,23 @@ async function cmdDevices(args) {
     return { devices };
 }
 
+async function cmdCrossSign() {
+    const c = loggedIn();
+    await crypto().bootstrapCrossSigning({
+        setupNewCrossSigning: true,
+        authUploadDeviceSigningKeys: async (makeRequest) => {
+            await makeRequest({
+                type: "m.login.password",
+                identifier: { type: "m.id.user", user: c.getUserId() },
+                password: loginPassword,
+            });
+        },
+    });
+    const master = await crypto().getCrossSigningKeyId();
+    if (!master) fail("cross-signing did not come up");
+    return { master };
+}
+
 async function cmdRawEvent(args) {
     const event = await loggedIn().fetchRoomEvent(need(args, "room_id"), need(args, "event_id"));
     return { event };
@@ -531,6 +553,7 @@ async function cmdStop() {
 const COMMANDS = {
     create_dm: cmdCreateDm,
     create_room: cmdCreateRoom,
+    cross_sign: cmdCrossSign,
     decrypt: cmdDecrypt,
     devices: cmdDevices,
     invite: cmdInvite,

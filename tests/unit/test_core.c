@@ -656,6 +656,53 @@ dana_device(struct fx *fx, struct dana *d)
 	free(dev);
 }
 
+/* The signature of obj (JSON) by acct's Ed25519 key, over its canonical
+ * form. */
+static char *
+signed_by(struct crypto_account *acct, const char *obj)
+{
+	char *canon = crypto_signable_json(obj, strlen(obj), NULL), *sig;
+
+	assert_non_null(canon);
+	sig = crypto_account_sign(acct, (const uint8_t *)canon, strlen(canon));
+	free(canon);
+	return sig;
+}
+
+/* Dana's device as /keys/query gives it when Dana set up cross-signing:
+ * signed by itself and by her self-signing key, which her master key
+ * signed. */
+static void
+dana_cross_signed_device(struct fx *fx, struct dana *d, struct crypto_account *master,
+    struct crypto_account *ssk)
+{
+	const char *mk = crypto_account_ed25519(master), *sk = crypto_account_ed25519(ssk);
+	char *dev = xasprintf("{\"user_id\": \"@dana:x\", \"device_id\": \"DANADEV\", "
+	    "\"algorithms\": [\"m.olm.v1.curve25519-aes-sha2\", \"m.megolm.v1.aes-sha2\"], "
+	    "\"keys\": {\"curve25519:DANADEV\": \"%s\", \"ed25519:DANADEV\": \"%s\"}}",
+	    crypto_account_curve25519(d->acct), crypto_account_ed25519(d->acct));
+	char *ssk_obj = xasprintf("{\"user_id\": \"@dana:x\", \"usage\": [\"self_signing\"], "
+	    "\"keys\": {\"ed25519:%s\": \"%s\"}}", sk, sk);
+	char *self_sig = signed_by(d->acct, dev), *by_ssk = signed_by(ssk, dev);
+	char *by_master = signed_by(master, ssk_obj), *answer;
+
+	dev[strlen(dev) - 1] = '\0';
+	ssk_obj[strlen(ssk_obj) - 1] = '\0';
+	answer = xasprintf("{\"device_keys\": {\"@dana:x\": {\"DANADEV\": %s, \"signatures\": "
+	    "{\"@dana:x\": {\"ed25519:DANADEV\": \"%s\", \"ed25519:%s\": \"%s\"}}}}}, "
+	    "\"master_keys\": {\"@dana:x\": {\"user_id\": \"@dana:x\", \"usage\": [\"master\"], "
+	    "\"keys\": {\"ed25519:%s\": \"%s\"}}}, \"self_signing_keys\": {\"@dana:x\": %s, "
+	    "\"signatures\": {\"@dana:x\": {\"ed25519:%s\": \"%s\"}}}}}",
+	    dev, self_sig, sk, by_ssk, mk, mk, ssk_obj, mk, by_master);
+	script(fx, "keys-query.json", answer);
+	free(answer);
+	free(by_master);
+	free(by_ssk);
+	free(self_sig);
+	free(ssk_obj);
+	free(dev);
+}
+
 /* natter's published identity and one of its one-time keys. */
 static void
 natter_keys(struct fx *fx, char **curve, char **ed, char **otk)
@@ -1077,6 +1124,63 @@ test_a_big_encrypted_sync_is_shown_first_and_read_after(void **state)
 	dana_free(&d);
 }
 
+static const char *
+sender_trust_of(struct fx *fx, const char *event_id, struct store_msg *m)
+{
+	assert_int_equal(store_msg_get(core_store(fx->c), event_id, m, NULL), 0);
+	return m->sender_trust != NULL ? m->sender_trust : "(none)";
+}
+
+/* A device its owner signed with cross-signing is not marked; a master
+ * key that changes is not believed. */
+static void
+test_a_device_its_owner_signed_is_not_marked(void **state)
+{
+	struct fx *fx = *state;
+	struct crypto_account *master = crypto_account_new(), *ssk = crypto_account_new();
+	struct crypto_account *master2 = crypto_account_new(), *ssk2 = crypto_account_new();
+	struct store_msg m;
+	struct dana d;
+	char *key_sync, *ev, *s3, *cause = NULL;
+
+	dana_new(&d);
+	script(fx, "sync-1.json", SYNC_ENCRYPTED_ROOM);
+	core_start(fx->c, &stub, fx, 1000);
+	wait_log(fx, "conn online");
+	key_sync = dana_room_key(fx, &d);
+	dana_cross_signed_device(fx, &d, master, ssk);
+	script(fx, "sync-2.json", key_sync);
+	ev = dana_event(&d, "$signed", "from a signed device");
+	s3 = sync_later("s4", ev);
+	script(fx, "sync-3.json", s3);
+	wait_log(fx, "messages " ROOM ": new $signed\n");
+	assert_string_equal(sender_trust_of(fx, "$signed", &m), "signed");
+	store_msg_clear(&m);
+	/* The server now says Dana has another master key: not believed. */
+	dana_cross_signed_device(fx, &d, master2, ssk2);
+	fx->done = 0;
+	assert_int_equal(core_devices(fx->c, "@dana:x", op_done, fx, &cause), 0);
+	wait_done(fx);
+	assert_int_equal(fx->status, CORE_DONE);
+	assert_string_equal(sender_trust_of(fx, "$signed", &m), "unverified");
+	store_msg_clear(&m);
+	/* The first one again: believed again. */
+	dana_cross_signed_device(fx, &d, master, ssk);
+	fx->done = 0;
+	assert_int_equal(core_devices(fx->c, "@dana:x", op_done, fx, &cause), 0);
+	wait_done(fx);
+	assert_string_equal(sender_trust_of(fx, "$signed", &m), "signed");
+	store_msg_clear(&m);
+	free(s3);
+	free(ev);
+	free(key_sync);
+	crypto_account_free(&master);
+	crypto_account_free(&ssk);
+	crypto_account_free(&master2);
+	crypto_account_free(&ssk2);
+	dana_free(&d);
+}
+
 static int
 group_setup(void **state)
 {
@@ -1120,6 +1224,7 @@ main(void)
 		T(test_a_retry_is_told_before_it_is_made),
 		T(test_a_bad_message_spoils_none_of_its_session_in_a_sync),
 		T(test_a_big_encrypted_sync_is_shown_first_and_read_after),
+		T(test_a_device_its_owner_signed_is_not_marked),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
