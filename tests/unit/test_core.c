@@ -1124,6 +1124,19 @@ test_a_big_encrypted_sync_is_shown_first_and_read_after(void **state)
 	dana_free(&d);
 }
 
+/* Asks for user's devices again, as natter devices does. */
+static void
+devices_again(struct fx *fx, const char *user)
+{
+	char *cause = NULL;
+
+	fx->done = 0;
+	if (core_devices(fx->c, user, op_done, fx, &cause) == -1)
+		fail_msg("%s", cause);
+	wait_done(fx);
+	assert_int_equal(fx->status, CORE_DONE);
+}
+
 static const char *
 sender_trust_of(struct fx *fx, const char *event_id, struct store_msg *m)
 {
@@ -1141,7 +1154,7 @@ test_a_device_its_owner_signed_is_not_marked(void **state)
 	struct crypto_account *master2 = crypto_account_new(), *ssk2 = crypto_account_new();
 	struct store_msg m;
 	struct dana d;
-	char *key_sync, *ev, *s3, *cause = NULL;
+	char *key_sync, *ev, *s3;
 
 	dana_new(&d);
 	script(fx, "sync-1.json", SYNC_ENCRYPTED_ROOM);
@@ -1158,17 +1171,12 @@ test_a_device_its_owner_signed_is_not_marked(void **state)
 	store_msg_clear(&m);
 	/* The server now says Dana has another master key: not believed. */
 	dana_cross_signed_device(fx, &d, master2, ssk2);
-	fx->done = 0;
-	assert_int_equal(core_devices(fx->c, "@dana:x", op_done, fx, &cause), 0);
-	wait_done(fx);
-	assert_int_equal(fx->status, CORE_DONE);
+	devices_again(fx, "@dana:x");
 	assert_string_equal(sender_trust_of(fx, "$signed", &m), "unverified");
 	store_msg_clear(&m);
 	/* The first one again: believed again. */
 	dana_cross_signed_device(fx, &d, master, ssk);
-	fx->done = 0;
-	assert_int_equal(core_devices(fx->c, "@dana:x", op_done, fx, &cause), 0);
-	wait_done(fx);
+	devices_again(fx, "@dana:x");
 	assert_string_equal(sender_trust_of(fx, "$signed", &m), "signed");
 	store_msg_clear(&m);
 	free(s3);
