@@ -284,10 +284,13 @@ void store_megolm_in_clear(struct store_megolm_in *m);
 /* Keeps the session that reaches furthest back when there are two. */
 int store_megolm_in_put(struct store *st, const char *session_id, const char *sender_key,
     const struct store_megolm_in *m, char **cause);
-/* The message index of a session is seen with event_id: 0 when new or
- * seen with the same event, 1 when another event used it (a replay). */
+/* The message index of a session is seen with event_id, sent at ts: 0
+ * when new or seen with the same event, 1 when an earlier event holds it
+ * (this one is a replay), 2 when a later one held it: this one takes it,
+ * and *other (the replay, to be refused) says which. Of two events sent
+ * at the same time, the one with the smaller id keeps it. */
 int store_megolm_seen(struct store *st, const char *session_id, const char *sender_key,
-    int64_t index, const char *event_id, char **cause);
+    int64_t index, const char *event_id, int64_t ts, char **other, char **cause);
 
 /* This device's Megolm session for a room: 1 with its fields, 0 none. */
 struct store_megolm_out {

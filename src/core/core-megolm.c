@@ -74,6 +74,66 @@ core_megolm_session(struct core *c, const struct mx_event *enc, struct core_mego
 	return 1;
 }
 
+#define CORE_REPLAY "refused: its message index was used before"
+
+/* The event in the sync being decrypted, or NULL. */
+static struct mx_event *
+core_megolm_in_sync(struct core *c, const char *event_id)
+{
+	for (size_t i = 0; c->syncing != NULL && i < c->syncing->n_rooms; i++) {
+		struct mx_room_update *ru = &c->syncing->rooms[i];
+
+		for (size_t j = 0; j < ru->n_timeline; j++)
+			if (strcmp(ru->timeline[j].event_id, event_id) == 0)
+				return &ru->timeline[j];
+	}
+	return NULL;
+}
+
+/* An event read before as a message turns out to hold a message index an
+ * earlier event has: it was the replay, and is refused now, in the sync
+ * being stored or in the cache. */
+static void
+core_megolm_demote(struct core *c, const char *room_id, const char *event_id)
+{
+	struct mx_event *in_sync = core_megolm_in_sync(c, event_id), ev = {0};
+	struct core_message told = {CORE_CHANGE_EDIT, event_id, NULL, event_id};
+	struct store_msg m = {0};
+	char *cause = NULL;
+
+	log_msg("crypto: %s in %s %s", event_id, room_id, CORE_REPLAY);
+	if (in_sync != NULL) {
+		ev.event_id = xstrdup(in_sync->event_id);
+		ev.sender = xstrdup(in_sync->sender);
+		ev.ts = in_sync->ts;
+	} else if (store_msg_get(c->store, event_id, &m, &cause) == 0) {
+		ev.event_id = xstrdup(m.event_id);
+		ev.sender = xstrdup(m.sender);
+		ev.ts = m.ts;
+		told.sender = m.sender;
+	} else {
+		log_msg("crypto: %s", cause);
+		free(cause);
+		return;
+	}
+	ev.type = xstrdup("m.room.encrypted");
+	ev.content = xstrdup("{}");
+	ev.size = -1;
+	ev.encryption = xstrdup(CORE_REPLAY);
+	if (in_sync != NULL) {
+		mx_event_clear(in_sync);
+		*in_sync = ev;
+		return;
+	}
+	if (store_event_decrypted(c->store, room_id, &ev, &cause) == -1) {
+		log_msg("crypto: %s", cause);
+		free(cause);
+	} else if (c->ev.messages != NULL)
+		c->ev.messages(c->ev_arg, room_id, &told, 1);
+	mx_event_clear(&ev);
+	store_msg_clear(&m);
+}
+
 /* 1 decrypted into out, 0 waiting for its key, -1 on a database error,
  * -2 refused for good (why says why). */
 static int
@@ -83,7 +143,7 @@ core_megolm_decrypt(struct core *c, const char *room_id, const struct mx_event *
 	uint8_t *plain = NULL;
 	size_t len = 0;
 	uint32_t index = 0;
-	char *err = NULL;
+	char *err = NULL, *other = NULL;
 	int r;
 
 	if (enc->session_id == NULL || enc->sender_key == NULL || enc->ciphertext == NULL) {
@@ -97,8 +157,8 @@ core_megolm_decrypt(struct core *c, const char *room_id, const struct mx_event *
 	else if (crypto_megolm_decrypt(l->in, enc->ciphertext, &plain, &len, &index, &err) == -1)
 		r = cause_set(why, "cannot be decrypted: %s", err) - 1;
 	else if ((r = store_megolm_seen(c->store, enc->session_id, enc->sender_key, index,
-	    enc->event_id, cause)) != 0)
-		r = r == 1 ? cause_set(why, "refused: its message index was used before") - 1 : -1;
+	    enc->event_id, enc->ts, &other, cause)) == 1 || r == -1)
+		r = r == 1 ? cause_set(why, CORE_REPLAY) - 1 : -1;
 	else if (mx_event_decrypted(enc, room_id, (const char *)plain, len, out, &err) == -1)
 		r = cause_set(why, "refused: %s", err) - 1;
 	else
@@ -111,6 +171,9 @@ core_megolm_decrypt(struct core *c, const char *room_id, const struct mx_event *
 		out->encryption = xstrdup("ok");
 		out->sender_key = xstrdup(enc->sender_key);
 	}
+	if (other != NULL && r == 1)
+		core_megolm_demote(c, room_id, other);
+	free(other);
 	return r;
 }
 
@@ -170,6 +233,7 @@ core_megolm_sync(struct core *c, struct mx_sync *sync, char **cause)
 	struct core_megolm_last last = {0};
 	size_t total = 0;
 
+	c->syncing = sync;
 	for (size_t i = 0; i < sync->n_rooms; i++)
 		for (size_t j = 0; j < sync->rooms[i].n_timeline; j++)
 			total += core_megolm_is_encrypted(&sync->rooms[i].timeline[j]);
@@ -194,9 +258,11 @@ core_megolm_sync(struct core *c, struct mx_sync *sync, char **cause)
 			goto fail;
 	}
 	core_megolm_last_clear(&last);
+	c->syncing = NULL;
 	return 0;
 fail:
 	core_megolm_last_clear(&last);
+	c->syncing = NULL;
 	return -1;
 }
 

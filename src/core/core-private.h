@@ -78,6 +78,7 @@ struct core {
 	struct mx_call *upload_call;
 	int64_t otk_count;		/* one-time keys on the server; -1 unknown */
 	int fallback_unused;		/* the server holds an unused fallback key */
+	struct mx_sync *syncing;	/* the sync being decrypted */
 	int drain_due;			/* a sync brought keys, or left messages for later */
 	uint64_t drain_timer;		/* the next slice of decryptions */
 	struct core_wedged *wedged;

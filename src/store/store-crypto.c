@@ -160,11 +160,14 @@ store_megolm_in_put(struct store *st, const char *session_id, const char *sender
 
 int
 store_megolm_seen(struct store *st, const char *session_id, const char *sender_key,
-    int64_t index, const char *event_id, char **cause)
+    int64_t index, const char *event_id, int64_t ts, char **other, char **cause)
 {
 	sqlite3_stmt *s = store_stmt(st, STORE_SQL_CRYPTO_SEEN_GET, cause);
-	int r, replay = 0;
+	char *held = NULL;
+	int64_t held_ts = 0;
+	int r;
 
+	*other = NULL;
 	if (s == NULL)
 		return -1;
 	store_bind_text(s, 1, session_id);
@@ -173,17 +176,33 @@ store_megolm_seen(struct store *st, const char *session_id, const char *sender_k
 	if ((r = store_row(st, s, "cannot read a message index", cause)) == -1)
 		return -1;
 	if (r == 1) {
-		replay = strcmp((const char *)sqlite3_column_text(s, 0), event_id) != 0;
+		held = store_column_text(s, 0);
+		held_ts = sqlite3_column_int64(s, 1);
 		store_done(s);
-		return replay;
+		if (strcmp(held, event_id) == 0) {
+			free(held);
+			return 0;
+		}
+		if (held_ts < ts || (held_ts == ts && strcmp(held, event_id) < 0)) {
+			free(held);
+			return 1;
+		}
 	}
-	if ((s = store_stmt(st, STORE_SQL_CRYPTO_SEEN_PUT, cause)) == NULL)
+	if ((s = store_stmt(st, STORE_SQL_CRYPTO_SEEN_PUT, cause)) == NULL) {
+		free(held);
 		return -1;
+	}
 	store_bind_text(s, 1, session_id);
 	store_bind_text(s, 2, sender_key);
 	sqlite3_bind_int64(s, 3, index);
 	store_bind_text(s, 4, event_id);
-	return store_run(st, s, "cannot save a message index", cause);
+	sqlite3_bind_int64(s, 5, ts);
+	if (store_run(st, s, "cannot save a message index", cause) == -1) {
+		free(held);
+		return -1;
+	}
+	*other = held;
+	return held != NULL ? 2 : 0;
 }
 
 int

@@ -318,11 +318,11 @@ const char *const store_sql_text[STORE_SQL_COUNT] = {
 	    " WHERE excluded.first_index < first_index OR (excluded.first_index = first_index"
 	    " AND excluded.forwarded < forwarded)",
 	[STORE_SQL_CRYPTO_SEEN_GET] =
-	    "SELECT event_id FROM crypto_megolm_seen WHERE session_id = ?1 AND sender_key = ?2"
+	    "SELECT event_id, ts FROM crypto_megolm_seen WHERE session_id = ?1 AND sender_key = ?2"
 	    " AND msg_index = ?3",
 	[STORE_SQL_CRYPTO_SEEN_PUT] =
-	    "INSERT OR IGNORE INTO crypto_megolm_seen(session_id, sender_key, msg_index, event_id)"
-	    " VALUES (?1, ?2, ?3, ?4)",
+	    "INSERT OR REPLACE INTO crypto_megolm_seen(session_id, sender_key, msg_index, event_id,"
+	    " ts) VALUES (?1, ?2, ?3, ?4, ?5)",
 	[STORE_SQL_CRYPTO_OUT_GET] =
 	    "SELECT session_id, pickle, created_ms, messages FROM crypto_megolm_out"
 	    " WHERE room_id = ?1",

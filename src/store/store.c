@@ -212,11 +212,15 @@ const char *const store_migrations[] = {
 	 * every front end can say "retrying in N s". */
 	"ALTER TABLE outbox ADD COLUMN next_ts INTEGER NOT NULL DEFAULT 0;",
 
-	/* 9: cross-signing. Whether a device is signed by its user's
+	/* 9: cross-signing, and replays. Whether a device is signed by its user's
 	 * self-signing key, itself signed by the master key natter saw first
 	 * for that user (kept here: a new one is not believed). */
 	"ALTER TABLE crypto_devices ADD COLUMN cross_signed INTEGER NOT NULL DEFAULT 0;"
-	"ALTER TABLE crypto_users ADD COLUMN master TEXT;",
+	"ALTER TABLE crypto_users ADD COLUMN master TEXT;"
+	/* And when the event that holds a message index was sent: of two
+	 * events with one index, the earlier keeps it, in whatever order
+	 * they are decrypted. */
+	"ALTER TABLE crypto_megolm_seen ADD COLUMN ts INTEGER NOT NULL DEFAULT 0;",
 };
 
 /* What the system said to an I/O error, when it says what to do. */

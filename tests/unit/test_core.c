@@ -816,7 +816,7 @@ test_a_tampered_or_replayed_message_is_refused(void **state)
 {
 	struct fx *fx = *state;
 	struct dana d;
-	char *key_sync, *good, *s2, *replay, *s4, *tampered, *s5, *ct;
+	char *key_sync, *good, *s2, *replay, *s4, *early, *s_early, *tampered, *s5, *ct;
 
 	dana_new(&d);
 	good = dana_event(&d, "$good", "first");
@@ -832,20 +832,33 @@ test_a_tampered_or_replayed_message_is_refused(void **state)
 	/* The same ciphertext (its message index) under another event. */
 	replay = xstrdup(good);
 	memcpy(strstr(replay, "$good"), "$copy", 5);
+	memcpy(strstr(replay, "\"origin_server_ts\": 30"), "\"origin_server_ts\": 31", 22);
 	s4 = sync_later("s5", replay);
 	script(fx, "sync-4.json", s4);
 	wait_log(fx, "messages " ROOM ": new $copy\n");
 	assert_encryption(fx, "$copy", "refused: its message index was used before", NULL);
+	/* An event sent before both, read last (as paging back would): it
+	 * holds the index, and the message read first is refused after all. */
+	early = xstrdup(good);
+	memcpy(strstr(early, "$good"), "$past", 5);
+	memcpy(strstr(early, "\"origin_server_ts\": 30"), "\"origin_server_ts\": 29", 22);
+	s_early = sync_later("s5b", early);
+	script(fx, "sync-5.json", s_early);
+	wait_log(fx, "messages " ROOM ": new $past\n");
+	assert_encryption(fx, "$past", "ok", "first");
+	assert_encryption(fx, "$good", "refused: its message index was used before", NULL);
 	/* One character of the ciphertext changed. */
 	tampered = dana_event(&d, "$bad", "second");
 	ct = strstr(tampered, "\"ciphertext\": \"") + 20;
 	*ct = *ct == 'A' ? 'B' : 'A';
 	s5 = sync_later("s6", tampered);
-	script(fx, "sync-5.json", s5);
+	script(fx, "sync-6.json", s5);
 	wait_log(fx, "messages " ROOM ": new $bad\n");
 	assert_encryption(fx, "$bad", "cannot be decrypted", NULL);
 	free(s5);
 	free(tampered);
+	free(s_early);
+	free(early);
 	free(s4);
 	free(replay);
 	free(s2);

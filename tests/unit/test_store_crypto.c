@@ -67,13 +67,21 @@ static void
 test_a_replayed_index_is_caught(void **state)
 {
 	struct fixture *f = *state;
-	char *cause = NULL;
+	char *cause = NULL, *other = NULL;
 
-	assert_int_equal(store_megolm_seen(f->st, "S", "SK", 3, "$a", &cause), 0);
+	assert_int_equal(store_megolm_seen(f->st, "S", "SK", 3, "$a", 100, &other, &cause), 0);
 	/* The same event again (a second sync, a backfill) is no replay. */
-	assert_int_equal(store_megolm_seen(f->st, "S", "SK", 3, "$a", &cause), 0);
-	assert_int_equal(store_megolm_seen(f->st, "S", "SK", 3, "$b", &cause), 1);
-	assert_int_equal(store_megolm_seen(f->st, "S", "OTHER", 3, "$b", &cause), 0);
+	assert_int_equal(store_megolm_seen(f->st, "S", "SK", 3, "$a", 100, &other, &cause), 0);
+	assert_int_equal(store_megolm_seen(f->st, "S", "SK", 3, "$b", 200, &other, &cause), 1);
+	assert_null(other);
+	assert_int_equal(store_megolm_seen(f->st, "S", "OTHER", 3, "$b", 200, &other, &cause), 0);
+	/* An earlier event with the index, decrypted after the copy: the
+	 * earlier one keeps it, whatever the order they were read in. */
+	assert_int_equal(store_megolm_seen(f->st, "S", "SK", 4, "$copy", 300, &other, &cause), 0);
+	assert_int_equal(store_megolm_seen(f->st, "S", "SK", 4, "$orig", 150, &other, &cause), 2);
+	assert_string_equal(other, "$copy");
+	free(other);
+	assert_int_equal(store_megolm_seen(f->st, "S", "SK", 4, "$copy", 300, &other, &cause), 1);
 }
 
 static void
