@@ -281,6 +281,11 @@ class ElementPeer:
         """Sends an m.text message, encrypted where the room is; its event id."""
         return self.command("send", room_id=room_id, body=body)["event_id"]
 
+    def send_event(self, room_id, type, content):
+        """Sends any event (a reaction, an edit) as Element would; its event id."""
+        return self.command("send_event", room_id=room_id, type=type,
+                            content=content)["event_id"]
+
     def wait_message(self, room_id, body_contains=None, event_id=None, sender=None, timeout=30):
         """The message as this client sees it: event_id, sender, body, encrypted,
         decrypted, and for a failure error_code and error. By event_id it

@@ -6,7 +6,7 @@ import unittest
 
 from cli_support import NatterTestCase, natter_for
 from element_peer import ElementPeer, install
-from natter_harness import require
+from natter_harness import require, wait_until
 from test_tui import TuiTestCase
 
 
@@ -49,6 +49,9 @@ class E2eeTest(NatterTestCase):
         self.assertEqual(mine[0]["encryption"], "ok")
         hits = self.natter.json_lines("search", "booked")
         self.assertEqual([h["event_id"] for h in hits], [sent])
+        eml = self.natter.home / "chat.eml"
+        self.natter.ok("export", room, "--eml", eml)
+        self.assertIn("The car is booked for 8:15.", eml.read_text())
 
         out = self.natter.ok("send", room, "Thank you, 8:15 is fine.")
         self.assertTrue(out.startswith("sent "), out)
@@ -110,6 +113,73 @@ class E2eeTest(NatterTestCase):
         old = carol.wait_message(room, event_id=before, timeout=5)
         self.assertFalse(old["decrypted"], old)
         self.assertIsNone(old["body"])
+
+    def test_replies_edits_reactions_and_deletions_go_both_ways_encrypted(self):
+        room = self.encrypted_dm()
+        lunch = self.dana.send(room, "Lunch at 12?")
+        self.natter.ok("sync", "--once")
+        self.natter.ok("react", room, lunch, "👍")
+        mine = self.natter.ok("send", room, "Meeting at 3", "--reply", lunch).split()[-1]
+        gone = self.natter.ok("send", room, "sent by mistake").split()[-1]
+        self.natter.ok("sync", "--once")  # edits name what the cache holds
+        self.natter.ok("edit", room, mine, "Meeting at 4")
+        self.natter.ok("redact", room, gone)
+        # Dana's Element reads each of them decrypted.
+        got = self.dana.wait_message(room, event_id=mine)
+        self.assertEqual(got["content"]["m.relates_to"]["m.in_reply_to"]["event_id"], lunch)
+
+        def seen(pred, what):
+            return wait_until(lambda: [m for m in self.dana.messages(room) if pred(m)],
+                              what=what)
+        react = seen(lambda m: m["type"] == "m.reaction", "natter's reaction at Dana's")[0]
+        self.assertTrue(react["encrypted"] and react["decrypted"], react)
+        self.assertEqual(react["content"]["m.relates_to"],
+                         {"rel_type": "m.annotation", "event_id": lunch, "key": "👍"})
+        edit = seen(lambda m: m.get("content", {}).get("m.relates_to", {}).get("rel_type")
+                    == "m.replace", "natter's edit at Dana's")[0]
+        self.assertTrue(edit["encrypted"] and edit["decrypted"], edit)
+        self.assertEqual(edit["content"]["m.new_content"]["body"], "Meeting at 4")
+        seen(lambda m: m["event_id"] == gone and m.get("redacted"), "the deletion at Dana's")
+        for event_id in (react["event_id"], edit["event_id"]):
+            raw = self.dana.raw_event(room, event_id)
+            self.assertEqual(raw["type"], "m.room.encrypted")
+        # And the other way: Dana edits hers and reacts to natter's.
+        self.dana.send_event(room, "m.room.message", {
+            "msgtype": "m.text", "body": "* Lunch at 1?",
+            "m.new_content": {"msgtype": "m.text", "body": "Lunch at 1?"},
+            "m.relates_to": {"rel_type": "m.replace", "event_id": lunch}})
+        self.dana.send_event(room, "m.reaction", {"m.relates_to": {
+            "rel_type": "m.annotation", "event_id": mine, "key": "✅"}})
+        self.natter.ok("sync", "--once")
+        theirs = self.message(self.natter, room, lunch)
+        self.assertEqual(theirs["body"], "Lunch at 1?")
+        self.assertTrue(theirs["edited"])
+        self.assertEqual(theirs["reactions"], "👍 1")
+        ours = self.message(self.natter, room, mine)
+        self.assertEqual(ours["body"], "Meeting at 4")
+        self.assertEqual(ours["reactions"], "✅ 1")
+        self.assertTrue(self.message(self.natter, room, gone)["redacted"])
+
+    def test_a_replayed_or_tampered_message_says_so(self):
+        room = self.encrypted_dm()
+        sent = self.dana.send(room, "Wire the deposit today")
+        content = self.dana.raw_event(room, sent)["content"]
+        # The same ciphertext again, under a new event, through the server.
+        replay = self.bob.send_event(room, "m.room.encrypted", content)
+        ct = content["ciphertext"]
+        tampered = self.bob.send_event(room, "m.room.encrypted", {
+            **content, "ciphertext": ct[:20] + ("A" if ct[20] != "A" else "B") + ct[21:]
+        })
+        self.natter.ok("sync", "--once")
+        self.assertEqual(self.body_of(self.natter, room, sent), "Wire the deposit today")
+        self.assertEqual(self.message(self.natter, room, replay)["encryption"],
+                         "refused: its message index was used before")
+        self.assertTrue(self.message(self.natter, room, tampered)["encryption"]
+                        .startswith("cannot be decrypted"))
+        text = self.natter.ok("history", room)
+        self.assertIn("[encrypted: refused: its message index was used before]", text)
+        self.assertIn("[encrypted: cannot be decrypted", text)
+        self.assertEqual(text.count("Wire the deposit today"), 1)
 
     def test_messages_from_a_device_nobody_verified_are_marked(self):
         room = self.encrypted_dm()

@@ -20,6 +20,8 @@
 //   join {room_id}; invite {room_id, user_id}; leave {room_id}
 //   wait_member {room_id, user_id, membership? ("join")}: until this client sees it
 //   send {room_id, body, msgtype?} -> event_id, encrypted
+//   send_event {room_id, type, content} -> event_id, encrypted: any event
+//       (a reaction, an edit), encrypted in an encrypted room
 //   wait_message {room_id, event_id? | body_contains?, sender?} -> a message
 //   messages {room_id, limit? (200)} -> messages: the timeline, oldest first
 //   decrypt {event} -> a message: what this device makes of a raw event
@@ -347,9 +349,18 @@ async function cmdWaitMember(args, timeoutMs) {
 }
 
 async function cmdSend(args, timeoutMs) {
+    const body = need(args, "body");
+    return sendEvent(args, "m.room.message", { msgtype: args.msgtype || "m.text", body },
+        timeoutMs);
+}
+
+async function cmdSendEvent(args, timeoutMs) {
+    return sendEvent(args, need(args, "type"), need(args, "content", "object"), timeoutMs);
+}
+
+async function sendEvent(args, type, content, timeoutMs) {
     const c = loggedIn();
     const roomId = need(args, "room_id");
-    const body = need(args, "body");
     const r = room(roomId);
     if (r.getMyMembership() !== "join") fail(`not joined to ${roomId}`);
     // Never plaintext into a room the server says is encrypted.
@@ -358,8 +369,7 @@ async function cmdSend(args, timeoutMs) {
         const known = () => c.getCrypto().isEncryptionEnabledInRoom(roomId);
         await waitFor(known, timeoutMs, `the crypto learning that ${roomId} is encrypted`);
     }
-    const content = { msgtype: args.msgtype || "m.text", body };
-    const { event_id } = await c.sendEvent(roomId, "m.room.message", content);
+    const { event_id } = await c.sendEvent(roomId, type, content);
     return { event_id, encrypted };
 }
 
@@ -375,6 +385,7 @@ async function describeEvent(ev) {
         wire_type: ev.getWireType(),
         origin_server_ts: ev.getTs(),
         encrypted: ev.isEncrypted(),
+        redacted: ev.isRedacted(),
     };
     if (ev.isEncrypted()) {
         const wire = ev.getWireContent();
@@ -563,6 +574,7 @@ const COMMANDS = {
     messages: cmdMessages,
     raw_event: cmdRawEvent,
     send: cmdSend,
+    send_event: cmdSendEvent,
     stop: cmdStop,
     wait_member: cmdWaitMember,
     wait_message: cmdWaitMessage,
