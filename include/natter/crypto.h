@@ -181,4 +181,16 @@ int crypto_file_encrypt(int in_fd, int out_fd, struct crypto_file *f, char **cau
  * twice, so it must be a file (seekable), not a pipe. */
 int crypto_file_decrypt(int in_fd, int out_fd, const struct crypto_file *f, char **cause);
 
+/* Room-key files in the format Element uses (passphrase, PBKDF2-HMAC-SHA512,
+ * AES-256-CTR, HMAC-SHA256; the spec's key export): the armoured text of
+ * plain under passphrase, and back. Opening refuses a file that asks for
+ * more than CRYPTO_KEYFILE_ROUNDS_MAX rounds (minutes of work); a wrong
+ * passphrase and a changed file are one error. plain gets a NUL after it. */
+#define CRYPTO_KEYFILE_ROUNDS 500000	/* as Element writes */
+#define CRYPTO_KEYFILE_ROUNDS_MAX 10000000
+char *crypto_keyfile_seal(const uint8_t *plain, size_t len, const char *passphrase,
+    uint32_t rounds);
+int crypto_keyfile_open(const char *text, size_t len, const char *passphrase, uint8_t **plain,
+    size_t *plain_len, char **cause);
+
 #endif

@@ -23,7 +23,7 @@ static EVP_KDF *crypto_hkdf;
 static EVP_MD *crypto_sha;
 static EVP_CIPHER *crypto_cbc;
 
-static void
+void
 crypto_fail(const char *what)
 {
 	fprintf(stderr, "natter: libcrypto failed: %s\n", what);

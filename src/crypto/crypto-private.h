@@ -35,6 +35,8 @@ struct crypto_msg_keys {
 	uint8_t iv[16];
 };
 
+/* libcrypto failing on valid sizes (never on bad input): aborts. */
+_Noreturn void crypto_fail(const char *what);
 /* Base64 (standard or URL alphabet) into a caller's buffer. */
 void crypto_b64_put(char *out, const uint8_t *data, size_t len, int url);
 int crypto_b64_decode_into(const char *s, int url, uint8_t *out, size_t want, char **cause);
