@@ -277,6 +277,21 @@ const char *core_identity_ed25519(const struct core *c);
 int core_trust(struct core *c, const char *user_id, const char *device_id, int trust,
     const char *ed25519, char **cause);
 
+/* Room keys in a file of the format Element uses, sealed with a
+ * passphrase: every key natter holds (*n of them), as the file's text. */
+int core_keyfile_export(struct core *c, const char *passphrase, char **file, size_t *n,
+    char **cause);
+/* Keeps the keys of such a file; what waited for them is decrypted after,
+ * and done is called when that is over. n counts the keys. */
+struct core_import {
+	size_t imported;	/* new, or reaching further back than natter's */
+	size_t known;		/* natter had them already */
+	size_t refused;		/* malformed, or in conflict with natter's */
+	const char *why;	/* why the last one was refused */
+};
+int core_keyfile_import(struct core *c, const char *file, size_t len, const char *passphrase,
+    struct core_import *n, core_done_cb done, void *arg, char **cause);
+
 /* Asks the homeserver's /search for query's words (in the room and
  * within the limit of o) and merges what only it finds into *hits (n
  * of them, in and out; they must outlive the operation). The server does

@@ -141,9 +141,11 @@ uint32_t crypto_megolm_in_first_index(const struct crypto_megolm_in *s);
 /* The key at index (>= the first known), for forwarding or backup. */
 char *crypto_megolm_in_export(const struct crypto_megolm_in *s, uint32_t index, char **cause);
 /* Decrypts body (base64): *plain NUL-terminated, *index the message's
- * index. Fails when the signature or MAC does not hold, or the index is
- * before the first known. Replays (the same index for another event) are
- * the caller's to refuse: it keeps the event id of each index. */
+ * index. -1 when the signature or MAC does not hold; -2 (with *index)
+ * when the message is older than the first index this copy of the session
+ * knows: a copy that reaches further back can read it. Replays (the same
+ * index for another event) are the caller's to refuse: it keeps the event
+ * id of each index. */
 int crypto_megolm_decrypt(struct crypto_megolm_in *s, const char *body, uint8_t **plain,
     size_t *len, uint32_t *index, char **cause);
 

@@ -281,6 +281,15 @@ struct store_megolm_in {
 int store_megolm_in(struct store *st, const char *session_id, const char *sender_key,
     struct store_megolm_in *out, char **cause);
 void store_megolm_in_clear(struct store_megolm_in *m);
+/* Every room key natter holds (n of them), for a key file. */
+struct store_megolm_key {
+	char *session_id;
+	char *sender_key;
+	struct store_megolm_in in;
+};
+int store_megolm_in_all(struct store *st, struct store_megolm_key **keys, size_t *n,
+    char **cause);
+void store_megolm_keys_free(struct store_megolm_key **keys, size_t n);
 /* Keeps the session that reaches furthest back when there are two. */
 int store_megolm_in_put(struct store *st, const char *session_id, const char *sender_key,
     const struct store_megolm_in *m, char **cause);
@@ -376,8 +385,11 @@ struct store_pending {
 	char *session_id;
 	char *sender_key;
 };
+/* A message kept for its key; index: its message index when the key natter
+ * has starts after it (it waits for one that reaches back), else -1. */
 int store_pending_put(struct store *st, const char *event_id, const char *room_id,
-    const char *session_id, const char *sender_key, const char *ciphertext, char **cause);
+    const char *session_id, const char *sender_key, const char *ciphertext, int64_t index,
+    char **cause);
 int store_pending_of(struct store *st, const char *session_id, const char *sender_key,
     struct store_pending **out, size_t *n, char **cause);
 /* At most limit waiting messages whose key is here now: those of

@@ -48,6 +48,13 @@ int64_t nt_mono_us(void);
 /* Creates dir and its missing parents; the last component gets mode. */
 int nt_mkdirs(const char *dir, int mode, char **cause);
 
+/* Writes all of data to fd (again after EINTR and short writes); -1
+ * with errno set when it cannot. */
+int nt_write_all(int fd, const void *data, size_t len);
+/* Writes a whole file, 0600 from its first byte, at path only once it is
+ * all on disk; an existing file is replaced only with force (the cause
+ * says to give --force). */
+int nt_write_new_file(const char *path, const void *data, size_t len, int force, char **cause);
 /* Reads a whole file; returns NULL with a cause on failure. */
 char *nt_read_file(const char *path, size_t *len, char **cause);
 

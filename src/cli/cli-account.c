@@ -3,60 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include "cli-private.h"
-
-/* Reads a password from the terminal without echo. */
-static char *
-cli_password_prompt(const char *user, char **cause)
-{
-	FILE *tty = fopen("/dev/tty", "r+e");
-	struct termios old, quiet;
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-
-	if (tty == NULL) {
-		cause_set(cause, "no terminal to ask for the password: use --password-stdin");
-		return NULL;
-	}
-	fputs("Password for ", tty);
-	cli_print_text(tty, user, 0);
-	fputs(": ", tty);
-	fflush(tty);
-	tcgetattr(fileno(tty), &old);
-	quiet = old;
-	quiet.c_lflag &= ~(tcflag_t)ECHO;
-	tcsetattr(fileno(tty), TCSAFLUSH, &quiet);
-	n = getline(&line, &cap, tty);
-	tcsetattr(fileno(tty), TCSAFLUSH, &old);
-	fputc('\n', tty);
-	fclose(tty);
-	if (n <= 0) {
-		free(line);
-		cause_set(cause, "no password given");
-		return NULL;
-	}
-	line[strcspn(line, "\r\n")] = '\0';
-	return line;
-}
-
-static char *
-cli_password_stdin(char **cause)
-{
-	char *line = NULL;
-	size_t cap = 0;
-
-	if (getline(&line, &cap, stdin) <= 0) {
-		free(line);
-		cause_set(cause, "nothing on standard input");
-		return NULL;
-	}
-	line[strcspn(line, "\r\n")] = '\0';
-	return line;
-}
 
 int
 cmd_login(struct cli *cli, int argc, char **argv)
@@ -84,8 +33,8 @@ cmd_login(struct cli *cli, int argc, char **argv)
 	}
 	if (optind != argc || (token ? server == NULL || use_stdin : user == NULL))
 		return cli_usage(cli_cmd_find("login"));
-	password = use_stdin || token ? cli_password_stdin(&cause) :
-	    cli_password_prompt(user, &cause);
+	password = use_stdin || token ? cli_secret_stdin(&cause) :
+	    cli_secret_prompt("Password for ", user, "--password-stdin", &cause);
 	if (password == NULL)
 		rc = cli_fail("%s", cause);
 	else if (cli_finish(cli, token ?

@@ -46,6 +46,13 @@ char *cli_room(struct cli *cli, const char *what, int flags);
  * a change just made; a failure is only logged. */
 void cli_sync_in(struct cli *cli);
 
+/* A secret (password, passphrase) read from the terminal without echo,
+ * after prompt and subject (made inert); without a terminal, the cause
+ * names the option that reads it from standard input instead. */
+char *cli_secret_prompt(const char *prompt, const char *subject, const char *instead,
+    char **cause);
+/* The first line of standard input, without its newline. */
+char *cli_secret_stdin(char **cause);
 /* Prints "natter: " and the message to stderr; returns CLI_FAILED. */
 int cli_fail(const char *fmt, ...) NT_ATTR_PRINTF(1, 2);
 /* Prints the usage line of a command; returns CLI_USAGE. */
@@ -77,6 +84,7 @@ int cmd_react(struct cli *, int, char **);
 int cmd_read(struct cli *, int, char **);
 int cmd_redact(struct cli *, int, char **);
 int cmd_join(struct cli *, int, char **);
+int cmd_keys(struct cli *, int, char **);
 int cmd_leave(struct cli *, int, char **);
 int cmd_invite(struct cli *, int, char **);
 int cmd_dm(struct cli *, int, char **);

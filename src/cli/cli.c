@@ -29,6 +29,9 @@ static const struct cli_cmd cli_cmds[] = {
 	    "history ROOM [--limit N] [--before EVENT] [--ids] [--json]"},
 	{"invite", cmd_invite, CORE_NEED_SESSION, "invite ROOM @user:server"},
 	{"join", cmd_join, CORE_NEED_SESSION, "join ROOM"},
+	{"keys", cmd_keys, CORE_NEED_SESSION,
+	    "keys export FILE [--passphrase-stdin] [--force] | "
+	    "keys import FILE [--passphrase-stdin]"},
 	{"leave", cmd_leave, CORE_NEED_SESSION, "leave ROOM"},
 	{"login", cmd_login, 0,
 	    "login [--homeserver URL] --user @me:server [--password-stdin] | "

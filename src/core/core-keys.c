@@ -20,7 +20,6 @@
 #include "natter/util.h"
 #include "core-private.h"
 
-#define CORE_MEGOLM_ALGORITHM "m.megolm.v1.aes-sha2"
 #define CORE_KEYS_PASS 50	/* requests or withdrawals sent after one sync */
 #define CORE_KEYS_KEEP_MS (7LL * 24 * 3600 * 1000)	/* an unanswered request */
 

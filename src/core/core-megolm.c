@@ -17,7 +17,6 @@
 #include "natter/util.h"
 #include "core-private.h"
 
-#define CORE_MEGOLM_ALGORITHM "m.megolm.v1.aes-sha2"
 #define CORE_ROTATE_MSGS 100			/* the spec's defaults */
 #define CORE_ROTATE_MS (7LL * 24 * 3600 * 1000)
 #define CORE_WAITING "waiting for the key to decrypt"
@@ -135,10 +134,12 @@ core_megolm_demote(struct core *c, const char *room_id, const char *event_id)
 }
 
 /* 1 decrypted into out, 0 waiting for its key, -1 on a database error,
- * -2 refused for good (why says why). */
+ * -2 refused for good (why says why). Waiting, *index is the message's
+ * index when natter's key starts after it (else -1). */
 static int
 core_megolm_decrypt(struct core *c, const char *room_id, const struct mx_event *enc,
-    struct core_megolm_last *l, struct mx_event *out, char **why, char **cause)
+    struct core_megolm_last *l, struct mx_event *out, int64_t *wait_index, char **why,
+    char **cause)
 {
 	uint8_t *plain = NULL;
 	size_t len = 0;
@@ -146,6 +147,7 @@ core_megolm_decrypt(struct core *c, const char *room_id, const struct mx_event *
 	char *err = NULL, *other = NULL;
 	int r;
 
+	*wait_index = -1;
 	if (enc->session_id == NULL || enc->sender_key == NULL || enc->ciphertext == NULL) {
 		*why = xstrdup("cannot be decrypted: the message is malformed");
 		return -2;
@@ -154,7 +156,11 @@ core_megolm_decrypt(struct core *c, const char *room_id, const struct mx_event *
 		return r;
 	if (strcmp(l->row.room_id, room_id) != 0)
 		r = cause_set(why, "refused: its key belongs to another room") - 1;
-	else if (crypto_megolm_decrypt(l->in, enc->ciphertext, &plain, &len, &index, &err) == -1)
+	else if ((r = crypto_megolm_decrypt(l->in, enc->ciphertext, &plain, &len, &index,
+	    &err)) == -2) {
+		*wait_index = index;	/* a copy of the key that reaches back may come */
+		r = 0;
+	} else if (r == -1)
 		r = cause_set(why, "cannot be decrypted: %s", err) - 1;
 	else if ((r = store_megolm_seen(c->store, enc->session_id, enc->sender_key, index,
 	    enc->event_id, enc->ts, &other, cause)) == 1 || r == -1)
@@ -184,8 +190,9 @@ core_megolm_event(struct core *c, const char *room_id, struct mx_event *ev, int 
     struct core_megolm_last *l, char **cause)
 {
 	struct mx_event out;
+	int64_t index = -1;
 	char *why = NULL;
-	int r = later ? 0 : core_megolm_decrypt(c, room_id, ev, l, &out, &why, cause);
+	int r = later ? 0 : core_megolm_decrypt(c, room_id, ev, l, &out, &index, &why, cause);
 
 	if (r == 1) {
 		mx_event_clear(ev);
@@ -193,7 +200,7 @@ core_megolm_event(struct core *c, const char *room_id, struct mx_event *ev, int 
 	} else if (r == 0) {
 		ev->encryption = xstrdup(later ? CORE_DECRYPTING : CORE_WAITING);
 		r = store_pending_put(c->store, ev->event_id, room_id, ev->session_id,
-		    ev->sender_key, ev->ciphertext, cause);
+		    ev->sender_key, ev->ciphertext, index, cause);
 	} else if (r == -2) {
 		log_msg("crypto: %s in %s %s", ev->event_id, room_id, why);
 		ev->encryption = why;
@@ -292,8 +299,10 @@ core_megolm_drain(void *arg)
 		    .sender_key = p[i].sender_key, .ciphertext = p[i].ciphertext,
 		    .type = "m.room.encrypted"};
 		struct mx_event out;
+		int64_t index;
 		char *why = NULL;
-		int r = core_megolm_decrypt(c, p[i].room_id, &enc, &last, &out, &why, &cause);
+		int r = core_megolm_decrypt(c, p[i].room_id, &enc, &last, &out, &index, &why,
+		    &cause);
 
 		if (r == 1) {
 			r = store_event_decrypted(c->store, p[i].room_id, &out, &cause);
@@ -301,8 +310,9 @@ core_megolm_drain(void *arg)
 		} else if (r == -2) {
 			log_msg("crypto: %s: %s", p[i].event_id, why);
 			r = store_pending_refused(c->store, p[i].event_id, why, &cause);
-		} else if (r == 0)
-			r = -1, cause_set(&cause, "its key went away");
+		} else if (r == 0)	/* the key here starts after it: wait for an older copy */
+			r = store_pending_put(c->store, p[i].event_id, p[i].room_id,
+			    p[i].session_id, p[i].sender_key, p[i].ciphertext, index, &cause);
 		free(why);
 		if (r == -1)
 			break;

@@ -18,7 +18,6 @@
 #include "core-private.h"
 
 #define CORE_OLM_ALGORITHM "m.olm.v1.curve25519-aes-sha2"
-#define CORE_MEGOLM_ALGORITHM "m.megolm.v1.aes-sha2"
 #define CORE_UNWEDGE_MS (3600LL * 1000)	/* the spec's once an hour a device */
 
 static int

@@ -244,6 +244,7 @@ struct cJSON *core_olm_encrypt(struct core *c, const struct store_device *d, con
     struct cJSON *content, char **cause);
 
 /* core-megolm.c */
+#define CORE_MEGOLM_ALGORITHM "m.megolm.v1.aes-sha2"
 /* Decrypts a sync's encrypted room events in place, or keeps them to
  * wait for their key (or, in a big sync, for later); inside the sync's
  * write. */

@@ -322,6 +322,7 @@ crypto_megolm_decrypt_raw(struct crypto_megolm_in *s, const uint8_t *raw, size_t
 		return cause_set(cause, "the Megolm message cannot be read"), NULL;
 	if (!crypto_ed25519_check(s->pkey, raw, msg.sig_len, msg.sig))
 		return cause_set(cause, "the Megolm message's signature does not hold"), NULL;
+	*index = msg.index;
 	if (msg.index < s->first.counter)
 		return cause_set(cause, "the Megolm message (index %u) is from before the "
 		    "first index this session knows (%u)", msg.index, s->first.counter), NULL;
@@ -332,7 +333,6 @@ crypto_megolm_decrypt_raw(struct crypto_megolm_in *s, const uint8_t *raw, size_t
 	else if (msg.index >= s->latest.counter)
 		s->latest = m;
 	OPENSSL_cleanse(&m, sizeof m);
-	*index = msg.index;
 	return plain;
 }
 
@@ -342,12 +342,16 @@ crypto_megolm_decrypt(struct crypto_megolm_in *s, const char *body, uint8_t **pl
 {
 	uint8_t *raw, *p;
 	size_t raw_len, n;
-	uint32_t i;
+	uint32_t i = UINT32_MAX;	/* set once the signature holds */
 
 	if (body == NULL || crypto_b64_decode(body, &raw, &raw_len, NULL) != 0)
 		return cause_set(cause, "the Megolm message is not base64");
 	p = crypto_megolm_decrypt_raw(s, raw, raw_len, &n, &i, cause);
 	free(raw);
+	if (p == NULL && i < s->first.counter) {
+		*index = i;
+		return -2;
+	}
 	if (p == NULL)
 		return -1;
 	p[n] = '\0';	/* the buffer has a spare block past the plaintext */

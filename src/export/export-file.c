@@ -12,53 +12,10 @@
 
 #include "export-private.h"
 
-static int
-export_write_all(int fd, const char *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t w = write(fd, p, len);
-
-		if (w == -1 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
 int
 export_write_eml(const struct export_mail *m, const char *path, int force, char **cause)
 {
-	char *tmp = xasprintf("%s.XXXXXX", path);
-	int fd, rc = -1;
-
-	if ((fd = mkstemp(tmp)) == -1) {
-		cause_set(cause, "cannot create %s: %s", tmp, strerror(errno));
-		free(tmp);
-		return -1;
-	}
-	if (export_write_all(fd, m->data, m->len) == -1 || fsync(fd) == -1)
-		cause_set(cause, "cannot write %s: %s", tmp, strerror(errno));
-	else if (close(fd) == -1)
-		cause_set(cause, "cannot write %s: %s", tmp, strerror(errno));
-	else {
-		fd = -1;
-		/* link() never replaces a file; rename() does, when asked to. */
-		if (force ? rename(tmp, path) == 0 : link(tmp, path) == 0)
-			rc = 0;
-		else if (errno == EEXIST)
-			cause_set(cause, "%s exists: give --force to replace it", path);
-		else
-			cause_set(cause, "cannot create %s: %s", path, strerror(errno));
-	}
-	if (fd != -1)
-		close(fd);
-	if (!force || rc == -1)
-		unlink(tmp);
-	free(tmp);
-	return rc;
+	return nt_write_new_file(path, m->data, m->len, force, cause);
 }
 
 char *
@@ -89,7 +46,7 @@ export_keep(const struct export_mail *m, const char *dir, char **cause)
 		cause_set(cause, "cannot create a file in %s", dir);
 		return NULL;
 	}
-	if (export_write_all(fd, m->data, m->len) == -1 || fsync(fd) == -1) {
+	if (nt_write_all(fd, m->data, m->len) == -1 || fsync(fd) == -1) {
 		cause_set(cause, "cannot write %s: %s", path, strerror(errno));
 		close(fd);
 		unlink(path);
@@ -178,7 +135,7 @@ export_append_mbox(const struct export_mail *m, const char *path, char **cause)
 	}
 	buf_puts(&b, export_mbox_gap(fd, sb.st_size));
 	export_mbox_entry(m, &b);
-	if (export_write_all(fd, b.data, b.len) == 0 && fsync(fd) == 0)
+	if (nt_write_all(fd, b.data, b.len) == 0 && fsync(fd) == 0)
 		rc = 0;
 	else {
 		cause_set(cause, "cannot write %s: %s", path, strerror(errno));

@@ -131,6 +131,47 @@ store_megolm_in(struct store *st, const char *session_id, const char *sender_key
 	return r;
 }
 
+int
+store_megolm_in_all(struct store *st, struct store_megolm_key **keys, size_t *n, char **cause)
+{
+	sqlite3_stmt *s = store_stmt(st, STORE_SQL_CRYPTO_IN_ALL, cause);
+	int r;
+
+	*keys = NULL;
+	*n = 0;
+	if (s == NULL)
+		return -1;
+	while ((r = store_row(st, s, "cannot read the room keys", cause)) == 1) {
+		struct store_megolm_key *k;
+
+		*keys = xreallocarray(*keys, *n + 1, sizeof **keys);
+		k = &(*keys)[(*n)++];
+		k->session_id = store_column_text(s, 0);
+		k->sender_key = store_column_text(s, 1);
+		k->in.room_id = store_column_text(s, 2);
+		k->in.sender_ed25519 = store_column_text(s, 3);
+		k->in.first_index = sqlite3_column_int64(s, 4);
+		k->in.pickle = store_column_text(s, 5);
+		k->in.forwarded = sqlite3_column_int(s, 6);
+	}
+	if (r == -1)
+		store_megolm_keys_free(keys, *n);
+	return r;
+}
+
+void
+store_megolm_keys_free(struct store_megolm_key **keys, size_t n)
+{
+	if (*keys == NULL)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		free((*keys)[i].session_id);
+		free((*keys)[i].sender_key);
+		store_megolm_in_clear(&(*keys)[i].in);
+	}
+	xfree(keys);
+}
+
 void
 store_megolm_in_clear(struct store_megolm_in *m)
 {
@@ -546,12 +587,20 @@ store_strings_free(char ***v, size_t n)
 
 int
 store_pending_put(struct store *st, const char *event_id, const char *room_id,
-    const char *session_id, const char *sender_key, const char *ciphertext, char **cause)
+    const char *session_id, const char *sender_key, const char *ciphertext, int64_t index,
+    char **cause)
 {
-	const char *texts[] = {event_id, room_id, session_id, sender_key, ciphertext};
+	sqlite3_stmt *s = store_stmt(st, STORE_SQL_CRYPTO_PENDING_PUT, cause);
 
-	return store_crypto_run(st, STORE_SQL_CRYPTO_PENDING_PUT, texts, NT_NELEMS(texts),
-	    "cannot keep a message for its key", cause);
+	if (s == NULL)
+		return -1;
+	store_bind_text(s, 1, event_id);
+	store_bind_text(s, 2, room_id);
+	store_bind_text(s, 3, session_id);
+	store_bind_text(s, 4, sender_key);
+	store_bind_text(s, 5, ciphertext);
+	sqlite3_bind_int64(s, 6, index);
+	return store_run(st, s, "cannot keep a message for its key", cause);
 }
 
 /* The rows of a statement on crypto_pending joined with events. */

@@ -307,6 +307,9 @@ const char *const store_sql_text[STORE_SQL_COUNT] = {
 	[STORE_SQL_CRYPTO_IN_GET] =
 	    "SELECT room_id, sender_ed25519, first_index, pickle, forwarded FROM crypto_megolm_in"
 	    " WHERE session_id = ?1 AND sender_key = ?2",
+	[STORE_SQL_CRYPTO_IN_ALL] =
+	    "SELECT session_id, sender_key, room_id, sender_ed25519, first_index, pickle, forwarded"
+	    " FROM crypto_megolm_in ORDER BY room_id, session_id",
 	/* A key that reaches further back replaces one that does not; the
 	 * sender's own key replaces a forwarded one that reaches as far. */
 	[STORE_SQL_CRYPTO_IN_PUT] =
@@ -378,8 +381,9 @@ const char *const store_sql_text[STORE_SQL_COUNT] = {
 	    " json_extract(content, '$.rotation_period_msgs') FROM state"
 	    " WHERE room_id = ?1 AND type = 'm.room.encryption' AND state_key = ''",
 	[STORE_SQL_CRYPTO_PENDING_PUT] =
-	    "INSERT OR IGNORE INTO crypto_pending(event_id, room_id, session_id, sender_key,"
-	    " ciphertext) VALUES (?1, ?2, ?3, ?4, ?5)",
+	    "INSERT INTO crypto_pending(event_id, room_id, session_id, sender_key,"
+	    " ciphertext, msg_index) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+	    " ON CONFLICT(event_id) DO UPDATE SET msg_index = excluded.msg_index",
 	[STORE_SQL_CRYPTO_PENDING_OF] =
 	    "SELECT p.event_id, p.room_id, p.ciphertext, e.sender, e.ts, e.txn_id, p.session_id,"
 	    " p.sender_key FROM crypto_pending p JOIN events e ON e.event_id = p.event_id"
@@ -390,7 +394,7 @@ const char *const store_sql_text[STORE_SQL_COUNT] = {
 	    "SELECT p.event_id, p.room_id, p.ciphertext, e.sender, e.ts, e.txn_id, p.session_id,"
 	    " p.sender_key FROM crypto_pending p JOIN events e ON e.event_id = p.event_id"
 	    " WHERE EXISTS (SELECT 1 FROM crypto_megolm_in i WHERE i.session_id = p.session_id"
-	    " AND i.sender_key = p.sender_key)"
+	    " AND i.sender_key = p.sender_key AND (p.msg_index < 0 OR i.first_index <= p.msg_index))"
 	    " ORDER BY p.room_id IS ?1 DESC, e.ts DESC, e.seq DESC LIMIT ?2",
 	[STORE_SQL_CRYPTO_PENDING_REFUSED] =
 	    "UPDATE events SET encryption = ?2 WHERE event_id = ?1",

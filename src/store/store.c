@@ -221,6 +221,10 @@ const char *const store_migrations[] = {
 	 * events with one index, the earlier keeps it, in whatever order
 	 * they are decrypted. */
 	"ALTER TABLE crypto_megolm_seen ADD COLUMN ts INTEGER NOT NULL DEFAULT 0;",
+
+	/* 10: a message older than the key natter holds for it waits for a
+	 * copy of that key that reaches back to its index (-1: any copy). */
+	"ALTER TABLE crypto_pending ADD COLUMN msg_index INTEGER NOT NULL DEFAULT -1;",
 };
 
 /* What the system said to an I/O error, when it says what to do. */

@@ -198,6 +198,57 @@ nt_mono_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+int
+nt_write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+
+	while (len > 0) {
+		ssize_t w = write(fd, p, len);
+
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+int
+nt_write_new_file(const char *path, const void *data, size_t len, int force, char **cause)
+{
+	char *tmp = xasprintf("%s.XXXXXX", path);
+	int fd, rc = -1;
+
+	if ((fd = mkstemp(tmp)) == -1) {
+		cause_set(cause, "cannot create %s: %s", tmp, strerror(errno));
+		free(tmp);
+		return -1;
+	}
+	if (nt_write_all(fd, data, len) == -1 || fsync(fd) == -1)
+		cause_set(cause, "cannot write %s: %s", tmp, strerror(errno));
+	else if (close(fd) == -1)
+		cause_set(cause, "cannot write %s: %s", tmp, strerror(errno));
+	else {
+		fd = -1;
+		/* link() never replaces a file; rename() does, when asked to. */
+		if (force ? rename(tmp, path) == 0 : link(tmp, path) == 0)
+			rc = 0;
+		else if (errno == EEXIST)
+			cause_set(cause, "%s exists: give --force to replace it", path);
+		else
+			cause_set(cause, "cannot create %s: %s", path, strerror(errno));
+	}
+	if (fd != -1)
+		close(fd);
+	if (!force || rc == -1)
+		unlink(tmp);
+	free(tmp);
+	return rc;
+}
+
 char *
 nt_read_file(const char *path, size_t *len, char **cause)
 {

@@ -314,6 +314,18 @@ class ElementPeer:
         """Sets up cross-signing as Element does; returns the master key."""
         return self.command("cross_sign")["master"]
 
+    def export_keys(self, passphrase, rounds=None):
+        """Every room key this device holds, as the text of Element's key file."""
+        args = {"passphrase": passphrase}
+        if rounds is not None:
+            args["rounds"] = rounds
+        return self.command("export_keys", **args)["file"]
+
+    def import_keys(self, file, passphrase):
+        """The keys of such a file, read by the Rust crypto: (imported, total)."""
+        r = self.command("import_keys", file=file, passphrase=passphrase)
+        return r["imported"], r["total"]
+
     def raw_event(self, room_id, event_id):
         """The event as the server serves it to this user."""
         return self.command("raw_event", room_id=room_id, event_id=event_id)["event"]

@@ -248,6 +248,76 @@ class E2eeTest(NatterTestCase):
         self.assertEqual([d["trust"] for d in laptop.json_lines("devices")
                           if d["device_id"] == first["device_id"]], ["verified"])
 
+    def test_room_keys_move_between_element_and_natter_in_a_key_file(self):
+        room = self.encrypted_dm()
+        sent = self.dana.send(room, "The offsite moved to Thursday.")
+        self.natter.ok("sync", "--once")
+        # A fresh natter device has the message but not its key.
+        laptop = natter_for(self.alice, self.hs)
+        self.addCleanup(laptop.cleanup)
+        laptop.ok("sync", "--once")
+        self.assertNotIn("body", self.message(laptop, room, sent))
+        # Dana's Element exports its keys; the file opens in natter only
+        # with its passphrase, and then the message reads and is found.
+        path = laptop.home / "element-keys.txt"
+        path.write_text(self.dana.export_keys("tulip ✓ 42", rounds=10000))
+        r = laptop.run("keys", "import", path, "--passphrase-stdin", input="tulip 42\n")
+        self.assertEqual(r.returncode, 1, r)
+        self.assertIn("natter: wrong passphrase", r.stderr)
+        self.assertNotIn("body", self.message(laptop, room, sent))
+        out = laptop.ok("keys", "import", path, "--passphrase-stdin", input="tulip ✓ 42\n")
+        self.assertRegex(out, r"^imported [1-9]\d* room keys?\n$")
+        self.assertEqual(self.body_of(laptop, room, sent), "The offsite moved to Thursday.")
+        self.assertEqual([h["event_id"] for h in laptop.json_lines("search", "offsite")], [sent])
+        again = laptop.ok("keys", "import", path, "--passphrase-stdin", input="tulip ✓ 42\n")
+        self.assertRegex(again, r"^imported 0 room keys, [1-9]\d* known already\n$")
+        # And back: natter's file opens in the Rust crypto of a new Element
+        # device, which then reads natter's own message.
+        mine = self.natter.ok("send", room, "Thursday works for me.").split()[-1]
+        out_path = self.natter.home / "natter-keys.txt"
+        out = self.natter.ok("keys", "export", out_path, "--passphrase-stdin", input="kestrel\n")
+        self.assertRegex(out, r"^exported [1-9]\d* room keys? to ")
+        self.assertEqual(out_path.stat().st_mode & 0o777, 0o600)
+        text = out_path.read_text()
+        self.assertTrue(text.startswith("-----BEGIN MEGOLM SESSION DATA-----\n"), text[:60])
+        r = self.natter.run("keys", "export", out_path, "--passphrase-stdin", input="kestrel\n")
+        self.assertEqual(r.returncode, 1, r)
+        self.assertIn("exists: give --force", r.stderr)
+        phone = ElementPeer(self.hs, self.bob, device_name="Dana's phone")
+        self.addCleanup(phone.close)
+        phone.start()
+        phone.wait_member(room, self.alice.user_id)
+        before = phone.wait_message(room, event_id=mine)
+        self.assertIsNone(before["body"], before)
+        imported, total = phone.import_keys(text, "kestrel")
+        self.assertGreaterEqual(total, 2, "Dana's key and natter's own")
+        self.assertEqual(phone.wait_message(room, event_id=mine, body_contains="Thursday works")
+                         ["body"], "Thursday works for me.")
+
+    def test_a_broken_key_file_is_refused_with_a_reason(self):
+        path = self.natter.home / "keys.txt"
+        cases = [
+            ("", "not a room key file"),
+            ('{"keys": []}', "not a room key file"),
+            ("-----BEGIN MEGOLM SESSION DATA-----\nAXNhbHRz\n", "cut short"),
+        ]
+        for text, why in cases:
+            path.write_text(text)
+            r = self.natter.run("keys", "import", path, "--passphrase-stdin", input="x\n")
+            self.assertEqual(r.returncode, 1, r)
+            self.assertIn(why, r.stderr)
+            self.assertTrue(r.stderr.startswith("natter: "), r.stderr)
+        r = self.natter.run("keys", "import", self.natter.home / "none.txt",
+                            "--passphrase-stdin", input="x\n")
+        self.assertEqual(r.returncode, 1, r)
+        self.assertIn("none.txt", r.stderr)
+        r = self.natter.run("keys", "export", path, "--passphrase-stdin", input="\n")
+        self.assertEqual(r.returncode, 1, r)
+        self.assertIn("empty passphrase", r.stderr)
+        for bad in (["keys"], ["keys", "send", path], ["keys", "import", path, "--force"]):
+            r = self.natter.run(*bad)
+            self.assertEqual(r.returncode, 2, r)
+
     def test_a_forwarded_key_is_refused_from_an_unverified_device(self):
         room = self.encrypted_dm()
         sent = self.dana.send(room, "Salary review notes")

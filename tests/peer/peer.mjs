@@ -30,6 +30,10 @@
 //   cross_sign -> master: sets up cross-signing as Element does on a first
 //       login (master, self-signing and user-signing keys, this device
 //       signed), authenticating the upload with the login's password
+//   export_keys {passphrase, rounds? (500000)} -> file: every room key this
+//       device holds, as Element's "Export E2E room keys" writes the file
+//   import_keys {file, passphrase} -> imported, total: such a file's keys
+//       (imported as the crypto's last progress report counted them)
 //   stop -> unhandled_rejections, then the process exits 0
 // A message is {event_id, sender, type, wire_type, encrypted, decrypted,
 // body, ...}: a failure to decrypt has body null, error_code and error.
@@ -54,6 +58,8 @@ await import("fake-indexeddb/auto");
 const sdk = await import("matrix-js-sdk");
 const { DeviceVerification } = await import("matrix-js-sdk/lib/models/device.js");
 const { EventShieldColour, EventShieldReason } = await import("matrix-js-sdk/lib/crypto-api/index.js");
+// The Rust crypto's own key-file code (the one Element's export runs).
+const { OlmMachine } = await import("@matrix-org/matrix-sdk-crypto-wasm");
 
 const MEGOLM = "m.megolm.v1.aes-sha2";
 const DEFAULT_TIMEOUT_MS = 60_000;
@@ -546,6 +552,21 @@ async function cmdRawEvent(args) {
     return { event };
 }
 
+async function cmdExportKeys(args) {
+    const json = await loggedIn().getCrypto().exportRoomKeysAsJson();
+    const rounds = args.rounds === undefined ? 500000 : args.rounds;
+    return { file: OlmMachine.encryptExportedRoomKeys(json, need(args, "passphrase"), rounds) };
+}
+
+async function cmdImportKeys(args) {
+    const json = OlmMachine.decryptExportedRoomKeys(need(args, "file"), need(args, "passphrase"));
+    let imported = 0, total = 0;
+    await loggedIn().getCrypto().importRoomKeysAsJson(json, {
+        progressCallback: (p) => { imported = p.successes; total = p.total; },
+    });
+    return { imported, total };
+}
+
 let stopping = false;
 
 async function shutdown(status) {
@@ -567,6 +588,8 @@ const COMMANDS = {
     cross_sign: cmdCrossSign,
     decrypt: cmdDecrypt,
     devices: cmdDevices,
+    export_keys: cmdExportKeys,
+    import_keys: cmdImportKeys,
     invite: cmdInvite,
     join: cmdJoin,
     leave: cmdLeave,

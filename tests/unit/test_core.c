@@ -811,6 +811,105 @@ test_a_late_key_decrypts_what_waited(void **state)
 	dana_free(&d);
 }
 
+/* A room-key file of one session of Dana's, exported with session_key. */
+static char *
+dana_key_file(struct dana *d, const char *session_key)
+{
+	char *json = xasprintf("[{\"algorithm\": \"m.megolm.v1.aes-sha2\", \"room_id\": \"" ROOM
+	    "\", \"sender_key\": \"%s\", \"sender_claimed_keys\": {\"ed25519\": \"%s\"}, "
+	    "\"session_id\": \"%s\", \"session_key\": \"%s\", "
+	    "\"forwarding_curve25519_key_chain\": []}]", crypto_account_curve25519(d->acct),
+	    crypto_account_ed25519(d->acct), crypto_megolm_out_id(d->out), session_key);
+	char *file = crypto_keyfile_seal((const uint8_t *)json, strlen(json), "pass", 1000);
+
+	free(json);
+	return file;
+}
+
+/* Imports file into the core and waits until what waited is read. */
+static void
+import_keys(struct fx *fx, const char *file, struct core_import *n)
+{
+	struct core_result r = {0};
+	char *cause = NULL;
+
+	assert_int_equal(core_keyfile_import(fx->c, file, strlen(file), "pass", n, core_result_cb,
+	    &r, &cause), 0);
+	assert_int_equal(core_wait(fx->c, &r), CORE_DONE);
+	core_result_clear(&r);
+}
+
+static void
+test_a_key_file_adds_history_but_never_replaces_a_key(void **state)
+{
+	struct fx *fx = *state;
+	struct dana d;
+	struct crypto_megolm_in *in;
+	struct core_import n;
+	char *first, *second, *third, *s2, *events, *key_sync, *real, *forged, *file;
+	uint8_t *bin;
+	size_t len, mark;
+
+	dana_new(&d);
+	in = crypto_megolm_in_new(d.key, NULL);
+	real = crypto_megolm_in_export(in, 0, NULL);
+	crypto_megolm_in_free(&in);
+	first = dana_event(&d, "$first", "one");
+	second = dana_event(&d, "$second", "two");
+	/* natter gets the key from the third message on only. */
+	free(d.key);
+	d.key = crypto_megolm_out_key(d.out);
+	third = dana_event(&d, "$third", "three");
+	events = xasprintf("%s, %s, %s", first, second, third);
+	s2 = sync_later("s2", events);
+	script(fx, "sync-1.json", SYNC_ENCRYPTED_ROOM);
+	core_start(fx->c, &stub, fx, 1000);
+	wait_log(fx, "conn online");
+	script(fx, "sync-2.json", s2);
+	wait_log(fx, "new $third\n");
+	key_sync = dana_room_key(fx, &d);
+	mark = fx->log.len;
+	script(fx, "sync-3.json", key_sync);
+	wait_log_from(fx, mark, "messages " ROOM ": new $third\n");
+	assert_encryption(fx, "$third", "ok", "three");
+	assert_encryption(fx, "$first", "waiting for the key", NULL);
+	/* The same session from index 0, one byte of its ratchet changed:
+	 * it reaches further back but is not the session natter has. */
+	assert_int_equal(crypto_b64_decode(real, &bin, &len, NULL), 0);
+	bin[5] ^= 1;
+	forged = crypto_b64_encode(bin, len);
+	free(bin);
+	file = dana_key_file(&d, forged);
+	import_keys(fx, file, &n);
+	assert_int_equal(n.imported, 0);
+	assert_int_equal(n.refused, 1);
+	assert_string_equal(n.why, "a session differs from natter's copy of it");
+	assert_encryption(fx, "$first", "waiting for the key", NULL);
+	assert_encryption(fx, "$third", "ok", "three");
+	free(file);
+	/* The real one: the first two messages are read, the third still is. */
+	file = dana_key_file(&d, real);
+	import_keys(fx, file, &n);
+	assert_int_equal(n.imported, 1);
+	assert_int_equal(n.refused, 0);
+	assert_encryption(fx, "$first", "ok", "one");
+	assert_encryption(fx, "$second", "ok", "two");
+	assert_encryption(fx, "$third", "ok", "three");
+	import_keys(fx, file, &n);
+	assert_int_equal(n.imported, 0);
+	assert_int_equal(n.known, 1);
+	free(file);
+	free(forged);
+	free(key_sync);
+	free(s2);
+	free(events);
+	free(third);
+	free(second);
+	free(first);
+	free(real);
+	dana_free(&d);
+}
+
 static void
 test_a_tampered_or_replayed_message_is_refused(void **state)
 {
@@ -1239,6 +1338,7 @@ main(void)
 		T(test_sync_once_stores_then_sends_what_waits),
 		T(test_a_late_key_decrypts_what_waited),
 		T(test_a_tampered_or_replayed_message_is_refused),
+		T(test_a_key_file_adds_history_but_never_replaces_a_key),
 		T(test_a_wedged_olm_session_is_replaced_once),
 		T(test_a_send_answer_that_cannot_be_read_stays_queued),
 		T(test_sync_once_retries_a_sync_cut_short),

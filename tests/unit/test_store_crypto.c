@@ -246,7 +246,7 @@ waiting_message(struct fixture *f)
 	ev_text(&ru->timeline, &ru->n_timeline, "$after", "@d:x", "in clear after");
 	assert_int_equal(store_batch_begin(f->st, &cause), 0);
 	assert_int_equal(store_apply_sync(f->st, s, &cause), 0);
-	assert_int_equal(store_pending_put(f->st, "$enc", ROOM, "S", "SK", "CT", &cause), 0);
+	assert_int_equal(store_pending_put(f->st, "$enc", ROOM, "S", "SK", "CT", -1, &cause), 0);
 	assert_int_equal(store_batch_commit(f->st, &cause), 0);
 	mx_sync_free(&s);
 }
