@@ -51,6 +51,8 @@ struct export_thread {
 	size_t n_rooms;
 	char *query;		/* the search that found the messages (the caller's to
 				 * set), named when the thread spans several rooms */
+	char *coverage;		/* what the mail says of messages the cache lacked
+				 * (the caller's to set), or NULL */
 	struct store_msg *msgs;	/* oldest first, room by room; room plumbing left out */
 	size_t n;
 	struct store_msg *quoted;	/* what replies answer, when not in msgs */

@@ -444,6 +444,7 @@ export_thread_clear(struct export_thread *t)
 	}
 	free(t->rooms);
 	free(t->query);
+	free(t->coverage);
 	store_msgs_free(&t->msgs, t->n);
 	store_msgs_free(&t->quoted, t->n_quoted);
 	for (size_t i = 0; i < t->n_files; i++) {

@@ -105,6 +105,28 @@ ui_export_failure(const char *line)
 	return xasprintf("not sent, kept in %s: %.*s", path, (int)(at - line), line);
 }
 
+/* While the export runs, its newest progress line ("export: fetching
+ * older messages of ROOM: 150 so far") is the note. */
+static void
+ui_export_progress(struct ui *ui, struct ui_export *x)
+{
+	static const char lead[] = "export: fetching ";
+	char *end, *start, *line;
+
+	x->out[x->len] = '\0';
+	if ((end = strrchr(x->out, '\n')) == NULL)
+		return;
+	*end = '\0';
+	start = strrchr(x->out, '\n');
+	start = start != NULL ? start + 1 : x->out;
+	if (strncmp(start, lead, sizeof lead - 1) == 0) {
+		line = san_text(start + 8, 0);
+		ui_note(ui, "%s", line);
+		free(line);
+	}
+	*end = '\n';
+}
+
 static void
 ui_export_output(int fd, int revents, void *arg)
 {
@@ -125,6 +147,7 @@ ui_export_output(int fd, int revents, void *arg)
 		}
 		memcpy(x->out + x->len, buf, (size_t)n);
 		x->len += (size_t)n;
+		ui_export_progress(ui, x);
 		return;
 	}
 	if (n == -1 && (errno == EINTR || errno == EAGAIN))
