@@ -51,6 +51,8 @@ struct export_thread {
 	size_t n_rooms;
 	char *query;		/* the search that found the messages (the caller's to
 				 * set), named when the thread spans several rooms */
+	char *peer_name;	/* a direct chat's other person, by display name;
+				 * else NULL */
 	char *coverage;		/* what the mail says of messages the cache lacked
 				 * (the caller's to set), or NULL */
 	struct store_msg *msgs;	/* oldest first, room by room; room plumbing left out */
@@ -94,7 +96,8 @@ typedef int (*export_fetch_fn)(const struct store_msg *m, int fd, int64_t max_by
 size_t export_files_fetch(struct export_thread *t, int64_t cap, const char *tmp_dir,
     export_fetch_fn fetch, void *arg);
 
-/* "Conversation: ROOM, DATE–DATE" (one date when the thread is a day);
+/* "Conversation: ROOM, DATE–DATE" (one date when the thread is a day),
+ * "Conversation with NAME, DATE–DATE" for a direct chat;
  * over several rooms "Search results for “QUERY” in N rooms, DATE–DATE",
  * or "Conversation in N rooms, DATE–DATE" without a query. */
 char *export_default_subject(const struct export_thread *t);

@@ -336,10 +336,10 @@ export_intro_text(struct buf *b, const struct export_thread *t)
 		free(name);
 		return;
 	}
-	name = san_text(t->room_name, 0);
+	name = san_text(t->peer_name != NULL ? t->peer_name : t->room_name, 0);
 	id = san_text(t->room_id, 0);
-	buf_printf(b, "Conversation in %s (%s), %zu message%s.\n", name, id, n,
-	    n == 1 ? "" : "s");
+	buf_printf(b, "Conversation %s %s (%s), %zu message%s.\n",
+	    t->peer_name != NULL ? "with" : "in", name, id, n, n == 1 ? "" : "s");
 	free(name);
 	free(id);
 	if (t->coverage != NULL) {
@@ -534,9 +534,9 @@ export_intro_html(struct buf *b, const struct export_thread *t)
 		free(title);
 		return;
 	}
-	export_html_open(b, t->room_name);
-	buf_puts(b, "Conversation in ");
-	export_html_escape(b, t->room_name);
+	export_html_open(b, t->peer_name != NULL ? t->peer_name : t->room_name);
+	buf_puts(b, t->peer_name != NULL ? "Conversation with " : "Conversation in ");
+	export_html_escape(b, t->peer_name != NULL ? t->peer_name : t->room_name);
 	buf_puts(b, "</h1>\n<p style=\"" EXPORT_CSS_DIM ";margin:0\">");
 	export_html_escape(b, t->room_id);
 	buf_printf(b, ", %zu message%s</p>\n", n, n == 1 ? "" : "s");

@@ -151,6 +151,13 @@ export_finish(struct store *st, const char *room_id, struct export_thread *t, co
 		return -1;
 	t->room_id = xstrdup(room_id);
 	t->room_name = xstrdup(room.name != NULL ? room.name : room_id);
+	if (room.is_direct && room.dm_user != NULL) {
+		t->peer_name = store_member_displayname(st, room_id, room.dm_user);
+		if (t->peer_name == NULL || *t->peer_name == '\0') {
+			free(t->peer_name);
+			t->peer_name = xstrdup(room.dm_user);
+		}
+	}
 	store_room_clear(&room);
 	if (t->n == 0) {
 		char *safe = san_text(t->room_name, 0);
@@ -444,6 +451,7 @@ export_thread_clear(struct export_thread *t)
 	}
 	free(t->rooms);
 	free(t->query);
+	free(t->peer_name);
 	free(t->coverage);
 	store_msgs_free(&t->msgs, t->n);
 	store_msgs_free(&t->quoted, t->n_quoted);

@@ -1,9 +1,11 @@
 """natter export covers what was asked, not only what the cache held: the
 history the cache lacks is fetched first, with progress; when it cannot be
-(the homeserver out of reach) the mail and stderr say what the export covers."""
+(the homeserver out of reach) the mail and stderr say what the export covers.
+A direct chat's mail is "Conversation with" its other person."""
 
 import time
 import unittest
+import urllib.parse
 
 from cli_support import NatterTestCase
 from test_cli_export import body_of, parse, all_defects
@@ -100,6 +102,37 @@ class ExportCoverageTest(NatterTestCase):
         self.assertEqual(mailed[-1], sent[-1])
         self.assertRegex(covers[0], r"covers \d{1,2} \w{3} \d\d:\d\d \u2013 \d{1,2} \w{3} "
                          r"\d\d:\d\d;")
+
+    def direct_chat(self):
+        """A direct chat bob started with alice, in alice's m.direct."""
+        self.bob.set_displayname("Dana Whitfield")
+        room = self.bob.create_room(invite=[self.alice.user_id], is_direct=True)
+        self.alice.join(room)
+        path = f"/user/{urllib.parse.quote(self.alice.user_id)}/account_data/m.direct"
+        self.alice._c("PUT", path, {self.bob.user_id: [room]})
+        return room
+
+    def test_a_direct_chat_is_a_conversation_with_its_other_person(self):
+        room = self.direct_chat()
+        self.bob.send_text(room, "Can you move my 3pm?")
+        self.natter.ok("sync", "--once")
+        r, msg = self.export_eml(room)
+        today = time.strftime("%Y-%m-%d")
+        self.assertRegex(msg["Subject"], rf"^Conversation with Dana Whitfield, {today}$")
+        plain, html = body_of(msg, "plain"), body_of(msg, "html")
+        self.assertTrue(plain.startswith("Conversation with Dana Whitfield ("), plain[:80])
+        self.assertIn("<h1 style=\"font-size:18px;margin:0 0 4px\">Conversation with Dana "
+                      "Whitfield</h1>", html)
+
+    def test_a_direct_chat_name_is_sanitised_in_the_subject(self):
+        room = self.direct_chat()
+        self.bob.set_displayname("Dana\r\nBcc: evil@attacker.example")
+        self.bob.send_text(room, "hello")
+        self.natter.ok("sync", "--once")
+        r, msg = self.export_eml(room)
+        self.assertIsNone(msg["Bcc"])
+        self.assertTrue(msg["Subject"].startswith("Conversation with Dana"), msg["Subject"])
+        self.assertNotIn("\n", msg["Subject"])
 
 
 if __name__ == "__main__":
