@@ -27,6 +27,7 @@ struct cli_export {
 	const char *from, *to, *cc, *subject;
 	const char *eml, *mbox;
 	int attachments, sendmail, force;
+	int flags;		/* EXPORT_DELETED */
 };
 
 static int
@@ -53,6 +54,7 @@ cli_export_args(struct cli_export *x, int argc, char **argv)
 		{"mbox", required_argument, NULL, 'm'},
 		{"force", no_argument, NULL, 'F'},
 		{"sendmail", no_argument, NULL, 'M'},
+		{"include-deleted", no_argument, NULL, 'D'},
 		{NULL, 0, NULL, 0},
 	};
 	int ch;
@@ -73,6 +75,7 @@ cli_export_args(struct cli_export *x, int argc, char **argv)
 		case 'm': x->mbox = optarg; break;
 		case 'F': x->force = 1; break;
 		case 'M': x->sendmail = 1; break;
+		case 'D': x->flags |= EXPORT_DELETED; break;
 		default: return -1;
 		}
 	}
@@ -112,7 +115,7 @@ cli_export_search(struct cli *cli, const struct cli_export *x, const char *room_
 	ids = xreallocarray(NULL, n + 1, sizeof *ids);
 	for (size_t i = 0; i < n; i++)
 		ids[i] = hits[i].event_id;
-	rc = export_load_events(core_store(cli->core), room_id, ids, n, t, cause);
+	rc = export_load_events(core_store(cli->core), room_id, ids, n, x->flags, t, cause);
 	if (rc == 0)
 		t->query = xstrdup(x->query);
 	free(ids);
@@ -167,12 +170,12 @@ cli_export_load(struct cli *cli, const struct cli_export *x, const char *room_id
     const struct cli_export_span *sp, struct export_thread *t, char **cause)
 {
 	if (x->first != NULL)
-		return export_load_range(core_store(cli->core), room_id, x->first, x->last, t,
-		    cause);
+		return export_load_range(core_store(cli->core), room_id, x->first, x->last,
+		    x->flags, t, cause);
 	if (x->query != NULL)
 		return cli_export_search(cli, x, room_id, t, cause);
 	return export_load_room(core_store(cli->core), room_id,
-	    sp->since == INT64_MIN ? 0 : sp->since, sp->until, t, cause);
+	    sp->since == INT64_MIN ? 0 : sp->since, sp->until, x->flags, t, cause);
 }
 
 /* What fetching older messages has shown so far. */

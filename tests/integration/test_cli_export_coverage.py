@@ -1,7 +1,8 @@
 """natter export covers what was asked, not only what the cache held: the
 history the cache lacks is fetched first, with progress; when it cannot be
 (the homeserver out of reach) the mail and stderr say what the export covers.
-A direct chat's mail is "Conversation with" its other person."""
+A direct chat's mail is "Conversation with" its other person; deleted
+messages stay out unless asked for."""
 
 import time
 import unittest
@@ -133,6 +134,26 @@ class ExportCoverageTest(NatterTestCase):
         self.assertIsNone(msg["Bcc"])
         self.assertTrue(msg["Subject"].startswith("Conversation with Dana"), msg["Subject"])
         self.assertNotIn("\n", msg["Subject"])
+
+    def test_deleted_messages_are_left_out_unless_asked_for(self):
+        room = self.shared_room("Desk")
+        self.bob.send_text(room, "kept one")
+        doomed = self.bob.send_text(room, "this will be deleted")
+        self.bob.redact(room, doomed)
+        last = self.bob.send_text(room, "kept two")
+        self.bob.wait_for_event(room, lambda e: e.get("event_id") == last)
+        self.natter.ok("sync", "--once")
+        r, msg = self.export_eml("Desk")
+        self.assertIn("exported 2 messages from Desk", r.stderr)
+        plain, html = body_of(msg, "plain"), body_of(msg, "html")
+        self.assertIn("kept one", plain)
+        self.assertIn("kept two", plain)
+        self.assertNotIn("(deleted)", plain)
+        self.assertNotIn("(deleted)", html)
+        r, msg = self.export_eml("Desk", "--include-deleted", name="all.eml")
+        self.assertIn("exported 3 messages from Desk", r.stderr)
+        self.assertIn(": (deleted)", body_of(msg, "plain"))
+        self.assertNotIn("this will be deleted", body_of(msg, "plain"))
 
 
 if __name__ == "__main__":

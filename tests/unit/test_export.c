@@ -728,7 +728,7 @@ test_load_results_of_several_rooms(void **state)
 	char *text;
 
 	fill_two_rooms(f->st);
-	assert_int_equal(export_load_events(f->st, NULL, ids, NT_NELEMS(ids), &t, NULL), 0);
+	assert_int_equal(export_load_events(f->st, NULL, ids, NT_NELEMS(ids), 0, &t, NULL), 0);
 	assert_null(t.room_id);
 	assert_int_equal(t.n_rooms, 2);
 	assert_string_equal(t.rooms[0].room_name, "Travel");
@@ -749,17 +749,17 @@ test_load_results_of_several_rooms(void **state)
 	export_thread_clear(&t);
 
 	/* Results in one room make the thread of that room, as with ROOM given. */
-	assert_int_equal(export_load_events(f->st, NULL, (char *[]){"$b2", "$b1"}, 2, &t, NULL), 0);
+	assert_int_equal(export_load_events(f->st, NULL, (char *[]){"$b2", "$b1"}, 2, 0, &t, NULL), 0);
 	assert_int_equal(t.n_rooms, 0);
 	assert_string_equal(t.room_id, "!board:x");
 	assert_string_equal(t.room_name, "Board Room");
 	assert_int_equal(t.n, 2);
 	export_thread_clear(&t);
-	assert_int_equal(export_load_events(f->st, "!board:x", ids, NT_NELEMS(ids), &t, NULL), 0);
+	assert_int_equal(export_load_events(f->st, "!board:x", ids, NT_NELEMS(ids), 0, &t, NULL), 0);
 	assert_int_equal(t.n_rooms, 0);
 	assert_int_equal(t.n, 2);
 	export_thread_clear(&t);
-	assert_int_equal(export_load_events(f->st, NULL, (char *[]){"$gone"}, 1, &t, NULL), -1);
+	assert_int_equal(export_load_events(f->st, NULL, (char *[]){"$gone"}, 1, 0, &t, NULL), -1);
 }
 
 static void
