@@ -3,7 +3,6 @@
  * for is fetched first; what cannot be is named in the mail. A delivery
  * that fails keeps the mail as an .eml. */
 #include <getopt.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -124,15 +123,16 @@ cli_export_search(struct cli *cli, const struct cli_export *x, const char *room_
 }
 
 /* The part of a room a thread is: since <= ts < until, and for
- * --first/--last also the seqs of those events (else both 0). */
+ * --first/--last (by_seq) also the seqs of those events. */
 struct cli_export_span {
 	int64_t since, until;
+	int by_seq;
 	int64_t lo_seq, hi_seq;
 };
 
-/* The time a thread of one room covers: since_ms <= ts < until_ms. For
- * --first/--last, the times of those events, less the one of the first
- * (a gap just below it is not the thread's), which must be cached. */
+/* The span a thread of one room is. For --first/--last, from just after
+ * the first event's time (a gap just below it is not the thread's) to
+ * the last one's; both events must be cached. */
 static int
 cli_export_times(struct cli *cli, const struct cli_export *x, struct cli_export_span *sp,
     char **cause)
@@ -149,6 +149,7 @@ cli_export_times(struct cli *cli, const struct cli_export *x, struct cli_export_
 			store_msg_clear(&a);
 			return -1;
 		}
+		sp->by_seq = 1;
 		sp->lo_seq = a.seq < b.seq ? a.seq : b.seq;
 		sp->hi_seq = a.seq < b.seq ? b.seq : a.seq;
 		sp->since = (a.ts < b.ts ? a.ts : b.ts) + 1;
@@ -182,7 +183,6 @@ cli_export_load(struct cli *cli, const struct cli_export *x, const char *room_id
 struct cli_export_fill {
 	int tty;		/* stderr is a terminal: one line, rewritten */
 	int line_open;
-	int64_t added;
 };
 
 static void
@@ -190,7 +190,6 @@ cli_export_fill_progress(const struct core_backfill_progress *p, void *arg)
 {
 	struct cli_export_fill *f = arg;
 
-	f->added = p->added;
 	if (p->done && p->added == 0)
 		return;
 	fputs(f->tty ? "\r\033[K" : "", stderr);
@@ -257,7 +256,7 @@ cli_export_coverage(struct cli *cli, const struct export_thread *t,
 	for (size_t i = 0; i < n; i++) {
 		int64_t seq = gaps[i].before_seq;
 
-		if (sp->lo_seq != sp->hi_seq && (seq <= sp->lo_seq || seq > sp->hi_seq))
+		if (sp->by_seq && (seq <= sp->lo_seq || seq > sp->hi_seq))
 			continue;
 		if (seq <= lo)
 			earlier = 1;
@@ -456,6 +455,8 @@ cli_export_run(struct cli *cli, const struct cli_export *x, const struct cli_exp
 	if (x->query == NULL)
 		cli_export_fill(cli, room_id, &sp);
 	rc = cli_export_load(cli, x, room_id, &sp, &t, cause);
+	if (x->query != NULL)
+		cli_search_partial(cli, "export", room_id);
 	free(room_id);
 	if (rc == -1)
 		return -1;

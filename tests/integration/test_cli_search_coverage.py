@@ -1,5 +1,5 @@
-"""natter search reads the cache only, and says so when the cache lacks part
-of a room's history, naming the command that fetches it."""
+"""natter search (and export --query) reads the cache only, and says so when
+the cache lacks part of a room's history, naming the command that fetches it."""
 
 import unittest
 
@@ -26,6 +26,11 @@ class SearchCoverageTest(NatterTestCase):
                       "natter sync --backfill ROOM", r.stderr)
         r = self.natter.run("search", "nothing-like-this")
         self.assertIn(NOTE, r.stderr)
+        # Mailing search results is a search too.
+        r = self.natter.run("export", "--query", "minute", "--eml", "found.eml")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("natter: export: 1 room is not fully cached: natter sync --backfill",
+                      r.stderr)
 
         self.natter.ok("sync", "--backfill")
         r = self.natter.run("search", "minute", "--limit", "100", "--json")
