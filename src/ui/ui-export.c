@@ -259,6 +259,19 @@ ui_export_subject(struct ui *ui, const char *answer)
 	ui_export_run(ui, answer);
 }
 
+/* What an empty subject stands for. */
+static const char *
+ui_export_subject_hint(struct ui *ui, const struct ui_export *x)
+{
+	const struct ui_room *room = x->room_id != NULL ? ui_room_find(ui, x->room_id) : NULL;
+
+	if (x->query != NULL)
+		return "subject (empty: the search, its rooms and dates)";
+	if (room != NULL && room->dm_user != NULL)
+		return "subject (empty: \"Conversation with NAME, DATES\")";
+	return "subject (empty: \"Conversation: ROOM, DATES\")";
+}
+
 static void
 ui_export_dest(struct ui *ui, const char *answer)
 {
@@ -277,8 +290,7 @@ ui_export_dest(struct ui *ui, const char *answer)
 		ui_export_run(ui, NULL);
 		return;
 	}
-	ui_ask(ui, x->query != NULL ? "subject (empty: the search, its rooms and dates)" :
-	    "subject (empty: \"Conversation: ROOM, DATES\")", ui_export_subject);
+	ui_ask(ui, ui_export_subject_hint(ui, x), ui_export_subject);
 }
 
 /* The thread: all the search results, whatever their rooms, while the

@@ -1,12 +1,15 @@
 """The interface's /export and search say when the cache lacks part of a
 room's history: /export fetches it first (or, when it cannot, its note and
-the mail say what the export covers), and search offers to fetch it."""
+the mail say what the export covers), and search offers to fetch it. A
+direct chat's mail is a conversation with its other person."""
 
 import email
 import email.policy
+import time
 import unittest
+import urllib.parse
 
-from test_cli_export import FROM, body_of
+from test_cli_export import FROM, SmtpSink, body_of, parse
 from test_tui import TuiTestCase, wait_until
 
 
@@ -74,6 +77,30 @@ class TuiExportCoverageTest(TuiTestCase):
         t.wait_for("60 results", timeout=60)
         t.wait_for("history fetched")
         self.assertNotIn("not fully cached", t.screen())
+
+
+    def test_a_direct_chat_is_mailed_as_a_conversation_with_its_other_person(self):
+        sink = SmtpSink(self.natter.home / "sink")
+        self.addCleanup(sink.stop)
+        conf = self.natter.config_home / "natter" / "config"
+        conf.write_text(f"[mail]\nfrom = {FROM}\nsmtp_url = smtp://127.0.0.1:{sink.port}\n")
+        self.bob.set_displayname("Dana Whitfield")
+        room = self.bob.create_room(invite=[self.alice.user_id], is_direct=True)
+        self.alice.join(room)
+        path = f"/user/{urllib.parse.quote(self.alice.user_id)}/account_data/m.direct"
+        self.alice._c("PUT", path, {self.bob.user_id: [room]})
+        self.bob.send_text(room, "Can you move my 3pm?")
+        t = self.start(120, 30)
+        self.switch(t, "Dana Whitfield")
+        t.wait_for("Can you move my 3pm?")
+        t.text("/export boss@example.org")
+        t.keys("Enter")
+        t.wait_for('subject (empty: "Conversation with NAME, DATES")')
+        t.keys("Enter")
+        wait_until(lambda: sink.mails(), what="the mail", timeout=60)
+        (_, raw), = sink.mails()
+        today = time.strftime("%Y-%m-%d")
+        self.assertEqual(parse(raw)["Subject"], f"Conversation with Dana Whitfield, {today}")
 
 
 if __name__ == "__main__":
