@@ -235,7 +235,8 @@ struct core_backfill_progress {
 	size_t index;		/* which room, from 0 */
 	size_t n_rooms;
 	int64_t added;		/* new events in this room so far */
-	int done;		/* the cache holds the room back to its creation */
+	int done;		/* the cache holds the room back to its creation,
+				 * or all of the time core_backfill_span wants */
 };
 typedef void (*core_backfill_cb)(const struct core_backfill_progress *p, void *arg);
 
@@ -247,6 +248,11 @@ typedef void (*core_backfill_cb)(const struct core_backfill_progress *p, void *a
  * with a reason naming it. */
 int core_backfill(struct core *c, const char *room_id, core_backfill_cb progress,
     void *progress_arg, core_done_cb done, void *arg, char **cause);
+/* The same step, paging back only until the cache holds every event of
+ * since_ms <= ts < until_ms (or the room's creation): what an export of
+ * part of a room needs. */
+int core_backfill_span(struct core *c, const char *room_id, int64_t since_ms, int64_t until_ms,
+    core_backfill_cb progress, void *progress_arg, core_done_cb done, void *arg, char **cause);
 
 /* Media. core_fetch writes the attachment of message m into fd, at most
  * max_bytes (0: the default cap); a file larger than that fails with a

@@ -51,6 +51,10 @@ struct export_thread {
 	size_t n_rooms;
 	char *query;		/* the search that found the messages (the caller's to
 				 * set), named when the thread spans several rooms */
+	char *peer_name;	/* a direct chat's other person, by display name;
+				 * else NULL */
+	char *coverage;		/* what the mail says of messages the cache lacked
+				 * (the caller's to set), or NULL */
 	struct store_msg *msgs;	/* oldest first, room by room; room plumbing left out */
 	size_t n;
 	struct store_msg *quoted;	/* what replies answer, when not in msgs */
@@ -59,20 +63,23 @@ struct export_thread {
 	size_t n_files;
 };
 
+/* What the loaders keep besides the messages people read. */
+#define EXPORT_DELETED 0x1	/* deleted messages, as "(deleted)" */
+
 /* The whole room (since_ms 0, until_ms INT64_MAX) or the messages with
  * since_ms <= ts < until_ms. Fails with a cause when nothing is left. */
 int export_load_room(struct store *st, const char *room_id, int64_t since_ms, int64_t until_ms,
-    struct export_thread *t, char **cause);
+    int flags, struct export_thread *t, char **cause);
 /* The messages from first to last (event ids of room_id, either order),
  * both included. */
 int export_load_range(struct store *st, const char *room_id, const char *first,
-    const char *last, struct export_thread *t, char **cause);
+    const char *last, int flags, struct export_thread *t, char **cause);
 /* The given events of room_id, ordered by the room; ids of other rooms
  * are skipped. For search results. With room_id NULL, the events of
  * every room: when they are in more than one, the thread spans those
  * rooms, ordered by the time of their oldest event. */
 int export_load_events(struct store *st, const char *room_id, char *const *event_ids, size_t n,
-    struct export_thread *t, char **cause);
+    int flags, struct export_thread *t, char **cause);
 void export_thread_clear(struct export_thread *t);
 /* How many of the thread's entries are messages (not room changes). */
 size_t export_count_messages(const struct export_thread *t);
@@ -92,7 +99,8 @@ typedef int (*export_fetch_fn)(const struct store_msg *m, int fd, int64_t max_by
 size_t export_files_fetch(struct export_thread *t, int64_t cap, const char *tmp_dir,
     export_fetch_fn fetch, void *arg);
 
-/* "Conversation: ROOM, DATE–DATE" (one date when the thread is a day);
+/* "Conversation: ROOM, DATE–DATE" (one date when the thread is a day),
+ * "Conversation with NAME, DATE–DATE" for a direct chat;
  * over several rooms "Search results for “QUERY” in N rooms, DATE–DATE",
  * or "Conversation in N rooms, DATE–DATE" without a query. */
 char *export_default_subject(const struct export_thread *t);

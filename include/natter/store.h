@@ -150,6 +150,22 @@ int store_gap_next(struct store *st, const char *room_id, int64_t *before_seq, c
 int store_gap_fill(struct store *st, const char *room_id, int64_t before_seq,
     const struct mx_messages *msgs, char **cause);
 
+/* A gap in a room's cached history, between the cached events on either
+ * side of it. */
+struct store_gap {
+	int64_t before_seq;	/* the seq of the cached event above it */
+	int64_t after_ts;	/* ts of the cached event below; INT64_MIN when
+				 * none: the room's start is not cached */
+	int64_t before_ts;	/* ts of the cached event above */
+};
+/* The gaps of room_id that may hide events of since_ms <= ts < until_ms,
+ * newest first; none means the cache holds all of that time. */
+int store_gaps(struct store *st, const char *room_id, int64_t since_ms, int64_t until_ms,
+    struct store_gap **gaps, size_t *n, char **cause);
+/* How many joined rooms (only room_id, when not NULL) have a gap: their
+ * whole history is not cached. -1 on error. */
+int64_t store_rooms_partial(struct store *st, const char *room_id, char **cause);
+
 enum store_outbox_state {
 	STORE_OUTBOX_QUEUED = 0,	/* waiting to be sent (or retried) */
 	STORE_OUTBOX_SENT,		/* the server answered with an event id */

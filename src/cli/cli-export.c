@@ -1,10 +1,14 @@
 /* natter export: a conversation from the cache as one e-mail, sent or
- * written to a file. A delivery that fails keeps the mail as an .eml. */
+ * written to a file. What the cache lacks of the room or the time asked
+ * for is fetched first; what cannot be is named in the mail. A delivery
+ * that fails keeps the mail as an .eml. */
 #include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cli-private.h"
 #include "natter/export.h"
@@ -22,6 +26,7 @@ struct cli_export {
 	const char *from, *to, *cc, *subject;
 	const char *eml, *mbox;
 	int attachments, sendmail, force;
+	int flags;		/* EXPORT_DELETED */
 };
 
 static int
@@ -48,6 +53,7 @@ cli_export_args(struct cli_export *x, int argc, char **argv)
 		{"mbox", required_argument, NULL, 'm'},
 		{"force", no_argument, NULL, 'F'},
 		{"sendmail", no_argument, NULL, 'M'},
+		{"include-deleted", no_argument, NULL, 'D'},
 		{NULL, 0, NULL, 0},
 	};
 	int ch;
@@ -68,6 +74,7 @@ cli_export_args(struct cli_export *x, int argc, char **argv)
 		case 'm': x->mbox = optarg; break;
 		case 'F': x->force = 1; break;
 		case 'M': x->sendmail = 1; break;
+		case 'D': x->flags |= EXPORT_DELETED; break;
 		default: return -1;
 		}
 	}
@@ -107,7 +114,7 @@ cli_export_search(struct cli *cli, const struct cli_export *x, const char *room_
 	ids = xreallocarray(NULL, n + 1, sizeof *ids);
 	for (size_t i = 0; i < n; i++)
 		ids[i] = hits[i].event_id;
-	rc = export_load_events(core_store(cli->core), room_id, ids, n, t, cause);
+	rc = export_load_events(core_store(cli->core), room_id, ids, n, x->flags, t, cause);
 	if (rc == 0)
 		t->query = xstrdup(x->query);
 	free(ids);
@@ -115,22 +122,162 @@ cli_export_search(struct cli *cli, const struct cli_export *x, const char *room_
 	return rc;
 }
 
+/* The part of a room a thread is: since <= ts < until, and for
+ * --first/--last (by_seq) also the seqs of those events. */
+struct cli_export_span {
+	int64_t since, until;
+	int by_seq;
+	int64_t lo_seq, hi_seq;
+};
+
+/* The span a thread of one room is. For --first/--last, from just after
+ * the first event's time (a gap just below it is not the thread's) to
+ * the last one's; both events must be cached. */
+static int
+cli_export_times(struct cli *cli, const struct cli_export *x, struct cli_export_span *sp,
+    char **cause)
+{
+	struct store *st = core_store(cli->core);
+	struct store_msg a, b;
+
+	sp->since = INT64_MIN;
+	sp->until = INT64_MAX;
+	if (x->first != NULL) {
+		if (store_msg_get(st, x->first, &a, cause) == -1)
+			return -1;
+		if (store_msg_get(st, x->last, &b, cause) == -1) {
+			store_msg_clear(&a);
+			return -1;
+		}
+		sp->by_seq = 1;
+		sp->lo_seq = a.seq < b.seq ? a.seq : b.seq;
+		sp->hi_seq = a.seq < b.seq ? b.seq : a.seq;
+		sp->since = (a.ts < b.ts ? a.ts : b.ts) + 1;
+		sp->until = (a.ts < b.ts ? b.ts : a.ts) + 1;
+		store_msg_clear(&a);
+		store_msg_clear(&b);
+		return 0;
+	}
+	if ((x->since != NULL && export_parse_date(x->since, 0, &sp->since, cause) == -1) ||
+	    (x->until != NULL && export_parse_date(x->until, 1, &sp->until, cause) == -1))
+		return -1;
+	if (x->since != NULL && x->until != NULL && sp->since >= sp->until)
+		return cause_set(cause, "--since %s is not before --until %s", x->since, x->until);
+	return 0;
+}
+
 static int
 cli_export_load(struct cli *cli, const struct cli_export *x, const char *room_id,
-    struct export_thread *t, char **cause)
+    const struct cli_export_span *sp, struct export_thread *t, char **cause)
 {
-	int64_t since = 0, until = INT64_MAX;
-
 	if (x->first != NULL)
-		return export_load_range(core_store(cli->core), room_id, x->first, x->last, t, cause);
+		return export_load_range(core_store(cli->core), room_id, x->first, x->last,
+		    x->flags, t, cause);
 	if (x->query != NULL)
 		return cli_export_search(cli, x, room_id, t, cause);
-	if ((x->since != NULL && export_parse_date(x->since, 0, &since, cause) == -1) ||
-	    (x->until != NULL && export_parse_date(x->until, 1, &until, cause) == -1))
-		return -1;
-	if (since >= until)
-		return cause_set(cause, "--since %s is not before --until %s", x->since, x->until);
-	return export_load_room(core_store(cli->core), room_id, since, until, t, cause);
+	return export_load_room(core_store(cli->core), room_id,
+	    sp->since == INT64_MIN ? 0 : sp->since, sp->until, x->flags, t, cause);
+}
+
+/* What fetching older messages has shown so far. */
+struct cli_export_fill {
+	int tty;		/* stderr is a terminal: one line, rewritten */
+	int line_open;
+};
+
+static void
+cli_export_fill_progress(const struct core_backfill_progress *p, void *arg)
+{
+	struct cli_export_fill *f = arg;
+
+	if (p->done && p->added == 0)
+		return;
+	fputs(f->tty ? "\r\033[K" : "", stderr);
+	fputs("export: fetching older messages of ", stderr);
+	cli_print_text(stderr, p->name, 0);
+	fprintf(stderr, ": %lld so far%s", (long long)p->added, p->done ? ", done" : "");
+	f->line_open = f->tty && !p->done;
+	if (!f->line_open)
+		fputc('\n', stderr);
+	fflush(stderr);
+}
+
+/* Pages in what the cache lacks of the span, back to the room's
+ * creation at most. A failure is said on stderr and is no error: the
+ * mail then says what it covers. */
+static void
+cli_export_fill(struct cli *cli, const char *room_id, const struct cli_export_span *sp)
+{
+	struct cli_export_fill f = {.tty = isatty(fileno(stderr))};
+	struct core_result r = {0};
+	char *cause = NULL;
+
+	if (!core_logged_in(cli->core))
+		return;
+	if (cli_finish(cli, core_backfill_span(cli->core, room_id, sp->since, sp->until,
+	    cli_export_fill_progress, &f, core_result_cb, &r, &cause), &r, &cause) != CORE_DONE)
+		cli_fail("export: cannot fetch older messages: %s", cause);
+	if (f.line_open)
+		fputc('\n', stderr);
+	core_result_clear(&r);
+	free(cause);
+}
+
+/* "12 Nov 09:14", with the year when it is not this one. */
+static void
+cli_export_when(int64_t ms, char *out, size_t size)
+{
+	time_t t = (time_t)(ms / 1000), now = time(NULL);
+	struct tm tm, tn;
+
+	if (localtime_r(&t, &tm) == NULL || localtime_r(&now, &tn) == NULL ||
+	    strftime(out, size, tm.tm_year == tn.tm_year ? "%-d %b %H:%M" : "%-d %b %Y %H:%M",
+	    &tm) == 0)
+		snprintf(out, size, "?");
+}
+
+/* What the mail says when the cache still lacks part of what was asked
+ * for: the times it covers and where messages are missing; NULL when
+ * nothing is. */
+static char *
+cli_export_coverage(struct cli *cli, const struct export_thread *t,
+    const struct cli_export_span *sp)
+{
+	struct store_gap *gaps;
+	size_t n;
+	int earlier = 0, within = 0, later = 0;
+	char from[48], to[48];
+	struct buf b = {0};
+	int64_t lo = t->msgs[0].seq, hi = t->msgs[t->n - 1].seq;
+
+	if (store_gaps(core_store(cli->core), t->room_id, sp->since, sp->until, &gaps, &n,
+	    NULL) == -1)
+		return xstrdup("the cache could not say whether it holds all of it");
+	for (size_t i = 0; i < n; i++) {
+		int64_t seq = gaps[i].before_seq;
+
+		if (sp->by_seq && (seq <= sp->lo_seq || seq > sp->hi_seq))
+			continue;
+		if (seq <= lo)
+			earlier = 1;
+		else if (seq > hi)
+			later = 1;
+		else
+			within = 1;
+	}
+	free(gaps);
+	if (!earlier && !within && !later)
+		return NULL;
+	cli_export_when(t->msgs[0].ts, from, sizeof from);
+	cli_export_when(t->msgs[t->n - 1].ts, to, sizeof to);
+	buf_printf(&b, "this export covers %s \u2013 %s", from, to);
+	if (earlier)
+		buf_puts(&b, "; earlier messages were not available");
+	if (within)
+		buf_puts(&b, "; some messages in between were not available");
+	if (later)
+		buf_puts(&b, "; later messages were not available");
+	return buf_steal(&b);
 }
 
 static int
@@ -230,7 +377,7 @@ cli_export_rcpts(FILE *f, const struct export_mail *m)
 /* Delivers m; a failed send leaves it in the profile's unsent/. */
 static int
 cli_export_deliver(struct cli *cli, const struct cli_export *x, const struct export_mail *m,
-    const char *what)
+    const char *what, const char *coverage)
 {
 	char *cause = NULL, *kept, *dir;
 	int rc;
@@ -245,13 +392,15 @@ cli_export_deliver(struct cli *cli, const struct cli_export *x, const struct exp
 		}
 		fprintf(stderr, "exported %s to ", what);
 		cli_print_text(stderr, x->eml != NULL ? x->eml : x->mbox, 0);
-		fputc('\n', stderr);
+		fprintf(stderr, "%s%s\n", coverage != NULL ? "; " : "",
+		    coverage != NULL ? coverage : "");
 		return CLI_OK;
 	}
 	if (cli_export_send(cli, x, m, &cause) == 0) {
 		fprintf(stderr, "exported %s, sent to ", what);
 		cli_export_rcpts(stderr, m);
-		fputc('\n', stderr);
+		fprintf(stderr, "%s%s\n", coverage != NULL ? "; " : "",
+		    coverage != NULL ? coverage : "");
 		return CLI_OK;
 	}
 	dir = xasprintf("%s/unsent", core_data_dir(cli->core));
@@ -293,15 +442,26 @@ cli_export_run(struct cli *cli, const struct cli_export *x, const struct cli_exp
 		.render = {cli->settings.ui.time_format, cli->settings.ui.date_format,
 		    cli->settings.mail.attachment_cap},
 	};
+	struct cli_export_span sp = {0};
 	char *room_id = NULL, *what;
 	int rc;
 
 	if (x->room != NULL && (room_id = cli_resolve(cli, x->room, 0, cause)) == NULL)
 		return -1;
-	rc = cli_export_load(cli, x, room_id, &t, cause);
+	if (x->query == NULL && cli_export_times(cli, x, &sp, cause) == -1) {
+		free(room_id);
+		return -1;
+	}
+	if (x->query == NULL)
+		cli_export_fill(cli, room_id, &sp);
+	rc = cli_export_load(cli, x, room_id, &sp, &t, cause);
+	if (x->query != NULL)
+		cli_search_partial(cli, "export", room_id);
 	free(room_id);
 	if (rc == -1)
 		return -1;
+	if (x->query == NULL && (t.coverage = cli_export_coverage(cli, &t, &sp)) != NULL)
+		fprintf(stderr, "natter: export: %s\n", t.coverage);
 	if (x->attachments)
 		cli_export_files(cli, &t);
 	if (export_mail_build(&t, &o, &m, cause) == -1) {
@@ -309,7 +469,7 @@ cli_export_run(struct cli *cli, const struct cli_export *x, const struct cli_exp
 		return -1;
 	}
 	what = cli_export_what(&t);
-	rc = cli_export_deliver(cli, x, &m, what);
+	rc = cli_export_deliver(cli, x, &m, what, t.coverage);
 	free(what);
 	export_mail_clear(&m);
 	export_thread_clear(&t);

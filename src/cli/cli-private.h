@@ -66,6 +66,10 @@ void cli_format_time(int64_t ms, char *out, size_t size);
 /* Joins argv into one string with spaces, or reads stdin when argc is 0. */
 char *cli_text_arg(int argc, char **argv, char **cause);
 
+/* Search reads only the cache: says on stderr, as "natter: CMD: ...", how
+ * many joined rooms (only room_id, when not NULL) it lacks part of. */
+void cli_search_partial(struct cli *cli, const char *cmd, const char *room_id);
+
 void cli_json_msg(struct buf *b, const struct store_msg *m, const char *room_id);
 void cli_print_msg(FILE *f, const struct store_msg *m, const struct store_msg *quoted, int ids);
 

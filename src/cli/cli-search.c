@@ -148,6 +148,19 @@ cli_search_server(struct cli *cli, const char *query, const struct search_opts *
 	return status == CORE_DONE ? 0 : -1;
 }
 
+void
+cli_search_partial(struct cli *cli, const char *cmd, const char *room_id)
+{
+	int64_t n = store_rooms_partial(core_store(cli->core), room_id, NULL);
+
+	if (n == 1 && room_id != NULL)
+		fprintf(stderr, "natter: %s: that room is not fully cached: natter sync --backfill "
+		    "ROOM\n", cmd);
+	else if (n > 0)
+		fprintf(stderr, "natter: %s: %lld room%s not fully cached: natter sync --backfill\n",
+		    cmd, (long long)n, n == 1 ? " is" : "s are");
+}
+
 int
 cmd_search(struct cli *cli, int argc, char **argv)
 {
@@ -183,6 +196,7 @@ cmd_search(struct cli *cli, int argc, char **argv)
 		fputs(out.data, stdout);
 	if (n == 0 && !a.json)
 		fputs("natter: search: no messages match\n", stderr);
+	cli_search_partial(cli, "search", room_id);
 	goto done;
 fail:
 	rc = cli_fail("search: %s", cause);

@@ -22,7 +22,7 @@ static const struct cli_cmd cli_cmds[] = {
 	{"edit", cmd_edit, CORE_NEED_SESSION, "edit ROOM EVENT [TEXT...]"},
 	{"export", cmd_export, 0,
 	    "export (ROOM [--since DATE] [--until DATE] [--first EVENT --last EVENT] | "
-	    "[ROOM] --query Q) [--attachments] [--from ADDR] (--to ADDR[,ADDR...] "
+	    "[ROOM] --query Q) [--attachments] [--include-deleted] [--from ADDR] (--to ADDR[,ADDR...] "
 	    "[--cc ADDR[,ADDR...]] [--subject S] [--sendmail] | --eml FILE [--force] | "
 	    "--mbox FILE)"},
 	{"history", cmd_history, 0,

@@ -206,6 +206,7 @@ struct core_backfill {
 	size_t n_rooms;
 	struct core_backfill_progress p;
 	int idle;
+	int64_t since_ms, until_ms;	/* the time wanted: the rest may stay out */
 };
 
 static void
@@ -239,6 +240,22 @@ core_backfill_fail(struct core_op *op, const char *why)
 }
 
 static void core_backfill_room(struct core_op *op);
+
+/* Whether the cache lacks part of the time wanted of the room in hand:
+ * 1, 0, or -1 with a cause. */
+static int
+core_backfill_short(struct core_op *op, char **cause)
+{
+	struct core_backfill *b = op->data;
+	struct store_gap *gaps;
+	size_t n;
+
+	if (store_gaps(op->c->store, b->p.room_id, b->since_ms, b->until_ms, &gaps, &n,
+	    cause) == -1)
+		return -1;
+	free(gaps);
+	return n > 0;
+}
 
 static void
 core_backfill_step(struct core_op *op, int status, const char *why)
@@ -274,7 +291,9 @@ core_backfill_room(struct core_op *op)
 
 		b->p.room_id = r->room_id;
 		b->p.name = r->name;
-		if ((rc = core_page_start(op, r->room_id, core_backfill_step, &cause)) == 1)
+		if ((rc = core_backfill_short(op, &cause)) == 1)
+			rc = core_page_start(op, r->room_id, core_backfill_step, &cause);
+		if (rc == 1)
 			return;
 		if (rc == -1) {
 			core_backfill_fail(op, cause);
@@ -333,6 +352,14 @@ int
 core_backfill(struct core *c, const char *room_id, core_backfill_cb progress,
     void *progress_arg, core_done_cb done, void *arg, char **cause)
 {
+	return core_backfill_span(c, room_id, INT64_MIN, INT64_MAX, progress, progress_arg, done,
+	    arg, cause);
+}
+
+int
+core_backfill_span(struct core *c, const char *room_id, int64_t since_ms, int64_t until_ms,
+    core_backfill_cb progress, void *progress_arg, core_done_cb done, void *arg, char **cause)
+{
 	struct core_backfill *b;
 	struct core_op *op;
 
@@ -343,6 +370,8 @@ core_backfill(struct core *c, const char *room_id, core_backfill_cb progress,
 		free(b);
 		return -1;
 	}
+	b->since_ms = since_ms;
+	b->until_ms = until_ms;
 	b->progress = progress;
 	b->progress_arg = progress_arg;
 	b->p.n_rooms = b->n_rooms;

@@ -336,12 +336,17 @@ export_intro_text(struct buf *b, const struct export_thread *t)
 		free(name);
 		return;
 	}
-	name = san_text(t->room_name, 0);
+	name = san_text(t->peer_name != NULL ? t->peer_name : t->room_name, 0);
 	id = san_text(t->room_id, 0);
-	buf_printf(b, "Conversation in %s (%s), %zu message%s.\n", name, id, n,
-	    n == 1 ? "" : "s");
+	buf_printf(b, "Conversation %s %s (%s), %zu message%s.\n",
+	    t->peer_name != NULL ? "with" : "in", name, id, n, n == 1 ? "" : "s");
 	free(name);
 	free(id);
+	if (t->coverage != NULL) {
+		name = san_text(t->coverage, 0);
+		buf_printf(b, "Note: %s\n", name);
+		free(name);
+	}
 }
 
 /* The room's name and id, underlined. */
@@ -409,6 +414,7 @@ export_html_escape(struct buf *b, const char *s)
 #define EXPORT_CSS_MSG "margin:3px 0"
 #define EXPORT_CSS_TIME "color:#888;font-variant-numeric:tabular-nums"
 #define EXPORT_CSS_DIM "color:#888"
+#define EXPORT_CSS_NOTE "color:#a33;margin:6px 0"
 #define EXPORT_CSS_QUOTE "margin:2px 0 2px 3.2em;padding-left:8px;border-left:3px solid #ccc;" \
 	"color:#555"
 #define EXPORT_CSS_SUB "margin:2px 0 2px 3.2em;color:#666"
@@ -528,12 +534,17 @@ export_intro_html(struct buf *b, const struct export_thread *t)
 		free(title);
 		return;
 	}
-	export_html_open(b, t->room_name);
-	buf_puts(b, "Conversation in ");
-	export_html_escape(b, t->room_name);
+	export_html_open(b, t->peer_name != NULL ? t->peer_name : t->room_name);
+	buf_puts(b, t->peer_name != NULL ? "Conversation with " : "Conversation in ");
+	export_html_escape(b, t->peer_name != NULL ? t->peer_name : t->room_name);
 	buf_puts(b, "</h1>\n<p style=\"" EXPORT_CSS_DIM ";margin:0\">");
 	export_html_escape(b, t->room_id);
 	buf_printf(b, ", %zu message%s</p>\n", n, n == 1 ? "" : "s");
+	if (t->coverage != NULL) {
+		buf_puts(b, "<p style=\"" EXPORT_CSS_NOTE "\">Note: ");
+		export_html_line(b, t->coverage);
+		buf_puts(b, "</p>\n");
+	}
 }
 
 void

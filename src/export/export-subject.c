@@ -44,6 +44,8 @@ export_subject_what(const struct export_thread *t)
 	char *query, *s;
 	size_t len;
 
+	if (t->n_rooms == 0 && t->peer_name != NULL)
+		return export_room_title(t->peer_name, t->room_id);
 	if (t->n_rooms == 0)
 		return export_room_title(t->room_name, t->room_id);
 	if (t->query == NULL)
@@ -61,7 +63,8 @@ export_default_subject(const struct export_thread *t)
 {
 	char first[32], last[32], *what = export_subject_what(t), *s;
 	const char *lead = t->n_rooms > 0 && t->query != NULL ? "Search results for" :
-	    t->n_rooms > 0 ? "Conversation in" : "Conversation:";
+	    t->n_rooms > 0 ? "Conversation in" : t->peer_name != NULL ? "Conversation with" :
+	    "Conversation:";
 
 	if (t->n == 0) {
 		s = xasprintf("%s %s", lead, what);

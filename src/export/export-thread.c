@@ -14,9 +14,13 @@
 
 #define EXPORT_PAGE 1000
 
+/* Whether m is in the mail: room plumbing is not, nor a deleted message
+ * unless flags ask for it. */
 static int
-export_msg_shown(const struct store_msg *m)
+export_msg_shown(const struct store_msg *m, int flags)
 {
+	if (m->redacted && m->state_key == NULL && !(flags & EXPORT_DELETED))
+		return 0;
 	return m->state_key == NULL || !msg_state_hidden(m->type);
 }
 
@@ -151,6 +155,13 @@ export_finish(struct store *st, const char *room_id, struct export_thread *t, co
 		return -1;
 	t->room_id = xstrdup(room_id);
 	t->room_name = xstrdup(room.name != NULL ? room.name : room_id);
+	if (room.is_direct && room.dm_user != NULL) {
+		t->peer_name = store_member_displayname(st, room_id, room.dm_user);
+		if (t->peer_name == NULL || *t->peer_name == '\0') {
+			free(t->peer_name);
+			t->peer_name = xstrdup(room.dm_user);
+		}
+	}
 	store_room_clear(&room);
 	if (t->n == 0) {
 		char *safe = san_text(t->room_name, 0);
@@ -170,7 +181,7 @@ export_finish(struct store *st, const char *room_id, struct export_thread *t, co
 static int
 export_page_back(struct store *st, const char *room_id, int64_t before_seq,
     int (*keep)(const struct store_msg *, const void *),
-    int (*stop)(const struct store_msg *, const void *), const void *arg,
+    int (*stop)(const struct store_msg *, const void *), const void *arg, int flags,
     struct export_thread *t, char **cause)
 {
 	struct store_msg **pages = NULL;
@@ -195,7 +206,7 @@ export_page_back(struct store *st, const char *room_id, int64_t before_seq,
 		for (size_t i = 0; i < counts[p]; i++) {
 			struct store_msg *m = &pages[p][i];
 
-			if (rc == 0 && keep(m, arg) && export_msg_shown(m))
+			if (rc == 0 && keep(m, arg) && export_msg_shown(m, flags))
 				export_push(t, &cap, m);
 			else
 				store_msg_clear(m);
@@ -241,13 +252,13 @@ export_stop_seq(const struct store_msg *oldest, const void *arg)
 
 int
 export_load_room(struct store *st, const char *room_id, int64_t since_ms, int64_t until_ms,
-    struct export_thread *t, char **cause)
+    int flags, struct export_thread *t, char **cause)
 {
 	struct export_span span = {since_ms, until_ms};
 
 	memset(t, 0, sizeof *t);
-	if (export_page_back(st, room_id, INT64_MAX, export_keep_time, export_stop_time, &span, t,
-	    cause) == -1 ||
+	if (export_page_back(st, room_id, INT64_MAX, export_keep_time, export_stop_time, &span,
+	    flags, t, cause) == -1 ||
 	    export_finish(st, room_id, t, since_ms > 0 || until_ms < INT64_MAX ?
 	    " in that time" : "", cause) == -1) {
 		export_thread_clear(t);
@@ -258,7 +269,7 @@ export_load_room(struct store *st, const char *room_id, int64_t since_ms, int64_
 
 int
 export_load_range(struct store *st, const char *room_id, const char *first,
-    const char *last, struct export_thread *t, char **cause)
+    const char *last, int flags, struct export_thread *t, char **cause)
 {
 	struct store_msg a, b;
 	struct export_span span;
@@ -281,7 +292,7 @@ export_load_range(struct store *st, const char *room_id, const char *first,
 	span.lo = a.seq < b.seq ? a.seq : b.seq;
 	span.hi = a.seq < b.seq ? b.seq : a.seq;
 	rc = export_page_back(st, room_id, span.hi + 1, export_keep_seq, export_stop_seq, &span,
-	    t, cause);
+	    flags, t, cause);
 	if (rc == 0)
 		rc = export_finish(st, room_id, t, " in that range", cause);
 out:
@@ -402,7 +413,7 @@ export_only_room(const struct export_thread *t, const char *room_id)
 
 int
 export_load_events(struct store *st, const char *room_id, char *const *event_ids, size_t n,
-    struct export_thread *t, char **cause)
+    int flags, struct export_thread *t, char **cause)
 {
 	struct store_msg m;
 	size_t cap = 0;
@@ -412,7 +423,8 @@ export_load_events(struct store *st, const char *room_id, char *const *event_ids
 	for (size_t i = 0; i < n; i++) {
 		if (store_msg_get(st, event_ids[i], &m, NULL) == -1)
 			continue;
-		if ((room_id == NULL || strcmp(m.room_id, room_id) == 0) && export_msg_shown(&m))
+		if ((room_id == NULL || strcmp(m.room_id, room_id) == 0) &&
+		    export_msg_shown(&m, flags))
 			export_push(t, &cap, &m);
 		else
 			store_msg_clear(&m);
@@ -444,6 +456,8 @@ export_thread_clear(struct export_thread *t)
 	}
 	free(t->rooms);
 	free(t->query);
+	free(t->peer_name);
+	free(t->coverage);
 	store_msgs_free(&t->msgs, t->n);
 	store_msgs_free(&t->quoted, t->n_quoted);
 	for (size_t i = 0; i < t->n_files; i++) {

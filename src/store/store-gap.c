@@ -155,3 +155,59 @@ fail:
 	store_write_abort(st);
 	return -1;
 }
+
+/* Whether the events a gap hides, between the times of its neighbours,
+ * may fall in since_ms <= ts < until_ms. */
+static int
+store_gap_overlaps(const struct store_gap *g, int64_t since_ms, int64_t until_ms)
+{
+	return g->after_ts < until_ms && g->before_ts >= since_ms;
+}
+
+int
+store_gaps(struct store *st, const char *room_id, int64_t since_ms, int64_t until_ms,
+    struct store_gap **gaps, size_t *n, char **cause)
+{
+	sqlite3_stmt *s;
+	struct store_gap g;
+	int r;
+
+	*gaps = NULL;
+	*n = 0;
+	if ((s = store_stmt(st, STORE_SQL_GAP_LIST, cause)) == NULL)
+		return -1;
+	store_bind_text(s, 1, room_id);
+	while ((r = store_row(st, s, "cannot read gaps in history", cause)) == 1) {
+		g.before_seq = sqlite3_column_int64(s, 0);
+		g.after_ts = sqlite3_column_type(s, 1) == SQLITE_NULL ? INT64_MIN :
+		    sqlite3_column_int64(s, 1);
+		g.before_ts = sqlite3_column_type(s, 2) == SQLITE_NULL ? INT64_MAX :
+		    sqlite3_column_int64(s, 2);
+		if (!store_gap_overlaps(&g, since_ms, until_ms))
+			continue;
+		*gaps = xreallocarray(*gaps, *n + 1, sizeof **gaps);
+		(*gaps)[(*n)++] = g;
+	}
+	if (r == -1) {
+		xfree(gaps);
+		*n = 0;
+	}
+	return r;
+}
+
+int64_t
+store_rooms_partial(struct store *st, const char *room_id, char **cause)
+{
+	sqlite3_stmt *s;
+	int64_t n;
+
+	if ((s = store_stmt(st, STORE_SQL_GAP_ROOMS, cause)) == NULL)
+		return -1;
+	sqlite3_bind_int(s, 1, MX_MEMBERSHIP_JOIN);
+	store_bind_text(s, 2, room_id);
+	if (store_row(st, s, "cannot read gaps in history", cause) != 1)
+		return -1;
+	n = sqlite3_column_int64(s, 0);
+	store_done(s);
+	return n;
+}

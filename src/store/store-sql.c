@@ -217,6 +217,17 @@ const char *const store_sql_text[STORE_SQL_COUNT] = {
 	[STORE_SQL_GAP_DELETE] = "DELETE FROM gaps WHERE room_id = ?1 AND before_seq = ?2",
 	[STORE_SQL_GAP_MOVE] = "UPDATE gaps SET before_seq = ?3, token = ?4"
 			       " WHERE room_id = ?1 AND before_seq = ?2",
+	/* Each gap with the times of the cached events on either side. */
+	[STORE_SQL_GAP_LIST] =
+	    "SELECT g.before_seq,"
+	    " (SELECT ts FROM events e WHERE e.room_id = g.room_id AND e.seq < g.before_seq"
+	    "  ORDER BY e.seq DESC LIMIT 1),"
+	    " (SELECT ts FROM events e WHERE e.room_id = g.room_id AND e.seq >= g.before_seq"
+	    "  ORDER BY e.seq LIMIT 1)"
+	    " FROM gaps g WHERE g.room_id = ?1 ORDER BY g.before_seq DESC",
+	[STORE_SQL_GAP_ROOMS] = "SELECT count(DISTINCT g.room_id) FROM gaps g"
+				" JOIN rooms r ON r.room_id = g.room_id"
+				" WHERE r.membership = ?1 AND (?2 IS NULL OR g.room_id = ?2)",
 
 	[STORE_SQL_OUTBOX_ADD] = "INSERT INTO outbox(room_id, txn_id, type, content,"
 				 " created_ts) VALUES (?1, ?2, ?3, ?4, ?5)",

@@ -105,6 +105,28 @@ ui_export_failure(const char *line)
 	return xasprintf("not sent, kept in %s: %.*s", path, (int)(at - line), line);
 }
 
+/* While the export runs, its newest progress line ("export: fetching
+ * older messages of ROOM: 150 so far") is the note. */
+static void
+ui_export_progress(struct ui *ui, struct ui_export *x)
+{
+	static const char lead[] = "export: fetching ";
+	char *end, *start, *line;
+
+	x->out[x->len] = '\0';
+	if ((end = strrchr(x->out, '\n')) == NULL)
+		return;
+	*end = '\0';
+	start = strrchr(x->out, '\n');
+	start = start != NULL ? start + 1 : x->out;
+	if (strncmp(start, lead, sizeof lead - 1) == 0) {
+		line = san_text(start + 8, 0);
+		ui_note(ui, "%s", line);
+		free(line);
+	}
+	*end = '\n';
+}
+
 static void
 ui_export_output(int fd, int revents, void *arg)
 {
@@ -125,6 +147,7 @@ ui_export_output(int fd, int revents, void *arg)
 		}
 		memcpy(x->out + x->len, buf, (size_t)n);
 		x->len += (size_t)n;
+		ui_export_progress(ui, x);
 		return;
 	}
 	if (n == -1 && (errno == EINTR || errno == EAGAIN))
@@ -236,6 +259,19 @@ ui_export_subject(struct ui *ui, const char *answer)
 	ui_export_run(ui, answer);
 }
 
+/* What an empty subject stands for. */
+static const char *
+ui_export_subject_hint(struct ui *ui, const struct ui_export *x)
+{
+	const struct ui_room *room = x->room_id != NULL ? ui_room_find(ui, x->room_id) : NULL;
+
+	if (x->query != NULL)
+		return "subject (empty: the search, its rooms and dates)";
+	if (room != NULL && room->dm_user != NULL)
+		return "subject (empty: \"Conversation with NAME, DATES\")";
+	return "subject (empty: \"Conversation: ROOM, DATES\")";
+}
+
 static void
 ui_export_dest(struct ui *ui, const char *answer)
 {
@@ -254,8 +290,7 @@ ui_export_dest(struct ui *ui, const char *answer)
 		ui_export_run(ui, NULL);
 		return;
 	}
-	ui_ask(ui, x->query != NULL ? "subject (empty: the search, its rooms and dates)" :
-	    "subject (empty: \"Conversation: ROOM, DATES\")", ui_export_subject);
+	ui_ask(ui, ui_export_subject_hint(ui, x), ui_export_subject);
 }
 
 /* The thread: all the search results, whatever their rooms, while the

@@ -32,6 +32,9 @@ struct ui_search {
 	size_t top;		/* the first result drawn */
 	char *error;		/* why the query has no results, made inert */
 	uint64_t timer;
+	int64_t partial;	/* joined rooms whose history the cache lacks part of */
+	int fetching;		/* C-b: their history is being paged in */
+	char *progress;		/* how that goes, made inert */
 };
 
 static struct ui_search *
@@ -53,6 +56,7 @@ ui_search_free(struct ui *ui)
 	search_hits_free(&s->hits, s->n);
 	free(s->ran);
 	free(s->error);
+	free(s->progress);
 	xfree(&ui->over.search);
 }
 
@@ -77,7 +81,63 @@ ui_search_run(void *arg)
 		free(cause);
 	} else if (s->n == 0)
 		s->error = xstrdup("nothing matches");
+	s->partial = store_rooms_partial(ui->store, NULL, NULL);
 	ui_dirty(ui);
+}
+
+static void
+ui_search_fetch_progress(const struct core_backfill_progress *p, void *arg)
+{
+	struct ui *ui = arg;
+	struct ui_search *s = ui->over.search;
+	char *name;
+
+	if (s == NULL)
+		return;
+	name = san_text(p->name, 0);
+	free(s->progress);
+	s->progress = xasprintf("fetching history: [%zu/%zu] %s, %lld new event%s\u2026",
+	    p->index + 1, p->n_rooms, name, (long long)p->added, p->added == 1 ? "" : "s");
+	free(name);
+	ui_dirty(ui);
+}
+
+static void
+ui_search_fetch_done(void *arg, int status, const char *result)
+{
+	struct ui *ui = arg;
+	struct ui_search *s = ui->over.search;
+
+	if (status == CORE_CANCELLED)
+		return;
+	if (status == CORE_DONE)
+		ui_note(ui, "history fetched: search covers every room now");
+	else
+		ui_error(ui, "cannot fetch history: %s", result);
+	if (s == NULL)
+		return;
+	s->fetching = 0;
+	xfree(&s->progress);
+	loop_timer_cancel(ui->loop, s->timer);
+	ui_search_run(ui);
+}
+
+/* C-b: pages in the history the cache lacks, then searches again. */
+static void
+ui_search_fetch(struct ui *ui, struct ui_search *s)
+{
+	char *cause = NULL;
+
+	if (s->fetching || s->partial <= 0)
+		return;
+	if (core_backfill(ui->core, NULL, ui_search_fetch_progress, ui, ui_search_fetch_done, ui,
+	    &cause) == -1) {
+		ui_error(ui, "cannot fetch history: %s", cause);
+		free(cause);
+		return;
+	}
+	s->fetching = 1;
+	s->progress = xstrdup("fetching history\u2026");
 }
 
 /* Searches once typing pauses, so that a fast typist waits for nothing. */
@@ -200,6 +260,8 @@ ui_search_key(struct ui *ui, const struct key *k)
 			s->open = 0;
 		else if (s->n == 0)
 			ui_note(ui, "no results to export");
+	} else if (k->mods == KEYS_CTRL && k->code == 'b') {
+		ui_search_fetch(ui, s);
 	} else if (k->code == KEYS_DOWN || (k->mods == KEYS_CTRL && k->code == 'n')) {
 		if (s->sel + 1 < s->n)
 			s->sel++;
@@ -286,7 +348,7 @@ ui_search_draw(struct ui *ui, int top, int height, int left, int width)
 {
 	struct ui_search *s = ui->over.search;
 	size_t fit = height > 1 ? (size_t)(height - 1) / 2 : 0;
-	char *status, *shown;
+	char *status, *shown, *partial;
 	int x;
 
 	for (int row = 0; row < height; row++) {
@@ -306,7 +368,16 @@ ui_search_draw(struct ui *ui, int top, int height, int left, int width)
 		status = xasprintf("%zu result%s%s: Enter opens one, C-e exports them all, "
 		    "Esc closes", s->n, s->n == 1 ? "" : "s",
 		    s->timer != 0 ? " (searching\u2026)" : "");
-	ui_put(top, left + 1, status, width - 1, s->error != NULL ? THEME_ERROR : THEME_STATUS);
+	if (s->fetching && s->progress != NULL)
+		partial = xasprintf("%s %s", s->progress, status);
+	else if (s->partial > 0)
+		partial = xasprintf("%lld room%s not fully cached, C-b fetches %s; %s",
+		    (long long)s->partial, s->partial == 1 ? " is" : "s are",
+		    s->partial == 1 ? "it" : "them", status);
+	else
+		partial = xstrdup(status);
+	ui_put(top, left + 1, partial, width - 1, s->error != NULL ? THEME_ERROR : THEME_STATUS);
+	free(partial);
 	free(status);
 	for (size_t i = s->top; i < s->n && i - s->top < fit; i++)
 		ui_search_draw_hit(ui, &s->hits[i], top + 1 + 2 * (int)(i - s->top), left, width,

@@ -78,7 +78,7 @@ export_once(struct store *st, const char *eml, const struct export_opts *o)
 	double cpu = bench_cpu_ms();
 	int64_t t0 = nt_mono_us(), t1, t2, t3;
 
-	if (export_load_room(st, "!big:hs", 0, INT64_MAX, &t, &cause) == -1)
+	if (export_load_room(st, "!big:hs", 0, INT64_MAX, 0, &t, &cause) == -1)
 		return fail(cause);
 	t1 = nt_mono_us();
 	if (export_mail_build(&t, o, &m, &cause) == -1)

@@ -135,10 +135,13 @@ class ExportTest(NatterTestCase):
             self.assertGreater(found, pos, f"{needle!r} missing or out of order")
             pos = found
 
-    def assert_transcripts(self, msg, bob_name="Dana Whitfield"):
+    def assert_transcripts(self, msg, bob_name="Dana Whitfield", deleted=False):
+        """The conversation's transcripts; the deleted message is in them, marked,
+        only when the export asked for it (--include-deleted)."""
         plain, html = body_of(msg, "plain"), body_of(msg, "html")
         self.assertIsNotNone(plain)
         self.assertIsNotNone(html)
+        marks = [f"{bob_name}: (deleted)"] if deleted else []
         self.assert_in_order(plain, [
             ": The car is booked for 8:30. (edited)",
             ": and the driver has your number",
@@ -148,7 +151,7 @@ class ExportTest(NatterTestCase):
             "Agenda:\n      .\n      .hidden line\n      From the desk of",
             "<script>alert('x')</script> & <b>bold</b>",
             "Résumé: déjà vu ✈",
-            f"{bob_name}: (deleted)",
+        ] + marks + [
             ": last word",
         ])
         self.assertNotIn("this will be deleted", plain)
@@ -160,9 +163,12 @@ class ExportTest(NatterTestCase):
             "Agenda:<br>\n.<br>\n.hidden line<br>\nFrom the desk of",
             "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;",
             "Résumé: déjà vu ✈",
-            "(deleted)",
+        ] + (["(deleted)"] if deleted else []) + [
             "last word",
         ])
+        if not deleted:
+            self.assertNotIn("(deleted)", plain)
+            self.assertNotIn("(deleted)", html)
         self.assertNotIn("<script>", html)
         self.assertNotIn("this will be deleted", html)
 
@@ -170,7 +176,7 @@ class ExportTest(NatterTestCase):
         room, ids = self.conversation("Équipe ✈ Board", "Zoë Ångström")
         r = self.export("Équipe ✈ Board", "--to", "boss@example.com",
                         "--cc", "Søren Kierkegaard <cc@example.net>",
-                        "--subject", "Résumé — the week’s conversation")
+                        "--subject", "Résumé — the week’s conversation", "--include-deleted")
         self.assertIn(f"exported {len(ids)} messages from Équipe ✈ Board", r.stderr)
         self.assertIn("sent to boss@example.com, cc@example.net", r.stderr)
         [(env, raw)] = self.sink.mails()
@@ -193,7 +199,7 @@ class ExportTest(NatterTestCase):
         self.assertTrue(msg["Message-ID"].endswith("@example.org>"))
         self.assertIsNotNone(msg["Date"].datetime)
         self.assertEqual(msg.get_content_type(), "multipart/alternative")
-        self.assert_transcripts(msg, "Zoë Ångström")
+        self.assert_transcripts(msg, "Zoë Ångström", deleted=True)
 
     def test_default_subject_names_room_and_dates(self):
         self.shared_room("Travel Desk")
@@ -298,7 +304,8 @@ class ExportTest(NatterTestCase):
         eml = self.natter.home / "out" / "thread.eml"
         eml.parent.mkdir()
         r = self.export("Planning", "--eml", eml, "--to", "boss@example.com")
-        self.assertIn(f"exported {len(ids)} messages from Planning to {eml}", r.stderr)
+        # The deleted message is left out.
+        self.assertIn(f"exported {len(ids) - 1} messages from Planning to {eml}", r.stderr)
         self.assertEqual(file_mode(eml), 0o600)
         self.assertEqual(os.listdir(eml.parent), ["thread.eml"])
         from_eml = parse(eml.read_bytes())

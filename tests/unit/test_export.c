@@ -242,6 +242,43 @@ test_default_subject(void **state)
 	export_thread_clear(&t);
 }
 
+static void assert_in_order(const char *s, const char *const *needles);
+
+/* A direct chat is a conversation with its other person, by name, made
+ * inert for the header; the transcripts say so, and what the export
+ * covers when the caller says. */
+static void
+test_direct_chat_and_coverage(void **state)
+{
+	struct export_render r = {NULL, NULL, EXPORT_CAP_DEFAULT};
+	struct export_thread t;
+	char *s, *text, *html;
+
+	thread_sample(&t);
+	t.peer_name = xstrdup("Dana Whitfield");
+	s = export_default_subject(&t);
+	assert_string_equal(s, "Conversation with Dana Whitfield, 2024-05-13\u20132024-05-14");
+	free(s);
+	t.coverage = xstrdup("this export covers 13 May 09:14 \u2013 14 May 15:00; earlier "
+	    "messages were not available");
+	text = export_render_text(&t, &r);
+	assert_in_order(text, (const char *const[]){"Conversation with Dana Whitfield (!room:hs)",
+	    "\nNote: this export covers 13 May 09:14 \u2013 14 May 15:00; earlier messages were "
+	    "not available\n", NULL});
+	html = export_render_html(&t, &r);
+	assert_in_order(html, (const char *const[]){">Conversation with Dana Whitfield</h1>",
+	    ">Note: this export covers", "not available</p>", NULL});
+	free(text);
+	free(html);
+	free(t.peer_name);
+	t.peer_name = xstrdup("Dana\r\nBcc: evil@x");
+	s = export_default_subject(&t);
+	assert_null(strpbrk(s, "\r\n"));
+	assert_non_null(strstr(s, "Conversation with Dana"));
+	free(s);
+	export_thread_clear(&t);
+}
+
 static void
 test_plain_transcript(void **state)
 {
@@ -691,7 +728,7 @@ test_load_results_of_several_rooms(void **state)
 	char *text;
 
 	fill_two_rooms(f->st);
-	assert_int_equal(export_load_events(f->st, NULL, ids, NT_NELEMS(ids), &t, NULL), 0);
+	assert_int_equal(export_load_events(f->st, NULL, ids, NT_NELEMS(ids), 0, &t, NULL), 0);
 	assert_null(t.room_id);
 	assert_int_equal(t.n_rooms, 2);
 	assert_string_equal(t.rooms[0].room_name, "Travel");
@@ -712,17 +749,17 @@ test_load_results_of_several_rooms(void **state)
 	export_thread_clear(&t);
 
 	/* Results in one room make the thread of that room, as with ROOM given. */
-	assert_int_equal(export_load_events(f->st, NULL, (char *[]){"$b2", "$b1"}, 2, &t, NULL), 0);
+	assert_int_equal(export_load_events(f->st, NULL, (char *[]){"$b2", "$b1"}, 2, 0, &t, NULL), 0);
 	assert_int_equal(t.n_rooms, 0);
 	assert_string_equal(t.room_id, "!board:x");
 	assert_string_equal(t.room_name, "Board Room");
 	assert_int_equal(t.n, 2);
 	export_thread_clear(&t);
-	assert_int_equal(export_load_events(f->st, "!board:x", ids, NT_NELEMS(ids), &t, NULL), 0);
+	assert_int_equal(export_load_events(f->st, "!board:x", ids, NT_NELEMS(ids), 0, &t, NULL), 0);
 	assert_int_equal(t.n_rooms, 0);
 	assert_int_equal(t.n, 2);
 	export_thread_clear(&t);
-	assert_int_equal(export_load_events(f->st, NULL, (char *[]){"$gone"}, 1, &t, NULL), -1);
+	assert_int_equal(export_load_events(f->st, NULL, (char *[]){"$gone"}, 1, 0, &t, NULL), -1);
 }
 
 static void
@@ -927,6 +964,7 @@ main(void)
 		cmocka_unit_test(test_addresses_validated),
 		cmocka_unit_test(test_address_lists),
 		cmocka_unit_test(test_default_subject),
+		cmocka_unit_test(test_direct_chat_and_coverage),
 		cmocka_unit_test(test_plain_transcript),
 		cmocka_unit_test(test_reply_fallback_left_out),
 		cmocka_unit_test(test_longest_time_format_shown),

@@ -910,6 +910,60 @@ test_gap_pages_back_to_start(void **state)
 	assert_fts_in_step(f->path);
 }
 
+static int64_t
+msg_ts(struct store *st, const char *event_id)
+{
+	struct store_msg m;
+	int64_t ts;
+
+	assert_int_equal(store_msg_get(st, event_id, &m, NULL), 0);
+	ts = m.ts;
+	store_msg_clear(&m);
+	return ts;
+}
+
+/* The gaps a span of time may lose events to, with the times around
+ * them; and the joined rooms that have any. */
+static void
+test_gaps_of_a_span(void **state)
+{
+	struct fixture *f = *state;
+	struct store_gap *g;
+	size_t n;
+	int64_t hole, top = sync_with_holes(f, &hole);
+	int64_t t5 = msg_ts(f->st, "$5"), t7 = msg_ts(f->st, "$7"), t11 = msg_ts(f->st, "$11");
+
+	assert_int_equal(store_gaps(f->st, "!r:x", INT64_MIN, INT64_MAX, &g, &n, NULL), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(g[0].before_seq, hole);
+	assert_int_equal(g[0].after_ts, t7);
+	assert_int_equal(g[0].before_ts, t11);
+	assert_int_equal(g[1].before_seq, top);
+	assert_int_equal(g[1].after_ts, INT64_MIN);
+	assert_int_equal(g[1].before_ts, t5);
+	free(g);
+	/* After the hole: nothing is missing. */
+	assert_int_equal(store_gaps(f->st, "!r:x", t11 + 1, INT64_MAX, &g, &n, NULL), 0);
+	assert_int_equal(n, 0);
+	free(g);
+	/* From after $5 to before $7: the cache holds it all. */
+	assert_int_equal(store_gaps(f->st, "!r:x", t5 + 1, t7, &g, &n, NULL), 0);
+	assert_int_equal(n, 0);
+	free(g);
+	/* From $5 on, what went before it may be; up to $7 included, the hole. */
+	assert_int_equal(store_gaps(f->st, "!r:x", t5, t7, &g, &n, NULL), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(g[0].before_seq, top);
+	free(g);
+	assert_int_equal(store_gaps(f->st, "!r:x", t5 + 1, t7 + 1, &g, &n, NULL), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(g[0].before_seq, hole);
+	free(g);
+	assert_int_equal(store_rooms_partial(f->st, NULL, NULL), 1);
+	assert_int_equal(store_rooms_partial(f->st, "!r:x", NULL), 1);
+	assert_int_equal(store_rooms_partial(f->st, "!other:x", NULL), 0);
+}
+
 /* Gaps that end for other reasons: an empty page, a full hole, a room
  * whose timeline starts at its creation, a re-delivered limited batch. */
 static void
@@ -1353,6 +1407,7 @@ main(void)
 		T(test_receipts_keep_newest),
 		T(test_gap_fills_in_order),
 		T(test_gap_pages_back_to_start),
+		T(test_gaps_of_a_span),
 		T(test_gaps_edge_cases),
 		T(test_gap_closes_when_out_of_seq),
 		T(test_outbox_queue),
