@@ -60,6 +60,9 @@ class TuiSelectTest(TuiTestCase):
                                      .get("rel_type") == "m.replace")
         self.assertEqual(ev["content"]["m.relates_to"]["event_id"], first)
         self.assertEqual(ev["content"]["m.new_content"]["body"], "final one")
+        # Other clients' fallback is "* final one", not a bullet list.
+        self.assertEqual(ev["content"]["body"], "* final one")
+        self.assertNotIn("formatted_body", ev["content"])
         t.wait_for("> half typed")
         t.wait_for("final one (edited)")
 
