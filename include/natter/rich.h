@@ -36,6 +36,12 @@ size_t rich_url_len(const char *s);
  * is its length. */
 const char *rich_url_find(const char *text, size_t *len);
 
+/* The web link a reader opens first in a message: the first shown in
+ * its formatted text (rich_from_html, which shows where a link goes when
+ * its words do not), else in its body; a link to matrix.to (a mention)
+ * only when there is no other. A new string, or NULL when there is none. */
+char *rich_link_first(const char *body, const char *formatted);
+
 /* Attributes of a run of formatted text. */
 enum {
 	RICH_BOLD = 0x01,	/* b, strong, h1-h6, th */

@@ -635,6 +635,30 @@ rich_html_unwrap(struct buf *b)
 }
 
 char *
+rich_link_first(const char *body, const char *formatted)
+{
+	struct rich *r = formatted != NULL ? rich_from_html(formatted) : NULL;
+	const char *text = r != NULL ? r->text : body, *p, *mention = NULL;
+	size_t len = 0, mention_len = 0;
+	char *link = NULL;
+
+	for (p = text; p != NULL && (p = rich_url_find(p, &len)) != NULL; p += len) {
+		if (strncmp(p, "https://matrix.to/", 18) != 0)
+			break;
+		if (mention == NULL) {
+			mention = p;
+			mention_len = len;
+		}
+	}
+	if (p != NULL)
+		link = xstrndup(p, len);
+	else if (mention != NULL)
+		link = xstrndup(mention, mention_len);
+	rich_free(&r);
+	return link;
+}
+
+char *
 rich_html_clean(const char *html)
 {
 	struct rich_walk w = {.html = 1};

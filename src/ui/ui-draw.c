@@ -11,6 +11,7 @@
 
 #include "natter/editor.h"
 #include "natter/msg.h"
+#include "natter/rich.h"
 #include "natter/sanitize.h"
 #include "natter/settings.h"
 #include "natter/text.h"
@@ -134,14 +135,8 @@ ui_span_next(const char *s, const char *self_id, const char *self_name, size_t *
 {
 	const char *best = NULL, *words[] = {self_id, self_name};
 
-	for (const char *p = s; (p = strstr(p, "http")) != NULL; p++) {
-		if (strncmp(p, "https://", 8) == 0 || strncmp(p, "http://", 7) == 0) {
-			best = p;
-			*len = strcspn(p, " \t<>\"");
-			*element = THEME_LINK;
-			break;
-		}
-	}
+	if ((best = rich_url_find(s, len)) != NULL)
+		*element = THEME_LINK;
 	for (size_t i = 0; i < NT_NELEMS(words); i++) {
 		size_t wl = words[i] != NULL ? strlen(words[i]) : 0;
 

@@ -141,6 +141,34 @@ test_url_find(void **state)
 	assert_int_equal(len, strlen("http://b.example"));
 }
 
+/* What select mode's o opens: the first link as the message shows it. */
+static void
+test_link_first(void **state)
+{
+	const char *cases[][3] = {
+		{"see [the report](https://example.org/report) today", NULL,
+		    "https://example.org/report"},
+		{"(https://example.org/a), then https://b.example", NULL, "https://example.org/a"},
+		{"the report", "<a href=\"https://example.org/r?a=1&amp;b=(2)\">the report</a>",
+		    "https://example.org/r?a=1&b=(2)"},
+		{"Dana: see https://example.org/x", "<a href=\"https://matrix.to/#/@dana:x\">Dana</a>"
+		    ": see https://example.org/x", "https://example.org/x"},
+		{"https://matrix.to/#/!room:x", NULL, "https://matrix.to/#/!room:x"},
+		{"mail cfo@example.org", "<a href=\"mailto:cfo@example.org\">cfo</a>", NULL},
+		{"no link", NULL, NULL},
+	};
+
+	for (size_t i = 0; i < NT_NELEMS(cases); i++) {
+		char *got = rich_link_first(cases[i][0], cases[i][1]);
+
+		if (cases[i][2] == NULL)
+			assert_null(got);
+		else if (got == NULL || strcmp(got, cases[i][2]) != 0)
+			fail_msg("%s: %s", cases[i][0], got);
+		free(got);
+	}
+}
+
 static void
 test_html_inline(void **state)
 {
@@ -309,6 +337,7 @@ main(void)
 		cmocka_unit_test(test_reply_html_fallback),
 		cmocka_unit_test(test_url_rule),
 		cmocka_unit_test(test_url_find),
+		cmocka_unit_test(test_link_first),
 		cmocka_unit_test(test_html_inline),
 		cmocka_unit_test(test_html_blocks),
 		cmocka_unit_test(test_html_links),
