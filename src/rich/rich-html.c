@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include <libxml/HTMLparser.h>
+#include <libxml/xmlerror.h>
 #include <libxml/tree.h>
 
 #include "natter/rich.h"
@@ -553,11 +554,25 @@ rich_walk_tree(struct rich_walk *w, xmlNode *root)
 	}
 }
 
+/* libxml2 prints some errors whatever the options say, and nothing may
+ * be printed over the terminal interface. */
+static void
+rich_xml_quiet(void *ctx, const char *msg, ...)
+{
+}
+
+static void
+rich_xml_quiet_structured(void *ctx, xmlErrorPtr error)
+{
+}
+
 static htmlDocPtr
 rich_parse(const char *html)
 {
 	size_t len = strlen(html);
 
+	xmlSetGenericErrorFunc(NULL, rich_xml_quiet);
+	xmlSetStructuredErrorFunc(NULL, rich_xml_quiet_structured);
 	if (len > RICH_INPUT_MAX)
 		len = RICH_INPUT_MAX;
 	/* Not HTML_PARSE_NOIMPLIED: without the implied body, libxml2 2.9
