@@ -461,6 +461,7 @@ rich_term_href(struct rich_walk *w, const struct rich_frame *f)
 	const char *href = f->href, *bare = href, *text = "";
 	size_t len = 0;
 	char *safe, *shown;
+	int space = w->space;
 
 	if (f->a_start != SIZE_MAX) {
 		text = w->out.data + f->a_start;
@@ -474,9 +475,12 @@ rich_term_href(struct rich_walk *w, const struct rich_frame *f)
 		return;
 	safe = san_text(href, 0);
 	shown = xasprintf("<%s>", safe);
+	/* White space at the end of the link's words goes after its address. */
+	w->space = 0;
 	rich_text_prefix(w);
 	rich_put(w, " ", 1, 0);
 	rich_put(w, shown, strlen(shown), RICH_LINK);
+	w->space = space;
 	free(shown);
 	free(safe);
 }

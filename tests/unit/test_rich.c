@@ -224,6 +224,12 @@ test_html_links(void **state)
 	assert_string_equal(r->links[2], "https://example.org/b");
 	assert_string_equal(r->links[3], "mailto:cfo@example.org");
 	rich_free(&r);
+	/* A space at the end of a link's words comes after its address. */
+	r = rich_from_html("<a href=\"https://example.org/r\">report </a>then");
+	got = markup(r);
+	assert_string_equal(got, "{L:report} {L:<https://example.org/r>} then");
+	free(got);
+	rich_free(&r);
 }
 
 /* Text from the server stays inert: controls, escapes and bidi
