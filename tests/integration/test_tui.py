@@ -321,7 +321,13 @@ class TuiTest(TuiTestCase):
                               "</p><blockquote>quoted words</blockquote><ul><li>first item</li>"
                               "<li><em>second</em> item</li></ul><script>evil()</script>"
                               "<b>\x1b[2Jwiped</b>"})
+        words = " ".join(f"word{i}" for i in range(30))
+        self.bob.send_event(room, "m.room.message", {
+            "msgtype": "m.text", "body": f"plain then **{words} lastword**",
+            "format": "org.matrix.custom.html",
+            "formatted_body": f"plain then <strong>{words} lastword</strong>"})
         t = self.start()
+        t.wait_for("lastword")
         screen = t.wait_for("second item")
         for raw in ("**", "`", "<strong>", "<code>", "<li>", "evil"):
             self.assertNotIn(raw, screen)
@@ -343,6 +349,10 @@ class TuiTest(TuiTestCase):
         self.assertRegex(attrs_before(line, "board"), r"\x1b\[(\d+;)*1[;m]")
         self.assertRegex(attrs_before(line, "make check"), r"\x1b\[(\d+;)*7[;m]")
         self.assertRegex(attrs_before(item, "second"), r"\x1b\[(\d+;)*3[;m]")
+        # Bold goes on where the pane wrapped the text onto a second line.
+        wrapped = next(l for l in lines if "lastword" in l)
+        self.assertNotIn("plain then", wrapped)
+        self.assertRegex(attrs_before(wrapped, "lastword"), r"\x1b\[(\d+;)*1[;m]")
         self.assertNotIn("\x1b[2J", "".join(lines))
 
     def test_keys_from_the_config_and_tab_completion(self):
