@@ -106,6 +106,7 @@ struct store_msg {
 	int64_t ts;
 	char *msgtype;		/* NULL unless m.room.message */
 	char *body;		/* latest text (after edits); NULL when none */
+	char *formatted;	/* its HTML (org.matrix.custom.html), or NULL */
 	int edited;
 	int redacted;
 	char *reply_to;		/* event id it answers, or NULL */

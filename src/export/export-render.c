@@ -7,6 +7,7 @@
 
 #include "export-private.h"
 #include "natter/msg.h"
+#include "natter/rich.h"
 #include "natter/sanitize.h"
 #include "natter/settings.h"
 #include "natter/text.h"
@@ -27,6 +28,7 @@ struct export_entry {
 	char time[SETTINGS_FORMAT_MAX + 1];
 	char *name;
 	char *body;		/* may hold \n; NULL when note says it all */
+	char *html;		/* the body formatted, safe HTML (rich_html_clean), or NULL */
 	char *note;		/* "(deleted)", "[file] a.pdf (3 KB, attached)", ... */
 	int edited;
 	char *reply_name;	/* who the message answers, or NULL */
@@ -39,6 +41,7 @@ export_entry_clear(struct export_entry *e)
 {
 	free(e->name);
 	free(e->body);
+	free(e->html);
 	free(e->note);
 	free(e->reply_name);
 	free(e->reply_text);
@@ -55,23 +58,6 @@ export_time(int64_t ms, const char *fmt, char *out, size_t size, struct tm *tm)
 		snprintf(out, size, "?");
 }
 
-/* Clients that follow older versions of the spec put the message
- * answered in front of a reply, as "> " lines and a blank line. */
-static const char *
-export_strip_fallback(const char *body)
-{
-	const char *p = body;
-
-	if (strncmp(p, "> ", 2) != 0)
-		return body;
-	while (strncmp(p, "> ", 2) == 0 || strncmp(p, ">\n", 2) == 0) {
-		if ((p = strchr(p, '\n')) == NULL)
-			return body;
-		p++;
-	}
-	return *p == '\n' ? p + 1 : body;
-}
-
 /* The first line of a quoted message, cut short. */
 static char *
 export_quote_text(const struct store_msg *q)
@@ -82,8 +68,7 @@ export_quote_text(const struct store_msg *q)
 
 	if (q->redacted)
 		return xstrdup("(deleted)");
-	src = q->body != NULL ? export_strip_fallback(q->body) :
-	    q->filename != NULL ? q->filename : "…";
+	src = q->body != NULL ? q->body : q->filename != NULL ? q->filename : "…";
 	len = strcspn(src, "\n");
 	line = xstrndup(src, len);
 	safe = san_text(line, 0);
@@ -193,10 +178,10 @@ export_entry_fill(const struct export_thread *t, const struct export_index *ix, 
 		e->note = xstrdup("(deleted)");
 	else if (m->url != NULL)
 		e->note = export_file_note(m, export_file_of(t, i), r);
-	else if (m->body != NULL)
-		e->body = san_text(m->reply_to != NULL ? export_strip_fallback(m->body) : m->body,
-		    SAN_MULTILINE);
-	else if ((note = msg_encrypted_note(m->encryption)) != NULL) {
+	else if (m->body != NULL) {
+		e->body = san_text(m->body, SAN_MULTILINE);
+		e->html = m->formatted != NULL ? rich_html_clean(m->formatted) : NULL;
+	} else if ((note = msg_encrypted_note(m->encryption)) != NULL) {
 		e->note = san_text(note, 0);
 		free(note);
 	} else {
@@ -459,7 +444,10 @@ export_html_entry(struct buf *b, const struct export_entry *e)
 	buf_puts(b, e->kind == EXPORT_ENTRY_EMOTE ? "<i>* <b>" : "<b>");
 	export_html_add(b, e->name);
 	buf_puts(b, e->kind == EXPORT_ENTRY_EMOTE ? "</b>" : "</b>:");
-	if (e->body != NULL)
+	if (e->html != NULL) {
+		buf_putc(b, '\n');
+		buf_puts(b, e->html);
+	} else if (e->body != NULL)
 		export_html_body(b, e->body);
 	else {
 		buf_puts(b, " <span style=\"" EXPORT_CSS_DIM "\">");

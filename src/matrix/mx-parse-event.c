@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "natter/rich.h"
 #include "natter/util.h"
 #include "mx-private.h"
 
@@ -143,6 +144,24 @@ message_media(struct mx_event *ev, const cJSON *content)
 	ev->size = mx_json_count(info, "size");
 }
 
+/* A reply from a client that follows a spec before v1.13 quotes what it
+ * answers in front of its text; the quote is the sender's word for what
+ * was said, so it is dropped (the spec's rules) and the cache's own copy
+ * shown instead. */
+static void
+message_strip_fallback(struct mx_event *ev)
+{
+	size_t skip;
+
+	if (ev->body != NULL && (skip = rich_reply_body_skip(ev->body)) > 0)
+		memmove(ev->body, ev->body + skip, strlen(ev->body + skip) + 1);
+	if (ev->formatted_body != NULL && (skip = rich_reply_html_skip(ev->formatted_body)) > 0)
+		memmove(ev->formatted_body, ev->formatted_body + skip,
+		    strlen(ev->formatted_body + skip) + 1);
+	if (ev->formatted_body != NULL && ev->formatted_body[0] == '\0')
+		xfree(&ev->formatted_body);
+}
+
 /* m.room.message and m.sticker; an edit shows its m.new_content. */
 static int
 parse_message(struct mx_event *ev, const cJSON *j, const cJSON *content, const char **why)
@@ -155,6 +174,8 @@ parse_message(struct mx_event *ev, const cJSON *j, const cJSON *content, const c
 	ev->body = mx_json_strdup(content, "body");
 	if (streq(mx_json_str(content, "format"), "org.matrix.custom.html"))
 		ev->formatted_body = mx_json_strdup(content, "formatted_body");
+	if (ev->reply_to != NULL && content != nc)
+		message_strip_fallback(ev);
 	message_media(ev, content);
 	/* Most messages are just this; nobody need keep their JSON twice. */
 	ev->content_plain = content != nc && ev->msgtype != NULL && ev->body != NULL &&

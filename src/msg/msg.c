@@ -101,11 +101,10 @@ print_free(cJSON *root)
 	return out;
 }
 
+/* msgtype, body and, when there is any, its HTML (taken over). */
 static void
-add_body(cJSON *obj, const char *text, const char *msgtype)
+add_body_html(cJSON *obj, const char *text, char *html, const char *msgtype)
 {
-	char *html = msg_markdown_html(text);
-
 	cJSON_AddStringToObject(obj, "msgtype", msgtype);
 	cJSON_AddStringToObject(obj, "body", text);
 	if (html != NULL) {
@@ -113,6 +112,12 @@ add_body(cJSON *obj, const char *text, const char *msgtype)
 		cJSON_AddStringToObject(obj, "formatted_body", html);
 		free(html);
 	}
+}
+
+static void
+add_body(cJSON *obj, const char *text, const char *msgtype)
+{
+	add_body_html(obj, text, msg_markdown_html(text), msgtype);
 }
 
 char *
@@ -134,9 +139,15 @@ char *
 msg_content_edit(const char *text, const char *msgtype, const char *target)
 {
 	cJSON *root = cJSON_CreateObject(), *rel;
-	char *star = xasprintf("* %s", text);
+	char *star = xasprintf("* %s", text), *html = msg_markdown_html(text), *fallback = NULL;
 
-	add_body(root, star, msgtype);
+	/* What clients that know no edits show: "* " and the new text, whose
+	 * Markdown is read alone (the star would make a list of it). */
+	if (html != NULL)
+		fallback = strncmp(html, "<p>", 3) == 0 ? xasprintf("<p>* %s", html + 3) :
+		    xasprintf("* %s", html);
+	free(html);
+	add_body_html(root, star, fallback, msgtype);
 	free(star);
 	add_body(cJSON_AddObjectToObject(root, "m.new_content"), text, msgtype);
 	rel = cJSON_AddObjectToObject(root, "m.relates_to");

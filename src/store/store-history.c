@@ -41,6 +41,7 @@ store_msg_fill(sqlite3_stmt *s, struct store_msg *m)
 	m->encryption = store_column_text(s, 18);
 	m->sender_key = store_column_text(s, 19);
 	m->sender_trust = store_column_text(s, 20);
+	m->formatted = store_column_text(s, 21);
 }
 
 /* Reactions by how many people chose them, then by age. */
@@ -202,6 +203,7 @@ store_msg_clear(struct store_msg *m)
 		&m->event_id, &m->type, &m->sender, &m->sender_name, &m->msgtype, &m->body,
 		&m->reply_to, &m->url, &m->filename, &m->mimetype, &m->state_key, &m->content,
 		&m->room_id, &m->encryption, &m->sender_key, &m->sender_trust,
+		&m->formatted,
 	};
 
 	for (size_t i = 0; i < NT_NELEMS(fields); i++)

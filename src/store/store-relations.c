@@ -175,7 +175,7 @@ store_edit_refresh(struct store *st, const char *target_id, char **cause)
 {
 	struct store_target t;
 	sqlite3_stmt *s;
-	char *body = NULL;
+	char *body = NULL, *html = NULL;
 	int r, edited;
 
 	if ((r = store_target_get(st, target_id, &t, cause)) != 1)
@@ -192,8 +192,10 @@ store_edit_refresh(struct store *st, const char *target_id, char **cause)
 	store_bind_text(s, 4, t.type);
 	if ((edited = store_row(st, s, "cannot read edits", cause)) == -1)
 		goto fail;
-	if (edited)
+	if (edited) {
 		body = store_column_text(s, 0);
+		html = store_column_text(s, 1);
+	}
 	store_done(s);
 	if (store_fts_unindex(st, t.id, cause) != 0 ||
 	    (s = store_stmt(st, STORE_SQL_EVENT_SET_EDIT, cause)) == NULL)
@@ -201,13 +203,16 @@ store_edit_refresh(struct store *st, const char *target_id, char **cause)
 	sqlite3_bind_int64(s, 1, t.id);
 	store_bind_text(s, 2, body);
 	sqlite3_bind_int(s, 3, edited);
+	store_bind_text(s, 4, html);
 	r = store_run(st, s, "cannot apply an edit", cause);
 	if (r == 0)
 		r = store_fts_reindex(st, t.id, cause);
+	free(html);
 	free(body);
 	store_target_clear(&t);
 	return r;
 fail:
+	free(html);
 	free(body);
 	store_target_clear(&t);
 	return -1;

@@ -24,7 +24,8 @@ _Static_assert(STORE_OUTBOX_QUEUED == 0 && STORE_OUTBOX_SENT == 1 && STORE_OUTBO
 	" THEN 'blocked' WHEN d.trust > 0 THEN 'verified' WHEN d.cross_signed THEN 'signed'"     \
 	" ELSE 'unverified' END"                                                                 \
 	" FROM crypto_devices d WHERE d.curve25519 = events.sender_key"                          \
-	" AND d.user_id = events.sender), 'unknown') END"
+	" AND d.user_id = events.sender), 'unknown') END,"                                      \
+	" CASE WHEN edited THEN new_formatted ELSE formatted_body END"
 
 #define STORE_ROOM_COLUMNS                                                                     \
 	"SELECT r.room_id, r.membership, r.name, r.topic, r.canonical_alias, r.unread,"        \
@@ -140,15 +141,18 @@ const char *const store_sql_text[STORE_SQL_COUNT] = {
 	    " WHERE redacts = ?1 AND type = 'm.room.redaction')",
 	[STORE_SQL_EVENT_TARGET] = "SELECT id, room_id, sender, type, content, redacted,"
 				   " rel_type, rel_event FROM events WHERE event_id = ?1",
-	[STORE_SQL_EVENT_SET_EDIT] = "UPDATE events SET new_body = ?2, edited = ?3"
-				     " WHERE id = ?1 AND (new_body IS NOT ?2 OR edited <> ?3)",
+	[STORE_SQL_EVENT_SET_EDIT] = "UPDATE events SET new_body = ?2, edited = ?3,"
+				     " new_formatted = ?4 WHERE id = ?1 AND (new_body IS NOT ?2"
+				     " OR edited <> ?3 OR new_formatted IS NOT ?4)",
 	[STORE_SQL_EVENT_REDACT] =
 	    "UPDATE events SET redacted = 1, indexed = 0, content = ?2, msgtype = NULL,"
-	    " body = NULL, new_body = NULL, edited = 0, formatted_body = NULL, url = NULL,"
+	    " body = NULL, new_body = NULL, new_formatted = NULL, edited = 0,"
+	    " formatted_body = NULL, url = NULL,"
 	    " filename = NULL, mimetype = NULL, size = -1, key = NULL, reply_to = NULL"
 	    " WHERE id = ?1",
 	[STORE_SQL_EDIT_LATEST] =
-	    "SELECT body FROM events WHERE rel_event = ?1 AND rel_type = 'm.replace'"
+	    "SELECT body, formatted_body FROM events WHERE rel_event = ?1"
+	    " AND rel_type = 'm.replace'"
 	    " AND room_id = ?2 AND sender = ?3 AND type = ?4 AND redacted = 0"
 	    " ORDER BY ts DESC, event_id DESC LIMIT 1",
 	[STORE_SQL_REDACTIONS_OF] = "SELECT sender FROM events WHERE redacts = ?1"

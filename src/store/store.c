@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "natter/rich.h"
 #include "natter/store.h"
 #include "natter/util.h"
 #include "store-private.h"
@@ -222,10 +223,69 @@ const char *const store_migrations[] = {
 	 * they are decrypted. */
 	"ALTER TABLE crypto_megolm_seen ADD COLUMN ts INTEGER NOT NULL DEFAULT 0;",
 
-	/* 10: a message older than the key natter holds for it waits for a
+	/* 10: replies without the quote of what they answer that clients
+	 * following a spec before v1.13 put in front of them (natter strips
+	 * it as it stores a reply since), taken out of the search index and
+	 * put back, so that the quoted words find only the message that said
+	 * them. And the HTML of a message's latest edit, so that an edited
+	 * message shows formatted as its edit says. */
+	"CREATE TEMP TABLE m10 AS SELECT id FROM events WHERE reply_to IS NOT NULL"
+	" AND (body LIKE '> %' OR formatted_body LIKE '<mx-reply>%');"
+	"INSERT INTO events_fts(events_fts, rowid, text, filename, tags)"
+	" SELECT 'delete', id, text, filename, tags FROM events_text"
+	" WHERE id IN (SELECT id FROM temp.m10);"
+	"UPDATE events SET body = natter_reply_body(body),"
+	" formatted_body = natter_reply_html(formatted_body)"
+	" WHERE id IN (SELECT id FROM temp.m10);"
+	"INSERT INTO events_fts(rowid, text, filename, tags)"
+	" SELECT id, text, filename, tags FROM events_text"
+	" WHERE id IN (SELECT id FROM temp.m10);"
+	"DROP TABLE temp.m10;"
+	"ALTER TABLE events ADD COLUMN new_formatted TEXT;"
+	"UPDATE events SET new_formatted = (SELECT x.formatted_body FROM events x"
+	" WHERE x.rel_event = events.event_id AND x.rel_type = 'm.replace'"
+	" AND x.room_id = events.room_id AND x.sender = events.sender"
+	" AND x.type = events.type AND x.redacted = 0"
+	" ORDER BY x.ts DESC, x.event_id DESC LIMIT 1) WHERE edited;",
+
+	/* 11: a message older than the key natter holds for it waits for a
 	 * copy of that key that reaches back to its index (-1: any copy). */
 	"ALTER TABLE crypto_pending ADD COLUMN msg_index INTEGER NOT NULL DEFAULT -1;",
 };
+
+/* natter_reply_body(body) and natter_reply_html(formatted_body), for
+ * migration 10: a reply's text without its fallback (rich.h); an HTML
+ * that was only fallback is NULL. */
+static void
+store_fn_reply(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const char *s = (const char *)sqlite3_value_text(argv[0]);
+	int html = sqlite3_user_data(ctx) != NULL;
+	size_t skip;
+
+	if (s == NULL) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	skip = html ? rich_reply_html_skip(s) : rich_reply_body_skip(s);
+	if (html && s[skip] == '\0')
+		sqlite3_result_null(ctx);
+	else
+		sqlite3_result_text(ctx, s + skip, -1, SQLITE_TRANSIENT);
+}
+
+static int
+store_functions(struct store *st, char **cause)
+{
+	static int html = 1;
+
+	if (sqlite3_create_function(st->db, "natter_reply_body", 1,
+		SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, store_fn_reply, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_create_function(st->db, "natter_reply_html", 1,
+		SQLITE_UTF8 | SQLITE_DETERMINISTIC, &html, store_fn_reply, NULL, NULL) != SQLITE_OK)
+		return store_error(st, "cannot set up the cache", cause);
+	return 0;
+}
 
 /* What the system said to an I/O error, when it says what to do. */
 static const char *
@@ -576,7 +636,7 @@ store_open_steps(const char *path, const char *const *steps, size_t n_steps, cha
 	sqlite3_extended_result_codes(st->db, 1);
 	sqlite3_busy_timeout(st->db, STORE_BUSY_MS);
 	if (store_version_check(st, n_steps, cause) < 0 || store_configure(st, cause) != 0 ||
-	    store_migrate(st, steps, n_steps, cause) != 0) {
+	    store_functions(st, cause) != 0 || store_migrate(st, steps, n_steps, cause) != 0) {
 		store_close(&st);
 		return NULL;
 	}

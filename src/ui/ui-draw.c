@@ -11,6 +11,7 @@
 
 #include "natter/editor.h"
 #include "natter/msg.h"
+#include "natter/rich.h"
 #include "natter/sanitize.h"
 #include "natter/settings.h"
 #include "natter/text.h"
@@ -134,14 +135,8 @@ ui_span_next(const char *s, const char *self_id, const char *self_name, size_t *
 {
 	const char *best = NULL, *words[] = {self_id, self_name};
 
-	for (const char *p = s; (p = strstr(p, "http")) != NULL; p++) {
-		if (strncmp(p, "https://", 8) == 0 || strncmp(p, "http://", 7) == 0) {
-			best = p;
-			*len = strcspn(p, " \t<>\"");
-			*element = THEME_LINK;
-			break;
-		}
-	}
+	if ((best = rich_url_find(s, len)) != NULL)
+		*element = THEME_LINK;
 	for (size_t i = 0; i < NT_NELEMS(words); i++) {
 		size_t wl = words[i] != NULL ? strlen(words[i]) : 0;
 
@@ -160,6 +155,73 @@ ui_span_next(const char *s, const char *self_id, const char *self_name, size_t *
 		}
 	}
 	return best;
+}
+
+/* Curses attributes for formatted text: code stands out reversed and
+ * struck-out text is dim (curses has no strike-through). */
+static attr_t
+ui_rich_attrs(unsigned attrs)
+{
+	attr_t a = 0;
+
+	if (attrs & RICH_BOLD)
+		a |= A_BOLD;
+	if (attrs & RICH_UNDERLINE)
+		a |= A_UNDERLINE;
+	if (attrs & RICH_STRIKE)
+		a |= A_DIM;
+	if (attrs & RICH_CODE)
+		a |= A_REVERSE;
+#ifdef A_ITALIC
+	if (attrs & RICH_ITALIC)
+		a |= A_ITALIC;
+#endif
+	return a;
+}
+
+/* Draws n bytes of a line's text from off in element, with the
+ * attributes of the formatted text there; links and quotes in their own
+ * elements unless element is already one of its own. Returns the cells
+ * used. */
+static int
+ui_put_styled(int y, int x, const struct ui_line *line, size_t off, size_t n, int cells,
+    int element)
+{
+	size_t end = off + n;
+	int used = 0;
+
+	while (off < end && used < cells) {
+		size_t stop = end;
+		unsigned attrs = 0;
+		attr_t saved = ui_put_extra;
+		int el = element;
+		char *piece;
+
+		for (size_t i = 0; i < line->n_spans; i++) {
+			const struct rich_span *s = &line->spans[i];
+
+			if (s->off + s->len <= off)
+				continue;
+			if (s->off > off)
+				stop = s->off < end ? s->off : end;
+			else {
+				attrs = s->attrs;
+				stop = s->off + s->len < end ? s->off + s->len : end;
+			}
+			break;
+		}
+		if (element == line->color && (attrs & RICH_LINK))
+			el = THEME_LINK;
+		else if (element == line->color && (attrs & RICH_QUOTE))
+			el = THEME_REPLY_QUOTE;
+		piece = xstrndup(line->text + off, stop - off);
+		ui_put_extra |= ui_rich_attrs(attrs);
+		used += ui_put(y, x + used, piece, cells - used, el);
+		ui_put_extra = saved;
+		free(piece);
+		off = stop;
+	}
+	return used;
 }
 
 /* Draws a line's text: links and mentions of us in their elements, and
@@ -187,12 +249,13 @@ ui_put_text(struct ui *ui, int y, int x, int cells, const struct ui_line *line,
 		}
 		n = (size_t)(span - s);
 		piece = xstrndup(s, n);
-		x += ui_put(y, x, piece, cells, line->color);
+		x += ui_put_styled(y, x, line, (size_t)(s - line->text), n, cells, line->color);
 		cells -= text_width(piece);
 		free(piece);
 		if (slen > 0 && cells > 0) {
 			piece = xstrndup(span, slen);
-			x += ui_put(y, x, piece, cells, element);
+			x += ui_put_styled(y, x, line, (size_t)(span - line->text), slen, cells,
+			    element);
 			cells -= text_width(piece);
 			free(piece);
 		}

@@ -11,6 +11,7 @@
 
 #include "natter/loop.h"
 #include "natter/msg.h"
+#include "natter/rich.h"
 #include "natter/sanitize.h"
 #include "natter/settings.h"
 #include "natter/text.h"
@@ -29,6 +30,7 @@ ui_lines_free(struct ui_lines *l)
 		free(l->v[i].time);
 		free(l->v[i].name);
 		free(l->v[i].text);
+		free(l->v[i].spans);
 	}
 	free(l->v);
 	l->v = NULL;
@@ -128,9 +130,10 @@ ui_time_width(const struct ui *ui)
 	return width;
 }
 
-/* The text a message shows, made inert. */
+/* The text a message shows (its formatted text when rich is not NULL),
+ * made inert. */
 static char *
-ui_msg_text(const struct store_msg *m)
+ui_msg_text(const struct store_msg *m, const struct rich *rich)
 {
 	struct buf b = {0};
 	char *raw, *safe, *note = NULL;
@@ -150,7 +153,7 @@ ui_msg_text(const struct store_msg *m)
 		buf_printf(&b, "[%s] %s", m->msgtype != NULL && strncmp(m->msgtype, "m.", 2) == 0 ?
 		    m->msgtype + 2 : "file", m->filename ? m->filename : "attachment");
 	else if (m->body != NULL)
-		buf_puts(&b, m->body);
+		buf_puts(&b, rich != NULL ? rich->text : m->body);
 	else if ((note = msg_encrypted_note(m->encryption)) != NULL)
 		buf_puts(&b, note);
 	else
@@ -194,7 +197,8 @@ ui_lines_msg(struct ui *ui, struct ui_lines *l, const struct store_msg *m, int w
 	const char *self = core_self(ui->core);
 	int emote = m->msgtype != NULL && strcmp(m->msgtype, "m.emote") == 0;
 	int meta = m->state_key != NULL && m->msgtype == NULL;
-	char *text = ui_msg_text(m), *name = san_text(m->sender_name, 0);
+	struct rich *rich = ui_msg_rich(m);
+	char *text = ui_msg_text(m, rich), *name = san_text(m->sender_name, 0);
 	int name_w = meta ? 0 : text_width(name) + 2, color = THEME_PANE;
 	size_t head, first;
 
@@ -212,6 +216,8 @@ ui_lines_msg(struct ui *ui, struct ui_lines *l, const struct store_msg *m, int w
 	if (m->reply_to != NULL)
 		ui_lines_quote(ui, l, m->reply_to, width);
 	head = ui_lines_wrap(l, text, UI_INDENT(ui) + name_w, width, color);
+	ui_lines_rich(l, head, text, rich);
+	rich_free(&rich);
 	l->v[head].time = ui_time(ui, m->ts);
 	if (!meta) {
 		l->v[head].name = emote ? xasprintf("* %s", name) : xasprintf("%s:", name);

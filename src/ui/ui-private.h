@@ -12,6 +12,8 @@
 #include "natter/util.h"
 
 struct editor;
+struct rich;
+struct rich_span;
 struct ui_pane_cache;
 struct editor_history;
 struct editor_killring;
@@ -196,6 +198,8 @@ struct ui_line {
 	int msg;		/* the selectable message it shows (its index in
 				 * ui_lines.events), or -1 */
 	int edited;		/* the message's last line, ending in "(edited)" */
+	struct rich_span *spans;	/* formatted text's attributes, offsets in text */
+	size_t n_spans;
 };
 
 struct ui_lines {
@@ -206,6 +210,12 @@ struct ui_lines {
 	char *self_name;	/* our display name in the room, made inert */
 	size_t gap_line;	/* "messages missing here", or SIZE_MAX */
 };
+
+/* ui-rich.c: a formatted message as the pane shows it, or NULL for one
+ * shown as its plain body; and its spans, given to the lines head to the
+ * last of l that wrapped text (which starts with r's text). */
+struct rich *ui_msg_rich(const struct store_msg *m);
+void ui_lines_rich(struct ui_lines *l, size_t head, const char *text, const struct rich *r);
 
 /* What the pane shows now, as ui_pane_update last set it. */
 struct ui_pane_view {

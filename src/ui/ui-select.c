@@ -6,6 +6,7 @@
 
 #include "natter/editor.h"
 #include "natter/keys.h"
+#include "natter/rich.h"
 #include "natter/sanitize.h"
 #include "ui-private.h"
 
@@ -176,17 +177,14 @@ ui_select_copy(struct ui *ui, const struct store_msg *m)
 	free(text);
 }
 
-/* The attachment, else the first web link of the text. */
+/* The attachment, else the first web link of the text as shown. */
 static void
 ui_select_open(struct ui *ui, const struct store_msg *m)
 {
-	const char *link = m->body != NULL ? strstr(m->body, "https://") : NULL;
-	const char *plain = m->body != NULL ? strstr(m->body, "http://") : NULL;
-	char *url;
+	char *url = m->redacted || m->url != NULL || m->body == NULL ? NULL :
+	    rich_link_first(m->body, m->formatted);
 
-	if (plain != NULL && (link == NULL || plain < link))
-		link = plain;
-	if (m->redacted || (m->url == NULL && link == NULL)) {
+	if (m->redacted || (m->url == NULL && url == NULL)) {
 		ui_note(ui, "that message has no attachment or link to open");
 		return;
 	}
@@ -194,7 +192,6 @@ ui_select_open(struct ui *ui, const struct store_msg *m)
 		ui_cmd_open_event(ui, m->event_id);
 		return;
 	}
-	url = xstrndup(link, strcspn(link, " \t\n<>\"'"));
 	ui_cmd_open_link(ui, url);
 	free(url);
 }

@@ -201,6 +201,43 @@ class ExportTest(NatterTestCase):
         self.assertEqual(msg.get_content_type(), "multipart/alternative")
         self.assert_transcripts(msg, "Zoë Ångström", deleted=True)
 
+    def test_formatted_messages_keep_their_formatting_in_the_html_part(self):
+        room = self.shared_room("Planning")
+        first = self.bob.send_event(room, "m.room.message", {
+            "msgtype": "m.text", "body": "The car is **booked**, run `make check`",
+            "format": "org.matrix.custom.html",
+            "formatted_body": "<p>The car is <strong>booked</strong>, run <code>make check"
+                              "</code></p><ul><li><a href=\"https://example.org/car\" "
+                              "onclick=\"steal()\">details</a></li><li><a href=\"javascript:"
+                              "steal()\">more</a></li></ul><script>steal()</script>"
+                              "<img src=\"https://tracker.example/p.gif\">"})
+        last = self.bob.send_event(room, "m.room.message", {
+            "msgtype": "m.text",
+            "body": f"> <{self.bob.user_id}> The car is booked\n\nthe driver has your number",
+            "format": "org.matrix.custom.html",
+            "formatted_body": "<mx-reply><blockquote>In reply to The car is booked</blockquote>"
+                              "</mx-reply>the driver has <em>your</em> number",
+            "m.relates_to": {"m.in_reply_to": {"event_id": first}}})
+        self.bob.wait_for_event(room, lambda e: e.get("event_id") == last)
+        self.natter.ok("sync", "--once")
+        self.export("Planning", "--to", "boss@example.com")
+        [(_, raw)] = self.sink.mails()
+        msg = parse(raw)
+        self.assertEqual(all_defects(msg), [])
+        plain, html = body_of(msg, "plain"), body_of(msg, "html")
+        self.assert_in_order(html, [
+            "The car is <strong>booked</strong>, run <code>make check</code>",
+            '<ul><li><a href="https://example.org/car">details</a></li><li>more</li></ul>',
+            "the driver has <em>your</em> number",
+            "in reply to",
+        ])
+        for unsafe in ("javascript", "onclick", "<script", "steal()", "tracker", "<img",
+                       "In reply to", "<mx-reply"):
+            self.assertNotIn(unsafe, html)
+        self.assertIn(": The car is **booked**, run `make check`", plain)
+        self.assertIn(": the driver has your number", plain)
+        self.assertNotIn("> <", plain)
+
     def test_default_subject_names_room_and_dates(self):
         self.shared_room("Travel Desk")
         self.natter.ok("send", "Travel Desk", "flight BA718 confirmed")

@@ -86,6 +86,26 @@ class SearchTest(NatterTestCase):
         self.assertEqual(r.returncode, 2)
         self.assertIn("usage:", r.stderr)
 
+    def test_words_an_older_client_quoted_in_a_reply_find_only_the_original(self):
+        first = self.bob.send_text(self.room, "is the marquee booked for the offsite?")
+        reply = self.bob.send_event(self.room, "m.room.message", {
+            "msgtype": "m.text",
+            "body": f"> <{self.bob.user_id}> is the marquee booked for the offsite?\n\n"
+                    "yes, since Monday",
+            "format": "org.matrix.custom.html",
+            "formatted_body": f"<mx-reply><blockquote><a href=\"https://matrix.to/#/{self.room}/"
+                              f"{first}\">In reply to</a> is the marquee booked for the "
+                              "offsite?</blockquote></mx-reply>yes, since Monday",
+            "m.relates_to": {"m.in_reply_to": {"event_id": first}}})
+        self.bob.wait_for_event(self.room, lambda e: e.get("event_id") == reply)
+        self.natter.ok("sync", "--once")
+        self.assertEqual([h["event_id"] for h in self.search("marquee")], [first])
+        [hit] = self.search("monday")
+        self.assertEqual(hit["event_id"], reply)
+        self.assertEqual(hit["body"], "yes, since Monday")
+        # has:link no longer counts the quote's "In reply to" link.
+        self.assertNotIn(reply, [h["event_id"] for h in self.search("has:link")])
+
     def test_edits_and_redactions_are_reflected(self):
         out = self.natter.ok("send", "Board Office", "dinner at eight")
         event = out.split()[-1]

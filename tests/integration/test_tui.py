@@ -293,6 +293,68 @@ class TuiTest(TuiTestCase):
         screen = t.screen()
         self.assertIn("Who is presenting the budget?", screen.split("↳", 1)[1])
 
+    def test_a_reply_from_an_older_client_shows_no_quote_of_its_own(self):
+        room = self.shared_room("Board Room")
+        first = self.bob.send_text(room, "Do we have a final headcount?")
+        self.bob.send_event(room, "m.room.message", {
+            "msgtype": "m.text",
+            "body": f"> <{self.bob.user_id}> Do we have a final headcount?\n\n214 in person",
+            "format": "org.matrix.custom.html",
+            "formatted_body": f"<mx-reply><blockquote><a href=\"https://matrix.to/#/{room}/"
+                              f"{first}\">In reply to</a> {self.bob.user_id}<br>Do we have a "
+                              "final headcount?</blockquote></mx-reply>214 in <b>person</b>",
+            "m.relates_to": {"m.in_reply_to": {"event_id": first}}})
+        t = self.start()
+        screen = t.wait_for("214 in person")
+        # Once as the question, once in the reply's "↳" line; not a third time.
+        self.assertEqual(screen.count("final headcount?"), 2, screen)
+        self.assertNotIn("> <", screen)
+        self.assertNotIn("In reply to", screen)
+
+    def test_formatted_messages_are_drawn_with_attributes(self):
+        room = self.shared_room("Board Room")
+        self.bob.send_event(room, "m.room.message", {
+            "msgtype": "m.text",
+            "body": "the **board** meets, run `make check`",
+            "format": "org.matrix.custom.html",
+            "formatted_body": "<p>the <strong>board</strong> meets, run <code>make check</code>"
+                              "</p><blockquote>quoted words</blockquote><ul><li>first item</li>"
+                              "<li><em>second</em> item</li></ul><script>evil()</script>"
+                              "<b>\x1b[2Jwiped</b>"})
+        words = " ".join(f"word{i}" for i in range(30))
+        self.bob.send_event(room, "m.room.message", {
+            "msgtype": "m.text", "body": f"plain then **{words} lastword**",
+            "format": "org.matrix.custom.html",
+            "formatted_body": f"plain then <strong>{words} lastword</strong>"})
+        t = self.start()
+        t.wait_for("lastword")
+        screen = t.wait_for("second item")
+        for raw in ("**", "`", "<strong>", "<code>", "<li>", "evil"):
+            self.assertNotIn(raw, screen)
+        self.assertIn("the board meets, run make check", screen)
+        self.assertIn("> quoted words", screen)
+        self.assertIn("• first item", screen)
+        self.assertIn("[2Jwiped", screen)
+        lines = t.tmux("capture-pane", "-p", "-e", "-J", "-t", "t").splitlines()
+        line = next(l for l in lines if "make check" in l)
+        item = next(l for l in lines if "second" in l)
+
+        def attrs_before(text, word):
+            """The SGR parameters in effect where word starts on the line."""
+            head = text[:text.index(word)]
+            return head[head.rindex("\x1b["):] if "\x1b[" in head else ""
+
+        plain = attrs_before(line, "meets")
+        self.assertNotIn("1", plain.split(";"))
+        self.assertRegex(attrs_before(line, "board"), r"\x1b\[(\d+;)*1[;m]")
+        self.assertRegex(attrs_before(line, "make check"), r"\x1b\[(\d+;)*7[;m]")
+        self.assertRegex(attrs_before(item, "second"), r"\x1b\[(\d+;)*3[;m]")
+        # Bold goes on where the pane wrapped the text onto a second line.
+        wrapped = next(l for l in lines if "lastword" in l)
+        self.assertNotIn("plain then", wrapped)
+        self.assertRegex(attrs_before(wrapped, "lastword"), r"\x1b\[(\d+;)*1[;m]")
+        self.assertNotIn("\x1b[2J", "".join(lines))
+
     def test_keys_from_the_config_and_tab_completion(self):
         self.bob.set_displayname("Dana Whitfield")
         room = self.shared_room("Board Room")

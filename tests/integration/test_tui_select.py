@@ -60,6 +60,9 @@ class TuiSelectTest(TuiTestCase):
                                      .get("rel_type") == "m.replace")
         self.assertEqual(ev["content"]["m.relates_to"]["event_id"], first)
         self.assertEqual(ev["content"]["m.new_content"]["body"], "final one")
+        # Other clients' fallback is "* final one", not a bullet list.
+        self.assertEqual(ev["content"]["body"], "* final one")
+        self.assertNotIn("formatted_body", ev["content"])
         t.wait_for("> half typed")
         t.wait_for("final one (edited)")
 
@@ -120,6 +123,27 @@ class TuiSelectTest(TuiTestCase):
         self.assertEqual(os.path.basename(path), "older.bin")
         with open(path, "rb") as f:
             self.assertEqual(f.read(), older)
+
+    def test_open_a_link_as_the_message_shows_it(self):
+        room = self.shared_room("Board Room")
+        self.bob.send_text(room, "see [the report](https://example.org/q3-report) today")
+        self.bob.send_event(room, "m.room.message", {
+            "msgtype": "m.text", "body": "the deck", "format": "org.matrix.custom.html",
+            "formatted_body": '<a href="https://example.org/deck?v=(2)">the deck</a>'})
+        self.natter.ok("sync", "--once")
+        record = self.fake_xdg_open()
+        t = self.start()
+        t.wait_for("the deck")
+        self.select(t, 1)
+        t.keys("o")
+        # The Markdown link's closing bracket is not part of the link.
+        url = wait_until(lambda: record.exists() and record.read_text(), what="xdg-open")
+        self.assertEqual(url, "https://example.org/q3-report")
+        record.unlink()
+        t.keys("Down")
+        t.keys("o")
+        url = wait_until(lambda: record.exists() and record.read_text(), what="xdg-open")
+        self.assertEqual(url, "https://example.org/deck?v=(2)")
 
     def test_mark_a_range_of_messages(self):
         self.room_with(*[f"point {i}" for i in range(6)])

@@ -329,8 +329,10 @@ test_longest_time_format_shown(void **state)
 	export_thread_clear(&t);
 }
 
+/* A reply is followed by a line of what it answers (the cache keeps
+ * replies without the fallback older clients quote: see test_store). */
 static void
-test_reply_fallback_left_out(void **state)
+test_reply_quotes_what_it_answers(void **state)
 {
 	struct export_thread t;
 	struct export_render r = {0};
@@ -338,7 +340,7 @@ test_reply_fallback_left_out(void **state)
 
 	thread_init(&t, "Planning");
 	add_msg(&t, "$1", "Dana", T0, "m.text", "Lunch at 1?");
-	add_msg(&t, "$2", "Sam", T0, "m.text", "> <@dana:hs> Lunch at 1?\n\nYes, at the usual place");
+	add_msg(&t, "$2", "Sam", T0, "m.text", "Yes, at the usual place");
 	t.msgs[1].reply_to = xstrdup("$1");
 	add_msg(&t, "$3", "Sam", T0, "m.text", "about this");
 	t.msgs[2].reply_to = xstrdup("$gone");
@@ -370,6 +372,35 @@ test_html_escapes_server_strings(void **state)
 	    "&quot;quoted&quot;<br>\n"));
 	assert_non_null(strstr(html, "<b>&lt;b&gt;Eve&lt;/b&gt;</b>:"));
 	assert_non_null(strstr(html, "&lt;img src=x onerror=alert(1)&gt;"));
+	free(html);
+	export_thread_clear(&t);
+}
+
+/* A formatted message's HTML reaches the mail's HTML, cut down to the
+ * safe tags; the plain transcript keeps the body. */
+static void
+test_html_shows_formatting(void **state)
+{
+	struct export_thread t;
+	struct export_render r = {0};
+	char *html, *text;
+
+	thread_init(&t, "Planning");
+	add_msg(&t, "$1", "Dana", T0, "m.text", "The car is **booked**, run `make`");
+	t.msgs[0].formatted = xstrdup("<p>The car is <strong>booked</strong>, run <code>make"
+	    "</code> <a href=\"https://example.org/car\" onclick=\"x()\">details</a>"
+	    "<a href=\"javascript:alert(1)\">js</a><script>alert(1)</script>"
+	    "<img src=\"https://tracker.example/p.gif\"></p>");
+	html = export_render_html(&t, &r);
+	assert_non_null(strstr(html, "<b>Dana</b>:\nThe car is <strong>booked</strong>, run "
+	    "<code>make</code> <a href=\"https://example.org/car\">details</a>js[image]\n"));
+	assert_null(strstr(html, "javascript"));
+	assert_null(strstr(html, "onclick"));
+	assert_null(strstr(html, "<script"));
+	assert_null(strstr(html, "tracker"));
+	text = export_render_text(&t, &r);
+	assert_non_null(strstr(text, "Dana: The car is **booked**, run `make`\n"));
+	free(text);
 	free(html);
 	export_thread_clear(&t);
 }
@@ -966,7 +997,8 @@ main(void)
 		cmocka_unit_test(test_default_subject),
 		cmocka_unit_test(test_direct_chat_and_coverage),
 		cmocka_unit_test(test_plain_transcript),
-		cmocka_unit_test(test_reply_fallback_left_out),
+		cmocka_unit_test(test_reply_quotes_what_it_answers),
+		cmocka_unit_test(test_html_shows_formatting),
 		cmocka_unit_test(test_longest_time_format_shown),
 		cmocka_unit_test(test_html_escapes_server_strings),
 		cmocka_unit_test(test_mail_is_crlf_with_short_lines),

@@ -83,6 +83,7 @@ test_reply_edit_reaction(void **state)
 	assert_string_equal(field(r, "m.relates_to/m.in_reply_to/event_id"), "$orig");
 	assert_string_equal(field(r, "msgtype"), "m.emote");
 	assert_string_equal(field(e, "body"), "* fixed");
+	assert_null(field(e, "formatted_body"));
 	assert_string_equal(field(e, "m.new_content/body"), "fixed");
 	assert_string_equal(field(e, "m.relates_to/rel_type"), "m.replace");
 	assert_string_equal(field(e, "m.relates_to/event_id"), "$orig");
@@ -94,6 +95,28 @@ test_reply_edit_reaction(void **state)
 	free(reply);
 	free(edit);
 	free(react);
+}
+
+/* An edit's fallback is "* " and the new text, not a bullet list; its
+ * HTML is that of the new text alone. */
+static void
+test_edit_fallback_is_not_a_list(void **state)
+{
+	char *edit = msg_content_edit("the **board** meets", "m.text", "$orig");
+	char *list = msg_content_edit("- budget\n- hiring", "m.text", "$orig");
+	cJSON *e = cJSON_Parse(edit), *l = cJSON_Parse(list);
+
+	assert_string_equal(field(e, "body"), "* the **board** meets");
+	assert_string_equal(field(e, "formatted_body"), "<p>* the <strong>board</strong> meets</p>");
+	assert_string_equal(field(e, "m.new_content/formatted_body"),
+	    "<p>the <strong>board</strong> meets</p>");
+	assert_string_equal(field(l, "body"), "* - budget\n- hiring");
+	assert_string_equal(field(l, "formatted_body"),
+	    "* <ul>\n<li>budget</li>\n<li>hiring</li>\n</ul>");
+	cJSON_Delete(e);
+	cJSON_Delete(l);
+	free(edit);
+	free(list);
 }
 
 static void
@@ -149,6 +172,7 @@ main(void)
 		cmocka_unit_test(test_markdown_becomes_html),
 		cmocka_unit_test(test_raw_html_is_not_passed_through),
 		cmocka_unit_test(test_reply_edit_reaction),
+		cmocka_unit_test(test_edit_fallback_is_not_a_list),
 		cmocka_unit_test(test_attachment),
 		cmocka_unit_test(test_direct_map_keeps_what_was_there),
 		cmocka_unit_test(test_state_words),

@@ -1007,6 +1007,46 @@ test_single_event(void **state)
 	free(cause);
 }
 
+/* A reply as clients before spec v1.13 sent it: what it answers quoted in
+ * front of its text and its HTML. The quote goes; a message that only
+ * looks so, without being a reply, keeps it, and so does an edit. */
+static void
+test_reply_fallback_stripped(void **state)
+{
+	const char *reply = "{\"type\":\"m.room.message\",\"sender\":\"@sam:x\","
+	    "\"event_id\":\"$reply\",\"content\":{\"msgtype\":\"m.text\","
+	    "\"body\":\"> <@dana:x> Do we have a final headcount?\\n\\n214 in person.\","
+	    "\"format\":\"org.matrix.custom.html\",\"formatted_body\":\"<mx-reply><blockquote>"
+	    "<a href=\\\"https://matrix.to/#/!r:x/$q\\\">In reply to</a> <a href=\\\"https://"
+	    "matrix.to/#/@dana:x\\\">@dana:x</a><br>Do we have a final headcount?</blockquote>"
+	    "</mx-reply>214 in <b>person</b>.\",\"m.relates_to\":{\"m.in_reply_to\":"
+	    "{\"event_id\":\"$q\"}}}}";
+	const char *quote = "{\"type\":\"m.room.message\",\"sender\":\"@sam:x\","
+	    "\"event_id\":\"$quote\",\"content\":{\"msgtype\":\"m.text\","
+	    "\"body\":\"> <@dana:x> said this\\n\\nand I agree\"}}";
+	const char *whole = "{\"type\":\"m.room.message\",\"sender\":\"@sam:x\","
+	    "\"event_id\":\"$whole\",\"content\":{\"msgtype\":\"m.text\","
+	    "\"body\":\"> <@dana:x> only\\n\\nyes\",\"format\":\"org.matrix.custom.html\","
+	    "\"formatted_body\":\"<mx-reply>only</mx-reply>\",\"m.relates_to\":"
+	    "{\"m.in_reply_to\":{\"event_id\":\"$q\"}}}}";
+	struct mx_event ev;
+	char *cause = NULL;
+
+	assert_int_equal(mx_event_parse_json(reply, strlen(reply), &ev, &cause), 0);
+	assert_string_equal(ev.reply_to, "$q");
+	assert_string_equal(ev.body, "214 in person.");
+	assert_string_equal(ev.formatted_body, "214 in <b>person</b>.");
+	assert_non_null(strstr(ev.content, "headcount"));
+	mx_event_clear(&ev);
+	assert_int_equal(mx_event_parse_json(quote, strlen(quote), &ev, &cause), 0);
+	assert_string_equal(ev.body, "> <@dana:x> said this\n\nand I agree");
+	mx_event_clear(&ev);
+	assert_int_equal(mx_event_parse_json(whole, strlen(whole), &ev, &cause), 0);
+	assert_string_equal(ev.body, "yes");
+	assert_null(ev.formatted_body);
+	mx_event_clear(&ev);
+}
+
 /* A synthetic sync of n events in rooms of 100, for the timing below. */
 static char *
 big_sync(size_t n, size_t *len)
@@ -1090,6 +1130,7 @@ main(void)
 		cmocka_unit_test(test_messages_page),
 		cmocka_unit_test(test_messages_last_and_errors),
 		cmocka_unit_test(test_single_event),
+		cmocka_unit_test(test_reply_fallback_stripped),
 		cmocka_unit_test(test_big_sync),
 	};
 

@@ -277,6 +277,95 @@ test_open_migrates_search_tags(void **state)
 	free(got);
 }
 
+/* A cache of schema 9 holds a reply as older clients sent it, with the
+ * question it answers quoted in front; opened by this natter, the reply
+ * shows only its own words, a search for the quoted words finds only the
+ * question, and an edited message has its edit's HTML. */
+static void
+test_open_migrates_reply_fallbacks(void **state)
+{
+	struct fixture *f = *state;
+	struct store_search q = {.since = INT64_MIN, .until = INT64_MAX, .has_file = -1,
+	    .has_link = -1, .is_dm = -1, .cap = 10, .match = "\"headcount\""};
+	struct store_msg m;
+	char *cause = NULL, *got;
+
+	store_close(&f->st);
+	remove_db(f->path);
+	assert_true(store_n_migrations > 9);
+	if ((f->st = store_open_steps(f->path, store_migrations, 9, &cause)) == NULL)
+		fail_msg("schema 9: %s", cause);
+	store_close(&f->st);
+	raw_exec(f->path, "INSERT INTO rooms(room_id, membership) VALUES ('!r:x', 1);"
+	    "INSERT INTO events(room_id, seq, event_id, type, sender, msgtype, body,"
+	    " formatted_body, reply_to, indexed) VALUES"
+	    " ('!r:x', 1, '$q', 'm.room.message', '@dana:x', 'm.text',"
+	    " 'Do we have a final headcount?', NULL, NULL, 1),"
+	    " ('!r:x', 2, '$reply', 'm.room.message', '@sam:x', 'm.text',"
+	    " '> <@dana:x> Do we have a final headcount?' || char(10) || char(10) ||"
+	    " '214 in person.', '<mx-reply><blockquote><a href=\"https://matrix.to/#/!r:x/$q\">"
+	    "In reply to</a> Do we have a final headcount?</blockquote></mx-reply>"
+	    "214 in <b>person</b>.', '$q', 1),"
+	    " ('!r:x', 3, '$typed', 'm.room.message', '@sam:x', 'm.text',"
+	    " '> a quote I typed' || char(10) || 'headcount too', NULL, '$q', 1);"
+	    "INSERT INTO events(room_id, seq, event_id, type, sender, msgtype, body,"
+	    " formatted_body, edited, new_body, indexed) VALUES"
+	    " ('!r:x', 4, '$old', 'm.room.message', '@sam:x', 'm.text', 'plan',"
+	    " '<i>plan</i>', 1, 'final plan', 1);"
+	    "INSERT INTO events(room_id, seq, event_id, type, sender, msgtype, body,"
+	    " formatted_body, rel_type, rel_event, indexed) VALUES"
+	    " ('!r:x', 5, '$edit', 'm.room.message', '@sam:x', 'm.text', 'final plan',"
+	    " '<b>final</b> plan', 'm.replace', '$old', 0);"
+	    "INSERT INTO events_fts(events_fts) VALUES ('rebuild');");
+	if ((f->st = store_open(f->path, &cause)) == NULL)
+		fail_msg("upgrade: %s", cause);
+	assert_int_equal(store_schema_version(f->st), (int)store_n_migrations);
+	assert_fts_in_step(f->path);
+	assert_msg(f->st, "$reply", &m);
+	assert_string_equal(m.body, "214 in person.");
+	assert_string_equal(m.formatted, "214 in <b>person</b>.");
+	store_msg_clear(&m);
+	got = search_ids(f->st, &q);
+	assert_string_equal(got, "$typed $q");
+	free(got);
+	q.match = "\"reply\"";
+	got = search_ids(f->st, &q);
+	assert_string_equal(got, "");
+	free(got);
+	assert_msg(f->st, "$old", &m);
+	assert_string_equal(m.body, "final plan");
+	assert_string_equal(m.formatted, "<b>final</b> plan");
+	store_msg_clear(&m);
+}
+
+/* A formatted message shows the HTML of its latest edit, and plain text
+ * again once an edit is plain. */
+static void
+test_edit_brings_its_html(void **state)
+{
+	struct fixture *f = *state;
+	struct mx_sync *s = sync_new("s1");
+	struct mx_room_update *ru = sync_room(s, "!r:x", MX_MEMBERSHIP_JOIN);
+	struct store_msg m;
+
+	ev_text(TL(ru), "$t", "@sam:x", "**plan**")->formatted_body = xstrdup("<b>plan</b>");
+	ev_edit(TL(ru), "$e1", "@sam:x", "$t", "*final* plan")->formatted_body =
+	    xstrdup("<i>final</i> plan");
+	apply_ok(f->st, &s);
+	assert_msg(f->st, "$t", &m);
+	assert_string_equal(m.body, "*final* plan");
+	assert_string_equal(m.formatted, "<i>final</i> plan");
+	store_msg_clear(&m);
+	s = sync_new("s2");
+	ru = sync_room(s, "!r:x", MX_MEMBERSHIP_JOIN);
+	ev_edit(TL(ru), "$e2", "@sam:x", "$t", "plain now");
+	apply_ok(f->st, &s);
+	assert_msg(f->st, "$t", &m);
+	assert_string_equal(m.body, "plain now");
+	assert_null(m.formatted);
+	store_msg_clear(&m);
+}
+
 /* Three rooms as a first sync brings them, and the list a user sees. */
 static struct mx_sync *
 sync_three_rooms(void)
@@ -1389,6 +1478,8 @@ main(void)
 		T(test_open_migrates_older_cache),
 		T(test_open_migrates_empty_file),
 		T(test_open_migrates_search_tags),
+		T(test_open_migrates_reply_fallbacks),
+		T(test_edit_brings_its_html),
 		T(test_sync_room_list),
 		T(test_sync_counts_only_when_given),
 		T(test_plain_content_reads_back),
