@@ -17,6 +17,14 @@ enum settings_membership {
 	SETTINGS_MEMBERSHIP_NONE,
 };
 
+/* Which devices get this device's room keys: every one not blocked (as
+ * Element does by default), or only those their owner cross-signed or
+ * the user verified (MSC4153); the others are told they are withheld. */
+enum settings_send_keys {
+	SETTINGS_KEYS_ALL,
+	SETTINGS_KEYS_SIGNED,
+};
+
 enum settings_mail_method {
 	SETTINGS_MAIL_SMTP,
 	SETTINGS_MAIL_SENDMAIL,
@@ -60,6 +68,7 @@ struct settings {
 
 	struct settings_crypto {
 		int encrypt_dms;	/* 1: new direct chats are end-to-end encrypted */
+		enum settings_send_keys send_keys;	/* all */
 	} crypto;
 
 	struct settings_mail {

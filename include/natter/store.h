@@ -332,11 +332,19 @@ int store_megolm_out_put(struct store *st, const char *room_id,
     const struct store_megolm_out *m, char **cause);
 /* The session must not be used again (someone left the room). */
 int store_megolm_out_drop(struct store *st, const char *room_id, char **cause);
-/* Whether the session's key went to a device: 1 yes, 0 no. */
+/* Whether the session's key went to a device: 1 yes, 2 the device was
+ * told it is withheld (m.room_key.withheld), 0 neither. */
 int store_megolm_shared(struct store *st, const char *room_id, const char *session_id,
     const char *user_id, const char *device_id, char **cause);
 int store_megolm_shared_put(struct store *st, const char *room_id, const char *session_id,
-    const char *user_id, const char *device_id, char **cause);
+    const char *user_id, const char *device_id, int withheld, char **cause);
+/* A sender's device withheld a session's key from natter: why (made by
+ * the core from the notice) is kept, and shown by the messages that wait
+ * for that key, now and later; store_withheld: it, or NULL. */
+int store_withheld_put(struct store *st, const char *session_id, const char *sender_key,
+    const char *why, char **cause);
+char *store_withheld(struct store *st, const char *session_id, const char *sender_key,
+    char **cause);
 
 /* Devices, as /keys/query gave them and natter checked them. */
 enum store_trust {
@@ -417,6 +425,10 @@ int store_pending_ready(struct store *st, const char *first_room, int limit,
  * more. */
 int store_pending_refused(struct store *st, const char *event_id, const char *why,
     char **cause);
+/* Waiting messages marked was whose key is not here: marked now (or why
+ * the key was withheld) instead; out lists them (room, event, sender). */
+int store_pending_keyless(struct store *st, const char *was, const char *now,
+    struct store_pending **out, size_t *n, char **cause);
 void store_pending_free(struct store_pending **p, size_t n);
 
 /* Room keys asked of this account's other devices. store_requests_due

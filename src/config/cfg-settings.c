@@ -24,6 +24,7 @@ static const char *const settings_onoff_names[] = {"on", "off"};
 static const char *const settings_membership_names[] = {"collapsed", "all", "none"};
 static const char *const settings_markup_names[] = {"auto", "on", "off"};
 static const char *const settings_method_names[] = {"smtp", "sendmail"};
+static const char *const settings_send_keys_names[] = {"all", "signed"};
 
 static void *
 settings_field(struct settings *s, const struct settings_key *k)
@@ -345,6 +346,19 @@ settings_set_method(struct settings *s, const struct settings_key *k, const char
 	return 0;
 }
 
+static int
+settings_set_send_keys(struct settings *s, const struct settings_key *k, const char *value,
+    char **cause)
+{
+	int i = 0;
+
+	if (settings_choice(k->key, value, settings_send_keys_names,
+	    NT_NELEMS(settings_send_keys_names), &i, cause) == -1)
+		return -1;
+	s->crypto.send_keys = (enum settings_send_keys)i;
+	return 0;
+}
+
 /* A size in bytes, or with a K, M or G suffix (powers of 1024), up to
  * a terabyte. */
 static int
@@ -372,6 +386,7 @@ settings_set_cap(struct settings *s, const struct settings_key *k, const char *v
 /* Sorted by section, then key, for bsearch. [keys] is the key table's. */
 static const struct settings_key settings_keys[] = {
 	{"crypto", "encrypt_dms", settings_set_onoff, SETTINGS_OFF(crypto.encrypt_dms)},
+	{"crypto", "send_keys", settings_set_send_keys, 0},
 	{"general", "profile", settings_set_profile, 0},
 	{"mail", "attachment_cap", settings_set_cap, 0},
 	{"mail", "ca_file", settings_set_path, SETTINGS_OFF(mail.ca_file)},

@@ -86,14 +86,6 @@ core_keyfile_export(struct core *c, const char *passphrase, char **file, size_t 
 	return 0;
 }
 
-static const char *
-core_keyfile_text(const cJSON *o, const char *name)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
-
-	return cJSON_IsString(v) && v->valuestring[0] != '\0' ? v->valuestring : NULL;
-}
-
 /* 1 when other (natter's key) is the same session as in, read at
  * other's first index; 0 when they differ. */
 static int
@@ -124,11 +116,11 @@ core_keyfile_same(struct core *c, struct crypto_megolm_in *in,
 static int
 core_keyfile_import_one(struct core *c, const cJSON *e, const char **why, char **cause)
 {
-	const char *alg = core_keyfile_text(e, "algorithm"), *room = core_keyfile_text(e, "room_id");
-	const char *sender_key = core_keyfile_text(e, "sender_key");
-	const char *sid = core_keyfile_text(e, "session_id");
-	const char *skey = core_keyfile_text(e, "session_key");
-	const char *ed = core_keyfile_text(cJSON_GetObjectItemCaseSensitive(e,
+	const char *alg = core_json_text(e, "algorithm"), *room = core_json_text(e, "room_id");
+	const char *sender_key = core_json_text(e, "sender_key");
+	const char *sid = core_json_text(e, "session_id");
+	const char *skey = core_json_text(e, "session_key");
+	const char *ed = core_json_text(cJSON_GetObjectItemCaseSensitive(e,
 	    "sender_claimed_keys"), "ed25519");
 	struct store_megolm_in have = {0}, row = {0};
 	struct crypto_megolm_in *in = NULL;

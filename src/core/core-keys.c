@@ -131,6 +131,44 @@ core_keys_forwarded(struct core *c, const struct mx_to_device *td,
 	return r;
 }
 
+const char *
+core_json_text(const cJSON *o, const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+
+	return cJSON_IsString(v) && v->valuestring[0] != '\0' ? v->valuestring : NULL;
+}
+
+#define CORE_WITHHELD_REASON 200	/* bytes of a sender's reason kept */
+
+int
+core_keys_withheld(struct core *c, const struct mx_to_device *td, char **cause)
+{
+	cJSON *o = td->content != NULL ? cJSON_Parse(td->content) : NULL;
+	const char *alg = core_json_text(o, "algorithm"), *code = core_json_text(o, "code");
+	const char *sid = core_json_text(o, "session_id"), *key = core_json_text(o, "sender_key");
+	const char *reason = core_json_text(o, "reason");
+	char *why;
+	int rc;
+
+	if (alg == NULL || strcmp(alg, CORE_MEGOLM_ALGORITHM) != 0 || code == NULL ||
+	    sid == NULL || key == NULL) {
+		log_msg("crypto: a withheld-key notice from %s that is not one", td->sender);
+		cJSON_Delete(o);
+		return 0;
+	}
+	if (reason != NULL)
+		why = xasprintf("waiting for the key: its sender withheld it (%s: %.*s)", code,
+		    (int)nt_utf8_cut(reason, strlen(reason), CORE_WITHHELD_REASON), reason);
+	else
+		why = xasprintf("waiting for the key: its sender withheld it (%s)", code);
+	log_msg("crypto: %s withheld a room key (%s)", td->sender, code);
+	rc = store_withheld_put(c->store, sid, key, why, cause);
+	free(why);
+	cJSON_Delete(o);
+	return rc;
+}
+
 int
 core_keys_heard(struct core *c, const struct mx_to_device *td, char **cause)
 {

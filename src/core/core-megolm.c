@@ -13,6 +13,7 @@
 #include "natter/crypto.h"
 #include "natter/event.h"
 #include "natter/log.h"
+#include "natter/settings.h"
 #include "natter/loop.h"
 #include "natter/util.h"
 #include "core-private.h"
@@ -198,7 +199,13 @@ core_megolm_event(struct core *c, const char *room_id, struct mx_event *ev, int 
 		mx_event_clear(ev);
 		*ev = out;
 	} else if (r == 0) {
-		ev->encryption = xstrdup(later ? CORE_DECRYPTING : CORE_WAITING);
+		char *withheld = later ? NULL : store_withheld(c->store, ev->session_id,
+		    ev->sender_key, cause);
+
+		if (withheld == NULL && *cause != NULL)
+			return -1;
+		ev->encryption = withheld != NULL ? withheld :
+		    xstrdup(later ? CORE_DECRYPTING : CORE_WAITING);
 		r = store_pending_put(c->store, ev->event_id, room_id, ev->session_id,
 		    ev->sender_key, ev->ciphertext, index, cause);
 	} else if (r == -2) {
@@ -273,6 +280,29 @@ fail:
 	return -1;
 }
 
+/* What was left to decrypt later but has no key after all says that it
+ * waits for its key, once nothing else is left. */
+static void
+core_megolm_keyless(struct core *c)
+{
+	struct store_pending *p;
+	size_t n;
+	char *cause = NULL;
+
+	if (store_pending_keyless(c->store, CORE_DECRYPTING, CORE_WAITING, &p, &n, &cause) == -1) {
+		log_msg("crypto: %s", cause);
+		free(cause);
+		return;
+	}
+	for (size_t i = 0; i < n && c->ev.messages != NULL; i++) {
+		struct core_message m = {CORE_CHANGE_EDIT, p[i].event_id, p[i].sender,
+		    p[i].event_id};
+
+		c->ev.messages(c->ev_arg, p[i].room_id, &m, 1);
+	}
+	store_pending_free(&p, n);
+}
+
 /* Decrypting what waits, a slice at a time between the loop's other
  * work (keys typed, answers read): the room in view first, then the
  * newest. A slice is one write; each message is told as it is read. */
@@ -335,8 +365,10 @@ core_megolm_drain(void *arg)
 	store_pending_free(&p, n);
 	if (n == CORE_DRAIN_SLICE)
 		c->drain_timer = loop_timer_add(c->loop, 0, core_megolm_drain, c);
-	else
+	else {
+		core_megolm_keyless(c);
 		core_background_end(c);
+	}
 }
 
 void
@@ -366,6 +398,8 @@ struct core_share {
 	size_t n_users;
 	struct store_device *devices;	/* theirs, less this one */
 	size_t n_devices;
+	struct store_device *withhold;	/* those not to have it, not told yet */
+	size_t n_withhold;
 	struct store_megolm_out out;
 	char *key;			/* the session's key, base64 */
 };
@@ -378,6 +412,7 @@ core_share_free(void *data)
 	free(sh->room_id);
 	store_strings_free(&sh->users, sh->n_users);
 	store_devices_free(&sh->devices, sh->n_devices);
+	store_devices_free(&sh->withhold, sh->n_withhold);
 	store_megolm_out_clear(&sh->out);
 	if (sh->key != NULL)
 		OPENSSL_cleanse(sh->key, strlen(sh->key));
@@ -491,7 +526,27 @@ core_megolm_keep_own(struct core *c, const char *room_id, const struct crypto_me
 	return rc;
 }
 
-/* The readers' devices that do not have the session's key yet. */
+/* Whether device d may have this device's room keys: not blocked and,
+ * when [crypto] send_keys is "signed", verified by the user or
+ * cross-signed by its owner. */
+static int
+core_share_may(const struct core *c, const struct store_device *d)
+{
+	if (d->trust == STORE_TRUST_BLOCKED)
+		return 0;
+	return c->settings == NULL || c->settings->crypto.send_keys == SETTINGS_KEYS_ALL ||
+	    d->trust == STORE_TRUST_VERIFIED || d->cross_signed;
+}
+
+static void
+core_share_add(struct store_device **v, size_t *n, struct store_device *d)
+{
+	*v = xreallocarray(*v, *n + 1, sizeof **v);
+	(*v)[(*n)++] = *d;
+}
+
+/* The readers' devices that do not have the session's key yet, and
+ * those not to have it that were not told so yet. */
 static int
 core_share_targets(struct core_op *op, char **cause)
 {
@@ -514,13 +569,12 @@ core_share_targets(struct core_op *op, char **cause)
 				store_devices_free(&d, n);
 				return -1;
 			}
-			if (shared || self || d[j].trust == STORE_TRUST_BLOCKED) {
+			if (self || shared == 1 || (shared == 2 && !core_share_may(c, &d[j])))
 				store_device_clear(&d[j]);
-				continue;
-			}
-			sh->devices = xreallocarray(sh->devices, sh->n_devices + 1,
-			    sizeof *sh->devices);
-			sh->devices[sh->n_devices++] = d[j];
+			else if (core_share_may(c, &d[j]))
+				core_share_add(&sh->devices, &sh->n_devices, &d[j]);
+			else
+				core_share_add(&sh->withhold, &sh->n_withhold, &d[j]);
 		}
 		free(d);
 	}
@@ -536,7 +590,7 @@ core_share_sent(void *arg, const struct store_device *d, size_t n, char **cause)
 
 	for (size_t i = 0; i < n; i++)
 		if (store_megolm_shared_put(op->c->store, sh->room_id, sh->out.session_id,
-		    d[i].user_id, d[i].device_id, cause) == -1)
+		    d[i].user_id, d[i].device_id, 0, cause) == -1)
 			return -1;
 	return 0;
 }
@@ -554,6 +608,91 @@ core_share_told(void *arg, int status, const char *result)
 		core_op_end(op, CORE_DONE, ((struct core_share *)op->data)->room_id);
 }
 
+/* Telling devices a room key is withheld from them (in clear, as the
+ * spec's m.room_key.withheld), in the background: each is told once. */
+struct core_withhold {
+	char *room_id;
+	char *session_id;
+	struct store_device *devices;
+	size_t n;
+};
+
+static void
+core_withhold_free(void *data)
+{
+	struct core_withhold *w = data;
+
+	free(w->room_id);
+	free(w->session_id);
+	store_devices_free(&w->devices, w->n);
+	free(w);
+}
+
+static void
+core_withhold_sent(struct mx_result *res, void *arg)
+{
+	struct core_op *op = arg;
+	struct core_withhold *w = op->data;
+	char *cause = NULL;
+
+	if (core_op_refused(op, res))
+		return;
+	for (size_t i = 0; i < w->n; i++)
+		if (store_megolm_shared_put(op->c->store, w->room_id, w->session_id,
+		    w->devices[i].user_id, w->devices[i].device_id, 1, &cause) == -1) {
+			core_op_fail(op, cause);
+			free(cause);
+			return;
+		}
+	core_op_end(op, CORE_DONE, NULL);
+}
+
+static void
+core_withhold(struct core *c, const struct core_share *sh, struct store_device *devices,
+    size_t n)
+{
+	struct core_withhold *w = xcalloc(1, sizeof *w);
+	struct core_op *op = core_op_new(c, NULL, NULL, "cannot tell devices a key is withheld");
+	cJSON *messages = cJSON_CreateObject();
+	char *text, *txn, *cause = NULL;
+
+	w->room_id = xstrdup(sh->room_id);
+	w->session_id = xstrdup(sh->out.session_id);
+	w->devices = devices;
+	w->n = n;
+	op->data = w;
+	op->free_data = core_withhold_free;
+	core_op_background(op);
+	for (size_t i = 0; i < n; i++) {
+		cJSON *user = cJSON_GetObjectItemCaseSensitive(messages, devices[i].user_id);
+		cJSON *content;
+		int blocked = devices[i].trust == STORE_TRUST_BLOCKED;
+
+		if (user == NULL)
+			user = cJSON_AddObjectToObject(messages, devices[i].user_id);
+		content = cJSON_AddObjectToObject(user, devices[i].device_id);
+		cJSON_AddStringToObject(content, "algorithm", CORE_MEGOLM_ALGORITHM);
+		cJSON_AddStringToObject(content, "room_id", sh->room_id);
+		cJSON_AddStringToObject(content, "session_id", sh->out.session_id);
+		cJSON_AddStringToObject(content, "sender_key", crypto_account_curve25519(c->acct));
+		cJSON_AddStringToObject(content, "from_device", c->session.device_id);
+		cJSON_AddStringToObject(content, "code", blocked ? "m.blacklisted" : "m.unverified");
+		cJSON_AddStringToObject(content, "reason", blocked ? "The sender has blocked you." :
+		    "The sender disabled encrypting to unverified devices.");
+	}
+	text = cJSON_PrintUnformatted(messages);
+	cJSON_Delete(messages);
+	txn = mx_txn_new();
+	op->call = mx_send_to_device(c->mx, "m.room_key.withheld", txn, text, 0,
+	    core_withhold_sent, op, &cause);
+	cJSON_free(text);
+	free(txn);
+	if (op->call == NULL) {
+		core_op_fail(op, cause);
+		free(cause);
+	}
+}
+
 /* The m.room_key, over Olm, to every device that does not have it. */
 static void
 core_share_devices(struct core_op *op)
@@ -566,6 +705,11 @@ core_share_devices(struct core_op *op)
 		core_op_fail(op, cause);
 		free(cause);
 		return;
+	}
+	if (sh->n_withhold > 0) {
+		core_withhold(op->c, sh, sh->withhold, sh->n_withhold);
+		sh->withhold = NULL;
+		sh->n_withhold = 0;
 	}
 	if (sh->n_devices == 0) {
 		core_op_end(op, CORE_DONE, sh->room_id);

@@ -170,6 +170,12 @@ int core_keys_forwarded(struct core *c, const struct mx_to_device *td,
 /* An m.room_key_request of a sync: kept (or withdrawn), in the sync's
  * write, to be answered after it. */
 int core_keys_heard(struct core *c, const struct mx_to_device *td, char **cause);
+/* An m.room_key.withheld of a sync: why a sender keeps a key from this
+ * device, kept for the messages that wait for it (nothing else is
+ * believed from it: it comes in clear). */
+int core_keys_withheld(struct core *c, const struct mx_to_device *td, char **cause);
+/* A non-empty string member of a JSON object, or NULL. */
+const char *core_json_text(const struct cJSON *o, const char *name);
 /* Answers what was kept; withdraws requests met; asks for missing keys. */
 void core_keys_after_sync(struct core *c);
 

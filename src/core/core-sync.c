@@ -60,6 +60,10 @@ core_sync_store(struct core *c, struct mx_sync *sync, char **cause)
 			else if (strcmp(sync->to_device[i].type, "m.room_key_request") == 0 &&
 			    core_keys_heard(c, &sync->to_device[i], cause) == -1)
 				goto fail;
+			else if ((strcmp(sync->to_device[i].type, "m.room_key.withheld") == 0 ||
+			    strcmp(sync->to_device[i].type, "org.matrix.room_key.withheld") == 0) &&
+			    core_keys_withheld(c, &sync->to_device[i], cause) == -1)
+				goto fail;
 		if (core_megolm_sync(c, sync, cause) == -1 ||
 		    core_crypto_lists(c, sync, cause) == -1)
 			goto fail;

@@ -310,19 +310,84 @@ store_megolm_shared(struct store *st, const char *room_id, const char *session_i
 		return -1;
 	for (size_t i = 0; i < NT_NELEMS(texts); i++)
 		store_bind_text(s, (int)i + 1, texts[i]);
-	if ((r = store_row(st, s, "cannot read whom a key went to", cause)) == 1)
+	if ((r = store_row(st, s, "cannot read whom a key went to", cause)) == 1) {
+		r = sqlite3_column_int(s, 0) ? 2 : 1;
 		store_done(s);
+	}
 	return r;
 }
 
 int
 store_megolm_shared_put(struct store *st, const char *room_id, const char *session_id,
-    const char *user_id, const char *device_id, char **cause)
+    const char *user_id, const char *device_id, int withheld, char **cause)
 {
 	const char *texts[] = {room_id, session_id, user_id, device_id};
+	sqlite3_stmt *s = store_stmt(st, STORE_SQL_CRYPTO_SHARED_PUT, cause);
 
-	return store_crypto_run(st, STORE_SQL_CRYPTO_SHARED_PUT, texts, NT_NELEMS(texts),
-	    "cannot save whom a key went to", cause);
+	if (s == NULL)
+		return -1;
+	for (size_t i = 0; i < NT_NELEMS(texts); i++)
+		store_bind_text(s, (int)i + 1, texts[i]);
+	sqlite3_bind_int(s, 5, withheld != 0);
+	return store_run(st, s, "cannot save whom a key went to", cause);
+}
+
+int
+store_withheld_put(struct store *st, const char *session_id, const char *sender_key,
+    const char *why, char **cause)
+{
+	const char *texts[] = {session_id, sender_key, why};
+
+	if (store_crypto_run(st, STORE_SQL_CRYPTO_WITHHELD_PUT, texts, NT_NELEMS(texts),
+	    "cannot keep why a key was withheld", cause) == -1)
+		return -1;
+	return store_crypto_run(st, STORE_SQL_CRYPTO_WITHHELD_MARK, texts, NT_NELEMS(texts),
+	    "cannot mark messages whose key was withheld", cause);
+}
+
+int
+store_pending_keyless(struct store *st, const char *was, const char *now,
+    struct store_pending **out, size_t *n, char **cause)
+{
+	sqlite3_stmt *s = store_stmt(st, STORE_SQL_CRYPTO_PENDING_KEYLESS, cause);
+	int r;
+
+	*out = NULL;
+	*n = 0;
+	if (s == NULL)
+		return -1;
+	store_bind_text(s, 1, was);
+	store_bind_text(s, 2, now);
+	while ((r = store_row(st, s, "cannot mark messages that wait for their key", cause)) == 1) {
+		struct store_pending *p;
+
+		*out = xreallocarray(*out, *n + 1, sizeof **out);
+		p = &(*out)[(*n)++];
+		memset(p, 0, sizeof *p);
+		p->room_id = store_column_text(s, 0);
+		p->event_id = store_column_text(s, 1);
+		p->sender = store_column_text(s, 2);
+	}
+	if (r == -1)
+		store_pending_free(out, *n);
+	return r;
+}
+
+char *
+store_withheld(struct store *st, const char *session_id, const char *sender_key, char **cause)
+{
+	sqlite3_stmt *s = store_stmt(st, STORE_SQL_CRYPTO_WITHHELD_GET, cause);
+	char *why = NULL;
+
+	if (s == NULL)
+		return NULL;
+	store_bind_text(s, 1, session_id);
+	store_bind_text(s, 2, sender_key);
+	if (store_row(st, s, "cannot read why a key was withheld", cause) == 1) {
+		why = store_column_text(s, 0);
+		store_done(s);
+	}
+	return why;
 }
 
 static void

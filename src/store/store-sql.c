@@ -351,11 +351,29 @@ const char *const store_sql_text[STORE_SQL_COUNT] = {
 	    " created_ms = excluded.created_ms, messages = excluded.messages",
 	[STORE_SQL_CRYPTO_OUT_DROP] = "DELETE FROM crypto_megolm_out WHERE room_id = ?1",
 	[STORE_SQL_CRYPTO_SHARED_GET] =
-	    "SELECT 1 FROM crypto_megolm_shared WHERE room_id = ?1 AND session_id = ?2"
+	    "SELECT withheld FROM crypto_megolm_shared WHERE room_id = ?1 AND session_id = ?2"
 	    " AND user_id = ?3 AND device_id = ?4",
 	[STORE_SQL_CRYPTO_SHARED_PUT] =
-	    "INSERT OR IGNORE INTO crypto_megolm_shared(room_id, session_id, user_id, device_id)"
-	    " VALUES (?1, ?2, ?3, ?4)",
+	    "INSERT INTO crypto_megolm_shared(room_id, session_id, user_id, device_id, withheld)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(room_id, session_id, user_id, device_id)"
+	    " DO UPDATE SET withheld = excluded.withheld",
+	[STORE_SQL_CRYPTO_WITHHELD_PUT] =
+	    "INSERT INTO crypto_withheld(session_id, sender_key, why) VALUES (?1, ?2, ?3)"
+	    " ON CONFLICT(session_id, sender_key) DO UPDATE SET why = excluded.why",
+	[STORE_SQL_CRYPTO_WITHHELD_MARK] =
+	    "UPDATE events SET encryption = ?3 WHERE event_id IN (SELECT event_id FROM"
+	    " crypto_pending WHERE session_id = ?1 AND sender_key = ?2)",
+	/* Messages left to decrypt later whose key is not here after all:
+	 * they say they wait for it (or why it was withheld). */
+	[STORE_SQL_CRYPTO_PENDING_KEYLESS] =
+	    "UPDATE events SET encryption = COALESCE((SELECT w.why FROM crypto_pending p"
+	    " JOIN crypto_withheld w ON w.session_id = p.session_id AND w.sender_key = p.sender_key"
+	    " WHERE p.event_id = events.event_id), ?2) WHERE encryption = ?1 AND event_id IN"
+	    " (SELECT p.event_id FROM crypto_pending p WHERE NOT EXISTS (SELECT 1 FROM"
+	    " crypto_megolm_in i WHERE i.session_id = p.session_id AND i.sender_key = p.sender_key))"
+	    " RETURNING room_id, event_id, sender",
+	[STORE_SQL_CRYPTO_WITHHELD_GET] =
+	    "SELECT why FROM crypto_withheld WHERE session_id = ?1 AND sender_key = ?2",
 	[STORE_SQL_CRYPTO_DEVICES_OF] =
 	    "SELECT user_id, device_id, curve25519, ed25519, display_name, trust, cross_signed"
 	    " FROM crypto_devices WHERE user_id = ?1 ORDER BY device_id",

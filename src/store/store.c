@@ -251,6 +251,14 @@ const char *const store_migrations[] = {
 	/* 11: a message older than the key natter holds for it waits for a
 	 * copy of that key that reaches back to its index (-1: any copy). */
 	"ALTER TABLE crypto_pending ADD COLUMN msg_index INTEGER NOT NULL DEFAULT -1;",
+
+	/* 12: withheld room keys (m.room_key.withheld): why a sender's device
+	 * said it keeps a session's key from natter, shown on the messages
+	 * that wait for it; and the devices natter told it withholds its key
+	 * (so that it tells each once, and shares if the device qualifies). */
+	"CREATE TABLE crypto_withheld (session_id TEXT NOT NULL, sender_key TEXT NOT NULL,"
+	" why TEXT NOT NULL, PRIMARY KEY (session_id, sender_key)) WITHOUT ROWID;"
+	"ALTER TABLE crypto_megolm_shared ADD COLUMN withheld INTEGER NOT NULL DEFAULT 0;",
 };
 
 /* natter_reply_body(body) and natter_reply_html(formatted_body), for

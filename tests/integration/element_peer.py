@@ -314,6 +314,10 @@ class ElementPeer:
         """Sets up cross-signing as Element does; returns the master key."""
         return self.command("cross_sign")["master"]
 
+    def isolation(self, signed):
+        """signed: room keys only to devices their owner cross-signed."""
+        self.command("isolation", signed=signed)
+
     def export_keys(self, passphrase, rounds=None):
         """Every room key this device holds, as the text of Element's key file."""
         args = {"passphrase": passphrase}

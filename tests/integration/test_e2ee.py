@@ -294,6 +294,46 @@ class E2eeTest(NatterTestCase):
         self.assertEqual(phone.wait_message(room, event_id=mine, body_contains="Thursday works")
                          ["body"], "Thursday works for me.")
 
+    def test_a_withheld_key_says_why_both_ways(self):
+        room = self.encrypted_dm()
+        # Dana's Element sends room keys only to devices their owner
+        # cross-signed: natter's is not, and is told so.
+        self.dana.cross_sign()
+        self.dana.isolation(True)
+        sent = self.dana.send(room, "For signed devices only")
+        self.natter.ok("sync", "--once")
+        msg = self.message(self.natter, room, sent)
+        self.assertNotIn("body", msg)
+        self.assertTrue(msg["encryption"].startswith(
+            "waiting for the key: its sender withheld it (m.unverified"), msg)
+        self.assertIn("[encrypted: waiting for the key: its sender withheld it (m.unverified",
+                      self.natter.ok("history", room))
+        # natter set to do the same shares its key with Dana's signed
+        # device, and withholds it from her new phone, which nobody
+        # cross-signed, telling it why.
+        self.dana.isolation(False)
+        phone = ElementPeer(self.hs, self.bob, device_name="Dana's phone")
+        self.addCleanup(phone.close)
+        phone.start()
+        self.natter.ok("sync", "--once")
+        conf = self.natter.config_home / "natter" / "config"
+        conf.parent.mkdir(parents=True, exist_ok=True)
+        conf.write_text("[crypto]\nsend_keys = signed\n")
+        mine = self.natter.ok("send", room, "Not for unsigned devices").split()[-1]
+        self.assertEqual(self.dana.wait_message(room, event_id=mine)["body"],
+                         "Not for unsigned devices")
+        got = phone.wait_message(room, event_id=mine, timeout=20)
+        self.assertIsNone(got["body"], got)
+        self.assertEqual(got["error_code"], "MEGOLM_KEY_WITHHELD_FOR_UNVERIFIED_DEVICE", got)
+        # Back to every device: the next message reaches the phone too.
+        conf.write_text("[crypto]\nsend_keys = all\n")
+        again = self.natter.ok("send", room, "For every device").split()[-1]
+        self.assertEqual(phone.wait_message(room, event_id=again, body_contains="every device")
+                         ["body"], "For every device")
+        conf.write_text("[crypto]\nsend_keys = some\n")
+        r = self.natter.run("rooms")
+        self.assertIn("send_keys", r.stderr)
+
     def test_a_broken_key_file_is_refused_with_a_reason(self):
         path = self.natter.home / "keys.txt"
         cases = [

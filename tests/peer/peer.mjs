@@ -34,6 +34,9 @@
 //       device holds, as Element's "Export E2E room keys" writes the file
 //   import_keys {file, passphrase} -> imported, total: such a file's keys
 //       (imported as the crypto's last progress report counted them)
+//   isolation {signed} -> {}: with signed true, room keys go only to devices
+//       their owner cross-signed, the others are told they are withheld
+//       (Element's "only send to signed devices"); false: to every device
 //   stop -> unhandled_rejections, then the process exits 0
 // A message is {event_id, sender, type, wire_type, encrypted, decrypted,
 // body, ...}: a failure to decrypt has body null, error_code and error.
@@ -57,7 +60,8 @@ console.trace = debugLog ? toStderr("trace") : () => {};
 await import("fake-indexeddb/auto");
 const sdk = await import("matrix-js-sdk");
 const { DeviceVerification } = await import("matrix-js-sdk/lib/models/device.js");
-const { EventShieldColour, EventShieldReason } = await import("matrix-js-sdk/lib/crypto-api/index.js");
+const { EventShieldColour, EventShieldReason, AllDevicesIsolationMode, OnlySignedDevicesIsolationMode } =
+    await import("matrix-js-sdk/lib/crypto-api/index.js");
 // The Rust crypto's own key-file code (the one Element's export runs).
 const { OlmMachine } = await import("@matrix-org/matrix-sdk-crypto-wasm");
 
@@ -567,6 +571,13 @@ async function cmdImportKeys(args) {
     return { imported, total };
 }
 
+async function cmdIsolation(args) {
+    const signed = need(args, "signed", "boolean");
+    loggedIn().getCrypto().setDeviceIsolationMode(
+        signed ? new OnlySignedDevicesIsolationMode() : new AllDevicesIsolationMode(false));
+    return {};
+}
+
 let stopping = false;
 
 async function shutdown(status) {
@@ -591,6 +602,7 @@ const COMMANDS = {
     export_keys: cmdExportKeys,
     import_keys: cmdImportKeys,
     invite: cmdInvite,
+    isolation: cmdIsolation,
     join: cmdJoin,
     leave: cmdLeave,
     login: cmdLogin,

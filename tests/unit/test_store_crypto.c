@@ -99,7 +99,9 @@ test_own_room_key_and_whom_it_went_to(void **state)
 	assert_int_equal(got.messages, 2);
 	store_megolm_out_clear(&got);
 	assert_int_equal(store_megolm_shared(f->st, ROOM, "OUT", "@d:x", "DEV", &cause), 0);
-	assert_int_equal(store_megolm_shared_put(f->st, ROOM, "OUT", "@d:x", "DEV", &cause), 0);
+	assert_int_equal(store_megolm_shared_put(f->st, ROOM, "OUT", "@d:x", "DEV", 1, &cause), 0);
+	assert_int_equal(store_megolm_shared(f->st, ROOM, "OUT", "@d:x", "DEV", &cause), 2);
+	assert_int_equal(store_megolm_shared_put(f->st, ROOM, "OUT", "@d:x", "DEV", 0, &cause), 0);
 	assert_int_equal(store_megolm_shared(f->st, ROOM, "OUT", "@d:x", "DEV", &cause), 1);
 	assert_int_equal(store_megolm_shared(f->st, ROOM, "NEXT", "@d:x", "DEV", &cause), 0);
 	assert_int_equal(store_megolm_out_drop(f->st, ROOM, &cause), 0);
@@ -300,6 +302,45 @@ test_a_waiting_message_takes_its_place_once_decrypted(void **state)
 	assert_fts_in_step(f->path);
 }
 
+/* A message older than the key natter has waits for one that reaches
+ * back to it; a withheld key says why on every message that waits. */
+static void
+test_a_waiting_message_waits_for_a_key_that_reaches_it(void **state)
+{
+	struct fixture *f = *state;
+	struct store_megolm_in in = {.room_id = ROOM, .sender_ed25519 = "ED", .first_index = 7,
+	    .pickle = "from-7"};
+	struct store_pending *p;
+	struct store_msg m;
+	size_t n;
+	char *cause = NULL, *why;
+
+	waiting_message(f);
+	assert_int_equal(store_pending_put(f->st, "$enc", ROOM, "S", "SK", "CT", 5, &cause), 0);
+	assert_int_equal(store_megolm_in_put(f->st, "S", "SK", &in, &cause), 0);
+	assert_int_equal(store_pending_ready(f->st, NULL, 10, &p, &n, &cause), 0);
+	assert_int_equal(n, 0);
+	in.first_index = 3;
+	in.pickle = "from-3";
+	assert_int_equal(store_megolm_in_put(f->st, "S", "SK", &in, &cause), 0);
+	assert_int_equal(store_pending_ready(f->st, NULL, 10, &p, &n, &cause), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(p[0].event_id, "$enc");
+	store_pending_free(&p, n);
+
+	assert_null(store_withheld(f->st, "S", "SK", &cause));
+	assert_null(cause);
+	assert_int_equal(store_withheld_put(f->st, "S", "SK", "waiting for the key: withheld",
+	    &cause), 0);
+	assert_int_equal(store_msg_get(f->st, "$enc", &m, &cause), 0);
+	assert_string_equal(m.encryption, "waiting for the key: withheld");
+	store_msg_clear(&m);
+	why = store_withheld(f->st, "S", "SK", &cause);
+	assert_string_equal(why, "waiting for the key: withheld");
+	free(why);
+	assert_null(store_withheld(f->st, "S", "other", &cause));
+}
+
 static void
 test_keys_messages_wait_for_are_asked_for_once(void **state)
 {
@@ -420,6 +461,7 @@ main(void)
 		T(test_keys_messages_wait_for_are_asked_for_once),
 		T(test_who_may_read_depends_on_history_visibility),
 		T(test_a_waiting_message_takes_its_place_once_decrypted),
+		T(test_a_waiting_message_waits_for_a_key_that_reaches_it),
 		T(test_the_newest_message_decrypted_is_found),
 		T(test_a_failed_batch_keeps_neither_the_sync_nor_the_keys),
 		T(test_logout_forgets_every_key_but_no_message),
