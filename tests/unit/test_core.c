@@ -1191,7 +1191,7 @@ static void
 test_a_big_encrypted_sync_is_shown_first_and_read_after(void **state)
 {
 	struct fx *fx = *state;
-	struct dana d;
+	struct dana d, lost;
 	struct buf events = {0};
 	struct store_msg *msgs;
 	char *key_sync, *sync, *ev;
@@ -1199,6 +1199,11 @@ test_a_big_encrypted_sync_is_shown_first_and_read_after(void **state)
 	size_t n, read;
 
 	dana_new(&d);
+	/* The oldest from a session whose key never comes. */
+	dana_new(&lost);
+	ev = dana_event(&lost, "$lost", "never read");
+	buf_printf(&events, "%s, ", ev);
+	free(ev);
 	for (int i = 0; i <= 200; i++) {
 		char id[16], body[32];
 
@@ -1215,9 +1220,10 @@ test_a_big_encrypted_sync_is_shown_first_and_read_after(void **state)
 	script(fx, "sync-2.json", key_sync);
 	sync = sync_later("s4", events.data);
 	script(fx, "sync-3.json", sync);
-	wait_log(fx, "rooms 201, 201 in the cache, 200 to decrypt");
+	wait_log(fx, "rooms 202, 202 in the cache, 201 to decrypt");
 	assert_encryption(fx, "$e200", "ok", "message 200");
 	assert_encryption(fx, "$e0", "decrypting", NULL);
+	assert_encryption(fx, "$lost", "decrypting", NULL);
 	do {
 		loop_run_once(core_loop(fx->c), 50);
 		assert_int_equal(store_history(core_store(fx->c), ROOM, INT64_MAX, 1000, &msgs, &n,
@@ -1230,9 +1236,13 @@ test_a_big_encrypted_sync_is_shown_first_and_read_after(void **state)
 	assert_int_equal(read, 201);
 	assert_encryption(fx, "$e0", "ok", "message 0");
 	wait_log(fx, "messages " ROOM ": new $e0\n");
+	/* Once all is read, what has no key says it waits for it. */
+	wait_log(fx, "$lost\n");
+	assert_encryption(fx, "$lost", "waiting for the key to decrypt", NULL);
 	free(sync);
 	free(key_sync);
 	buf_free(&events);
+	dana_free(&lost);
 	dana_free(&d);
 }
 
