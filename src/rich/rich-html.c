@@ -607,6 +607,11 @@ rich_from_html(const char *html)
 	rich_walk_html(&w, html);
 	while (w.out.len > 0 && w.out.data[w.out.len - 1] == '\n')
 		w.out.data[--w.out.len] = '\0';
+	/* Spans end with the text the trailing line breaks left. */
+	while (w.n_spans > 0 && w.spans[w.n_spans - 1].off >= w.out.len)
+		w.n_spans--;
+	if (w.n_spans > 0 && w.spans[w.n_spans - 1].off + w.spans[w.n_spans - 1].len > w.out.len)
+		w.spans[w.n_spans - 1].len = w.out.len - w.spans[w.n_spans - 1].off;
 	if (w.out.len == 0) {
 		free(w.spans);
 		for (size_t i = 0; i < w.n_links; i++)

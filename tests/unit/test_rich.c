@@ -260,6 +260,30 @@ test_html_inert(void **state)
 	}
 }
 
+/* A line break the sanitiser made at the end of code (from U+2028) is cut
+ * with the text's trailing breaks, and so is the code's span (found by
+ * fuzz_rich). */
+static void
+test_spans_end_with_the_text(void **state)
+{
+	const char *html[] = {"c\xad<pre>\x80\xa8|/b\xe2\x80\xa8\x19", "<code>x\n\n</code>",
+	    "<b>bold</b><br><br><i>\xe2\x80\xa9</i>"};
+
+	(void)state;
+	for (size_t i = 0; i < NT_NELEMS(html); i++) {
+		struct rich *r = rich_from_html(html[i]);
+		size_t len;
+
+		assert_non_null(r);
+		len = strlen(r->text);
+		for (size_t j = 0; j < r->n_spans; j++)
+			if (r->spans[j].len == 0 || r->spans[j].off + r->spans[j].len > len)
+				fail_msg("%s: span %zu+%zu past the text's %zu bytes", html[i],
+				    r->spans[j].off, r->spans[j].len, len);
+		rich_free(&r);
+	}
+}
+
 /* Malformed and hostile HTML gives text, never a crash or a hang. */
 static void
 test_html_hostile(void **state)
@@ -349,6 +373,7 @@ main(void)
 		cmocka_unit_test(test_html_links),
 		cmocka_unit_test(test_html_inert),
 		cmocka_unit_test(test_html_hostile),
+		cmocka_unit_test(test_spans_end_with_the_text),
 		cmocka_unit_test(test_html_clean),
 	};
 
