@@ -409,6 +409,7 @@ struct store_pending {
 	char *txn_id;
 	char *session_id;
 	char *sender_key;
+	char *mark;		/* what the message says meanwhile (events.encryption) */
 };
 /* A message kept for its key; index: its message index when the key natter
  * has starts after it (it waits for one that reaches back), else -1. */

@@ -20,7 +20,8 @@
 
 #define CORE_ROTATE_MSGS 100			/* the spec's defaults */
 #define CORE_ROTATE_MS (7LL * 24 * 3600 * 1000)
-#define CORE_WAITING "waiting for the key to decrypt"
+#define CORE_WAITING_FOR "waiting for the key"	/* or its withheld variants */
+#define CORE_WAITING CORE_WAITING_FOR " to decrypt"
 #define CORE_DECRYPTING "decrypting"
 /* A sync with more encrypted messages than this (a first sync, a return
  * after days away) decrypts only the newest of each room at once; the
@@ -303,6 +304,30 @@ core_megolm_keyless(struct core *c)
 	store_pending_free(&p, n);
 }
 
+/* A message a drain read because its late key came: news to notify of. */
+struct core_late {
+	const char *room_id;	/* the pending entry's */
+	struct mx_event ev;
+};
+
+/* Tells the front end what a drain's slice read (p[0..told)), and raises
+ * the notifications the late ones deserve; frees late. */
+static void
+core_megolm_told(struct core *c, const struct store_pending *p, size_t told,
+    struct core_late *late, size_t n_late)
+{
+	for (size_t i = 0; i < told && c->ev.messages != NULL; i++) {
+		struct core_message m = {CORE_CHANGE_NEW, p[i].event_id, p[i].sender, NULL};
+
+		c->ev.messages(c->ev_arg, p[i].room_id, &m, 1);
+	}
+	for (size_t i = 0; i < n_late; i++)
+		core_notify_late(c, late[i].room_id, &late[i].ev);
+	for (size_t i = 0; i < n_late; i++)
+		mx_event_clear(&late[i].ev);
+	free(late);
+}
+
 /* Decrypting what waits, a slice at a time between the loop's other
  * work (keys typed, answers read): the room in view first, then the
  * newest. A slice is one write; each message is told as it is read. */
@@ -312,7 +337,8 @@ core_megolm_drain(void *arg)
 	struct core *c = arg;
 	struct core_megolm_last last = {0};
 	struct store_pending *p;
-	size_t n, told = 0;
+	struct core_late *late = NULL;
+	size_t n, told = 0, n_late = 0;
 	char *cause = NULL;
 
 	c->drain_timer = 0;
@@ -336,7 +362,13 @@ core_megolm_drain(void *arg)
 
 		if (r == 1) {
 			r = store_event_decrypted(c->store, p[i].room_id, &out, &cause);
-			mx_event_clear(&out);
+			if (r == 0 && p[i].mark != NULL &&
+			    strncmp(p[i].mark, CORE_WAITING_FOR, strlen(CORE_WAITING_FOR)) == 0) {
+				late = xreallocarray(late, n_late + 1, sizeof *late);
+				late[n_late].room_id = p[i].room_id;
+				late[n_late++].ev = out;
+			} else
+				mx_event_clear(&out);
 		} else if (r == -2) {
 			log_msg("crypto: %s: %s", p[i].event_id, why);
 			r = store_pending_refused(c->store, p[i].event_id, why, &cause);
@@ -353,15 +385,14 @@ core_megolm_drain(void *arg)
 	    store_batch_commit(c->store, &cause)) == -1) {
 		log_msg("crypto: messages waiting for their key stay so: %s", cause);
 		free(cause);
+		for (size_t i = 0; i < n_late; i++)
+			mx_event_clear(&late[i].ev);
+		free(late);
 		store_pending_free(&p, n);
 		core_background_end(c);
 		return;
 	}
-	for (size_t i = 0; i < told && c->ev.messages != NULL; i++) {
-		struct core_message m = {CORE_CHANGE_NEW, p[i].event_id, p[i].sender, NULL};
-
-		c->ev.messages(c->ev_arg, p[i].room_id, &m, 1);
-	}
+	core_megolm_told(c, p, told, late, n_late);
 	store_pending_free(&p, n);
 	if (n == CORE_DRAIN_SLICE)
 		c->drain_timer = loop_timer_add(c->loop, 0, core_megolm_drain, c);

@@ -150,6 +150,22 @@ core_events_notify(struct core *c, const struct mx_sync *sync)
 	}
 }
 
+#define CORE_LATE_NEWS_MS (60LL * 60 * 1000)	/* older, a message read late is history */
+
+void
+core_notify_late(struct core *c, const char *room_id, const struct mx_event *ev)
+{
+	struct notify_rules rules;
+
+	if (c->ev.notify == NULL || !c->synced_once || c->settings == NULL ||
+	    !core_notifiable(ev) || nt_now_ms() - ev->ts > CORE_LATE_NEWS_MS)
+		return;
+	if (!c->muted_ready)
+		core_notify_muted(c);
+	core_notify_rules(c, &rules);
+	core_notify_event(c, room_id, ev, &rules);
+}
+
 /* Who is typing in one room, by the names the room knows them by. */
 static void
 core_events_typing(struct core *c, const struct mx_room_update *ru)

@@ -196,6 +196,9 @@ void core_sync_cancel(struct core *c);
 
 /* core-notify.c: the domain events a stored sync makes. */
 void core_events_sync(struct core *c, const struct mx_sync *sync, size_t n_events);
+/* A message decrypted when its late key came: raised as a sync's would be,
+ * if it is recent news. */
+void core_notify_late(struct core *c, const char *room_id, const struct mx_event *ev);
 void core_notify_free(struct core *c);
 
 /* core-outbox.c */

@@ -688,6 +688,7 @@ store_pending_rows(struct store *st, sqlite3_stmt *s, struct store_pending **out
 		p->txn_id = store_column_text(s, 5);
 		p->session_id = store_column_text(s, 6);
 		p->sender_key = store_column_text(s, 7);
+		p->mark = store_column_text(s, 8);
 	}
 	if (r == -1)
 		store_pending_free(out, *n);
@@ -749,6 +750,7 @@ store_pending_free(struct store_pending **p, size_t n)
 		free((*p)[i].txn_id);
 		free((*p)[i].session_id);
 		free((*p)[i].sender_key);
+		free((*p)[i].mark);
 	}
 	xfree(p);
 }

@@ -910,6 +910,48 @@ test_a_key_file_adds_history_but_never_replaces_a_key(void **state)
 	dana_free(&d);
 }
 
+/* A mention whose key comes a sync later notifies when it is read, once;
+ * one read late from long ago does not. */
+static void
+test_a_mention_read_when_its_key_comes_notifies(void **state)
+{
+	struct fx *fx = *state;
+	struct dana d;
+	char *ev, *old, *events, *s2, *s3, *at, *sent;
+	size_t mark;
+
+	dana_new(&d);
+	old = dana_event(&d, "$old", "Sam, from last year");
+	/* Sent now, not at dana_event's time 30 (1970). */
+	sent = dana_event(&d, "$late", "Sam, the car is here");
+	at = strstr(sent, "\"origin_server_ts\": 30");
+	*at = '\0';
+	ev = xasprintf("%s\"origin_server_ts\": %lld%s", sent, (long long)nt_now_ms(),
+	    at + strlen("\"origin_server_ts\": 30"));
+	free(sent);
+	events = xasprintf("{\"type\": \"m.room.encryption\", \"state_key\": \"\", \"sender\": "
+	    "\"@dana:x\", \"event_id\": \"$enc\", \"origin_server_ts\": 12, \"content\": "
+	    "{\"algorithm\": \"m.megolm.v1.aes-sha2\"}}, %s, %s", old, ev);
+	s2 = sync_later("s2", events);
+	start_synced(fx);
+	script(fx, "sync-2.json", s2);
+	wait_log(fx, "new $late\n");
+	assert_encryption(fx, "$late", "waiting for the key", NULL);
+	assert_null(strstr(fx->log.data, "notify"));
+	s3 = dana_room_key(fx, &d);
+	mark = fx->log.len;
+	script(fx, "sync-3.json", s3);
+	wait_log_from(fx, mark, "notify Dana Whitfield in Board: Sam, the car is here\n");
+	assert_encryption(fx, "$old", "ok", "Sam, from last year");
+	assert_null(strstr(fx->log.data, "from last year"));
+	free(s3);
+	free(s2);
+	free(events);
+	free(old);
+	free(ev);
+	dana_free(&d);
+}
+
 static void
 test_a_tampered_or_replayed_message_is_refused(void **state)
 {
@@ -1349,6 +1391,7 @@ main(void)
 		T(test_a_late_key_decrypts_what_waited),
 		T(test_a_tampered_or_replayed_message_is_refused),
 		T(test_a_key_file_adds_history_but_never_replaces_a_key),
+		T(test_a_mention_read_when_its_key_comes_notifies),
 		T(test_a_wedged_olm_session_is_replaced_once),
 		T(test_a_send_answer_that_cannot_be_read_stays_queued),
 		T(test_sync_once_retries_a_sync_cut_short),
