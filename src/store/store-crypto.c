@@ -108,6 +108,18 @@ store_olm_put(struct store *st, const char *session_id, const char *their_key,
 	return store_run(st, s, "cannot save an Olm session", cause);
 }
 
+/* A room key's columns, from col on: room_id, sender_ed25519,
+ * first_index, pickle, forwarded. */
+static void
+store_megolm_in_row(sqlite3_stmt *s, int col, struct store_megolm_in *out)
+{
+	out->room_id = store_column_text(s, col);
+	out->sender_ed25519 = store_column_text(s, col + 1);
+	out->first_index = sqlite3_column_int64(s, col + 2);
+	out->pickle = store_column_text(s, col + 3);
+	out->forwarded = sqlite3_column_int(s, col + 4);
+}
+
 int
 store_megolm_in(struct store *st, const char *session_id, const char *sender_key,
     struct store_megolm_in *out, char **cause)
@@ -121,11 +133,7 @@ store_megolm_in(struct store *st, const char *session_id, const char *sender_key
 	store_bind_text(s, 1, session_id);
 	store_bind_text(s, 2, sender_key);
 	if ((r = store_row(st, s, "cannot read a room key", cause)) == 1) {
-		out->room_id = store_column_text(s, 0);
-		out->sender_ed25519 = store_column_text(s, 1);
-		out->first_index = sqlite3_column_int64(s, 2);
-		out->pickle = store_column_text(s, 3);
-		out->forwarded = sqlite3_column_int(s, 4);
+		store_megolm_in_row(s, 0, out);
 		store_done(s);
 	}
 	return r;
@@ -148,11 +156,7 @@ store_megolm_in_all(struct store *st, struct store_megolm_key **keys, size_t *n,
 		k = &(*keys)[(*n)++];
 		k->session_id = store_column_text(s, 0);
 		k->sender_key = store_column_text(s, 1);
-		k->in.room_id = store_column_text(s, 2);
-		k->in.sender_ed25519 = store_column_text(s, 3);
-		k->in.first_index = sqlite3_column_int64(s, 4);
-		k->in.pickle = store_column_text(s, 5);
-		k->in.forwarded = sqlite3_column_int(s, 6);
+		store_megolm_in_row(s, 2, &k->in);
 	}
 	if (r == -1)
 		store_megolm_keys_free(keys, *n);
