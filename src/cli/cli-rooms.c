@@ -167,13 +167,15 @@ cmd_sync(struct cli *cli, int argc, char **argv)
 		case 't':
 			if (nt_parse_int64(optarg, &timeout) == -1 || timeout < 0 ||
 			    timeout > 3600000)
-				return cli_fail("--timeout wants milliseconds (0 to 3600000)");
+				return cli_bad_arg("--timeout wants milliseconds (0 to 3600000)");
 			break;
 		default: return cli_usage(cli_cmd_find("sync"));
 		}
 	}
 	if (optind != argc && !(backfill && optind + 1 == argc))
 		return cli_usage(cli_cmd_find("sync"));
+	if (cli_open(cli) != CLI_OK)
+		return CLI_FAILED;
 	if (!once && !backfill)
 		return cli_sync_forever(cli, timeout < 0 ? CLI_SYNC_TIMEOUT_MS : (long)timeout);
 	core_listen(cli->core, &once_events, &s);
@@ -251,6 +253,8 @@ cmd_rooms(struct cli *cli, int argc, char **argv)
 	}
 	if (optind != argc)
 		return cli_usage(cli_cmd_find("rooms"));
+	if (cli_open(cli) != CLI_OK)
+		return CLI_FAILED;
 	if (store_rooms(core_store(cli->core), &rooms, &n, &cause) == -1) {
 		ch = cli_fail("%s", cause);
 		free(cause);
@@ -264,8 +268,12 @@ cmd_rooms(struct cli *cli, int argc, char **argv)
 	}
 	if (b.len > 0)
 		fputs(b.data, stdout);
-	if (n == 0 && !json)
-		fputs("no rooms in the cache: run `natter sync --once`\n", stderr);
+	if (n == 0 && !json) {
+		char *sync = core_command(cli->core, "sync --once");
+
+		cli_fail("no rooms in the cache: run `%s`", sync);
+		free(sync);
+	}
 	buf_free(&b);
 	store_rooms_free(&rooms, n);
 	return CLI_OK;
@@ -327,7 +335,7 @@ cmd_history(struct cli *cli, int argc, char **argv)
 		switch (ch) {
 		case 'l':
 			if (nt_parse_int64(optarg, &limit) == -1 || limit < 1 || limit > 100000)
-				return cli_fail("--limit wants a number from 1 to 100000");
+				return cli_bad_arg("--limit wants a number from 1 to 100000");
 			break;
 		case 'b': before = optarg; break;
 		case 'j': json = 1; break;
@@ -337,6 +345,8 @@ cmd_history(struct cli *cli, int argc, char **argv)
 	}
 	if (optind + 1 != argc)
 		return cli_usage(cli_cmd_find("history"));
+	if (cli_open(cli) != CLI_OK)
+		return CLI_FAILED;
 	if ((room_id = cli_room(cli, argv[optind], 0)) == NULL)
 		return CLI_FAILED;
 	if (before != NULL) {
@@ -395,6 +405,8 @@ cmd_outbox(struct cli *cli, int argc, char **argv)
 
 	if (argc != 1 && !json)
 		return cli_usage(cli_cmd_find("outbox"));
+	if (cli_open(cli) != CLI_OK)
+		return CLI_FAILED;
 	if (store_outbox_list(core_store(cli->core), NULL, 1, &items, &n, &cause) == -1) {
 		int rc = cli_fail("%s", cause);
 

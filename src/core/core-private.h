@@ -159,7 +159,7 @@ int core_op_refused(struct core_op *op, const struct mx_result *res);
 void core_op_answer(struct mx_result *res, void *arg);
 /* Why an answer failed, as a person reads it: a refused session, no
  * network, or the server's own words. */
-char *core_why(const struct mx_result *res);
+char *core_why(const struct core *c, const struct mx_result *res);
 void core_ops_cancel(struct core *c);
 
 /* core-keys.c */

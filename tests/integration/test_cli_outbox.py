@@ -51,6 +51,7 @@ class OutboxTest(NatterTestCase):
         r = self.natter.run("send", "Later", "written on the train")
         self.assertEqual(r.returncode, 1)
         self.assertIn("outbox", r.stderr)
+        self.assertRegex(r.stderr, r"(?m)^natter: queued !.*: not sent yet")
         listing = self.natter.ok("outbox")
         self.assertIn("queued", listing)
         self.assertIn(room, listing)
