@@ -221,11 +221,12 @@ static void
 cli_print_room(const struct store_room *r)
 {
 	char when[32];
-	const char *mark = r->membership == MX_MEMBERSHIP_INVITE ? "invite" :
+	const char *mark = r->membership == MX_MEMBERSHIP_INVITE ?
+	    (r->is_direct ? "DM invite" : "invite") :
 	    r->membership == MX_MEMBERSHIP_LEAVE ? "left" : r->is_direct ? "DM" : "";
 
 	cli_format_time(r->last_ts, when, sizeof when);
-	printf("%5lld%c %s  %-6s  ", (long long)r->unread, r->highlight > 0 ? '!' : ' ', when,
+	printf("%5lld%c %s  %-9s  ", (long long)r->unread, r->highlight > 0 ? '!' : ' ', when,
 	    mark);
 	cli_print_text(stdout, r->name, 0);
 	fputs("  ", stdout);

@@ -76,6 +76,8 @@ core_op_unlink(struct core_op *op)
 	LIST_REMOVE(op, entry);
 	if (op->waiting)
 		LIST_REMOVE(op, wait_entry);
+	if (op->direct)
+		LIST_REMOVE(op, direct_entry);
 	if (op->background)
 		op->c->n_background--;
 }

@@ -64,6 +64,7 @@ core_open(const char *profile, const char *config, const struct settings *settin
 
 	LIST_INIT(&c->ops);
 	LIST_INIT(&c->waiters);
+	LIST_INIT(&c->direct_waiting);
 	c->settings = settings;
 	c->view_focus = -1;
 	c->conn = CORE_CONNECTING;

@@ -393,7 +393,7 @@ ui_lines_invite(struct ui *ui, struct ui_lines *l, int width)
 	const struct ui_room *room = ui_room_find(ui, ui->current);
 	char *yes, *no, *text;
 
-	if (room == NULL || room->section != UI_SECTION_INVITES)
+	if (room == NULL || !room->invited)
 		return;
 	yes = ui_key_name(ui, KEYS_ACT_INVITE_ACCEPT);
 	no = ui_key_name(ui, KEYS_ACT_INVITE_DECLINE);
