@@ -10,6 +10,7 @@
 #include "cli-private.h"
 #include "natter/loop.h"
 #include "natter/sanitize.h"
+#include "natter/text.h"
 
 #define CLI_SYNC_TIMEOUT_MS 30000L
 
@@ -396,6 +397,53 @@ cli_outbox_next(const struct store_outbox *it, char *out, size_t size)
 	return out;
 }
 
+#define CLI_OUTBOX_TEXT 50	/* cells of a message the listing shows */
+
+/* What a line of the outbox names: the room as the room list does, and
+ * who sends (you, by the name you have there). */
+struct cli_outbox_names {
+	char *room;
+	char *sender;
+	char *text;		/* the start of the message, on one line */
+};
+
+static void
+cli_outbox_names(struct cli *cli, const struct store_outbox *it, struct cli_outbox_names *nm)
+{
+	struct store *st = core_store(cli->core);
+	struct store_room room;
+	char *self = core_self(cli->core) != NULL ? xstrdup(core_self(cli->core)) :
+	    store_meta_get(st, "self"), *line;
+
+	nm->room = xstrdup(it->room_id);
+	if (store_room_get(st, it->room_id, &room, NULL) == 0) {
+		free(nm->room);
+		nm->room = room.name;
+		room.name = NULL;
+		store_room_clear(&room);
+	}
+	nm->sender = self != NULL ? store_member_displayname(st, it->room_id, self) : NULL;
+	if (nm->sender == NULL || *nm->sender == '\0') {
+		free(nm->sender);
+		nm->sender = self != NULL ? xstrdup(self) : xstrdup("you");
+	}
+	free(self);
+	line = xstrdup(it->body != NULL ? it->body : it->type);
+	for (char *p = line; *p != '\0'; p++)
+		if (*p == '\n' || *p == '\r' || *p == '\t')
+			*p = ' ';
+	nm->text = text_truncate(line, CLI_OUTBOX_TEXT);
+	free(line);
+}
+
+static void
+cli_outbox_names_clear(struct cli_outbox_names *nm)
+{
+	free(nm->room);
+	free(nm->sender);
+	free(nm->text);
+}
+
 int
 cmd_outbox(struct cli *cli, int argc, char **argv)
 {
@@ -416,14 +464,20 @@ cmd_outbox(struct cli *cli, int argc, char **argv)
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct store_outbox *it = &items[i];
+		struct cli_outbox_names nm;
 		char *line;
 
 		cli_format_time(it->created_ts, when, sizeof when);
+		cli_outbox_names(cli, it, &nm);
 		if (json) {
 			struct buf b = {0};
 
 			buf_puts(&b, "{\"room_id\":");
 			san_json_string(&b, it->room_id);
+			buf_puts(&b, ",\"room\":");
+			san_json_string(&b, nm.room);
+			buf_puts(&b, ",\"sender\":");
+			san_json_string(&b, nm.sender);
 			buf_puts(&b, ",\"txn_id\":");
 			san_json_string(&b, it->txn_id);
 			buf_printf(&b, ",\"state\":\"%s\",\"attempts\":%d,\"created_ts\":%lld"
@@ -436,15 +490,17 @@ cmd_outbox(struct cli *cli, int argc, char **argv)
 			buf_puts(&b, "}\n");
 			fputs(b.data, stdout);
 			buf_free(&b);
+			cli_outbox_names_clear(&nm);
 			continue;
 		}
-		line = xasprintf("%s  %-6s  %s  %d attempt(s)%s%s%s", when,
-		    cli_outbox_state(it->state), it->room_id, it->attempts,
-		    it->last_error ? ": " : "", it->last_error ? it->last_error : "",
+		line = xasprintf("%s  %-6s  %s (%s)  %s: %s  %d attempt(s)%s%s%s", when,
+		    cli_outbox_state(it->state), nm.room, it->room_id, nm.sender, nm.text,
+		    it->attempts, it->last_error ? ": " : "", it->last_error ? it->last_error : "",
 		    cli_outbox_next(it, next, sizeof next));
 		cli_print_text(stdout, line, 0);
 		putchar('\n');
 		free(line);
+		cli_outbox_names_clear(&nm);
 	}
 	if (n == 0 && !json)
 		puts("the outbox is empty: everything has been sent");
