@@ -42,6 +42,10 @@ const char *core_self(const struct core *c);		/* user id, or NULL */
 const char *core_device(const struct core *c);		/* device id, or NULL */
 const char *core_homeserver(const struct core *c);	/* base URL, or NULL */
 const char *core_profile(const struct core *c);
+/* How a person runs natter ARGS on this profile, for a hint: "natter
+ * login", or "natter -p work login" when the profile is not the one
+ * natter picks without -p. */
+char *core_command(const struct core *c, const char *args);
 const char *core_download_dir(const struct core *c);
 const char *core_data_dir(const struct core *c);
 const char *core_log_file(const struct core *c);

@@ -42,8 +42,9 @@ const char *msg_media_msgtype(const char *mimetype);
 const char *msg_mimetype_guess(const char *filename);
 
 /* The m.direct map (taken over and freed; NULL or not an object for an
- * empty one) with room_id added for user_id, as JSON text. */
-char *msg_direct_add(struct cJSON *map, const char *user_id, const char *room_id);
+ * empty one) with rooms[i] added for users[i], each once, as JSON text. */
+char *msg_direct_add(struct cJSON *map, const char *const *users, const char *const *rooms,
+    size_t n);
 
 /* How a state change reads after who made it ("renamed the room"), or
  * NULL for a type without words of its own. */

@@ -76,8 +76,14 @@ const char *store_membership_name(enum mx_membership m);
  * room id, or NULL with a cause listing the candidates. */
 char *store_room_resolve(struct store *st, const char *what, char **cause);
 
-/* The direct chat with user_id per m.direct (a joined one preferred). */
-char *store_dm_room(struct store *st, const char *user_id);
+/* The direct chat with user_id, one joined preferred, then one invited
+ * to: a room m.direct lists for them (then *listed, which may be NULL, is
+ * 1), else a room of just the two of you that is_direct marks or that has
+ * no name. NULL when there is none. */
+char *store_dm_room(struct store *st, const char *user_id, int *listed);
+/* Lists room_id as a direct chat with user_id until the next m.direct
+ * from the server replaces the list: what natter itself just wrote. */
+int store_direct_add(struct store *st, const char *user_id, const char *room_id, char **cause);
 
 struct store_member {
 	char *user_id;

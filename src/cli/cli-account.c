@@ -33,6 +33,8 @@ cmd_login(struct cli *cli, int argc, char **argv)
 	}
 	if (optind != argc || (token ? server == NULL || use_stdin : user == NULL))
 		return cli_usage(cli_cmd_find("login"));
+	if (cli_open(cli) != CLI_OK)
+		return CLI_FAILED;
 	password = use_stdin || token ? cli_secret_stdin(&cause) :
 	    cli_secret_prompt("Password for ", user, "--password-stdin", &cause);
 	if (password == NULL)
@@ -68,6 +70,8 @@ cmd_logout(struct cli *cli, int argc, char **argv)
 
 	if (argc != 1)
 		return cli_usage(cli_cmd_find("logout"));
+	if (cli_open(cli) != CLI_OK)
+		return CLI_FAILED;
 	if (cli_finish(cli, core_logout(cli->core, core_result_cb, &r, &cause), &r,
 	    &cause) != CORE_DONE)
 		rc = cli_fail("%s", cause);
@@ -87,6 +91,8 @@ cmd_whoami(struct cli *cli, int argc, char **argv)
 
 	if (argc != 1)
 		return cli_usage(cli_cmd_find("whoami"));
+	if (cli_open(cli) != CLI_OK)
+		return CLI_FAILED;
 	if (cli_finish(cli, core_whoami(cli->core, core_result_cb, &r, &cause), &r,
 	    &cause) != CORE_DONE)
 		rc = cli_fail("%s", cause);

@@ -97,8 +97,6 @@ cli_devices_fetch(struct cli *cli, const char *user)
 	char *cause = NULL;
 	int rc = CLI_OK;
 
-	if (user[0] != '@' || strchr(user, ':') == NULL)
-		return cli_fail("\"%s\" is not a user id like @name:server", user);
 	if (cli_finish(cli, core_devices(cli->core, user, core_result_cb, &r, &cause), &r,
 	    &cause) != CORE_DONE) {
 		rc = cli_fail("%s", cause);
@@ -125,6 +123,10 @@ cmd_devices(struct cli *cli, int argc, char **argv)
 	}
 	if (optind + 1 < argc)
 		return cli_usage(cli_cmd_find("devices"));
+	if (optind < argc && !cli_user_id(argv[optind]))
+		return cli_bad_arg("\"%s\" is not a user id like @name:server", argv[optind]);
+	if (cli_open(cli) != CLI_OK)
+		return CLI_FAILED;
 	user = optind < argc ? argv[optind] : core_self(cli->core);
 	if ((rc = cli_devices_fetch(cli, user)) != CLI_OK)
 		return rc;
@@ -158,6 +160,10 @@ cmd_trust(struct cli *cli, int argc, char **argv)
 	/* A fingerprint to verify with, and only then. */
 	if (argc - optind < 2 || (trust == STORE_TRUST_VERIFIED) != (argc - optind > 2))
 		return cli_usage(cli_cmd_find("trust"));
+	if (!cli_user_id(argv[optind]))
+		return cli_bad_arg("\"%s\" is not a user id like @name:server", argv[optind]);
+	if (cli_open(cli) != CLI_OK)
+		return CLI_FAILED;
 	user = argv[optind];
 	device = argv[optind + 1];
 	if ((rc = cli_devices_fetch(cli, user)) != CLI_OK)

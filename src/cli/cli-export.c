@@ -486,8 +486,15 @@ cmd_export(struct cli *cli, int argc, char **argv)
 
 	if (cli_export_args(&x, argc, argv) == -1)
 		return cli_usage(cli_cmd_find("export"));
+	if (cli_open(cli) != CLI_OK)
+		return CLI_FAILED;
 	if (x.attachments && !core_logged_in(cli->core)) {
-		cli_export_fail("--attachments needs the homeserver: run `natter login` first");
+		char *login = core_command(cli->core, "login");
+
+		cause = xasprintf("--attachments needs the homeserver: run `%s` first", login);
+		cli_export_fail(cause);
+		free(cause);
+		free(login);
 		return CLI_FAILED;
 	}
 	if (cli_export_addrs(cli, &x, &a, &cause) == 0 &&

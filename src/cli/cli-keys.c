@@ -112,6 +112,8 @@ cmd_keys(struct cli *cli, int argc, char **argv)
 	exporting = strcmp(argv[optind], "export") == 0;
 	if (force && !exporting)
 		return cli_usage(cli_cmd_find("keys"));
+	if (cli_open(cli) != CLI_OK)
+		return CLI_FAILED;
 	path = argv[optind + 1];
 	if ((pass = cli_keys_passphrase(path, from_stdin, exporting, &cause)) == NULL) {
 		rc = cli_fail("%s", cause);

@@ -69,6 +69,8 @@ cmd_join(struct cli *cli, int argc, char **argv)
 
 	if (argc != 2)
 		return cli_usage(cli_cmd_find("join"));
+	if (cli_open(cli) != CLI_OK)
+		return CLI_FAILED;
 	what = argv[1];
 	/* An invite in the cache is accepted by its name too. */
 	if (what[0] != '!' && what[0] != '#')
@@ -93,6 +95,8 @@ cmd_leave(struct cli *cli, int argc, char **argv)
 
 	if (argc != 2)
 		return cli_usage(cli_cmd_find("leave"));
+	if (cli_open(cli) != CLI_OK)
+		return CLI_FAILED;
 	if ((room_id = cli_room(cli, argv[1], 0)) == NULL)
 		return CLI_FAILED;
 	rc = cli_report(cli, core_leave(cli->core, room_id, core_result_cb, &r, &cause), &r,
@@ -110,8 +114,10 @@ cmd_invite(struct cli *cli, int argc, char **argv)
 
 	if (argc != 3)
 		return cli_usage(cli_cmd_find("invite"));
-	if (argv[2][0] != '@' || strchr(argv[2], ':') == NULL)
-		return cli_fail("\"%s\" is not a user id like @name:server", argv[2]);
+	if (!cli_user_id(argv[2]))
+		return cli_bad_arg("\"%s\" is not a user id like @name:server", argv[2]);
+	if (cli_open(cli) != CLI_OK)
+		return CLI_FAILED;
 	if ((room_id = cli_room(cli, argv[1], 0)) == NULL)
 		return CLI_FAILED;
 	rc = cli_report(cli, core_invite(cli->core, room_id, argv[2], core_result_cb, &r, &cause),
@@ -129,8 +135,10 @@ cmd_dm(struct cli *cli, int argc, char **argv)
 
 	if (argc != 2)
 		return cli_usage(cli_cmd_find("dm"));
-	if (argv[1][0] != '@' || strchr(argv[1], ':') == NULL)
-		return cli_fail("\"%s\" is not a user id like @name:server", argv[1]);
+	if (!cli_user_id(argv[1]))
+		return cli_bad_arg("\"%s\" is not a user id like @name:server", argv[1]);
+	if (cli_open(cli) != CLI_OK)
+		return CLI_FAILED;
 	if (cli_finish(cli, core_dm(cli->core, argv[1], &created, core_result_cb, &r, &cause), &r,
 	    &cause) != CORE_DONE)
 		rc = cli_fail("%s", cause);
@@ -165,6 +173,8 @@ cmd_download(struct cli *cli, int argc, char **argv)
 	}
 	if (optind + 2 != argc)
 		return cli_usage(cli_cmd_find("download"));
+	if (cli_open(cli) != CLI_OK)
+		return CLI_FAILED;
 	if ((room_id = cli_room(cli, argv[optind], 0)) == NULL)
 		return CLI_FAILED;
 	if (store_msg_get(core_store(cli->core), argv[optind + 1], &msg, &cause) == -1)
@@ -201,11 +211,18 @@ cmd_read(struct cli *cli, int argc, char **argv)
 
 	if (argc != 2)
 		return cli_usage(cli_cmd_find("read"));
+	if (cli_open(cli) != CLI_OK)
+		return CLI_FAILED;
 	if ((room_id = cli_room(cli, argv[1], 0)) == NULL)
 		return CLI_FAILED;
 	if (store_history(core_store(cli->core), room_id, INT64_MAX, 1, &msgs, &n, &cause) == -1 ||
-	    (n == 0 && cause_set(&cause, "nothing in the cache to mark read: run `natter sync "
-	    "--once`") == -1)) {
+	    n == 0) {
+		if (n == 0 && cause == NULL) {
+			char *sync = core_command(cli->core, "sync --once");
+
+			cause = xasprintf("nothing in the cache to mark read: run `%s`", sync);
+			free(sync);
+		}
 		rc = cli_fail("%s", cause);
 		free(room_id);
 		free(cause);

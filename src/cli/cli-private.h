@@ -22,7 +22,9 @@ struct cli {
 	char *first_warning;	/* about the config file, for the UI's status line */
 	size_t n_warnings;
 	int verbose;
-	struct core *core;
+	const struct cli_cmd *cmd;	/* the command that runs */
+	int open_flags;		/* what cli_open asks of the core */
+	struct core *core;	/* NULL until cli_open */
 };
 
 struct cli_cmd {
@@ -53,11 +55,25 @@ char *cli_secret_prompt(const char *prompt, const char *subject, const char *ins
     char **cause);
 /* The first line of standard input, without its newline. */
 char *cli_secret_stdin(char **cause);
+
+/* Opens the profile's core for the command, once its arguments are found
+ * good (so that a usage error is one whether or not the profile is
+ * logged in); CLI_OK, or CLI_FAILED having said why. */
+int cli_open(struct cli *cli);
+
 /* Prints "natter: " and the message to stderr; returns CLI_FAILED. */
 int cli_fail(const char *fmt, ...) NT_ATTR_PRINTF(1, 2);
 /* Prints the usage line of a command; returns CLI_USAGE. */
 int cli_usage(const struct cli_cmd *cmd);
+/* An argument of the wrong form, said as cli_fail does; returns CLI_USAGE. */
+int cli_bad_arg(const char *fmt, ...) NT_ATTR_PRINTF(1, 2);
 const struct cli_cmd *cli_cmd_find(const char *name);
+/* What natter CMD --help says after the usage line: what it does, its
+ * arguments and options (cli-help.c). */
+const char *cli_help_text(const char *name);
+
+/* Whether s looks like a user id, @name:server. */
+int cli_user_id(const char *s);
 
 /* Prints server text to a terminal, made inert. */
 void cli_print_text(FILE *f, const char *s, int flags);

@@ -10,6 +10,7 @@
 #include "cli-private.h"
 #include "natter/loop.h"
 #include "natter/sanitize.h"
+#include "natter/text.h"
 
 #define CLI_SYNC_TIMEOUT_MS 30000L
 
@@ -167,13 +168,15 @@ cmd_sync(struct cli *cli, int argc, char **argv)
 		case 't':
 			if (nt_parse_int64(optarg, &timeout) == -1 || timeout < 0 ||
 			    timeout > 3600000)
-				return cli_fail("--timeout wants milliseconds (0 to 3600000)");
+				return cli_bad_arg("--timeout wants milliseconds (0 to 3600000)");
 			break;
 		default: return cli_usage(cli_cmd_find("sync"));
 		}
 	}
 	if (optind != argc && !(backfill && optind + 1 == argc))
 		return cli_usage(cli_cmd_find("sync"));
+	if (cli_open(cli) != CLI_OK)
+		return CLI_FAILED;
 	if (!once && !backfill)
 		return cli_sync_forever(cli, timeout < 0 ? CLI_SYNC_TIMEOUT_MS : (long)timeout);
 	core_listen(cli->core, &once_events, &s);
@@ -219,11 +222,12 @@ static void
 cli_print_room(const struct store_room *r)
 {
 	char when[32];
-	const char *mark = r->membership == MX_MEMBERSHIP_INVITE ? "invite" :
+	const char *mark = r->membership == MX_MEMBERSHIP_INVITE ?
+	    (r->is_direct ? "DM invite" : "invite") :
 	    r->membership == MX_MEMBERSHIP_LEAVE ? "left" : r->is_direct ? "DM" : "";
 
 	cli_format_time(r->last_ts, when, sizeof when);
-	printf("%5lld%c %s  %-6s  ", (long long)r->unread, r->highlight > 0 ? '!' : ' ', when,
+	printf("%5lld%c %s  %-9s  ", (long long)r->unread, r->highlight > 0 ? '!' : ' ', when,
 	    mark);
 	cli_print_text(stdout, r->name, 0);
 	fputs("  ", stdout);
@@ -251,6 +255,8 @@ cmd_rooms(struct cli *cli, int argc, char **argv)
 	}
 	if (optind != argc)
 		return cli_usage(cli_cmd_find("rooms"));
+	if (cli_open(cli) != CLI_OK)
+		return CLI_FAILED;
 	if (store_rooms(core_store(cli->core), &rooms, &n, &cause) == -1) {
 		ch = cli_fail("%s", cause);
 		free(cause);
@@ -264,8 +270,12 @@ cmd_rooms(struct cli *cli, int argc, char **argv)
 	}
 	if (b.len > 0)
 		fputs(b.data, stdout);
-	if (n == 0 && !json)
-		fputs("no rooms in the cache: run `natter sync --once`\n", stderr);
+	if (n == 0 && !json) {
+		char *sync = core_command(cli->core, "sync --once");
+
+		cli_fail("no rooms in the cache: run `%s`", sync);
+		free(sync);
+	}
 	buf_free(&b);
 	store_rooms_free(&rooms, n);
 	return CLI_OK;
@@ -327,7 +337,7 @@ cmd_history(struct cli *cli, int argc, char **argv)
 		switch (ch) {
 		case 'l':
 			if (nt_parse_int64(optarg, &limit) == -1 || limit < 1 || limit > 100000)
-				return cli_fail("--limit wants a number from 1 to 100000");
+				return cli_bad_arg("--limit wants a number from 1 to 100000");
 			break;
 		case 'b': before = optarg; break;
 		case 'j': json = 1; break;
@@ -337,6 +347,8 @@ cmd_history(struct cli *cli, int argc, char **argv)
 	}
 	if (optind + 1 != argc)
 		return cli_usage(cli_cmd_find("history"));
+	if (cli_open(cli) != CLI_OK)
+		return CLI_FAILED;
 	if ((room_id = cli_room(cli, argv[optind], 0)) == NULL)
 		return CLI_FAILED;
 	if (before != NULL) {
@@ -385,6 +397,53 @@ cli_outbox_next(const struct store_outbox *it, char *out, size_t size)
 	return out;
 }
 
+#define CLI_OUTBOX_TEXT 50	/* cells of a message the listing shows */
+
+/* What a line of the outbox names: the room as the room list does, and
+ * who sends (you, by the name you have there). */
+struct cli_outbox_names {
+	char *room;
+	char *sender;
+	char *text;		/* the start of the message, on one line */
+};
+
+static void
+cli_outbox_names(struct cli *cli, const struct store_outbox *it, struct cli_outbox_names *nm)
+{
+	struct store *st = core_store(cli->core);
+	struct store_room room;
+	char *self = core_self(cli->core) != NULL ? xstrdup(core_self(cli->core)) :
+	    store_meta_get(st, "self"), *line;
+
+	nm->room = xstrdup(it->room_id);
+	if (store_room_get(st, it->room_id, &room, NULL) == 0) {
+		free(nm->room);
+		nm->room = room.name;
+		room.name = NULL;
+		store_room_clear(&room);
+	}
+	nm->sender = self != NULL ? store_member_displayname(st, it->room_id, self) : NULL;
+	if (nm->sender == NULL || *nm->sender == '\0') {
+		free(nm->sender);
+		nm->sender = self != NULL ? xstrdup(self) : xstrdup("you");
+	}
+	free(self);
+	line = xstrdup(it->body != NULL ? it->body : it->type);
+	for (char *p = line; *p != '\0'; p++)
+		if (*p == '\n' || *p == '\r' || *p == '\t')
+			*p = ' ';
+	nm->text = text_truncate(line, CLI_OUTBOX_TEXT);
+	free(line);
+}
+
+static void
+cli_outbox_names_clear(struct cli_outbox_names *nm)
+{
+	free(nm->room);
+	free(nm->sender);
+	free(nm->text);
+}
+
 int
 cmd_outbox(struct cli *cli, int argc, char **argv)
 {
@@ -395,6 +454,8 @@ cmd_outbox(struct cli *cli, int argc, char **argv)
 
 	if (argc != 1 && !json)
 		return cli_usage(cli_cmd_find("outbox"));
+	if (cli_open(cli) != CLI_OK)
+		return CLI_FAILED;
 	if (store_outbox_list(core_store(cli->core), NULL, 1, &items, &n, &cause) == -1) {
 		int rc = cli_fail("%s", cause);
 
@@ -403,14 +464,20 @@ cmd_outbox(struct cli *cli, int argc, char **argv)
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct store_outbox *it = &items[i];
+		struct cli_outbox_names nm;
 		char *line;
 
 		cli_format_time(it->created_ts, when, sizeof when);
+		cli_outbox_names(cli, it, &nm);
 		if (json) {
 			struct buf b = {0};
 
 			buf_puts(&b, "{\"room_id\":");
 			san_json_string(&b, it->room_id);
+			buf_puts(&b, ",\"room\":");
+			san_json_string(&b, nm.room);
+			buf_puts(&b, ",\"sender\":");
+			san_json_string(&b, nm.sender);
 			buf_puts(&b, ",\"txn_id\":");
 			san_json_string(&b, it->txn_id);
 			buf_printf(&b, ",\"state\":\"%s\",\"attempts\":%d,\"created_ts\":%lld"
@@ -423,15 +490,17 @@ cmd_outbox(struct cli *cli, int argc, char **argv)
 			buf_puts(&b, "}\n");
 			fputs(b.data, stdout);
 			buf_free(&b);
+			cli_outbox_names_clear(&nm);
 			continue;
 		}
-		line = xasprintf("%s  %-6s  %s  %d attempt(s)%s%s%s", when,
-		    cli_outbox_state(it->state), it->room_id, it->attempts,
-		    it->last_error ? ": " : "", it->last_error ? it->last_error : "",
+		line = xasprintf("%s  %-6s  %s (%s)  %s: %s  %d attempt(s)%s%s%s", when,
+		    cli_outbox_state(it->state), nm.room, it->room_id, nm.sender, nm.text,
+		    it->attempts, it->last_error ? ": " : "", it->last_error ? it->last_error : "",
 		    cli_outbox_next(it, next, sizeof next));
 		cli_print_text(stdout, line, 0);
 		putchar('\n');
 		free(line);
+		cli_outbox_names_clear(&nm);
 	}
 	if (n == 0 && !json)
 		puts("the outbox is empty: everything has been sent");

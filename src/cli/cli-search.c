@@ -42,7 +42,8 @@ cli_search_args(int argc, char **argv, struct cli_search_args *a)
 				a->room = argv[++i];
 			else if (nt_parse_int64(argv[++i], &a->limit) == -1 || a->limit < 1 ||
 			    a->limit > SEARCH_LIMIT_MAX)
-				return cli_fail("--limit wants a number from 1 to %d", SEARCH_LIMIT_MAX);
+				return cli_bad_arg("--limit wants a number from 1 to %d",
+				    SEARCH_LIMIT_MAX);
 		} else if (!words_only && strncmp(arg, "--", 2) == 0)
 			return -1;
 		else {
@@ -152,13 +153,15 @@ void
 cli_search_partial(struct cli *cli, const char *cmd, const char *room_id)
 {
 	int64_t n = store_rooms_partial(core_store(cli->core), room_id, NULL);
+	char *backfill = core_command(cli->core, "sync --backfill");
 
 	if (n == 1 && room_id != NULL)
-		fprintf(stderr, "natter: %s: that room is not fully cached: natter sync --backfill "
-		    "ROOM\n", cmd);
+		fprintf(stderr, "natter: %s: that room is not fully cached: %s ROOM\n", cmd,
+		    backfill);
 	else if (n > 0)
-		fprintf(stderr, "natter: %s: %lld room%s not fully cached: natter sync --backfill\n",
-		    cmd, (long long)n, n == 1 ? " is" : "s are");
+		fprintf(stderr, "natter: %s: %lld room%s not fully cached: %s\n", cmd, (long long)n,
+		    n == 1 ? " is" : "s are", backfill);
+	free(backfill);
 }
 
 int
@@ -174,8 +177,10 @@ cmd_search(struct cli *cli, int argc, char **argv)
 
 	if ((rc = cli_search_args(argc, argv, &a)) != 0) {
 		buf_free(&a.query);
-		return rc == CLI_FAILED ? rc : cli_usage(cli_cmd_find("search"));
+		return rc == CLI_USAGE ? rc : cli_usage(cli_cmd_find("search"));
 	}
+	if (cli_open(cli) != CLI_OK)
+		return CLI_FAILED;
 	if (a.room != NULL && (room_id = cli_resolve(cli, a.room, 0, &cause)) == NULL)
 		goto fail;
 	o.room_id = room_id;

@@ -38,11 +38,16 @@ cli_send_report(struct cli *cli, const char *label, int start, struct core_resul
 
 	if (status == CORE_DONE)
 		line = xasprintf("sent %s %s", label, r->text);
-	else if (status == CORE_QUEUED)
-		line = xasprintf("queued %s: not sent yet (%s); it waits in the outbox and goes with "
-		    "the next `natter sync` or `natter send`", label, r->text);
-	else
-		line = xasprintf("failed %s: %s", label, *cause);
+	else if (status == CORE_QUEUED) {
+		char *sync = core_command(cli->core, "sync");
+		char *send = core_command(cli->core, "send");
+
+		line = xasprintf("natter: queued %s: not sent yet (%s); it waits in the outbox and "
+		    "goes with the next `%s` or `%s`", label, r->text, sync, send);
+		free(send);
+		free(sync);
+	} else
+		line = xasprintf("natter: failed %s: %s", label, *cause);
 	cli_print_text(status == CORE_DONE ? stdout : stderr, line, 0);
 	fputc('\n', status == CORE_DONE ? stdout : stderr);
 	free(line);
@@ -75,6 +80,8 @@ cmd_send(struct cli *cli, int argc, char **argv)
 	}
 	if (optind >= argc || (file != NULL && optind + 1 != argc))
 		return cli_usage(cli_cmd_find("send"));
+	if (cli_open(cli) != CLI_OK)
+		return CLI_FAILED;
 	if (file == NULL && (text = cli_text_arg(argc - optind - 1, argv + optind + 1,
 	    &cause)) == NULL) {
 		rc = cli_fail("%s", cause);
@@ -105,7 +112,7 @@ cli_broadcast_one(struct cli *cli, const char *target, const char *text, int emo
 
 	if (cli_finish(cli, core_resolve(cli->core, target, CORE_RESOLVE_DM, core_result_cb, &r,
 	    &cause), &r, &cause) != CORE_DONE) {
-		room_id = xasprintf("failed %s: %s", target, cause);
+		room_id = xasprintf("natter: failed %s: %s", target, cause);
 		cli_print_text(stderr, room_id, 0);
 		fputc('\n', stderr);
 		free(room_id);
@@ -142,6 +149,8 @@ cmd_broadcast(struct cli *cli, int argc, char **argv)
 	}
 	if (to == NULL || to[strspn(to, ", ")] == '\0')
 		return cli_usage(cli_cmd_find("broadcast"));
+	if (cli_open(cli) != CLI_OK)
+		return CLI_FAILED;
 	if ((text = cli_text_arg(argc - optind, argv + optind, &cause)) == NULL) {
 		ch = cli_fail("%s", cause);
 		free(cause);
@@ -168,7 +177,9 @@ cli_room_event(struct cli *cli, int argc, char **argv, int min_args, char **room
     struct store_msg *msg, char **cause)
 {
 	if (argc < min_args)
-		return cli_usage(cli_cmd_find(argv[0]));
+		return cli_usage(cli->cmd);
+	if (cli_open(cli) != CLI_OK)
+		return CLI_FAILED;
 	if ((*room_id = cli_room(cli, argv[1], 0)) == NULL)
 		return CLI_FAILED;
 	if (store_msg_get(core_store(cli->core), argv[2], msg, cause) == -1) {

@@ -86,20 +86,79 @@ cli_fail(const char *fmt, ...)
 int
 cli_usage(const struct cli_cmd *cmd)
 {
-	fprintf(stderr, "usage: natter [-p PROFILE] [-c CONFIG] [-v] %s\n", cmd->usage);
+	fprintf(stderr, "natter: usage: natter %s\n"
+	    "natter: `natter %s --help` says more\n", cmd->usage, cmd->name);
 	return CLI_USAGE;
 }
 
+int
+cli_bad_arg(const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	cli_fail("%s", msg);
+	free(msg);
+	return CLI_USAGE;
+}
+
+int
+cli_user_id(const char *s)
+{
+	return s[0] == '@' && strchr(s, ':') != NULL;
+}
+
+/* natter --help: every command's usage. */
 static int
-cli_usage_all(FILE *f, int status)
+cli_usage_all(void)
 {
 	fputs("usage: natter [-p PROFILE] [-c CONFIG] [-v] [COMMAND [ARGS...]]\n\n"
-	      "Without a command natter opens its terminal interface. The commands:\n", f);
+	      "Without a command natter opens its terminal interface; Ctrl-Q quits it.\n"
+	      "The commands:\n", stdout);
 	for (size_t i = 0; i < NT_NELEMS(cli_cmds); i++)
-		fprintf(f, "  natter %s\n", cli_cmds[i].usage);
-	fputs("\nROOM is a room id, an #alias, a @user (your direct chat) or a room name.\n"
-	      "See natter(1).\n", f);
-	return status;
+		printf("  natter %s\n", cli_cmds[i].usage);
+	fputs("\nOptions:\n"
+	      "  -p PROFILE  the account to use (each profile has its own session and cache)\n"
+	      "  -c CONFIG   the configuration file, instead of ~/.config/natter/config\n"
+	      "  -v          log what natter does to ~/.local/state/natter/PROFILE.log\n"
+	      "  -V          print the version\n"
+	      "  -h, --help  this list\n\n"
+	      "ROOM is a room id, an #alias, a @user (your direct chat) or a room name.\n"
+	      "`natter COMMAND --help` tells one command in full; natter(1) tells all.\n",
+	    stdout);
+	return CLI_OK;
+}
+
+/* A usage error of natter itself, not of a command. */
+static int
+cli_usage_main(void)
+{
+	fputs("natter: usage: natter [-p PROFILE] [-c CONFIG] [-v] [COMMAND [ARGS...]]\n"
+	      "natter: `natter --help` lists the commands\n", stderr);
+	return CLI_USAGE;
+}
+
+/* natter CMD --help: its usage and what it does. */
+static int
+cli_help(const struct cli_cmd *cmd)
+{
+	printf("usage: natter [-p PROFILE] [-c CONFIG] [-v] %s\n\n%s", cmd->usage,
+	    cli_help_text(cmd->name));
+	return CLI_OK;
+}
+
+/* Whether --help comes before any "--" (after which all are arguments). */
+static int
+cli_wants_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		if (strcmp(argv[i], "--help") == 0)
+			return 1;
+	}
+	return 0;
 }
 
 static void
@@ -193,14 +252,13 @@ cli_sync_in(struct cli *cli)
 	free(cause);
 }
 
-static int
-cli_run(struct cli *cli, const struct cli_cmd *cmd, int argc, char **argv)
+int
+cli_open(struct cli *cli)
 {
 	char *cause = NULL;
 	int rc;
 
-	cli->core = core_open(cli->profile, cli->config, &cli->settings,
-	    cli_cmd_flags(cmd, argc, argv), &cause);
+	cli->core = core_open(cli->profile, cli->config, &cli->settings, cli->open_flags, &cause);
 	if (cli->core == NULL) {
 		rc = cli_fail("%s", cause);
 		free(cause);
@@ -210,29 +268,50 @@ cli_run(struct cli *cli, const struct cli_cmd *cmd, int argc, char **argv)
 		cli_fail("%s (going on without it)", cause);
 		xfree(&cause);
 	}
+	return CLI_OK;
+}
+
+static int
+cli_run(struct cli *cli, const struct cli_cmd *cmd, int argc, char **argv)
+{
+	int rc;
+
+	cli->cmd = cmd;
+	cli->open_flags = cli_cmd_flags(cmd, argc, argv);
+	/* getopt names argv[0] in its messages, which start "natter:" as
+	 * every other does. */
+	argv[0] = (char *)"natter";
 	optind = 0;
 	rc = cmd->fn(cli, argc, argv);
-	log_msg("natter %s: exit %d", cmd->name, rc);
-	log_close();
-	core_free(&cli->core);
+	if (cli->core != NULL) {
+		log_msg("natter %s: exit %d", cmd->name, rc);
+		log_close();
+		core_free(&cli->core);
+	}
 	return rc;
 }
 
 int
 cli_main(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
 	struct cli cli = {0};
 	const struct cli_cmd *cmd;
 	int ch;
 
-	while ((ch = getopt(argc, argv, "+c:hp:vV")) != -1) {
+	argv[0] = (char *)"natter";
+	while ((ch = getopt_long(argc, argv, "+c:hp:vV", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': cli.config = optarg; break;
 		case 'p': cli.profile = optarg; break;
 		case 'v': cli.verbose++; break;
 		case 'V': puts("natter " NATTER_VERSION); return CLI_OK;
-		case 'h': return cli_usage_all(stdout, CLI_OK);
-		default: return cli_usage_all(stderr, CLI_USAGE);
+		case 'h': return cli_usage_all();
+		default: return cli_usage_main();
 		}
 	}
 	argc -= optind;
@@ -244,12 +323,18 @@ cli_main(int argc, char **argv)
 		cli_config_free(&cli);
 		return ch;
 	}
-	if (strcmp(argv[0], "help") == 0)
-		return cli_usage_all(stdout, CLI_OK);
-	if ((cmd = cli_cmd_find(argv[0])) == NULL) {
-		cli_fail("unknown command \"%s\"", argv[0]);
-		return cli_usage_all(stderr, CLI_USAGE);
+	if (strcmp(argv[0], "help") == 0 && (argc == 1 || strcmp(argv[1], "--help") == 0))
+		return cli_usage_all();
+	if (strcmp(argv[0], "help") == 0) {
+		if (argc > 2 || (cmd = cli_cmd_find(argv[1])) == NULL)
+			return cli_bad_arg("no command \"%s\": `natter --help` lists them",
+			    argv[argc - 1]);
+		return cli_help(cmd);
 	}
+	if ((cmd = cli_cmd_find(argv[0])) == NULL)
+		return cli_bad_arg("unknown command \"%s\": `natter --help` lists them", argv[0]);
+	if (cli_wants_help(argc, argv))
+		return cli_help(cmd);
 	cli_config_load(&cli);
 	ch = cli_run(&cli, cmd, argc, argv);
 	cli_config_free(&cli);

@@ -495,9 +495,12 @@ core_trust(struct core *c, const char *user_id, const char *device_id, int trust
 			if (*p != ' ')
 				buf_putc(&typed, *p);
 		if (typed.len == 0 || strcmp(typed.data, d.ed25519) != 0) {
+			char *devices = core_command(c, "devices");
+
 			r = cause_set(cause, "the key given is not the key of %s's device %s: "
-			    "nothing changed (compare the fingerprint `natter devices %s` shows "
-			    "with the one on the device)", user_id, device_id, user_id);
+			    "nothing changed (compare the fingerprint `%s %s` shows with the one "
+			    "on the device)", user_id, device_id, devices, user_id);
+			free(devices);
 			buf_free(&typed);
 			store_device_clear(&d);
 			return r;

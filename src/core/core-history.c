@@ -38,7 +38,7 @@ core_page_answer(struct mx_result *res, void *arg)
 
 	op->call = NULL;
 	if (!res->ok) {
-		why = core_why(res);
+		why = core_why(op->c, res);
 		p->cb(op, -1, why);
 	} else {
 		msgs = res->parsed;

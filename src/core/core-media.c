@@ -153,7 +153,7 @@ core_download_answer(struct mx_result *res, void *arg)
 	if (!op->flags)
 		unlink(op->result);
 	if (why == NULL)
-		why = core_why(res);
+		why = core_why(op->c, res);
 	core_op_fail(op, why);
 	free(why);
 }

@@ -76,6 +76,8 @@ core_op_unlink(struct core_op *op)
 	LIST_REMOVE(op, entry);
 	if (op->waiting)
 		LIST_REMOVE(op, wait_entry);
+	if (op->direct)
+		LIST_REMOVE(op, direct_entry);
 	if (op->background)
 		op->c->n_background--;
 }
@@ -160,12 +162,18 @@ core_op_started(struct core_op *op, char **cause)
 }
 
 char *
-core_why(const struct mx_result *res)
+core_why(const struct core *c, const struct mx_result *res)
 {
+	char *login, *why;
+
 	if (res->status == 401 && res->errcode != NULL &&
-	    strcmp(res->errcode, "M_UNKNOWN_TOKEN") == 0)
-		return xasprintf("the homeserver no longer accepts this session%s: log in again "
-		    "with `natter login`", res->soft_logout ? " (your cache is kept)" : "");
+	    strcmp(res->errcode, "M_UNKNOWN_TOKEN") == 0) {
+		login = core_command(c, "login");
+		why = xasprintf("the homeserver no longer accepts this session%s: log in again "
+		    "with `%s`", res->soft_logout ? " (your cache is kept)" : "", login);
+		free(login);
+		return why;
+	}
 	if (res->network_error)
 		return xasprintf("cannot reach the homeserver: %s",
 		    res->error != NULL ? res->error : "network error");
@@ -180,7 +188,7 @@ core_op_refused(struct core_op *op, const struct mx_result *res)
 	op->call = NULL;
 	if (res->ok)
 		return 0;
-	why = core_why(res);
+	why = core_why(op->c, res);
 	core_op_fail(op, why);
 	free(why);
 	return 1;

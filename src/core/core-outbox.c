@@ -84,7 +84,7 @@ core_send_answer(struct mx_result *res, void *arg)
 		core_outbox_send(c);
 		return;
 	}
-	why = core_why(res);
+	why = core_why(c, res);
 	/* Offline, or an answer that may say it went: the next successful
 	 * sync tries again, with the same transaction id. */
 	if (res->network_error || res->unknown || res->status >= 500 || res->status == 429) {
@@ -108,7 +108,7 @@ static void
 core_send_retrying(const struct mx_result *res, int64_t delay_ms, void *arg)
 {
 	struct core *c = arg;
-	char *why = core_why(res);
+	char *why = core_why(c, res);
 
 	log_msg("send %lld: trying again in %lld ms: %s", (long long)c->send_id,
 	    (long long)delay_ms, why);

@@ -85,6 +85,10 @@ struct core {
 	size_t n_wedged;
 	int asking;			/* key requests are being sent */
 
+	/* m.direct (core-direct.c): its one writer, and the chats to list. */
+	struct core_op *direct_writer;	/* the round under way, or NULL */
+	LIST_HEAD(, core_op) direct_waiting;
+
 	LIST_HEAD(, core_op) ops;	/* operations under way */
 	int n_background;		/* of them, work nobody waits for */
 	struct core_mark *marks;	/* the last event marked read, per room */
@@ -122,6 +126,10 @@ struct core_op {
 	int background;		/* counted in the core's n_background */
 	int idle_wait;		/* ends when no background op is left */
 	LIST_ENTRY(core_op) wait_entry;
+	int dm_role;		/* core_dm: makes the chat with user_id, or waits for it */
+	int direct;		/* on the core's direct_waiting: user_id, room_id to list */
+	void (*listed)(struct core_op *op);	/* goes on once m.direct was written */
+	LIST_ENTRY(core_op) direct_entry;
 };
 
 struct core_mark {
@@ -159,7 +167,7 @@ int core_op_refused(struct core_op *op, const struct mx_result *res);
 void core_op_answer(struct mx_result *res, void *arg);
 /* Why an answer failed, as a person reads it: a refused session, no
  * network, or the server's own words. */
-char *core_why(const struct mx_result *res);
+char *core_why(const struct core *c, const struct mx_result *res);
 void core_ops_cancel(struct core *c);
 
 /* core-keys.c */
@@ -220,6 +228,12 @@ int core_gap_page(struct core_op *op, const char *room_id,
 
 /* core-rooms.c */
 void core_marks_free(struct core *c);
+
+/* core-direct.c */
+/* Lists op->room_id in m.direct for op->user_id, through the one writer;
+ * then listed(op) goes on, whether or not the write went through (a
+ * failure is logged). */
+void core_direct_add(struct core_op *op, void (*listed)(struct core_op *));
 
 /* core-crypto.c */
 int core_crypto_open(struct core *c, char **cause);

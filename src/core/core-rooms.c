@@ -1,6 +1,6 @@
-/* What a user does to rooms: join, leave, invite, topic, name, delete,
- * direct chats, finding a room by what they typed, read markers and
- * typing notices. */
+/* What a user does to rooms: leave, invite, topic, name, delete,
+ * finding a room by what they typed, read markers and typing notices
+ * (joining and direct chats are in core-direct.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,8 +8,6 @@
 #include <cjson/cJSON.h>
 
 #include "natter/log.h"
-#include "natter/msg.h"
-#include "natter/settings.h"
 #include "natter/util.h"
 #include "core-private.h"
 
@@ -41,17 +39,6 @@ core_room_op(struct core *c, const char *fmt, const char *room_id, core_done_cb 
 	free(what);
 	free(label);
 	return op;
-}
-
-int
-core_join(struct core *c, const char *id_or_alias, core_done_cb done, void *arg, char **cause)
-{
-	char *what = xasprintf("cannot join %s", id_or_alias);
-	struct core_op *op = core_op_new(c, done, arg, what);
-
-	free(what);
-	op->call = mx_join(c->mx, id_or_alias, 0, core_op_answer, op, cause);
-	return core_op_started(op, cause);
 }
 
 int
@@ -122,120 +109,6 @@ core_redact(struct core *c, const char *room_id, const char *event_id, core_done
 	op->result = xstrdup(event_id);
 	op->call = mx_redact(c->mx, room_id, event_id, txn, NULL, 0, core_op_answer, op, cause);
 	free(txn);
-	return core_op_started(op, cause);
-}
-
-/* A direct chat: created, listed in m.direct, then synced in. */
-static void
-core_dm_end(void *arg, int status, const char *why)
-{
-	struct core_op *op = arg;
-
-	if (status == CORE_CANCELLED)
-		return;
-	if (status == CORE_FAILED)
-		log_msg("%s: the new chat is not in the cache yet: %s", op->what, why);
-	core_op_end(op, CORE_DONE, op->room_id);
-}
-
-/* The room exists whether or not m.direct could be updated: a failure is
- * logged and the chat still counts as made. */
-static void
-core_dm_synced_in(struct core_op *op)
-{
-	char *cause = NULL;
-
-	if (op->c->round != NULL) {
-		/* The sync loop runs: it brings the room and the new map. */
-		core_op_end(op, CORE_DONE, op->room_id);
-		return;
-	}
-	if (core_sync_once(op->c, 0, core_dm_end, op, &cause) == -1) {
-		log_msg("%s: %s", op->what, cause);
-		core_op_end(op, CORE_DONE, op->room_id);
-	}
-	free(cause);
-}
-
-static void
-core_dm_listed(struct mx_result *res, void *arg)
-{
-	struct core_op *op = arg;
-
-	op->call = NULL;
-	if (!res->ok)
-		log_msg("%s: cannot update m.direct: %s", op->what, res->error);
-	core_dm_synced_in(op);
-}
-
-static void
-core_dm_direct(struct mx_result *res, void *arg)
-{
-	struct core_op *op = arg;
-	char *text, *cause = NULL;
-
-	op->call = NULL;
-	if (!res->ok && res->status != 404) {
-		log_msg("%s: cannot read m.direct: %s", op->what, res->error);
-		core_dm_synced_in(op);
-		return;
-	}
-	text = msg_direct_add(res->ok ? res->json : NULL, op->user_id, op->room_id);
-	if (res->ok)
-		res->json = NULL;
-	op->call = mx_account_data_put(op->c->mx, "m.direct", text, 0, core_dm_listed, op, &cause);
-	free(text);
-	if (op->call == NULL) {
-		log_msg("%s: cannot update m.direct: %s", op->what, cause);
-		core_dm_synced_in(op);
-	}
-	free(cause);
-}
-
-static void
-core_dm_created(struct mx_result *res, void *arg)
-{
-	struct core_op *op = arg;
-	char *cause = NULL;
-
-	if (core_op_refused(op, res))
-		return;
-	op->room_id = xstrdup(res->value);
-	if (op->created != NULL)
-		*op->created = 1;
-	op->call = mx_account_data_get(op->c->mx, "m.direct", 0, core_dm_direct, op, &cause);
-	if (op->call == NULL) {
-		log_msg("%s: cannot read m.direct: %s", op->what, cause);
-		core_dm_synced_in(op);
-	}
-	free(cause);
-}
-
-int
-core_dm(struct core *c, const char *user_id, int *created, core_done_cb done, void *arg,
-    char **cause)
-{
-	const char *invite[] = {user_id};
-	char *what = xasprintf("cannot start a direct chat with %s", user_id);
-	struct core_op *op = core_op_new(c, done, arg, what);
-	int room_flags = MX_ROOM_DIRECT;
-	char *room_id;
-
-	free(what);
-	if (created != NULL)
-		*created = 0;
-	if ((room_id = store_dm_room(c->store, user_id)) != NULL) {
-		core_op_later(op, CORE_DONE, room_id);
-		free(room_id);
-		return 0;
-	}
-	op->user_id = xstrdup(user_id);
-	op->created = created;
-	/* As Element does, unless the config says otherwise. */
-	if (c->acct != NULL && (c->settings == NULL || c->settings->crypto.encrypt_dms))
-		room_flags |= MX_ROOM_ENCRYPTED;
-	op->call = mx_room_create(c->mx, NULL, invite, 1, room_flags, 0, core_dm_created, op,
-	    cause);
 	return core_op_started(op, cause);
 }
 

@@ -64,7 +64,7 @@ core_search_answer(struct mx_result *res, void *arg)
 
 	op->call = NULL;
 	if (!res->ok) {
-		why = core_why(res);
+		why = core_why(op->c, res);
 		core_op_fail(op, why);
 	} else {
 		found = res->parsed;

@@ -68,7 +68,7 @@ core_login_answer(struct mx_result *res, void *arg)
 	if (!res->ok && res->errcode != NULL && strcmp(res->errcode, "M_FORBIDDEN") == 0)
 		core_op_end(op, CORE_FAILED, op->text);
 	else if (!res->ok) {
-		why = core_why(res);
+		why = core_why(op->c, res);
 		core_op_fail(op, why);
 	} else if (core_session_save(op->c, &why) == -1)
 		core_op_fail(op, why);
@@ -157,7 +157,7 @@ core_logout_answer(struct mx_result *res, void *arg)
 	op->call = NULL;
 	/* A token the server already forgot is as good as logged out. */
 	if (!res->ok && res->status != 401) {
-		why = core_why(res);
+		why = core_why(op->c, res);
 		core_op_fail(op, why);
 		free(why);
 		return;

@@ -125,7 +125,7 @@ core_round_refused(struct core_round *r, const struct mx_result *res)
 	r->call = NULL;
 	if (res->ok)
 		return 0;
-	why = core_why(res);
+	why = core_why(r->c, res);
 	core_round_end(r, res, why);
 	free(why);
 	return 1;
@@ -242,7 +242,7 @@ static void
 core_round_retrying(const struct mx_result *res, int64_t delay_ms, void *arg)
 {
 	struct core_round *r = arg;
-	char *why = core_why(res);
+	char *why = core_why(r->c, res);
 
 	core_set_conn(r->c, CORE_OFFLINE, why, delay_ms);
 	free(why);

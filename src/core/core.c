@@ -5,6 +5,7 @@
 
 #include "natter/loop.h"
 #include "natter/net.h"
+#include "natter/settings.h"
 #include "natter/util.h"
 #include "core-private.h"
 
@@ -16,9 +17,14 @@ core_open_session(struct core *c, int flags, char **cause)
 	if (rc == -1)
 		return -1;
 	c->logged_in = rc == 1;
-	if (!c->logged_in && (flags & CORE_NEED_SESSION))
-		return cause_set(cause, "not logged in (profile %s): run `natter login --user "
-		    "@you:server` first", c->paths.profile);
+	if (!c->logged_in && (flags & CORE_NEED_SESSION)) {
+		char *login = core_command(c, "login --user @you:server");
+
+		cause_set(cause, "not logged in (profile %s): run `%s` first", c->paths.profile,
+		    login);
+		free(login);
+		return -1;
+	}
 	if (!c->logged_in)
 		return 0;
 	if (mx_client_set_homeserver(c->mx, c->session.homeserver, cause) == -1)
@@ -58,6 +64,7 @@ core_open(const char *profile, const char *config, const struct settings *settin
 
 	LIST_INIT(&c->ops);
 	LIST_INIT(&c->waiters);
+	LIST_INIT(&c->direct_waiting);
 	c->settings = settings;
 	c->view_focus = -1;
 	c->conn = CORE_CONNECTING;
@@ -137,6 +144,17 @@ const char *
 core_profile(const struct core *c)
 {
 	return c->paths.profile;
+}
+
+char *
+core_command(const struct core *c, const char *args)
+{
+	const char *chosen = c->settings != NULL && c->settings->profile != NULL ?
+	    c->settings->profile : "default";
+
+	if (strcmp(c->paths.profile, chosen) == 0)
+		return xasprintf("natter %s", args);
+	return xasprintf("natter -p %s %s", c->paths.profile, args);
 }
 
 const char *

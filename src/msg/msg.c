@@ -244,8 +244,21 @@ msg_mimetype_guess(const char *filename)
 	return "application/octet-stream";
 }
 
+/* Whether list (a JSON array) already holds room_id. */
+static int
+msg_direct_has(const cJSON *list, const char *room_id)
+{
+	const cJSON *item;
+
+	cJSON_ArrayForEach(item, list) {
+		if (cJSON_IsString(item) && strcmp(item->valuestring, room_id) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 char *
-msg_direct_add(cJSON *map, const char *user_id, const char *room_id)
+msg_direct_add(cJSON *map, const char *const *users, const char *const *rooms, size_t n)
 {
 	cJSON *list;
 
@@ -253,12 +266,15 @@ msg_direct_add(cJSON *map, const char *user_id, const char *room_id)
 		cJSON_Delete(map);
 		map = cJSON_CreateObject();
 	}
-	list = cJSON_GetObjectItemCaseSensitive(map, user_id);
-	if (!cJSON_IsArray(list)) {
-		cJSON_DeleteItemFromObjectCaseSensitive(map, user_id);
-		list = cJSON_AddArrayToObject(map, user_id);
+	for (size_t i = 0; i < n; i++) {
+		list = cJSON_GetObjectItemCaseSensitive(map, users[i]);
+		if (!cJSON_IsArray(list)) {
+			cJSON_DeleteItemFromObjectCaseSensitive(map, users[i]);
+			list = cJSON_AddArrayToObject(map, users[i]);
+		}
+		if (!msg_direct_has(list, rooms[i]))
+			cJSON_AddItemToArray(list, cJSON_CreateString(rooms[i]));
 	}
-	cJSON_AddItemToArray(list, cJSON_CreateString(room_id));
 	return print_free(map);
 }
 

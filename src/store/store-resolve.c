@@ -186,7 +186,7 @@ store_room_resolve(struct store *st, const char *what, char **cause)
 		return NULL;
 	}
 	if (what[0] == '@' && strchr(what, ':') != NULL) {
-		if ((id = store_dm_room(st, what)) == NULL) {
+		if ((id = store_dm_room(st, what, NULL)) == NULL) {
 			w = san_text(what, 0);
 			cause_set(cause, "no direct chat with %s in the cache", w);
 			free(w);

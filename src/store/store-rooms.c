@@ -1,5 +1,5 @@
 /* The room list: rooms with names computed the spec's way, and direct
- * chats from m.direct. */
+ * chats from m.direct (and invitations that say is_direct). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -257,18 +257,35 @@ store_rooms_free(struct store_room **rooms, size_t n)
 }
 
 char *
-store_dm_room(struct store *st, const char *user_id)
+store_dm_room(struct store *st, const char *user_id, int *listed)
 {
 	sqlite3_stmt *s;
 	char *room_id = NULL;
 
+	if (listed != NULL)
+		*listed = 0;
 	if ((s = store_stmt(st, STORE_SQL_DM_ROOM, NULL)) == NULL)
 		return NULL;
 	store_bind_text(s, 1, user_id);
-	if (store_row(st, s, "cannot read direct chats", NULL) == 1)
+	if (store_row(st, s, "cannot read direct chats", NULL) == 1) {
 		room_id = store_column_text(s, 0);
+		if (listed != NULL)
+			*listed = sqlite3_column_int(s, 1);
+	}
 	store_done(s);
 	return room_id;
+}
+
+int
+store_direct_add(struct store *st, const char *user_id, const char *room_id, char **cause)
+{
+	sqlite3_stmt *s;
+
+	if ((s = store_stmt(st, STORE_SQL_DIRECT_PUT, cause)) == NULL)
+		return -1;
+	store_bind_text(s, 1, user_id);
+	store_bind_text(s, 2, room_id);
+	return store_run(st, s, "cannot save a direct chat", cause);
 }
 
 int

@@ -27,6 +27,31 @@ _Static_assert(STORE_OUTBOX_QUEUED == 0 && STORE_OUTBOX_SENT == 1 && STORE_OUTBO
 	" AND d.user_id = events.sender), 'unknown') END,"                                      \
 	" CASE WHEN edited THEN new_formatted ELSE formatted_body END"
 
+/* The user id of this account, for the queries that leave it out. */
+#define STORE_SELF "(SELECT value FROM meta WHERE key = 'self')"
+
+/* Whether the member event of user (SQL) in room r says is_direct. */
+#define STORE_MEMBER_IS_DIRECT(user)                                                           \
+	"EXISTS (SELECT 1 FROM state s WHERE s.room_id = r.room_id"                             \
+	" AND s.type = 'm.room.member' AND s.state_key = " user " AND json_valid(s.content)"     \
+	" AND json_extract(s.content, '$.is_direct') IS 1)"
+
+/* For an invitation that says is_direct, the one who invited: a direct
+ * chat before m.direct lists it (which it does once it is joined). */
+#define STORE_DM_INVITER                                                                       \
+	"CASE WHEN r.membership = 2 AND " STORE_MEMBER_IS_DIRECT(STORE_SELF) " THEN"             \
+	" (SELECT m.user_id FROM members m WHERE m.room_id = r.room_id"                         \
+	" AND m.user_id IS NOT " STORE_SELF " AND m.membership IN (1, 2)"                        \
+	" ORDER BY m.membership, m.user_id LIMIT 1) END"
+
+/* Members of room r who are in it or invited, by the summary's counts
+ * when the server sent them (members are lazy-loaded). */
+#define STORE_ROOM_HEADCOUNT                                                                   \
+	"(CASE WHEN r.joined_count >= 0 THEN r.joined_count ELSE (SELECT count(*)"              \
+	" FROM members m WHERE m.room_id = r.room_id AND m.membership = 1) END +"               \
+	" CASE WHEN r.invited_count >= 0 THEN r.invited_count ELSE (SELECT count(*)"            \
+	" FROM members m WHERE m.room_id = r.room_id AND m.membership = 2) END)"
+
 #define STORE_ROOM_COLUMNS                                                                     \
 	"SELECT r.room_id, r.membership, r.name, r.topic, r.canonical_alias, r.unread,"        \
 	" r.highlight, r.last_ts, r.favourite, r.lowpriority,"                                 \
@@ -34,8 +59,8 @@ _Static_assert(STORE_OUTBOX_QUEUED == 0 && STORE_OUTBOX_SENT == 1 && STORE_OUTBO
 	" FROM members m WHERE m.room_id = r.room_id AND m.membership = 1) END,"               \
 	" CASE WHEN r.invited_count >= 0 THEN r.invited_count ELSE (SELECT count(*)"           \
 	" FROM members m WHERE m.room_id = r.room_id AND m.membership = 2) END,"               \
-	" (SELECT d.user_id FROM direct d WHERE d.room_id = r.room_id"                         \
-	" ORDER BY d.user_id LIMIT 1), EXISTS (SELECT 1 FROM state e WHERE"                     \
+	" coalesce((SELECT d.user_id FROM direct d WHERE d.room_id = r.room_id"                \
+	" ORDER BY d.user_id LIMIT 1), " STORE_DM_INVITER "), EXISTS (SELECT 1 FROM state e WHERE" \
 	" e.room_id = r.room_id AND e.type = 'm.room.encryption' AND e.state_key = '')"         \
 	" FROM rooms r"
 
@@ -177,10 +202,23 @@ const char *const store_sql_text[STORE_SQL_COUNT] = {
 	[STORE_SQL_MEMBERS_FORMER] = "SELECT user_id, displayname FROM members"
 				     " WHERE room_id = ?1 AND user_id IS NOT ?2"
 				     " AND membership NOT IN (1, 2) ORDER BY user_id LIMIT 5",
+	/* m.direct's room first; else a room of just the two of us (joined
+	 * or invited) that is a direct chat by its is_direct or by having no
+	 * name, so that one lost from m.direct is not made again. */
 	[STORE_SQL_DM_ROOM] =
-	    "SELECT d.room_id FROM direct d LEFT JOIN rooms r ON r.room_id = d.room_id"
-	    " WHERE d.user_id = ?1 ORDER BY coalesce(r.membership = 1, 0) DESC,"
-	    " coalesce(r.membership = 2, 0) DESC, coalesce(r.last_ts, 0) DESC LIMIT 1",
+	    "SELECT room_id, listed FROM (SELECT d.room_id, 1 AS listed,"
+	    " coalesce(r.membership = 1, 0) AS joined, coalesce(r.membership = 2, 0) AS invited,"
+	    " coalesce(r.last_ts, 0) AS ts FROM direct d LEFT JOIN rooms r"
+	    " ON r.room_id = d.room_id WHERE d.user_id = ?1"
+	    " UNION ALL SELECT r.room_id, 0, r.membership = 1, r.membership = 2, r.last_ts"
+	    " FROM rooms r WHERE r.membership IN (1, 2)"
+	    " AND r.room_id NOT IN (SELECT room_id FROM direct)"
+	    " AND EXISTS (SELECT 1 FROM members m WHERE m.room_id = r.room_id"
+	    " AND m.user_id = ?1 AND m.membership IN (1, 2))"
+	    " AND " STORE_ROOM_HEADCOUNT " = 2"
+	    " AND (coalesce(r.name, '') = '' AND coalesce(r.canonical_alias, '') = ''"
+	    " OR " STORE_MEMBER_IS_DIRECT(STORE_SELF) " OR " STORE_MEMBER_IS_DIRECT("?1") "))"
+	    " ORDER BY joined DESC, invited DESC, listed DESC, ts DESC LIMIT 1",
 	[STORE_SQL_ALIAS_ROOMS] =
 	    "SELECT room_id FROM rooms WHERE canonical_alias = ?1 COLLATE NOCASE UNION"
 	    " SELECT s.room_id FROM state s, json_each(CASE WHEN json_valid(s.content)"

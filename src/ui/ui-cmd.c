@@ -291,7 +291,7 @@ ui_cmd_answer_invite(struct ui *ui, int accept)
 	const struct ui_room *room = ui_room_find(ui, ui->current);
 	struct ui_cmd_job *job;
 
-	if (room == NULL || room->section != UI_SECTION_INVITES) {
+	if (room == NULL || !room->invited) {
 		ui_note(ui, "the room in view is not an invitation");
 		return 0;
 	}

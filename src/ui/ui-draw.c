@@ -108,7 +108,7 @@ ui_draw_list(struct ui *ui, int top, int height, int width)
 			    (long long)(r->unread > 0 ? r->unread : r->highlight));
 		if (sel)
 			color = THEME_LIST_SELECTED;
-		else if (r->section == UI_SECTION_INVITES)
+		else if (r->invited)
 			color = THEME_LIST_INVITE;
 		ui_fill(y, 0, width, sel ? THEME_LIST_SELECTED : THEME_LIST);
 		ui_put(y, 1, r->name, width - 1 - (int)strlen(count), color);

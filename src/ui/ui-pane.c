@@ -261,15 +261,25 @@ ui_pending_retry(const struct store_outbox *item)
 	    item->last_error);
 }
 
-/* Messages written here but not yet echoed by the server. */
+/* Messages written here but not yet echoed by the server, each under
+ * our name as it will be once it has gone. */
 static void
 ui_lines_pending(struct ui *ui, struct ui_lines *l, int width)
 {
 	struct store_outbox *items;
+	char *name;
+	int name_w;
 	size_t n;
 
 	if (store_outbox_list(ui->store, ui->current, 1, &items, &n, NULL) == -1)
 		return;
+	if (l->self_name != NULL)
+		name = xstrdup(l->self_name);
+	else
+		name = san_text(core_self(ui->core) != NULL ? core_self(ui->core) : "you", 0);
+	name_w = text_width(name) + 2;
+	if (name_w > width / 3)
+		name_w = width / 3;
 	for (size_t i = 0; i < n; i++) {
 		int failed = items[i].state == STORE_OUTBOX_FAILED;
 		char *body = san_text(items[i].body ? items[i].body : "", SAN_MULTILINE);
@@ -284,11 +294,15 @@ ui_lines_pending(struct ui *ui, struct ui_lines *l, int width)
 		free(safe);
 		free(retry);
 		free(body);
-		size_t head = ui_lines_wrap(l, text, UI_INDENT(ui), width, failed ? THEME_FAILED : THEME_PENDING);
+		size_t head = ui_lines_wrap(l, text, UI_INDENT(ui) + name_w, width,
+		    failed ? THEME_FAILED : THEME_PENDING);
 
 		l->v[head].time = ui_time(ui, items[i].created_ts);
+		l->v[head].name = xasprintf("%s:", name);
+		l->v[head].name_color = THEME_OWN_MESSAGE;
 		free(text);
 	}
+	free(name);
 	store_outbox_free(&items, n);
 }
 
@@ -393,7 +407,7 @@ ui_lines_invite(struct ui *ui, struct ui_lines *l, int width)
 	const struct ui_room *room = ui_room_find(ui, ui->current);
 	char *yes, *no, *text;
 
-	if (room == NULL || room->section != UI_SECTION_INVITES)
+	if (room == NULL || !room->invited)
 		return;
 	yes = ui_key_name(ui, KEYS_ACT_INVITE_ACCEPT);
 	no = ui_key_name(ui, KEYS_ACT_INVITE_DECLINE);

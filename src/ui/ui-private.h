@@ -49,6 +49,7 @@ struct ui_room {
 	char *alias;		/* canonical alias, sanitised, or NULL */
 	char *dm_user;		/* the other user of a direct chat, or NULL */
 	enum ui_section section;
+	int invited;		/* an invitation, not yet answered */
 	int64_t unread;
 	int64_t highlight;
 	int64_t last_ts;

@@ -78,8 +78,9 @@ ui_error(struct ui *ui, const char *fmt, ...)
 static enum ui_section
 ui_room_section(const struct store_room *r)
 {
+	/* An invitation to a direct chat is listed with the direct chats. */
 	if (r->membership == MX_MEMBERSHIP_INVITE)
-		return UI_SECTION_INVITES;
+		return r->is_direct ? UI_SECTION_DIRECT : UI_SECTION_INVITES;
 	if (r->favourite)
 		return UI_SECTION_FAVOURITES;
 	if (r->lowpriority)
@@ -127,6 +128,7 @@ ui_rooms_reload(struct ui *ui)
 			    san_text(rooms[i].canonical_alias, 0) : NULL;
 			r->dm_user = rooms[i].dm_user != NULL ? san_text(rooms[i].dm_user, 0) : NULL;
 			r->section = (enum ui_section)sec;
+			r->invited = rooms[i].membership == MX_MEMBERSHIP_INVITE;
 			r->unread = rooms[i].unread;
 			r->highlight = rooms[i].highlight;
 			r->last_ts = rooms[i].last_ts;

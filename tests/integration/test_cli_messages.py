@@ -161,6 +161,8 @@ class MessagesTest(NatterTestCase):
         self.assertIn("sent Exec Office", r.stdout)
         self.assertIn("failed No Such Room", r.stderr)
         self.assertIn("1 of 2 targets", r.stderr)
+        for line in r.stderr.splitlines():
+            self.assertTrue(line.startswith("natter: "), line)
 
     def test_room_names_resolve_or_list_candidates(self):
         a = self.shared_room("Team Alpha")
@@ -214,8 +216,8 @@ class MessagesTest(NatterTestCase):
         self.assertIn("invited to", self.natter.ok("invite", "Planning", carol.user_id))
         self.assertIn(room, carol.sync()["rooms"]["invite"])
         r = self.natter.run("invite", "Planning", "carol")
-        self.assertEqual(r.returncode, 1)
-        self.assertIn("not a user id", r.stderr)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("natter: \"carol\" is not a user id", r.stderr)
         self.natter.ok("leave", "Planning")
         self.bob.wait_for_event(room, lambda e: e["type"] == "m.room.member"
                                 and e["state_key"] == self.alice.user_id

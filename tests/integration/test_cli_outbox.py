@@ -51,9 +51,14 @@ class OutboxTest(NatterTestCase):
         r = self.natter.run("send", "Later", "written on the train")
         self.assertEqual(r.returncode, 1)
         self.assertIn("outbox", r.stderr)
+        self.assertRegex(r.stderr, r"(?m)^natter: queued !.*: not sent yet")
         listing = self.natter.ok("outbox")
-        self.assertIn("queued", listing)
-        self.assertIn(room, listing)
+        # Where it goes by name, who sends it and what it says.
+        me = self.alice.user_id.split(":")[0][1:]
+        self.assertRegex(listing, rf"queued  Later \({room}\)  {me}: written on the train  "
+                         r"\d attempt\(s\)")
+        [item] = self.natter.json_lines("outbox")
+        self.assertEqual((item["room"], item["room_id"], item["sender"]), ("Later", room, me))
         session.write_text(good)
         self.natter.ok("sync", "--once")
         self.assertEqual(self.count(room, "written on the train"), 1)

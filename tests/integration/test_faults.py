@@ -51,8 +51,10 @@ class Proxied:
         check_exit(f"natter send {text!r}", r.returncode, r.stderr,
                    expected=0 if expected == "sent" else 1, stdout=r.stdout)
         out = r.stdout if expected == "sent" else r.stderr
-        self.assertRegex(out, f"(?m)^{expected} ", f"{expected!r} expected:\n{r.stdout}{r.stderr}")
-        self.assertNotRegex(r.stderr, "(?m)^failed ")
+        prefix = "" if expected == "sent" else "natter: "
+        self.assertRegex(out, f"(?m)^{prefix}{expected} ",
+                         f"{expected!r} expected:\n{r.stdout}{r.stderr}")
+        self.assertNotRegex(r.stderr, "(?m)^natter: failed ")
         return r
 
     def assert_delivered(self, room, bodies):

@@ -70,7 +70,7 @@ class RestartTest(unittest.TestCase):
         for text in queued:
             r = self.natter.run("send", "Restart", text)
             check_exit(f"natter send {text!r}", r.returncode, r.stderr, expected=1)
-            self.assertRegex(r.stderr, "(?m)^queued ")
+            self.assertRegex(r.stderr, "(?m)^natter: queued ")
         self.assertEqual(self.outbox_states(), ["queued", "queued"])
         # A long outage: the loop's pause has stopped growing, at 8 s.
         wait_until(lambda: len(reports) >= 8, timeout=120, what="8 failed rounds")
@@ -108,7 +108,7 @@ class RestartTest(unittest.TestCase):
         for text in texts:
             r = self.natter.run("send", "Restart", text, timeout=120)
             check_exit(f"natter send {text!r}", r.returncode, r.stderr, expected=None)
-            self.assertNotRegex(r.stderr, "(?m)^failed ", text)
+            self.assertNotRegex(r.stderr, "(?m)^natter: failed ", text)
             reports[text] = "sent" if r.returncode == 0 else "queued"
         t.join()
         self.assertFalse(self.down)

@@ -209,6 +209,47 @@ class TuiCommandTest(TuiTestCase):
             self.assertEqual(ev["content"]["msgtype"], "m.text")
         t.wait_for('sent to 2 of 3; no room matches "Nowhere"')
 
+    def test_broadcast_to_ten_new_people_lists_every_chat(self):
+        """Ten chats made at once: m.direct lists each, none lost to another's write."""
+        self.shared_room("Board")
+        people = [self.hs.register(f"p{i}") for i in range(10)]
+        t = self.start()
+        self.command(t, "/broadcast " + ",".join(p.user_id for p in people) +
+                     " The offsite moves to Friday")
+        t.wait_for("sent to 10 of 10", timeout=60)
+        direct = wait_until(lambda: len(d := self.account_data("m.direct")) == 10 and d,
+                            what="ten chats in m.direct")
+        for p in people:
+            with self.subTest(user=p.user_id):
+                self.assertEqual(len(direct.get(p.user_id, [])), 1, direct)
+                invites = p.sync()["rooms"].get("invite", {})
+                self.assertEqual(list(invites), direct[p.user_id])
+        # Asked again, each person's chat is the one there is.
+        self.command(t, f"/broadcast {people[0].user_id} and again")
+        t.wait_for("sent to 1 of 1")
+        self.assertEqual(self.account_data("m.direct"), direct)
+        self.assertEqual(len(people[0].sync()["rooms"].get("invite", {})), 1)
+
+    def test_an_invitation_to_a_direct_chat_is_listed_as_one(self):
+        self.shared_room("Board")
+        room = self.bob.create_room(invite=[self.alice.user_id], is_direct=True,
+                                    preset="trusted_private_chat")
+        t = self.start()
+        bob = self.bob.user_id.split(":")[0][1:]
+
+        def column():
+            return [l.split("│")[0].strip() for l in t.screen().splitlines()[1:] if "│" in l
+                    and l.split("│")[0].strip()]
+        names = wait_until(lambda: bob in column() and column(), what="the invitation")
+        self.assertNotIn("Invites", names)
+        self.assertEqual(names[names.index("Direct") + 1], bob)
+        self.switch(t, bob)
+        t.wait_for(f"You are invited to {bob}")
+        t.keys("M-j")
+        t.wait_for("accepted the invitation")
+        wait_until(lambda: self.account_data("m.direct") == {self.bob.user_id: [room]},
+                   what="the chat in alice's m.direct")
+
     def test_unknown_command_says_so_and_keeps_the_draft(self):
         t = self.start()
         self.command(t, "/frobnicate now")

@@ -182,7 +182,10 @@ class TuiLifeTest(TuiTestCase):
         t.wait_for("offline", timeout=60)
         t.text("written on the train")
         t.keys("Enter")
-        t.wait_for("written on the train  (sending…)")
+        screen = t.wait_for("written on the train  (sending…)")
+        # Under our name, as it will be once it has gone.
+        me = self.alice.user_id.split(":")[0][1:]
+        self.assertIn(f"{me}: written on the train  (sending…)", screen)
         t.text("and a second one")
         t.keys("Enter")
         # Each Enter queued its message and tried the oldest at once; the

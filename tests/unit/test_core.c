@@ -1353,6 +1353,166 @@ test_a_device_its_owner_signed_is_not_marked(void **state)
 	dana_free(&d);
 }
 
+/* Waits for an operation started with core_result_cb and r. */
+static int
+wait_result(struct fx *fx, struct core_result *r)
+{
+	if (loop_run_until(core_loop(fx->c), &r->done, WAIT_MS) == -1 && !r->done)
+		fail_msg("the operation never ended; the core logged:\n%s", fx->logfile);
+	return r->status;
+}
+
+/* The account's m.direct as the homeserver keeps it. */
+static cJSON *
+direct_map(struct fx *fx)
+{
+	char *path = xasprintf("%s/account-m.direct.json", fx->script);
+	FILE *f = fopen(path, "r");
+	char text[8192];
+	size_t n;
+
+	if (f == NULL)
+		fail_msg("no m.direct was written");
+	n = fread(text, 1, sizeof text - 1, f);
+	text[n] = '\0';
+	fclose(f);
+	free(path);
+	return cJSON_Parse(text);
+}
+
+/* The rooms m.direct lists for user, as "!a,!b". */
+static char *
+direct_rooms(cJSON *map, const char *user)
+{
+	struct buf b = {0};
+	const cJSON *room;
+
+	cJSON_ArrayForEach(room, cJSON_GetObjectItemCaseSensitive(map, user))
+		buf_printf(&b, "%s%s", b.data != NULL ? "," : "", room->valuestring);
+	return b.data != NULL ? b.data : xstrdup("");
+}
+
+static int
+rooms_created(struct fx *fx)
+{
+	char *path;
+	int n = 0;
+
+	for (;;) {
+		path = xasprintf("%s/createroom-%d.json", fx->script, n + 1);
+		if (access(path, F_OK) != 0)
+			break;
+		free(path);
+		n++;
+	}
+	free(path);
+	return n;
+}
+
+#define DM_PEOPLE 10
+
+/* A broadcast to ten people with no direct chat yet makes ten chats at
+ * once, and m.direct lists every one of them: its writes go one after
+ * the other, each on what the one before wrote. A chat asked for again
+ * while it is made is made once, and one that exists is not made again. */
+static void
+test_direct_chats_made_at_once_are_all_listed(void **state)
+{
+	struct fx *fx = *state;
+	struct core_result r[DM_PEOPLE + 1] = {0}, again = {0};
+	int created[DM_PEOPLE + 1], made_again = -1;
+	char user[32], *cause = NULL, *rooms;
+	cJSON *map;
+
+	for (int i = 0; i < DM_PEOPLE; i++) {
+		snprintf(user, sizeof user, "@person%d:x", i);
+		assert_int_equal(core_dm(fx->c, user, &created[i], core_result_cb, &r[i], &cause),
+		    0);
+	}
+	assert_int_equal(core_dm(fx->c, "@person3:x", &created[DM_PEOPLE], core_result_cb,
+	    &r[DM_PEOPLE], &cause), 0);
+	for (int i = 0; i <= DM_PEOPLE; i++)
+		assert_int_equal(wait_result(fx, &r[i]), CORE_DONE);
+	assert_int_equal(rooms_created(fx), DM_PEOPLE);
+	assert_string_equal(r[DM_PEOPLE].text, r[3].text);
+	assert_true(created[3]);
+	assert_false(created[DM_PEOPLE]);
+
+	map = direct_map(fx);
+	assert_int_equal(cJSON_GetArraySize(map), DM_PEOPLE);
+	for (int i = 0; i < DM_PEOPLE; i++) {
+		snprintf(user, sizeof user, "@person%d:x", i);
+		rooms = direct_rooms(map, user);
+		assert_string_equal(rooms, r[i].text);
+		free(rooms);
+	}
+	cJSON_Delete(map);
+
+	assert_int_equal(core_dm(fx->c, "@person5:x", &made_again, core_result_cb, &again,
+	    &cause), 0);
+	assert_int_equal(wait_result(fx, &again), CORE_DONE);
+	assert_string_equal(again.text, r[5].text);
+	assert_false(made_again);
+	assert_int_equal(rooms_created(fx), DM_PEOPLE);
+	core_result_clear(&again);
+	for (int i = 0; i <= DM_PEOPLE; i++)
+		core_result_clear(&r[i]);
+}
+
+/* An invitation that says is_direct, from whoever is in the room. */
+#define DM_INVITE(room, from) \
+	"\"" room "\": {\"invite_state\": {\"events\": [" \
+	"{\"type\": \"m.room.member\", \"state_key\": \"" from "\", \"sender\": \"" from "\"," \
+	" \"content\": {\"membership\": \"join\"}}," \
+	"{\"type\": \"m.room.member\", \"state_key\": \"" ME "\", \"sender\": \"" from "\"," \
+	" \"content\": {\"membership\": \"invite\", \"is_direct\": true}}]}}"
+
+/* An invitation to a direct chat is one: accepting it lists it in
+ * m.direct, and a direct chat asked for with its sender accepts it
+ * rather than making another room. */
+static void
+test_an_invitation_to_a_direct_chat_is_listed_once_joined(void **state)
+{
+	struct fx *fx = *state;
+	struct core_result r = {0};
+	struct store_room room;
+	char *cause = NULL, *rooms;
+	int created = -1;
+	cJSON *map;
+
+	/* As logging in records it. */
+	assert_int_equal(store_meta_set(core_store(fx->c), "self", ME, &cause), 0);
+	script(fx, "sync-1.json", "{\"next_batch\": \"s1\", \"rooms\": {\"invite\": {"
+	    DM_INVITE("!erin:x", "@erin:x") ", " DM_INVITE("!frank:x", "@frank:x") "}}}");
+	assert_int_equal(core_sync_once(fx->c, 0, core_result_cb, &r, &cause), 0);
+	assert_int_equal(wait_result(fx, &r), CORE_DONE);
+	core_result_clear(&r);
+	assert_int_equal(store_room_get(core_store(fx->c), "!erin:x", &room, &cause), 0);
+	assert_true(room.is_direct);
+	assert_string_equal(room.dm_user, "@erin:x");
+	store_room_clear(&room);
+
+	assert_int_equal(core_join(fx->c, "!erin:x", core_result_cb, &r, &cause), 0);
+	assert_int_equal(wait_result(fx, &r), CORE_DONE);
+	assert_string_equal(r.text, "!erin:x");
+	core_result_clear(&r);
+	assert_int_equal(core_dm(fx->c, "@frank:x", &created, core_result_cb, &r, &cause), 0);
+	assert_int_equal(wait_result(fx, &r), CORE_DONE);
+	assert_string_equal(r.text, "!frank:x");
+	assert_false(created);
+	core_result_clear(&r);
+	assert_int_equal(rooms_created(fx), 0);
+
+	map = direct_map(fx);
+	rooms = direct_rooms(map, "@erin:x");
+	assert_string_equal(rooms, "!erin:x");
+	free(rooms);
+	rooms = direct_rooms(map, "@frank:x");
+	assert_string_equal(rooms, "!frank:x");
+	free(rooms);
+	cJSON_Delete(map);
+}
+
 static int
 group_setup(void **state)
 {
@@ -1399,6 +1559,8 @@ main(void)
 		T(test_a_bad_message_spoils_none_of_its_session_in_a_sync),
 		T(test_a_big_encrypted_sync_is_shown_first_and_read_after),
 		T(test_a_device_its_owner_signed_is_not_marked),
+		T(test_direct_chats_made_at_once_are_all_listed),
+		T(test_an_invitation_to_a_direct_chat_is_listed_once_joined),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -136,13 +136,19 @@ test_attachment(void **state)
 	free(json);
 }
 
+static char *
+direct_add_one(cJSON *map, const char *user, const char *room)
+{
+	return msg_direct_add(map, &user, &room, 1);
+}
+
 static void
 test_direct_map_keeps_what_was_there(void **state)
 {
 	cJSON *map = cJSON_Parse("{\"@a:x\":[\"!1:x\"],\"@b:x\":\"broken\"}");
-	char *text = msg_direct_add(map, "@b:x", "!2:x");
-	char *fresh = msg_direct_add(NULL, "@c:x", "!3:x");
-	char *again = msg_direct_add(cJSON_Parse("{\"@a:x\":[\"!1:x\"]}"), "@a:x", "!4:x");
+	char *text = direct_add_one(map, "@b:x", "!2:x");
+	char *fresh = direct_add_one(NULL, "@c:x", "!3:x");
+	char *again = direct_add_one(cJSON_Parse("{\"@a:x\":[\"!1:x\"]}"), "@a:x", "!4:x");
 
 	assert_string_equal(text, "{\"@a:x\":[\"!1:x\"],\"@b:x\":[\"!2:x\"]}");
 	assert_string_equal(fresh, "{\"@c:x\":[\"!3:x\"]}");
@@ -150,6 +156,20 @@ test_direct_map_keeps_what_was_there(void **state)
 	free(text);
 	free(fresh);
 	free(again);
+}
+
+/* One write adds every chat that waits, and a room listed already is not
+ * listed twice. */
+static void
+test_direct_map_takes_several_at_once(void **state)
+{
+	const char *users[] = {"@a:x", "@b:x", "@a:x", "@c:x"};
+	const char *rooms[] = {"!1:x", "!2:x", "!5:x", "!3:x"};
+	char *text = msg_direct_add(cJSON_Parse("{\"@a:x\":[\"!1:x\"]}"), users, rooms, 4);
+
+	assert_string_equal(text, "{\"@a:x\":[\"!1:x\",\"!5:x\"],\"@b:x\":[\"!2:x\"],"
+	    "\"@c:x\":[\"!3:x\"]}");
+	free(text);
 }
 
 static void
@@ -175,6 +195,7 @@ main(void)
 		cmocka_unit_test(test_edit_fallback_is_not_a_list),
 		cmocka_unit_test(test_attachment),
 		cmocka_unit_test(test_direct_map_keeps_what_was_there),
+		cmocka_unit_test(test_direct_map_takes_several_at_once),
 		cmocka_unit_test(test_state_words),
 	};
 

@@ -607,7 +607,7 @@ test_sync_failure_applies_nothing(void **state)
 	assert_int_equal(n, 0);
 	store_rooms_free(&rooms, n);
 	assert_int_equal(store_fts_count(f->st, "fine"), 0);
-	assert_null(store_dm_room(f->st, "@bob:x"));
+	assert_null(store_dm_room(f->st, "@bob:x", NULL));
 	assert_int_equal(store_outbox_list(f->st, NULL, 0, &items, &n, &cause), 0);
 	assert_int_equal(n, 1);
 	store_outbox_free(&items, n);
@@ -1306,6 +1306,125 @@ test_resolve(void **state)
 	expect_resolve_error(f->st, "", "no room given");
 }
 
+/* A member event that says is_direct, as the invitee's does. */
+static void
+ev_member_direct(struct mx_event **evs, size_t *n, const char *user, enum mx_membership m)
+{
+	struct mx_event *ev = ev_member(evs, n, user, NULL, m);
+
+	free(ev->content);
+	ev->content = xasprintf("{\"membership\":\"%s\",\"is_direct\":true}",
+	    store_membership_name(m));
+}
+
+/* Rooms of two that m.direct does not list: the one a lost write left
+ * out, a named room, one of three, an invitation that says is_direct. */
+static struct mx_sync *
+sync_unlisted_chats(void)
+{
+	struct mx_sync *s = sync_new("s1");
+	struct mx_room_update *ru;
+
+	ru = sync_room(s, "!lost:x", MX_MEMBERSHIP_JOIN);
+	ev_member(ST(ru), SELF, "Me", MX_MEMBERSHIP_JOIN);
+	ev_member(ST(ru), "@bob:x", "Bob", MX_MEMBERSHIP_JOIN);
+	ru->joined_count = 2;
+	ru->invited_count = 0;
+	ev_text(TL(ru), "$l1", "@bob:x", "hello");
+
+	ru = sync_room(s, "!project:x", MX_MEMBERSHIP_JOIN);
+	ev_member(ST(ru), SELF, "Me", MX_MEMBERSHIP_JOIN);
+	ev_member(ST(ru), "@carol:x", "Carol", MX_MEMBERSHIP_JOIN);
+	ev_name(ST(ru), "$pn", "Project");
+	ev_text(TL(ru), "$p1", "@carol:x", "project news");
+
+	ru = sync_room(s, "!three:x", MX_MEMBERSHIP_JOIN);
+	ev_member(ST(ru), SELF, "Me", MX_MEMBERSHIP_JOIN);
+	ev_member(ST(ru), "@carol:x", "Carol", MX_MEMBERSHIP_JOIN);
+	ev_member(ST(ru), "@dave:x", "Dave", MX_MEMBERSHIP_INVITE);
+	ev_text(TL(ru), "$t1", "@carol:x", "three of us");
+
+	/* Made by a client that named it but said is_direct, Carol invited. */
+	ru = sync_room(s, "!madeforcarol:x", MX_MEMBERSHIP_JOIN);
+	ev_member(ST(ru), SELF, "Me", MX_MEMBERSHIP_JOIN);
+	ev_member_direct(ST(ru), "@carol:x", MX_MEMBERSHIP_INVITE);
+	ev_name(ST(ru), "$mn", "Carol and me");
+
+	ru = sync_room(s, "!invite:x", MX_MEMBERSHIP_INVITE);
+	ev_member(ST(ru), "@erin:x", "Erin", MX_MEMBERSHIP_JOIN);
+	ev_member_direct(ST(ru), SELF, MX_MEMBERSHIP_INVITE);
+	return s;
+}
+
+static void
+expect_dm(struct store *st, const char *user, const char *want, int want_listed)
+{
+	int listed = -1;
+	char *id = store_dm_room(st, user, &listed);
+
+	if (want == NULL) {
+		assert_null(id);
+		return;
+	}
+	if (id == NULL)
+		fail_msg("no direct chat with %s", user);
+	assert_string_equal(id, want);
+	assert_int_equal(listed, want_listed);
+	free(id);
+}
+
+/* m.direct's room comes first; without one, a room of just the two of
+ * you that is a direct chat by is_direct or by having no name. */
+static void
+test_direct_chat_found_without_m_direct(void **state)
+{
+	struct fixture *f = *state;
+	struct mx_sync *s = sync_unlisted_chats();
+	char *cause = NULL;
+
+	apply_ok(f->st, &s);
+	expect_dm(f->st, "@bob:x", "!lost:x", 0);
+	expect_dm(f->st, "@carol:x", "!madeforcarol:x", 0);
+	expect_dm(f->st, "@dave:x", NULL, 0);
+	expect_dm(f->st, "@erin:x", "!invite:x", 0);
+	expect_resolve(f->st, "@bob:x", "!lost:x");
+
+	/* A chat just made is known before a sync brings it. */
+	assert_int_equal(store_direct_add(f->st, "@zed:x", "!new:x", &cause), 0);
+	expect_dm(f->st, "@zed:x", "!new:x", 1);
+	/* A sync that brings m.direct replaces what natter wrote itself. */
+	s = sync_new("s2");
+	sync_direct(s, "@bob:x", "!lost:x");
+	apply_ok(f->st, &s);
+	expect_dm(f->st, "@bob:x", "!lost:x", 1);
+	expect_dm(f->st, "@zed:x", NULL, 0);
+}
+
+/* An invitation that says is_direct is a direct chat with whoever
+ * invited, before m.direct lists it. */
+static void
+test_direct_invitation_is_a_direct_chat(void **state)
+{
+	struct fixture *f = *state;
+	struct mx_sync *s = sync_unlisted_chats();
+	struct store_room room;
+	char *cause = NULL;
+
+	apply_ok(f->st, &s);
+	assert_int_equal(store_room_get(f->st, "!invite:x", &room, &cause), 0);
+	assert_int_equal(room.membership, MX_MEMBERSHIP_INVITE);
+	assert_true(room.is_direct);
+	assert_string_equal(room.dm_user, "@erin:x");
+	store_room_clear(&room);
+	/* The invitee's is_direct makes no joined room a direct chat. */
+	assert_int_equal(store_room_get(f->st, "!madeforcarol:x", &room, &cause), 0);
+	assert_false(room.is_direct);
+	store_room_clear(&room);
+	assert_int_equal(store_room_get(f->st, "!lost:x", &room, &cause), 0);
+	assert_false(room.is_direct);
+	store_room_clear(&room);
+}
+
 /* Room names quoted back in an error cannot drive the terminal. */
 static void
 test_resolve_cause_is_inert(void **state)
@@ -1505,6 +1624,8 @@ main(void)
 		T(test_outbox_echo_and_failure),
 		T(test_outbox_sent_by_id),
 		T(test_resolve),
+		T(test_direct_chat_found_without_m_direct),
+		T(test_direct_invitation_is_a_direct_chat),
 		T(test_resolve_cause_is_inert),
 		T(test_fts_query_text),
 		T(test_bulk_first_sync),
