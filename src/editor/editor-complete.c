@@ -2,23 +2,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <utf8proc.h>
-
+#include "natter/text.h"
 #include "editor-private.h"
 
-/* s with case, accents and compatibility forms folded away. */
+/* s folded as text_fold does: "sor" completes Søren. */
 static char *
 editor_fold(const char *s)
 {
-	utf8proc_uint8_t *out = NULL;
-
-	if (utf8proc_map((const utf8proc_uint8_t *)s, 0, &out,
-	    UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPAT | UTF8PROC_COMPOSE |
-	    UTF8PROC_CASEFOLD | UTF8PROC_STRIPMARK | UTF8PROC_IGNORE) < 0 || out == NULL) {
-		free(out);
-		return xstrdup("");
-	}
-	return (char *)out;
+	return text_fold_str(s);
 }
 
 static int

@@ -269,6 +269,11 @@ int ui_range_count(struct ui *ui);
 void ui_range_clear(struct ui *ui);
 
 /* ui-search.c */
+/* A one-line query typed over the pane (the search, the switcher), at
+ * most size bytes with its NUL: the character typed added as UTF-8, or
+ * the last one (a whole UTF-8 sequence) taken away. */
+void ui_query_type(char *q, size_t size, uint32_t code);
+void ui_query_backspace(char *q);
 void ui_search_open(struct ui *ui, const char *query);
 int ui_search_key(struct ui *ui, const struct key *k);
 void ui_search_step(struct ui *ui, int delta);
