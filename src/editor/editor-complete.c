@@ -1,4 +1,5 @@
-/* Tab completion of member names (as mentions) and /commands. */
+/* Tab completion of member names (as mentions), :shortcodes: and
+ * /commands. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -111,6 +112,9 @@ editor_comp_query(struct editor *ed, editor_complete_cb *cb, void *arg)
 	if (start == 0 && *word == '/') {
 		c->kind = EDITOR_COMPLETE_COMMAND;
 		prefix++;
+	} else if (*word == ':' && strchr(word + 1, ':') == NULL) {
+		c->kind = EDITOR_COMPLETE_EMOJI;
+		prefix++;
 	} else if (*word == '@')
 		prefix++;
 	c->prefix = editor_fold(prefix);
@@ -128,13 +132,16 @@ editor_comp_apply(struct editor *ed, char **cause)
 {
 	const struct editor_cand *cand = &ed->comp.v[ed->comp_idx];
 	int member = ed->comp.kind == EDITOR_COMPLETE_MEMBER;
+	int emoji = ed->comp.kind == EDITOR_COMPLETE_EMOJI;
 	struct editor_mention m = {0, strlen(cand->text), cand->user_id};
 	struct editor_draft ins = {0};
 	struct buf b = {0};
 	int r;
 
-	buf_puts(&b, member ? "" : "/");
+	buf_puts(&b, member ? "" : emoji ? ":" : "/");
 	buf_puts(&b, cand->text);
+	if (emoji)
+		buf_putc(&b, ':');
 	if (member && ed->comp_start == 0)
 		buf_putc(&b, ':');
 	if (ed->d.text[ed->comp_end] != ' ')

@@ -6,6 +6,7 @@
 #include <cjson/cJSON.h>
 #include <cmark.h>
 
+#include "natter/emoji.h"
 #include "natter/msg.h"
 #include "natter/util.h"
 
@@ -115,12 +116,40 @@ add_body(cJSON *obj, const char *text, const char *msgtype)
 	}
 }
 
+static void
+add_mentions(cJSON *obj, char *const *user_ids, size_t n)
+{
+	cJSON *m = cJSON_AddObjectToObject(obj, "m.mentions"), *ids;
+
+	if (n == 0)
+		return;
+	ids = cJSON_AddArrayToObject(m, "user_ids");
+	for (size_t i = 0; i < n; i++)
+		cJSON_AddItemToArray(ids, cJSON_CreateString(user_ids[i]));
+}
+
+static void
+add_text(cJSON *obj, const struct msg_text *t, const char *msgtype)
+{
+	cJSON_AddStringToObject(obj, "msgtype", msgtype);
+	cJSON_AddStringToObject(obj, "body", t->body);
+	if (t->html != NULL) {
+		cJSON_AddStringToObject(obj, "format", "org.matrix.custom.html");
+		cJSON_AddStringToObject(obj, "formatted_body", t->html);
+	}
+	add_mentions(obj, t->user_ids, t->n_user_ids);
+}
+
 char *
-msg_content_text(const char *text, const char *msgtype, const char *reply_to)
+msg_content_text(const char *text, const char *msgtype, const char *reply_to,
+    const struct msg_mentions *m)
 {
 	cJSON *root = cJSON_CreateObject();
+	struct msg_text t;
 
-	add_body(root, text, msgtype);
+	msg_text_prepare(text, m, &t);
+	add_text(root, &t, msgtype);
+	msg_text_clear(&t);
 	if (reply_to != NULL) {
 		cJSON *rel = cJSON_AddObjectToObject(root, "m.relates_to");
 		cJSON *irt = cJSON_AddObjectToObject(rel, "m.in_reply_to");
@@ -130,15 +159,43 @@ msg_content_text(const char *text, const char *msgtype, const char *reply_to)
 	return print_free(root);
 }
 
-char *
-msg_content_edit(const char *text, const char *msgtype, const char *target)
+/* Whether the content (JSON text) names user_id in m.mentions. */
+static int
+mentioned_in(const cJSON *content, const char *user_id)
 {
-	cJSON *root = cJSON_CreateObject(), *rel;
-	char *star = xasprintf("* %s", text);
+	const cJSON *ids = cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(content, "m.mentions"), "user_ids"), *id;
 
+	cJSON_ArrayForEach(id, ids)
+		if (cJSON_IsString(id) && strcmp(id->valuestring, user_id) == 0)
+			return 1;
+	return 0;
+}
+
+char *
+msg_content_edit(const char *text, const char *msgtype, const char *target,
+    const struct msg_mentions *m, const char *replaced)
+{
+	cJSON *root = cJSON_CreateObject(), *rel, *old = NULL;
+	struct msg_text t;
+	char **fresh, *star;
+	size_t n = 0;
+
+	msg_text_prepare(text, m, &t);
+	star = xasprintf("* %s", t.body);
 	add_body(root, star, msgtype);
 	free(star);
-	add_body(cJSON_AddObjectToObject(root, "m.new_content"), text, msgtype);
+	if (replaced != NULL)
+		old = cJSON_ParseWithLength(replaced, strlen(replaced));
+	fresh = xcalloc(t.n_user_ids + 1, sizeof *fresh);
+	for (size_t i = 0; i < t.n_user_ids; i++)
+		if (!mentioned_in(old, t.user_ids[i]))
+			fresh[n++] = t.user_ids[i];
+	add_mentions(root, fresh, n);
+	free(fresh);
+	cJSON_Delete(old);
+	add_text(cJSON_AddObjectToObject(root, "m.new_content"), &t, msgtype);
+	msg_text_clear(&t);
 	rel = cJSON_AddObjectToObject(root, "m.relates_to");
 	cJSON_AddStringToObject(rel, "rel_type", "m.replace");
 	cJSON_AddStringToObject(rel, "event_id", target);
@@ -150,10 +207,11 @@ msg_content_reaction(const char *target, const char *key)
 {
 	cJSON *root = cJSON_CreateObject();
 	cJSON *rel = cJSON_AddObjectToObject(root, "m.relates_to");
+	const char *emoji = emoji_of_shortcode(key);
 
 	cJSON_AddStringToObject(rel, "rel_type", "m.annotation");
 	cJSON_AddStringToObject(rel, "event_id", target);
-	cJSON_AddStringToObject(rel, "key", key);
+	cJSON_AddStringToObject(rel, "key", emoji != NULL ? emoji : key);
 	return print_free(root);
 }
 

@@ -196,6 +196,7 @@ struct ui_line {
 	int msg;		/* the selectable message it shows (its index in
 				 * ui_lines.events), or -1 */
 	int edited;		/* the message's last line, ending in "(edited)" */
+	int mention;		/* the message mentions us (core_msg_mentions_us) */
 };
 
 struct ui_lines {
@@ -327,7 +328,8 @@ void ui_input(int fd, int revents, void *arg);
 void ui_target_set(struct ui *ui, enum ui_target kind, const char *event_id);
 void ui_target_cancel(struct ui *ui);
 /* Sends text to the room in view: a new message, or an edit, reply or
- * reaction to event_id, as kind says. */
+ * reaction to event_id, as kind says. When text is the draft, the names
+ * completed in it go as mentions. */
 int ui_send_to(struct ui *ui, enum ui_target kind, const char *event_id, const char *text,
     char **cause);
 /* Asks question on the status line; Enter hands the compose box's text
