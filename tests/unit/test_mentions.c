@@ -10,6 +10,7 @@
 #include <cjson/cJSON.h>
 #include <cmocka.h>
 
+#include "natter/editor.h"
 #include "natter/emoji.h"
 #include "natter/msg.h"
 #include "natter/notify.h"
@@ -353,6 +354,51 @@ test_mentions_of_content(void **state)
 			    notify_mentions_of(cases[i].content, "@alice:x"), cases[i].want);
 }
 
+static void
+complete_cb(void *arg, enum editor_complete_kind kind, const char *prefix,
+    struct editor_candidates *out)
+{
+	const char *names[16];
+	size_t n;
+
+	(void)arg;
+	if (kind == EDITOR_COMPLETE_EMOJI) {
+		n = emoji_complete(prefix, names, NULL, NT_NELEMS(names));
+		for (size_t i = 0; i < n && i < NT_NELEMS(names); i++)
+			editor_candidates_add(out, names[i], NULL);
+	} else if (kind == EDITOR_COMPLETE_MEMBER) {
+		editor_candidates_add(out, "Dana Whitfield", "@dana:x");
+		editor_candidates_add(out, "Søren Madsen", "@soren:x");
+	}
+}
+
+/* Tab in the compose box: ":thu" offers :thumbsup: first; "sor" completes
+ * Søren as a mention, as any accent-folded prefix does. */
+static void
+test_compose_completion(void **state)
+{
+	struct editor *ed = editor_new(NULL);
+	const struct editor_mention *m;
+
+	(void)state;
+	assert_int_equal(editor_insert(ed, "great :thu", 10, NULL), EDITOR_CHANGED);
+	assert_int_equal(editor_complete(ed, 1, complete_cb, NULL, NULL), EDITOR_CHANGED);
+	assert_string_equal(editor_text(ed), "great :thumbsup: ");
+	assert_int_equal(editor_complete(ed, 1, complete_cb, NULL, NULL), EDITOR_CHANGED);
+	assert_string_equal(editor_text(ed), "great :thumbsdown: ");
+	assert_int_equal(editor_mention_count(ed), 0);
+	editor_clear(ed);
+	assert_int_equal(editor_insert(ed, "sor", 3, NULL), EDITOR_CHANGED);
+	assert_int_equal(editor_complete(ed, 1, complete_cb, NULL, NULL), EDITOR_CHANGED);
+	assert_string_equal(editor_text(ed), "Søren Madsen: ");
+	assert_int_equal(editor_mention_count(ed), 1);
+	m = editor_mention(ed, 0);
+	assert_int_equal(m->start, 0);
+	assert_int_equal(m->len, strlen("Søren Madsen"));
+	assert_string_equal(m->user_id, "@soren:x");
+	editor_free(&ed);
+}
+
 int
 main(void)
 {
@@ -368,6 +414,7 @@ main(void)
 		cmocka_unit_test(test_emoji_table),
 		cmocka_unit_test(test_intentional_mentions_decide),
 		cmocka_unit_test(test_mentions_of_content),
+		cmocka_unit_test(test_compose_completion),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
