@@ -138,14 +138,15 @@ text_fold(const char *s, size_t len)
 	int32_t *cps;
 	size_t i;
 
-	for (i = 0; i < len && (unsigned char)s[i] < 0x80 && s[i] != '\0'; i++)
+	len = strnlen(s, len);
+	for (i = 0; i < len && (unsigned char)s[i] < 0x80; i++)
 		;
-	if (i == len || s[i] == '\0')
-		return text_fold_ascii(s, i);
+	if (i == len)
+		return text_fold_ascii(s, len);
 	n = utf8proc_decompose((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)len, NULL, 0,
 	    TEXT_FOLD_DECOMPOSE);
 	if (n < 0)
-		return text_fold_ascii(s, strnlen(s, len));
+		return text_fold_ascii(s, len);
 	/* Twice as long for the letters written out, and room for the
 	 * UTF-8 that utf8proc_reencode writes over it. */
 	cps = xcalloc((size_t)n * 2 + 1, sizeof *cps);
@@ -155,7 +156,7 @@ text_fold(const char *s, size_t len)
 	n = utf8proc_reencode((utf8proc_int32_t *)cps, n, UTF8PROC_STABLE | UTF8PROC_COMPOSE);
 	if (n < 0) {
 		free(cps);
-		return text_fold_ascii(s, strnlen(s, len));
+		return text_fold_ascii(s, len);
 	}
 	((char *)cps)[n] = '\0';
 	return (char *)cps;
