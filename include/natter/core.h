@@ -142,6 +142,14 @@ void core_start(struct core *c, const struct core_events *ev, void *arg, long ti
  * none) and whether the terminal has focus (-1: it does not say). */
 void core_view(struct core *c, const char *room_id, int focus);
 
+/* Whether message m (as store_history gives it) mentions the user, for
+ * showing it: by its m.mentions when it has one (@room only from a
+ * sender allowed to), else, as older clients meant it, by my_name (their
+ * display name in the room, or NULL) or their user id in its body, as
+ * notifications decide. The user's own messages never do. */
+struct store_msg;
+int core_msg_mentions_us(struct core *c, const struct store_msg *m, const char *my_name);
+
 /* One sync round (a long poll of timeout_ms) into the store, then every
  * queued message that can go. result: how many new timeline events. */
 int core_sync_once(struct core *c, long timeout_ms, core_done_cb done, void *arg,
@@ -155,12 +163,38 @@ int core_sync_once(struct core *c, long timeout_ms, core_done_cb done, void *arg
  * that is end-to-end encrypted refuses at once: natter cannot encrypt. */
 int core_send(struct core *c, const char *room_id, const char *type, const char *content,
     core_done_cb done, void *arg, char **cause);
-/* Text (Markdown), as m.text or, with emote, m.emote; reply_to may be NULL. */
+/* A name in a draft that stands for a user: text[start, start + len),
+ * put there by completing the name (a mention). */
+struct core_mention {
+	size_t start;
+	size_t len;
+	const char *user_id;
+};
+
+/* Text typed by the user, to send. Markdown; outside code, shortcodes
+ * (:+1:, :smile:) become emoji, and the names and every full user id in
+ * the text are mentions: links to matrix.to in the formatted body and
+ * the users in m.mentions, with the sender of the message answered (not
+ * the user); m.mentions is sent even when empty (see msg.h). */
+struct core_draft {
+	const char *text;
+	int emote;		/* m.emote rather than m.text */
+	const char *reply_to;	/* the event answered, or NULL */
+	const char *edit;	/* the event whose text this replaces, or NULL;
+				 * the edit keeps its kind (an emote stays one) */
+	const struct core_mention *names;
+	size_t n_names;
+};
+int core_send_draft(struct core *c, const char *room_id, const struct core_draft *d,
+    core_done_cb done, void *arg, char **cause);
+/* A draft of text alone, as m.text or, with emote, m.emote; reply_to may
+ * be NULL. */
 int core_send_text(struct core *c, const char *room_id, const char *text, int emote,
     const char *reply_to, core_done_cb done, void *arg, char **cause);
-/* Replaces event_id's text; the edit keeps the kind of message it replaces. */
+/* Replaces event_id's text (a draft with edit set). */
 int core_send_edit(struct core *c, const char *room_id, const char *event_id, const char *text,
     core_done_cb done, void *arg, char **cause);
+/* A reaction; a key that is one shortcode (":+1:") goes as its emoji. */
 int core_send_reaction(struct core *c, const char *room_id, const char *event_id,
     const char *key, core_done_cb done, void *arg, char **cause);
 /* Uploads the file at path, then sends it as a message like core_send

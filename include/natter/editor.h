@@ -184,10 +184,11 @@ int editor_down(struct editor *ed, struct editor_history *h);
 enum editor_complete_kind {
 	EDITOR_COMPLETE_MEMBER,	 /* a word, or @word: display names and user ids */
 	EDITOR_COMPLETE_COMMAND, /* /word as the first word of the draft */
+	EDITOR_COMPLETE_EMOJI,	 /* :word: emoji shortcodes, most used first */
 };
 
 /* Called by editor_complete() with the word before the cursor (without
- * its '@' or '/'); it calls editor_candidates_add() for each candidate,
+ * its '@', '/' or ':'); it calls editor_candidates_add() for each candidate,
  * best first (e.g. recent speakers first). It may add them all: the
  * editor keeps those whose text (or, for members, user id) starts with
  * prefix, ignoring case and accents. */
@@ -195,15 +196,17 @@ typedef void editor_complete_cb(void *arg, enum editor_complete_kind kind, const
     struct editor_candidates *out);
 
 /* text is a display name (as the room shows it) with its user id, or a
- * command name without '/' and user_id NULL. */
+ * command name without '/' or a shortcode without colons, and user_id
+ * NULL. */
 void editor_candidates_add(struct editor_candidates *out, const char *text, const char *user_id);
 
 /* Tab (dir 1) and Shift-Tab (dir -1): replaces the word before the cursor
  * by the first (last) candidate, then, pressed again, by the next (or
  * previous) one, round. A member becomes a mention followed by ": " at
- * the start of the draft, " " elsewhere; a command becomes "/name "; no
- * space is added before one already there. "@" alone offers every
- * member. EDITOR_UNCHANGED when there is no word or no candidate. */
+ * the start of the draft, " " elsewhere; a command becomes "/name "; a
+ * word starting with ':' a shortcode ":name: " (sending makes it its
+ * emoji); no space is added before one already there. "@" alone offers
+ * every member. EDITOR_UNCHANGED when there is no word or no candidate. */
 int editor_complete(struct editor *ed, int dir, editor_complete_cb *cb, void *arg,
     char **cause);
 

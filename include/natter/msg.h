@@ -3,6 +3,7 @@
 #ifndef NATTER_MSG_H
 #define NATTER_MSG_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "natter/event.h"
@@ -14,14 +15,64 @@ struct cJSON;
  * passed through. */
 char *msg_markdown_html(const char *text);
 
-/* m.room.message content for text typed by the user. msgtype is
- * "m.text" or "m.emote"; reply_to is an event id or NULL. */
-char *msg_content_text(const char *text, const char *msgtype, const char *reply_to);
+/* A name in text typed by the user that stands for a user:
+ * text[start, start + len), put there by completing the name. */
+struct msg_mention {
+	size_t start;
+	size_t len;
+	const char *user_id;
+};
 
-/* An edit (m.replace) of target with new text. */
-char *msg_content_edit(const char *text, const char *msgtype, const char *target);
+/* Whom a message mentions besides the full user ids its text holds. */
+struct msg_mentions {
+	const struct msg_mention *names;	/* completed names, any order */
+	size_t n_names;
+	const char *reply_sender;	/* the sender of the message answered
+					 * (not the user), or NULL */
+};
 
-/* An m.reaction annotating target with key. */
+/* Text typed by the user (Markdown) as it is sent. Outside code (code
+ * spans, fenced and indented code blocks, which go as typed):
+ * - a shortcode the emoji module knows (:+1:, :smile:) becomes its emoji,
+ *   unless it touches a letter or digit or sits in a URL;
+ * - a completed name, and every full user id (@name:server, not inside a
+ *   word or a URL), is a mention: a link to https://matrix.to/#/USER_ID
+ *   in the HTML (the text stays as typed in the body), its user in
+ *   user_ids. The reply's sender is in user_ids too.
+ * body is the plain body; html the formatted_body, NULL when the text has
+ * neither formatting nor mentions; user_ids the users mentioned, each
+ * once, in the order the text names them. */
+struct msg_text {
+	char *body;
+	char *html;
+	char **user_ids;
+	size_t n_user_ids;
+};
+void msg_text_prepare(const char *text, const struct msg_mentions *m, struct msg_text *out);
+void msg_text_clear(struct msg_text *t);
+
+/* The length of the full user id starting at s, or 0; before_len is how
+ * many bytes of text come before s (s[-1] is read when it is not 0): an
+ * id inside a word or a URL path is none. */
+size_t msg_user_id_at(const char *s, size_t before_len);
+
+/* m.room.message content for text typed by the user (see
+ * msg_text_prepare), with m.mentions always (empty when nobody is
+ * mentioned, so that other clients do not fall back to searching the
+ * body for names). msgtype is "m.text" or "m.emote"; reply_to is an event
+ * id or NULL; m may be NULL. */
+char *msg_content_text(const char *text, const char *msgtype, const char *reply_to,
+    const struct msg_mentions *m);
+
+/* An edit (m.replace) of target with new text. m.new_content holds the
+ * new text's m.mentions; the edit's own m.mentions only those that
+ * replaced (the content of the event edited, or NULL) did not, so
+ * nobody is notified twice. */
+char *msg_content_edit(const char *text, const char *msgtype, const char *target,
+    const struct msg_mentions *m, const char *replaced);
+
+/* An m.reaction annotating target with key; a key that is one shortcode
+ * (":+1:") is its emoji. */
 char *msg_content_reaction(const char *target, const char *key);
 
 /* An attachment already uploaded to mxc; encrypted (key not NULL) it is

@@ -40,6 +40,17 @@ enum notify_focus {
 	NOTIFY_FOCUS_IN = 1,
 };
 
+/* Whom a message's m.mentions (Matrix 1.7's intentional mentions)
+ * names. A message without one comes from an older client: whether it
+ * mentions us is then read from its body (our display name or user id). */
+enum notify_mentions {
+	NOTIFY_MENTIONS_NONE,	/* no m.mentions */
+	NOTIFY_MENTIONS_OTHERS,	/* m.mentions, and we are not in it */
+	NOTIFY_MENTIONS_US,	/* m.mentions.user_ids names us */
+	NOTIFY_MENTIONS_ROOM,	/* m.mentions.room: everyone (@room), from a
+				 * sender allowed to (the core checks) */
+};
+
 /* A new message; every string is borrowed and may be NULL. */
 struct notify_msg {
 	const char *room_id;
@@ -49,7 +60,7 @@ struct notify_msg {
 	const char *sender_name;	/* display name, already disambiguated */
 	const char *body;
 	int is_notice;		/* msgtype m.notice */
-	int highlight;		/* a push rule asked for a highlight */
+	enum notify_mentions mentions;
 };
 
 /* The user's settings; the arrays and their strings are borrowed. */
@@ -84,6 +95,16 @@ int notify_local_minute(time_t t);
 /* 1 when word occurs in text as a whole word, ignoring case (Unicode
  * case folding and compatibility forms); an empty word never occurs. */
 int notify_has_word(const char *text, const char *word);
+
+/* Whom the m.mentions of content (an event's content as JSON text; NULL
+ * or not JSON reads as none) names, for the user my_id. An edit is read
+ * by its m.new_content, which holds everyone the new text mentions. */
+enum notify_mentions notify_mentions_of(const char *content, const char *my_id);
+
+/* 1 when the message mentions us: by its m.mentions when it has one
+ * (names us or the room), else when its body holds our display name or
+ * user id as whole words (the rules before Matrix 1.7). */
+int notify_mentions_us(const struct notify_msg *msg, const struct notify_ctx *ctx);
 
 /* Whether the message should notify, and why: own messages, muted rooms,
  * notices that do not mention us, quiet hours and a room the user is

@@ -95,6 +95,11 @@ struct store_member {
 /* The display name a user set in a room (whatever their membership now),
  * or NULL when none is known. */
 char *store_member_displayname(struct store *st, const char *room_id, const char *user_id);
+/* Whether sender may mention the whole room (@room): their power level
+ * is at least the room's notifications.room (50 unless it says). 1 yes,
+ * 0 no, -1 with a cause. */
+int store_may_notify_room(struct store *st, const char *room_id, const char *sender,
+    char **cause);
 
 int store_members(struct store *st, const char *room_id, struct store_member **members,
     size_t *n, char **cause);

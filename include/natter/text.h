@@ -69,4 +69,18 @@ char *text_truncate(const char *s, int cells);
  * length of s, with one allocation now and then for the array. */
 size_t text_wrap(const char *s, int width, struct text_line **lines);
 
+/* Returns a new string: the len bytes at s (up to a NUL) folded for
+ * matching what people type, so that "soren" finds Søren: case folded
+ * (Unicode's full folding, ß → ss), compatibility forms replaced (ﬁ → fi),
+ * accents dropped from Latin, Greek and Cyrillic letters (é → e, but
+ * Japanese が stays が), and the letters that do not decompose written
+ * as people type them without the key (ø → o, æ → ae, œ → oe, ł → l,
+ * đ ð → d, þ → th, ı → i). Default-ignorable characters (soft hyphens,
+ * ZWJ) go. Matching folded text against a folded query ignores all that;
+ * the folded text is for comparing, never for showing. Invalid UTF-8
+ * folds only its ASCII letters. */
+char *text_fold(const char *s, size_t len);
+/* text_fold of a whole string; NULL folds as "". */
+char *text_fold_str(const char *s);
+
 #endif

@@ -59,22 +59,28 @@ core_notify_rules(struct core *c, struct notify_rules *r)
 	    n->markup == SETTINGS_MARKUP_OFF ? NOTIFY_MARKUP_OFF : NOTIFY_MARKUP_AUTO;
 }
 
-/* Whether content names us in m.mentions (an intentional mention). */
-static int
-core_mentions_self(const char *content, const char *self)
+/* Whom content mentions; @room only from a sender allowed to. */
+static enum notify_mentions
+core_mentions(struct core *c, const char *room_id, const char *sender, const char *content)
 {
-	cJSON *root = content != NULL ? cJSON_ParseWithLength(content, strlen(content)) : NULL;
-	const cJSON *ids = cJSON_GetObjectItemCaseSensitive(
-	    cJSON_GetObjectItemCaseSensitive(root, "m.mentions"), "user_ids"), *id;
-	int found = 0;
+	enum notify_mentions m = notify_mentions_of(content, core_self(c));
 
-	if (cJSON_IsArray(ids)) {
-		cJSON_ArrayForEach(id, ids)
-			if (cJSON_IsString(id) && self != NULL && strcmp(id->valuestring, self) == 0)
-				found = 1;
-	}
-	cJSON_Delete(root);
-	return found;
+	if (m == NOTIFY_MENTIONS_ROOM && store_may_notify_room(c->store, room_id, sender, NULL) != 1)
+		m = NOTIFY_MENTIONS_OTHERS;
+	return m;
+}
+
+int
+core_msg_mentions_us(struct core *c, const struct store_msg *m, const char *my_name)
+{
+	struct notify_msg msg = {.body = m->body};
+	struct notify_ctx ctx = {.my_id = core_self(c), .my_name = my_name};
+
+	if (m->redacted || m->body == NULL || m->msgtype == NULL ||
+	    (core_self(c) != NULL && strcmp(m->sender, core_self(c)) == 0))
+		return 0;
+	msg.mentions = core_mentions(c, m->room_id, m->sender, m->content);
+	return notify_mentions_us(&msg, &ctx);
 }
 
 /* One new message: raised when the rules say so. Returns 1 if it was. */
@@ -101,7 +107,7 @@ core_notify_event(struct core *c, const char *room_id, const struct mx_event *ev
 	msg.sender_name = m.sender_name;
 	msg.body = ev->body;
 	msg.is_notice = ev->msgtype != NULL && strcmp(ev->msgtype, "m.notice") == 0;
-	msg.highlight = core_mentions_self(m.content, core_self(c));
+	msg.mentions = core_mentions(c, room_id, ev->sender, m.content);
 	ctx.my_id = core_self(c);
 	ctx.my_name = my_name;
 	ctx.minute = notify_local_minute(time(NULL));

@@ -311,28 +311,67 @@ core_send(struct core *c, const char *room_id, const char *type, const char *con
 	return core_queue(c, room_id, type, xstrdup(content), done, arg, cause);
 }
 
+/* Whom a draft mentions besides the ids in its text: its names, and the
+ * sender of the message it answers unless that is the user. */
+static struct msg_mentions
+core_draft_mentions(struct core *c, const struct core_draft *d, struct msg_mention *names,
+    struct store_msg *answered, int *has_answered)
+{
+	struct msg_mentions m = {names, d->n_names, NULL};
+
+	for (size_t i = 0; i < d->n_names; i++)
+		names[i] = (struct msg_mention){d->names[i].start, d->names[i].len,
+		    d->names[i].user_id};
+	*has_answered = d->edit == NULL && d->reply_to != NULL &&
+	    store_msg_get(c->store, d->reply_to, answered, NULL) == 0;
+	if (*has_answered && (core_self(c) == NULL || strcmp(answered->sender, core_self(c)) != 0))
+		m.reply_sender = answered->sender;
+	return m;
+}
+
+int
+core_send_draft(struct core *c, const char *room_id, const struct core_draft *d,
+    core_done_cb done, void *arg, char **cause)
+{
+	struct msg_mention *names = xcalloc(d->n_names + 1, sizeof *names);
+	struct store_msg answered, edited;
+	struct msg_mentions m;
+	char *content;
+	int has_answered;
+
+	m = core_draft_mentions(c, d, names, &answered, &has_answered);
+	if (d->edit == NULL)
+		content = msg_content_text(d->text, d->emote ? "m.emote" : "m.text", d->reply_to,
+		    &m);
+	/* An edit keeps the kind of message it replaces (an emote stays one). */
+	else if (store_msg_get(c->store, d->edit, &edited, NULL) == 0) {
+		content = msg_content_edit(d->text, edited.msgtype ? edited.msgtype : "m.text",
+		    d->edit, &m, edited.content);
+		store_msg_clear(&edited);
+	} else
+		content = msg_content_edit(d->text, "m.text", d->edit, &m, NULL);
+	if (has_answered)
+		store_msg_clear(&answered);
+	free(names);
+	return core_queue(c, room_id, "m.room.message", content, done, arg, cause);
+}
+
 int
 core_send_text(struct core *c, const char *room_id, const char *text, int emote,
     const char *reply_to, core_done_cb done, void *arg, char **cause)
 {
-	return core_queue(c, room_id, "m.room.message",
-	    msg_content_text(text, emote ? "m.emote" : "m.text", reply_to), done, arg, cause);
+	struct core_draft d = {.text = text, .emote = emote, .reply_to = reply_to};
+
+	return core_send_draft(c, room_id, &d, done, arg, cause);
 }
 
 int
 core_send_edit(struct core *c, const char *room_id, const char *event_id, const char *text,
     core_done_cb done, void *arg, char **cause)
 {
-	struct store_msg m;
-	char *content;
+	struct core_draft d = {.text = text, .edit = event_id};
 
-	/* An edit keeps the kind of message it replaces (an emote stays one). */
-	if (store_msg_get(c->store, event_id, &m, NULL) == 0) {
-		content = msg_content_edit(text, m.msgtype ? m.msgtype : "m.text", event_id);
-		store_msg_clear(&m);
-	} else
-		content = msg_content_edit(text, "m.text", event_id);
-	return core_queue(c, room_id, "m.room.message", content, done, arg, cause);
+	return core_send_draft(c, room_id, &d, done, arg, cause);
 }
 
 int

@@ -1,24 +1,16 @@
-/* Tab completion of member names (as mentions) and /commands. */
+/* Tab completion of member names (as mentions), :shortcodes: and
+ * /commands. */
 #include <stdlib.h>
 #include <string.h>
 
-#include <utf8proc.h>
-
+#include "natter/text.h"
 #include "editor-private.h"
 
-/* s with case, accents and compatibility forms folded away. */
+/* s folded as text_fold does: "sor" completes Søren. */
 static char *
 editor_fold(const char *s)
 {
-	utf8proc_uint8_t *out = NULL;
-
-	if (utf8proc_map((const utf8proc_uint8_t *)s, 0, &out,
-	    UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPAT | UTF8PROC_COMPOSE |
-	    UTF8PROC_CASEFOLD | UTF8PROC_STRIPMARK | UTF8PROC_IGNORE) < 0 || out == NULL) {
-		free(out);
-		return xstrdup("");
-	}
-	return (char *)out;
+	return text_fold_str(s);
 }
 
 static int
@@ -120,6 +112,9 @@ editor_comp_query(struct editor *ed, editor_complete_cb *cb, void *arg)
 	if (start == 0 && *word == '/') {
 		c->kind = EDITOR_COMPLETE_COMMAND;
 		prefix++;
+	} else if (*word == ':' && strchr(word + 1, ':') == NULL) {
+		c->kind = EDITOR_COMPLETE_EMOJI;
+		prefix++;
 	} else if (*word == '@')
 		prefix++;
 	c->prefix = editor_fold(prefix);
@@ -137,13 +132,16 @@ editor_comp_apply(struct editor *ed, char **cause)
 {
 	const struct editor_cand *cand = &ed->comp.v[ed->comp_idx];
 	int member = ed->comp.kind == EDITOR_COMPLETE_MEMBER;
+	int emoji = ed->comp.kind == EDITOR_COMPLETE_EMOJI;
 	struct editor_mention m = {0, strlen(cand->text), cand->user_id};
 	struct editor_draft ins = {0};
 	struct buf b = {0};
 	int r;
 
-	buf_puts(&b, member ? "" : "/");
+	buf_puts(&b, member ? "" : emoji ? ":" : "/");
 	buf_puts(&b, cand->text);
+	if (emoji)
+		buf_putc(&b, ':');
 	if (member && ed->comp_start == 0)
 		buf_putc(&b, ':');
 	if (ed->d.text[ed->comp_end] != ' ')

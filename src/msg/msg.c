@@ -6,6 +6,7 @@
 #include <cjson/cJSON.h>
 #include <cmark.h>
 
+#include "natter/emoji.h"
 #include "natter/msg.h"
 #include "natter/util.h"
 
@@ -115,17 +116,39 @@ add_body_html(cJSON *obj, const char *text, char *html, const char *msgtype)
 }
 
 static void
-add_body(cJSON *obj, const char *text, const char *msgtype)
+add_mentions(cJSON *obj, char *const *user_ids, size_t n)
 {
-	add_body_html(obj, text, msg_markdown_html(text), msgtype);
+	cJSON *m = cJSON_AddObjectToObject(obj, "m.mentions"), *ids;
+
+	if (n == 0)
+		return;
+	ids = cJSON_AddArrayToObject(m, "user_ids");
+	for (size_t i = 0; i < n; i++)
+		cJSON_AddItemToArray(ids, cJSON_CreateString(user_ids[i]));
+}
+
+static void
+add_text(cJSON *obj, const struct msg_text *t, const char *msgtype)
+{
+	cJSON_AddStringToObject(obj, "msgtype", msgtype);
+	cJSON_AddStringToObject(obj, "body", t->body);
+	if (t->html != NULL) {
+		cJSON_AddStringToObject(obj, "format", "org.matrix.custom.html");
+		cJSON_AddStringToObject(obj, "formatted_body", t->html);
+	}
+	add_mentions(obj, t->user_ids, t->n_user_ids);
 }
 
 char *
-msg_content_text(const char *text, const char *msgtype, const char *reply_to)
+msg_content_text(const char *text, const char *msgtype, const char *reply_to,
+    const struct msg_mentions *m)
 {
 	cJSON *root = cJSON_CreateObject();
+	struct msg_text t;
 
-	add_body(root, text, msgtype);
+	msg_text_prepare(text, m, &t);
+	add_text(root, &t, msgtype);
+	msg_text_clear(&t);
 	if (reply_to != NULL) {
 		cJSON *rel = cJSON_AddObjectToObject(root, "m.relates_to");
 		cJSON *irt = cJSON_AddObjectToObject(rel, "m.in_reply_to");
@@ -135,21 +158,48 @@ msg_content_text(const char *text, const char *msgtype, const char *reply_to)
 	return print_free(root);
 }
 
-char *
-msg_content_edit(const char *text, const char *msgtype, const char *target)
+/* Whether the content (JSON text) names user_id in m.mentions. */
+static int
+mentioned_in(const cJSON *content, const char *user_id)
 {
-	cJSON *root = cJSON_CreateObject(), *rel;
-	char *star = xasprintf("* %s", text), *html = msg_markdown_html(text), *fallback = NULL;
+	const cJSON *ids = cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(content, "m.mentions"), "user_ids"), *id;
 
+	cJSON_ArrayForEach(id, ids)
+		if (cJSON_IsString(id) && strcmp(id->valuestring, user_id) == 0)
+			return 1;
+	return 0;
+}
+
+char *
+msg_content_edit(const char *text, const char *msgtype, const char *target,
+    const struct msg_mentions *m, const char *replaced)
+{
+	cJSON *root = cJSON_CreateObject(), *rel, *old = NULL;
+	struct msg_text t;
+	char **fresh, *star, *fallback = NULL;
+	size_t n = 0;
+
+	msg_text_prepare(text, m, &t);
 	/* What clients that know no edits show: "* " and the new text, whose
 	 * Markdown is read alone (the star would make a list of it). */
-	if (html != NULL)
-		fallback = strncmp(html, "<p>", 3) == 0 ? xasprintf("<p>* %s", html + 3) :
-		    xasprintf("* %s", html);
-	free(html);
+	star = xasprintf("* %s", t.body);
+	if (t.html != NULL)
+		fallback = strncmp(t.html, "<p>", 3) == 0 ? xasprintf("<p>* %s", t.html + 3) :
+		    xasprintf("* %s", t.html);
 	add_body_html(root, star, fallback, msgtype);
 	free(star);
-	add_body(cJSON_AddObjectToObject(root, "m.new_content"), text, msgtype);
+	if (replaced != NULL)
+		old = cJSON_ParseWithLength(replaced, strlen(replaced));
+	fresh = xcalloc(t.n_user_ids + 1, sizeof *fresh);
+	for (size_t i = 0; i < t.n_user_ids; i++)
+		if (!mentioned_in(old, t.user_ids[i]))
+			fresh[n++] = t.user_ids[i];
+	add_mentions(root, fresh, n);
+	free(fresh);
+	cJSON_Delete(old);
+	add_text(cJSON_AddObjectToObject(root, "m.new_content"), &t, msgtype);
+	msg_text_clear(&t);
 	rel = cJSON_AddObjectToObject(root, "m.relates_to");
 	cJSON_AddStringToObject(rel, "rel_type", "m.replace");
 	cJSON_AddStringToObject(rel, "event_id", target);
@@ -161,10 +211,11 @@ msg_content_reaction(const char *target, const char *key)
 {
 	cJSON *root = cJSON_CreateObject();
 	cJSON *rel = cJSON_AddObjectToObject(root, "m.relates_to");
+	const char *emoji = emoji_of_shortcode(key);
 
 	cJSON_AddStringToObject(rel, "rel_type", "m.annotation");
 	cJSON_AddStringToObject(rel, "event_id", target);
-	cJSON_AddStringToObject(rel, "key", key);
+	cJSON_AddStringToObject(rel, "key", emoji != NULL ? emoji : key);
 	return print_free(root);
 }
 

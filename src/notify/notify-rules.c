@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <cjson/cJSON.h>
 #include <utf8proc.h>
 
 #include "natter/notify.h"
@@ -118,12 +119,51 @@ notify_has_word(const char *text, const char *word)
 	return found;
 }
 
-static int
+int
 notify_mentions_us(const struct notify_msg *msg, const struct notify_ctx *ctx)
 {
-	if (msg->highlight)
+	switch (msg->mentions) {
+	case NOTIFY_MENTIONS_US:
+	case NOTIFY_MENTIONS_ROOM:
 		return 1;
+	case NOTIFY_MENTIONS_OTHERS:
+		return 0;
+	case NOTIFY_MENTIONS_NONE:
+		break;
+	}
 	return notify_has_word(msg->body, ctx->my_id) || notify_has_word(msg->body, ctx->my_name);
+}
+
+static enum notify_mentions
+notify_mentions_in(const cJSON *mentions, const char *my_id)
+{
+	const cJSON *ids = cJSON_GetObjectItemCaseSensitive(mentions, "user_ids"), *id;
+
+	if (!cJSON_IsArray(ids))
+		ids = NULL;
+
+	cJSON_ArrayForEach(id, ids)
+		if (cJSON_IsString(id) && my_id != NULL && strcmp(id->valuestring, my_id) == 0)
+			return NOTIFY_MENTIONS_US;
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(mentions, "room")))
+		return NOTIFY_MENTIONS_ROOM;
+	return NOTIFY_MENTIONS_OTHERS;
+}
+
+enum notify_mentions
+notify_mentions_of(const char *content, const char *my_id)
+{
+	cJSON *root = content != NULL ? cJSON_ParseWithLength(content, strlen(content)) : NULL;
+	const cJSON *m = cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(root, "m.new_content"), "m.mentions");
+	enum notify_mentions r = NOTIFY_MENTIONS_NONE;
+
+	if (!cJSON_IsObject(m))
+		m = cJSON_GetObjectItemCaseSensitive(root, "m.mentions");
+	if (cJSON_IsObject(m))
+		r = notify_mentions_in(m, my_id);
+	cJSON_Delete(root);
+	return r;
 }
 
 static int

@@ -1,14 +1,14 @@
 /* Snippets: a window of a message around its first match, made inert
  * by the sanitiser first and only then marked, so that no server text
- * can forge or break a highlight. Words are compared as FTS5's
- * unicode61 tokenizer with remove_diacritics compares them: case and
- * accents folded away. */
+ * can forge or break a highlight. Words are compared as the index
+ * compares them (natter_fold): both folded by text_fold. */
 #include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
 
 #include "natter/sanitize.h"
 #include "natter/search.h"
+#include "natter/text.h"
 #include "natter/util.h"
 
 struct search_span {
@@ -34,12 +34,7 @@ search_is_word_cp(utf8proc_int32_t c)
 static char *
 search_fold(const char *s, size_t len)
 {
-	utf8proc_uint8_t *out = NULL;
-
-	if (utf8proc_map((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)len, &out,
-		UTF8PROC_CASEFOLD | UTF8PROC_COMPOSE | UTF8PROC_STRIPMARK) < 0)
-		return xstrndup(s, len);
-	return (char *)out;
+	return text_fold(s, len);
 }
 
 /* Splits s into word spans; returns how many, the array in *spans. */

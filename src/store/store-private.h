@@ -208,6 +208,14 @@ char *store_fts_phrase(const char *word);
 /* store-search.c: what searching set up on the connection, undone. */
 void store_search_close(struct store *st);
 
+/* store-tokenize.c: the tokenizer of the search indexes, named
+ * STORE_FOLD_TOKENIZER in the schema, registered on every connection the
+ * process opens from then on (idempotent); and FTS5's API of a
+ * connection, or NULL without FTS5. */
+#define STORE_FOLD_TOKENIZER "natter_fold"
+int store_tokenizer_init(void);
+fts5_api *store_fts5_api(sqlite3 *db);
+
 /* store-fts.c: a write that adds events, with the search index brought
  * up to date as it commits; and taking one event out of the index and
  * putting it back around a change of its text. */

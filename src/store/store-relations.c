@@ -140,29 +140,61 @@ store_power_value(const cJSON *obj, const char *key, int64_t dflt)
 	return dflt;
 }
 
-/* Whether redactor may redact an event of sender: their own, or with the
- * room's redact power level. 1 yes, 0 no, -1 error. */
+/* The room's power levels, or NULL when it has none; -1 on error. */
 static int
-store_may_redact(struct store *st, const char *room_id, const char *redactor,
-    const char *sender, char **cause)
+store_power_levels(struct store *st, const char *room_id, cJSON **pl, char **cause)
 {
 	sqlite3_stmt *s;
 	const char *text;
-	cJSON *pl;
 	int r;
 
-	if (strcmp(redactor, sender) == 0)
-		return 1;
+	*pl = NULL;
 	if ((s = store_stmt(st, STORE_SQL_POWER_LEVELS, cause)) == NULL)
 		return -1;
 	store_bind_text(s, 1, room_id);
 	if ((r = store_row(st, s, "cannot read power levels", cause)) != 1)
 		return r;
 	text = (const char *)sqlite3_column_text(s, 0);
-	pl = text == NULL ? NULL : cJSON_ParseWithLength(text, strlen(text));
+	*pl = text == NULL ? NULL : cJSON_ParseWithLength(text, strlen(text));
 	store_done(s);
-	r = store_power_value(cJSON_GetObjectItemCaseSensitive(pl, "users"), redactor,
-		store_power_value(pl, "users_default", 0)) >= store_power_value(pl, "redact", 50);
+	return 0;
+}
+
+static int64_t
+store_power_of(const cJSON *pl, const char *user_id)
+{
+	return store_power_value(cJSON_GetObjectItemCaseSensitive(pl, "users"), user_id,
+	    store_power_value(pl, "users_default", 0));
+}
+
+/* Whether redactor may redact an event of sender: their own, or with the
+ * room's redact power level. 1 yes, 0 no, -1 error. */
+static int
+store_may_redact(struct store *st, const char *room_id, const char *redactor,
+    const char *sender, char **cause)
+{
+	cJSON *pl;
+	int r;
+
+	if (strcmp(redactor, sender) == 0)
+		return 1;
+	if (store_power_levels(st, room_id, &pl, cause) == -1)
+		return -1;
+	r = store_power_of(pl, redactor) >= store_power_value(pl, "redact", 50);
+	cJSON_Delete(pl);
+	return r;
+}
+
+int
+store_may_notify_room(struct store *st, const char *room_id, const char *sender, char **cause)
+{
+	cJSON *pl;
+	int r;
+
+	if (store_power_levels(st, room_id, &pl, cause) == -1)
+		return -1;
+	r = store_power_of(pl, sender) >= store_power_value(
+	    cJSON_GetObjectItemCaseSensitive(pl, "notifications"), "room", 50);
 	cJSON_Delete(pl);
 	return r;
 }

@@ -106,14 +106,14 @@ store_search_in(sqlite3_context *ctx, int n_args, sqlite3_value **args)
 	sqlite3_result_int(ctx, set == NULL || !set->set || store_ids_has(set, id));
 }
 
-/* The tokenizer of events_fts, as migration 5 created it. */
+/* The tokenizer of events_fts, as migration 10 created it. */
 static int
 store_words_open(struct store *st, fts5_api *api)
 {
-	static const char *args[] = {"remove_diacritics", "2"};
+	static const char *args[] = {"unicode61", "remove_diacritics", "2"};
 	void *ud;
 
-	if (api->xFindTokenizer(api, "unicode61", &ud, &st->words.api) != SQLITE_OK)
+	if (api->xFindTokenizer(api, STORE_FOLD_TOKENIZER, &ud, &st->words.api) != SQLITE_OK)
 		return -1;
 	return st->words.api.xCreate(ud, args, (int)NT_NELEMS(args), &st->words.tok) ==
 	    SQLITE_OK ? 0 : -1;
@@ -122,16 +122,12 @@ store_words_open(struct store *st, fts5_api *api)
 static int
 store_search_register(struct store *st, char **cause)
 {
-	fts5_api *api = NULL;
+	fts5_api *api;
 	sqlite3_stmt *s;
 
 	if (st->rank_ready)
 		return 0;
-	if (sqlite3_prepare_v2(st->db, "SELECT fts5(?1)", -1, &s, NULL) != SQLITE_OK)
-		return store_error(st, "cannot search", cause);
-	sqlite3_bind_pointer(s, 1, &api, "fts5_api_ptr", NULL);
-	sqlite3_step(s);
-	sqlite3_finalize(s);
+	api = store_fts5_api(st->db);
 	if (api == NULL || api->xCreateFunction(api, "natter_rank", NULL, store_rank, NULL) !=
 	    SQLITE_OK || store_words_open(st, api) != 0)
 		return cause_set(cause, "%s: cannot search: this SQLite has no FTS5", st->path);

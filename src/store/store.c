@@ -259,6 +259,22 @@ const char *const store_migrations[] = {
 	"CREATE TABLE crypto_withheld (session_id TEXT NOT NULL, sender_key TEXT NOT NULL,"
 	" why TEXT NOT NULL, PRIMARY KEY (session_id, sender_key)) WITHOUT ROWID;"
 	"ALTER TABLE crypto_megolm_shared ADD COLUMN withheld INTEGER NOT NULL DEFAULT 0;",
+
+	/* 13: search that ignores accents the way people type them: "soren"
+	 * finds Søren, "aero" Ærø, "strasse" Straße. The indexes of messages
+	 * and of names take the natter_fold tokenizer (store-tokenize.c:
+	 * unicode61 as before, each word then folded by text_fold) and are
+	 * built again. */
+	"DROP TABLE events_fts;"
+	"CREATE VIRTUAL TABLE events_fts USING fts5(text, filename, tags,"
+	" content='events_text', content_rowid='id',"
+	" tokenize='natter_fold unicode61 remove_diacritics 2');"
+	"INSERT INTO events_fts(events_fts) VALUES ('rebuild');"
+	"INSERT INTO events_fts(events_fts) VALUES ('optimize');"
+	"DROP TABLE names_fts;"
+	"CREATE VIRTUAL TABLE names_fts USING fts5(name, content='names',"
+	" content_rowid='id', tokenize='natter_fold unicode61 remove_diacritics 2');"
+	"INSERT INTO names_fts(names_fts) VALUES ('rebuild');",
 };
 
 /* natter_reply_body(body) and natter_reply_html(formatted_body), for
@@ -629,6 +645,12 @@ store_open_steps(const char *path, const char *const *steps, size_t n_steps, cha
 	st = xcalloc(1, sizeof *st);
 	st->path = xstrdup(path);
 	st->fts_from = INT64_MAX;
+	/* The indexes' tokenizer, on this connection and any other. */
+	if (store_tokenizer_init() != 0) {
+		cause_set(cause, "%s: cannot open the cache: out of memory", path);
+		store_close(&st);
+		return NULL;
+	}
 	/* One thread uses the connection: no need for SQLite's mutexes. */
 	flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
 	if (sqlite3_open_v2(path, &st->db, flags, NULL) != SQLITE_OK) {

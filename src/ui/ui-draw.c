@@ -127,8 +127,9 @@ ui_draw_list(struct ui *ui, int top, int height, int width)
 }
 
 /* Where a span to draw in its own element starts in s, or NULL: a web
- * link, or a mention of us by user id or display name (a whole word,
- * any case). *len is its length and *element its element. */
+ * link, or, in a message that mentions us, our user id or display name
+ * (a whole word, any case; self_id and self_name are NULL otherwise).
+ * *len is its length and *element its element. */
 static const char *
 ui_span_next(const char *s, const char *self_id, const char *self_name, size_t *len,
     int *element)
@@ -242,7 +243,8 @@ ui_put_text(struct ui *ui, int y, int x, int cells, const struct ui_line *line,
 		char *piece;
 		size_t n;
 
-		span = ui_span_next(s, self, self_name, &slen, &element);
+		span = ui_span_next(s, line->mention ? self : NULL,
+		    line->mention ? self_name : NULL, &slen, &element);
 		if (span == NULL || (size_t)(span - line->text) >= len - tail) {
 			span = line->text + len - tail;
 			slen = 0;
@@ -320,7 +322,8 @@ ui_draw_pane(struct ui *ui, int top, int height, int left, int width)
 		if (extra && !time_only)
 			ui_fill(top + row, left, width, THEME_PANE);
 		if (line->time != NULL)
-			x += ui_put(top + row, x, line->time, width, THEME_TIMESTAMP) + 1;
+			x += ui_put(top + row, x, line->time, width,
+			    line->mention ? THEME_MENTION : THEME_TIMESTAMP) + 1;
 		if (time_only)
 			ui_put_extra = 0;
 		if (line->name != NULL)

@@ -7,6 +7,7 @@
 #include <curses.h>
 
 #include "natter/editor.h"
+#include "natter/emoji.h"
 #include "natter/keys.h"
 #include "natter/sanitize.h"
 #include "natter/settings.h"
@@ -14,6 +15,7 @@
 #include "ui-private.h"
 
 #define UI_ESC_MAX 16
+#define UI_EMOJI_CANDIDATES 32	/* shortcodes Tab goes round */
 
 /* Moves the selection by delta rooms in list order, wrapping around. */
 static void
@@ -141,17 +143,30 @@ int
 ui_send_to(struct ui *ui, enum ui_target kind, const char *event_id, const char *text,
     char **cause)
 {
-	switch (kind) {
-	case UI_TARGET_EDIT:
-		return core_send_edit(ui->core, ui->current, event_id, text, NULL, NULL, cause);
-	case UI_TARGET_REPLY:
-		return core_send_text(ui->core, ui->current, text, 0, event_id, NULL, NULL, cause);
-	case UI_TARGET_REACT:
+	struct core_draft d = {.text = text};
+	struct core_mention *names;
+	size_t n = editor_mention_count(ui->compose.ed);
+	int rc;
+
+	if (kind == UI_TARGET_REACT)
 		return core_send_reaction(ui->core, ui->current, event_id, text, NULL, NULL, cause);
-	case UI_TARGET_NONE:
-		break;
+	/* The names completed in the draft, when text is the draft (or the
+	 * start of it): they are ranges of its bytes. */
+	names = xcalloc(n + 1, sizeof *names);
+	if (strncmp(text, editor_text(ui->compose.ed), strlen(text)) != 0)
+		n = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct editor_mention *m = editor_mention(ui->compose.ed, i);
+
+		if (m->start + m->len <= strlen(text))
+			names[d.n_names++] = (struct core_mention){m->start, m->len, m->user_id};
 	}
-	return core_send_text(ui->core, ui->current, text, 0, NULL, NULL, NULL, cause);
+	d.names = names;
+	d.reply_to = kind == UI_TARGET_REPLY ? event_id : NULL;
+	d.edit = kind == UI_TARGET_EDIT ? event_id : NULL;
+	rc = core_send_draft(ui->core, ui->current, &d, NULL, NULL, cause);
+	free(names);
+	return rc;
 }
 
 /* Enter: the draft as ui_send_to sends it, without the newline a paste
@@ -324,6 +339,14 @@ ui_complete_cb(void *arg, enum editor_complete_kind kind, const char *prefix,
 			editor_candidates_add(out, commands[i], NULL);
 		return;
 	}
+	if (kind == EDITOR_COMPLETE_EMOJI) {
+		const char *names[UI_EMOJI_CANDIDATES];
+		size_t found = emoji_complete(prefix, names, NULL, NT_NELEMS(names));
+
+		for (size_t i = 0; i < found && i < NT_NELEMS(names); i++)
+			editor_candidates_add(out, names[i], NULL);
+		return;
+	}
 	if (ui->current == NULL ||
 	    store_members(ui->store, ui->current, &members, &n, NULL) == -1)
 		return;
@@ -337,7 +360,7 @@ ui_complete_cb(void *arg, enum editor_complete_kind kind, const char *prefix,
 	store_members_free(&members, n);
 }
 
-/* Tab: member names (as mentions) and /commands. */
+/* Tab: member names (as mentions), :shortcodes: and /commands. */
 void
 ui_complete(struct ui *ui)
 {

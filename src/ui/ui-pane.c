@@ -226,6 +226,9 @@ ui_lines_msg(struct ui *ui, struct ui_lines *l, const struct store_msg *m, int w
 	}
 	if (m->edited && !m->redacted)
 		l->v[l->n - 1].edited = 1;
+	if (!meta && core_msg_mentions_us(ui->core, m, l->self_name))
+		for (size_t i = head; i < l->n; i++)
+			l->v[i].mention = 1;
 	if (m->n_reactions > 0) {
 		char *plain = msg_reactions_text(m->reactions, m->n_reactions);
 		char *r = san_text(plain, 0);

@@ -201,6 +201,7 @@ struct ui_line {
 	int edited;		/* the message's last line, ending in "(edited)" */
 	struct rich_span *spans;	/* formatted text's attributes, offsets in text */
 	size_t n_spans;
+	int mention;		/* the message mentions us (core_msg_mentions_us) */
 };
 
 struct ui_lines {
@@ -280,6 +281,11 @@ int ui_range_count(struct ui *ui);
 void ui_range_clear(struct ui *ui);
 
 /* ui-search.c */
+/* A one-line query typed over the pane (the search, the switcher), at
+ * most size bytes with its NUL: the character typed added as UTF-8, or
+ * the last one (a whole UTF-8 sequence) taken away. */
+void ui_query_type(char *q, size_t size, uint32_t code);
+void ui_query_backspace(char *q);
 void ui_search_open(struct ui *ui, const char *query);
 int ui_search_key(struct ui *ui, const struct key *k);
 void ui_search_step(struct ui *ui, int delta);
@@ -333,7 +339,8 @@ void ui_input(int fd, int revents, void *arg);
 void ui_target_set(struct ui *ui, enum ui_target kind, const char *event_id);
 void ui_target_cancel(struct ui *ui);
 /* Sends text to the room in view: a new message, or an edit, reply or
- * reaction to event_id, as kind says. */
+ * reaction to event_id, as kind says. When text is the draft, the names
+ * completed in it go as mentions. */
 int ui_send_to(struct ui *ui, enum ui_target kind, const char *event_id, const char *text,
     char **cause);
 /* Asks question on the status line; Enter hands the compose box's text

@@ -210,9 +210,8 @@ ui_search_step(struct ui *ui, int delta)
 	ui_search_jump(ui, delta > 0 ? s->sel + 1 : s->sel - 1);
 }
 
-/* Removes the last character (a whole UTF-8 sequence) of the query. */
-static void
-ui_search_backspace(char *q)
+void
+ui_query_backspace(char *q)
 {
 	size_t len = strlen(q);
 
@@ -223,17 +222,17 @@ ui_search_backspace(char *q)
 	q[len] = '\0';
 }
 
-static void
-ui_search_type(struct ui_search *s, uint32_t code)
+void
+ui_query_type(char *q, size_t size, uint32_t code)
 {
 	char mb[MB_LEN_MAX];
 	mbstate_t st;
-	size_t n, len = strlen(s->query);
+	size_t n, len = strlen(q);
 
 	memset(&st, 0, sizeof st);
-	if ((n = wcrtomb(mb, (wchar_t)code, &st)) != (size_t)-1 && len + n < sizeof s->query) {
-		memcpy(s->query + len, mb, n);
-		s->query[len + n] = '\0';
+	if ((n = wcrtomb(mb, (wchar_t)code, &st)) != (size_t)-1 && len + n < size) {
+		memcpy(q + len, mb, n);
+		q[len + n] = '\0';
 	}
 }
 
@@ -269,13 +268,13 @@ ui_search_key(struct ui *ui, const struct key *k)
 		if (s->sel > 0)
 			s->sel--;
 	} else if (k->code == KEYS_BACKSPACE) {
-		ui_search_backspace(s->query);
+		ui_query_backspace(s->query);
 		changed = 1;
 	} else if (k->mods == KEYS_CTRL && k->code == 'u') {
 		s->query[0] = '\0';
 		changed = 1;
 	} else if (k->mods == 0 && k->code >= 0x20 && k->code < KEYS_SPECIAL) {
-		ui_search_type(s, k->code);
+		ui_query_type(s->query, sizeof s->query, k->code);
 		changed = 1;
 	}
 	if (changed)

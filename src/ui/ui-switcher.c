@@ -1,43 +1,68 @@
 /* Ctrl-K: a fuzzy switcher over the rooms. Typed letters narrow the
  * list; Enter jumps to the highlighted room, Esc goes back. */
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <curses.h>
 
 #include "natter/keys.h"
+#include "natter/text.h"
 #include "natter/theme.h"
 #include "ui-private.h"
 
 #define UI_SWITCH_QUERY 128
 
-/* How well query matches name, higher is better, 0 not at all: a
- * prefix, then a word start, then anywhere, then the letters in order,
- * tighter and starting at a word first. ASCII case is ignored. */
-static int
-ui_switch_score(const char *name, const char *query)
+/* The bytes of the UTF-8 character at s (1 for a stray byte). */
+static size_t
+ui_switch_char_len(const char *s)
 {
-	size_t qlen = strlen(query);
+	unsigned char c = (unsigned char)*s;
+	size_t n = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+
+	for (size_t i = 1; i < n; i++)
+		if (((unsigned char)s[i] & 0xc0) != 0x80)
+			return 1;
+	return n;
+}
+
+/* How well query matches name, both folded (text_fold: "soren" and
+ * "søren" match Søren), higher is better, 0 not at all: a prefix, then
+ * a word start, then anywhere, then the letters in order, tighter and
+ * starting at a word first. */
+static int
+ui_switch_score_folded(const char *name, const char *query)
+{
+	size_t qlen = strlen(query), cl;
 	const char *p, *q = query, *first = NULL;
 
-	if (qlen == 0 || strncasecmp(name, query, qlen) == 0)
+	if (qlen == 0 || strncmp(name, query, qlen) == 0)
 		return 3000;
 	for (const char *w = name; *w != '\0'; w++)
-		if ((w == name || w[-1] == ' ') && strncasecmp(w, query, qlen) == 0)
+		if ((w == name || w[-1] == ' ') && strncmp(w, query, qlen) == 0)
 			return 2000;
-	if (strcasestr(name, query) != NULL)
+	if (strstr(name, query) != NULL)
 		return 1500;
-	for (p = name; *p != '\0' && *q != '\0'; p++) {
-		if (tolower((unsigned char)*p) != tolower((unsigned char)*q))
+	for (p = name; *p != '\0' && *q != '\0'; p += cl) {
+		cl = ui_switch_char_len(p);
+		if (cl != ui_switch_char_len(q) || strncmp(p, q, cl) != 0)
 			continue;
 		if (first == NULL)
 			first = p;
-		q++;
+		q += cl;
 	}
 	if (*q != '\0')
 		return 0;
 	return 1000 - (int)(p - first) + (first == name || first[-1] == ' ' ? 100 : 0);
+}
+
+static int
+ui_switch_score(const char *name, const char *folded_query)
+{
+	char *folded = text_fold_str(name);
+	int score = ui_switch_score_folded(folded, folded_query);
+
+	free(folded);
+	return score;
 }
 
 struct ui_switch_hit {
@@ -60,17 +85,18 @@ size_t
 ui_switch_matches(struct ui *ui, size_t *out, size_t max)
 {
 	struct ui_switch_hit *hits = xcalloc(ui->n_rooms ? ui->n_rooms : 1, sizeof *hits);
+	char *query = text_fold_str(ui->over.switch_query);
 	size_t n = 0;
 
 	for (size_t i = 0; i < ui->n_rooms; i++) {
 		const struct ui_room *r = &ui->rooms[i];
-		int score = ui_switch_score(r->name, ui->over.switch_query);
+		int score = ui_switch_score(r->name, query);
 
 		/* An alias or a partner's id counts a little less than the name. */
 		for (int k = 0; k < 2; k++) {
 			const char *other = k == 0 ? r->alias : r->dm_user;
 			int s = other != NULL ? ui_switch_score(other + (*other == '#' ||
-			    *other == '@'), ui->over.switch_query) - 50 : 0;
+			    *other == '@'), query) - 50 : 0;
 
 			if (s > score)
 				score = s;
@@ -84,6 +110,7 @@ ui_switch_matches(struct ui *ui, size_t *out, size_t max)
 		n = max;
 	for (size_t i = 0; i < n; i++)
 		out[i] = hits[i].idx;
+	free(query);
 	free(hits);
 	return n;
 }
@@ -113,8 +140,6 @@ ui_switch_choose(struct ui *ui)
 int
 ui_switch_key(struct ui *ui, const struct key *k)
 {
-	size_t len = strlen(ui->over.switch_query);
-
 	if (!ui->over.switching)
 		return 0;
 	if (k->code == KEYS_ESC || (k->mods == KEYS_CTRL && (k->code == 'g' || k->code == 'k')))
@@ -122,18 +147,15 @@ ui_switch_key(struct ui *ui, const struct key *k)
 	else if (k->code == KEYS_ENTER)
 		ui_switch_choose(ui);
 	else if (k->code == KEYS_BACKSPACE) {
-		if (len > 0)
-			ui->over.switch_query[len - 1] = '\0';
+		ui_query_backspace(ui->over.switch_query);
 		ui->over.switch_sel = 0;
 	} else if (k->code == KEYS_DOWN || (k->mods == KEYS_CTRL && k->code == 'n'))
 		ui->over.switch_sel++;
 	else if ((k->code == KEYS_UP || (k->mods == KEYS_CTRL && k->code == 'p')) &&
 	    ui->over.switch_sel > 0)
 		ui->over.switch_sel--;
-	else if (k->mods == 0 && k->code >= 0x20 && k->code < 0x7f &&
-	    len + 1 < sizeof ui->over.switch_query) {
-		ui->over.switch_query[len] = (char)k->code;
-		ui->over.switch_query[len + 1] = '\0';
+	else if (k->mods == 0 && k->code >= 0x20 && k->code < KEYS_SPECIAL) {
+		ui_query_type(ui->over.switch_query, sizeof ui->over.switch_query, k->code);
 		ui->over.switch_sel = 0;
 	}
 	ui_dirty(ui);

@@ -266,7 +266,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.room_id = field(&in, F_ROOM_ID), .room_name = field(&in, F_ROOM_NAME),
 		.is_direct = setting(&in, 6) & 1, .sender_id = field(&in, F_SENDER_ID),
 		.sender_name = field(&in, F_SENDER_NAME), .body = field(&in, F_BODY),
-		.is_notice = setting(&in, 6) & 2, .highlight = setting(&in, 6) & 4,
+		.is_notice = setting(&in, 6) & 2,
+		.mentions = (enum notify_mentions)((setting(&in, 6) >> 2) & 3),
 	};
 	check_body(msg.body != NULL ? msg.body : "");
 	check_summary(&msg);

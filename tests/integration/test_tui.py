@@ -280,7 +280,7 @@ class TuiTest(TuiTestCase):
         ev = self.bob.wait_for_event(room, lambda e: e.get("content", {}).get(
             "m.relates_to", {}).get("rel_type") == "m.replace")
         self.assertEqual(ev["content"]["m.new_content"],
-                         {"msgtype": "m.emote", "body": "is in the lobby"})
+                         {"msgtype": "m.emote", "body": "is in the lobby", "m.mentions": {}})
 
     def test_replies_show_what_they_answer(self):
         room = self.shared_room("Board Room")

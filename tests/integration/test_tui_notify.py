@@ -105,6 +105,31 @@ class TuiNotifyTest(TuiTestCase):
         self.assertIn("send the deck", bodies[0])
         self.assertIn("see above", bodies[1])
 
+    def test_a_name_in_a_message_whose_m_mentions_names_others_does_not_notify(self):
+        self.alice.set_displayname("Alice Archer")
+        room = self.shared_room("Board Room")
+        self.shared_room("Chatter")
+        tmp, address = self.private_bus()
+        t = self.start_on_bus(address, "Chatter")
+        # A client that says whom it mentions: Marcus, not Alice, though her
+        # name is in the text.
+        self.bob.send_event(room, "m.room.message", {
+            "msgtype": "m.text", "body": "Alice Archer wrote it; Marcus, please check",
+            "m.mentions": {"user_ids": ["@marcus:localhost"]}})
+        self.bob.send_event(room, "m.room.message", {
+            "msgtype": "m.text", "body": "thanks, Alice Archer", "m.mentions": {}})
+        # An older client's message, without m.mentions: the name counts.
+        self.bob.send_text(room, "Alice Archer, one more thing")
+        wait_until(lambda: self.calls(tmp), what="a notification")
+        self.bob.send_text(room, "the end")
+        t.keys("C-k")
+        t.text("Board")
+        t.keys("Enter")
+        t.wait_for("the end")
+        bodies = [n["body"] for n in self.calls(tmp)]
+        self.assertEqual(len(bodies), 1, bodies)
+        self.assertIn("one more thing", bodies[0])
+
     def test_the_room_in_view_notifies_only_while_the_terminal_is_unfocused(self):
         room = self.shared_room("Board Room")
         tmp, address = self.private_bus()

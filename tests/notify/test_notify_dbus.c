@@ -98,7 +98,7 @@ show(const char *room_id, const char *body, enum notify_markup markup)
 		.sender_id = "@dana:example.org",
 		.sender_name = "Dana Whitfield",
 		.body = body,
-		.highlight = 1,
+		.mentions = NOTIFY_MENTIONS_US,
 	};
 	char *cause = NULL;
 

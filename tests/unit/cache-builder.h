@@ -279,7 +279,7 @@ assert_fts_in_step(const char *path)
 {
 	static const char setup_sql[] =
 	    "CREATE VIRTUAL TABLE temp.fresh USING fts5(text, filename, tags,"
-	    " tokenize='unicode61 remove_diacritics 2');"
+	    " tokenize='natter_fold unicode61 remove_diacritics 2');"
 	    "INSERT INTO temp.fresh(rowid, text, filename, tags)"
 	    " SELECT id, text, filename, tags FROM events_text;"
 	    "CREATE VIRTUAL TABLE temp.have USING fts5vocab(main, events_fts, instance);"

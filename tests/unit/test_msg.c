@@ -24,7 +24,7 @@ field(const cJSON *obj, const char *path)
 static void
 test_plain_text_stays_plain(void **state)
 {
-	char *json = msg_content_text("see you at 3 <maybe> & later", "m.text", NULL);
+	char *json = msg_content_text("see you at 3 <maybe> & later", "m.text", NULL, NULL);
 	cJSON *c = cJSON_Parse(json);
 
 	assert_string_equal(field(c, "body"), "see you at 3 <maybe> & later");
@@ -50,7 +50,7 @@ test_multiline_plain_stays_plain(void **state)
 static void
 test_markdown_becomes_html(void **state)
 {
-	char *json = msg_content_text("the **board** meets at `10:00`", "m.text", NULL);
+	char *json = msg_content_text("the **board** meets at `10:00`", "m.text", NULL, NULL);
 	cJSON *c = cJSON_Parse(json);
 
 	assert_string_equal(field(c, "format"), "org.matrix.custom.html");
@@ -75,8 +75,8 @@ test_raw_html_is_not_passed_through(void **state)
 static void
 test_reply_edit_reaction(void **state)
 {
-	char *reply = msg_content_text("yes", "m.emote", "$orig");
-	char *edit = msg_content_edit("fixed", "m.text", "$orig");
+	char *reply = msg_content_text("yes", "m.emote", "$orig", NULL);
+	char *edit = msg_content_edit("fixed", "m.text", "$orig", NULL, NULL);
 	char *react = msg_content_reaction("$orig", "👍");
 	cJSON *r = cJSON_Parse(reply), *e = cJSON_Parse(edit), *a = cJSON_Parse(react);
 
@@ -102,8 +102,8 @@ test_reply_edit_reaction(void **state)
 static void
 test_edit_fallback_is_not_a_list(void **state)
 {
-	char *edit = msg_content_edit("the **board** meets", "m.text", "$orig");
-	char *list = msg_content_edit("- budget\n- hiring", "m.text", "$orig");
+	char *edit = msg_content_edit("the **board** meets", "m.text", "$orig", NULL, NULL);
+	char *list = msg_content_edit("- budget\n- hiring", "m.text", "$orig", NULL, NULL);
 	cJSON *e = cJSON_Parse(edit), *l = cJSON_Parse(list);
 
 	assert_string_equal(field(e, "body"), "* the **board** meets");

@@ -52,7 +52,7 @@ static const struct decide_case decide_cases[] = {
 	{"display name inside a word", "Sam Okaforson signed", 0, NULL, HM(12, 0),
 	    NOTIFY_NO_MATCH},
 	{"user id inside a word", "x@sam:example.orgy", 0, NULL, HM(12, 0), NOTIFY_NO_MATCH},
-	{"push rule highlight", "numbers are in", C_HIGHLIGHT, NULL, HM(12, 0), NOTIFY_MENTION},
+	{"m.mentions names us", "numbers are in", C_HIGHLIGHT, NULL, HM(12, 0), NOTIFY_MENTION},
 	{"mentions off", "Sam Okafor, look", C_NO_MENTIONS | C_HIGHLIGHT, NULL, HM(12, 0),
 	    NOTIFY_NO_MATCH},
 	{"direct message", "hi", C_DIRECT, NULL, HM(12, 0), NOTIFY_DIRECT},
@@ -128,7 +128,7 @@ decide(const struct decide_case *c)
 	}
 	msg.is_direct = !!(c->flags & C_DIRECT);
 	msg.is_notice = !!(c->flags & C_NOTICE);
-	msg.highlight = !!(c->flags & C_HIGHLIGHT);
+	msg.mentions = (c->flags & C_HIGHLIGHT) ? NOTIFY_MENTIONS_US : NOTIFY_MENTIONS_NONE;
 	if (c->flags & C_OWN)
 		msg.sender_id = ME_ID;
 	ctx.in_view = !!(c->flags & C_IN_VIEW);
@@ -161,7 +161,7 @@ test_decide_without_identity(void **state)
 	assert_int_equal(notify_decide(&msg, &rules, &ctx), NOTIFY_DIRECT);
 	msg.body = NULL;
 	msg.is_direct = 0;
-	msg.highlight = 1;
+	msg.mentions = NOTIFY_MENTIONS_US;
 	assert_int_equal(notify_decide(&msg, &rules, &ctx), NOTIFY_MENTION);
 }
 
