@@ -250,21 +250,20 @@ ui_draw_pane(struct ui *ui, int top, int height, int left, int width)
 	ui_pane_sel_find(ui, &ps);
 	for (int row = 0; row < height && v.first + (size_t)row < l->n; row++) {
 		const struct ui_line *line = &l->v[v.first + (size_t)row];
-		int x = left, time_only;
+		int x = left, time_only, text_x = left + (line->indent < width ? line->indent : 0);
 		attr_t extra = ui_line_extra(&ps, line, &time_only);
 
 		ui_put_extra = extra;
 		if (extra && !time_only)
 			ui_fill(top + row, left, width, THEME_PANE);
+		/* The time and the sender in the indent, each with a space after. */
 		if (line->time != NULL)
-			x += ui_put(top + row, x, line->time, width, THEME_TIMESTAMP) + 1;
+			x += ui_put(top + row, x, line->time, text_x - x - 1, THEME_TIMESTAMP) + 1;
 		if (time_only)
 			ui_put_extra = 0;
 		if (line->name != NULL)
-			x += ui_put(top + row, x, line->name, left + width - x, line->name_color) + 1;
-		if (line->time == NULL && line->name == NULL)
-			x = left + (line->indent < width ? line->indent : 0);
-		ui_put_text(ui, top + row, x, left + width - x, line, l->self_name);
+			ui_put(top + row, x, line->name, text_x - x - 1, line->name_color);
+		ui_put_text(ui, top + row, text_x, left + width - text_x, line, l->self_name);
 		ui_put_extra = 0;
 	}
 }

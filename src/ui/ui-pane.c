@@ -55,19 +55,20 @@ ui_line_add(struct ui_lines *l, const char *text, size_t len, int color)
 	return line;
 }
 
-/* Adds text wrapped into width cells less indent, the first line after
- * the message's prefix and the rest indented as far. Returns the index
- * of the first line (pointers would not survive the next add). */
+/* Adds text wrapped into width cells less indent, every line starting
+ * at the indent (the first after the message's time and sender). An
+ * indent that would leave less than two cells, the widest character, is
+ * cut to leave them. Returns the index of the first line (pointers would
+ * not survive the next add). */
 static size_t
 ui_lines_wrap(struct ui_lines *l, const char *text, int indent, int width, int color)
 {
 	struct text_line *wl = NULL;
 	size_t n, head = l->n;
-	int avail = width - indent;
 
-	if (avail < 1)
-		avail = 1;
-	n = text_wrap(text, avail, &wl);
+	if (indent > width - 2)
+		indent = width > 2 ? width - 2 : 0;
+	n = text_wrap(text, width - indent, &wl);
 	for (size_t i = 0; i < n; i++)
 		ui_line_add(l, text + wl[i].off, wl[i].len, color)->indent = indent;
 	if (n == 0)
@@ -166,6 +167,26 @@ ui_msg_text(const struct store_msg *m)
 	return safe;
 }
 
+/* The sender before a message's text, "Dana:" or "* Dana" for an emote,
+ * in at most cells cells: a name too long is cut, keeping the colon or
+ * the star; NULL when not even one cell of the name fits. */
+static char *
+ui_sender_label(const char *name, int emote, int cells)
+{
+	char *label = emote ? xasprintf("* %s", name) : xasprintf("%s:", name), *cut;
+	int deco = emote ? 2 : 1;
+
+	if (text_width(label) <= cells)
+		return label;
+	free(label);
+	if (cells - deco < 1)
+		return NULL;
+	cut = text_truncate(name, cells - deco);
+	label = emote ? xasprintf("* %s", cut) : xasprintf("%s:", cut);
+	free(cut);
+	return label;
+}
+
 /* "↳ Dana: the first words of what this answers", one line. */
 static void
 ui_lines_quote(struct ui *ui, struct ui_lines *l, const char *event_id, int width)
@@ -195,7 +216,7 @@ ui_lines_msg(struct ui *ui, struct ui_lines *l, const struct store_msg *m, int w
 	int emote = m->msgtype != NULL && strcmp(m->msgtype, "m.emote") == 0;
 	int meta = m->state_key != NULL && m->msgtype == NULL;
 	char *text = ui_msg_text(m), *name = san_text(m->sender_name, 0);
-	int name_w = meta ? 0 : text_width(name) + 2, color = THEME_PANE;
+	int name_w = 0, color = THEME_PANE;
 	size_t head, first;
 
 	if (meta)
@@ -206,6 +227,9 @@ ui_lines_msg(struct ui *ui, struct ui_lines *l, const struct store_msg *m, int w
 		color = THEME_EMOTE;
 	else if (m->msgtype != NULL && strcmp(m->msgtype, "m.notice") == 0)
 		color = THEME_NOTICE;
+	/* "Dana: " or "* Dana ", in at most a third of the width. */
+	if (!meta)
+		name_w = text_width(name) + (emote ? 3 : 2);
 	if (name_w > width / 3)
 		name_w = width / 3;
 	first = l->n;
@@ -214,7 +238,7 @@ ui_lines_msg(struct ui *ui, struct ui_lines *l, const struct store_msg *m, int w
 	head = ui_lines_wrap(l, text, UI_INDENT(ui) + name_w, width, color);
 	l->v[head].time = ui_time(ui, m->ts);
 	if (!meta) {
-		l->v[head].name = emote ? xasprintf("* %s", name) : xasprintf("%s:", name);
+		l->v[head].name = ui_sender_label(name, emote, l->v[head].indent - UI_INDENT(ui) - 1);
 		l->v[head].name_color = self != NULL && strcmp(m->sender, self) == 0 ?
 		    THEME_OWN_MESSAGE : ui_theme_nick(m->sender);
 	}

@@ -192,7 +192,7 @@ struct ui_line {
 	int name_color;
 	char *text;
 	int color;
-	int indent;		/* cells before text on continuation lines */
+	int indent;		/* cells before text; the time and name fit in them */
 	int msg;		/* the selectable message it shows (its index in
 				 * ui_lines.events), or -1 */
 	int edited;		/* the message's last line, ending in "(edited)" */

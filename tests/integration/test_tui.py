@@ -460,6 +460,20 @@ class TuiTest(TuiTestCase):
         t.text("still typing")
         t.wait_for("> still typing")
 
+    def test_a_narrow_pane_shows_every_word_of_a_long_name_s_message(self):
+        self.bob.set_displayname("Dana Whitfield")
+        room = self.shared_room("Board Room")
+        said = ("If you leave at nine you can get the earlier train to Leeds, "
+                "or the 10:05 if the meeting runs late.")
+        self.bob.send_text(room, said)
+        t = self.start(60, 20)
+        t.keys("M-l")  # the room list beside a 35-column pane
+        screen = t.wait_for("│")
+        pane = [row.split("│", 1)[1] for row in screen.splitlines()[1:-2] if "│" in row]
+        first = next(i for i, row in enumerate(pane) if "If you" in row)
+        text = "If you" + pane[first].split("If you", 1)[1] + " ".join(pane[first + 1:])
+        self.assertEqual(" ".join(text.split()), said, screen)
+
     def test_typing_while_messages_arrive_loses_no_keystroke(self):
         room = self.shared_room("Board Room")
         t = self.start()
