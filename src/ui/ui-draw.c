@@ -371,13 +371,52 @@ ui_compose_height(struct ui *ui)
 	return LINES < h + 3 ? 1 : h;
 }
 
+/* Rows the warning takes, wrapped: at most UI_WARN_MAX, and none where
+ * the pane would have less than a row. */
+static int
+ui_warning_height(struct ui *ui, int compose_h)
+{
+	char *text = ui_warning_text(ui);
+	int h = text != NULL ? (int)text_wrap(text, COLS, NULL) : 0;
+
+	free(text);
+	if (h > UI_WARN_MAX)
+		h = UI_WARN_MAX;
+	return LINES - compose_h - 3 < h ? 0 : h;
+}
+
+static void
+ui_draw_warning(struct ui *ui, int top, int height)
+{
+	char *text = ui_warning_text(ui);
+	struct text_line *lines = NULL;
+	size_t n;
+
+	if (text == NULL || height <= 0) {
+		free(text);
+		return;
+	}
+	n = text_wrap(text, COLS, &lines);
+	for (int row = 0; row < height; row++) {
+		char *piece = (size_t)row < n ?
+		    xstrndup(text + lines[row].off, lines[row].len) : xstrdup("");
+
+		ui_fill(top + row, 0, COLS, THEME_ERROR);
+		ui_put(top + row, 0, piece, COLS, THEME_ERROR);
+		free(piece);
+	}
+	free(lines);
+	free(text);
+}
+
 void
 ui_geometry(struct ui *ui, struct ui_geometry *g)
 {
 	g->compose_h = ui_compose_height(ui);
+	g->warn_h = ui_warning_height(ui, g->compose_h);
 	g->list_w = ui_list_width(ui);
 	g->pane_top = 1;
-	g->pane_h = LINES - g->compose_h - 2;
+	g->pane_h = LINES - g->compose_h - 2 - g->warn_h;
 	g->pane_left = g->list_w ? g->list_w + 1 : 0;
 	g->pane_w = COLS - g->pane_left;
 }
@@ -407,6 +446,7 @@ ui_draw(struct ui *ui, const struct ui_geometry *g)
 			ui_draw_list(ui, top, h, g->list_w);
 		ui_draw_pane(ui, top, h, left, w);
 	}
+	ui_draw_warning(ui, top + (h > 0 ? h : 0), g->warn_h);
 	ui_draw_status(ui, LINES - g->compose_h - 1);
 	ui_draw_compose(ui, LINES - g->compose_h, g->compose_h);
 	if (ui_help_shown(ui) && h > 0)

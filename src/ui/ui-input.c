@@ -254,11 +254,13 @@ ui_key_up(struct ui *ui)
 		editor_history_prev(ui_history(ui), ui->compose.ed);
 }
 
-/* Esc in the compose box: drops an edit, reply or reaction, else a
- * marked range. */
+/* Esc in the compose box: dismisses a warning, else drops an edit,
+ * reply or reaction, else a marked range. */
 static void
 ui_cancel(struct ui *ui)
 {
+	if (ui_warn_dismiss(ui))
+		return;
 	if (ui->compose.ask != NULL)
 		ui_ask_cancel(ui);
 	else if (ui->compose.target_kind != UI_TARGET_NONE)

@@ -22,6 +22,7 @@ struct editor_killring;
 #define UI_HISTORY_PAGE 200	/* messages read at a time */
 #define UI_FOLLOW_CENTRE 2
 #define UI_GAP_EMPTY_MAX 3	/* empty gap pages before giving up on a room */
+#define UI_WARN_MAX 3		/* rows a warning may take */
 
 enum ui_section {
 	UI_SECTION_INVITES,
@@ -122,6 +123,9 @@ struct ui_status {
 	char *note;		/* one line for the status bar, or NULL */
 	int note_error;		/* it says something failed */
 	char *typing;		/* "Dana is typing…" for the room in view, or NULL */
+	char **warnings;	/* about the config or the theme, sanitised: the
+				 * first is shown until Esc dismisses it */
+	size_t n_warnings;
 	int bell;		/* a notification came: ring at the next redraw */
 };
 
@@ -174,10 +178,22 @@ void ui_gap_fetch(struct ui *ui);
 void ui_note(struct ui *ui, const char *fmt, ...) NT_ATTR_PRINTF(2, 3);
 /* A note saying something failed, drawn in the theme's error colours. */
 void ui_error(struct ui *ui, const char *fmt, ...) NT_ATTR_PRINTF(2, 3);
+/* A complaint about the config or the theme, which stays on screen, over
+ * the status line, until dismissed: the notes come and go. */
+void ui_warn(struct ui *ui, const char *fmt, ...) NT_ATTR_PRINTF(2, 3);
+/* The warning shown, with how to dismiss it; NULL when there is none. */
+char *ui_warning_text(const struct ui *ui);
+/* Esc: the warning shown goes, and the next one comes. 0 when there was
+ * none. */
+int ui_warn_dismiss(struct ui *ui);
 
 /* ui-theme.c: elements are enum theme_element, or UI_NICK_BASE + i for
  * the i-th nick colour. */
 #define UI_NICK_BASE 1000
+/* Reads the theme the settings name; what is wrong with it goes to
+ * stderr and ui_warn. */
+void ui_theme_load(struct ui *ui);
+/* Loads the theme if that was not done, and makes its colours. */
 void ui_theme_start(struct ui *ui);
 void ui_theme_end(void);
 int ui_theme_attr(int element);
@@ -235,6 +251,7 @@ int ui_time_width(const struct ui *ui);
 struct ui_geometry {
 	int list_w;		/* 0: no room list */
 	int pane_top, pane_h, pane_left, pane_w;
+	int warn_h;		/* rows of the warning under the pane */
 	int compose_h;
 };
 void ui_geometry(struct ui *ui, struct ui_geometry *g);

@@ -1,5 +1,6 @@
 /* The theme on the screen: one curses colour pair per theme element and
  * per nick colour, picked for the colours the terminal has. */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include <curses.h>
@@ -14,10 +15,8 @@ static int ui_theme_loaded;
 static void
 ui_theme_warn(const char *msg, void *arg)
 {
-	struct ui *ui = arg;
-
-	if (ui->status.note == NULL)
-		ui_note(ui, "theme: %s", msg);
+	fprintf(stderr, "natter: theme: %s\n", msg);
+	ui_warn(arg, "theme: %s", msg);
 }
 
 static int
@@ -49,7 +48,7 @@ ui_theme_pair(short pair, const struct theme_color *fg, const struct theme_color
 }
 
 void
-ui_theme_start(struct ui *ui)
+ui_theme_load(struct ui *ui)
 {
 	const char *name = ui->settings != NULL ? ui->settings->ui.theme : NULL;
 
@@ -58,6 +57,13 @@ ui_theme_start(struct ui *ui)
 	if (name == NULL && theme_no_color_wanted())
 		theme_apply_no_color(&ui_theme);
 	ui_theme_loaded = 1;
+}
+
+void
+ui_theme_start(struct ui *ui)
+{
+	if (!ui_theme_loaded)
+		ui_theme_load(ui);
 	if (!has_colors())
 		return;
 	for (int e = 0; e < THEME_NELEMENTS; e++)

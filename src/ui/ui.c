@@ -75,6 +75,47 @@ ui_error(struct ui *ui, const char *fmt, ...)
 	va_end(ap);
 }
 
+void
+ui_warn(struct ui *ui, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	ui->status.warnings = xreallocarray(ui->status.warnings, ui->status.n_warnings + 1,
+	    sizeof *ui->status.warnings);
+	ui->status.warnings[ui->status.n_warnings++] = san_text(msg, 0);
+	free(msg);
+	ui_dirty(ui);
+}
+
+char *
+ui_warning_text(const struct ui *ui)
+{
+	const struct ui_status *s = &ui->status;
+
+	if (s->n_warnings == 0)
+		return NULL;
+	if (s->n_warnings == 1)
+		return xasprintf("%s  (Esc dismisses)", s->warnings[0]);
+	return xasprintf("%s  (1 of %zu; Esc dismisses)", s->warnings[0], s->n_warnings);
+}
+
+int
+ui_warn_dismiss(struct ui *ui)
+{
+	struct ui_status *s = &ui->status;
+
+	if (s->n_warnings == 0)
+		return 0;
+	free(s->warnings[0]);
+	memmove(s->warnings, s->warnings + 1, --s->n_warnings * sizeof *s->warnings);
+	ui_dirty(ui);
+	return 1;
+}
+
 static enum ui_section
 ui_room_section(const struct store_room *r)
 {
@@ -463,6 +504,9 @@ ui_free(struct ui *ui)
 	keys_table_free(&ui->own_keys);
 	free(ui->current);
 	free(ui->status.note);
+	while (ui_warn_dismiss(ui))
+		;
+	free(ui->status.warnings);
 	core_free(&ui->core);
 }
 
@@ -487,7 +531,7 @@ ui_watch(struct ui *ui)
 
 int
 ui_main(const char *profile, const char *config, const struct settings *settings,
-    const char *warning, size_t n_warnings)
+    const char *const *warnings, size_t n_warnings)
 {
 	struct ui ui = {0};
 	char *cause = NULL;
@@ -505,12 +549,13 @@ ui_main(const char *profile, const char *config, const struct settings *settings
 	ui.focused = 1;
 	ui.settings = settings;
 	ui.config_path = config;
-	if (warning != NULL)
-		ui_note(&ui, "config: %s (%zu in all; see the terminal after you quit)",
-		    warning, n_warnings);
+	for (size_t i = 0; i < n_warnings; i++)
+		ui_warn(&ui, "config: %s", warnings[i]);
+	ui_theme_load(&ui);
 	if (ui_term_start(&cause) == -1) {
 		fprintf(stderr, "natter: %s\n", cause);
 		free(cause);
+		ui_theme_end();
 		ui_free(&ui);
 		return 1;
 	}
