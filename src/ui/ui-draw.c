@@ -85,6 +85,8 @@ ui_draw_list(struct ui *ui, int top, int height, int width)
 {
 	int y = top, last = -1;
 
+	for (int row = top; row < top + height; row++)
+		ui_fill(row, 0, width + 1, THEME_LIST);
 	for (size_t i = 0; i < ui->n_rooms && y < top + height; i++) {
 		struct ui_room *r = &ui->rooms[i];
 		int sel = ui->current != NULL && strcmp(ui->current, r->room_id) == 0;
@@ -117,12 +119,14 @@ ui_draw_list(struct ui *ui, int top, int height, int width)
 			    THEME_LIST_UNREAD);
 		y++;
 	}
+	attrset((attr_t)ui_theme_attr(THEME_LIST));
 	for (int row = top; row < top + height; row++) {
 		if (ui_utf8)
 			mvaddstr(row, width, "│");
 		else
 			mvaddch(row, width, ACS_VLINE);
 	}
+	attrset(A_NORMAL);
 }
 
 /* Where a span to draw in its own element starts in s, or NULL: a web
@@ -343,6 +347,8 @@ ui_draw_compose(struct ui *ui, int top, int height)
 	editor_set_width(ui->compose.ed, COLS > 3 ? COLS - 2 : 1);
 	n = editor_layout(ui->compose.ed, &rows, &crow, &ccol);
 	first = crow >= height ? crow - height + 1 : 0;
+	for (int row = 0; row < height; row++)
+		ui_fill(top + row, 0, COLS, THEME_COMPOSE);
 	ui_put(top, 0, ">", 2, THEME_COMPOSE_PROMPT);
 	for (int row = 0; row < height && (size_t)(first + row) < n; row++) {
 		struct editor_row *r = &rows[first + row];
@@ -439,6 +445,8 @@ ui_draw(struct ui *ui, const struct ui_geometry *g)
 
 	if (ui_utf8 == -1)
 		ui_utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
+	/* Every cell not drawn on, and every gap, has the pane's colours. */
+	bkgdset((chtype)' ' | ((chtype)ui_theme_attr(THEME_PANE) & A_COLOR));
 	erase();
 	ui_draw_title(ui, left, COLS);
 	if (h > 0) {

@@ -2,6 +2,7 @@
  * per nick colour, picked for the colours the terminal has. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <curses.h>
 
@@ -42,9 +43,27 @@ ui_theme_attrs(int attrs)
 static void
 ui_theme_pair(short pair, const struct theme_color *fg, const struct theme_color *bg)
 {
-	int f = theme_color_pick(fg, COLORS), b = bg ? theme_color_pick(bg, COLORS) : -1;
+	int f = theme_color_pick(fg, COLORS), b = theme_color_pick(bg, COLORS);
 
 	init_pair(pair, (short)(f < COLORS ? f : -1), (short)(b < COLORS ? b : -1));
+}
+
+/* The background an element is drawn on: its own, else that of the part
+ * of the screen it is in (the list's for list_*, the compose box's for
+ * its prompt), else the pane's, so that a theme's background is never
+ * broken by the terminal's own. */
+static const struct theme_color *
+ui_theme_bg(int element)
+{
+	int area = THEME_PANE;
+
+	if (ui_theme.style[element].bg.c256 != -1 || element == THEME_PANE)
+		return &ui_theme.style[element].bg;
+	if (strncmp(theme_element_name(element), "list_", 5) == 0)
+		area = THEME_LIST;
+	else if (element == THEME_COMPOSE_PROMPT)
+		area = THEME_COMPOSE;
+	return ui_theme_bg(area);
 }
 
 void
@@ -67,10 +86,11 @@ ui_theme_start(struct ui *ui)
 	if (!has_colors())
 		return;
 	for (int e = 0; e < THEME_NELEMENTS; e++)
-		ui_theme_pair((short)(e + 1), &ui_theme.style[e].fg, &ui_theme.style[e].bg);
+		ui_theme_pair((short)(e + 1), &ui_theme.style[e].fg, ui_theme_bg(e));
 	for (size_t i = 0; i < ui_theme.nnicks && THEME_NELEMENTS + 1 + (int)i < COLOR_PAIRS;
 	    i++)
-		ui_theme_pair((short)(THEME_NELEMENTS + 1 + (int)i), &ui_theme.nicks[i], NULL);
+		ui_theme_pair((short)(THEME_NELEMENTS + 1 + (int)i), &ui_theme.nicks[i],
+		    ui_theme_bg(THEME_PANE));
 }
 
 void

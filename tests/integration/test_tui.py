@@ -26,9 +26,11 @@ class Tmux:
     EXIT_WAIT = 30  # seconds for natter to quit; LeakSanitizer's check at exit is slow
     PANE = "t:0"    # natter's window, also while a test has opened another one
 
-    def __init__(self, natter, cols=100, rows=30, after=None, name="natter in tmux"):
+    def __init__(self, natter, cols=100, rows=30, after=None, name="natter in tmux",
+                 term="xterm-256color"):
         """after: shell commands run in the pane once natter has exited;
-        name: who ran it (a test id), for the failure message."""
+        name: who ran it (a test id), for the failure message; term: the
+        TERM natter is given."""
         require("tmux", shutil.which("tmux"), "tmux is needed for the terminal tests")
         self.socket = f"natter-test-{uuid.uuid4().hex[:8]}"
         self.natter = natter
@@ -42,7 +44,7 @@ class Tmux:
                        if k.startswith(("XDG_", "HOME", "ASAN", "LSAN", "UBSAN", "LC_", "DBUS_",
                                         "EDITOR", "VISUAL", "PATH")))
         natter_cmd = (f"echo $$ > {self.pid_file}.new; mv {self.pid_file}.new {self.pid_file}; "
-                      f"exec env {env} TERM=xterm-256color "
+                      f"exec env {env} TERM={shlex.quote(term)} "
                       f"{shlex.quote(natter.binary)} 2>{self.stderr_file}")
         cmd = (f"sh -c {shlex.quote(natter_cmd)}; echo $? > {self.status_file}.new; "
                f"mv {self.status_file}.new {self.status_file}")
@@ -145,9 +147,9 @@ class TuiTestCase(NatterTestCase):
     """What the terminal tests share: natter started in tmux on a synced
     cache, and the rows of its screen they read."""
 
-    def terminal(self, cols=100, rows=30, after=None):
+    def terminal(self, cols=100, rows=30, after=None, term="xterm-256color"):
         """natter in tmux on the cache as it is; its exit is checked at cleanup."""
-        t = Tmux(self.natter, cols, rows, after=after, name=self.id())
+        t = Tmux(self.natter, cols, rows, after=after, name=self.id(), term=term)
         self.addCleanup(t.close)
         return t
 
