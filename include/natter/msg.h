@@ -54,6 +54,24 @@ int msg_state_hidden(const char *type);
 /* "joined", "was invited", "left", ... */
 const char *msg_member_verb(enum mx_membership m);
 
+/* A room event, for msg_state_text. */
+struct msg_state_event {
+	const char *type;
+	const char *sender;
+	const char *sender_name;	/* the sender's display name */
+	const char *state_key;
+	const char *target_name;	/* the display name of the member state_key
+					 * names, when known; else NULL */
+	const char *content;		/* JSON text */
+	enum mx_membership membership;
+};
+/* The event as people read it, display names and all: "Sam invited Dana
+ * Whitfield" (the name the invitation carries, else target_name, else
+ * the id), "Dana joined", "Sam renamed the room to Board", "Sam changed
+ * the topic to Q3"; NULL for a state type without words of its own.
+ * Server text: make it inert before display. */
+char *msg_state_text(const struct msg_state_event *e);
+
 /* What a message that came encrypted and could not be read shows, from
  * its encryption status ("waiting for the key to decrypt", a refusal):
  * "[encrypted: STATUS]". NULL for one sent in clear or decrypted. */

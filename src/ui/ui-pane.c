@@ -138,16 +138,7 @@ ui_msg_text(const struct store_msg *m)
 
 	if (m->redacted)
 		return xstrdup("(message deleted)");
-	if (m->state_key != NULL && strcmp(m->type, "m.room.member") == 0) {
-		buf_printf(&b, "%s %s", strcmp(m->state_key, m->sender) == 0 ? m->sender_name :
-		    m->state_key, msg_member_verb(m->membership));
-	} else if (m->state_key != NULL && m->msgtype == NULL) {
-		const char *verb = msg_state_verb(m->type);
-
-		buf_printf(&b, "%s %s%s%s", m->sender_name,
-		    verb != NULL ? verb : "changed the room's settings",
-		    m->body ? ": " : "", m->body ? m->body : "");
-	} else if (m->url != NULL)
+	if (m->url != NULL)
 		buf_printf(&b, "[%s] %s", m->msgtype != NULL && strncmp(m->msgtype, "m.", 2) == 0 ?
 		    m->msgtype + 2 : "file", m->filename ? m->filename : "attachment");
 	else if (m->body != NULL)
@@ -164,6 +155,26 @@ ui_msg_text(const struct store_msg *m)
 	raw = buf_steal(&b);
 	safe = san_text(raw, SAN_MULTILINE);
 	free(raw);
+	return safe;
+}
+
+/* What a room event did, in display names: "Sam invited Dana Whitfield",
+ * "Sam renamed the room to Board"; made inert. */
+static char *
+ui_state_text(struct ui *ui, const struct store_msg *m)
+{
+	struct msg_state_event e = {m->type, m->sender, m->sender_name, m->state_key, NULL,
+		m->content, m->membership};
+	char *target = NULL, *raw, *safe;
+
+	if (strcmp(m->type, "m.room.member") == 0 && strcmp(m->state_key, m->sender) != 0)
+		e.target_name = target = store_member_displayname(ui->store, ui->current,
+		    m->state_key);
+	if ((raw = msg_state_text(&e)) == NULL)
+		raw = xasprintf("%s changed the room's settings", m->sender_name);
+	safe = san_text(raw, 0);
+	free(raw);
+	free(target);
 	return safe;
 }
 
@@ -215,7 +226,8 @@ ui_lines_msg(struct ui *ui, struct ui_lines *l, const struct store_msg *m, int w
 	const char *self = core_self(ui->core);
 	int emote = m->msgtype != NULL && strcmp(m->msgtype, "m.emote") == 0;
 	int meta = m->state_key != NULL && m->msgtype == NULL;
-	char *text = ui_msg_text(m), *name = san_text(m->sender_name, 0);
+	char *text = meta && !m->redacted ? ui_state_text(ui, m) : ui_msg_text(m);
+	char *name = san_text(m->sender_name, 0);
 	int name_w = 0, color = THEME_PANE;
 	size_t head, first;
 
@@ -322,28 +334,23 @@ ui_msg_membership(const struct store_msg *m)
 	return m->state_key != NULL && strcmp(m->type, "m.room.member") == 0;
 }
 
-/* "Dana joined, Sam was invited": a run of membership changes as one
+/* "Dana joined, Sam invited Marcus": a run of membership changes as one
  * line; returns the index after the run. */
 static size_t
 ui_lines_members(struct ui *ui, struct ui_lines *l, const struct store_msg *msgs, size_t i,
     size_t n, int width)
 {
 	struct buf b = {0};
-	char *safe;
 	size_t head, start = i;
 
 	for (; i < n && ui_msg_membership(&msgs[i]); i++) {
-		const struct store_msg *m = &msgs[i];
-		const char *who = strcmp(m->state_key, m->sender) == 0 ? m->sender_name :
-		    m->state_key;
+		char *one = ui_state_text(ui, &msgs[i]);
 
-		buf_printf(&b, "%s%s %s", i > start ? ", " : "", who,
-		    msg_member_verb(m->membership));
+		buf_printf(&b, "%s%s", i > start ? ", " : "", one);
+		free(one);
 	}
-	safe = san_text(b.data, 0);
-	head = ui_lines_wrap(l, safe, UI_INDENT(ui), width, THEME_MEMBERSHIP);
+	head = ui_lines_wrap(l, b.data, UI_INDENT(ui), width, THEME_MEMBERSHIP);
 	l->v[head].time = ui_time(ui, msgs[start].ts);
-	free(safe);
 	buf_free(&b);
 	return i;
 }

@@ -295,6 +295,20 @@ class TuiTest(TuiTestCase):
         screen = t.screen()
         self.assertIn("Who is presenting the budget?", screen.split("↳", 1)[1])
 
+    def test_room_events_say_who_did_what_by_name(self):
+        self.bob.set_displayname("Sam Carter")
+        dana = self.hs.register("dana", displayname="Dana Whitfield")
+        room = self.shared_room("Board Room")
+        self.bob.send_state(room, "m.room.name", "", {"name": "Board Prep"})
+        self.bob.invite(room, dana.user_id)
+        self.bob.send_state(room, "m.room.topic", "", {"topic": "Q3 figures"})
+        t = self.start()
+        screen = t.wait_for("Q3 figures")
+        self.assertIn("Sam Carter invited Dana Whitfield", screen)
+        self.assertIn("Sam Carter renamed the room to Board Prep", screen)
+        self.assertIn("Sam Carter changed the topic to Q3 figures", screen)
+        self.assertNotIn(dana.user_id, screen)
+
     def test_keys_from_the_config_and_tab_completion(self):
         self.bob.set_displayname("Dana Whitfield")
         room = self.shared_room("Board Room")

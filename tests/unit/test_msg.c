@@ -140,6 +140,60 @@ test_state_words(void **state)
 	assert_string_equal(msg_member_verb((enum mx_membership)99), "changed their profile");
 }
 
+static void
+expect_state_text(const struct msg_state_event *e, const char *want)
+{
+	char *got = msg_state_text(e);
+
+	if (want == NULL)
+		assert_null(got);
+	else
+		assert_string_equal(got, want);
+	free(got);
+}
+
+/* Who did what to whom, by display name, with the new name or topic. */
+static void
+test_state_text(void **state)
+{
+	struct msg_state_event e = {"m.room.member", "@sam:x", "Sam", "@dana:x", NULL,
+		"{\"membership\": \"invite\", \"displayname\": \"Dana Whitfield\"}",
+		MX_MEMBERSHIP_INVITE};
+
+	expect_state_text(&e, "Sam invited Dana Whitfield");
+	e.content = "{\"membership\": \"invite\"}";
+	expect_state_text(&e, "Sam invited @dana:x");
+	e.target_name = "Dana";
+	expect_state_text(&e, "Sam invited Dana");
+	e.membership = MX_MEMBERSHIP_LEAVE;
+	expect_state_text(&e, "Sam removed Dana");
+	e.membership = MX_MEMBERSHIP_BAN;
+	expect_state_text(&e, "Sam banned Dana");
+	e.state_key = "@sam:x";
+	e.membership = MX_MEMBERSHIP_JOIN;
+	expect_state_text(&e, "Sam joined");
+
+	e = (struct msg_state_event){"m.room.name", "@sam:x", "Sam", "", NULL,
+		"{\"name\": \"Board Prep\"}", MX_MEMBERSHIP_NONE};
+	expect_state_text(&e, "Sam renamed the room to Board Prep");
+	e.content = "{\"name\": \"\"}";
+	expect_state_text(&e, "Sam removed the room's name");
+	e.type = "m.room.topic";
+	e.content = "{\"topic\": \"Q3 figures\"}";
+	expect_state_text(&e, "Sam changed the topic to Q3 figures");
+	e.content = "not JSON";
+	expect_state_text(&e, "Sam removed the topic");
+	e.type = "m.room.canonical_alias";
+	e.content = "{\"alias\": \"#board:x\"}";
+	expect_state_text(&e, "Sam changed the room address to #board:x");
+	e.content = "{}";
+	expect_state_text(&e, "Sam changed the room address");
+	e.type = "m.room.create";
+	expect_state_text(&e, "Sam created the room");
+	e.type = "com.example.custom";
+	expect_state_text(&e, NULL);
+}
+
 int
 main(void)
 {
@@ -152,6 +206,7 @@ main(void)
 		cmocka_unit_test(test_attachment),
 		cmocka_unit_test(test_direct_map_keeps_what_was_there),
 		cmocka_unit_test(test_state_words),
+		cmocka_unit_test(test_state_text),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
