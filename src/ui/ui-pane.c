@@ -55,19 +55,27 @@ ui_line_add(struct ui_lines *l, const char *text, size_t len, int color)
 	return line;
 }
 
+/* An indent cut to leave at least two cells of width, the widest
+ * character. */
+static int
+ui_indent_fit(int indent, int width)
+{
+	if (indent > width - 2)
+		indent = width > 2 ? width - 2 : 0;
+	return indent;
+}
+
 /* Adds text wrapped into width cells less indent, every line starting
- * at the indent (the first after the message's time and sender). An
- * indent that would leave less than two cells, the widest character, is
- * cut to leave them. Returns the index of the first line (pointers would
- * not survive the next add). */
+ * at the indent (the first after the message's time and sender), cut by
+ * ui_indent_fit. Returns the index of the first line (pointers would not
+ * survive the next add). */
 static size_t
 ui_lines_wrap(struct ui_lines *l, const char *text, int indent, int width, int color)
 {
 	struct text_line *wl = NULL;
 	size_t n, head = l->n;
 
-	if (indent > width - 2)
-		indent = width > 2 ? width - 2 : 0;
+	indent = ui_indent_fit(indent, width);
 	n = text_wrap(text, width - indent, &wl);
 	for (size_t i = 0; i < n; i++)
 		ui_line_add(l, text + wl[i].off, wl[i].len, color)->indent = indent;
@@ -198,9 +206,10 @@ ui_sender_label(const char *name, int emote, int cells)
 	return label;
 }
 
-/* "↳ Dana: the first words of what this answers", one line. */
+/* "↳ Dana: the first words of what this answers", one line from indent:
+ * the first of the reply's, with its time and sender. */
 static void
-ui_lines_quote(struct ui *ui, struct ui_lines *l, const char *event_id, int width)
+ui_lines_quote(struct ui *ui, struct ui_lines *l, const char *event_id, int indent, int width)
 {
 	struct store_msg q;
 	char *raw, *safe, *cut;
@@ -213,8 +222,9 @@ ui_lines_quote(struct ui *ui, struct ui_lines *l, const char *event_id, int widt
 		store_msg_clear(&q);
 	}
 	safe = san_text(raw, 0);
-	cut = text_truncate(safe, width - UI_INDENT(ui) > 1 ? width - UI_INDENT(ui) : 1);
-	ui_line_add(l, cut, strlen(cut), THEME_REPLY_QUOTE)->indent = UI_INDENT(ui);
+	indent = ui_indent_fit(indent, width);
+	cut = text_truncate(safe, width - indent);
+	ui_line_add(l, cut, strlen(cut), THEME_REPLY_QUOTE)->indent = indent;
 	free(cut);
 	free(safe);
 	free(raw);
@@ -229,7 +239,7 @@ ui_lines_msg(struct ui *ui, struct ui_lines *l, const struct store_msg *m, int w
 	char *text = meta && !m->redacted ? ui_state_text(ui, m) : ui_msg_text(m);
 	char *name = san_text(m->sender_name, 0);
 	int name_w = 0, color = THEME_PANE;
-	size_t head, first;
+	size_t first = l->n;
 
 	if (meta)
 		color = THEME_MEMBERSHIP;
@@ -244,14 +254,14 @@ ui_lines_msg(struct ui *ui, struct ui_lines *l, const struct store_msg *m, int w
 		name_w = text_width(name) + (emote ? 3 : 2);
 	if (name_w > width / 3)
 		name_w = width / 3;
-	first = l->n;
+	/* A reply's first line quotes what it answers, after its sender. */
 	if (m->reply_to != NULL)
-		ui_lines_quote(ui, l, m->reply_to, width);
-	head = ui_lines_wrap(l, text, UI_INDENT(ui) + name_w, width, color);
-	l->v[head].time = ui_time(ui, m->ts);
+		ui_lines_quote(ui, l, m->reply_to, UI_INDENT(ui) + name_w, width);
+	ui_lines_wrap(l, text, UI_INDENT(ui) + name_w, width, color);
+	l->v[first].time = ui_time(ui, m->ts);
 	if (!meta) {
-		l->v[head].name = ui_sender_label(name, emote, l->v[head].indent - UI_INDENT(ui) - 1);
-		l->v[head].name_color = self != NULL && strcmp(m->sender, self) == 0 ?
+		l->v[first].name = ui_sender_label(name, emote, l->v[first].indent - UI_INDENT(ui) - 1);
+		l->v[first].name_color = self != NULL && strcmp(m->sender, self) == 0 ?
 		    THEME_OWN_MESSAGE : ui_theme_nick(m->sender);
 	}
 	if (m->edited && !m->redacted)

@@ -285,15 +285,22 @@ class TuiTest(TuiTestCase):
                          {"msgtype": "m.emote", "body": "is in the lobby"})
 
     def test_replies_show_what_they_answer(self):
+        self.bob.set_displayname("Dana")
         room = self.shared_room("Board Room")
         first = self.bob.send_text(room, "Who is presenting the budget?")
-        self.bob.send_event(room, "m.room.message", {
+        self.alice.send_text(room, "Let me check the agenda.")
+        self.alice.send_event(room, "m.room.message", {
             "msgtype": "m.text", "body": "Marcus, at 10:00",
             "m.relates_to": {"m.in_reply_to": {"event_id": first}}})
         t = self.start()
-        t.wait_for("↳ ")
-        screen = t.screen()
-        self.assertIn("Who is presenting the budget?", screen.split("↳", 1)[1])
+        rows = t.wait_for("Marcus, at 10:00").splitlines()
+        quote = next(i for i, row in enumerate(rows) if "↳" in row)
+        # The quote is the reply's first line, with its time and sender,
+        # not a line under the message above; the reply's text under it.
+        self.assertRegex(rows[quote], r"│\d\d:\d\d alice-\w+: ↳ Dana: Who is presenting the budget\?")
+        self.assertIn("Let me check the agenda.", rows[quote - 1])
+        self.assertEqual(rows[quote + 1].split("│")[1].strip(), "Marcus, at 10:00")
+        self.assertEqual(rows[quote + 1].index("Marcus"), rows[quote].index("↳"))
 
     def test_room_events_say_who_did_what_by_name(self):
         self.bob.set_displayname("Sam Carter")
