@@ -130,12 +130,13 @@ class TuiCommandTest(TuiTestCase):
         self.assertEqual(ev["content"]["membership"], "join")
         t.wait_for("you are now Alice from Finance")
 
-    def test_react_to_the_newest_message(self):
+    def test_react_to_the_newest_message_from_someone_else(self):
         room = self.shared_room("Board Room")
         self.bob.send_text(room, "Older news")
         target = self.bob.send_text(room, "Lunch at noon?")
+        self.alice.send_text(room, "I will book a table.")  # one's own is not the target
         t = self.start()
-        t.wait_for("Lunch at noon?")
+        t.wait_for("I will book a table.")
         self.command(t, "/react 👍")
         ev = self.bob.wait_for_event(room, lambda e: e["type"] == "m.reaction")
         rel = ev["content"]["m.relates_to"]
