@@ -175,11 +175,21 @@ ui_send_target(struct ui *ui, const char *text, char **cause)
 	return rc;
 }
 
+/* A command or a message went: what an earlier one said is stale, unless
+ * this one said something itself. */
+static void
+ui_note_stale(struct ui *ui, unsigned note_gen)
+{
+	if (ui->status.note_gen == note_gen)
+		xfree(&ui->status.note);
+}
+
 static void
 ui_send(struct ui *ui)
 {
 	const char *text = editor_text(ui->compose.ed);
 	enum ui_target kind = ui->compose.target_kind;
+	unsigned note_gen = ui->status.note_gen;
 	char *cause = NULL;
 
 	if (ui->compose.ask != NULL) {
@@ -197,6 +207,7 @@ ui_send(struct ui *ui)
 			if (ui->current != NULL)
 				editor_history_push(ui_history(ui), ed);
 			editor_clear(ed);
+			ui_note_stale(ui, note_gen);
 			ui_dirty(ui);
 		}
 		return;
@@ -216,6 +227,7 @@ ui_send(struct ui *ui)
 		ui_target_end(ui, 1);
 	else
 		editor_clear(ui->compose.ed);
+	ui_note_stale(ui, note_gen);
 	ui->view.scroll = 0;
 	ui_dirty(ui);
 }

@@ -23,6 +23,7 @@ struct editor_killring;
 #define UI_FOLLOW_CENTRE 2
 #define UI_GAP_EMPTY_MAX 3	/* empty gap pages before giving up on a room */
 #define UI_WARN_MAX 3		/* rows a warning may take */
+#define UI_NOTE_MAX 3		/* rows a note too long for the status line may take */
 
 enum ui_section {
 	UI_SECTION_INVITES,
@@ -120,7 +121,11 @@ struct ui_overlays {
 /* The status line. */
 struct ui_status {
 	enum core_conn conn;
+	int64_t retry_at;	/* offline: when the sync tries again (nt_mono_ms),
+				 * 0 while it is trying */
+	uint64_t retry_timer;	/* a second of its countdown */
 	char *note;		/* one line for the status bar, or NULL */
+	unsigned note_gen;	/* bumped by each note set */
 	int note_error;		/* it says something failed */
 	char *typing;		/* "Dana is typing…" for the room in view, or NULL */
 	char **warnings;	/* about the config or the theme, sanitised: the
@@ -252,6 +257,8 @@ struct ui_geometry {
 	int list_w;		/* 0: no room list */
 	int pane_top, pane_h, pane_left, pane_w;
 	int warn_h;		/* rows of the warning under the pane */
+	int note_h;		/* rows of a note too long for the status line,
+				 * under that */
 	int compose_h;
 };
 void ui_geometry(struct ui *ui, struct ui_geometry *g);

@@ -51,6 +51,7 @@ ui_note_set(struct ui *ui, int error, const char *fmt, va_list ap)
 	free(ui->status.note);
 	ui->status.note = san_text(msg, 0);
 	ui->status.note_error = error;
+	ui->status.note_gen++;
 	free(msg);
 	ui_dirty(ui);
 }
@@ -413,18 +414,37 @@ ui_on_typing(void *arg, const char *room_id, const char *const *names, size_t n)
 	ui_dirty(ui);
 }
 
+/* A second of the countdown to the next try while offline. */
+static void
+ui_retry_tick(void *arg)
+{
+	struct ui *ui = arg;
+
+	ui->status.retry_timer = 0;
+	if (ui->status.conn != CORE_OFFLINE || ui->status.retry_at == 0)
+		return;
+	if (nt_mono_ms() >= ui->status.retry_at)
+		ui->status.retry_at = 0;
+	else
+		ui->status.retry_timer = loop_timer_add(ui->loop, 1000, ui_retry_tick, ui);
+	ui_dirty(ui);
+}
+
+/* Offline, the status line counts down to the next try ("offline,
+ * retrying in 4 s"); why the network failed is for the log, not the
+ * screen. Being logged out says why. */
 static void
 ui_on_conn(void *arg, enum core_conn state, const char *why, int64_t retry_ms)
 {
 	struct ui *ui = arg;
 
 	ui->status.conn = state;
-	if (why != NULL && retry_ms > 0)
-		ui_note(ui, "%s (trying again in %lld s)", why, (long long)(retry_ms + 999) / 1000);
-	else if (why != NULL)
+	ui->status.retry_at = state == CORE_OFFLINE && retry_ms > 0 ? nt_mono_ms() + retry_ms : 0;
+	loop_timer_cancel(ui->loop, ui->status.retry_timer);
+	ui->status.retry_timer = ui->status.retry_at != 0 ?
+	    loop_timer_add(ui->loop, (retry_ms - 1) % 1000 + 1, ui_retry_tick, ui) : 0;
+	if (state != CORE_OFFLINE && why != NULL)
 		ui_note(ui, "%s", why);
-	else if (state == CORE_ONLINE)
-		xfree(&ui->status.note);
 	ui_dirty(ui);
 }
 
@@ -492,6 +512,7 @@ ui_free(struct ui *ui)
 	editor_free(&ui->compose.ed);
 	editor_killring_free(&ui->compose.kills);
 	loop_timer_cancel(ui->loop, ui->redraw_timer);
+	loop_timer_cancel(ui->loop, ui->status.retry_timer);
 	ui_pane_free(ui);
 	ui_notify_free(ui);
 	ui_search_free(ui);
