@@ -403,6 +403,23 @@ class TuiTest(TuiTestCase):
         self.assertIn("already read", lines[marker - 1])
         self.assertIn("news 00", lines[marker + 1])
 
+    def test_new_messages_is_never_drawn_above_ones_own_message(self):
+        room = self.shared_room("Board Room")
+        self.bob.send_text(room, "all read")
+        self.natter.ok("sync", "--once")
+        self.natter.ok("read", "Board Room")
+        t = self.start()
+        t.wait_for("all read")
+        t.text("my answer")
+        t.keys("Enter")
+        self.bob.wait_for_event(room, lambda e: e["content"].get("body") == "my answer")
+        t.wait_screen(lambda s: "my answer" in s and "sending" not in s, "my answer delivered")
+        self.bob.send_text(room, "thanks")
+        screen = t.wait_for("thanks")
+        rows = screen.splitlines()
+        mine = next(i for i, row in enumerate(rows) if "my answer" in row)
+        self.assertNotIn("new messages", rows[mine - 1])
+
     def test_open_downloads_to_a_safe_name_and_hands_it_to_xdg_open(self):
         room = self.shared_room("Board Room")
         data = os.urandom(20000)
