@@ -23,6 +23,7 @@ struct editor_killring;
 #define UI_FOLLOW_CENTRE 2
 #define UI_GAP_EMPTY_MAX 3	/* empty gap pages before giving up on a room */
 #define UI_WARN_MAX 3		/* rows a warning may take */
+#define UI_ESCDELAY_MS 25	/* Esc then a key sooner than this is Alt-key */
 #define UI_NOTE_MAX 3		/* rows a note too long for the status line may take */
 
 enum ui_section {

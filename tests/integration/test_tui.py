@@ -42,7 +42,7 @@ class Tmux:
             Path(f"{files}.{part}") for part in ("pid", "stderr", "status"))
         env = " ".join(f"{k}={shlex.quote(v)}" for k, v in natter.env.items()
                        if k.startswith(("XDG_", "HOME", "ASAN", "LSAN", "UBSAN", "LC_", "DBUS_",
-                                        "EDITOR", "VISUAL", "PATH")))
+                                        "EDITOR", "VISUAL", "PATH", "ESCDELAY")))
         natter_cmd = (f"echo $$ > {self.pid_file}.new; mv {self.pid_file}.new {self.pid_file}; "
                       f"exec env {env} TERM={shlex.quote(term)} "
                       f"{shlex.quote(natter.binary)} 2>{self.stderr_file}")
