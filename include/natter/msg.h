@@ -38,6 +38,11 @@ char *msg_content_file(const char *filename, const char *mxc, const char *mimety
 /* m.image, m.video, m.audio or m.file for a MIME type. */
 const char *msg_media_msgtype(const char *mimetype);
 
+/* The width and height in pixels an image's or a video's content gives
+ * in its info (w, h): 1 when it gives both as whole numbers above 0, else
+ * 0 and *w and *h untouched. */
+int msg_media_dimensions(const char *content, int *w, int *h);
+
 /* A MIME type guessed from a file name's extension. */
 const char *msg_mimetype_guess(const char *filename);
 

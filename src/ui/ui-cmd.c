@@ -499,7 +499,7 @@ ui_cmd_open_event(struct ui *ui, const char *event_id)
 {
 	char *cause = NULL;
 
-	if (core_download(ui->core, event_id, NULL, ui_cmd_opened, ui, &cause) == -1) {
+	if (core_download_once(ui->core, event_id, ui_cmd_opened, ui, &cause) == -1) {
 		ui_error(ui, "%s", cause);
 		free(cause);
 		return 0;

@@ -137,6 +137,25 @@ ui_time_width(const struct ui *ui)
 	return width;
 }
 
+/* "[image] board.png (245.3 KB, 1920×1080)": an attachment's kind and
+ * name, its size when known and a picture's dimensions when its info
+ * gives them. */
+static void
+ui_attachment_text(struct buf *b, const struct store_msg *m)
+{
+	char size[32] = "";
+	int w, h;
+
+	buf_printf(b, "[%s] %s", m->msgtype != NULL && strncmp(m->msgtype, "m.", 2) == 0 ?
+	    m->msgtype + 2 : "file", m->filename ? m->filename : "attachment");
+	if (m->size >= 0)
+		nt_size_text(m->size, size, sizeof size);
+	if (msg_media_dimensions(m->content, &w, &h))
+		buf_printf(b, " (%s%s%d\u00d7%d)", size, *size != '\0' ? ", " : "", w, h);
+	else if (*size != '\0')
+		buf_printf(b, " (%s)", size);
+}
+
 /* The text a message shows, made inert. */
 static char *
 ui_msg_text(const struct store_msg *m)
@@ -147,8 +166,7 @@ ui_msg_text(const struct store_msg *m)
 	if (m->redacted)
 		return xstrdup("(message deleted)");
 	if (m->url != NULL)
-		buf_printf(&b, "[%s] %s", m->msgtype != NULL && strncmp(m->msgtype, "m.", 2) == 0 ?
-		    m->msgtype + 2 : "file", m->filename ? m->filename : "attachment");
+		ui_attachment_text(&b, m);
 	else if (m->body != NULL)
 		buf_puts(&b, m->body);
 	else if ((note = msg_encrypted_note(m->encryption)) != NULL)

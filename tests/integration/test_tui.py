@@ -439,6 +439,49 @@ class TuiTest(TuiTestCase):
             self.assertEqual(f.read(), data)
         self.assertEqual(os.stat(path).st_mode & 0o777, 0o600)
 
+    def test_attachments_show_their_size_and_an_image_its_dimensions(self):
+        room = self.shared_room("Board Room")
+        png = self.bob.upload(os.urandom(2000), "image/png", "seating.png")
+        self.bob.send_event(room, "m.room.message", {
+            "msgtype": "m.image", "body": "seating.png", "url": png,
+            "info": {"mimetype": "image/png", "size": 250000, "w": 1920, "h": 1080}})
+        pdf = self.bob.upload(os.urandom(2000), "application/pdf", "agenda.pdf")
+        self.bob.send_event(room, "m.room.message", {
+            "msgtype": "m.file", "body": "agenda.pdf", "url": pdf,
+            "info": {"mimetype": "application/pdf", "size": 1536}})
+        t = self.start()
+        screen = t.wait_for("agenda.pdf")
+        self.assertIn("[image] seating.png (244.1 KB, 1920×1080)", screen)
+        self.assertIn("[file] agenda.pdf (1.5 KB)", screen)
+
+    def test_opening_an_attachment_again_does_not_download_it_again(self):
+        room = self.shared_room("Board Room")
+        data = os.urandom(20000)
+        mxc = self.bob.upload(data, "application/pdf", "plan.pdf")
+        self.bob.send_event(room, "m.room.message", {
+            "msgtype": "m.file", "body": "plan.pdf", "url": mxc,
+            "info": {"mimetype": "application/pdf", "size": len(data)}})
+        record = self.fake_xdg_open()
+        t = self.start()
+        t.wait_for("plan.pdf")
+        opened = []
+        for _ in range(2):
+            t.text("/open")
+            t.keys("Enter")
+            opened.append(wait_until(lambda: record.exists() and record.read_text(),
+                                     what="xdg-open"))
+            record.unlink()
+        self.assertEqual(opened[0], opened[1])
+        media = self.natter.profile_dir() / "media"
+        self.assertEqual(os.listdir(media), ["plan.pdf"])
+        # A file that is gone, or not whole, is downloaded again.
+        os.truncate(opened[0], 100)
+        t.text("/open")
+        t.keys("Enter")
+        again = wait_until(lambda: record.exists() and record.read_text(), what="xdg-open")
+        with open(again, "rb") as f:
+            self.assertEqual(f.read(), data)
+
     def test_message_from_the_other_user_appears(self):
         room = self.shared_room("Board Room")
         t = self.start()

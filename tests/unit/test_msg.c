@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "natter/msg.h"
+#include "natter/util.h"
 
 static const char *
 field(const cJSON *obj, const char *path)
@@ -194,6 +195,30 @@ test_state_text(void **state)
 	expect_state_text(&e, NULL);
 }
 
+/* Dimensions only when the info gives both as whole positive numbers. */
+static void
+test_media_dimensions(void **state)
+{
+	static const char *const bad[] = {
+		NULL, "not JSON", "{}", "{\"info\": 3}", "{\"info\": {\"w\": 1920}}",
+		"{\"info\": {\"w\": \"1920\", \"h\": 1080}}",
+		"{\"info\": {\"w\": 0, \"h\": 1080}}", "{\"info\": {\"w\": -5, \"h\": 10}}",
+		"{\"info\": {\"w\": 1.5, \"h\": 10}}", "{\"info\": {\"w\": 1e12, \"h\": 10}}",
+	};
+	int w = 7, h = 7;
+
+	assert_int_equal(msg_media_dimensions("{\"info\": {\"w\": 1920, \"h\": 1080, "
+	    "\"size\": 5}}", &w, &h), 1);
+	assert_int_equal(w, 1920);
+	assert_int_equal(h, 1080);
+	for (size_t i = 0; i < NT_NELEMS(bad); i++) {
+		w = h = 7;
+		assert_int_equal(msg_media_dimensions(bad[i], &w, &h), 0);
+		assert_int_equal(w, 7);
+		assert_int_equal(h, 7);
+	}
+}
+
 int
 main(void)
 {
@@ -207,6 +232,7 @@ main(void)
 		cmocka_unit_test(test_direct_map_keeps_what_was_there),
 		cmocka_unit_test(test_state_words),
 		cmocka_unit_test(test_state_text),
+		cmocka_unit_test(test_media_dimensions),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
