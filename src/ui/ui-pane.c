@@ -460,8 +460,8 @@ ui_lines_invite(struct ui *ui, struct ui_lines *l, int width)
 }
 
 /* "── new messages ──" before m when the message read up to as the room
- * was opened has been passed (*due), and m is from someone else: never
- * above one's own, which one has read. */
+ * was opened is behind (*due), and m is from someone else: never above
+ * one's own, which one has read. */
 static void
 ui_lines_marker(struct ui *ui, struct ui_lines *l, const struct store_msg *m, int *due)
 {
@@ -504,37 +504,35 @@ ui_lines_build(struct ui *ui, struct ui_lines *l, int width)
 		free(me);
 	}
 	while (i < n) {
-		size_t from = i;
-
+		if (i > 0 && ui->view.marker != NULL &&
+		    strcmp(msgs[i - 1].event_id, ui->view.marker) == 0)
+			marker_due = 1;
 		if (gap && i > 0 && msgs[i - 1].seq < gap_seq && msgs[i].seq >= gap_seq) {
 			l->gap_line = l->n;
 			ui_line_add(l, UI_GAP_TEXT, strlen(UI_GAP_TEXT), THEME_UNREAD_MARKER);
 			gap = 0;
 		}
 		if (ui_msg_hidden(&msgs[i]) || (ui_msg_membership(&msgs[i]) &&
-		    members == SETTINGS_MEMBERSHIP_NONE))
+		    members == SETTINGS_MEMBERSHIP_NONE)) {
 			i++;
-		else {
-			ui_lines_marker(ui, l, &msgs[i], &marker_due);
-			ui_day(ui, day, sizeof day, msgs[i].ts);
-			if (strcmp(day, last_day) != 0) {
-				char *sep = xasprintf("── %s ──", day);
-
-				ui_line_add(l, sep, strlen(sep), THEME_DAY_SEPARATOR);
-				free(sep);
-				strcpy(last_day, day);
-			}
-			if (ui_msg_membership(&msgs[i]) && members == SETTINGS_MEMBERSHIP_COLLAPSED)
-				i = ui_lines_members(ui, l, msgs, i, n, width);
-			else {
-				ui_lines_msg(ui, l, &msgs[i], width);
-				ui_lines_seen(ui, l, &seen, msgs[i].event_id, width);
-				i++;
-			}
+			continue;
 		}
-		for (; from < i && ui->view.marker != NULL; from++)
-			if (strcmp(msgs[from].event_id, ui->view.marker) == 0)
-				marker_due = 1;
+		ui_lines_marker(ui, l, &msgs[i], &marker_due);
+		ui_day(ui, day, sizeof day, msgs[i].ts);
+		if (strcmp(day, last_day) != 0) {
+			char *sep = xasprintf("── %s ──", day);
+
+			ui_line_add(l, sep, strlen(sep), THEME_DAY_SEPARATOR);
+			free(sep);
+			strcpy(last_day, day);
+		}
+		if (ui_msg_membership(&msgs[i]) && members == SETTINGS_MEMBERSHIP_COLLAPSED)
+			i = ui_lines_members(ui, l, msgs, i, n, width);
+		else {
+			ui_lines_msg(ui, l, &msgs[i], width);
+			ui_lines_seen(ui, l, &seen, msgs[i].event_id, width);
+			i++;
+		}
 	}
 	ui_seen_free(&seen);
 	store_msgs_free(&msgs, n);

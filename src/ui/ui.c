@@ -431,8 +431,8 @@ ui_retry_tick(void *arg)
 }
 
 /* Offline, the status line counts down to the next try ("offline,
- * retrying in 4 s"); why the network failed is for the log, not the
- * screen. Being logged out says why. */
+ * retrying in 4 s") rather than quote libcurl on why; being logged out
+ * says why, which tells what to do. */
 static void
 ui_on_conn(void *arg, enum core_conn state, const char *why, int64_t retry_ms)
 {
