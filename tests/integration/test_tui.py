@@ -178,6 +178,14 @@ class TuiTestCase(NatterTestCase):
         t.keys("Enter")
         wait_until(lambda: self.title(t) == name, what=name)
 
+    def send_file(self, room, data, body, mimetype, msgtype="m.file", **info):
+        """bob uploads data and sends it to room as body, with its size
+        and info (w, h) in the event."""
+        mxc = self.bob.upload(data, mimetype, body)
+        self.bob.send_event(room, "m.room.message", {
+            "msgtype": msgtype, "body": body, "url": mxc,
+            "info": {"mimetype": mimetype, "size": len(data), **info}})
+
     def fake_xdg_open(self):
         """An xdg-open on natter's PATH that records the path it was given
         in the returned file."""
@@ -441,14 +449,9 @@ class TuiTest(TuiTestCase):
 
     def test_attachments_show_their_size_and_an_image_its_dimensions(self):
         room = self.shared_room("Board Room")
-        png = self.bob.upload(os.urandom(2000), "image/png", "seating.png")
-        self.bob.send_event(room, "m.room.message", {
-            "msgtype": "m.image", "body": "seating.png", "url": png,
-            "info": {"mimetype": "image/png", "size": 250000, "w": 1920, "h": 1080}})
-        pdf = self.bob.upload(os.urandom(2000), "application/pdf", "agenda.pdf")
-        self.bob.send_event(room, "m.room.message", {
-            "msgtype": "m.file", "body": "agenda.pdf", "url": pdf,
-            "info": {"mimetype": "application/pdf", "size": 1536}})
+        self.send_file(room, os.urandom(250000), "seating.png", "image/png", "m.image",
+                       w=1920, h=1080)
+        self.send_file(room, os.urandom(1536), "agenda.pdf", "application/pdf")
         t = self.start()
         screen = t.wait_for("agenda.pdf")
         self.assertIn("[image] seating.png (244.1 KB, 1920×1080)", screen)
@@ -457,10 +460,7 @@ class TuiTest(TuiTestCase):
     def test_opening_an_attachment_again_does_not_download_it_again(self):
         room = self.shared_room("Board Room")
         data = os.urandom(20000)
-        mxc = self.bob.upload(data, "application/pdf", "plan.pdf")
-        self.bob.send_event(room, "m.room.message", {
-            "msgtype": "m.file", "body": "plan.pdf", "url": mxc,
-            "info": {"mimetype": "application/pdf", "size": len(data)}})
+        self.send_file(room, data, "plan.pdf", "application/pdf")
         record = self.fake_xdg_open()
         t = self.start()
         t.wait_for("plan.pdf")
