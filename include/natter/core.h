@@ -303,6 +303,11 @@ int core_fetch(struct core *c, const struct store_msg *m, int fd, int64_t max_by
     core_done_cb done, void *arg, char **cause);
 int core_download(struct core *c, const char *event_id, const char *path, core_done_cb done,
     void *arg, char **cause);
+/* core_download into the media directory, but an attachment saved there
+ * before and still there whole is handed back at once, without a
+ * request; -1 with a cause while one of it is under way. */
+int core_download_once(struct core *c, const char *event_id, core_done_cb done, void *arg,
+    char **cause);
 /* Creates a new 0600 file in dir (made 0700 if missing) named after name
  * (made safe), adding "N-" in front rather than replacing a file; returns
  * the fd and its path, or -1 with a cause. */

@@ -89,6 +89,11 @@ char *msg_content_file(const char *filename, const char *mxc, const char *mimety
 /* m.image, m.video, m.audio or m.file for a MIME type. */
 const char *msg_media_msgtype(const char *mimetype);
 
+/* The width and height in pixels an image's or a video's content gives
+ * in its info (w, h): 1 when it gives both as whole numbers above 0, else
+ * 0 and *w and *h untouched. */
+int msg_media_dimensions(const char *content, int *w, int *h);
+
 /* A MIME type guessed from a file name's extension. */
 const char *msg_mimetype_guess(const char *filename);
 
@@ -105,6 +110,24 @@ const char *msg_state_verb(const char *type);
 int msg_state_hidden(const char *type);
 /* "joined", "was invited", "left", ... */
 const char *msg_member_verb(enum mx_membership m);
+
+/* A room event, for msg_state_text. */
+struct msg_state_event {
+	const char *type;
+	const char *sender;
+	const char *sender_name;	/* the sender's display name */
+	const char *state_key;
+	const char *target_name;	/* the display name of the member state_key
+					 * names, when known; else NULL */
+	const char *content;		/* JSON text */
+	enum mx_membership membership;
+};
+/* The event as people read it, display names and all: "Sam invited Dana
+ * Whitfield" (the name the invitation carries, else target_name, else
+ * the id), "Dana joined", "Sam renamed the room to Board", "Sam changed
+ * the topic to Q3"; NULL for a state type without words of its own.
+ * Server text: make it inert before display. */
+char *msg_state_text(const struct msg_state_event *e);
 
 /* What a message that came encrypted and could not be read shows, from
  * its encryption status ("waiting for the key to decrypt", a refusal):

@@ -9,9 +9,10 @@ struct settings;
 
 /* Runs the interface for a profile until the user quits; returns the
  * exit status (0, or 1 when it cannot start, with the reason printed).
- * warning (n_warnings in all) is the first complaint about the config
- * file, shown on the status line; NULL when none. */
+ * warnings are the complaints about the config file (n_warnings of
+ * them), already on stderr: the interface shows them, and those about
+ * the theme, until they are dismissed. */
 int ui_main(const char *profile, const char *config, const struct settings *settings,
-    const char *warning, size_t n_warnings);
+    const char *const *warnings, size_t n_warnings);
 
 #endif

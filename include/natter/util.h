@@ -61,6 +61,10 @@ char *nt_read_file(const char *path, size_t *len, char **cause);
 /* Parses a decimal integer that must fill the whole string. */
 int nt_parse_int64(const char *s, int64_t *out);
 
+/* A size as people read it: "812 bytes", "245.3 KB", "1.2 MB", or "size
+ * unknown" for a negative one. */
+void nt_size_text(int64_t bytes, char *out, size_t size);
+
 /* The length of s (len bytes of UTF-8) cut to at most max bytes without
  * splitting a character. */
 size_t nt_utf8_cut(const char *s, size_t len, size_t max);

@@ -19,7 +19,7 @@ struct cli {
 	const char *profile;
 	const char *config;
 	struct settings settings;	/* the config file, defaults where it is silent */
-	char *first_warning;	/* about the config file, for the UI's status line */
+	char **warnings;	/* about the config file, for the interface too */
 	size_t n_warnings;
 	int verbose;
 	const struct cli_cmd *cmd;	/* the command that runs */

@@ -167,9 +167,8 @@ cli_config_warn(const char *msg, void *arg)
 	struct cli *cli = arg;
 
 	cli_fail("%s (ignored)", msg);
-	if (cli->first_warning == NULL)
-		cli->first_warning = xstrdup(msg);
-	cli->n_warnings++;
+	cli->warnings = xreallocarray(cli->warnings, cli->n_warnings + 1, sizeof *cli->warnings);
+	cli->warnings[cli->n_warnings++] = xasprintf("%s (ignored)", msg);
 }
 
 /* Reads the config file: a bad line is reported and skipped, and natter
@@ -195,7 +194,10 @@ static void
 cli_config_free(struct cli *cli)
 {
 	settings_free(&cli->settings);
-	xfree(&cli->first_warning);
+	for (size_t i = 0; i < cli->n_warnings; i++)
+		free(cli->warnings[i]);
+	xfree(&cli->warnings);
+	cli->n_warnings = 0;
 }
 
 /* Options that make a command work with the homeserver, and so need a
@@ -318,8 +320,8 @@ cli_main(int argc, char **argv)
 	argv += optind;
 	if (argc == 0) {
 		cli_config_load(&cli);
-		ch = ui_main(cli.profile, cli.config, &cli.settings, cli.first_warning,
-		    cli.n_warnings);
+		ch = ui_main(cli.profile, cli.config, &cli.settings,
+		    (const char *const *)cli.warnings, cli.n_warnings);
 		cli_config_free(&cli);
 		return ch;
 	}

@@ -460,10 +460,28 @@ theme_name_valid(const char *name)
 	    strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == len;
 }
 
+#if defined(NATTER_BUILD_DIR) && defined(NATTER_SOURCE_THEMES)
+/* Whether the program running is one of the build tree it was built in,
+ * not an installed copy. */
+static int
+theme_in_build_tree(void)
+{
+	char exe[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	size_t len = strlen(NATTER_BUILD_DIR);
+
+	if (n <= 0)
+		return 0;
+	exe[n] = '\0';
+	return strncmp(exe, NATTER_BUILD_DIR, len) == 0 && exe[len] == '/';
+}
+#endif
+
 /* The directories a theme name is looked up in, in order; returns how
- * many were filled. */
+ * many were filled. A program run from its build tree finds the themes
+ * of its source tree before any installed ones. */
 static size_t
-theme_dirs(char *dirs[3])
+theme_dirs(char *dirs[4])
 {
 	const char *config = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
 	const char *tree = getenv("NATTER_THEMES_DIR");
@@ -473,6 +491,10 @@ theme_dirs(char *dirs[3])
 		dirs[n++] = xasprintf("%s/natter/themes", config);
 	else if (home != NULL && home[0] == '/')
 		dirs[n++] = xasprintf("%s/.config/natter/themes", home);
+#if defined(NATTER_BUILD_DIR) && defined(NATTER_SOURCE_THEMES)
+	if (theme_in_build_tree())
+		dirs[n++] = xstrdup(NATTER_SOURCE_THEMES);
+#endif
 	dirs[n++] = xstrdup(NATTER_DATADIR "/themes");
 	if (tree != NULL && tree[0] != '\0')
 		dirs[n++] = xstrdup(tree);
@@ -483,7 +505,7 @@ theme_dirs(char *dirs[3])
 static char *
 theme_find_name(const char *name, char **cause)
 {
-	char *dirs[3], *path = NULL;
+	char *dirs[4], *path = NULL;
 	size_t n = theme_dirs(dirs);
 	struct buf looked = {0};
 

@@ -1,6 +1,8 @@
 /* Files from the server on disk: fetched through the authenticated media
  * API into a file, under a safe name in the profile's media directory,
  * created new (never replacing a file), readable only by the user. */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -132,19 +134,62 @@ core_fetch(struct core *c, const struct store_msg *m, int fd, int64_t max_bytes,
 	return core_op_started(op, cause);
 }
 
+/* Where the cache remembers the file an attachment was saved to in the
+ * media directory: a meta fact of the event's. */
+static char *
+core_download_key(const char *event_id)
+{
+	return xasprintf("download:%s", event_id);
+}
+
+/* The file an earlier download of m's attachment into the media directory
+ * left, when it is still there, whole (of its size, when known); else
+ * NULL. */
+static char *
+core_download_kept(struct core *c, const struct store_msg *m)
+{
+	char *key = core_download_key(m->event_id), *path = store_meta_get(c->store, key);
+	struct stat sb;
+
+	free(key);
+	if (path != NULL && (lstat(path, &sb) == -1 || !S_ISREG(sb.st_mode) ||
+	    (m->size >= 0 && sb.st_size != m->size)))
+		xfree(&path);
+	return path;
+}
+
+/* Whether a download of event_id into the media directory is under way. */
+static int
+core_download_running(struct core *c, const char *event_id)
+{
+	struct core_op *op;
+
+	LIST_FOREACH(op, &c->ops, entry)
+		if (op->free_data == core_get_free && !op->flags && op->text != NULL &&
+		    strcmp(op->text, event_id) == 0)
+			return 1;
+	return 0;
+}
+
 /* core_download: the file is closed either way, and removed unless it
- * came whole or the user named it. */
+ * came whole or the user named it; one in the media directory is
+ * remembered, so that it is not downloaded again. */
 static void
 core_download_answer(struct mx_result *res, void *arg)
 {
 	struct core_op *op = arg;
 	struct core_get *g = op->data;
-	char *why = NULL;
+	char *why = NULL, *key;
 
 	op->call = NULL;
 	if (res->ok && (g->tmp == -1 || core_get_decrypt(g, &why) == 0)) {
 		close(op->fd);
 		op->fd = -1;
+		if (!op->flags) {
+			key = core_download_key(op->text);
+			store_meta_set(op->c->store, key, op->result, NULL);
+			free(key);
+		}
 		core_op_end(op, CORE_DONE, op->result);
 		return;
 	}
@@ -176,9 +221,10 @@ core_download_open(struct core *c, const struct store_msg *m, const char *path, 
 	return fd;
 }
 
-int
-core_download(struct core *c, const char *event_id, const char *path, core_done_cb done,
-    void *arg, char **cause)
+/* core_download, and with reuse core_download_once. */
+static int
+core_download_start(struct core *c, const char *event_id, const char *path, int reuse,
+    core_done_cb done, void *arg, char **cause)
 {
 	struct store_msg m;
 	struct core_op *op;
@@ -191,12 +237,25 @@ core_download(struct core *c, const char *event_id, const char *path, core_done_
 		store_msg_clear(&m);
 		return cause_set(cause, "%s has no attachment", event_id);
 	}
+	if (reuse && core_download_running(c, event_id)) {
+		store_msg_clear(&m);
+		return cause_set(cause, "that attachment is still downloading");
+	}
+	/* Saved before and still there: that file, without a request. */
+	if (reuse && (file = core_download_kept(c, &m)) != NULL) {
+		store_msg_clear(&m);
+		op = core_op_new(c, done, arg, NULL);
+		op->result = file;
+		core_op_later(op, CORE_DONE, file);
+		return 0;
+	}
 	if ((fd = core_download_open(c, &m, path, &file, cause)) == -1) {
 		store_msg_clear(&m);
 		return -1;
 	}
 	op = core_op_new(c, done, arg, "cannot download the attachment");
 	op->result = file;
+	op->text = xstrdup(event_id);
 	op->fd = fd;
 	op->flags = path != NULL;
 	if (core_get_start(op, &m, fd, 0, core_download_answer, cause) == -1) {
@@ -207,4 +266,18 @@ core_download(struct core *c, const char *event_id, const char *path, core_done_
 	}
 	store_msg_clear(&m);
 	return core_op_started(op, cause);
+}
+
+int
+core_download(struct core *c, const char *event_id, const char *path, core_done_cb done,
+    void *arg, char **cause)
+{
+	return core_download_start(c, event_id, path, 0, done, arg, cause);
+}
+
+int
+core_download_once(struct core *c, const char *event_id, core_done_cb done, void *arg,
+    char **cause)
+{
+	return core_download_start(c, event_id, NULL, 1, done, arg, cause);
 }

@@ -26,7 +26,4 @@ const struct store_msg *export_newest(const struct export_thread *t);
 void export_render_pair(const struct export_thread *t, const struct export_render *r,
     char **text, char **html);
 
-/* Bytes as "812 bytes", "3.4 KB", "25.0 MB". */
-void export_size_text(int64_t bytes, char *out, size_t size);
-
 #endif

@@ -93,8 +93,8 @@ export_file_note(const struct store_msg *m, const struct export_file *f,
 
 	name = san_text(m->filename != NULL ? m->filename : m->body != NULL ? m->body :
 	    "attachment", 0);
-	export_size_text(f != NULL ? f->size : m->size, size, sizeof size);
-	export_size_text(r->cap, cap, sizeof cap);
+	nt_size_text(f != NULL ? f->size : m->size, size, sizeof size);
+	nt_size_text(r->cap, cap, sizeof cap);
 	if (f == NULL || f->state == EXPORT_FILE_LISTED)
 		s = xasprintf("[%s] %s (%s)", kind, name, size);
 	else if (f->state == EXPORT_FILE_ATTACHED)

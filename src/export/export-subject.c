@@ -80,16 +80,3 @@ export_default_subject(const struct export_thread *t)
 	free(what);
 	return s;
 }
-
-void
-export_size_text(int64_t bytes, char *out, size_t size)
-{
-	if (bytes < 0)
-		snprintf(out, size, "size unknown");
-	else if (bytes < 1024)
-		snprintf(out, size, "%lld bytes", (long long)bytes);
-	else if (bytes < 1024 * 1024)
-		snprintf(out, size, "%.1f KB", (double)bytes / 1024);
-	else
-		snprintf(out, size, "%.1f MB", (double)bytes / (1024 * 1024));
-}

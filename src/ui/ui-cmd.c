@@ -499,7 +499,7 @@ ui_cmd_open_event(struct ui *ui, const char *event_id)
 {
 	char *cause = NULL;
 
-	if (core_download(ui->core, event_id, NULL, ui_cmd_opened, ui, &cause) == -1) {
+	if (core_download_once(ui->core, event_id, ui_cmd_opened, ui, &cause) == -1) {
 		ui_error(ui, "%s", cause);
 		free(cause);
 		return 0;
@@ -544,7 +544,8 @@ ui_cmd_on_newest(struct ui *ui, int mine, enum ui_target kind, const char *text,
 static int
 ui_cmd_react(struct ui *ui, char *args)
 {
-	return ui_cmd_on_newest(ui, -1, UI_TARGET_REACT, args, "no message here to react to");
+	return ui_cmd_on_newest(ui, 0, UI_TARGET_REACT, args,
+	    "no message from anyone else here to react to");
 }
 
 static int
@@ -724,7 +725,7 @@ static const struct ui_cmd ui_cmds[] = {
 	{"open", NULL, UI_CMD_ROOM, ui_cmd_open, "open the newest attachment here"},
 	{"quit", NULL, 0, ui_cmd_quit, "quit natter"},
 	{"react", "KEY", UI_CMD_ARGS | UI_CMD_ROOM, ui_cmd_react,
-	    "react to the newest message here"},
+	    "react to the newest message from someone else"},
 	{"reply", "TEXT", UI_CMD_ARGS | UI_CMD_ROOM, ui_cmd_reply,
 	    "reply to the newest message from someone else"},
 	{"retry", NULL, UI_CMD_ROOM, ui_cmd_retry, "send the refused messages here again"},

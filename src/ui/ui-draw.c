@@ -86,6 +86,8 @@ ui_draw_list(struct ui *ui, int top, int height, int width)
 {
 	int y = top, last = -1;
 
+	for (int row = top; row < top + height; row++)
+		ui_fill(row, 0, width + 1, THEME_LIST);
 	for (size_t i = 0; i < ui->n_rooms && y < top + height; i++) {
 		struct ui_room *r = &ui->rooms[i];
 		int sel = ui->current != NULL && strcmp(ui->current, r->room_id) == 0;
@@ -118,12 +120,14 @@ ui_draw_list(struct ui *ui, int top, int height, int width)
 			    THEME_LIST_UNREAD);
 		y++;
 	}
+	attrset((attr_t)ui_theme_attr(THEME_LIST));
 	for (int row = top; row < top + height; row++) {
 		if (ui_utf8)
 			mvaddstr(row, width, "│");
 		else
 			mvaddch(row, width, ACS_VLINE);
 	}
+	attrset(A_NORMAL);
 }
 
 /* Where a span to draw in its own element starts in s, or NULL: a web
@@ -315,22 +319,21 @@ ui_draw_pane(struct ui *ui, int top, int height, int left, int width)
 	ui_pane_sel_find(ui, &ps);
 	for (int row = 0; row < height && v.first + (size_t)row < l->n; row++) {
 		const struct ui_line *line = &l->v[v.first + (size_t)row];
-		int x = left, time_only;
+		int x = left, time_only, text_x = left + (line->indent < width ? line->indent : 0);
 		attr_t extra = ui_line_extra(&ps, line, &time_only);
 
 		ui_put_extra = extra;
 		if (extra && !time_only)
 			ui_fill(top + row, left, width, THEME_PANE);
+		/* The time and the sender in the indent, each with a space after. */
 		if (line->time != NULL)
-			x += ui_put(top + row, x, line->time, width,
+			x += ui_put(top + row, x, line->time, text_x - x - 1,
 			    line->mention ? THEME_MENTION : THEME_TIMESTAMP) + 1;
 		if (time_only)
 			ui_put_extra = 0;
 		if (line->name != NULL)
-			x += ui_put(top + row, x, line->name, left + width - x, line->name_color) + 1;
-		if (line->time == NULL && line->name == NULL)
-			x = left + (line->indent < width ? line->indent : 0);
-		ui_put_text(ui, top + row, x, left + width - x, line, l->self_name);
+			ui_put(top + row, x, line->name, text_x - x - 1, line->name_color);
+		ui_put_text(ui, top + row, text_x, left + width - text_x, line, l->self_name);
 		ui_put_extra = 0;
 	}
 }
@@ -347,16 +350,84 @@ ui_conn_name(enum core_conn c)
 	return "?";
 }
 
+static int
+ui_status_element(const struct ui *ui)
+{
+	return ui->status.conn == CORE_ONLINE ? THEME_STATUS : THEME_STATUS_OFFLINE;
+}
+
+/* A note is in the status line's colours, or the error colours when it
+ * says something failed. */
+static int
+ui_note_element(const struct ui *ui)
+{
+	return ui->status.note_error ? THEME_ERROR : ui_status_element(ui);
+}
+
+/* A part of a text drawn over rows: from off on, in element. */
+struct ui_span {
+	size_t off;
+	int element;
+};
+
+/* Rows text takes wrapped to the screen's width, at most max. */
+static int
+ui_rows(const char *text, int max)
+{
+	int h = text != NULL ? (int)text_wrap(text, COLS, NULL) : 0;
+
+	return h > max ? max : h;
+}
+
+/* Draws text wrapped over height rows from top, each filled with fill,
+ * its parts in their elements (spans in order, the first at 0); what
+ * does not fit is cut. */
 static void
-ui_draw_status(struct ui *ui, int y)
+ui_draw_rows(int top, int height, const char *text, const struct ui_span *spans, size_t n,
+    int fill)
+{
+	struct text_line *lines = NULL;
+	size_t nl = text_wrap(text, COLS, &lines);
+
+	for (int row = 0; row < height; row++) {
+		size_t off = (size_t)row < nl ? lines[row].off : 0;
+		size_t end = (size_t)row < nl ? off + lines[row].len : 0;
+		int x = 0;
+
+		ui_fill(top + row, 0, COLS, fill);
+		for (size_t i = 0; i < n && off < end; i++) {
+			size_t to = i + 1 < n && spans[i + 1].off < end ? spans[i + 1].off : end;
+			char *piece;
+
+			if (to <= off)
+				continue;
+			piece = xstrndup(text + off, to - off);
+			x += ui_put(top + row, x, piece, COLS - x, spans[i].element);
+			free(piece);
+			off = to;
+		}
+	}
+	free(lines);
+}
+
+/* The status line's text: the profile, the connection, the unread count
+ * and the mode, then who is typing and, with note, the note, each a span
+ * of its own colours. */
+static char *
+ui_status_text(struct ui *ui, int note, struct ui_span spans[3], size_t *n)
 {
 	struct buf b = {0};
 	int64_t unread = 0;
-	int el = ui->status.conn == CORE_ONLINE ? THEME_STATUS : THEME_STATUS_OFFLINE, x;
+	int el = ui_status_element(ui);
 
 	for (size_t i = 0; i < ui->n_rooms; i++)
 		unread += ui->rooms[i].unread;
 	buf_printf(&b, " [%s] %s", core_profile(ui->core), ui_conn_name(ui->status.conn));
+	if (ui->status.conn == CORE_OFFLINE && ui->status.retry_at != 0)
+		buf_printf(&b, ", retrying in %lld s",
+		    (long long)(ui->status.retry_at - nt_mono_ms() + 999) / 1000);
+	else if (ui->status.conn == CORE_OFFLINE)
+		buf_puts(&b, ", retrying\u2026");
 	if (unread > 0)
 		buf_printf(&b, "  unread %lld", (long long)unread);
 	if (ui->view.sel != NULL) {
@@ -374,14 +445,54 @@ ui_draw_status(struct ui *ui, int y)
 	}
 	if (ui->view.scroll > 0)
 		buf_puts(&b, "  -- scrolled --");
-	ui_fill(y, 0, COLS, el);
-	x = ui_put(y, 0, b.data, COLS, el);
+	spans[0] = (struct ui_span){0, el};
+	*n = 1;
 	/* The typing note and an error stand out in their own colours. */
-	if (ui->status.typing != NULL)
-		x += ui_put(y, x + 2, ui->status.typing, COLS - x - 2, THEME_TYPING) + 2;
-	if (ui->status.note != NULL)
-		ui_put(y, x + 2, ui->status.note, COLS - x - 2, ui->status.note_error ? THEME_ERROR : el);
-	buf_free(&b);
+	if (ui->status.typing != NULL) {
+		buf_puts(&b, "  ");
+		spans[(*n)++] = (struct ui_span){b.len, THEME_TYPING};
+		buf_puts(&b, ui->status.typing);
+	}
+	if (note && ui->status.note != NULL) {
+		buf_puts(&b, "  ");
+		spans[(*n)++] = (struct ui_span){b.len, ui_note_element(ui)};
+		buf_puts(&b, ui->status.note);
+	}
+	return buf_steal(&b);
+}
+
+/* Rows of their own a note takes above the status line, being too long
+ * to end it: at most UI_NOTE_MAX. */
+static int
+ui_note_rows(struct ui *ui)
+{
+	struct ui_span spans[3];
+	size_t n;
+	char *text;
+	int rows = 0;
+
+	if (ui->status.note == NULL)
+		return 0;
+	text = ui_status_text(ui, 1, spans, &n);
+	if (text_width(text) > COLS)
+		rows = ui_rows(ui->status.note, UI_NOTE_MAX);
+	free(text);
+	return rows;
+}
+
+/* The status line, and above it the note on rows of its own when it has
+ * them. */
+static void
+ui_draw_status(struct ui *ui, int top, int note_h)
+{
+	struct ui_span spans[3], span = {0, ui_note_element(ui)};
+	size_t n;
+	char *text = ui_status_text(ui, note_h == 0, spans, &n);
+
+	if (note_h > 0)
+		ui_draw_rows(top, note_h, ui->status.note, &span, 1, spans[0].element);
+	ui_draw_rows(top + note_h, 1, text, spans, n, spans[0].element);
+	free(text);
 }
 
 static void
@@ -410,6 +521,8 @@ ui_draw_compose(struct ui *ui, int top, int height)
 	editor_set_width(ui->compose.ed, COLS > 3 ? COLS - 2 : 1);
 	n = editor_layout(ui->compose.ed, &rows, &crow, &ccol);
 	first = crow >= height ? crow - height + 1 : 0;
+	for (int row = 0; row < height; row++)
+		ui_fill(top + row, 0, COLS, THEME_COMPOSE);
 	ui_put(top, 0, ">", 2, THEME_COMPOSE_PROMPT);
 	for (int row = 0; row < height && (size_t)(first + row) < n; row++) {
 		struct editor_row *r = &rows[first + row];
@@ -438,13 +551,42 @@ ui_compose_height(struct ui *ui)
 	return LINES < h + 3 ? 1 : h;
 }
 
+static void
+ui_draw_warning(struct ui *ui, int top, int height)
+{
+	static const struct ui_span span = {0, THEME_ERROR};
+	char *text = ui_warning_text(ui);
+
+	if (text != NULL)
+		ui_draw_rows(top, height, text, &span, 1, THEME_ERROR);
+	free(text);
+}
+
+/* Rows of the warning and of a long note: the rows they need, wrapped,
+ * within limits, as long as the pane keeps a row. */
+static void
+ui_geometry_bars(struct ui *ui, struct ui_geometry *g)
+{
+	char *warning = ui_warning_text(ui);
+	int room = LINES - g->compose_h - 3;
+
+	g->note_h = ui_note_rows(ui);
+	if (g->note_h > room)
+		g->note_h = 0;
+	g->warn_h = ui_rows(warning, UI_WARN_MAX);
+	if (g->warn_h > room - g->note_h)
+		g->warn_h = 0;
+	free(warning);
+}
+
 void
 ui_geometry(struct ui *ui, struct ui_geometry *g)
 {
 	g->compose_h = ui_compose_height(ui);
+	ui_geometry_bars(ui, g);
 	g->list_w = ui_list_width(ui);
 	g->pane_top = 1;
-	g->pane_h = LINES - g->compose_h - 2;
+	g->pane_h = LINES - g->compose_h - 2 - g->note_h - g->warn_h;
 	g->pane_left = g->list_w ? g->list_w + 1 : 0;
 	g->pane_w = COLS - g->pane_left;
 }
@@ -467,6 +609,8 @@ ui_draw(struct ui *ui, const struct ui_geometry *g)
 
 	if (ui_utf8 == -1)
 		ui_utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
+	/* Every cell not drawn on, and every gap, has the pane's colours. */
+	bkgdset((chtype)' ' | ((chtype)ui_theme_attr(THEME_PANE) & A_COLOR));
 	erase();
 	ui_draw_title(ui, left, COLS);
 	if (h > 0) {
@@ -474,7 +618,8 @@ ui_draw(struct ui *ui, const struct ui_geometry *g)
 			ui_draw_list(ui, top, h, g->list_w);
 		ui_draw_pane(ui, top, h, left, w);
 	}
-	ui_draw_status(ui, LINES - g->compose_h - 1);
+	ui_draw_warning(ui, top + (h > 0 ? h : 0), g->warn_h);
+	ui_draw_status(ui, LINES - g->compose_h - 1 - g->note_h, g->note_h);
 	ui_draw_compose(ui, LINES - g->compose_h, g->compose_h);
 	if (ui_help_shown(ui) && h > 0)
 		ui_help_draw(ui, top, h, left, w);

@@ -190,11 +190,21 @@ ui_send_target(struct ui *ui, const char *text, char **cause)
 	return rc;
 }
 
+/* A command or a message went: what an earlier one said is stale, unless
+ * this one said something itself. */
+static void
+ui_note_stale(struct ui *ui, unsigned note_gen)
+{
+	if (ui->status.note_gen == note_gen)
+		xfree(&ui->status.note);
+}
+
 static void
 ui_send(struct ui *ui)
 {
 	const char *text = editor_text(ui->compose.ed);
 	enum ui_target kind = ui->compose.target_kind;
+	unsigned note_gen = ui->status.note_gen;
 	char *cause = NULL;
 
 	if (ui->compose.ask != NULL) {
@@ -212,6 +222,7 @@ ui_send(struct ui *ui)
 			if (ui->current != NULL)
 				editor_history_push(ui_history(ui), ed);
 			editor_clear(ed);
+			ui_note_stale(ui, note_gen);
 			ui_dirty(ui);
 		}
 		return;
@@ -231,6 +242,7 @@ ui_send(struct ui *ui)
 		ui_target_end(ui, 1);
 	else
 		editor_clear(ui->compose.ed);
+	ui_note_stale(ui, note_gen);
 	ui->view.scroll = 0;
 	ui_dirty(ui);
 }
@@ -269,11 +281,13 @@ ui_key_up(struct ui *ui)
 		editor_history_prev(ui_history(ui), ui->compose.ed);
 }
 
-/* Esc in the compose box: drops an edit, reply or reaction, else a
- * marked range. */
+/* Esc in the compose box: dismisses a warning, else drops an edit,
+ * reply or reaction, else a marked range. */
 static void
 ui_cancel(struct ui *ui)
 {
+	if (ui_warn_dismiss(ui))
+		return;
 	if (ui->compose.ask != NULL)
 		ui_ask_cancel(ui);
 	else if (ui->compose.target_kind != UI_TARGET_NONE)

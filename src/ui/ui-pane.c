@@ -57,19 +57,28 @@ ui_line_add(struct ui_lines *l, const char *text, size_t len, int color)
 	return line;
 }
 
-/* Adds text wrapped into width cells less indent, the first line after
- * the message's prefix and the rest indented as far. Returns the index
- * of the first line (pointers would not survive the next add). */
+/* An indent cut to leave at least two cells of width, the widest
+ * character. */
+static int
+ui_indent_fit(int indent, int width)
+{
+	if (indent > width - 2)
+		indent = width > 2 ? width - 2 : 0;
+	return indent;
+}
+
+/* Adds text wrapped into width cells less indent, every line starting
+ * at the indent (the first after the message's time and sender), cut by
+ * ui_indent_fit. Returns the index of the first line (pointers would not
+ * survive the next add). */
 static size_t
 ui_lines_wrap(struct ui_lines *l, const char *text, int indent, int width, int color)
 {
 	struct text_line *wl = NULL;
 	size_t n, head = l->n;
-	int avail = width - indent;
 
-	if (avail < 1)
-		avail = 1;
-	n = text_wrap(text, avail, &wl);
+	indent = ui_indent_fit(indent, width);
+	n = text_wrap(text, width - indent, &wl);
 	for (size_t i = 0; i < n; i++)
 		ui_line_add(l, text + wl[i].off, wl[i].len, color)->indent = indent;
 	if (n == 0)
@@ -130,6 +139,25 @@ ui_time_width(const struct ui *ui)
 	return width;
 }
 
+/* "[image] board.png (245.3 KB, 1920×1080)": an attachment's kind and
+ * name, its size when known and a picture's dimensions when its info
+ * gives them. */
+static void
+ui_attachment_text(struct buf *b, const struct store_msg *m)
+{
+	char size[32] = "";
+	int w, h;
+
+	buf_printf(b, "[%s] %s", m->msgtype != NULL && strncmp(m->msgtype, "m.", 2) == 0 ?
+	    m->msgtype + 2 : "file", m->filename ? m->filename : "attachment");
+	if (m->size >= 0)
+		nt_size_text(m->size, size, sizeof size);
+	if (msg_media_dimensions(m->content, &w, &h))
+		buf_printf(b, " (%s%s%d\u00d7%d)", size, *size != '\0' ? ", " : "", w, h);
+	else if (*size != '\0')
+		buf_printf(b, " (%s)", size);
+}
+
 /* The text a message shows (its formatted text when rich is not NULL),
  * made inert. */
 static char *
@@ -140,18 +168,8 @@ ui_msg_text(const struct store_msg *m, const struct rich *rich)
 
 	if (m->redacted)
 		return xstrdup("(message deleted)");
-	if (m->state_key != NULL && strcmp(m->type, "m.room.member") == 0) {
-		buf_printf(&b, "%s %s", strcmp(m->state_key, m->sender) == 0 ? m->sender_name :
-		    m->state_key, msg_member_verb(m->membership));
-	} else if (m->state_key != NULL && m->msgtype == NULL) {
-		const char *verb = msg_state_verb(m->type);
-
-		buf_printf(&b, "%s %s%s%s", m->sender_name,
-		    verb != NULL ? verb : "changed the room's settings",
-		    m->body ? ": " : "", m->body ? m->body : "");
-	} else if (m->url != NULL)
-		buf_printf(&b, "[%s] %s", m->msgtype != NULL && strncmp(m->msgtype, "m.", 2) == 0 ?
-		    m->msgtype + 2 : "file", m->filename ? m->filename : "attachment");
+	if (m->url != NULL)
+		ui_attachment_text(&b, m);
 	else if (m->body != NULL)
 		buf_puts(&b, rich != NULL ? rich->text : m->body);
 	else if ((note = msg_encrypted_note(m->encryption)) != NULL)
@@ -169,9 +187,50 @@ ui_msg_text(const struct store_msg *m, const struct rich *rich)
 	return safe;
 }
 
-/* "↳ Dana: the first words of what this answers", one line. */
+/* What a room event did, in display names: "Sam invited Dana Whitfield",
+ * "Sam renamed the room to Board"; made inert. */
+static char *
+ui_state_text(struct ui *ui, const struct store_msg *m)
+{
+	struct msg_state_event e = {m->type, m->sender, m->sender_name, m->state_key, NULL,
+		m->content, m->membership};
+	char *target = NULL, *raw, *safe;
+
+	if (strcmp(m->type, "m.room.member") == 0 && strcmp(m->state_key, m->sender) != 0)
+		e.target_name = target = store_member_displayname(ui->store, ui->current,
+		    m->state_key);
+	if ((raw = msg_state_text(&e)) == NULL)
+		raw = xasprintf("%s changed the room's settings", m->sender_name);
+	safe = san_text(raw, 0);
+	free(raw);
+	free(target);
+	return safe;
+}
+
+/* The sender before a message's text, "Dana:" or "* Dana" for an emote,
+ * in at most cells cells: a name too long is cut, keeping the colon or
+ * the star; NULL when not even one cell of the name fits. */
+static char *
+ui_sender_label(const char *name, int emote, int cells)
+{
+	char *label = emote ? xasprintf("* %s", name) : xasprintf("%s:", name), *cut;
+	int deco = emote ? 2 : 1;
+
+	if (text_width(label) <= cells)
+		return label;
+	free(label);
+	if (cells - deco < 1)
+		return NULL;
+	cut = text_truncate(name, cells - deco);
+	label = emote ? xasprintf("* %s", cut) : xasprintf("%s:", cut);
+	free(cut);
+	return label;
+}
+
+/* "↳ Dana: the first words of what this answers", one line from indent:
+ * the first of the reply's, with its time and sender. */
 static void
-ui_lines_quote(struct ui *ui, struct ui_lines *l, const char *event_id, int width)
+ui_lines_quote(struct ui *ui, struct ui_lines *l, const char *event_id, int indent, int width)
 {
 	struct store_msg q;
 	char *raw, *safe, *cut;
@@ -184,8 +243,9 @@ ui_lines_quote(struct ui *ui, struct ui_lines *l, const char *event_id, int widt
 		store_msg_clear(&q);
 	}
 	safe = san_text(raw, 0);
-	cut = text_truncate(safe, width - UI_INDENT(ui) > 1 ? width - UI_INDENT(ui) : 1);
-	ui_line_add(l, cut, strlen(cut), THEME_REPLY_QUOTE)->indent = UI_INDENT(ui);
+	indent = ui_indent_fit(indent, width);
+	cut = text_truncate(safe, width - indent);
+	ui_line_add(l, cut, strlen(cut), THEME_REPLY_QUOTE)->indent = indent;
 	free(cut);
 	free(safe);
 	free(raw);
@@ -197,10 +257,11 @@ ui_lines_msg(struct ui *ui, struct ui_lines *l, const struct store_msg *m, int w
 	const char *self = core_self(ui->core);
 	int emote = m->msgtype != NULL && strcmp(m->msgtype, "m.emote") == 0;
 	int meta = m->state_key != NULL && m->msgtype == NULL;
-	struct rich *rich = ui_msg_rich(m);
-	char *text = ui_msg_text(m, rich), *name = san_text(m->sender_name, 0);
-	int name_w = meta ? 0 : text_width(name) + 2, color = THEME_PANE;
-	size_t head, first;
+	struct rich *rich = meta || m->redacted ? NULL : ui_msg_rich(m);
+	char *text = meta && !m->redacted ? ui_state_text(ui, m) : ui_msg_text(m, rich);
+	char *name = san_text(m->sender_name, 0);
+	int name_w = 0, color = THEME_PANE;
+	size_t head, first = l->n;
 
 	if (meta)
 		color = THEME_MEMBERSHIP;
@@ -210,18 +271,21 @@ ui_lines_msg(struct ui *ui, struct ui_lines *l, const struct store_msg *m, int w
 		color = THEME_EMOTE;
 	else if (m->msgtype != NULL && strcmp(m->msgtype, "m.notice") == 0)
 		color = THEME_NOTICE;
+	/* "Dana: " or "* Dana ", in at most a third of the width. */
+	if (!meta)
+		name_w = text_width(name) + (emote ? 3 : 2);
 	if (name_w > width / 3)
 		name_w = width / 3;
-	first = l->n;
+	/* A reply's first line quotes what it answers, after its sender. */
 	if (m->reply_to != NULL)
-		ui_lines_quote(ui, l, m->reply_to, width);
+		ui_lines_quote(ui, l, m->reply_to, UI_INDENT(ui) + name_w, width);
 	head = ui_lines_wrap(l, text, UI_INDENT(ui) + name_w, width, color);
 	ui_lines_rich(l, head, text, rich);
 	rich_free(&rich);
-	l->v[head].time = ui_time(ui, m->ts);
+	l->v[first].time = ui_time(ui, m->ts);
 	if (!meta) {
-		l->v[head].name = emote ? xasprintf("* %s", name) : xasprintf("%s:", name);
-		l->v[head].name_color = self != NULL && strcmp(m->sender, self) == 0 ?
+		l->v[first].name = ui_sender_label(name, emote, l->v[first].indent - UI_INDENT(ui) - 1);
+		l->v[first].name_color = self != NULL && strcmp(m->sender, self) == 0 ?
 		    THEME_OWN_MESSAGE : ui_theme_nick(m->sender);
 	}
 	if (m->edited && !m->redacted)
@@ -321,28 +385,23 @@ ui_msg_membership(const struct store_msg *m)
 	return m->state_key != NULL && strcmp(m->type, "m.room.member") == 0;
 }
 
-/* "Dana joined, Sam was invited": a run of membership changes as one
+/* "Dana joined, Sam invited Marcus": a run of membership changes as one
  * line; returns the index after the run. */
 static size_t
 ui_lines_members(struct ui *ui, struct ui_lines *l, const struct store_msg *msgs, size_t i,
     size_t n, int width)
 {
 	struct buf b = {0};
-	char *safe;
 	size_t head, start = i;
 
 	for (; i < n && ui_msg_membership(&msgs[i]); i++) {
-		const struct store_msg *m = &msgs[i];
-		const char *who = strcmp(m->state_key, m->sender) == 0 ? m->sender_name :
-		    m->state_key;
+		char *one = ui_state_text(ui, &msgs[i]);
 
-		buf_printf(&b, "%s%s %s", i > start ? ", " : "", who,
-		    msg_member_verb(m->membership));
+		buf_printf(&b, "%s%s", i > start ? ", " : "", one);
+		free(one);
 	}
-	safe = san_text(b.data, 0);
-	head = ui_lines_wrap(l, safe, UI_INDENT(ui), width, THEME_MEMBERSHIP);
+	head = ui_lines_wrap(l, b.data, UI_INDENT(ui), width, THEME_MEMBERSHIP);
 	l->v[head].time = ui_time(ui, msgs[start].ts);
-	free(safe);
 	buf_free(&b);
 	return i;
 }
@@ -423,6 +482,22 @@ ui_lines_invite(struct ui *ui, struct ui_lines *l, int width)
 	free(yes);
 }
 
+/* "── new messages ──" before m when the message read up to as the room
+ * was opened is behind (*due), and m is from someone else: never above
+ * one's own, which one has read. */
+static void
+ui_lines_marker(struct ui *ui, struct ui_lines *l, const struct store_msg *m, int *due)
+{
+	static const char marker[] = "── new messages ──";
+	const char *self = core_self(ui->core);
+
+	if (!*due || (self != NULL && strcmp(m->sender, self) == 0))
+		return;
+	*due = 0;
+	ui->view.marker_line = l->n;
+	ui_line_add(l, marker, strlen(marker), THEME_UNREAD_MARKER);
+}
+
 static void
 ui_lines_build(struct ui *ui, struct ui_lines *l, int width)
 {
@@ -433,6 +508,7 @@ ui_lines_build(struct ui *ui, struct ui_lines *l, int width)
 	int members = ui->settings != NULL ? (int)ui->settings->ui.show_membership :
 	    SETTINGS_MEMBERSHIP_COLLAPSED, gap;
 	int64_t gap_seq = 0;
+	int marker_due = 0;
 
 	l->gap_line = SIZE_MAX;
 	if (ui->current == NULL ||
@@ -451,6 +527,9 @@ ui_lines_build(struct ui *ui, struct ui_lines *l, int width)
 		free(me);
 	}
 	while (i < n) {
+		if (i > 0 && ui->view.marker != NULL &&
+		    strcmp(msgs[i - 1].event_id, ui->view.marker) == 0)
+			marker_due = 1;
 		if (gap && i > 0 && msgs[i - 1].seq < gap_seq && msgs[i].seq >= gap_seq) {
 			l->gap_line = l->n;
 			ui_line_add(l, UI_GAP_TEXT, strlen(UI_GAP_TEXT), THEME_UNREAD_MARKER);
@@ -461,6 +540,7 @@ ui_lines_build(struct ui *ui, struct ui_lines *l, int width)
 			i++;
 			continue;
 		}
+		ui_lines_marker(ui, l, &msgs[i], &marker_due);
 		ui_day(ui, day, sizeof day, msgs[i].ts);
 		if (strcmp(day, last_day) != 0) {
 			char *sep = xasprintf("── %s ──", day);
@@ -474,12 +554,6 @@ ui_lines_build(struct ui *ui, struct ui_lines *l, int width)
 		else {
 			ui_lines_msg(ui, l, &msgs[i], width);
 			ui_lines_seen(ui, l, &seen, msgs[i].event_id, width);
-			if (ui->view.marker != NULL && i + 1 < n &&
-			    strcmp(msgs[i].event_id, ui->view.marker) == 0) {
-				ui->view.marker_line = l->n;
-				ui_line_add(l, "── new messages ──", strlen("── new messages ──"),
-				    THEME_UNREAD_MARKER);
-			}
 			i++;
 		}
 	}

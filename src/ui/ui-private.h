@@ -24,6 +24,9 @@ struct editor_killring;
 #define UI_HISTORY_PAGE 200	/* messages read at a time */
 #define UI_FOLLOW_CENTRE 2
 #define UI_GAP_EMPTY_MAX 3	/* empty gap pages before giving up on a room */
+#define UI_WARN_MAX 3		/* rows a warning may take */
+#define UI_ESCDELAY_MS 25	/* Esc then a key sooner than this is Alt-key */
+#define UI_NOTE_MAX 3		/* rows a note too long for the status line may take */
 
 enum ui_section {
 	UI_SECTION_INVITES,
@@ -122,9 +125,16 @@ struct ui_overlays {
 /* The status line. */
 struct ui_status {
 	enum core_conn conn;
+	int64_t retry_at;	/* offline: when the sync tries again (nt_mono_ms),
+				 * 0 while it is trying */
+	uint64_t retry_timer;	/* a second of its countdown */
 	char *note;		/* one line for the status bar, or NULL */
+	unsigned note_gen;	/* bumped by each note set */
 	int note_error;		/* it says something failed */
 	char *typing;		/* "Dana is typing…" for the room in view, or NULL */
+	char **warnings;	/* about the config or the theme, sanitised: the
+				 * first is shown until Esc dismisses it */
+	size_t n_warnings;
 	int bell;		/* a notification came: ring at the next redraw */
 };
 
@@ -177,10 +187,22 @@ void ui_gap_fetch(struct ui *ui);
 void ui_note(struct ui *ui, const char *fmt, ...) NT_ATTR_PRINTF(2, 3);
 /* A note saying something failed, drawn in the theme's error colours. */
 void ui_error(struct ui *ui, const char *fmt, ...) NT_ATTR_PRINTF(2, 3);
+/* A complaint about the config or the theme, which stays on screen, over
+ * the status line, until dismissed: the notes come and go. */
+void ui_warn(struct ui *ui, const char *fmt, ...) NT_ATTR_PRINTF(2, 3);
+/* The warning shown, with how to dismiss it; NULL when there is none. */
+char *ui_warning_text(const struct ui *ui);
+/* Esc: the warning shown goes, and the next one comes. 0 when there was
+ * none. */
+int ui_warn_dismiss(struct ui *ui);
 
 /* ui-theme.c: elements are enum theme_element, or UI_NICK_BASE + i for
  * the i-th nick colour. */
 #define UI_NICK_BASE 1000
+/* Reads the theme the settings name; what is wrong with it goes to
+ * stderr and ui_warn. */
+void ui_theme_load(struct ui *ui);
+/* Loads the theme if that was not done, and makes its colours. */
 void ui_theme_start(struct ui *ui);
 void ui_theme_end(void);
 int ui_theme_attr(int element);
@@ -195,7 +217,7 @@ struct ui_line {
 	int name_color;
 	char *text;
 	int color;
-	int indent;		/* cells before text on continuation lines */
+	int indent;		/* cells before text; the time and name fit in them */
 	int msg;		/* the selectable message it shows (its index in
 				 * ui_lines.events), or -1 */
 	int edited;		/* the message's last line, ending in "(edited)" */
@@ -247,6 +269,9 @@ int ui_time_width(const struct ui *ui);
 struct ui_geometry {
 	int list_w;		/* 0: no room list */
 	int pane_top, pane_h, pane_left, pane_w;
+	int warn_h;		/* rows of the warning under the pane */
+	int note_h;		/* rows of a note too long for the status line,
+				 * under that */
 	int compose_h;
 };
 void ui_geometry(struct ui *ui, struct ui_geometry *g);

@@ -116,7 +116,11 @@ ui_term_start(char **cause)
 	nonl();
 	keypad(stdscr, TRUE);
 	nodelay(stdscr, TRUE);
-	set_escdelay(25);
+	/* Esc and a key within this many milliseconds are Alt and the key;
+	 * later, Esc then the key. Short, unless ESCDELAY says otherwise
+	 * (curses read it already). */
+	if (getenv("ESCDELAY") == NULL)
+		set_escdelay(UI_ESCDELAY_MS);
 	curs_set(1);
 	if (has_colors()) {
 		start_color();

@@ -1,6 +1,8 @@
 /* The theme on the screen: one curses colour pair per theme element and
  * per nick colour, picked for the colours the terminal has. */
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <curses.h>
 
@@ -14,10 +16,8 @@ static int ui_theme_loaded;
 static void
 ui_theme_warn(const char *msg, void *arg)
 {
-	struct ui *ui = arg;
-
-	if (ui->status.note == NULL)
-		ui_note(ui, "theme: %s", msg);
+	fprintf(stderr, "natter: theme: %s\n", msg);
+	ui_warn(arg, "theme: %s", msg);
 }
 
 static int
@@ -43,13 +43,31 @@ ui_theme_attrs(int attrs)
 static void
 ui_theme_pair(short pair, const struct theme_color *fg, const struct theme_color *bg)
 {
-	int f = theme_color_pick(fg, COLORS), b = bg ? theme_color_pick(bg, COLORS) : -1;
+	int f = theme_color_pick(fg, COLORS), b = theme_color_pick(bg, COLORS);
 
 	init_pair(pair, (short)(f < COLORS ? f : -1), (short)(b < COLORS ? b : -1));
 }
 
+/* The background an element is drawn on: its own, else that of the part
+ * of the screen it is in (the list's for list_*, the compose box's for
+ * its prompt), else the pane's, so that a theme's background is never
+ * broken by the terminal's own. */
+static const struct theme_color *
+ui_theme_bg(int element)
+{
+	int area = THEME_PANE;
+
+	if (ui_theme.style[element].bg.c256 != -1 || element == THEME_PANE)
+		return &ui_theme.style[element].bg;
+	if (strncmp(theme_element_name(element), "list_", 5) == 0)
+		area = THEME_LIST;
+	else if (element == THEME_COMPOSE_PROMPT)
+		area = THEME_COMPOSE;
+	return ui_theme_bg(area);
+}
+
 void
-ui_theme_start(struct ui *ui)
+ui_theme_load(struct ui *ui)
 {
 	const char *name = ui->settings != NULL ? ui->settings->ui.theme : NULL;
 
@@ -58,13 +76,21 @@ ui_theme_start(struct ui *ui)
 	if (name == NULL && theme_no_color_wanted())
 		theme_apply_no_color(&ui_theme);
 	ui_theme_loaded = 1;
+}
+
+void
+ui_theme_start(struct ui *ui)
+{
+	if (!ui_theme_loaded)
+		ui_theme_load(ui);
 	if (!has_colors())
 		return;
 	for (int e = 0; e < THEME_NELEMENTS; e++)
-		ui_theme_pair((short)(e + 1), &ui_theme.style[e].fg, &ui_theme.style[e].bg);
+		ui_theme_pair((short)(e + 1), &ui_theme.style[e].fg, ui_theme_bg(e));
 	for (size_t i = 0; i < ui_theme.nnicks && THEME_NELEMENTS + 1 + (int)i < COLOR_PAIRS;
 	    i++)
-		ui_theme_pair((short)(THEME_NELEMENTS + 1 + (int)i), &ui_theme.nicks[i], NULL);
+		ui_theme_pair((short)(THEME_NELEMENTS + 1 + (int)i), &ui_theme.nicks[i],
+		    ui_theme_bg(THEME_PANE));
 }
 
 void

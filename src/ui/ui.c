@@ -51,6 +51,7 @@ ui_note_set(struct ui *ui, int error, const char *fmt, va_list ap)
 	free(ui->status.note);
 	ui->status.note = san_text(msg, 0);
 	ui->status.note_error = error;
+	ui->status.note_gen++;
 	free(msg);
 	ui_dirty(ui);
 }
@@ -73,6 +74,47 @@ ui_error(struct ui *ui, const char *fmt, ...)
 	va_start(ap, fmt);
 	ui_note_set(ui, 1, fmt, ap);
 	va_end(ap);
+}
+
+void
+ui_warn(struct ui *ui, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	ui->status.warnings = xreallocarray(ui->status.warnings, ui->status.n_warnings + 1,
+	    sizeof *ui->status.warnings);
+	ui->status.warnings[ui->status.n_warnings++] = san_text(msg, 0);
+	free(msg);
+	ui_dirty(ui);
+}
+
+char *
+ui_warning_text(const struct ui *ui)
+{
+	const struct ui_status *s = &ui->status;
+
+	if (s->n_warnings == 0)
+		return NULL;
+	if (s->n_warnings == 1)
+		return xasprintf("%s  (Esc dismisses)", s->warnings[0]);
+	return xasprintf("%s  (1 of %zu; Esc dismisses)", s->warnings[0], s->n_warnings);
+}
+
+int
+ui_warn_dismiss(struct ui *ui)
+{
+	struct ui_status *s = &ui->status;
+
+	if (s->n_warnings == 0)
+		return 0;
+	free(s->warnings[0]);
+	memmove(s->warnings, s->warnings + 1, --s->n_warnings * sizeof *s->warnings);
+	ui_dirty(ui);
+	return 1;
 }
 
 static enum ui_section
@@ -374,18 +416,37 @@ ui_on_typing(void *arg, const char *room_id, const char *const *names, size_t n)
 	ui_dirty(ui);
 }
 
+/* A second of the countdown to the next try while offline. */
+static void
+ui_retry_tick(void *arg)
+{
+	struct ui *ui = arg;
+
+	ui->status.retry_timer = 0;
+	if (ui->status.conn != CORE_OFFLINE || ui->status.retry_at == 0)
+		return;
+	if (nt_mono_ms() >= ui->status.retry_at)
+		ui->status.retry_at = 0;
+	else
+		ui->status.retry_timer = loop_timer_add(ui->loop, 1000, ui_retry_tick, ui);
+	ui_dirty(ui);
+}
+
+/* Offline, the status line counts down to the next try ("offline,
+ * retrying in 4 s") rather than quote libcurl on why; being logged out
+ * says why, which tells what to do. */
 static void
 ui_on_conn(void *arg, enum core_conn state, const char *why, int64_t retry_ms)
 {
 	struct ui *ui = arg;
 
 	ui->status.conn = state;
-	if (why != NULL && retry_ms > 0)
-		ui_note(ui, "%s (trying again in %lld s)", why, (long long)(retry_ms + 999) / 1000);
-	else if (why != NULL)
+	ui->status.retry_at = state == CORE_OFFLINE && retry_ms > 0 ? nt_mono_ms() + retry_ms : 0;
+	loop_timer_cancel(ui->loop, ui->status.retry_timer);
+	ui->status.retry_timer = ui->status.retry_at != 0 ?
+	    loop_timer_add(ui->loop, (retry_ms - 1) % 1000 + 1, ui_retry_tick, ui) : 0;
+	if (state != CORE_OFFLINE && why != NULL)
 		ui_note(ui, "%s", why);
-	else if (state == CORE_ONLINE)
-		xfree(&ui->status.note);
 	ui_dirty(ui);
 }
 
@@ -453,6 +514,7 @@ ui_free(struct ui *ui)
 	editor_free(&ui->compose.ed);
 	editor_killring_free(&ui->compose.kills);
 	loop_timer_cancel(ui->loop, ui->redraw_timer);
+	loop_timer_cancel(ui->loop, ui->status.retry_timer);
 	ui_pane_free(ui);
 	ui_notify_free(ui);
 	ui_search_free(ui);
@@ -465,6 +527,9 @@ ui_free(struct ui *ui)
 	keys_table_free(&ui->own_keys);
 	free(ui->current);
 	free(ui->status.note);
+	while (ui_warn_dismiss(ui))
+		;
+	free(ui->status.warnings);
 	core_free(&ui->core);
 }
 
@@ -489,7 +554,7 @@ ui_watch(struct ui *ui)
 
 int
 ui_main(const char *profile, const char *config, const struct settings *settings,
-    const char *warning, size_t n_warnings)
+    const char *const *warnings, size_t n_warnings)
 {
 	struct ui ui = {0};
 	char *cause = NULL;
@@ -507,12 +572,13 @@ ui_main(const char *profile, const char *config, const struct settings *settings
 	ui.focused = 1;
 	ui.settings = settings;
 	ui.config_path = config;
-	if (warning != NULL)
-		ui_note(&ui, "config: %s (%zu in all; see the terminal after you quit)",
-		    warning, n_warnings);
+	for (size_t i = 0; i < n_warnings; i++)
+		ui_warn(&ui, "config: %s", warnings[i]);
+	ui_theme_load(&ui);
 	if (ui_term_start(&cause) == -1) {
 		fprintf(stderr, "natter: %s\n", cause);
 		free(cause);
+		ui_theme_end();
 		ui_free(&ui);
 		return 1;
 	}

@@ -295,6 +295,19 @@ nt_parse_int64(const char *s, int64_t *out)
 	return 0;
 }
 
+void
+nt_size_text(int64_t bytes, char *out, size_t size)
+{
+	if (bytes < 0)
+		snprintf(out, size, "size unknown");
+	else if (bytes < 1024)
+		snprintf(out, size, "%lld bytes", (long long)bytes);
+	else if (bytes < 1024 * 1024)
+		snprintf(out, size, "%.1f KB", (double)bytes / 1024);
+	else
+		snprintf(out, size, "%.1f MB", (double)bytes / (1024 * 1024));
+}
+
 size_t
 nt_utf8_cut(const char *s, size_t len, size_t max)
 {

@@ -26,9 +26,11 @@ class Tmux:
     EXIT_WAIT = 30  # seconds for natter to quit; LeakSanitizer's check at exit is slow
     PANE = "t:0"    # natter's window, also while a test has opened another one
 
-    def __init__(self, natter, cols=100, rows=30, after=None, name="natter in tmux"):
+    def __init__(self, natter, cols=100, rows=30, after=None, name="natter in tmux",
+                 term="xterm-256color"):
         """after: shell commands run in the pane once natter has exited;
-        name: who ran it (a test id), for the failure message."""
+        name: who ran it (a test id), for the failure message; term: the
+        TERM natter is given."""
         require("tmux", shutil.which("tmux"), "tmux is needed for the terminal tests")
         self.socket = f"natter-test-{uuid.uuid4().hex[:8]}"
         self.natter = natter
@@ -40,9 +42,9 @@ class Tmux:
             Path(f"{files}.{part}") for part in ("pid", "stderr", "status"))
         env = " ".join(f"{k}={shlex.quote(v)}" for k, v in natter.env.items()
                        if k.startswith(("XDG_", "HOME", "ASAN", "LSAN", "UBSAN", "LC_", "DBUS_",
-                                        "EDITOR", "VISUAL", "PATH")))
+                                        "EDITOR", "VISUAL", "PATH", "ESCDELAY")))
         natter_cmd = (f"echo $$ > {self.pid_file}.new; mv {self.pid_file}.new {self.pid_file}; "
-                      f"exec env {env} TERM=xterm-256color "
+                      f"exec env {env} TERM={shlex.quote(term)} "
                       f"{shlex.quote(natter.binary)} 2>{self.stderr_file}")
         cmd = (f"sh -c {shlex.quote(natter_cmd)}; echo $? > {self.status_file}.new; "
                f"mv {self.status_file}.new {self.status_file}")
@@ -145,9 +147,9 @@ class TuiTestCase(NatterTestCase):
     """What the terminal tests share: natter started in tmux on a synced
     cache, and the rows of its screen they read."""
 
-    def terminal(self, cols=100, rows=30, after=None):
+    def terminal(self, cols=100, rows=30, after=None, term="xterm-256color"):
         """natter in tmux on the cache as it is; its exit is checked at cleanup."""
-        t = Tmux(self.natter, cols, rows, after=after, name=self.id())
+        t = Tmux(self.natter, cols, rows, after=after, name=self.id(), term=term)
         self.addCleanup(t.close)
         return t
 
@@ -175,6 +177,14 @@ class TuiTestCase(NatterTestCase):
         t.text(name)
         t.keys("Enter")
         wait_until(lambda: self.title(t) == name, what=name)
+
+    def send_file(self, room, data, body, mimetype, msgtype="m.file", **info):
+        """bob uploads data and sends it to room as body, with its size
+        and info (w, h) in the event."""
+        mxc = self.bob.upload(data, mimetype, body)
+        self.bob.send_event(room, "m.room.message", {
+            "msgtype": msgtype, "body": body, "url": mxc,
+            "info": {"mimetype": mimetype, "size": len(data), **info}})
 
     def fake_xdg_open(self):
         """An xdg-open on natter's PATH that records the path it was given
@@ -283,15 +293,36 @@ class TuiTest(TuiTestCase):
                          {"msgtype": "m.emote", "body": "is in the lobby", "m.mentions": {}})
 
     def test_replies_show_what_they_answer(self):
+        self.bob.set_displayname("Dana")
         room = self.shared_room("Board Room")
         first = self.bob.send_text(room, "Who is presenting the budget?")
-        self.bob.send_event(room, "m.room.message", {
+        self.alice.send_text(room, "Let me check the agenda.")
+        self.alice.send_event(room, "m.room.message", {
             "msgtype": "m.text", "body": "Marcus, at 10:00",
             "m.relates_to": {"m.in_reply_to": {"event_id": first}}})
         t = self.start()
-        t.wait_for("↳ ")
-        screen = t.screen()
-        self.assertIn("Who is presenting the budget?", screen.split("↳", 1)[1])
+        rows = t.wait_for("Marcus, at 10:00").splitlines()
+        quote = next(i for i, row in enumerate(rows) if "↳" in row)
+        # The quote is the reply's first line, with its time and sender,
+        # not a line under the message above; the reply's text under it.
+        self.assertRegex(rows[quote], r"│\d\d:\d\d alice-\w+: ↳ Dana: Who is presenting the budget\?")
+        self.assertIn("Let me check the agenda.", rows[quote - 1])
+        self.assertEqual(rows[quote + 1].split("│")[1].strip(), "Marcus, at 10:00")
+        self.assertEqual(rows[quote + 1].index("Marcus"), rows[quote].index("↳"))
+
+    def test_room_events_say_who_did_what_by_name(self):
+        self.bob.set_displayname("Sam Carter")
+        dana = self.hs.register("dana", displayname="Dana Whitfield")
+        room = self.shared_room("Board Room")
+        self.bob.send_state(room, "m.room.name", "", {"name": "Board Prep"})
+        self.bob.invite(room, dana.user_id)
+        self.bob.send_state(room, "m.room.topic", "", {"topic": "Q3 figures"})
+        t = self.start()
+        screen = t.wait_for("Q3 figures")
+        self.assertIn("Sam Carter invited Dana Whitfield", screen)
+        self.assertIn("Sam Carter renamed the room to Board Prep", screen)
+        self.assertIn("Sam Carter changed the topic to Q3 figures", screen)
+        self.assertNotIn(dana.user_id, screen)
 
     def test_a_reply_from_an_older_client_shows_no_quote_of_its_own(self):
         room = self.shared_room("Board Room")
@@ -442,6 +473,23 @@ class TuiTest(TuiTestCase):
         self.assertIn("already read", lines[marker - 1])
         self.assertIn("news 00", lines[marker + 1])
 
+    def test_new_messages_is_never_drawn_above_ones_own_message(self):
+        room = self.shared_room("Board Room")
+        self.bob.send_text(room, "all read")
+        self.natter.ok("sync", "--once")
+        self.natter.ok("read", "Board Room")
+        t = self.start()
+        t.wait_for("all read")
+        t.text("my answer")
+        t.keys("Enter")
+        self.bob.wait_for_event(room, lambda e: e["content"].get("body") == "my answer")
+        t.wait_screen(lambda s: "my answer" in s and "sending" not in s, "my answer delivered")
+        self.bob.send_text(room, "thanks")
+        screen = t.wait_for("thanks")
+        rows = screen.splitlines()
+        mine = next(i for i, row in enumerate(rows) if "my answer" in row)
+        self.assertNotIn("new messages", rows[mine - 1])
+
     def test_open_downloads_to_a_safe_name_and_hands_it_to_xdg_open(self):
         room = self.shared_room("Board Room")
         data = os.urandom(20000)
@@ -460,6 +508,41 @@ class TuiTest(TuiTestCase):
         with open(path, "rb") as f:
             self.assertEqual(f.read(), data)
         self.assertEqual(os.stat(path).st_mode & 0o777, 0o600)
+
+    def test_attachments_show_their_size_and_an_image_its_dimensions(self):
+        room = self.shared_room("Board Room")
+        self.send_file(room, os.urandom(250000), "seating.png", "image/png", "m.image",
+                       w=1920, h=1080)
+        self.send_file(room, os.urandom(1536), "agenda.pdf", "application/pdf")
+        t = self.start()
+        screen = t.wait_for("agenda.pdf")
+        self.assertIn("[image] seating.png (244.1 KB, 1920×1080)", screen)
+        self.assertIn("[file] agenda.pdf (1.5 KB)", screen)
+
+    def test_opening_an_attachment_again_does_not_download_it_again(self):
+        room = self.shared_room("Board Room")
+        data = os.urandom(20000)
+        self.send_file(room, data, "plan.pdf", "application/pdf")
+        record = self.fake_xdg_open()
+        t = self.start()
+        t.wait_for("plan.pdf")
+        opened = []
+        for _ in range(2):
+            t.text("/open")
+            t.keys("Enter")
+            opened.append(wait_until(lambda: record.exists() and record.read_text(),
+                                     what="xdg-open"))
+            record.unlink()
+        self.assertEqual(opened[0], opened[1])
+        media = self.natter.profile_dir() / "media"
+        self.assertEqual(os.listdir(media), ["plan.pdf"])
+        # A file that is gone, or not whole, is downloaded again.
+        os.truncate(opened[0], 100)
+        t.text("/open")
+        t.keys("Enter")
+        again = wait_until(lambda: record.exists() and record.read_text(), what="xdg-open")
+        with open(again, "rb") as f:
+            self.assertEqual(f.read(), data)
 
     def test_message_from_the_other_user_appears(self):
         room = self.shared_room("Board Room")
@@ -521,6 +604,20 @@ class TuiTest(TuiTestCase):
         t.wait_for("Board Room")
         t.text("still typing")
         t.wait_for("> still typing")
+
+    def test_a_narrow_pane_shows_every_word_of_a_long_name_s_message(self):
+        self.bob.set_displayname("Dana Whitfield")
+        room = self.shared_room("Board Room")
+        said = ("If you leave at nine you can get the earlier train to Leeds, "
+                "or the 10:05 if the meeting runs late.")
+        self.bob.send_text(room, said)
+        t = self.start(60, 20)
+        t.keys("M-l")  # the room list beside a 35-column pane
+        screen = t.wait_for("│")
+        pane = [row.split("│", 1)[1] for row in screen.splitlines()[1:-2] if "│" in row]
+        first = next(i for i, row in enumerate(pane) if "If you" in row)
+        text = "If you" + pane[first].split("If you", 1)[1] + " ".join(pane[first + 1:])
+        self.assertEqual(" ".join(text.split()), said, screen)
 
     def test_typing_while_messages_arrive_loses_no_keystroke(self):
         room = self.shared_room("Board Room")

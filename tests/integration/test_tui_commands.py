@@ -130,12 +130,13 @@ class TuiCommandTest(TuiTestCase):
         self.assertEqual(ev["content"]["membership"], "join")
         t.wait_for("you are now Alice from Finance")
 
-    def test_react_to_the_newest_message(self):
+    def test_react_to_the_newest_message_from_someone_else(self):
         room = self.shared_room("Board Room")
         self.bob.send_text(room, "Older news")
         target = self.bob.send_text(room, "Lunch at noon?")
+        self.alice.send_text(room, "I will book a table.")  # one's own is not the target
         t = self.start()
-        t.wait_for("Lunch at noon?")
+        t.wait_for("I will book a table.")
         self.command(t, "/react 👍")
         ev = self.bob.wait_for_event(room, lambda e: e["type"] == "m.reaction")
         rel = ev["content"]["m.relates_to"]
@@ -275,6 +276,29 @@ class TuiCommandTest(TuiTestCase):
         wait_until(lambda: "any other key closes help" not in t.screen(), what="help closed")
         t.text("typing again")
         t.wait_for("> typing again")
+
+    def test_a_note_clears_when_the_next_command_or_message_goes(self):
+        room = self.shared_room("Board Room")
+        t = self.start()
+        self.command(t, "/frobnicate")
+        t.wait_for("unknown command /frobnicate")
+        t.keys("C-u")
+        self.command(t, "/me waves")
+        self.bob.wait_for_event(room, lambda e: self.mine(e, "waves"))
+        t.wait_screen(lambda s: "unknown command" not in s, "the note gone after /me")
+        self.command(t, "/frobnicate")
+        t.wait_for("unknown command /frobnicate")
+        t.keys("C-u")
+        self.say(t, room, "hello")
+        t.wait_screen(lambda s: "unknown command" not in s, "the note gone after a message")
+
+    def test_a_long_note_is_shown_whole(self):
+        t = self.start(cols=80)
+        name = "x" * 90
+        self.command(t, f"/{name}")
+        screen = t.wait_for("/help lists them")
+        # Wrapped over the rows of the status line, nothing cut.
+        self.assertIn(f"unknowncommand/{name}:/helpliststhem", "".join(screen.split()))
 
     def test_missing_argument_shows_usage(self):
         self.shared_room("Board Room")

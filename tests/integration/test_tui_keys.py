@@ -204,6 +204,28 @@ class TuiKeysTest(TuiTestCase):
         t.wait_for("line 59")
         wait_until(lambda: "-- scrolled --" not in t.screen(), what="back at the newest")
 
+    def esc_pause_key(self, t):
+        """Types hello, Esc, and after a pause b then X."""
+        t.text("hello")
+        t.wait_for("> hello")
+        t.keys("Escape")
+        time.sleep(0.3)  # the pause is what is tested: well over natter's 25 ms
+        t.text("b")
+        t.text("X")
+
+    def test_esc_then_a_key_after_a_pause_is_esc_then_the_key(self):
+        self.shared_room("Board Room")
+        t = self.start()
+        self.esc_pause_key(t)
+        t.wait_for("> hellobX")
+
+    def test_escdelay_from_the_environment_is_honoured(self):
+        self.shared_room("Board Room")
+        self.natter.env["ESCDELAY"] = "3000"
+        t = self.start()
+        self.esc_pause_key(t)
+        t.wait_for("> Xhello")  # within 3 s, Esc b is M-b: a word left
+
 
 if __name__ == "__main__":
     unittest.main()

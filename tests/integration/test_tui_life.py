@@ -6,6 +6,7 @@ import contextlib
 import fcntl
 import os
 import pty
+import re
 import select
 import signal
 import struct
@@ -170,13 +171,38 @@ class TuiLifeTest(TuiTestCase):
         t = self.terminal()
         t.wait_for("> second thoughts")
 
-    def test_offline_messages_go_when_the_network_returns(self):
-        room = self.shared_room("Board Room")
+    def through_proxy(self):
+        """A proxy between natter and the homeserver, for the test to take down."""
         proxy = FaultProxy(self.hs.url)
         self.addCleanup(proxy.down)
         session = self.natter.profile_dir() / "session"
         session.write_text(session.read_text().replace(self.hs.url,
                                                        f"http://127.0.0.1:{proxy.port}"))
+        return proxy
+
+    def test_offline_the_status_counts_down_to_the_next_try(self):
+        self.shared_room("Board Room")
+        proxy = self.through_proxy()
+        t = self.start()
+        proxy.down()
+        counts = set()
+
+        def counting(screen):
+            status = self.status_of(screen)
+            self.assertNotRegex(screen, r"(?i)couldn't|connect|cannot reach|curl|trying again")
+            m = re.search(r"\[default\] offline, retrying in (\d+) s", status)
+            if m:
+                counts.add(int(m.group(1)))
+            return len(counts) >= 3
+        # The tries back off to 8 s apart: the count is seen going down.
+        t.wait_screen(counting, "a countdown to the next try", timeout=60)
+        proxy.up()
+        t.wait_screen(lambda s: self.status_of(s).strip() == "[default] online", "online",
+                      timeout=30)
+
+    def test_offline_messages_go_when_the_network_returns(self):
+        room = self.shared_room("Board Room")
+        proxy = self.through_proxy()
         t = self.start()
         proxy.down()
         t.wait_for("offline", timeout=60)

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "natter/msg.h"
+#include "natter/util.h"
 
 static const char *
 field(const cJSON *obj, const char *path)
@@ -183,6 +184,84 @@ test_state_words(void **state)
 	assert_string_equal(msg_member_verb((enum mx_membership)99), "changed their profile");
 }
 
+static void
+expect_state_text(const struct msg_state_event *e, const char *want)
+{
+	char *got = msg_state_text(e);
+
+	if (want == NULL)
+		assert_null(got);
+	else
+		assert_string_equal(got, want);
+	free(got);
+}
+
+/* Who did what to whom, by display name, with the new name or topic. */
+static void
+test_state_text(void **state)
+{
+	struct msg_state_event e = {"m.room.member", "@sam:x", "Sam", "@dana:x", NULL,
+		"{\"membership\": \"invite\", \"displayname\": \"Dana Whitfield\"}",
+		MX_MEMBERSHIP_INVITE};
+
+	expect_state_text(&e, "Sam invited Dana Whitfield");
+	e.content = "{\"membership\": \"invite\"}";
+	expect_state_text(&e, "Sam invited @dana:x");
+	e.target_name = "Dana";
+	expect_state_text(&e, "Sam invited Dana");
+	e.membership = MX_MEMBERSHIP_LEAVE;
+	expect_state_text(&e, "Sam removed Dana");
+	e.membership = MX_MEMBERSHIP_BAN;
+	expect_state_text(&e, "Sam banned Dana");
+	e.state_key = "@sam:x";
+	e.membership = MX_MEMBERSHIP_JOIN;
+	expect_state_text(&e, "Sam joined");
+
+	e = (struct msg_state_event){"m.room.name", "@sam:x", "Sam", "", NULL,
+		"{\"name\": \"Board Prep\"}", MX_MEMBERSHIP_NONE};
+	expect_state_text(&e, "Sam renamed the room to Board Prep");
+	e.content = "{\"name\": \"\"}";
+	expect_state_text(&e, "Sam removed the room's name");
+	e.type = "m.room.topic";
+	e.content = "{\"topic\": \"Q3 figures\"}";
+	expect_state_text(&e, "Sam changed the topic to Q3 figures");
+	e.content = "not JSON";
+	expect_state_text(&e, "Sam removed the topic");
+	e.type = "m.room.canonical_alias";
+	e.content = "{\"alias\": \"#board:x\"}";
+	expect_state_text(&e, "Sam changed the room address to #board:x");
+	e.content = "{}";
+	expect_state_text(&e, "Sam changed the room address");
+	e.type = "m.room.create";
+	expect_state_text(&e, "Sam created the room");
+	e.type = "com.example.custom";
+	expect_state_text(&e, NULL);
+}
+
+/* Dimensions only when the info gives both as whole positive numbers. */
+static void
+test_media_dimensions(void **state)
+{
+	static const char *const bad[] = {
+		NULL, "not JSON", "{}", "{\"info\": 3}", "{\"info\": {\"w\": 1920}}",
+		"{\"info\": {\"w\": \"1920\", \"h\": 1080}}",
+		"{\"info\": {\"w\": 0, \"h\": 1080}}", "{\"info\": {\"w\": -5, \"h\": 10}}",
+		"{\"info\": {\"w\": 1.5, \"h\": 10}}", "{\"info\": {\"w\": 1e12, \"h\": 10}}",
+	};
+	int w = 7, h = 7;
+
+	assert_int_equal(msg_media_dimensions("{\"info\": {\"w\": 1920, \"h\": 1080, "
+	    "\"size\": 5}}", &w, &h), 1);
+	assert_int_equal(w, 1920);
+	assert_int_equal(h, 1080);
+	for (size_t i = 0; i < NT_NELEMS(bad); i++) {
+		w = h = 7;
+		assert_int_equal(msg_media_dimensions(bad[i], &w, &h), 0);
+		assert_int_equal(w, 7);
+		assert_int_equal(h, 7);
+	}
+}
+
 int
 main(void)
 {
@@ -197,6 +276,8 @@ main(void)
 		cmocka_unit_test(test_direct_map_keeps_what_was_there),
 		cmocka_unit_test(test_direct_map_takes_several_at_once),
 		cmocka_unit_test(test_state_words),
+		cmocka_unit_test(test_state_text),
+		cmocka_unit_test(test_media_dimensions),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -288,6 +288,23 @@ test_lookup_by_name(void **state)
 	theme_free(&t);
 }
 
+/* A natter run from its build tree (as scripts/demo runs it, and as
+ * this test runs) finds the themes of its source tree, with nothing
+ * installed and NATTER_THEMES_DIR unset. */
+static void
+test_lookup_from_the_build_tree(void **state)
+{
+	struct buf warnings = {0};
+	struct theme t;
+
+	unsetenv("NATTER_THEMES_DIR");
+	assert_int_equal(theme_load("light", &t, collect, &warnings), 0);
+	assert_null(warnings.data);
+	assert_string_equal(t.path, NATTER_SOURCE_THEMES "/light.theme");
+	theme_free(&t);
+	setup_env(state);
+}
+
 static void
 test_missing_theme_keeps_default(void **state)
 {
@@ -409,6 +426,7 @@ main(void)
 		cmocka_unit_test_setup(test_shipped_themes_load_clean, setup_env),
 		cmocka_unit_test_setup(test_builtins_match_files, setup_env),
 		cmocka_unit_test_setup(test_lookup_by_name, setup_env),
+		cmocka_unit_test_setup(test_lookup_from_the_build_tree, setup_env),
 		cmocka_unit_test_setup(test_missing_theme_keeps_default, setup_env),
 		cmocka_unit_test_setup(test_bad_theme_warns_and_keeps_defaults, setup_env),
 		cmocka_unit_test_setup(test_no_color_keeps_attributes, setup_env),
