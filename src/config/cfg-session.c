@@ -50,22 +50,6 @@ cfg_session_load(const char *path, struct cfg_session *s, char **cause)
 	return 1;
 }
 
-static int
-write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w == -1 && errno == EINTR)
-			continue;
-		if (w == -1)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 int
 cfg_session_save(const char *path, const struct cfg_session *s, char **cause)
 {
@@ -84,7 +68,7 @@ cfg_session_save(const char *path, const struct cfg_session *s, char **cause)
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd == -1)
 		cause_set(cause, "cannot create %s: %s", tmp, strerror(errno));
-	else if (write_all(fd, text, strlen(text)) == -1 || fsync(fd) == -1)
+	else if (nt_write_all(fd, text, strlen(text)) == -1 || fsync(fd) == -1)
 		cause_set(cause, "cannot write %s: %s", tmp, strerror(errno));
 	else if (rename(tmp, path) == -1)
 		cause_set(cause, "cannot rename %s: %s", tmp, strerror(errno));

@@ -35,16 +35,8 @@ crypto_file_clear(struct crypto_file *f)
 static int
 file_write_all(int fd, const uint8_t *p, size_t n, char **cause)
 {
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w == -1 && errno == EINTR)
-			continue;
-		if (w == -1)
-			return cause_set(cause, "writing the file: %s", strerror(errno));
-		p += w;
-		n -= (size_t)w;
-	}
+	if (nt_write_all(fd, p, n) == -1)
+		return cause_set(cause, "writing the file: %s", strerror(errno));
 	return 0;
 }
 
