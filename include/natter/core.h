@@ -326,6 +326,11 @@ const char *core_identity_ed25519(const struct core *c);
 int core_trust(struct core *c, const char *user_id, const char *device_id, int trust,
     const char *ed25519, char **cause);
 
+/* Takes user_id's master key as the server gives it now as theirs (after
+ * it changed and the user checked with them): 1 done, 0 when it did not
+ * change, -1 with a cause. */
+int core_accept_identity(struct core *c, const char *user_id, char **cause);
+
 /* Room keys in a file of the format Element uses, sealed with a
  * passphrase: every key natter holds (*n of them), as the file's text. */
 int core_keyfile_export(struct core *c, const char *passphrase, char **file, size_t *n,
@@ -340,6 +345,46 @@ struct core_import {
 };
 int core_keyfile_import(struct core *c, const char *file, size_t len, const char *passphrase,
     struct core_import *n, core_done_cb done, void *arg, char **cause);
+
+/* natter recover: opens the account's secret storage with secret (the
+ * recovery key, or the passphrase, the user has from Element), keeps the
+ * cross-signing and key backup keys it holds (sealed), signs this device
+ * with the self-signing key, and restores the room keys of the key
+ * backup, telling progress (may be NULL) how far; then decrypts what
+ * waited for them, and done hears the end. From then on new room keys go
+ * to the backup too. Facts that did not stop it (a secret missing or
+ * stale) are in note. */
+struct core_recovered {
+	int opened_by_passphrase;
+	int cross_signing;	/* the account's cross-signing keys kept */
+	int device_signed;	/* this device now carries its owner's signature */
+	char *master;		/* the account's master key (base64), when kept */
+	char *backup_version;	/* NULL: no key backup restored */
+	size_t keys_total;	/* sessions in the backup */
+	struct core_import keys;
+	char *note;
+};
+typedef void (*core_progress_cb)(size_t done, size_t total, void *arg);
+int core_recover(struct core *c, const char *secret, struct core_recovered *out,
+    core_progress_cb progress, void *parg, core_done_cb done, void *arg, char **cause);
+void core_recovered_clear(struct core_recovered *r);
+
+/* natter crypto setup: for an account without cross-signing, makes the
+ * cross-signing keys, a secret storage under a new recovery key holding
+ * them and the key of a new key backup, and signs this device. password
+ * (may be NULL) answers the homeserver if it asks for it. The recovery
+ * key is in out once on_server says the account has it all, even when a
+ * later step (keeping the keys here) failed. */
+struct core_setup {
+	char *recovery_key;
+	char *master;
+	char *backup_version;
+	int on_server;
+	int device_signed;
+};
+int core_crypto_setup(struct core *c, const char *password, struct core_setup *out,
+    core_done_cb done, void *arg, char **cause);
+void core_setup_clear(struct core_setup *s);
 
 /* Asks the homeserver's /search for query's words (in the room and
  * within the limit of o) and merges what only it finds into *hits (n

@@ -168,6 +168,14 @@ char *crypto_megolm_in_pickle(const struct crypto_megolm_in *s,
 struct crypto_megolm_in *crypto_megolm_in_unpickle(const char *pickle,
     const uint8_t key[CRYPTO_PICKLE_KEY_LEN], char **cause);
 
+/* Secrets of the account (cross-signing keys, the backup key: text)
+ * sealed under their name for the store, and opened; opening refuses a
+ * secret sealed under another name. */
+char *crypto_secret_seal(const char *name, const char *secret,
+    const uint8_t key[CRYPTO_PICKLE_KEY_LEN]);
+char *crypto_secret_open(const char *sealed, const char *name,
+    const uint8_t key[CRYPTO_PICKLE_KEY_LEN], char **cause);
+
 /* Encrypted attachments (the spec's v2 EncryptedFile): AES-256-CTR with a
  * random key and IV, and the SHA-256 of the ciphertext. */
 struct crypto_file {
@@ -194,5 +202,6 @@ char *crypto_keyfile_seal(const uint8_t *plain, size_t len, const char *passphra
     uint32_t rounds);
 int crypto_keyfile_open(const char *text, size_t len, const char *passphrase, uint8_t **plain,
     size_t *plain_len, char **cause);
+
 
 #endif

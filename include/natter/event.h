@@ -308,4 +308,36 @@ int mx_keys_claim_parse(const char *json, size_t len, struct mx_claimed_key **ou
     char **cause);
 void mx_claimed_keys_free(struct mx_claimed_key **keys, size_t n);
 
+/* The server-side key backup (m.megolm_backup.v1.curve25519-aes-sha2):
+ * the current version from /room_keys/version, and the sessions of one
+ * version from /room_keys/keys, each still encrypted for the backup key. */
+struct mx_backup_version {
+	char *version;
+	char *algorithm;
+	char *public_key;	/* auth_data.public_key, Curve25519, base64 */
+	int64_t count;		/* sessions the server holds */
+	char *etag;
+};
+int mx_backup_version_parse(const char *json, size_t len, struct mx_backup_version *out,
+    char **cause);
+void mx_backup_version_clear(struct mx_backup_version *v);
+
+struct mx_backup_session {
+	char *room_id;
+	char *session_id;
+	int64_t first_index;
+	int64_t forwarded_count;
+	int verified;
+	char *ephemeral;	/* session_data, base64 */
+	char *ciphertext;
+	char *mac;
+};
+struct mx_backup {
+	struct mx_backup_session *sessions;
+	size_t n;
+	size_t n_skipped;	/* malformed sessions left out */
+};
+int mx_backup_parse(const char *json, size_t len, struct mx_backup *out, char **cause);
+void mx_backup_clear(struct mx_backup *b);
+
 #endif

@@ -213,6 +213,29 @@ struct mx_call *mx_keys_claim(struct mx_client *cl, const char *const *users,
 struct mx_call *mx_send_to_device(struct mx_client *cl, const char *type, const char *txn_id,
     const char *messages_json, int flags, mx_cb cb, void *arg, char **cause);
 
+/* Cross-signing and the key backup. signatures/upload takes the body
+ * ({user: {device or key id: signed object}}); failures come in res->json.
+ * room_keys/version describes the current backup raw (event.h's
+ * mx_backup_version_parse; 404 M_NOT_FOUND when there is none);
+ * room_keys/keys reads a version's sessions raw (mx_backup_parse) or adds
+ * to them (body {rooms: {room: {sessions: {id: key data}}}}). */
+struct mx_call *mx_keys_signatures_upload(struct mx_client *cl, const char *body_json,
+    int flags, mx_cb cb, void *arg, char **cause);
+/* Uploads cross-signing keys (body: master_key, self_signing_key,
+ * user_signing_key); password and the session of a 401 answer (both may
+ * be NULL) complete user-interactive auth. */
+struct mx_call *mx_device_signing_upload(struct mx_client *cl, const char *body_json,
+    const char *password, const char *session, int flags, mx_cb cb, void *arg, char **cause);
+/* A new backup version (body: algorithm, auth_data); value: version. */
+struct mx_call *mx_backup_version_new(struct mx_client *cl, const char *body_json, int flags,
+    mx_cb cb, void *arg, char **cause);
+struct mx_call *mx_backup_version(struct mx_client *cl, int flags, mx_cb cb, void *arg,
+    char **cause);
+struct mx_call *mx_backup_keys_get(struct mx_client *cl, const char *version, int flags,
+    mx_cb cb, void *arg, char **cause);
+struct mx_call *mx_backup_keys_put(struct mx_client *cl, const char *version,
+    const char *body_json, int flags, mx_cb cb, void *arg, char **cause);
+
 /* Read state: a public m.read receipt, and the fully-read marker with a
  * receipt (either may be NULL, not both). */
 struct mx_call *mx_receipt(struct mx_client *cl, const char *room_id, const char *event_id,

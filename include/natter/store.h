@@ -371,6 +371,8 @@ struct store_device {
 	char *display_name;
 	int trust;		/* enum store_trust */
 	int cross_signed;	/* signed by its user's self-signing key */
+	int identity_changed;	/* its user's master key is not the one natter
+				 * first saw (store_crypto_master_seen) */
 };
 int store_devices(struct store *st, const char *user_id, struct store_device **out, size_t *n,
     char **cause);
@@ -399,6 +401,27 @@ int store_crypto_outdated(struct store *st, char ***users, size_t *n, char **cau
 char *store_crypto_master(struct store *st, const char *user_id, char **cause);
 int store_crypto_master_put(struct store *st, const char *user_id, const char *master,
     char **cause);
+/* The master key the server gives for user_id now: when it is not the
+ * one kept by store_crypto_master_put, the user's devices say
+ * identity_changed until the new one is kept. */
+int store_crypto_master_seen(struct store *st, const char *user_id, const char *master,
+    char **cause);
+/* Keeps the master key seen as user_id's: 1, or 0 when it was kept already. */
+int store_crypto_master_accept(struct store *st, const char *user_id, char **cause);
+/* The account's secrets (cross-signing and backup keys), sealed by the
+ * caller: NULL when there is none (or an error, in *cause). */
+char *store_crypto_secret(struct store *st, const char *name, char **cause);
+int store_crypto_secret_put(struct store *st, const char *name, const char *sealed,
+    char **cause);
+/* Room keys not yet in the server-side key backup, at most limit of them;
+ * store_megolm_backed marks one sent (if pickle is still the copy held:
+ * a better copy that came meanwhile goes next); a new backup version
+ * starts again with store_megolm_backup_reset. */
+int store_megolm_unbacked(struct store *st, size_t limit, struct store_megolm_key **keys,
+    size_t *n, char **cause);
+int store_megolm_backed(struct store *st, const char *session_id, const char *sender_key,
+    const char *pickle, char **cause);
+int store_megolm_backup_reset(struct store *st, char **cause);
 /* When the room's session must be replaced, from its m.room.encryption:
  * after ms milliseconds or msgs messages. A missing or unusable setting
  * leaves the value passed in (the caller's default). */

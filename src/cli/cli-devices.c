@@ -9,13 +9,14 @@
 #include "cli-private.h"
 #include "natter/sanitize.h"
 
-/* verified by the user, blocked by the user, signed by its owner's
- * cross-signing key, or none of these. */
+/* verified by the user, blocked by the user, its owner's identity (master
+ * key) changed, signed by its owner's cross-signing key, or none of these. */
 static const char *
 cli_trust_name(const struct store_device *d)
 {
 	return d->trust == STORE_TRUST_VERIFIED ? "verified" : d->trust == STORE_TRUST_BLOCKED ?
-	    "blocked" : d->cross_signed ? "signed" : "unverified";
+	    "blocked" : d->identity_changed ? "changed" : d->cross_signed ? "signed" :
+	    "unverified";
 }
 
 /* An Ed25519 key in groups of four, as clients show fingerprints. */
@@ -42,8 +43,8 @@ cli_json_device(struct buf *b, const struct store_device *d, int self)
 	san_json_string(b, d->curve25519);
 	buf_puts(b, ",\"ed25519\":");
 	san_json_string(b, d->ed25519);
-	buf_printf(b, ",\"trust\":\"%s\",\"this_device\":%s}\n", cli_trust_name(d),
-	    self ? "true" : "false");
+	buf_printf(b, ",\"trust\":\"%s\",\"identity_changed\":%s,\"this_device\":%s}\n",
+	    cli_trust_name(d), d->identity_changed ? "true" : "false", self ? "true" : "false");
 }
 
 static void
@@ -79,6 +80,18 @@ cli_devices_list(struct cli *cli, const char *user, int json)
 			cli_json_device(&b, &d[i], self);
 		else
 			cli_print_device(&d[i], self);
+	}
+	if (n > 0 && d[0].identity_changed) {
+		char *accept = core_command(cli->core, "trust --accept-identity");
+
+		fputs("natter: WARNING: the identity (master key) of ", stderr);
+		cli_print_text(stderr, user, 0);
+		fprintf(stderr, " changed since natter first saw it: someone may have taken over "
+		    "the account, or it was reset. Its devices are not taken as its owner's. Check "
+		    "with them in person, then accept it with `%s ", accept);
+		cli_print_text(stderr, user, 0);
+		fputs("`\n", stderr);
+		free(accept);
 	}
 	if (b.len > 0)
 		fputs(b.data, stdout);
@@ -136,15 +149,54 @@ cmd_devices(struct cli *cli, int argc, char **argv)
 /* natter trust: a device verified by comparing its fingerprint, blocked
  * (it gets no room key and its messages are marked), or back to
  * unverified. */
+/* natter trust --accept-identity @user: the user's new master key is
+ * taken as theirs, after the user checked with them. */
+static int
+cli_trust_identity(struct cli *cli, int argc, char **argv)
+{
+	const char *user;
+	char *cause = NULL;
+	int rc;
+
+	if (argc - optind != 1)
+		return cli_usage(cli_cmd_find("trust"));
+	if (!cli_user_id(argv[optind]))
+		return cli_bad_arg("\"%s\" is not a user id like @name:server", argv[optind]);
+	if (cli_open(cli) != CLI_OK)
+		return CLI_FAILED;
+	user = argv[optind];
+	if ((rc = cli_devices_fetch(cli, user)) != CLI_OK)
+		return rc;
+	if ((rc = core_accept_identity(cli->core, user, &cause)) == -1) {
+		rc = cli_fail("%s", cause);
+		free(cause);
+		return rc;
+	}
+	if (rc == 0) {
+		printf("the identity of ");
+		cli_print_text(stdout, user, 0);
+		printf(" did not change: nothing to accept\n");
+		return CLI_OK;
+	}
+	/* Its devices are judged again under the new master key. */
+	if ((rc = cli_devices_fetch(cli, user)) != CLI_OK)
+		return rc;
+	printf("accepted the new identity of ");
+	cli_print_text(stdout, user, 0);
+	putchar('\n');
+	return CLI_OK;
+}
+
 int
 cmd_trust(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"block", no_argument, NULL, 'b'},
 		{"reset", no_argument, NULL, 'r'},
+		{"accept-identity", no_argument, NULL, 'a'},
 		{NULL, 0, NULL, 0},
 	};
-	int ch, trust = STORE_TRUST_VERIFIED, rc;
+	int ch, trust = STORE_TRUST_VERIFIED, rc, identity = 0;
 	struct buf key = {0};
 	const char *user, *device;
 	char *cause = NULL;
@@ -154,9 +206,13 @@ cmd_trust(struct cli *cli, int argc, char **argv)
 			trust = STORE_TRUST_BLOCKED;
 		else if (ch == 'r' && trust == STORE_TRUST_VERIFIED)
 			trust = STORE_TRUST_UNVERIFIED;
+		else if (ch == 'a' && trust == STORE_TRUST_VERIFIED)
+			identity = 1;
 		else
 			return cli_usage(cli_cmd_find("trust"));
 	}
+	if (identity)
+		return cli_trust_identity(cli, argc, argv);
 	/* A fingerprint to verify with, and only then. */
 	if (argc - optind < 2 || (trust == STORE_TRUST_VERIFIED) != (argc - optind > 2))
 		return cli_usage(cli_cmd_find("trust"));

@@ -61,6 +61,12 @@ char *cli_secret_stdin(char **cause);
  * logged in); CLI_OK, or CLI_FAILED having said why. */
 int cli_open(struct cli *cli);
 
+/* n with its thousands grouped ("12,345"), into out. */
+void cli_group_digits(int64_t n, char *out, size_t size);
+/* natter sync --backfill [ROOM] (what: NULL for every room), with its
+ * progress on stderr. */
+int cli_backfill(struct cli *cli, const char *what);
+
 /* Prints "natter: " and the message to stderr; returns CLI_FAILED. */
 int cli_fail(const char *fmt, ...) NT_ATTR_PRINTF(1, 2);
 /* Prints the usage line of a command; returns CLI_USAGE. */
@@ -105,6 +111,8 @@ int cmd_read(struct cli *, int, char **);
 int cmd_redact(struct cli *, int, char **);
 int cmd_join(struct cli *, int, char **);
 int cmd_keys(struct cli *, int, char **);
+int cmd_recover(struct cli *, int, char **);
+int cmd_crypto(struct cli *, int, char **);
 int cmd_leave(struct cli *, int, char **);
 int cmd_invite(struct cli *, int, char **);
 int cmd_dm(struct cli *, int, char **);

@@ -75,7 +75,7 @@ struct cli_backfill {
 };
 
 /* n with a comma between each group of three digits. */
-static void
+void
 cli_group_digits(int64_t n, char *out, size_t size)
 {
 	char digits[32];
@@ -115,8 +115,7 @@ cli_backfill_progress(const struct core_backfill_progress *p, void *arg)
 	fflush(stderr);
 }
 
-/* natter sync --backfill [ROOM], after the sync round. */
-static int
+int
 cli_backfill(struct cli *cli, const char *what)
 {
 	struct cli_backfill bf = {.tty = isatty(fileno(stderr))};

@@ -16,6 +16,7 @@
 static const struct cli_cmd cli_cmds[] = {
 	{"broadcast", cmd_broadcast, CORE_NEED_SESSION,
 	    "broadcast --to ROOM[,ROOM...] [--emote] [TEXT...]"},
+	{"crypto", cmd_crypto, CORE_NEED_SESSION, "crypto setup [--password-stdin]"},
 	{"devices", cmd_devices, CORE_NEED_SESSION, "devices [@user:server] [--json]"},
 	{"dm", cmd_dm, CORE_NEED_SESSION, "dm @user:server"},
 	{"download", cmd_download, CORE_NEED_SESSION, "download ROOM EVENT [--output PATH]"},
@@ -41,6 +42,7 @@ static const struct cli_cmd cli_cmds[] = {
 	{"react", cmd_react, CORE_NEED_SESSION, "react ROOM EVENT KEY"},
 	{"read", cmd_read, CORE_NEED_SESSION, "read ROOM"},
 	{"redact", cmd_redact, CORE_NEED_SESSION, "redact ROOM EVENT"},
+	{"recover", cmd_recover, CORE_NEED_SESSION, "recover [--key-stdin] [--no-backfill]"},
 	{"rooms", cmd_rooms, 0, "rooms [--json]"},
 	{"search", cmd_search, 0, "search QUERY... [--room ROOM] [--limit N] [--server] [--json]"},
 	{"send", cmd_send, CORE_NEED_SESSION,
@@ -49,7 +51,7 @@ static const struct cli_cmd cli_cmds[] = {
 	    "sync [--once] [--timeout MS] | sync --backfill [ROOM]"},
 	{"trust", cmd_trust, CORE_NEED_SESSION,
 	    "trust @user:server DEVICE FINGERPRINT... | trust (--block | --reset) "
-	    "@user:server DEVICE"},
+	    "@user:server DEVICE | trust --accept-identity @user:server"},
 	{"whoami", cmd_whoami, CORE_NEED_SESSION, "whoami"},
 };
 

@@ -173,7 +173,7 @@ core_crypto_verify(const char *json, const char *ed25519, const char *sig)
 	return ok;
 }
 
-static cJSON *
+cJSON *
 core_crypto_device_keys(struct core *c)
 {
 	cJSON *dk = cJSON_CreateObject(), *alg, *keys;
@@ -404,6 +404,11 @@ core_crypto_ssk(struct core *c, const struct mx_keys *keys, const char *user_id,
 		pinned = xstrdup(x->master);
 	}
 	ok = strcmp(pinned, x->master) == 0;
+	if (store_crypto_master_seen(c->store, user_id, x->master, cause) == -1) {
+		free(pinned);
+		*rc = -1;
+		return NULL;
+	}
 	if (!ok)
 		log_msg("crypto: the master key of %s changed: its devices are not taken as "
 		    "verified by their owner", user_id);
@@ -449,7 +454,7 @@ core_crypto_devices_store(struct core *c, const char *json, size_t len,
 			list[n++] = (struct store_device){d->user_id, d->device_id, d->curve25519,
 			    d->ed25519, d->display_name, core_crypto_is_self(c, d) ?
 			    STORE_TRUST_VERIFIED : STORE_TRUST_UNVERIFIED, ssk != NULL &&
-			    core_crypto_verify(d->json, ssk, d->ssk_signature)};
+			    core_crypto_verify(d->json, ssk, d->ssk_signature), 0};
 		}
 		rc = store_devices_put(c->store, users[u], list, n, cause);
 		for (size_t i = 0; i < keys.n && rc == 0; i++)
@@ -514,6 +519,16 @@ core_trust(struct core *c, const char *user_id, const char *device_id, int trust
 	    trust == STORE_TRUST_VERIFIED ? "verified" : trust == STORE_TRUST_BLOCKED ? "blocked" :
 	    "unverified");
 	return 0;
+}
+
+int
+core_accept_identity(struct core *c, const char *user_id, char **cause)
+{
+	int r = store_crypto_master_accept(c->store, user_id, cause);
+
+	if (r == 1)
+		log_msg("crypto: the new identity of %s accepted", user_id);
+	return r;
 }
 
 int

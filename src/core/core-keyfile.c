@@ -18,8 +18,8 @@
 #include "natter/util.h"
 #include "core-private.h"
 
-static cJSON *
-core_keyfile_entry(struct core *c, const struct store_megolm_key *k, char **cause)
+cJSON *
+core_megolm_entry(struct core *c, const struct store_megolm_key *k, char **cause)
 {
 	struct crypto_megolm_in *in;
 	cJSON *e, *claimed;
@@ -66,7 +66,7 @@ core_keyfile_export(struct core *c, const char *passphrase, char **file, size_t 
 	all = cJSON_CreateArray();
 	for (size_t i = 0; i < count; i++) {
 		char *why = NULL;
-		cJSON *e = core_keyfile_entry(c, &keys[i], &why);
+		cJSON *e = core_megolm_entry(c, &keys[i], &why);
 
 		if (e == NULL) {
 			log_msg("crypto: a room key left out of the file: %s", why);
@@ -111,10 +111,9 @@ core_keyfile_same(struct core *c, struct crypto_megolm_in *in,
 	return same;
 }
 
-/* One session of a file: 1 kept, 0 known already, -1 on a database
- * error, -2 refused (why says). */
-static int
-core_keyfile_import_one(struct core *c, const cJSON *e, const char **why, char **cause)
+int
+core_megolm_import(struct core *c, const cJSON *e, int backed_up, const char **why,
+    char **cause)
 {
 	const char *alg = core_json_text(e, "algorithm"), *room = core_json_text(e, "room_id");
 	const char *sender_key = core_json_text(e, "sender_key");
@@ -163,6 +162,8 @@ core_keyfile_import_one(struct core *c, const cJSON *e, const char **why, char *
 	row.pickle = crypto_megolm_in_pickle(in, c->pickle_key);
 	row.forwarded = 1;
 	r = store_megolm_in_put(c->store, sid, sender_key, &row, cause);
+	if (r == 0 && backed_up)
+		r = store_megolm_backed(c->store, sid, sender_key, row.pickle, cause);
 	OPENSSL_cleanse(row.pickle, strlen(row.pickle));
 	free(row.pickle);
 	crypto_megolm_in_free(&in);
@@ -178,7 +179,7 @@ core_keyfile_import_all(struct core *c, const cJSON *all, struct core_import *n,
 		return -1;
 	cJSON_ArrayForEach(e, all) {
 		const char *why = NULL;
-		int r = core_keyfile_import_one(c, e, &why, cause);
+		int r = core_megolm_import(c, e, 0, &why, cause);
 
 		if (r == -1) {
 			store_batch_abort(c->store);

@@ -72,6 +72,8 @@ struct core {
 	int muted_ready;
 
 	/* End-to-end encryption (core-crypto.c, core-olm.c, core-megolm.c). */
+	int backing_up;			/* a pass of core_backup_upload is under way */
+	int backup_more;		/* and more keys wait for the next */
 	struct crypto_account *acct;	/* NULL until logged in with a device */
 	uint8_t pickle_key[CRYPTO_PICKLE_KEY_LEN];	/* seals the crypto state */
 	int keys_published;		/* the device keys are on the server */
@@ -251,6 +253,51 @@ int core_crypto_published(struct core *c, core_done_cb done, void *arg);
 int core_crypto_lists(struct core *c, const struct mx_sync *sync, char **cause);
 int core_crypto_devices_store(struct core *c, const char *json, size_t len,
     const char *const *users, size_t n_users, char **cause);
+
+/* core-keyfile.c */
+struct store_megolm_key;
+/* A room key as Element exports it (the key file's and the backup's
+ * format: algorithm, room_id, sender_key, session_id, session_key at its
+ * first known index...), or NULL with a cause. */
+struct cJSON *core_megolm_entry(struct core *c, const struct store_megolm_key *k,
+    char **cause);
+/* Keeps one such key: 1 kept, 0 known already, -1 on a database error,
+ * -2 refused (why says). backed_up: it came from the key backup, which
+ * need not have it again. */
+int core_megolm_import(struct core *c, const struct cJSON *e, int backed_up,
+    const char **why, char **cause);
+
+/* core-backup.c: the server-side key backup. Secrets' names in secret
+ * storage, as natter keeps them too. */
+#define CORE_SECRET_MASTER "m.cross_signing.master"
+#define CORE_SECRET_SELF_SIGNING "m.cross_signing.self_signing"
+#define CORE_SECRET_USER_SIGNING "m.cross_signing.user_signing"
+#define CORE_SECRET_BACKUP "m.megolm_backup.v1"
+#define CORE_BACKUP_ALGORITHM "m.megolm_backup.v1.curve25519-aes-sha2"
+struct mx_backup_version;
+struct mx_backup_session;
+struct core_import;
+/* The backup key from its secret (base64 of 32 bytes). */
+int core_backup_key(const char *secret, uint8_t priv[CRYPTO_SECRET_KEY_LEN], char **cause);
+/* 1 when the backup v is the one secret opens; 0 with a cause if not. */
+int core_backup_fits(const char *secret, const struct mx_backup_version *v, char **cause);
+/* From now on new room keys go to backup version (the keys go again to
+ * a version natter did not use before). */
+int core_backup_use(struct core *c, const char *version, char **cause);
+/* Decrypts one session of the backup and keeps its key, counting it in n;
+ * -1 only on a database error. */
+int core_backup_restore_one(struct core *c, const uint8_t priv[CRYPTO_SECRET_KEY_LEN],
+    const struct mx_backup_session *s, struct core_import *n, char **cause);
+/* Sends the room keys the backup lacks, in the background (after a sync). */
+void core_backup_upload(struct core *c);
+/* core-recover.c: a secret of the account kept (sealed) in the cache; this
+ * device signed with the self-signing key ssk (op->call is the upload,
+ * cb hears it; core_device_signed says whether the server took it). */
+int core_secret_keep(struct core *c, const char *name, const char *secret, char **cause);
+int core_device_sign(struct core_op *op, const char *ssk, mx_cb cb);
+int core_device_signed(const struct mx_result *res);
+/* core-crypto.c (again): this device's keys, signed by the device. */
+struct cJSON *core_crypto_device_keys(struct core *c);
 
 /* core-olm.c */
 int core_olm_receive(struct core *c, const struct mx_to_device *td, char **cause);

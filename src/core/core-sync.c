@@ -95,6 +95,7 @@ core_sync_keep(struct core *c, struct mx_sync *sync, struct mx_sync **keep, size
 		c->drain_due = 0;
 		core_olm_unwedge(c);
 		core_keys_after_sync(c);
+		core_backup_upload(c);
 		core_crypto_publish(c);
 	}
 	if (rc == 0 && keep != NULL)

@@ -151,6 +151,8 @@ crypto_pickle_kind_name(int kind)
 		return "an outbound Megolm session";
 	case CRYPTO_PICKLE_MEGOLM_IN:
 		return "an inbound Megolm session";
+	case CRYPTO_PICKLE_SECRET:
+		return "a secret";
 	}
 	return "something unknown";
 }
@@ -200,4 +202,39 @@ crypto_pickle_open(const char *pickle, enum crypto_pickle_kind kind, const uint8
 	*plain = out;
 	*len = clen;
 	return 0;
+}
+
+/* A secret is sealed with its name in front (name, NUL, secret), so that
+ * one cannot be passed off as another by swapping rows. */
+char *
+crypto_secret_seal(const char *name, const char *secret, const uint8_t key[CRYPTO_PICKLE_KEY_LEN])
+{
+	struct crypto_wbuf w = {0};
+
+	crypto_wbuf_add(&w, name, strlen(name) + 1);
+	crypto_wbuf_add(&w, secret, strlen(secret));
+	return crypto_pickle_seal(&w, CRYPTO_PICKLE_SECRET, key);
+}
+
+char *
+crypto_secret_open(const char *sealed, const char *name,
+    const uint8_t key[CRYPTO_PICKLE_KEY_LEN], char **cause)
+{
+	size_t len, n = strlen(name) + 1;
+	uint8_t *plain;
+	char *secret;
+
+	if (crypto_pickle_open(sealed, CRYPTO_PICKLE_SECRET, key, &plain, &len, cause) != 0)
+		return NULL;
+	if (len < 2 + n || memcmp(plain + 2, name, n) != 0 ||
+	    memchr(plain + 2 + n, '\0', len - 2 - n) != NULL) {
+		crypto_free_secret(plain, len);
+		cause_set(cause, "the sealed secret is not %s", name);
+		return NULL;
+	}
+	secret = xmalloc(len - 2 - n + 1);
+	memcpy(secret, plain + 2 + n, len - 2 - n);
+	secret[len - 2 - n] = '\0';
+	crypto_free_secret(plain, len);
+	return secret;
 }

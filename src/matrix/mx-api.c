@@ -471,6 +471,93 @@ mx_send_to_device(struct mx_client *cl, const char *type, const char *txn_id,
 }
 
 struct mx_call *
+mx_keys_signatures_upload(struct mx_client *cl, const char *body_json, int flags, mx_cb cb,
+    void *arg, char **cause)
+{
+	cJSON *body;
+
+	if ((body = api_content(body_json, cause)) == NULL)
+		return NULL;
+	return api_call(cl, "POST", mx_path(cause, API_V3 "/keys/signatures/upload"), body, NULL,
+	    flags, cb, arg, cause);
+}
+
+/* With a password, the upload answers user-interactive auth's
+ * m.login.password stage in the session a first attempt was given. */
+struct mx_call *
+mx_device_signing_upload(struct mx_client *cl, const char *body_json, const char *password,
+    const char *session, int flags, mx_cb cb, void *arg, char **cause)
+{
+	const char *user;
+	cJSON *body, *auth, *id;
+
+	if ((user = api_user(cl, cause)) == NULL)
+		return NULL;
+	if ((body = api_content(body_json, cause)) == NULL)
+		return NULL;
+	if (password != NULL) {
+		auth = cJSON_AddObjectToObject(body, "auth");
+		cJSON_AddStringToObject(auth, "type", "m.login.password");
+		id = cJSON_AddObjectToObject(auth, "identifier");
+		cJSON_AddStringToObject(id, "type", "m.id.user");
+		cJSON_AddStringToObject(id, "user", user);
+		cJSON_AddStringToObject(auth, "password", password);
+		if (session != NULL)
+			cJSON_AddStringToObject(auth, "session", session);
+	}
+	return api_call(cl, "POST", mx_path(cause, API_V3 "/keys/device_signing/upload"), body,
+	    NULL, flags | MX_NORETRY, cb, arg, cause);
+}
+
+struct mx_call *
+mx_backup_version_new(struct mx_client *cl, const char *body_json, int flags, mx_cb cb,
+    void *arg, char **cause)
+{
+	cJSON *body;
+
+	if ((body = api_content(body_json, cause)) == NULL)
+		return NULL;
+	return api_call(cl, "POST", mx_path(cause, API_V3 "/room_keys/version"), body, "version",
+	    flags, cb, arg, cause);
+}
+
+struct mx_call *
+mx_backup_version(struct mx_client *cl, int flags, mx_cb cb, void *arg, char **cause)
+{
+	return api_call(cl, "GET", mx_path(cause, API_V3 "/room_keys/version"), NULL, NULL,
+	    flags | MX_RAW, cb, arg, cause);
+}
+
+/* A backup of many thousand keys is megabytes the server takes a while
+ * to gather. */
+struct mx_call *
+mx_backup_keys_get(struct mx_client *cl, const char *version, int flags, mx_cb cb, void *arg,
+    char **cause)
+{
+	struct mx_req req;
+
+	memset(&req, 0, sizeof req);
+	req.method = "GET";
+	req.flags = flags | MX_RAW;
+	req.timeout_ms = API_SLOW_TIMEOUT_MS;
+	req.stall_s = API_SLOW_STALL_S;
+	return api_start(cl, &req, mx_path(cause, API_V3 "/room_keys/keys?version=%s", version),
+	    NULL, cb, arg, cause);
+}
+
+struct mx_call *
+mx_backup_keys_put(struct mx_client *cl, const char *version, const char *body_json,
+    int flags, mx_cb cb, void *arg, char **cause)
+{
+	cJSON *body;
+
+	if ((body = api_content(body_json, cause)) == NULL)
+		return NULL;
+	return api_call(cl, "PUT", mx_path(cause, API_V3 "/room_keys/keys?version=%s", version),
+	    body, NULL, flags, cb, arg, cause);
+}
+
+struct mx_call *
 mx_receipt(struct mx_client *cl, const char *room_id, const char *event_id, int flags, mx_cb cb,
     void *arg, char **cause)
 {

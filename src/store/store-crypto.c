@@ -49,7 +49,8 @@ store_crypto_forget(struct store *st, char **cause)
 	    " DELETE FROM crypto_megolm_in; DELETE FROM crypto_megolm_seen;"
 	    " DELETE FROM crypto_megolm_out; DELETE FROM crypto_megolm_shared;"
 	    " DELETE FROM crypto_devices; DELETE FROM crypto_users;"
-	    " DELETE FROM crypto_requests; DELETE FROM crypto_incoming; COMMIT";
+	    " DELETE FROM crypto_requests; DELETE FROM crypto_incoming;"
+	    " DELETE FROM crypto_secrets; COMMIT";
 
 	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
 		store_error(st, "cannot forget the encryption keys", cause);
@@ -139,16 +140,14 @@ store_megolm_in(struct store *st, const char *session_id, const char *sender_key
 	return r;
 }
 
-int
-store_megolm_in_all(struct store *st, struct store_megolm_key **keys, size_t *n, char **cause)
+/* The rows of s (session id, sender key, then an inbound session) as
+ * store_megolm_keys. */
+static int
+store_megolm_keys_read(struct store *st, sqlite3_stmt *s, struct store_megolm_key **keys,
+    size_t *n, char **cause)
 {
-	sqlite3_stmt *s = store_stmt(st, STORE_SQL_CRYPTO_IN_ALL, cause);
 	int r;
 
-	*keys = NULL;
-	*n = 0;
-	if (s == NULL)
-		return -1;
 	while ((r = store_row(st, s, "cannot read the room keys", cause)) == 1) {
 		struct store_megolm_key *k;
 
@@ -161,6 +160,18 @@ store_megolm_in_all(struct store *st, struct store_megolm_key **keys, size_t *n,
 	if (r == -1)
 		store_megolm_keys_free(keys, *n);
 	return r;
+}
+
+int
+store_megolm_in_all(struct store *st, struct store_megolm_key **keys, size_t *n, char **cause)
+{
+	sqlite3_stmt *s = store_stmt(st, STORE_SQL_CRYPTO_IN_ALL, cause);
+
+	*keys = NULL;
+	*n = 0;
+	if (s == NULL)
+		return -1;
+	return store_megolm_keys_read(st, s, keys, n, cause);
 }
 
 void
@@ -404,6 +415,7 @@ store_device_row(sqlite3_stmt *s, struct store_device *d)
 	d->display_name = store_column_text(s, 4);
 	d->trust = sqlite3_column_int(s, 5);
 	d->cross_signed = sqlite3_column_int(s, 6);
+	d->identity_changed = sqlite3_column_int(s, 7);
 }
 
 int
@@ -1032,6 +1044,85 @@ store_crypto_master(struct store *st, const char *user_id, char **cause)
 		store_done(s);
 	}
 	return master;
+}
+
+int
+store_crypto_master_seen(struct store *st, const char *user_id, const char *master,
+    char **cause)
+{
+	const char *texts[] = {user_id, master};
+
+	return store_crypto_run(st, STORE_SQL_CRYPTO_MASTER_SEEN, texts, NT_NELEMS(texts),
+	    "cannot save a master key", cause);
+}
+
+int
+store_crypto_master_accept(struct store *st, const char *user_id, char **cause)
+{
+	sqlite3_stmt *s = store_stmt(st, STORE_SQL_CRYPTO_MASTER_ACCEPT, cause);
+
+	if (s == NULL)
+		return -1;
+	store_bind_text(s, 1, user_id);
+	if (store_run(st, s, "cannot accept a master key", cause) == -1)
+		return -1;
+	return sqlite3_changes(st->db) > 0;
+}
+
+char *
+store_crypto_secret(struct store *st, const char *name, char **cause)
+{
+	sqlite3_stmt *s = store_stmt(st, STORE_SQL_CRYPTO_SECRET_GET, cause);
+	char *sealed = NULL;
+
+	if (s == NULL)
+		return NULL;
+	store_bind_text(s, 1, name);
+	if (store_row(st, s, "cannot read a secret", cause) == 1) {
+		sealed = store_column_text(s, 0);
+		store_done(s);
+	}
+	return sealed;
+}
+
+int
+store_crypto_secret_put(struct store *st, const char *name, const char *sealed, char **cause)
+{
+	const char *texts[] = {name, sealed};
+
+	return store_crypto_run(st, STORE_SQL_CRYPTO_SECRET_PUT, texts, NT_NELEMS(texts),
+	    "cannot save a secret", cause);
+}
+
+int
+store_megolm_unbacked(struct store *st, size_t limit, struct store_megolm_key **keys,
+    size_t *n, char **cause)
+{
+	sqlite3_stmt *s = store_stmt(st, STORE_SQL_CRYPTO_IN_UNBACKED, cause);
+
+	*keys = NULL;
+	*n = 0;
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, (int64_t)limit);
+	return store_megolm_keys_read(st, s, keys, n, cause);
+}
+
+int
+store_megolm_backed(struct store *st, const char *session_id, const char *sender_key,
+    const char *pickle, char **cause)
+{
+	const char *texts[] = {session_id, sender_key, pickle};
+
+	return store_crypto_run(st, STORE_SQL_CRYPTO_IN_BACKED, texts, NT_NELEMS(texts),
+	    "cannot mark a room key backed up", cause);
+}
+
+int
+store_megolm_backup_reset(struct store *st, char **cause)
+{
+	return store_crypto_run(st, STORE_SQL_CRYPTO_IN_UNBACK, NULL, 0,
+	    "cannot mark the room keys to back up", cause);
 }
 
 int

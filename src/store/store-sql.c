@@ -3,6 +3,14 @@
 #include "natter/event.h"
 #include "store-private.h"
 
+/* A device's columns for store_device_row: its own, and whether its
+ * user's master key changed since natter first saw it. */
+#define STORE_DEVICE_COLUMNS \
+	"user_id, device_id, curve25519, ed25519, display_name, trust, cross_signed," \
+	" (SELECT u.master_seen IS NOT NULL AND u.master IS NOT NULL" \
+	" AND u.master_seen != u.master FROM crypto_users u" \
+	" WHERE u.user_id = crypto_devices.user_id)"
+
 _Static_assert(MX_MEMBERSHIP_JOIN == 1 && MX_MEMBERSHIP_INVITE == 2,
     "the SQL below spells these memberships as numbers");
 _Static_assert(STORE_OUTBOX_QUEUED == 0 && STORE_OUTBOX_SENT == 1 && STORE_OUTBOX_FAILED == 2,
@@ -370,7 +378,7 @@ const char *const store_sql_text[STORE_SQL_COUNT] = {
 	    " first_index, pickle, forwarded) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
 	    " ON CONFLICT(session_id, sender_key) DO UPDATE SET pickle = excluded.pickle,"
 	    " first_index = excluded.first_index, forwarded = excluded.forwarded,"
-	    " sender_ed25519 = excluded.sender_ed25519"
+	    " sender_ed25519 = excluded.sender_ed25519, backed_up = 0"
 	    " WHERE excluded.first_index < first_index OR (excluded.first_index = first_index"
 	    " AND excluded.forwarded < forwarded)",
 	[STORE_SQL_CRYPTO_SEEN_GET] =
@@ -413,11 +421,9 @@ const char *const store_sql_text[STORE_SQL_COUNT] = {
 	[STORE_SQL_CRYPTO_WITHHELD_GET] =
 	    "SELECT why FROM crypto_withheld WHERE session_id = ?1 AND sender_key = ?2",
 	[STORE_SQL_CRYPTO_DEVICES_OF] =
-	    "SELECT user_id, device_id, curve25519, ed25519, display_name, trust, cross_signed"
-	    " FROM crypto_devices WHERE user_id = ?1 ORDER BY device_id",
+	    "SELECT " STORE_DEVICE_COLUMNS " FROM crypto_devices WHERE user_id = ?1 ORDER BY device_id",
 	[STORE_SQL_CRYPTO_DEVICE_BY_KEY] =
-	    "SELECT user_id, device_id, curve25519, ed25519, display_name, trust, cross_signed"
-	    " FROM crypto_devices WHERE curve25519 = ?1 ORDER BY user_id, device_id LIMIT 1",
+	    "SELECT " STORE_DEVICE_COLUMNS " FROM crypto_devices WHERE curve25519 = ?1 ORDER BY user_id, device_id LIMIT 1",
 	[STORE_SQL_CRYPTO_DEVICES_DROP] = "DELETE FROM crypto_devices WHERE user_id = ?1",
 	/* A device whose keys changed under the same id is a new device:
 	 * the trust given to the old keys does not carry over. */
@@ -439,6 +445,25 @@ const char *const store_sql_text[STORE_SQL_COUNT] = {
 	[STORE_SQL_CRYPTO_MASTER_PUT] =
 	    "INSERT INTO crypto_users(user_id, master) VALUES (?1, ?2)"
 	    " ON CONFLICT(user_id) DO UPDATE SET master = excluded.master",
+	[STORE_SQL_CRYPTO_MASTER_SEEN] =
+	    "INSERT INTO crypto_users(user_id, master_seen) VALUES (?1, ?2)"
+	    " ON CONFLICT(user_id) DO UPDATE SET master_seen = excluded.master_seen",
+	[STORE_SQL_CRYPTO_MASTER_ACCEPT] =
+	    "UPDATE crypto_users SET master = master_seen WHERE user_id = ?1"
+	    " AND master_seen IS NOT NULL AND master IS NOT master_seen",
+	[STORE_SQL_CRYPTO_SECRET_GET] = "SELECT sealed FROM crypto_secrets WHERE name = ?1",
+	[STORE_SQL_CRYPTO_SECRET_PUT] =
+	    "INSERT OR REPLACE INTO crypto_secrets(name, sealed) VALUES (?1, ?2)",
+	/* Room keys the key backup lacks, and marking one there: only when
+	 * it is still the copy that was sent (a better one may have come in
+	 * the meantime, and goes next). */
+	[STORE_SQL_CRYPTO_IN_UNBACKED] =
+	    "SELECT session_id, sender_key, room_id, sender_ed25519, first_index, pickle, forwarded"
+	    " FROM crypto_megolm_in WHERE backed_up = 0 LIMIT ?1",
+	[STORE_SQL_CRYPTO_IN_BACKED] =
+	    "UPDATE crypto_megolm_in SET backed_up = 1 WHERE session_id = ?1 AND sender_key = ?2"
+	    " AND pickle = ?3",
+	[STORE_SQL_CRYPTO_IN_UNBACK] = "UPDATE crypto_megolm_in SET backed_up = 0",
 	/* Who may read a room's next message: its joined members, and the
 	 * invited ones unless history is only for those who joined. */
 	[STORE_SQL_CRYPTO_READERS] =
@@ -503,8 +528,7 @@ const char *const store_sql_text[STORE_SQL_COUNT] = {
 	    "SELECT device_id, request_id, room_id, sender_key, session_id, algorithm, heard_ms"
 	    " FROM crypto_incoming ORDER BY heard_ms",
 	[STORE_SQL_CRYPTO_DEVICE_GET] =
-	    "SELECT user_id, device_id, curve25519, ed25519, display_name, trust, cross_signed"
-	    " FROM crypto_devices WHERE user_id = ?1 AND device_id = ?2",
+	    "SELECT " STORE_DEVICE_COLUMNS " FROM crypto_devices WHERE user_id = ?1 AND device_id = ?2",
 	[STORE_SQL_CRYPTO_DEVICE_TRUST] =
 	    "UPDATE crypto_devices SET trust = ?3 WHERE user_id = ?1 AND device_id = ?2",
 	[STORE_SQL_CRYPTO_EVENT_ROW] = "SELECT id, seq, indexed FROM events WHERE event_id = ?1",

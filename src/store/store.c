@@ -275,6 +275,15 @@ const char *const store_migrations[] = {
 	"CREATE VIRTUAL TABLE names_fts USING fts5(name, content='names',"
 	" content_rowid='id', tokenize='natter_fold unicode61 remove_diacritics 2');"
 	"INSERT INTO names_fts(names_fts) VALUES ('rebuild');",
+
+	/* 14: the account's secrets from secret storage (cross-signing keys,
+	 * the key backup's key), each sealed like the pickles, never in
+	 * clear; which room keys went to the server-side key backup. */
+	"CREATE TABLE crypto_secrets (name TEXT PRIMARY KEY, sealed TEXT NOT NULL) WITHOUT ROWID;"
+	"ALTER TABLE crypto_megolm_in ADD COLUMN backed_up INTEGER NOT NULL DEFAULT 0;"
+	/* And the master key the server gives for a user now, beside the one
+	 * natter saw first: when they differ, the user's identity changed. */
+	"ALTER TABLE crypto_users ADD COLUMN master_seen TEXT;",
 };
 
 /* natter_reply_body(body) and natter_reply_html(formatted_body), for

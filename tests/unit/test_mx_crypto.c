@@ -255,6 +255,59 @@ test_keys_claim(void **state)
 	free(json);
 }
 
+static void
+test_backup_sessions(void **state)
+{
+	size_t len;
+	char *json = fixture_read("crypto", "backup-keys.json", &len), *cause = NULL;
+	struct mx_backup b;
+
+	(void)state;
+	assert_int_equal(mx_backup_parse(json, len, &b, &cause), 0);
+	/* Without an index or data, with a bad index or base64, or in what is
+	 * no room: left out. */
+	assert_int_equal(b.n, 2);
+	assert_int_equal(b.n_skipped, 5);
+	assert_string_equal(b.sessions[0].room_id, ROOM);
+	assert_string_equal(b.sessions[0].session_id,
+	    "X3lUlvLELLYxeTx4yOVu6UDpasGEVO0Jbu+QFnm0cKQ");
+	assert_int_equal(b.sessions[0].first_index, 1);
+	assert_true(b.sessions[0].verified);
+	assert_string_equal(b.sessions[0].ephemeral, DANA_KEY);
+	assert_string_equal(b.sessions[0].mac, "QzKV/fgAs4U");
+	assert_string_equal(b.sessions[1].session_id, "forwarded");
+	assert_int_equal(b.sessions[1].forwarded_count, 2);
+	assert_false(b.sessions[1].verified);
+	mx_backup_clear(&b);
+	free(json);
+	assert_int_equal(mx_backup_parse("[]", 2, &b, &cause), -1);
+	assert_non_null(cause);
+	free(cause);
+}
+
+static void
+test_backup_version(void **state)
+{
+	static const char good[] = "{\"algorithm\": \"m.megolm_backup.v1.curve25519-aes-sha2\","
+	    " \"auth_data\": {\"public_key\": \"" DANA_KEY "\", \"signatures\": {}},"
+	    " \"count\": 42, \"etag\": \"7\", \"version\": \"3\"}";
+	static const char no_version[] = "{\"algorithm\": \"x\", \"auth_data\": {}}";
+	struct mx_backup_version v;
+	char *cause = NULL;
+
+	(void)state;
+	assert_int_equal(mx_backup_version_parse(good, sizeof good - 1, &v, &cause), 0);
+	assert_string_equal(v.version, "3");
+	assert_string_equal(v.algorithm, "m.megolm_backup.v1.curve25519-aes-sha2");
+	assert_string_equal(v.public_key, DANA_KEY);
+	assert_int_equal(v.count, 42);
+	mx_backup_version_clear(&v);
+	assert_int_equal(mx_backup_version_parse(no_version, sizeof no_version - 1, &v, &cause),
+	    -1);
+	assert_non_null(strstr(cause, "version"));
+	free(cause);
+}
+
 int
 main(void)
 {
@@ -269,6 +322,8 @@ main(void)
 		cmocka_unit_test(test_olm_payload_refusals),
 		cmocka_unit_test(test_keys_query),
 		cmocka_unit_test(test_keys_claim),
+		cmocka_unit_test(test_backup_sessions),
+		cmocka_unit_test(test_backup_version),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -445,6 +445,73 @@ test_logout_forgets_every_key_but_no_message(void **state)
 	store_msg_clear(&m);
 }
 
+static void
+test_secrets_are_kept_and_forgotten_at_logout(void **state)
+{
+	struct fixture *f = *state;
+	char *cause = NULL, *got;
+
+	assert_null(store_crypto_secret(f->st, "m.megolm_backup.v1", &cause));
+	assert_null(cause);
+	assert_int_equal(store_crypto_secret_put(f->st, "m.megolm_backup.v1", "sealed-1", &cause),
+	    0);
+	assert_int_equal(store_crypto_secret_put(f->st, "m.megolm_backup.v1", "sealed-2", &cause),
+	    0);
+	got = store_crypto_secret(f->st, "m.megolm_backup.v1", &cause);
+	assert_string_equal(got, "sealed-2");
+	free(got);
+	assert_null(store_crypto_secret(f->st, "m.cross_signing.master", &cause));
+	assert_int_equal(store_crypto_forget(f->st, &cause), 0);
+	assert_null(store_crypto_secret(f->st, "m.megolm_backup.v1", &cause));
+	assert_null(cause);
+}
+
+static size_t
+unbacked(struct fixture *f, const char *expect_first)
+{
+	struct store_megolm_key *keys;
+	size_t n;
+	char *cause = NULL;
+
+	assert_int_equal(store_megolm_unbacked(f->st, 10, &keys, &n, &cause), 0);
+	if (expect_first != NULL) {
+		assert_true(n > 0);
+		assert_string_equal(keys[0].session_id, expect_first);
+	}
+	store_megolm_keys_free(&keys, n);
+	return n;
+}
+
+static void
+test_room_keys_go_to_the_backup_once_and_again_when_better(void **state)
+{
+	struct fixture *f = *state;
+	struct store_megolm_in in = {.room_id = ROOM, .first_index = 5, .pickle = "from-5"};
+	char *cause = NULL;
+
+	assert_int_equal(store_megolm_in_put(f->st, "S", "SK", &in, &cause), 0);
+	assert_int_equal(unbacked(f, "S"), 1);
+	assert_int_equal(store_megolm_backed(f->st, "S", "SK", "from-5", &cause), 0);
+	assert_int_equal(unbacked(f, NULL), 0);
+	/* A later copy changes nothing; an earlier one goes to the backup. */
+	in.first_index = 9;
+	in.pickle = "from-9";
+	assert_int_equal(store_megolm_in_put(f->st, "S", "SK", &in, &cause), 0);
+	assert_int_equal(unbacked(f, NULL), 0);
+	in.first_index = 0;
+	in.pickle = "from-0";
+	assert_int_equal(store_megolm_in_put(f->st, "S", "SK", &in, &cause), 0);
+	assert_int_equal(unbacked(f, "S"), 1);
+	/* The mark of a copy that was replaced meanwhile does not hold. */
+	assert_int_equal(store_megolm_backed(f->st, "S", "SK", "from-5", &cause), 0);
+	assert_int_equal(unbacked(f, "S"), 1);
+	assert_int_equal(store_megolm_backed(f->st, "S", "SK", "from-0", &cause), 0);
+	assert_int_equal(unbacked(f, NULL), 0);
+	/* A new backup version needs every key again. */
+	assert_int_equal(store_megolm_backup_reset(f->st, &cause), 0);
+	assert_int_equal(unbacked(f, "S"), 1);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -465,6 +532,8 @@ main(void)
 		T(test_the_newest_message_decrypted_is_found),
 		T(test_a_failed_batch_keeps_neither_the_sync_nor_the_keys),
 		T(test_logout_forgets_every_key_but_no_message),
+		T(test_secrets_are_kept_and_forgotten_at_logout),
+		T(test_room_keys_go_to_the_backup_once_and_again_when_better),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
