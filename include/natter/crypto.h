@@ -203,5 +203,81 @@ char *crypto_keyfile_seal(const uint8_t *plain, size_t len, const char *passphra
 int crypto_keyfile_open(const char *text, size_t len, const char *passphrase, uint8_t **plain,
     size_t *plain_len, char **cause);
 
+/* SAS verification (the spec's m.sas.v1) with key agreement
+ * curve25519-hkdf-sha256 and MAC method hkdf-hmac-sha256.v2, the methods
+ * to offer and accept; the deprecated curve25519 and hkdf-hmac-sha256 are
+ * not implemented. One side's ephemeral Curve25519 key pair for one
+ * verification, and once the other side's key is set, the shared secret
+ * and what is derived from it: the short authentication string's bytes
+ * and the MACs of keys. */
+struct crypto_sas;
+
+struct crypto_sas *crypto_sas_new(void);
+void crypto_sas_free(struct crypto_sas **s);
+/* This side's public key, unpadded base64, for m.key.verification.key. */
+const char *crypto_sas_public(const struct crypto_sas *s);
+/* Agrees the shared secret with the other side's public key (base64, from
+ * its m.key.verification.key); once only. */
+int crypto_sas_set_their_key(struct crypto_sas *s, const char *their_key, char **cause);
+
+/* The commitment of m.key.verification.accept: unpadded base64 of the
+ * SHA-256 of the accepting side's public key (base64) followed by the
+ * canonical JSON of the m.key.verification.start content. start_content
+ * (len bytes) is any JSON text of that content: it is made canonical here.
+ * NULL with a cause when it cannot be. The starter computes it again when
+ * the accepter's key arrives and compares the two as strings. */
+char *crypto_sas_commitment(const char *public_key, const char *start_content, size_t len,
+    char **cause);
+
+/* One side of a verification: its user id, device id and SAS public key
+ * (base64, as its m.key.verification.key sent it); none NULL. */
+struct crypto_sas_side {
+	const char *user_id;
+	const char *device_id;
+	const char *key;
+};
+/* The info of the SAS bytes, the same on both sides: starter is the side
+ * that sent m.key.verification.start, accepter the one that sent
+ * m.key.verification.accept. "MATRIX_KEY_VERIFICATION_SAS|" then the
+ * starter's user id, device id and key, the accepter's, and the
+ * transaction id, each but the last followed by '|'. */
+char *crypto_sas_info(const struct crypto_sas_side *starter,
+    const struct crypto_sas_side *accepter, const char *transaction_id);
+/* The info of a MAC that from sends to to: "MATRIX_KEY_VERIFICATION_MAC"
+ * then from's user id and device id, to's, the transaction id and key_id
+ * (a key's id, "ed25519:DEVICEID", or "KEY_IDS" for the MAC of the key
+ * list), with no separators. The sides' keys are not part of it. The
+ * receiver builds the same info with from and to as the sender had them. */
+char *crypto_sas_mac_info(const struct crypto_sas_side *from, const struct crypto_sas_side *to,
+    const char *transaction_id, const char *key_id);
+/* The input of the KEY_IDS MAC: the n key ids sorted (byte order) and
+ * joined by commas, without white space. */
+char *crypto_sas_key_list(const char *const *key_ids, size_t n);
+
+/* The SAS bytes: HKDF of the shared secret under info (crypto_sas_info);
+ * -1 with a cause before their key is set. The emoji method uses all 6,
+ * the decimal method the first 5. */
+#define CRYPTO_SAS_BYTES 6
+#define CRYPTO_SAS_EMOJI 7		/* emoji to show, indexes 0..63 */
+#define CRYPTO_SAS_DECIMAL 3		/* numbers to show, 1000..9191 */
+int crypto_sas_bytes(const struct crypto_sas *s, const char *info,
+    uint8_t out[CRYPTO_SAS_BYTES], char **cause);
+void crypto_sas_emoji(const uint8_t bytes[CRYPTO_SAS_BYTES], int idx[CRYPTO_SAS_EMOJI]);
+void crypto_sas_decimal(const uint8_t bytes[CRYPTO_SAS_BYTES], int num[CRYPTO_SAS_DECIMAL]);
+/* The spec's emoji table: emoji idx as UTF-8 (some with U+FE0F after
+ * them) and its English name ("Dog"); NULL outside 0..63. */
+const char *crypto_sas_emoji_char(int idx);
+const char *crypto_sas_emoji_name(int idx);
+
+/* hkdf-hmac-sha256.v2: the MAC of input (a key as base64, or the key
+ * list) under info (crypto_sas_mac_info), unpadded base64; NULL with a
+ * cause before their key is set. */
+char *crypto_sas_mac(const struct crypto_sas *s, const char *input, const char *info,
+    char **cause);
+/* 1 when mac (base64, as received) is input's MAC under info, 0 when it
+ * is not (compared in constant time); -1 with a cause when mac is not 32
+ * bytes of base64 or their key is not set. */
+int crypto_sas_mac_check(const struct crypto_sas *s, const char *input, const char *info,
+    const char *mac, char **cause);
 
 #endif

@@ -159,4 +159,8 @@ int crypto_pickle_open(const char *pickle, enum crypto_pickle_kind kind, const u
     uint8_t **plain, size_t *len, char **cause);
 void crypto_free_secret(void *p, size_t len);
 
+/* A SAS key pair from a chosen private key: crypto_sas_new's, and the
+ * tests' fixed vectors. */
+struct crypto_sas *crypto_sas_from_priv(const uint8_t priv[CRYPTO_KEY_LEN]);
+
 #endif
