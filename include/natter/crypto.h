@@ -1,5 +1,6 @@
 /* crypto: Olm and Megolm (the Matrix spec's m.olm.v1.curve25519-aes-sha2
- * and m.megolm.v1.aes-sha2), encrypted attachments and canonical JSON,
+ * and m.megolm.v1.aes-sha2), encrypted attachments, room-key files, secret
+ * storage, cross-signing keys, key backup and canonical JSON,
  * on OpenSSL 3's libcrypto for every primitive. Pure functions and
  * objects in memory: no network, no SQL, no files. Secrets are wiped with
  * OPENSSL_cleanse when freed; MACs are compared with CRYPTO_memcmp.
@@ -279,5 +280,87 @@ char *crypto_sas_mac(const struct crypto_sas *s, const char *input, const char *
  * bytes of base64 or their key is not set. */
 int crypto_sas_mac_check(const struct crypto_sas *s, const char *input, const char *info,
     const char *mac, char **cause);
+
+
+/* Recovery: the secret-storage key and its recovery key, secrets kept in
+ * account data under it (the cross-signing seeds, the backup key), the
+ * cross-signing key pairs, and the room-key backup's encryption. */
+/* Bytes of a secret-storage key, a backup key, a cross-signing seed. */
+#define CRYPTO_SECRET_KEY_LEN 32
+
+/* The recovery key Element shows (the spec's cryptographic key
+ * representation): base58, Bitcoin's alphabet, of 0x8B 0x01, the 32-byte
+ * key and a parity byte (the XOR of all bytes before it), in groups of 4
+ * characters separated by spaces. Decoding ignores white space anywhere;
+ * a wrong alphabet, length or prefix is "not a recovery key: ...", a
+ * parity byte that does not match is a typo. */
+char *crypto_recovery_encode(const uint8_t key[CRYPTO_SECRET_KEY_LEN]);
+int crypto_recovery_decode(const char *text, uint8_t key[CRYPTO_SECRET_KEY_LEN], char **cause);
+
+/* A secret-storage key from a passphrase (m.pbkdf2): PBKDF2-HMAC-SHA512
+ * of the passphrase with salt (a string, used as is), iterations times,
+ * bits/8 bytes (bits 0, for absent, is 256). Refuses iterations outside
+ * 1 to CRYPTO_SSSS_ITERATIONS_MAX (minutes of work) and bits other than 256. */
+#define CRYPTO_SSSS_ITERATIONS_MAX 10000000
+int crypto_ssss_from_passphrase(const char *passphrase, const char *salt, uint32_t iterations,
+    uint32_t bits, uint8_t key[CRYPTO_SECRET_KEY_LEN], char **cause);
+
+/* m.secret_storage.v1.aes-hmac-sha2: a secret encrypted under a storage
+ * key for the secret's name (as "m.cross_signing.master").
+ * HKDF-SHA256(key, a zero salt, info name) gives an AES-256-CTR key and
+ * an HMAC-SHA256 key; the IV is random with bit 63 clear; the MAC is over
+ * the ciphertext. All three are written in padded base64, as Element
+ * writes them (the spec allows either); both spellings are read. */
+struct crypto_ssss_box {
+	char *iv;
+	char *ciphertext;
+	char *mac;
+};
+void crypto_ssss_box_clear(struct crypto_ssss_box *b);
+void crypto_ssss_encrypt(const uint8_t key[CRYPTO_SECRET_KEY_LEN], const char *name,
+    const char *secret, struct crypto_ssss_box *out);
+/* *secret NUL-terminated (a secret holding a NUL byte is refused); a MAC
+ * that does not hold is "the secret NAME does not open with this key". */
+int crypto_ssss_decrypt(const uint8_t key[CRYPTO_SECRET_KEY_LEN], const char *name,
+    const struct crypto_ssss_box *in, char **secret, char **cause);
+/* The key's check in m.secret_storage.key.ID: the MAC of 32 zero bytes
+ * encrypted under name "" (the ciphertext is not kept). _check makes a
+ * fresh one (a new IV); _check_matches is 1 when key fits (iv, mac), 0
+ * when it does not, -1 with a cause when iv or mac is malformed. */
+void crypto_ssss_check(const uint8_t key[CRYPTO_SECRET_KEY_LEN], char **iv, char **mac);
+int crypto_ssss_check_matches(const uint8_t key[CRYPTO_SECRET_KEY_LEN], const char *iv,
+    const char *mac, char **cause);
+
+/* Cross-signing keys (master, self-signing, user-signing): Ed25519 key
+ * pairs whose private part, in secret storage, is the unpadded base64 of
+ * the 32-byte seed. */
+void crypto_cross_new(char **seed, char **pub);		/* a new pair, both base64 */
+char *crypto_cross_public(const char *seed, char **cause);	/* the public key of a seed */
+/* The Ed25519 signature of msg, base64. */
+char *crypto_cross_sign(const char *seed, const uint8_t *msg, size_t len, char **cause);
+
+/* m.megolm_backup.v1.curve25519-aes-sha2: the backup's private key is a
+ * Curve25519 private key (in secret storage, the unpadded base64 of its
+ * 32 bytes); auth_data.public_key is its public key, base64. Each room key
+ * is encrypted for the public key: X25519 of an ephemeral key with it,
+ * HKDF-SHA256(zero salt, info "") to 80 bytes (AES key, MAC key, IV),
+ * AES-256-CBC with PKCS#7 of the plain JSON, and as MAC the first 8 bytes
+ * of HMAC-SHA256 of the empty string (libolm's bug, kept by every client
+ * and now the spec's). All three unpadded base64. */
+char *crypto_backup_public(const uint8_t priv[CRYPTO_SECRET_KEY_LEN]);
+struct crypto_backup_box {
+	char *ephemeral;
+	char *ciphertext;
+	char *mac;
+};
+void crypto_backup_box_clear(struct crypto_backup_box *b);
+int crypto_backup_encrypt(const char *public_key, const char *plain, size_t len,
+    struct crypto_backup_box *out, char **cause);
+/* *plain NUL-terminated. The MAC shows a wrong key but covers none of the
+ * data: a change to the ciphertext shows as bad padding, or else only as
+ * plain text that is not the JSON it should be, which the caller's parse
+ * must catch. */
+int crypto_backup_decrypt(const uint8_t priv[CRYPTO_SECRET_KEY_LEN],
+    const struct crypto_backup_box *in, char **plain, size_t *len, char **cause);
 
 #endif

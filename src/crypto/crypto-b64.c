@@ -52,6 +52,20 @@ crypto_b64_encode(const uint8_t *data, size_t len)
 	return out;
 }
 
+char *
+crypto_b64_padded(const uint8_t *data, size_t len)
+{
+	char *out = xmalloc(CRYPTO_B64_MAX(len));
+	size_t n;
+
+	crypto_b64_put(out, data, len, 0);
+	n = strlen(out);
+	while (n % 4 != 0)
+		out[n++] = '=';
+	out[n] = '\0';
+	return out;
+}
+
 static int
 crypto_b64_value(char c, int url)
 {

@@ -12,7 +12,6 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 
 #include "natter/crypto.h"
 #include "natter/util.h"
@@ -37,34 +36,11 @@ keyfile_derive(const char *passphrase, const uint8_t *salt, uint32_t rounds,
 {
 	uint8_t out[64];
 
-	if (PKCS5_PBKDF2_HMAC(passphrase, (int)strlen(passphrase), salt, KEYFILE_SALT,
-	    (int)rounds, EVP_sha512(), sizeof out, out) != 1)
-		crypto_fail("PBKDF2-HMAC-SHA512");
+	crypto_pbkdf2_sha512(passphrase, strlen(passphrase), salt, KEYFILE_SALT, rounds, out,
+	    sizeof out);
 	memcpy(k->aes, out, sizeof k->aes);
 	memcpy(k->mac, out + sizeof k->aes, sizeof k->mac);
 	OPENSSL_cleanse(out, sizeof out);
-}
-
-/* AES-256-CTR is its own inverse: in to out, len bytes. */
-static void
-keyfile_ctr(const struct keyfile_keys *k, const uint8_t *iv, const uint8_t *in, size_t len,
-    uint8_t *out)
-{
-	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
-	size_t done = 0;
-	int n;
-
-	if (ctx == NULL || EVP_EncryptInit_ex(ctx, EVP_aes_256_ctr(), NULL, k->aes, iv) != 1)
-		crypto_fail("AES-256-CTR");
-	while (done < len) {
-		size_t chunk = len - done > 1 << 20 ? 1 << 20 : len - done;
-
-		if (EVP_EncryptUpdate(ctx, out + done, &n, in + done, (int)chunk) != 1 ||
-		    (size_t)n != chunk)
-			crypto_fail("AES-256-CTR");
-		done += chunk;
-	}
-	EVP_CIPHER_CTX_free(ctx);
 }
 
 char *
@@ -86,19 +62,17 @@ crypto_keyfile_seal(const uint8_t *plain, size_t len, const char *passphrase, ui
 	bin[KEYFILE_HEAD - 2] = (uint8_t)(rounds >> 8);
 	bin[KEYFILE_HEAD - 1] = (uint8_t)rounds;
 	keyfile_derive(passphrase, bin + 1, rounds, &k);
-	keyfile_ctr(&k, iv, plain, len, bin + KEYFILE_HEAD);
+	crypto_aes_ctr(k.aes, iv, plain, len, bin + KEYFILE_HEAD);
 	crypto_hmac_sha256(k.mac, sizeof k.mac, bin, KEYFILE_HEAD + len, bin + total -
 	    CRYPTO_SHA256_LEN);
 	OPENSSL_cleanse(&k, sizeof k);
 
-	b64 = crypto_b64_encode(bin, total);
+	b64 = crypto_b64_padded(bin, total);	/* padded, as Element writes */
 	free(bin);
 	n = strlen(b64);
 	buf_puts(&out, KEYFILE_BEGIN "\n");
 	for (size_t i = 0; i < n; i += KEYFILE_LINE) {
 		buf_add(&out, b64 + i, n - i < KEYFILE_LINE ? n - i : KEYFILE_LINE);
-		if (n - i <= KEYFILE_LINE)
-			buf_add(&out, "===", (4 - n % 4) % 4);	/* padded, as Element writes */
 		buf_puts(&out, "\n");
 	}
 	buf_puts(&out, KEYFILE_END "\n");
@@ -195,7 +169,7 @@ crypto_keyfile_open(const char *text, size_t len, const char *passphrase, uint8_
 		return cause_set(cause, "wrong passphrase, or the room key file was changed");
 	}
 	*plain = xmalloc(body + 1);
-	keyfile_ctr(&k, bin + 1 + KEYFILE_SALT, bin + KEYFILE_HEAD, body, *plain);
+	crypto_aes_ctr(k.aes, bin + 1 + KEYFILE_SALT, bin + KEYFILE_HEAD, body, *plain);
 	(*plain)[body] = '\0';
 	*plain_len = body;
 	OPENSSL_cleanse(&k, sizeof k);

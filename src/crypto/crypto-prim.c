@@ -1,6 +1,7 @@
 /* libcrypto primitives at the fixed sizes Olm and Megolm use. A failure
  * of libcrypto itself on valid sizes (not bad input) aborts: it means the
  * library is broken, and going on could leak plaintext. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -215,6 +216,41 @@ crypto_aes_cbc_decrypt(const struct crypto_msg_keys *k, const uint8_t *cipher, s
 	if (len == 0 || len % CRYPTO_AES_BLOCK != 0)
 		return NULL;
 	return crypto_aes_cbc(k, 0, cipher, len, out_len);
+}
+
+/* AES-256-CTR is its own inverse: in to out (which may be in), len bytes.
+ * The whole 128-bit IV counts up, as libcrypto does; WebCrypto as Element
+ * Web uses it counts in the low 64 bits only, which is why every writer
+ * clears bit 63 of the IV: the two then agree. */
+void
+crypto_aes_ctr(const uint8_t key[32], const uint8_t iv[CRYPTO_AES_BLOCK], const uint8_t *in,
+    size_t len, uint8_t *out)
+{
+	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+	size_t done = 0;
+	int n;
+
+	if (ctx == NULL || EVP_EncryptInit_ex(ctx, EVP_aes_256_ctr(), NULL, key, iv) != 1)
+		crypto_fail("AES-256-CTR");
+	while (done < len) {
+		size_t chunk = len - done > 1 << 20 ? 1 << 20 : len - done;
+
+		if (EVP_EncryptUpdate(ctx, out + done, &n, in + done, (int)chunk) != 1 ||
+		    (size_t)n != chunk)
+			crypto_fail("AES-256-CTR");
+		done += chunk;
+	}
+	EVP_CIPHER_CTX_free(ctx);
+}
+
+void
+crypto_pbkdf2_sha512(const char *pass, size_t pass_len, const uint8_t *salt, size_t salt_len,
+    uint32_t rounds, uint8_t *out, size_t out_len)
+{
+	if (pass_len > INT_MAX || salt_len > INT_MAX || rounds < 1 || rounds > INT_MAX ||
+	    out_len > INT_MAX || PKCS5_PBKDF2_HMAC(pass, (int)pass_len, salt, (int)salt_len,
+	    (int)rounds, EVP_sha512(), (int)out_len, out) != 1)
+		crypto_fail("PBKDF2-HMAC-SHA512");
 }
 
 int

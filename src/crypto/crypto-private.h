@@ -41,6 +41,8 @@ _Noreturn void crypto_fail(const char *what);
 void crypto_b64_put(char *out, const uint8_t *data, size_t len, int url);
 int crypto_b64_decode_into(const char *s, int url, uint8_t *out, size_t want, char **cause);
 int crypto_b64_decode_alpha(const char *s, int url, uint8_t **out, size_t *len, char **cause);
+/* Standard base64 with its padding, as Element writes secret storage. */
+char *crypto_b64_padded(const uint8_t *data, size_t len);
 
 void crypto_sha256(const uint8_t *data, size_t len, uint8_t out[CRYPTO_SHA256_LEN]);
 void crypto_hmac_sha256(const uint8_t *key, size_t key_len, const uint8_t *data, size_t len,
@@ -55,6 +57,13 @@ uint8_t *crypto_aes_cbc_encrypt(const struct crypto_msg_keys *k, const uint8_t *
     size_t len, size_t *out_len);
 uint8_t *crypto_aes_cbc_decrypt(const struct crypto_msg_keys *k, const uint8_t *cipher,
     size_t len, size_t *out_len);
+
+/* AES-256-CTR, in to out (which may be in). */
+void crypto_aes_ctr(const uint8_t key[32], const uint8_t iv[CRYPTO_AES_BLOCK], const uint8_t *in,
+    size_t len, uint8_t *out);
+/* PBKDF2-HMAC-SHA512 (rounds >= 1), as key files and secret storage use it. */
+void crypto_pbkdf2_sha512(const char *pass, size_t pass_len, const uint8_t *salt, size_t salt_len,
+    uint32_t rounds, uint8_t *out, size_t out_len);
 
 int crypto_x25519_from_priv(struct crypto_x25519 *kp, const uint8_t priv[CRYPTO_KEY_LEN]);
 void crypto_x25519_generate(struct crypto_x25519 *kp);

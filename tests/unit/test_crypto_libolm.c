@@ -1,7 +1,8 @@
 /* natter's Olm and Megolm against a second implementation, Debian's
  * libolm (linked by this test only; natter never links it): each side
  * reads what the other wrote, in both directions, through ratchets, out
- * of order, and across the Megolm reseeds at 2^8 and 2^16. */
+ * of order, and across the Megolm reseeds at 2^8 and 2^16. So too the
+ * key backup (libolm's pk encryption) and cross-signing keys (pk signing). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +16,7 @@
 #include <olm/inbound_group_session.h>
 #include <olm/olm.h>
 #include <olm/outbound_group_session.h>
+#include <olm/pk.h>
 
 #include "natter/crypto.h"
 #include "natter/util.h"
@@ -613,6 +615,115 @@ test_megolm_exports_both_ways(void **state)
 	crypto_megolm_out_free(&out);
 }
 
+/* A libolm pk decryption of the backup private key priv; *pub its public key. */
+static OlmPkDecryption *
+lo_backup_key(const uint8_t priv[CRYPTO_SECRET_KEY_LEN], char pub[CRYPTO_KEY_B64 + 1])
+{
+	OlmPkDecryption *d = olm_pk_decryption(xmalloc(olm_pk_decryption_size()));
+
+	assert_int_equal(olm_pk_private_key_length(), CRYPTO_SECRET_KEY_LEN);
+	check_olm(olm_pk_key_from_private(d, pub, olm_pk_key_length(), priv,
+	    CRYPTO_SECRET_KEY_LEN), olm_pk_decryption_last_error(d));
+	pub[CRYPTO_KEY_B64] = '\0';
+	return d;
+}
+
+/* Backed-up room keys: natter's public key is libolm's, and each side
+ * opens what the other encrypted, at lengths around the AES block. */
+static void
+test_backup_both_ways(void **state)
+{
+	static const char json[] = "{\"algorithm\":\"m.megolm.v1.aes-sha2\",\"session_key\":"
+	    "\"AQAAAAAAAAA\",\"sender_key\":\"Søren ✓\",\"forwarding_curve25519_key_chain\":[]}";
+	uint8_t priv[CRYPTO_SECRET_KEY_LEN];
+	char lo_pub[CRYPTO_KEY_B64 + 1], *pub, *cause = NULL;
+	OlmPkDecryption *d;
+	OlmPkEncryption *e = olm_pk_encryption(xmalloc(olm_pk_encryption_size()));
+
+	(void)state;
+	crypto_random(priv, sizeof priv);
+	d = lo_backup_key(priv, lo_pub);
+	pub = crypto_backup_public(priv);
+	assert_string_equal(pub, lo_pub);
+	check_olm(olm_pk_encryption_set_recipient_key(e, pub, strlen(pub)),
+	    olm_pk_encryption_last_error(e));
+	for (size_t len = 0; len < sizeof json; len += len < 40 ? 1 : 13) {
+		struct crypto_backup_box box;
+		size_t clen = olm_pk_ciphertext_length(e, len), mlen = olm_pk_mac_length(e), n;
+		char *cipher = xmalloc(clen + 1), *mac = xmalloc(mlen + 1);
+		char eph[CRYPTO_KEY_B64 + 1] = {0}, *plain, *copy;
+		uint8_t *random = random_buf(olm_pk_encrypt_random_length(e)), *lo_plain;
+
+		/* natter to libolm. */
+		assert_int_equal(crypto_backup_encrypt(pub, json, len, &box, &cause), 0);
+		copy = dup_buf(box.ciphertext);
+		lo_plain = xmalloc(olm_pk_max_plaintext_length(d, strlen(copy)) + 1);
+		n = olm_pk_decrypt(d, box.ephemeral, strlen(box.ephemeral), box.mac,
+		    strlen(box.mac), copy, strlen(copy), lo_plain,
+		    olm_pk_max_plaintext_length(d, strlen(copy)));
+		check_olm(n, olm_pk_decryption_last_error(d));
+		assert_int_equal(n, len);
+		assert_memory_equal(lo_plain, json, len);
+		free(lo_plain);
+		free(copy);
+		crypto_backup_box_clear(&box);
+
+		/* libolm to natter. */
+		check_olm(olm_pk_encrypt(e, json, len, cipher, clen, mac, mlen, eph, CRYPTO_KEY_B64,
+		    random, olm_pk_encrypt_random_length(e)), olm_pk_encryption_last_error(e));
+		cipher[clen] = '\0';
+		mac[mlen] = '\0';
+		box = (struct crypto_backup_box){eph, cipher, mac};
+		if (crypto_backup_decrypt(priv, &box, &plain, &n, &cause) != 0)
+			fail_msg("%s", cause);
+		assert_int_equal(n, len);
+		assert_memory_equal(plain, json, len);
+		free(plain);
+		free(random);
+		free(cipher);
+		free(mac);
+	}
+	free(pub);
+	olm_clear_pk_encryption(e);
+	free(e);
+	olm_clear_pk_decryption(d);
+	free(d);
+}
+
+/* Cross-signing keys: the public key of a seed, and its signatures (Ed25519
+ * is deterministic), are libolm's to the byte. */
+static void
+test_cross_signing_as_libolm(void **state)
+{
+	const char *msg = "{\"keys\":{},\"usage\":[\"master\"],\"user_id\":\"@a:b\"}";
+	OlmPkSigning *s = olm_pk_signing(xmalloc(olm_pk_signing_size()));
+
+	(void)state;
+	for (int i = 0; i < 8; i++) {
+		uint8_t seed[CRYPTO_SECRET_KEY_LEN];
+		char lo_pub[CRYPTO_KEY_B64 + 1] = {0}, lo_sig[128] = {0}, *seed64, *pub, *sig;
+		char *cause = NULL;
+
+		crypto_random(seed, sizeof seed);
+		assert_int_equal(olm_pk_signing_seed_length(), sizeof seed);
+		check_olm(olm_pk_signing_key_from_seed(s, lo_pub,
+		    olm_pk_signing_public_key_length(), seed, sizeof seed),
+		    olm_pk_signing_last_error(s));
+		check_olm(olm_pk_sign(s, (const uint8_t *)msg, strlen(msg), (uint8_t *)lo_sig,
+		    olm_pk_signature_length()), olm_pk_signing_last_error(s));
+		seed64 = crypto_b64_encode(seed, sizeof seed);
+		pub = crypto_cross_public(seed64, &cause);
+		assert_string_equal(pub, lo_pub);
+		sig = crypto_cross_sign(seed64, (const uint8_t *)msg, strlen(msg), &cause);
+		assert_string_equal(sig, lo_sig);
+		free(sig);
+		free(pub);
+		free(seed64);
+	}
+	olm_clear_pk_signing(s);
+	free(s);
+}
+
 int
 main(void)
 {
@@ -624,6 +735,8 @@ main(void)
 		cmocka_unit_test(test_megolm_natter_to_libolm),
 		cmocka_unit_test(test_megolm_libolm_to_natter),
 		cmocka_unit_test(test_megolm_exports_both_ways),
+		cmocka_unit_test(test_backup_both_ways),
+		cmocka_unit_test(test_cross_signing_as_libolm),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
