@@ -20,6 +20,8 @@ cli_recover_progress(size_t done, size_t total, void *arg)
 	struct cli_restore *p = arg;
 	char a[32], b[32];
 
+	if (total == 0)
+		return;
 	cli_group_digits((int64_t)done, a, sizeof a);
 	cli_group_digits((int64_t)total, b, sizeof b);
 	fprintf(stderr, "%srestoring room keys: %s of %s", p->tty ? "\r\033[K" : "", a, b);

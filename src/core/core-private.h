@@ -295,7 +295,7 @@ void core_backup_upload(struct core *c);
  * cb hears it; core_device_signed says whether the server took it). */
 int core_secret_keep(struct core *c, const char *name, const char *secret, char **cause);
 int core_device_sign(struct core_op *op, const char *ssk, mx_cb cb);
-int core_device_signed(const struct mx_result *res);
+int core_device_signed(const struct mx_result *res, char **why);
 /* core-crypto.c (again): this device's keys, signed by the device. */
 struct cJSON *core_crypto_device_keys(struct core *c);
 

@@ -98,6 +98,7 @@ recover_missing(const struct mx_result *res)
 }
 
 static void recover_ask_secret(struct core_op *op);
+static int core_device_upload_signature(struct core_op *op, const char *ssk, mx_cb cb);
 static void recover_backup_ask(struct core_op *op);
 static void recover_finish(struct core_op *op);
 
@@ -329,28 +330,80 @@ recover_signed(struct mx_result *res, void *arg)
 {
 	struct core_op *op = arg;
 	struct recover *r = op->data;
+	char *why = NULL;
 
 	if (core_op_refused(op, res))
 		return;
-	if (core_device_signed(res))
+	if (core_device_signed(res, &why))
 		r->out->device_signed = 1;
-	else
-		recover_note(r, "%s", "the homeserver did not take this device's signature");
+	else {
+		recover_note(r, "the homeserver did not take this device's signature: %s", why);
+		free(why);
+	}
 	recover_backup_ask(op);
 }
 
 int
-core_device_signed(const struct mx_result *res)
+core_device_signed(const struct mx_result *res, char **why)
 {
-	const cJSON *failures = cJSON_GetObjectItemCaseSensitive(res->json, "failures");
+	const cJSON *failures = cJSON_GetObjectItemCaseSensitive(res->json, "failures"), *f;
+	const char *error = NULL;
 
-	return !cJSON_IsObject(failures) || failures->child == NULL;
+	if (!cJSON_IsObject(failures) || failures->child == NULL)
+		return 1;
+	/* {user: {device: {errcode, error}}} */
+	for (f = failures->child; cJSON_IsObject(f) && f->child != NULL; f = f->child)
+		if ((error = core_json_text(f, "error")) != NULL)
+			break;
+	cause_set(why, "%s", error != NULL ? error : "no reason given");
+	return 0;
+}
+
+/* A signature that waits for this device's keys to be on the server. */
+struct sign_wait {
+	struct core_op *op;
+	char *ssk;
+	mx_cb cb;
+};
+
+static void
+core_device_sign_later(void *arg, int status, const char *result)
+{
+	struct sign_wait *w = arg;
+
+	(void)result;
+	/* Cancelled: so is the op that waited. */
+	if (status == CORE_DONE)
+		core_device_sign(w->op, w->ssk, w->cb);
+	else if (status != CORE_CANCELLED)
+		core_op_fail(w->op, "this device's keys are not on the server to be signed");
+	OPENSSL_cleanse(w->ssk, strlen(w->ssk));
+	free(w->ssk);
+	free(w);
 }
 
 /* Signs this device's keys with the self-signing key ssk and uploads the
- * signature: other clients then take it as its owner's. */
+ * signature: other clients then take it as its owner's. A device new
+ * enough that its keys are still on their way waits for them. */
 int
 core_device_sign(struct core_op *op, const char *ssk, mx_cb cb)
+{
+	struct core *c = op->c;
+	struct sign_wait *w;
+
+	core_crypto_publish(c);
+	if (c->upload_call != NULL) {
+		w = xcalloc(1, sizeof *w);
+		w->op = op;
+		w->ssk = xstrdup(ssk);
+		w->cb = cb;
+		return core_crypto_published(c, core_device_sign_later, w);
+	}
+	return core_device_upload_signature(op, ssk, cb);
+}
+
+static int
+core_device_upload_signature(struct core_op *op, const char *ssk, mx_cb cb)
 {
 	struct core *c = op->c;
 	cJSON *dk = core_crypto_device_keys(c), *body, *sigs, *mine;

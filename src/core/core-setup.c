@@ -113,7 +113,7 @@ setup_signed(struct mx_result *res, void *arg)
 
 	if (core_op_refused(op, res))
 		return;
-	s->out->device_signed = core_device_signed(res);
+	s->out->device_signed = core_device_signed(res, NULL);
 	log_msg("crypto: set up: cross-signing, secret storage %s, backup %s", s->key_id,
 	    s->out->backup_version);
 	core_op_end(op, CORE_DONE, NULL);

@@ -113,12 +113,12 @@ test_devices_keep_trust_only_for_the_same_keys(void **state)
 {
 	struct fixture *f = *state;
 	struct store_device d[] = {
-		{"@d:x", "PHONE", "C1", "E1", "Dana's phone", STORE_TRUST_VERIFIED, 0},
-		{"@d:x", "LAPTOP", "C2", "E2", NULL, STORE_TRUST_VERIFIED, 0},
-		{"@d:x", "OLD", "C3", "E3", NULL, STORE_TRUST_UNVERIFIED, 0},
+		{"@d:x", "PHONE", "C1", "E1", "Dana's phone", STORE_TRUST_VERIFIED, 0, 0},
+		{"@d:x", "LAPTOP", "C2", "E2", NULL, STORE_TRUST_VERIFIED, 0, 0},
+		{"@d:x", "OLD", "C3", "E3", NULL, STORE_TRUST_UNVERIFIED, 0, 0},
 	}, again[] = {
-		{"@d:x", "PHONE", "C1", "E1", "Dana's phone", STORE_TRUST_UNVERIFIED, 0},
-		{"@d:x", "LAPTOP", "C9", "E9", NULL, STORE_TRUST_UNVERIFIED, 0},
+		{"@d:x", "PHONE", "C1", "E1", "Dana's phone", STORE_TRUST_UNVERIFIED, 0, 0},
+		{"@d:x", "LAPTOP", "C9", "E9", NULL, STORE_TRUST_UNVERIFIED, 0, 0},
 	}, *got, one;
 	char *cause = NULL, **users;
 	size_t n;
@@ -150,7 +150,7 @@ static void
 test_trust_is_set_on_known_devices_only(void **state)
 {
 	struct fixture *f = *state;
-	struct store_device d[] = {{"@d:x", "PHONE", "C1", "E1", NULL, STORE_TRUST_UNVERIFIED, 0}},
+	struct store_device d[] = {{"@d:x", "PHONE", "C1", "E1", NULL, STORE_TRUST_UNVERIFIED, 0, 0}},
 	    got;
 	char *cause = NULL;
 
@@ -512,6 +512,43 @@ test_room_keys_go_to_the_backup_once_and_again_when_better(void **state)
 	assert_int_equal(unbacked(f, "S"), 1);
 }
 
+static int
+changed(struct fixture *f)
+{
+	struct store_device *got;
+	size_t n;
+	char *cause = NULL;
+	int c;
+
+	assert_int_equal(store_devices(f->st, "@d:x", &got, &n, &cause), 0);
+	assert_int_equal(n, 1);
+	c = got[0].identity_changed;
+	store_devices_free(&got, n);
+	return c;
+}
+
+static void
+test_a_changed_master_key_marks_the_users_devices_until_accepted(void **state)
+{
+	struct fixture *f = *state;
+	struct store_device d[] = {{"@d:x", "PHONE", "C1", "E1", NULL, STORE_TRUST_UNVERIFIED, 1,
+	    0}};
+	char *cause = NULL;
+
+	assert_int_equal(store_devices_put(f->st, "@d:x", d, 1, &cause), 0);
+	assert_false(changed(f));
+	assert_int_equal(store_crypto_master_put(f->st, "@d:x", "M1", &cause), 0);
+	assert_int_equal(store_crypto_master_seen(f->st, "@d:x", "M1", &cause), 0);
+	assert_false(changed(f));
+	assert_int_equal(store_crypto_master_accept(f->st, "@d:x", &cause), 0);
+	assert_int_equal(store_crypto_master_seen(f->st, "@d:x", "M2", &cause), 0);
+	assert_true(changed(f));
+	assert_int_equal(store_crypto_master_accept(f->st, "@d:x", &cause), 1);
+	assert_false(changed(f));
+	assert_int_equal(store_crypto_master_accept(f->st, "@d:x", &cause), 0);
+	assert_null(cause);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -533,6 +570,7 @@ main(void)
 		T(test_a_failed_batch_keeps_neither_the_sync_nor_the_keys),
 		T(test_logout_forgets_every_key_but_no_message),
 		T(test_secrets_are_kept_and_forgotten_at_logout),
+		T(test_a_changed_master_key_marks_the_users_devices_until_accepted),
 		T(test_room_keys_go_to_the_backup_once_and_again_when_better),
 	};
 
