@@ -104,6 +104,30 @@ struct core_message {
 	const char *target;	/* the event edited, deleted or reacted to; else NULL */
 };
 
+/* Interactive verification of another device (SAS: emoji or numbers the
+ * two users compare), heard through the sync loop. */
+enum core_verify_state {
+	CORE_VERIFY_REQUESTED,	/* asked, or asked of us: core_verify_accept */
+	CORE_VERIFY_READY,	/* both sides ready; the SAS is being agreed */
+	CORE_VERIFY_STARTED,	/* keys being exchanged */
+	CORE_VERIFY_SAS,	/* emoji and decimal are there to compare: core_verify_confirm */
+	CORE_VERIFY_CONFIRMED,	/* both said they match; waiting for the other's done */
+	CORE_VERIFY_DONE,	/* the device is verified */
+	CORE_VERIFY_CANCELLED,	/* code and reason say why */
+};
+struct core_verify_info {
+	const char *txn;
+	const char *user_id;	/* the other side (server text) */
+	const char *device_id;	/* NULL while a request to all its devices waits */
+	int incoming;		/* the other side asked */
+	enum core_verify_state state;
+	int emoji_ok;		/* both show emoji; else compare the numbers */
+	int emoji[7];		/* crypto_sas_emoji_char/name indexes */
+	int decimal[3];
+	const char *code;	/* a cancel's: m.user, m.mismatched_sas, ... */
+	const char *reason;
+};
+
 /* What the core tells a front end, from the loop. Any member may be NULL.
  * Strings are borrowed for the call and are server text unless said
  * otherwise: inert them before a terminal sees them. */
@@ -127,6 +151,8 @@ struct core_events {
 	 * just queued, else why an attempt failed; the next attempt starts in
 	 * retry_ms, or with a later sync when that is 0. */
 	void (*outbox)(void *arg, int64_t id, int status, const char *text, int64_t retry_ms);
+	/* An interactive verification moved on (core_verify_*). */
+	void (*verify)(void *arg, const struct core_verify_info *v);
 };
 
 /* Where the core's events go from now on (ev may be NULL: nowhere), for a
@@ -138,6 +164,9 @@ void core_listen(struct core *c, const struct core_events *ev, void *arg);
  * with nothing new again and again is asked again only after a growing
  * pause. */
 void core_start(struct core *c, const struct core_events *ev, void *arg, long timeout_ms);
+/* Stops the sync loop; done hears when the work it started in the
+ * background (messages to devices, signatures, key backup) is over. */
+void core_stop(struct core *c, core_done_cb done, void *arg);
 /* What the user is looking at, for notifications: the room in view (NULL:
  * none) and whether the terminal has focus (-1: it does not say). */
 void core_view(struct core *c, const char *room_id, int focus);
@@ -385,6 +414,18 @@ struct core_setup {
 int core_crypto_setup(struct core *c, const char *password, struct core_setup *out,
     core_done_cb done, void *arg, char **cause);
 void core_setup_clear(struct core_setup *s);
+
+/* Asks user_id's device_id (NULL: every device of theirs) to verify;
+ * *txn names the verification in what core_events.verify tells. When it
+ * is ready natter starts the SAS. */
+int core_verify_request(struct core *c, const char *user_id, const char *device_id,
+    char **txn, char **cause);
+/* Answers a request that came in; the other side starts the SAS. */
+int core_verify_accept(struct core *c, const char *txn, char **cause);
+/* The user compared the strings: match sends this side's proof (the
+ * device is verified once the other's holds), else cancels. */
+int core_verify_confirm(struct core *c, const char *txn, int match, char **cause);
+int core_verify_cancel(struct core *c, const char *txn, char **cause);
 
 /* Asks the homeserver's /search for query's words (in the room and
  * within the limit of o) and merges what only it finds into *hits (n

@@ -271,13 +271,15 @@ struct mx_device {
 
 /* A user's cross-signing keys from /keys/query: the master key, and the
  * self-signing key that signs the user's devices, with the master key's
- * signature of it. json is the self-signing key object as received. */
+ * signature of it. json is the self-signing key object as received,
+ * master_json the master key's. */
 struct mx_cross_signing {
 	char *user_id;
 	char *master;		/* Ed25519, base64 */
 	char *self_signing;
 	char *master_signature;	/* of the self-signing key, or NULL */
 	char *json;
+	char *master_json;
 };
 
 /* A /keys/query answer: devices with both identity keys, and the servers

@@ -102,8 +102,7 @@ cli_devices_list(struct cli *cli, const char *user, int json)
 	return CLI_OK;
 }
 
-/* The device list of user as the homeserver has it now, kept. */
-static int
+int
 cli_devices_fetch(struct cli *cli, const char *user)
 {
 	struct core_result r = {0};

@@ -67,6 +67,11 @@ void cli_group_digits(int64_t n, char *out, size_t size);
  * progress on stderr. */
 int cli_backfill(struct cli *cli, const char *what);
 
+/* A signal breaks the loop (arg) a command waits in. */
+void cli_on_signal(int signo, void *arg);
+/* The device list of user as the homeserver has it now, kept. */
+int cli_devices_fetch(struct cli *cli, const char *user);
+
 /* Prints "natter: " and the message to stderr; returns CLI_FAILED. */
 int cli_fail(const char *fmt, ...) NT_ATTR_PRINTF(1, 2);
 /* Prints the usage line of a command; returns CLI_USAGE. */
@@ -113,6 +118,7 @@ int cmd_join(struct cli *, int, char **);
 int cmd_keys(struct cli *, int, char **);
 int cmd_recover(struct cli *, int, char **);
 int cmd_crypto(struct cli *, int, char **);
+int cmd_verify(struct cli *, int, char **);
 int cmd_leave(struct cli *, int, char **);
 int cmd_invite(struct cli *, int, char **);
 int cmd_dm(struct cli *, int, char **);

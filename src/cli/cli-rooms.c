@@ -20,7 +20,7 @@ struct cli_sync {
 	int rc;
 };
 
-static void
+void
 cli_on_signal(int signo, void *arg)
 {
 	loop_break(arg);

@@ -52,6 +52,8 @@ static const struct cli_cmd cli_cmds[] = {
 	{"trust", cmd_trust, CORE_NEED_SESSION,
 	    "trust @user:server DEVICE FINGERPRINT... | trust (--block | --reset) "
 	    "@user:server DEVICE | trust --accept-identity @user:server"},
+	{"verify", cmd_verify, CORE_NEED_SESSION,
+	    "verify @user:server [DEVICE] | verify --wait [@user:server]"},
 	{"whoami", cmd_whoami, CORE_NEED_SESSION, "whoami"},
 };
 

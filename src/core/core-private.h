@@ -72,6 +72,9 @@ struct core {
 	int muted_ready;
 
 	/* End-to-end encryption (core-crypto.c, core-olm.c, core-megolm.c). */
+	TAILQ_HEAD(, core_verify) verifies;	/* interactive verifications */
+	struct core_verify_msg *verify_inbox;	/* their messages of the last sync */
+	size_t n_verify_inbox;
 	int backing_up;			/* a pass of core_backup_upload is under way */
 	int backup_more;		/* and more keys wait for the next */
 	struct crypto_account *acct;	/* NULL until logged in with a device */
@@ -296,6 +299,28 @@ void core_backup_upload(struct core *c);
 int core_secret_keep(struct core *c, const char *name, const char *secret, char **cause);
 int core_device_sign(struct core_op *op, const char *ssk, mx_cb cb);
 int core_device_signed(const struct mx_result *res, char **why);
+/* core-cross.c: a secret of the account (wiped and freed by the caller)
+ * or NULL; the public key of a cross-signing secret; and what a
+ * verification proved, cross-signed in the background. */
+char *core_secret_get(struct core *c, const char *name);
+char *core_cross_public_of(struct core *c, const char *name);
+void core_cross_sign_verified(struct core *c, const char *user_id, const char *device_id,
+    const char *master);
+
+/* core-verify.c: a verification message of a sync (type m.key.verification.*,
+ * in clear or over Olm) kept for after it (1), or 0 when type is another;
+ * acted on after the sync was stored. */
+struct core_verify;
+struct core_verify_msg {
+	char *sender;
+	char *type;
+	char *content;
+};
+int core_verify_heard(struct core *c, const char *sender, const char *type,
+    const char *content);
+void core_verify_after_sync(struct core *c);
+void core_verify_free_all(struct core *c);
+
 /* core-crypto.c (again): this device's keys, signed by the device. */
 struct cJSON *core_crypto_device_keys(struct core *c);
 

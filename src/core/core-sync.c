@@ -60,6 +60,9 @@ core_sync_store(struct core *c, struct mx_sync *sync, char **cause)
 			else if (strcmp(sync->to_device[i].type, "m.room_key_request") == 0 &&
 			    core_keys_heard(c, &sync->to_device[i], cause) == -1)
 				goto fail;
+			else if (core_verify_heard(c, sync->to_device[i].sender,
+			    sync->to_device[i].type, sync->to_device[i].content) == 1)
+				continue;
 			else if ((strcmp(sync->to_device[i].type, "m.room_key.withheld") == 0 ||
 			    strcmp(sync->to_device[i].type, "org.matrix.room_key.withheld") == 0) &&
 			    core_keys_withheld(c, &sync->to_device[i], cause) == -1)
@@ -95,6 +98,7 @@ core_sync_keep(struct core *c, struct mx_sync *sync, struct mx_sync **keep, size
 		c->drain_due = 0;
 		core_olm_unwedge(c);
 		core_keys_after_sync(c);
+		core_verify_after_sync(c);
 		core_backup_upload(c);
 		core_crypto_publish(c);
 	}
@@ -402,6 +406,13 @@ core_sync_cancel(struct core *c)
 	if (c->loop != NULL)
 		loop_timer_cancel(c->loop, c->sync_timer);
 	c->sync_timer = 0;
+}
+
+void
+core_stop(struct core *c, core_done_cb done, void *arg)
+{
+	core_sync_cancel(c);
+	core_idle(c, done, arg);
 }
 
 /* core_sync_once: a round, then the outbox, then this device's keys on

@@ -65,6 +65,7 @@ core_open(const char *profile, const char *config, const struct settings *settin
 	LIST_INIT(&c->ops);
 	LIST_INIT(&c->waiters);
 	LIST_INIT(&c->direct_waiting);
+	TAILQ_INIT(&c->verifies);
 	c->settings = settings;
 	c->view_focus = -1;
 	c->conn = CORE_CONNECTING;
@@ -91,6 +92,7 @@ core_free(struct core **cp)
 	core_crypto_close(c);
 	core_megolm_drain_stop(c);
 	core_olm_wedged_free(c);
+	core_verify_free_all(c);
 	core_marks_free(c);
 	core_notify_free(c);
 	free(c->typing_room);

@@ -308,7 +308,8 @@ mx_cross_parse(const cJSON *root, const char *user_id, struct mx_cross_signing *
 	    sig_key);
 	free(sig_key);
 	x->user_id = xstrdup(user_id);
-	if ((x->json = cJSON_PrintUnformatted(ssk)) == NULL)
+	if ((x->json = cJSON_PrintUnformatted(ssk)) == NULL ||
+	    (x->master_json = cJSON_PrintUnformatted(master)) == NULL)
 		abort();
 	return 0;
 }
@@ -419,6 +420,7 @@ mx_keys_clear(struct mx_keys *k)
 		free(k->users[i].master);
 		free(k->users[i].self_signing);
 		free(k->users[i].master_signature);
+		free(k->users[i].master_json);
 		free(k->users[i].json);
 	}
 	free(k->users);
