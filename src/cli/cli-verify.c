@@ -119,11 +119,13 @@ static int
 cli_verify_run(struct cli_verify *s, struct loop *loop, int64_t *left)
 {
 	int64_t start = nt_now_ms();
-	int r;
+	int r = 0;
 
-	s->changed = 0;
-	r = loop_run_until(loop, &s->changed, *left);
+	/* News told while natter acted on the last (a cancel) is not lost. */
+	if (!s->changed)
+		r = loop_run_until(loop, &s->changed, *left);
 	*left -= nt_now_ms() - start;
+	s->changed = 0;
 	return r;
 }
 

@@ -586,6 +586,7 @@ verify_on_request(struct core *c, const char *sender, const cJSON *content, cons
 {
 	const char *from = core_json_text(content, "from_device");
 	struct core_verify *v;
+	char *cause = NULL;
 
 	if (from == NULL || !verify_has(cJSON_GetObjectItemCaseSensitive(content, "methods"),
 	    VERIFY_SAS) || verify_find(c, txn) != NULL)
@@ -598,6 +599,11 @@ verify_on_request(struct core *c, const char *sender, const cJSON *content, cons
 	v->state = CORE_VERIFY_REQUESTED;
 	TAILQ_INSERT_TAIL(&c->verifies, v, entry);
 	log_msg("verify %s: %s of %s asks to verify", txn, from, sender);
+	/* Its keys, to check what it will prove, as the server has them now. */
+	if (core_devices(c, sender, NULL, NULL, &cause) == -1) {
+		log_msg("verify %s: %s", txn, cause);
+		free(cause);
+	}
 	verify_tell(c, v);
 }
 
