@@ -4,7 +4,9 @@
  * 0 canonical JSON (whose output must be its own canonical form), 1 the
  * Olm, pre-key and Megolm decoders on raw bytes (every field inside the
  * input), 2 Megolm decryption, 3 Olm decryption and inbound set-up,
- * 4 base64 and pickles. */
+ * 4 base64 and pickles, 5 what comes with recovery and verification: a
+ * recovery key typed, secret storage and key backup ciphertexts, and SAS
+ * keys, start contents and MACs. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,12 +171,69 @@ fuzz_text(const uint8_t *data, size_t size)
 	free(s);
 }
 
+/* Splits s at its first two newlines into three parts (the rest empty). */
+static void
+split3(char *s, char *part[3])
+{
+	for (int i = 0; i < 3; i++) {
+		part[i] = s;
+		if ((s = strchr(s, '\n')) != NULL)
+			*s++ = '\0';
+		else
+			s = part[i] + strlen(part[i]);
+	}
+}
+
+static void
+fuzz_secrets(const uint8_t *data, size_t size)
+{
+	static const uint8_t key[CRYPTO_SECRET_KEY_LEN] = {7, 7, 7};
+	uint8_t got[CRYPTO_SECRET_KEY_LEN], again[CRYPTO_SECRET_KEY_LEN];
+	char *s = xmalloc(size + 1), *copy, *part[3], *cause = NULL, *out = NULL, *text;
+	struct crypto_ssss_box box;
+	struct crypto_backup_box bbox;
+	struct crypto_sas *sas = crypto_sas_new();
+	size_t n;
+
+	memcpy(s, data, size);
+	s[size] = '\0';
+	if (crypto_recovery_decode(s, got, &cause) == 0) {
+		text = crypto_recovery_encode(got);
+		check(crypto_recovery_decode(text, again, NULL) == 0 &&
+		    memcmp(got, again, sizeof got) == 0);
+		free(text);
+	} else
+		check(cause != NULL);
+	xfree(&cause);
+	copy = xstrdup(s);
+	split3(copy, part);
+	box = (struct crypto_ssss_box){part[0], part[1], part[2]};
+	if (crypto_ssss_decrypt(key, "m.cross_signing.master", &box, &out, &cause) == 0)
+		free(out);
+	xfree(&cause);
+	bbox = (struct crypto_backup_box){part[0], part[1], part[2]};
+	if (crypto_backup_decrypt(key, &bbox, &out, &n, &cause) == 0)
+		free(out);
+	xfree(&cause);
+	check(crypto_ssss_check_matches(key, part[0], part[1], &cause) != 1);
+	xfree(&cause);
+	if (crypto_sas_set_their_key(sas, part[0], &cause) == 0)
+		check(crypto_sas_mac_check(sas, part[1], "info", part[2], &cause) != 1);
+	xfree(&cause);
+	out = crypto_sas_commitment(crypto_sas_public(sas), s, size, &cause);
+	free(out);
+	free(cause);
+	crypto_sas_free(&sas);
+	free(copy);
+	free(s);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size == 0)
 		return 0;
-	switch (data[0] % 5) {
+	switch (data[0] % 6) {
 	case 0:
 		fuzz_json(data + 1, size - 1);
 		break;
@@ -187,8 +246,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case 3:
 		fuzz_olm(data + 1, size - 1);
 		break;
-	default:
+	case 4:
 		fuzz_text(data + 1, size - 1);
+		break;
+	default:
+		fuzz_secrets(data + 1, size - 1);
 	}
 	return 0;
 }
