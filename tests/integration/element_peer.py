@@ -202,8 +202,9 @@ class ElementPeer:
         return answer
 
     def _read_answers(self, stdout):
-        for line in stdout:
-            self._answers.put(line)
+        with stdout:
+            for line in stdout:
+                self._answers.put(line)
         self._answers.put(None)
 
     def stderr(self):
@@ -314,6 +315,104 @@ class ElementPeer:
         """Sets up cross-signing as Element does; returns the master key."""
         return self.command("cross_sign")["master"]
 
+    def bootstrap_recovery(self, passphrase=None):
+        """Element's "Set up recovery"; returns recovery_key, key_id, backup_version, master."""
+        args = {} if passphrase is None else {"passphrase": passphrase}
+        return self._result(self.command("bootstrap_recovery", **args))
+
+    def backup_wait(self, timeout=60):
+        """Waits until every room key held is in the server's backup; returns version, count, local."""
+        return self._result(self.command("backup_wait", timeout_ms=int(timeout * 1000)))
+
+    def recover(self, recovery_key=None, passphrase=None):
+        """Recovers a new login from recovery_key or passphrase; returns imported, total, failures, ..."""
+        return self._result(self.command("recover", **self._key_args(recovery_key, passphrase)))
+
+    def backup_keys(self):
+        """The server's backup as this client decrypts it: rooms {room: {session: {...}}}, undecryptable."""
+        return self._result(self.command("backup_keys"))
+
+    def secrets(self, recovery_key=None, passphrase=None, names=None):
+        """The plaintext of the cross-signing and backup secrets in secret storage (None: not stored)."""
+        args = self._key_args(recovery_key, passphrase, required=False)
+        if names is not None:
+            args["names"] = list(names)
+        return self.command("secrets", **args)["secrets"]
+
+    def own_device_status(self):
+        """This device's trust: signed_by_owner, cross_signing_ready, secret_storage_ready, master, ..."""
+        return self._result(self.command("own_device_status"))
+
+    def user_status(self, user_id):
+        """How this client trusts user_id: verified, cross_signing_verified, needs_user_approval, ..."""
+        return self._result(self.command("user_status", user_id=user_id))
+
+    def verify_request(self, user_id, device_id):
+        """Requests verification of that device (m.key.verification.request); its transaction id."""
+        return self.command("verify_request", user_id=user_id, device_id=device_id)["transaction_id"]
+
+    def verify_wait_request(self, user_id=None, timeout=30):
+        """Waits for an incoming verification request and accepts it; transaction_id, from_user, ..."""
+        args = {"timeout_ms": int(timeout * 1000)}
+        if user_id is not None:
+            args["user_id"] = user_id
+        return self._result(self.command("verify_wait_request", **args))
+
+    def verify_start_sas(self, transaction_id, timeout=30):
+        """Once the request is ready, starts SAS as the starter (m.key.verification.start)."""
+        return self._result(self.command("verify_start_sas", transaction_id=transaction_id,
+                                         timeout_ms=int(timeout * 1000)))
+
+    def verify_sas(self, transaction_id, timeout=30):
+        """Waits until the strings can be shown: emoji [[char, name] x7], decimal [n, n, n]."""
+        return self._result(self.command("verify_sas", transaction_id=transaction_id,
+                                         timeout_ms=int(timeout * 1000)))
+
+    def verify_confirm(self, transaction_id):
+        """The user says the strings match: the MAC goes out (and done once both MACs check out)."""
+        return self._result(self.command("verify_confirm", transaction_id=transaction_id))
+
+    def verify_mismatch(self, transaction_id):
+        """The user says the strings differ: cancels with m.mismatched_sas."""
+        return self._result(self.command("verify_mismatch", transaction_id=transaction_id))
+
+    def verify_cancel(self, transaction_id):
+        """The user cancels the request (m.user)."""
+        return self._result(self.command("verify_cancel", transaction_id=transaction_id))
+
+    def verify_status(self, transaction_id):
+        """The request now: phase, initiated_by_me, other_user, other_device, chosen_method, ..."""
+        return self._result(self.command("verify_status", transaction_id=transaction_id))
+
+    def verify_wait_done(self, transaction_id, timeout=30):
+        """Waits until done or cancelled: phase, and cancel_code, cancel_reason, cancelled_by, ..."""
+        return self._result(self.command("verify_wait_done", transaction_id=transaction_id,
+                                         timeout_ms=int(timeout * 1000)))
+
+    def wire(self, since=0, path=None):
+        """The SDK's traffic about keys, secrets, backups and verification after seq since (peer.mjs)."""
+        args = {"since": since}
+        if path is not None:
+            args["path"] = path
+        return self.command("wire", **args)["entries"]
+
+    @staticmethod
+    def _result(answer):
+        del answer["ok"]
+        return answer
+
+    @staticmethod
+    def _key_args(recovery_key, passphrase, required=True):
+        if recovery_key is not None and passphrase is not None:
+            raise ValueError("give recovery_key or passphrase, not both")
+        if recovery_key is not None:
+            return {"recovery_key": recovery_key}
+        if passphrase is not None:
+            return {"passphrase": passphrase}
+        if required:
+            raise ValueError("give recovery_key or passphrase")
+        return {}
+
     def isolation(self, signed):
         """signed: room keys only to devices their owner cross-signed."""
         self.command("isolation", signed=signed)
@@ -364,6 +463,10 @@ class ElementPeer:
             stderr = self.stderr()
         finally:
             _running.discard(proc)
+            try:
+                proc.stdin.close()
+            except OSError:
+                pass
             if self._stderr is not None:
                 self._stderr.close()
         what = f"the Element peer for {self.user_id}"
