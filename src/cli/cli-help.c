@@ -37,6 +37,16 @@ static const struct cli_help cli_help[] = {
 	    "  --to ROOM[,ROOM...]  where it goes\n"
 	    "  --emote              send it as an action, like /me\n"
 	    "\n" CLI_HELP_TEXT CLI_HELP_ROOM},
+	{"crypto",
+	    "setup: sets up recovery for an account that has none, as Element's \"Set up\n"
+	    "recovery\" does: the account's cross-signing keys, made and published; a\n"
+	    "secret storage under a new recovery key, holding them and the key of a new\n"
+	    "key backup; and this device signed. The recovery key is printed once and kept\n"
+	    "nowhere: write it down. An account with cross-signing already is refused\n"
+	    "(use `natter recover`).\n"
+	    "\n"
+	    "  --password-stdin  the account's password (if the homeserver asks for it)\n"
+	    "                    from the first line of stdin; else asked without echo\n"},
 	{"devices",
 	    "Asks the homeserver for the devices of @user:server (your own without it),\n"
 	    "keeps their keys, and lists each with its name, its trust (verified, signed\n"
@@ -152,6 +162,16 @@ static const struct cli_help cli_help[] = {
 	    "Marks ROOM read up to its newest message in the cache: a read receipt,\n"
 	    "which others see, and the fully-read marker.\n"
 	    "\n" CLI_HELP_ROOM},
+	{"recover",
+	    "Opens the account's secret storage with the recovery key Element gave you\n"
+	    "(or its passphrase), keeps the cross-signing keys and signs this device with\n"
+	    "them, so that other clients trust it, restores the room keys of the key backup\n"
+	    "(with progress on stderr), decrypts what waited for them, and fetches older\n"
+	    "history. From then on natter backs up its own new room keys.\n"
+	    "\n"
+	    "  --key-stdin    the recovery key or passphrase from the first line of stdin;\n"
+	    "                 else asked without echo\n"
+	    "  --no-backfill  do not fetch older history\n"},
 	{"redact",
 	    "Deletes EVENT, at once: deletions do not go through the outbox.\n"
 	    "\n" CLI_HELP_ROOM CLI_HELP_EVENT},
@@ -227,8 +247,21 @@ static const struct cli_help cli_help[] = {
 	    "messages lose their [unverified device] mark, and your own verified\n"
 	    "devices get the room keys they ask for.\n"
 	    "\n"
-	    "  --block  the device gets no room key; its messages are marked blocked\n"
-	    "  --reset  unverified again\n"},
+	    "  --block            the device gets no room key; its messages are marked\n"
+	    "                     blocked\n"
+	    "  --reset            unverified again\n"
+	    "  --accept-identity  take @user's changed master key as theirs (after\n"
+	    "                     checking with them): `natter devices` warned of it\n"},
+	{"verify",
+	    "Verifies a device interactively with emoji (or numbers) that both users\n"
+	    "compare, as Element's \"Verify\" does. The first form asks DEVICE of\n"
+	    "@user:server (every device of theirs without it); --wait answers the next\n"
+	    "request from another device (of @user:server only, when given). Answer y or n\n"
+	    "on stdin when asked whether they match. With the account's cross-signing keys\n"
+	    "(`natter recover`), what was verified is signed for every client to trust.\n"
+	    "Cancelled when interrupted or unanswered for ten minutes.\n"
+	    "\n"
+	    "  --wait  wait for a request instead of sending one\n"},
 	{"whoami",
 	    "Asks the homeserver whose the session is and prints the user id, the device\n"
 	    "and the homeserver.\n"},

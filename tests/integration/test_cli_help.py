@@ -21,6 +21,7 @@ TOP = Path(__file__).resolve().parents[2]
 # an argument of the wrong form. Every command of natter(1) needs one.
 BAD_USAGE = {
     "broadcast": [["hello"], ["--to", "Board", "--loud", "hi"]],
+    "crypto": [[], ["teardown"], ["setup", "--loud"]],
     "devices": [["@a:x", "@b:x"], ["bob"]],
     "dm": [[], ["bob"]],
     "download": [["Board"], ["Board", "$e", "--to", "x"]],
@@ -36,12 +37,15 @@ BAD_USAGE = {
     "outbox": [["--all"]],
     "react": [["Board", "$e"]],
     "read": [[]],
+    "recover": [["KEY"], ["--loud"]],
     "redact": [["Board"]],
     "rooms": [["Board"]],
     "search": [[], ["budget", "--limit", "0"]],
     "send": [[], ["--bogus", "Board", "hi"]],
     "sync": [["--bogus"], ["--timeout", "soon"], ["Board"]],
-    "trust": [["@bob:x"], ["bob", "DEVICE", "KEY"]],
+    "trust": [["@bob:x"], ["bob", "DEVICE", "KEY"], ["--accept-identity"],
+              ["--accept-identity", "bob"], ["--accept-identity", "@bob:x", "DEV"]],
+    "verify": [[], ["bob"], ["@bob:x", "DEV", "more"], ["--wait", "@a:x", "@b:x"]],
     "whoami": [["me"]],
 }
 
