@@ -27,6 +27,23 @@ struct core_page {
 	core_page_cb cb;
 };
 
+/* A page into the gap, its encrypted events decrypted (or waiting for
+ * their keys) in the same write: n events added, or -1. */
+static int
+core_page_keep(struct core *c, struct core_page *p, struct mx_messages *msgs, char **cause)
+{
+	int n;
+
+	if (store_batch_begin(c->store, cause) == -1)
+		return -1;
+	if (core_megolm_page(c, p->room_id, msgs->chunk, msgs->n_chunk, cause) == -1 ||
+	    (n = store_gap_fill(c->store, p->room_id, p->before, msgs, cause)) < 0) {
+		store_batch_abort(c->store);
+		return -1;
+	}
+	return store_batch_commit(c->store, cause) == -1 ? -1 : n;
+}
+
 static void
 core_page_answer(struct mx_result *res, void *arg)
 {
@@ -42,7 +59,7 @@ core_page_answer(struct mx_result *res, void *arg)
 		p->cb(op, -1, why);
 	} else {
 		msgs = res->parsed;
-		if ((n = store_gap_fill(op->c->store, p->room_id, p->before, msgs, &why)) < 0)
+		if ((n = core_page_keep(op->c, p, msgs, &why)) < 0)
 			p->cb(op, -1, why);
 		else {
 			op->n = n;

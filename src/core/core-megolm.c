@@ -243,6 +243,22 @@ core_megolm_rotate_on_leave(struct core *c, const struct mx_room_update *ru,
 }
 
 int
+core_megolm_page(struct core *c, const char *room_id, struct mx_event *evs, size_t n,
+    char **cause)
+{
+	struct core_megolm_last last = {0};
+	int rc = 0;
+
+	if (c->acct == NULL)
+		return 0;
+	for (size_t j = n; j-- > 0 && rc == 0;)
+		if (core_megolm_is_encrypted(&evs[j]))
+			rc = core_megolm_event(c, room_id, &evs[j], 0, &last, cause);
+	core_megolm_last_clear(&last);
+	return rc;
+}
+
+int
 core_megolm_sync(struct core *c, struct mx_sync *sync, char **cause)
 {
 	struct core_megolm_last last = {0};

@@ -344,6 +344,11 @@ struct cJSON *core_olm_encrypt(struct core *c, const struct store_device *d, con
  * wait for their key (or, in a big sync, for later); inside the sync's
  * write. */
 int core_megolm_sync(struct core *c, struct mx_sync *sync, char **cause);
+/* The encrypted events of a page of history (evs, in any order),
+ * decrypted in place or kept waiting for their key, as a sync's are; in
+ * the caller's batch. */
+int core_megolm_page(struct core *c, const char *room_id, struct mx_event *evs, size_t n,
+    char **cause);
 /* Decrypts, in slices from the loop, the waiting messages whose key is
  * here (background work); stop cancels what is left for this run. */
 void core_megolm_drain_start(struct core *c);

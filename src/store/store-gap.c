@@ -136,9 +136,10 @@ store_gap_fill(struct store *st, const char *room_id, int64_t before_seq,
     const struct mx_messages *msgs, char **cause)
 {
 	int64_t lowest = before_seq;
-	int n, closed;
+	int n, closed, own = !st->batch;
 
-	if (store_write_begin(st, cause) != 0)
+	/* In a batch (a page's encryption with it), the caller commits. */
+	if (own && store_write_begin(st, cause) != 0)
 		return -1;
 	if (store_gap_exists(st, room_id, before_seq, cause) != 0)
 		goto fail;
@@ -148,11 +149,12 @@ store_gap_fill(struct store *st, const char *room_id, int64_t before_seq,
 		closed = !store_gap_skipped_page(msgs);
 	if (store_gap_update(st, room_id, before_seq, closed, lowest, msgs->end, cause) != 0)
 		goto fail;
-	if (store_write_commit(st, cause) != 0)
+	if (own && store_write_commit(st, cause) != 0)
 		return -1;
 	return n;
 fail:
-	store_write_abort(st);
+	if (own)
+		store_write_abort(st);
 	return -1;
 }
 

@@ -36,7 +36,7 @@ class RecoveryTest(NatterTestCase):
         return room, [element.send(room, f"minute {i}: the budget line {i}") for i in range(n)]
 
     def history(self, natter, room):
-        return {m["event_id"]: m for m in natter.history(room) if "event_id" in m}
+        return {m["event_id"]: m for m in natter.history(room, limit=500) if "event_id" in m}
 
     def test_a_fresh_natter_reads_the_old_history_with_the_recovery_key(self):
         element = self.element()
@@ -46,9 +46,11 @@ class RecoveryTest(NatterTestCase):
         element.backup_wait()
         self.natter.ok("sync", "--once")
         seen = self.history(self.natter, room)
-        self.assertNotIn(sent[0], seen, "the oldest is beyond the first sync")
-        waiting = seen[sent[-1]]
-        self.assertTrue(waiting["encryption"].startswith("waiting for the key"), waiting)
+        for event_id in (sent[0], sent[-1]):
+            waiting = seen[event_id]
+            self.assertNotIn("body", waiting)
+            self.assertTrue(waiting.get("encryption", "").startswith("waiting for the key"),
+                            waiting)
         self.assertEqual(self.natter.json_lines("search", "budget"), [])
 
         out = self.natter.ok("recover", "--key-stdin", input=keys["recovery_key"] + "\n")
@@ -128,10 +130,10 @@ class RecoveryTest(NatterTestCase):
         self.assertGreaterEqual(restored["imported"], 1, restored)
         self.assertEqual(element.wait_message(room, event_id=mine)["body"],
                          "The offsite is in Leeds.")
-        mine = [d for d in element.devices(self.alice.user_id)
-                if d["device_id"] == self.own_device()["device_id"]]
-        self.assertTrue(mine[0]["signed_by_owner"], mine)
-        self.assertTrue(mine[0]["cross_signing_verified"], mine)
+        device = [d for d in element.devices(self.alice.user_id)
+                  if d["device_id"] == self.own_device()["device_id"]]
+        self.assertTrue(device[0]["signed_by_owner"], device)
+        self.assertTrue(device[0]["cross_signing_verified"], device)
         # Once is enough: a second setup would lock out the first key.
         r = self.natter.run("crypto", "setup", "--password-stdin",
                             input=self.alice.password + "\n")
