@@ -1,0 +1,128 @@
+"""Interactive verification between natter and Element's crypto (the
+matrix-js-sdk peer): natter asks and Element answers, Element asks and
+natter answers; both show the same emoji and numbers, and each ends with
+the other verified. A mismatch said on Element's side cancels natter.
+With cross-signing on both sides, each signs the other's identity."""
+
+import time
+import unittest
+
+from cli_support import NatterTestCase
+from element_peer import ElementPeer, install
+from natter_harness import require
+from test_verify import Verifier
+
+
+class VerifyElementTest(NatterTestCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.peer_ok, cls.peer_why = install()
+
+    def setUp(self):
+        require("peer", self.peer_ok, self.peer_why)
+        super().setUp()
+        self.natter.ok("sync", "--once")
+        self.dana = ElementPeer(self.hs, self.bob)
+        self.addCleanup(self.dana.close)
+        self.dana.start()
+        # Element talks verification only with devices it tracks: a shared
+        # encrypted room makes natter's one of them.
+        room = self.dana.create_dm(self.alice.user_id)
+        self.natter.ok("sync", "--once")
+        self.natter.ok("join", room)
+        self.dana.wait_member(room, self.alice.user_id)
+        own = [d for d in self.natter.json_lines("devices") if d["this_device"]]
+        self.device = own[0]["device_id"]
+
+    def assert_same_strings(self, verifier, sas):
+        names, numbers = verifier.strings()
+        self.assertEqual(names, ", ".join(name for _, name in sas["emoji"]))
+        self.assertEqual(numbers, " ".join(str(n) for n in sas["decimal"]))
+
+    def natter_trust_of_dana(self):
+        return [d["trust"] for d in self.natter.json_lines("devices", self.bob.user_id)
+                if d["device_id"] == self.dana.device_id]
+
+    def element_view_of_natter(self):
+        for d in self.dana.devices(self.alice.user_id):
+            if d["device_id"] == self.device:
+                return d
+        self.fail("Element does not know natter's device")
+
+    def test_natter_asks_and_element_answers(self):
+        v = Verifier(self.natter, self.bob.user_id, self.dana.device_id)
+        self.addCleanup(v.kill)
+        req = self.dana.verify_wait_request(user_id=self.alice.user_id)
+        txn = req["transaction_id"]
+        self.assertEqual(req["from_device"], self.device)
+        sas = self.dana.verify_sas(txn)
+        self.dana.verify_confirm(txn)
+        self.assertEqual(self.dana.verify_wait_done(txn)["phase"], "done")
+        v.finish(0)
+        self.assert_same_strings(v, sas)
+        self.assertIn("verified %s of %s" % (self.dana.device_id, self.bob.user_id), v.out)
+        self.assertEqual(self.natter_trust_of_dana(), ["verified"])
+        seen = self.element_view_of_natter()
+        self.assertTrue(seen["locally_verified"] or seen["verification"] == "verified", seen)
+
+    def test_element_asks_and_natter_answers(self):
+        v = Verifier(self.natter, "--wait", self.bob.user_id)
+        self.addCleanup(v.kill)
+        time.sleep(1)
+        txn = self.dana.verify_request(self.alice.user_id, self.device)
+        self.dana.verify_start_sas(txn)
+        sas = self.dana.verify_sas(txn)
+        self.dana.verify_confirm(txn)
+        self.assertEqual(self.dana.verify_wait_done(txn)["phase"], "done")
+        err = v.finish(0)
+        self.assertIn("asks to verify: accepted", err)
+        self.assert_same_strings(v, sas)
+        self.assertEqual(self.natter_trust_of_dana(), ["verified"])
+
+    def test_a_mismatch_said_in_element_cancels_natter(self):
+        v = Verifier(self.natter, self.bob.user_id, self.dana.device_id)
+        self.addCleanup(v.kill)
+        txn = self.dana.verify_wait_request(user_id=self.alice.user_id)["transaction_id"]
+        self.dana.verify_sas(txn)
+        self.dana.verify_mismatch(txn)
+        done = self.dana.verify_wait_done(txn)
+        self.assertEqual(done["phase"], "cancelled")
+        err = v.finish(1)
+        self.assertIn("(m.mismatched_sas)", err)
+        self.assertNotIn("verified", v.out)
+        self.assertEqual(self.natter_trust_of_dana(), ["unverified"])
+
+    def test_with_cross_signing_each_signs_the_others_identity(self):
+        self.natter.ok("crypto", "setup", "--password-stdin", input=self.alice.password + "\n")
+        self.dana.cross_sign()
+        v = Verifier(self.natter, self.bob.user_id, self.dana.device_id)
+        self.addCleanup(v.kill)
+        txn = self.dana.verify_wait_request(user_id=self.alice.user_id)["transaction_id"]
+        self.dana.verify_sas(txn)
+        self.dana.verify_confirm(txn)
+        self.assertEqual(self.dana.verify_wait_done(txn)["phase"], "done")
+        v.finish(0)
+        # natter's user-signing key signed Bob's master key, on the server.
+        keys = self.alice.api("POST", "/_matrix/client/v3/keys/query",
+                              {"device_keys": {self.bob.user_id: [], self.alice.user_id: []}})
+        usk = list(keys["user_signing_keys"][self.alice.user_id]["keys"].values())[0]
+        for _ in range(50):
+            sigs = keys["master_keys"][self.bob.user_id].get("signatures", {})
+            if "ed25519:" + usk in sigs.get(self.alice.user_id, {}):
+                break
+            time.sleep(0.2)
+            keys = self.alice.api("POST", "/_matrix/client/v3/keys/query",
+                                  {"device_keys": {self.bob.user_id: []}})
+        self.assertIn("ed25519:" + usk, sigs.get(self.alice.user_id, {}), sigs)
+        # And Element verified Alice's identity from natter's MAC of it.
+        for _ in range(50):
+            status = self.dana.user_status(self.alice.user_id)
+            if status.get("verified"):
+                break
+            time.sleep(0.2)
+        self.assertTrue(status.get("verified"), status)
+
+
+if __name__ == "__main__":
+    unittest.main()
