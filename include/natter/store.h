@@ -132,7 +132,9 @@ struct store_msg {
 	char *content;		/* raw content JSON */
 	char *encryption;	/* NULL: sent in clear; "ok": decrypted; else why not */
 	char *sender_key;	/* the Curve25519 key it came encrypted from */
-	char *sender_trust;	/* decrypted: its device "verified" (by the user),
+	char *sender_trust;	/* decrypted: its device "verified" (by the user,
+				 * or signed by an owner the user verified),
+				 * "changed" (its owner's identity changed),
 				 * "signed" (by its owner's cross-signing key),
 				 * "unverified", "blocked" or "unknown"; else NULL */
 };
@@ -373,6 +375,8 @@ struct store_device {
 	int cross_signed;	/* signed by its user's self-signing key */
 	int identity_changed;	/* its user's master key is not the one natter
 				 * first saw (store_crypto_master_seen) */
+	int owner_verified;	/* the user verified its user's master key (it
+				 * counts with cross_signed) */
 };
 int store_devices(struct store *st, const char *user_id, struct store_device **out, size_t *n,
     char **cause);
@@ -405,6 +409,10 @@ int store_crypto_master_put(struct store *st, const char *user_id, const char *m
  * one kept by store_crypto_master_put, the user's devices say
  * identity_changed until the new one is kept. */
 int store_crypto_master_seen(struct store *st, const char *user_id, const char *master,
+    char **cause);
+/* user_id's master key, as a verification proved it: kept as theirs, and
+ * their devices it signed are verified while it stays theirs. */
+int store_crypto_user_verified(struct store *st, const char *user_id, const char *master,
     char **cause);
 /* Keeps the master key seen as user_id's: 1, or 0 when it was kept already. */
 int store_crypto_master_accept(struct store *st, const char *user_id, char **cause);

@@ -9,14 +9,15 @@
 #include "cli-private.h"
 #include "natter/sanitize.h"
 
-/* verified by the user, blocked by the user, its owner's identity (master
- * key) changed, signed by its owner's cross-signing key, or none of these. */
+/* verified by the user (or signed by an owner the user verified), blocked
+ * by the user, its owner's identity (master key) changed, signed by its
+ * owner's cross-signing key, or none of these. */
 static const char *
 cli_trust_name(const struct store_device *d)
 {
 	return d->trust == STORE_TRUST_VERIFIED ? "verified" : d->trust == STORE_TRUST_BLOCKED ?
-	    "blocked" : d->identity_changed ? "changed" : d->cross_signed ? "signed" :
-	    "unverified";
+	    "blocked" : d->identity_changed ? "changed" : d->cross_signed && d->owner_verified ?
+	    "verified" : d->cross_signed ? "signed" : "unverified";
 }
 
 /* An Ed25519 key in groups of four, as clients show fingerprints. */

@@ -152,8 +152,7 @@ core_cross_queried(struct mx_result *res, void *arg)
 		return;
 	}
 	/* Their identity is the one the user just verified. */
-	if (!own && (store_crypto_master_put(c->store, op->user_id, j->master, &why) == -1 ||
-	    store_crypto_master_seen(c->store, op->user_id, j->master, &why) == -1)) {
+	if (!own && store_crypto_user_verified(c->store, op->user_id, j->master, &why) == -1) {
 		log_msg("crypto: %s", why);
 		xfree(&why);
 	}

@@ -454,7 +454,7 @@ core_crypto_devices_store(struct core *c, const char *json, size_t len,
 			list[n++] = (struct store_device){d->user_id, d->device_id, d->curve25519,
 			    d->ed25519, d->display_name, core_crypto_is_self(c, d) ?
 			    STORE_TRUST_VERIFIED : STORE_TRUST_UNVERIFIED, ssk != NULL &&
-			    core_crypto_verify(d->json, ssk, d->ssk_signature), 0};
+			    core_crypto_verify(d->json, ssk, d->ssk_signature), 0, 0};
 		}
 		rc = store_devices_put(c->store, users[u], list, n, cause);
 		for (size_t i = 0; i < keys.n && rc == 0; i++)

@@ -405,6 +405,8 @@ msg_trust_note(const char *sender_trust)
 		return "blocked device";
 	if (strcmp(sender_trust, "unknown") == 0)
 		return "unknown device";
+	if (strcmp(sender_trust, "changed") == 0)
+		return "identity changed";
 	return "unverified device";
 }
 

@@ -416,6 +416,7 @@ store_device_row(sqlite3_stmt *s, struct store_device *d)
 	d->trust = sqlite3_column_int(s, 5);
 	d->cross_signed = sqlite3_column_int(s, 6);
 	d->identity_changed = sqlite3_column_int(s, 7);
+	d->owner_verified = sqlite3_column_int(s, 8);
 }
 
 int
@@ -1054,6 +1055,16 @@ store_crypto_master_seen(struct store *st, const char *user_id, const char *mast
 
 	return store_crypto_run(st, STORE_SQL_CRYPTO_MASTER_SEEN, texts, NT_NELEMS(texts),
 	    "cannot save a master key", cause);
+}
+
+int
+store_crypto_user_verified(struct store *st, const char *user_id, const char *master,
+    char **cause)
+{
+	const char *texts[] = {user_id, master};
+
+	return store_crypto_run(st, STORE_SQL_CRYPTO_USER_VERIFIED, texts, NT_NELEMS(texts),
+	    "cannot save a verified master key", cause);
 }
 
 int

@@ -3,14 +3,6 @@
 #include "natter/event.h"
 #include "store-private.h"
 
-/* A device's columns for store_device_row: its own, and whether its
- * user's master key changed since natter first saw it. */
-#define STORE_DEVICE_COLUMNS \
-	"user_id, device_id, curve25519, ed25519, display_name, trust, cross_signed," \
-	" (SELECT u.master_seen IS NOT NULL AND u.master IS NOT NULL" \
-	" AND u.master_seen != u.master FROM crypto_users u" \
-	" WHERE u.user_id = crypto_devices.user_id)"
-
 _Static_assert(MX_MEMBERSHIP_JOIN == 1 && MX_MEMBERSHIP_INVITE == 2,
     "the SQL below spells these memberships as numbers");
 _Static_assert(STORE_OUTBOX_QUEUED == 0 && STORE_OUTBOX_SENT == 1 && STORE_OUTBOX_FAILED == 2,
@@ -21,6 +13,24 @@ _Static_assert(STORE_OUTBOX_QUEUED == 0 && STORE_OUTBOX_SENT == 1 && STORE_OUTBO
 	"CASE WHEN json_valid(content) THEN coalesce(json_extract(content, '$.\"m.new_content\".body')," \
 	" json_extract(content, '$.body'), json_extract(content, '$.\"m.relates_to\".key')) END"
 
+/* Whether the owner of device row D has an identity (master key) that
+ * changed since natter first saw it, or that the user verified (the
+ * master key natter signed after a verification is the server's now). */
+#define STORE_IDENTITY_changed \
+	"u.master_seen IS NOT NULL AND u.master IS NOT NULL AND u.master_seen != u.master"
+#define STORE_IDENTITY_verified \
+	"u.verified_master IS NOT NULL AND u.verified_master = u.master_seen"
+#define STORE_IDENTITY(d, what) \
+	"coalesce((SELECT " STORE_IDENTITY_##what " FROM crypto_users u" \
+	" WHERE u.user_id = " d ".user_id), 0)"
+
+/* A device's columns for store_device_row: its own, and whether its
+ * user's master key changed since natter first saw it. */
+#define STORE_DEVICE_COLUMNS \
+	"user_id, device_id, curve25519, ed25519, display_name, trust, cross_signed," \
+	" " STORE_IDENTITY("crypto_devices", changed) "," \
+	" " STORE_IDENTITY("crypto_devices", verified)
+
 /* What struct store_msg is filled from, in store-history.c's order. */
 #define STORE_MSG_COLUMNS                                                                      \
 	"seq, event_id, type, sender, ts, msgtype, coalesce(new_body, body), edited, redacted," \
@@ -29,8 +39,10 @@ _Static_assert(STORE_OUTBOX_QUEUED == 0 && STORE_OUTBOX_SENT == 1 && STORE_OUTBO
 	" encryption, sender_key,"                                                              \
 	/* How far the device it came from is trusted, for a decrypted one. */                   \
 	" CASE WHEN encryption = 'ok' THEN coalesce((SELECT CASE WHEN d.trust < 0"              \
-	" THEN 'blocked' WHEN d.trust > 0 THEN 'verified' WHEN d.cross_signed THEN 'signed'"     \
-	" ELSE 'unverified' END"                                                                 \
+	" THEN 'blocked' WHEN d.trust > 0 THEN 'verified'"                                       \
+	" WHEN " STORE_IDENTITY("d", changed) " THEN 'changed'"                                \
+	" WHEN d.cross_signed AND " STORE_IDENTITY("d", verified) " THEN 'verified'"           \
+	" WHEN d.cross_signed THEN 'signed' ELSE 'unverified' END"                               \
 	" FROM crypto_devices d WHERE d.curve25519 = events.sender_key"                          \
 	" AND d.user_id = events.sender), 'unknown') END,"                                      \
 	" CASE WHEN edited THEN new_formatted ELSE formatted_body END"
@@ -451,6 +463,10 @@ const char *const store_sql_text[STORE_SQL_COUNT] = {
 	[STORE_SQL_CRYPTO_MASTER_ACCEPT] =
 	    "UPDATE crypto_users SET master = master_seen WHERE user_id = ?1"
 	    " AND master_seen IS NOT NULL AND master IS NOT master_seen",
+	[STORE_SQL_CRYPTO_USER_VERIFIED] =
+	    "INSERT INTO crypto_users(user_id, master, master_seen, verified_master)"
+	    " VALUES (?1, ?2, ?2, ?2) ON CONFLICT(user_id) DO UPDATE SET master = excluded.master,"
+	    " master_seen = excluded.master_seen, verified_master = excluded.verified_master",
 	[STORE_SQL_CRYPTO_SECRET_GET] = "SELECT sealed FROM crypto_secrets WHERE name = ?1",
 	[STORE_SQL_CRYPTO_SECRET_PUT] =
 	    "INSERT OR REPLACE INTO crypto_secrets(name, sealed) VALUES (?1, ?2)",

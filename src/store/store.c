@@ -282,8 +282,11 @@ const char *const store_migrations[] = {
 	"CREATE TABLE crypto_secrets (name TEXT PRIMARY KEY, sealed TEXT NOT NULL) WITHOUT ROWID;"
 	"ALTER TABLE crypto_megolm_in ADD COLUMN backed_up INTEGER NOT NULL DEFAULT 0;"
 	/* And the master key the server gives for a user now, beside the one
-	 * natter saw first: when they differ, the user's identity changed. */
-	"ALTER TABLE crypto_users ADD COLUMN master_seen TEXT;",
+	 * natter saw first: when they differ, the user's identity changed; and
+	 * the one the user verified (interactively): while it is the server's,
+	 * every device it signed is verified. */
+	"ALTER TABLE crypto_users ADD COLUMN master_seen TEXT;"
+	"ALTER TABLE crypto_users ADD COLUMN verified_master TEXT;",
 };
 
 /* natter_reply_body(body) and natter_reply_html(formatted_body), for

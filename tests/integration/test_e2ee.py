@@ -2,6 +2,7 @@
 Rust crypto): natter reads, finds, exports and answers an encrypted direct
 chat, and the server only ever sees ciphertext."""
 
+import json
 import unittest
 
 from cli_support import NatterTestCase, natter_for
@@ -211,6 +212,36 @@ class E2eeTest(NatterTestCase):
         self.assertEqual(self.message(self.natter, room, sent)["sender_trust"], "signed")
         self.assertNotIn("[unverified device]", self.natter.ok("history", room))
         self.assertTrue(master)
+
+    def test_an_identity_that_changes_is_flagged_until_accepted(self):
+        room = self.encrypted_dm()
+        first = self.dana.cross_sign()
+        sent = self.dana.send(room, "Sign here, please")
+        self.natter.ok("sync", "--once")
+        self.assertEqual(self.message(self.natter, room, sent)["sender_trust"], "signed")
+        # Bob's cross-signing is made anew (a reset, or someone else).
+        second = self.dana.cross_sign()
+        self.assertNotEqual(first, second)
+        r = self.natter.run("devices", self.bob.user_id, "--json")
+        self.assertEqual(r.returncode, 0, r)
+        self.assertIn("WARNING: the identity (master key) of %s changed" % self.bob.user_id,
+                      r.stderr)
+        self.assertIn("natter trust --accept-identity %s" % self.bob.user_id, r.stderr)
+        listed = [json.loads(line) for line in r.stdout.splitlines()]
+        dana = [d for d in listed if d["device_id"] == self.dana.device_id]
+        self.assertEqual((dana[0]["trust"], dana[0]["identity_changed"]), ("changed", True))
+        self.assertEqual(self.message(self.natter, room, sent)["sender_trust"], "changed")
+        self.assertIn("Sign here, please [identity changed]", self.natter.ok("history", room))
+        out = self.natter.ok("trust", "--accept-identity", self.bob.user_id)
+        self.assertEqual(out, "accepted the new identity of %s\n" % self.bob.user_id)
+        r = self.natter.run("devices", self.bob.user_id, "--json")
+        self.assertNotIn("WARNING", r.stderr)
+        dana = [json.loads(line) for line in r.stdout.splitlines()
+                if json.loads(line)["device_id"] == self.dana.device_id]
+        self.assertEqual(dana[0]["trust"], "signed")
+        self.assertEqual(self.message(self.natter, room, sent)["sender_trust"], "signed")
+        again = self.natter.ok("trust", "--accept-identity", self.bob.user_id)
+        self.assertIn("did not change: nothing to accept", again)
 
     def test_a_new_device_gets_earlier_keys_from_a_verified_one(self):
         room = self.encrypted_dm()

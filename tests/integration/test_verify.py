@@ -143,8 +143,15 @@ class VerifyTest(NatterTestCase):
         self.natter.ok("crypto", "setup", "--password-stdin", input=self.alice.password + "\n")
         bob = natter_for(self.bob, self.hs)
         self.addCleanup(bob.cleanup)
-        bob.ok("crypto", "setup", "--password-stdin", input=self.bob.password + "\n")
+        out = bob.ok("crypto", "setup", "--password-stdin", input=self.bob.password + "\n")
+        recovery_key = re.search(r"\n\n    (.*)\n\n", out).group(1)
         bob_device = self.own_device(bob)
+        # A second device of Bob's, signed by him: Alice has not seen it.
+        phone = natter_for(self.bob, self.hs)
+        self.addCleanup(phone.cleanup)
+        phone.ok("recover", "--key-stdin", "--no-backfill", input=recovery_key + "\n")
+        phone_device = self.own_device(phone)
+        self.assertEqual(self.trust(self.natter, self.bob.user_id, phone_device), ["signed"])
         self.verify(bob, self.natter, self.bob.user_id, bob_device)
         # Alice's user-signing key signed Bob's master key, on the server.
         keys = self.alice.api("POST", "/_matrix/client/v3/keys/query",
@@ -154,6 +161,8 @@ class VerifyTest(NatterTestCase):
         sigs = keys["master_keys"][self.bob.user_id]["signatures"]
         self.assertIn("ed25519:" + usk, sigs.get(self.alice.user_id, {}), sigs)
         self.assertEqual(self.trust(self.natter, self.bob.user_id, bob_device), ["verified"])
+        # Having verified Bob, Alice trusts every device Bob signed.
+        self.assertEqual(self.trust(self.natter, self.bob.user_id, phone_device), ["verified"])
 
     def test_a_verification_nobody_answers_can_be_interrupted(self):
         w = Verifier(self.natter, "--wait")

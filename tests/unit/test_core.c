@@ -1333,10 +1333,12 @@ test_a_device_its_owner_signed_is_not_marked(void **state)
 	wait_log(fx, "messages " ROOM ": new $signed\n");
 	assert_string_equal(sender_trust_of(fx, "$signed", &m), "signed");
 	store_msg_clear(&m);
-	/* The server now says Dana has another master key: not believed. */
+	/* The server now says Dana has another master key: not believed, and
+	 * her messages say her identity changed. */
 	dana_cross_signed_device(fx, &d, master2, ssk2);
 	devices_again(fx, "@dana:x");
-	assert_string_equal(sender_trust_of(fx, "$signed", &m), "unverified");
+	assert_string_equal(sender_trust_of(fx, "$signed", &m), "changed");
+	assert_string_equal(msg_trust_note(m.sender_trust), "identity changed");
 	store_msg_clear(&m);
 	/* The first one again: believed again. */
 	dana_cross_signed_device(fx, &d, master, ssk);

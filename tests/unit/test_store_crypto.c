@@ -113,12 +113,12 @@ test_devices_keep_trust_only_for_the_same_keys(void **state)
 {
 	struct fixture *f = *state;
 	struct store_device d[] = {
-		{"@d:x", "PHONE", "C1", "E1", "Dana's phone", STORE_TRUST_VERIFIED, 0, 0},
-		{"@d:x", "LAPTOP", "C2", "E2", NULL, STORE_TRUST_VERIFIED, 0, 0},
-		{"@d:x", "OLD", "C3", "E3", NULL, STORE_TRUST_UNVERIFIED, 0, 0},
+		{"@d:x", "PHONE", "C1", "E1", "Dana's phone", STORE_TRUST_VERIFIED, 0, 0, 0},
+		{"@d:x", "LAPTOP", "C2", "E2", NULL, STORE_TRUST_VERIFIED, 0, 0, 0},
+		{"@d:x", "OLD", "C3", "E3", NULL, STORE_TRUST_UNVERIFIED, 0, 0, 0},
 	}, again[] = {
-		{"@d:x", "PHONE", "C1", "E1", "Dana's phone", STORE_TRUST_UNVERIFIED, 0, 0},
-		{"@d:x", "LAPTOP", "C9", "E9", NULL, STORE_TRUST_UNVERIFIED, 0, 0},
+		{"@d:x", "PHONE", "C1", "E1", "Dana's phone", STORE_TRUST_UNVERIFIED, 0, 0, 0},
+		{"@d:x", "LAPTOP", "C9", "E9", NULL, STORE_TRUST_UNVERIFIED, 0, 0, 0},
 	}, *got, one;
 	char *cause = NULL, **users;
 	size_t n;
@@ -150,7 +150,7 @@ static void
 test_trust_is_set_on_known_devices_only(void **state)
 {
 	struct fixture *f = *state;
-	struct store_device d[] = {{"@d:x", "PHONE", "C1", "E1", NULL, STORE_TRUST_UNVERIFIED, 0, 0}},
+	struct store_device d[] = {{"@d:x", "PHONE", "C1", "E1", NULL, STORE_TRUST_UNVERIFIED, 0, 0, 0}},
 	    got;
 	char *cause = NULL;
 
@@ -531,7 +531,7 @@ static void
 test_a_changed_master_key_marks_the_users_devices_until_accepted(void **state)
 {
 	struct fixture *f = *state;
-	struct store_device d[] = {{"@d:x", "PHONE", "C1", "E1", NULL, STORE_TRUST_UNVERIFIED, 1,
+	struct store_device d[] = {{"@d:x", "PHONE", "C1", "E1", NULL, STORE_TRUST_UNVERIFIED, 1, 0,
 	    0}};
 	char *cause = NULL;
 
