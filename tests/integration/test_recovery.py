@@ -53,7 +53,12 @@ class RecoveryTest(NatterTestCase):
                             waiting)
         self.assertEqual(self.natter.json_lines("search", "budget"), [])
 
-        out = self.natter.ok("recover", "--key-stdin", input=keys["recovery_key"] + "\n")
+        r = self.natter.run("recover", "--key-stdin", input=keys["recovery_key"] + "\n",
+                            timeout=300)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        out = r.stdout
+        self.assertRegex(r.stderr, r"restoring room keys: [1-9]\d* of [1-9]\d*\n")
+        self.assertRegex(r.stderr, r"backfill: .*complete")
         self.assertIn("secret storage opened with the recovery key\n", out)
         self.assertIn("this device is signed by its owner", out)
         self.assertRegex(out, r"key backup version %s: [1-9]\d* of [1-9]\d* room keys? "
