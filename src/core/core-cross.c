@@ -1,4 +1,9 @@
-/* Cross-signing what a verification proved: another user's master key
+/* The account's secrets (cross-signing keys, the backup key) as natter
+ * keeps them, and shared with the user's other verified devices that ask
+ * (m.secret.request, answered with m.secret.send over Olm, as Element
+ * does when a new login is verified from another device).
+ *
+ * Cross-signing what a verification proved: another user's master key
  * signed with this account's user-signing key (and kept as theirs), or
  * one's own other device signed with the self-signing key. Other clients
  * of the account then trust what the user verified here. Without the
@@ -27,6 +32,68 @@ core_secret_get(struct core *c, const char *name)
 	free(cause);
 	free(sealed);
 	return secret;
+}
+
+static void core_secret_wipe(char *secret);
+
+/* 1 when name is a secret natter keeps. */
+static int
+core_secret_known(const char *name)
+{
+	static const char *const names[] = {
+		CORE_SECRET_MASTER, CORE_SECRET_SELF_SIGNING, CORE_SECRET_USER_SIGNING,
+		CORE_SECRET_BACKUP,
+	};
+
+	for (size_t i = 0; i < NT_NELEMS(names); i++)
+		if (strcmp(names[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+void
+core_secret_answer(struct core *c, const char *sender, const char *json)
+{
+	cJSON *req = cJSON_Parse(json), *content;
+	const char *action = core_json_text(req, "action"), *name = core_json_text(req, "name");
+	const char *id = core_json_text(req, "request_id");
+	const char *device = core_json_text(req, "requesting_device_id");
+	struct store_device *d = NULL;
+	char *secret = NULL, *cause = NULL;
+	const char *why = NULL;
+
+	if (strcmp(sender, c->session.user_id) != 0 || action == NULL ||
+	    strcmp(action, "request") != 0 || id == NULL || device == NULL ||
+	    strcmp(device, c->session.device_id) == 0) {
+		cJSON_Delete(req);
+		return;	/* not ours to answer: another user's, a withdrawal, our own */
+	}
+	d = xcalloc(1, sizeof *d);
+	if (name == NULL || !core_secret_known(name))
+		why = "natter does not keep that secret";
+	else if (store_device_get(c->store, sender, device, d, &cause) != 1)
+		why = "its device is not known";
+	else if (d->trust != STORE_TRUST_VERIFIED && !(d->cross_signed &&
+	    d->trust != STORE_TRUST_BLOCKED))
+		why = "its device is not verified";
+	else if ((secret = core_secret_get(c, name)) == NULL)
+		why = "natter does not hold it";
+	if (why != NULL) {
+		log_msg("crypto: %s asked for %s: not sent, %s", device, name != NULL ? name :
+		    "a secret", why);
+		store_devices_free(&d, 1);
+	} else {
+		content = cJSON_CreateObject();
+		cJSON_AddStringToObject(content, "request_id", id);
+		cJSON_AddStringToObject(content, "secret", secret);
+		log_msg("crypto: %s sent to %s, which asked for it", name, device);
+		if (core_todev_send(c, d, 1, "m.secret.send", content, 0, NULL, NULL, NULL,
+		    &cause) == -1)
+			log_msg("crypto: %s", cause);
+	}
+	core_secret_wipe(secret);
+	free(cause);
+	cJSON_Delete(req);
 }
 
 static void

@@ -303,13 +303,17 @@ int core_device_signed(const struct mx_result *res, char **why);
  * or NULL; the public key of a cross-signing secret; and what a
  * verification proved, cross-signed in the background. */
 char *core_secret_get(struct core *c, const char *name);
+/* Another device of the user asks for a secret (m.secret.request,
+ * content as received): one it verified gets it, over Olm. */
+#define CORE_SECRET_REQUEST "m.secret.request"
+void core_secret_answer(struct core *c, const char *sender, const char *content);
 char *core_cross_public_of(struct core *c, const char *name);
 void core_cross_sign_verified(struct core *c, const char *user_id, const char *device_id,
     const char *master);
 
 /* core-verify.c: a verification message of a sync (type m.key.verification.*,
- * in clear or over Olm) kept for after it (1), or 0 when type is another;
- * acted on after the sync was stored. */
+ * in clear or over Olm) or a request for a secret kept for after it (1),
+ * or 0 when type is another; acted on after the sync was stored. */
 struct core_verify;
 struct core_verify_msg {
 	char *sender;

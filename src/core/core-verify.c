@@ -678,7 +678,8 @@ core_verify_heard(struct core *c, const char *sender, const char *type, const ch
 {
 	struct core_verify_msg *m;
 
-	if (strncmp(type, VERIFY_PREFIX, strlen(VERIFY_PREFIX)) != 0)
+	if (strncmp(type, VERIFY_PREFIX, strlen(VERIFY_PREFIX)) != 0 &&
+	    strcmp(type, CORE_SECRET_REQUEST) != 0)
 		return 0;
 	c->verify_inbox = xreallocarray(c->verify_inbox, c->n_verify_inbox + 1,
 	    sizeof *c->verify_inbox);
@@ -698,7 +699,10 @@ core_verify_after_sync(struct core *c)
 	c->verify_inbox = NULL;
 	c->n_verify_inbox = 0;
 	for (size_t i = 0; i < n; i++) {
-		verify_dispatch(c, in[i].sender, in[i].type, in[i].content);
+		if (strcmp(in[i].type, CORE_SECRET_REQUEST) == 0)
+			core_secret_answer(c, in[i].sender, in[i].content);
+		else
+			verify_dispatch(c, in[i].sender, in[i].type, in[i].content);
 		free(in[i].sender);
 		free(in[i].type);
 		free(in[i].content);

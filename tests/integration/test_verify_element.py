@@ -123,6 +123,37 @@ class VerifyElementTest(NatterTestCase):
             time.sleep(0.2)
         self.assertTrue(status.get("verified"), status)
 
+    def test_a_new_element_login_verified_by_natter_gets_the_accounts_keys(self):
+        self.natter.ok("crypto", "setup", "--password-stdin", input=self.alice.password + "\n")
+        phone = ElementPeer(self.hs, self.alice, device_name="Alice's new phone")
+        self.addCleanup(phone.close)
+        phone.start()
+        self.assertFalse(phone.own_device_status()["cross_signing"]["self_signing_cached"])
+        v = Verifier(self.natter, "--wait", self.alice.user_id)
+        self.addCleanup(v.kill)
+        time.sleep(1)
+        txn = phone.verify_request(self.alice.user_id, self.device)
+        phone.verify_start_sas(txn)
+        phone.verify_sas(txn)
+        phone.verify_confirm(txn)
+        self.assertEqual(phone.verify_wait_done(txn)["phase"], "done")
+        v.finish(0)
+        # The phone asks natter for the account's secrets; natter, which
+        # verified it, answers over Olm as it syncs.
+        status = None
+        for _ in range(30):
+            self.natter.ok("sync", "--once")
+            status = phone.own_device_status()
+            cached = status["cross_signing"]
+            if cached["master_cached"] and cached["self_signing_cached"] and \
+                    cached["user_signing_cached"] and status["backup_key_cached"]:
+                break
+            time.sleep(0.3)
+        self.assertTrue(status["cross_signing"]["self_signing_cached"], status)
+        self.assertTrue(status["cross_signing"]["user_signing_cached"], status)
+        self.assertTrue(status["backup_key_cached"], status)
+        self.assertTrue(status["cross_signing_ready"], status)
+
 
 if __name__ == "__main__":
     unittest.main()
