@@ -126,11 +126,14 @@ struct core_verify_info {
 	int decimal[3];
 	const char *code;	/* a cancel's: m.user, m.mismatched_sas, ... */
 	const char *reason;
+	int secrets_asked;	/* done with another device of the user, which was
+				 * asked for the account's secrets: see recovered */
 };
 
 /* What the core tells a front end, from the loop. Any member may be NULL.
  * Strings are borrowed for the call and are server text unless said
  * otherwise: inert them before a terminal sees them. */
+struct core_recovered;
 struct core_events {
 	/* The connection changed, or failed again: why is NULL or a reason,
 	 * retry_ms when the next attempt is (0: none planned). */
@@ -153,6 +156,10 @@ struct core_events {
 	void (*outbox)(void *arg, int64_t id, int status, const char *text, int64_t retry_ms);
 	/* An interactive verification moved on (core_verify_*). */
 	void (*verify)(void *arg, const struct core_verify_info *v);
+	/* The account's secrets, asked of another device of the user after
+	 * it was verified, were taken in (CORE_DONE: r says what came of
+	 * them) or could not be (why). */
+	void (*recovered)(void *arg, int status, const struct core_recovered *r, const char *why);
 };
 
 /* Where the core's events go from now on (ev may be NULL: nowhere), for a
@@ -384,6 +391,7 @@ int core_keyfile_import(struct core *c, const char *file, size_t len, const char
  * to the backup too. Facts that did not stop it (a secret missing or
  * stale) are in note. */
 struct core_recovered {
+	int from_device;	/* the secrets came from another device, not storage */
 	int opened_by_passphrase;
 	int cross_signing;	/* the account's cross-signing keys kept */
 	int device_signed;	/* this device now carries its owner's signature */

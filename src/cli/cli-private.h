@@ -67,6 +67,8 @@ void cli_group_digits(int64_t n, char *out, size_t size);
  * progress on stderr. */
 int cli_backfill(struct cli *cli, const char *what);
 
+/* What natter recover (or taking the secrets from another device) did. */
+void cli_recover_report(const struct core_recovered *out);
 /* A signal breaks the loop (arg) a command waits in. */
 void cli_on_signal(int signo, void *arg);
 /* The device list of user as the homeserver has it now, kept. */

@@ -31,13 +31,16 @@ cli_recover_progress(size_t done, size_t total, void *arg)
 	fflush(stderr);
 }
 
-static void
+void
 cli_recover_report(const struct core_recovered *out)
 {
 	char a[32], b[32];
 
-	printf("secret storage opened with the %s\n", out->opened_by_passphrase ?
-	    "passphrase" : "recovery key");
+	if (out->from_device)
+		printf("the account's keys came from the device you verified\n");
+	else
+		printf("secret storage opened with the %s\n", out->opened_by_passphrase ?
+		    "passphrase" : "recovery key");
 	if (out->cross_signing) {
 		printf("cross-signing keys kept (master key ");
 		cli_print_text(stdout, out->master, 0);

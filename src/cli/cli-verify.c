@@ -21,6 +21,8 @@ struct cli_verify {
 	const char *wait_user;	/* --wait: only a request of this user (or any: NULL) */
 	int waiting;		/* --wait, until a request came */
 	int changed;		/* the loop has news for cmd_verify */
+	int recovered;		/* the secrets asked after it were taken in (or not) */
+	int recover_rc;
 	struct core_verify_info last;
 	char *user_id;
 	char *device_id;
@@ -60,6 +62,35 @@ cli_verify_heard(void *arg, const struct core_verify_info *v)
 	}
 	if (s->txn != NULL && strcmp(s->txn, v->txn) == 0)
 		cli_verify_keep(s, v);
+}
+
+/* The account's secrets from the other device, taken in. */
+static void
+cli_verify_recovered(void *arg, int status, const struct core_recovered *r, const char *why)
+{
+	struct cli_verify *s = arg;
+
+	if (status == CORE_DONE) {
+		cli_recover_report(r);
+		s->recover_rc = CLI_OK;
+	} else
+		s->recover_rc = cli_fail("%s", why != NULL ? why : "the secrets did not come");
+	s->recovered = 1;
+}
+
+/* After a verification with another device of the user, what it sends
+ * of the account's secrets (taken in after half a minute at most), for a
+ * minute and a half at most. */
+static int
+cli_verify_secrets(struct cli_verify *s)
+{
+	struct loop *loop = core_loop(s->cli->core);
+
+	fputs("natter: asked it for the account's keys\n", stderr);
+	if (loop_run_until(loop, &s->recovered, 90000) == -1 && !s->recovered)
+		return cli_fail("the other device did not send the account's keys (does it hold "
+		    "them?); `natter recover` takes them from secret storage");
+	return s->recover_rc;
 }
 
 static void
@@ -180,7 +211,7 @@ cli_verify_loop(struct cli_verify *s)
 			printf(" of ");
 			cli_print_text(stdout, s->user_id, 0);
 			putchar('\n');
-			return CLI_OK;
+			return s->last.secrets_asked ? cli_verify_secrets(s) : CLI_OK;
 		case CORE_VERIFY_CANCELLED:
 			fputs("natter: verification cancelled: ", stderr);
 			cli_print_text(stderr, s->reason != NULL ? s->reason : "no reason", 0);
@@ -203,7 +234,8 @@ cmd_verify(struct cli *cli, int argc, char **argv)
 		{"wait", no_argument, NULL, 'w'},
 		{NULL, 0, NULL, 0},
 	};
-	struct core_events ev = {.conn = cli_verify_conn, .verify = cli_verify_heard};
+	struct core_events ev = {.conn = cli_verify_conn, .verify = cli_verify_heard,
+	    .recovered = cli_verify_recovered};
 	struct cli_verify s = {.cli = cli};
 	struct core_result r = {0};
 	struct loop *loop;

@@ -36,19 +36,19 @@ core_secret_get(struct core *c, const char *name)
 
 static void core_secret_wipe(char *secret);
 
-/* 1 when name is a secret natter keeps. */
-static int
-core_secret_known(const char *name)
-{
-	static const char *const names[] = {
-		CORE_SECRET_MASTER, CORE_SECRET_SELF_SIGNING, CORE_SECRET_USER_SIGNING,
-		CORE_SECRET_BACKUP,
-	};
+const char *const core_secret_names[CORE_N_SECRETS] = {
+	CORE_SECRET_MASTER, CORE_SECRET_SELF_SIGNING, CORE_SECRET_USER_SIGNING,
+	CORE_SECRET_BACKUP,
+};
 
-	for (size_t i = 0; i < NT_NELEMS(names); i++)
-		if (strcmp(names[i], name) == 0)
-			return 1;
-	return 0;
+/* The index of a secret natter keeps, or -1. */
+static int
+core_secret_index(const char *name)
+{
+	for (int i = 0; i < CORE_N_SECRETS; i++)
+		if (strcmp(core_secret_names[i], name) == 0)
+			return i;
+	return -1;
 }
 
 void
@@ -69,7 +69,7 @@ core_secret_answer(struct core *c, const char *sender, const char *json)
 		return;	/* not ours to answer: another user's, a withdrawal, our own */
 	}
 	d = xcalloc(1, sizeof *d);
-	if (name == NULL || !core_secret_known(name))
+	if (name == NULL || core_secret_index(name) == -1)
 		why = "natter does not keep that secret";
 	else if (store_device_get(c->store, sender, device, d, &cause) != 1)
 		why = "its device is not known";
@@ -264,5 +264,166 @@ core_cross_sign_verified(struct core *c, const char *user_id, const char *device
 	if (core_op_started(op, &cause) == -1) {
 		log_msg("crypto: %s", cause);
 		free(cause);
+	}
+}
+
+/* A secret asked of another device of the user, by request id. */
+struct core_secret_ask {
+	char *name;
+	char *request_id;
+	char *device_id;
+};
+
+static void
+core_secret_ask_clear(struct core_secret_ask *a)
+{
+	free(a->name);
+	free(a->request_id);
+	free(a->device_id);
+}
+
+void
+core_secret_free_all(struct core *c)
+{
+	for (size_t i = 0; i < c->n_secret_asks; i++)
+		core_secret_ask_clear(&c->secret_asks[i]);
+	xfree(&c->secret_asks);
+	c->n_secret_asks = 0;
+	for (int i = 0; i < CORE_N_SECRETS; i++) {
+		core_secret_wipe(c->secret_got[i]);
+		c->secret_got[i] = NULL;
+	}
+	core_recovered_clear(&c->secret_out);
+}
+
+static void
+core_secret_sent(struct mx_result *res, void *arg)
+{
+	struct core_op *op = arg;
+
+	if (!core_op_refused(op, res))
+		core_op_end(op, CORE_DONE, NULL);
+}
+
+int
+core_secret_request(struct core *c, const char *device_id)
+{
+	char *have = core_secret_get(c, CORE_SECRET_MASTER), *cause = NULL;
+	struct core_secret_ask *a;
+	struct core_op *op;
+	cJSON *messages, *content;
+	char *text, *txn;
+
+	if (have != NULL || c->n_secret_asks > 0) {
+		core_secret_wipe(have);
+		return 0;
+	}
+	c->secret_asks = xcalloc(CORE_N_SECRETS, sizeof *c->secret_asks);
+	c->secret_asked_ms = nt_now_ms();
+	for (int i = 0; i < CORE_N_SECRETS; i++) {
+		a = &c->secret_asks[c->n_secret_asks++];
+		a->name = xstrdup(core_secret_names[i]);
+		a->request_id = mx_txn_new();
+		a->device_id = xstrdup(device_id);
+		messages = cJSON_CreateObject();
+		content = cJSON_AddObjectToObject(cJSON_AddObjectToObject(messages,
+		    c->session.user_id), device_id);
+		cJSON_AddStringToObject(content, "action", "request");
+		cJSON_AddStringToObject(content, "name", a->name);
+		cJSON_AddStringToObject(content, "request_id", a->request_id);
+		cJSON_AddStringToObject(content, "requesting_device_id", c->session.device_id);
+		text = cJSON_PrintUnformatted(messages);
+		cJSON_Delete(messages);
+		txn = mx_txn_new();
+		op = core_op_new(c, NULL, NULL, "cannot ask for a secret");
+		core_op_background(op);
+		op->call = mx_send_to_device(c->mx, CORE_SECRET_REQUEST, txn, text, 0,
+		    core_secret_sent, op, &cause);
+		cJSON_free(text);
+		free(txn);
+		if (core_op_started(op, &cause) == -1) {
+			log_msg("crypto: %s", cause);
+			xfree(&cause);
+		}
+	}
+	log_msg("crypto: asked %s for the account's secrets", device_id);
+	return 1;
+}
+
+void
+core_secret_received(struct core *c, const struct mx_to_device *td,
+    const struct mx_olm_payload *p)
+{
+	cJSON *content = cJSON_Parse(p->content);
+	const char *id = core_json_text(content, "request_id");
+	const char *secret = core_json_text(content, "secret");
+	struct store_device d;
+	size_t i;
+	int k;
+
+	for (i = 0; id != NULL && i < c->n_secret_asks; i++)
+		if (strcmp(c->secret_asks[i].request_id, id) == 0)
+			break;
+	/* Only what natter asked for, from the device it asked, over Olm. */
+	if (id == NULL || secret == NULL || i == c->n_secret_asks ||
+	    strcmp(td->sender, c->session.user_id) != 0 ||
+	    store_device_by_key(c->store, td->sender_key, &d, NULL) != 1) {
+		log_msg("crypto: a secret nobody asked for, or from a device natter does not "
+		    "know, dropped");
+		cJSON_Delete(content);
+		return;
+	}
+	if (strcmp(d.user_id, c->session.user_id) == 0 &&
+	    strcmp(d.device_id, c->secret_asks[i].device_id) == 0 &&
+	    (k = core_secret_index(c->secret_asks[i].name)) != -1) {
+		core_secret_wipe(c->secret_got[k]);
+		c->secret_got[k] = xstrdup(secret);
+		log_msg("crypto: %s came from %s", c->secret_asks[i].name, d.device_id);
+		core_secret_ask_clear(&c->secret_asks[i]);
+		c->secret_asks[i] = c->secret_asks[--c->n_secret_asks];
+	}
+	store_device_clear(&d);
+	if (content != NULL && (secret = core_json_text(content, "secret")) != NULL)
+		OPENSSL_cleanse((char *)secret, strlen(secret));
+	cJSON_Delete(content);
+}
+
+static void
+core_secret_taken(void *arg, int status, const char *why)
+{
+	struct core *c = arg;
+
+	if (status == CORE_CANCELLED)
+		return;
+	if (c->ev.recovered != NULL)
+		c->ev.recovered(c->ev_arg, status, &c->secret_out, why);
+	core_recovered_clear(&c->secret_out);
+}
+
+/* Once every secret came, or what came had half a minute for the rest (a
+ * device may not hold them all, and Element answers each request in its
+ * own time), they are taken in as `natter recover` takes them. */
+#define CORE_SECRET_WAIT_MS 30000
+void
+core_secret_after_sync(struct core *c)
+{
+	char *cause = NULL;
+	int any = 0;
+
+	for (int i = 0; i < CORE_N_SECRETS; i++)
+		any |= c->secret_got[i] != NULL;
+	if (!any || (c->n_secret_asks > 0 && nt_now_ms() - c->secret_asked_ms < CORE_SECRET_WAIT_MS))
+		return;
+	for (size_t i = 0; i < c->n_secret_asks; i++)
+		core_secret_ask_clear(&c->secret_asks[i]);
+	c->n_secret_asks = 0;
+	if (core_recover_from(c, c->secret_got, &c->secret_out, core_secret_taken, c,
+	    &cause) == -1) {
+		log_msg("crypto: %s", cause);
+		free(cause);
+	}
+	for (int i = 0; i < CORE_N_SECRETS; i++) {
+		core_secret_wipe(c->secret_got[i]);
+		c->secret_got[i] = NULL;
 	}
 }

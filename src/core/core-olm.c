@@ -249,6 +249,8 @@ core_olm_receive(struct core *c, const struct mx_to_device *td, char **cause)
 		rc = core_olm_room_key(c, td, &p, cause);
 	else if (strcmp(p.type, "m.forwarded_room_key") == 0)
 		rc = core_keys_forwarded(c, td, &p, cause);
+	else if (strcmp(p.type, "m.secret.send") == 0)
+		core_secret_received(c, td, &p);
 	else
 		core_verify_heard(c, td->sender, p.type, p.content);
 	if (p.type != NULL)

@@ -73,6 +73,11 @@ struct core {
 
 	/* End-to-end encryption (core-crypto.c, core-olm.c, core-megolm.c). */
 	TAILQ_HEAD(, core_verify) verifies;	/* interactive verifications */
+	struct core_secret_ask *secret_asks;	/* secrets asked of another device */
+	size_t n_secret_asks;
+	int64_t secret_asked_ms;
+	char *secret_got[4];			/* what came back, until taken in */
+	struct core_recovered secret_out;
 	struct core_verify_msg *verify_inbox;	/* their messages of the last sync */
 	size_t n_verify_inbox;
 	int backing_up;			/* a pass of core_backup_upload is under way */
@@ -277,6 +282,9 @@ int core_megolm_import(struct core *c, const struct cJSON *e, int backed_up,
 #define CORE_SECRET_USER_SIGNING "m.cross_signing.user_signing"
 #define CORE_SECRET_BACKUP "m.megolm_backup.v1"
 #define CORE_BACKUP_ALGORITHM "m.megolm_backup.v1.curve25519-aes-sha2"
+#define CORE_N_SECRETS 4
+/* The names above, in that order (core-cross.c). */
+extern const char *const core_secret_names[CORE_N_SECRETS];
 struct mx_backup_version;
 struct mx_backup_session;
 struct core_import;
@@ -307,6 +315,21 @@ char *core_secret_get(struct core *c, const char *name);
  * content as received): one it verified gets it, over Olm. */
 #define CORE_SECRET_REQUEST "m.secret.request"
 void core_secret_answer(struct core *c, const char *sender, const char *content);
+/* After a verification with another device of the user, natter asks it
+ * for the secrets it lacks: 1 asked, 0 not (it holds them). What comes
+ * back (m.secret.send over Olm, kept by core_secret_received) is taken in
+ * after a sync as `natter recover` would (core_recover_from), and
+ * core_events.recovered hears how that went. */
+int core_secret_request(struct core *c, const char *device_id);
+struct mx_olm_payload;
+void core_secret_received(struct core *c, const struct mx_to_device *td,
+    const struct mx_olm_payload *p);
+void core_secret_after_sync(struct core *c);
+void core_secret_free_all(struct core *c);
+/* core_recover with the secrets in hand (in core_secret_names' order,
+ * any NULL) rather than from secret storage. */
+int core_recover_from(struct core *c, char *const secrets[CORE_N_SECRETS],
+    struct core_recovered *out, core_done_cb done, void *arg, char **cause);
 char *core_cross_public_of(struct core *c, const char *name);
 void core_cross_sign_verified(struct core *c, const char *user_id, const char *device_id,
     const char *master);

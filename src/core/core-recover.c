@@ -27,11 +27,8 @@
 #define RECOVER_SLICE 200	/* backup sessions decrypted between two looks at the loop */
 
 /* The secrets natter takes from secret storage, in the order asked. */
-static const char *const recover_names[] = {
-	CORE_SECRET_MASTER, CORE_SECRET_SELF_SIGNING, CORE_SECRET_USER_SIGNING,
-	CORE_SECRET_BACKUP,
-};
-#define RECOVER_N NT_NELEMS(recover_names)
+#define recover_names core_secret_names
+#define RECOVER_N CORE_N_SECRETS
 
 struct recover {
 	struct core_recovered *out;
@@ -303,8 +300,9 @@ recover_cross_keep(struct core_op *op, const struct mx_keys *keys, char **cause)
 		if (strcmp(keys->users[i].user_id, c->session.user_id) == 0)
 			x = &keys->users[i];
 	if (master == NULL || ssk == NULL) {
-		recover_note(r, "%s", "the secret storage holds no cross-signing keys: this "
-		    "device stays unsigned");
+		recover_note(r, "%s", r->out->from_device ? "the other device sent no "
+		    "cross-signing keys: this device stays unsigned" : "the secret storage holds "
+		    "no cross-signing keys: this device stays unsigned");
 		return 0;
 	}
 	if (x == NULL || !recover_matches(master, x->master) ||
@@ -633,6 +631,28 @@ core_recover(struct core *c, const char *secret, struct core_recovered *out,
 	op->free_data = recover_free;
 	op->call = mx_account_data_get(c->mx, "m.secret_storage.default_key", 0,
 	    recover_default_key, op, cause);
+	return core_op_started(op, cause);
+}
+
+int
+core_recover_from(struct core *c, char *const secrets[CORE_N_SECRETS],
+    struct core_recovered *out, core_done_cb done, void *arg, char **cause)
+{
+	struct core_op *op;
+	struct recover *r;
+
+	memset(out, 0, sizeof *out);
+	out->from_device = 1;
+	op = core_op_new(c, done, arg, "cannot take in the account's keys");
+	r = xcalloc(1, sizeof *r);
+	r->out = out;
+	for (size_t i = 0; i < RECOVER_N; i++)
+		r->secrets[i] = secrets[i] != NULL ? xstrdup(secrets[i]) : NULL;
+	op->data = r;
+	op->free_data = recover_free;
+	/* As if every secret had been read from secret storage. */
+	r->asked = RECOVER_N;
+	recover_ask_secret(op);
 	return core_op_started(op, cause);
 }
 

@@ -21,10 +21,7 @@
 
 enum { SETUP_MASTER, SETUP_SSK, SETUP_USK, SETUP_BACKUP, SETUP_N };
 
-static const char *const setup_names[SETUP_N] = {
-	CORE_SECRET_MASTER, CORE_SECRET_SELF_SIGNING, CORE_SECRET_USER_SIGNING,
-	CORE_SECRET_BACKUP,
-};
+#define setup_names core_secret_names
 static const char *const setup_usages[] = {"master", "self_signing", "user_signing"};
 
 struct setup {

@@ -99,6 +99,7 @@ core_sync_keep(struct core *c, struct mx_sync *sync, struct mx_sync **keep, size
 		core_olm_unwedge(c);
 		core_keys_after_sync(c);
 		core_verify_after_sync(c);
+		core_secret_after_sync(c);
 		core_backup_upload(c);
 		core_crypto_publish(c);
 	}

@@ -54,6 +54,7 @@ struct core_verify {
 	int macs_ok;		/* theirs held */
 	int sent_done;
 	int got_done;
+	int secrets_asked;	/* the other device, one of the user's, was asked */
 	char *code;		/* a cancel's */
 	char *reason;
 	TAILQ_ENTRY(core_verify) entry;
@@ -117,6 +118,7 @@ verify_tell(struct core *c, const struct core_verify *v)
 		.emoji_ok = v->emoji_ok,
 		.code = v->code,
 		.reason = v->reason,
+		.secrets_asked = v->secrets_asked,
 	};
 
 	memcpy(info.emoji, v->emoji, sizeof info.emoji);
@@ -523,6 +525,18 @@ verify_send_done(struct core *c, struct core_verify *v)
 	}
 }
 
+/* Both sides are done. Another device of the user's own may hold what
+ * this one lacks: asked now that it has checked this one's MACs too (it
+ * answers only a device it verified). */
+static void
+verify_done(struct core *c, struct core_verify *v)
+{
+	if (strcmp(v->user_id, c->session.user_id) == 0)
+		v->secrets_asked = core_secret_request(c, v->device_id);
+	v->state = CORE_VERIFY_DONE;
+	verify_tell(c, v);
+}
+
 /* Both sides said the strings match and their MACs hold: the device is
  * verified, and with cross-signing keys, signed. */
 static void
@@ -550,10 +564,9 @@ verify_finish(struct core *c, struct core_verify *v)
 	core_cross_sign_verified(c, v->user_id, v->device_id, master);
 	free(master);
 	verify_send_done(c, v);
-	if (v->got_done) {
-		v->state = CORE_VERIFY_DONE;
-		verify_tell(c, v);
-	} else {
+	if (v->got_done)
+		verify_done(c, v);
+	else {
 		v->state = CORE_VERIFY_CONFIRMED;
 		verify_tell(c, v);
 	}
@@ -574,10 +587,8 @@ static void
 verify_on_done(struct core *c, struct core_verify *v)
 {
 	v->got_done = 1;
-	if (v->sent_done && v->state != CORE_VERIFY_DONE) {
-		v->state = CORE_VERIFY_DONE;
-		verify_tell(c, v);
-	}
+	if (v->sent_done && v->state != CORE_VERIFY_DONE)
+		verify_done(c, v);
 }
 
 /* A request from another device: kept for the user to accept. */

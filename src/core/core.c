@@ -93,6 +93,7 @@ core_free(struct core **cp)
 	core_megolm_drain_stop(c);
 	core_olm_wedged_free(c);
 	core_verify_free_all(c);
+	core_secret_free_all(c);
 	core_marks_free(c);
 	core_notify_free(c);
 	free(c->typing_room);

@@ -139,6 +139,46 @@ class VerifyTest(NatterTestCase):
         self.assertEqual(self.trust(bob, self.alice.user_id, laptop), ["signed"])
         self.assertEqual(self.trust(bob, self.alice.user_id, desk), ["signed"])
 
+    def test_a_new_device_verified_by_one_with_the_keys_gets_them(self):
+        self.natter.ok("crypto", "setup", "--password-stdin", input=self.alice.password + "\n")
+        room = self.alice.create_room(name="Board office")
+        self.alice.send_state(room, "m.room.encryption", "", {"algorithm": "m.megolm.v1.aes-sha2"})
+        self.natter.ok("sync", "--once")
+        sent = self.natter.ok("send", room, "The budget moves to Q3.").split()[-1]
+        self.natter.ok("sync", "--once")         # the room key goes to the backup
+        desk = self.own_device(self.natter)
+        # A device logged in after the message: the room key never came to it.
+        phone = natter_for(self.alice, self.hs)
+        self.addCleanup(phone.cleanup)
+        phone.ok("sync", "--once")
+        laptop = self.own_device(phone)
+        old = [m for m in phone.history(room) if m.get("event_id") == sent]
+        self.assertNotIn("body", old[0])
+        # The phone asks the desk; once verified, it asks the desk for the
+        # account's keys, which the desk sends as it syncs.
+        w = Verifier(self.natter, "--wait")
+        self.addCleanup(w.kill)
+        time.sleep(1)
+        a = Verifier(phone, self.alice.user_id, desk)
+        self.addCleanup(a.kill)
+        w.finish(0)
+        for _ in range(20):
+            if a.proc.poll() is not None:
+                break
+            self.natter.ok("sync", "--once")
+            time.sleep(0.5)
+        err = a.finish(0)
+        self.assertIn("asked it for the account's keys", err)
+        self.assertIn("the account's keys came from the device you verified\n", a.out)
+        self.assertIn("this device is signed by its owner", a.out)
+        self.assertRegex(a.out, r"key backup version \S+: [1-9]\d* of [1-9]\d* room keys? "
+                         r"restored")
+        found = [m for m in phone.history(room) if m.get("event_id") == sent]
+        self.assertEqual(found[0].get("body"), "The budget moves to Q3.")
+        bob = natter_for(self.bob, self.hs)
+        self.addCleanup(bob.cleanup)
+        self.assertEqual(self.trust(bob, self.alice.user_id, laptop), ["signed"])
+
     def test_verifying_another_user_signs_their_identity(self):
         self.natter.ok("crypto", "setup", "--password-stdin", input=self.alice.password + "\n")
         bob = natter_for(self.bob, self.hs)

@@ -7,7 +7,7 @@ With cross-signing on both sides, each signs the other's identity."""
 import time
 import unittest
 
-from cli_support import NatterTestCase
+from cli_support import NatterTestCase, natter_for
 from element_peer import ElementPeer, install
 from natter_harness import require
 from test_verify import Verifier
@@ -153,6 +153,35 @@ class VerifyElementTest(NatterTestCase):
         self.assertTrue(status["cross_signing"]["user_signing_cached"], status)
         self.assertTrue(status["backup_key_cached"], status)
         self.assertTrue(status["cross_signing_ready"], status)
+
+    def test_natter_verified_by_elements_device_gets_the_accounts_keys(self):
+        element = ElementPeer(self.hs, self.alice, device_name="Alice's Element")
+        self.addCleanup(element.close)
+        element.start()
+        keys = element.bootstrap_recovery()
+        room = element.create_room(name="Board office", encrypted=True)
+        sent = element.send(room, "Budget line 7 moves to Q3.")
+        element.backup_wait()
+        # A natter logged in after the message: its key never came here.
+        fresh = natter_for(self.alice, self.hs)
+        self.addCleanup(fresh.cleanup)
+        fresh.ok("sync", "--once")
+        old = [m for m in fresh.history(room) if m.get("event_id") == sent]
+        self.assertNotIn("body", old[0])
+        v = Verifier(fresh, self.alice.user_id, element.device_id)
+        self.addCleanup(v.kill)
+        txn = element.verify_wait_request(user_id=self.alice.user_id)["transaction_id"]
+        element.verify_sas(txn)
+        element.verify_confirm(txn)
+        self.assertEqual(element.verify_wait_done(txn)["phase"], "done")
+        err = v.finish(0, timeout=120)
+        self.assertIn("asked it for the account's keys", err)
+        self.assertIn("the account's keys came from the device you verified\n", v.out)
+        self.assertIn("this device is signed by its owner", v.out, err)
+        self.assertRegex(v.out, r"key backup version %s: [1-9]\d* of [1-9]\d* room keys? "
+                         r"restored" % keys["backup_version"])
+        found = [m for m in fresh.history(room) if m.get("event_id") == sent]
+        self.assertEqual(found[0].get("body"), "Budget line 7 moves to Q3.")
 
 
 if __name__ == "__main__":

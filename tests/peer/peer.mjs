@@ -741,7 +741,9 @@ async function cmdBootstrapRecovery(args, timeoutMs) {
     if (!backup) fail("no key backup on the server");
     await waitFor(async () => (await crypto().getActiveSessionBackupVersion()) === backup.version,
         timeoutMs, `backing up to the new key backup version ${backup.version}`);
-    if (!(await crypto().isSecretStorageReady())) fail("secret storage is not ready");
+    // Ready once the account data written comes back through the sync.
+    await waitFor(async () => (await crypto().isSecretStorageReady()) || null, timeoutMs,
+        "secret storage becoming ready");
     return {
         recovery_key: generated.encodedPrivateKey,
         key_id: keyId,
