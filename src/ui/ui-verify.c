@@ -198,7 +198,7 @@ ui_verify_centre(struct buf *b, const char *s, int cells)
 static void
 ui_verify_add_emoji(const struct ui_verify *v, char ***lines, size_t *n, int width)
 {
-	int col = 2, per_row;
+	int col = 2, per_row, rows;
 
 	for (int i = 0; i < 7; i++) {
 		int w = text_width(crypto_sas_emoji_name(v->emoji[i]));
@@ -208,6 +208,9 @@ ui_verify_add_emoji(const struct ui_verify *v, char ***lines, size_t *n, int wid
 	col = col > width ? width : col;
 	per_row = (width + 1) / (col + 1);
 	per_row = per_row < 1 ? 1 : per_row > 7 ? 7 : per_row;
+	/* Rows as even as they go: 4 and 3 rather than 6 and 1. */
+	rows = (7 + per_row - 1) / per_row;
+	per_row = (7 + rows - 1) / rows;
 	for (int first = 0; first < 7; first += per_row) {
 		for (int part = 0; part < 2; part++) {
 			struct buf b = {0};
@@ -432,8 +435,13 @@ ui_verify_draw(struct ui *ui, int top, int height, int left, int width)
 	if (w < 1)
 		return;
 	n = ui_verify_lines(v, w, &lines);
-	for (int row = 0; row < rows && (size_t)row < n; row++)
-		ui_put(top + row, left + 1, lines[row], w, row == 0 ? THEME_STATUS : THEME_PANE);
+	/* A short pane loses the blank lines before anything that says something. */
+	for (size_t i = 0, row = 0; i < n && row < (size_t)(rows > 0 ? rows : 0); i++) {
+		if (n > (size_t)rows && *lines[i] == '\0')
+			continue;
+		ui_put(top + (int)row, left + 1, lines[i], w, i == 0 ? THEME_STATUS : THEME_PANE);
+		row++;
+	}
 	ui_put(top + (rows > 0 ? rows : 0), left + 1, ui_verify_prompt(v), w, THEME_STATUS);
 	ui_verify_lines_free(&lines, n);
 }
