@@ -334,9 +334,11 @@ void ui_export_free(struct ui *ui);
 /* ui-verify.c: the verification dialog. Its model, without curses: */
 struct ui_verify {
 	char *txn;
+	char *user_raw;		/* the other side as the server names it, for the core */
 	char *user_id;		/* the other side, sanitised */
 	char *device_id;	/* sanitised; NULL until one of the user's answers */
 	int incoming;		/* the other side asked */
+	int accepting;		/* a pressed: their devices are being fetched */
 	enum core_verify_state state;
 	int answered;		/* y or n was pressed at the comparison */
 	int emoji_ok;

@@ -17,9 +17,10 @@
 
 #define UI_VERIFY_SPACE " \t\n"
 
-/* A /verify waiting for the other user's devices before it asks. */
+/* A /verify, or an accept, waiting for the other user's devices. */
 struct ui_verify_job {
 	struct ui *ui;
+	char *txn;		/* the request accepted; NULL for /verify */
 	char *user_id;
 	char *device_id;	/* NULL: every device of the user */
 };
@@ -30,6 +31,7 @@ ui_verify_new(const char *txn, const char *user_id, const char *device_id, int i
 	struct ui_verify *v = xcalloc(1, sizeof *v);
 
 	v->txn = xstrdup(txn);
+	v->user_raw = xstrdup(user_id);
 	v->user_id = san_text(user_id, 0);
 	v->device_id = device_id != NULL ? san_text(device_id, 0) : NULL;
 	v->incoming = incoming;
@@ -45,6 +47,7 @@ ui_verify_free(struct ui_verify **vp)
 	if (v == NULL)
 		return;
 	free(v->txn);
+	free(v->user_raw);
 	free(v->user_id);
 	free(v->device_id);
 	free(v->code);
@@ -85,7 +88,7 @@ ui_verify_decide(const struct ui_verify *v, const struct key *k)
 		return UI_VERIFY_CLOSE;
 	if (plain && k->code == KEYS_ESC)
 		return UI_VERIFY_CANCEL;
-	if (v->state == CORE_VERIFY_REQUESTED && v->incoming && plain &&
+	if (v->state == CORE_VERIFY_REQUESTED && v->incoming && !v->accepting && plain &&
 	    (k->code == 'a' || k->code == 'A'))
 		return UI_VERIFY_ACCEPT;
 	if (v->state == CORE_VERIFY_SAS && !v->answered && plain) {
@@ -114,8 +117,12 @@ ui_verify_says(const struct ui_verify *v)
 
 	switch (v->state) {
 	case CORE_VERIFY_REQUESTED:
-		s = v->incoming ? xasprintf("%s asks to verify this device.", who) :
-		    xasprintf("Waiting for %s to accept\u2026", who);
+		if (v->incoming && v->accepting)
+			s = xasprintf("Waiting for %s to start\u2026", who);
+		else if (v->incoming)
+			s = xasprintf("%s asks to verify this device.", who);
+		else
+			s = xasprintf("Waiting for %s to accept\u2026", who);
 		break;
 	case CORE_VERIFY_READY:
 	case CORE_VERIFY_STARTED:
@@ -146,7 +153,7 @@ ui_verify_prompt(const struct ui_verify *v)
 {
 	switch (v->state) {
 	case CORE_VERIFY_REQUESTED:
-		return v->incoming ? "a accept \u00b7 Esc ignore" : "Esc cancel";
+		return v->incoming && !v->accepting ? "a accept \u00b7 Esc ignore" : "Esc cancel";
 	case CORE_VERIFY_SAS:
 		if (!v->answered)
 			return "Do they match? y yes \u00b7 n no \u00b7 Esc cancel";
@@ -304,6 +311,62 @@ ui_on_verify(void *arg, const struct core_verify_info *info)
 	ui_dirty(ui);
 }
 
+static void
+ui_verify_job_free(struct ui_verify_job *job)
+{
+	free(job->txn);
+	free(job->user_id);
+	free(job->device_id);
+	free(job);
+}
+
+/* The devices of the user who asked are known: accept, unless the
+ * dialog moved on meanwhile (Esc, a cancel from the other side). */
+static void
+ui_verify_fetched_accept(void *arg, int ok, const char *result)
+{
+	struct ui_verify_job *job = arg;
+	struct ui *ui = job->ui;
+	struct ui_verify *v = ui->over.verify;
+	char *cause = NULL;
+
+	if (ok == CORE_CANCELLED || v == NULL || strcmp(v->txn, job->txn) != 0 ||
+	    v->state != CORE_VERIFY_REQUESTED) {
+		ui_verify_job_free(job);
+		return;
+	}
+	if (ok == CORE_FAILED) {
+		/* Without their keys what they prove cannot be checked. */
+		core_verify_cancel(ui->core, v->txn, NULL);
+		ui_error(ui, "verification cancelled: %s", result);
+		ui_verify_close(ui);
+	} else if (core_verify_accept(ui->core, v->txn, &cause) == -1) {
+		ui_error(ui, "verification: %s", cause);
+		free(cause);
+		ui_verify_close(ui);
+	}
+	ui_verify_job_free(job);
+}
+
+/* Accepting starts with the devices of the user who asked: a device
+ * that logged in since they were last fetched is not known yet, and
+ * what it proves is checked against its keys. */
+static int
+ui_verify_accept(struct ui *ui, struct ui_verify *v, char **cause)
+{
+	struct ui_verify_job *job = xcalloc(1, sizeof *job);
+
+	job->ui = ui;
+	job->txn = xstrdup(v->txn);
+	job->user_id = xstrdup(v->user_raw);
+	if (core_devices(ui->core, job->user_id, ui_verify_fetched_accept, job, cause) == -1) {
+		ui_verify_job_free(job);
+		return -1;
+	}
+	v->accepting = 1;
+	return 0;
+}
+
 /* Does what the model decided; a failure closes the dialog with a note. */
 static void
 ui_verify_act(struct ui *ui, enum ui_verify_do what)
@@ -314,7 +377,7 @@ ui_verify_act(struct ui *ui, enum ui_verify_do what)
 
 	switch (what) {
 	case UI_VERIFY_ACCEPT:
-		rc = core_verify_accept(ui->core, v->txn, &cause);
+		rc = ui_verify_accept(ui, v, &cause);
 		break;
 	case UI_VERIFY_MATCH:
 	case UI_VERIFY_DIFFER:
@@ -350,14 +413,6 @@ ui_verify_key(struct ui *ui, const struct key *k)
 	ui_verify_act(ui, ui_verify_decide(ui->over.verify, k));
 	ui_dirty(ui);
 	return 1;
-}
-
-static void
-ui_verify_job_free(struct ui_verify_job *job)
-{
-	free(job->user_id);
-	free(job->device_id);
-	free(job);
 }
 
 /* The other user's devices are known: now ask. */

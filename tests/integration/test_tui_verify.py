@@ -90,13 +90,15 @@ class CliSide:
 class TuiVerifyTest(TuiTestCase):
     def setUp(self):
         super().setUp()
-        # Alice's second device, its own HOME: the one natter in tmux verifies.
-        self.laptop = natter_for(self.alice, self.hs)
-        self.addCleanup(self.laptop.cleanup)
-        # A device's keys go up with its first sync.
-        self.laptop.ok("sync", "--once")
+        # A device's keys go up with its first sync. The natter in tmux
+        # fetched its user's devices before the second one logged in, as
+        # when a new device asks to be verified: it must fetch them again.
         self.natter.ok("sync", "--once")
         self.a_dev = self.own_device(self.natter)
+        # Alice's second device, its own HOME.
+        self.laptop = natter_for(self.alice, self.hs)
+        self.addCleanup(self.laptop.cleanup)
+        self.laptop.ok("sync", "--once")
         self.b_dev = self.own_device(self.laptop)
 
     @staticmethod

@@ -91,8 +91,8 @@ test_incoming_request(void **state)
 	assert_null(v);
 }
 
-/* Accepted, it waits for the other side to start; a second 'a' does
- * nothing. */
+/* Accepted, it waits for the other side to start, from the moment a is
+ * pressed (the devices are fetched first); a second a does nothing. */
 static void
 test_incoming_waits(void **state)
 {
@@ -101,6 +101,10 @@ test_incoming_waits(void **state)
 	struct key a = key_of('a');
 
 	(void)state;
+	v->accepting = 1;
+	assert_says(v, "Waiting for " DEVICE " of " PEER " to start");
+	assert_string_equal(ui_verify_prompt(v), "Esc cancel");
+	assert_int_equal(ui_verify_decide(v, &a), UI_VERIFY_NOTHING);
 	ui_verify_update(v, &info);
 	assert_says(v, "Waiting for " DEVICE " of " PEER " to start");
 	assert_int_equal(ui_verify_decide(v, &a), UI_VERIFY_NOTHING);
