@@ -473,15 +473,15 @@ ui_verify_start(struct ui *ui, const char *args)
 	return 1;
 }
 
-/* The dialog over the pane: what it says at the top, the prompt at the
- * bottom, so that a short pane still shows the keys. */
+/* The dialog over the pane: what it says at the top, the keys at the
+ * bottom, wrapped, so that a short or narrow pane still shows them. */
 void
 ui_verify_draw(struct ui *ui, int top, int height, int left, int width)
 {
 	struct ui_verify *v = ui->over.verify;
-	int rows = height - 1, w = width - 2;
-	char **lines;
-	size_t n;
+	int w = width - 2, rows;
+	char **lines = NULL, **keys = NULL;
+	size_t n, nk = 0;
 
 	for (int row = 0; row < height; row++) {
 		move(top + row, left);
@@ -489,14 +489,18 @@ ui_verify_draw(struct ui *ui, int top, int height, int left, int width)
 	}
 	if (w < 1)
 		return;
+	ui_verify_add_wrapped(&keys, &nk, ui_verify_prompt(v), w);
+	rows = height - (int)nk;
+	for (size_t i = 0; i < nk; i++)
+		if (rows + (int)i >= 0)
+			ui_put(top + rows + (int)i, left + 1, keys[i], w, THEME_STATUS);
 	n = ui_verify_lines(v, w, &lines);
 	/* A short pane loses the blank lines before anything that says something. */
-	for (size_t i = 0, row = 0; i < n && row < (size_t)(rows > 0 ? rows : 0); i++) {
+	for (size_t i = 0, row = 0; i < n && (int)row < rows; i++) {
 		if (n > (size_t)rows && *lines[i] == '\0')
 			continue;
-		ui_put(top + (int)row, left + 1, lines[i], w, i == 0 ? THEME_STATUS : THEME_PANE);
-		row++;
+		ui_put(top + (int)row++, left + 1, lines[i], w, THEME_PANE);
 	}
-	ui_put(top + (rows > 0 ? rows : 0), left + 1, ui_verify_prompt(v), w, THEME_STATUS);
 	ui_verify_lines_free(&lines, n);
+	ui_verify_lines_free(&keys, nk);
 }

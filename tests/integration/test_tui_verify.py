@@ -13,6 +13,17 @@ from test_tui import TuiTestCase
 NUMBERS = re.compile(r"numbers: (\d{4}) (\d{4}) (\d{4})")
 
 
+def flat(text):
+    """text without its white space: what the dialog says, wherever a
+    narrow pane wrapped it."""
+    return "".join(text.split())
+
+
+def wait_said(t, text, timeout=60):
+    """The screen once the dialog says text, maybe wrapped."""
+    return t.wait_screen(lambda screen: flat(text) in flat(screen), repr(text), timeout)
+
+
 class CliSide:
     """`natter verify ...` in the background: its output read as it comes,
     and "y\\n" or reply written when it asks "[y/n] "."""
@@ -117,7 +128,7 @@ class TuiVerifyTest(TuiTestCase):
     def compare(self, t, side):
         """The dialog at the comparison: what it shows is what the other
         side printed."""
-        screen = t.wait_for("Do they match? y yes \u00b7 n no \u00b7 Esc cancel", timeout=60)
+        screen = wait_said(t, "Do they match? y yes \u00b7 n no \u00b7 Esc cancel")
         shown = NUMBERS.search(screen)
         self.assertIsNotNone(shown, screen)
         self.assertEqual(shown.groups(), side.numbers(), screen)
@@ -126,10 +137,10 @@ class TuiVerifyTest(TuiTestCase):
         return screen
 
     def incoming(self, t, side):
-        screen = t.wait_for("asks to verify this device", timeout=60)
-        self.assertIn(f"{self.b_dev} of {self.alice.user_id} asks to verify this device.",
-                      screen)
-        self.assertIn("a accept \u00b7 Esc ignore", screen)
+        screen = wait_said(t, "asks to verify this device")
+        self.assertIn(flat(f"{self.b_dev} of {self.alice.user_id} asks to verify this device."),
+                      flat(screen))
+        self.assertIn(flat("a accept \u00b7 Esc ignore"), flat(screen))
         t.keys("a")
         return self.compare(t, side)
 
@@ -149,11 +160,12 @@ class TuiVerifyTest(TuiTestCase):
         self.assertEqual(self.trust_of_laptop(), ["verified"])
 
     def test_saying_they_differ_cancels_on_both_sides(self):
-        t = self.start()
+        # A narrow terminal: the emoji take more rows, the text wraps.
+        t = self.start(cols=40, rows=24)
         side = self.cli_side("verify", self.alice.user_id, self.a_dev)
         self.incoming(t, side)
         t.keys("n")
-        t.wait_for("m.mismatched_sas", timeout=60)
+        wait_said(t, "(m.mismatched_sas)")
         _, err = side.finish(1)
         self.assertIn("m.mismatched_sas", err)
         t.keys("Escape")
