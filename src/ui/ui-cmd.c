@@ -687,6 +687,12 @@ ui_cmd_export(struct ui *ui, char *args)
 }
 
 static int
+ui_cmd_verify(struct ui *ui, char *args)
+{
+	return ui_verify_start(ui, args);
+}
+
+static int
 ui_cmd_search(struct ui *ui, char *args)
 {
 	ui_search_open(ui, args);
@@ -732,6 +738,8 @@ static const struct ui_cmd ui_cmds[] = {
 	{"search", "[QUERY]", 0, ui_cmd_search, "search every room (C-f)"},
 	{"topic", "TEXT", UI_CMD_ARGS | UI_CMD_ROOM, ui_cmd_topic, "set the room's topic"},
 	{"upload", "PATH", UI_CMD_ARGS | UI_CMD_ROOM, ui_cmd_upload, "send a file"},
+	{"verify", "@user:server [DEVICE]", UI_CMD_ARGS, ui_cmd_verify,
+	    "verify another device by comparing emoji"},
 };
 
 static int

@@ -627,5 +627,8 @@ ui_draw(struct ui *ui, const struct ui_geometry *g)
 		ui_search_draw(ui, top, h, left, w);
 	if (ui->over.switching && h > 0)
 		ui_switch_draw(ui, top, h, left, w);
+	/* Last: it takes the keys, so it must be what is seen. */
+	if (ui_verify_shown(ui) && h > 0)
+		ui_verify_draw(ui, top, h, left, w);
 	refresh();
 }

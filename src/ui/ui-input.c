@@ -342,7 +342,7 @@ ui_complete_cb(void *arg, enum editor_complete_kind kind, const char *prefix,
 	static const char *commands[] = {
 		"broadcast", "delete", "discard", "dm", "edit", "export", "help", "invite", "join",
 		"leave", "me", "nick", "open", "quit", "react", "reply", "retry", "search", "topic",
-		"upload",
+		"upload", "verify",
 	};
 	struct ui *ui = arg;
 	struct store_member *members;
@@ -601,7 +601,8 @@ ui_key_escape(struct ui *ui, const wint_t *seq, size_t n)
 	if (n == 0) {
 		struct key esc = {KEYS_ESC, 0};
 
-		if (!ui_help_key(ui, &esc) && !ui_switch_key(ui, &esc) && !ui_search_key(ui, &esc))
+		if (!ui_verify_key(ui, &esc) && !ui_help_key(ui, &esc) &&
+		    !ui_switch_key(ui, &esc) && !ui_search_key(ui, &esc))
 			ui_key(ui, &esc);
 		return;
 	}
@@ -678,7 +679,8 @@ ui_input(int fd, int revents, void *arg)
 		}
 		if (r == KEY_CODE_YES ? !ui_key_named((int)c, &k) : (keys_from_char(c, &k), 0))
 			continue;
-		if (ui_help_key(ui, &k) || ui_switch_key(ui, &k) || ui_search_key(ui, &k))
+		if (ui_verify_key(ui, &k) || ui_help_key(ui, &k) || ui_switch_key(ui, &k) ||
+		    ui_search_key(ui, &k))
 			continue;
 		ui_key(ui, &k);
 	}

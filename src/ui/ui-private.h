@@ -117,6 +117,7 @@ struct ui_overlays {
 	struct ui_search *search;	/* C-f: the results view and its hits */
 	struct ui_help *help;		/* /help, or NULL */
 	struct ui_export *export;	/* /export being asked about or running */
+	struct ui_verify *verify;	/* the verification dialog, or NULL */
 	int switching;		/* the Ctrl-K switcher is open */
 	char switch_query[128];
 	size_t switch_sel;
@@ -329,6 +330,49 @@ void ui_help_draw(struct ui *ui, int top, int height, int left, int width);
 /* ui-export.c */
 int ui_export_start(struct ui *ui, const char *args);
 void ui_export_free(struct ui *ui);
+
+/* ui-verify.c: the verification dialog. Its model, without curses: */
+struct ui_verify {
+	char *txn;
+	char *user_raw;		/* the other side as the server names it, for the core */
+	char *user_id;		/* the other side, sanitised */
+	char *device_id;	/* sanitised; NULL until one of the user's answers */
+	int incoming;		/* the other side asked */
+	int accepting;		/* a pressed: their devices are being fetched */
+	enum core_verify_state state;
+	int answered;		/* y or n was pressed at the comparison */
+	int emoji_ok;
+	int emoji[7];
+	int decimal[3];
+	char *code;		/* a cancel's, sanitised */
+	char *reason;
+};
+/* What a key does in the dialog. */
+enum ui_verify_do {
+	UI_VERIFY_NOTHING,
+	UI_VERIFY_ACCEPT,	/* core_verify_accept */
+	UI_VERIFY_MATCH,	/* core_verify_confirm, match */
+	UI_VERIFY_DIFFER,	/* core_verify_confirm, no match */
+	UI_VERIFY_CANCEL,	/* core_verify_cancel, and the dialog closes */
+	UI_VERIFY_CLOSE,	/* it is over: the dialog closes */
+};
+struct ui_verify *ui_verify_new(const char *txn, const char *user_id, const char *device_id,
+    int incoming);
+void ui_verify_free(struct ui_verify **vp);
+void ui_verify_update(struct ui_verify *v, const struct core_verify_info *info);
+enum ui_verify_do ui_verify_decide(const struct ui_verify *v, const struct key *k);
+/* The lines above the prompt, each at most width cells (free with
+ * ui_verify_lines_free), and the prompt: the keys that do something. */
+size_t ui_verify_lines(const struct ui_verify *v, int width, char ***lines);
+void ui_verify_lines_free(char ***lines, size_t n);
+const char *ui_verify_prompt(const struct ui_verify *v);
+/* ... and the dialog. */
+void ui_on_verify(void *arg, const struct core_verify_info *info);
+int ui_verify_start(struct ui *ui, const char *args);
+int ui_verify_key(struct ui *ui, const struct key *k);
+int ui_verify_shown(const struct ui *ui);
+void ui_verify_close(struct ui *ui);
+void ui_verify_draw(struct ui *ui, int top, int height, int left, int width);
 
 /* ui-cmd.c: commands typed in the compose box: /join, /me, /upload and
  * the rest. */

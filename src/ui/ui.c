@@ -503,6 +503,7 @@ ui_free(struct ui *ui)
 	ui_ask_cancel(ui);
 	ui_target_cancel(ui);
 	ui_export_free(ui);
+	ui_verify_free(&ui->over.verify);
 	ui_draft_save(ui);
 	ui_rooms_free(ui);
 	for (size_t i = 0; i < ui->compose.n_drafts; i++) {
@@ -542,6 +543,7 @@ ui_watch(struct ui *ui)
 		.typing = ui_on_typing,
 		.notify = ui_on_notify,
 		.outbox = ui_on_outbox,
+		.verify = ui_on_verify,
 	};
 
 	loop_fd_add(ui->loop, STDIN_FILENO, POLLIN, ui_input, ui);
