@@ -309,15 +309,19 @@ int
 core_secret_request(struct core *c, const char *device_id)
 {
 	char *have = core_secret_get(c, CORE_SECRET_MASTER), *cause = NULL;
+	char *master = store_crypto_master(c->store, c->session.user_id, NULL);
 	struct core_secret_ask *a;
 	struct core_op *op;
 	cJSON *messages, *content;
 	char *text, *txn;
 
-	if (have != NULL || c->n_secret_asks > 0) {
+	/* Nothing to ask when natter holds them, or the account has none. */
+	if (have != NULL || master == NULL || c->n_secret_asks > 0) {
 		core_secret_wipe(have);
+		free(master);
 		return 0;
 	}
+	free(master);
 	c->secret_asks = xcalloc(CORE_N_SECRETS, sizeof *c->secret_asks);
 	c->secret_asked_ms = nt_now_ms();
 	for (int i = 0; i < CORE_N_SECRETS; i++) {
@@ -412,11 +416,13 @@ core_secret_after_sync(struct core *c)
 
 	for (int i = 0; i < CORE_N_SECRETS; i++)
 		any |= c->secret_got[i] != NULL;
-	if (!any || (c->n_secret_asks > 0 && nt_now_ms() - c->secret_asked_ms < CORE_SECRET_WAIT_MS))
+	if (c->n_secret_asks > 0 && nt_now_ms() - c->secret_asked_ms < CORE_SECRET_WAIT_MS)
 		return;
 	for (size_t i = 0; i < c->n_secret_asks; i++)
 		core_secret_ask_clear(&c->secret_asks[i]);
 	c->n_secret_asks = 0;
+	if (!any)
+		return;
 	if (core_recover_from(c, c->secret_got, &c->secret_out, core_secret_taken, c,
 	    &cause) == -1) {
 		log_msg("crypto: %s", cause);
