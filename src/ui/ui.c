@@ -460,6 +460,21 @@ ui_on_outbox(void *arg, int64_t id, int status, const char *text, int64_t retry_
 	ui_pending_watch(ui, retry_ms);
 }
 
+/* The account's secrets, from another of the user's devices it verified. */
+static void
+ui_on_recovered(void *arg, int status, const struct core_recovered *r, const char *why)
+{
+	struct ui *ui = arg;
+
+	if (status != CORE_DONE)
+		ui_warn(ui, "%s", why != NULL ? why : "the account's keys did not come");
+	else
+		ui_note(ui, "The account's keys came from the device you verified: this device is "
+		    "%s; %zu room keys restored from the backup.", r->device_signed ?
+		    "signed by its owner" : "not signed", r->keys.imported);
+	ui_dirty(ui);
+}
+
 static void
 ui_on_resize(int signo, void *arg)
 {
@@ -544,6 +559,7 @@ ui_watch(struct ui *ui)
 		.notify = ui_on_notify,
 		.outbox = ui_on_outbox,
 		.verify = ui_on_verify,
+		.recovered = ui_on_recovered,
 	};
 
 	loop_fd_add(ui->loop, STDIN_FILENO, POLLIN, ui_input, ui);

@@ -3,6 +3,7 @@ compare emoji and numbers, one in tmux, the other `natter verify` on the
 command line answering its own question on stdin."""
 
 import re
+import time
 import threading
 import unittest
 
@@ -181,6 +182,34 @@ class TuiVerifyTest(TuiTestCase):
         t.wait_screen(lambda s: "asks to verify" not in s, "the dialog closed")
         _, err = side.finish(1)
         self.assertIn("(m.user)", err)
+
+    def test_verified_by_a_device_with_the_keys_the_interface_gets_them(self):
+        # B holds the account's cross-signing keys; A, in the interface, not.
+        self.laptop.ok("crypto", "setup", "--password-stdin", input=self.alice.password + "\n")
+        self.natter.ok("devices")
+        t = self.start()
+        side = self.cli_side("verify", "--wait")
+        wait_until(lambda: "waiting for a verification request" in side.stderr(),
+                   what="natter verify --wait to start")
+        t.text(f"/verify {self.alice.user_id} {self.b_dev}")
+        t.keys("Enter")
+        self.compare(t, side)
+        t.keys("y")
+        t.wait_for(f"Verified {self.b_dev} of {self.alice.user_id}.", timeout=60)
+        side.finish(0)
+        t.keys("Enter")
+        # A asked B for the keys; B sends them as it syncs.
+        for _ in range(30):
+            self.laptop.ok("sync", "--once")
+            if "keys came from the device you verified" in flat(t.screen()):
+                break
+            time.sleep(0.5)
+        wait_said(t, "The account's keys came from the device you verified: this device "
+                  "is signed by its owner")
+        t.close()
+        own = [d for d in self.laptop.json_lines("devices")
+               if d["device_id"] == self.a_dev]
+        self.assertEqual(own[0]["trust"], "verified")
 
     def test_verify_command_asks_a_device_that_waits(self):
         side = self.cli_side("verify", "--wait")
