@@ -131,36 +131,65 @@ core_cross_job_free(void *data)
 	free(j);
 }
 
-/* obj (JSON as the server gave it) with signer's signature added, for
- * {user: {key: obj}}; NULL when it cannot be read. */
-static cJSON *
-core_cross_signed(struct core *c, const char *json, const char *seed)
+void
+core_cross_sign_obj(struct core *c, cJSON *obj, const char *seed)
 {
-	cJSON *obj = cJSON_Parse(json), *sigs, *mine;
-	char *canon, *sig, *pub, *id;
+	char *text = cJSON_PrintUnformatted(obj), *canon, *sig, *pub, *id;
+	cJSON *sigs, *mine;
 
-	canon = crypto_signable_json(json, strlen(json), NULL);
+	canon = text != NULL ? crypto_signable_json(text, strlen(text), NULL) : NULL;
 	sig = canon != NULL ? crypto_cross_sign(seed, (const uint8_t *)canon, strlen(canon),
 	    NULL) : NULL;
 	pub = crypto_cross_public(seed, NULL);
-	free(canon);
-	if (obj == NULL || sig == NULL || pub == NULL) {
-		cJSON_Delete(obj);
-		free(sig);
-		free(pub);
-		return NULL;
-	}
-	/* Only the new signature: the server keeps those it has. */
-	cJSON_DeleteItemFromObjectCaseSensitive(obj, "signatures");
-	cJSON_DeleteItemFromObjectCaseSensitive(obj, "unsigned");
-	sigs = cJSON_AddObjectToObject(obj, "signatures");
-	mine = cJSON_AddObjectToObject(sigs, c->session.user_id);
+	if (sig == NULL || pub == NULL)
+		abort();	/* a seed checked against its public key signs natter's JSON */
+	if ((sigs = cJSON_GetObjectItemCaseSensitive(obj, "signatures")) == NULL)
+		sigs = cJSON_AddObjectToObject(obj, "signatures");
+	if ((mine = cJSON_GetObjectItemCaseSensitive(sigs, c->session.user_id)) == NULL)
+		mine = cJSON_AddObjectToObject(sigs, c->session.user_id);
 	id = xasprintf("ed25519:%s", pub);
 	cJSON_AddStringToObject(mine, id, sig);
 	free(id);
-	free(sig);
 	free(pub);
+	free(sig);
+	free(canon);
+	cJSON_free(text);
+}
+
+/* obj (JSON as the server gave it) with only natter's signature by seed,
+ * for {user: {key: obj}} (the server keeps the signatures it has); NULL
+ * when it cannot be read. */
+static cJSON *
+core_cross_signed(struct core *c, const char *json, const char *seed)
+{
+	cJSON *obj = cJSON_Parse(json);
+	char *canon = crypto_signable_json(json, strlen(json), NULL);
+	int signable = canon != NULL;
+
+	free(canon);
+	if (!cJSON_IsObject(obj) || !signable) {
+		cJSON_Delete(obj);
+		return NULL;
+	}
+	cJSON_DeleteItemFromObjectCaseSensitive(obj, "signatures");
+	cJSON_DeleteItemFromObjectCaseSensitive(obj, "unsigned");
+	core_cross_sign_obj(c, obj, seed);
 	return obj;
+}
+
+int
+core_keys_answered(struct core_op *op, struct mx_result *res, struct mx_keys *keys)
+{
+	char *why = NULL;
+
+	if (core_op_refused(op, res))
+		return -1;
+	if (mx_keys_query_parse(res->raw, res->raw_len, keys, &why) == -1) {
+		core_op_fail(op, why);
+		free(why);
+		return -1;
+	}
+	return 0;
 }
 
 static void
@@ -194,13 +223,8 @@ core_cross_queried(struct mx_result *res, void *arg)
 	cJSON *obj, *body;
 	char *seed, *text, *why = NULL;
 
-	if (core_op_refused(op, res))
+	if (core_keys_answered(op, res, &keys) == -1)
 		return;
-	if (mx_keys_query_parse(res->raw, res->raw_len, &keys, &why) == -1) {
-		core_op_fail(op, why);
-		free(why);
-		return;
-	}
 	for (size_t i = 0; i < keys.n && own; i++)
 		if (strcmp(keys.devices[i].device_id, j->device_id) == 0 &&
 		    strcmp(keys.devices[i].user_id, op->user_id) == 0)

@@ -311,6 +311,12 @@ int core_device_signed(const struct mx_result *res, char **why);
  * or NULL; the public key of a cross-signing secret; and what a
  * verification proved, cross-signed in the background. */
 char *core_secret_get(struct core *c, const char *name);
+/* Signs obj (its canonical JSON without signatures and unsigned) with the
+ * cross-signing key seed, under this user's ed25519:PUBLIC_KEY. */
+void core_cross_sign_obj(struct core *c, struct cJSON *obj, const char *seed);
+/* A /keys/query answer for op: 0 with keys filled, or -1 (op ended). */
+struct mx_keys;
+int core_keys_answered(struct core_op *op, struct mx_result *res, struct mx_keys *keys);
 /* Another device of the user asks for a secret (m.secret.request,
  * content as received): one it verified gets it, over Olm. */
 #define CORE_SECRET_REQUEST "m.secret.request"

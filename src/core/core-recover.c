@@ -404,19 +404,10 @@ static int
 core_device_upload_signature(struct core_op *op, const char *ssk, mx_cb cb)
 {
 	struct core *c = op->c;
-	cJSON *dk = core_crypto_device_keys(c), *body, *sigs, *mine;
-	char *text = cJSON_PrintUnformatted(dk), *canon, *sig, *pub, *key, *json;
+	cJSON *dk = core_crypto_device_keys(c), *body;
+	char *json;
 
-	canon = crypto_signable_json(text, strlen(text), NULL);
-	sig = canon != NULL ? crypto_cross_sign(ssk, (const uint8_t *)canon, strlen(canon),
-	    NULL) : NULL;
-	pub = crypto_cross_public(ssk, NULL);
-	if (sig == NULL || pub == NULL)
-		abort();	/* a seed checked against its public key signs */
-	sigs = cJSON_GetObjectItemCaseSensitive(dk, "signatures");
-	mine = cJSON_GetObjectItemCaseSensitive(sigs, c->session.user_id);
-	key = xasprintf("ed25519:%s", pub);
-	cJSON_AddStringToObject(mine, key, sig);
+	core_cross_sign_obj(c, dk, ssk);
 	body = cJSON_CreateObject();
 	cJSON_AddItemToObject(cJSON_AddObjectToObject(body, c->session.user_id),
 	    c->session.device_id, dk);
@@ -424,11 +415,6 @@ core_device_upload_signature(struct core_op *op, const char *ssk, mx_cb cb)
 	cJSON_Delete(body);
 	op->call = mx_keys_signatures_upload(c->mx, json, 0, cb, op, NULL);
 	cJSON_free(json);
-	free(key);
-	free(pub);
-	free(sig);
-	free(canon);
-	cJSON_free(text);
 	if (op->call == NULL) {
 		core_op_fail(op, "cannot upload this device's signature");
 		return -1;
@@ -444,13 +430,8 @@ recover_published(struct mx_result *res, void *arg)
 	char *why = NULL;
 	int kept;
 
-	if (core_op_refused(op, res))
+	if (core_keys_answered(op, res, &keys) == -1)
 		return;
-	if (mx_keys_query_parse(res->raw, res->raw_len, &keys, &why) == -1) {
-		core_op_fail(op, why);
-		free(why);
-		return;
-	}
 	kept = recover_cross_keep(op, &keys, &why);
 	mx_keys_clear(&keys);
 	if (kept == -1) {

@@ -54,30 +54,6 @@ setup_free(void *data)
 	free(s);
 }
 
-/* Adds signer's signature (seed, its public key pub) of obj to obj. */
-static void
-setup_sign(struct core *c, cJSON *obj, const char *seed, const char *pub)
-{
-	char *text = cJSON_PrintUnformatted(obj), *canon, *sig, *id;
-	cJSON *sigs, *mine;
-
-	canon = crypto_signable_json(text, strlen(text), NULL);
-	sig = canon != NULL ? crypto_cross_sign(seed, (const uint8_t *)canon, strlen(canon),
-	    NULL) : NULL;
-	if (sig == NULL)
-		abort();	/* a seed natter made signs JSON natter built */
-	if ((sigs = cJSON_GetObjectItemCaseSensitive(obj, "signatures")) == NULL)
-		sigs = cJSON_AddObjectToObject(obj, "signatures");
-	if ((mine = cJSON_GetObjectItemCaseSensitive(sigs, c->session.user_id)) == NULL)
-		mine = cJSON_AddObjectToObject(sigs, c->session.user_id);
-	id = xasprintf("ed25519:%s", pub);
-	cJSON_AddStringToObject(mine, id, sig);
-	free(id);
-	free(sig);
-	free(canon);
-	cJSON_free(text);
-}
-
 /* A cross-signing key object: {user_id, usage, keys}, signed by the
  * master key unless it is the master key (which this device signs). */
 static cJSON *
@@ -95,7 +71,7 @@ setup_key_object(struct core *c, struct setup *s, int which)
 	if (which == SETUP_MASTER)
 		core_crypto_sign(c, k);
 	else
-		setup_sign(c, k, s->secrets[SETUP_MASTER], s->pubs[SETUP_MASTER]);
+		core_cross_sign_obj(c, k, s->secrets[SETUP_MASTER]);
 	return k;
 }
 
@@ -181,7 +157,7 @@ setup_backup(struct core_op *op)
 	auth = cJSON_AddObjectToObject(body, "auth_data");
 	cJSON_AddStringToObject(auth, "public_key", s->pubs[SETUP_BACKUP]);
 	core_crypto_sign(c, auth);
-	setup_sign(c, auth, s->secrets[SETUP_MASTER], s->pubs[SETUP_MASTER]);
+	core_cross_sign_obj(c, auth, s->secrets[SETUP_MASTER]);
 	json = cJSON_PrintUnformatted(body);
 	cJSON_Delete(body);
 	op->call = mx_backup_version_new(c->mx, json, 0, setup_backup_made, op, NULL);
@@ -318,13 +294,8 @@ setup_checked(struct mx_result *res, void *arg)
 	int has = 0;
 	uint8_t priv[CRYPTO_SECRET_KEY_LEN], id[12];
 
-	if (core_op_refused(op, res))
+	if (core_keys_answered(op, res, &keys) == -1)
 		return;
-	if (mx_keys_query_parse(res->raw, res->raw_len, &keys, &why) == -1) {
-		core_op_fail(op, why);
-		free(why);
-		return;
-	}
 	for (size_t i = 0; i < keys.n_users; i++)
 		has |= strcmp(keys.users[i].user_id, op->c->session.user_id) == 0;
 	mx_keys_clear(&keys);
