@@ -28,7 +28,9 @@ room key, so that every message waits for its key. Then the clock starts:
         decrypted and kept, and every message that waited decrypted and
         stored. CPU is natter's (user + system, from wait4).
   backup-restore-10k-keys-100k-msgs-rss
-        that natter's peak RSS (ru_maxrss), MB.
+        that natter's peak RSS (ru_maxrss), MB. It counts the pages of the
+        cache file natter maps (SQLite's mmap); the note on stderr gives
+        the peak of its anonymous memory too (RssAnon, polled).
   backup-restore-10k-keys-only
         the same on a profile whose cache has the rooms but no message:
         the restore alone, ms.
@@ -38,7 +40,9 @@ room key, so that every message waits for its key. Then the clock starts:
 After each timed run the result is checked: natter's summary must say
 every key was restored, and every message of a sample of rooms must read
 back (`natter history ROOM --json`) decrypted, with the text it was sent
-with. A run that fails says so on stderr and the script exits 1, with no
+with. natter is started (and waited for) by a small process of this
+script's, started before the data is made: see spawn_loop(). A run that
+fails says so on stderr and the script exits 1, with no
 figure for it.
 
 Prints one "run\tFIGURE\tVALUE\tWALL_MS\tCPU_MS" line a figure a run;
@@ -235,6 +239,44 @@ def poll_anon(pid, peak):
         time.sleep(0.02)
 
 
+def timed(argv, env, stdin, out_path, err_path):
+    """Runs argv with stdin written to it, stdout and stderr to files;
+    its wall and CPU time (ms), peak RSS and peak anonymous memory (MB)."""
+    with open(out_path, "wb") as out, open(err_path, "wb") as err:
+        r, w = os.pipe()
+        t = time.perf_counter()
+        pid = os.fork()
+        if pid == 0:
+            os.dup2(r, 0)
+            os.dup2(out.fileno(), 1)
+            os.dup2(err.fileno(), 2)
+            os.execve(argv[0], argv, env)
+        os.close(r)
+        anon = [0.0]
+        poll = threading.Thread(target=poll_anon, args=(pid, anon))
+        poll.start()
+        os.write(w, stdin.encode())
+        os.close(w)
+        _, status, ru = os.wait4(pid, 0)
+        wall = (time.perf_counter() - t) * 1000
+        poll.join()
+    return {"status": os.waitstatus_to_exitcode(status), "wall": wall,
+            "cpu": (ru.ru_utime + ru.ru_stime) * 1000, "rss": ru.ru_maxrss / 1024,
+            "anon": anon[0]}
+
+
+def spawn_loop():
+    """The spawner: a process of its own, started before this script holds
+    the account's data, that runs what it is sent, a JSON line each, and
+    answers with timed()'s figures. Linux's ru_maxrss of a process keeps
+    the peak of what it was before exec: a fork of this script, which then
+    holds hundreds of MB, would pass its size on as natter's peak."""
+    for line in sys.stdin:
+        req = json.loads(line)
+        got = timed(req["argv"], req["env"], req["stdin"], req["out"], req["err"])
+        print(json.dumps(got), flush=True)
+
+
 class Run:
     """A profile of its own, logged in to its own homeserver."""
 
@@ -265,37 +307,22 @@ class Run:
         msgs = [json.loads(line) for line in out.splitlines()]
         return [m for m in msgs if m.get("type") in ("m.room.message", "m.room.encrypted")]
 
-    def recover(self, key):
-        """`natter recover`, timed: wall ms, CPU ms, peak RSS MB, its peak
-        of anonymous memory (RssAnon polled: the peak RSS also counts the
-        pages of the cache file natter maps), stdout."""
+    def recover(self, spawner, key):
+        """`natter recover`, timed by spawner: wall ms, CPU ms, peak RSS
+        MB, peak anonymous MB, stdout."""
         out_path = os.path.join(self.home, "recover.out")
         err_path = os.path.join(self.home, "recover.err")
-        with open(out_path, "wb") as out, open(err_path, "wb") as err:
-            r, w = os.pipe()
-            t = time.perf_counter()
-            pid = os.fork()
-            if pid == 0:
-                os.dup2(r, 0)
-                os.dup2(out.fileno(), 1)
-                os.dup2(err.fileno(), 2)
-                os.execve(self.natter, [self.natter, "-p", "backup", "recover", "--key-stdin",
-                                        "--no-backfill"], self.env)
-            os.close(r)
-            anon = [0.0]
-            poll = threading.Thread(target=poll_anon, args=(pid, anon))
-            poll.start()
-            os.write(w, key.encode() + b"\n")
-            os.close(w)
-            _, status, ru = os.wait4(pid, 0)
-            wall = (time.perf_counter() - t) * 1000
-            poll.join()
+        argv = [self.natter, "-p", "backup", "recover", "--key-stdin", "--no-backfill"]
+        spawner.stdin.write(json.dumps({"argv": argv, "env": self.env, "stdin": key + "\n",
+                                        "out": out_path, "err": err_path}).encode() + b"\n")
+        spawner.stdin.flush()
+        got = json.loads(spawner.stdout.readline())
         with open(out_path) as f:
             stdout = f.read()
-        if os.waitstatus_to_exitcode(status) != 0:
+        if got["status"] != 0:
             with open(err_path) as f:
                 raise RuntimeError("natter recover failed: %s" % f.read().strip())
-        return wall, (ru.ru_utime + ru.ru_stime) * 1000, ru.ru_maxrss / 1024, anon[0], stdout
+        return got["wall"], got["cpu"], got["rss"], got["anon"], stdout
 
     def close(self):
         self.hs.shutdown()
@@ -356,19 +383,19 @@ def prepare(gen_path, workdir, rooms, sessions, messages):
     return account, backup, parts, bare, bodies
 
 
-def one_run(natter, workdir, n, data, keys):
+def one_run(natter, workdir, n, data, keys, spawner):
     account, backup, parts, bare, bodies = data
     full = Run(natter, workdir, "backup-%d" % n, account, backup, parts)
     try:
         check_waiting(full, bodies)
-        wall, cpu, rss, anon, out = full.recover(account["recovery_key"])
+        wall, cpu, rss, anon, out = full.recover(spawner, account["recovery_key"])
         check_restored(out, keys)
         read = check_read(full, bodies)
     finally:
         full.close()
     only = Run(natter, workdir, "backup-only-%d" % n, account, backup, [bare])
     try:
-        owall, ocpu, orss, oanon, out = only.recover(account["recovery_key"])
+        owall, ocpu, orss, oanon, out = only.recover(spawner, account["recovery_key"])
         check_restored(out, keys)
     finally:
         only.close()
@@ -383,8 +410,12 @@ def one_run(natter, workdir, n, data, keys):
 
 
 def main():
+    if sys.argv[1:] == ["--spawn"]:
+        return spawn_loop()
     if len(sys.argv) < 4:
         sys.exit(__doc__)
+    spawner = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--spawn"],
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     natter, gen_path, workdir = sys.argv[1:4]
     runs = int(sys.argv[4]) if len(sys.argv) > 4 else 3
     rooms = int(sys.argv[5]) if len(sys.argv) > 5 else 100
@@ -393,9 +424,12 @@ def main():
     data = prepare(gen_path, workdir, rooms, sessions, messages)
     try:
         for n in range(runs):
-            one_run(natter, workdir, n, data, rooms * sessions)
+            one_run(natter, workdir, n, data, rooms * sessions, spawner)
     except RuntimeError as e:
         sys.exit("bench_backup: %s" % e)
+    finally:
+        spawner.stdin.close()
+        spawner.wait()
 
 
 if __name__ == "__main__":
