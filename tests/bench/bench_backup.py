@@ -40,10 +40,9 @@ room key, so that every message waits for its key. Then the clock starts:
 After each timed run the result is checked: natter's summary must say
 every key was restored, and every message of a sample of rooms must read
 back (`natter history ROOM --json`) decrypted, with the text it was sent
-with. natter is started (and waited for) by a small process of this
-script's, started before the data is made: see spawn_loop(). A run that
-fails says so on stderr and the script exits 1, with no
-figure for it.
+with. A run that fails says so on stderr and the script exits 1, with
+no figure for it. natter is started (and waited for) by a small process
+of this script's, started before the data is made: see spawn_loop().
 
 Prints one "run\tFIGURE\tVALUE\tWALL_MS\tCPU_MS" line a figure a run;
 notes go to stderr. Asserts nothing about time.
