@@ -107,7 +107,7 @@ def room_state(r):
     return events
 
 
-def sync_parts(enc_path, rooms):
+def sync_parts(enc_path):
     """The encrypted history as the answers of successive syncs, each
     under PART_BYTES: every room in each, a slice of its timeline, the
     first with the rooms' state. Also the answer of a sync that brings the
@@ -124,10 +124,10 @@ def sync_parts(enc_path, rooms):
         join = []
         for r, (rid, evs) in enumerate(per_room):
             size = -(-len(evs) // n)
-            state = (', "state": {"events": %s}' % json.dumps(room_state(r))
+            first = (', "state": {"events": %s}' % json.dumps(room_state(r))
                      if k == 0 else "")
             body = '{"timeline": {"events": [%s], "limited": false}%s}' % (
-                ",".join(evs[k * size:(k + 1) * size]), state)
+                ",".join(evs[k * size:(k + 1) * size]), first)
             join.append("%s: %s" % (json.dumps(rid), body))
         parts.append(('{"next_batch": "p%d", "rooms": {"join": {%s}}}'
                       % (k + 1, ",".join(join))).encode())
@@ -373,7 +373,7 @@ def prepare(gen_path, workdir, rooms, sessions, messages):
     account = json.loads(p.stdout)
     with open(backup_path, "rb") as f:
         backup = f.read()
-    parts, bare = sync_parts(enc, rooms)
+    parts, bare = sync_parts(enc)
     print("  backup: %d rooms x %d sessions x %d messages: %.1f MB of sync in %d parts, "
           "a backup of %.1f MB" % (rooms, sessions, messages, sum(map(len, parts)) / 1e6,
                                    len(parts), len(backup) / 1e6), file=sys.stderr)
