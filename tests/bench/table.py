@@ -31,6 +31,13 @@ FIGURES = [
     ("first-screen-plain", "first screen, 100 rooms x 50 msgs, in clear", "ms", "-"),
     ("first-screen-e2ee", "first screen, 100 rooms x 50 msgs, encrypted", "ms", "-"),
     ("first-screen-ratio", "first screen: encrypted / in clear", "x", "<= 1.2"),
+    ("backup-restore-10k-keys-100k-msgs", "recover: 10,000 backup keys, 100,000 msgs read",
+     "ms", "-"),
+    ("backup-restore-10k-keys-100k-msgs-rss", "recover: 10,000 keys, 100,000 msgs: peak RSS",
+     "MB", "-"),
+    ("backup-restore-10k-keys-only", "recover: 10,000 backup keys, no messages", "ms", "-"),
+    ("backup-restore-10k-keys-only-rss", "recover: 10,000 keys, no messages: peak RSS", "MB",
+     "-"),
 ]
 
 
