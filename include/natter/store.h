@@ -27,6 +27,9 @@ void store_read_end(struct store *st);
 
 /* Small key/value facts about the profile (e.g. "self" = our user id). */
 int store_meta_set(struct store *st, const char *key, const char *value, char **cause);
+/* The key backup version natter backs up to (core-backup.c); forgotten
+ * with the keys (store_crypto_forget). */
+#define STORE_META_BACKUP "crypto.backup_version"
 char *store_meta_get(struct store *st, const char *key);
 
 /* Writes everything a sync delivered and its next_batch in one
@@ -460,10 +463,13 @@ int store_pending_put(struct store *st, const char *event_id, const char *room_i
     char **cause);
 int store_pending_of(struct store *st, const char *session_id, const char *sender_key,
     struct store_pending **out, size_t *n, char **cause);
-/* At most limit waiting messages whose key is here now: those of
- * first_room (may be NULL) first, then the newest. */
-int store_pending_ready(struct store *st, const char *first_room, int limit,
-    struct store_pending **out, size_t *n, char **cause);
+/* The ids of the waiting messages whose key is here now (n of them):
+ * those of first_room (may be NULL) first, then the newest; and one
+ * waiting message (1), or 0 when it waits no more. */
+int store_pending_ready(struct store *st, const char *first_room, char ***ids, size_t *n,
+    char **cause);
+int store_pending_get(struct store *st, const char *event_id, struct store_pending *out,
+    char **cause);
 /* A waiting message that will never be read: it says why, and waits no
  * more. */
 int store_pending_refused(struct store *st, const char *event_id, const char *why,

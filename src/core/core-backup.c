@@ -17,7 +17,7 @@
 #include "natter/util.h"
 #include "core-private.h"
 
-#define BACKUP_META "crypto.backup_version"
+#define BACKUP_META STORE_META_BACKUP
 #define BACKUP_PASS 100		/* room keys a request sends */
 
 int

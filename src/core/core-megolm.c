@@ -344,6 +344,53 @@ core_megolm_told(struct core *c, const struct store_pending *p, size_t told,
 	free(late);
 }
 
+static int
+core_megolm_by_session(const void *a, const void *b)
+{
+	const struct store_pending *x = a, *y = b;
+	int d = strcmp(x->session_id, y->session_id);
+
+	if (d == 0)
+		d = strcmp(x->sender_key, y->sender_key);
+	return d != 0 ? d : (x->ts > y->ts) - (x->ts < y->ts);
+}
+
+/* The next CORE_DRAIN_SLICE waiting messages to read, from the list of
+ * those whose key is here (made once and read again when it runs out or
+ * new keys came), in the order of their sessions: a session is then
+ * unpickled once a slice. None: nothing is ready. */
+static int
+core_megolm_slice(struct core *c, struct store_pending **p, size_t *n, char **cause)
+{
+	struct store_pending row;
+	int r;
+
+	*p = NULL;
+	*n = 0;
+	if (c->drain_next >= c->drain_n || c->drain_stale) {
+		store_strings_free(&c->drain_ids, c->drain_n);
+		c->drain_n = c->drain_next = 0;
+		c->drain_stale = 0;
+		if (store_pending_ready(c->store, c->view_room, &c->drain_ids, &c->drain_n,
+		    cause) == -1)
+			return -1;
+	}
+	while (*n < CORE_DRAIN_SLICE && c->drain_next < c->drain_n) {
+		if ((r = store_pending_get(c->store, c->drain_ids[c->drain_next++], &row,
+		    cause)) == -1) {
+			store_pending_free(p, *n);
+			return -1;
+		}
+		if (r == 1) {
+			*p = xreallocarray(*p, *n + 1, sizeof **p);
+			(*p)[(*n)++] = row;
+		}
+	}
+	if (*n > 1)
+		qsort(*p, *n, sizeof **p, core_megolm_by_session);
+	return 0;
+}
+
 /* Decrypting what waits, a slice at a time between the loop's other
  * work (keys typed, answers read): the room in view first, then the
  * newest. A slice is one write; each message is told as it is read. */
@@ -358,7 +405,7 @@ core_megolm_drain(void *arg)
 	char *cause = NULL;
 
 	c->drain_timer = 0;
-	if (store_pending_ready(c->store, c->view_room, CORE_DRAIN_SLICE, &p, &n, &cause) == -1 ||
+	if (core_megolm_slice(c, &p, &n, &cause) == -1 ||
 	    (n > 0 && store_batch_begin(c->store, &cause) == -1)) {
 		log_msg("crypto: %s", cause);
 		free(cause);
@@ -410,7 +457,8 @@ core_megolm_drain(void *arg)
 	}
 	core_megolm_told(c, p, told, late, n_late);
 	store_pending_free(&p, n);
-	if (n == CORE_DRAIN_SLICE)
+	/* An empty slice ends it: the list was read again and had nothing. */
+	if (n > 0)
 		c->drain_timer = loop_timer_add(c->loop, 0, core_megolm_drain, c);
 	else {
 		core_megolm_keyless(c);
@@ -421,6 +469,8 @@ core_megolm_drain(void *arg)
 void
 core_megolm_drain_start(struct core *c)
 {
+	/* Under way: it reads the list again, with what the new keys open. */
+	c->drain_stale = 1;
 	if (c->drain_timer != 0 || c->acct == NULL)
 		return;
 	core_background_begin(c);
@@ -430,6 +480,8 @@ core_megolm_drain_start(struct core *c)
 void
 core_megolm_drain_stop(struct core *c)
 {
+	store_strings_free(&c->drain_ids, c->drain_n);
+	c->drain_n = c->drain_next = 0;
 	if (c->drain_timer == 0)
 		return;
 	loop_timer_cancel(c->loop, c->drain_timer);

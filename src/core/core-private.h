@@ -91,6 +91,10 @@ struct core {
 	struct mx_sync *syncing;	/* the sync being decrypted */
 	int drain_due;			/* a sync brought keys, or left messages for later */
 	uint64_t drain_timer;		/* the next slice of decryptions */
+	char **drain_ids;		/* what the drain reads, in order */
+	size_t drain_n;
+	size_t drain_next;
+	int drain_stale;		/* new keys came: the list is made again */
 	struct core_wedged *wedged;
 	size_t n_wedged;
 	int asking;			/* key requests are being sent */

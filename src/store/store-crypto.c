@@ -50,7 +50,8 @@ store_crypto_forget(struct store *st, char **cause)
 	    " DELETE FROM crypto_megolm_out; DELETE FROM crypto_megolm_shared;"
 	    " DELETE FROM crypto_devices; DELETE FROM crypto_users;"
 	    " DELETE FROM crypto_requests; DELETE FROM crypto_incoming;"
-	    " DELETE FROM crypto_secrets; COMMIT";
+	    " DELETE FROM crypto_secrets; DELETE FROM meta WHERE key = '" STORE_META_BACKUP "';"
+	    " COMMIT";
 
 	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
 		store_error(st, "cannot forget the encryption keys", cause);
@@ -728,18 +729,44 @@ store_pending_of(struct store *st, const char *session_id, const char *sender_ke
 }
 
 int
-store_pending_ready(struct store *st, const char *first_room, int limit,
-    struct store_pending **out, size_t *n, char **cause)
+store_pending_ready(struct store *st, const char *first_room, char ***ids, size_t *n,
+    char **cause)
 {
 	sqlite3_stmt *s = store_stmt(st, STORE_SQL_CRYPTO_PENDING_READY, cause);
+	int r;
 
-	*out = NULL;
+	*ids = NULL;
 	*n = 0;
 	if (s == NULL)
 		return -1;
 	store_bind_text(s, 1, first_room);
-	sqlite3_bind_int(s, 2, limit);
-	return store_pending_rows(st, s, out, n, cause);
+	while ((r = store_row(st, s, "cannot read messages waiting for a key", cause)) == 1) {
+		*ids = xreallocarray(*ids, *n + 1, sizeof **ids);
+		(*ids)[(*n)++] = store_column_text(s, 0);
+	}
+	if (r == -1)
+		store_strings_free(ids, *n);
+	return r;
+}
+
+int
+store_pending_get(struct store *st, const char *event_id, struct store_pending *out,
+    char **cause)
+{
+	sqlite3_stmt *s = store_stmt(st, STORE_SQL_CRYPTO_PENDING_GET, cause);
+	struct store_pending *p = NULL;
+	size_t n = 0;
+
+	memset(out, 0, sizeof *out);
+	if (s == NULL)
+		return -1;
+	store_bind_text(s, 1, event_id);
+	if (store_pending_rows(st, s, &p, &n, cause) == -1)
+		return -1;
+	if (n == 1)
+		*out = p[0];
+	free(p);
+	return n == 1;
 }
 
 int

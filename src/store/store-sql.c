@@ -503,13 +503,17 @@ const char *const store_sql_text[STORE_SQL_COUNT] = {
 	    " WHERE p.session_id = ?1 AND p.sender_key = ?2 ORDER BY e.room_id, e.seq",
 	/* Waiting messages whose key is here: the room in view first, then
 	 * the newest, as a reader would want them. */
+	/* Every waiting message whose key is here, in the order to read them:
+	 * one query for a whole drain, which then takes them by id. */
 	[STORE_SQL_CRYPTO_PENDING_READY] =
-	    "SELECT p.event_id, p.room_id, p.ciphertext, e.sender, e.ts, e.txn_id, p.session_id,"
-	    " p.sender_key, e.encryption FROM crypto_pending p JOIN events e"
-	    " ON e.event_id = p.event_id"
+	    "SELECT p.event_id FROM crypto_pending p JOIN events e ON e.event_id = p.event_id"
 	    " WHERE EXISTS (SELECT 1 FROM crypto_megolm_in i WHERE i.session_id = p.session_id"
 	    " AND i.sender_key = p.sender_key AND (p.msg_index < 0 OR i.first_index <= p.msg_index))"
-	    " ORDER BY p.room_id IS ?1 DESC, e.ts DESC, e.seq DESC LIMIT ?2",
+	    " ORDER BY p.room_id IS ?1 DESC, e.ts DESC, e.seq DESC",
+	[STORE_SQL_CRYPTO_PENDING_GET] =
+	    "SELECT p.event_id, p.room_id, p.ciphertext, e.sender, e.ts, e.txn_id, p.session_id,"
+	    " p.sender_key, e.encryption FROM crypto_pending p JOIN events e"
+	    " ON e.event_id = p.event_id WHERE p.event_id = ?1",
 	[STORE_SQL_CRYPTO_PENDING_REFUSED] =
 	    "UPDATE events SET encryption = ?2 WHERE event_id = ?1",
 	[STORE_SQL_CRYPTO_PENDING_DROP] = "DELETE FROM crypto_pending WHERE event_id = ?1",

@@ -310,23 +310,28 @@ test_a_waiting_message_waits_for_a_key_that_reaches_it(void **state)
 	struct fixture *f = *state;
 	struct store_megolm_in in = {.room_id = ROOM, .sender_ed25519 = "ED", .first_index = 7,
 	    .pickle = "from-7"};
-	struct store_pending *p;
+	struct store_pending *p = xmalloc(sizeof *p);
 	struct store_msg m;
 	size_t n;
-	char *cause = NULL, *why;
+	char *cause = NULL, *why, **ids;
 
 	waiting_message(f);
 	assert_int_equal(store_pending_put(f->st, "$enc", ROOM, "S", "SK", "CT", 5, &cause), 0);
 	assert_int_equal(store_megolm_in_put(f->st, "S", "SK", &in, &cause), 0);
-	assert_int_equal(store_pending_ready(f->st, NULL, 10, &p, &n, &cause), 0);
+	assert_int_equal(store_pending_ready(f->st, NULL, &ids, &n, &cause), 0);
 	assert_int_equal(n, 0);
 	in.first_index = 3;
 	in.pickle = "from-3";
 	assert_int_equal(store_megolm_in_put(f->st, "S", "SK", &in, &cause), 0);
-	assert_int_equal(store_pending_ready(f->st, NULL, 10, &p, &n, &cause), 0);
+	assert_int_equal(store_pending_ready(f->st, NULL, &ids, &n, &cause), 0);
 	assert_int_equal(n, 1);
-	assert_string_equal(p[0].event_id, "$enc");
-	store_pending_free(&p, n);
+	assert_string_equal(ids[0], "$enc");
+	store_strings_free(&ids, n);
+	assert_int_equal(store_pending_get(f->st, "$nothing", p, &cause), 0);
+	assert_int_equal(store_pending_get(f->st, "$enc", p, &cause), 1);
+	assert_string_equal(p->ciphertext, "CT");
+	assert_string_equal(p->session_id, "S");
+	store_pending_free(&p, 1);
 
 	assert_null(store_withheld(f->st, "S", "SK", &cause));
 	assert_null(cause);
