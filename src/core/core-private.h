@@ -352,7 +352,12 @@ struct core_verify_msg {
 	char *sender;
 	char *type;
 	char *content;
+	char *room_id;		/* in a room (its request's event id is txn); NULL: to-device */
+	char *txn;
 };
+/* The verification events of a sync's rooms (a request to this user, and
+ * what relates to one), kept for after it like to-device ones. */
+void core_verify_rooms(struct core *c, const struct mx_sync *sync);
 int core_verify_heard(struct core *c, const char *sender, const char *type,
     const char *content);
 void core_verify_after_sync(struct core *c);

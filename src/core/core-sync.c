@@ -98,6 +98,7 @@ core_sync_keep(struct core *c, struct mx_sync *sync, struct mx_sync **keep, size
 		c->drain_due = 0;
 		core_olm_unwedge(c);
 		core_keys_after_sync(c);
+		core_verify_rooms(c, sync);
 		core_verify_after_sync(c);
 		core_secret_after_sync(c);
 		core_backup_upload(c);

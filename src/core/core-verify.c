@@ -35,7 +35,8 @@
 #define VERIFY_MAC "hkdf-hmac-sha256.v2"
 
 struct core_verify {
-	char *txn;
+	char *txn;		/* in a room: the request's event id (NULL until sent) */
+	char *room_id;		/* the room it goes in, or NULL: to-device */
 	char *user_id;		/* the other side */
 	char *device_id;	/* NULL until it answers a request sent to all */
 	int incoming;		/* the other side asked */
@@ -64,6 +65,7 @@ static void
 verify_free(struct core_verify *v)
 {
 	free(v->txn);
+	free(v->room_id);
 	free(v->user_id);
 	free(v->device_id);
 	crypto_sas_free(&v->sas);
@@ -76,6 +78,16 @@ verify_free(struct core_verify *v)
 	free(v);
 }
 
+static void
+verify_msg_clear(struct core_verify_msg *m)
+{
+	free(m->sender);
+	free(m->type);
+	free(m->content);
+	free(m->room_id);
+	free(m->txn);
+}
+
 void
 core_verify_free_all(struct core *c)
 {
@@ -85,11 +97,8 @@ core_verify_free_all(struct core *c)
 		TAILQ_REMOVE(&c->verifies, v, entry);
 		verify_free(v);
 	}
-	for (size_t i = 0; i < c->n_verify_inbox; i++) {
-		free(c->verify_inbox[i].sender);
-		free(c->verify_inbox[i].type);
-		free(c->verify_inbox[i].content);
-	}
+	for (size_t i = 0; i < c->n_verify_inbox; i++)
+		verify_msg_clear(&c->verify_inbox[i]);
 	xfree(&c->verify_inbox);
 	c->n_verify_inbox = 0;
 }
@@ -100,7 +109,7 @@ verify_find(struct core *c, const char *txn)
 	struct core_verify *v;
 
 	TAILQ_FOREACH(v, &c->verifies, entry)
-		if (strcmp(v->txn, txn) == 0)
+		if (v->txn != NULL && strcmp(v->txn, txn) == 0)
 			return v;
 	return NULL;
 }
@@ -139,15 +148,57 @@ verify_sent(struct mx_result *res, void *arg)
 /* Sends one verification message of type (without its prefix) to the
  * other device (all of them while it is not known); content is consumed
  * and gets the transaction id. */
+/* Names the verification in a message of it: its transaction id
+ * to-device; in a room, a reference to the request (once). */
+static void
+verify_address(const struct core_verify *v, cJSON *content)
+{
+	cJSON *rel;
+
+	if (cJSON_HasObjectItem(content, "transaction_id") ||
+	    cJSON_HasObjectItem(content, "m.relates_to"))
+		return;
+	if (v->room_id == NULL) {
+		cJSON_AddStringToObject(content, "transaction_id", v->txn);
+		return;
+	}
+	rel = cJSON_AddObjectToObject(content, "m.relates_to");
+	cJSON_AddStringToObject(rel, "rel_type", "m.reference");
+	cJSON_AddStringToObject(rel, "event_id", v->txn);
+}
+
+/* In a room, a verification message is an event of the room (encrypted
+ * where the room is). */
+static int
+verify_send_room(struct core *c, struct core_verify *v, const char *type, cJSON *content,
+    char **cause)
+{
+	char *full = xasprintf(VERIFY_PREFIX "%s", type), *text;
+	int rc;
+
+	verify_address(v, content);
+	text = cJSON_PrintUnformatted(content);
+	cJSON_Delete(content);
+	rc = core_send(c, v->room_id, full, text, NULL, NULL, cause);
+	log_msg("verify %s: sent %s in %s", v->txn, full, v->room_id);
+	free(full);
+	cJSON_free(text);
+	return rc;
+}
+
 static int
 verify_send(struct core *c, struct core_verify *v, const char *type, cJSON *content,
     char **cause)
 {
-	cJSON *messages = cJSON_CreateObject();
+	cJSON *messages;
 	struct core_op *op;
-	char *full = xasprintf(VERIFY_PREFIX "%s", type), *text, *txn;
+	char *full, *text, *txn;
 
-	cJSON_AddStringToObject(content, "transaction_id", v->txn);
+	if (v->room_id != NULL)
+		return verify_send_room(c, v, type, content, cause);
+	messages = cJSON_CreateObject();
+	full = xasprintf(VERIFY_PREFIX "%s", type);
+	verify_address(v, content);
 	cJSON_AddItemToObject(cJSON_AddObjectToObject(messages, v->user_id),
 	    v->device_id != NULL ? v->device_id : "*", content);
 	text = cJSON_PrintUnformatted(messages);
@@ -225,7 +276,8 @@ verify_start(struct core *c, struct core_verify *v)
 	verify_add_list(content, "hashes", VERIFY_HASH, NULL);
 	verify_add_list(content, "message_authentication_codes", VERIFY_MAC, NULL);
 	verify_add_list(content, "short_authentication_string", "decimal", "emoji");
-	cJSON_AddStringToObject(content, "transaction_id", v->txn);
+	/* The start as the other side will see it: the commitment is over it. */
+	verify_address(v, content);
 	text = cJSON_PrintUnformatted(content);
 	free(v->start_content);
 	v->start_content = xstrdup(text);
@@ -593,7 +645,8 @@ verify_on_done(struct core *c, struct core_verify *v)
 
 /* A request from another device: kept for the user to accept. */
 static void
-verify_on_request(struct core *c, const char *sender, const cJSON *content, const char *txn)
+verify_on_request(struct core *c, const char *sender, const cJSON *content, const char *txn,
+    const char *room_id)
 {
 	const char *from = core_json_text(content, "from_device");
 	struct core_verify *v;
@@ -604,6 +657,7 @@ verify_on_request(struct core *c, const char *sender, const cJSON *content, cons
 		return;
 	v = xcalloc(1, sizeof *v);
 	v->txn = xstrdup(txn);
+	v->room_id = room_id != NULL ? xstrdup(room_id) : NULL;
 	v->user_id = xstrdup(sender);
 	v->device_id = xstrdup(from);
 	v->incoming = 1;
@@ -641,10 +695,11 @@ verify_on_ready(struct core *c, struct core_verify *v, const cJSON *content)
 
 /* One verification message, after the sync that brought it was kept. */
 static void
-verify_dispatch(struct core *c, const char *sender, const char *type, const char *json)
+verify_dispatch(struct core *c, const struct core_verify_msg *m)
 {
-	cJSON *content = cJSON_Parse(json);
-	const char *txn = core_json_text(content, "transaction_id"), *what;
+	cJSON *content = cJSON_Parse(m->content);
+	const char *txn = m->txn != NULL ? m->txn : core_json_text(content, "transaction_id");
+	const char *sender = m->sender, *type = m->type, *json = m->content, *what;
 	struct core_verify *v;
 
 	what = type + strlen(VERIFY_PREFIX);
@@ -653,12 +708,15 @@ verify_dispatch(struct core *c, const char *sender, const char *type, const char
 		return;
 	}
 	if (strcmp(what, "request") == 0) {
-		verify_on_request(c, sender, content, txn);
+		verify_on_request(c, sender, content, txn, m->room_id);
 		cJSON_Delete(content);
 		return;
 	}
-	/* Only the other side of a verification natter has speaks in it. */
+	/* Only the other side of a verification natter has speaks in it, and
+	 * where it goes on (to-device, or in its room). */
 	if ((v = verify_find(c, txn)) == NULL || strcmp(v->user_id, sender) != 0 ||
+	    (v->room_id == NULL) != (m->room_id == NULL) ||
+	    (v->room_id != NULL && strcmp(v->room_id, m->room_id) != 0) ||
 	    v->state == CORE_VERIFY_DONE || v->state == CORE_VERIFY_CANCELLED) {
 		cJSON_Delete(content);
 		return;
@@ -684,20 +742,16 @@ verify_dispatch(struct core *c, const char *sender, const char *type, const char
 	cJSON_Delete(content);
 }
 
+static struct core_verify_msg *verify_keep(struct core *c, const char *sender,
+    const char *type, const char *content);
+
 int
 core_verify_heard(struct core *c, const char *sender, const char *type, const char *content)
 {
-	struct core_verify_msg *m;
-
 	if (strncmp(type, VERIFY_PREFIX, strlen(VERIFY_PREFIX)) != 0 &&
 	    strcmp(type, CORE_SECRET_REQUEST) != 0)
 		return 0;
-	c->verify_inbox = xreallocarray(c->verify_inbox, c->n_verify_inbox + 1,
-	    sizeof *c->verify_inbox);
-	m = &c->verify_inbox[c->n_verify_inbox++];
-	m->sender = xstrdup(sender);
-	m->type = xstrdup(type);
-	m->content = xstrdup(content);
+	verify_keep(c, sender, type, content);
 	return 1;
 }
 
@@ -713,12 +767,70 @@ core_verify_after_sync(struct core *c)
 		if (strcmp(in[i].type, CORE_SECRET_REQUEST) == 0)
 			core_secret_answer(c, in[i].sender, in[i].content);
 		else
-			verify_dispatch(c, in[i].sender, in[i].type, in[i].content);
-		free(in[i].sender);
-		free(in[i].type);
-		free(in[i].content);
+			verify_dispatch(c, &in[i]);
+		verify_msg_clear(&in[i]);
 	}
 	free(in);
+}
+
+static struct core_verify_msg *
+verify_keep(struct core *c, const char *sender, const char *type, const char *content)
+{
+	struct core_verify_msg *m;
+
+	c->verify_inbox = xreallocarray(c->verify_inbox, c->n_verify_inbox + 1,
+	    sizeof *c->verify_inbox);
+	m = &c->verify_inbox[c->n_verify_inbox++];
+	memset(m, 0, sizeof *m);
+	m->sender = xstrdup(sender);
+	m->type = xstrdup(type);
+	m->content = xstrdup(content);
+	return m;
+}
+
+/* In a room, a request is an m.room.message of msgtype
+ * m.key.verification.request to this user (its event id names the
+ * verification), and the rest refer to it. A request older than ten
+ * minutes is over (a first sync brings old ones); this user's own events
+ * are echoes. */
+void
+core_verify_rooms(struct core *c, const struct mx_sync *sync)
+{
+	int64_t now = nt_now_ms();
+
+	for (size_t i = 0; i < sync->n_rooms; i++) {
+		const struct mx_room_update *ru = &sync->rooms[i];
+
+		for (size_t j = 0; j < ru->n_timeline; j++) {
+			const struct mx_event *ev = &ru->timeline[j];
+			struct core_verify_msg *m;
+			cJSON *content;
+			const char *to;
+			int request;
+
+			if (ev->content == NULL || strcmp(ev->sender, c->session.user_id) == 0)
+				continue;
+			request = strcmp(ev->type, "m.room.message") == 0 && ev->msgtype != NULL &&
+			    strcmp(ev->msgtype, VERIFY_PREFIX "request") == 0;
+			if (request) {
+				content = cJSON_Parse(ev->content);
+				to = core_json_text(content, "to");
+				if (to != NULL && strcmp(to, c->session.user_id) == 0 &&
+				    now - ev->ts < 10 * 60 * 1000) {
+					m = verify_keep(c, ev->sender, VERIFY_PREFIX "request",
+					    ev->content);
+					m->room_id = xstrdup(ru->room_id);
+					m->txn = xstrdup(ev->event_id);
+				}
+				cJSON_Delete(content);
+			} else if (strncmp(ev->type, VERIFY_PREFIX, strlen(VERIFY_PREFIX)) == 0 &&
+			    ev->rel_event != NULL) {
+				m = verify_keep(c, ev->sender, ev->type, ev->content);
+				m->room_id = xstrdup(ru->room_id);
+				m->txn = xstrdup(ev->rel_event);
+			}
+		}
+	}
 }
 
 int

@@ -351,6 +351,10 @@ class ElementPeer:
         """Requests verification of that device (m.key.verification.request); its transaction id."""
         return self.command("verify_request", user_id=user_id, device_id=device_id)["transaction_id"]
 
+    def verify_request_dm(self, user_id, room_id):
+        """Requests verification of user_id in the direct chat room_id (in-room); its transaction id."""
+        return self.command("verify_request_dm", user_id=user_id, room_id=room_id)["transaction_id"]
+
     def verify_wait_request(self, user_id=None, timeout=30):
         """Waits for an incoming verification request and accepts it; transaction_id, from_user, ..."""
         args = {"timeout_ms": int(timeout * 1000)}

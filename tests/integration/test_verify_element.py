@@ -32,6 +32,7 @@ class VerifyElementTest(NatterTestCase):
         self.natter.ok("sync", "--once")
         self.natter.ok("join", room)
         self.dana.wait_member(room, self.alice.user_id)
+        self.room = room
         own = [d for d in self.natter.json_lines("devices") if d["this_device"]]
         self.device = own[0]["device_id"]
 
@@ -79,6 +80,29 @@ class VerifyElementTest(NatterTestCase):
         self.assertIn("asks to verify: accepted", err)
         self.assert_same_strings(v, sas)
         self.assertEqual(self.natter_trust_of_dana(), ["verified"])
+
+    def test_element_verifies_natters_user_from_the_direct_chat(self):
+        # Element's "Verify" on a profile asks in the direct chat, not to a
+        # device, and only a user with cross-signing can be verified so.
+        self.natter.ok("crypto", "setup", "--password-stdin", input=self.alice.password + "\n")
+        v = Verifier(self.natter, "--wait", self.bob.user_id)
+        self.addCleanup(v.kill)
+        time.sleep(1)
+        txn = self.dana.verify_request_dm(self.alice.user_id, self.room)
+        self.assertTrue(txn.startswith("$"), txn)
+        self.dana.verify_start_sas(txn)
+        sas = self.dana.verify_sas(txn)
+        self.dana.verify_confirm(txn)
+        self.assertEqual(self.dana.verify_wait_done(txn)["phase"], "done")
+        err = v.finish(0)
+        self.assertIn("asks to verify: accepted", err)
+        self.assert_same_strings(v, sas)
+        self.assertEqual(self.natter_trust_of_dana(), ["verified"])
+        # natter's side of it went in the room, encrypted like the chat.
+        mine = [ev["type"] for ev in self.bob.messages(self.room)["chunk"]
+                if ev["sender"] == self.alice.user_id]
+        self.assertGreaterEqual(mine.count("m.room.encrypted"), 4, mine)
+        self.assertFalse([t for t in mine if t.startswith("m.key.verification.")], mine)
 
     def test_a_mismatch_said_in_element_cancels_natter(self):
         v = Verifier(self.natter, self.bob.user_id, self.dana.device_id)

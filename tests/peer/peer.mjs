@@ -50,6 +50,8 @@
 //   user_status {user_id} -> verified, cross_signing_verified, ...
 //   verify_request {user_id, device_id} -> transaction_id, ...: asks that
 //       device (of a user whose devices the crypto tracks) to verify
+//   verify_request_dm {user_id, room_id} -> transaction_id: a request in the
+//       direct chat, as Element's "Verify" on a profile makes it
 //   verify_wait_request {user_id?, timeout_ms?} -> transaction_id, from_user,
 //       from_device: the next incoming request, accepted (.ready)
 //   verify_start_sas {transaction_id}: once ready, starts SAS (.start)
@@ -1014,6 +1016,21 @@ async function cmdVerifyRequest(args, timeoutMs) {
     return describeRequest(request);
 }
 
+// Element's "Verify" on a user's profile: a request in the direct chat
+// (m.key.verification.request as a room message); its transaction id is
+// the request's event id, once sent.
+async function cmdVerifyRequestDm(args, timeoutMs) {
+    const userId = need(args, "user_id");
+    const roomId = need(args, "room_id");
+    // The user's identity (cross-signing keys), as the server has it now:
+    // a user without one cannot be verified this way.
+    await crypto().getUserDeviceInfo([userId], true);
+    const request = await crypto().requestVerificationDM(userId, roomId);
+    await waitFor(() => request.transactionId || null, timeoutMs, "the request being sent");
+    track(request);
+    return describeRequest(request);
+}
+
 async function cmdVerifyWaitRequest(args, timeoutMs) {
     const userId = args.user_id === undefined ? undefined : need(args, "user_id");
     const wait = args.timeout_ms === undefined ? timeoutMs : need(args, "timeout_ms", "number");
@@ -1174,6 +1191,7 @@ const COMMANDS = {
     verify_confirm: cmdVerifyConfirm,
     verify_mismatch: cmdVerifyMismatch,
     verify_request: cmdVerifyRequest,
+    verify_request_dm: cmdVerifyRequestDm,
     verify_sas: cmdVerifySas,
     verify_start_sas: cmdVerifyStartSas,
     verify_status: cmdVerifyStatus,
