@@ -23,9 +23,10 @@
 
 #include "natter/crypto.h"
 #include "natter/util.h"
+#include "bench_gen.h"
 
-#define GEN_DEVICE "BENCHDEV"
-#define GEN_MEGOLM "m.megolm.v1.aes-sha2"
+#define fail(fmt, what) gen_fail("bench_backup_gen", fmt, what)
+
 #define GEN_OLM "m.olm.v1.curve25519-aes-sha2"
 #define GEN_SSSS "m.secret_storage.v1.aes-hmac-sha2"
 #define GEN_BACKUP_ALG "m.megolm_backup.v1.curve25519-aes-sha2"
@@ -42,56 +43,6 @@ struct gen {
 	cJSON *backup;				/* {"rooms": {...}} */
 	size_t n_sessions;
 };
-
-static int
-fail(const char *fmt, const char *what)
-{
-	fprintf(stderr, "bench_backup_gen: ");
-	fprintf(stderr, fmt, what);
-	fputc('\n', stderr);
-	return 1;
-}
-
-static char *
-print_json(const cJSON *j)
-{
-	char *text = cJSON_PrintUnformatted(j);
-
-	if (text == NULL)
-		abort();
-	return text;
-}
-
-/* The m.room.encrypted event that carries the message ev of room_id. */
-static cJSON *
-encrypt_event(struct gen *g, const char *room_id, struct crypto_megolm_out *out,
-    const cJSON *ev)
-{
-	static const char *kept[] = {"sender", "event_id", "origin_server_ts"};
-	cJSON *plain = cJSON_CreateObject(), *enc = cJSON_CreateObject(), *content;
-	char *text, *ct;
-
-	cJSON_AddStringToObject(plain, "type", "m.room.message");
-	cJSON_AddStringToObject(plain, "room_id", room_id);
-	cJSON_AddItemToObject(plain, "content",
-	    cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(ev, "content"), 1));
-	text = print_json(plain);
-	ct = crypto_megolm_encrypt(out, (const uint8_t *)text, strlen(text));
-	cJSON_AddStringToObject(enc, "type", "m.room.encrypted");
-	for (size_t i = 0; i < NT_NELEMS(kept); i++)
-		cJSON_AddItemToObject(enc, kept[i],
-		    cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(ev, kept[i]), 1));
-	content = cJSON_AddObjectToObject(enc, "content");
-	cJSON_AddStringToObject(content, "algorithm", GEN_MEGOLM);
-	cJSON_AddStringToObject(content, "sender_key", crypto_account_curve25519(g->acct));
-	cJSON_AddStringToObject(content, "session_id", crypto_megolm_out_id(out));
-	cJSON_AddStringToObject(content, "device_id", GEN_DEVICE);
-	cJSON_AddStringToObject(content, "ciphertext", ct);
-	free(ct);
-	cJSON_free(text);
-	cJSON_Delete(plain);
-	return enc;
-}
 
 /* The session's key at index 0, exported (as a backup holds it, with no
  * signature): the outbound key made an inbound session, read back out. */
@@ -125,7 +76,7 @@ new_session(struct gen *g, const char *room_id)
 	    crypto_account_ed25519(g->acct));
 	cJSON_AddArrayToObject(e, "forwarding_curve25519_key_chain");
 	cJSON_AddStringToObject(e, "session_key", key);
-	plain = print_json(e);
+	plain = gen_print_json(e);
 	cJSON_Delete(e);
 	free(key);
 	if (crypto_backup_encrypt(g->pub, plain, strlen(plain), &box, &cause) == -1) {
@@ -181,11 +132,12 @@ encrypt_room(struct gen *g, const char *line, FILE *f)
 			crypto_megolm_out_free(&out);
 			out = new_session(g, room_id);
 		}
-		cJSON_AddItemToArray(enc, encrypt_event(g, room_id, out, ev));
+		cJSON_AddItemToArray(enc, gen_encrypt_event(crypto_account_curve25519(g->acct),
+		    room_id, out, ev));
 	}
 	crypto_megolm_out_free(&out);
 	cJSON_ReplaceItemInObjectCaseSensitive(room, "events", enc);
-	text = print_json(room);
+	text = gen_print_json(room);
 	if (rc == 0 && fprintf(f, "%s\n", text) < 0)
 		rc = fail("%s", "cannot write the encrypted rooms");
 	cJSON_free(text);
@@ -219,7 +171,7 @@ encrypt_rooms(struct gen *g, const char *in, const char *out)
 static int
 write_backup(struct gen *g, const char *path)
 {
-	char *text = print_json(g->backup);
+	char *text = gen_print_json(g->backup);
 	FILE *f;
 	int rc = 0;
 
@@ -245,7 +197,7 @@ device(struct gen *g)
 	keys = cJSON_AddObjectToObject(dev, "keys");
 	cJSON_AddStringToObject(keys, ck, crypto_account_curve25519(g->acct));
 	cJSON_AddStringToObject(keys, ek, crypto_account_ed25519(g->acct));
-	text = print_json(dev);
+	text = gen_print_json(dev);
 	canon = crypto_signable_json(text, strlen(text), NULL);
 	sig = crypto_account_sign(g->acct, (const uint8_t *)canon, strlen(canon));
 	sigs = cJSON_AddObjectToObject(cJSON_AddObjectToObject(dev, "signatures"), g->sender);
@@ -302,7 +254,7 @@ print_account(struct gen *g)
 	cJSON_AddNumberToObject(v, "count", (double)g->n_sessions);
 	cJSON_AddStringToObject(v, "etag", "1");
 	cJSON_AddItemToObject(all, "device", device(g));
-	text = print_json(all);
+	text = gen_print_json(all);
 	printf("%s\n", text);
 	fflush(stdout);
 	cJSON_free(text);

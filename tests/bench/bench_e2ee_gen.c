@@ -17,9 +17,10 @@
 
 #include "natter/crypto.h"
 #include "natter/util.h"
+#include "bench_gen.h"
 
-#define GEN_DEVICE "BENCHDEV"
-#define GEN_MEGOLM "m.megolm.v1.aes-sha2"
+#define fail(fmt, what) gen_fail("bench_e2ee_gen", fmt, what)
+
 #define GEN_OLM "m.olm.v1.curve25519-aes-sha2"
 
 /* A room's Megolm session and its key before the first message. */
@@ -35,55 +36,6 @@ struct gen {
 	struct gen_room *rooms;
 	size_t n_rooms;
 };
-
-static int
-fail(const char *fmt, const char *what)
-{
-	fprintf(stderr, "bench_e2ee_gen: ");
-	fprintf(stderr, fmt, what);
-	fputc('\n', stderr);
-	return 1;
-}
-
-static char *
-print_json(const cJSON *j)
-{
-	char *text = cJSON_PrintUnformatted(j);
-
-	if (text == NULL)
-		abort();
-	return text;
-}
-
-/* The m.room.encrypted event that carries the message ev of room r. */
-static cJSON *
-encrypt_event(struct gen *g, struct gen_room *r, const cJSON *ev)
-{
-	static const char *kept[] = {"sender", "event_id", "origin_server_ts"};
-	cJSON *plain = cJSON_CreateObject(), *enc = cJSON_CreateObject(), *content;
-	char *text, *ct;
-
-	cJSON_AddStringToObject(plain, "type", "m.room.message");
-	cJSON_AddStringToObject(plain, "room_id", r->room_id);
-	cJSON_AddItemToObject(plain, "content",
-	    cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(ev, "content"), 1));
-	text = print_json(plain);
-	ct = crypto_megolm_encrypt(r->out, (const uint8_t *)text, strlen(text));
-	cJSON_AddStringToObject(enc, "type", "m.room.encrypted");
-	for (size_t i = 0; i < NT_NELEMS(kept); i++)
-		cJSON_AddItemToObject(enc, kept[i],
-		    cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(ev, kept[i]), 1));
-	content = cJSON_AddObjectToObject(enc, "content");
-	cJSON_AddStringToObject(content, "algorithm", GEN_MEGOLM);
-	cJSON_AddStringToObject(content, "sender_key", crypto_account_curve25519(g->acct));
-	cJSON_AddStringToObject(content, "session_id", crypto_megolm_out_id(r->out));
-	cJSON_AddStringToObject(content, "device_id", GEN_DEVICE);
-	cJSON_AddStringToObject(content, "ciphertext", ct);
-	free(ct);
-	cJSON_free(text);
-	cJSON_Delete(plain);
-	return enc;
-}
 
 /* Adds the m.room.encryption state event to a room of the sync. */
 static void
@@ -128,7 +80,8 @@ encrypt_room(struct gen *g, cJSON *room)
 			cJSON_Delete(enc);
 			return fail("an event in %s is not from the sender", r->room_id);
 		}
-		cJSON_AddItemToArray(enc, encrypt_event(g, r, ev));
+		cJSON_AddItemToArray(enc, gen_encrypt_event(crypto_account_curve25519(g->acct),
+		    r->room_id, r->out, ev));
 	}
 	cJSON_ReplaceItemInObjectCaseSensitive(tl, "events", enc);
 	return 0;
@@ -152,7 +105,7 @@ encrypt_sync(struct gen *g, const char *in, const char *out)
 	cJSON_ArrayForEach(room, cJSON_GetObjectItem(cJSON_GetObjectItem(root, "rooms"), "join"))
 		if ((rc = encrypt_room(g, room)) != 0)
 			break;
-	text = print_json(root);
+	text = gen_print_json(root);
 	cJSON_Delete(root);
 	if (rc == 0 && ((f = fopen(out, "w")) == NULL || fputs(text, f) == EOF || fclose(f) != 0))
 		rc = fail("cannot write %s", out);
@@ -176,7 +129,7 @@ print_device(struct gen *g)
 	keys = cJSON_AddObjectToObject(dev, "keys");
 	cJSON_AddStringToObject(keys, ck, crypto_account_curve25519(g->acct));
 	cJSON_AddStringToObject(keys, ek, crypto_account_ed25519(g->acct));
-	text = print_json(dev);
+	text = gen_print_json(dev);
 	canon = crypto_signable_json(text, strlen(text), NULL);
 	sig = crypto_account_sign(g->acct, (const uint8_t *)canon, strlen(canon));
 	sigs = cJSON_AddObjectToObject(cJSON_AddObjectToObject(dev, "signatures"), g->sender);
@@ -184,7 +137,7 @@ print_device(struct gen *g)
 	cJSON_AddItemToObject(cJSON_AddObjectToObject(cJSON_AddObjectToObject(answer,
 	    "device_keys"), g->sender), GEN_DEVICE, dev);
 	cJSON_free(text);
-	text = print_json(answer);
+	text = gen_print_json(answer);
 	printf("%s\n", text);
 	fflush(stdout);
 	cJSON_free(text);
@@ -213,7 +166,7 @@ room_key_payload(struct gen *g, const struct gen_room *r, const char *user, cons
 	cJSON_AddStringToObject(content, "room_id", r->room_id);
 	cJSON_AddStringToObject(content, "session_id", crypto_megolm_out_id(r->out));
 	cJSON_AddStringToObject(content, "session_key", r->key);
-	text = print_json(p);
+	text = gen_print_json(p);
 	cJSON_Delete(p);
 	return text;
 }
@@ -261,7 +214,7 @@ print_room_keys(struct gen *g, const char *user, const char *curve, const char *
 		free(body);
 		cJSON_free(plain);
 	}
-	text = print_json(events);
+	text = gen_print_json(events);
 	printf("%s\n", text);
 	fflush(stdout);
 	cJSON_free(text);
