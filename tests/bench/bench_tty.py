@@ -137,6 +137,10 @@ class Homeserver(ThreadingHTTPServer):
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go in two writes: with Nagle's algorithm the body
+    # would wait for the client's delayed ACK (40 ms), a delay no real
+    # homeserver adds.
+    disable_nagle_algorithm = True
 
     def log_message(self, fmt, *args):
         pass
