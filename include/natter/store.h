@@ -27,6 +27,7 @@ void store_read_end(struct store *st);
 
 /* Small key/value facts about the profile (e.g. "self" = our user id). */
 int store_meta_set(struct store *st, const char *key, const char *value, char **cause);
+int store_meta_unset(struct store *st, const char *key, char **cause);
 /* The key backup version natter backs up to (core-backup.c); forgotten
  * with the keys (store_crypto_forget). */
 #define STORE_META_BACKUP "crypto.backup_version"

@@ -179,6 +179,19 @@ core_backup_sent(struct mx_result *res, void *arg)
 	struct core *c = op->c;
 	char *cause = NULL;
 
+	/* A new backup replaced natter's (reset in another client, which
+	 * deletes the old one): its key is not one natter has, so it stops
+	 * until `natter recover` again. */
+	if (!res->ok && res->errcode != NULL &&
+	    (strcmp(res->errcode, "M_WRONG_ROOM_KEYS_VERSION") == 0 ||
+	    (res->status == 404 && strcmp(res->errcode, "M_NOT_FOUND") == 0))) {
+		log_msg("crypto: the key backup natter sent to was replaced: no more room keys "
+		    "go there until `natter recover`");
+		if (store_meta_unset(c->store, BACKUP_META, &cause) == -1) {
+			log_msg("crypto: %s", cause);
+			free(cause);
+		}
+	}
 	if (core_op_refused(op, res))
 		return;
 	for (size_t i = 0; i < p->n; i++)

@@ -107,6 +107,7 @@ const char *const store_sql_text[STORE_SQL_COUNT] = {
 	[STORE_SQL_COMMIT] = "COMMIT",
 	[STORE_SQL_ROLLBACK] = "ROLLBACK",
 	[STORE_SQL_META_GET] = "SELECT value FROM meta WHERE key = ?1",
+	[STORE_SQL_META_UNSET] = "DELETE FROM meta WHERE key = ?1",
 	[STORE_SQL_META_SET] = "INSERT INTO meta(key, value) VALUES (?1, ?2)"
 			       " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
 	/* Text matches, plus messages whose sender was then named with the

@@ -735,6 +735,17 @@ store_meta_set(struct store *st, const char *key, const char *value, char **caus
 	return store_run(st, s, "cannot save a setting", cause);
 }
 
+int
+store_meta_unset(struct store *st, const char *key, char **cause)
+{
+	sqlite3_stmt *s = store_stmt(st, STORE_SQL_META_UNSET, cause);
+
+	if (s == NULL)
+		return -1;
+	store_bind_text(s, 1, key);
+	return store_run(st, s, "cannot forget a setting", cause);
+}
+
 char *
 store_meta_get(struct store *st, const char *key)
 {

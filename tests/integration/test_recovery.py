@@ -112,6 +112,27 @@ class RecoveryTest(NatterTestCase):
         got = phone.wait_message(room, event_id=mine, body_contains="Q3")
         self.assertEqual(got["body"], "Noted: budget line 7 moves to Q3.")
 
+    def test_a_backup_replaced_elsewhere_gets_no_more_keys(self):
+        element = self.element()
+        keys = element.bootstrap_recovery()
+        room, _ = self.encrypted_history(element, 1)
+        element.backup_wait()
+        self.natter.ok("sync", "--once")
+        self.natter.ok("recover", "--key-stdin", "--no-backfill",
+                       input=keys["recovery_key"] + "\n")
+        # Recovery set up again in Element: a new backup, a new key.
+        again = element.bootstrap_recovery()
+        self.assertNotEqual(again["backup_version"], keys["backup_version"])
+        self.natter.ok("send", room, "After the reset.")
+        self.natter.ok("-v", "sync", "--once")
+        log = (self.natter.home / ".local/state/natter/default.log").read_text()
+        self.assertIn("the key backup natter sent to was replaced", log)
+        # It is not tried again and again.
+        self.natter.ok("send", room, "And once more.")
+        self.natter.ok("-v", "sync", "--once")
+        log = (self.natter.home / ".local/state/natter/default.log").read_text()
+        self.assertEqual(log.count("the key backup natter sent to was replaced"), 1, log[-2000:])
+
     def test_an_account_without_recovery_is_told_how_to_set_it_up(self):
         r = self.natter.run("recover", "--key-stdin", input="EsTc 1234\n")
         self.assertEqual(r.returncode, 1, r)
