@@ -470,13 +470,12 @@ verify_check_macs(struct core *c, struct core_verify *v, char **master, const ch
 	cJSON *content = cJSON_Parse(v->their_mac);
 	const cJSON *macs = cJSON_GetObjectItemCaseSensitive(content, "mac"), *m;
 	const char **ids;
-	char *list, *info, *device_key = verify_device_key(c, v), *device_id, *pinned;
+	char *list, *info, *device_key = verify_device_key(c, v), *device_id;
 	size_t n = 0;
 	int ok = 1, device_ok = 0;
 
 	*master = NULL;
 	device_id = xasprintf("ed25519:%s", v->device_id);
-	pinned = store_crypto_master(c->store, v->user_id, NULL);
 	ids = xcalloc((size_t)cJSON_GetArraySize(macs) + 1, sizeof *ids);
 	cJSON_ArrayForEach(m, macs)
 		ids[n++] = m->string;
@@ -516,7 +515,6 @@ verify_check_macs(struct core *c, struct core_verify *v, char **master, const ch
 	free(ids);
 	free(device_id);
 	free(device_key);
-	free(pinned);
 	cJSON_Delete(content);
 	return ok && device_ok;
 }
