@@ -105,8 +105,8 @@ crypto_backup_decrypt(const uint8_t priv[CRYPTO_SECRET_KEY_LEN],
 	if (in->ciphertext == NULL || crypto_b64_decode(in->ciphertext, &cipher, &n, NULL) != 0)
 		return cause_set(cause, "the backed-up room key is damaged (its ciphertext is not "
 		    "base64)");
-	if (crypto_x25519_from_priv(&me, priv) != 0)
-		crypto_fail("X25519 public key");
+	/* The agreement needs the private half alone: no public key made. */
+	memcpy(me.priv, priv, CRYPTO_KEY_LEN);
 	agreed = crypto_x25519_derive(&me, eph, shared) == 0;
 	OPENSSL_cleanse(&me, sizeof me);
 	if (!agreed) {
