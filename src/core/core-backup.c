@@ -218,30 +218,21 @@ core_backup_done(void *arg, int status, const char *result)
 		core_backup_upload(c);
 }
 
-/* The public key of the backup natter sends to, or NULL (none, or not
- * usable: logged). */
+/* The public key of the backup natter sends to, from the backup's key
+ * natter keeps; NULL (logged) when it cannot be had. */
 static char *
-core_backup_public_key(struct core *c, char **version)
+core_backup_public_key(struct core *c)
 {
 	uint8_t priv[CRYPTO_SECRET_KEY_LEN];
-	char *sealed, *secret = NULL, *pub = NULL, *cause = NULL;
+	char *secret = core_secret_get(c, CORE_SECRET_BACKUP), *pub = NULL, *cause = NULL;
 
-	if ((*version = store_meta_get(c->store, BACKUP_META)) == NULL)
-		return NULL;
-	if ((sealed = store_crypto_secret(c->store, CORE_SECRET_BACKUP, &cause)) != NULL)
-		secret = crypto_secret_open(sealed, CORE_SECRET_BACKUP, c->pickle_key, &cause);
 	if (secret != NULL && core_backup_key(secret, priv, &cause) == 0) {
 		pub = crypto_backup_public(priv);
 		OPENSSL_cleanse(priv, sizeof priv);
 	}
-	if (pub == NULL) {
+	if (pub == NULL)
 		log_msg("crypto: no key backup: %s", cause != NULL ? cause : "no key");
-		xfree(version);
-	}
-	if (secret != NULL)
-		OPENSSL_cleanse(secret, strlen(secret));
-	free(secret);
-	free(sealed);
+	core_wipe(&secret);
 	free(cause);
 	return pub;
 }
@@ -252,20 +243,21 @@ core_backup_upload(struct core *c)
 	struct backup_pass *p;
 	struct core_op *op;
 	cJSON *body, *rooms;
-	char *version, *pub, *json, *cause = NULL;
+	char *version, *pub = NULL, *json, *cause = NULL;
 
 	if (c->backing_up || c->acct == NULL ||
-	    (pub = core_backup_public_key(c, &version)) == NULL)
+	    (version = store_meta_get(c->store, BACKUP_META)) == NULL)
 		return;
+	/* The key is opened only when there is something to send (after
+	 * most syncs there is not). */
 	p = xcalloc(1, sizeof *p);
 	if (store_megolm_unbacked(c->store, BACKUP_PASS, &p->keys, &p->n, &cause) == -1 ||
-	    p->n == 0) {
+	    p->n == 0 || (pub = core_backup_public_key(c)) == NULL) {
 		if (cause != NULL)
 			log_msg("crypto: %s", cause);
 		free(cause);
 		core_backup_pass_free(p);
 		free(version);
-		free(pub);
 		return;
 	}
 	body = cJSON_CreateObject();

@@ -34,8 +34,6 @@ core_secret_get(struct core *c, const char *name)
 	return secret;
 }
 
-static void core_secret_wipe(char *secret);
-
 const char *const core_secret_names[CORE_N_SECRETS] = {
 	CORE_SECRET_MASTER, CORE_SECRET_SELF_SIGNING, CORE_SECRET_USER_SIGNING,
 	CORE_SECRET_BACKUP,
@@ -91,17 +89,17 @@ core_secret_answer(struct core *c, const char *sender, const char *json)
 		    &cause) == -1)
 			log_msg("crypto: %s", cause);
 	}
-	core_secret_wipe(secret);
+	core_wipe(&secret);
 	free(cause);
 	cJSON_Delete(req);
 }
 
-static void
-core_secret_wipe(char *secret)
+void
+core_wipe(char **secret)
 {
-	if (secret != NULL)
-		OPENSSL_cleanse(secret, strlen(secret));
-	free(secret);
+	if (*secret != NULL)
+		OPENSSL_cleanse(*secret, strlen(*secret));
+	xfree(secret);
 }
 
 char *
@@ -112,7 +110,7 @@ core_cross_public_of(struct core *c, const char *name)
 	if (seed == NULL)
 		return NULL;
 	pub = crypto_cross_public(seed, NULL);
-	core_secret_wipe(seed);
+	core_wipe(&seed);
 	return pub;
 }
 
@@ -235,7 +233,7 @@ core_cross_queried(struct mx_result *res, void *arg)
 			json = keys.users[i].master_json, key = j->master;
 	seed = json != NULL ? core_secret_get(c, name) : NULL;
 	obj = seed != NULL ? core_cross_signed(c, json, seed) : NULL;
-	core_secret_wipe(seed);
+	core_wipe(&seed);
 	if (obj == NULL) {
 		mx_keys_clear(&keys);
 		core_op_fail(op, json == NULL ? "the key the verification proved is not the "
@@ -313,20 +311,9 @@ core_secret_free_all(struct core *c)
 		core_secret_ask_clear(&c->secret_asks[i]);
 	xfree(&c->secret_asks);
 	c->n_secret_asks = 0;
-	for (int i = 0; i < CORE_N_SECRETS; i++) {
-		core_secret_wipe(c->secret_got[i]);
-		c->secret_got[i] = NULL;
-	}
+	for (int i = 0; i < CORE_N_SECRETS; i++)
+		core_wipe(&c->secret_got[i]);
 	core_recovered_clear(&c->secret_out);
-}
-
-static void
-core_secret_sent(struct mx_result *res, void *arg)
-{
-	struct core_op *op = arg;
-
-	if (!core_op_refused(op, res))
-		core_op_end(op, CORE_DONE, NULL);
 }
 
 int
@@ -335,13 +322,11 @@ core_secret_request(struct core *c, const char *device_id)
 	char *have = core_secret_get(c, CORE_SECRET_MASTER), *cause = NULL;
 	char *master = store_crypto_master(c->store, c->session.user_id, NULL);
 	struct core_secret_ask *a;
-	struct core_op *op;
-	cJSON *messages, *content;
-	char *text, *txn;
+	cJSON *content;
 
 	/* Nothing to ask when natter holds them, or the account has none. */
 	if (have != NULL || master == NULL || c->n_secret_asks > 0) {
-		core_secret_wipe(have);
+		core_wipe(&have);
 		free(master);
 		return 0;
 	}
@@ -353,23 +338,13 @@ core_secret_request(struct core *c, const char *device_id)
 		a->name = xstrdup(core_secret_names[i]);
 		a->request_id = mx_txn_new();
 		a->device_id = xstrdup(device_id);
-		messages = cJSON_CreateObject();
-		content = cJSON_AddObjectToObject(cJSON_AddObjectToObject(messages,
-		    c->session.user_id), device_id);
+		content = cJSON_CreateObject();
 		cJSON_AddStringToObject(content, "action", "request");
 		cJSON_AddStringToObject(content, "name", a->name);
 		cJSON_AddStringToObject(content, "request_id", a->request_id);
 		cJSON_AddStringToObject(content, "requesting_device_id", c->session.device_id);
-		text = cJSON_PrintUnformatted(messages);
-		cJSON_Delete(messages);
-		txn = mx_txn_new();
-		op = core_op_new(c, NULL, NULL, "cannot ask for a secret");
-		core_op_background(op);
-		op->call = mx_send_to_device(c->mx, CORE_SECRET_REQUEST, txn, text, 0,
-		    core_secret_sent, op, &cause);
-		cJSON_free(text);
-		free(txn);
-		if (core_op_started(op, &cause) == -1) {
+		if (core_todev_clear(c, CORE_SECRET_REQUEST, c->session.user_id, device_id,
+		    content, "cannot ask for a secret", &cause) == -1) {
 			log_msg("crypto: %s", cause);
 			xfree(&cause);
 		}
@@ -395,23 +370,23 @@ core_secret_received(struct core *c, const struct mx_to_device *td,
 	/* Only what natter asked for, from the device it asked, over Olm. */
 	if (id == NULL || secret == NULL || i == c->n_secret_asks ||
 	    strcmp(td->sender, c->session.user_id) != 0 ||
-	    store_device_by_key(c->store, td->sender_key, &d, NULL) != 1) {
+	    store_device_by_key(c->store, td->sender_key, &d, NULL) != 1)
 		log_msg("crypto: a secret nobody asked for, or from a device natter does not "
 		    "know, dropped");
-		cJSON_Delete(content);
-		return;
+	else {
+		if (strcmp(d.user_id, c->session.user_id) == 0 &&
+		    strcmp(d.device_id, c->secret_asks[i].device_id) == 0 &&
+		    (k = core_secret_index(c->secret_asks[i].name)) != -1) {
+			core_wipe(&c->secret_got[k]);
+			c->secret_got[k] = xstrdup(secret);
+			log_msg("crypto: %s came from %s", c->secret_asks[i].name, d.device_id);
+			core_secret_ask_clear(&c->secret_asks[i]);
+			c->secret_asks[i] = c->secret_asks[--c->n_secret_asks];
+		}
+		store_device_clear(&d);
 	}
-	if (strcmp(d.user_id, c->session.user_id) == 0 &&
-	    strcmp(d.device_id, c->secret_asks[i].device_id) == 0 &&
-	    (k = core_secret_index(c->secret_asks[i].name)) != -1) {
-		core_secret_wipe(c->secret_got[k]);
-		c->secret_got[k] = xstrdup(secret);
-		log_msg("crypto: %s came from %s", c->secret_asks[i].name, d.device_id);
-		core_secret_ask_clear(&c->secret_asks[i]);
-		c->secret_asks[i] = c->secret_asks[--c->n_secret_asks];
-	}
-	store_device_clear(&d);
-	if (content != NULL && (secret = core_json_text(content, "secret")) != NULL)
+	/* The parsed copy, kept or not, is wiped before it is freed. */
+	if (secret != NULL)
 		OPENSSL_cleanse((char *)secret, strlen(secret));
 	cJSON_Delete(content);
 }
@@ -452,8 +427,6 @@ core_secret_after_sync(struct core *c)
 		log_msg("crypto: %s", cause);
 		free(cause);
 	}
-	for (int i = 0; i < CORE_N_SECRETS; i++) {
-		core_secret_wipe(c->secret_got[i]);
-		c->secret_got[i] = NULL;
-	}
+	for (int i = 0; i < CORE_N_SECRETS; i++)
+		core_wipe(&c->secret_got[i]);
 }

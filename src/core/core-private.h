@@ -209,6 +209,10 @@ typedef int (*core_sent_cb)(void *arg, const struct store_device *d, size_t n, c
  * are taken): a new Olm session to each that has none, or to every one
  * when fresh is set. done hears CORE_DONE with how many devices got it;
  * without done, the send is background work (core_idle waits for it). */
+/* One event in clear to device_id ("*": all) of user_id, in the background;
+ * content is consumed; what says what a failure could not do. */
+int core_todev_clear(struct core *c, const char *type, const char *user_id,
+    const char *device_id, struct cJSON *content, const char *what, char **cause);
 int core_todev_send(struct core *c, struct store_device *devices, size_t n, const char *type,
     struct cJSON *content, int fresh, core_sent_cb sent, core_done_cb done, void *arg,
     char **cause);
@@ -315,6 +319,8 @@ int core_device_signed(const struct mx_result *res, char **why);
  * or NULL; the public key of a cross-signing secret; and what a
  * verification proved, cross-signed in the background. */
 char *core_secret_get(struct core *c, const char *name);
+/* Wipes a secret string (may be NULL), frees it and sets it NULL. */
+void core_wipe(char **secret);
 /* Signs obj (its canonical JSON without signatures and unsigned) with the
  * cross-signing key seed, under this user's ed25519:PUBLIC_KEY. */
 void core_cross_sign_obj(struct core *c, struct cJSON *obj, const char *seed);

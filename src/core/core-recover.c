@@ -44,23 +44,15 @@ struct recover {
 };
 
 static void
-recover_wipe(char **s)
-{
-	if (*s != NULL)
-		OPENSSL_cleanse(*s, strlen(*s));
-	xfree(s);
-}
-
-static void
 recover_free(void *data)
 {
 	struct recover *r = data;
 
-	recover_wipe(&r->input);
+	core_wipe(&r->input);
 	free(r->key_id);
 	OPENSSL_cleanse(r->key, sizeof r->key);
 	for (size_t i = 0; i < RECOVER_N; i++)
-		recover_wipe(&r->secrets[i]);
+		core_wipe(&r->secrets[i]);
 	mx_backup_clear(&r->backup);
 	free(r);
 }
@@ -155,7 +147,7 @@ recover_key_desc(struct mx_result *res, void *arg)
 		free(why);
 		return;
 	}
-	recover_wipe(&r->input);
+	core_wipe(&r->input);
 	iv = core_json_text(res->json, "iv");
 	mac = core_json_text(res->json, "mac");
 	if (iv != NULL && mac != NULL) {
@@ -375,8 +367,7 @@ core_device_sign_later(void *arg, int status, const char *result)
 		core_device_sign(w->op, w->ssk, w->cb);
 	else if (status != CORE_CANCELLED)
 		core_op_fail(w->op, "this device's keys are not on the server to be signed");
-	OPENSSL_cleanse(w->ssk, strlen(w->ssk));
-	free(w->ssk);
+	core_wipe(&w->ssk);
 	free(w);
 }
 

@@ -40,13 +40,9 @@ setup_free(void *data)
 {
 	struct setup *s = data;
 
-	if (s->password != NULL)
-		OPENSSL_cleanse(s->password, strlen(s->password));
-	free(s->password);
+	core_wipe(&s->password);
 	for (size_t i = 0; i < SETUP_N; i++) {
-		if (s->secrets[i] != NULL)
-			OPENSSL_cleanse(s->secrets[i], strlen(s->secrets[i]));
-		free(s->secrets[i]);
+		core_wipe(&s->secrets[i]);
 		free(s->pubs[i]);
 	}
 	OPENSSL_cleanse(s->key, sizeof s->key);
@@ -350,9 +346,7 @@ core_crypto_setup(struct core *c, const char *password, struct core_setup *out,
 void
 core_setup_clear(struct core_setup *s)
 {
-	if (s->recovery_key != NULL)
-		OPENSSL_cleanse(s->recovery_key, strlen(s->recovery_key));
-	free(s->recovery_key);
+	core_wipe(&s->recovery_key);
 	free(s->master);
 	free(s->backup_version);
 	memset(s, 0, sizeof *s);

@@ -201,3 +201,24 @@ core_todev_send(struct core *c, struct store_device *devices, size_t n, const ch
 	op->timer = loop_timer_add(c->loop, 0, core_todev_due, op);
 	return 0;
 }
+
+int
+core_todev_clear(struct core *c, const char *type, const char *user_id, const char *device_id,
+    cJSON *content, const char *what, char **cause)
+{
+	cJSON *messages = cJSON_CreateObject();
+	struct core_op *op;
+	char *text, *txn;
+
+	cJSON_AddItemToObject(cJSON_AddObjectToObject(messages, user_id), device_id, content);
+	text = cJSON_PrintUnformatted(messages);
+	cJSON_Delete(messages);
+	txn = mx_txn_new();
+	op = core_op_new(c, NULL, NULL, what);
+	core_op_background(op);
+	op->call = mx_send_to_device(c->mx, type, txn, text, 0, core_op_answer, op,
+	    cause);
+	free(txn);
+	cJSON_free(text);
+	return core_op_started(op, cause);
+}

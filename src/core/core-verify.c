@@ -136,15 +136,6 @@ verify_tell(struct core *c, const struct core_verify *v)
 		c->ev.verify(c->ev_arg, &info);
 }
 
-static void
-verify_sent(struct mx_result *res, void *arg)
-{
-	struct core_op *op = arg;
-
-	if (!core_op_refused(op, res))
-		core_op_end(op, CORE_DONE, NULL);
-}
-
 /* Sends one verification message of type (without its prefix) to the
  * other device (all of them while it is not known); content is consumed
  * and gets the transaction id. */
@@ -190,28 +181,18 @@ static int
 verify_send(struct core *c, struct core_verify *v, const char *type, cJSON *content,
     char **cause)
 {
-	cJSON *messages;
-	struct core_op *op;
-	char *full, *text, *txn;
+	char *full;
+	int rc;
 
 	if (v->room_id != NULL)
 		return verify_send_room(c, v, type, content, cause);
-	messages = cJSON_CreateObject();
 	full = xasprintf(VERIFY_PREFIX "%s", type);
 	verify_address(v, content);
-	cJSON_AddItemToObject(cJSON_AddObjectToObject(messages, v->user_id),
-	    v->device_id != NULL ? v->device_id : "*", content);
-	text = cJSON_PrintUnformatted(messages);
-	cJSON_Delete(messages);
-	txn = mx_txn_new();
-	op = core_op_new(c, NULL, NULL, "cannot send a verification message");
-	core_op_background(op);
-	op->call = mx_send_to_device(c->mx, full, txn, text, 0, verify_sent, op, cause);
+	rc = core_todev_clear(c, full, v->user_id, v->device_id != NULL ? v->device_id : "*",
+	    content, "cannot send a verification message", cause);
 	log_msg("verify %s: sent %s", v->txn, full);
 	free(full);
-	free(txn);
-	cJSON_free(text);
-	return core_op_started(op, cause);
+	return rc;
 }
 
 /* Ends v with a cancel: sent to the other side when code is ours. */

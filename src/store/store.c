@@ -281,6 +281,9 @@ const char *const store_migrations[] = {
 	 * clear; which room keys went to the server-side key backup. */
 	"CREATE TABLE crypto_secrets (name TEXT PRIMARY KEY, sealed TEXT NOT NULL) WITHOUT ROWID;"
 	"ALTER TABLE crypto_megolm_in ADD COLUMN backed_up INTEGER NOT NULL DEFAULT 0;"
+	/* Found after every sync: only the few not backed up are indexed. */
+	"CREATE INDEX crypto_megolm_unbacked ON crypto_megolm_in(backed_up)"
+	" WHERE backed_up = 0;"
 	/* And the master key the server gives for a user now, beside the one
 	 * natter saw first: when they differ, the user's identity changed; and
 	 * the one the user verified (interactively): while it is the server's,
