@@ -54,10 +54,9 @@ import subprocess
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from bench_tty import SELF, WORDS, emit, state
+from bench_tty import SELF, WORDS, BenchServer, JsonHandler, emit, state
 
 SENDER = "@dana:bench"
 PART_BYTES = 24 << 20       # a sync's answer at most, well below natter's 64 MB
@@ -137,10 +136,9 @@ def sync_parts(enc_path):
     return parts, json.dumps(bare).encode()
 
 
-class Homeserver(ThreadingHTTPServer):
+class Homeserver(BenchServer):
     """Answers the syncs with parts, in turn; the account data, key
     backup and devices with what GEN made."""
-    daemon_threads = True
 
     def __init__(self, account, backup, parts):
         super().__init__(("127.0.0.1", 0), Handler)
@@ -149,30 +147,8 @@ class Homeserver(ThreadingHTTPServer):
         self.parts = parts
         self.otks = 0
 
-    def handle_error(self, request, client_address):
-        if not issubclass(sys.exc_info()[0], ConnectionError):
-            super().handle_error(request, client_address)
 
-
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    # Headers and body go in two writes: with Nagle's algorithm the body
-    # would wait for the client's delayed ACK (40 ms), a request at a time.
-    disable_nagle_algorithm = True
-
-    def log_message(self, fmt, *args):
-        pass
-
-    def reply(self, body, code=200):
-        if not isinstance(body, bytes):
-            body = json.dumps(body).encode()
-        self.send_response(code)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-        self.wfile.flush()
-
+class Handler(JsonHandler):
     def missing(self):
         return self.reply({"errcode": "M_NOT_FOUND", "error": "not found"}, 404)
 

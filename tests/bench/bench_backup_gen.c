@@ -27,7 +27,6 @@
 
 #define fail(fmt, what) gen_fail("bench_backup_gen", fmt, what)
 
-#define GEN_OLM "m.olm.v1.curve25519-aes-sha2"
 #define GEN_SSSS "m.secret_storage.v1.aes-hmac-sha2"
 #define GEN_BACKUP_ALG "m.megolm_backup.v1.curve25519-aes-sha2"
 #define GEN_BACKUP_SECRET "m.megolm_backup.v1"
@@ -181,37 +180,6 @@ write_backup(struct gen *g, const char *path)
 	return rc;
 }
 
-/* The sender's device as /keys/query answers it, signed by itself. */
-static cJSON *
-device(struct gen *g)
-{
-	cJSON *answer = cJSON_CreateObject(), *dev = cJSON_CreateObject(), *alg, *keys, *sigs;
-	char *ck = xasprintf("curve25519:%s", GEN_DEVICE);
-	char *ek = xasprintf("ed25519:%s", GEN_DEVICE), *text, *canon, *sig;
-
-	cJSON_AddStringToObject(dev, "user_id", g->sender);
-	cJSON_AddStringToObject(dev, "device_id", GEN_DEVICE);
-	alg = cJSON_AddArrayToObject(dev, "algorithms");
-	cJSON_AddItemToArray(alg, cJSON_CreateString(GEN_OLM));
-	cJSON_AddItemToArray(alg, cJSON_CreateString(GEN_MEGOLM));
-	keys = cJSON_AddObjectToObject(dev, "keys");
-	cJSON_AddStringToObject(keys, ck, crypto_account_curve25519(g->acct));
-	cJSON_AddStringToObject(keys, ek, crypto_account_ed25519(g->acct));
-	text = gen_print_json(dev);
-	canon = crypto_signable_json(text, strlen(text), NULL);
-	sig = crypto_account_sign(g->acct, (const uint8_t *)canon, strlen(canon));
-	sigs = cJSON_AddObjectToObject(cJSON_AddObjectToObject(dev, "signatures"), g->sender);
-	cJSON_AddStringToObject(sigs, ek, sig);
-	cJSON_AddItemToObject(cJSON_AddObjectToObject(cJSON_AddObjectToObject(answer,
-	    "device_keys"), g->sender), GEN_DEVICE, dev);
-	cJSON_free(text);
-	free(sig);
-	free(canon);
-	free(ck);
-	free(ek);
-	return answer;
-}
-
 /* m.secret_storage.key.ID, and the backup's key as a secret under it. */
 static void
 account_data(struct gen *g, cJSON *ad)
@@ -253,7 +221,7 @@ print_account(struct gen *g)
 	cJSON_AddStringToObject(v, "version", "1");
 	cJSON_AddNumberToObject(v, "count", (double)g->n_sessions);
 	cJSON_AddStringToObject(v, "etag", "1");
-	cJSON_AddItemToObject(all, "device", device(g));
+	cJSON_AddItemToObject(all, "device", gen_device_answer(g->acct, g->sender));
 	text = gen_print_json(all);
 	printf("%s\n", text);
 	fflush(stdout);

@@ -50,10 +50,9 @@ import subprocess
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from bench_tty import SELF, Terminal, emit, message, state
+from bench_tty import SELF, BenchServer, JsonHandler, Terminal, emit, message, state
 
 SENDER = "@dana:bench"
 ROOM_NAMES = 20
@@ -80,9 +79,8 @@ def first_sync(rooms, messages):
     return {"next_batch": "s1", "rooms": {"join": join}}
 
 
-class Homeserver(ThreadingHTTPServer):
+class Homeserver(BenchServer):
     """Answers the first /sync with no rooms, the next with self.big."""
-    daemon_threads = True
 
     def __init__(self, device):
         super().__init__(("127.0.0.1", 0), Handler)
@@ -92,31 +90,8 @@ class Homeserver(ThreadingHTTPServer):
         self.otks = 0
         self.closing = threading.Event()
 
-    def handle_error(self, request, client_address):
-        if not issubclass(sys.exc_info()[0], ConnectionError):
-            super().handle_error(request, client_address)
 
-
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    # Headers and body go in two writes: with Nagle's algorithm the body
-    # would wait for the client's delayed ACK (40 ms), a delay no real
-    # homeserver adds.
-    disable_nagle_algorithm = True
-
-    def log_message(self, fmt, *args):
-        pass
-
-    def reply(self, body):
-        if not isinstance(body, bytes):
-            body = json.dumps(body).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-        self.wfile.flush()
-
+class Handler(JsonHandler):
     def do_GET(self):
         n = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(n) if n else b""

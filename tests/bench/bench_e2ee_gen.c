@@ -21,7 +21,6 @@
 
 #define fail(fmt, what) gen_fail("bench_e2ee_gen", fmt, what)
 
-#define GEN_OLM "m.olm.v1.curve25519-aes-sha2"
 
 /* A room's Megolm session and its key before the first message. */
 struct gen_room {
@@ -117,34 +116,12 @@ encrypt_sync(struct gen *g, const char *in, const char *out)
 static void
 print_device(struct gen *g)
 {
-	cJSON *answer = cJSON_CreateObject(), *dev = cJSON_CreateObject(), *alg, *keys, *sigs;
-	char *ck = xasprintf("curve25519:%s", GEN_DEVICE);
-	char *ek = xasprintf("ed25519:%s", GEN_DEVICE), *text, *canon, *sig;
+	cJSON *answer = gen_device_answer(g->acct, g->sender);
+	char *text = gen_print_json(answer);
 
-	cJSON_AddStringToObject(dev, "user_id", g->sender);
-	cJSON_AddStringToObject(dev, "device_id", GEN_DEVICE);
-	alg = cJSON_AddArrayToObject(dev, "algorithms");
-	cJSON_AddItemToArray(alg, cJSON_CreateString(GEN_OLM));
-	cJSON_AddItemToArray(alg, cJSON_CreateString(GEN_MEGOLM));
-	keys = cJSON_AddObjectToObject(dev, "keys");
-	cJSON_AddStringToObject(keys, ck, crypto_account_curve25519(g->acct));
-	cJSON_AddStringToObject(keys, ek, crypto_account_ed25519(g->acct));
-	text = gen_print_json(dev);
-	canon = crypto_signable_json(text, strlen(text), NULL);
-	sig = crypto_account_sign(g->acct, (const uint8_t *)canon, strlen(canon));
-	sigs = cJSON_AddObjectToObject(cJSON_AddObjectToObject(dev, "signatures"), g->sender);
-	cJSON_AddStringToObject(sigs, ek, sig);
-	cJSON_AddItemToObject(cJSON_AddObjectToObject(cJSON_AddObjectToObject(answer,
-	    "device_keys"), g->sender), GEN_DEVICE, dev);
-	cJSON_free(text);
-	text = gen_print_json(answer);
 	printf("%s\n", text);
 	fflush(stdout);
 	cJSON_free(text);
-	free(sig);
-	free(canon);
-	free(ck);
-	free(ek);
 	cJSON_Delete(answer);
 }
 

@@ -54,3 +54,33 @@ gen_encrypt_event(const char *curve25519, const char *room_id, struct crypto_meg
 	cJSON_Delete(plain);
 	return enc;
 }
+
+cJSON *
+gen_device_answer(const struct crypto_account *acct, const char *sender)
+{
+	cJSON *answer = cJSON_CreateObject(), *dev = cJSON_CreateObject(), *alg, *keys, *sigs;
+	char *ck = xasprintf("curve25519:%s", GEN_DEVICE);
+	char *ek = xasprintf("ed25519:%s", GEN_DEVICE), *text, *canon, *sig;
+
+	cJSON_AddStringToObject(dev, "user_id", sender);
+	cJSON_AddStringToObject(dev, "device_id", GEN_DEVICE);
+	alg = cJSON_AddArrayToObject(dev, "algorithms");
+	cJSON_AddItemToArray(alg, cJSON_CreateString(GEN_OLM));
+	cJSON_AddItemToArray(alg, cJSON_CreateString(GEN_MEGOLM));
+	keys = cJSON_AddObjectToObject(dev, "keys");
+	cJSON_AddStringToObject(keys, ck, crypto_account_curve25519(acct));
+	cJSON_AddStringToObject(keys, ek, crypto_account_ed25519(acct));
+	text = gen_print_json(dev);
+	canon = crypto_signable_json(text, strlen(text), NULL);
+	sig = crypto_account_sign(acct, (const uint8_t *)canon, strlen(canon));
+	sigs = cJSON_AddObjectToObject(cJSON_AddObjectToObject(dev, "signatures"), sender);
+	cJSON_AddStringToObject(sigs, ek, sig);
+	cJSON_AddItemToObject(cJSON_AddObjectToObject(cJSON_AddObjectToObject(answer,
+	    "device_keys"), sender), GEN_DEVICE, dev);
+	cJSON_free(text);
+	free(sig);
+	free(canon);
+	free(ck);
+	free(ek);
+	return answer;
+}

@@ -10,6 +10,7 @@
 
 #define GEN_DEVICE "BENCHDEV"
 #define GEN_MEGOLM "m.megolm.v1.aes-sha2"
+#define GEN_OLM "m.olm.v1.curve25519-aes-sha2"
 
 /* Says "PROG: " and fmt (with what) on stderr; returns 1, for exit. */
 int gen_fail(const char *prog, const char *fmt, const char *what);
@@ -20,5 +21,8 @@ char *gen_print_json(const cJSON *j);
  * out by the device whose identity key is curve25519. */
 cJSON *gen_encrypt_event(const char *curve25519, const char *room_id,
     struct crypto_megolm_out *out, const cJSON *ev);
+/* The device GEN_DEVICE of sender (identity keys acct's) as /keys/query
+ * answers it, signed by itself. */
+cJSON *gen_device_answer(const struct crypto_account *acct, const char *sender);
 
 #endif

@@ -106,36 +106,18 @@ def burst_template():
     return json.dumps({"next_batch": "s@@", "rooms": {"join": join}}).encode()
 
 
-class Homeserver(ThreadingHTTPServer):
+class BenchServer(ThreadingHTTPServer):
+    """A homeserver on 127.0.0.1 the benchmarks stand up: a thread a
+    connection, quiet when natter hangs up."""
     daemon_threads = True
-
-    def __init__(self):
-        super().__init__(("127.0.0.1", 0), Handler)
-        self.initial = initial_sync()
-        self.burst = burst_template()
-        self.bursting = threading.Event()
-        self.lock = threading.Lock()
-        self.served = []        # monotonic times a /sync answer was written
-        self.asked = []         # monotonic times a /sync request arrived
-        self.bursts = 0
 
     def handle_error(self, request, client_address):
         if not issubclass(sys.exc_info()[0], ConnectionError):
             super().handle_error(request, client_address)   # not natter hanging up
 
-    def applying(self, t):
-        """Whether natter was applying a burst at t: after an answer was
-        written, before the next request came."""
-        with self.lock:
-            served, asked = list(self.served), list(self.asked)
-        for s in served:
-            later = [a for a in asked if a > s]
-            if s <= t and (not later or t <= min(later)):
-                return True
-        return False
 
-
-class Handler(BaseHTTPRequestHandler):
+class JsonHandler(BaseHTTPRequestHandler):
+    """Answers in JSON over keep-alive connections, without a log."""
     protocol_version = "HTTP/1.1"
     # Headers and body go in two writes: with Nagle's algorithm the body
     # would wait for the client's delayed ACK (40 ms), a delay no real
@@ -155,6 +137,31 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
         self.wfile.flush()
 
+
+class Homeserver(BenchServer):
+    def __init__(self):
+        super().__init__(("127.0.0.1", 0), Handler)
+        self.initial = initial_sync()
+        self.burst = burst_template()
+        self.bursting = threading.Event()
+        self.lock = threading.Lock()
+        self.served = []        # monotonic times a /sync answer was written
+        self.asked = []         # monotonic times a /sync request arrived
+        self.bursts = 0
+
+    def applying(self, t):
+        """Whether natter was applying a burst at t: after an answer was
+        written, before the next request came."""
+        with self.lock:
+            served, asked = list(self.served), list(self.asked)
+        for s in served:
+            later = [a for a in asked if a > s]
+            if s <= t and (not later or t <= min(later)):
+                return True
+        return False
+
+
+class Handler(JsonHandler):
     def do_GET(self):
         n = int(self.headers.get("Content-Length") or 0)
         if n:
