@@ -8,7 +8,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from natter_harness import Homeserver, NatterRun, check_exit  # noqa: E402
+from natter_harness import Homeserver, NatterRun, check_exit, require  # noqa: E402
 
 
 class Natter(NatterRun):
@@ -68,3 +68,18 @@ class NatterTestCase(unittest.TestCase):
         self.alice.mark_read(room)
         self.natter.ok("sync", "--once")
         return room
+
+
+class ElementTestCase(NatterTestCase):
+    """NatterTestCase with the Element-grade peer (element_peer.py) installed
+    once for the class; a machine where it cannot be is a declared skip."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        from element_peer import install
+        cls.peer_ok, cls.peer_why = install()
+
+    def setUp(self):
+        require("peer", self.peer_ok, self.peer_why)
+        super().setUp()

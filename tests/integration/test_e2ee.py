@@ -5,21 +5,14 @@ chat, and the server only ever sees ciphertext."""
 import json
 import unittest
 
-from cli_support import NatterTestCase, natter_for
+from cli_support import ElementTestCase, natter_for
 from element_peer import ElementPeer, install
 from natter_harness import require, wait_until
 from test_tui import TuiTestCase
 
 
-class E2eeTest(NatterTestCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        ok, why = install()
-        cls.peer_ok, cls.peer_why = ok, why
-
+class E2eeTest(ElementTestCase):
     def setUp(self):
-        require("peer", self.peer_ok, self.peer_why)
         super().setUp()
         # natter's device and its keys are on the server before anyone writes.
         self.natter.ok("sync", "--once")

@@ -8,21 +8,11 @@ without recovery one that Element opens."""
 import re
 import unittest
 
-from cli_support import NatterTestCase, natter_for
-from element_peer import ElementPeer, install
-from natter_harness import require
+from cli_support import ElementTestCase, natter_for
+from element_peer import ElementPeer
 
 
-class RecoveryTest(NatterTestCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.peer_ok, cls.peer_why = install()
-
-    def setUp(self):
-        require("peer", self.peer_ok, self.peer_why)
-        super().setUp()
-
+class RecoveryTest(ElementTestCase):
     def element(self, user=None, name="Alice's Element"):
         """An Element device of user (natter's user by default), started."""
         peer = ElementPeer(self.hs, user or self.alice, device_name=name)
@@ -95,7 +85,9 @@ class RecoveryTest(NatterTestCase):
         self.assertEqual(self.history(self.natter, room)[sent[0]].get("body"),
                          "minute 0: the budget line 0")
 
-    def test_natters_keys_go_to_the_backup_for_the_next_device(self):
+    def recovered(self):
+        """Element's recovery set up with a message in an encrypted room, and
+        natter recovered with its key; the Element device, its keys, the room."""
         element = self.element()
         keys = element.bootstrap_recovery()
         room, _ = self.encrypted_history(element, 1)
@@ -103,6 +95,10 @@ class RecoveryTest(NatterTestCase):
         self.natter.ok("sync", "--once")
         self.natter.ok("recover", "--key-stdin", "--no-backfill",
                        input=keys["recovery_key"] + "\n")
+        return element, keys, room
+
+    def test_natters_keys_go_to_the_backup_for_the_next_device(self):
+        _, keys, room = self.recovered()
         mine = self.natter.ok("send", room, "Noted: budget line 7 moves to Q3.").split()[-1]
         self.natter.ok("sync", "--once")     # the new room key goes to the backup
         # A new Element device of the same user restores it and reads natter.
@@ -113,13 +109,7 @@ class RecoveryTest(NatterTestCase):
         self.assertEqual(got["body"], "Noted: budget line 7 moves to Q3.")
 
     def test_a_backup_replaced_elsewhere_gets_no_more_keys(self):
-        element = self.element()
-        keys = element.bootstrap_recovery()
-        room, _ = self.encrypted_history(element, 1)
-        element.backup_wait()
-        self.natter.ok("sync", "--once")
-        self.natter.ok("recover", "--key-stdin", "--no-backfill",
-                       input=keys["recovery_key"] + "\n")
+        element, keys, room = self.recovered()
         # Recovery set up again in Element: a new backup, a new key.
         again = element.bootstrap_recovery()
         self.assertNotEqual(again["backup_version"], keys["backup_version"])
