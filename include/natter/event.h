@@ -103,6 +103,13 @@ struct mx_room_update {
 	int has_tags;			/* m.tag account data present */
 	int favourite;
 	int lowpriority;
+
+	/* Simplified sliding sync: the timeline reaches back past events an
+	 * earlier answer sent (the room's timeline limit grew). */
+	int expanded;
+	/* Sliding sync: the timeline's newest n_live events happened since
+	 * the last answer, the rest is history; -1 when not said. */
+	int64_t n_live;
 };
 
 /* An Olm message to one of the recipient's devices, by its identity key. */
@@ -147,6 +154,14 @@ struct mx_sync {
 	size_t n_devices_left;
 	int64_t otk_count;		/* signed_curve25519 keys left; -1 when absent */
 	int fallback_unused;		/* 1 unused fallback key, 0 none, -1 not said */
+
+	/* Simplified sliding sync (MSC4186): next_batch holds its pos. A room
+	 * whose membership is MX_MEMBERSHIP_NONE came only for its receipts,
+	 * typing or tags. The server's unread counts are left out (-1):
+	 * Synapse sends 0 for every room, so natter counts them itself. */
+	int sliding;
+	int64_t list_count;		/* rooms in the account's list; -1 when absent */
+	char *to_device_next;		/* the to-device extension's next_batch */
 };
 
 /* A /messages page. chunk is in the order the server sent it (newest
@@ -181,6 +196,9 @@ struct mx_search {
  * that is not a JSON object with a string next_batch is an error. */
 struct mx_sync *mx_sync_parse(const char *json, size_t len, char **cause);
 void mx_sync_free(struct mx_sync **sync);
+/* Parse a simplified sliding sync body (mx-parse-slide.c) into the same
+ * struct, with sliding set; a body without a string pos is an error. */
+struct mx_sync *mx_slide_parse(const char *json, size_t len, char **cause);
 
 struct mx_messages *mx_messages_parse(const char *json, size_t len, char **cause);
 void mx_messages_free(struct mx_messages **msgs);

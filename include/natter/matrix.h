@@ -111,7 +111,8 @@ struct mx_req {
 	size_t max_body;		/* 0: NET_BODY_MAX */
 	int sink_fd;			/* with MX_SINK */
 	mx_parse_fn parse;		/* with MX_RAW: a body it cannot read is an
-					 * unknown outcome, retried */
+					 * unknown outcome, retried; one it read
+					 * is in res->parsed, and res->raw NULL */
 	void (*parsed_free)(void *parsed);
 };
 
@@ -154,6 +155,31 @@ struct mx_call *mx_filter_upload(struct mx_client *cl, int timeline_limit, int f
  * NULL. */
 struct mx_call *mx_sync(struct mx_client *cl, const char *since, const char *filter,
     long timeout_ms, int full_state, int flags, mx_cb cb, void *arg, char **cause);
+/* Simplified sliding sync (MSC4186), where /versions lists
+ * MX_SLIDE_FEATURE. One list of the account's rooms, most recently
+ * active first, of which the window 0..range_end comes (with the state a
+ * room list needs, members lazily), and every member of the direct
+ * chats and encrypted rooms in it; the open room (room, may be NULL)
+ * with room_timeline events; the extensions for to-device messages,
+ * encryption, account data, receipts and typing. res->parsed is the
+ * struct mx_sync (event.h) with sliding set. An unknown pos is answered
+ * 400 M_UNKNOWN_POS: start again without one. */
+#define MX_SLIDE_FEATURE "org.matrix.simplified_msc3575"
+/* GET /_matrix/client/versions: res->json. mx_versions_feature says
+ * whether its unstable_features turns feature on. */
+struct mx_call *mx_versions(struct mx_client *cl, int flags, mx_cb cb, void *arg, char **cause);
+int mx_versions_feature(const cJSON *versions, const char *feature);
+struct mx_slide_req {
+	const char *pos;		/* NULL: a new connection */
+	long timeout_ms;		/* 0: answer at once */
+	long range_end;
+	int timeline;			/* events for each room of the window */
+	const char *room;
+	int room_timeline;
+	const char *to_device_since;	/* the last to_device next_batch, or NULL */
+};
+struct mx_call *mx_slide(struct mx_client *cl, const struct mx_slide_req *req, int flags,
+    mx_cb cb, void *arg, char **cause);
 /* Backwards from `from` (NULL: the end); res->parsed is the struct
  * mx_messages (event.h). */
 struct mx_call *mx_messages(struct mx_client *cl, const char *room_id, const char *from, int limit,

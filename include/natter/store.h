@@ -35,10 +35,19 @@ char *store_meta_get(struct store *st, const char *key);
 
 /* Writes everything a sync delivered and its next_batch in one
  * transaction: nothing is half-applied, and the token never runs ahead
- * of the events. Timeline events already stored are not duplicated. An
+ * of the events. Timeline events already stored are not duplicated, and
+ * those a timeline has before the newest of them are left to the gaps
+ * (a new sliding sync connection sends what the cache has). An
  * event carrying a txn_id that matches an outbox row marks it delivered.
  * A limited timeline records a gap to fill from prev_batch. */
 int store_apply_sync(struct store *st, const struct mx_sync *sync, char **cause);
+
+/* The same for a simplified sliding sync: its pos goes to meta pos_key
+ * (one per connection), its to-device position to
+ * STORE_META_SLIDE_TO_DEVICE. */
+#define STORE_META_SLIDE_TO_DEVICE "slide.to_device"
+int store_apply_slide(struct store *st, const struct mx_sync *sync, const char *pos_key,
+    char **cause);
 
 /* The since token, or NULL before the first sync. */
 char *store_sync_token(struct store *st);
@@ -148,6 +157,14 @@ struct store_msg {
  * into their targets and not listed themselves. */
 int store_history(struct store *st, const char *room_id, int64_t before_seq, int limit,
     struct store_msg **msgs, size_t *n, char **cause);
+/* The messages self has not read in room_id, newest first, at most
+ * limit: from others, after its read receipt and its own last message.
+ * For counting unread where the server does not (sliding sync). */
+int store_unread(struct store *st, const char *room_id, const char *self, int limit,
+    struct store_msg **msgs, size_t *n, char **cause);
+/* Sets a room's unread and highlight counts. */
+int store_room_counts(struct store *st, const char *room_id, int64_t unread, int64_t highlight,
+    char **cause);
 /* How many messages store_history lists from from_seq on (the newest
  * included), or -1 on error: the limit that reaches back to from_seq. */
 int64_t store_history_count(struct store *st, const char *room_id, int64_t from_seq);

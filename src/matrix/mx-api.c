@@ -98,6 +98,12 @@ api_sync_free(void *parsed)
 }
 
 static void *
+api_slide_read(const char *body, size_t len, char **cause)
+{
+	return mx_slide_parse(body, len, cause);
+}
+
+static void *
 api_messages_read(const char *body, size_t len, char **cause)
 {
 	return mx_messages_parse(body, len, cause);
@@ -225,6 +231,136 @@ mx_sync(struct mx_client *cl, const char *since, const char *filter, long timeou
 	timeout_ms += MX_SYNC_SLACK_MS;
 	return api_get_raw(cl, &b, timeout_ms, timeout_ms / 1000, flags, api_sync_read,
 	    api_sync_free, cb, arg, cause);
+}
+
+struct mx_call *
+mx_versions(struct mx_client *cl, int flags, mx_cb cb, void *arg, char **cause)
+{
+	return api_call(cl, "GET", xstrdup("/_matrix/client/versions"), NULL, NULL, flags, cb,
+	    arg, cause);
+}
+
+int
+mx_versions_feature(const cJSON *versions, const char *feature)
+{
+	const cJSON *f = cJSON_GetObjectItemCaseSensitive(versions, "unstable_features");
+
+	return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(f, feature));
+}
+
+/* A required_state entry: [type, state_key]. */
+static void
+api_state_want(cJSON *list, const char *type, const char *state_key)
+{
+	cJSON *pair = cJSON_CreateArray();
+
+	cJSON_AddItemToArray(pair, cJSON_CreateString(type));
+	cJSON_AddItemToArray(pair, cJSON_CreateString(state_key));
+	cJSON_AddItemToArray(list, pair);
+}
+
+/* What each room of the list brings: the state that names it and that
+ * encryption and mentions read, this user's membership, and the members
+ * of the timeline's senders. */
+static cJSON *
+api_slide_state(void)
+{
+	static const char *const types[] = {"m.room.create", "m.room.name", "m.room.topic",
+	    "m.room.canonical_alias", "m.room.encryption", "m.room.history_visibility",
+	    "m.room.power_levels", "m.room.join_rules"};
+	cJSON *list = cJSON_CreateArray();
+
+	for (size_t i = 0; i < NT_NELEMS(types); i++)
+		api_state_want(list, types[i], "");
+	api_state_want(list, "m.room.member", "$LAZY");
+	api_state_want(list, "m.room.member", "$ME");
+	return list;
+}
+
+static cJSON *
+api_slide_list(cJSON *lists, const char *name, long range_end, int timeline)
+{
+	cJSON *l = cJSON_AddObjectToObject(lists, name), *ranges, *range;
+
+	ranges = cJSON_AddArrayToObject(l, "ranges");
+	range = cJSON_CreateArray();
+	cJSON_AddItemToArray(range, cJSON_CreateNumber(0));
+	cJSON_AddItemToArray(range, cJSON_CreateNumber((double)range_end));
+	cJSON_AddItemToArray(ranges, range);
+	cJSON_AddNumberToObject(l, "timeline_limit", timeline);
+	return l;
+}
+
+/* Direct chats and encrypted rooms of the window with all their
+ * members: their names and the devices a room key goes to need them. */
+static void
+api_slide_members(cJSON *lists, const char *name, const char *filter, long range_end,
+    int timeline)
+{
+	cJSON *l = api_slide_list(lists, name, range_end, timeline);
+	cJSON *state = cJSON_AddArrayToObject(l, "required_state");
+
+	api_state_want(state, "m.room.member", "*");
+	cJSON_AddTrueToObject(cJSON_AddObjectToObject(l, "filters"), filter);
+}
+
+static void
+api_slide_ext(cJSON *ext, const char *name)
+{
+	cJSON_AddTrueToObject(cJSON_AddObjectToObject(ext, name), "enabled");
+}
+
+struct mx_call *
+mx_slide(struct mx_client *cl, const struct mx_slide_req *r, int flags, mx_cb cb, void *arg,
+    char **cause)
+{
+	struct buf path = {0};
+	cJSON *body = cJSON_CreateObject(), *lists, *l, *ext, *td, *sub;
+	long timeout_ms = r->timeout_ms < 0 ? 0 : r->timeout_ms;
+	struct mx_req req;
+	struct mx_call *call;
+	char *text;
+
+	buf_printf(&path, "/_matrix/client/unstable/%s/sync?timeout=%ld", MX_SLIDE_FEATURE,
+	    timeout_ms);
+	api_query(&path, "pos", r->pos);
+	cJSON_AddStringToObject(body, "conn_id", "natter");
+	lists = cJSON_AddObjectToObject(body, "lists");
+	l = api_slide_list(lists, "rooms", r->range_end, r->timeline);
+	cJSON_AddItemToObject(l, "required_state", api_slide_state());
+	api_slide_members(lists, "direct", "is_dm", r->range_end, r->timeline);
+	api_slide_members(lists, "encrypted", "is_encrypted", r->range_end, r->timeline);
+	if (r->room != NULL) {
+		sub = cJSON_AddObjectToObject(cJSON_AddObjectToObject(body, "room_subscriptions"),
+		    r->room);
+		cJSON_AddNumberToObject(sub, "timeline_limit", r->room_timeline);
+		cJSON_AddItemToObject(sub, "required_state", api_slide_state());
+	}
+	ext = cJSON_AddObjectToObject(body, "extensions");
+	td = cJSON_AddObjectToObject(ext, "to_device");
+	cJSON_AddTrueToObject(td, "enabled");
+	if (r->to_device_since != NULL)
+		cJSON_AddStringToObject(td, "since", r->to_device_since);
+	api_slide_ext(ext, "e2ee");
+	api_slide_ext(ext, "account_data");
+	api_slide_ext(ext, "receipts");
+	api_slide_ext(ext, "typing");
+	text = api_print(body);
+	cJSON_Delete(body);
+	memset(&req, 0, sizeof req);
+	req.method = "POST";
+	req.path = path.data;
+	req.body = text;
+	req.flags = flags | MX_RAW;
+	req.parse = api_slide_read;
+	req.parsed_free = api_sync_free;
+	/* As /v3/sync: the server may hold the request for timeout_ms. */
+	req.timeout_ms = timeout_ms + MX_SYNC_SLACK_MS;
+	req.stall_s = req.timeout_ms / 1000;
+	call = mx_call_start(cl, &req, cb, arg, cause);
+	free(text);
+	buf_free(&path);
+	return call;
 }
 
 struct mx_call *

@@ -203,9 +203,15 @@ mx_result_read(struct mx_call *call, struct mx_result *res)
 {
 	char *why = NULL;
 
-	if (call->parse == NULL ||
-	    (res->parsed = call->parse(res->raw, res->raw_len, &why)) != NULL)
+	if (call->parse == NULL)
 		return 0;
+	if ((res->parsed = call->parse(res->raw, res->raw_len, &why)) != NULL) {
+		/* What the parser made is the answer: the text goes at once,
+		 * so that a big sync is not held twice while it is stored. */
+		xfree(&res->raw);
+		res->raw_len = 0;
+		return 0;
+	}
 	res->unknown = 1;
 	res->error = mx_call_error(call, "the homeserver's answer (HTTP %ld) cannot be read: %s",
 	    res->status, why != NULL ? why : "no reason given");

@@ -80,6 +80,7 @@ mx_sync_free(struct mx_sync **sync)
 	if (s == NULL)
 		return;
 	free(s->next_batch);
+	free(s->to_device_next);
 	for (size_t i = 0; i < s->n_rooms; i++)
 		room_update_clear(&s->rooms[i]);
 	free(s->rooms);

@@ -43,7 +43,7 @@ mx_olm_ciphertexts(struct mx_to_device *td, const cJSON *content)
 	}
 }
 
-static void
+void
 mx_sync_to_device(struct mx_sync *s, const cJSON *events)
 {
 	const cJSON *ev;
@@ -85,19 +85,18 @@ mx_user_ids(const cJSON *list, char ***v, size_t *n)
 }
 
 void
-mx_sync_crypto(struct mx_sync *s, const cJSON *root)
+mx_sync_e2ee(struct mx_sync *s, const cJSON *obj)
 {
-	const cJSON *lists = mx_json_obj(root, "device_lists"), *fallback, *t, *counts;
+	const cJSON *lists = mx_json_obj(obj, "device_lists"), *fallback, *t, *counts;
 
-	mx_sync_to_device(s, mx_json_arr(mx_json_obj(root, "to_device"), "events"));
 	mx_user_ids(mx_json_arr(lists, "changed"), &s->devices_changed, &s->n_devices_changed);
 	mx_user_ids(mx_json_arr(lists, "left"), &s->devices_left, &s->n_devices_left);
-	counts = mx_json_obj(root, "device_one_time_keys_count");
+	counts = mx_json_obj(obj, "device_one_time_keys_count");
 	/* Present without signed_curve25519: none are left. */
 	s->otk_count = counts == NULL ? -1 : mx_json_count(counts, "signed_curve25519") < 0 ? 0 :
 	    mx_json_count(counts, "signed_curve25519");
 	s->fallback_unused = -1;
-	fallback = mx_json_arr(root, "device_unused_fallback_key_types");
+	fallback = mx_json_arr(obj, "device_unused_fallback_key_types");
 	if (fallback == NULL)
 		return;
 	s->fallback_unused = 0;

@@ -39,8 +39,8 @@ type_is(const cJSON *ev, const char *type)
 	return t != NULL && strcmp(t, type) == 0;
 }
 
-static char *
-strings_add(char ***v, size_t *n, const char *s)
+char *
+mx_strings_add(char ***v, size_t *n, const char *s)
 {
 	*v = mx_grow(*v, *n, sizeof **v);
 	return (*v)[(*n)++] = xstrdup(s);
@@ -55,8 +55,8 @@ mx_json_token(const cJSON *obj, const char *key)
 	return s != NULL && *s != '\0' ? xstrdup(s) : NULL;
 }
 
-static void
-room_receipts(struct mx_room_update *ru, const cJSON *content)
+void
+mx_room_receipts(struct mx_room_update *ru, const cJSON *content)
 {
 	const cJSON *e, *read, *u;
 	struct mx_receipt *r;
@@ -78,8 +78,8 @@ room_receipts(struct mx_room_update *ru, const cJSON *content)
 }
 
 /* The latest m.typing replaces any before it. */
-static void
-room_typing(struct mx_room_update *ru, const cJSON *content)
+void
+mx_room_typing(struct mx_room_update *ru, const cJSON *content)
 {
 	const cJSON *users = mx_json_arr(content, "user_ids"), *u;
 
@@ -92,7 +92,7 @@ room_typing(struct mx_room_update *ru, const cJSON *content)
 	ru->has_typing = 1;
 	cJSON_ArrayForEach(u, users) {
 		if (cJSON_IsString(u) && mx_id_valid(u->valuestring, '@'))
-			strings_add(&ru->typing, &ru->n_typing, u->valuestring);
+			mx_strings_add(&ru->typing, &ru->n_typing, u->valuestring);
 	}
 }
 
@@ -107,14 +107,14 @@ room_ephemeral(struct mx_room_update *ru, const cJSON *events)
 		if (type == NULL || (content = mx_json_obj(ev, "content")) == NULL)
 			continue;
 		if (strcmp(type, "m.receipt") == 0)
-			room_receipts(ru, content);
+			mx_room_receipts(ru, content);
 		else if (strcmp(type, "m.typing") == 0)
-			room_typing(ru, content);
+			mx_room_typing(ru, content);
 	}
 }
 
-static void
-room_account_data(struct mx_room_update *ru, const cJSON *events)
+void
+mx_room_account_data(struct mx_room_update *ru, const cJSON *events)
 {
 	const cJSON *ev, *tags;
 
@@ -137,7 +137,7 @@ room_summary(struct mx_room_update *ru, const cJSON *summary)
 
 	cJSON_ArrayForEach(h, mx_json_arr(summary, "m.heroes")) {
 		if (cJSON_IsString(h) && mx_id_valid(h->valuestring, '@'))
-			strings_add(&ru->heroes, &ru->n_heroes, h->valuestring);
+			mx_strings_add(&ru->heroes, &ru->n_heroes, h->valuestring);
 	}
 	ru->joined_count = mx_json_count(summary, "m.joined_member_count");
 	ru->invited_count = mx_json_count(summary, "m.invited_member_count");
@@ -160,7 +160,7 @@ room_parse_full(struct mx_room_update *ru, const cJSON *j, size_t *skipped)
 	ru->highlight_count = mx_json_count(unread, "highlight_count");
 	room_summary(ru, mx_json_obj(j, "summary"));
 	room_ephemeral(ru, mx_json_arr(mx_json_obj(j, "ephemeral"), "events"));
-	room_account_data(ru, mx_json_arr(mx_json_obj(j, "account_data"), "events"));
+	mx_room_account_data(ru, mx_json_arr(mx_json_obj(j, "account_data"), "events"));
 }
 
 static void
@@ -171,6 +171,7 @@ room_parse(struct mx_room_update *ru, const cJSON *j, enum mx_membership m, size
 	ru->membership = m;
 	ru->notification_count = ru->highlight_count = -1;
 	ru->joined_count = ru->invited_count = -1;
+	ru->n_live = -1;
 	if (m == MX_MEMBERSHIP_INVITE)
 		ru->state = mx_events_from_json(mx_json_arr(mx_json_obj(j, "invite_state"),
 		    "events"), MX_EVENT_STRIPPED, ru->room_id, &ru->n_state, skipped);
@@ -189,10 +190,8 @@ room_key_cmp(const void *a, const void *b)
 	return ka->idx < kb->idx ? -1 : ka->idx > kb->idx;
 }
 
-/* Marks which members of the object are repeats of an earlier key: cJSON
- * keeps duplicate keys, and as elsewhere the first one wins. */
-static char *
-section_repeats(const cJSON *section, size_t n)
+char *
+mx_section_repeats(const cJSON *section, size_t n)
 {
 	struct room_key *keys = xreallocarray(NULL, n, sizeof *keys);
 	char *repeat = xcalloc(n, 1);
@@ -225,7 +224,7 @@ sync_section(struct mx_sync *s, const cJSON *section, enum mx_membership m)
 	if (section == NULL || count <= 0)
 		return;
 	s->rooms = xreallocarray(s->rooms, s->n_rooms + (size_t)count, sizeof *s->rooms);
-	repeat = section_repeats(section, (size_t)count);
+	repeat = mx_section_repeats(section, (size_t)count);
 	cJSON_ArrayForEach(j, section) {
 		if (!repeat[i] && cJSON_IsObject(j) && mx_id_valid(j->string, '!'))
 			room_parse(&s->rooms[s->n_rooms++], j, m, &s->n_skipped);
@@ -236,14 +235,15 @@ sync_section(struct mx_sync *s, const cJSON *section, enum mx_membership m)
 	free(repeat);
 }
 
-/* m.direct: {user_id: [room_id, ...]}; the last such event counts. */
-static void
-sync_direct(struct mx_sync *s, const cJSON *account_data)
+/* m.direct: {user_id: [room_id, ...]}; the last such event of the
+ * account data's events counts. */
+void
+mx_sync_direct(struct mx_sync *s, const cJSON *events)
 {
 	const cJSON *ev, *content = NULL, *user, *room;
 	struct mx_direct *d;
 
-	cJSON_ArrayForEach(ev, mx_json_arr(account_data, "events")) {
+	cJSON_ArrayForEach(ev, events) {
 		if (type_is(ev, "m.direct") && mx_json_obj(ev, "content") != NULL)
 			content = mx_json_obj(ev, "content");
 	}
@@ -300,8 +300,9 @@ mx_sync_parse(const char *json, size_t len, char **cause)
 	sync_section(s, mx_json_obj(rooms, "join"), MX_MEMBERSHIP_JOIN);
 	sync_section(s, mx_json_obj(rooms, "invite"), MX_MEMBERSHIP_INVITE);
 	sync_section(s, mx_json_obj(rooms, "leave"), MX_MEMBERSHIP_LEAVE);
-	sync_direct(s, mx_json_obj(root, "account_data"));
-	mx_sync_crypto(s, root);
+	mx_sync_direct(s, mx_json_arr(mx_json_obj(root, "account_data"), "events"));
+	mx_sync_to_device(s, mx_json_arr(mx_json_obj(root, "to_device"), "events"));
+	mx_sync_e2ee(s, root);
 	mx_json_free(root);
 	return s;
 }

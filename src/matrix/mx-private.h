@@ -116,8 +116,21 @@ int mx_utf8_seq(const unsigned char *s, size_t len);
 cJSON *mx_json_root(const char *json, size_t len, const char *what, char **cause);
 void *mx_grow(void *p, size_t n, size_t size);
 
-/* mx-parse-crypto.c: what a sync says for end-to-end encryption. */
-void mx_sync_crypto(struct mx_sync *s, const cJSON *root);
+/* mx-parse.c: the parts of a room or a sync that both protocols share. */
+void mx_room_receipts(struct mx_room_update *ru, const cJSON *content);
+void mx_room_typing(struct mx_room_update *ru, const cJSON *content);
+void mx_room_account_data(struct mx_room_update *ru, const cJSON *events);
+void mx_sync_direct(struct mx_sync *s, const cJSON *events);
+char *mx_strings_add(char ***v, size_t *n, const char *s);
+/* Which members of an object (n of them) repeat an earlier key: cJSON
+ * keeps duplicates, and the first one wins. Free the result. */
+char *mx_section_repeats(const cJSON *section, size_t n);
+
+/* mx-parse-crypto.c: what a sync says for end-to-end encryption: the
+ * to-device events, and the device lists and key counts (at the root of
+ * a /v3/sync, in the e2ee extension of a sliding sync). */
+void mx_sync_to_device(struct mx_sync *s, const cJSON *events);
+void mx_sync_e2ee(struct mx_sync *s, const cJSON *obj);
 char *mx_json_token(const cJSON *obj, const char *key);
 
 /* mx-parse-id.c */

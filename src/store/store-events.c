@@ -171,17 +171,32 @@ store_event_put(struct store *st, const char *room_id, const struct mx_event *ev
 	return store_event_adopt(st, room_id, ev->event_id, cause);
 }
 
-/* 1 when an event with this id is stored, 0 when not, -1 on error. */
+/* 1 when statement `which`, given key, finds a row, 0 when not, -1 on
+ * error (what it could not do in the cause). */
 int
-store_event_exists(struct store *st, const char *event_id, char **cause)
+store_has(struct store *st, enum store_sql which, const char *key, const char *what,
+    char **cause)
 {
 	sqlite3_stmt *s;
 	int r;
 
-	if ((s = store_stmt(st, STORE_SQL_EVENT_EXISTS, cause)) == NULL)
+	if ((s = store_stmt(st, which, cause)) == NULL)
 		return -1;
-	store_bind_text(s, 1, event_id);
-	r = store_row(st, s, "cannot read an event", cause);
+	store_bind_text(s, 1, key);
+	r = store_row(st, s, what, cause);
 	store_done(s);
 	return r;
+}
+
+/* 1 when an event with this id is stored, 0 when not, -1 on error. */
+int
+store_event_exists(struct store *st, const char *event_id, char **cause)
+{
+	return store_has(st, STORE_SQL_EVENT_EXISTS, event_id, "cannot read an event", cause);
+}
+
+int
+store_room_known(struct store *st, const char *room_id, char **cause)
+{
+	return store_has(st, STORE_SQL_ROOM_KNOWN, room_id, "cannot read a room", cause);
 }

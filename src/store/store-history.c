@@ -153,6 +153,48 @@ store_history(struct store *st, const char *room_id, int64_t before_seq, int lim
 	return 0;
 }
 
+int
+store_unread(struct store *st, const char *room_id, const char *self, int limit,
+    struct store_msg **msgs, size_t *n, char **cause)
+{
+	sqlite3_stmt *s;
+	int r;
+
+	*msgs = NULL;
+	*n = 0;
+	if ((s = store_stmt(st, STORE_SQL_UNREAD, cause)) == NULL)
+		return -1;
+	store_bind_text(s, 1, room_id);
+	store_bind_text(s, 2, self);
+	sqlite3_bind_int(s, 3, limit);
+	while ((r = store_row(st, s, "cannot read unread messages", cause)) == 1) {
+		*msgs = xreallocarray(*msgs, *n + 1, sizeof **msgs);
+		store_msg_fill(s, &(*msgs)[(*n)++]);
+	}
+	if (r == -1) {
+		store_msgs_free(msgs, *n);
+		*n = 0;
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_room_counts(struct store *st, const char *room_id, int64_t unread, int64_t highlight,
+    char **cause)
+{
+	sqlite3_stmt *s;
+
+	if ((s = store_stmt(st, STORE_SQL_ROOM_COUNTS, cause)) == NULL)
+		return -1;
+	store_bind_text(s, 1, room_id);
+	sqlite3_bind_int64(s, 2, unread);
+	sqlite3_bind_int64(s, 3, highlight);
+	sqlite3_bind_int64(s, 4, -1);
+	sqlite3_bind_int64(s, 5, -1);
+	return store_run(st, s, "cannot update a room", cause);
+}
+
 int64_t
 store_history_count(struct store *st, const char *room_id, int64_t from_seq)
 {

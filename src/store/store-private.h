@@ -44,6 +44,8 @@ enum store_sql {
 
 	STORE_SQL_ROOM_MAX_SEQ,
 	STORE_SQL_EVENT_EXISTS,
+	STORE_SQL_ROOM_KNOWN,
+	STORE_SQL_UNREAD,
 	STORE_SQL_EVENT_INSERT,
 	STORE_SQL_EVENT_PENDING,
 	STORE_SQL_EVENT_TARGET,
@@ -241,6 +243,12 @@ int store_fts_reindex(struct store *st, int64_t id, char **cause);
 int store_event_put(struct store *st, const char *room_id, const struct mx_event *ev,
     int64_t seq, int *added, char **cause);
 int store_event_exists(struct store *st, const char *event_id, char **cause);
+/* 1 when statement which, given key as ?1, finds a row; 0 when not; -1
+ * on error. */
+int store_has(struct store *st, enum store_sql which, const char *key, const char *what,
+    char **cause);
+/* 1 when the cache has the room, 0 when not, -1 on error. */
+int store_room_known(struct store *st, const char *room_id, char **cause);
 int store_event_usable(const struct mx_event *ev);
 void store_names_forget(struct store *st);
 

@@ -291,15 +291,7 @@ store_direct_add(struct store *st, const char *user_id, const char *room_id, cha
 int
 store_room_encrypted(struct store *st, const char *room_id)
 {
-	sqlite3_stmt *s;
-	int r;
-
-	if ((s = store_stmt(st, STORE_SQL_ROOM_ENCRYPTED, NULL)) == NULL)
-		return -1;
-	store_bind_text(s, 1, room_id);
-	r = store_row(st, s, "cannot read room state", NULL);
-	store_done(s);
-	return r;
+	return store_has(st, STORE_SQL_ROOM_ENCRYPTED, room_id, "cannot read room state", NULL);
 }
 
 const char *

@@ -173,6 +173,17 @@ const char *const store_sql_text[STORE_SQL_COUNT] = {
 
 	[STORE_SQL_ROOM_MAX_SEQ] = "SELECT max(seq) FROM events WHERE room_id = ?1",
 	[STORE_SQL_EVENT_EXISTS] = "SELECT 1 FROM events WHERE event_id = ?1",
+	[STORE_SQL_ROOM_KNOWN] = "SELECT 1 FROM rooms WHERE room_id = ?1",
+	/* What ?2 has not read in room ?1: messages from others after its
+	 * read receipt and after its own last message, newest first. */
+	[STORE_SQL_UNREAD] =
+	    "SELECT " STORE_MSG_COLUMNS " FROM events WHERE room_id = ?1 AND seq > coalesce("
+	    "(SELECT max(seq) FROM events WHERE room_id = ?1 AND (sender = ?2 OR event_id ="
+	    " (SELECT event_id FROM receipts WHERE room_id = ?1 AND user_id = ?2))),"
+	    " -9223372036854775807)"
+	    " AND sender <> ?2 AND type IN ('m.room.message', 'm.room.encrypted', 'm.sticker')"
+	    " AND NOT redacted AND (rel_type IS NULL OR rel_type <> 'm.replace')"
+	    " ORDER BY seq DESC LIMIT ?3",
 	[STORE_SQL_EVENT_INSERT] =
 	    "INSERT INTO events(room_id, seq, event_id, type, sender, state_key, ts,"
 	    " content, msgtype, body, formatted_body, url, filename, mimetype, size,"

@@ -83,15 +83,49 @@ store_sync_first_seq(struct store *st, const struct mx_room_update *ru, int64_t 
 	return store_gap_put(st, ru->room_id, *seq, ru->prev_batch, cause);
 }
 
+/* A timeline may reach back past events the cache has: an expanded one
+ * (sliding sync), or a new connection's first answer. What precedes the
+ * newest of those is history, which the cache holds or a gap before it
+ * pages in; it is left out, so that nothing lands after what came later.
+ * The index of the first event to take (the newest known one, kept as
+ * it is). */
+static int
+store_sync_known_from(struct store *st, const struct mx_room_update *ru, size_t *from,
+    char **cause)
+{
+	int known;
+
+	*from = 0;
+	for (size_t i = ru->n_timeline; i-- > 1;) {
+		if (!store_event_usable(&ru->timeline[i]))
+			continue;
+		if ((known = store_event_exists(st, ru->timeline[i].event_id, cause)) == -1)
+			return -1;
+		if (known) {
+			*from = i;
+			return 0;
+		}
+	}
+	return 0;
+}
+
 static int
 store_sync_timeline(struct store *st, const struct mx_room_update *ru, char **cause)
 {
+	struct mx_room_update part;
 	const struct mx_event *ev;
 	int64_t seq, last_ts = 0;
+	size_t from;
 	int added;
 
 	if (ru->n_timeline == 0)
 		return 0;
+	if (store_sync_known_from(st, ru, &from, cause) != 0)
+		return -1;
+	part = *ru;
+	part.timeline += from;
+	part.n_timeline -= from;
+	ru = &part;
 	if (store_sync_first_seq(st, ru, &seq, cause) != 0)
 		return -1;
 	for (size_t i = 0; i < ru->n_timeline; i++) {
@@ -168,6 +202,9 @@ store_sync_receipts(struct store *st, const struct mx_room_update *ru, char **ca
 	return 0;
 }
 
+static int store_sync_room_tags(struct store *st, const struct mx_room_update *ru,
+    char **cause);
+
 static int
 store_sync_room_row(struct store *st, const struct mx_room_update *ru, char **cause)
 {
@@ -179,6 +216,14 @@ store_sync_room_row(struct store *st, const struct mx_room_update *ru, char **ca
 	sqlite3_bind_int(s, 2, (int)ru->membership);
 	if (store_run(st, s, "cannot save a room", cause) != 0)
 		return -1;
+	return store_sync_room_tags(st, ru, cause);
+}
+
+static int
+store_sync_room_tags(struct store *st, const struct mx_room_update *ru, char **cause)
+{
+	sqlite3_stmt *s;
+
 	if (!ru->has_tags)
 		return 0;
 	if ((s = store_stmt(st, STORE_SQL_ROOM_TAGS, cause)) == NULL)
@@ -192,6 +237,17 @@ store_sync_room_row(struct store *st, const struct mx_room_update *ru, char **ca
 static int
 store_sync_room(struct store *st, const struct mx_room_update *ru, char **cause)
 {
+	int known;
+
+	/* Receipts, typing or tags alone (sliding sync) change a room the
+	 * cache has, and never its membership. */
+	if (ru->membership == MX_MEMBERSHIP_NONE) {
+		if ((known = store_room_known(st, ru->room_id, cause)) != 1)
+			return known;
+		if (store_sync_room_tags(st, ru, cause) != 0)
+			return -1;
+		return store_sync_receipts(st, ru, cause);
+	}
 	if (store_sync_room_row(st, ru, cause) != 0)
 		return -1;
 	if (store_sync_summary(st, ru, cause) != 0)
@@ -227,8 +283,11 @@ store_sync_direct(struct store *st, const struct mx_sync *sync, char **cause)
 	return 0;
 }
 
-int
-store_apply_sync(struct store *st, const struct mx_sync *sync, char **cause)
+/* The sync's rooms and m.direct, then its token under key: last, so
+ * that the token never runs ahead of what it delivered. A sliding sync
+ * also keeps its to-device position. */
+static int
+store_apply(struct store *st, const struct mx_sync *sync, const char *key, char **cause)
 {
 	int own = !st->batch;
 
@@ -244,12 +303,27 @@ store_apply_sync(struct store *st, const struct mx_sync *sync, char **cause)
 	}
 	if (sync->has_direct && store_sync_direct(st, sync, cause) != 0)
 		goto fail;
-	/* Last, so that the token never runs ahead of what it delivered. */
-	if (store_meta_set(st, "since", sync->next_batch, cause) != 0)
+	if (sync->to_device_next != NULL &&
+	    store_meta_set(st, STORE_META_SLIDE_TO_DEVICE, sync->to_device_next, cause) != 0)
+		goto fail;
+	if (store_meta_set(st, key, sync->next_batch, cause) != 0)
 		goto fail;
 	return own ? store_write_commit(st, cause) : 0;
 fail:
 	if (own)
 		store_write_abort(st);
 	return -1;
+}
+
+int
+store_apply_sync(struct store *st, const struct mx_sync *sync, char **cause)
+{
+	return store_apply(st, sync, "since", cause);
+}
+
+int
+store_apply_slide(struct store *st, const struct mx_sync *sync, const char *pos_key,
+    char **cause)
+{
+	return store_apply(st, sync, pos_key, cause);
 }

@@ -1,5 +1,5 @@
-/* libFuzzer target: untrusted /sync, /messages and event JSON through the
- * parser. Beyond not crashing, every result must keep event.h's promises
+/* libFuzzer target: untrusted /sync, sliding sync, /messages and event
+ * JSON through the parser. Beyond not crashing, every result must keep event.h's promises
  * (required fields set, strings valid UTF-8, ids and URLs checked); a
  * broken promise aborts so the fuzzer reports it. */
 #include <stdint.h>
@@ -103,11 +103,41 @@ check_sync(const struct mx_sync *s)
 	}
 }
 
+/* A sliding sync's own promises: a room only an extension names brings
+ * nothing but what extensions carry; counts are -1 or more. */
+static void
+check_slide(const struct mx_sync *s)
+{
+	if (!s->sliding || s->list_count < -1)
+		abort();
+	check_sync(s);
+	for (size_t i = 0; i < s->n_rooms; i++) {
+		const struct mx_room_update *ru = &s->rooms[i];
+
+		if (ru->n_live < -1 || ru->joined_count < -1 || ru->invited_count < -1 ||
+		    ru->notification_count != -1 || ru->highlight_count != -1)
+			abort();
+		if (ru->membership == MX_MEMBERSHIP_NONE &&
+		    (ru->n_state != 0 || ru->n_timeline != 0 || ru->n_heroes != 0))
+			abort();
+		for (size_t k = 0; k < i; k++)
+			if (strcmp(s->rooms[k].room_id, ru->room_id) == 0)
+				abort();
+	}
+	for (size_t i = 0; i < s->n_to_device; i++) {
+		check_utf8(s->to_device[i].type);
+		check_id(s->to_device[i].sender, '@');
+		check_utf8(s->to_device[i].content);
+	}
+	check_utf8(s->to_device_next);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *json = (const char *)data;
 	struct mx_sync *s = mx_sync_parse(json, size, NULL);
+	struct mx_sync *slide = mx_slide_parse(json, size, NULL);
 	struct mx_messages *m = mx_messages_parse(json, size, NULL);
 	struct mx_event ev;
 	char *cause = NULL;
@@ -116,6 +146,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (s->next_batch == NULL)
 			abort();
 		check_sync(s);
+	}
+	if (slide != NULL) {
+		if (slide->next_batch == NULL || *slide->next_batch == '\0')
+			abort();
+		check_slide(slide);
 	}
 	for (size_t i = 0; m != NULL && i < m->n_chunk; i++)
 		check_event(&m->chunk[i]);
@@ -128,6 +163,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	mx_event_clear(&ev);
 	free(cause);
 	mx_sync_free(&s);
+	mx_sync_free(&slide);
 	mx_messages_free(&m);
 	return 0;
 }

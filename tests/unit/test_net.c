@@ -22,6 +22,7 @@
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 
+#include "natter/event.h"
 #include "natter/loop.h"
 #include "natter/matrix.h"
 #include "natter/net.h"
@@ -67,6 +68,7 @@ struct got {
 	char *value;
 	char *errcode;
 	cJSON *json;
+	char *token;		/* a parsed sync's next_batch */
 };
 
 static char *
@@ -82,6 +84,7 @@ got_clear(struct got *g)
 	free(g->body);
 	free(g->value);
 	free(g->errcode);
+	free(g->token);
 	cJSON_Delete(g->json);
 	memset(g, 0, sizeof *g);
 }
@@ -722,10 +725,23 @@ echo_str(const struct got *g, const char *key)
 	return cJSON_IsString(v) ? v->valuestring : "(none)";
 }
 
+/* mx_got for a sync: the parsed answer's token (the echo's path). */
+static void
+sync_got(struct mx_result *res, void *arg)
+{
+	struct got *g = arg;
+	const struct mx_sync *sync = res->parsed;
+
+	g->token = sync != NULL ? xstrdup(sync->next_batch) : NULL;
+	assert_null(res->raw);	/* the text goes once it is parsed */
+	mx_got(res, arg);
+}
+
 static void
 test_mx_paths_on_the_wire(void **state)
 {
 	struct fx *fx = *state;
+	struct mx_slide_req req = {0};
 	struct got g = {0};
 	char *cause = NULL;
 
@@ -747,13 +763,23 @@ test_mx_paths_on_the_wire(void **state)
 	assert_string_equal(echo_str(&g, "path"), "/_matrix/client/v3/join/%23alias%3Ax");
 	got_clear(&g);
 
-	assert_non_null(mx_sync(fx->cl, "s1 2", "f/1", 0, 1, 0, mx_got, &g, &cause));
+	assert_non_null(mx_sync(fx->cl, "s1 2", "f/1", 0, 1, 0, sync_got, &g, &cause));
 	await(fx, &g);
 	assert_true(g.ok);
 	assert_null(g.json);	/* event.h's parser reads sync bodies, into res->parsed */
-	g.json = cJSON_Parse(g.body);
-	assert_string_equal(echo_str(&g, "path"),
+	assert_string_equal(g.token,
 	    "/_matrix/client/v3/sync?timeout=0&since=s1%202&filter=f%2F1&full_state=true");
+	got_clear(&g);
+
+	req.pos = "p/1 2";
+	req.timeout_ms = 30000;
+	req.range_end = 39;
+	req.timeline = 10;
+	assert_non_null(mx_slide(fx->cl, &req, 0, sync_got, &g, &cause));
+	await(fx, &g);
+	assert_true(g.ok);
+	assert_string_equal(g.token, "/_matrix/client/unstable/org.matrix.simplified_msc3575/"
+	    "sync?timeout=30000&pos=p%2F1%202");
 	got_clear(&g);
 
 	assert_null(mx_send(fx->cl, "!room:x", "m.room.message", "t1", "[1]", 0, mx_got, &g,
