@@ -174,9 +174,25 @@ void core_start(struct core *c, const struct core_events *ev, void *arg, long ti
 /* Stops the sync loop; done hears when the work it started in the
  * background (messages to devices, signatures, key backup) is over. */
 void core_stop(struct core *c, core_done_cb done, void *arg);
-/* What the user is looking at, for notifications: the room in view (NULL:
- * none) and whether the terminal has focus (-1: it does not say). */
+/* What the user is looking at, for notifications and, with sliding sync,
+ * the room the sync subscribes to: the room in view (NULL: none) and
+ * whether the terminal has focus (-1: it does not say). */
 void core_view(struct core *c, const char *room_id, int focus);
+
+/* How the core syncs: CORE_PROTO_UNKNOWN until the first round asked the
+ * homeserver (core-slide.c). */
+enum core_protocol {
+	CORE_PROTO_UNKNOWN,
+	CORE_PROTO_V3,
+	CORE_PROTO_SLIDING,
+};
+enum core_protocol core_protocol(const struct core *c);
+/* 1 while a sliding sync's window still grows, with how many of the
+ * account's rooms are known (known of total); else 0. */
+int core_rooms_loading(const struct core *c, int64_t *known, int64_t *total);
+/* Asks the homeserver which sync protocol it offers, as the sync loop
+ * would choose; result: "sliding" or "v3". */
+int core_protocol_ask(struct core *c, core_done_cb done, void *arg, char **cause);
 
 /* Whether message m (as store_history gives it) mentions the user, for
  * showing it: by its m.mentions when it has one (@room only from a

@@ -25,6 +25,14 @@ enum settings_send_keys {
 	SETTINGS_KEYS_SIGNED,
 };
 
+/* How natter syncs: simplified sliding sync where the homeserver offers
+ * it, else /v3/sync (auto); or always the one. */
+enum settings_sync_protocol {
+	SETTINGS_SYNC_AUTO,
+	SETTINGS_SYNC_SLIDING,
+	SETTINGS_SYNC_V3,
+};
+
 enum settings_mail_method {
 	SETTINGS_MAIL_SMTP,
 	SETTINGS_MAIL_SENDMAIL,
@@ -70,6 +78,10 @@ struct settings {
 		int encrypt_dms;	/* 1: new direct chats are end-to-end encrypted */
 		enum settings_send_keys send_keys;	/* all */
 	} crypto;
+
+	struct settings_sync {
+		enum settings_sync_protocol protocol;	/* auto */
+	} sync;
 
 	struct settings_mail {
 		char *from;		/* "Name <a@b>" or a@b, checked; NULL: not set */

@@ -104,6 +104,13 @@ cmd_whoami(struct cli *cli, int argc, char **argv)
 		cli_print_text(stdout, line, 0);
 		putchar('\n');
 		free(line);
+		core_result_clear(&r);
+		if (cli_finish(cli, core_protocol_ask(cli->core, core_result_cb, &r, &cause), &r,
+		    &cause) != CORE_DONE)
+			rc = cli_fail("%s", cause);
+		else
+			printf("sync: %s\n", strcmp(r.text, "sliding") == 0 ?
+			    "simplified sliding sync (MSC4186)" : "/v3/sync");
 	}
 	core_result_clear(&r);
 	free(cause);

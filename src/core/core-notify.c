@@ -22,6 +22,7 @@ core_view(struct core *c, const char *room_id, int focus)
 	free(c->view_room);
 	c->view_room = room_id != NULL ? xstrdup(room_id) : NULL;
 	c->view_focus = focus;
+	core_sync_refocus(c);
 }
 
 /* Muted rooms as typed in the config (ids, aliases or names), as ids. */
@@ -148,9 +149,15 @@ core_events_notify(struct core *c, const struct mx_sync *sync)
 	for (size_t i = 0; i < sync->n_rooms && shown < CORE_NOTIFY_MAX; i++) {
 		const struct mx_room_update *ru = &sync->rooms[i];
 
+		size_t j = 0;
+
 		if (ru->membership != MX_MEMBERSHIP_JOIN)
 			continue;
-		for (size_t j = 0; j < ru->n_timeline && shown < CORE_NOTIFY_MAX; j++)
+		/* A room a sliding window takes in brings its history with
+		 * it: only the events it calls live are news. */
+		if (sync->sliding && ru->n_live >= 0 && (size_t)ru->n_live < ru->n_timeline)
+			j = ru->n_timeline - (size_t)ru->n_live;
+		for (; j < ru->n_timeline && shown < CORE_NOTIFY_MAX; j++)
 			if (core_notifiable(&ru->timeline[j]))
 				shown += core_notify_event(c, ru->room_id, &ru->timeline[j], &rules);
 	}

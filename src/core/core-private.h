@@ -57,6 +57,16 @@ struct core {
 	int synced_once;		/* a round was stored since the core opened */
 	enum core_conn conn;
 
+	/* Simplified sliding sync (core-slide.c). */
+	enum core_protocol protocol;
+	const char *slide_conn;		/* this front end's connection */
+	long slide_end;			/* the window: rooms 0..slide_end */
+	long slide_asked;		/* the window of the call under way */
+	int64_t slide_have;		/* rooms the answered windows held */
+	int64_t slide_count;		/* rooms the account has; -1 unknown */
+	int slide_known;		/* every room is known (said once) */
+	char *slide_room;		/* the room subscribed to by the call under way */
+
 	/* The outbox sender (core-outbox.c). */
 	struct mx_call *send_call;
 	int64_t send_id;
@@ -226,6 +236,33 @@ void core_events_sync(struct core *c, const struct mx_sync *sync, size_t n_event
  * if it is recent news. */
 void core_notify_late(struct core *c, const char *room_id, const struct mx_event *ev);
 void core_notify_free(struct core *c);
+
+/* core-slide.c */
+void core_protocol_choose(struct core *c, const cJSON *versions);
+/* The stored position of the protocol in use, or NULL. */
+char *core_sync_token(struct core *c);
+int core_slide_growing(const struct core *c);
+struct mx_call *core_slide_call(struct core *c, long timeout_ms, int flags, mx_cb cb, void *arg,
+    char **cause);
+/* Before a sliding sync is stored: each room's membership from the
+ * user's own member event. */
+void core_slide_prepare(struct core *c, struct mx_sync *sync);
+/* In the sync's write: the unread and highlight counts of the rooms it
+ * changed, counted here. */
+int core_slide_counts(struct core *c, const struct mx_sync *sync, char **cause);
+/* store_apply_slide under this connection's key, then the counts. */
+int core_slide_store(struct core *c, const struct mx_sync *sync, char **cause);
+int core_room_recount(struct core *c, const char *room_id, char **cause);
+/* After it was stored: the window grows or, every room known, stays. */
+void core_slide_answered(struct core *c, const struct mx_sync *sync);
+/* The server forgot the connection: the next call starts it again. */
+void core_slide_restart(struct core *c);
+/* The room in view is not the one the call under way subscribes to. */
+int core_slide_refocus_due(const struct core *c);
+void core_slide_free(struct core *c);
+/* core-sync.c: a sliding sync under way is asked again for the room in
+ * view. */
+void core_sync_refocus(struct core *c);
 
 /* core-outbox.c */
 /* Starts the sender on the next pass of the loop, if it is idle. */

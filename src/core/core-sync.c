@@ -24,6 +24,7 @@ struct core_round {
 	int moved;		/* it brought news, or a new token, or took its time */
 	struct mx_call *call;
 	struct mx_sync *sync;	/* parsed, waiting for its senders' devices */
+	int syncing;		/* call is the sync itself, not what follows it */
 	char **users;		/* those senders */
 	size_t n_users;
 	void (*end)(struct core_round *r, const struct mx_result *res, const char *why);
@@ -50,6 +51,8 @@ core_count_events(const struct mx_sync *sync)
 static int
 core_sync_store(struct core *c, struct mx_sync *sync, char **cause)
 {
+	if (sync->sliding)
+		core_slide_prepare(c, sync);
 	if (store_batch_begin(c->store, cause) == -1)
 		return -1;
 	if (c->acct != NULL) {
@@ -71,7 +74,8 @@ core_sync_store(struct core *c, struct mx_sync *sync, char **cause)
 		    core_crypto_lists(c, sync, cause) == -1)
 			goto fail;
 	}
-	if (store_apply_sync(c->store, sync, cause) == -1)
+	if ((sync->sliding ? core_slide_store(c, sync, cause) :
+	    store_apply_sync(c->store, sync, cause)) == -1)
 		goto fail;
 	return store_batch_commit(c->store, cause);
 fail:
@@ -122,16 +126,40 @@ core_round_end(struct core_round *r, const struct mx_result *res, const char *wh
 	r->end(r, res, why);
 }
 
+static int core_round_call(struct core_round *r, char **cause);
+
+/* A sliding sync the server refused: a position it forgot starts the
+ * connection again, and a server that no longer offers it is synced
+ * with /v3/sync; either way the round goes on (1). 0 for any other
+ * failure. */
+static int
+core_round_slide_failed(struct core_round *r, const struct mx_result *res)
+{
+	if (res->status == 400 && res->errcode != NULL && strcmp(res->errcode, "M_UNKNOWN_POS") == 0)
+		core_slide_restart(r->c);
+	else if (res->status == 404 || (res->errcode != NULL && strcmp(res->errcode, "M_UNRECOGNIZED") == 0)) {
+		log_msg("sync: the homeserver does not answer sliding sync; using /v3/sync");
+		r->c->protocol = CORE_PROTO_V3;
+	} else
+		return 0;
+	core_round_sync(r);
+	return 1;
+}
+
 /* The start of a round's mx callback: when the call failed, the round
  * ends with why (then 1). */
 static int
 core_round_refused(struct core_round *r, const struct mx_result *res)
 {
 	char *why;
+	int syncing = r->syncing;
 
 	r->call = NULL;
+	r->syncing = 0;
 	if (res->ok)
 		return 0;
+	if (syncing && r->c->protocol == CORE_PROTO_SLIDING && core_round_slide_failed(r, res))
+		return 1;
 	why = core_why(r->c, res);
 	core_round_end(r, res, why);
 	free(why);
@@ -143,7 +171,7 @@ core_round_refused(struct core_round *r, const struct mx_result *res)
 static int
 core_round_moved(struct core_round *r, size_t n)
 {
-	char *after = store_sync_token(r->c->store);
+	char *after = core_sync_token(r->c);
 	int moved = n > 0 || r->before == NULL || after == NULL ||
 	    strcmp(r->before, after) != 0 || r->timeout_ms == 0 ||
 	    nt_mono_ms() - r->started >= r->timeout_ms / 2;
@@ -169,6 +197,10 @@ core_round_store(struct core_round *r)
 	}
 	r->n_events = n;
 	r->moved = core_round_moved(r, n);
+	if (sync->sliding)
+		core_slide_answered(c, sync);
+	else if (!c->synced_once)
+		log_msg("sync: every room known (%zu rooms)", sync->n_rooms);
 	core_events_sync(c, sync, n);
 	c->synced_once = 1;
 	mx_sync_free(&sync);
@@ -255,14 +287,44 @@ core_round_retrying(const struct mx_result *res, int64_t delay_ms, void *arg)
 	free(why);
 }
 
-/* Starts the round's next call: the filter when there is none yet, else
- * /sync. Returns -1 with a cause when it cannot start. */
+/* What /versions said chooses the protocol; a server that answers it
+ * with an error is synced with /v3/sync. No answer at all (offline, a
+ * server error) fails the round, to be asked again. */
+static void
+core_round_versions(struct mx_result *res, void *arg)
+{
+	struct core_round *r = arg;
+
+	if (!res->ok && (res->network_error || res->unknown || res->status == 0 ||
+	    res->status >= 500 || res->status == 429)) {
+		core_round_refused(r, res);
+		return;
+	}
+	r->call = NULL;
+	if (!res->ok)
+		log_msg("sync: /versions failed (%s); using /v3/sync",
+		    res->error != NULL ? res->error : "?");
+	core_protocol_choose(r->c, res->ok ? res->json : NULL);
+	core_round_sync(r);
+}
+
+/* Starts the round's next call: the protocol when it is not known yet;
+ * with /v3/sync the filter when there is none yet; then the sync.
+ * Returns -1 with a cause when it cannot start. */
 static int
 core_round_call(struct core_round *r, char **cause)
 {
 	struct core *c = r->c;
 
-	if (c->filter == NULL)
+	if (c->protocol == CORE_PROTO_UNKNOWN)
+		r->call = mx_versions(c->mx, r->flags, core_round_versions, r, cause);
+	else if (c->protocol == CORE_PROTO_SLIDING) {
+		free(r->before);
+		r->before = core_sync_token(c);
+		r->started = nt_mono_ms();
+		r->call = core_slide_call(c, r->timeout_ms, r->flags, core_round_answer, r, cause);
+		r->syncing = r->call != NULL;
+	} else if (c->filter == NULL)
 		r->call = mx_filter_upload(c->mx, CORE_TIMELINE_LIMIT, r->flags, core_round_filter,
 		    r, cause);
 	else {
@@ -271,6 +333,7 @@ core_round_call(struct core_round *r, char **cause)
 		r->started = nt_mono_ms();
 		r->call = mx_sync(c->mx, r->before, c->filter, r->before != NULL ? r->timeout_ms : 0,
 		    0, r->flags, core_round_answer, r, cause);
+		r->syncing = r->call != NULL;
 	}
 	if (r->call == NULL)
 		return -1;
@@ -371,6 +434,21 @@ core_loop_next(struct core *c)
 	}
 }
 
+/* The room in view changed under a sliding sync's long poll: it is
+ * asked again at once, subscribed to that room (the server allows a
+ * request to be cancelled and made again with the same pos). */
+void
+core_sync_refocus(struct core *c)
+{
+	struct core_round *r = c->round;
+
+	if (r == NULL || !r->syncing || !core_slide_refocus_due(c))
+		return;
+	mx_call_cancel(&r->call);
+	r->syncing = 0;
+	core_loop_next(c);
+}
+
 void
 core_listen(struct core *c, const struct core_events *ev, void *arg)
 {
@@ -392,6 +470,7 @@ core_start(struct core *c, const struct core_events *ev, void *arg, long timeout
 	if (c->round != NULL)
 		return;
 	c->drain_due = 1;	/* what an earlier run left to decrypt */
+	c->slide_conn = "natter";
 	c->round = xcalloc(1, sizeof *c->round);
 	c->round->c = c;
 	c->round->flags = MX_NORETRY;
@@ -473,7 +552,17 @@ core_once_end(struct core_round *r, const struct mx_result *res, const char *why
 		core_op_fail(op, why);
 		return;
 	}
-	op->n = (int64_t)r->n_events;
+	op->n += (int64_t)r->n_events;
+	/* A sliding window that does not hold every room yet grows, round
+	 * after round, before the command goes on. */
+	if (op->c->protocol == CORE_PROTO_SLIDING && core_slide_growing(op->c)) {
+		r->timeout_ms = 0;
+		if (core_round_call(r, &cause) == -1) {
+			core_op_fail(op, cause);
+			free(cause);
+		}
+		return;
+	}
 	if (core_outbox_flush(op->c, core_once_flushed, op, &cause) == -1) {
 		core_op_fail(op, cause);
 		free(cause);
@@ -487,6 +576,8 @@ core_sync_once(struct core *c, long timeout_ms, core_done_cb done, void *arg, ch
 	struct core_round *r = xcalloc(1, sizeof *r);
 
 	c->drain_due = 1;	/* what an earlier run left to decrypt */
+	if (c->round == NULL)
+		c->slide_conn = "natter-cli";
 	r->c = c;
 	r->timeout_ms = timeout_ms;
 	r->end = core_once_end;

@@ -96,6 +96,7 @@ core_free(struct core **cp)
 	core_secret_free_all(c);
 	core_marks_free(c);
 	core_notify_free(c);
+	core_slide_free(c);
 	free(c->typing_room);
 	free(c->filter);
 	mx_client_free(&c->mx);

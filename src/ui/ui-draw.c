@@ -84,10 +84,20 @@ static const char *ui_section_names[UI_SECTION_COUNT] = {
 static void
 ui_draw_list(struct ui *ui, int top, int height, int width)
 {
-	int y = top, last = -1;
+	int y = top, last = -1, rows = height;
+	int64_t known, total;
+	char loading[64];
 
 	for (int row = top; row < top + height; row++)
 		ui_fill(row, 0, width + 1, THEME_LIST);
+	/* While a sliding sync still takes in rooms, the last row says how
+	 * far it is. */
+	if (ui->core != NULL && height > 1 && core_rooms_loading(ui->core, &known, &total)) {
+		snprintf(loading, sizeof loading, "%lld of %lld rooms", (long long)known,
+		    (long long)total);
+		ui_put(top + height - 1, 1, loading, width - 1, THEME_LIST_SECTION);
+		height--;
+	}
 	for (size_t i = 0; i < ui->n_rooms && y < top + height; i++) {
 		struct ui_room *r = &ui->rooms[i];
 		int sel = ui->current != NULL && strcmp(ui->current, r->room_id) == 0;
@@ -121,7 +131,7 @@ ui_draw_list(struct ui *ui, int top, int height, int width)
 		y++;
 	}
 	attrset((attr_t)ui_theme_attr(THEME_LIST));
-	for (int row = top; row < top + height; row++) {
+	for (int row = top; row < top + rows; row++) {
 		if (ui_utf8)
 			mvaddstr(row, width, "│");
 		else

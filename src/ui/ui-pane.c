@@ -723,9 +723,13 @@ ui_pane_update(struct ui *ui, int height, int width)
 	for (size_t i = first; i < l->n && i < first + (size_t)height; i++)
 		if (l->v[i].msg > ui->view.cache->bottom)
 			ui->view.cache->bottom = l->v[i].msg;
-	/* What is in view decides what to load next. */
+	/* What is in view decides what to load next: the top scrolled into
+	 * view, or a pane the cache does not fill (a sliding sync brings a
+	 * room's newest events only). */
 	if (first == 0 && ui->view.scroll > 0)
-		ui_history_more(ui);
+		ui_history_more(ui, 0);
+	else if (first == 0 && l->n < (size_t)height)
+		ui_history_more(ui, 1);
 	if (l->gap_line != SIZE_MAX && l->gap_line >= first && l->gap_line < first + (size_t)height)
 		ui_gap_fetch(ui);
 }

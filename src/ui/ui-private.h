@@ -77,6 +77,7 @@ struct ui_view {
 	int64_t history;	/* messages to read for the pane */
 	int cache_short;	/* the cache had fewer than history */
 	int fetching;		/* older history is on its way from the server */
+	int fetch_noted;	/* and the status line says so */
 	int at_start;		/* the room in view is cached back to its start */
 	int gap_empty;		/* gap pages in a row that brought nothing */
 	char *marker;		/* read up to here when the room was opened */
@@ -183,7 +184,9 @@ void ui_rooms_reload(struct ui *ui);
 const struct ui_room *ui_room_find(const struct ui *ui, const char *room_id);
 void ui_room_select(struct ui *ui, const char *room_id);
 struct editor_history *ui_history(struct ui *ui);
-void ui_history_more(struct ui *ui);
+/* quiet: the pane asks for itself (it is not full), and the status
+ * line is left as it is. */
+void ui_history_more(struct ui *ui, int quiet);
 void ui_gap_fetch(struct ui *ui);
 void ui_note(struct ui *ui, const char *fmt, ...) NT_ATTR_PRINTF(2, 3);
 /* A note saying something failed, drawn in the theme's error colours. */

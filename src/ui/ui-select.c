@@ -74,7 +74,7 @@ ui_select_move(struct ui *ui, int delta)
 	if (i < 0) {
 		ui->view.history += UI_HISTORY_PAGE;
 		if (ui->view.cache_short)
-			ui_history_more(ui);
+			ui_history_more(ui, 0);
 		ui_dirty(ui);
 		return;
 	}

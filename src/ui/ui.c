@@ -269,10 +269,12 @@ ui_history_done(void *arg, int ok, const char *result)
 	if (ok == 0)
 		ui_note(ui, "%s", result);
 	else {
-		xfree(&ui->status.note);
+		if (ui->view.fetch_noted)
+			xfree(&ui->status.note);
 		if (strcmp(result, "0") == 0)
 			ui->view.at_start = 1;
 	}
+	ui->view.fetch_noted = 0;
 	ui->view.gen++;
 	ui_dirty(ui);
 }
@@ -317,7 +319,7 @@ ui_gap_fetch(struct ui *ui)
 /* The top of the pane is in view: read further back in the cache, and
  * when the cache has no more, ask the server without waiting for it. */
 void
-ui_history_more(struct ui *ui)
+ui_history_more(struct ui *ui, int quiet)
 {
 	char *cause = NULL;
 
@@ -335,7 +337,9 @@ ui_history_more(struct ui *ui)
 		return;
 	}
 	ui->view.fetching = 1;
-	ui_note(ui, "loading older messages…");
+	ui->view.fetch_noted = !quiet;
+	if (!quiet)
+		ui_note(ui, "loading older messages…");
 }
 
 /* Where the user had read up to before opening the room: the new

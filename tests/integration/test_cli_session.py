@@ -101,7 +101,9 @@ class SessionTest(NatterTestCase):
         log = self.natter.state_home / "natter" / "default.log"
         self.assertEqual(file_mode(log), 0o600)
         text = log.read_text()
-        self.assertIn("GET /_matrix/client/v3/sync: 200", text)
+        # The testbed offers sliding sync, which natter then speaks.
+        self.assertIn("POST /_matrix/client/unstable/org.matrix.simplified_msc3575/sync: 200",
+                      text)
         self.assertIn("PUT /_matrix/client/v3/rooms/", text)
         self.assertIn("sync: ", text)
         session = json.loads((self.natter.profile_dir() / "session").read_text())

@@ -22,7 +22,9 @@ from natter_harness import check_exit, wait_until  # noqa: E402
 from test_tui import TuiTestCase  # noqa: E402
 
 SEND = r"^PUT /_matrix/client/v3/rooms/[^/]+/send/"
-SYNC = r"^GET /_matrix/client/v3/sync"
+# natter speaks sliding sync where the homeserver offers it, as the testbed does.
+SYNC = (r"^(GET /_matrix/client/v3/sync"
+        r"|POST /_matrix/client/unstable/org\.matrix\.simplified_msc3575/sync)")
 
 
 class Proxied:

@@ -465,6 +465,9 @@ class TuiTest(TuiTestCase):
             self.bob.send_text(room, f"news {i:02d}")
         t = self.start()
         t.wait_for("news 39")
+        # A sliding sync brings a room's newest events; the rest are paged
+        # in as it is read.
+        wait_until(lambda: "messages missing here" not in t.screen(), what="history paged in")
         self.assertNotIn("new messages", t.screen())
         t.keys("M-u")
         screen = t.wait_for("── new messages ──")

@@ -13,6 +13,12 @@ from test_cli_export import FROM, SmtpSink, body_of, parse
 from test_tui import TuiTestCase, wait_until
 
 
+# A sync brings a room's newest 10 (sliding sync) or 50 (/v3/sync)
+# messages, and the interface pages in 100 more to fill the pane of the
+# room it opens: this many leave the start of the room out of the cache.
+COUNT = 150
+
+
 class TuiExportCoverageTest(TuiTestCase):
     def setUp(self):
         super().setUp()
@@ -20,9 +26,10 @@ class TuiExportCoverageTest(TuiTestCase):
         conf.parent.mkdir(parents=True, exist_ok=True)
         conf.write_text(f"[mail]\nfrom = {FROM}\n")
 
-    def room_with_history(self, count=60):
-        """bob's room with alice in it from the start; more messages than one sync
-        brings, so the cache starts mid-conversation."""
+    def room_with_history(self, count=COUNT):
+        """bob's room with alice in it from the start; more messages than a sync
+        brings and the interface pages in to fill its pane, so the cache starts
+        mid-conversation."""
         room = self.bob.create_room(name="Archive", invite=[self.alice.user_id])
         self.alice.join(room)
         for i in range(count):
@@ -43,10 +50,10 @@ class TuiExportCoverageTest(TuiTestCase):
         path = self.natter.home / "whole.eml"
         t.text(f"/export {path}")
         t.keys("Enter")
-        t.wait_for("exported 60 messages from Archive", timeout=60)
+        t.wait_for(f"exported {COUNT} messages from Archive", timeout=60)
         self.assertNotIn("not available", t.screen())
         plain = body_of(self.mail(path), "plain")
-        self.assertEqual(self.minutes(plain), [f"minute {i:03d}" for i in range(60)])
+        self.assertEqual(self.minutes(plain), [f"minute {i:03d}" for i in range(COUNT)])
 
     def test_export_that_cannot_fetch_says_what_it_covers(self):
         room, t = self.room_with_history()
@@ -65,16 +72,16 @@ class TuiExportCoverageTest(TuiTestCase):
         self.assertIn("\nNote: this export covers ", plain)
         self.assertIn("earlier messages were not available", plain)
         self.assertNotIn("minute 000", plain)
-        self.assertIn("minute 059", plain)
+        self.assertIn(f"minute {COUNT - 1:03d}", plain)
 
     def test_search_says_rooms_are_not_fully_cached_and_fetches_them(self):
         room, t = self.room_with_history()
         t.keys("C-f")
         t.text("minute")
         t.wait_for("1 room is not fully cached, C-b fetches it")
-        self.assertNotIn(" 60 results", t.screen())
+        self.assertNotIn(f" {COUNT} results", t.screen())
         t.keys("C-b")
-        t.wait_for("60 results", timeout=60)
+        t.wait_for(f"{COUNT} results", timeout=60)
         t.wait_for("history fetched")
         self.assertNotIn("not fully cached", t.screen())
 
