@@ -81,6 +81,7 @@ pane_teardown(void **state)
 
 	ui_pane_free(&fx->ui);
 	core_free(&fx->core);
+	free(fx->ui.status.note);	/* a pane the cache did not fill asked for more */
 	assert_int_equal(system(cmd), 0);
 	free(cmd);
 	free(fx);
