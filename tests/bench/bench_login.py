@@ -10,8 +10,8 @@ usage: bench_login.py NATTER WORKDIR [RUNS]
 
 The account is the one bench_seed.py made (500 rooms, 50 of them direct
 chats, 100 messages a room, from 30 senders); with no complete seed in
-that directory bench_seed.py seeds it first (about 25 minutes), and
-otherwise brings its homeserver up. Before the first run one full sync by
+that directory bench_seed.py seeds it first (about 30 minutes), and
+otherwise brings its homeserver up; it is left up after the runs. Before the first run one full sync by
 plain HTTP, not counted, warms the homeserver's caches after its start, so
 the runs are alike. Each run then does, in this order:
 
@@ -58,6 +58,7 @@ when it was read; CPU is natter's, from /proc/PID/stat, but for the
 server's sync); notes go to stderr. Asserts nothing about time: the
 targets (issue 14) are in table.py. Needs root (the testbed does).
 """
+import fcntl
 import http.client
 import json
 import os
@@ -94,10 +95,13 @@ def seeded():
             scale = json.load(f)
         cmd += ["--%s=%d" % (k, v) for k, v in scale.items()]
     else:
-        note("no complete seed in %s: seeding (about 25 minutes at full scale)" % HS_DIR)
+        note("no complete seed in %s: seeding (about 30 minutes at full scale)" % HS_DIR)
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    # Held (shared) until the end, so that no seeder starts again under the runs.
+    lock = open(os.path.join(HS_DIR, "seed.lock"), "a")
+    fcntl.flock(lock, fcntl.LOCK_SH)
     with open(os.path.join(HS_DIR, "seed.json")) as f:
-        return json.load(f)
+        return json.load(f), lock
 
 
 def synapse_pid():
@@ -302,7 +306,7 @@ def main():
     natter, workdir = os.path.abspath(sys.argv[1]), sys.argv[2]
     runs = int(sys.argv[3]) if len(sys.argv) > 3 else 3
     os.makedirs(workdir, exist_ok=True)
-    seed = seeded()
+    seed, _lock = seeded()
     pid = synapse_pid()
     if os.getpriority(os.PRIO_PROCESS, pid) != 0:
         os.setpriority(os.PRIO_PROCESS, pid, 0)    # started by a niced seeder

@@ -5,8 +5,13 @@ account for bench_login.py, and keeps it for later runs.
 usage: bench_seed.py [--dir DIR] [--port PORT] [--rooms N] [--dms N]
                      [--messages N] [--senders N] [--jobs N]
 (defaults: DIR $NATTER_BENCH_HS or /var/cache/natter-bench/hs500, port
-60700, 500 rooms of which 50 direct chats, 100 messages a room, 30
+61700, 500 rooms of which 50 direct chats, 100 messages a room, 30
 senders, 6 requests at once)
+
+The port is above the kernel's ephemeral range (32768-60999 here), where
+the integration tests pick theirs: `scripts/testbed start DIR PORT` wipes
+whatever data lies kept for PORT, so a test that happened on the seed's
+port while its homeserver was down would erase it.
 
 The account is @exec:localhost (password in DIR/seed.json), in every room:
 
@@ -27,7 +32,10 @@ The account is @exec:localhost (password in DIR/seed.json), in every room:
 
 Everything goes through the client API (and the shared-secret admin API
 to register), several requests at once over keep-alive connections,
-retrying what the server refuses with 429. Progress goes to stderr.
+retrying what the server refuses with 429. Progress goes to stderr. At
+full scale it takes about 30 minutes here, nearly all of it the 50,000
+messages at ~35/s: Synapse is the bottleneck (one core at 100%), so more
+requests at once do not make it faster.
 
 DIR holds the testbed's files (env, state, synapse.log), seed.json and
 seed-complete; the homeserver's database is the testbed's, under its
@@ -364,7 +372,7 @@ def scale(args):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--dir", default=DEFAULT_DIR)
-    ap.add_argument("--port", type=int, default=60700)
+    ap.add_argument("--port", type=int, default=61700)
     ap.add_argument("--rooms", type=int, default=500)
     ap.add_argument("--dms", type=int, default=50)
     ap.add_argument("--messages", type=int, default=100)
