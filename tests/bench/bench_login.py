@@ -51,6 +51,9 @@ the runs are alike. Each run then does, in this order:
                       echo of another letter written at its start, ms.
   warm-start-rss      VmHWM of natter at that moment, MB.
 
+natter is then quit again and `natter logout` ends its device, so that
+the runs leave the account's devices as they found them.
+
 The terminal's output is read all along, so natter never waits on it.
 Prints one "run\tFIGURE\tVALUE\tWALL_MS\tCPU_MS" line a figure a run (for
 times, wall is the figure itself; for sizes, the time since natter's start
@@ -298,6 +301,11 @@ def one_run(natter, workdir, n, seed, needles, pid):
         term.pump(0.5)
     finally:
         quit_natter(term, "run %d, warm start" % (n + 1))
+    # Its device goes, so that runs leave the account as they found it.
+    r = subprocess.run([natter, "-p", PROFILE, "logout"], env=env, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.PIPE)
+    if r.returncode != 0:
+        note("natter logout: status %d: %s" % (r.returncode, r.stderr.decode().strip()))
 
 
 def main():
