@@ -49,6 +49,10 @@ int store_apply_sync(struct store *st, const struct mx_sync *sync, char **cause)
 int store_apply_slide(struct store *st, const struct mx_sync *sync, const char *pos_key,
     char **cause);
 
+/* Gives back what the cache's pages and the heap hold unused, after a
+ * burst of writes (a first sync) that the hours after will not repeat. */
+void store_trim(struct store *st);
+
 /* The since token, or NULL before the first sync. */
 char *store_sync_token(struct store *st);
 

@@ -236,14 +236,17 @@ core_slide_answered(struct core *c, const struct mx_sync *sync)
 	if (c->slide_count < 0)
 		return;
 	if (c->slide_asked + 1 < c->slide_count) {
-		/* Grow only past a window answered, never ahead of it. */
+		/* Grow only past a window answered, never ahead of it. What
+		 * one window wrote is not held while the next comes. */
 		if (c->slide_end == c->slide_asked)
 			c->slide_end += CORE_SLIDE_STEP;
+		store_trim(c->store);
 		return;
 	}
 	if (!c->slide_known) {
 		c->slide_known = 1;
 		log_msg("sync: every room known (%lld rooms)", (long long)c->slide_count);
+		store_trim(c->store);
 	}
 	if (c->slide_end < c->slide_count - 1 + CORE_SLIDE_STEP / 2) {
 		char *end_key = core_slide_end_key(c), end[32];

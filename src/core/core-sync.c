@@ -199,8 +199,10 @@ core_round_store(struct core_round *r)
 	r->moved = core_round_moved(r, n);
 	if (sync->sliding)
 		core_slide_answered(c, sync);
-	else if (!c->synced_once)
+	else if (!c->synced_once) {
 		log_msg("sync: every room known (%zu rooms)", sync->n_rooms);
+		store_trim(c->store);
+	}
 	core_events_sync(c, sync, n);
 	c->synced_once = 1;
 	mx_sync_free(&sync);

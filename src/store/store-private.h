@@ -193,6 +193,7 @@ struct store {
 	struct store_words words;
 	int reading;		/* store_read_begin opened the transaction */
 	int batch;		/* store_batch_begin opened a write */
+	int mapped;		/* reads go through a memory map (store_map) */
 	struct store_name_cache names;
 };
 
@@ -245,6 +246,8 @@ int store_event_put(struct store *st, const char *room_id, const struct mx_event
 int store_event_exists(struct store *st, const char *event_id, char **cause);
 /* 1 when statement which, given key as ?1, finds a row; 0 when not; -1
  * on error. */
+/* store.c: the memory map a search reads through, until store_trim. */
+void store_map(struct store *st);
 int store_has(struct store *st, enum store_sql which, const char *key, const char *what,
     char **cause);
 /* 1 when the cache has the room, 0 when not, -1 on error. */

@@ -732,6 +732,7 @@ store_search(struct store *st, const struct store_search *q, struct store_search
 
 	*rows = NULL;
 	*n = 0;
+	store_map(st);
 	if ((json = store_search_rooms(st, q, cause)) == NULL)
 		return -1;
 	sq.rooms = *json != '\0' ? json : NULL;

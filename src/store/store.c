@@ -2,6 +2,7 @@
  * statement helpers the other store files use. */
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -14,6 +15,7 @@
 /* How long a write waits for another natter's to end before it gives up
  * and says so: the interface and the command line share a profile. */
 #define STORE_BUSY_MS 10000
+#define STORE_MMAP_SIZE "1073741824"	/* the cache file read through a map, up to 1 GB */
 
 /* Schema migrations: step i takes a cache from user_version i to i + 1.
  * Append new steps; never edit one that has shipped. */
@@ -575,12 +577,10 @@ store_configure(struct store *st, char **cause)
 	 * in the order of random event ids. Pages are taken as used. */
 	if (store_pragma(st, "PRAGMA cache_size = -65536", cause) != 0)
 		return -1;
-	/* Reads through a memory map skip a system call a page, which is
-	 * most of what a search spends reading rows. The price: an I/O error
-	 * on the file is a SIGBUS (the terminal is restored) rather than an
-	 * error message. */
-	if (store_pragma(st, "PRAGMA mmap_size = 1073741824", cause) != 0)
-		return -1;
+	/* No memory map until a search (store_map): the kernel maps a
+	 * fault's neighbours too, so that a start that reads a few hundred
+	 * scattered pages of a small cache through one counts all of it as
+	 * natter's. */
 	return store_pragma(st, "PRAGMA foreign_keys = ON", cause);
 }
 
@@ -762,6 +762,31 @@ store_meta_get(struct store *st, const char *key)
 		value = store_column_text(s, 0);
 	store_done(s);
 	return value;
+}
+
+/* Reads through a memory map skip a system call a page, which is most
+ * of what a search spends reading rows: a search maps the file, and the
+ * map stays until store_trim. The price: an I/O error on the file is a
+ * SIGBUS (the terminal is restored) rather than an error message. */
+void
+store_map(struct store *st)
+{
+	if (st->mapped)
+		return;
+	sqlite3_exec(st->db, "PRAGMA mmap_size = " STORE_MMAP_SIZE, NULL, NULL, NULL);
+	st->mapped = 1;
+}
+
+void
+store_trim(struct store *st)
+{
+	sqlite3_db_release_memory(st->db);
+	/* The pages of the file read through a map stop counting as the
+	 * process's (they stay in the kernel's page cache, a fault away). */
+	if (st->mapped)
+		sqlite3_exec(st->db, "PRAGMA mmap_size = 0", NULL, NULL, NULL);
+	st->mapped = 0;
+	malloc_trim(0);
 }
 
 char *
