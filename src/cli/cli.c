@@ -325,7 +325,7 @@ cli_main(int argc, char **argv)
 	if (argc == 0) {
 		cli_config_load(&cli);
 		ch = ui_main(cli.profile, cli.config, &cli.settings,
-		    (const char *const *)cli.warnings, cli.n_warnings);
+		    (const char *const *)cli.warnings, cli.n_warnings, cli.verbose);
 		cli_config_free(&cli);
 		return ch;
 	}

@@ -11,6 +11,7 @@
 #include <curses.h>
 
 #include "natter/editor.h"
+#include "natter/log.h"
 #include "natter/notify.h"
 #include "natter/keys.h"
 #include "natter/loop.h"
@@ -576,7 +577,7 @@ ui_watch(struct ui *ui)
 
 int
 ui_main(const char *profile, const char *config, const struct settings *settings,
-    const char *const *warnings, size_t n_warnings)
+    const char *const *warnings, size_t n_warnings, int verbose)
 {
 	struct ui ui = {0};
 	char *cause = NULL;
@@ -585,6 +586,10 @@ ui_main(const char *profile, const char *config, const struct settings *settings
 		fprintf(stderr, "natter: %s\n", cause);
 		free(cause);
 		return 1;
+	}
+	if (verbose && log_open(core_log_file(ui.core), &cause) == -1) {
+		fprintf(stderr, "natter: %s (going on without it)\n", cause);
+		xfree(&cause);
 	}
 	ui.store = core_store(ui.core);
 	ui.loop = core_loop(ui.core);
@@ -614,6 +619,7 @@ ui_main(const char *profile, const char *config, const struct settings *settings
 	ui_term_restore();
 	ui_theme_end();
 	ui_free(&ui);
+	log_close();
 	if (ui.gone != NULL) {
 		fprintf(stderr, "natter: %s; the drafts and the outbox are kept\n", ui.gone);
 		return 1;

@@ -273,7 +273,7 @@ def one_run(natter, workdir, n, seed, needles, pid):
         db = os.path.join(home, "data", "natter", PROFILE, "cache.db")
         while not log_says_all(log, len(seed["rooms"])):
             if not os.path.exists(log) and cache_holds_all(db, len(seed["rooms"])):
-                note("natter wrote no log (its terminal interface ignores -v): every "
+                note("natter wrote no log (an older natter's interface ignores -v): every "
                      "room known = its cache holding every room")
                 break
             if time.monotonic() > end:

@@ -149,7 +149,7 @@ class InterfaceTest(TuiTestCase):
         # The first answer comes at once; those that widen the window wait
         # (opening the newest room asks again, subscribed to it).
         proxy.fault(DELAY, SLIDE + r".*pos=", delay=6, times=-1)
-        t = self.terminal(cols=100, rows=30)
+        t = self.terminal(cols=100, rows=30, args=("-v",))
         t.wait_for(f"{FIRST_WINDOW} of {FIRST_WINDOW + 5} rooms")
         screen = t.screen()
         self.assertIn(f"Room {FIRST_WINDOW + 5:02d}", screen)
@@ -163,6 +163,10 @@ class InterfaceTest(TuiTestCase):
         t.keys("C-u")
         self.switch(t, "Room 01")
         t.wait_for("note 01 for the team")
+        # With -v the interface logs as the commands do, and no message text.
+        log = (self.natter.state_home / "natter" / "default.log").read_text()
+        self.assertIn(f"sync: every room known ({FIRST_WINDOW + 5} rooms)", log)
+        self.assertNotIn("note 01 for the team", log)
 
 
 if __name__ == "__main__":

@@ -27,10 +27,10 @@ class Tmux:
     PANE = "t:0"    # natter's window, also while a test has opened another one
 
     def __init__(self, natter, cols=100, rows=30, after=None, name="natter in tmux",
-                 term="xterm-256color"):
+                 term="xterm-256color", args=()):
         """after: shell commands run in the pane once natter has exited;
         name: who ran it (a test id), for the failure message; term: the
-        TERM natter is given."""
+        TERM natter is given; args: natter's options."""
         require("tmux", shutil.which("tmux"), "tmux is needed for the terminal tests")
         self.socket = f"natter-test-{uuid.uuid4().hex[:8]}"
         self.natter = natter
@@ -45,7 +45,8 @@ class Tmux:
                                         "EDITOR", "VISUAL", "PATH", "ESCDELAY")))
         natter_cmd = (f"echo $$ > {self.pid_file}.new; mv {self.pid_file}.new {self.pid_file}; "
                       f"exec env {env} TERM={shlex.quote(term)} "
-                      f"{shlex.quote(natter.binary)} 2>{self.stderr_file}")
+                      f"{shlex.quote(natter.binary)} {' '.join(map(shlex.quote, args))} "
+                      f"2>{self.stderr_file}")
         cmd = (f"sh -c {shlex.quote(natter_cmd)}; echo $? > {self.status_file}.new; "
                f"mv {self.status_file}.new {self.status_file}")
         if after is not None:
@@ -147,9 +148,9 @@ class TuiTestCase(NatterTestCase):
     """What the terminal tests share: natter started in tmux on a synced
     cache, and the rows of its screen they read."""
 
-    def terminal(self, cols=100, rows=30, after=None, term="xterm-256color"):
+    def terminal(self, cols=100, rows=30, after=None, term="xterm-256color", args=()):
         """natter in tmux on the cache as it is; its exit is checked at cleanup."""
-        t = Tmux(self.natter, cols, rows, after=after, name=self.id(), term=term)
+        t = Tmux(self.natter, cols, rows, after=after, name=self.id(), term=term, args=args)
         self.addCleanup(t.close)
         return t
 
