@@ -178,9 +178,11 @@ const char *const store_sql_text[STORE_SQL_COUNT] = {
 	 * read receipt and after its own last message, newest first. */
 	[STORE_SQL_UNREAD] =
 	    "SELECT " STORE_MSG_COLUMNS " FROM events WHERE room_id = ?1 AND seq > coalesce("
-	    "(SELECT max(seq) FROM events WHERE room_id = ?1 AND (sender = ?2 OR event_id ="
-	    " (SELECT event_id FROM receipts WHERE room_id = ?1 AND user_id = ?2))),"
-	    " -9223372036854775807)"
+	    /* From the newest back, by the (room_id, seq) index: the mark is
+	     * near the end, and the walk stops there. */
+	    "(SELECT seq FROM events WHERE room_id = ?1 AND (sender = ?2 OR event_id ="
+	    " (SELECT event_id FROM receipts WHERE room_id = ?1 AND user_id = ?2))"
+	    " ORDER BY seq DESC LIMIT 1), -9223372036854775807)"
 	    " AND sender <> ?2 AND type IN ('m.room.message', 'm.room.encrypted', 'm.sticker')"
 	    " AND NOT redacted AND (rel_type IS NULL OR rel_type <> 'm.replace')"
 	    " ORDER BY seq DESC LIMIT ?3",
