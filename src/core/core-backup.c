@@ -182,9 +182,8 @@ core_backup_sent(struct mx_result *res, void *arg)
 	/* A new backup replaced natter's (reset in another client, which
 	 * deletes the old one): its key is not one natter has, so it stops
 	 * until `natter recover` again. */
-	if (!res->ok && res->errcode != NULL &&
-	    (strcmp(res->errcode, "M_WRONG_ROOM_KEYS_VERSION") == 0 ||
-	    (res->status == 404 && strcmp(res->errcode, "M_NOT_FOUND") == 0))) {
+	if (!res->ok && (core_errcode_is(res, "M_WRONG_ROOM_KEYS_VERSION") ||
+	    (res->status == 404 && core_errcode_is(res, "M_NOT_FOUND")))) {
 		log_msg("crypto: the key backup natter sent to was replaced: no more room keys "
 		    "go there until `natter recover`");
 		if (store_meta_unset(c->store, BACKUP_META, &cause) == -1) {

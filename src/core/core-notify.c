@@ -148,7 +148,6 @@ core_events_notify(struct core *c, const struct mx_sync *sync)
 	core_notify_rules(c, &rules);
 	for (size_t i = 0; i < sync->n_rooms && shown < CORE_NOTIFY_MAX; i++) {
 		const struct mx_room_update *ru = &sync->rooms[i];
-
 		size_t j = 0;
 
 		if (ru->membership != MX_MEMBERSHIP_JOIN)

@@ -161,13 +161,24 @@ core_op_started(struct core_op *op, char **cause)
 	return -1;
 }
 
+int
+core_errcode_is(const struct mx_result *res, const char *errcode)
+{
+	return res->errcode != NULL && strcmp(res->errcode, errcode) == 0;
+}
+
+int
+core_may_pass(const struct mx_result *res)
+{
+	return res->network_error || res->unknown || res->status >= 500 || res->status == 429;
+}
+
 char *
 core_why(const struct core *c, const struct mx_result *res)
 {
 	char *login, *why;
 
-	if (res->status == 401 && res->errcode != NULL &&
-	    strcmp(res->errcode, "M_UNKNOWN_TOKEN") == 0) {
+	if (res->status == 401 && core_errcode_is(res, "M_UNKNOWN_TOKEN")) {
 		login = core_command(c, "login");
 		why = xasprintf("the homeserver no longer accepts this session%s: log in again "
 		    "with `%s`", res->soft_logout ? " (your cache is kept)" : "", login);

@@ -87,7 +87,7 @@ core_send_answer(struct mx_result *res, void *arg)
 	why = core_why(c, res);
 	/* Offline, or an answer that may say it went: the next successful
 	 * sync tries again, with the same transaction id. */
-	if (res->network_error || res->unknown || res->status >= 500 || res->status == 429) {
+	if (core_may_pass(res)) {
 		log_msg("send %lld: kept queued: %s", (long long)id, why);
 		store_outbox_attempt(c->store, id, why, 0, NULL);
 		if (c->ev.outbox != NULL)

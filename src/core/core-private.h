@@ -192,6 +192,11 @@ void core_op_answer(struct mx_result *res, void *arg);
 /* Why an answer failed, as a person reads it: a refused session, no
  * network, or the server's own words. */
 char *core_why(const struct core *c, const struct mx_result *res);
+/* Whether the homeserver refused with this errcode. */
+int core_errcode_is(const struct mx_result *res, const char *errcode);
+/* Whether a failure may pass: offline, an answer that may say it was
+ * done, a server error or a rate limit. */
+int core_may_pass(const struct mx_result *res);
 void core_ops_cancel(struct core *c);
 
 /* core-keys.c */

@@ -82,8 +82,7 @@ recover_note(struct recover *r, const char *fmt, const char *arg)
 static int
 recover_missing(const struct mx_result *res)
 {
-	return res->status == 404 && res->errcode != NULL &&
-	    strcmp(res->errcode, "M_NOT_FOUND") == 0;
+	return res->status == 404 && core_errcode_is(res, "M_NOT_FOUND");
 }
 
 static void recover_ask_secret(struct core_op *op);

@@ -65,7 +65,7 @@ core_login_answer(struct mx_result *res, void *arg)
 	char *why = NULL;
 
 	op->call = NULL;
-	if (!res->ok && res->errcode != NULL && strcmp(res->errcode, "M_FORBIDDEN") == 0)
+	if (!res->ok && core_errcode_is(res, "M_FORBIDDEN"))
 		core_op_end(op, CORE_FAILED, op->text);
 	else if (!res->ok) {
 		why = core_why(op->c, res);

@@ -12,7 +12,7 @@
  * Each front end has its own connection (conn_id) and keeps its pos in
  * the cache under its own key: the interface and a command line run at
  * the same time must not use each other's positions. An answer's
- * MX_SLIDE_UNKNOWN_POS starts the connection again; the cache keeps
+ * M_UNKNOWN_POS starts the connection again; the cache keeps
  * what it had.
  *
  * Synapse sends 0 for every room's unread counts here, so the core
@@ -72,16 +72,11 @@ core_protocol_choose(struct core *c, const cJSON *versions)
 	    "simplified sliding sync (" MX_SLIDE_FEATURE ")" : "/v3/sync");
 }
 
+/* The cache's key for what (pos, end) of this front end's connection. */
 static char *
-core_slide_key(const struct core *c)
+core_slide_meta_key(const struct core *c, const char *what)
 {
-	return xasprintf("slide.pos.%s", c->slide_conn != NULL ? c->slide_conn : "natter");
-}
-
-static char *
-core_slide_end_key(const struct core *c)
-{
-	return xasprintf("slide.end.%s", c->slide_conn != NULL ? c->slide_conn : "natter");
+	return xasprintf("slide.%s.%s", what, c->slide_conn != NULL ? c->slide_conn : "natter");
 }
 
 /* The window to start with: on a connection that knew every room, all
@@ -90,7 +85,7 @@ core_slide_end_key(const struct core *c)
 static void
 core_slide_window(struct core *c)
 {
-	char *key = core_slide_key(c), *end_key = core_slide_end_key(c);
+	char *key = core_slide_meta_key(c, "pos"), *end_key = core_slide_meta_key(c, "end");
 	char *pos = store_meta_get(c->store, key), *end = store_meta_get(c->store, end_key);
 	int64_t n;
 
@@ -114,7 +109,7 @@ core_sync_token(struct core *c)
 
 	if (c->protocol != CORE_PROTO_SLIDING)
 		return store_sync_token(c->store);
-	key = core_slide_key(c);
+	key = core_slide_meta_key(c, "pos");
 	pos = store_meta_get(c->store, key);
 	free(key);
 	return pos;
@@ -249,7 +244,7 @@ core_slide_answered(struct core *c, const struct mx_sync *sync)
 		store_trim(c->store);
 	}
 	if (c->slide_end < c->slide_count - 1 + CORE_SLIDE_STEP / 2) {
-		char *end_key = core_slide_end_key(c), end[32];
+		char *end_key = core_slide_meta_key(c, "end"), end[32];
 
 		c->slide_end = c->slide_count - 1 + CORE_SLIDE_STEP;
 		snprintf(end, sizeof end, "%ld", c->slide_end);
@@ -261,7 +256,7 @@ core_slide_answered(struct core *c, const struct mx_sync *sync)
 void
 core_slide_restart(struct core *c)
 {
-	char *key = core_slide_key(c);
+	char *key = core_slide_meta_key(c, "pos");
 
 	log_msg("sync: the homeserver forgot the sliding sync connection; starting it again");
 	store_meta_unset(c->store, key, NULL);
@@ -272,11 +267,9 @@ core_slide_restart(struct core *c)
 int
 core_slide_refocus_due(const struct core *c)
 {
-	if (c->protocol != CORE_PROTO_SLIDING)
+	if (c->protocol != CORE_PROTO_SLIDING || c->view_room == NULL)
 		return 0;
-	if (c->view_room == NULL || c->slide_room == NULL)
-		return c->view_room != c->slide_room && c->view_room != NULL;
-	return strcmp(c->view_room, c->slide_room) != 0;
+	return c->slide_room == NULL || strcmp(c->view_room, c->slide_room) != 0;
 }
 
 void
@@ -288,7 +281,7 @@ core_slide_free(struct core *c)
 int
 core_slide_store(struct core *c, const struct mx_sync *sync, char **cause)
 {
-	char *key = core_slide_key(c);
+	char *key = core_slide_meta_key(c, "pos");
 	int rc = store_apply_slide(c->store, sync, key, cause);
 
 	free(key);

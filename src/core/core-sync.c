@@ -135,9 +135,9 @@ static int core_round_call(struct core_round *r, char **cause);
 static int
 core_round_slide_failed(struct core_round *r, const struct mx_result *res)
 {
-	if (res->status == 400 && res->errcode != NULL && strcmp(res->errcode, "M_UNKNOWN_POS") == 0)
+	if (res->status == 400 && core_errcode_is(res, "M_UNKNOWN_POS"))
 		core_slide_restart(r->c);
-	else if (res->status == 404 || (res->errcode != NULL && strcmp(res->errcode, "M_UNRECOGNIZED") == 0)) {
+	else if (res->status == 404 || core_errcode_is(res, "M_UNRECOGNIZED")) {
 		log_msg("sync: the homeserver does not answer sliding sync; using /v3/sync");
 		r->c->protocol = CORE_PROTO_V3;
 	} else
@@ -297,8 +297,7 @@ core_round_versions(struct mx_result *res, void *arg)
 {
 	struct core_round *r = arg;
 
-	if (!res->ok && (res->network_error || res->unknown || res->status == 0 ||
-	    res->status >= 500 || res->status == 429)) {
+	if (!res->ok && core_may_pass(res)) {
 		core_round_refused(r, res);
 		return;
 	}

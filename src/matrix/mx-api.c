@@ -176,23 +176,23 @@ api_query(struct buf *b, const char *key, const char *value)
 	free(e);
 }
 
+/* A call whose 2xx body parse reads (MX_RAW), with body (JSON, or NULL);
+ * path and body are taken over. */
 static struct mx_call *
-api_get_raw(struct mx_client *cl, struct buf *path, long timeout_ms, long stall_s, int flags,
-    mx_parse_fn parse, void (*parsed_free)(void *), mx_cb cb, void *arg, char **cause)
+api_raw(struct mx_client *cl, const char *method, struct buf *path, cJSON *body,
+    long timeout_ms, long stall_s, int flags, mx_parse_fn parse, void (*parsed_free)(void *),
+    mx_cb cb, void *arg, char **cause)
 {
 	struct mx_req req;
-	struct mx_call *call;
 
 	memset(&req, 0, sizeof req);
-	req.path = path->data;
+	req.method = method;
 	req.flags = flags | MX_RAW;
 	req.parse = parse;
 	req.parsed_free = parsed_free;
 	req.timeout_ms = timeout_ms;
 	req.stall_s = stall_s;
-	call = mx_call_start(cl, &req, cb, arg, cause);
-	buf_free(path);
-	return call;
+	return api_start(cl, &req, path->data, body, cb, arg, cause);
 }
 
 struct mx_call *
@@ -229,7 +229,7 @@ mx_sync(struct mx_client *cl, const char *since, const char *filter, long timeou
 		buf_puts(&b, "&full_state=true");
 	/* The server may hold the request for timeout_ms before a byte comes. */
 	timeout_ms += MX_SYNC_SLACK_MS;
-	return api_get_raw(cl, &b, timeout_ms, timeout_ms / 1000, flags, api_sync_read,
+	return api_raw(cl, NULL, &b, NULL, timeout_ms, timeout_ms / 1000, flags, api_sync_read,
 	    api_sync_free, cb, arg, cause);
 }
 
@@ -317,9 +317,6 @@ mx_slide(struct mx_client *cl, const struct mx_slide_req *r, int flags, mx_cb cb
 	struct buf path = {0};
 	cJSON *body = cJSON_CreateObject(), *lists, *l, *ext, *td, *sub;
 	long timeout_ms = r->timeout_ms < 0 ? 0 : r->timeout_ms;
-	struct mx_req req;
-	struct mx_call *call;
-	char *text;
 
 	buf_printf(&path, "/_matrix/client/unstable/%s/sync?timeout=%ld", MX_SLIDE_FEATURE,
 	    timeout_ms);
@@ -345,22 +342,10 @@ mx_slide(struct mx_client *cl, const struct mx_slide_req *r, int flags, mx_cb cb
 	api_slide_ext(ext, "account_data");
 	api_slide_ext(ext, "receipts");
 	api_slide_ext(ext, "typing");
-	text = api_print(body);
-	cJSON_Delete(body);
-	memset(&req, 0, sizeof req);
-	req.method = "POST";
-	req.path = path.data;
-	req.body = text;
-	req.flags = flags | MX_RAW;
-	req.parse = api_slide_read;
-	req.parsed_free = api_sync_free;
 	/* As /v3/sync: the server may hold the request for timeout_ms. */
-	req.timeout_ms = timeout_ms + MX_SYNC_SLACK_MS;
-	req.stall_s = req.timeout_ms / 1000;
-	call = mx_call_start(cl, &req, cb, arg, cause);
-	free(text);
-	buf_free(&path);
-	return call;
+	timeout_ms += MX_SYNC_SLACK_MS;
+	return api_raw(cl, "POST", &path, body, timeout_ms, timeout_ms / 1000, flags,
+	    api_slide_read, api_sync_free, cb, arg, cause);
 }
 
 struct mx_call *
@@ -376,7 +361,7 @@ mx_messages(struct mx_client *cl, const char *room_id, const char *from, int lim
 	buf_puts(&b, path);
 	free(path);
 	api_query(&b, "from", from);
-	return api_get_raw(cl, &b, API_READ_TIMEOUT_MS, API_READ_STALL_S, flags,
+	return api_raw(cl, NULL, &b, NULL, API_READ_TIMEOUT_MS, API_READ_STALL_S, flags,
 	    api_messages_read, api_messages_free, cb, arg, cause);
 }
 

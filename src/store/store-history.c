@@ -179,22 +179,6 @@ store_unread(struct store *st, const char *room_id, const char *self, int limit,
 	return 0;
 }
 
-int
-store_room_counts(struct store *st, const char *room_id, int64_t unread, int64_t highlight,
-    char **cause)
-{
-	sqlite3_stmt *s;
-
-	if ((s = store_stmt(st, STORE_SQL_ROOM_COUNTS, cause)) == NULL)
-		return -1;
-	store_bind_text(s, 1, room_id);
-	sqlite3_bind_int64(s, 2, unread);
-	sqlite3_bind_int64(s, 3, highlight);
-	sqlite3_bind_int64(s, 4, -1);
-	sqlite3_bind_int64(s, 5, -1);
-	return store_run(st, s, "cannot update a room", cause);
-}
-
 int64_t
 store_history_count(struct store *st, const char *room_id, int64_t from_seq)
 {

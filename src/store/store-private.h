@@ -244,10 +244,10 @@ int store_fts_reindex(struct store *st, int64_t id, char **cause);
 int store_event_put(struct store *st, const char *room_id, const struct mx_event *ev,
     int64_t seq, int *added, char **cause);
 int store_event_exists(struct store *st, const char *event_id, char **cause);
-/* 1 when statement which, given key as ?1, finds a row; 0 when not; -1
- * on error. */
 /* store.c: the memory map a search reads through, until store_trim. */
 void store_map(struct store *st);
+/* 1 when statement which, given key as ?1, finds a row; 0 when not; -1
+ * on error. */
 int store_has(struct store *st, enum store_sql which, const char *key, const char *what,
     char **cause);
 /* 1 when the cache has the room, 0 when not, -1 on error. */

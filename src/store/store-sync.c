@@ -145,19 +145,38 @@ store_sync_timeline(struct store *st, const struct mx_room_update *ru, char **ca
 	return store_room_last_ts(st, ru->room_id, last_ts, cause);
 }
 
+/* A room's unread, highlight, joined and invited counts; one below 0
+ * keeps what the room had. */
 static int
-store_sync_summary(struct store *st, const struct mx_room_update *ru, char **cause)
+store_room_numbers(struct store *st, const char *room_id, int64_t unread, int64_t highlight,
+    int64_t joined, int64_t invited, char **cause)
 {
 	sqlite3_stmt *s;
 
 	if ((s = store_stmt(st, STORE_SQL_ROOM_COUNTS, cause)) == NULL)
 		return -1;
-	store_bind_text(s, 1, ru->room_id);
-	sqlite3_bind_int64(s, 2, ru->notification_count);
-	sqlite3_bind_int64(s, 3, ru->highlight_count);
-	sqlite3_bind_int64(s, 4, ru->joined_count);
-	sqlite3_bind_int64(s, 5, ru->invited_count);
-	if (store_run(st, s, "cannot update a room", cause) != 0)
+	store_bind_text(s, 1, room_id);
+	sqlite3_bind_int64(s, 2, unread);
+	sqlite3_bind_int64(s, 3, highlight);
+	sqlite3_bind_int64(s, 4, joined);
+	sqlite3_bind_int64(s, 5, invited);
+	return store_run(st, s, "cannot update a room", cause);
+}
+
+int
+store_room_counts(struct store *st, const char *room_id, int64_t unread, int64_t highlight,
+    char **cause)
+{
+	return store_room_numbers(st, room_id, unread, highlight, -1, -1, cause);
+}
+
+static int
+store_sync_summary(struct store *st, const struct mx_room_update *ru, char **cause)
+{
+	sqlite3_stmt *s;
+
+	if (store_room_numbers(st, ru->room_id, ru->notification_count, ru->highlight_count,
+	    ru->joined_count, ru->invited_count, cause) != 0)
 		return -1;
 	if (ru->n_heroes == 0)
 		return 0;
