@@ -1,7 +1,7 @@
 /* Shared by the unit tests that build a cache from syncs (test_store,
- * test_search): a temporary cache as the cmocka fixture, and builders of
- * syncs, events and /messages pages. Header-only; each test includes it
- * once. */
+ * test_search, ...): a temporary cache as the cmocka fixture, builders of
+ * syncs, events and /messages pages, and a room's history as text.
+ * Header-only; each test includes it once. */
 #ifndef NATTER_TEST_CACHE_BUILDER_H
 #define NATTER_TEST_CACHE_BUILDER_H
 
@@ -226,6 +226,35 @@ apply_ok(struct store *st, struct mx_sync **s)
 	if (store_apply_sync(st, *s, &cause) != 0)
 		fail_msg("store_apply_sync: %s", cause);
 	mx_sync_free(s);
+}
+
+/* The bodies of a room's history, oldest first, joined by '|' (a
+ * redacted message "<redacted>", other events their type). */
+static inline char *
+history_text(struct store *st, const char *room_id)
+{
+	struct store_msg *msgs;
+	struct buf b = {0};
+	size_t n;
+	char *cause = NULL;
+
+	if (store_history(st, room_id, INT64_MAX, 1000, &msgs, &n, &cause) != 0)
+		fail_msg("store_history: %s", cause);
+	for (size_t i = 0; i < n; i++) {
+		buf_printf(&b, "%s%s", i ? "|" : "",
+		    msgs[i].body ? msgs[i].body : msgs[i].redacted ? "<redacted>" : msgs[i].type);
+	}
+	store_msgs_free(&msgs, n);
+	return b.data != NULL ? buf_steal(&b) : xstrdup("");
+}
+
+static inline void
+assert_history(struct store *st, const char *room_id, const char *want)
+{
+	char *got = history_text(st, room_id);
+
+	assert_string_equal(got, want);
+	free(got);
 }
 
 static inline int

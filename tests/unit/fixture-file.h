@@ -1,5 +1,6 @@
 /* Recorded server answers for unit tests: tests/fixtures/DIR/NAME read
- * whole, or the test fails saying why. Header-only. */
+ * whole (and a sync answer parsed), or the test fails saying why.
+ * Header-only. */
 #ifndef NATTER_TEST_FIXTURE_FILE_H
 #define NATTER_TEST_FIXTURE_FILE_H
 
@@ -10,10 +11,26 @@
 
 #include <cmocka.h>
 
+#include "natter/event.h"
 #include "natter/util.h"
 
 #ifndef FIXTURES_DIR
 #define FIXTURES_DIR "tests/fixtures"
+/* A sync answer of tests/fixtures/sync, read by parse (mx_sync_parse or
+ * mx_slide_parse), or the test fails saying why. */
+static inline struct mx_sync *
+fixture_sync(const char *name, struct mx_sync *(*parse)(const char *, size_t, char **))
+{
+	size_t len;
+	char *json = fixture_read("sync", name, &len), *cause = NULL;
+	struct mx_sync *s = parse(json, len, &cause);
+
+	if (s == NULL)
+		fail_msg("%s: %s", name, cause);
+	free(json);
+	return s;
+}
+
 #endif
 
 static inline char *
@@ -27,6 +44,21 @@ fixture_read(const char *dir, const char *name, size_t *len)
 		fail_msg("%s", cause);
 	free(path);
 	return data;
+}
+
+/* A sync answer of tests/fixtures/sync, read by parse (mx_sync_parse or
+ * mx_slide_parse), or the test fails saying why. */
+static inline struct mx_sync *
+fixture_sync(const char *name, struct mx_sync *(*parse)(const char *, size_t, char **))
+{
+	size_t len;
+	char *json = fixture_read("sync", name, &len), *cause = NULL;
+	struct mx_sync *s = parse(json, len, &cause);
+
+	if (s == NULL)
+		fail_msg("%s: %s", name, cause);
+	free(json);
+	return s;
 }
 
 #endif

@@ -30,14 +30,7 @@ fixture(const char *name, size_t *len)
 static struct mx_sync *
 sync_fixture(const char *name)
 {
-	size_t len;
-	char *json = fixture(name, &len), *cause = NULL;
-	struct mx_sync *s = mx_sync_parse(json, len, &cause);
-
-	if (s == NULL)
-		fail_msg("%s: %s", name, cause);
-	free(json);
-	return s;
+	return fixture_sync(name, mx_sync_parse);
 }
 
 static struct mx_sync *

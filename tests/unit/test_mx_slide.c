@@ -27,14 +27,7 @@
 static struct mx_sync *
 slide_fixture(const char *name)
 {
-	size_t len;
-	char *json = fixture_read("sync", name, &len), *cause = NULL;
-	struct mx_sync *s = mx_slide_parse(json, len, &cause);
-
-	if (s == NULL)
-		fail_msg("%s: %s", name, cause);
-	free(json);
-	return s;
+	return fixture_sync(name, mx_slide_parse);
 }
 
 static struct mx_sync *

@@ -44,34 +44,6 @@ find_room(struct store_room *rooms, size_t n, const char *room_id)
 	return NULL;
 }
 
-/* The bodies of a room's history, oldest first, joined by '|'. */
-static char *
-history_text(struct store *st, const char *room_id)
-{
-	struct store_msg *msgs;
-	struct buf b = {0};
-	size_t n;
-	char *cause = NULL;
-
-	if (store_history(st, room_id, INT64_MAX, 1000, &msgs, &n, &cause) != 0)
-		fail_msg("store_history: %s", cause);
-	for (size_t i = 0; i < n; i++) {
-		buf_printf(&b, "%s%s", i ? "|" : "",
-		    msgs[i].body ? msgs[i].body : msgs[i].redacted ? "<redacted>" : msgs[i].type);
-	}
-	store_msgs_free(&msgs, n);
-	return buf_steal(&b);
-}
-
-static void
-assert_history(struct store *st, const char *room_id, const char *want)
-{
-	char *got = history_text(st, room_id);
-
-	assert_string_equal(got, want);
-	free(got);
-}
-
 static void
 assert_msg(struct store *st, const char *event_id, struct store_msg *m)
 {

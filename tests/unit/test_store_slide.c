@@ -57,32 +57,6 @@ assert_meta(struct store *st, const char *key, const char *want)
 	free(got);
 }
 
-/* The bodies (else types) of a room's history, oldest first, '|'-joined. */
-static char *
-history_text(struct store *st, const char *room_id)
-{
-	struct store_msg *msgs;
-	struct buf b = {0};
-	size_t n;
-	char *cause = NULL;
-
-	if (store_history(st, room_id, INT64_MAX, 1000, &msgs, &n, &cause) != 0)
-		fail_msg("store_history: %s", cause);
-	for (size_t i = 0; i < n; i++)
-		buf_printf(&b, "%s%s", i ? "|" : "", msgs[i].body ? msgs[i].body : msgs[i].type);
-	store_msgs_free(&msgs, n);
-	return b.data != NULL ? buf_steal(&b) : xstrdup("");
-}
-
-static void
-assert_history(struct store *st, const char *room_id, const char *want)
-{
-	char *got = history_text(st, room_id);
-
-	assert_string_equal(got, want);
-	free(got);
-}
-
 /* The event ids store_unread lists, newest first, '|'-joined. */
 static char *
 unread_ids(struct store *st, const char *room_id, const char *self, int limit)
@@ -363,14 +337,7 @@ test_unread_after_receipt(void **state)
 static struct mx_sync *
 slide_fixture(const char *name)
 {
-	size_t len;
-	char *json = fixture_read("sync", name, &len), *cause = NULL;
-	struct mx_sync *s = mx_slide_parse(json, len, &cause);
-
-	if (s == NULL)
-		fail_msg("%s: %s", name, cause);
-	free(json);
-	return s;
+	return fixture_sync(name, mx_slide_parse);
 }
 
 /* The recorded answers (tests/fixtures/sync/record-slide.py) one after
