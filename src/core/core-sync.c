@@ -97,9 +97,6 @@ core_sync_keep(struct core *c, struct mx_sync *sync, struct mx_sync **keep, size
 	    sync->n_rooms, core_count_events(sync), sync->n_to_device, sync->n_skipped,
 	    rc == 0 ? "" : ", not stored");
 	if (rc == 0 && c->acct != NULL) {
-		if (c->drain_due)
-			core_megolm_drain_start(c);
-		c->drain_due = 0;
 		core_olm_unwedge(c);
 		core_keys_after_sync(c);
 		core_verify_rooms(c, sync);
@@ -204,6 +201,10 @@ core_round_store(struct core_round *r)
 		store_trim(c->store);
 	}
 	core_events_sync(c, sync, n);
+	/* After the screen was told, so that it is drawn before a slice. */
+	if (c->drain_due)
+		core_megolm_drain_start(c);
+	c->drain_due = 0;
 	c->synced_once = 1;
 	mx_sync_free(&sync);
 	core_round_end(r, NULL, NULL);

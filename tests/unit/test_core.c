@@ -48,6 +48,7 @@ struct fx {
 	int done;
 	int status;
 	char *result;
+	int draws;		/* a screen: each time told, it draws at the loop's next turn */
 };
 
 static void
@@ -71,21 +72,43 @@ stub_conn(void *arg, enum core_conn state, const char *why, int64_t retry_ms)
 	rec(arg, "conn %s%s%s", names[state], why ? ": " : "", why ? why : "");
 }
 
+/* How many messages of ROOM the cache holds, and how many of them wait to
+ * be decrypted. */
+static size_t
+to_decrypt(struct fx *fx, size_t *n)
+{
+	struct store_msg *msgs;
+	size_t later = 0;
+
+	*n = 0;
+	if (store_history(core_store(fx->c), ROOM, INT64_MAX, 1000, &msgs, n, NULL) == 0) {
+		for (size_t i = 0; i < *n; i++)
+			later += msgs[i].encryption != NULL &&
+			    strcmp(msgs[i].encryption, "decrypting") == 0;
+		store_msgs_free(&msgs, *n);
+	}
+	return later;
+}
+
+static void
+stub_draw(void *arg)
+{
+	struct fx *fx = arg;
+	size_t n, later = to_decrypt(fx, &n);
+
+	rec(fx, "drawn with %zu to decrypt", later);
+}
+
 static void
 stub_rooms(void *arg, size_t n_events)
 {
 	struct fx *fx = arg;
-	struct store_msg *msgs;
-	size_t n = 0, later = 0;
+	size_t n, later = to_decrypt(fx, &n);
 
 	/* Told only once it is stored: the store already has the messages. */
-	if (store_history(core_store(fx->c), ROOM, INT64_MAX, 1000, &msgs, &n, NULL) == 0) {
-		for (size_t i = 0; i < n; i++)
-			later += msgs[i].encryption != NULL &&
-			    strcmp(msgs[i].encryption, "decrypting") == 0;
-		store_msgs_free(&msgs, n);
-	}
 	rec(fx, "rooms %zu, %zu in the cache, %zu to decrypt", n_events, n, later);
+	if (fx->draws)
+		loop_timer_add(core_loop(fx->c), 0, stub_draw, fx);
 }
 
 static void
@@ -1228,7 +1251,8 @@ test_a_bad_message_spoils_none_of_its_session_in_a_sync(void **state)
 }
 
 /* A first sync of many encrypted messages is shown before they are all
- * read: the newest at once, the rest in slices after, each told. */
+ * read: the newest at once, the rest in slices after the screen is drawn,
+ * each told. */
 static void
 test_a_big_encrypted_sync_is_shown_first_and_read_after(void **state)
 {
@@ -1262,7 +1286,10 @@ test_a_big_encrypted_sync_is_shown_first_and_read_after(void **state)
 	script(fx, "sync-2.json", key_sync);
 	sync = sync_later("s4", events.data);
 	script(fx, "sync-3.json", sync);
+	fx->draws = 1;
 	wait_log(fx, "rooms 202, 202 in the cache, 201 to decrypt");
+	/* A screen told of the sync draws it before any of it is decrypted. */
+	wait_log(fx, "drawn with 201 to decrypt\n");
 	assert_encryption(fx, "$e200", "ok", "message 200");
 	assert_encryption(fx, "$e0", "decrypting", NULL);
 	assert_encryption(fx, "$lost", "decrypting", NULL);
