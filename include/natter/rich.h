@@ -80,6 +80,9 @@ struct rich {
  * body over a size limit is cut. Returns NULL when the HTML has no text
  * at all. Free with rich_free. */
 struct rich *rich_from_html(const char *html);
+/* 1 when the HTML parser is there (loaded now if it was not yet), 0 when
+ * it cannot be loaded: then HTML has no text. */
+int rich_html_ready(void);
 void rich_free(struct rich **r);
 
 /* The HTML made safe to put in a mail: only the tags the Matrix spec

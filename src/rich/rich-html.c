@@ -1,7 +1,14 @@
 /* The HTML of formatted_body, read by libxml2's HTML parser (never by
  * hand) and walked once without recursion: into plain text with
  * attribute spans for the terminal, or into a safe subset of HTML for
- * mail. Every piece of text passes through san_text on its way out. */
+ * mail. Every piece of text passes through san_text on its way out.
+ *
+ * libxml2 is loaded (dlopen) when the first formatted body is read, not
+ * at start: most screens show none, and it brings ICU and libstdc++ with
+ * it, 1.7 MB of a start's 21. Without it, formatted bodies read as
+ * having no text, so that their plain body is shown. */
+#include <dlfcn.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -305,13 +312,57 @@ rich_link_add(struct rich_walk *w, const char *href)
 	w->links[w->n_links++] = xstrdup(href);
 }
 
+/* What natter uses of libxml2, found when it is loaded. */
+static struct {
+	htmlDocPtr (*read)(const char *, int, const char *, const char *, int);
+	void (*free_doc)(xmlDocPtr);
+	xmlChar *(*get_prop)(const xmlNode *, const xmlChar *);
+	xmlFreeFunc *free;		/* libxml2's variable xmlFree */
+	void (*on_error)(void *, xmlGenericErrorFunc);
+	void (*on_structured)(void *, xmlStructuredErrorFunc);
+	int ok;
+} rich_xml;
+static pthread_once_t rich_xml_once = PTHREAD_ONCE_INIT;
+
+/* POSIX's way from dlsym's void * to a function pointer. */
+static int
+rich_xml_sym(void *lib, const char *name, void *fp)
+{
+	void *p = dlsym(lib, name);
+
+	memcpy(fp, &p, sizeof p);
+	return p != NULL;
+}
+
+static void
+rich_xml_load(void)
+{
+	void *lib = dlopen(RICH_XML_LIB, RTLD_NOW | RTLD_LOCAL);
+
+	/* Kept open for the process's life. */
+	rich_xml.ok = lib != NULL &&
+	    rich_xml_sym(lib, "htmlReadMemory", &rich_xml.read) &&
+	    rich_xml_sym(lib, "xmlFreeDoc", &rich_xml.free_doc) &&
+	    rich_xml_sym(lib, "xmlGetNoNsProp", &rich_xml.get_prop) &&
+	    (rich_xml.free = dlsym(lib, "xmlFree")) != NULL &&
+	    rich_xml_sym(lib, "xmlSetGenericErrorFunc", &rich_xml.on_error) &&
+	    rich_xml_sym(lib, "xmlSetStructuredErrorFunc", &rich_xml.on_structured);
+}
+
+int
+rich_html_ready(void)
+{
+	pthread_once(&rich_xml_once, rich_xml_load);
+	return rich_xml.ok;
+}
+
 static char *
 rich_attr(const xmlNode *node, const char *name)
 {
-	xmlChar *v = xmlGetNoNsProp(node, (const xmlChar *)name);
+	xmlChar *v = rich_xml.get_prop(node, (const xmlChar *)name);
 	char *s = v != NULL ? xstrdup((const char *)v) : NULL;
 
-	xmlFree(v);
+	(*rich_xml.free)(v);
 	return s;
 }
 
@@ -575,13 +626,15 @@ rich_parse(const char *html)
 {
 	size_t len = strlen(html);
 
-	xmlSetGenericErrorFunc(NULL, rich_xml_quiet);
-	xmlSetStructuredErrorFunc(NULL, rich_xml_quiet_structured);
+	if (!rich_html_ready())
+		return NULL;
+	rich_xml.on_error(NULL, rich_xml_quiet);
+	rich_xml.on_structured(NULL, rich_xml_quiet_structured);
 	if (len > RICH_INPUT_MAX)
 		len = RICH_INPUT_MAX;
 	/* Not HTML_PARSE_NOIMPLIED: without the implied body, libxml2 2.9
 	 * nests the rest of a fragment in its first inline element. */
-	return htmlReadMemory(html, (int)len, NULL, "UTF-8", HTML_PARSE_NONET |
+	return rich_xml.read(html, (int)len, NULL, "UTF-8", HTML_PARSE_NONET |
 	    HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING);
 }
 
@@ -595,7 +648,7 @@ rich_walk_html(struct rich_walk *w, const char *html)
 	rich_walk_tree(w, (xmlNode *)doc);
 	while (w->depth > 0)
 		rich_leave(w);
-	xmlFreeDoc(doc);
+	rich_xml.free_doc(doc);
 }
 
 struct rich *

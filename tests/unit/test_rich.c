@@ -1,6 +1,7 @@
 /* Message text as people should read it: reply fallbacks stripped, web
  * links where a reader sees them end, formatted_body shown formatted and
  * made safe for mail. */
+#include <dlfcn.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -54,6 +55,31 @@ assert_rich(const char *html, const char *want)
 		fail_msg("%s\n  gives %s\n  wants %s", html, got, want);
 	free(got);
 	rich_free(&r);
+}
+
+/* libxml2 is loaded by the first formatted body, not before: a start
+ * whose screen shows none does without it. First in main, before any
+ * other test reads HTML. */
+static void
+test_the_html_parser_is_loaded_by_the_first_formatted_body(void **state)
+{
+	const char *reply = "> <@a:x> hi\n\nyes";
+	struct rich *r;
+	void *lib;
+
+	(void)state;
+	assert_null(dlopen("libxml2.so.2", RTLD_LAZY | RTLD_NOLOAD));
+	/* Plain bodies and their reply fallbacks need no parser. */
+	assert_string_equal(reply + rich_reply_body_skip(reply), "yes");
+	assert_null(dlopen("libxml2.so.2", RTLD_LAZY | RTLD_NOLOAD));
+	r = rich_from_html("<b>bold</b> and <i>not</i>");
+	assert_non_null(r);
+	assert_string_equal(r->text, "bold and not");
+	rich_free(&r);
+	lib = dlopen("libxml2.so.2", RTLD_LAZY | RTLD_NOLOAD);
+	assert_non_null(lib);
+	dlclose(lib);
+	assert_int_equal(rich_html_ready(), 1);
 }
 
 static void
@@ -363,6 +389,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_the_html_parser_is_loaded_by_the_first_formatted_body),
 		cmocka_unit_test(test_reply_body_fallback),
 		cmocka_unit_test(test_reply_html_fallback),
 		cmocka_unit_test(test_url_rule),
