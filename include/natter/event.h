@@ -201,6 +201,8 @@ void mx_sync_free(struct mx_sync **sync);
 struct mx_sync *mx_slide_parse(const char *json, size_t len, char **cause);
 
 struct mx_messages *mx_messages_parse(const char *json, size_t len, char **cause);
+/* A /members answer: its chunk of m.room.member state events. */
+struct mx_messages *mx_members_parse(const char *json, size_t len, char **cause);
 void mx_messages_free(struct mx_messages **msgs);
 
 /* Parse one event object given as JSON text (used for /event and

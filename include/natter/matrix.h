@@ -184,6 +184,10 @@ struct mx_call *mx_slide(struct mx_client *cl, const struct mx_slide_req *req, i
  * mx_messages (event.h). */
 struct mx_call *mx_messages(struct mx_client *cl, const char *room_id, const char *from, int limit,
     int flags, mx_cb cb, void *arg, char **cause);
+/* Every member event of the room now (joined, invited, left, banned);
+ * res->parsed is a struct mx_messages (event.h) whose chunk holds them. */
+struct mx_call *mx_members(struct mx_client *cl, const char *room_id, int flags, mx_cb cb,
+    void *arg, char **cause);
 /* Full-text search of room events, best ranked first: in room_id, or in
  * every joined room when NULL; next_batch (may be NULL) pages on.
  * res->parsed is the struct mx_search (event.h). */

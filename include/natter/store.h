@@ -118,6 +118,16 @@ char *store_member_displayname(struct store *st, const char *room_id, const char
 int store_may_notify_room(struct store *st, const char *room_id, const char *sender,
     char **cause);
 
+/* A room's member list is whole once the server's list (/members) was
+ * loaded, and stays so while syncs bring every change: a gap in the
+ * room's timeline makes it unsure again, since a sync that lazily loads
+ * members leaves out those of the events it skipped. store_members_whole
+ * is 1 or 0; store_members_load applies the m.room.member events of the
+ * server's list and marks it whole. */
+int store_members_whole(struct store *st, const char *room_id);
+int store_members_load(struct store *st, const char *room_id, const struct mx_event *evs,
+    size_t n, char **cause);
+int store_members_unsure(struct store *st, const char *room_id, char **cause);
 int store_members(struct store *st, const char *room_id, struct store_member **members,
     size_t *n, char **cause);
 void store_members_free(struct store_member **members, size_t n);

@@ -828,19 +828,65 @@ core_share_devices(struct core_op *op)
 	sh->n_devices = 0;
 }
 
+/* Who may read, their devices known, then the key to each. */
 static void
-core_share_due(void *arg)
+core_share_readers(struct core_op *op)
 {
-	struct core_op *op = arg;
+	struct core_share *sh = op->data;
 	char *cause = NULL;
-	int r;
+	int r = -1;
 
-	op->timer = 0;
-	if ((r = core_share_query(op, &cause)) == -1) {
+	store_strings_free(&sh->users, sh->n_users);
+	sh->n_users = 0;
+	if (store_crypto_readers(op->c->store, sh->room_id, &sh->users, &sh->n_users,
+	    &cause) == -1 || (r = core_share_query(op, &cause)) == -1) {
 		core_op_fail(op, cause);
 		free(cause);
 	} else if (r == 0)
 		core_share_devices(op);
+}
+
+static void
+core_share_members(struct mx_result *res, void *arg)
+{
+	struct core_op *op = arg;
+	struct core_share *sh = op->data;
+	struct mx_messages *m;
+	char *cause = NULL;
+
+	if (core_op_refused(op, res))
+		return;
+	m = res->parsed;
+	if (store_members_load(op->c->store, sh->room_id, m->chunk, m->n_chunk, &cause) == -1) {
+		core_op_fail(op, cause);
+		free(cause);
+		return;
+	}
+	log_msg("crypto: the %zu members of %s loaded, to share its key", m->n_chunk,
+	    sh->room_id);
+	core_share_readers(op);
+}
+
+/* Syncs load members lazily: a room whose list may lack some (those who
+ * said nothing lately) has it loaded whole first, or they would never
+ * get the key. */
+static void
+core_share_due(void *arg)
+{
+	struct core_op *op = arg;
+	struct core_share *sh = op->data;
+	char *cause = NULL;
+
+	op->timer = 0;
+	if (store_members_whole(op->c->store, sh->room_id)) {
+		core_share_readers(op);
+		return;
+	}
+	op->call = mx_members(op->c->mx, sh->room_id, 0, core_share_members, op, &cause);
+	if (op->call == NULL) {
+		core_op_fail(op, cause);
+		free(cause);
+	}
 }
 
 int
@@ -854,10 +900,6 @@ core_megolm_prepare(struct core *c, const char *room_id, core_done_cb done, void
 		return cause_set(cause, "this session has no encryption keys: log in again");
 	sh = xcalloc(1, sizeof *sh);
 	sh->room_id = xstrdup(room_id);
-	if (store_crypto_readers(c->store, room_id, &sh->users, &sh->n_users, cause) == -1) {
-		core_share_free(sh);
-		return -1;
-	}
 	op = core_op_new(c, done, arg, "cannot share the room key");
 	op->data = sh;
 	op->free_data = core_share_free;

@@ -118,6 +118,12 @@ api_messages_free(void *parsed)
 }
 
 static void *
+api_members_read(const char *body, size_t len, char **cause)
+{
+	return mx_members_parse(body, len, cause);
+}
+
+static void *
 api_search_read(const char *body, size_t len, char **cause)
 {
 	struct mx_search *s = xcalloc(1, sizeof *s);
@@ -363,6 +369,21 @@ mx_messages(struct mx_client *cl, const char *room_id, const char *from, int lim
 	api_query(&b, "from", from);
 	return api_raw(cl, NULL, &b, NULL, API_READ_TIMEOUT_MS, API_READ_STALL_S, flags,
 	    api_messages_read, api_messages_free, cb, arg, cause);
+}
+
+struct mx_call *
+mx_members(struct mx_client *cl, const char *room_id, int flags, mx_cb cb, void *arg,
+    char **cause)
+{
+	struct buf b = {0};
+	char *path = mx_path(cause, API_V3 "/rooms/%s/members", room_id);
+
+	if (path == NULL)
+		return NULL;
+	buf_puts(&b, path);
+	free(path);
+	return api_raw(cl, NULL, &b, NULL, API_READ_TIMEOUT_MS, API_READ_STALL_S, flags,
+	    api_members_read, api_messages_free, cb, arg, cause);
 }
 
 struct mx_call *

@@ -331,6 +331,26 @@ mx_messages_parse(const char *json, size_t len, char **cause)
 	return m;
 }
 
+struct mx_messages *
+mx_members_parse(const char *json, size_t len, char **cause)
+{
+	cJSON *root = mx_json_root(json, len, "members", cause);
+	struct mx_messages *m;
+
+	if (root == NULL)
+		return NULL;
+	if (mx_json_arr(root, "chunk") == NULL) {
+		cause_set(cause, "the members response has no chunk array");
+		mx_json_free(root);
+		return NULL;
+	}
+	m = xcalloc(1, sizeof *m);
+	m->chunk = mx_events_from_json(mx_json_arr(root, "chunk"), MX_EVENT_STATE, NULL,
+	    &m->n_chunk, &m->n_skipped);
+	mx_json_free(root);
+	return m;
+}
+
 int
 mx_event_parse_json(const char *json, size_t len, struct mx_event *ev, char **cause)
 {

@@ -159,3 +159,57 @@ store_members_free(struct store_member **members, size_t n)
 	}
 	xfree(members);
 }
+
+/* The meta key saying that room_id's member list is whole. */
+static char *
+store_members_key(const char *room_id)
+{
+	return xasprintf("members.whole.%s", room_id);
+}
+
+int
+store_members_whole(struct store *st, const char *room_id)
+{
+	char *key = store_members_key(room_id), *v = store_meta_get(st, key);
+	int whole = v != NULL;
+
+	free(key);
+	free(v);
+	return whole;
+}
+
+int
+store_members_load(struct store *st, const char *room_id, const struct mx_event *evs,
+    size_t n, char **cause)
+{
+	char *key = store_members_key(room_id);
+	int own = !st->batch;
+
+	if (own && store_write_begin(st, cause) != 0) {
+		free(key);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (evs[i].state_key != NULL && strcmp(evs[i].type, "m.room.member") == 0 &&
+		    store_state_apply(st, room_id, &evs[i], cause) != 0)
+			goto fail;
+	if (store_meta_set(st, key, "1", cause) != 0)
+		goto fail;
+	free(key);
+	return own ? store_write_commit(st, cause) : 0;
+fail:
+	free(key);
+	if (own)
+		store_write_abort(st);
+	return -1;
+}
+
+int
+store_members_unsure(struct store *st, const char *room_id, char **cause)
+{
+	char *key = store_members_key(room_id);
+	int r = store_meta_unset(st, key, cause);
+
+	free(key);
+	return r;
+}

@@ -76,6 +76,9 @@ store_sync_first_seq(struct store *st, const struct mx_room_update *ru, int64_t 
 		gap = strcmp(first->type, "m.room.create") != 0;
 	if (!gap)
 		return 0;
+	/* What the gap hides may have changed who is in the room. */
+	if (any && (store_members_unsure(st, ru->room_id, cause) != 0))
+		return -1;
 	if (any)
 		*seq = max + STORE_SEQ_HOLE;
 	if (ru->prev_batch == NULL)

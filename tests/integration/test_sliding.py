@@ -141,6 +141,34 @@ class ConnectionTest(NatterTestCase):
         self.assertEqual(rows["Offsite"]["membership"], "join")
 
 
+class LazyMembersTest(NatterTestCase):
+    """/v3/sync loads members lazily: one who said nothing lately is not in
+    what a first sync brings, and must still get the room's key."""
+
+    def test_a_quiet_member_reads_what_natter_sends_on_v3(self):
+        carol = self.hs.register("carol")
+        quiet = natter_for(self.bob, self.hs)
+        self.addCleanup(quiet.cleanup)
+        encryption = {"type": "m.room.encryption", "state_key": "",
+                      "content": {"algorithm": "m.megolm.v1.aes-sha2"}}
+        room = carol.create_room(name="Board", invite=[self.alice.user_id, self.bob.user_id],
+                                 initial_state=[encryption])
+        self.bob.join(room)
+        quiet.ok("sync", "--once")  # Bob's device and its keys are published
+        self.alice.join(room)
+        for i in range(60):  # more than a sync's timeline holds
+            carol.send_text(room, f"agenda item {i:02d}")
+        write_config(self.natter, "[sync]\nprotocol = v3\n")
+        self.natter.ok("sync", "--once")
+        with sqlite3.connect(self.natter.profile_dir() / "cache.db") as db:
+            known = [u for (u,) in db.execute("SELECT user_id FROM members WHERE room_id = ?",
+                                              (room,))]
+        self.assertNotIn(self.bob.user_id, known)  # what makes this test mean something
+        self.natter.ok("send", room, "Bob, the figures are in the pack")
+        quiet.ok("sync", "--once")
+        self.assertIn("Bob, the figures are in the pack", quiet.bodies(room, limit=5))
+
+
 class InterfaceTest(TuiTestCase):
     def test_the_list_comes_first_and_the_rest_of_the_rooms_after(self):
         many_rooms(self.alice, self.bob, FIRST_WINDOW + 5)

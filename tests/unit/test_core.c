@@ -1081,6 +1081,54 @@ dana_claim(struct fx *fx, struct dana *d)
 	free(obj);
 }
 
+/* How many times the core's log says needle. */
+static int
+log_count(struct fx *fx, const char *needle)
+{
+	size_t len;
+	char *log = nt_read_file(fx->logfile, &len, NULL), *at = log;
+	int n = 0;
+
+	while (at != NULL && (at = strstr(at, needle)) != NULL) {
+		n++;
+		at += strlen(needle);
+	}
+	free(log);
+	return n;
+}
+
+/* Syncs load members lazily, so the room's member list is read whole
+ * before its key is shared: a member who said nothing lately (Dana,
+ * whom no sync named) gets the key too. Once, while syncs keep it. */
+static void
+test_a_member_no_sync_named_gets_the_room_key(void **state)
+{
+	struct fx *fx = *state;
+	struct dana d;
+	char *members;
+	cJSON *rec;
+
+	dana_new(&d);
+	members = xasprintf("{\"chunk\": [{\"type\": \"m.room.member\", \"state_key\": "
+	    "\"@dana:x\", \"sender\": \"@dana:x\", \"event_id\": \"$dana-in\", "
+	    "\"origin_server_ts\": 1, \"room_id\": \"%s\", \"content\": "
+	    "{\"membership\": \"join\", \"displayname\": \"Dana\"}}]}", ROOM);
+	script(fx, "members.json", members);
+	script(fx, "sync-1.json", SYNC_ENCRYPTED_ROOM);
+	core_start(fx->c, &stub, fx, 1000);
+	wait_log(fx, "conn online");
+	dana_device(fx, &d);
+	dana_claim(fx, &d);
+	send_and_wait(fx, "for everyone in the room");
+	rec = await_record(fx, "todevice-1.json");
+	assert_non_null(strstr(cJSON_GetObjectItem(rec, "body")->valuestring, "DANADEV"));
+	cJSON_Delete(rec);
+	send_and_wait(fx, "and again");
+	assert_int_equal(log_count(fx, "members of " ROOM " loaded"), 1);
+	free(members);
+	dana_free(&d);
+}
+
 /* A sync bringing a normal (not pre-key) Olm message from Dana that no
  * session of natter's decrypts: their session is wedged. */
 static char *
@@ -1587,6 +1635,7 @@ main(void)
 		T(test_a_retry_is_told_before_it_is_made),
 		T(test_a_bad_message_spoils_none_of_its_session_in_a_sync),
 		T(test_a_big_encrypted_sync_is_shown_first_and_read_after),
+		T(test_a_member_no_sync_named_gets_the_room_key),
 		T(test_a_device_its_owner_signed_is_not_marked),
 		T(test_direct_chats_made_at_once_are_all_listed),
 		T(test_an_invitation_to_a_direct_chat_is_listed_once_joined),

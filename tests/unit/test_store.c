@@ -906,6 +906,48 @@ sync_with_holes(struct fixture *f, int64_t *hole)
 	return top;
 }
 
+/* A member list loaded whole stays so across syncs that miss nothing,
+ * and is unsure again after a gap, which may hide who came and went. */
+static void
+test_members_whole_until_a_gap(void **state)
+{
+	struct fixture *f = *state;
+	struct mx_sync *s = sync_new("s1");
+	struct mx_room_update *ru = sync_room(s, "!r:x", MX_MEMBERSHIP_JOIN);
+	struct mx_event *loaded = NULL;
+	struct store_member *m;
+	size_t n_loaded = 0, n;
+	char *cause = NULL;
+
+	ev_text(TL(ru), "$1", "@a:x", "1");
+	apply_ok(f->st, &s);
+	assert_int_equal(store_members_whole(f->st, "!r:x"), 0);
+	ev_member(&loaded, &n_loaded, "@quiet:x", "Quiet", MX_MEMBERSHIP_JOIN);
+	assert_int_equal(store_members_load(f->st, "!r:x", loaded, n_loaded, &cause), 0);
+	assert_int_equal(store_members_whole(f->st, "!r:x"), 1);
+	assert_int_equal(store_members(f->st, "!r:x", &m, &n, &cause), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(m[0].user_id, "@quiet:x");
+	store_members_free(&m, n);
+
+	s = sync_new("s2");
+	ru = sync_room(s, "!r:x", MX_MEMBERSHIP_JOIN);
+	ev_text(TL(ru), "$2", "@a:x", "2");
+	apply_ok(f->st, &s);
+	assert_int_equal(store_members_whole(f->st, "!r:x"), 1);
+
+	s = sync_new("s3");
+	ru = sync_room(s, "!r:x", MX_MEMBERSHIP_JOIN);
+	ru->limited = 1;
+	ru->prev_batch = xstrdup("p3");
+	ev_text(TL(ru), "$9", "@a:x", "9");
+	apply_ok(f->st, &s);
+	assert_int_equal(store_members_whole(f->st, "!r:x"), 0);
+	for (size_t i = 0; i < n_loaded; i++)
+		mx_event_clear(&loaded[i]);
+	free(loaded);
+}
+
 /* The hole fills page by page and closes on reaching stored events. */
 static void
 test_gap_fills_in_order(void **state)
@@ -1587,6 +1629,7 @@ main(void)
 		T(test_sender_names),
 		T(test_search_by_name_at_sending),
 		T(test_receipts_keep_newest),
+		T(test_members_whole_until_a_gap),
 		T(test_gap_fills_in_order),
 		T(test_gap_pages_back_to_start),
 		T(test_gaps_of_a_span),
