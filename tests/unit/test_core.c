@@ -531,7 +531,9 @@ send_and_wait(struct fx *fx, const char *text)
 	if (core_send_text(fx->c, ROOM, text, 0, NULL, op_done, fx, &cause) == -1)
 		fail_msg("%s", cause);
 	wait_done(fx);
-	assert_int_equal(fx->status, CORE_DONE);
+	if (fx->status != CORE_DONE)
+		fail_msg("\"%s\" not sent (%d): %s", text, fx->status,
+		    fx->result != NULL ? fx->result : "?");
 }
 
 static void
