@@ -151,8 +151,10 @@ struct mx_call *mx_discover(struct mx_client *cl, const char *server, int flags,
 /* Filters and sync. value: filter_id. Lazy-loads members. */
 struct mx_call *mx_filter_upload(struct mx_client *cl, int timeline_limit, int flags, mx_cb cb,
     void *arg, char **cause);
-/* res->parsed is the struct mx_sync (event.h); since and filter may be
- * NULL. */
+/* The same filter as JSON text, to give a sync inline. */
+char *mx_filter_inline(int timeline_limit);
+/* res->parsed is the struct mx_sync (event.h); since and filter (an id
+ * or inline JSON) may be NULL. */
 struct mx_call *mx_sync(struct mx_client *cl, const char *since, const char *filter,
     long timeout_ms, int full_state, int flags, mx_cb cb, void *arg, char **cause);
 /* Simplified sliding sync (MSC4186), where /versions lists

@@ -15,6 +15,9 @@
 #include "natter/store.h"
 
 #define CORE_TIMELINE_LIMIT 50	/* events a sync brings a room at most */
+/* Events a first sync brings each room: enough for the list and to show
+ * it; the rest pages in when the room is read. */
+#define CORE_FIRST_TIMELINE 10
 #define CORE_PAGE_LIMIT 100	/* events one history page asks for */
 
 struct mx_sync;

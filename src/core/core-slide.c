@@ -31,7 +31,6 @@
 
 #define CORE_SLIDE_FIRST 40
 #define CORE_SLIDE_STEP 100
-#define CORE_SLIDE_TIMELINE 10	/* events for each room of the window */
 #define CORE_UNREAD_MAX 999	/* unread counted at most, a room */
 
 static void core_slide_window(struct core *c);
@@ -132,7 +131,7 @@ core_slide_call(struct core *c, long timeout_ms, int flags, mx_cb cb, void *arg,
 	req.pos = pos;
 	req.timeout_ms = pos == NULL || core_slide_growing(c) ? 0 : timeout_ms;
 	req.range_end = c->slide_end;
-	req.timeline = CORE_SLIDE_TIMELINE;
+	req.timeline = CORE_FIRST_TIMELINE;
 	req.room = c->view_room;
 	req.room_timeline = CORE_TIMELINE_LIMIT;
 	req.to_device_since = td;

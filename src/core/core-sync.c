@@ -330,12 +330,19 @@ core_round_call(struct core_round *r, char **cause)
 		r->call = mx_filter_upload(c->mx, CORE_TIMELINE_LIMIT, r->flags, core_round_filter,
 		    r, cause);
 	else {
+		/* A first sync is the server's slowest and natter's biggest
+		 * answer: a few events a room, as sliding sync's window has. */
+		char *first = NULL;
+
 		free(r->before);
 		r->before = store_sync_token(c->store);
+		if (r->before == NULL)
+			first = mx_filter_inline(CORE_FIRST_TIMELINE);
 		r->started = nt_mono_ms();
-		r->call = mx_sync(c->mx, r->before, c->filter, r->before != NULL ? r->timeout_ms : 0,
-		    0, r->flags, core_round_answer, r, cause);
+		r->call = mx_sync(c->mx, r->before, first != NULL ? first : c->filter,
+		    r->before != NULL ? r->timeout_ms : 0, 0, r->flags, core_round_answer, r, cause);
 		r->syncing = r->call != NULL;
+		free(first);
 	}
 	if (r->call == NULL)
 		return -1;

@@ -201,23 +201,39 @@ api_raw(struct mx_client *cl, const char *method, struct buf *path, cJSON *body,
 	return api_start(cl, &req, path->data, body, cb, arg, cause);
 }
 
-struct mx_call *
-mx_filter_upload(struct mx_client *cl, int timeline_limit, int flags, mx_cb cb, void *arg,
-    char **cause)
+static cJSON *
+api_filter(int timeline_limit)
 {
-	cJSON *body, *room, *state, *timeline;
-	const char *user;
+	cJSON *body = cJSON_CreateObject(), *room, *state, *timeline;
 
-	if ((user = api_user(cl, cause)) == NULL)
-		return NULL;
-	body = cJSON_CreateObject();
 	room = cJSON_AddObjectToObject(body, "room");
 	state = cJSON_AddObjectToObject(room, "state");
 	cJSON_AddTrueToObject(state, "lazy_load_members");
 	timeline = cJSON_AddObjectToObject(room, "timeline");
 	cJSON_AddNumberToObject(timeline, "limit", timeline_limit);
-	return api_call(cl, "POST", mx_path(cause, API_V3 "/user/%s/filter", user), body,
-	    "filter_id", flags, cb, arg, cause);
+	return body;
+}
+
+struct mx_call *
+mx_filter_upload(struct mx_client *cl, int timeline_limit, int flags, mx_cb cb, void *arg,
+    char **cause)
+{
+	const char *user;
+
+	if ((user = api_user(cl, cause)) == NULL)
+		return NULL;
+	return api_call(cl, "POST", mx_path(cause, API_V3 "/user/%s/filter", user),
+	    api_filter(timeline_limit), "filter_id", flags, cb, arg, cause);
+}
+
+char *
+mx_filter_inline(int timeline_limit)
+{
+	cJSON *body = api_filter(timeline_limit);
+	char *text = api_print(body);
+
+	cJSON_Delete(body);
+	return text;
 }
 
 struct mx_call *
