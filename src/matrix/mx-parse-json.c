@@ -276,34 +276,151 @@ mx_json_free(cJSON *root)
 		cJSON_Delete(root);
 }
 
+void
+mx_json_mend(const char *json, size_t len, struct buf *out)
+{
+	struct mx_scan sc = {.s = json, .len = len};
+
+	scan_text(&sc);
+	if (sc.out.data == NULL)
+		buf_puts(&sc.out, "");
+	*out = sc.out;
+}
+
+cJSON *
+mx_json_parse_mended(const char *text, size_t len, char **cause)
+{
+	const char *end = NULL;
+	cJSON *root = mx_json_parse_text(text, len, &end);
+
+	if (root == NULL)
+		cause_set(cause, "the response is not valid JSON (at byte %zu of %zu)",
+		    end != NULL ? (size_t)(end - text) : 0, len);
+	else {
+		/* The text may go on past len (a part of a bigger one). */
+		while (end < text + len && strchr(" \t\r\n", *end) != NULL && *end != '\0')
+			end++;
+		if (end != text + len) {
+			cause_set(cause, "the response has data after its JSON value");
+			mx_json_free(root);
+			root = NULL;
+		}
+	}
+	return root;
+}
+
 /* Parses untrusted JSON text; NULL with a cause when it is not JSON.
  * Free the tree with mx_json_free. */
 cJSON *
 mx_json_parse(const char *json, size_t len, char **cause)
 {
-	struct mx_scan sc = {.s = json, .len = len};
-	const char *end = NULL;
+	struct buf text;
 	cJSON *root;
 
 	if (json == NULL || len == 0) {
 		cause_set(cause, "the response body is empty");
 		return NULL;
 	}
-	scan_text(&sc);
-	root = mx_json_parse_text(sc.out.data, sc.out.len, &end);
-	if (root == NULL)
-		cause_set(cause, "the response is not valid JSON (at byte %zu of %zu)",
-		    end != NULL ? (size_t)(end - sc.out.data) : 0, len);
-	else {
-		end += strspn(end, " \t\r\n");
-		if (end != sc.out.data + sc.out.len) {
-			cause_set(cause, "the response has data after its JSON value");
-			mx_json_free(root);
-			root = NULL;
-		}
-	}
-	buf_free(&sc.out);
+	mx_json_mend(json, len, &text);
+	root = mx_json_parse_mended(text.data, text.len, cause);
+	buf_free(&text);
 	return root;
+}
+
+/* The members of an object's text, walked without a tree: enough to cut
+ * a big answer into parts that are parsed one at a time. Nothing here
+ * checks a value; whoever parses it does. */
+static size_t
+span_ws(const char *s, size_t len, size_t i)
+{
+	while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n'))
+		i++;
+	return i;
+}
+
+/* From an opening quote to after the closing one; len when unclosed. */
+static size_t
+span_string(const char *s, size_t len, size_t i)
+{
+	for (i++; i < len; i++) {
+		if (s[i] == '\\')
+			i++;
+		else if (s[i] == '"')
+			return i + 1;
+	}
+	return len;
+}
+
+/* After the value at i; len when it runs off the end. */
+static size_t
+span_value(const char *s, size_t len, size_t i)
+{
+	size_t depth = 0;
+
+	if (i >= len)
+		return len;
+	if (s[i] == '"')
+		return span_string(s, len, i);
+	if (s[i] != '{' && s[i] != '[') {
+		while (i < len && strchr(",}] \t\r\n", s[i]) == NULL)
+			i++;
+		return i;
+	}
+	while (i < len) {
+		if (s[i] == '"') {
+			i = span_string(s, len, i);
+			continue;
+		}
+		if (s[i] == '{' || s[i] == '[')
+			depth++;
+		else if ((s[i] == '}' || s[i] == ']') && --depth == 0)
+			return i + 1;
+		i++;
+	}
+	return len;
+}
+
+int
+mx_json_members(const char *s, size_t len, struct mx_json_member **out, size_t *n)
+{
+	size_t i = span_ws(s, len, 0);
+
+	*out = NULL;
+	*n = 0;
+	if (i >= len || s[i] != '{')
+		return -1;
+	i = span_ws(s, len, i + 1);
+	if (i < len && s[i] == '}')
+		return span_ws(s, len, i + 1) == len ? 0 : -1;
+	while (i < len && s[i] == '"') {
+		struct mx_json_member m = {.key = s + i};
+
+		i = span_string(s, len, i);
+		m.key_len = (size_t)(s + i - m.key);
+		i = span_ws(s, len, i);
+		if (i >= len || s[i] != ':')
+			break;
+		i = span_ws(s, len, i + 1);
+		m.value = s + i;
+		i = span_value(s, len, i);
+		m.value_len = (size_t)(s + i - m.value);
+		if (i >= len || m.value_len == 0)
+			break;
+		*out = xreallocarray(*out, *n + 1, sizeof **out);
+		(*out)[(*n)++] = m;
+		i = span_ws(s, len, i);
+		if (i < len && s[i] == '}') {
+			if (span_ws(s, len, i + 1) == len)
+				return 0;
+			break;
+		}
+		if (i >= len || s[i] != ',')
+			break;
+		i = span_ws(s, len, i + 1);
+	}
+	xfree(out);
+	*n = 0;
+	return -1;
 }
 
 /* The string at key, or NULL when absent or not a string. */

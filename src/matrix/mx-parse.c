@@ -164,10 +164,11 @@ room_parse_full(struct mx_room_update *ru, const cJSON *j, size_t *skipped)
 }
 
 static void
-room_parse(struct mx_room_update *ru, const cJSON *j, enum mx_membership m, size_t *skipped)
+room_parse(struct mx_room_update *ru, const char *room_id, const cJSON *j, enum mx_membership m,
+    size_t *skipped)
 {
 	memset(ru, 0, sizeof *ru);
-	ru->room_id = xstrdup(j->string);
+	ru->room_id = xstrdup(room_id);
 	ru->membership = m;
 	ru->notification_count = ru->highlight_count = -1;
 	ru->joined_count = ru->invited_count = -1;
@@ -190,25 +191,38 @@ room_key_cmp(const void *a, const void *b)
 	return ka->idx < kb->idx ? -1 : ka->idx > kb->idx;
 }
 
-char *
-mx_section_repeats(const cJSON *section, size_t n)
+/* Which of n keys (NULL: none) repeat one before them. */
+static char *
+mx_keys_repeats(const char *const *ids, size_t n)
 {
 	struct room_key *keys = xreallocarray(NULL, n, sizeof *keys);
 	char *repeat = xcalloc(n, 1);
-	const cJSON *j;
-	size_t i = 0;
+	size_t m = 0;
 
-	cJSON_ArrayForEach(j, section) {
-		keys[i].key = j->string;
-		keys[i].idx = i;
-		i++;
-	}
-	qsort(keys, n, sizeof *keys, room_key_cmp);
-	for (i = 1; i < n; i++) {
+	for (size_t i = 0; i < n; i++)
+		if (ids[i] != NULL)
+			keys[m++] = (struct room_key){ids[i], i};
+	qsort(keys, m, sizeof *keys, room_key_cmp);
+	for (size_t i = 1; i < m; i++) {
 		if (strcmp(keys[i].key, keys[i - 1].key) == 0)
 			repeat[keys[i].idx] = 1;
 	}
 	free(keys);
+	return repeat;
+}
+
+char *
+mx_section_repeats(const cJSON *section, size_t n)
+{
+	const char **ids = xreallocarray(NULL, n, sizeof *ids);
+	const cJSON *j;
+	char *repeat;
+	size_t i = 0;
+
+	cJSON_ArrayForEach(j, section)
+		ids[i++] = j->string;
+	repeat = mx_keys_repeats(ids, n);
+	free(ids);
 	return repeat;
 }
 
@@ -227,7 +241,7 @@ sync_section(struct mx_sync *s, const cJSON *section, enum mx_membership m)
 	repeat = mx_section_repeats(section, (size_t)count);
 	cJSON_ArrayForEach(j, section) {
 		if (!repeat[i] && cJSON_IsObject(j) && mx_id_valid(j->string, '!'))
-			room_parse(&s->rooms[s->n_rooms++], j, m, &s->n_skipped);
+			room_parse(&s->rooms[s->n_rooms++], j->string, j, m, &s->n_skipped);
 		else
 			s->n_skipped++;	/* a malformed room counts as one */
 		i++;
@@ -278,24 +292,139 @@ mx_json_root(const char *json, size_t len, const char *what, char **cause)
 	return root;
 }
 
+static int
+mx_key_is(const struct mx_json_member *m, const char *name)
+{
+	size_t n = strlen(name);
+
+	return m->key_len == n + 2 && memcmp(m->key + 1, name, n) == 0;
+}
+
+/* Where rooms.join's object is in a sync's (mended) text, found without
+ * parsing it. 1 when found, then text[*from..*to) is it. */
+static int
+sync_join_span(const char *text, size_t len, size_t *from, size_t *to)
+{
+	struct mx_json_member *top, *rooms;
+	size_t n_top, n_rooms;
+	int found = 0;
+
+	if (mx_json_members(text, len, &top, &n_top) != 0)
+		return 0;
+	for (size_t i = 0; i < n_top; i++) {
+		if (!mx_key_is(&top[i], "rooms"))
+			continue;
+		if (mx_json_members(top[i].value, top[i].value_len, &rooms, &n_rooms) != 0)
+			break;
+		for (size_t j = 0; j < n_rooms && !found; j++) {
+			if (mx_key_is(&rooms[j], "join") && rooms[j].value[0] == '{') {
+				*from = (size_t)(rooms[j].value - text);
+				*to = *from + rooms[j].value_len;
+				found = 1;
+			}
+		}
+		free(rooms);
+		break;		/* the first "rooms" is the one a tree would have */
+	}
+	free(top);
+	return found;
+}
+
+/* rooms.join from its text, each room parsed alone and its tree dropped
+ * before the next: the tree of a whole first sync is several times its
+ * text. -1 (cause) when a room is not JSON, as the whole would not be. */
+static int
+sync_join_rooms(struct mx_sync *s, const char *text, size_t len, char **cause)
+{
+	struct mx_json_member *m;
+	char **ids, *repeat;
+	size_t n;
+	int rc = 0;
+
+	if (mx_json_members(text, len, &m, &n) != 0)
+		return cause_set(cause, "the sync response is not valid JSON (rooms.join)");
+	ids = xcalloc(n + 1, sizeof *ids);
+	for (size_t i = 0; i < n; i++) {
+		cJSON *key = cJSON_ParseWithLength(m[i].key, m[i].key_len);
+
+		if (cJSON_IsString(key))
+			ids[i] = xstrdup(key->valuestring);
+		cJSON_Delete(key);
+	}
+	repeat = mx_keys_repeats((const char *const *)ids, n);
+	s->rooms = xreallocarray(s->rooms, s->n_rooms + n, sizeof *s->rooms);
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		cJSON *j;
+
+		if (repeat[i] || ids[i] == NULL || !mx_id_valid(ids[i], '!') || m[i].value[0] != '{') {
+			s->n_skipped++;	/* a malformed room counts as one */
+			continue;
+		}
+		if ((j = mx_json_parse_mended(m[i].value, m[i].value_len, cause)) == NULL) {
+			rc = -1;
+			break;
+		}
+		room_parse(&s->rooms[s->n_rooms++], ids[i], j, MX_MEMBERSHIP_JOIN, &s->n_skipped);
+		mx_json_free(j);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(ids[i]);
+	free(ids);
+	free(repeat);
+	free(m);
+	return rc;
+}
+
+/* The sync's text mended, with rooms.join parsed room by room into s and
+ * left out of what remains (then {}), for the rest to be parsed whole. */
+static int
+sync_text(struct mx_sync *s, const char *json, size_t len, struct buf *text, char **cause)
+{
+	struct buf rest = {0};
+	size_t from, to;
+
+	if (json == NULL || len == 0)
+		return cause_set(cause, "the response body is empty");
+	mx_json_mend(json, len, text);
+	if (!sync_join_span(text->data, text->len, &from, &to))
+		return 0;
+	if (sync_join_rooms(s, text->data + from, to - from, cause) == -1)
+		return -1;
+	buf_add(&rest, text->data, from);
+	buf_puts(&rest, "{}");
+	buf_add(&rest, text->data + to, text->len - to);
+	buf_free(text);
+	*text = rest;
+	return 0;
+}
+
 struct mx_sync *
 mx_sync_parse(const char *json, size_t len, char **cause)
 {
-	cJSON *root = mx_json_root(json, len, "sync", cause);
+	struct mx_sync *s = xcalloc(1, sizeof *s);
+	struct buf text = {0};
 	const cJSON *rooms;
 	const char *next;
-	struct mx_sync *s;
+	cJSON *root = NULL;
 
-	if (root == NULL)
-		return NULL;
-	next = mx_json_str(root, "next_batch");
-	if (next == NULL || *next == '\0') {
-		cause_set(cause, "the sync response has no next_batch token");
-		mx_json_free(root);
+	if (sync_text(s, json, len, &text, cause) == -1 ||
+	    (root = mx_json_parse_mended(text.data, text.len, cause)) == NULL) {
+		buf_free(&text);
+		mx_sync_free(&s);
 		return NULL;
 	}
-	s = xcalloc(1, sizeof *s);
-	s->next_batch = xstrdup(next);
+	buf_free(&text);
+	if (!cJSON_IsObject(root))
+		cause_set(cause, "the sync response is not a JSON object");
+	else if ((next = mx_json_str(root, "next_batch")) == NULL || *next == '\0')
+		cause_set(cause, "the sync response has no next_batch token");
+	else
+		s->next_batch = xstrdup(next);
+	if (s->next_batch == NULL) {
+		mx_json_free(root);
+		mx_sync_free(&s);
+		return NULL;
+	}
 	rooms = mx_json_obj(root, "rooms");
 	sync_section(s, mx_json_obj(rooms, "join"), MX_MEMBERSHIP_JOIN);
 	sync_section(s, mx_json_obj(rooms, "invite"), MX_MEMBERSHIP_INVITE);

@@ -12,6 +12,8 @@
 
 #include <cjson/cJSON.h>
 
+struct buf;
+
 #include "natter/event.h"
 #include "natter/matrix.h"
 
@@ -103,6 +105,22 @@ enum mx_event_mode {
 
 /* mx-parse-json.c */
 cJSON *mx_json_parse(const char *json, size_t len, char **cause);
+/* The two halves of mx_json_parse: the text mended (a copy, ending in a
+ * NUL), and a mended text parsed. */
+void mx_json_mend(const char *json, size_t len, struct buf *out);
+cJSON *mx_json_parse_mended(const char *text, size_t len, char **cause);
+
+/* One member of an object's text: its key as written (quotes and
+ * escapes too) and its value's text. */
+struct mx_json_member {
+	const char *key;
+	size_t key_len;
+	const char *value;
+	size_t value_len;
+};
+/* The members of the object that is the whole of s[0..len), in order,
+ * without parsing their values; -1 when s is not shaped as an object. */
+int mx_json_members(const char *s, size_t len, struct mx_json_member **out, size_t *n);
 void mx_json_free(cJSON *root);
 const char *mx_json_str(const cJSON *obj, const char *key);
 char *mx_json_strdup(const cJSON *obj, const char *key);

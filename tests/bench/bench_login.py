@@ -52,6 +52,10 @@ the runs are alike. Each run then does, in this order:
                       echo of another letter written at its start, ms.
   warm-start-rss      VmHWM of natter at that moment, MB.
 
+Then as many runs again with natter told to use /v3/sync (`[sync] protocol
+= v3`), whose figures are the same with "v3-" in front: a homeserver that
+offers no sliding sync gets the same natter.
+
 natter is then quit again and `natter logout` ends its device, so that
 the runs leave the account's devices as they found them.
 
@@ -243,7 +247,12 @@ def start(natter, env, letter):
     return term, t0
 
 
-def one_run(natter, workdir, n, seed, needles, pid):
+def one_run(natter, workdir, n, seed, needles, pid, protocol=None):
+    """One first login and warm start; with protocol ("v3"), natter told to
+    use it, and its figures named after it."""
+    def fig(name):
+        return "%s-%s" % (protocol, name) if protocol else name
+
     ms, cpu, size = server_sync(seed, pid)
     emit("login-server-sync", ms, ms, cpu)
     note("run %d: the server's full sync: %.0f ms, Synapse's CPU %.0f ms, %.1f MB"
@@ -260,6 +269,10 @@ def one_run(natter, workdir, n, seed, needles, pid):
                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     if r.returncode != 0:
         raise RuntimeError("natter login: status %d: %s" % (r.returncode, r.stderr.decode()))
+    if protocol:
+        os.makedirs(os.path.join(home, "config", "natter"), exist_ok=True)
+        with open(os.path.join(home, "config", "natter", "config"), "w") as f:
+            f.write("[sync]\nprotocol = %s\n" % protocol)
     log = os.path.join(home, "state", "natter", PROFILE + ".log")
 
     letter = LETTERS[(2 * n) % len(LETTERS)]
@@ -267,8 +280,8 @@ def one_run(natter, workdir, n, seed, needles, pid):
     try:
         first = wait_screen(term, needles + [letter.encode()], t0, 600)
         first_cpu = term.cpu_ms()
-        emit("login-first-screen", first, first, first_cpu)
-        emit("login-first-screen-ratio", first / ms, first, first_cpu)
+        emit(fig("login-first-screen"), first, first, first_cpu)
+        emit(fig("login-first-screen-ratio"), first / ms, first, first_cpu)
         end = time.monotonic() + 600
         db = os.path.join(home, "data", "natter", PROFILE, "cache.db")
         while not log_says_all(log, len(seed["rooms"])):
@@ -282,10 +295,10 @@ def one_run(natter, workdir, n, seed, needles, pid):
         known = (time.monotonic() - t0) * 1000
         known_cpu = term.cpu_ms()
         peak = term.status("VmHWM")
-        emit("login-all-rooms", known, known, known_cpu)
-        emit("login-peak-rss", peak, known, known_cpu)
+        emit(fig("login-all-rooms"), known, known, known_cpu)
+        emit(fig("login-peak-rss"), peak, known, known_cpu)
         term.pump(5)
-        emit("login-idle-rss", term.status("VmRSS"), (time.monotonic() - t0) * 1000,
+        emit(fig("login-idle-rss"), term.status("VmRSS"), (time.monotonic() - t0) * 1000,
              term.cpu_ms())
         note("run %d: first screen %.0f ms (CPU %.0f ms), every room %.0f ms, peak %.1f MB"
              % (n + 1, first, first_cpu, known, peak))
@@ -297,8 +310,8 @@ def one_run(natter, workdir, n, seed, needles, pid):
     try:
         warm = wait_screen(term, needles + [letter.encode()], t0, 120)
         cpu = term.cpu_ms()
-        emit("warm-start", warm, warm, cpu)
-        emit("warm-start-rss", term.status("VmHWM"), warm, cpu)
+        emit(fig("warm-start"), warm, warm, cpu)
+        emit(fig("warm-start-rss"), term.status("VmHWM"), warm, cpu)
         term.pump(0.5)
     finally:
         quit_natter(term, "run %d, warm start" % (n + 1))
@@ -331,6 +344,8 @@ def main():
     note("warm-up full sync (not counted): %.0f ms, %.1f MB" % (ms, size / 1e6))
     for n in range(runs):
         one_run(natter, workdir, n, seed, needles, pid)
+    for n in range(runs):
+        one_run(natter, workdir, runs + n, seed, needles, pid, "v3")
 
 
 if __name__ == "__main__":

@@ -147,6 +147,66 @@ tl(const struct mx_sync *s, const char *room_id, const char *event_id)
 	return event_in(ru->timeline, ru->n_timeline, event_id);
 }
 
+/* rooms.join is cut out of the text and parsed a room at a time: what
+ * comes of it is what a whole tree gave. Room texts with braces and
+ * quotes in their strings, a room id written with an escape, a room
+ * named twice (the first counts), one that is no object, and rooms,
+ * invites and leaves around them. */
+static void
+test_joined_rooms_are_read_one_at_a_time_as_a_whole_tree_would(void **state)
+{
+	static const char json[] =
+	    "{\"rooms\": {\"invite\": {\"!inv:x\": {\"invite_state\": {\"events\": []}}},\n"
+	    " \"join\" : {\n"
+	    "  \"!a:x\": {\"timeline\": {\"events\": [{\"type\": \"m.room.message\", "
+	    "\"event_id\": \"$1\", \"sender\": \"@d:x\", \"origin_server_ts\": 1, "
+	    "\"content\": {\"msgtype\": \"m.text\", \"body\": \"} {\\\"]\\\\\"}}]}} ,\n"
+	    "  \"!\\u0062:x\": {\"timeline\": {\"limited\": true, \"prev_batch\": \"p\"}},\n"
+	    "  \"!a:x\": {\"timeline\": {\"events\": []}},\n"
+	    "  \"!c:x\": [1, 2]\n"
+	    " }, \"leave\": {\"!l:x\": {}}},\n"
+	    " \"next_batch\": \"s9\"}\n";
+	char *cause = NULL;
+	struct mx_sync *s = mx_sync_parse(json, strlen(json), &cause);
+
+	(void)state;
+	if (s == NULL)
+		fail_msg("%s", cause);
+	assert_string_equal(s->next_batch, "s9");
+	assert_int_equal(s->n_rooms, 4);
+	assert_string_equal(tl(s, "!a:x", "$1")->body, "} {\"]\\");
+	assert_true(room(s, "!b:x")->limited);
+	assert_string_equal(room(s, "!b:x")->prev_batch, "p");
+	assert_int_equal(room(s, "!inv:x")->membership, MX_MEMBERSHIP_INVITE);
+	assert_int_equal(room(s, "!l:x")->membership, MX_MEMBERSHIP_LEAVE);
+	assert_int_equal(s->n_skipped, 2);	/* the second !a:x, and !c:x */
+	mx_sync_free(&s);
+}
+
+/* A room that is not JSON fails the whole answer, as it always did, so
+ * that its token never moves past what could not be read; so does an
+ * answer cut short inside rooms.join. */
+static void
+test_a_broken_joined_room_fails_the_sync(void **state)
+{
+	static const char *broken[] = {
+	    "{\"next_batch\": \"s\", \"rooms\": {\"join\": {\"!a:x\": {\"timeline\": tru}}}}",
+	    "{\"next_batch\": \"s\", \"rooms\": {\"join\": {\"!a:x\": {\"timeline\": {}}",
+	    "{\"next_batch\": \"s\", \"rooms\": {\"join\": {\"!a:x\" {}}}}",
+	    "{\"next_batch\": \"s\", \"rooms\": {\"join\": {\"!a:x\": {}}}} trailing",
+	};
+	(void)state;
+	for (size_t i = 0; i < NT_NELEMS(broken); i++) {
+		char *cause = NULL;
+		struct mx_sync *s = mx_sync_parse(broken[i], strlen(broken[i]), &cause);
+
+		if (s != NULL)
+			fail_msg("parsed: %s", broken[i]);
+		assert_non_null(cause);
+		free(cause);
+	}
+}
+
 static void
 test_plain_content_is_not_kept_twice(void **state)
 {
@@ -1088,6 +1148,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_joined_rooms_are_read_one_at_a_time_as_a_whole_tree_would),
+		cmocka_unit_test(test_a_broken_joined_room_fails_the_sync),
 		cmocka_unit_test(test_plain_content_is_not_kept_twice),
 		cmocka_unit_test(test_initial_shape),
 		cmocka_unit_test(test_initial_room_state),
