@@ -258,6 +258,19 @@ int core_send_file(struct core *c, const char *room_id, const char *path, core_d
  * CORE_QUEUED: some wait, result: why). */
 int core_outbox_flush(struct core *c, core_done_cb done, void *arg, char **cause);
 
+/* Broadcasts (one text to many rooms and people), kept in the cache
+ * (store_broadcast_*) for their reports. A new one: *id its number. */
+int core_broadcast_new(struct core *c, const char *text, int64_t *id, char **cause);
+/* The copy of broadcast id for target (what the user named) in room_id,
+ * sent as core_send_text sends and recorded with its outbox row; when it
+ * cannot be queued, what says why is recorded too. */
+int core_broadcast_send(struct core *c, int64_t id, const char *target, const char *room_id,
+    const char *text, int emote, core_done_cb done, void *arg, char **cause);
+/* A target of broadcast id that got no copy (its room unknown: room_id
+ * NULL), and why. */
+void core_broadcast_unsent(struct core *c, int64_t id, const char *target,
+    const char *room_id, const char *why);
+
 /* Joins a room by id or alias (an invite is accepted so); result: its id. */
 int core_join(struct core *c, const char *id_or_alias, core_done_cb done, void *arg,
     char **cause);

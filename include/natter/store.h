@@ -270,6 +270,66 @@ int store_receipts(struct store *st, const char *room_id, struct store_receipt *
     char **cause);
 void store_receipts_free(struct store_receipt **r, size_t n);
 
+/* Broadcasts: one message to many rooms and people, each kept with its
+ * targets so that a report can say later who got it, read it and
+ * answered. */
+struct store_broadcast {
+	int64_t id;
+	int64_t created_ts;
+	char *body;
+	int targets;		/* how many rooms and people it was for */
+	int sent;		/* of them, how many copies the server took */
+};
+/* A new broadcast of body, now; *id its number. */
+int store_broadcast_add(struct store *st, const char *body, int64_t *id, char **cause);
+/* One target of broadcast id, as the user named it: the room it meant
+ * and the outbox row of its copy, or (room_id or outbox_id unknown: NULL
+ * and 0) why none was queued. */
+int store_broadcast_target(struct store *st, int64_t id, const char *target,
+    const char *room_id, int64_t outbox_id, const char *error, char **cause);
+/* Every broadcast, newest first. */
+int store_broadcast_list(struct store *st, struct store_broadcast **b, size_t *n,
+    char **cause);
+/* One broadcast; an error that names it when there is none. */
+int store_broadcast_get(struct store *st, int64_t id, struct store_broadcast *b,
+    char **cause);
+void store_broadcast_clear(struct store_broadcast *b);
+void store_broadcast_free(struct store_broadcast **b, size_t n);
+
+enum store_bcast_sent {
+	STORE_BCAST_UNSENT,	/* never queued: why says why */
+	STORE_BCAST_QUEUED,	/* waits in the outbox: why, or NULL */
+	STORE_BCAST_SENT,	/* the server took it: event_id, sent_ts */
+	STORE_BCAST_REFUSED,	/* the server refused it for good: why */
+	STORE_BCAST_DISCARDED,	/* the user dropped it from the outbox */
+};
+
+/* One person a broadcast went to, in one room; a target whose room has
+ * no one else in it (or was never known) is one row without a user. */
+struct store_bcast_recipient {
+	char *target;		/* as the user named it */
+	char *room_id;		/* NULL when it meant no room */
+	char *room_name;	/* the room's name or alias, or NULL */
+	int direct;		/* the room is the direct chat with user_id */
+	char *user_id;		/* NULL: nobody */
+	char *user_name;	/* their display name there, or NULL */
+	enum store_bcast_sent sent;
+	char *event_id;		/* SENT */
+	int64_t sent_ts;	/* SENT: the event's time, else when it was queued */
+	char *why;
+	char *read_event;	/* the event their read receipt is on (the copy or
+				 * later), or NULL: not read */
+	int64_t read_ts;	/* when, 0 if the server did not say */
+	char *reply_event;	/* their first message after the copy, or NULL */
+	int64_t reply_ts;
+	char *reply_body;	/* its text, from the server: make it inert */
+};
+/* The recipients of broadcast id as the cache knows them now, in the
+ * order of its targets; self (the user) is never one. */
+int store_broadcast_report(struct store *st, int64_t id, const char *self,
+    struct store_bcast_recipient **r, size_t *n, char **cause);
+void store_bcast_recipients_free(struct store_bcast_recipient **r, size_t n);
+
 /* Candidates for natter search (src/search builds the query): messages
  * matching an FTS5 expression, newest stored first; or, when match is
  * NULL, the newest messages passing the filters. */

@@ -292,6 +292,7 @@ core_queue(struct core *c, const char *room_id, const char *type, char *content,
 	if (core_refuse_encrypted(c, room_id, cause) == 0 &&
 	    store_outbox_add(c->store, room_id, type, content, &item, cause) == 0) {
 		core_test_crash("after-queue");
+		c->queued = item.id;
 		if (done != NULL)
 			core_op_wait(core_op_new(c, done, arg, "refused"), item.id);
 		if (c->ev.outbox != NULL)

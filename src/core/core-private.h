@@ -49,6 +49,7 @@ struct core {
 
 	struct core_events ev;
 	void *ev_arg;
+	int64_t queued;			/* the outbox row core_queue added last */
 
 	/* The sync loop (core-sync.c). */
 	long timeout_ms;

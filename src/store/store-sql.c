@@ -567,4 +567,46 @@ const char *const store_sql_text[STORE_SQL_COUNT] = {
 	    "UPDATE crypto_devices SET trust = ?3 WHERE user_id = ?1 AND device_id = ?2",
 	[STORE_SQL_CRYPTO_EVENT_ROW] = "SELECT id, seq, indexed FROM events WHERE event_id = ?1",
 	[STORE_SQL_CRYPTO_EVENT_DELETE] = "DELETE FROM events WHERE id = ?1",
+
+	[STORE_SQL_BCAST_ADD] = "INSERT INTO broadcasts(created_ts, body) VALUES (?1, ?2)",
+	[STORE_SQL_BCAST_TARGET_ADD] =
+	    "INSERT INTO broadcast_targets(broadcast_id, pos, target, room_id, outbox_id, error)"
+	    " SELECT ?1, coalesce(max(pos) + 1, 0), ?2, ?3, ?4, ?5 FROM broadcast_targets"
+	    " WHERE broadcast_id = ?1",
+	/* Newest first (?1 NULL), or one; with how many targets each had and
+	 * how many of their copies the server took. */
+	[STORE_SQL_BCAST_LIST] =
+	    "SELECT b.id, b.created_ts, b.body, count(t.pos),"
+	    " count(CASE WHEN o.state = 1 THEN 1 END) FROM broadcasts b"
+	    " LEFT JOIN broadcast_targets t ON t.broadcast_id = b.id"
+	    " LEFT JOIN outbox o ON o.id = t.outbox_id"
+	    " WHERE ?1 IS NULL OR b.id = ?1 GROUP BY b.id ORDER BY b.id DESC",
+	/* Each target with its copy: not queued (error), gone from the
+	 * outbox (outbox_id, no row), queued, sent or refused. */
+	[STORE_SQL_BCAST_TARGETS] =
+	    "SELECT t.target, t.room_id, t.error, t.outbox_id, o.id, o.state, o.event_id,"
+	    " o.last_error, o.created_ts, e.ts, e.seq, coalesce(r.name, r.canonical_alias)"
+	    " FROM broadcast_targets t LEFT JOIN outbox o ON o.id = t.outbox_id"
+	    " LEFT JOIN events e ON e.event_id = o.event_id AND e.room_id = t.room_id"
+	    " LEFT JOIN rooms r ON r.room_id = t.room_id"
+	    " WHERE t.broadcast_id = ?1 ORDER BY t.pos",
+	/* The people a room's copy went to: the other person of a direct
+	 * chat (as m.direct has it), else each joined member but the user. */
+	[STORE_SQL_BCAST_PEOPLE] =
+	    "SELECT u.user_id, m.displayname, u.direct FROM ("
+	    " SELECT user_id, 1 AS direct FROM direct WHERE room_id = ?1 AND user_id <> ?2"
+	    " UNION ALL SELECT user_id, 0 FROM members WHERE room_id = ?1 AND membership = ?3"
+	    " AND user_id <> ?2 AND NOT EXISTS (SELECT 1 FROM direct WHERE room_id = ?1"
+	    " AND user_id <> ?2)) u"
+	    " LEFT JOIN members m ON m.room_id = ?1 AND m.user_id = u.user_id ORDER BY u.user_id",
+	/* A receipt on the copy (seq ?3) or on a later event of its room. */
+	[STORE_SQL_BCAST_READ] =
+	    "SELECT r.event_id, r.ts FROM receipts r JOIN events e ON e.event_id = r.event_id"
+	    " WHERE r.room_id = ?1 AND r.user_id = ?2 AND e.room_id = ?1 AND e.seq >= ?3",
+	/* The person's first message after the copy: not an edit, not deleted. */
+	[STORE_SQL_BCAST_REPLY] =
+	    "SELECT event_id, ts, coalesce(new_body, body) FROM events"
+	    " WHERE room_id = ?1 AND seq > ?3 AND sender = ?2 AND type = 'm.room.message'"
+	    " AND (rel_type IS NULL OR rel_type <> 'm.replace') AND redacted = 0"
+	    " ORDER BY seq LIMIT 1",
 };

@@ -292,6 +292,18 @@ const char *const store_migrations[] = {
 	 * every device it signed is verified. */
 	"ALTER TABLE crypto_users ADD COLUMN master_seen TEXT;"
 	"ALTER TABLE crypto_users ADD COLUMN verified_master TEXT;",
+
+	/* 15: broadcasts (one message to many rooms and people), so that a
+	 * report can say later who got it, read it and answered: each
+	 * target as the user named it, the room it meant and the outbox row
+	 * of its copy (whose state and event id say whether it went), or
+	 * why it never was queued. */
+	"CREATE TABLE broadcasts (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" created_ts INTEGER NOT NULL, body TEXT NOT NULL);"
+	"CREATE TABLE broadcast_targets ("
+	" broadcast_id INTEGER NOT NULL REFERENCES broadcasts ON DELETE CASCADE,"
+	" pos INTEGER NOT NULL, target TEXT NOT NULL, room_id TEXT, outbox_id INTEGER,"
+	" error TEXT, PRIMARY KEY (broadcast_id, pos)) WITHOUT ROWID;",
 };
 
 /* natter_reply_body(body) and natter_reply_html(formatted_body), for
