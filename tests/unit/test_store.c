@@ -133,7 +133,7 @@ static void
 test_open_migrates_older_cache(void **state)
 {
 	struct fixture *f = *state;
-	const char *steps[16];
+	const char *steps[32];
 	struct mx_sync *s = sync_new("s1");
 	struct mx_room_update *ru = sync_room(s, "!r:x", MX_MEMBERSHIP_JOIN);
 	char *cause = NULL, *v;
