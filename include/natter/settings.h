@@ -96,7 +96,32 @@ struct settings {
 	} mail;
 
 	struct keys_table *keys;	/* the defaults with [keys] applied */
+
+	/* [lists]: named lists of recipients (rooms and @user:server), each
+	 * key a name of letters, digits, - and _. */
+	struct settings_lists {
+		char **names;
+		struct settings_list *members;
+		size_t n;
+	} lists;
 };
+
+/* The members of list name, or NULL when the config has none so named. */
+const struct settings_list *settings_list_named(const struct settings *s, const char *name);
+
+/* What a --to (comma-separated rooms and people) names, each
+ * @list:NAME replaced by the members of that list, without repeats;
+ * from[i] is the list item i came from, or NULL. */
+struct settings_targets {
+	char **items;
+	const char **from;
+	size_t n;
+};
+#define SETTINGS_LIST_PREFIX "@list:"
+/* -1 with a cause naming an unknown list (and the config's lists). */
+int settings_targets_expand(const struct settings *s, const char *to, struct settings_targets *t,
+    char **cause);
+void settings_targets_clear(struct settings_targets *t);
 
 /* Fills s with the defaults; free with settings_free. */
 void settings_init(struct settings *s);

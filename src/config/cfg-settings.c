@@ -218,11 +218,10 @@ settings_list_clear(struct settings_list *l)
 	l->n = 0;
 }
 
-static int
-settings_set_list(struct settings *s, const struct settings_key *k, const char *value,
-    char **cause)
+/* Splits value at commas into l, each item trimmed, empty ones dropped. */
+static void
+settings_split(struct settings_list *l, const char *value)
 {
-	struct settings_list *l = settings_field(s, k);
 	char *copy = xstrdup(value), *item, *last = NULL, *end;
 
 	settings_list_clear(l);
@@ -236,7 +235,130 @@ settings_set_list(struct settings *s, const struct settings_key *k, const char *
 		l->items[l->n++] = xstrdup(item);
 	}
 	free(copy);
+}
+
+static int
+settings_set_list(struct settings *s, const struct settings_key *k, const char *value,
+    char **cause)
+{
+	settings_split(settings_field(s, k), value);
 	return 0;
+}
+
+/* [lists] NAME = ROOM, @user:server, ...: a later line of one name
+ * replaces the earlier. */
+static int
+settings_set_named_list(struct settings *s, const char *name, const char *value,
+    char **cause)
+{
+	struct settings_lists *ls = &s->lists;
+	size_t i;
+
+	if (*name == '\0' || name[strspn(name, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")] != '\0')
+		return cause_set(cause, "a list's name has only letters, digits, - and _, "
+		    "not \"%s\"", name);
+	for (i = 0; i < ls->n && strcmp(ls->names[i], name) != 0; i++)
+		;
+	if (i == ls->n) {
+		ls->names = xreallocarray(ls->names, ls->n + 1, sizeof *ls->names);
+		ls->members = xreallocarray(ls->members, ls->n + 1, sizeof *ls->members);
+		ls->names[i] = xstrdup(name);
+		memset(&ls->members[i], 0, sizeof ls->members[i]);
+		ls->n++;
+	}
+	settings_split(&ls->members[i], value);
+	if (ls->members[i].n == 0) {
+		free(ls->names[i]);
+		settings_list_clear(&ls->members[i]);
+		ls->names[i] = ls->names[--ls->n];
+		ls->members[i] = ls->members[ls->n];
+		return cause_set(cause, "list %s names nobody", name);
+	}
+	return 0;
+}
+
+const struct settings_list *
+settings_list_named(const struct settings *s, const char *name)
+{
+	for (size_t i = 0; i < s->lists.n; i++) {
+		if (strcmp(s->lists.names[i], name) == 0)
+			return &s->lists.members[i];
+	}
+	return NULL;
+}
+
+static void
+settings_target_add(struct settings_targets *t, const char *item, const char *from)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		if (strcmp(t->items[i], item) == 0)
+			return;
+	}
+	t->items = xreallocarray(t->items, t->n + 1, sizeof *t->items);
+	t->from = xreallocarray(t->from, t->n + 1, sizeof *t->from);
+	t->items[t->n] = xstrdup(item);
+	t->from[t->n++] = from;
+}
+
+/* The names of the config's lists, for a cause. */
+static char *
+settings_list_names(const struct settings *s)
+{
+	struct buf b = {0};
+
+	if (s->lists.n == 0)
+		return xstrdup("the config has no [lists]");
+	buf_printf(&b, "the config's lists are");
+	for (size_t i = 0; i < s->lists.n; i++)
+		buf_printf(&b, "%s %s", i == 0 ? "" : ",", s->lists.names[i]);
+	return buf_steal(&b);
+}
+
+int
+settings_targets_expand(const struct settings *s, const char *to, struct settings_targets *t,
+    char **cause)
+{
+	struct settings_list l = {0};
+	const char *name;
+	size_t k;
+	char *known;
+	int rc = 0;
+
+	memset(t, 0, sizeof *t);
+	settings_split(&l, to);
+	for (size_t i = 0; rc == 0 && i < l.n; i++) {
+		if (strncmp(l.items[i], SETTINGS_LIST_PREFIX, strlen(SETTINGS_LIST_PREFIX)) != 0) {
+			settings_target_add(t, l.items[i], NULL);
+			continue;
+		}
+		name = l.items[i] + strlen(SETTINGS_LIST_PREFIX);
+		for (k = 0; k < s->lists.n && strcmp(s->lists.names[k], name) != 0; k++)
+			;
+		if (k == s->lists.n) {
+			known = settings_list_names(s);
+			rc = cause_set(cause, "no list \"%s\" in [lists] of the config (%s)", name,
+			    known);
+			free(known);
+			break;
+		}
+		for (size_t j = 0; j < s->lists.members[k].n; j++)
+			settings_target_add(t, s->lists.members[k].items[j], s->lists.names[k]);
+	}
+	settings_list_clear(&l);
+	if (rc == -1)
+		settings_targets_clear(t);
+	return rc;
+}
+
+void
+settings_targets_clear(struct settings_targets *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		free(t->items[i]);
+	free(t->items);
+	free(t->from);
+	memset(t, 0, sizeof *t);
 }
 
 /* Parses H:MM or HH:MM into minutes after midnight. */
@@ -465,6 +587,8 @@ settings_line(const char *section, const char *key, const char *value, void *arg
 		return cause_set(cause, "\"%s\" comes before any [section]", key);
 	if (strcmp(section, "keys") == 0)
 		return keys_bind(ctx->s->keys, key, value, cause);
+	if (strcmp(section, "lists") == 0)
+		return settings_set_named_list(ctx->s, key, value, cause);
 	found = bsearch(&probe, settings_keys, NT_NELEMS(settings_keys), sizeof settings_keys[0],
 	    settings_key_cmp);
 	if (found != NULL)
@@ -535,6 +659,12 @@ settings_free(struct settings *s)
 	free(s->mail.ca_file);
 	free(s->mail.sendmail);
 	keys_table_free(&s->keys);
+	for (size_t i = 0; i < s->lists.n; i++) {
+		free(s->lists.names[i]);
+		settings_list_clear(&s->lists.members[i]);
+	}
+	free(s->lists.names);
+	free(s->lists.members);
 	memset(s, 0, sizeof *s);
 }
 

@@ -241,6 +241,41 @@ test_lists_trimmed_and_replaced(void **state)
 	settings_free(&s);
 }
 
+/* [lists]: a named list stands for its members in a --to, once each;
+ * an unknown one is refused with the names the config has. */
+static void
+test_named_lists_expand(void **state)
+{
+	struct settings s;
+	struct settings_targets t;
+	char *cause = NULL;
+	char *warnings = load_text("[lists]\nboard = @dana:x, Board Room ,@sam:x\n"
+				   "travel = Travel\nbad name = x\nempty = ,\n", &s);
+
+	assert_non_null(strstr(warnings, "bad name"));
+	assert_non_null(strstr(warnings, "list empty names nobody"));
+	free(warnings);
+	assert_int_equal(settings_targets_expand(&s, "@sam:x, @list:board,Finance,@list:travel",
+	    &t, &cause), 0);
+	assert_int_equal(t.n, 5);
+	assert_string_equal(t.items[0], "@sam:x");
+	assert_null(t.from[0]);
+	assert_string_equal(t.items[1], "@dana:x");
+	assert_string_equal(t.from[1], "board");
+	assert_string_equal(t.items[2], "Board Room");
+	assert_string_equal(t.items[3], "Finance");
+	assert_string_equal(t.items[4], "Travel");
+	assert_string_equal(t.from[4], "travel");
+	settings_targets_clear(&t);
+
+	assert_int_equal(settings_targets_expand(&s, "Finance,@list:bored", &t, &cause), -1);
+	assert_string_equal(cause, "no list \"bored\" in [lists] of the config "
+	    "(the config's lists are board, travel)");
+	assert_int_equal(t.n, 0);
+	free(cause);
+	settings_free(&s);
+}
+
 /* glibc prints "%OY" and "%5EH" as they are: they must not reach the
  * screen on every line, though each part is a known one. */
 static void
@@ -294,6 +329,7 @@ main(void)
 		cmocka_unit_test(test_quiet_hours_wrap_midnight),
 		cmocka_unit_test(test_lists_trimmed_and_replaced),
 		cmocka_unit_test(test_unknown_modified_conversions_refused),
+		cmocka_unit_test(test_named_lists_expand),
 		cmocka_unit_test(test_profile_as_cli_reads_it),
 		cmocka_unit_test(test_theme_value),
 	};
