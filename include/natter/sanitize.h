@@ -17,6 +17,10 @@ enum {
  * and invalid UTF-8 bytes become U+FFFD. */
 char *san_text(const char *s, int flags);
 
+/* A short excerpt of s on one line, made inert as san_text does (a
+ * newline shows as a sign): at most max bytes, and "…" when cut. */
+char *san_excerpt(const char *s, size_t max);
+
 /* Appends s as a JSON string literal (with quotes) to b, escaping
  * controls, C1, bidi characters and U+2028/2029 as \uXXXX. Invalid
  * UTF-8 becomes U+FFFD. */

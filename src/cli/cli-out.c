@@ -60,8 +60,8 @@ cli_text_arg(int argc, char **argv, char **cause)
 	return buf_steal(&b);
 }
 
-static void
-json_str(struct buf *b, const char *key, const char *value, int *first)
+void
+cli_json_str(struct buf *b, const char *key, const char *value, int *first)
 {
 	if (value == NULL)
 		return;
@@ -72,8 +72,8 @@ json_str(struct buf *b, const char *key, const char *value, int *first)
 	san_json_string(b, value);
 }
 
-static void
-json_int(struct buf *b, const char *key, int64_t value, int *first)
+void
+cli_json_int(struct buf *b, const char *key, int64_t value, int *first)
 {
 	buf_puts(b, *first ? "{" : ",");
 	*first = 0;
@@ -81,8 +81,8 @@ json_int(struct buf *b, const char *key, int64_t value, int *first)
 	buf_printf(b, ":%lld", (long long)value);
 }
 
-static void
-json_bool(struct buf *b, const char *key, int value, int *first)
+void
+cli_json_bool(struct buf *b, const char *key, int value, int *first)
 {
 	buf_puts(b, *first ? "{" : ",");
 	*first = 0;
@@ -96,27 +96,27 @@ cli_json_msg(struct buf *b, const struct store_msg *m, const char *room_id)
 	char *reactions;
 	int first = 1;
 
-	json_str(b, "room_id", room_id, &first);
-	json_str(b, "event_id", m->event_id, &first);
-	json_str(b, "type", m->type, &first);
-	json_str(b, "sender", m->sender, &first);
-	json_str(b, "sender_name", m->sender_name, &first);
-	json_int(b, "ts", m->ts, &first);
-	json_str(b, "msgtype", m->msgtype, &first);
-	json_str(b, "body", m->body, &first);
-	json_bool(b, "edited", m->edited, &first);
-	json_bool(b, "redacted", m->redacted, &first);
-	json_str(b, "reply_to", m->reply_to, &first);
+	cli_json_str(b, "room_id", room_id, &first);
+	cli_json_str(b, "event_id", m->event_id, &first);
+	cli_json_str(b, "type", m->type, &first);
+	cli_json_str(b, "sender", m->sender, &first);
+	cli_json_str(b, "sender_name", m->sender_name, &first);
+	cli_json_int(b, "ts", m->ts, &first);
+	cli_json_str(b, "msgtype", m->msgtype, &first);
+	cli_json_str(b, "body", m->body, &first);
+	cli_json_bool(b, "edited", m->edited, &first);
+	cli_json_bool(b, "redacted", m->redacted, &first);
+	cli_json_str(b, "reply_to", m->reply_to, &first);
 	reactions = msg_reactions_text(m->reactions, m->n_reactions);
-	json_str(b, "reactions", reactions, &first);
+	cli_json_str(b, "reactions", reactions, &first);
 	free(reactions);
-	json_str(b, "encryption", m->encryption, &first);
-	json_str(b, "sender_trust", m->sender_trust, &first);
-	json_str(b, "url", m->url, &first);
-	json_str(b, "filename", m->filename, &first);
-	json_str(b, "state_key", m->state_key, &first);
+	cli_json_str(b, "encryption", m->encryption, &first);
+	cli_json_str(b, "sender_trust", m->sender_trust, &first);
+	cli_json_str(b, "url", m->url, &first);
+	cli_json_str(b, "filename", m->filename, &first);
+	cli_json_str(b, "state_key", m->state_key, &first);
 	if (m->membership != MX_MEMBERSHIP_NONE)
-		json_str(b, "membership", store_membership_name(m->membership), &first);
+		cli_json_str(b, "membership", store_membership_name(m->membership), &first);
 	buf_puts(b, "}\n");
 }
 

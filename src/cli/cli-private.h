@@ -99,6 +99,17 @@ char *cli_text_arg(int argc, char **argv, char **cause);
  * many joined rooms (only room_id, when not NULL) it lacks part of. */
 void cli_search_partial(struct cli *cli, const char *cmd, const char *room_id);
 
+/* One member of the JSON object in b that *first says is open or not
+ * (a NULL value is left out). */
+void cli_json_str(struct buf *b, const char *key, const char *value, int *first);
+void cli_json_int(struct buf *b, const char *key, int64_t value, int *first);
+void cli_json_bool(struct buf *b, const char *key, int value, int *first);
+
+/* Waits for a send started with r (start: what its start function
+ * returned) and says how it went for one target, label; CLI_OK when sent. */
+int cli_send_report(struct cli *cli, const char *label, int start, struct core_result *r,
+    char **cause);
+
 void cli_json_msg(struct buf *b, const struct store_msg *m, const char *room_id);
 void cli_print_msg(FILE *f, const struct store_msg *m, const struct store_msg *quoted, int ids);
 

@@ -1,4 +1,4 @@
-/* natter send, broadcast, edit, react and redact. */
+/* natter send, edit, react and redact. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +25,7 @@ cli_send_retrying(void *arg, int64_t id, int status, const char *text, int64_t r
 
 /* Waits for a send started with r and reports its outcome for one
  * target: sent, waiting in the outbox, or refused. */
-static int
+int
 cli_send_report(struct cli *cli, const char *label, int start, struct core_result *r,
     char **cause)
 {
@@ -99,76 +99,6 @@ cmd_send(struct cli *cli, int argc, char **argv)
 	free(room_id);
 	free(text);
 	return rc;
-}
-
-/* One target of a broadcast; failures are reported and do not stop
- * the others. */
-static int
-cli_broadcast_one(struct cli *cli, const char *target, const char *text, int emote)
-{
-	struct core_result r = {0};
-	char *room_id, *cause = NULL;
-	int rc;
-
-	if (cli_finish(cli, core_resolve(cli->core, target, CORE_RESOLVE_DM, core_result_cb, &r,
-	    &cause), &r, &cause) != CORE_DONE) {
-		room_id = xasprintf("natter: failed %s: %s", target, cause);
-		cli_print_text(stderr, room_id, 0);
-		fputc('\n', stderr);
-		free(room_id);
-		core_result_clear(&r);
-		free(cause);
-		return CLI_FAILED;
-	}
-	room_id = r.text;
-	r.text = NULL;
-	core_result_clear(&r);
-	rc = cli_send_report(cli, target, core_send_text(cli->core, room_id, text, emote, NULL,
-	    core_result_cb, &r, &cause), &r, &cause);
-	free(room_id);
-	return rc;
-}
-
-int
-cmd_broadcast(struct cli *cli, int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{"to", required_argument, NULL, 't'},
-		{"emote", no_argument, NULL, 'e'},
-		{NULL, 0, NULL, 0},
-	};
-	char *to = NULL, *text, *cause = NULL, *save = NULL;
-	int ch, failed = 0, total = 0, emote = 0;
-
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (ch) {
-		case 't': to = optarg; break;
-		case 'e': emote = 1; break;
-		default: return cli_usage(cli_cmd_find("broadcast"));
-		}
-	}
-	if (to == NULL || to[strspn(to, ", ")] == '\0')
-		return cli_usage(cli_cmd_find("broadcast"));
-	if (cli_open(cli) != CLI_OK)
-		return CLI_FAILED;
-	if ((text = cli_text_arg(argc - optind, argv + optind, &cause)) == NULL) {
-		ch = cli_fail("%s", cause);
-		free(cause);
-		return ch;
-	}
-	to = xstrdup(to);
-	for (char *t = strtok_r(to, ",", &save); t != NULL; t = strtok_r(NULL, ",", &save)) {
-		t += strspn(t, " ");
-		if (*t == '\0')
-			continue;
-		total++;
-		failed += cli_broadcast_one(cli, t, text, emote) != CLI_OK;
-	}
-	if (failed > 0)
-		cli_fail("%d of %d targets did not get the message", failed, total);
-	free(to);
-	free(text);
-	return failed > 0 ? CLI_FAILED : CLI_OK;
 }
 
 /* The room and event of edit, react and redact, with what follows. */

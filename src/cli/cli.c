@@ -15,7 +15,8 @@
 /* Sorted by name for bsearch. */
 static const struct cli_cmd cli_cmds[] = {
 	{"broadcast", cmd_broadcast, CORE_NEED_SESSION,
-	    "broadcast --to ROOM[,ROOM...] [--emote] [TEXT...]"},
+	    "broadcast --to ROOM[,ROOM...] [--emote] [TEXT...] | broadcast --list [--json] | "
+	    "broadcast --report ID [--json]"},
 	{"crypto", cmd_crypto, CORE_NEED_SESSION, "crypto setup [--password-stdin]"},
 	{"devices", cmd_devices, CORE_NEED_SESSION, "devices [@user:server] [--json]"},
 	{"dm", cmd_dm, CORE_NEED_SESSION, "dm @user:server"},

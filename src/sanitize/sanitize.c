@@ -230,6 +230,20 @@ san_text(const char *s, int flags)
 	return buf_steal(&st.out);
 }
 
+char *
+san_excerpt(const char *s, size_t max)
+{
+	char *safe = san_text(s, 0), *out;
+	size_t len = strlen(safe), cut;
+
+	if (len <= max)
+		return safe;
+	cut = nt_utf8_cut(safe, len, max);
+	out = xasprintf("%.*s\xe2\x80\xa6", (int)cut, safe);
+	free(safe);
+	return out;
+}
+
 static const char *
 san_json_short(uint32_t c)
 {

@@ -127,6 +127,25 @@ test_text_hostile(void **state)
 	}
 }
 
+/* An excerpt is one line, inert, cut between characters. */
+static void
+test_excerpt(void **state)
+{
+	char *e;
+
+	(void)state;
+	e = san_excerpt("short", 20);
+	assert_string_equal(e, "short");
+	free(e);
+	e = san_excerpt("Noted\x1b[2J\nthanks", 40);
+	assert_null(strchr(e, '\x1b'));
+	assert_null(strchr(e, '\n'));
+	free(e);
+	e = san_excerpt("S\xc3\xb8ren says hi", 2);
+	assert_string_equal(e, "S\xe2\x80\xa6");
+	free(e);
+}
+
 static void
 test_text_multiline(void **state)
 {
@@ -341,6 +360,7 @@ main(void)
 		cmocka_unit_test(test_json_appends),
 		cmocka_unit_test(test_json_round_trip),
 		cmocka_unit_test(test_utf8_valid),
+		cmocka_unit_test(test_excerpt),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
