@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "natter/loop.h"
+#include "natter/settings.h"
 #include "natter/text.h"
 #include "ui-private.h"
 
@@ -39,15 +40,21 @@ struct ui_cmd_job {
 	void (*after)(struct ui *, const char *result);
 };
 
-/* A /broadcast: one message to each target once it is resolved. */
+/* A /broadcast: every target resolved, then one message to each. */
 struct ui_cmd_cast {
 	struct ui *ui;
 	char *text;
-	int total;
-	int pending;
-	int sent;
+	struct settings_targets names;	/* with the config's lists put in */
+	char **room_ids;	/* of each target, once resolved */
+	char **whys;		/* why a target means no room */
+	size_t pending;
 	int cancelled;
-	char *why;		/* the first failure */
+};
+
+/* One target of a /broadcast being resolved. */
+struct ui_cmd_cast_one {
+	struct ui_cmd_cast *c;
+	size_t i;
 };
 
 static struct ui_cmd_job *
@@ -562,49 +569,98 @@ ui_cmd_edit(struct ui *ui, char *args)
 }
 
 static void
-ui_cmd_cast_end(struct ui_cmd_cast *c)
+ui_cmd_cast_free(struct ui_cmd_cast *c)
 {
-	if (!c->cancelled && c->why != NULL)
-		ui_note(c->ui, "sent to %d of %d; %s", c->sent, c->total, c->why);
-	else if (!c->cancelled)
-		ui_note(c->ui, "sent to %d of %d", c->sent, c->total);
+	for (size_t i = 0; i < c->names.n; i++) {
+		free(c->room_ids[i]);
+		free(c->whys[i]);
+	}
+	free(c->room_ids);
+	free(c->whys);
+	settings_targets_clear(&c->names);
 	free(c->text);
-	free(c->why);
 	free(c);
 }
 
-static void
-ui_cmd_cast_failed(struct ui_cmd_cast *c, const char *why)
+/* A member of a list that means no room stops the broadcast. */
+static int
+ui_cmd_cast_bad_member(struct ui_cmd_cast *c)
 {
-	if (c->why == NULL)
-		c->why = xstrdup(why != NULL ? why : "it could not start");
+	for (size_t i = 0; i < c->names.n; i++) {
+		if (c->room_ids[i] == NULL && c->names.from[i] != NULL) {
+			ui_error(c->ui, "%s (of list %s): %s; nothing was sent", c->names.items[i],
+			    c->names.from[i], c->whys[i] != NULL ? c->whys[i] : "not found");
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* Every target is resolved: the copies go, in the order of the targets. */
+static void
+ui_cmd_cast_send(struct ui_cmd_cast *c)
+{
+	const char *why = NULL;
+	char *cause = NULL;
+	int64_t id;
+	int sent = 0;
+
+	if (c->cancelled || ui_cmd_cast_bad_member(c))
+		return;
+	if (core_broadcast_new(c->ui->core, c->text, &id, &cause) == -1) {
+		ui_error(c->ui, "%s; nothing was sent", cause);
+		free(cause);
+		return;
+	}
+	for (size_t i = 0; i < c->names.n; i++) {
+		if (c->room_ids[i] == NULL)
+			core_broadcast_unsent(c->ui->core, id, c->names.items[i], NULL, c->whys[i]);
+		else if (core_broadcast_send(c->ui->core, id, c->names.items[i], c->room_ids[i],
+		    c->text, 0, NULL, NULL, &cause) == 0)
+			sent++;
+		else {
+			free(c->whys[i]);
+			c->whys[i] = cause;
+			cause = NULL;
+		}
+		if (why == NULL)
+			why = c->whys[i];
+	}
+	if (why != NULL)
+		ui_note(c->ui, "broadcast %lld sent to %d of %zu; %s (/report %lld)", (long long)id,
+		    sent, c->names.n, why, (long long)id);
+	else
+		ui_note(c->ui, "broadcast %lld sent to %d of %zu (/report %lld)", (long long)id, sent,
+		    c->names.n, (long long)id);
 }
 
 static void
 ui_cmd_cast_done(void *arg, int ok, const char *result)
 {
-	struct ui_cmd_cast *c = arg;
-	char *cause = NULL;
+	struct ui_cmd_cast_one *one = arg;
+	struct ui_cmd_cast *c = one->c;
 
-	if (ok == 1 && core_send_text(c->ui->core, result, c->text, 0, NULL, NULL, NULL, &cause) == 0)
-		c->sent++;
-	else if (ok == 1)
-		ui_cmd_cast_failed(c, cause);
-	else if (ok == 0)
-		ui_cmd_cast_failed(c, result);
+	if (ok == CORE_DONE)
+		c->room_ids[one->i] = xstrdup(result);
+	else if (ok == CORE_FAILED)
+		c->whys[one->i] = xstrdup(result != NULL ? result : "it could not start");
 	else
 		c->cancelled = 1;
-	free(cause);
-	if (--c->pending == 0)
-		ui_cmd_cast_end(c);
+	free(one);
+	if (--c->pending == 0) {
+		ui_cmd_cast_send(c);
+		ui_cmd_cast_free(c);
+	}
 }
 
 /* Each target (a user gets the direct chat with them, as natter
- * broadcast does) is resolved, and the text queued there. */
+ * broadcast does; @list:NAME the members of a list of the config) is
+ * resolved, and then the text queued in each room. */
 static int
 ui_cmd_broadcast(struct ui *ui, char *args)
 {
-	char *text = args + strcspn(args, UI_CMD_SPACE), *save = NULL, *cause = NULL;
+	char *text = args + strcspn(args, UI_CMD_SPACE), *cause = NULL;
+	struct ui_cmd_cast_one *one;
 	struct ui_cmd_cast *c;
 	int rc;
 
@@ -615,21 +671,53 @@ ui_cmd_broadcast(struct ui *ui, char *args)
 		return ui_cmd_usage(ui, "broadcast", "ROOM[,ROOM...] TEXT");
 	c = xcalloc(1, sizeof *c);
 	c->ui = ui;
-	c->text = xstrdup(text);
-	for (char *t = strtok_r(args, ",", &save); t != NULL; t = strtok_r(NULL, ",", &save)) {
-		c->total++;
-		if (t[0] == '@')
-			rc = core_dm(ui->core, t, NULL, ui_cmd_cast_done, c, &cause);
-		else
-			rc = core_resolve(ui->core, t, 0, ui_cmd_cast_done, c, &cause);
-		if (rc == 0)
-			c->pending++;
-		else
-			ui_cmd_cast_failed(c, cause);
-		xfree(&cause);
+	if (settings_targets_expand(ui->settings, args, &c->names, &cause) == -1) {
+		ui_error(ui, "%s; nothing was sent", cause);
+		free(cause);
+		ui_cmd_cast_free(c);
+		return 1;
 	}
-	if (c->pending == 0)
-		ui_cmd_cast_end(c);
+	c->text = xstrdup(text);
+	c->room_ids = xcalloc(c->names.n, sizeof *c->room_ids);
+	c->whys = xcalloc(c->names.n, sizeof *c->whys);
+	c->pending = 1;
+	for (size_t i = 0; i < c->names.n; i++) {
+		one = xcalloc(1, sizeof *one);
+		*one = (struct ui_cmd_cast_one){c, i};
+		c->pending++;
+		if (c->names.items[i][0] == '@')
+			rc = core_dm(ui->core, c->names.items[i], NULL, ui_cmd_cast_done, one, &cause);
+		else
+			rc = core_resolve(ui->core, c->names.items[i], 0, ui_cmd_cast_done, one,
+			    &cause);
+		if (rc != 0) {
+			c->pending--;
+			c->whys[i] = cause != NULL ? cause : xstrdup("it could not start");
+			cause = NULL;
+			free(one);
+		}
+	}
+	if (--c->pending == 0) {
+		ui_cmd_cast_send(c);
+		ui_cmd_cast_free(c);
+	}
+	return 1;
+}
+
+/* /report [ID]: a broadcast's report (the newest without ID) in a view. */
+static int
+ui_cmd_report(struct ui *ui, char *args)
+{
+	char *cause = NULL;
+	int64_t id = 0;
+
+	args += strspn(args, UI_CMD_SPACE);
+	if (*args != '\0' && (nt_parse_int64(args, &id) == -1 || id <= 0))
+		return ui_cmd_usage(ui, "report", "[ID]");
+	if (ui_report_open(ui, id, &cause) == -1) {
+		ui_error(ui, "%s", cause);
+		free(cause);
+	}
 	return 1;
 }
 
@@ -734,6 +822,8 @@ static const struct ui_cmd ui_cmds[] = {
 	    "react to the newest message from someone else"},
 	{"reply", "TEXT", UI_CMD_ARGS | UI_CMD_ROOM, ui_cmd_reply,
 	    "reply to the newest message from someone else"},
+	{"report", "[ID]", 0, ui_cmd_report,
+	    "who read and answered a broadcast (the newest without ID)"},
 	{"retry", NULL, UI_CMD_ROOM, ui_cmd_retry, "send the refused messages here again"},
 	{"search", "[QUERY]", 0, ui_cmd_search, "search every room (C-f)"},
 	{"topic", "TEXT", UI_CMD_ARGS | UI_CMD_ROOM, ui_cmd_topic, "set the room's topic"},

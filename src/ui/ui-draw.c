@@ -631,6 +631,8 @@ ui_draw(struct ui *ui, const struct ui_geometry *g)
 	ui_draw_warning(ui, top + (h > 0 ? h : 0), g->warn_h);
 	ui_draw_status(ui, LINES - g->compose_h - 1 - g->note_h, g->note_h);
 	ui_draw_compose(ui, LINES - g->compose_h, g->compose_h);
+	if (ui_report_shown(ui) && h > 0)
+		ui_report_draw(ui, top, h, left, w);
 	if (ui_help_shown(ui) && h > 0)
 		ui_help_draw(ui, top, h, left, w);
 	if (ui_search_shown(ui) && h > 0)

@@ -341,7 +341,7 @@ ui_complete_cb(void *arg, enum editor_complete_kind kind, const char *prefix,
 {
 	static const char *commands[] = {
 		"broadcast", "delete", "discard", "dm", "edit", "export", "help", "invite", "join",
-		"leave", "me", "nick", "open", "quit", "react", "reply", "retry", "search", "topic",
+		"leave", "me", "nick", "open", "quit", "react", "reply", "report", "retry", "search", "topic",
 		"upload", "verify",
 	};
 	struct ui *ui = arg;
@@ -602,6 +602,7 @@ ui_key_escape(struct ui *ui, const wint_t *seq, size_t n)
 		struct key esc = {KEYS_ESC, 0};
 
 		if (!ui_verify_key(ui, &esc) && !ui_help_key(ui, &esc) &&
+		    !ui_report_key(ui, &esc) &&
 		    !ui_switch_key(ui, &esc) && !ui_search_key(ui, &esc))
 			ui_key(ui, &esc);
 		return;
@@ -680,7 +681,7 @@ ui_input(int fd, int revents, void *arg)
 		if (r == KEY_CODE_YES ? !ui_key_named((int)c, &k) : (keys_from_char(c, &k), 0))
 			continue;
 		if (ui_verify_key(ui, &k) || ui_help_key(ui, &k) || ui_switch_key(ui, &k) ||
-		    ui_search_key(ui, &k))
+		    ui_search_key(ui, &k) || ui_report_key(ui, &k))
 			continue;
 		ui_key(ui, &k);
 	}

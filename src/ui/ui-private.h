@@ -117,6 +117,7 @@ struct ui_compose {
 struct ui_overlays {
 	struct ui_search *search;	/* C-f: the results view and its hits */
 	struct ui_help *help;		/* /help, or NULL */
+	struct ui_report *report;	/* /report, or NULL */
 	struct ui_export *export;	/* /export being asked about or running */
 	struct ui_verify *verify;	/* the verification dialog, or NULL */
 	int switching;		/* the Ctrl-K switcher is open */
@@ -322,6 +323,15 @@ int ui_search_shown(struct ui *ui);
 const char *ui_search_query(struct ui *ui);
 void ui_search_draw(struct ui *ui, int top, int height, int left, int width);
 void ui_search_free(struct ui *ui);
+
+/* ui-report.c: a broadcast's report (id 0: the newest), or -1 with a
+ * cause; made again from the cache by ui_report_refresh. */
+int ui_report_open(struct ui *ui, int64_t id, char **cause);
+void ui_report_refresh(struct ui *ui);
+void ui_report_free(struct ui *ui);
+int ui_report_key(struct ui *ui, const struct key *k);
+int ui_report_shown(struct ui *ui);
+void ui_report_draw(struct ui *ui, int top, int height, int left, int width);
 
 /* ui-help.c */
 void ui_help_open(struct ui *ui);

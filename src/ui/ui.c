@@ -397,6 +397,7 @@ ui_on_rooms(void *arg, size_t n_events)
 
 	ui->view.gen++;
 	ui_rooms_reload(ui);
+	ui_report_refresh(ui);
 	if (n_events > 0)
 		ui_mark_read(ui);
 }
@@ -462,6 +463,7 @@ ui_on_outbox(void *arg, int64_t id, int status, const char *text, int64_t retry_
 
 	ui->view.gen++;
 	ui_dirty(ui);
+	ui_report_refresh(ui);
 	ui_pending_watch(ui, retry_ms);
 }
 
@@ -540,6 +542,7 @@ ui_free(struct ui *ui)
 	ui_notify_free(ui);
 	ui_search_free(ui);
 	ui_help_free(ui);
+	ui_report_free(ui);
 	free(ui->view.sel);
 	free(ui->view.mark);
 	free(ui->view.mark_end);

@@ -20,7 +20,9 @@ TOP = Path(__file__).resolve().parents[2]
 # A bad usage of each command: a missing argument, an unknown option, or
 # an argument of the wrong form. Every command of natter(1) needs one.
 BAD_USAGE = {
-    "broadcast": [["hello"], ["--to", "Board", "--loud", "hi"]],
+    "broadcast": [["hello"], ["--to", "Board", "--loud", "hi"], ["--list", "--to", "Board", "hi"],
+                  ["--report", "latest"], ["--report", "0"], ["--report", "1", "--emote"],
+                  ["--list", "extra"], ["--to", "Board", "--json", "hi"]],
     "crypto": [[], ["teardown"], ["setup", "--loud"]],
     "devices": [["@a:x", "@b:x"], ["bob"]],
     "dm": [[], ["bob"]],
