@@ -360,8 +360,8 @@ cmd_broadcast(struct cli *cli, int argc, char **argv)
 	    (to == NULL && (emote || optind < argc)))
 		return cli_usage(cli_cmd_find("broadcast"));
 	if (report != NULL && (nt_parse_int64(report, &id) == -1 || id <= 0))
-		return cli_bad_arg("--report takes a broadcast's number (natter broadcast --list), "
-		    "not \"%s\"", report);
+		return cli_bad_arg("--report takes a broadcast's number (natter broadcast "
+		    "--list), not \"%s\"", report);
 	if (list)
 		return cli_broadcast_list(cli, json);
 	if (report != NULL)

@@ -614,7 +614,8 @@ ui_cmd_cast_send(struct ui_cmd_cast *c)
 	}
 	for (size_t i = 0; i < c->names.n; i++) {
 		if (c->room_ids[i] == NULL)
-			core_broadcast_unsent(c->ui->core, id, c->names.items[i], NULL, c->whys[i]);
+			core_broadcast_unsent(c->ui->core, id, c->names.items[i], NULL,
+			    c->whys[i]);
 		else if (core_broadcast_send(c->ui->core, id, c->names.items[i], c->room_ids[i],
 		    c->text, 0, NULL, NULL, &cause) == 0)
 			sent++;
@@ -627,11 +628,11 @@ ui_cmd_cast_send(struct ui_cmd_cast *c)
 			why = c->whys[i];
 	}
 	if (why != NULL)
-		ui_note(c->ui, "broadcast %lld sent to %d of %zu; %s (/report %lld)", (long long)id,
-		    sent, c->names.n, why, (long long)id);
+		ui_note(c->ui, "broadcast %lld sent to %d of %zu; %s (/report %lld)",
+		    (long long)id, sent, c->names.n, why, (long long)id);
 	else
-		ui_note(c->ui, "broadcast %lld sent to %d of %zu (/report %lld)", (long long)id, sent,
-		    c->names.n, (long long)id);
+		ui_note(c->ui, "broadcast %lld sent to %d of %zu (/report %lld)",
+		    (long long)id, sent, c->names.n, (long long)id);
 }
 
 static void
@@ -686,7 +687,8 @@ ui_cmd_broadcast(struct ui *ui, char *args)
 		*one = (struct ui_cmd_cast_one){c, i};
 		c->pending++;
 		if (c->names.items[i][0] == '@')
-			rc = core_dm(ui->core, c->names.items[i], NULL, ui_cmd_cast_done, one, &cause);
+			rc = core_dm(ui->core, c->names.items[i], NULL, ui_cmd_cast_done, one,
+			    &cause);
 		else
 			rc = core_resolve(ui->core, c->names.items[i], 0, ui_cmd_cast_done, one,
 			    &cause);
