@@ -266,6 +266,11 @@ int core_broadcast_new(struct core *c, const char *text, int64_t *id, char **cau
  * cannot be queued, what says why is recorded too. */
 int core_broadcast_send(struct core *c, int64_t id, const char *target, const char *room_id,
     const char *text, int emote, core_done_cb done, void *arg, char **cause);
+/* The members of room_id, asked of the homeserver and kept, unless the
+ * cache holds its whole list already (a sync loads a group room's members
+ * lazily); result: how many member events came. */
+int core_members_fetch(struct core *c, const char *room_id, core_done_cb done, void *arg,
+    char **cause);
 /* A target of broadcast id that got no copy (its room unknown: room_id
  * NULL), and why. */
 void core_broadcast_unsent(struct core *c, int64_t id, const char *target,

@@ -286,6 +286,51 @@ cli_report_line(struct buf *b, const struct store_bcast_recipient *r)
 		buf_puts(b, "; no reply\n");
 }
 
+/* The group rooms of broadcast id, whose members a sync loads lazily,
+ * each listed once from its report rows. */
+static size_t
+cli_report_rooms(const struct store_bcast_recipient *r, size_t n, const char **rooms)
+{
+	size_t k = 0, j;
+
+	for (size_t i = 0; i < n; i++) {
+		if (r[i].room_id == NULL || r[i].direct)
+			continue;
+		for (j = 0; j < k && strcmp(rooms[j], r[i].room_id) != 0; j++)
+			;
+		if (j == k)
+			rooms[k++] = r[i].room_id;
+	}
+	return k;
+}
+
+/* Whom a group room's copy reached is its joined members now, asked of
+ * the homeserver; a room that cannot be asked keeps the cache's. */
+static void
+cli_report_members(struct cli *cli, int64_t id)
+{
+	struct store_bcast_recipient *r;
+	struct core_result res = {0};
+	const char **rooms;
+	char *cause = NULL;
+	size_t n, k;
+
+	if (store_broadcast_report(core_store(cli->core), id, core_self(cli->core), &r, &n,
+	    NULL) == -1)
+		return;
+	rooms = xcalloc(n + 1, sizeof *rooms);
+	k = cli_report_rooms(r, n, rooms);
+	for (size_t i = 0; i < k; i++) {
+		if (cli_finish(cli, core_members_fetch(cli->core, rooms[i], core_result_cb, &res,
+		    &cause), &res, &cause) != CORE_DONE)
+			cli_fail("%s: who is in that room may be out of date", cause);
+		core_result_clear(&res);
+		xfree(&cause);
+	}
+	free(rooms);
+	store_bcast_recipients_free(&r, n);
+}
+
 static int
 cli_broadcast_report(struct cli *cli, int64_t id, int json)
 {
@@ -298,6 +343,7 @@ cli_broadcast_report(struct cli *cli, int64_t id, int json)
 	if (cli_open(cli) != CLI_OK)
 		return CLI_FAILED;
 	cli_sync_in(cli);
+	cli_report_members(cli, id);
 	if (store_broadcast_get(core_store(cli->core), id, &b, &cause) == -1 ||
 	    store_broadcast_report(core_store(cli->core), id, core_self(cli->core), &r, &n,
 	    &cause) == -1) {

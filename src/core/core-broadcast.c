@@ -1,5 +1,6 @@
 /* Broadcasts: each copy goes through the outbox like any message, and
  * the cache keeps which outbox row was whose, for the report. */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "core-private.h"
@@ -47,4 +48,43 @@ core_broadcast_unsent(struct core *c, int64_t id, const char *target, const char
     const char *why)
 {
 	core_broadcast_record(c, id, target, room_id, 0, why);
+}
+
+static void
+core_members_answer(struct mx_result *res, void *arg)
+{
+	struct core_op *op = arg;
+	struct mx_messages *m;
+	char *cause = NULL, n_text[32];
+
+	if (core_op_refused(op, res))
+		return;
+	m = res->parsed;
+	if (store_members_load(op->c->store, op->room_id, m->chunk, m->n_chunk, &cause) == -1) {
+		core_op_fail(op, cause);
+		free(cause);
+		return;
+	}
+	snprintf(n_text, sizeof n_text, "%zu", m->n_chunk);
+	core_op_end(op, CORE_DONE, n_text);
+}
+
+int
+core_members_fetch(struct core *c, const char *room_id, core_done_cb done, void *arg,
+    char **cause)
+{
+	char *label = core_room_label(c, room_id), *what;
+	struct core_op *op;
+
+	what = xasprintf("cannot list the members of %s", label);
+	op = core_op_new(c, done, arg, what);
+	free(what);
+	free(label);
+	op->room_id = xstrdup(room_id);
+	if (store_members_whole(c->store, room_id)) {
+		core_op_later(op, CORE_DONE, "0");
+		return 0;
+	}
+	op->call = mx_members(c->mx, room_id, 0, core_members_answer, op, cause);
+	return core_op_started(op, cause);
 }

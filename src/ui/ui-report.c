@@ -156,6 +156,37 @@ ui_report_build(struct ui *ui, struct ui_report *r, char **cause)
 	return 0;
 }
 
+static void
+ui_report_members_done(void *arg, int status, const char *result)
+{
+	struct ui *ui = arg;
+
+	if (status == CORE_DONE)
+		ui_report_refresh(ui);
+}
+
+/* A group room's members come lazily with a sync: those of the rooms the
+ * broadcast went to are asked of the homeserver, and the report made
+ * again as each answer is kept. */
+static void
+ui_report_members(struct ui *ui, int64_t id)
+{
+	struct store_bcast_recipient *p;
+	size_t n;
+
+	if (store_broadcast_report(ui->store, id, core_self(ui->core), &p, &n, NULL) == -1)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		int seen = p[i].room_id == NULL || p[i].direct;
+
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = p[j].room_id != NULL && strcmp(p[j].room_id, p[i].room_id) == 0;
+		if (!seen)
+			core_members_fetch(ui->core, p[i].room_id, ui_report_members_done, ui, NULL);
+	}
+	store_bcast_recipients_free(&p, n);
+}
+
 int
 ui_report_open(struct ui *ui, int64_t id, char **cause)
 {
@@ -182,6 +213,7 @@ ui_report_open(struct ui *ui, int64_t id, char **cause)
 	}
 	ui_report_free(ui);
 	ui->over.report = r;
+	ui_report_members(ui, id);
 	ui_dirty(ui);
 	return 0;
 }

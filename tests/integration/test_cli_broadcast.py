@@ -28,12 +28,16 @@ class BroadcastReportTest(NatterTestCase):
         (conf / "config").write_text("[crypto]\nencrypt_dms = off\n\n[lists]\n" + lists)
 
     def board(self):
-        """Board: bob's room with alice, carol and dave joined."""
+        """Board: bob's room with alice, carol and dave joined, and more
+        messages after their joins than a sync's timeline holds, so that a
+        sync, which loads members lazily, tells natter of none of them."""
         room = self.bob.create_room(name="Board", invite=[self.alice.user_id,
                                                           self.carol.user_id,
                                                           self.dave.user_id])
         for user in (self.alice, self.carol, self.dave):
             user.join(room)
+        for i in range(12):
+            self.bob.send_text(room, f"agenda item {i}")
         self.alice.mark_read(room)
         self.natter.ok("sync", "--once")
         return room

@@ -26,6 +26,10 @@ class TuiBroadcastTest(TuiTestCase):
                                                            dave.user_id])
         self.alice.join(board)
         dave.join(board)
+        # More messages than a sync's timeline holds: a sync, which loads
+        # members lazily, tells natter of no member but bob.
+        for i in range(12):
+            self.bob.send_text(board, f"agenda item {i}")
         self.alice.mark_read(board)
         config = self.natter.config_home / "natter" / "config"
         config.parent.mkdir(parents=True, exist_ok=True)
