@@ -226,6 +226,34 @@ core_dm_created(struct mx_result *res, void *arg)
 	core_direct_add(op, core_dm_listed);
 }
 
+/* A user the homeserver says has no profile (404, as the spec has it for
+ * a user it does not know; Synapse says M_UNKNOWN) gets no chat: a room
+ * made for a typo would wait for nobody. Any other answer (profiles kept
+ * private, no network) lets it be made. */
+static void
+core_dm_profiled(struct mx_result *res, void *arg)
+{
+	struct core_op *op = arg;
+	const char *invite[] = {op->user_id};
+	char *cause = NULL, *msg;
+
+	op->call = NULL;
+	if (!res->ok && res->status == 404) {
+		msg = xasprintf("%s: there is no such user", op->what);
+		core_dm_finish(op, CORE_FAILED, msg);
+		free(msg);
+		return;
+	}
+	op->call = mx_room_create(op->c->mx, NULL, invite, 1, op->flags, 0, core_dm_created, op,
+	    &cause);
+	if (op->call == NULL) {
+		msg = xasprintf("%s: %s", op->what, cause);
+		core_dm_finish(op, CORE_FAILED, msg);
+		free(msg);
+	}
+	free(cause);
+}
+
 /* An invitation to a direct chat with the user is accepted, not
  * answered with a second chat. */
 static void
@@ -278,7 +306,6 @@ int
 core_dm(struct core *c, const char *user_id, int *created, core_done_cb done, void *arg,
     char **cause)
 {
-	const char *invite[] = {user_id};
 	char *what = xasprintf("cannot start a direct chat with %s", user_id);
 	struct core_op *op = core_op_new(c, done, arg, what);
 	int room_flags = MX_ROOM_DIRECT, listed, rc;
@@ -300,8 +327,8 @@ core_dm(struct core *c, const char *user_id, int *created, core_done_cb done, vo
 	/* As Element does, unless the config says otherwise. */
 	if (c->acct != NULL && (c->settings == NULL || c->settings->crypto.encrypt_dms))
 		room_flags |= MX_ROOM_ENCRYPTED;
-	op->call = mx_room_create(c->mx, NULL, invite, 1, room_flags, 0, core_dm_created, op,
-	    cause);
+	op->flags = room_flags;
+	op->call = mx_profile_get(c->mx, user_id, 0, core_dm_profiled, op, cause);
 	return core_op_started(op, cause);
 }
 

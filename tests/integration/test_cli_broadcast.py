@@ -147,8 +147,41 @@ class BroadcastReportTest(NatterTestCase):
         self.assertEqual(r.stdout, "")
         bodies = [e.get("content", {}).get("body") for e in self.bob.messages(room)["chunk"]]
         self.assertNotIn("hello", bodies)
+        # A person of a list who does not exist: nothing goes to the rooms
+        # of the list either.
+        self.write_config(f"board = Board, @nobody-{self.dave.user_id[1:]}\n")
+        r = self.natter.run("broadcast", "--to", "@list:board", "hello")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("(of list board)", r.stderr)
+        self.assertIn("nothing was sent", r.stderr)
+        bodies = [e.get("content", {}).get("body") for e in self.bob.messages(room)["chunk"]]
+        self.assertNotIn("hello", bodies)
         self.assertEqual(self.natter.json_lines("broadcast", "--list"), [])
         self.assertEqual(self.natter.ok("broadcast", "--list"), "no broadcasts yet\n")
+
+    def test_a_copy_in_the_outbox_is_reported_so_until_it_goes(self):
+        room = self.board()
+        session = self.natter.profile_dir() / "session"
+        good = session.read_text()
+        session.write_text(good.replace(self.hs.url, "http://127.0.0.1:9"))
+        r = self.natter.run("broadcast", "--to", "Board", TEXT)
+        self.assertEqual(r.returncode, 1)
+        bid = r.stdout.splitlines()[-1].split()[1]
+        r = self.natter.run("broadcast", "--report", bid, "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("who is in that room may be out of date", r.stderr)
+        rows = [json.loads(line) for line in r.stdout.splitlines()]
+        self.assertTrue(rows)
+        self.assertEqual({x["sent"] for x in rows}, {"queued"}, rows)
+        self.assertRegex(self.natter.ok("broadcast", "--report", bid),
+                         r"(?m): not sent yet, in the outbox \(.+\)$")
+
+        session.write_text(good)
+        self.natter.ok("sync", "--once")
+        copy = self.copy_in(self.bob, room)
+        rows = self.report(bid)
+        self.assertEqual(len(rows), 3, rows)
+        self.assertEqual({(x["sent"], x["event_id"]) for x in rows}, {("sent", copy["event_id"])})
 
     def test_report_of_a_target_that_failed_and_of_no_broadcast(self):
         self.board()
