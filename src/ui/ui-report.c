@@ -1,7 +1,8 @@
 /* /report: a broadcast's report over the pane, as natter broadcast
  * --report gives it (sent, read, replied for each person), made again
  * after every stored sync and send so that it follows receipts and
- * answers as they come. Up, Down, PgUp and PgDn scroll; Esc or q closes. */
+ * answers as they come. Up, Down, PgUp and PgDn scroll; any other key
+ * closes it, as help does. */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -250,7 +251,7 @@ ui_report_key(struct ui *ui, const struct key *k)
 		r->top += page;
 	else if (k->mods == 0 && k->code == KEYS_PGUP)
 		r->top = r->top > page ? r->top - page : 0;
-	else if (k->mods == 0 && (k->code == KEYS_ESC || k->code == 'q'))
+	else
 		ui_report_free(ui);
 	if (ui->over.report != NULL && r->top >= r->n)
 		r->top = r->n > 0 ? r->n - 1 : 0;
@@ -281,6 +282,6 @@ ui_report_draw(struct ui *ui, int top, int height, int left, int width)
 	    r->n - (size_t)rows;
 	for (int row = 0; row < rows && first + (size_t)row < r->n; row++)
 		ui_put(top + row, left + 1, r->lines[first + (size_t)row], width - 1, THEME_PANE);
-	ui_put(top + rows, left + 1, "Up/Down/PgUp/PgDn scroll, Esc or q closes the report",
+	ui_put(top + rows, left + 1, "Up/Down/PgUp/PgDn scroll, any other key closes the report",
 	    width - 1, THEME_STATUS);
 }

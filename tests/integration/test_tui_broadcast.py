@@ -48,7 +48,7 @@ class TuiBroadcastTest(TuiTestCase):
         carol.join(dm)
 
         self.command(t, "/report")
-        screen = t.wait_for("Esc or q closes the report")
+        screen = t.wait_for("any other key closes the report")
         self.assertIn("Broadcast 1, ", screen)
         self.assertIn(TEXT, screen)
         self.assertIn("Board (Board)", screen)
