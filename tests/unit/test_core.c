@@ -1488,6 +1488,46 @@ rooms_created(struct fx *fx)
 	return n;
 }
 
+/* Each copy of a broadcast is recorded with its outbox row: the report
+ * has the event id of one the server took, why of one it refused, and
+ * why of a target that meant no room. */
+static void
+test_broadcast_copies_are_recorded(void **state)
+{
+	struct fx *fx = *state;
+	struct core_result sent = {0}, refused = {0};
+	struct store_bcast_recipient *r;
+	char *cause = NULL;
+	int64_t id;
+	size_t n;
+
+	start_synced(fx);
+	script(fx, "send-2.json", "{\"status\": 403, \"body\": {\"errcode\": \"M_FORBIDDEN\", "
+	    "\"error\": \"You cannot post here\"}}");
+	assert_int_equal(core_broadcast_new(fx->c, "Offsite on Friday", &id, &cause), 0);
+	assert_int_equal(core_broadcast_send(fx->c, id, "Board", ROOM, "Offsite on Friday", 0,
+	    core_result_cb, &sent, &cause), 0);
+	assert_int_equal(core_broadcast_send(fx->c, id, "Finance", "!finance:x",
+	    "Offsite on Friday", 0, core_result_cb, &refused, &cause), 0);
+	core_broadcast_unsent(fx->c, id, "Nowhere", NULL, "no room matches \"Nowhere\"");
+	assert_int_equal(wait_result(fx, &sent), CORE_DONE);
+	assert_int_equal(wait_result(fx, &refused), CORE_FAILED);
+
+	assert_int_equal(store_broadcast_report(core_store(fx->c), id, ME, &r, &n, &cause), 0);
+	assert_int_equal(n, 3);
+	assert_string_equal(r[0].target, "Board");
+	assert_int_equal(r[0].sent, STORE_BCAST_SENT);
+	assert_string_equal(r[0].event_id, sent.text);
+	assert_string_equal(r[1].target, "Finance");
+	assert_int_equal(r[1].sent, STORE_BCAST_REFUSED);
+	assert_non_null(strstr(r[1].why, "You cannot post here"));
+	assert_int_equal(r[2].sent, STORE_BCAST_UNSENT);
+	assert_string_equal(r[2].why, "no room matches \"Nowhere\"");
+	store_bcast_recipients_free(&r, n);
+	core_result_clear(&sent);
+	core_result_clear(&refused);
+}
+
 #define DM_PEOPLE 10
 
 /* A broadcast to ten people with no direct chat yet makes ten chats at
@@ -1640,6 +1680,7 @@ main(void)
 		T(test_a_member_no_sync_named_gets_the_room_key),
 		T(test_a_device_its_owner_signed_is_not_marked),
 		T(test_direct_chats_made_at_once_are_all_listed),
+		T(test_broadcast_copies_are_recorded),
 		T(test_an_invitation_to_a_direct_chat_is_listed_once_joined),
 	};
 
