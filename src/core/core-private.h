@@ -104,6 +104,7 @@ struct core {
 	int fallback_unused;		/* the server holds an unused fallback key */
 	struct mx_sync *syncing;	/* the sync being decrypted */
 	int drain_due;			/* a sync brought keys, or left messages for later */
+	int trim_due;			/* a first sync's window done: memory to give back */
 	uint64_t drain_timer;		/* the next slice of decryptions */
 	char **drain_ids;		/* what the drain reads, in order */
 	size_t drain_n;

@@ -234,13 +234,13 @@ core_slide_answered(struct core *c, const struct mx_sync *sync)
 		 * one window wrote is not held while the next comes. */
 		if (c->slide_end == c->slide_asked)
 			c->slide_end += CORE_SLIDE_STEP;
-		store_trim(c->store);
+		c->trim_due = 1;
 		return;
 	}
 	if (!c->slide_known) {
 		c->slide_known = 1;
 		log_msg("sync: every room known (%lld rooms)", (long long)c->slide_count);
-		store_trim(c->store);
+		c->trim_due = 1;
 	}
 	if (c->slide_end < c->slide_count - 1 + CORE_SLIDE_STEP / 2) {
 		char *end_key = core_slide_meta_key(c, "end"), end[32];

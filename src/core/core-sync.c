@@ -198,7 +198,7 @@ core_round_store(struct core_round *r)
 		core_slide_answered(c, sync);
 	else if (!c->synced_once) {
 		log_msg("sync: every room known (%zu rooms)", sync->n_rooms);
-		store_trim(c->store);
+		c->trim_due = 1;
 	}
 	core_events_sync(c, sync, n);
 	/* After the screen was told, so that it is drawn before a slice. */
@@ -207,6 +207,10 @@ core_round_store(struct core_round *r)
 	c->drain_due = 0;
 	c->synced_once = 1;
 	mx_sync_free(&sync);
+	/* Once what the answer made is freed too. */
+	if (c->trim_due)
+		store_trim(c->store);
+	c->trim_due = 0;
 	core_round_end(r, NULL, NULL);
 }
 

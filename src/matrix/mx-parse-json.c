@@ -23,6 +23,8 @@ struct mx_scan {
 	size_t i;		/* next byte to look at */
 	size_t copied;		/* s[0..copied) is already in out */
 	struct buf out;
+	int dry;		/* only to know whether it needs mending: */
+	int dirty;		/* it does */
 };
 
 /* Length of the valid UTF-8 sequence at s, or minus the length of the
@@ -60,6 +62,11 @@ mx_utf8_seq(const unsigned char *s, size_t len)
 static void
 scan_replace(struct mx_scan *sc, size_t from, size_t to, const char *with)
 {
+	if (sc->dry) {
+		sc->dirty = 1;
+		sc->i = sc->copied = sc->len;	/* the answer is known: the end */
+		return;
+	}
 	buf_add(&sc->out, sc->s + sc->copied, from - sc->copied);
 	buf_puts(&sc->out, with);
 	sc->i = sc->copied = to;
@@ -179,7 +186,8 @@ scan_text(struct mx_scan *sc)
 			sc->i++;
 		}
 	}
-	buf_add(&sc->out, sc->s + sc->copied, sc->len - sc->copied);
+	if (!sc->dry)
+		buf_add(&sc->out, sc->s + sc->copied, sc->len - sc->copied);
 }
 
 /* cJSON makes a node and a string per value and frees them one by one;
@@ -285,6 +293,15 @@ mx_json_mend(const char *json, size_t len, struct buf *out)
 	if (sc.out.data == NULL)
 		buf_puts(&sc.out, "");
 	*out = sc.out;
+}
+
+int
+mx_json_clean(const char *json, size_t len)
+{
+	struct mx_scan sc = {.s = json, .len = len, .dry = 1};
+
+	scan_text(&sc);
+	return !sc.dirty;
 }
 
 cJSON *

@@ -375,27 +375,35 @@ sync_join_rooms(struct mx_sync *s, const char *text, size_t len, char **cause)
 	return rc;
 }
 
-/* The sync's text mended, with rooms.join parsed room by room into s and
- * left out of what remains (then {}), for the rest to be parsed whole. */
+/* What remains of a sync's text for a tree, in rest: mended (as the text
+ * itself when it needs no mending, a copy when it does), and with
+ * rooms.join parsed room by room into s and left out (then {}). */
 static int
-sync_text(struct mx_sync *s, const char *json, size_t len, struct buf *text, char **cause)
+sync_text(struct mx_sync *s, const char *json, size_t len, struct buf *rest, char **cause)
 {
-	struct buf rest = {0};
+	struct buf mended = {0};
+	const char *text = json;
 	size_t from, to;
+	int rc = 0;
 
 	if (json == NULL || len == 0)
 		return cause_set(cause, "the response body is empty");
-	mx_json_mend(json, len, text);
-	if (!sync_join_span(text->data, text->len, &from, &to))
-		return 0;
-	if (sync_join_rooms(s, text->data + from, to - from, cause) == -1)
-		return -1;
-	buf_add(&rest, text->data, from);
-	buf_puts(&rest, "{}");
-	buf_add(&rest, text->data + to, text->len - to);
-	buf_free(text);
-	*text = rest;
-	return 0;
+	if (!mx_json_clean(json, len)) {
+		mx_json_mend(json, len, &mended);
+		text = mended.data;
+		len = mended.len;
+	}
+	/* The rooms' texts lie inside the text, which goes on past each:
+	 * cJSON's reading a byte past one stays in it. */
+	if (!sync_join_span(text, len, &from, &to))
+		buf_add(rest, text, len);
+	else if ((rc = sync_join_rooms(s, text + from, to - from, cause)) == 0) {
+		buf_add(rest, text, from);
+		buf_puts(rest, "{}");
+		buf_add(rest, text + to, len - to);
+	}
+	buf_free(&mended);
+	return rc;
 }
 
 struct mx_sync *

@@ -108,6 +108,9 @@ cJSON *mx_json_parse(const char *json, size_t len, char **cause);
 /* The two halves of mx_json_parse: the text mended (a copy, ending in a
  * NUL), and a mended text parsed. */
 void mx_json_mend(const char *json, size_t len, struct buf *out);
+/* 1 when the text needs no mending: it may be parsed as it is, if a NUL
+ * follows it. */
+int mx_json_clean(const char *json, size_t len);
 cJSON *mx_json_parse_mended(const char *text, size_t len, char **cause);
 
 /* One member of an object's text: its key as written (quotes and
