@@ -61,6 +61,15 @@ char *nt_read_file(const char *path, size_t *len, char **cause);
 /* Parses a decimal integer that must fill the whole string. */
 int nt_parse_int64(const char *s, int64_t *out);
 
+/* When something the user schedules is due, in ms since the epoch, from
+ * what they typed in the local time zone: "08:00" (today, or tomorrow when
+ * already past), "tomorrow 8:00", "2026-12-04 08:00" (in the past: an
+ * error), "+2h", "+30m", "+1h30m", "+45s", "+1d". now_ms is the time
+ * now. With end, *end is set after the time (and its blanks); without,
+ * nothing may follow it. */
+int nt_when_parse(const char *s, int64_t now_ms, int64_t *due_ms, const char **end,
+    char **cause);
+
 /* A size as people read it: "812 bytes", "245.3 KB", "1.2 MB", or "size
  * unknown" for a negative one. */
 void nt_size_text(int64_t bytes, char *out, size_t size);
