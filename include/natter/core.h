@@ -276,6 +276,29 @@ int core_members_fetch(struct core *c, const char *room_id, core_done_cb done, v
 void core_broadcast_unsent(struct core *c, int64_t id, const char *target,
     const char *room_id, const char *why);
 
+/* Scheduled messages: a draft to send at due_ms (ms since the epoch).
+ * Where the homeserver offers delayed events (MSC4140) it holds the
+ * message and sends it itself, even when no natter runs; otherwise, in an
+ * encrypted room (the server cannot encrypt it when it goes, for whoever
+ * is a member then), with [send] scheduled = local, when the server
+ * refuses the delay (beyond its maximum) or cannot be reached, it waits
+ * here, in the outbox, and goes at its time from any natter of the
+ * profile that runs (the interface, natter sync, or the next natter
+ * send). result: the outbox id, in decimal; the row says where it waits
+ * (STORE_OUTBOX_HELD: on the server; LATER: here, last_error saying why
+ * not on the server when it could have been). */
+int core_schedule(struct core *c, const char *room_id, const struct core_draft *d,
+    int64_t due_ms, core_done_cb done, void *arg, char **cause);
+/* Cancels scheduled message id: on the server, or here. A message that
+ * has gone (or is going) cannot be cancelled, and says so. */
+int core_schedule_cancel(struct core *c, int64_t id, core_done_cb done, void *arg,
+    char **cause);
+/* Changes scheduled message id: its time (due_ms, 0: unchanged) and its
+ * text (NULL: unchanged); on the server it is cancelled and scheduled
+ * anew. result as core_schedule's. */
+int core_schedule_edit(struct core *c, int64_t id, int64_t due_ms, const char *text,
+    core_done_cb done, void *arg, char **cause);
+
 /* Joins a room by id or alias (an invite is accepted so); result: its id. */
 int core_join(struct core *c, const char *id_or_alias, core_done_cb done, void *arg,
     char **cause);

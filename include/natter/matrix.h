@@ -199,6 +199,17 @@ struct mx_call *mx_search(struct mx_client *cl, const char *terms, const char *r
 /* Room events. content_json must be a JSON object. value: event_id. */
 struct mx_call *mx_send(struct mx_client *cl, const char *room_id, const char *type,
     const char *txn_id, const char *content_json, int flags, mx_cb cb, void *arg, char **cause);
+/* Delayed events (MSC4140, where /versions lists MX_DELAY_FEATURE): the
+ * homeserver holds the event and sends it after delay_ms, even when no
+ * client runs. value: delay_id. A delay beyond the server's maximum is
+ * refused (403, its error says so). The txnId makes a retry harmless. */
+#define MX_DELAY_FEATURE "org.matrix.msc4140"
+struct mx_call *mx_send_delayed(struct mx_client *cl, const char *room_id, const char *type,
+    const char *txn_id, const char *content_json, int64_t delay_ms, int flags, mx_cb cb,
+    void *arg, char **cause);
+/* Cancels a delayed event before it is sent (404 when it is not held). */
+struct mx_call *mx_delayed_cancel(struct mx_client *cl, const char *delay_id, int flags,
+    mx_cb cb, void *arg, char **cause);
 struct mx_call *mx_redact(struct mx_client *cl, const char *room_id, const char *event_id,
     const char *txn_id, const char *reason, int flags, mx_cb cb, void *arg, char **cause);
 struct mx_call *mx_state_put(struct mx_client *cl, const char *room_id, const char *type,

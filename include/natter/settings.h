@@ -33,6 +33,14 @@ enum settings_sync_protocol {
 	SETTINGS_SYNC_V3,
 };
 
+/* Where a scheduled message waits: on the homeserver where it offers
+ * delayed events, else here (auto); or always the one. */
+enum settings_scheduled {
+	SETTINGS_SCHEDULED_AUTO,
+	SETTINGS_SCHEDULED_SERVER,
+	SETTINGS_SCHEDULED_LOCAL,
+};
+
 enum settings_mail_method {
 	SETTINGS_MAIL_SMTP,
 	SETTINGS_MAIL_SENDMAIL,
@@ -78,6 +86,10 @@ struct settings {
 		int encrypt_dms;	/* 1: new direct chats are end-to-end encrypted */
 		enum settings_send_keys send_keys;	/* all */
 	} crypto;
+
+	struct settings_send {
+		enum settings_scheduled scheduled;	/* auto */
+	} send;
 
 	struct settings_sync {
 		enum settings_sync_protocol protocol;	/* auto */

@@ -219,6 +219,9 @@ enum store_outbox_state {
 	STORE_OUTBOX_QUEUED = 0,	/* waiting to be sent (or retried) */
 	STORE_OUTBOX_SENT,		/* the server answered with an event id */
 	STORE_OUTBOX_FAILED,		/* the server refused it for good */
+	STORE_OUTBOX_LATER,		/* scheduled: waits here until due_ts */
+	STORE_OUTBOX_HELD,		/* scheduled: the homeserver holds it (delay_id)
+					 * and sends it at due_ts */
 };
 
 struct store_outbox {
@@ -235,6 +238,8 @@ struct store_outbox {
 	char *body;		/* the text it shows while waiting, or NULL */
 	int64_t next_ts;	/* QUEUED: when the next attempt is due (ms since the
 				 * epoch); 0 when none is planned (the next sync) */
+	int64_t due_ts;		/* scheduled: when it goes (ms since the epoch); 0: now */
+	char *delay_id;		/* HELD: the homeserver's id for it */
 };
 
 /* Queues an event to send, committed before any network attempt. The
@@ -257,6 +262,33 @@ int store_outbox_failed(struct store *st, int64_t id, const char *error, char **
  * when it is not FAILED). */
 int store_outbox_retry(struct store *st, int64_t id, char **cause);
 int store_outbox_delete(struct store *st, int64_t id, char **cause);
+
+/* Scheduled messages. A new one waits here (LATER) until due_ts; the
+ * txnId is made as for any message. */
+int store_outbox_schedule(struct store *st, const char *room_id, const char *type,
+    const char *content, int64_t due_ts, struct store_outbox *item, char **cause);
+/* What waits (LATER, and HELD until its time), soonest first; room_id
+ * NULL for all rooms. */
+int store_outbox_scheduled(struct store *st, const char *room_id, int64_t now_ms,
+    struct store_outbox **items, size_t *n, char **cause);
+/* A LATER row handed to the homeserver, which gave it delay_id. */
+int store_outbox_held(struct store *st, int64_t id, const char *delay_id, char **cause);
+/* Every LATER row due by now_ms becomes QUEUED, for the sender; how many
+ * did (-1 on error). */
+int store_outbox_claim(struct store *st, int64_t now_ms, char **cause);
+/* When the soonest LATER row is due; 0 when none waits. */
+int64_t store_outbox_next_due(struct store *st);
+/* Deletes a scheduled row: LATER, or HELD under delay_id (the one the
+ * caller cancelled on the server). An error when it is no longer
+ * either: it went, or is going. */
+int store_outbox_unschedule(struct store *st, int64_t id, const char *delay_id, char **cause);
+/* Says why a row waits (its last_error), without counting an attempt. */
+int store_outbox_note(struct store *st, int64_t id, const char *note, char **cause);
+/* A scheduled row (LATER, or HELD under delay_id) waits here again, with
+ * a new due time, content, a new txnId (the server remembers the old
+ * one) and why it is not on the server (NULL: no reason to say). */
+int store_outbox_reschedule(struct store *st, int64_t id, const char *delay_id, int64_t due_ts,
+    const char *content, const char *why, char **cause);
 void store_outbox_clear(struct store_outbox *item);
 void store_outbox_free(struct store_outbox **items, size_t n);
 

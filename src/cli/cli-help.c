@@ -198,6 +198,20 @@ static const struct cli_help cli_help[] = {
 	    "left, the name and the room id.\n"
 	    "\n"
 	    "  --json  one JSON object a line\n"},
+	{"scheduled",
+	    "Lists the messages scheduled with `natter send --at` (or /later), soonest\n"
+	    "first: the number, when it goes (local time), where it waits (server: the\n"
+	    "homeserver holds it and sends it itself; here: in this profile's outbox, sent\n"
+	    "by a natter that runs then, the interface or `natter sync`), the room, the\n"
+	    "text.\n"
+	    "\n"
+	    "  --json       one JSON object a line\n"
+	    "  --cancel ID  cancel scheduled message ID (on the homeserver too)\n"
+	    "  --edit ID    change it: --at WHEN for a new time, TEXT for a new text;\n"
+	    "               one the homeserver holds is cancelled there and scheduled anew\n"
+	    "  --at WHEN    as for natter send\n"
+	    "\n"
+	    "A message that has gone, or is going, can no longer be changed.\n"},
 	{"search",
 	    "Searches every message in the cache, offline, and prints the best matches:\n"
 	    "time, room and sender, then the message around its first match. Words that\n"
@@ -240,6 +254,11 @@ static const struct cli_help cli_help[] = {
 	    "message that cannot go now waits in the outbox (\"queued\", exit 1) and goes\n"
 	    "with the next `natter sync` or `natter send`.\n"
 	    "\n"
+	    "  --at WHEN        send it later, at WHEN in the local time zone: 08:00 (today,\n"
+	    "                   or tomorrow once past), \"tomorrow 8:00\", \"2026-12-04 08:00\",\n"
+	    "                   +2h, +30m, +1h30m; it prints where it waits: on the\n"
+	    "                   homeserver (MSC4140 delayed events) or here, in the outbox,\n"
+	    "                   for a running natter to send (natter scheduled lists them)\n"
 	    "  --emote          send it as an action, like /me\n"
 	    "  --reply EVENT    send it as a reply to EVENT\n"
 	    "  --file PATH      upload the file at PATH and send it as an image, video,\n"

@@ -113,6 +113,22 @@ int cli_send_report(struct cli *cli, const char *label, int start, struct core_r
 void cli_json_msg(struct buf *b, const struct store_msg *m, const char *room_id);
 void cli_print_msg(FILE *f, const struct store_msg *m, const struct store_msg *quoted, int ids);
 
+/* What an outbox row shows: its room's name, the user's, its text. */
+struct cli_outbox_names {
+	char *room;
+	char *sender;
+	char *text;		/* the start of the message, on one line */
+};
+void cli_outbox_names(struct cli *cli, const struct store_outbox *it,
+    struct cli_outbox_names *nm);
+void cli_outbox_names_clear(struct cli_outbox_names *nm);
+/* Local time with its day and zone, "Fri 2026-12-04 08:00 GMT". */
+void cli_format_due(int64_t ms, char *out, size_t size);
+/* Schedules d in room_id at due_ms (natter send --at) and says where it
+ * waits; label names the room as the user typed it. */
+int cli_schedule(struct cli *cli, const char *room_id, const char *label,
+    const struct core_draft *d, int64_t due_ms);
+int cmd_scheduled(struct cli *, int, char **);
 int cmd_login(struct cli *, int, char **);
 int cmd_logout(struct cli *, int, char **);
 int cmd_whoami(struct cli *, int, char **);

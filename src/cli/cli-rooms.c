@@ -400,13 +400,7 @@ cli_outbox_next(const struct store_outbox *it, char *out, size_t size)
 
 /* What a line of the outbox names: the room as the room list does, and
  * who sends (you, by the name you have there). */
-struct cli_outbox_names {
-	char *room;
-	char *sender;
-	char *text;		/* the start of the message, on one line */
-};
-
-static void
+void
 cli_outbox_names(struct cli *cli, const struct store_outbox *it, struct cli_outbox_names *nm)
 {
 	struct store *st = core_store(cli->core);
@@ -435,7 +429,7 @@ cli_outbox_names(struct cli *cli, const struct store_outbox *it, struct cli_outb
 	free(line);
 }
 
-static void
+void
 cli_outbox_names_clear(struct cli_outbox_names *nm)
 {
 	free(nm->room);

@@ -63,23 +63,31 @@ cmd_send(struct cli *cli, int argc, char **argv)
 		{"emote", no_argument, NULL, 'e'},
 		{"reply", required_argument, NULL, 'r'},
 		{"file", required_argument, NULL, 'f'},
+		{"at", required_argument, NULL, 'a'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *reply = NULL, *file = NULL;
+	const char *reply = NULL, *file = NULL, *at = NULL;
 	struct core_result r = {0};
 	char *room_id = NULL, *text = NULL, *cause = NULL;
 	int ch, rc, emote = 0;
+	int64_t due = 0;
 
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'e': emote = 1; break;
 		case 'r': reply = optarg; break;
 		case 'f': file = optarg; break;
+		case 'a': at = optarg; break;
 		default: return cli_usage(cli_cmd_find("send"));
 		}
 	}
-	if (optind >= argc || (file != NULL && optind + 1 != argc))
+	if (optind >= argc || (file != NULL && optind + 1 != argc) || (file != NULL && at != NULL))
 		return cli_usage(cli_cmd_find("send"));
+	if (at != NULL && nt_when_parse(at, nt_now_ms(), &due, NULL, &cause) == -1) {
+		rc = cli_bad_arg("--at: %s", cause);
+		free(cause);
+		return rc;
+	}
 	if (cli_open(cli) != CLI_OK)
 		return CLI_FAILED;
 	if (file == NULL && (text = cli_text_arg(argc - optind - 1, argv + optind + 1,
@@ -91,6 +99,14 @@ cmd_send(struct cli *cli, int argc, char **argv)
 	if ((room_id = cli_room(cli, argv[optind], CORE_RESOLVE_DM)) == NULL) {
 		free(text);
 		return CLI_FAILED;
+	}
+	if (at != NULL) {
+		struct core_draft d = {.text = text, .emote = emote, .reply_to = reply};
+
+		rc = cli_schedule(cli, room_id, argv[optind], &d, due);
+		free(room_id);
+		free(text);
+		return rc;
 	}
 	rc = cli_send_report(cli, room_id, file != NULL ?
 	    core_send_file(cli->core, room_id, file, core_result_cb, &r, &cause) :

@@ -26,6 +26,7 @@ static const char *const settings_markup_names[] = {"auto", "on", "off"};
 static const char *const settings_method_names[] = {"smtp", "sendmail"};
 static const char *const settings_send_keys_names[] = {"all", "signed"};
 static const char *const settings_protocol_names[] = {"auto", "sliding", "v3"};
+static const char *const settings_scheduled_names[] = {"auto", "server", "local"};
 
 static void *
 settings_field(struct settings *s, const struct settings_key *k)
@@ -495,6 +496,19 @@ settings_set_protocol(struct settings *s, const struct settings_key *k, const ch
 	return 0;
 }
 
+static int
+settings_set_scheduled(struct settings *s, const struct settings_key *k, const char *value,
+    char **cause)
+{
+	int i = 0;
+
+	if (settings_choice(k->key, value, settings_scheduled_names,
+	    NT_NELEMS(settings_scheduled_names), &i, cause) == -1)
+		return -1;
+	s->send.scheduled = (enum settings_scheduled)i;
+	return 0;
+}
+
 /* A size in bytes, or with a K, M or G suffix (powers of 1024), up to
  * a terabyte. */
 static int
@@ -540,6 +554,7 @@ static const struct settings_key settings_keys[] = {
 	{"notify", "mentions", settings_set_onoff, SETTINGS_OFF(notify.mentions)},
 	{"notify", "mute", settings_set_list, SETTINGS_OFF(notify.mute)},
 	{"notify", "quiet_hours", settings_set_quiet, 0},
+	{"send", "scheduled", settings_set_scheduled, 0},
 	{"sync", "protocol", settings_set_protocol, 0},
 	{"ui", "bell", settings_set_onoff, SETTINGS_OFF(ui.bell)},
 	{"ui", "date_format", settings_set_format, SETTINGS_OFF(ui.date_format)},

@@ -191,6 +191,7 @@ core_outbox_send(struct core *c)
 
 	if (core_outbox_busy(c))
 		return;
+	core_sched_claim(c);
 	if (store_outbox_list(c->store, NULL, 0, &items, &n, &cause) == -1) {
 		core_outbox_stalled(c, cause);
 		free(cause);
@@ -232,6 +233,7 @@ core_outbox_cancel(struct core *c)
 	if (c->loop != NULL)
 		loop_timer_cancel(c->loop, c->kick_timer);
 	c->kick_timer = 0;
+	core_sched_cancel_timer(c);
 }
 
 /* Puts op on the waiters of item id (0: of the sender going idle). */
@@ -268,7 +270,7 @@ core_room_label(struct core *c, const char *room_id)
 
 /* Plain text must never go where the members expect encryption: without
  * encryption keys of its own, natter refuses. */
-static int
+int
 core_refuse_encrypted(struct core *c, const char *room_id, char **cause)
 {
 	char *label;
@@ -330,9 +332,8 @@ core_draft_mentions(struct core *c, const struct core_draft *d, struct msg_menti
 	return m;
 }
 
-int
-core_send_draft(struct core *c, const char *room_id, const struct core_draft *d,
-    core_done_cb done, void *arg, char **cause)
+char *
+core_draft_content(struct core *c, const struct core_draft *d)
 {
 	struct msg_mention *names = xcalloc(d->n_names + 1, sizeof *names);
 	struct store_msg answered, edited;
@@ -354,7 +355,15 @@ core_send_draft(struct core *c, const char *room_id, const struct core_draft *d,
 	if (has_answered)
 		store_msg_clear(&answered);
 	free(names);
-	return core_queue(c, room_id, "m.room.message", content, done, arg, cause);
+	return content;
+}
+
+int
+core_send_draft(struct core *c, const char *room_id, const struct core_draft *d,
+    core_done_cb done, void *arg, char **cause)
+{
+	return core_queue(c, room_id, "m.room.message", core_draft_content(c, d), done, arg,
+	    cause);
 }
 
 int

@@ -76,6 +76,12 @@ struct core {
 	int64_t send_id;
 	uint64_t kick_timer;		/* the sender starts on the next pass */
 	int preparing;			/* the item's room key is being shared */
+	uint64_t due_timer;		/* the next scheduled message waiting here is due */
+
+	/* Scheduled messages (core-sched.c): whether the homeserver holds
+	 * delayed events (MSC4140), once /versions said. */
+	int delay_known;
+	int delay_ok;
 	LIST_HEAD(, core_op) waiters;	/* ops waiting for the sender */
 
 	/* Notifications (core-notify.c). */
@@ -165,6 +171,17 @@ struct core_mark {
 	char *room_id;
 	char *event_id;
 };
+
+/* core-sched.c */
+/* The scheduled messages waiting here that are due go to the sender; the
+ * timer is set for the next. */
+void core_sched_claim(struct core *c);
+void core_sched_cancel_timer(struct core *c);
+/* What /versions said (json, NULL when it could not be asked). */
+void core_sched_versions(struct core *c, const cJSON *versions);
+/* The content of a draft, as core_send_draft sends it. */
+char *core_draft_content(struct core *c, const struct core_draft *d);
+int core_refuse_encrypted(struct core *c, const char *room_id, char **cause);
 
 /* core-op.c */
 struct core_op *core_op_new(struct core *c, core_done_cb done, void *arg, const char *what);

@@ -67,6 +67,7 @@ core_protocol_choose(struct core *c, const cJSON *versions)
 		c->protocol = versions != NULL && mx_versions_feature(versions, MX_SLIDE_FEATURE) ?
 		    CORE_PROTO_SLIDING : CORE_PROTO_V3;
 	core_slide_window(c);
+	core_sched_versions(c, versions);
 	log_msg("sync: %s", c->protocol == CORE_PROTO_SLIDING ?
 	    "simplified sliding sync (" MX_SLIDE_FEATURE ")" : "/v3/sync");
 }

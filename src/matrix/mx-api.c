@@ -449,6 +449,38 @@ mx_send(struct mx_client *cl, const char *room_id, const char *type, const char 
 }
 
 struct mx_call *
+mx_send_delayed(struct mx_client *cl, const char *room_id, const char *type, const char *txn_id,
+    const char *content_json, int64_t delay_ms, int flags, mx_cb cb, void *arg, char **cause)
+{
+	cJSON *content;
+	char *path, *full;
+
+	if ((content = api_content(content_json, cause)) == NULL)
+		return NULL;
+	if ((path = mx_path(cause, API_V3 "/rooms/%s/send/%s/%s", room_id, type, txn_id)) == NULL) {
+		cJSON_Delete(content);
+		return NULL;
+	}
+	full = xasprintf("%s?%s.delay=%lld", path, MX_DELAY_FEATURE,
+	    (long long)(delay_ms > 0 ? delay_ms : 0));
+	free(path);
+	return api_call(cl, "PUT", full, content, "delay_id", flags, cb, arg, cause);
+}
+
+struct mx_call *
+mx_delayed_cancel(struct mx_client *cl, const char *delay_id, int flags, mx_cb cb, void *arg,
+    char **cause)
+{
+	cJSON *body = cJSON_CreateObject();
+
+	/* The form with the action in the body: every Synapse with MSC4140
+	 * has it, where the newer .../cancel path came later. */
+	cJSON_AddStringToObject(body, "action", "cancel");
+	return api_call(cl, "POST", mx_path(cause, "/_matrix/client/unstable/" MX_DELAY_FEATURE
+	    "/delayed_events/%s", delay_id), body, NULL, flags, cb, arg, cause);
+}
+
+struct mx_call *
 mx_redact(struct mx_client *cl, const char *room_id, const char *event_id, const char *txn_id,
     const char *reason, int flags, mx_cb cb, void *arg, char **cause)
 {

@@ -23,9 +23,9 @@ store_txn_new(void)
 	return xasprintf("nt%s-%lld", hex, (long long)nt_now_ms());
 }
 
-int
-store_outbox_add(struct store *st, const char *room_id, const char *type,
-    const char *content, struct store_outbox *item, char **cause)
+static int
+store_outbox_insert(struct store *st, const char *room_id, const char *type,
+    const char *content, int64_t due_ts, struct store_outbox *item, char **cause)
 {
 	sqlite3_stmt *s;
 	char *txn;
@@ -41,6 +41,8 @@ store_outbox_add(struct store *st, const char *room_id, const char *type,
 	store_bind_text(s, 3, type);
 	store_bind_text(s, 4, content);
 	sqlite3_bind_int64(s, 5, now);
+	sqlite3_bind_int(s, 6, due_ts > 0 ? STORE_OUTBOX_LATER : STORE_OUTBOX_QUEUED);
+	sqlite3_bind_int64(s, 7, due_ts);
 	if (store_run(st, s, "cannot queue the message", cause) != 0) {
 		free(txn);
 		return -1;
@@ -55,9 +57,26 @@ store_outbox_add(struct store *st, const char *room_id, const char *type,
 	item->txn_id = txn;
 	item->type = xstrdup(type);
 	item->content = xstrdup(content);
-	item->state = STORE_OUTBOX_QUEUED;
+	item->state = due_ts > 0 ? STORE_OUTBOX_LATER : STORE_OUTBOX_QUEUED;
 	item->created_ts = now;
+	item->due_ts = due_ts;
 	return 0;
+}
+
+int
+store_outbox_add(struct store *st, const char *room_id, const char *type,
+    const char *content, struct store_outbox *item, char **cause)
+{
+	return store_outbox_insert(st, room_id, type, content, 0, item, cause);
+}
+
+int
+store_outbox_schedule(struct store *st, const char *room_id, const char *type,
+    const char *content, int64_t due_ts, struct store_outbox *item, char **cause)
+{
+	if (due_ts <= 0)
+		return cause_set(cause, "a scheduled message needs a time");
+	return store_outbox_insert(st, room_id, type, content, due_ts, item, cause);
 }
 
 static void
@@ -75,10 +94,13 @@ store_outbox_fill(sqlite3_stmt *s, struct store_outbox *item)
 	item->created_ts = sqlite3_column_int64(s, 9);
 	item->body = sqlite3_column_type(s, 10) == SQLITE_TEXT ? store_column_text(s, 10) : NULL;
 	item->next_ts = sqlite3_column_int64(s, 11);
+	item->due_ts = sqlite3_column_int64(s, 12);
+	item->delay_id = store_column_text(s, 13);
 }
 
-int
-store_outbox_list(struct store *st, const char *room_id, int include_failed,
+/* The rows statement sql (bound to room_id and n2) gives. */
+static int
+store_outbox_rows(struct store *st, enum store_sql sql, const char *room_id, int64_t n2,
     struct store_outbox **items, size_t *n, char **cause)
 {
 	sqlite3_stmt *s;
@@ -86,10 +108,10 @@ store_outbox_list(struct store *st, const char *room_id, int include_failed,
 
 	*items = NULL;
 	*n = 0;
-	if ((s = store_stmt(st, STORE_SQL_OUTBOX_LIST, cause)) == NULL)
+	if ((s = store_stmt(st, sql, cause)) == NULL)
 		return -1;
 	store_bind_text(s, 1, room_id);
-	sqlite3_bind_int(s, 2, include_failed != 0);
+	sqlite3_bind_int64(s, 2, n2);
 	while ((r = store_row(st, s, "cannot read the outbox", cause)) == 1) {
 		*items = xreallocarray(*items, *n + 1, sizeof **items);
 		store_outbox_fill(s, &(*items)[(*n)++]);
@@ -99,6 +121,21 @@ store_outbox_list(struct store *st, const char *room_id, int include_failed,
 		*n = 0;
 	}
 	return r;
+}
+
+int
+store_outbox_list(struct store *st, const char *room_id, int include_failed,
+    struct store_outbox **items, size_t *n, char **cause)
+{
+	return store_outbox_rows(st, STORE_SQL_OUTBOX_LIST, room_id, include_failed != 0, items, n,
+	    cause);
+}
+
+int
+store_outbox_scheduled(struct store *st, const char *room_id, int64_t now_ms,
+    struct store_outbox **items, size_t *n, char **cause)
+{
+	return store_outbox_rows(st, STORE_SQL_OUTBOX_SCHEDULED, room_id, now_ms, items, n, cause);
 }
 
 int
@@ -171,12 +208,105 @@ store_outbox_delete(struct store *st, int64_t id, char **cause)
 	return store_outbox_update(st, STORE_SQL_OUTBOX_DELETE, id, NULL, 0, cause);
 }
 
+int
+store_outbox_note(struct store *st, int64_t id, const char *note, char **cause)
+{
+	return store_outbox_update(st, STORE_SQL_OUTBOX_NOTE, id, note, 0, cause);
+}
+
+int
+store_outbox_held(struct store *st, int64_t id, const char *delay_id, char **cause)
+{
+	sqlite3_stmt *s;
+
+	if ((s = store_stmt(st, STORE_SQL_OUTBOX_HELD, cause)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	store_bind_text(s, 2, delay_id);
+	if (store_run(st, s, "cannot update the outbox", cause) != 0)
+		return -1;
+	if (sqlite3_changes(st->db) == 0)
+		return cause_set(cause, "scheduled message %lld is no longer waiting", (long long)id);
+	return 0;
+}
+
+int
+store_outbox_claim(struct store *st, int64_t now_ms, char **cause)
+{
+	sqlite3_stmt *s;
+
+	if ((s = store_stmt(st, STORE_SQL_OUTBOX_CLAIM, cause)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, now_ms);
+	if (store_run(st, s, "cannot take the scheduled messages that are due", cause) != 0)
+		return -1;
+	return sqlite3_changes(st->db);
+}
+
+int64_t
+store_outbox_next_due(struct store *st)
+{
+	sqlite3_stmt *s;
+	int64_t due = 0;
+
+	if ((s = store_stmt(st, STORE_SQL_OUTBOX_NEXT_DUE, NULL)) == NULL)
+		return 0;
+	if (store_row(st, s, "cannot read the outbox", NULL) == 1)
+		due = sqlite3_column_int64(s, 0);
+	store_done(s);
+	return due;
+}
+
+int
+store_outbox_unschedule(struct store *st, int64_t id, const char *delay_id, char **cause)
+{
+	sqlite3_stmt *s;
+
+	if ((s = store_stmt(st, STORE_SQL_OUTBOX_UNSCHEDULE, cause)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	store_bind_text(s, 2, delay_id);
+	if (store_run(st, s, "cannot update the outbox", cause) != 0)
+		return -1;
+	if (sqlite3_changes(st->db) == 0)
+		return cause_set(cause, "scheduled message %lld is no longer waiting: it has gone "
+		    "or is going", (long long)id);
+	return 0;
+}
+
+int
+store_outbox_reschedule(struct store *st, int64_t id, const char *delay_id, int64_t due_ts,
+    const char *content, const char *why, char **cause)
+{
+	sqlite3_stmt *s;
+	char *txn;
+	int rc;
+
+	if ((s = store_stmt(st, STORE_SQL_OUTBOX_RESCHEDULE, cause)) == NULL)
+		return -1;
+	txn = store_txn_new();
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, due_ts);
+	store_bind_text(s, 3, content);
+	store_bind_text(s, 4, txn);
+	store_bind_text(s, 5, why);
+	store_bind_text(s, 6, delay_id);
+	rc = store_run(st, s, "cannot update the outbox", cause);
+	free(txn);
+	if (rc != 0)
+		return -1;
+	if (sqlite3_changes(st->db) == 0)
+		return cause_set(cause, "scheduled message %lld is no longer waiting: it has gone "
+		    "or is going", (long long)id);
+	return 0;
+}
+
 void
 store_outbox_clear(struct store_outbox *item)
 {
 	char **fields[] = {
 		&item->room_id, &item->txn_id, &item->type, &item->content, &item->last_error,
-		&item->event_id, &item->body,
+		&item->event_id, &item->body, &item->delay_id,
 	};
 
 	for (size_t i = 0; i < NT_NELEMS(fields); i++)

@@ -5,7 +5,8 @@
 
 _Static_assert(MX_MEMBERSHIP_JOIN == 1 && MX_MEMBERSHIP_INVITE == 2,
     "the SQL below spells these memberships as numbers");
-_Static_assert(STORE_OUTBOX_QUEUED == 0 && STORE_OUTBOX_SENT == 1 && STORE_OUTBOX_FAILED == 2,
+_Static_assert(STORE_OUTBOX_QUEUED == 0 && STORE_OUTBOX_SENT == 1 && STORE_OUTBOX_FAILED == 2 &&
+    STORE_OUTBOX_LATER == 3 && STORE_OUTBOX_HELD == 4,
     "the SQL below spells these outbox states as numbers");
 
 /* What a queued event shows while it waits: its text, or a reaction's key. */
@@ -306,15 +307,16 @@ const char *const store_sql_text[STORE_SQL_COUNT] = {
 				" WHERE r.membership = ?1 AND (?2 IS NULL OR g.room_id = ?2)",
 
 	[STORE_SQL_OUTBOX_ADD] = "INSERT INTO outbox(room_id, txn_id, type, content,"
-				 " created_ts) VALUES (?1, ?2, ?3, ?4, ?5)",
+				 " created_ts, state, due_ts) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	[STORE_SQL_OUTBOX_LIST] =
 	    "SELECT id, room_id, txn_id, type, content, state, attempts, last_error,"
-	    " event_id, created_ts, " STORE_OUTBOX_BODY ", next_ts FROM outbox"
+	    " event_id, created_ts, " STORE_OUTBOX_BODY ", next_ts, due_ts, delay_id FROM outbox"
 	    " WHERE (?1 IS NULL OR room_id = ?1)"
 	    " AND (state = 0 OR (?2 AND state = 2)) ORDER BY id",
 	[STORE_SQL_OUTBOX_GET] =
 	    "SELECT id, room_id, txn_id, type, content, state, attempts, last_error,"
-	    " event_id, created_ts, " STORE_OUTBOX_BODY ", next_ts FROM outbox WHERE id = ?1",
+	    " event_id, created_ts, " STORE_OUTBOX_BODY ", next_ts, due_ts, delay_id FROM outbox"
+	    " WHERE id = ?1",
 	[STORE_SQL_OUTBOX_ATTEMPT] = "UPDATE outbox SET attempts = attempts + 1,"
 				     " last_error = ?2, next_ts = ?3 WHERE id = ?1",
 	[STORE_SQL_OUTBOX_SENT] = "UPDATE outbox SET state = 1, event_id = ?2,"
@@ -324,6 +326,25 @@ const char *const store_sql_text[STORE_SQL_COUNT] = {
 	[STORE_SQL_OUTBOX_RETRY] = "UPDATE outbox SET state = 0, last_error = ?2,"
 				   " next_ts = 0 WHERE id = ?1 AND state = 2",
 	[STORE_SQL_OUTBOX_DELETE] = "DELETE FROM outbox WHERE id = ?1",
+	/* What the server holds is listed until its time: then it has gone. */
+	[STORE_SQL_OUTBOX_SCHEDULED] =
+	    "SELECT id, room_id, txn_id, type, content, state, attempts, last_error,"
+	    " event_id, created_ts, " STORE_OUTBOX_BODY ", next_ts, due_ts, delay_id FROM outbox"
+	    " WHERE (?1 IS NULL OR room_id = ?1) AND (state = 3 OR (state = 4 AND due_ts > ?2))"
+	    " ORDER BY due_ts, id",
+	[STORE_SQL_OUTBOX_HELD] = "UPDATE outbox SET state = 4, delay_id = ?2, last_error = NULL"
+				  " WHERE id = ?1 AND state = 3",
+	/* One statement, so one transaction: of two natters only one moves a
+	 * row, and the row's txn_id keeps a second attempt from doubling it. */
+	[STORE_SQL_OUTBOX_CLAIM] = "UPDATE outbox SET state = 0 WHERE state = 3 AND due_ts <= ?1",
+	[STORE_SQL_OUTBOX_NEXT_DUE] = "SELECT min(due_ts) FROM outbox WHERE state = 3",
+	[STORE_SQL_OUTBOX_UNSCHEDULE] = "DELETE FROM outbox WHERE id = ?1 AND (state = 3"
+					" OR (state = 4 AND delay_id IS ?2))",
+	[STORE_SQL_OUTBOX_RESCHEDULE] = "UPDATE outbox SET state = 3, delay_id = NULL,"
+					" due_ts = ?2, content = ?3, txn_id = ?4, last_error = ?5"
+					" WHERE id = ?1 AND (state = 3 OR (state = 4"
+					" AND delay_id IS ?6))",
+	[STORE_SQL_OUTBOX_NOTE] = "UPDATE outbox SET last_error = ?2 WHERE id = ?1",
 
 	/* The index drives: matches newest first within the rows ?10 to ?11,
 	 * those of the set ?12 (see store-search.c) alone, filtered as they

@@ -304,6 +304,14 @@ const char *const store_migrations[] = {
 	" broadcast_id INTEGER NOT NULL REFERENCES broadcasts ON DELETE CASCADE,"
 	" pos INTEGER NOT NULL, target TEXT NOT NULL, room_id TEXT, outbox_id INTEGER,"
 	" error TEXT, PRIMARY KEY (broadcast_id, pos)) WITHOUT ROWID;",
+
+	/* 16: scheduled messages. When a queued message is due (ms since
+	 * the epoch, UTC; 0: at once), and the id the homeserver gave one it
+	 * holds (MSC4140 delayed events). State 3 waits here until due_ts,
+	 * state 4 waits on the server. */
+	"ALTER TABLE outbox ADD COLUMN due_ts INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE outbox ADD COLUMN delay_id TEXT;"
+	"CREATE INDEX outbox_due ON outbox(state, due_ts) WHERE state >= 3;",
 };
 
 /* natter_reply_body(body) and natter_reply_html(formatted_body), for

@@ -1191,6 +1191,67 @@ test_outbox_queue(void **state)
 }
 
 /* The echo of a sent message, or a refusal, takes it off the queue. */
+/* Scheduled rows wait apart from the queue until due; a claim moves
+ * each once, and a row that went can no longer be cancelled. */
+static void
+test_outbox_scheduled(void **state)
+{
+	struct fixture *f = *state;
+	struct store_outbox a, b, got, *items;
+	size_t n;
+	char *cause = NULL;
+
+	assert_int_equal(store_outbox_schedule(f->st, "!r:x", "m.room.message",
+	    "{\"body\":\"later\"}", 2000, &a, &cause), 0);
+	assert_int_equal(store_outbox_schedule(f->st, "!r:x", "m.room.message",
+	    "{\"body\":\"held\"}", 1000, &b, &cause), 0);
+	assert_int_equal(store_outbox_held(f->st, b.id, "syd_1", &cause), 0);
+	assert_int_equal(store_outbox_list(f->st, NULL, 1, &items, &n, &cause), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_outbox_scheduled(f->st, NULL, 500, &items, &n, &cause), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(items[0].id, b.id);
+	assert_int_equal(items[0].state, STORE_OUTBOX_HELD);
+	assert_string_equal(items[0].delay_id, "syd_1");
+	assert_string_equal(items[1].body, "later");
+	assert_int_equal(items[1].due_ts, 2000);
+	store_outbox_free(&items, n);
+	/* Past its time, what the server held has gone. */
+	assert_int_equal(store_outbox_scheduled(f->st, NULL, 1500, &items, &n, &cause), 0);
+	assert_int_equal(n, 1);
+	store_outbox_free(&items, n);
+	assert_int_equal(store_outbox_next_due(f->st), 2000);
+	assert_int_equal(store_outbox_claim(f->st, 1999, &cause), 0);
+	assert_int_equal(store_outbox_claim(f->st, 2000, &cause), 1);
+	assert_int_equal(store_outbox_claim(f->st, 2000, &cause), 0);
+	assert_int_equal(store_outbox_next_due(f->st), 0);
+	assert_int_equal(store_outbox_list(f->st, NULL, 0, &items, &n, &cause), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(items[0].txn_id, a.txn_id);
+	store_outbox_free(&items, n);
+	assert_int_equal(store_outbox_unschedule(f->st, a.id, NULL, &cause), -1);
+	assert_non_null(strstr(cause, "no longer waiting"));
+	xfree(&cause);
+	/* A held row changes only under the delay id that was cancelled. */
+	assert_int_equal(store_outbox_reschedule(f->st, b.id, "other", 3000, "{}", NULL, &cause),
+	    -1);
+	xfree(&cause);
+	assert_int_equal(store_outbox_reschedule(f->st, b.id, "syd_1", 3000,
+	    "{\"body\":\"new\"}", "why", &cause), 0);
+	assert_int_equal(store_outbox_get(f->st, b.id, &got, &cause), 0);
+	assert_int_equal(got.state, STORE_OUTBOX_LATER);
+	assert_int_equal(got.due_ts, 3000);
+	assert_null(got.delay_id);
+	assert_string_not_equal(got.txn_id, b.txn_id);
+	assert_string_equal(got.last_error, "why");
+	store_outbox_clear(&got);
+	assert_int_equal(store_outbox_unschedule(f->st, b.id, NULL, &cause), 0);
+	assert_int_equal(store_outbox_get(f->st, b.id, &got, &cause), -1);
+	xfree(&cause);
+	store_outbox_clear(&a);
+	store_outbox_clear(&b);
+}
+
 static void
 test_outbox_echo_and_failure(void **state)
 {
@@ -1636,6 +1697,7 @@ main(void)
 		T(test_gaps_edge_cases),
 		T(test_gap_closes_when_out_of_seq),
 		T(test_outbox_queue),
+		T(test_outbox_scheduled),
 		T(test_outbox_echo_and_failure),
 		T(test_outbox_sent_by_id),
 		T(test_resolve),

@@ -1,0 +1,370 @@
+/* Scheduled messages. Each is an outbox row with its due time (an
+ * absolute UTC instant). Where the homeserver offers delayed events
+ * (MSC4140) it is handed over and the row only remembers the server's
+ * delay_id; otherwise it waits here until the sender claims it, in one
+ * statement, and sends it like any queued message, under the txnId it
+ * had from the start, so that two natters of one profile send it once. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "natter/log.h"
+#include "natter/loop.h"
+#include "natter/settings.h"
+#include "natter/util.h"
+#include "core-private.h"
+
+/* How long the timer for the next due message waits at most: a clock
+ * set forward is noticed within this. */
+#define CORE_SCHED_RECHECK_MS 30000
+
+static void
+core_sched_due(void *arg)
+{
+	struct core *c = arg;
+
+	c->due_timer = 0;
+	core_outbox_next(c);
+}
+
+void
+core_sched_cancel_timer(struct core *c)
+{
+	if (c->loop != NULL && c->due_timer != 0)
+		loop_timer_cancel(c->loop, c->due_timer);
+	c->due_timer = 0;
+}
+
+void
+core_sched_claim(struct core *c)
+{
+	int64_t now = nt_now_ms(), next, wait;
+	char *cause = NULL;
+	int n;
+
+	if ((n = store_outbox_claim(c->store, now, &cause)) == -1) {
+		log_msg("scheduled: %s", cause);
+		free(cause);
+	} else if (n > 0) {
+		log_msg("scheduled: %d due, sending", n);
+		if (c->ev.outbox != NULL)
+			c->ev.outbox(c->ev_arg, 0, CORE_QUEUED, NULL, 0);
+	}
+	core_sched_cancel_timer(c);
+	if (c->loop == NULL || (next = store_outbox_next_due(c->store)) <= 0)
+		return;
+	wait = next - now;
+	wait = wait < 0 ? 0 : wait > CORE_SCHED_RECHECK_MS ? CORE_SCHED_RECHECK_MS : wait;
+	c->due_timer = loop_timer_add(c->loop, wait, core_sched_due, c);
+}
+
+void
+core_sched_versions(struct core *c, const cJSON *versions)
+{
+	if (versions == NULL)
+		return;
+	c->delay_known = 1;
+	c->delay_ok = mx_versions_feature(versions, MX_DELAY_FEATURE);
+}
+
+static enum settings_scheduled
+core_sched_setting(const struct core *c)
+{
+	return c->settings != NULL ? c->settings->send.scheduled : SETTINGS_SCHEDULED_AUTO;
+}
+
+/* The row stays here; why (may be NULL) says why not on the server. */
+static void
+core_sched_here(struct core_op *op, const char *why)
+{
+	char *cause = NULL;
+
+	if (why != NULL) {
+		log_msg("scheduled %lld: waits here: %s", (long long)op->n, why);
+		if (store_outbox_note(op->c->store, op->n, why, &cause) == -1) {
+			log_msg("scheduled %lld: %s", (long long)op->n, cause);
+			free(cause);
+		}
+	}
+	core_outbox_next(op->c);
+	core_op_end(op, CORE_DONE, op->result);
+}
+
+/* It cannot be scheduled as asked: a new row goes, and the op fails; a
+ * changed one (op->flags) is not lost but waits here, saying why. */
+static void
+core_sched_refused(struct core_op *op, const char *why)
+{
+	if (op->flags) {
+		core_sched_here(op, why);
+		return;
+	}
+	store_outbox_unschedule(op->c->store, op->n, NULL, NULL);
+	core_op_fail(op, why);
+}
+
+/* Whether a refusal is the server's limit on delays (or delays being
+ * off), which the local outbox can stand in for. */
+static int
+core_sched_limit(const struct mx_result *res)
+{
+	return res->status == 403 && res->error != NULL &&
+	    (strstr(res->error, "delay") != NULL || strstr(res->error, "Delay") != NULL);
+}
+
+static void
+core_sched_held(struct mx_result *res, void *arg)
+{
+	struct core_op *op = arg;
+	char *why, *cause = NULL;
+
+	op->call = NULL;
+	if (res->ok) {
+		log_msg("scheduled %lld: the homeserver holds it as %s", (long long)op->n,
+		    res->value);
+		if (store_outbox_held(op->c->store, op->n, res->value, &cause) == -1) {
+			core_op_fail(op, cause);
+			free(cause);
+			return;
+		}
+		core_op_end(op, CORE_DONE, op->result);
+		return;
+	}
+	why = core_why(op->c, res);
+	if (core_sched_setting(op->c) == SETTINGS_SCHEDULED_SERVER)
+		core_sched_refused(op, why);
+	else if (core_sched_limit(res)) {
+		free(cause);
+		cause = xasprintf("the homeserver would not hold it (%s)", why);
+		core_sched_here(op, cause);
+	} else if (core_may_pass(res)) {
+		cause = xasprintf("the homeserver could not take it (%s)", why);
+		core_sched_here(op, cause);
+	} else
+		core_sched_refused(op, why);
+	free(cause);
+	free(why);
+}
+
+/* Hands row op->n to the homeserver, to send when it is due. */
+static void
+core_sched_hand(struct core_op *op)
+{
+	struct core *c = op->c;
+	struct store_outbox item;
+	char *cause = NULL;
+	int64_t delay;
+
+	if (store_outbox_get(c->store, op->n, &item, &cause) == -1) {
+		core_op_fail(op, cause);
+		free(cause);
+		return;
+	}
+	delay = item.due_ts - nt_now_ms();
+	op->call = mx_send_delayed(c->mx, item.room_id, item.type, item.txn_id, item.content,
+	    delay > 0 ? delay : 1, 0, core_sched_held, op, &cause);
+	store_outbox_clear(&item);
+	if (op->call == NULL) {
+		core_sched_here(op, cause);
+		free(cause);
+	}
+}
+
+/* Where a row waiting here goes: to the server, when it can and may. */
+static void
+core_sched_place(struct core_op *op)
+{
+	struct core *c = op->c;
+	enum settings_scheduled want = core_sched_setting(c);
+
+	if (want == SETTINGS_SCHEDULED_LOCAL)
+		core_sched_here(op, NULL);
+	else if (store_room_encrypted(c->store, op->room_id) == 1)
+		core_sched_here(op, "the room is end-to-end encrypted, and the homeserver cannot "
+		    "encrypt a message it sends later");
+	else if (!c->delay_ok && want == SETTINGS_SCHEDULED_SERVER)
+		core_sched_refused(op, "the homeserver does not offer delayed events (MSC4140), "
+		    "and [send] scheduled = server");
+	else if (!c->delay_ok)
+		core_sched_here(op, "the homeserver does not offer delayed events (MSC4140)");
+	else
+		core_sched_hand(op);
+}
+
+static void
+core_sched_versions_answer(struct mx_result *res, void *arg)
+{
+	struct core_op *op = arg;
+
+	op->call = NULL;
+	if (res->ok)
+		core_sched_versions(op->c, res->json);
+	core_sched_place(op);
+}
+
+/* Places row id once /versions has said what the server offers. */
+static int
+core_sched_start(struct core *c, int64_t id, const char *room_id, core_done_cb done,
+    void *arg, char **cause)
+{
+	struct core_op *op = core_op_new(c, done, arg, "cannot schedule the message");
+
+	op->n = id;
+	op->room_id = xstrdup(room_id);
+	op->result = xasprintf("%lld", (long long)id);
+	if (c->delay_known || core_sched_setting(c) == SETTINGS_SCHEDULED_LOCAL) {
+		core_sched_place(op);
+		return 0;
+	}
+	op->call = mx_versions(c->mx, 0, core_sched_versions_answer, op, cause);
+	if (op->call == NULL) {
+		xfree(cause);
+		core_sched_place(op);
+	}
+	return 0;
+}
+
+int
+core_schedule(struct core *c, const char *room_id, const struct core_draft *d, int64_t due_ms,
+    core_done_cb done, void *arg, char **cause)
+{
+	struct store_outbox item;
+	char *content;
+	int rc;
+
+	if (core_refuse_encrypted(c, room_id, cause) == -1)
+		return -1;
+	content = core_draft_content(c, d);
+	rc = store_outbox_schedule(c->store, room_id, "m.room.message", content, due_ms, &item,
+	    cause);
+	free(content);
+	if (rc == -1)
+		return -1;
+	rc = core_sched_start(c, item.id, room_id, done, arg, cause);
+	store_outbox_clear(&item);
+	return rc;
+}
+
+/* A change to scheduled message op->n: what to do once the server no
+ * longer holds it (op->text: the delay id cancelled, or NULL). */
+struct core_sched_change {
+	int cancel;		/* cancel it, rather than change it */
+	int64_t due_ms;
+	char *content;
+};
+
+static void
+core_sched_change_free(void *data)
+{
+	struct core_sched_change *ch = data;
+
+	free(ch->content);
+	free(ch);
+}
+
+static void
+core_sched_apply(struct core_op *op)
+{
+	struct core_sched_change *ch = op->data;
+	char *cause = NULL;
+
+	if (ch->cancel) {
+		if (store_outbox_unschedule(op->c->store, op->n, op->text, &cause) == -1)
+			core_op_fail(op, cause);
+		else
+			core_op_end(op, CORE_DONE, op->result);
+	} else if (store_outbox_reschedule(op->c->store, op->n, op->text, ch->due_ms,
+	    ch->content, NULL, &cause) == -1)
+		core_op_fail(op, cause);
+	else if (op->c->delay_known || core_sched_setting(op->c) == SETTINGS_SCHEDULED_LOCAL)
+		core_sched_place(op);
+	else if ((op->call = mx_versions(op->c->mx, 0, core_sched_versions_answer, op,
+	    &cause)) == NULL)
+		core_sched_place(op);
+	free(cause);
+}
+
+static void
+core_sched_cancelled(struct mx_result *res, void *arg)
+{
+	struct core_op *op = arg;
+	char *why;
+
+	op->call = NULL;
+	if (res->ok) {
+		core_sched_apply(op);
+		return;
+	}
+	/* Not held any more: it was sent, or cancelled by another natter. */
+	if (res->status == 404) {
+		store_outbox_unschedule(op->c->store, op->n, op->text, NULL);
+		core_op_fail(op, "too late: the homeserver no longer holds it (it has been sent, "
+		    "or was cancelled elsewhere)");
+		return;
+	}
+	why = core_why(op->c, res);
+	core_op_fail(op, why);
+	free(why);
+}
+
+static int
+core_sched_change(struct core *c, int64_t id, struct core_sched_change *ch, core_done_cb done,
+    void *arg, char **cause)
+{
+	struct store_outbox item;
+	struct core_op *op;
+
+	if (store_outbox_get(c->store, id, &item, NULL) == -1 ||
+	    (item.state != STORE_OUTBOX_LATER && item.state != STORE_OUTBOX_HELD) ||
+	    (item.state == STORE_OUTBOX_HELD && item.due_ts <= nt_now_ms())) {
+		if (item.id != 0)
+			store_outbox_clear(&item);
+		core_sched_change_free(ch);
+		return cause_set(cause, "no scheduled message %lld waits (see natter scheduled)",
+		    (long long)id);
+	}
+	op = core_op_new(c, done, arg, ch->cancel ? "cannot cancel the scheduled message" :
+	    "cannot change the scheduled message");
+	op->n = id;
+	op->flags = 1;
+	op->room_id = xstrdup(item.room_id);
+	op->result = xasprintf("%lld", (long long)id);
+	op->data = ch;
+	op->free_data = core_sched_change_free;
+	if (ch->due_ms == 0)
+		ch->due_ms = item.due_ts;
+	if (ch->content == NULL)
+		ch->content = xstrdup(item.content);
+	if (item.state == STORE_OUTBOX_LATER) {
+		store_outbox_clear(&item);
+		core_sched_apply(op);
+		return 0;
+	}
+	op->text = xstrdup(item.delay_id);
+	store_outbox_clear(&item);
+	op->call = mx_delayed_cancel(c->mx, op->text, 0, core_sched_cancelled, op, cause);
+	return core_op_started(op, cause);
+}
+
+int
+core_schedule_cancel(struct core *c, int64_t id, core_done_cb done, void *arg, char **cause)
+{
+	struct core_sched_change *ch = xcalloc(1, sizeof *ch);
+
+	ch->cancel = 1;
+	return core_sched_change(c, id, ch, done, arg, cause);
+}
+
+int
+core_schedule_edit(struct core *c, int64_t id, int64_t due_ms, const char *text,
+    core_done_cb done, void *arg, char **cause)
+{
+	struct core_sched_change *ch = xcalloc(1, sizeof *ch);
+
+	ch->due_ms = due_ms;
+	if (text != NULL) {
+		struct core_draft d = {.text = text};
+
+		ch->content = core_draft_content(c, &d);
+	}
+	return core_sched_change(c, id, ch, done, arg, cause);
+}
