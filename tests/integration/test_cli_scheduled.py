@@ -1,0 +1,196 @@
+"""Scheduled messages from the command line: natter send --at, natter scheduled.
+
+The testbed's homeserver holds delayed events (MSC4140, max_event_delay_duration
+24h), so by default the message is handed to it and arrives with no natter
+running; [send] scheduled = local stands for a homeserver without them: the
+message waits in the outbox and goes from a running natter."""
+
+import re
+import time
+import unittest
+
+from cli_support import NatterTestCase
+from natter_harness import check_exit, wait_until
+
+DELAYED = "/_matrix/client/unstable/org.matrix.msc4140/delayed_events"
+
+
+def write_config(natter, text):
+    path = natter.config_home / "natter" / "config"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+class ScheduledTest(NatterTestCase):
+    def count(self, room, body):
+        chunk = self.bob.messages(room, limit=200)["chunk"]
+        return sum(1 for e in chunk if e.get("content", {}).get("body") == body)
+
+    def held(self):
+        """What the homeserver holds for alice: (delay_id, body) pairs."""
+        events = self.alice.api("GET", DELAYED)["delayed_events"]
+        return [(e["delay_id"], e["content"].get("body")) for e in events]
+
+    def arrives(self, room, body, timeout=60):
+        """Bob sees body in room, from the homeserver."""
+        return self.bob.wait_for_event(
+            room, lambda e: e.get("content", {}).get("body") == body, timeout=timeout)
+
+    def schedule(self, at, room_name, text):
+        out = self.natter.ok("send", "--at", at, room_name, text)
+        m = re.match(r"scheduled #(\d+) for \w{3} \d{4}-\d\d-\d\d \d\d:\d\d \S+ in "
+                     + re.escape(room_name) + ": ", out)
+        self.assertIsNotNone(m, out)
+        return int(m.group(1)), out
+
+    def listed(self):
+        return {item["id"]: item for item in self.natter.json_lines("scheduled")}
+
+    def test_the_homeserver_holds_it_and_sends_it_with_no_natter_running(self):
+        room = self.shared_room("Board")
+        text = "The car is at 8:15 - Sam"
+        ident, out = self.schedule("+6s", "Board", text)
+        self.assertIn("the homeserver holds it and sends it then, whether or not natter is "
+                      "running", out)
+        item = self.listed()[ident]
+        self.assertEqual((item["waits"], item["room"], item["room_id"], item["text"]),
+                         ("server", "Board", room, text))
+        self.assertEqual([b for _, b in self.held()], [text])
+        self.assertEqual(self.count(room, text), 0)
+        listing = self.natter.ok("scheduled")
+        self.assertRegex(listing, rf"#{ident}  \w{{3}} [-\d]+ \d\d:\d\d \S+  server  Board: "
+                         + re.escape(text))
+        event = self.arrives(room, text)
+        self.assertEqual(event["sender"], self.alice.user_id)
+        wait_until(lambda: not self.held(), what="the server's list emptied")
+        self.assertEqual(self.count(room, text), 1)
+        self.assertIn("nothing is scheduled", self.natter.ok("scheduled"))
+
+    def test_cancel_and_edit_on_the_homeserver(self):
+        room = self.shared_room("Travel")
+        dropped, _ = self.schedule("+1h", "Travel", "this one is cancelled")
+        kept, _ = self.schedule("+1h", "Travel", "first draft")
+        self.assertEqual(sorted(b for _, b in self.held()), ["first draft",
+                                                             "this one is cancelled"])
+        self.assertEqual(self.natter.ok("scheduled", "--cancel", str(dropped)).strip(),
+                         f"cancelled scheduled message #{dropped}")
+        self.assertEqual([b for _, b in self.held()], ["first draft"])
+        [old_id] = [d for d, _ in self.held()]
+        out = self.natter.ok("scheduled", "--edit", f"#{kept}", "--at", "+5s",
+                             "the final text")
+        self.assertIn(f"scheduled #{kept} ", out)
+        self.assertIn("the homeserver holds it", out)
+        self.assertEqual(list(self.listed()), [kept])
+        held = self.held()
+        self.assertEqual([b for _, b in held], ["the final text"])
+        self.assertNotEqual(held[0][0], old_id)
+        self.arrives(room, "the final text")
+        self.assertEqual(self.count(room, "first draft"), 0)
+        self.assertEqual(self.count(room, "this one is cancelled"), 0)
+        r = self.natter.run("scheduled", "--cancel", str(kept))
+        self.assertEqual(r.returncode, 1)
+        self.assertIn(f"no scheduled message {kept} waits", r.stderr)
+
+    def test_beyond_the_servers_maximum_it_waits_here_and_says_so(self):
+        room = self.shared_room("Quarterly")
+        ident, out = self.schedule("+25h", "Quarterly", "see you next quarter")
+        self.assertIn("it waits here and goes at its time from a natter of this profile "
+                      "that is running then", out)
+        self.assertIn("not on the homeserver: the homeserver would not hold it", out)
+        self.assertIn("exceeds the allowed maximum", out)
+        item = self.listed()[ident]
+        self.assertEqual(item["waits"], "here")
+        self.assertIn("would not hold it", item["note"])
+        self.assertEqual(self.held(), [])
+        self.natter.ok("sync", "--once")
+        self.assertEqual(self.count(room, "see you next quarter"), 0)
+        self.assertEqual(self.natter.ok("scheduled", "--cancel", str(ident)).strip(),
+                         f"cancelled scheduled message #{ident}")
+        self.assertEqual(self.listed(), {})
+
+    def test_when_is_checked_before_anything_is_scheduled(self):
+        self.shared_room("Desk")
+        for when, words in (("25:00", "is not a time"), ("soon", "is not a time"),
+                            ("2020-01-06 08:00", "is in the past")):
+            r = self.natter.run("send", "--at", when, "Desk", "never sent")
+            self.assertEqual(r.returncode, 2, r.stderr)
+            self.assertIn(words, r.stderr)
+        self.assertEqual(self.listed(), {})
+        self.assertEqual(self.held(), [])
+        r = self.natter.run("scheduled", "--edit", "3")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("say what changes", r.stderr)
+        r = self.natter.run("scheduled", "--cancel", "x1")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("is not the number of a scheduled message", r.stderr)
+
+
+class LocalScheduledTest(NatterTestCase):
+    """A homeserver without delayed events, as [send] scheduled = local makes it."""
+
+    def setUp(self):
+        super().setUp()
+        write_config(self.natter, "[send]\nscheduled = local\n")
+
+    def count(self, room, body):
+        chunk = self.bob.messages(room, limit=200)["chunk"]
+        return sum(1 for e in chunk if e.get("content", {}).get("body") == body)
+
+    def schedule(self, at, room_name, text):
+        out = self.natter.ok("send", "--at", at, room_name, text)
+        self.assertIn("it waits here and goes at its time from a natter of this profile that "
+                      "is running then (the interface, or `natter sync`)", out)
+        self.assertNotIn("not on the homeserver", out)
+        ident = int(re.match(r"scheduled #(\d+) ", out).group(1))
+        [item] = self.natter.json_lines("scheduled")
+        self.assertEqual((item["id"], item["waits"]), (ident, "here"))
+        return item
+
+    def test_a_running_sync_sends_it_at_its_time(self):
+        room = self.shared_room("Office")
+        text = "reminder: board pack due"
+        self.schedule("+4s", "Office", text)
+        self.assertEqual(self.alice.api("GET", DELAYED)["delayed_events"], [])
+        p = self.natter.popen("sync", "--timeout", "30000")
+        try:
+            event = self.bob.wait_for_event(
+                room, lambda e: e.get("content", {}).get("body") == text, timeout=60)
+        finally:
+            p.terminate()
+            _, err = p.communicate(timeout=30)
+        check_exit("natter sync", p.returncode, err, expected=None)
+        self.assertEqual(event["sender"], self.alice.user_id)
+        self.assertEqual(self.count(room, text), 1)
+        self.assertIn("nothing is scheduled", self.natter.ok("scheduled"))
+        self.assertEqual(self.natter.json_lines("outbox"), [])
+
+    def test_two_natters_after_its_time_send_it_once(self):
+        room = self.shared_room("Ops")
+        text = "overdue, sent exactly once"
+        item = self.schedule("+2s", "Ops", text)
+        self.assertEqual(self.count(room, text), 0)
+        wait_until(lambda: time.time() * 1000 > item["due_ts"] + 200, timeout=30,
+                   what="its time")
+        procs = [self.natter.popen("sync", "--once") for _ in range(2)]
+        for p in procs:
+            _, err = p.communicate(timeout=120)
+            check_exit("natter sync --once", p.returncode, err)
+        self.natter.ok("sync", "--once")
+        self.assertEqual(self.count(room, text), 1)
+        self.assertEqual(self.natter.json_lines("scheduled"), [])
+
+    def test_edit_then_cancel_here(self):
+        room = self.shared_room("Drafts")
+        item = self.schedule("+1h", "Drafts", "old words")
+        out = self.natter.ok("scheduled", "--edit", str(item["id"]), "new words")
+        self.assertIn(f"scheduled #{item['id']} ", out)
+        [now] = self.natter.json_lines("scheduled")
+        self.assertEqual((now["text"], now["due_ts"]), ("new words", item["due_ts"]))
+        self.natter.ok("scheduled", "--cancel", str(item["id"]))
+        self.natter.ok("sync", "--once")
+        self.assertEqual(self.natter.json_lines("scheduled"), [])
+        self.assertEqual(self.count(room, "new words"), 0)
+
+
+if __name__ == "__main__":
+    unittest.main()
