@@ -44,8 +44,8 @@ cli_sched_told(struct cli *cli, const char *label, int64_t id)
 		line = xasprintf("scheduled #%lld for %s in %s: the homeserver holds it and sends "
 		    "it then, whether or not natter is running", (long long)id, due, label);
 	else
-		line = xasprintf("scheduled #%lld for %s in %s: it waits here and goes at its time "
-		    "from a natter of this profile that is running then (the interface, or `%s`)"
+		line = xasprintf("scheduled #%lld for %s in %s: it waits here and goes at its "
+		    "time from a natter of this profile that is running then (the interface, or `%s`)"
 		    "%s%s", (long long)id, due, label, sync,
 		    item.last_error != NULL ? "; not on the homeserver: " : "",
 		    item.last_error != NULL ? item.last_error : "");

@@ -46,7 +46,8 @@ static const struct cli_cmd cli_cmds[] = {
 	{"redact", cmd_redact, CORE_NEED_SESSION, "redact ROOM EVENT"},
 	{"rooms", cmd_rooms, 0, "rooms [--json]"},
 	{"scheduled", cmd_scheduled, CORE_NEED_SESSION,
-	    "scheduled [--json] | scheduled --cancel ID | scheduled --edit ID [--at WHEN] [TEXT...]"},
+	    "scheduled [--json] | scheduled --cancel ID | "
+	    "scheduled --edit ID [--at WHEN] [TEXT...]"},
 	{"search", cmd_search, 0, "search QUERY... [--room ROOM] [--limit N] [--server] [--json]"},
 	{"send", cmd_send, CORE_NEED_SESSION,
 	    "send ROOM [--at WHEN] [--emote] [--reply EVENT] [TEXT...] | send ROOM --file PATH"},

@@ -457,7 +457,8 @@ mx_send_delayed(struct mx_client *cl, const char *room_id, const char *type, con
 
 	if ((content = api_content(content_json, cause)) == NULL)
 		return NULL;
-	if ((path = mx_path(cause, API_V3 "/rooms/%s/send/%s/%s", room_id, type, txn_id)) == NULL) {
+	path = mx_path(cause, API_V3 "/rooms/%s/send/%s/%s", room_id, type, txn_id);
+	if (path == NULL) {
 		cJSON_Delete(content);
 		return NULL;
 	}

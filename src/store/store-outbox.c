@@ -226,7 +226,8 @@ store_outbox_held(struct store *st, int64_t id, const char *delay_id, char **cau
 	if (store_run(st, s, "cannot update the outbox", cause) != 0)
 		return -1;
 	if (sqlite3_changes(st->db) == 0)
-		return cause_set(cause, "scheduled message %lld is no longer waiting", (long long)id);
+		return cause_set(cause, "scheduled message %lld is no longer waiting",
+		    (long long)id);
 	return 0;
 }
 

@@ -8,6 +8,8 @@
 #include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
+#include <time.h>
 
 #include "natter/loop.h"
 #include "natter/settings.h"
@@ -797,6 +799,125 @@ ui_cmd_quit(struct ui *ui, char *args)
 	return 1;
 }
 
+/* Where a scheduled message waits, said in the status line. */
+static void
+ui_cmd_scheduled_done(void *arg, int ok, const char *result)
+{
+	struct ui *ui = arg;
+	struct store_outbox item;
+	char due[64];
+	int64_t id;
+	time_t t;
+	struct tm tm;
+
+	if (ok == CORE_CANCELLED)
+		return;
+	if (ok != CORE_DONE) {
+		ui_error(ui, "%s", result != NULL ? result : "it could not be scheduled");
+		return;
+	}
+	if (result == NULL || nt_parse_int64(result, &id) == -1 ||
+	    store_outbox_get(ui->store, id, &item, NULL) == -1)
+		return;
+	t = (time_t)(item.due_ts / 1000);
+	if (localtime_r(&t, &tm) == NULL || strftime(due, sizeof due, "%a %d %b %H:%M", &tm) == 0)
+		snprintf(due, sizeof due, "?");
+	if (item.state == STORE_OUTBOX_HELD)
+		ui_note(ui, "scheduled #%lld for %s: the homeserver holds it and sends it then, "
+		    "whether or not natter is running", (long long)id, due);
+	else
+		ui_note(ui, "scheduled #%lld for %s: it waits here and goes only if natter runs "
+		    "then%s%s%s", (long long)id, due, item.last_error != NULL ? " (" : "",
+		    item.last_error != NULL ? item.last_error : "",
+		    item.last_error != NULL ? ")" : "");
+	store_outbox_clear(&item);
+	ui->view.gen++;
+	ui_dirty(ui);
+}
+
+/* /later WHEN TEXT: the text sent at WHEN, as natter send --at. */
+static int
+ui_cmd_later(struct ui *ui, char *args)
+{
+	struct core_draft d = {0};
+	const char *rest;
+	char *cause = NULL;
+	int64_t due;
+
+	if (nt_when_parse(args, nt_now_ms(), &due, &rest, &cause) == -1) {
+		ui_error(ui, "/later: %s", cause);
+		free(cause);
+		return 0;
+	}
+	if (*rest == '\0')
+		return ui_cmd_usage(ui, "later", "WHEN TEXT");
+	d.text = rest;
+	if (core_schedule(ui->core, ui->current, &d, due, ui_cmd_scheduled_done, ui,
+	    &cause) == -1) {
+		ui_error(ui, "%s", cause);
+		free(cause);
+		return 0;
+	}
+	ui->view.gen++;
+	ui_dirty(ui);
+	return 1;
+}
+
+static void
+ui_cmd_unscheduled(void *arg, int ok, const char *result)
+{
+	struct ui *ui = arg;
+
+	if (ok == CORE_CANCELLED)
+		return;
+	if (ok != CORE_DONE)
+		ui_error(ui, "%s", result != NULL ? result : "it could not be cancelled");
+	else
+		ui_note(ui, "cancelled scheduled message #%s", result);
+	ui->view.gen++;
+	ui_dirty(ui);
+}
+
+/* /scheduled lists this room's scheduled messages in the status line;
+ * /scheduled cancel ID cancels one. */
+static int
+ui_cmd_scheduled(struct ui *ui, char *args)
+{
+	struct store_outbox *items;
+	struct buf b = {0};
+	char *cause = NULL;
+	int64_t id;
+	size_t n;
+
+	if (strncmp(args, "cancel", 6) == 0 && strchr(UI_CMD_SPACE, args[6]) != NULL) {
+		args += 6 + strspn(args + 6, UI_CMD_SPACE);
+		if (*args == '#')
+			args++;
+		if (nt_parse_int64(args, &id) == -1)
+			return ui_cmd_usage(ui, "scheduled", "[cancel ID]");
+		if (core_schedule_cancel(ui->core, id, ui_cmd_unscheduled, ui, &cause) == -1) {
+			ui_error(ui, "%s", cause);
+			free(cause);
+			return 0;
+		}
+		return 1;
+	}
+	if (*args != '\0')
+		return ui_cmd_usage(ui, "scheduled", "[cancel ID]");
+	if (store_outbox_scheduled(ui->store, ui->current, nt_now_ms(), &items, &n, NULL) == -1)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		buf_printf(&b, "%s#%lld", i > 0 ? ", " : "", (long long)items[i].id);
+	if (n == 0)
+		ui_note(ui, "nothing is scheduled here: /later WHEN TEXT schedules a message");
+	else
+		ui_note(ui, "scheduled here: %s (greyed at the end of the room); "
+		    "/scheduled cancel ID cancels one", b.data);
+	buf_free(&b);
+	store_outbox_free(&items, n);
+	return 1;
+}
+
 static int ui_cmd_help(struct ui *, char *);
 
 /* Sorted by name, for bsearch. */
@@ -815,6 +936,8 @@ static const struct ui_cmd ui_cmds[] = {
 	{"invite", "@user:server [ROOM]", UI_CMD_ARGS, ui_cmd_invite,
 	    "invite someone to this room or ROOM"},
 	{"join", "ROOM", UI_CMD_ARGS, ui_cmd_join, "join a room and go to it"},
+	{"later", "WHEN TEXT", UI_CMD_ARGS | UI_CMD_ROOM, ui_cmd_later,
+	    "send TEXT at WHEN (08:00, tomorrow 8:00, +2h)"},
 	{"leave", "[ROOM]", 0, ui_cmd_leave, "leave this room or ROOM"},
 	{"me", "TEXT", UI_CMD_ARGS | UI_CMD_ROOM, ui_cmd_me, "send an emote"},
 	{"nick", "NAME", UI_CMD_ARGS, ui_cmd_nick, "set your display name"},
@@ -827,6 +950,8 @@ static const struct ui_cmd ui_cmds[] = {
 	{"report", "[ID]", 0, ui_cmd_report,
 	    "who read and answered a broadcast (the newest without ID)"},
 	{"retry", NULL, UI_CMD_ROOM, ui_cmd_retry, "send the refused messages here again"},
+	{"scheduled", "[cancel ID]", UI_CMD_ROOM, ui_cmd_scheduled,
+	    "list (or cancel) the messages scheduled here"},
 	{"search", "[QUERY]", 0, ui_cmd_search, "search every room (C-f)"},
 	{"topic", "TEXT", UI_CMD_ARGS | UI_CMD_ROOM, ui_cmd_topic, "set the room's topic"},
 	{"upload", "PATH", UI_CMD_ARGS | UI_CMD_ROOM, ui_cmd_upload, "send a file"},

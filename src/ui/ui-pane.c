@@ -373,6 +373,46 @@ ui_lines_pending(struct ui *ui, struct ui_lines *l, int width)
 	store_outbox_free(&items, n);
 }
 
+/* Messages scheduled in this room, greyed at the end of the pane with
+ * when they go and where they wait. */
+static void
+ui_lines_scheduled(struct ui *ui, struct ui_lines *l, int width)
+{
+	struct store_outbox *items;
+	char *name;
+	int name_w;
+	size_t n;
+
+	if (store_outbox_scheduled(ui->store, ui->current, nt_now_ms(), &items, &n, NULL) == -1)
+		return;
+	name = l->self_name != NULL ? xstrdup(l->self_name) :
+	    san_text(core_self(ui->core) != NULL ? core_self(ui->core) : "you", 0);
+	name_w = text_width(name) + 2;
+	if (name_w > width / 3)
+		name_w = width / 3;
+	for (size_t i = 0; i < n; i++) {
+		char due[64], *text, *body = san_text(items[i].body ? items[i].body : "",
+		    SAN_MULTILINE);
+		time_t t = (time_t)(items[i].due_ts / 1000);
+		struct tm tm;
+		size_t head;
+
+		if (localtime_r(&t, &tm) == NULL || strftime(due, sizeof due, "%a %d %b %H:%M",
+		    &tm) == 0)
+			snprintf(due, sizeof due, "?");
+		text = xasprintf("%s  (scheduled #%lld for %s, %s)", body, (long long)items[i].id,
+		    due, items[i].state == STORE_OUTBOX_HELD ? "on the homeserver" : "waits here");
+		head = ui_lines_wrap(l, text, UI_INDENT(ui) + name_w, width, THEME_PENDING);
+		l->v[head].time = ui_time(ui, items[i].due_ts);
+		l->v[head].name = xasprintf("%s:", name);
+		l->v[head].name_color = THEME_PENDING;
+		free(text);
+		free(body);
+	}
+	free(name);
+	store_outbox_free(&items, n);
+}
+
 static int
 ui_msg_hidden(const struct store_msg *m)
 {
@@ -560,6 +600,7 @@ ui_lines_build(struct ui *ui, struct ui_lines *l, int width)
 	ui_seen_free(&seen);
 	store_msgs_free(&msgs, n);
 	ui_lines_pending(ui, l, width);
+	ui_lines_scheduled(ui, l, width);
 	ui_lines_invite(ui, l, width);
 }
 
