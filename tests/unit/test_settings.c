@@ -276,6 +276,29 @@ test_named_lists_expand(void **state)
 	settings_free(&s);
 }
 
+/* Where scheduled messages wait: auto unless the config says, and a
+ * value that is none of the three is named and leaves auto. */
+static void
+test_send_scheduled(void **state)
+{
+	struct settings s;
+	char *warnings = load_text("[send]\nscheduled = local\n", &s);
+
+	(void)state;
+	assert_no_warnings(warnings);
+	assert_int_equal(s.send.scheduled, SETTINGS_SCHEDULED_LOCAL);
+	settings_free(&s);
+	warnings = load_text("[send]\nscheduled = server\n", &s);
+	assert_no_warnings(warnings);
+	assert_int_equal(s.send.scheduled, SETTINGS_SCHEDULED_SERVER);
+	settings_free(&s);
+	warnings = load_text("[send]\nscheduled = later\n", &s);
+	assert_non_null(strstr(warnings, "scheduled must be auto, server or local, not \"later\""));
+	free(warnings);
+	assert_int_equal(s.send.scheduled, SETTINGS_SCHEDULED_AUTO);
+	settings_free(&s);
+}
+
 /* glibc prints "%OY" and "%5EH" as they are: they must not reach the
  * screen on every line, though each part is a known one. */
 static void
@@ -328,6 +351,7 @@ main(void)
 		cmocka_unit_test(test_bad_lines_warn_and_keep_defaults),
 		cmocka_unit_test(test_quiet_hours_wrap_midnight),
 		cmocka_unit_test(test_lists_trimmed_and_replaced),
+		cmocka_unit_test(test_send_scheduled),
 		cmocka_unit_test(test_unknown_modified_conversions_refused),
 		cmocka_unit_test(test_named_lists_expand),
 		cmocka_unit_test(test_profile_as_cli_reads_it),
