@@ -271,7 +271,12 @@ int store_outbox_schedule(struct store *st, const char *room_id, const char *typ
  * NULL for all rooms. */
 int store_outbox_scheduled(struct store *st, const char *room_id, int64_t now_ms,
     struct store_outbox **items, size_t *n, char **cause);
-/* A LATER row handed to the homeserver, which gave it delay_id. */
+/* A LATER row is being handed to the homeserver (its delay_id ''): the
+ * sender leaves it, and a natter that finds it so after a stop hands it
+ * again under the same txnId, which the server answers with the same
+ * delay_id. store_outbox_held: the server gave it delay_id (again: no
+ * error); store_outbox_note on a LATER row ends the handing. */
+int store_outbox_handing(struct store *st, int64_t id, char **cause);
 int store_outbox_held(struct store *st, int64_t id, const char *delay_id, char **cause);
 /* Every LATER row due by now_ms becomes QUEUED, for the sender; how many
  * did (-1 on error). */
@@ -282,7 +287,8 @@ int64_t store_outbox_next_due(struct store *st);
  * caller cancelled on the server). An error when it is no longer
  * either: it went, or is going. */
 int store_outbox_unschedule(struct store *st, int64_t id, const char *delay_id, char **cause);
-/* Says why a row waits (its last_error), without counting an attempt. */
+/* Says why a row waits (its last_error), without counting an attempt; a
+ * LATER row being handed to the server waits here from then on. */
 int store_outbox_note(struct store *st, int64_t id, const char *note, char **cause);
 /* A scheduled row (LATER, or HELD under delay_id) waits here again, with
  * a new due time, content, a new txnId (the server remembers the old

@@ -18,7 +18,7 @@
 #include "core-private.h"
 
 /* Tests stop the process with SIGKILL at a named point of a send. */
-static void
+void
 core_test_crash(const char *point)
 {
 	const char *want = getenv("NATTER_TEST_CRASH");

@@ -82,6 +82,7 @@ struct core {
 	 * delayed events (MSC4140), once /versions said. */
 	int delay_known;
 	int delay_ok;
+	int sched_orphans_done;		/* handovers a stopped natter left were taken up */
 	LIST_HEAD(, core_op) waiters;	/* ops waiting for the sender */
 
 	/* Notifications (core-notify.c). */
@@ -171,6 +172,9 @@ struct core_mark {
 	char *room_id;
 	char *event_id;
 };
+
+/* Tests stop the process with SIGKILL at a named point (NATTER_TEST_CRASH). */
+void core_test_crash(const char *point);
 
 /* core-sched.c */
 /* The scheduled messages waiting here that are due go to the sender; the

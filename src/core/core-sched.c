@@ -34,6 +34,34 @@ core_sched_cancel_timer(struct core *c)
 	c->due_timer = 0;
 }
 
+static void core_sched_start(struct core *c, int64_t id, const char *room_id,
+    core_done_cb done, void *arg);
+
+/* Rows a natter stopped while handing them to the homeserver: handed
+ * again, once a process, under their txnId, so that the server answers
+ * with the delay_id it gave (or takes them now if it never had them). */
+static void
+core_sched_orphans(struct core *c)
+{
+	struct store_outbox *items;
+	size_t n;
+
+	if (c->sched_orphans_done)
+		return;
+	c->sched_orphans_done = 1;
+	if (store_outbox_scheduled(c->store, NULL, 0, &items, &n, NULL) == -1)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		if (items[i].state != STORE_OUTBOX_LATER || items[i].delay_id == NULL ||
+		    *items[i].delay_id != '\0')
+			continue;
+		log_msg("scheduled %lld: natter stopped while handing it to the homeserver; "
+		    "handing it again", (long long)items[i].id);
+		core_sched_start(c, items[i].id, items[i].room_id, NULL, NULL);
+	}
+	store_outbox_free(&items, n);
+}
+
 void
 core_sched_claim(struct core *c)
 {
@@ -41,6 +69,7 @@ core_sched_claim(struct core *c)
 	char *cause = NULL;
 	int n;
 
+	core_sched_orphans(c);
 	if ((n = store_outbox_claim(c->store, now, &cause)) == -1) {
 		log_msg("scheduled: %s", cause);
 		free(cause);
@@ -72,18 +101,17 @@ core_sched_setting(const struct core *c)
 	return c->settings != NULL ? c->settings->send.scheduled : SETTINGS_SCHEDULED_AUTO;
 }
 
-/* The row stays here; why (may be NULL) says why not on the server. */
+/* The row stays here, no longer being handed to the server; why (may be
+ * NULL) says why not on the server. */
 static void
 core_sched_here(struct core_op *op, const char *why)
 {
 	char *cause = NULL;
 
-	if (why != NULL) {
-		log_msg("scheduled %lld: waits here: %s", (long long)op->n, why);
-		if (store_outbox_note(op->c->store, op->n, why, &cause) == -1) {
-			log_msg("scheduled %lld: %s", (long long)op->n, cause);
-			free(cause);
-		}
+	log_msg("scheduled %lld: waits here: %s", (long long)op->n, why != NULL ? why : "as set");
+	if (store_outbox_note(op->c->store, op->n, why, &cause) == -1) {
+		log_msg("scheduled %lld: %s", (long long)op->n, cause);
+		free(cause);
 	}
 	core_outbox_next(op->c);
 	core_op_end(op, CORE_DONE, op->result);
@@ -119,6 +147,7 @@ core_sched_held(struct mx_result *res, void *arg)
 
 	op->call = NULL;
 	if (res->ok) {
+		core_test_crash("after-hand");
 		log_msg("scheduled %lld: the homeserver holds it as %s", (long long)op->n,
 		    res->value);
 		if (store_outbox_held(op->c->store, op->n, res->value, &cause) == -1) {
@@ -160,6 +189,14 @@ core_sched_hand(struct core_op *op)
 		return;
 	}
 	delay = item.due_ts - nt_now_ms();
+	/* Marked first: a natter stopped before the answer is stored leaves a
+	 * row that the next one hands again rather than sends itself. */
+	if (store_outbox_handing(c->store, op->n, &cause) == -1) {
+		store_outbox_clear(&item);
+		core_op_fail(op, cause);
+		free(cause);
+		return;
+	}
 	op->call = mx_send_delayed(c->mx, item.room_id, item.type, item.txn_id, item.content,
 	    delay > 0 ? delay : 1, 0, core_sched_held, op, &cause);
 	store_outbox_clear(&item);
@@ -201,26 +238,32 @@ core_sched_versions_answer(struct mx_result *res, void *arg)
 	core_sched_place(op);
 }
 
-/* Places row id once /versions has said what the server offers. */
-static int
+/* Places row id once /versions has said what the server offers; with
+ * no done, in the background (natter sync --once waits for it). Ends
+ * through done, at once when nothing need be asked. */
+static void
 core_sched_start(struct core *c, int64_t id, const char *room_id, core_done_cb done,
-    void *arg, char **cause)
+    void *arg)
 {
+	char *cause = NULL;
+
 	struct core_op *op = core_op_new(c, done, arg, "cannot schedule the message");
 
+	if (done == NULL)
+		core_op_background(op);
 	op->n = id;
 	op->room_id = xstrdup(room_id);
 	op->result = xasprintf("%lld", (long long)id);
 	if (c->delay_known || core_sched_setting(c) == SETTINGS_SCHEDULED_LOCAL) {
 		core_sched_place(op);
-		return 0;
+		return;
 	}
-	op->call = mx_versions(c->mx, 0, core_sched_versions_answer, op, cause);
+	op->call = mx_versions(c->mx, 0, core_sched_versions_answer, op, &cause);
 	if (op->call == NULL) {
-		xfree(cause);
+		log_msg("scheduled %lld: %s", (long long)id, cause);
+		free(cause);
 		core_sched_place(op);
 	}
-	return 0;
 }
 
 int
@@ -239,9 +282,9 @@ core_schedule(struct core *c, const char *room_id, const struct core_draft *d, i
 	free(content);
 	if (rc == -1)
 		return -1;
-	rc = core_sched_start(c, item.id, room_id, done, arg, cause);
+	core_sched_start(c, item.id, room_id, done, arg);
 	store_outbox_clear(&item);
-	return rc;
+	return 0;
 }
 
 /* A change to scheduled message op->n: what to do once the server no

@@ -166,7 +166,7 @@ store_outbox_update(struct store *st, enum store_sql sql, int64_t id, const char
 	if ((s = store_stmt(st, sql, cause)) == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
-	if (sql != STORE_SQL_OUTBOX_DELETE)
+	if (sql != STORE_SQL_OUTBOX_DELETE && sql != STORE_SQL_OUTBOX_HANDING)
 		store_bind_text(s, 2, text);
 	if (sql == STORE_SQL_OUTBOX_ATTEMPT)
 		sqlite3_bind_int64(s, 3, when);
@@ -229,6 +229,12 @@ store_outbox_held(struct store *st, int64_t id, const char *delay_id, char **cau
 		return cause_set(cause, "scheduled message %lld is no longer waiting",
 		    (long long)id);
 	return 0;
+}
+
+int
+store_outbox_handing(struct store *st, int64_t id, char **cause)
+{
+	return store_outbox_update(st, STORE_SQL_OUTBOX_HANDING, id, NULL, 0, cause);
 }
 
 int

@@ -333,18 +333,24 @@ const char *const store_sql_text[STORE_SQL_COUNT] = {
 	    " WHERE (?1 IS NULL OR room_id = ?1) AND (state = 3 OR (state = 4 AND due_ts > ?2))"
 	    " ORDER BY due_ts, id",
 	[STORE_SQL_OUTBOX_HELD] = "UPDATE outbox SET state = 4, delay_id = ?2, last_error = NULL"
-				  " WHERE id = ?1 AND state = 3",
+				  " WHERE id = ?1 AND (state = 3 OR (state = 4 AND delay_id = ?2))",
+	/* '' marks a row being handed to the server: not for the sender. */
+	[STORE_SQL_OUTBOX_HANDING] = "UPDATE outbox SET delay_id = '' WHERE id = ?1 AND state = 3",
 	/* One statement, so one transaction: of two natters only one moves a
 	 * row, and the row's txn_id keeps a second attempt from doubling it. */
-	[STORE_SQL_OUTBOX_CLAIM] = "UPDATE outbox SET state = 0 WHERE state = 3 AND due_ts <= ?1",
-	[STORE_SQL_OUTBOX_NEXT_DUE] = "SELECT min(due_ts) FROM outbox WHERE state = 3",
+	[STORE_SQL_OUTBOX_CLAIM] = "UPDATE outbox SET state = 0 WHERE state = 3 AND due_ts <= ?1"
+				   " AND delay_id IS NULL",
+	[STORE_SQL_OUTBOX_NEXT_DUE] = "SELECT min(due_ts) FROM outbox WHERE state = 3"
+				      " AND delay_id IS NULL",
 	[STORE_SQL_OUTBOX_UNSCHEDULE] = "DELETE FROM outbox WHERE id = ?1 AND (state = 3"
 					" OR (state = 4 AND delay_id IS ?2))",
 	[STORE_SQL_OUTBOX_RESCHEDULE] = "UPDATE outbox SET state = 3, delay_id = NULL,"
 					" due_ts = ?2, content = ?3, txn_id = ?4, last_error = ?5"
 					" WHERE id = ?1 AND (state = 3 OR (state = 4"
 					" AND delay_id IS ?6))",
-	[STORE_SQL_OUTBOX_NOTE] = "UPDATE outbox SET last_error = ?2 WHERE id = ?1",
+	[STORE_SQL_OUTBOX_NOTE] = "UPDATE outbox SET last_error = ?2,"
+				  " delay_id = CASE WHEN state = 3 THEN NULL ELSE delay_id END"
+				  " WHERE id = ?1",
 
 	/* The index drives: matches newest first within the rows ?10 to ?11,
 	 * those of the set ?12 (see store-search.c) alone, filtered as they

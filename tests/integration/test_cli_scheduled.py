@@ -6,6 +6,7 @@ running; [send] scheduled = local stands for a homeserver without them: the
 message waits in the outbox and goes from a running natter."""
 
 import re
+import signal
 import time
 import unittest
 
@@ -90,6 +91,27 @@ class ScheduledTest(NatterTestCase):
         r = self.natter.run("scheduled", "--cancel", str(kept))
         self.assertEqual(r.returncode, 1)
         self.assertIn(f"no scheduled message {kept} waits", r.stderr)
+
+    def test_killed_while_handing_it_over_it_goes_once(self):
+        room = self.shared_room("Crash")
+        text = "handed over, then natter was killed"
+        r = self.natter.run("send", "--at", "+15s", "Crash", text,
+                            env={"NATTER_TEST_CRASH": "after-hand"})
+        self.assertEqual(r.returncode, -signal.SIGKILL, r.stderr)
+        [held] = self.held()
+        [item] = self.natter.json_lines("scheduled")
+        self.assertEqual(item["waits"], "here")
+        # The next natter hands it again under its transaction id: the server
+        # answers with the delayed event it has, and makes no second one.
+        self.natter.ok("sync", "--once")
+        [item] = self.natter.json_lines("scheduled")
+        self.assertEqual(item["waits"], "server")
+        self.assertEqual(self.held(), [held])
+        self.arrives(room, text)
+        wait_until(lambda: not self.held(), what="the server's list emptied")
+        self.natter.ok("sync", "--once")
+        self.assertEqual(self.count(room, text), 1)
+        self.assertEqual(self.natter.json_lines("outbox"), [])
 
     def test_beyond_the_servers_maximum_it_waits_here_and_says_so(self):
         room = self.shared_room("Quarterly")

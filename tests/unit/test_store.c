@@ -1220,6 +1220,15 @@ test_outbox_scheduled(void **state)
 	assert_int_equal(store_outbox_scheduled(f->st, NULL, 1500, &items, &n, &cause), 0);
 	assert_int_equal(n, 1);
 	store_outbox_free(&items, n);
+	/* Being handed to the server, it is not the sender's; once said to
+	 * wait here, it is again. A second answer with the same id is no error. */
+	assert_int_equal(store_outbox_handing(f->st, a.id, &cause), 0);
+	assert_int_equal(store_outbox_next_due(f->st), 0);
+	assert_int_equal(store_outbox_claim(f->st, 5000, &cause), 0);
+	assert_int_equal(store_outbox_note(f->st, a.id, "offline", &cause), 0);
+	assert_int_equal(store_outbox_held(f->st, b.id, "syd_1", &cause), 0);
+	assert_int_equal(store_outbox_held(f->st, b.id, "syd_2", &cause), -1);
+	xfree(&cause);
 	assert_int_equal(store_outbox_next_due(f->st), 2000);
 	assert_int_equal(store_outbox_claim(f->st, 1999, &cause), 0);
 	assert_int_equal(store_outbox_claim(f->st, 2000, &cause), 1);
