@@ -5,6 +5,7 @@ The testbed's homeserver holds delayed events (MSC4140, max_event_delay_duration
 running; [send] scheduled = local stands for a homeserver without them: the
 message waits in the outbox and goes from a running natter."""
 
+import json
 import re
 import signal
 import time
@@ -112,6 +113,29 @@ class ScheduledTest(NatterTestCase):
         self.natter.ok("sync", "--once")
         self.assertEqual(self.count(room, text), 1)
         self.assertEqual(self.natter.json_lines("outbox"), [])
+
+    def test_in_an_encrypted_room_it_waits_here_and_goes_encrypted(self):
+        room = self.bob.create_room(name="Secret", invite=[self.alice.user_id], initial_state=[{
+            "type": "m.room.encryption", "state_key": "",
+            "content": {"algorithm": "m.megolm.v1.aes-sha2"}}])
+        self.alice.join(room)
+        self.natter.ok("sync", "--once")
+        text = "the acquisition closes Friday"
+        ident, out = self.schedule("+3s", "Secret", text)
+        self.assertIn("it waits here", out)
+        self.assertIn("not on the homeserver: the room is end-to-end encrypted", out)
+        self.assertEqual(self.held(), [])
+        self.assertEqual(self.listed()[ident]["waits"], "here")
+        wait_until(lambda: time.time() * 1000 > self.listed()[ident]["due_ts"], timeout=30,
+                   what="its time")
+        self.natter.ok("sync", "--once")
+        sealed = self.bob.wait_for_event(room, lambda e: e["type"] == "m.room.encrypted"
+                                         and e["sender"] == self.alice.user_id)
+        self.assertEqual(sealed["content"]["algorithm"], "m.megolm.v1.aes-sha2")
+        chunk = self.bob.messages(room)["chunk"]
+        self.assertNotIn("acquisition", json.dumps(chunk))
+        self.assertFalse([e for e in chunk if e["type"] == "m.room.message"])
+        self.assertEqual(self.listed(), {})
 
     def test_beyond_the_servers_maximum_it_waits_here_and_says_so(self):
         room = self.shared_room("Quarterly")
