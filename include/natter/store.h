@@ -279,7 +279,7 @@ int store_outbox_scheduled(struct store *st, const char *room_id, int64_t now_ms
 int store_outbox_handing(struct store *st, int64_t id, char **cause);
 int store_outbox_held(struct store *st, int64_t id, const char *delay_id, char **cause);
 /* Every LATER row due by now_ms becomes QUEUED, for the sender; how many
- * did (-1 on error). */
+ * did (-1 on error). HELD rows due by then are SENT: the server sent them. */
 int store_outbox_claim(struct store *st, int64_t now_ms, char **cause);
 /* When the soonest LATER row is due; 0 when none waits. */
 int64_t store_outbox_next_due(struct store *st);

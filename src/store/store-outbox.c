@@ -242,12 +242,20 @@ store_outbox_claim(struct store *st, int64_t now_ms, char **cause)
 {
 	sqlite3_stmt *s;
 
+	int n;
+
 	if ((s = store_stmt(st, STORE_SQL_OUTBOX_CLAIM, cause)) == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, now_ms);
 	if (store_run(st, s, "cannot take the scheduled messages that are due", cause) != 0)
 		return -1;
-	return sqlite3_changes(st->db);
+	n = sqlite3_changes(st->db);
+	if ((s = store_stmt(st, STORE_SQL_OUTBOX_GONE, cause)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, now_ms);
+	if (store_run(st, s, "cannot update the outbox", cause) != 0)
+		return -1;
+	return n;
 }
 
 int64_t

@@ -340,6 +340,9 @@ const char *const store_sql_text[STORE_SQL_COUNT] = {
 	 * row, and the row's txn_id keeps a second attempt from doubling it. */
 	[STORE_SQL_OUTBOX_CLAIM] = "UPDATE outbox SET state = 0 WHERE state = 3 AND due_ts <= ?1"
 				   " AND delay_id IS NULL",
+	/* What the homeserver held went at its time (its event carries no
+	 * txnId to match): sent, like a row whose echo came. */
+	[STORE_SQL_OUTBOX_GONE] = "UPDATE outbox SET state = 1 WHERE state = 4 AND due_ts <= ?1",
 	[STORE_SQL_OUTBOX_NEXT_DUE] = "SELECT min(due_ts) FROM outbox WHERE state = 3"
 				      " AND delay_id IS NULL",
 	[STORE_SQL_OUTBOX_UNSCHEDULE] = "DELETE FROM outbox WHERE id = ?1 AND (state = 3"

@@ -1222,17 +1222,20 @@ test_outbox_scheduled(void **state)
 	store_outbox_free(&items, n);
 	/* Being handed to the server, it is not the sender's; once said to
 	 * wait here, it is again. A second answer with the same id is no error. */
+	assert_int_equal(store_outbox_held(f->st, b.id, "syd_1", &cause), 0);
+	assert_int_equal(store_outbox_held(f->st, b.id, "syd_2", &cause), -1);
+	xfree(&cause);
 	assert_int_equal(store_outbox_handing(f->st, a.id, &cause), 0);
 	assert_int_equal(store_outbox_next_due(f->st), 0);
 	assert_int_equal(store_outbox_claim(f->st, 5000, &cause), 0);
 	assert_int_equal(store_outbox_note(f->st, a.id, "offline", &cause), 0);
-	assert_int_equal(store_outbox_held(f->st, b.id, "syd_1", &cause), 0);
-	assert_int_equal(store_outbox_held(f->st, b.id, "syd_2", &cause), -1);
-	xfree(&cause);
 	assert_int_equal(store_outbox_next_due(f->st), 2000);
 	assert_int_equal(store_outbox_claim(f->st, 1999, &cause), 0);
 	assert_int_equal(store_outbox_claim(f->st, 2000, &cause), 1);
 	assert_int_equal(store_outbox_claim(f->st, 2000, &cause), 0);
+	assert_int_equal(store_outbox_get(f->st, b.id, &got, &cause), 0);
+	assert_int_equal(got.state, STORE_OUTBOX_SENT);
+	store_outbox_clear(&got);
 	assert_int_equal(store_outbox_next_due(f->st), 0);
 	assert_int_equal(store_outbox_list(f->st, NULL, 0, &items, &n, &cause), 0);
 	assert_int_equal(n, 1);
@@ -1242,6 +1245,10 @@ test_outbox_scheduled(void **state)
 	assert_non_null(strstr(cause, "no longer waiting"));
 	xfree(&cause);
 	/* A held row changes only under the delay id that was cancelled. */
+	store_outbox_clear(&b);
+	assert_int_equal(store_outbox_schedule(f->st, "!r:x", "m.room.message", "{}", 9000, &b,
+	    &cause), 0);
+	assert_int_equal(store_outbox_held(f->st, b.id, "syd_1", &cause), 0);
 	assert_int_equal(store_outbox_reschedule(f->st, b.id, "other", 3000, "{}", NULL, &cause),
 	    -1);
 	xfree(&cause);
