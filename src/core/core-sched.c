@@ -231,11 +231,23 @@ static void
 core_sched_versions_answer(struct mx_result *res, void *arg)
 {
 	struct core_op *op = arg;
+	char *why, *note;
 
 	op->call = NULL;
-	if (res->ok)
+	if (res->ok) {
 		core_sched_versions(op->c, res->json);
-	core_sched_place(op);
+		core_sched_place(op);
+		return;
+	}
+	why = core_why(op->c, res);
+	note = xasprintf("could not ask the homeserver whether it holds messages for later (%s)",
+	    why);
+	if (core_sched_setting(op->c) == SETTINGS_SCHEDULED_SERVER)
+		core_sched_refused(op, note);
+	else
+		core_sched_here(op, note);
+	free(note);
+	free(why);
 }
 
 /* Places row id once /versions has said what the server offers; with

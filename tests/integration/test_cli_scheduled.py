@@ -8,13 +8,68 @@ message waits in the outbox and goes from a running natter."""
 import json
 import re
 import signal
+import threading
 import time
 import unittest
+import urllib.error
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from cli_support import NatterTestCase
 from natter_harness import check_exit, wait_until
 
 DELAYED = "/_matrix/client/unstable/org.matrix.msc4140/delayed_events"
+
+
+class NoDelayProxy:
+    """The testbed's homeserver as one without delayed events: every request is
+    forwarded, and /versions answers without org.matrix.msc4140. Counts the
+    requests that ask for a delay all the same."""
+
+    def __init__(self, target):
+        self.delay_requests = 0
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def forward(self):
+                length = int(self.headers.get("Content-Length", 0))
+                body = self.rfile.read(length) if length else None
+                if "msc4140" in self.path:
+                    proxy.delay_requests += 1
+                headers = {k: v for k, v in self.headers.items()
+                           if k.lower() in ("authorization", "content-type")}
+                req = urllib.request.Request(target + self.path, data=body, headers=headers,
+                                             method=self.command)
+                try:
+                    with urllib.request.urlopen(req, timeout=120) as r:
+                        status, data = r.status, r.read()
+                except urllib.error.HTTPError as e:
+                    status, data = e.code, e.read()
+                if self.path.startswith("/_matrix/client/versions") and status == 200:
+                    versions = json.loads(data)
+                    versions.get("unstable_features", {}).pop("org.matrix.msc4140", None)
+                    data = json.dumps(versions).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_PUT = do_POST = do_DELETE = forward
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
 
 
 def write_config(natter, text):
@@ -169,6 +224,36 @@ class ScheduledTest(NatterTestCase):
         r = self.natter.run("scheduled", "--cancel", "x1")
         self.assertEqual(r.returncode, 2)
         self.assertIn("is not the number of a scheduled message", r.stderr)
+
+
+class NoDelayedEventsTest(NatterTestCase):
+    """A homeserver that does not list delayed events in /versions."""
+
+    def test_it_waits_here_says_why_and_a_running_sync_sends_it(self):
+        room = self.shared_room("Plain")
+        proxy = NoDelayProxy(self.hs.url)
+        self.addCleanup(proxy.close)
+        session = self.natter.profile_dir() / "session"
+        session.write_text(session.read_text().replace(self.hs.url, proxy.url))
+        text = "sent by natter, not by the homeserver"
+        out = self.natter.ok("send", "--at", "+3s", "Plain", text)
+        self.assertIn("it waits here and goes at its time from a natter of this profile that "
+                      "is running then (the interface, or `natter sync`); not on the "
+                      "homeserver: the homeserver does not offer delayed events (MSC4140)", out)
+        [item] = self.natter.json_lines("scheduled")
+        self.assertEqual(item["waits"], "here")
+        p = self.natter.popen("sync", "--timeout", "30000")
+        try:
+            self.bob.wait_for_event(
+                room, lambda e: e.get("content", {}).get("body") == text, timeout=60)
+        finally:
+            p.terminate()
+            _, err = p.communicate(timeout=30)
+        check_exit("natter sync", p.returncode, err, expected=None)
+        self.assertEqual(proxy.delay_requests, 0)
+        self.assertEqual(self.natter.json_lines("scheduled"), [])
+        chunk = self.bob.messages(room, limit=50)["chunk"]
+        self.assertEqual(sum(1 for e in chunk if e.get("content", {}).get("body") == text), 1)
 
 
 class LocalScheduledTest(NatterTestCase):
