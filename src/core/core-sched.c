@@ -377,6 +377,14 @@ core_sched_change(struct core *c, int64_t id, struct core_sched_change *ch, core
 		return cause_set(cause, "no scheduled message %lld waits (see natter scheduled)",
 		    (long long)id);
 	}
+	/* Changed now, it could be held on the server all the same. */
+	if (item.state == STORE_OUTBOX_LATER && item.delay_id != NULL) {
+		store_outbox_clear(&item);
+		core_sched_change_free(ch);
+		return cause_set(cause, "scheduled message %lld is being handed to the homeserver "
+		    "(or natter stopped while it was): try again after `natter sync --once`",
+		    (long long)id);
+	}
 	op = core_op_new(c, done, arg, ch->cancel ? "cannot cancel the scheduled message" :
 	    "cannot change the scheduled message");
 	op->n = id;
