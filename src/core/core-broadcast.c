@@ -50,22 +50,32 @@ core_broadcast_unsent(struct core *c, int64_t id, const char *target, const char
 	core_broadcast_record(c, id, target, room_id, 0, why);
 }
 
+int
+core_members_loaded(struct core_op *op, const char *room_id, const struct mx_result *res,
+    size_t *n)
+{
+	const struct mx_messages *m = res->parsed;
+	char *cause = NULL;
+
+	if (store_members_load(op->c->store, room_id, m->chunk, m->n_chunk, &cause) == -1) {
+		core_op_fail(op, cause);
+		free(cause);
+		return -1;
+	}
+	*n = m->n_chunk;
+	return 0;
+}
+
 static void
 core_members_answer(struct mx_result *res, void *arg)
 {
 	struct core_op *op = arg;
-	struct mx_messages *m;
-	char *cause = NULL, n_text[32];
+	char n_text[32];
+	size_t n;
 
-	if (core_op_refused(op, res))
+	if (core_op_refused(op, res) || core_members_loaded(op, op->room_id, res, &n) == -1)
 		return;
-	m = res->parsed;
-	if (store_members_load(op->c->store, op->room_id, m->chunk, m->n_chunk, &cause) == -1) {
-		core_op_fail(op, cause);
-		free(cause);
-		return;
-	}
-	snprintf(n_text, sizeof n_text, "%zu", m->n_chunk);
+	snprintf(n_text, sizeof n_text, "%zu", n);
 	core_op_end(op, CORE_DONE, n_text);
 }
 

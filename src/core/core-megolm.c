@@ -851,19 +851,11 @@ core_share_members(struct mx_result *res, void *arg)
 {
 	struct core_op *op = arg;
 	struct core_share *sh = op->data;
-	struct mx_messages *m;
-	char *cause = NULL;
+	size_t n;
 
-	if (core_op_refused(op, res))
+	if (core_op_refused(op, res) || core_members_loaded(op, sh->room_id, res, &n) == -1)
 		return;
-	m = res->parsed;
-	if (store_members_load(op->c->store, sh->room_id, m->chunk, m->n_chunk, &cause) == -1) {
-		core_op_fail(op, cause);
-		free(cause);
-		return;
-	}
-	log_msg("crypto: the %zu members of %s loaded, to share its key", m->n_chunk,
-	    sh->room_id);
+	log_msg("crypto: the %zu members of %s loaded, to share its key", n, sh->room_id);
 	core_share_readers(op);
 }
 

@@ -9,6 +9,7 @@
 #include <cjson/cJSON.h>
 
 #include "natter/event.h"
+#include "natter/log.h"
 #include "natter/notify.h"
 #include "natter/settings.h"
 #include "natter/util.h"
@@ -19,10 +20,19 @@
 void
 core_view(struct core *c, const char *room_id, int focus)
 {
+	char *cause = NULL;
+
 	free(c->view_room);
 	c->view_room = room_id != NULL ? xstrdup(room_id) : NULL;
 	c->view_focus = focus;
 	core_sync_refocus(c);
+	/* Syncs bring only the members who spoke lately: the room read has
+	 * its whole list, for names, completion and who is there. */
+	if (room_id != NULL && !store_members_whole(c->store, room_id) &&
+	    core_members_fetch(c, room_id, NULL, NULL, &cause) == -1) {
+		log_msg("members: %s", cause);
+		free(cause);
+	}
 }
 
 /* Muted rooms as typed in the config (ids, aliases or names), as ids. */

@@ -468,6 +468,10 @@ int core_megolm_page(struct core *c, const char *room_id, struct mx_event *evs, 
 /* Decrypts, in slices from the loop, the waiting messages whose key is
  * here (background work); stop cancels what is left for this run. */
 void core_megolm_drain_start(struct core *c);
+/* A /members answer (res) for op kept as room_id's whole member list; n
+ * how many member events came. -1 when it cannot be, op failed so. */
+int core_members_loaded(struct core_op *op, const char *room_id, const struct mx_result *res,
+    size_t *n);
 void core_megolm_drain_stop(struct core *c);
 int core_megolm_keep_own(struct core *c, const char *room_id,
     const struct crypto_megolm_out *s, char **cause);

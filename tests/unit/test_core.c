@@ -421,6 +421,34 @@ test_a_mention_notifies_unless_its_room_is_in_view(void **state)
 	free(m5);
 }
 
+/* Syncs bring only the members who spoke lately: the room opened gets
+ * its whole list, once, so that a quiet member is there to be named. */
+static void
+test_the_room_in_view_gets_its_whole_member_list(void **state)
+{
+	struct fx *fx = *state;
+	int64_t end = nt_mono_ms() + WAIT_MS;
+	struct store_member *m = NULL;
+	size_t n = 0;
+	int quiet = 0;
+
+	start_synced(fx);
+	script(fx, "members.json", "{\"chunk\": [{\"type\": \"m.room.member\", \"state_key\": "
+	    "\"@quiet:x\", \"sender\": \"@quiet:x\", \"event_id\": \"$quiet-in\", "
+	    "\"origin_server_ts\": 1, \"room_id\": \"" ROOM "\", \"content\": "
+	    "{\"membership\": \"join\", \"displayname\": \"Quiet Person\"}}]}");
+	assert_int_equal(store_members_whole(core_store(fx->c), ROOM), 0);
+	core_view(fx->c, ROOM, 1);
+	while (!store_members_whole(core_store(fx->c), ROOM) && nt_mono_ms() < end)
+		loop_run_once(core_loop(fx->c), 50);
+	assert_int_equal(store_members_whole(core_store(fx->c), ROOM), 1);
+	assert_int_equal(store_members(core_store(fx->c), ROOM, &m, &n, NULL), 0);
+	for (size_t i = 0; i < n; i++)
+		quiet |= strcmp(m[i].user_id, "@quiet:x") == 0;
+	store_members_free(&m, n);
+	assert_true(quiet);
+}
+
 static void
 test_typing_is_told_by_name_without_us(void **state)
 {
@@ -1678,6 +1706,7 @@ main(void)
 		T(test_a_bad_message_spoils_none_of_its_session_in_a_sync),
 		T(test_a_big_encrypted_sync_is_shown_first_and_read_after),
 		T(test_a_member_no_sync_named_gets_the_room_key),
+		T(test_the_room_in_view_gets_its_whole_member_list),
 		T(test_a_device_its_owner_signed_is_not_marked),
 		T(test_direct_chats_made_at_once_are_all_listed),
 		T(test_broadcast_copies_are_recorded),
