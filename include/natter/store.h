@@ -176,6 +176,11 @@ int store_history(struct store *st, const char *room_id, int64_t before_seq, int
  * For counting unread where the server does not (sliding sync). */
 int store_unread(struct store *st, const char *room_id, const char *self, int limit,
     struct store_msg **msgs, size_t *n, char **cause);
+/* 1 when self's unread messages in room_id may reach past what the cache
+ * holds (its read receipt names an event not cached, it said nothing
+ * there since, and the room has a gap), so that counting what the cache
+ * holds falls short; else 0. */
+int store_unread_reaches(struct store *st, const char *room_id, const char *self);
 /* Sets a room's unread and highlight counts. */
 int store_room_counts(struct store *st, const char *room_id, int64_t unread, int64_t highlight,
     char **cause);

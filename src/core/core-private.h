@@ -112,6 +112,10 @@ struct core {
 	struct mx_sync *syncing;	/* the sync being decrypted */
 	int drain_due;			/* a sync brought keys, or left messages for later */
 	int trim_due;			/* a first sync's window done: memory to give back */
+	char **unread_rooms;		/* whose unread reach past a gap: paged (core-unread.c) */
+	size_t n_unread_rooms;
+	int unread_pages;		/* of the first of them, so far */
+	int unread_busy;
 	uint64_t drain_timer;		/* the next slice of decryptions */
 	char **drain_ids;		/* what the drain reads, in order */
 	size_t drain_n;
@@ -284,6 +288,12 @@ int core_slide_counts(struct core *c, const struct mx_sync *sync, char **cause);
 /* store_apply_slide under this connection's key, then the counts. */
 int core_slide_store(struct core *c, const struct mx_sync *sync, char **cause);
 int core_room_recount(struct core *c, const char *room_id, char **cause);
+/* Unread counts past a gap (core-unread.c): check queues room_id when its
+ * unread may reach past the cache; next pages what is queued, behind the
+ * sync; free forgets it. */
+void core_unread_check(struct core *c, const char *room_id);
+void core_unread_next(struct core *c);
+void core_unread_free(struct core *c);
 /* After it was stored: the window grows or, every room known, stays. */
 void core_slide_answered(struct core *c, const struct mx_sync *sync);
 /* The server forgot the connection: the next call starts it again. */

@@ -215,10 +215,13 @@ core_room_recount(struct core *c, const char *room_id, char **cause)
 int
 core_slide_counts(struct core *c, const struct mx_sync *sync, char **cause)
 {
-	for (size_t i = 0; i < sync->n_rooms; i++)
-		if (core_slide_recount_due(c, &sync->rooms[i]) &&
-		    core_room_recount(c, sync->rooms[i].room_id, cause) == -1)
+	for (size_t i = 0; i < sync->n_rooms; i++) {
+		if (!core_slide_recount_due(c, &sync->rooms[i]))
+			continue;
+		if (core_room_recount(c, sync->rooms[i].room_id, cause) == -1)
 			return -1;
+		core_unread_check(c, sync->rooms[i].room_id);
+	}
 	return 0;
 }
 

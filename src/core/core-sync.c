@@ -205,6 +205,7 @@ core_round_store(struct core_round *r)
 	if (c->drain_due)
 		core_megolm_drain_start(c);
 	c->drain_due = 0;
+	core_unread_next(c);
 	c->synced_once = 1;
 	mx_sync_free(&sync);
 	/* Once what the answer made is freed too. */

@@ -179,6 +179,22 @@ store_unread(struct store *st, const char *room_id, const char *self, int limit,
 	return 0;
 }
 
+int
+store_unread_reaches(struct store *st, const char *room_id, const char *self)
+{
+	sqlite3_stmt *s = store_stmt(st, STORE_SQL_UNREAD_REACHES, NULL);
+	int reaches = 0;
+
+	if (s == NULL)
+		return 0;
+	store_bind_text(s, 1, room_id);
+	store_bind_text(s, 2, self);
+	if (store_row(st, s, "cannot read unread messages", NULL) == 1)
+		reaches = sqlite3_column_int(s, 0);
+	store_done(s);
+	return reaches;
+}
+
 int64_t
 store_history_count(struct store *st, const char *room_id, int64_t from_seq)
 {

@@ -187,6 +187,14 @@ const char *const store_sql_text[STORE_SQL_COUNT] = {
 	    " AND sender <> ?2 AND type IN ('m.room.message', 'm.room.encrypted', 'm.sticker')"
 	    " AND NOT redacted AND (rel_type IS NULL OR rel_type <> 'm.replace')"
 	    " ORDER BY seq DESC LIMIT ?3",
+	/* Whether ?2's unread messages in room ?1 may reach past what the
+	 * cache holds: its read receipt names an event the cache lacks, it
+	 * has no message of its own there, and the room has a gap. */
+	[STORE_SQL_UNREAD_REACHES] =
+	    "SELECT EXISTS (SELECT 1 FROM receipts r WHERE r.room_id = ?1 AND r.user_id = ?2"
+	    " AND NOT EXISTS (SELECT 1 FROM events e WHERE e.event_id = r.event_id))"
+	    " AND NOT EXISTS (SELECT 1 FROM events WHERE room_id = ?1 AND sender = ?2)"
+	    " AND EXISTS (SELECT 1 FROM gaps WHERE room_id = ?1)",
 	[STORE_SQL_EVENT_INSERT] =
 	    "INSERT INTO events(room_id, seq, event_id, type, sender, state_key, ts,"
 	    " content, msgtype, body, formatted_body, url, filename, mimetype, size,"

@@ -107,6 +107,19 @@ class CountsTest(NatterTestCase):
         self.natter.ok("sync", "--once")
         self.assertEqual(self.room_row("Board")["unread"], 0)
 
+    def test_unread_past_the_window_are_all_counted(self):
+        room = self.bob.create_room(name="Weekend", invite=[self.alice.user_id])
+        self.alice.join(room)
+        self.bob.send_text(room, "friday: all read")
+        self.alice.mark_read(room)
+        for i in range(25):  # more than a window brings a room
+            self.bob.send_text(room, f"saturday note {i:02d}")
+        self.bob.send_text(room, f"{self.alice.user_id} monday first thing please")
+        self.natter.ok("sync", "--once")
+        row = self.room_row("Weekend")
+        self.assertEqual((row["unread"], row["highlight"]), (26, 1))
+        self.assertIn("saturday note 00", self.natter.bodies("Weekend", limit=40))
+
 
 class ConnectionTest(NatterTestCase):
     def test_a_position_the_server_forgot_starts_the_connection_again(self):
