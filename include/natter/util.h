@@ -42,6 +42,9 @@ void buf_free(struct buf *b);
 
 /* Milliseconds: wall clock since the epoch, and a monotonic clock. */
 int64_t nt_now_ms(void);
+/* ms (since the epoch) in local time by strftime's fmt into out, or
+ * none when ms is 0 or the time cannot be written. */
+void nt_local_time(int64_t ms, const char *fmt, const char *none, char *out, size_t size);
 int64_t nt_mono_ms(void);
 int64_t nt_mono_us(void);
 

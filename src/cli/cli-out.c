@@ -22,12 +22,7 @@ cli_print_text(FILE *f, const char *s, int flags)
 void
 cli_format_time(int64_t ms, char *out, size_t size)
 {
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-
-	if (ms <= 0 || localtime_r(&t, &tm) == NULL ||
-	    strftime(out, size, "%Y-%m-%d %H:%M", &tm) == 0)
-		snprintf(out, size, "%-16s", "?");
+	nt_local_time(ms, "%Y-%m-%d %H:%M", "?               ", out, size);
 }
 
 char *

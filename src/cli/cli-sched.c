@@ -12,12 +12,7 @@
 void
 cli_format_due(int64_t ms, char *out, size_t size)
 {
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-
-	if (ms <= 0 || localtime_r(&t, &tm) == NULL ||
-	    strftime(out, size, "%a %Y-%m-%d %H:%M %Z", &tm) == 0)
-		snprintf(out, size, "?");
+	nt_local_time(ms, "%a %Y-%m-%d %H:%M %Z", "?", out, size);
 }
 
 /* Where row id waits, said after "scheduled #ID for TIME in ROOM";

@@ -444,48 +444,45 @@ mx_sync_parse(const char *json, size_t len, char **cause)
 	return s;
 }
 
-struct mx_messages *
-mx_messages_parse(const char *json, size_t len, char **cause)
+/* A chunk of events: a /messages page (paged: with its tokens and the
+ * state it brings) or a /members answer (its member state events). */
+static struct mx_messages *
+mx_chunk_parse(const char *json, size_t len, const char *what, int paged, char **cause)
 {
-	cJSON *root = mx_json_root(json, len, "messages", cause);
+	cJSON *root = mx_json_root(json, len, what, cause);
 	struct mx_messages *m;
 
 	if (root == NULL)
 		return NULL;
-	if (mx_json_arr(root, "chunk") == NULL || mx_json_str(root, "start") == NULL) {
-		cause_set(cause, "the messages response has no chunk array or start token");
+	if (mx_json_arr(root, "chunk") == NULL || (paged && mx_json_str(root, "start") == NULL)) {
+		cause_set(cause, "the %s response has no chunk array%s", what,
+		    paged ? " or start token" : "");
 		mx_json_free(root);
 		return NULL;
 	}
 	m = xcalloc(1, sizeof *m);
-	m->chunk = mx_events_from_json(mx_json_arr(root, "chunk"), MX_EVENT_TIMELINE, NULL,
-	    &m->n_chunk, &m->n_skipped);
-	m->state = mx_events_from_json(mx_json_arr(root, "state"), MX_EVENT_STATE, NULL,
-	    &m->n_state, &m->n_skipped);
-	m->start = mx_json_strdup(root, "start");
-	m->end = mx_json_token(root, "end");
+	m->chunk = mx_events_from_json(mx_json_arr(root, "chunk"),
+	    paged ? MX_EVENT_TIMELINE : MX_EVENT_STATE, NULL, &m->n_chunk, &m->n_skipped);
+	if (paged) {
+		m->state = mx_events_from_json(mx_json_arr(root, "state"), MX_EVENT_STATE, NULL,
+		    &m->n_state, &m->n_skipped);
+		m->start = mx_json_strdup(root, "start");
+		m->end = mx_json_token(root, "end");
+	}
 	mx_json_free(root);
 	return m;
 }
 
 struct mx_messages *
+mx_messages_parse(const char *json, size_t len, char **cause)
+{
+	return mx_chunk_parse(json, len, "messages", 1, cause);
+}
+
+struct mx_messages *
 mx_members_parse(const char *json, size_t len, char **cause)
 {
-	cJSON *root = mx_json_root(json, len, "members", cause);
-	struct mx_messages *m;
-
-	if (root == NULL)
-		return NULL;
-	if (mx_json_arr(root, "chunk") == NULL) {
-		cause_set(cause, "the members response has no chunk array");
-		mx_json_free(root);
-		return NULL;
-	}
-	m = xcalloc(1, sizeof *m);
-	m->chunk = mx_events_from_json(mx_json_arr(root, "chunk"), MX_EVENT_STATE, NULL,
-	    &m->n_chunk, &m->n_skipped);
-	mx_json_free(root);
-	return m;
+	return mx_chunk_parse(json, len, "members", 0, cause);
 }
 
 int

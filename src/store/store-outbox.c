@@ -214,21 +214,30 @@ store_outbox_note(struct store *st, int64_t id, const char *note, char **cause)
 	return store_outbox_update(st, STORE_SQL_OUTBOX_NOTE, id, note, 0, cause);
 }
 
-int
-store_outbox_held(struct store *st, int64_t id, const char *delay_id, char **cause)
+/* A scheduled message moved by statement sql (?1 its id, ?2 text), which
+ * changes nothing when it is no longer waiting: then that, with gone. */
+static int
+store_outbox_move(struct store *st, int sql, int64_t id, const char *text, const char *gone,
+    char **cause)
 {
 	sqlite3_stmt *s;
 
-	if ((s = store_stmt(st, STORE_SQL_OUTBOX_HELD, cause)) == NULL)
+	if ((s = store_stmt(st, sql, cause)) == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
-	store_bind_text(s, 2, delay_id);
+	store_bind_text(s, 2, text);
 	if (store_run(st, s, "cannot update the outbox", cause) != 0)
 		return -1;
 	if (sqlite3_changes(st->db) == 0)
-		return cause_set(cause, "scheduled message %lld is no longer waiting",
-		    (long long)id);
+		return cause_set(cause, "scheduled message %lld is no longer waiting%s",
+		    (long long)id, gone);
 	return 0;
+}
+
+int
+store_outbox_held(struct store *st, int64_t id, const char *delay_id, char **cause)
+{
+	return store_outbox_move(st, STORE_SQL_OUTBOX_HELD, id, delay_id, "", cause);
 }
 
 int
@@ -275,18 +284,8 @@ store_outbox_next_due(struct store *st)
 int
 store_outbox_unschedule(struct store *st, int64_t id, const char *delay_id, char **cause)
 {
-	sqlite3_stmt *s;
-
-	if ((s = store_stmt(st, STORE_SQL_OUTBOX_UNSCHEDULE, cause)) == NULL)
-		return -1;
-	sqlite3_bind_int64(s, 1, id);
-	store_bind_text(s, 2, delay_id);
-	if (store_run(st, s, "cannot update the outbox", cause) != 0)
-		return -1;
-	if (sqlite3_changes(st->db) == 0)
-		return cause_set(cause, "scheduled message %lld is no longer waiting: it has gone "
-		    "or is going", (long long)id);
-	return 0;
+	return store_outbox_move(st, STORE_SQL_OUTBOX_UNSCHEDULE, id, delay_id,
+	    ": it has gone or is going", cause);
 }
 
 int

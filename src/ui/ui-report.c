@@ -41,12 +41,7 @@ ui_report_clear(struct ui_report *r)
 static void
 ui_report_time(int64_t ms, char *out, size_t size)
 {
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-
-	if (ms <= 0 || localtime_r(&t, &tm) == NULL ||
-	    strftime(out, size, "%Y-%m-%d %H:%M", &tm) == 0)
-		snprintf(out, size, "(no time)");
+	nt_local_time(ms, "%Y-%m-%d %H:%M", "(no time)", out, size);
 }
 
 /* "sent 09:14", or why it was not. */

@@ -171,6 +171,16 @@ buf_free(struct buf *b)
 	b->len = b->cap = 0;
 }
 
+void
+nt_local_time(int64_t ms, const char *fmt, const char *none, char *out, size_t size)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	if (ms <= 0 || localtime_r(&t, &tm) == NULL || strftime(out, size, fmt, &tm) == 0)
+		snprintf(out, size, "%s", none);
+}
+
 int64_t
 nt_now_ms(void)
 {
