@@ -71,6 +71,7 @@ struct store_room {
 	int lowpriority;
 	int64_t joined_count;
 	int encrypted;		/* m.room.encryption is set: end-to-end encrypted */
+	int is_space;		/* a space (m.room.create's type m.space), not a chat */
 };
 
 /* All known rooms (joined, invited and left), newest activity first. */
@@ -79,6 +80,18 @@ int store_rooms(struct store *st, struct store_room **rooms, size_t *n, char **c
 int store_room_get(struct store *st, const char *room_id, struct store_room *room, char **cause);
 void store_room_clear(struct store_room *room);
 void store_rooms_free(struct store_room **rooms, size_t n);
+
+/* A room of a space: the space lists it (m.space.child) or it names
+ * the space as its parent (m.space.parent), either with a via. */
+struct store_space_link {
+	char *space_id;
+	char *room_id;
+};
+/* The rooms of the spaces the account has joined, by space id then room
+ * id; a room of two spaces is listed under both. */
+int store_space_links(struct store *st, struct store_space_link **links, size_t *n,
+    char **cause);
+void store_space_links_free(struct store_space_link **links, size_t n);
 
 /* 1 when the room turned on end-to-end encryption (m.room.encryption),
  * 0 when not (as far as the cache knows), -1 on error. */

@@ -282,8 +282,9 @@ api_state_want(cJSON *list, const char *type, const char *state_key)
 }
 
 /* What each room of the list brings: the state that names it and that
- * encryption and mentions read, this user's membership, and the members
- * of the timeline's senders. */
+ * encryption and mentions read, the links of spaces to their rooms (the
+ * room list groups rooms by space), this user's membership, and the
+ * members of the timeline's senders. */
 static cJSON *
 api_slide_state(void)
 {
@@ -294,6 +295,8 @@ api_slide_state(void)
 
 	for (size_t i = 0; i < NT_NELEMS(types); i++)
 		api_state_want(list, types[i], "");
+	api_state_want(list, "m.space.child", "*");
+	api_state_want(list, "m.space.parent", "*");
 	api_state_want(list, "m.room.member", "$LAZY");
 	api_state_want(list, "m.room.member", "$ME");
 	return list;

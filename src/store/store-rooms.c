@@ -121,6 +121,7 @@ store_room_fill(struct store *st, sqlite3_stmt *s, const char *self, struct stor
 	room->dm_user = store_column_text(s, 12);
 	room->is_direct = room->dm_user != NULL;
 	room->encrypted = sqlite3_column_int(s, 13);
+	room->is_space = sqlite3_column_int(s, 14);
 	room->name = store_room_name(st, room, name, sqlite3_column_int64(s, 11), self, cause);
 	if (room->name == NULL) {
 		store_room_clear(room);
@@ -312,4 +313,38 @@ store_membership_name(enum mx_membership m)
 		break;
 	}
 	return "none";
+}
+
+int
+store_space_links(struct store *st, struct store_space_link **links, size_t *n, char **cause)
+{
+	sqlite3_stmt *s;
+	int r;
+
+	*links = NULL;
+	*n = 0;
+	if ((s = store_stmt(st, STORE_SQL_SPACE_LINKS, cause)) == NULL)
+		return -1;
+	while ((r = store_row(st, s, "cannot read spaces", cause)) == 1) {
+		*links = xreallocarray(*links, *n + 1, sizeof **links);
+		(*links)[*n].space_id = store_column_text(s, 0);
+		(*links)[(*n)++].room_id = store_column_text(s, 1);
+	}
+	store_done(s);
+	if (r == -1) {
+		store_space_links_free(links, *n);
+		*n = 0;
+		return -1;
+	}
+	return 0;
+}
+
+void
+store_space_links_free(struct store_space_link **links, size_t n)
+{
+	for (size_t i = 0; *links != NULL && i < n; i++) {
+		free((*links)[i].space_id);
+		free((*links)[i].room_id);
+	}
+	xfree(links);
 }

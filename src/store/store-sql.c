@@ -73,6 +73,17 @@ _Static_assert(STORE_OUTBOX_QUEUED == 0 && STORE_OUTBOX_SENT == 1 && STORE_OUTBO
 	" CASE WHEN r.invited_count >= 0 THEN r.invited_count ELSE (SELECT count(*)"            \
 	" FROM members m WHERE m.room_id = r.room_id AND m.membership = 2) END)"
 
+/* Whether room (SQL) is a space: its m.room.create says type m.space. */
+#define STORE_IS_SPACE(room)                                                                   \
+	"EXISTS (SELECT 1 FROM state c WHERE c.room_id = " room " AND c.type = 'm.room.create'"  \
+	" AND c.state_key = '' AND CASE WHEN json_valid(c.content)"                             \
+	" THEN json_extract(c.content, '$.type') END IS 'm.space')"
+
+/* Whether state event s (m.space.child or m.space.parent) links its
+ * rooms: the spec counts one only while its via lists a server. */
+#define STORE_SPACE_VIA                                                                        \
+	"CASE WHEN json_valid(s.content) THEN json_array_length(s.content, '$.via') END > 0"
+
 #define STORE_ROOM_COLUMNS                                                                     \
 	"SELECT r.room_id, r.membership, r.name, r.topic, r.canonical_alias, r.unread,"        \
 	" r.highlight, r.last_ts, r.favourite, r.lowpriority,"                                 \
@@ -82,8 +93,8 @@ _Static_assert(STORE_OUTBOX_QUEUED == 0 && STORE_OUTBOX_SENT == 1 && STORE_OUTBO
 	" FROM members m WHERE m.room_id = r.room_id AND m.membership = 2) END,"               \
 	" coalesce((SELECT d.user_id FROM direct d WHERE d.room_id = r.room_id"                \
 	" ORDER BY d.user_id LIMIT 1), " STORE_DM_INVITER "), EXISTS (SELECT 1 FROM state e WHERE" \
-	" e.room_id = r.room_id AND e.type = 'm.room.encryption' AND e.state_key = '')"         \
-	" FROM rooms r"
+	" e.room_id = r.room_id AND e.type = 'm.room.encryption' AND e.state_key = ''),"        \
+	" " STORE_IS_SPACE("r.room_id") " FROM rooms r"
 
 /* An FTS5 expression of words (SQL text) searched in the text and file
  * names of messages, not in their tags (migration 5). */
@@ -235,6 +246,15 @@ const char *const store_sql_text[STORE_SQL_COUNT] = {
 	[STORE_SQL_ROOM_NAMES] = "SELECT room_id, membership, name, canonical_alias FROM rooms"
 				 " ORDER BY last_ts DESC, room_id",
 	[STORE_SQL_ROOM_ONE] = STORE_ROOM_COLUMNS " WHERE r.room_id = ?1",
+	/* The rooms of the spaces this account is in: each space's
+	 * m.space.child, and each room's m.space.parent that names one. */
+	[STORE_SQL_SPACE_LINKS] =
+	    "SELECT space, room FROM (SELECT s.room_id AS space, s.state_key AS room FROM state s"
+	    " WHERE s.type = 'm.space.child' AND s.state_key <> '' AND " STORE_SPACE_VIA
+	    " UNION SELECT s.state_key, s.room_id FROM state s WHERE s.type = 'm.space.parent'"
+	    " AND s.state_key <> '' AND " STORE_SPACE_VIA ")"
+	    " WHERE space IN (SELECT r.room_id FROM rooms r WHERE r.membership = 1"
+	    " AND " STORE_IS_SPACE("r.room_id") ") AND space <> room ORDER BY space, room",
 	[STORE_SQL_HEROES_OF] =
 	    "SELECT h.user_id, m.displayname FROM heroes h LEFT JOIN members m"
 	    " ON m.room_id = h.room_id AND m.user_id = h.user_id"

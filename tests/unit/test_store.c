@@ -405,6 +405,82 @@ test_sync_room_list(void **state)
 	free(token);
 }
 
+/* A state event of room ru with the given content. */
+static void
+space_state(struct mx_room_update *ru, const char *id, const char *type, const char *key,
+    const char *content)
+{
+	struct mx_event *ev = ev_state(ST(ru), id, type, "@alice:x", key);
+
+	free(ev->content);
+	ev->content = xstrdup(content);
+}
+
+static void
+assert_links(struct store *st, const char *want)
+{
+	struct store_space_link *links;
+	struct buf b = {0};
+	char *cause = NULL;
+	size_t n;
+
+	assert_int_equal(store_space_links(st, &links, &n, &cause), 0);
+	for (size_t i = 0; i < n; i++)
+		buf_printf(&b, "%s>%s ", links[i].space_id, links[i].room_id);
+	assert_string_equal(b.data != NULL ? b.data : "", want);
+	buf_free(&b);
+	store_space_links_free(&links, n);
+}
+
+/* A space's rooms: those it lists and those that name it their parent,
+ * each with a via; not those of a left space or of a room that is no
+ * space, and not once the space drops them. */
+static void
+test_space_links(void **state)
+{
+	struct fixture *f = *state;
+	struct mx_sync *s = sync_new("s1");
+	struct mx_room_update *ru;
+	struct store_room *rooms;
+	size_t n;
+	char *cause = NULL;
+
+	ru = sync_room(s, "!sp:x", MX_MEMBERSHIP_JOIN);
+	space_state(ru, "$c1", "m.room.create", "", "{\"type\":\"m.space\"}");
+	ev_name(ST(ru), "$n1", "Engineering");
+	space_state(ru, "$k1", "m.space.child", "!a:x", "{\"via\":[\"x\"]}");
+	space_state(ru, "$k2", "m.space.child", "!gone:x", "{\"via\":[]}");
+	space_state(ru, "$k3", "m.space.child", "!odd:x", "{\"via\":\"x\"}");
+	space_state(ru, "$k4", "m.space.child", "!broken:x", "not json");
+	ru = sync_room(s, "!a:x", MX_MEMBERSHIP_JOIN);
+	ru = sync_room(s, "!b:x", MX_MEMBERSHIP_JOIN);
+	space_state(ru, "$p1", "m.space.parent", "!sp:x", "{\"via\":[\"x\"]}");
+	space_state(ru, "$p2", "m.space.parent", "!plain:x", "{\"via\":[\"x\"]}");
+	ru = sync_room(s, "!plain:x", MX_MEMBERSHIP_JOIN);
+	space_state(ru, "$c2", "m.room.create", "", "{\"type\":5}");
+	space_state(ru, "$k5", "m.space.child", "!a:x", "{\"via\":[\"x\"]}");
+	ru = sync_room(s, "!old:x", MX_MEMBERSHIP_LEAVE);
+	space_state(ru, "$c3", "m.room.create", "", "{\"type\":\"m.space\"}");
+	space_state(ru, "$k6", "m.space.child", "!a:x", "{\"via\":[\"x\"]}");
+	apply_ok(f->st, &s);
+	assert_links(f->st, "!sp:x>!a:x !sp:x>!b:x ");
+	assert_int_equal(store_rooms(f->st, &rooms, &n, &cause), 0);
+	assert_true(find_room(rooms, n, "!sp:x")->is_space);
+	assert_string_equal(find_room(rooms, n, "!sp:x")->name, "Engineering");
+	assert_true(find_room(rooms, n, "!old:x")->is_space);
+	assert_false(find_room(rooms, n, "!plain:x")->is_space);
+	assert_false(find_room(rooms, n, "!a:x")->is_space);
+	store_rooms_free(&rooms, n);
+
+	/* The space drops !a:x: an empty content (what removing a child
+	 * sends) ends the link. */
+	s = sync_new("s2");
+	ru = sync_room(s, "!sp:x", MX_MEMBERSHIP_JOIN);
+	space_state(ru, "$k7", "m.space.child", "!a:x", "{}");
+	apply_ok(f->st, &s);
+	assert_links(f->st, "!sp:x>!b:x ");
+}
+
 /* Counts absent from a sync leave the old ones; present ones replace. */
 static void
 test_sync_counts_only_when_given(void **state)
@@ -1691,6 +1767,7 @@ main(void)
 		T(test_open_migrates_reply_fallbacks),
 		T(test_edit_brings_its_html),
 		T(test_sync_room_list),
+		T(test_space_links),
 		T(test_sync_counts_only_when_given),
 		T(test_plain_content_reads_back),
 		T(test_sync_dedups_redelivery),
