@@ -195,9 +195,12 @@ static const struct cli_help cli_help[] = {
 	    "Lists the rooms in the cache, joined, invited and left, the most recently\n"
 	    "active first: unread messages (! when some mention you), the time of the\n"
 	    "last activity, DM (a direct chat, an invitation to one too), invite or\n"
-	    "left, the name and the room id.\n"
+	    "left, or space, the name and the room id.\n"
 	    "\n"
-	    "  --json  one JSON object a line\n"},
+	    "  --space SPACE  only the rooms of SPACE (its name, alias or id), one of\n"
+	    "                 the spaces you are in: those it lists and those that name\n"
+	    "                 it as their space\n"
+	    "  --json         one JSON object a line\n"},
 	{"scheduled",
 	    "Lists the messages scheduled with `natter send --at` (or /later), soonest\n"
 	    "first: the number, when it goes (local time), where it waits (server: the\n"

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "cli-private.h"
@@ -206,9 +207,9 @@ cli_json_room(struct buf *b, const struct store_room *r)
 		buf_puts(b, ",\"alias\":");
 		san_json_string(b, r->canonical_alias);
 	}
-	buf_printf(b, ",\"membership\":\"%s\",\"dm\":%s,\"encrypted\":%s",
+	buf_printf(b, ",\"membership\":\"%s\",\"dm\":%s,\"encrypted\":%s,\"space\":%s",
 	    store_membership_name(r->membership), r->is_direct ? "true" : "false",
-	    r->encrypted ? "true" : "false");
+	    r->encrypted ? "true" : "false", r->is_space ? "true" : "false");
 	if (r->dm_user != NULL) {
 		buf_puts(b, ",\"dm_user\":");
 		san_json_string(b, r->dm_user);
@@ -223,7 +224,8 @@ cli_print_room(const struct store_room *r)
 	char when[32];
 	const char *mark = r->membership == MX_MEMBERSHIP_INVITE ?
 	    (r->is_direct ? "DM invite" : "invite") :
-	    r->membership == MX_MEMBERSHIP_LEAVE ? "left" : r->is_direct ? "DM" : "";
+	    r->membership == MX_MEMBERSHIP_LEAVE ? "left" : r->is_direct ? "DM" :
+	    r->is_space ? "space" : "";
 
 	cli_format_time(r->last_ts, when, sizeof when);
 	printf("%5lld%c %s  %-9s  ", (long long)r->unread, r->highlight > 0 ? '!' : ' ', when,
@@ -234,29 +236,117 @@ cli_print_room(const struct store_room *r)
 	putchar('\n');
 }
 
+/* Whether space (a joined space) is what the user typed: its id, its
+ * alias, or its name (any case and accents). */
+static int
+cli_space_is(const struct store_room *space, const char *what)
+{
+	char *name, *want;
+	int same;
+
+	if (strcmp(space->room_id, what) == 0 ||
+	    (space->canonical_alias != NULL && strcasecmp(space->canonical_alias, what) == 0))
+		return 1;
+	name = text_fold_str(space->name);
+	want = text_fold_str(what);
+	same = strcmp(name, want) == 0;
+	free(name);
+	free(want);
+	return same;
+}
+
+/* The id of the joined space what names, or NULL with a cause that
+ * names the spaces there are. */
+static char *
+cli_space_find(const struct store_room *rooms, size_t n, const char *what, char **cause)
+{
+	struct buf names = {0};
+	char *id = NULL;
+
+	for (size_t i = 0; i < n && id == NULL; i++) {
+		if (rooms[i].is_space && rooms[i].membership == MX_MEMBERSHIP_JOIN &&
+		    cli_space_is(&rooms[i], what))
+			id = xstrdup(rooms[i].room_id);
+	}
+	if (id != NULL)
+		return id;
+	for (size_t i = 0; i < n; i++) {
+		if (rooms[i].is_space && rooms[i].membership == MX_MEMBERSHIP_JOIN)
+			buf_printf(&names, "%s\"%s\"", names.len > 0 ? ", " : "", rooms[i].name);
+	}
+	if (names.len == 0)
+		cause_set(cause, "no space \"%s\": the cache knows of no space you are in", what);
+	else
+		cause_set(cause, "no space \"%s\": the spaces you are in are %s", what, names.data);
+	buf_free(&names);
+	return NULL;
+}
+
+/* Leaves in rooms only those of the space what names. */
+static int
+cli_rooms_of_space(struct cli *cli, struct store_room *rooms, size_t *n, const char *what,
+    char **cause)
+{
+	struct store_space_link *links;
+	size_t n_links, kept = 0;
+	char *space;
+
+	if ((space = cli_space_find(rooms, *n, what, cause)) == NULL)
+		return -1;
+	if (store_space_links(core_store(cli->core), &links, &n_links, cause) == -1) {
+		free(space);
+		return -1;
+	}
+	for (size_t i = 0; i < *n; i++) {
+		int in = 0;
+
+		for (size_t j = 0; j < n_links && !in; j++)
+			in = strcmp(links[j].space_id, space) == 0 &&
+			    strcmp(links[j].room_id, rooms[i].room_id) == 0;
+		if (in)
+			rooms[kept++] = rooms[i];
+		else
+			store_room_clear(&rooms[i]);
+	}
+	*n = kept;
+	store_space_links_free(&links, n_links);
+	free(space);
+	return 0;
+}
+
 int
 cmd_rooms(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"json", no_argument, NULL, 'j'},
+		{"space", required_argument, NULL, 's'},
 		{NULL, 0, NULL, 0},
 	};
 	struct store_room *rooms;
 	struct buf b = {0};
+	const char *space = NULL;
 	char *cause = NULL;
 	size_t n;
 	int ch, json = 0;
 
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (ch != 'j')
-			return cli_usage(cli_cmd_find("rooms"));
-		json = 1;
+		switch (ch) {
+		case 'j': json = 1; break;
+		case 's': space = optarg; break;
+		default: return cli_usage(cli_cmd_find("rooms"));
+		}
 	}
-	if (optind != argc)
+	if (optind != argc || (space != NULL && *space == '\0'))
 		return cli_usage(cli_cmd_find("rooms"));
 	if (cli_open(cli) != CLI_OK)
 		return CLI_FAILED;
 	if (store_rooms(core_store(cli->core), &rooms, &n, &cause) == -1) {
+		ch = cli_fail("%s", cause);
+		free(cause);
+		return ch;
+	}
+	if (space != NULL && cli_rooms_of_space(cli, rooms, &n, space, &cause) == -1) {
+		store_rooms_free(&rooms, n);
 		ch = cli_fail("%s", cause);
 		free(cause);
 		return ch;
@@ -269,7 +359,7 @@ cmd_rooms(struct cli *cli, int argc, char **argv)
 	}
 	if (b.len > 0)
 		fputs(b.data, stdout);
-	if (n == 0 && !json) {
+	if (n == 0 && !json && space == NULL) {
 		char *sync = core_command(cli->core, "sync --once");
 
 		cli_fail("no rooms in the cache: run `%s`", sync);

@@ -44,7 +44,7 @@ static const struct cli_cmd cli_cmds[] = {
 	{"read", cmd_read, CORE_NEED_SESSION, "read ROOM"},
 	{"recover", cmd_recover, CORE_NEED_SESSION, "recover [--key-stdin] [--no-backfill]"},
 	{"redact", cmd_redact, CORE_NEED_SESSION, "redact ROOM EVENT"},
-	{"rooms", cmd_rooms, 0, "rooms [--json]"},
+	{"rooms", cmd_rooms, 0, "rooms [--space SPACE] [--json]"},
 	{"scheduled", cmd_scheduled, CORE_NEED_SESSION,
 	    "scheduled [--json] | scheduled --cancel ID | "
 	    "scheduled --edit ID [--at WHEN] [TEXT...]"},
