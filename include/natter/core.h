@@ -202,6 +202,12 @@ int core_protocol_ask(struct core *c, core_done_cb done, void *arg, char **cause
 struct store_msg;
 int core_msg_mentions_us(struct core *c, const struct store_msg *m, const char *my_name);
 
+/* Whether room r is a VIP's, to list first: a direct chat with one of
+ * the config's [notify] vip, or a room with a message from one that the
+ * user has not read. */
+struct store_room;
+int core_room_vip(struct core *c, const struct store_room *r);
+
 /* One sync round (a long poll of timeout_ms) into the store, then every
  * queued message that can go. result: how many new timeline events. */
 int core_sync_once(struct core *c, long timeout_ms, core_done_cb done, void *arg,

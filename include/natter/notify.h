@@ -26,6 +26,7 @@ enum notify_reason {
 	NOTIFY_MENTION = 1,
 	NOTIFY_DIRECT = 2,
 	NOTIFY_KEYWORD = 3,
+	NOTIFY_VIP = 4,		/* from a VIP, whatever else holds */
 };
 
 enum notify_markup {
@@ -74,6 +75,8 @@ struct notify_rules {
 	int quiet_end;		/* not quiet itself; before quiet_start: wraps midnight */
 	const char *const *muted;	/* room ids, not aliases or names */
 	size_t nmuted;
+	const char *const *vips;	/* user ids whose messages always notify */
+	size_t nvips;
 	enum notify_markup markup;	/* for notify_show */
 };
 
@@ -101,6 +104,9 @@ int notify_has_word(const char *text, const char *word);
  * by its m.new_content, which holds everyone the new text mentions. */
 enum notify_mentions notify_mentions_of(const char *content, const char *my_id);
 
+/* 1 when user_id is one of the rules' VIPs. */
+int notify_is_vip(const struct notify_rules *rules, const char *user_id);
+
 /* 1 when the message mentions us: by its m.mentions when it has one
  * (names us or the room), else when its body holds our display name or
  * user id as whole words (the rules before Matrix 1.7). */
@@ -108,7 +114,9 @@ int notify_mentions_us(const struct notify_msg *msg, const struct notify_ctx *ct
 
 /* Whether the message should notify, and why: own messages, muted rooms,
  * notices that do not mention us, quiet hours and a room the user is
- * looking at never do. An unknown focus counts as focused. */
+ * looking at never do; but a VIP's message notifies in muted rooms and
+ * quiet hours too, notice or not (unless notifications are off or its
+ * room is in view). An unknown focus counts as focused. */
 enum notify_reason notify_decide(const struct notify_msg *msg, const struct notify_rules *rules,
     const struct notify_ctx *ctx);
 

@@ -69,6 +69,7 @@ struct settings {
 		int list_width;		/* 12-60 columns, 24 */
 		int bell;		/* 0 */
 		int send_typing;	/* 1: tell rooms when we type */
+		int spaces;		/* 1: the room list groups rooms by space */
 	} ui;
 
 	struct settings_notify {
@@ -79,6 +80,7 @@ struct settings {
 		int quiet_start;	/* minutes after midnight; -1: no quiet hours */
 		int quiet_end;
 		struct settings_list mute;	/* room ids, aliases or names */
+		struct settings_list vip;	/* user ids whose messages always notify */
 		enum settings_markup markup;	/* auto */
 	} notify;
 

@@ -246,6 +246,33 @@ settings_set_list(struct settings *s, const struct settings_key *k, const char *
 	return 0;
 }
 
+/* [notify] vip: user ids, each checked, so that a name or a typo is
+ * said at once rather than never matching anyone. */
+static int
+settings_set_vip(struct settings *s, const struct settings_key *k, const char *value,
+    char **cause)
+{
+	struct settings_list list = {0};
+	int rc = 0;
+
+	(void)k;
+	settings_split(&list, value);
+	for (size_t i = 0; i < list.n && rc == 0; i++) {
+		const char *id = list.items[i], *colon = strchr(id, ':');
+
+		if (id[0] != '@' || colon == NULL || colon == id + 1 || colon[1] == '\0')
+			rc = cause_set(cause, "vip wants user ids like @dana:example.org, "
+			    "not \"%s\"", id);
+	}
+	if (rc == 0) {
+		settings_list_clear(&s->notify.vip);
+		s->notify.vip = list;
+	} else {
+		settings_list_clear(&list);
+	}
+	return rc;
+}
+
 /* [lists] NAME = ROOM, @user:server, ...: a later line of one name
  * replaces the earlier. */
 static int
@@ -554,6 +581,7 @@ static const struct settings_key settings_keys[] = {
 	{"notify", "mentions", settings_set_onoff, SETTINGS_OFF(notify.mentions)},
 	{"notify", "mute", settings_set_list, SETTINGS_OFF(notify.mute)},
 	{"notify", "quiet_hours", settings_set_quiet, 0},
+	{"notify", "vip", settings_set_vip, 0},
 	{"send", "scheduled", settings_set_scheduled, 0},
 	{"sync", "protocol", settings_set_protocol, 0},
 	{"ui", "bell", settings_set_onoff, SETTINGS_OFF(ui.bell)},
@@ -561,6 +589,7 @@ static const struct settings_key settings_keys[] = {
 	{"ui", "list_width", settings_set_width, 0},
 	{"ui", "send_typing", settings_set_onoff, SETTINGS_OFF(ui.send_typing)},
 	{"ui", "show_membership", settings_set_membership, 0},
+	{"ui", "spaces", settings_set_onoff, SETTINGS_OFF(ui.spaces)},
 	{"ui", "theme", settings_set_theme, 0},
 	{"ui", "time_format", settings_set_format, SETTINGS_OFF(ui.time_format)},
 };
@@ -631,6 +660,7 @@ settings_init(struct settings *s)
 	s->ui.show_membership = SETTINGS_MEMBERSHIP_COLLAPSED;
 	s->ui.list_width = 24;
 	s->ui.send_typing = 1;
+	s->ui.spaces = 1;
 	s->crypto.encrypt_dms = 1;
 	s->notify.enabled = s->notify.mentions = s->notify.direct = 1;
 	s->notify.quiet_start = s->notify.quiet_end = -1;
@@ -666,6 +696,7 @@ settings_free(struct settings *s)
 	free(s->ui.date_format);
 	settings_list_clear(&s->notify.keywords);
 	settings_list_clear(&s->notify.mute);
+	settings_list_clear(&s->notify.vip);
 	free(s->mail.from);
 	free(s->mail.smtp_url);
 	free(s->mail.smtp_user);

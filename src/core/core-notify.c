@@ -66,6 +66,8 @@ core_notify_rules(struct core *c, struct notify_rules *r)
 	r->quiet_end = n->quiet_end;
 	r->muted = (const char *const *)c->muted;
 	r->nmuted = c->n_muted;
+	r->vips = (const char *const *)n->vip.items;
+	r->nvips = n->vip.n;
 	r->markup = n->markup == SETTINGS_MARKUP_ON ? NOTIFY_MARKUP_ON :
 	    n->markup == SETTINGS_MARKUP_OFF ? NOTIFY_MARKUP_OFF : NOTIFY_MARKUP_AUTO;
 }
@@ -92,6 +94,32 @@ core_msg_mentions_us(struct core *c, const struct store_msg *m, const char *my_n
 		return 0;
 	msg.mentions = core_mentions(c, m->room_id, m->sender, m->content);
 	return notify_mentions_us(&msg, &ctx);
+}
+
+#define CORE_VIP_UNREAD_MAX 100	/* unread messages read for one from a VIP */
+
+int
+core_room_vip(struct core *c, const struct store_room *r)
+{
+	struct notify_rules rules = {0};
+	struct store_msg *msgs;
+	size_t n;
+	int vip = 0;
+
+	if (c->settings == NULL || c->settings->notify.vip.n == 0)
+		return 0;
+	rules.vips = (const char *const *)c->settings->notify.vip.items;
+	rules.nvips = c->settings->notify.vip.n;
+	if (r->is_direct && notify_is_vip(&rules, r->dm_user))
+		return 1;
+	if (r->membership != MX_MEMBERSHIP_JOIN || (r->unread <= 0 && r->highlight <= 0) ||
+	    store_unread(c->store, r->room_id, core_self(c), CORE_VIP_UNREAD_MAX, &msgs, &n,
+	    NULL) == -1)
+		return 0;
+	for (size_t i = 0; i < n && !vip; i++)
+		vip = notify_is_vip(&rules, msgs[i].sender);
+	store_msgs_free(&msgs, n);
+	return vip;
 }
 
 /* One new message: raised when the rules say so. Returns 1 if it was. */

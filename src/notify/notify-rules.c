@@ -188,6 +188,18 @@ notify_is_muted(const struct notify_msg *msg, const struct notify_rules *rules)
 	return 0;
 }
 
+int
+notify_is_vip(const struct notify_rules *rules, const char *user_id)
+{
+	if (user_id == NULL)
+		return 0;
+	for (size_t i = 0; i < rules->nvips; i++) {
+		if (rules->vips[i] != NULL && strcmp(rules->vips[i], user_id) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 static int
 notify_is_quiet(const struct notify_rules *rules, int minute)
 {
@@ -223,16 +235,18 @@ notify_decide(const struct notify_msg *msg, const struct notify_rules *rules,
     const struct notify_ctx *ctx)
 {
 	enum notify_reason reason;
+	int vip;
 
 	if (!rules->enabled)
 		return NOTIFY_NO_DISABLED;
 	if (msg->sender_id != NULL && ctx->my_id != NULL && strcmp(msg->sender_id, ctx->my_id) == 0)
 		return NOTIFY_NO_OWN;
-	if (notify_is_muted(msg, rules))
+	vip = notify_is_vip(rules, msg->sender_id);
+	if (!vip && notify_is_muted(msg, rules))
 		return NOTIFY_NO_MUTED;
-	if ((reason = notify_match(msg, rules, ctx)) <= 0)
+	if ((reason = vip ? NOTIFY_VIP : notify_match(msg, rules, ctx)) <= 0)
 		return reason;
-	if (notify_is_quiet(rules, ctx->minute))
+	if (!vip && notify_is_quiet(rules, ctx->minute))
 		return NOTIFY_NO_QUIET;
 	if (ctx->in_view && ctx->focus != NOTIFY_FOCUS_OUT)
 		return NOTIFY_NO_SEEN;
@@ -249,6 +263,8 @@ notify_reason_name(enum notify_reason reason)
 		return "direct message";
 	case NOTIFY_KEYWORD:
 		return "keyword";
+	case NOTIFY_VIP:
+		return "VIP";
 	case NOTIFY_NO_MATCH:
 		return "no mention, direct message or keyword";
 	case NOTIFY_NO_DISABLED:

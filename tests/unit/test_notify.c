@@ -29,6 +29,7 @@ enum {
 	C_IN_VIEW = 0x100,
 	C_FOCUS_IN = 0x200,
 	C_FOCUS_OUT = 0x400,
+	C_VIP = 0x800,		/* the sender is a VIP */
 };
 
 struct decide_case {
@@ -97,7 +98,24 @@ static const struct decide_case decide_cases[] = {
 	    NOTIFY_DIRECT},
 	{"notifications disabled", "Sam Okafor?", C_DISABLED | C_DIRECT | C_HIGHLIGHT, NULL,
 	    HM(12, 0), NOTIFY_NO_DISABLED},
+	{"VIP in a group", "numbers are in", C_VIP, NULL, HM(12, 0), NOTIFY_VIP},
+	{"VIP in a muted room", "numbers are in", C_VIP | C_MUTED, NULL, HM(12, 0), NOTIFY_VIP},
+	{"VIP in quiet hours", "hi", C_VIP | C_DIRECT, "22:00-07:00", HM(23, 30), NOTIFY_VIP},
+	{"VIP, muted room in quiet hours", "hi", C_VIP | C_MUTED, "22:00-07:00", HM(3, 0),
+	    NOTIFY_VIP},
+	{"VIP's notice", "build passed", C_VIP | C_NOTICE, NULL, HM(12, 0), NOTIFY_VIP},
+	{"VIP mentioning us", "Sam Okafor?", C_VIP | C_HIGHLIGHT, NULL, HM(12, 0), NOTIFY_VIP},
+	{"VIP with mentions and direct off", "hi", C_VIP | C_NO_MENTIONS | C_NO_DIRECT, NULL,
+	    HM(12, 0), NOTIFY_VIP},
+	{"VIP in view, focused", "hi", C_VIP | C_IN_VIEW | C_FOCUS_IN, NULL, HM(12, 0),
+	    NOTIFY_NO_SEEN},
+	{"VIP, notifications disabled", "hi", C_VIP | C_DISABLED, NULL, HM(12, 0),
+	    NOTIFY_NO_DISABLED},
 };
+
+/* The VIP list of the cases that ask for one; Dana is not in the other. */
+static const char *const vips[] = {"@ceo:example.org", "@dana:example.org"};
+static const char *const other_vips[] = {"@ceo:example.org", "@dana:example.org.evil"};
 
 static enum notify_reason
 decide(const struct decide_case *c)
@@ -121,6 +139,10 @@ decide(const struct decide_case *c)
 	rules.direct = !(c->flags & C_NO_DIRECT);
 	if (c->flags & C_MUTED)
 		rules.muted = muted, rules.nmuted = NT_NELEMS(muted);
+	if (c->flags & C_VIP)
+		rules.vips = vips, rules.nvips = NT_NELEMS(vips);
+	else
+		rules.vips = other_vips, rules.nvips = NT_NELEMS(other_vips);
 	if (c->quiet != NULL) {
 		assert_int_equal(sscanf(c->quiet, "%d:%d-%d:%d", &h1, &m1, &h2, &m2), 4);
 		rules.quiet_start = HM(h1, m1);
@@ -195,7 +217,7 @@ test_local_minute(void **state)
 static void
 test_reason_names(void **state)
 {
-	for (int r = NOTIFY_NO_SEEN; r <= NOTIFY_KEYWORD; r++)
+	for (int r = NOTIFY_NO_SEEN; r <= NOTIFY_VIP; r++)
 		assert_string_not_equal(notify_reason_name((enum notify_reason)r), "unknown");
 	assert_string_equal(notify_reason_name(NOTIFY_MENTION), "mention");
 }
