@@ -31,6 +31,8 @@ static const struct keys_action_info keys_actions[] = {
 	    "delete the character under the cursor"},
 	{"edit", KEYS_ACT_EDIT, S, "e", "edit the selected message"},
 	{"editor", KEYS_ACT_EDITOR, C, "C-x C-e", "compose in $VISUAL or $EDITOR"},
+	{"fold_space", KEYS_ACT_FOLD_SPACE, A, "M-c",
+	    "fold or unfold the space the room in view is listed under"},
 	{"history_next", KEYS_ACT_HISTORY_NEXT, C, "Down", "the next line typed"},
 	{"history_prev", KEYS_ACT_HISTORY_PREV, C, "Up", "the previous line typed"},
 	{"invite_accept", KEYS_ACT_INVITE_ACCEPT, A, "M-j",

@@ -78,13 +78,49 @@ ui_list_width(const struct ui *ui)
 }
 
 static const char *ui_section_names[UI_SECTION_COUNT] = {
-	"Invites", "Favourites", "Direct", "Rooms", "Low priority",
+	"VIP", "Invites", "Favourites", "Direct", "Spaces", "Rooms", "Low priority",
 };
+
+/* "5" unread, "5 @2" when two of them mention you. */
+static void
+ui_list_count(char *count, size_t size, int64_t unread, int64_t highlight)
+{
+	*count = '\0';
+	if (unread > 0 && highlight > 0)
+		snprintf(count, size, " %lld @%lld", (long long)unread, (long long)highlight);
+	else if (unread > 0 || highlight > 0)
+		snprintf(count, size, unread > 0 ? " %lld" : " @%lld",
+		    (long long)(unread > 0 ? unread : highlight));
+}
+
+/* A section's heading; a space's says whether it is folded, and when it
+ * is, how many of its rooms' messages are unread. */
+static void
+ui_list_heading(struct ui *ui, int y, int width, const struct ui_room *r)
+{
+	const struct ui_space *sp;
+	char *text, count[48];
+
+	if (r->section != UI_SECTION_SPACE) {
+		ui_put(y, 0, ui_section_names[r->section], width, THEME_LIST_SECTION);
+		return;
+	}
+	sp = &ui->spaces[r->space];
+	text = xasprintf("%s %s", sp->folded ? (ui_utf8 ? "▸" : "+") : (ui_utf8 ? "▾" : "-"),
+	    sp->name);
+	ui_list_count(count, sizeof count, sp->folded ? sp->unread : 0,
+	    sp->folded ? sp->highlight : 0);
+	ui_put(y, 0, text, width - (int)strlen(count), THEME_LIST_SECTION);
+	if (*count != '\0')
+		ui_put(y, width - (int)strlen(count), count, (int)strlen(count),
+		    sp->highlight > 0 ? THEME_LIST_HIGHLIGHT : THEME_LIST_UNREAD);
+	free(text);
+}
 
 static void
 ui_draw_list(struct ui *ui, int top, int height, int width)
 {
-	int y = top, last = -1, rows = height;
+	int y = top, last = -1, last_space = -1, rows = height;
 	int64_t known, total;
 	char loading[64];
 
@@ -103,26 +139,26 @@ ui_draw_list(struct ui *ui, int top, int height, int width)
 		int sel = ui->current != NULL && strcmp(ui->current, r->room_id) == 0;
 		int color = r->highlight > 0 ? THEME_LIST_HIGHLIGHT :
 		    r->unread > 0 ? THEME_LIST_UNREAD : THEME_LIST;
-		char count[48] = "";
+		char count[48];
 
-		if ((int)r->section != last) {
+		if ((int)r->section != last ||
+		    (r->section == UI_SECTION_SPACE && r->space != last_space)) {
 			last = (int)r->section;
-			ui_put(y++, 0, ui_section_names[last], width, THEME_LIST_SECTION);
+			last_space = r->space;
+			ui_list_heading(ui, y++, width, r);
 			if (y >= top + height)
 				break;
 		}
-		/* "5" unread, "5 @2" when two of them mention you. */
-		if (r->unread > 0 && r->highlight > 0)
-			snprintf(count, sizeof count, " %lld @%lld", (long long)r->unread,
-			    (long long)r->highlight);
-		else if (r->unread > 0 || r->highlight > 0)
-			snprintf(count, sizeof count, r->unread > 0 ? " %lld" : " @%lld",
-			    (long long)(r->unread > 0 ? r->unread : r->highlight));
+		if (!ui_room_listed(ui, i))
+			continue;
+		ui_list_count(count, sizeof count, r->unread, r->highlight);
 		if (sel)
 			color = THEME_LIST_SELECTED;
 		else if (r->invited)
 			color = THEME_LIST_INVITE;
 		ui_fill(y, 0, width, sel ? THEME_LIST_SELECTED : THEME_LIST);
+		if (r->vip)
+			ui_put(y, 0, "*", 1, sel ? THEME_LIST_SELECTED : THEME_LIST_HIGHLIGHT);
 		ui_put(y, 1, r->name, width - 1 - (int)strlen(count), color);
 		if (*count != '\0')
 			ui_put(y, width - (int)strlen(count), count, (int)strlen(count),

@@ -17,19 +17,34 @@
 #define UI_ESC_MAX 16
 #define UI_EMOJI_CANDIDATES 32	/* shortcodes Tab goes round */
 
-/* Moves the selection by delta rooms in list order, wrapping around. */
+/* Moves the selection by delta (1 or -1) rooms in list order, wrapping
+ * around, past the rooms of folded spaces. */
 static void
 ui_room_step(struct ui *ui, int delta)
 {
-	size_t cur = 0;
+	size_t cur = 0, n = ui->n_rooms;
 
-	if (ui->n_rooms == 0)
+	if (n == 0)
 		return;
-	for (size_t i = 0; i < ui->n_rooms && ui->current != NULL; i++)
+	for (size_t i = 0; i < n && ui->current != NULL; i++)
 		if (strcmp(ui->rooms[i].room_id, ui->current) == 0)
 			cur = i;
-	cur = (cur + ui->n_rooms + (size_t)(delta % (int)ui->n_rooms)) % ui->n_rooms;
+	for (size_t tries = 0; tries < n; tries++) {
+		cur = delta > 0 ? (cur + 1) % n : (cur + n - 1) % n;
+		if (ui_room_listed(ui, cur))
+			break;
+	}
 	ui_room_select(ui, ui->rooms[cur].room_id);
+}
+
+/* The n-th room (from 0) the list shows, or NULL. */
+static const char *
+ui_room_nth(const struct ui *ui, size_t n)
+{
+	for (size_t i = 0; i < ui->n_rooms; i++)
+		if (ui_room_listed(ui, i) && n-- == 0)
+			return ui->rooms[i].room_id;
+	return NULL;
 }
 
 /* The next room with activity: mentions first, then unread. */
@@ -410,10 +425,10 @@ ui_action_view(struct ui *ui, enum keys_action act)
 	int page = LINES > 6 ? LINES - 6 : 1;
 
 	if (act >= KEYS_ACT_ROOM_1 && act <= KEYS_ACT_ROOM_9) {
-		size_t i = (size_t)(act - KEYS_ACT_ROOM_1);
+		const char *id = ui_room_nth(ui, (size_t)(act - KEYS_ACT_ROOM_1));
 
-		if (i < ui->n_rooms)
-			ui_room_select(ui, ui->rooms[i].room_id);
+		if (id != NULL)
+			ui_room_select(ui, id);
 		return 1;
 	}
 	switch (act) {
@@ -426,6 +441,7 @@ ui_action_view(struct ui *ui, enum keys_action act)
 	case KEYS_ACT_SCROLL_TOP: ui_scroll(ui, 1000000); break;
 	case KEYS_ACT_SCROLL_BOTTOM: ui_scroll(ui, -ui->view.scroll); break;
 	case KEYS_ACT_TOGGLE_LIST: ui->list_toggled = !ui->list_toggled; break;
+	case KEYS_ACT_FOLD_SPACE: ui_space_fold(ui); break;
 	case KEYS_ACT_REDRAW: clearok(curscr, TRUE); break;
 	case KEYS_ACT_QUIT: ui_quit(ui); break;
 	case KEYS_ACT_CANCEL: ui_cancel(ui); break;

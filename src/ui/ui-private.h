@@ -29,12 +29,23 @@ struct editor_killring;
 #define UI_NOTE_MAX 3		/* rows a note too long for the status line may take */
 
 enum ui_section {
+	UI_SECTION_VIP,		/* a VIP's direct chat, or a VIP's unread message */
 	UI_SECTION_INVITES,
 	UI_SECTION_FAVOURITES,
 	UI_SECTION_DIRECT,
-	UI_SECTION_ROOMS,
+	UI_SECTION_SPACE,	/* a group for each space, headed by its name */
+	UI_SECTION_ROOMS,	/* rooms of no space (of any, when not grouped) */
 	UI_SECTION_LOW,
 	UI_SECTION_COUNT,
+};
+
+/* A space the account is in, as the list heads its group of rooms. */
+struct ui_space {
+	char *room_id;
+	char *name;		/* sanitised */
+	int folded;		/* its rooms are not listed (but the one in view) */
+	int64_t unread;		/* of its rooms, for the folded heading */
+	int64_t highlight;
 };
 
 /* What sending the draft does. */
@@ -52,6 +63,10 @@ struct ui_room {
 	char *alias;		/* canonical alias, sanitised, or NULL */
 	char *dm_user;		/* the other user of a direct chat, or NULL */
 	enum ui_section section;
+	int space;		/* UI_SECTION_SPACE: its index in ui->spaces */
+	char **spaces;		/* names of the spaces it is in, for Ctrl-K */
+	size_t n_spaces;
+	int vip;		/* listed first, marked, for a VIP */
 	int invited;		/* an invitation, not yet answered */
 	int64_t unread;
 	int64_t highlight;
@@ -149,8 +164,11 @@ struct ui {
 	struct loop *loop;
 	struct keys_table *own_keys;	/* the defaults, without a config */
 
-	struct ui_room *rooms;	/* in list order: by section, then activity */
+	struct ui_room *rooms;	/* in list order: by section (and space), then
+				 * activity */
 	size_t n_rooms;
+	struct ui_space *spaces;	/* by name */
+	size_t n_spaces;
 	char *current;		/* room id in view, or NULL */
 	int list_toggled;	/* the user showed (narrow) or hid (wide) the list */
 	int focused;
@@ -180,7 +198,15 @@ void ui_dirty(struct ui *ui);
 /* Ends natter because the terminal went away (why says how): what must
  * be kept is kept, nothing more is drawn, the exit status is 1. */
 void ui_terminal_gone(struct ui *ui, const char *why);
+/* ui-list.c: the room list's model, read from the store. */
 void ui_rooms_reload(struct ui *ui);
+void ui_rooms_free(struct ui *ui);
+/* Whether the list shows the i-th room: not when its space is folded,
+ * unless it is the one in view. */
+int ui_room_listed(const struct ui *ui, size_t i);
+/* Folds or unfolds the space group of the room in view (remembered in
+ * the cache); says so, or why not. */
+void ui_space_fold(struct ui *ui);
 /* The listed room with this id, or NULL. */
 const struct ui_room *ui_room_find(const struct ui *ui, const char *room_id);
 void ui_room_select(struct ui *ui, const char *room_id);

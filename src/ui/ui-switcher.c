@@ -101,6 +101,14 @@ ui_switch_matches(struct ui *ui, size_t *out, size_t max)
 			if (s > score)
 				score = s;
 		}
+		/* The name of a space it is in lists it too, after rooms whose
+		 * own name matches. */
+		for (size_t k = 0; k < r->n_spaces; k++) {
+			int s = ui_switch_score(r->spaces[k], query) - 100;
+
+			if (s > score)
+				score = s;
+		}
 
 		if (score > 0)
 			hits[n++] = (struct ui_switch_hit){i, score};
@@ -177,8 +185,13 @@ ui_switch_draw(struct ui *ui, int top, int height, int left, int width)
 	for (size_t i = 0; i < n && (int)i < height; i++) {
 		int el = i == ui->over.switch_sel ? THEME_LIST_SELECTED : THEME_LIST;
 
+		const struct ui_room *r = &ui->rooms[idx[i]];
+		char *line = r->n_spaces > 0 ? xasprintf("%s  (%s)", r->name, r->spaces[0]) :
+		    xstrdup(r->name);
+
 		ui_fill(top + (int)i, left, width, el);
-		ui_put(top + (int)i, left + 1, ui->rooms[idx[i]].name, width - 1, el);
+		ui_put(top + (int)i, left + 1, line, width - 1, el);
+		free(line);
 	}
 	move(LINES - 1, 0);
 	clrtoeol();
