@@ -205,6 +205,10 @@ ui_rooms_reload(struct ui *ui)
 	free(order);
 	store_space_links_free(&links, n_links);
 	store_rooms_free(&rooms, n);
+	/* At start, the first room listed: not one a folded space hides. */
+	for (size_t i = 0; ui->current == NULL && i < ui->n_rooms; i++)
+		if (ui_room_listed(ui, i))
+			ui_room_select(ui, ui->rooms[i].room_id);
 	if (ui->current == NULL && ui->n_rooms > 0)
 		ui_room_select(ui, ui->rooms[0].room_id);
 	ui_dirty(ui);
