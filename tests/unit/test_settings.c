@@ -64,6 +64,7 @@ assert_defaults(const struct settings *s)
 	assert_int_equal(s->ui.list_width, 24);
 	assert_int_equal(s->ui.bell, 0);
 	assert_int_equal(s->ui.send_typing, 1);
+	assert_int_equal(s->ui.spaces, 1);
 	assert_int_equal(s->notify.enabled, 1);
 	assert_int_equal(s->notify.mentions, 1);
 	assert_int_equal(s->notify.direct, 1);
@@ -71,6 +72,7 @@ assert_defaults(const struct settings *s)
 	assert_int_equal(s->notify.quiet_start, -1);
 	assert_int_equal(s->notify.quiet_end, -1);
 	assert_int_equal(s->notify.mute.n, 0);
+	assert_int_equal(s->notify.vip.n, 0);
 	assert_int_equal(s->notify.markup, SETTINGS_MARKUP_AUTO);
 	assert_int_equal(match(s, KEYS_MODE_COMPOSE, "C-q"), KEYS_ACT_QUIT);
 	assert_int_equal(match(s, KEYS_MODE_COMPOSE, "C-k"), KEYS_ACT_ROOM_SWITCHER);
@@ -116,6 +118,7 @@ test_every_key(void **state)
 	assert_int_equal(s.ui.list_width, 30);
 	assert_int_equal(s.ui.bell, 1);
 	assert_int_equal(s.ui.send_typing, 0);
+	assert_int_equal(s.ui.spaces, 0);
 	assert_int_equal(s.notify.enabled, 0);
 	assert_int_equal(s.notify.mentions, 0);
 	assert_int_equal(s.notify.direct, 0);
@@ -130,6 +133,9 @@ test_every_key(void **state)
 	assert_string_equal(s.notify.mute.items[1], "!abc:example.org");
 	assert_string_equal(s.notify.mute.items[2], "Coffee chat");
 	assert_int_equal(s.notify.markup, SETTINGS_MARKUP_OFF);
+	assert_int_equal(s.notify.vip.n, 2);
+	assert_string_equal(s.notify.vip.items[0], "@ceo:example.org");
+	assert_string_equal(s.notify.vip.items[1], "@cfo:example.org");
 
 	assert_int_equal(match(&s, KEYS_MODE_COMPOSE, "C-c"), KEYS_ACT_QUIT);
 	assert_int_equal(match(&s, KEYS_MODE_COMPOSE, "C-q"), KEYS_ACT_NONE);
@@ -241,6 +247,25 @@ test_lists_trimmed_and_replaced(void **state)
 	settings_free(&s);
 }
 
+/* [notify] vip takes user ids only: a line with anything else is said
+ * and leaves the list as it was. */
+static void
+test_vip_wants_user_ids(void **state)
+{
+	struct settings s;
+	char *warnings = load_text("[notify]\nvip = @ceo:example.org\n"
+				   "vip = @cfo:example.org, Dana Whitfield\n"
+				   "vip = @:example.org\nvip = @cfo:\n", &s);
+
+	assert_non_null(strstr(warnings, "not \"Dana Whitfield\""));
+	assert_non_null(strstr(warnings, "not \"@:example.org\""));
+	assert_non_null(strstr(warnings, "not \"@cfo:\""));
+	assert_int_equal(s.notify.vip.n, 1);
+	assert_string_equal(s.notify.vip.items[0], "@ceo:example.org");
+	free(warnings);
+	settings_free(&s);
+}
+
 /* [lists]: a named list stands for its members in a --to, once each;
  * an unknown one is refused with the names the config has. */
 static void
@@ -348,6 +373,7 @@ main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_missing_file_keeps_defaults),
 		cmocka_unit_test(test_every_key),
+		cmocka_unit_test(test_vip_wants_user_ids),
 		cmocka_unit_test(test_bad_lines_warn_and_keep_defaults),
 		cmocka_unit_test(test_quiet_hours_wrap_midnight),
 		cmocka_unit_test(test_lists_trimmed_and_replaced),
