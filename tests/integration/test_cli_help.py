@@ -41,7 +41,7 @@ BAD_USAGE = {
     "read": [[]],
     "recover": [["KEY"], ["--loud"]],
     "redact": [["Board"]],
-    "rooms": [["Board"]],
+    "rooms": [["Board"], ["--space"], ["--space", ""], ["--space", "Eng", "Board"]],
     "scheduled": [["Board"], ["--cancel"], ["--cancel", "1", "--edit", "1"], ["--edit", "1"],
                   ["--cancel", "soon"], ["--at", "+2h"]],
     "search": [[], ["budget", "--limit", "0"]],
