@@ -28,6 +28,11 @@ class SpacesCliTest(NatterTestCase):
         self.child(self.board, self.minutes)
         # A room may say which space it is in without the space listing it.
         self.bob.send_state(self.oncall, "m.space.parent", self.eng, {"via": [self.server]})
+        # Talk after the state, more than a first sync's timeline holds: the
+        # state must come as state, not in the timeline.
+        for room in (self.eng, self.board, self.oncall, self.minutes):
+            for i in range(12):
+                self.bob.send_text(room, f"later {i}")
 
     def space(self, name, alias=None):
         room = self.bob.create_room(name=name, invite=[self.alice.user_id], alias=alias,
