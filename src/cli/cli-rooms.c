@@ -277,7 +277,8 @@ cli_space_find(const struct store_room *rooms, size_t n, const char *what, char 
 	if (names.len == 0)
 		cause_set(cause, "no space \"%s\": the cache knows of no space you are in", what);
 	else
-		cause_set(cause, "no space \"%s\": the spaces you are in are %s", what, names.data);
+		cause_set(cause, "no space \"%s\": the spaces you are in are %s", what,
+		    names.data);
 	buf_free(&names);
 	return NULL;
 }
