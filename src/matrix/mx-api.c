@@ -296,7 +296,6 @@ api_slide_state(void)
 	for (size_t i = 0; i < NT_NELEMS(types); i++)
 		api_state_want(list, types[i], "");
 	api_state_want(list, "m.space.child", "*");
-	api_state_want(list, "m.space.parent", "*");
 	api_state_want(list, "m.room.member", "$LAZY");
 	api_state_want(list, "m.room.member", "$ME");
 	return list;

@@ -79,7 +79,7 @@ _Static_assert(STORE_OUTBOX_QUEUED == 0 && STORE_OUTBOX_SENT == 1 && STORE_OUTBO
 	" AND c.state_key = '' AND CASE WHEN json_valid(c.content)"                             \
 	" THEN json_extract(c.content, '$.type') END IS 'm.space')"
 
-/* Whether state event s (m.space.child or m.space.parent) links its
+/* Whether state event s (an m.space.child) links its
  * rooms: the spec counts one only while its via lists a server. */
 #define STORE_SPACE_VIA                                                                        \
 	"CASE WHEN json_valid(s.content) THEN json_array_length(s.content, '$.via') END > 0"
@@ -247,12 +247,12 @@ const char *const store_sql_text[STORE_SQL_COUNT] = {
 				 " ORDER BY last_ts DESC, room_id",
 	[STORE_SQL_ROOM_ONE] = STORE_ROOM_COLUMNS " WHERE r.room_id = ?1",
 	/* The rooms of the spaces this account is in: each space's
-	 * m.space.child, and each room's m.space.parent that names one. */
+	 * m.space.child. A room's m.space.parent does not count: whoever
+	 * may set the room's state could name any space, and the spec's
+	 * check (that they may set the space's children) needs who sent it. */
 	[STORE_SQL_SPACE_LINKS] =
 	    "SELECT space, room FROM (SELECT s.room_id AS space, s.state_key AS room FROM state s"
-	    " WHERE s.type = 'm.space.child' AND s.state_key <> '' AND " STORE_SPACE_VIA
-	    " UNION SELECT s.state_key, s.room_id FROM state s WHERE s.type = 'm.space.parent'"
-	    " AND s.state_key <> '' AND " STORE_SPACE_VIA ")"
+	    " WHERE s.type = 'm.space.child' AND s.state_key <> '' AND " STORE_SPACE_VIA ")"
 	    " WHERE space IN (SELECT r.room_id FROM rooms r WHERE r.membership = 1"
 	    " AND " STORE_IS_SPACE("r.room_id") ") AND space <> room ORDER BY space, room",
 	[STORE_SQL_HEROES_OF] =

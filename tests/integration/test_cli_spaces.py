@@ -25,12 +25,15 @@ class SpacesCliTest(NatterTestCase):
         self.lunch = self.room("Lunch")
         self.minutes = self.room("Minutes")
         self.child(self.eng, self.deploys)
+        self.child(self.eng, self.oncall)
         self.child(self.board, self.minutes)
-        # A room may say which space it is in without the space listing it.
-        self.bob.send_state(self.oncall, "m.space.parent", self.eng, {"via": [self.server]})
+        # A room cannot file itself under a space: only the space's own list
+        # counts (whoever may set a room's state may name any space).
+        self.rogue = self.room("Rogue")
+        self.bob.send_state(self.rogue, "m.space.parent", self.board, {"via": [self.server]})
         # Talk after the state, more than a first sync's timeline holds: the
         # state must come as state, not in the timeline.
-        for room in (self.eng, self.board, self.oncall, self.minutes):
+        for room in (self.eng, self.board, self.oncall, self.minutes, self.rogue):
             for i in range(12):
                 self.bob.send_text(room, f"later {i}")
 
