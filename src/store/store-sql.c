@@ -507,7 +507,8 @@ const char *const store_sql_text[STORE_SQL_COUNT] = {
 	[STORE_SQL_CRYPTO_DEVICES_OF] =
 	    "SELECT " STORE_DEVICE_COLUMNS " FROM crypto_devices WHERE user_id = ?1 ORDER BY device_id",
 	[STORE_SQL_CRYPTO_DEVICE_BY_KEY] =
-	    "SELECT " STORE_DEVICE_COLUMNS " FROM crypto_devices WHERE curve25519 = ?1 ORDER BY user_id, device_id LIMIT 1",
+	    "SELECT " STORE_DEVICE_COLUMNS " FROM crypto_devices WHERE curve25519 = ?1"
+	    " ORDER BY user_id, device_id LIMIT 1",
 	[STORE_SQL_CRYPTO_DEVICES_DROP] = "DELETE FROM crypto_devices WHERE user_id = ?1",
 	/* A device whose keys changed under the same id is a new device:
 	 * the trust given to the old keys does not carry over. */

@@ -423,7 +423,8 @@ ui_cmd_me(struct ui *ui, char *args)
 {
 	char *cause = NULL;
 
-	return ui_cmd_sent(ui, core_send_text(ui->core, ui->current, args, 1, NULL, NULL, NULL, &cause), cause);
+	return ui_cmd_sent(ui, core_send_text(ui->core, ui->current, args, 1, NULL, NULL, NULL,
+	    &cause), cause);
 }
 
 /* The newest message with an attachment in the room in view. */

@@ -147,7 +147,8 @@ ui_draft_save(struct ui *ui)
 	if (ui->current == NULL)
 		return;
 	if ((d = ui_draft_find(ui, ui->current)) == NULL) {
-		ui->compose.drafts = xreallocarray(ui->compose.drafts, ui->compose.n_drafts + 1, sizeof *ui->compose.drafts);
+		ui->compose.drafts = xreallocarray(ui->compose.drafts, ui->compose.n_drafts + 1,
+		    sizeof *ui->compose.drafts);
 		d = &ui->compose.drafts[ui->compose.n_drafts++];
 		d->room_id = xstrdup(ui->current);
 		d->text = NULL;
