@@ -63,7 +63,8 @@ char *text_truncate(const char *s, int cells);
  * spaces) but not before 。」, or after 「(, after U+200B, and inside a word
  * only when it is longer than a line; each "\n" ends a line, so "" is one
  * empty line and "a\n" two. Spaces where a line breaks or a paragraph
- * ends are in no line; spaces that start a paragraph are kept. No cluster is ever split: widths below 1 wrap as 1,
+ * ends are in no line; spaces that start a paragraph are kept. No cluster
+ * is ever split: widths below 1 wrap as 1,
  * and a cluster wider than the line (2 cells at width 1) gets a line of
  * its own whose width says so, for the UI to clip. Time is linear in the
  * length of s, with one allocation now and then for the array. */

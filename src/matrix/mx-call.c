@@ -360,13 +360,14 @@ static void
 mx_call_log(const struct mx_call *call, const struct net_response *nr, int64_t delay)
 {
 	const char *path = strstr(call->url, "/_matrix/");
+	const char *method = call->method ? call->method : "GET";
 	size_t len = path != NULL ? strcspn(path, "?") : 0;
 
 	if (nr->error != 0)
-		log_msg("%s %.*s: %s (attempt %d)%s", call->method ? call->method : "GET", (int)len, path ? path : "",
+		log_msg("%s %.*s: %s (attempt %d)%s", method, (int)len, path ? path : "",
 		    nr->error_text, call->attempts, delay >= 0 ? ", will retry" : "");
 	else
-		log_msg("%s %.*s: %ld (attempt %d)%s", call->method ? call->method : "GET", (int)len, path ? path : "",
+		log_msg("%s %.*s: %ld (attempt %d)%s", method, (int)len, path ? path : "",
 		    nr->status, call->attempts, delay >= 0 ? ", will retry" : "");
 }
 

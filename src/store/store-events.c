@@ -84,7 +84,8 @@ store_event_bind(sqlite3_stmt *s, const char *room_id, const struct mx_event *ev
 		ev->event_id, ev->type, ev->sender, ev->state_key,
 	};
 	const char *content[] = {
-		ev->content_plain ? NULL : ev->content ? ev->content : "{}", ev->msgtype, ev->body, ev->formatted_body,
+		ev->content_plain ? NULL : ev->content ? ev->content : "{}", ev->msgtype, ev->body,
+		ev->formatted_body,
 		ev->url, ev->filename, ev->mimetype,
 	};
 	const char *rel[] = {
