@@ -177,6 +177,13 @@ struct store_msg {
 				 * "changed" (its owner's identity changed),
 				 * "signed" (by its owner's cross-signing key),
 				 * "unverified", "blocked" or "unknown"; else NULL */
+	char *thread_root;	/* the root of the thread (m.thread) it is in, or NULL */
+	/* As a thread root: its cached replies and the latest of them. */
+	int64_t thread_replies;
+	char *thread_last_sender;	/* NULL when it has none */
+	char *thread_last_name;
+	char *thread_last_body;
+	int64_t thread_last_ts;
 };
 
 /* Up to limit messages of a room older than before_seq (INT64_MAX for
@@ -184,6 +191,16 @@ struct store_msg {
  * into their targets and not listed themselves. */
 int store_history(struct store *st, const char *room_id, int64_t before_seq, int limit,
     struct store_msg **msgs, size_t *n, char **cause);
+/* A thread: its root (when cached) and the last limit of its replies,
+ * oldest first, as store_history lists them. A reply to a root that is
+ * cached is listed only here; store_history lists one whose root is not
+ * cached in its place, with thread_root set. */
+int store_thread(struct store *st, const char *root_id, int limit, struct store_msg **msgs,
+    size_t *n, char **cause);
+/* The newest event of the thread of root_id (a reply, or the root when
+ * none is cached): what a reply's fallback m.in_reply_to names. NULL
+ * when neither is cached. */
+char *store_thread_latest(struct store *st, const char *root_id);
 /* The messages self has not read in room_id, newest first, at most
  * limit: from others, after its read receipt and its own last message.
  * For counting unread where the server does not (sliding sync). */

@@ -210,7 +210,9 @@ parse_topic(struct mx_event *ev, const cJSON *j, const cJSON *content, const cha
 }
 
 /* m.relates_to: a relation needs a valid target (and a reaction its key);
- * a reply needs a valid event id. Anything else is left out. */
+ * a reply needs a valid event id. Anything else is left out. An
+ * encrypted event's relation is in its clear content, so a thread's
+ * reply is known as one before it is decrypted. */
 static void
 event_relation(struct mx_event *ev, const cJSON *content)
 {
@@ -218,6 +220,11 @@ event_relation(struct mx_event *ev, const cJSON *content)
 	const char *type = mx_json_str(rel, "rel_type");
 
 	ev->reply_to = mx_json_id(mx_json_obj(rel, "m.in_reply_to"), "event_id", '$');
+	/* A thread's reply names the thread's latest event only for clients
+	 * that show no threads: no reply of its own. */
+	if (streq(type, "m.thread") && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rel,
+	    "is_falling_back")))
+		xfree(&ev->reply_to);
 	if (!mx_type_valid(type))
 		return;
 	ev->rel_event = mx_json_id(rel, "event_id", '$');

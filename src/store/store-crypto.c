@@ -829,6 +829,8 @@ store_event_replace(struct store *st, const char *room_id, const struct mx_event
     char **cause)
 {
 	sqlite3_stmt *s = store_stmt(st, STORE_SQL_CRYPTO_EVENT_ROW, cause);
+	struct mx_event plain = *ev;
+	char *rel_type = NULL, *rel_event = NULL;
 	int64_t id, seq;
 	int indexed, added, r;
 
@@ -840,15 +842,30 @@ store_event_replace(struct store *st, const char *room_id, const struct mx_event
 	id = sqlite3_column_int64(s, 0);
 	seq = sqlite3_column_int64(s, 1);
 	indexed = sqlite3_column_int(s, 2);
+	rel_type = store_column_text(s, 3);
+	rel_event = store_column_text(s, 4);
 	store_done(s);
-	if (indexed && store_fts_unindex(st, id, cause) == -1)
-		return -1;
-	if ((s = store_stmt(st, STORE_SQL_CRYPTO_EVENT_DELETE, cause)) == NULL)
-		return -1;
+	/* The relation is in the encrypted event's clear content (the spec):
+	 * a plaintext without one keeps it, so a thread's reply stays one. */
+	if (plain.rel_type == NULL && store_streq(rel_type, "m.thread") && rel_event != NULL) {
+		plain.rel_type = rel_type;
+		plain.rel_event = rel_event;
+	}
+	if ((indexed && store_fts_unindex(st, id, cause) == -1) ||
+	    (s = store_stmt(st, STORE_SQL_CRYPTO_EVENT_DELETE, cause)) == NULL) {
+		r = -1;
+		goto out;
+	}
 	sqlite3_bind_int64(s, 1, id);
-	if (store_run(st, s, "cannot replace an event", cause) == -1)
-		return -1;
-	if (store_event_put(st, room_id, ev, seq, &added, cause) == -1)
+	r = -1;
+	if (store_run(st, s, "cannot replace an event", cause) == -1 ||
+	    store_event_put(st, room_id, &plain, seq, &added, cause) == -1)
+		goto out;
+	r = 0;
+out:
+	free(rel_type);
+	free(rel_event);
+	if (r == -1)
 		return -1;
 	/* The newest event's id is used again: below where this write's
 	 * index catch-up starts, so it is indexed here. */

@@ -15,6 +15,8 @@ struct store_senders {
 	size_t n;
 };
 
+static char *store_senders_name(struct store_senders *sn, const char *user_id);
+
 /* Fills m from a row of STORE_MSG_COLUMNS (see store-sql.c). */
 static void
 store_msg_fill(sqlite3_stmt *s, struct store_msg *m)
@@ -42,6 +44,33 @@ store_msg_fill(sqlite3_stmt *s, struct store_msg *m)
 	m->sender_key = store_column_text(s, 19);
 	m->sender_trust = store_column_text(s, 20);
 	m->formatted = store_column_text(s, 21);
+	m->thread_root = store_column_text(s, 22);
+}
+
+/* A root's summary: how many replies are cached, and the newest. */
+static int
+store_msg_thread(struct store *st, struct store_senders *sn, const char *room_id,
+    struct store_msg *m, char **cause)
+{
+	sqlite3_stmt *s;
+	int r;
+
+	if (m->thread_root != NULL)
+		return 0;
+	if ((s = store_stmt(st, STORE_SQL_THREAD_SUMMARY, cause)) == NULL)
+		return -1;
+	store_bind_text(s, 1, m->event_id);
+	store_bind_text(s, 2, room_id);
+	if ((r = store_row(st, s, "cannot read a thread", cause)) != 1)
+		return r;
+	m->thread_replies = sqlite3_column_int64(s, 0);
+	m->thread_last_sender = store_column_text(s, 1);
+	m->thread_last_body = store_column_text(s, 2);
+	m->thread_last_ts = sqlite3_column_int64(s, 3);
+	store_done(s);
+	if (m->thread_last_sender != NULL)
+		m->thread_last_name = store_senders_name(sn, m->thread_last_sender);
+	return 0;
 }
 
 /* Reactions by how many people chose them, then by age. */
@@ -106,6 +135,8 @@ store_msgs_decorate(struct store *st, const char *room_id, struct store_msg *msg
 	for (size_t i = 0; i < n && r == 0; i++) {
 		msgs[i].sender_name = store_senders_name(&sn, msgs[i].sender);
 		r = store_msg_reactions(st, room_id, &msgs[i], cause);
+		if (r == 0)
+			r = store_msg_thread(st, &sn, room_id, &msgs[i], cause);
 	}
 	store_senders_free(&sn);
 	return r;
@@ -151,6 +182,50 @@ store_history(struct store *st, const char *room_id, int64_t before_seq, int lim
 		return -1;
 	}
 	return 0;
+}
+
+int
+store_thread(struct store *st, const char *root_id, int limit, struct store_msg **msgs,
+    size_t *n, char **cause)
+{
+	sqlite3_stmt *s;
+	int r;
+
+	*msgs = NULL;
+	*n = 0;
+	if (limit <= 0)
+		return 0;
+	if ((s = store_stmt(st, STORE_SQL_THREAD, cause)) == NULL)
+		return -1;
+	store_bind_text(s, 1, root_id);
+	sqlite3_bind_int(s, 2, limit);
+	while ((r = store_row(st, s, "cannot read a thread", cause)) == 1) {
+		*msgs = xreallocarray(*msgs, *n + 1, sizeof **msgs);
+		store_msg_fill(s, &(*msgs)[(*n)++]);
+	}
+	store_msgs_reverse(*msgs, *n);
+	if (r == -1 || (*n > 0 && store_msgs_decorate(st, (*msgs)[0].room_id, *msgs, *n,
+	    cause) != 0)) {
+		store_msgs_free(msgs, *n);
+		*n = 0;
+		return -1;
+	}
+	return 0;
+}
+
+char *
+store_thread_latest(struct store *st, const char *root_id)
+{
+	sqlite3_stmt *s = store_stmt(st, STORE_SQL_THREAD_LATEST, NULL);
+	char *id = NULL;
+
+	if (s == NULL)
+		return NULL;
+	store_bind_text(s, 1, root_id);
+	if (store_row(st, s, "cannot read a thread", NULL) == 1)
+		id = store_column_text(s, 0);
+	store_done(s);
+	return id;
 }
 
 int
@@ -245,7 +320,8 @@ store_msg_clear(struct store_msg *m)
 		&m->event_id, &m->type, &m->sender, &m->sender_name, &m->msgtype, &m->body,
 		&m->reply_to, &m->url, &m->filename, &m->mimetype, &m->state_key, &m->content,
 		&m->room_id, &m->encryption, &m->sender_key, &m->sender_trust,
-		&m->formatted,
+		&m->formatted, &m->thread_root, &m->thread_last_sender, &m->thread_last_name,
+		&m->thread_last_body,
 	};
 
 	for (size_t i = 0; i < NT_NELEMS(fields); i++)

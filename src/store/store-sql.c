@@ -46,7 +46,14 @@ _Static_assert(STORE_OUTBOX_QUEUED == 0 && STORE_OUTBOX_SENT == 1 && STORE_OUTBO
 	" WHEN d.cross_signed THEN 'signed' ELSE 'unverified' END"                               \
 	" FROM crypto_devices d WHERE d.curve25519 = events.sender_key"                          \
 	" AND d.user_id = events.sender), 'unknown') END,"                                      \
-	" CASE WHEN edited THEN new_formatted ELSE formatted_body END"
+	" CASE WHEN edited THEN new_formatted ELSE formatted_body END,"                           \
+	" CASE WHEN rel_type = 'm.thread' THEN rel_event END"
+
+/* Whether the row of events is a thread's reply whose root is cached:
+ * shown under its root, not in the room's timeline. */
+#define STORE_IN_CACHED_THREAD                                                                 \
+	"(rel_type IS 'm.thread' AND EXISTS (SELECT 1 FROM events t"                            \
+	" WHERE t.event_id = events.rel_event AND t.room_id = events.room_id))"
 
 /* The user id of this account, for the queries that leave it out. */
 #define STORE_SELF "(SELECT value FROM meta WHERE key = 'self')"
@@ -298,12 +305,28 @@ const char *const store_sql_text[STORE_SQL_COUNT] = {
 	    "SELECT " STORE_MSG_COLUMNS " FROM events WHERE room_id = ?1 AND seq < ?2"
 	    " AND type NOT IN ('m.room.redaction', 'm.reaction')"
 	    " AND (rel_type IS NULL OR rel_type NOT IN ('m.replace', 'm.annotation'))"
-	    " ORDER BY seq DESC LIMIT ?3",
+	    " AND NOT " STORE_IN_CACHED_THREAD " ORDER BY seq DESC LIMIT ?3",
 	[STORE_SQL_HISTORY_COUNT] =
 	    "SELECT count(*) FROM events WHERE room_id = ?1 AND seq >= ?2"
 	    " AND type NOT IN ('m.room.redaction', 'm.reaction')"
-	    " AND (rel_type IS NULL OR rel_type NOT IN ('m.replace', 'm.annotation'))",
+	    " AND (rel_type IS NULL OR rel_type NOT IN ('m.replace', 'm.annotation'))"
+	    " AND NOT " STORE_IN_CACHED_THREAD,
 	[STORE_SQL_MSG_GET] = "SELECT " STORE_MSG_COLUMNS " FROM events WHERE event_id = ?1",
+	/* A thread's root and replies, newest first (the root is not in the
+	 * thread: a reply naming a reply as its root is listed anyway). */
+	[STORE_SQL_THREAD] =
+	    "SELECT " STORE_MSG_COLUMNS " FROM events WHERE (event_id = ?1"
+	    " OR (rel_event = ?1 AND rel_type = 'm.thread'))"
+	    " AND type NOT IN ('m.room.redaction', 'm.reaction') ORDER BY seq DESC LIMIT ?2",
+	/* How many replies a root has, and the newest of them. */
+	[STORE_SQL_THREAD_SUMMARY] =
+	    "SELECT count(*) OVER (), sender, coalesce(new_body, body), ts FROM events"
+	    " WHERE rel_event = ?1 AND rel_type = 'm.thread' AND room_id = ?2"
+	    " AND type <> 'm.reaction' AND redacted = 0 ORDER BY seq DESC LIMIT 1",
+	[STORE_SQL_THREAD_LATEST] =
+	    "SELECT event_id FROM events WHERE (event_id = ?1 OR (rel_event = ?1"
+	    " AND rel_type = 'm.thread')) AND type NOT IN ('m.room.redaction', 'm.reaction')"
+	    " AND redacted = 0 ORDER BY seq DESC LIMIT 1",
 	[STORE_SQL_REACTIONS] =
 	    "SELECT key, count(DISTINCT sender) AS n FROM events WHERE rel_event = ?1"
 	    " AND room_id = ?2 AND rel_type = 'm.annotation' AND redacted = 0"
@@ -624,7 +647,8 @@ const char *const store_sql_text[STORE_SQL_COUNT] = {
 	    "SELECT " STORE_DEVICE_COLUMNS " FROM crypto_devices WHERE user_id = ?1 AND device_id = ?2",
 	[STORE_SQL_CRYPTO_DEVICE_TRUST] =
 	    "UPDATE crypto_devices SET trust = ?3 WHERE user_id = ?1 AND device_id = ?2",
-	[STORE_SQL_CRYPTO_EVENT_ROW] = "SELECT id, seq, indexed FROM events WHERE event_id = ?1",
+	[STORE_SQL_CRYPTO_EVENT_ROW] = "SELECT id, seq, indexed, rel_type, rel_event FROM events"
+				       " WHERE event_id = ?1",
 	[STORE_SQL_CRYPTO_EVENT_DELETE] = "DELETE FROM events WHERE id = ?1",
 
 	[STORE_SQL_BCAST_ADD] = "INSERT INTO broadcasts(created_ts, body) VALUES (?1, ?2)",

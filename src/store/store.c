@@ -312,6 +312,10 @@ const char *const store_migrations[] = {
 	"ALTER TABLE outbox ADD COLUMN due_ts INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE outbox ADD COLUMN delay_id TEXT;"
 	"CREATE INDEX outbox_due ON outbox(state, due_ts) WHERE state >= 3;",
+
+	/* 17: threads (m.thread): a root's replies, in order, by an index of
+	 * their own, for its summary and for opening the thread. */
+	"CREATE INDEX events_thread ON events(rel_event, seq) WHERE rel_type = 'm.thread';",
 };
 
 /* natter_reply_body(body) and natter_reply_html(formatted_body), for

@@ -378,7 +378,8 @@ test_reaction_thread_redaction(void **state)
 	ev = tl(s, BOARD, "$C2Aw8xF4hJ1mL7kN0pQ3rT6uV9zB2dG5iO8eS1yZ4kC");
 	assert_string_equal(ev->rel_type, "m.thread");
 	assert_string_equal(ev->rel_event, "$w6Uq2rZ8bD5gF1eH4jK7lN0oP3tV6xA9cI2yM5sT8eW");
-	assert_string_equal(ev->reply_to, "$w6Uq2rZ8bD5gF1eH4jK7lN0oP3tV6xA9cI2yM5sT8eW");
+	/* Its m.in_reply_to is only the fallback for clients without threads. */
+	assert_null(ev->reply_to);
 	ev = tl(s, BOARD, "$y8Ws4tB0dF7iH3gJ6lM9nP2qR5vX8zC1eK4aO7uV0gY");
 	assert_true(ev->redacted);
 	assert_string_equal(ev->content, "{}");
@@ -1100,6 +1101,34 @@ test_reply_fallback_stripped(void **state)
 	mx_event_clear(&ev);
 }
 
+/* A thread's reply: its m.in_reply_to is a reply only when it is not
+ * there for clients that show no threads (is_falling_back). */
+static void
+test_thread_reply_fallback(void **state)
+{
+	const char *plain = "{\"type\":\"m.room.message\",\"sender\":\"@sam:x\","
+	    "\"event_id\":\"$t1\",\"content\":{\"msgtype\":\"m.text\",\"body\":\"ok\","
+	    "\"m.relates_to\":{\"rel_type\":\"m.thread\",\"event_id\":\"$root\","
+	    "\"is_falling_back\":true,\"m.in_reply_to\":{\"event_id\":\"$latest\"}}}}";
+	const char *reply = "{\"type\":\"m.room.encrypted\",\"sender\":\"@sam:x\","
+	    "\"event_id\":\"$t2\",\"content\":{\"algorithm\":\"m.megolm.v1.aes-sha2\","
+	    "\"m.relates_to\":{\"rel_type\":\"m.thread\",\"event_id\":\"$root\","
+	    "\"is_falling_back\":false,\"m.in_reply_to\":{\"event_id\":\"$t1\"}}}}";
+	struct mx_event ev;
+	char *cause = NULL;
+
+	assert_int_equal(mx_event_parse_json(plain, strlen(plain), &ev, &cause), 0);
+	assert_string_equal(ev.rel_type, "m.thread");
+	assert_string_equal(ev.rel_event, "$root");
+	assert_null(ev.reply_to);
+	mx_event_clear(&ev);
+	assert_int_equal(mx_event_parse_json(reply, strlen(reply), &ev, &cause), 0);
+	assert_string_equal(ev.rel_type, "m.thread");
+	assert_string_equal(ev.rel_event, "$root");
+	assert_string_equal(ev.reply_to, "$t1");
+	mx_event_clear(&ev);
+}
+
 /* A synthetic sync of n events in rooms of 100, for the timing below. */
 static char *
 big_sync(size_t n, size_t *len)
@@ -1186,6 +1215,7 @@ main(void)
 		cmocka_unit_test(test_messages_last_and_errors),
 		cmocka_unit_test(test_single_event),
 		cmocka_unit_test(test_reply_fallback_stripped),
+		cmocka_unit_test(test_thread_reply_fallback),
 		cmocka_unit_test(test_big_sync),
 	};
 
