@@ -238,6 +238,8 @@ struct core_draft {
 	const char *text;
 	int emote;		/* m.emote rather than m.text */
 	const char *reply_to;	/* the event answered, or NULL */
+	const char *thread;	/* the root of the thread it goes to (m.thread),
+				 * or NULL; a reply in a thread goes to its root */
 	const char *edit;	/* the event whose text this replaces, or NULL;
 				 * the edit keeps its kind (an emote stays one) */
 	const struct core_mention *names;
@@ -249,6 +251,9 @@ int core_send_draft(struct core *c, const char *room_id, const struct core_draft
  * be NULL. */
 int core_send_text(struct core *c, const char *room_id, const char *text, int emote,
     const char *reply_to, core_done_cb done, void *arg, char **cause);
+/* A message in the thread of root (an event of the thread or its root). */
+int core_send_thread(struct core *c, const char *room_id, const char *text, const char *root,
+    core_done_cb done, void *arg, char **cause);
 /* Replaces event_id's text (a draft with edit set). */
 int core_send_edit(struct core *c, const char *room_id, const char *event_id, const char *text,
     core_done_cb done, void *arg, char **cause);

@@ -63,6 +63,12 @@ size_t msg_user_id_at(const char *s, size_t before_len);
  * id or NULL; m may be NULL. */
 char *msg_content_text(const char *text, const char *msgtype, const char *reply_to,
     const struct msg_mentions *m);
+/* The same in the thread of thread_root (m.thread): a reply to reply_to
+ * in it, or, when reply_to is NULL, a message whose m.in_reply_to names
+ * latest (the thread's newest event; the root when NULL) only for
+ * clients that show no threads (is_falling_back, as the spec asks). */
+char *msg_content_thread(const char *text, const char *msgtype, const char *thread_root,
+    const char *reply_to, const char *latest, const struct msg_mentions *m);
 
 /* An edit (m.replace) of target with new text. m.new_content holds the
  * new text's m.mentions; the edit's own m.mentions only those that
@@ -148,5 +154,12 @@ struct msg_reaction {
  * before display), or NULL when there are none. */
 char *msg_reactions_text(const struct msg_reaction *r, size_t n);
 void msg_reactions_free(struct msg_reaction **r, size_t n);
+
+/* A thread root's summary as people read it: "2 replies, last Dana
+ * 17:27: The car is booked" (when as the caller formats it; the first
+ * line of body cut to cells columns; server text: inert it before
+ * display), or NULL without replies. */
+char *msg_thread_summary(int64_t replies, const char *name, const char *when,
+    const char *body, int cells);
 
 #endif

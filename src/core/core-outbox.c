@@ -314,6 +314,21 @@ core_send(struct core *c, const char *room_id, const char *type, const char *con
 	return core_queue(c, room_id, type, xstrdup(content), done, arg, cause);
 }
 
+/* The root of the thread event_id is in: its own root when it is a
+ * thread's reply (threads do not nest), else itself. */
+static char *
+core_thread_root(struct core *c, const char *event_id)
+{
+	struct store_msg m;
+	char *root;
+
+	if (store_msg_get(c->store, event_id, &m, NULL) == -1)
+		return xstrdup(event_id);
+	root = xstrdup(m.thread_root != NULL ? m.thread_root : event_id);
+	store_msg_clear(&m);
+	return root;
+}
+
 /* Whom a draft mentions besides the ids in its text: its names, and the
  * sender of the message it answers unless that is the user. */
 static struct msg_mentions
@@ -342,7 +357,15 @@ core_draft_content(struct core *c, const struct core_draft *d)
 	int has_answered;
 
 	m = core_draft_mentions(c, d, names, &answered, &has_answered);
-	if (d->edit == NULL)
+	if (d->edit == NULL && d->thread != NULL) {
+		char *root = core_thread_root(c, d->thread), *latest;
+
+		latest = store_thread_latest(c->store, root);
+		content = msg_content_thread(d->text, d->emote ? "m.emote" : "m.text", root,
+		    d->reply_to, latest, &m);
+		free(latest);
+		free(root);
+	} else if (d->edit == NULL)
 		content = msg_content_text(d->text, d->emote ? "m.emote" : "m.text", d->reply_to,
 		    &m);
 	/* An edit keeps the kind of message it replaces (an emote stays one). */
@@ -371,6 +394,15 @@ core_send_text(struct core *c, const char *room_id, const char *text, int emote,
     const char *reply_to, core_done_cb done, void *arg, char **cause)
 {
 	struct core_draft d = {.text = text, .emote = emote, .reply_to = reply_to};
+
+	return core_send_draft(c, room_id, &d, done, arg, cause);
+}
+
+int
+core_send_thread(struct core *c, const char *room_id, const char *text, const char *root,
+    core_done_cb done, void *arg, char **cause)
+{
+	struct core_draft d = {.text = text, .thread = root};
 
 	return core_send_draft(c, room_id, &d, done, arg, cause);
 }

@@ -8,6 +8,7 @@
 
 #include "natter/emoji.h"
 #include "natter/msg.h"
+#include "natter/text.h"
 #include "natter/util.h"
 
 /* cmark output for plain text is "<p>TEXT</p>\n" with TEXT escaped
@@ -143,17 +144,33 @@ char *
 msg_content_text(const char *text, const char *msgtype, const char *reply_to,
     const struct msg_mentions *m)
 {
-	cJSON *root = cJSON_CreateObject();
+	return msg_content_thread(text, msgtype, NULL, reply_to, NULL, m);
+}
+
+char *
+msg_content_thread(const char *text, const char *msgtype, const char *thread_root,
+    const char *reply_to, const char *latest, const struct msg_mentions *m)
+{
+	cJSON *root = cJSON_CreateObject(), *rel = NULL;
 	struct msg_text t;
+	const char *answered = reply_to;
 
 	msg_text_prepare(text, m, &t);
 	add_text(root, &t, msgtype);
 	msg_text_clear(&t);
-	if (reply_to != NULL) {
-		cJSON *rel = cJSON_AddObjectToObject(root, "m.relates_to");
-		cJSON *irt = cJSON_AddObjectToObject(rel, "m.in_reply_to");
-
-		cJSON_AddStringToObject(irt, "event_id", reply_to);
+	if (thread_root != NULL) {
+		rel = cJSON_AddObjectToObject(root, "m.relates_to");
+		cJSON_AddStringToObject(rel, "rel_type", "m.thread");
+		cJSON_AddStringToObject(rel, "event_id", thread_root);
+		cJSON_AddBoolToObject(rel, "is_falling_back", reply_to == NULL);
+		if (answered == NULL)
+			answered = latest != NULL ? latest : thread_root;
+	}
+	if (answered != NULL) {
+		if (rel == NULL)
+			rel = cJSON_AddObjectToObject(root, "m.relates_to");
+		cJSON_AddStringToObject(cJSON_AddObjectToObject(rel, "m.in_reply_to"), "event_id",
+		    answered);
 	}
 	return print_free(root);
 }
@@ -393,6 +410,24 @@ msg_reactions_free(struct msg_reaction **r, size_t n)
 	for (size_t i = 0; i < n; i++)
 		free((*r)[i].key);
 	xfree(r);
+}
+
+char *
+msg_thread_summary(int64_t replies, const char *name, const char *when, const char *body,
+    int cells)
+{
+	char *line, *cut, *out;
+
+	if (replies <= 0)
+		return NULL;
+	line = xstrdup(body != NULL ? body : "…");
+	line[strcspn(line, "\r\n")] = '\0';
+	cut = text_truncate(line, cells);
+	out = xasprintf("%lld %s, last %s %s: %s", (long long)replies,
+	    replies == 1 ? "reply" : "replies", name != NULL ? name : "?", when, cut);
+	free(cut);
+	free(line);
+	return out;
 }
 
 const char *

@@ -36,6 +36,31 @@ test_plain_text_stays_plain(void **state)
 	free(json);
 }
 
+/* A message in a thread names the thread's newest event for clients that
+ * show no threads; a reply in the thread names what it answers. */
+static void
+test_thread_relation(void **state)
+{
+	char *json = msg_content_thread("agreed", "m.text", "$root", NULL, "$t2", NULL);
+	cJSON *c = cJSON_Parse(json), *rel = cJSON_GetObjectItemCaseSensitive(c, "m.relates_to");
+
+	assert_string_equal(field(rel, "rel_type"), "m.thread");
+	assert_string_equal(field(rel, "event_id"), "$root");
+	assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rel, "is_falling_back")));
+	assert_string_equal(field(cJSON_GetObjectItemCaseSensitive(rel, "m.in_reply_to"),
+	    "event_id"), "$t2");
+	cJSON_Delete(c);
+	free(json);
+	json = msg_content_thread("to you", "m.text", "$root", "$t1", "$t2", NULL);
+	c = cJSON_Parse(json);
+	rel = cJSON_GetObjectItemCaseSensitive(c, "m.relates_to");
+	assert_true(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(rel, "is_falling_back")));
+	assert_string_equal(field(cJSON_GetObjectItemCaseSensitive(rel, "m.in_reply_to"),
+	    "event_id"), "$t1");
+	cJSON_Delete(c);
+	free(json);
+}
+
 static void
 test_multiline_plain_stays_plain(void **state)
 {
@@ -267,6 +292,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_plain_text_stays_plain),
+		cmocka_unit_test(test_thread_relation),
 		cmocka_unit_test(test_multiline_plain_stays_plain),
 		cmocka_unit_test(test_markdown_becomes_html),
 		cmocka_unit_test(test_raw_html_is_not_passed_through),
