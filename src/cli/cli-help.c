@@ -118,10 +118,14 @@ static const struct cli_help cli_help[] = {
 	    "Prints the newest messages of ROOM, oldest first, with edits applied,\n"
 	    "reactions, replies and attachments. When logged in, history missing from\n"
 	    "the cache is paged in from the homeserver first; without it, what the cache\n"
-	    "holds is shown.\n"
+	    "holds is shown. A thread's replies show under their root as a count and the\n"
+	    "latest reply (\"[thread: 2 replies, last ...]\"); a reply whose root is not\n"
+	    "cached shows in its place, marked \"[in thread EVENT]\".\n"
 	    "\n"
 	    "  --limit N        how many (20; at most 100000)\n"
 	    "  --before EVENT   the messages before EVENT\n"
+	    "  --thread EVENT   the thread EVENT starts (or is in): its root and its\n"
+	    "                   replies, oldest first\n"
 	    "  --ids            each message's event id too\n"
 	    "  --json           one JSON object a line\n"
 	    "\n" CLI_HELP_ROOM CLI_HELP_EVENT},
@@ -264,6 +268,7 @@ static const struct cli_help cli_help[] = {
 	    "                   for a running natter to send (natter scheduled lists them)\n"
 	    "  --emote          send it as an action, like /me\n"
 	    "  --reply EVENT    send it as a reply to EVENT\n"
+	    "  --thread EVENT   send it to the thread EVENT starts (or is in)\n"
 	    "  --file PATH      upload the file at PATH and send it as an image, video,\n"
 	    "                   sound or file, by its name's extension\n"
 	    "\n" CLI_HELP_TEXT CLI_HELP_ROOM CLI_HELP_EVENT},

@@ -102,6 +102,12 @@ cli_json_msg(struct buf *b, const struct store_msg *m, const char *room_id)
 	cli_json_bool(b, "edited", m->edited, &first);
 	cli_json_bool(b, "redacted", m->redacted, &first);
 	cli_json_str(b, "reply_to", m->reply_to, &first);
+	cli_json_str(b, "thread_root", m->thread_root, &first);
+	if (m->thread_replies > 0) {
+		cli_json_int(b, "thread_replies", m->thread_replies, &first);
+		cli_json_str(b, "thread_last_sender", m->thread_last_sender, &first);
+		cli_json_int(b, "thread_last_ts", m->thread_last_ts, &first);
+	}
 	reactions = msg_reactions_text(m->reactions, m->n_reactions);
 	cli_json_str(b, "reactions", reactions, &first);
 	free(reactions);
@@ -190,9 +196,27 @@ cli_print_content(FILE *f, const struct store_msg *m)
 	}
 }
 
-void
-cli_print_msg(FILE *f, const struct store_msg *m, const struct store_msg *quoted, int ids)
+/* Under a thread's root: how many replies, and the latest. */
+static void
+cli_print_thread(FILE *f, const struct store_msg *m)
 {
+	char when[32], *line;
+
+	cli_format_time(m->thread_last_ts, when, sizeof when);
+	line = msg_thread_summary(m->thread_replies, m->thread_last_name, when,
+	    m->thread_last_body, 40);
+	if (line == NULL)
+		return;
+	fputs("                  [thread: ", f);
+	cli_print_text(f, line, 0);
+	fputs("]\n", f);
+	free(line);
+}
+
+void
+cli_print_msg(FILE *f, const struct store_msg *m, const struct store_msg *quoted, int flags)
+{
+	int ids = flags & CLI_MSG_IDS;
 	char when[32], *reactions;
 	int emote = m->msgtype != NULL && strcmp(m->msgtype, "m.emote") == 0;
 
@@ -223,6 +247,11 @@ cli_print_msg(FILE *f, const struct store_msg *m, const struct store_msg *quoted
 		fputs(" (edited)", f);
 	if (msg_trust_note(m->sender_trust) != NULL)
 		fprintf(f, " [%s]", msg_trust_note(m->sender_trust));
+	if (m->thread_root != NULL && !(flags & CLI_MSG_THREAD)) {
+		fputs(" [in thread ", f);
+		cli_print_text(f, m->thread_root, 0);
+		fputc(']', f);
+	}
 	if (ids) {
 		fputs("  ", f);
 		cli_print_text(f, m->event_id, 0);
@@ -234,4 +263,6 @@ cli_print_msg(FILE *f, const struct store_msg *m, const struct store_msg *quoted
 		fputc('\n', f);
 		free(reactions);
 	}
+	if (!(flags & CLI_MSG_THREAD))
+		cli_print_thread(f, m);
 }

@@ -111,7 +111,12 @@ int cli_send_report(struct cli *cli, const char *label, int start, struct core_r
     char **cause);
 
 void cli_json_msg(struct buf *b, const struct store_msg *m, const char *room_id);
-void cli_print_msg(FILE *f, const struct store_msg *m, const struct store_msg *quoted, int ids);
+/* Flags of cli_print_msg: each message's event id; the messages are a
+ * thread's (no summaries, no marks of the thread). */
+#define CLI_MSG_IDS 0x1
+#define CLI_MSG_THREAD 0x2
+void cli_print_msg(FILE *f, const struct store_msg *m, const struct store_msg *quoted,
+    int flags);
 
 /* What an outbox row shows: its room's name, the user's, its text. */
 struct cli_outbox_names {

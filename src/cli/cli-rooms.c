@@ -382,7 +382,7 @@ cli_quoted(struct cli *cli, const struct store_msg *m, struct store_msg *out)
 
 static int
 cli_history_print(struct cli *cli, const char *room_id, struct store_msg *msgs, size_t n,
-    int json, int ids)
+    int json, int flags)
 {
 	struct buf b = {0};
 
@@ -394,15 +394,41 @@ cli_history_print(struct cli *cli, const char *room_id, struct store_msg *msgs, 
 			continue;
 		}
 		if (cli_quoted(cli, &msgs[i], &q) == 0) {
-			cli_print_msg(stdout, &msgs[i], &q, ids);
+			cli_print_msg(stdout, &msgs[i], &q, flags);
 			store_msg_clear(&q);
 		} else
-			cli_print_msg(stdout, &msgs[i], NULL, ids);
+			cli_print_msg(stdout, &msgs[i], NULL, flags);
 	}
 	if (b.len > 0)
 		fputs(b.data, stdout);
 	buf_free(&b);
 	return CLI_OK;
+}
+
+/* The thread of root (or of the thread root is a reply in) in room_id:
+ * its root and last limit replies. */
+static int
+cli_thread(struct cli *cli, const char *room_id, const char *root, int limit,
+    struct store_msg **msgs, size_t *n, char **cause)
+{
+	struct store *st = core_store(cli->core);
+	struct store_msg m;
+	char *safe;
+	int r;
+
+	if (store_msg_get(st, root, &m, cause) == -1)
+		return -1;
+	if (strcmp(m.room_id, room_id) != 0) {
+		safe = san_text(root, 0);
+		cause_set(cause, "%s is not in that room", safe);
+		free(safe);
+		store_msg_clear(&m);
+		return -1;
+	}
+	r = store_thread(st, m.thread_root != NULL ? m.thread_root : m.event_id, limit, msgs, n,
+	    cause);
+	store_msg_clear(&m);
+	return r;
 }
 
 int
@@ -411,11 +437,12 @@ cmd_history(struct cli *cli, int argc, char **argv)
 	static const struct option opts[] = {
 		{"limit", required_argument, NULL, 'l'},
 		{"before", required_argument, NULL, 'b'},
+		{"thread", required_argument, NULL, 't'},
 		{"json", no_argument, NULL, 'j'},
 		{"ids", no_argument, NULL, 'i'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *before = NULL;
+	const char *before = NULL, *thread = NULL;
 	struct core_result r = {0};
 	struct store_msg *msgs, anchor;
 	char *room_id, *cause = NULL;
@@ -430,12 +457,17 @@ cmd_history(struct cli *cli, int argc, char **argv)
 				return cli_bad_arg("--limit wants a number from 1 to 100000");
 			break;
 		case 'b': before = optarg; break;
+		case 't':
+			if (optarg[0] != '$')
+				return cli_bad_arg("--thread wants an event id ($...)");
+			thread = optarg;
+			break;
 		case 'j': json = 1; break;
 		case 'i': ids = 1; break;
 		default: return cli_usage(cli_cmd_find("history"));
 		}
 	}
-	if (optind + 1 != argc)
+	if (optind + 1 != argc || (thread != NULL && before != NULL))
 		return cli_usage(cli_cmd_find("history"));
 	if (cli_open(cli) != CLI_OK)
 		return CLI_FAILED;
@@ -454,10 +486,14 @@ cmd_history(struct cli *cli, int argc, char **argv)
 		xfree(&cause);
 	}
 	core_result_clear(&r);
-	if (store_history(core_store(cli->core), room_id, before_seq, (int)limit, &msgs, &n,
-	    &cause) == -1)
+	if (thread != NULL) {
+		if (cli_thread(cli, room_id, thread, (int)limit, &msgs, &n, &cause) == -1)
+			goto fail;
+	} else if (store_history(core_store(cli->core), room_id, before_seq, (int)limit, &msgs,
+	    &n, &cause) == -1)
 		goto fail;
-	cli_history_print(cli, room_id, msgs, n, json, ids);
+	cli_history_print(cli, room_id, msgs, n, json,
+	    (ids ? CLI_MSG_IDS : 0) | (thread != NULL ? CLI_MSG_THREAD : 0));
 	store_msgs_free(&msgs, n);
 	free(room_id);
 	free(cause);

@@ -56,18 +56,36 @@ cli_send_report(struct cli *cli, const char *label, int start, struct core_resul
 	return status == CORE_DONE ? CLI_OK : CLI_FAILED;
 }
 
+/* Whether event_id is a cached event of room_id (a thread's root must be
+ * known: its thread cannot be told from an id alone). */
+static int
+cli_in_room(struct cli *cli, const char *room_id, const char *event_id, char **cause)
+{
+	struct store_msg m;
+	int r = 0;
+
+	if (store_msg_get(core_store(cli->core), event_id, &m, cause) == -1)
+		return -1;
+	if (strcmp(m.room_id, room_id) != 0)
+		r = cause_set(cause, "%s is not in that room", m.event_id);
+	store_msg_clear(&m);
+	return r;
+}
+
 int
 cmd_send(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"emote", no_argument, NULL, 'e'},
 		{"reply", required_argument, NULL, 'r'},
+		{"thread", required_argument, NULL, 't'},
 		{"file", required_argument, NULL, 'f'},
 		{"at", required_argument, NULL, 'a'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *reply = NULL, *file = NULL, *at = NULL;
+	const char *reply = NULL, *file = NULL, *at = NULL, *thread = NULL;
 	struct core_result r = {0};
+	struct core_draft d;
 	char *room_id = NULL, *text = NULL, *cause = NULL;
 	int ch, rc, emote = 0;
 	int64_t due = 0;
@@ -78,10 +96,16 @@ cmd_send(struct cli *cli, int argc, char **argv)
 		case 'r': reply = optarg; break;
 		case 'f': file = optarg; break;
 		case 'a': at = optarg; break;
+		case 't':
+			if (optarg[0] != '$')
+				return cli_bad_arg("--thread wants an event id ($...)");
+			thread = optarg;
+			break;
 		default: return cli_usage(cli_cmd_find("send"));
 		}
 	}
-	if (optind >= argc || (file != NULL && optind + 1 != argc) || (file != NULL && at != NULL))
+	if (optind >= argc || (file != NULL && (optind + 1 != argc || thread != NULL)) ||
+	    (file != NULL && at != NULL))
 		return cli_usage(cli_cmd_find("send"));
 	if (at != NULL && nt_when_parse(at, nt_now_ms(), &due, NULL, &cause) == -1) {
 		rc = cli_bad_arg("--at: %s", cause);
@@ -100,9 +124,16 @@ cmd_send(struct cli *cli, int argc, char **argv)
 		free(text);
 		return CLI_FAILED;
 	}
+	if (thread != NULL && cli_in_room(cli, room_id, thread, &cause) == -1) {
+		rc = cli_fail("%s", cause);
+		free(cause);
+		free(room_id);
+		free(text);
+		return rc;
+	}
+	d = (struct core_draft){.text = text, .emote = emote, .reply_to = reply,
+	    .thread = thread};
 	if (at != NULL) {
-		struct core_draft d = {.text = text, .emote = emote, .reply_to = reply};
-
 		rc = cli_schedule(cli, room_id, argv[optind], &d, due);
 		free(room_id);
 		free(text);
@@ -110,8 +141,7 @@ cmd_send(struct cli *cli, int argc, char **argv)
 	}
 	rc = cli_send_report(cli, room_id, file != NULL ?
 	    core_send_file(cli->core, room_id, file, core_result_cb, &r, &cause) :
-	    core_send_text(cli->core, room_id, text, emote, reply, core_result_cb, &r, &cause),
-	    &r, &cause);
+	    core_send_draft(cli->core, room_id, &d, core_result_cb, &r, &cause), &r, &cause);
 	free(room_id);
 	free(text);
 	return rc;

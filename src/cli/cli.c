@@ -28,7 +28,7 @@ static const struct cli_cmd cli_cmds[] = {
 	    "[--cc ADDR[,ADDR...]] [--subject S] [--sendmail] | --eml FILE [--force] | "
 	    "--mbox FILE)"},
 	{"history", cmd_history, 0,
-	    "history ROOM [--limit N] [--before EVENT] [--ids] [--json]"},
+	    "history ROOM [--limit N] [--before EVENT | --thread EVENT] [--ids] [--json]"},
 	{"invite", cmd_invite, CORE_NEED_SESSION, "invite ROOM @user:server"},
 	{"join", cmd_join, CORE_NEED_SESSION, "join ROOM"},
 	{"keys", cmd_keys, CORE_NEED_SESSION,
@@ -50,7 +50,8 @@ static const struct cli_cmd cli_cmds[] = {
 	    "scheduled --edit ID [--at WHEN] [TEXT...]"},
 	{"search", cmd_search, 0, "search QUERY... [--room ROOM] [--limit N] [--server] [--json]"},
 	{"send", cmd_send, CORE_NEED_SESSION,
-	    "send ROOM [--at WHEN] [--emote] [--reply EVENT] [TEXT...] | send ROOM --file PATH"},
+	    "send ROOM [--at WHEN] [--emote] [--reply EVENT] [--thread EVENT] [TEXT...] | "
+	    "send ROOM --file PATH"},
 	{"sync", cmd_sync, CORE_NEED_SESSION,
 	    "sync [--once] [--timeout MS] | sync --backfill [ROOM]"},
 	{"trust", cmd_trust, CORE_NEED_SESSION,
