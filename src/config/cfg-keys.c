@@ -79,6 +79,7 @@ static const struct keys_action_info keys_actions[] = {
 	{"select_next", KEYS_ACT_SELECT_NEXT, S, "Down, j", "select the next message"},
 	{"select_prev", KEYS_ACT_SELECT_PREV, S, "Up, k", "select the previous message"},
 	{"send", KEYS_ACT_SEND, C, "Enter", "send the message"},
+	{"thread", KEYS_ACT_THREAD, S, "t", "open the thread of the selected message"},
 	{"toggle_list", KEYS_ACT_TOGGLE_LIST, A, "M-l", "show or hide the room list"},
 	{"word_left", KEYS_ACT_WORD_LEFT, C, "M-b, C-Left", "move a word left"},
 	{"word_right", KEYS_ACT_WORD_RIGHT, C, "M-f, C-Right", "move a word right"},

@@ -793,6 +793,13 @@ ui_cmd_search(struct ui *ui, char *args)
 }
 
 static int
+ui_cmd_thread(struct ui *ui, char *args)
+{
+	ui_thread_command(ui, args);
+	return 1;
+}
+
+static int
 ui_cmd_quit(struct ui *ui, char *args)
 {
 	ui->quit = 1;
@@ -954,6 +961,8 @@ static const struct ui_cmd ui_cmds[] = {
 	{"scheduled", "[cancel ID]", UI_CMD_ROOM, ui_cmd_scheduled,
 	    "list (or cancel) the messages scheduled here"},
 	{"search", "[QUERY]", 0, ui_cmd_search, "search every room (C-f)"},
+	{"thread", "[EVENT]", UI_CMD_ROOM, ui_cmd_thread,
+	    "show a thread here (the newest without EVENT); Esc returns"},
 	{"topic", "TEXT", UI_CMD_ARGS | UI_CMD_ROOM, ui_cmd_topic, "set the room's topic"},
 	{"upload", "PATH", UI_CMD_ARGS | UI_CMD_ROOM, ui_cmd_upload, "send a file"},
 	{"verify", "@user:server [DEVICE]", UI_CMD_ARGS, ui_cmd_verify,

@@ -552,7 +552,9 @@ ui_draw_title(struct ui *ui, int left, int width)
 	x = ui_put(0, left, name, width, THEME_STATUS);
 	/* Whether what is typed here goes encrypted, before anything is sent. */
 	if (room != NULL && room->encrypted)
-		ui_put(0, left + x, "  (encrypted)", width - x, THEME_STATUS);
+		x += ui_put(0, left + x, "  (encrypted)", width - x, THEME_STATUS);
+	if (ui->view.thread != NULL)
+		ui_put(0, left + x, "  › thread", width - x, THEME_STATUS);
 }
 
 /* The compose box: the rows of the draft around the cursor. */

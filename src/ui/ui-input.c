@@ -179,6 +179,7 @@ ui_send_to(struct ui *ui, enum ui_target kind, const char *event_id, const char 
 	d.names = names;
 	d.reply_to = kind == UI_TARGET_REPLY ? event_id : NULL;
 	d.edit = kind == UI_TARGET_EDIT ? event_id : NULL;
+	d.thread = ui->view.thread;
 	rc = core_send_draft(ui->core, ui->current, &d, NULL, NULL, cause);
 	free(names);
 	return rc;
@@ -297,7 +298,7 @@ ui_key_up(struct ui *ui)
 }
 
 /* Esc in the compose box: dismisses a warning, else drops an edit,
- * reply or reaction, else a marked range. */
+ * reply or reaction, else a marked range, else leaves a thread. */
 static void
 ui_cancel(struct ui *ui)
 {
@@ -310,7 +311,8 @@ ui_cancel(struct ui *ui)
 	else if (ui->view.mark != NULL) {
 		ui_range_clear(ui);
 		ui_note(ui, "range cleared");
-	}
+	} else if (ui_thread_close(ui))
+		ui_note(ui, "back in the room");
 }
 
 /* Tells the room we are typing while the draft holds a message, and
@@ -356,8 +358,8 @@ ui_complete_cb(void *arg, enum editor_complete_kind kind, const char *prefix,
 {
 	static const char *commands[] = {
 		"broadcast", "delete", "discard", "dm", "edit", "export", "help", "invite", "join",
-		"leave", "me", "nick", "open", "quit", "react", "reply", "report", "retry", "search", "topic",
-		"upload", "verify",
+		"leave", "me", "nick", "open", "quit", "react", "reply", "report", "retry", "search",
+		"thread", "topic", "upload", "verify",
 	};
 	struct ui *ui = arg;
 	struct store_member *members;

@@ -19,6 +19,8 @@
 #include "ui-private.h"
 
 #define UI_GAP_TEXT "── messages missing here: loading them… ──"
+#define UI_THREAD_ORPHAN "↳ in a thread whose first message is not loaded"
+#define UI_THREAD_HEAD "── thread: Esc returns to the room ──"
 
 /* Message text starts after the time and a space. */
 #define UI_INDENT(ui) (ui_time_width(ui) + 1)
@@ -251,6 +253,38 @@ ui_lines_quote(struct ui *ui, struct ui_lines *l, const char *event_id, int inde
 	free(raw);
 }
 
+/* One line from indent in the colour of reply quotes, cut to width. */
+static void
+ui_lines_note(struct ui_lines *l, const char *text, int indent, int width)
+{
+	char *cut;
+
+	indent = ui_indent_fit(indent, width);
+	cut = text_truncate(text, width - indent);
+	ui_line_add(l, cut, strlen(cut), THEME_REPLY_QUOTE)->indent = indent;
+	free(cut);
+}
+
+/* Under a thread's root: "⤷ 2 replies, last Dana 17:27: the first words". */
+static void
+ui_lines_thread(struct ui *ui, struct ui_lines *l, const struct store_msg *m, int indent,
+    int width)
+{
+	char *when = ui_time(ui, m->thread_last_ts), *line, *raw, *safe;
+
+	line = msg_thread_summary(m->thread_replies, m->thread_last_name, when,
+	    m->thread_last_body, width);
+	free(when);
+	if (line == NULL)
+		return;
+	raw = xasprintf("⤷ %s", line);
+	safe = san_text(raw, 0);
+	ui_lines_note(l, safe, indent, width);
+	free(safe);
+	free(raw);
+	free(line);
+}
+
 static void
 ui_lines_msg(struct ui *ui, struct ui_lines *l, const struct store_msg *m, int width)
 {
@@ -276,9 +310,12 @@ ui_lines_msg(struct ui *ui, struct ui_lines *l, const struct store_msg *m, int w
 		name_w = text_width(name) + (emote ? 3 : 2);
 	if (name_w > width / 3)
 		name_w = width / 3;
-	/* A reply's first line quotes what it answers, after its sender. */
+	/* A reply's first line quotes what it answers, after its sender; a
+	 * thread's reply shown in the room (its root is not cached) says so. */
 	if (m->reply_to != NULL)
 		ui_lines_quote(ui, l, m->reply_to, UI_INDENT(ui) + name_w, width);
+	else if (m->thread_root != NULL && ui->view.thread == NULL)
+		ui_lines_note(l, UI_THREAD_ORPHAN, UI_INDENT(ui) + name_w, width);
 	head = ui_lines_wrap(l, text, UI_INDENT(ui) + name_w, width, color);
 	ui_lines_rich(l, head, text, rich);
 	rich_free(&rich);
@@ -301,6 +338,8 @@ ui_lines_msg(struct ui *ui, struct ui_lines *l, const struct store_msg *m, int w
 		free(r);
 		free(plain);
 	}
+	if (ui->view.thread == NULL)
+		ui_lines_thread(ui, l, m, UI_INDENT(ui) + name_w, width);
 	if (!meta) {
 		l->events = xreallocarray(l->events, l->n_events + 1, sizeof *l->events);
 		l->events[l->n_events] = xstrdup(m->event_id);
@@ -538,6 +577,26 @@ ui_lines_marker(struct ui *ui, struct ui_lines *l, const struct store_msg *m, in
 	ui_line_add(l, marker, strlen(marker), THEME_UNREAD_MARKER);
 }
 
+/* A thread: its root and replies, in order, under a heading. */
+static void
+ui_lines_build_thread(struct ui *ui, struct ui_lines *l, int width)
+{
+	struct store_msg *msgs;
+	size_t n;
+
+	if (store_thread(ui->store, ui->view.thread, (int)ui->view.history, &msgs, &n,
+	    NULL) == -1)
+		return;
+	ui->view.cache_short = 0;
+	ui->view.marker_line = SIZE_MAX;
+	ui_line_add(l, UI_THREAD_HEAD, strlen(UI_THREAD_HEAD), THEME_DAY_SEPARATOR);
+	for (size_t i = 0; i < n; i++)
+		if (!ui_msg_hidden(&msgs[i]))
+			ui_lines_msg(ui, l, &msgs[i], width);
+	store_msgs_free(&msgs, n);
+	ui_lines_pending(ui, l, width);
+}
+
 static void
 ui_lines_build(struct ui *ui, struct ui_lines *l, int width)
 {
@@ -551,8 +610,13 @@ ui_lines_build(struct ui *ui, struct ui_lines *l, int width)
 	int marker_due = 0;
 
 	l->gap_line = SIZE_MAX;
-	if (ui->current == NULL ||
-	    store_history(ui->store, ui->current, INT64_MAX, (int)ui->view.history, &msgs, &n,
+	if (ui->current == NULL)
+		return;
+	if (ui->view.thread != NULL) {
+		ui_lines_build_thread(ui, l, width);
+		return;
+	}
+	if (store_history(ui->store, ui->current, INT64_MAX, (int)ui->view.history, &msgs, &n,
 	    NULL) == -1)
 		return;
 	ui->view.cache_short = n < (size_t)ui->view.history;

@@ -109,6 +109,8 @@ struct ui_view {
 	char *mark;		/* a marked range: from here to mark_end, in */
 	char *mark_end;		/* either order; NULL when none */
 	int confirm;		/* the delete key was pressed once */
+	char *thread;		/* the root of the thread shown instead of the
+				 * room, or NULL */
 };
 
 /* The compose box: the draft, what Enter does with it, and the drafts of
@@ -335,6 +337,12 @@ int ui_select_action(struct ui *ui, enum keys_action act);
 char *ui_select_hint(struct ui *ui, int keys);
 int ui_range_count(struct ui *ui);
 void ui_range_clear(struct ui *ui);
+
+/* ui-thread.c: ui_thread_open shows the thread event_id starts or is
+ * in; ui_thread_close goes back to the room (0: no thread was open). */
+void ui_thread_open(struct ui *ui, const char *event_id);
+int ui_thread_close(struct ui *ui);
+void ui_thread_command(struct ui *ui, const char *args);
 
 /* ui-search.c */
 /* A one-line query typed over the pane (the search, the switcher), at

@@ -304,6 +304,7 @@ ui_room_select(struct ui *ui, const char *room_id)
 	ui_target_cancel(ui);
 	ui_select_end(ui);
 	ui_range_clear(ui);
+	xfree(&ui->view.thread);
 	if (ui->compose.typing_sent) {
 		core_typing(ui->core, NULL, 0);
 		ui->compose.typing_sent = 0;
@@ -478,6 +479,7 @@ ui_free(struct ui *ui)
 	ui_help_free(ui);
 	ui_report_free(ui);
 	free(ui->view.sel);
+	free(ui->view.thread);
 	free(ui->view.mark);
 	free(ui->view.mark_end);
 	free(ui->status.typing);
