@@ -907,7 +907,7 @@ core_megolm_encrypt(struct core *c, const char *room_id, const char *type, const
 {
 	struct store_megolm_out row;
 	struct crypto_megolm_out *s;
-	cJSON *plain, *body;
+	cJSON *plain, *body, *rel;
 	char *text, *ct, *out = NULL;
 	int r;
 
@@ -925,6 +925,10 @@ core_megolm_encrypt(struct core *c, const char *room_id, const char *type, const
 	cJSON_AddItemToObject(plain, "content", cJSON_Parse(content));
 	cJSON_AddStringToObject(plain, "room_id", room_id);
 	text = cJSON_PrintUnformatted(plain);
+	/* The relation goes in the clear too, as the spec has it: the server
+	 * groups threads (and edits, reactions) by it, unable to read the rest. */
+	rel = cJSON_DetachItemFromObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(plain,
+	    "content"), "m.relates_to");
 	cJSON_Delete(plain);
 	ct = crypto_megolm_encrypt(s, (const uint8_t *)text, strlen(text));
 	free(row.pickle);
@@ -937,9 +941,14 @@ core_megolm_encrypt(struct core *c, const char *room_id, const char *type, const
 		cJSON_AddStringToObject(body, "ciphertext", ct);
 		cJSON_AddStringToObject(body, "session_id", row.session_id);
 		cJSON_AddStringToObject(body, "device_id", c->session.device_id);
+		if (cJSON_IsObject(rel)) {
+			cJSON_AddItemToObject(body, "m.relates_to", rel);
+			rel = NULL;
+		}
 		out = cJSON_PrintUnformatted(body);
 		cJSON_Delete(body);
 	}
+	cJSON_Delete(rel);
 	OPENSSL_cleanse(text, strlen(text));
 	cJSON_free(text);
 	free(ct);

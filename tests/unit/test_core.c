@@ -527,6 +527,22 @@ test_an_encrypted_room_gets_only_ciphertext(void **state)
 	assert_null(strstr(sent, "never in clear"));
 	free(sent);
 	free(path);
+
+	/* A thread's message: its relation in the clear, for the server. */
+	fx->done = 0;
+	assert_int_equal(core_send_thread(fx->c, ROOM, "thread secret", "$root", op_done, fx,
+	    &cause), 0);
+	wait_done(fx);
+	assert_int_equal(fx->status, CORE_DONE);
+	path = xasprintf("%s/sent-2.json", fx->script);
+	assert_non_null(sent = nt_read_file(path, &len, &cause));
+	assert_non_null(strstr(sent, "/send/m.room.encrypted/"));
+	assert_null(strstr(sent, "thread secret"));
+	assert_non_null(strstr(sent, "m.relates_to"));
+	assert_non_null(strstr(sent, "m.thread"));
+	assert_non_null(strstr(sent, "$root"));
+	free(sent);
+	free(path);
 }
 
 /* The session_id of the Megolm event natter sent n-th, from its record. */
