@@ -34,6 +34,10 @@ struct export_entry {
 	char *reply_name;	/* who the message answers, or NULL */
 	char *reply_text;	/* a line of what they said, or why it is missing */
 	char *reactions;
+	int in_thread;		/* a reply of a thread, under its root */
+	size_t replies;		/* a root: how many of its replies follow it */
+	char *thread_text;	/* a reply away from its root: a line of the root,
+				 * quoted, or why it is missing */
 };
 
 static void
@@ -46,6 +50,7 @@ export_entry_clear(struct export_entry *e)
 	free(e->reply_name);
 	free(e->reply_text);
 	free(e->reactions);
+	free(e->thread_text);
 	memset(e, 0, sizeof *e);
 }
 
@@ -151,22 +156,72 @@ export_reply_of(const struct export_index *ix, const struct store_msg *m)
 	return q != NULL && strcmp(q->room_id, m->room_id) == 0 ? q : NULL;
 }
 
+/* How many replies of m's thread follow it, m being their root. */
+static size_t
+export_replies_after(const struct export_thread *t, size_t i, size_t end)
+{
+	size_t n = 0;
+
+	while (i + 1 + n < end && t->msgs[i + 1 + n].thread_root != NULL &&
+	    strcmp(t->msgs[i + 1 + n].thread_root, t->msgs[i].event_id) == 0)
+		n++;
+	return n;
+}
+
+/* Where entry i stands in a thread: under its root (which the gathering
+ * put just before its replies), or away from it with a line of it. */
+static void
+export_entry_thread(const struct export_thread *t, const struct export_index *ix, size_t i,
+    size_t first, size_t end, struct export_entry *e)
+{
+	const struct store_msg *m = &t->msgs[i], *root;
+	size_t k = i;
+
+	if (m->thread_root == NULL) {
+		e->replies = export_replies_after(t, i, end);
+		return;
+	}
+	while (k > first && t->msgs[k - 1].thread_root != NULL &&
+	    strcmp(t->msgs[k - 1].thread_root, m->thread_root) == 0)
+		k--;
+	if (k > first && strcmp(t->msgs[k - 1].event_id, m->thread_root) == 0) {
+		e->in_thread = 1;
+		return;
+	}
+	root = export_index_find(ix, m->thread_root);
+	if (root != NULL && strcmp(root->room_id, m->room_id) == 0) {
+		char *quote = export_quote_text(root);
+
+		e->thread_text = xasprintf("\"%s\"", quote);
+		free(quote);
+	} else
+		e->thread_text = xstrdup("a message not in the cache");
+}
+
 /* Entry i; fresh when it starts a room, which starts a day too. */
 static void
-export_entry_fill(const struct export_thread *t, const struct export_index *ix, size_t i,
-    int fresh, const struct export_render *r, struct tm *prev, struct export_entry *e)
+export_entry_fill(const struct export_thread *t, const struct export_index *ix,
+    const struct export_room *room, size_t i, const struct export_render *r, struct tm *prev,
+    struct export_entry *e)
 {
 	const struct store_msg *m = &t->msgs[i], *q;
 	char *note;
 	struct tm tm;
 
 	memset(e, 0, sizeof *e);
+	export_entry_thread(t, ix, i, room->first, room->first + room->n, e);
 	export_time(m->ts, r->time_format != NULL ? r->time_format : "%H:%M", e->time,
 	    sizeof e->time, &tm);
-	if (fresh || tm.tm_year != prev->tm_year || tm.tm_yday != prev->tm_yday)
+	/* A thread's replies stay under their root, the day their own: dated
+	 * when it is not the root's. */
+	if (e->in_thread && (tm.tm_year != prev->tm_year || tm.tm_yday != prev->tm_yday))
+		export_time(m->ts, "%Y-%m-%d %H:%M", e->time, sizeof e->time, &tm);
+	else if (!e->in_thread && (i == room->first || tm.tm_year != prev->tm_year ||
+	    tm.tm_yday != prev->tm_yday))
 		export_time(m->ts, r->date_format != NULL ? r->date_format : "%A %d %B %Y",
 		    e->day, sizeof e->day, &tm);
-	*prev = tm;
+	if (!e->in_thread)
+		*prev = tm;
 	e->name = san_text(m->sender_name != NULL ? m->sender_name : m->sender, 0);
 	if (m->state_key != NULL && m->msgtype == NULL) {
 		export_entry_state(e, m);
@@ -231,7 +286,7 @@ export_walk(const struct export_thread *t, const struct export_render *r, struct
 		if (html != NULL && t->n_rooms > 0)
 			export_html_room(html, &rooms[k]);
 		for (size_t i = rooms[k].first; i < rooms[k].first + rooms[k].n; i++) {
-			export_entry_fill(t, &ix, i, i == rooms[k].first, r, &prev, &e);
+			export_entry_fill(t, &ix, &rooms[k], i, r, &prev, &e);
 			if (text != NULL)
 				export_text_entry(text, &e);
 			if (html != NULL)
@@ -278,14 +333,18 @@ export_text_lines(struct buf *b, const char *s, size_t indent)
 	}
 }
 
+/* Where a thread's replies start: under the text of their root. */
+#define EXPORT_THREAD_INDENT 6
+
 static void
 export_text_entry(struct buf *b, const struct export_entry *e)
 {
-	size_t indent = strlen(e->time) + 1;
+	size_t lead = e->in_thread ? EXPORT_THREAD_INDENT : 0;
+	size_t indent = lead + strlen(e->time) + 1;
 
 	if (e->day[0] != '\0')
 		buf_printf(b, "\n%s\n\n", e->day);
-	buf_printf(b, "%s ", e->time);
+	buf_printf(b, "%*s%s ", (int)lead, "", e->time);
 	if (e->kind == EXPORT_ENTRY_STATE) {
 		buf_printf(b, "\u2014 %s %s\n", e->name, e->note);
 		return;
@@ -305,8 +364,13 @@ export_text_entry(struct buf *b, const struct export_entry *e)
 		else
 			buf_printf(b, "%s)\n", e->reply_text);
 	}
+	if (e->thread_text != NULL)
+		buf_printf(b, "%*s(in a thread of: %s)\n", (int)indent, "", e->thread_text);
 	if (e->reactions != NULL)
 		buf_printf(b, "%*sreactions: %s\n", (int)indent, "", e->reactions);
+	if (e->replies > 0)
+		buf_printf(b, "%*sthread, %zu repl%s:\n", (int)indent, "", e->replies,
+		    e->replies == 1 ? "y" : "ies");
 }
 
 static void
@@ -403,6 +467,7 @@ export_html_escape(struct buf *b, const char *s)
 #define EXPORT_CSS_QUOTE "margin:2px 0 2px 3.2em;padding-left:8px;border-left:3px solid #ccc;" \
 	"color:#555"
 #define EXPORT_CSS_SUB "margin:2px 0 2px 3.2em;color:#666"
+#define EXPORT_CSS_THREAD "margin:3px 0 3px 3.2em;padding-left:8px;border-left:3px solid #ccc"
 
 /* Each line of the body starts a line of the HTML source, so the body's
  * own lines reach the mail as they are. */
@@ -430,7 +495,9 @@ export_html_entry(struct buf *b, const struct export_entry *e)
 		export_html_add(b, e->day);
 		buf_puts(b, "</h2>\n");
 	}
-	buf_puts(b, "<div style=\"" EXPORT_CSS_MSG "\"><span style=\"" EXPORT_CSS_TIME "\">");
+	buf_puts(b, e->in_thread ? "<div style=\"" EXPORT_CSS_THREAD "\">" :
+	    "<div style=\"" EXPORT_CSS_MSG "\">");
+	buf_puts(b, "<span style=\"" EXPORT_CSS_TIME "\">");
 	export_html_add(b, e->time);
 	buf_puts(b, "</span> ");
 	if (e->kind == EXPORT_ENTRY_STATE) {
@@ -469,11 +536,19 @@ export_html_entry(struct buf *b, const struct export_entry *e)
 		export_html_add(b, e->reply_text);
 		buf_puts(b, "</div>\n");
 	}
+	if (e->thread_text != NULL) {
+		buf_puts(b, "<div style=\"" EXPORT_CSS_QUOTE "\">in a thread of: ");
+		export_html_add(b, e->thread_text);
+		buf_puts(b, "</div>\n");
+	}
 	if (e->reactions != NULL) {
 		buf_puts(b, "<div style=\"" EXPORT_CSS_SUB "\">");
 		export_html_add(b, e->reactions);
 		buf_puts(b, "</div>\n");
 	}
+	if (e->replies > 0)
+		buf_printf(b, "<div style=\"" EXPORT_CSS_SUB "\">thread, %zu repl%s:</div>\n",
+		    e->replies, e->replies == 1 ? "y" : "ies");
 	buf_puts(b, "</div>\n");
 }
 

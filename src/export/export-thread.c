@@ -97,8 +97,9 @@ export_quoted_has(const struct export_thread *t, const char *event_id)
 	return 0;
 }
 
-/* Loads the messages replies answer that the thread itself lacks; one
- * not in the cache is simply not quoted. */
+/* Loads the messages replies answer, and the roots of threads whose
+ * replies are here, that the thread itself lacks; one not in the cache is
+ * simply not quoted. */
 static void
 export_load_quoted(struct store *st, struct export_thread *t)
 {
@@ -106,8 +107,9 @@ export_load_quoted(struct store *st, struct export_thread *t)
 	size_t cap = 0;
 
 	export_index_build(&ix, t);
-	for (size_t i = 0; i < t->n; i++) {
-		const char *id = t->msgs[i].reply_to;
+	for (size_t i = 0; i < t->n * 2; i++) {
+		const struct store_msg *m = &t->msgs[i / 2];
+		const char *id = i % 2 == 0 ? m->reply_to : m->thread_root;
 		struct store_msg q;
 
 		if (id == NULL || export_index_find(&ix, id) != NULL || export_quoted_has(t, id))
@@ -115,7 +117,7 @@ export_load_quoted(struct store *st, struct export_thread *t)
 		if (store_msg_get(st, id, &q, NULL) == -1)
 			continue;
 		/* A reply answers a message of its own room, whatever it claims. */
-		if (strcmp(q.room_id, t->msgs[i].room_id) != 0) {
+		if (strcmp(q.room_id, m->room_id) != 0) {
 			store_msg_clear(&q);
 			continue;
 		}
@@ -141,6 +143,38 @@ export_list_files(struct export_thread *t)
 			.msg = i, .state = EXPORT_FILE_LISTED, .fd = -1, .size = m->size,
 		};
 	}
+}
+
+/* The replies of a thread (m.thread) whose root is in the mail, right
+ * after the root: a reader finds the thread where it started. The room's
+ * history leaves them out; search results (ungathered) keep them as found. */
+static int
+export_gather_threads(struct store *st, struct export_thread *t, int flags, char **cause)
+{
+	struct store_msg *old = t->msgs, *replies;
+	size_t n_old = t->n, cap = 0, n;
+	int rc = 0;
+
+	t->msgs = NULL;
+	t->n = 0;
+	for (size_t i = 0; i < n_old; i++) {
+		int root = rc == 0 && old[i].thread_root == NULL && old[i].thread_replies > 0;
+		char *id = xstrdup(old[i].event_id);
+
+		export_push(t, &cap, &old[i]);
+		if (root && store_thread(st, id, INT32_MAX, &replies, &n, cause) == -1)
+			rc = -1;
+		else if (root) {
+			for (size_t j = 0; j < n; j++)
+				if (replies[j].thread_root != NULL &&
+				    export_msg_shown(&replies[j], flags))
+					export_push(t, &cap, &replies[j]);
+			store_msgs_free(&replies, n);
+		}
+		free(id);
+	}
+	free(old);
+	return rc;
 }
 
 /* The room's id and name, then quoted messages and files once the
@@ -258,7 +292,7 @@ export_load_room(struct store *st, const char *room_id, int64_t since_ms, int64_
 
 	memset(t, 0, sizeof *t);
 	if (export_page_back(st, room_id, INT64_MAX, export_keep_time, export_stop_time, &span,
-	    flags, t, cause) == -1 ||
+	    flags, t, cause) == -1 || export_gather_threads(st, t, flags, cause) == -1 ||
 	    export_finish(st, room_id, t, since_ms > 0 || until_ms < INT64_MAX ?
 	    " in that time" : "", cause) == -1) {
 		export_thread_clear(t);
@@ -293,6 +327,8 @@ export_load_range(struct store *st, const char *room_id, const char *first,
 	span.hi = a.seq < b.seq ? b.seq : a.seq;
 	rc = export_page_back(st, room_id, span.hi + 1, export_keep_seq, export_stop_seq, &span,
 	    flags, t, cause);
+	if (rc == 0)
+		rc = export_gather_threads(st, t, flags, cause);
 	if (rc == 0)
 		rc = export_finish(st, room_id, t, " in that range", cause);
 out:

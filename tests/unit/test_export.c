@@ -353,6 +353,42 @@ test_reply_quotes_what_it_answers(void **state)
 	export_thread_clear(&t);
 }
 
+/* A thread's replies (put after their root by export_load_room) show
+ * under it, dated when their day is not the root's; a reply whose root
+ * is not in the mail says whose thread it is in. */
+static void
+test_thread_under_its_root(void **state)
+{
+	struct export_thread t;
+	struct export_render r = {0};
+	char *text, *html;
+
+	thread_init(&t, "Planning");
+	add_msg(&t, "$r", "Dana", T0, "m.text", "Who takes the minutes?");
+	add_msg(&t, "$a", "Sam", T0 + MINUTE, "m.text", "I can do it");
+	t.msgs[1].thread_root = xstrdup("$r");
+	add_msg(&t, "$b", "Dana", T0 + DAY, "m.text", "Then Priya does the slides");
+	t.msgs[2].thread_root = xstrdup("$r");
+	add_msg(&t, "$m", "Sam", T0 + 7 * MINUTE, "m.text", "Lunch at one");
+	add_msg(&t, "$x", "Sam", T0 + 8 * MINUTE, "m.text", "Signed off");
+	t.msgs[4].thread_root = xstrdup("$gone");
+	text = export_render_text(&t, &r);
+	assert_non_null(strstr(text, "\n\n14:03 Dana: Who takes the minutes?\n"
+	    "      thread, 2 replies:\n"
+	    "      14:04 Sam: I can do it\n"
+	    "      2024-05-14 14:03 Dana: Then Priya does the slides\n"
+	    "14:10 Sam: Lunch at one\n"
+	    "14:11 Sam: Signed off\n"
+	    "      (in a thread of: a message not in the cache)\n"));
+	assert_null(strstr(text, "Tuesday"));
+	html = export_render_html(&t, &r);
+	assert_non_null(strstr(html, "thread, 2 replies:</div>"));
+	assert_non_null(strstr(html, "in a thread of: a message not in the cache"));
+	free(html);
+	free(text);
+	export_thread_clear(&t);
+}
+
 static void
 test_html_escapes_server_strings(void **state)
 {
@@ -998,6 +1034,7 @@ main(void)
 		cmocka_unit_test(test_direct_chat_and_coverage),
 		cmocka_unit_test(test_plain_transcript),
 		cmocka_unit_test(test_reply_quotes_what_it_answers),
+		cmocka_unit_test(test_thread_under_its_root),
 		cmocka_unit_test(test_html_shows_formatting),
 		cmocka_unit_test(test_longest_time_format_shown),
 		cmocka_unit_test(test_html_escapes_server_strings),
