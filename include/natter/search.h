@@ -102,6 +102,8 @@ struct search_hit {
 	char *snippet;		/* sanitised, matches between SEARCH_MARK_ON/OFF */
 	double score;		/* higher is better */
 	int from_server;	/* found by the homeserver's /search only */
+	char *thread_root;	/* the root of the thread it is a reply in, or NULL */
+	char *thread_text;	/* that root's text when cached (not sanitised), or NULL */
 };
 
 /* Runs text over the cache: hits best first (relevance with recency),

@@ -7,6 +7,7 @@
 #include "cli-private.h"
 #include "natter/sanitize.h"
 #include "natter/search.h"
+#include "natter/text.h"
 
 #define CLI_BOLD_ON "\033[1m"
 #define CLI_BOLD_OFF "\033[22m"
@@ -100,6 +101,7 @@ cli_json_hit(struct buf *b, const struct search_hit *h)
 	buf_printf(b, ",\"ts\":%lld", (long long)h->ts);
 	cli_json_field(b, "body", h->body);
 	cli_json_field(b, "filename", h->filename);
+	cli_json_field(b, "thread_root", h->thread_root);
 	cli_json_snippet(b, h->snippet);
 	buf_printf(b, ",\"score\":%.4f,\"from_server\":%s}\n", h->score,
 	    h->from_server ? "true" : "false");
@@ -120,6 +122,26 @@ cli_print_snippet(FILE *f, const char *snippet, int tty)
 	}
 }
 
+/* "  in thread “Who takes the minutes…” ($root)": where a reply is. */
+static void
+cli_print_thread_of(const struct search_hit *h)
+{
+	char *cut;
+
+	fputs("  in thread ", stdout);
+	if (h->thread_text != NULL) {
+		cut = text_truncate(h->thread_text, 40);
+		cut[strcspn(cut, "\r\n")] = '\0';
+		fputs("\u201c", stdout);
+		cli_print_text(stdout, cut, 0);
+		fputs("\u201d (", stdout);
+		free(cut);
+	} else
+		fputc('(', stdout);
+	cli_print_text(stdout, h->thread_root, 0);
+	fputc(')', stdout);
+}
+
 static void
 cli_print_hit(const struct search_hit *h, int tty)
 {
@@ -130,7 +152,11 @@ cli_print_hit(const struct search_hit *h, int tty)
 	cli_print_text(stdout, h->room_name, 0);
 	fputs("  ", stdout);
 	cli_print_text(stdout, h->sender_name, 0);
-	fputs(h->from_server ? "  (server)\n    " : "\n    ", stdout);
+	if (h->from_server)
+		fputs("  (server)", stdout);
+	if (h->thread_root != NULL)
+		cli_print_thread_of(h);
+	fputs("\n    ", stdout);
 	cli_print_snippet(stdout, h->snippet, tty);
 	putchar('\n');
 }

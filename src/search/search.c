@@ -362,6 +362,21 @@ search_rank(struct search_run *r, int64_t now_ms)
 		qsort(r->cands, r->n_cands, sizeof *r->cands, search_cand_cmp);
 }
 
+/* A hit in a thread names its root, and the root's text when cached. */
+static void
+search_hit_thread(struct store *st, struct search_hit *h, const char *root)
+{
+	struct store_msg m;
+
+	if (root == NULL)
+		return;
+	h->thread_root = xstrdup(root);
+	if (store_msg_get(st, root, &m, NULL) == 0) {
+		h->thread_text = m.body != NULL ? xstrdup(m.body) : NULL;
+		store_msg_clear(&m);
+	}
+}
+
 static void
 search_hit_fill(struct search_run *r, struct search_hit *h, const struct search_cand *c,
     struct store_msg *m)
@@ -386,6 +401,7 @@ search_hit_fill(struct search_run *r, struct search_hit *h, const struct search_
 	h->filename = m->filename != NULL ? xstrdup(m->filename) : NULL;
 	h->snippet = search_snippet(r->q, text, SEARCH_SNIPPET_WIDTH);
 	h->score = c->score;
+	search_hit_thread(r->st, h, m->thread_root);
 }
 
 static int
@@ -499,6 +515,8 @@ search_hits_free(struct search_hit **hits, size_t n)
 		free(h->body);
 		free(h->filename);
 		free(h->snippet);
+		free(h->thread_root);
+		free(h->thread_text);
 	}
 	xfree(hits);
 }
@@ -639,6 +657,8 @@ search_server_hit(struct search_run *r, struct search_hit *h, const struct mx_se
 	h->snippet = search_snippet(r->q, ev->body, SEARCH_SNIPPET_WIDTH);
 	h->score = res->rank;
 	h->from_server = 1;
+	if (ev->rel_type != NULL && strcmp(ev->rel_type, "m.thread") == 0)
+		search_hit_thread(r->st, h, ev->rel_event);
 }
 
 /* The server's results the cache does not hold and the query keeps. */

@@ -181,6 +181,16 @@ ui_search_jump(struct ui *ui, size_t i)
 	s->sel = i;
 	s->open = 0;
 	ui_room_select(ui, h->room_id);
+	/* A thread's reply is found in its thread, when its root is cached. */
+	ui_thread_close(ui);
+	if (m.thread_root != NULL) {
+		struct store_msg root;
+
+		if (store_msg_get(ui->store, m.thread_root, &root, NULL) == 0) {
+			ui_thread_open(ui, root.event_id);
+			store_msg_clear(&root);
+		}
+	}
 	below = store_history_count(ui->store, h->room_id, m.seq);
 	if (below + UI_SEARCH_CONTEXT > ui->view.history)
 		ui->view.history = below + UI_SEARCH_CONTEXT;
@@ -329,7 +339,8 @@ ui_search_draw_hit(struct ui *ui, const struct search_hit *h, int y, int left, i
 
 	if (localtime_r(&t, &tm) == NULL || strftime(when, sizeof when, "%Y-%m-%d %H:%M", &tm) == 0)
 		when[0] = '\0';
-	head = xasprintf("%s \u00b7 %s \u00b7 %s", name, who, when);
+	head = xasprintf("%s \u00b7 %s \u00b7 %s%s", name, who, when,
+	    h->thread_root != NULL ? " \u00b7 in a thread" : "");
 	ui_fill(y, left, width, el);
 	ui_fill(y + 1, left, width, el);
 	ui_put(y, left + 1, head, width - 1, selected ? THEME_LIST_SELECTED : THEME_TIMESTAMP);
