@@ -1,6 +1,8 @@
 """Threads (m.thread) through the CLI: replies under their root, a thread
 listed alone, and messages sent into one as another client reads them."""
 
+import email
+import email.policy
 import re
 import unittest
 from urllib.parse import quote
@@ -98,6 +100,46 @@ class ThreadsTest(NatterTestCase):
         r = self.natter.run("send", "Planning", "--thread", "root", "hi")
         self.assertEqual(r.returncode, 2)
         self.assertIn("--thread wants an event id", r.stderr)
+
+    def test_search_says_a_hit_is_in_a_thread_and_names_its_root(self):
+        room = self.shared_room()
+        root, first, _ = self.thread(room)
+        hits = self.natter.json_lines("search", "can do")
+        self.assertEqual([(h["event_id"], h["thread_root"]) for h in hits], [(first, root)])
+        hits = self.natter.json_lines("search", "minutes")
+        self.assertEqual([h["event_id"] for h in hits], [root])
+        self.assertNotIn("thread_root", hits[0])
+        text = self.natter.ok("search", "can do")
+        self.assertIn("in thread \u201cWho takes the minutes on Thursday?\u201d (" + root + ")",
+                      text)
+
+    def export(self, *args):
+        """The plain and HTML transcripts of natter export ... --eml FILE."""
+        eml = self.natter.home / "out.eml"
+        r = self.natter.run("export", *args, "--eml", str(eml), "--force")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        msg = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+        self.assertEqual([d for part in msg.walk() for d in part.defects], [])
+        return [msg.get_body(preferencelist=(kind,)).get_content().replace("\r\n", "\n")
+                for kind in ("plain", "html")]
+
+    def test_export_puts_a_thread_under_its_root(self):
+        room = self.shared_room()
+        self.thread(room)
+        plain, html = self.export("Planning")
+        self.assertRegex(plain, r"\n\d\d:\d\d .+: Who takes the minutes on Thursday\?\n"
+                         r" {6}thread, 2 replies:\n"
+                         r" {6}\d\d:\d\d .+: I can do it\n"
+                         r" {6}\d\d:\d\d .+: Then Priya does the slides\n"
+                         r"\d\d:\d\d .+: Lunch is at one\n")
+        self.assertIn("thread, 2 replies:", html)
+        self.assertLess(html.index("I can do it"), html.index("Lunch is at one"))
+        # Search results hold a reply without its root: it names the thread.
+        plain, html = self.export("Planning", "--query", "priya")
+        self.assertRegex(plain, r": Then Priya does the slides\n +\(in a thread of: "
+                         r"\"Who takes the minutes on Thursday\?\"\)\n")
+        self.assertNotIn("I can do it", plain)
+        self.assertIn("in a thread of: &quot;Who takes the minutes", html)
 
     def test_reply_whose_root_is_not_cached_shows_in_place(self):
         room = self.shared_room()
