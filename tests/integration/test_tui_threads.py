@@ -69,6 +69,22 @@ class TuiThreadsTest(TuiTestCase):
         t.keys("Enter")
         t.wait_for("no message $nothing:here")
 
+    def test_a_search_result_in_a_thread_opens_in_its_thread(self):
+        self.thread()
+        t = self.start()
+        t.wait_for("Lunch is at one")
+        t.keys("C-f")
+        t.wait_for("Search:")
+        t.text("priya")
+        screen = t.wait_for("1 result")
+        self.assertIn("in a thread", screen)
+        t.keys("Enter")
+        wait_until(lambda: "SELECT" in self.status(t), what="the result selected")
+        screen = t.wait_for("thread: Esc returns to the room")
+        self.assertIn("I can do it", screen)
+        self.assertNotIn("Lunch is at one", screen)
+        self.assertIn("› thread", self.title(t))
+
 
 if __name__ == "__main__":
     unittest.main()
