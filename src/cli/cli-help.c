@@ -124,8 +124,8 @@ static const struct cli_help cli_help[] = {
 	    "\n"
 	    "  --limit N        how many (20; at most 100000)\n"
 	    "  --before EVENT   the messages before EVENT\n"
-	    "  --thread EVENT   the thread EVENT starts (or is in): its root and its\n"
-	    "                   replies, oldest first\n"
+	    "  --thread EVENT   the thread EVENT starts (or is in): the last N of its\n"
+	    "                   root and replies, oldest first\n"
 	    "  --ids            each message's event id too\n"
 	    "  --json           one JSON object a line\n"
 	    "\n" CLI_HELP_ROOM CLI_HELP_EVENT},
