@@ -612,6 +612,11 @@ ui_lines_build(struct ui *ui, struct ui_lines *l, int width)
 	l->gap_line = SIZE_MAX;
 	if (ui->current == NULL)
 		return;
+	if (core_self(ui->core) != NULL &&
+	    (me = store_member_displayname(ui->store, ui->current, core_self(ui->core))) != NULL) {
+		l->self_name = san_text(me, 0);
+		free(me);
+	}
 	if (ui->view.thread != NULL) {
 		ui_lines_build_thread(ui, l, width);
 		return;
@@ -625,11 +630,6 @@ ui_lines_build(struct ui *ui, struct ui_lines *l, int width)
 	gap = store_gap_next(ui->store, ui->current, &gap_seq, &token, NULL) == 1;
 	free(token);
 	ui_seen_load(ui, &seen);
-	if (core_self(ui->core) != NULL &&
-	    (me = store_member_displayname(ui->store, ui->current, core_self(ui->core))) != NULL) {
-		l->self_name = san_text(me, 0);
-		free(me);
-	}
 	while (i < n) {
 		if (i > 0 && ui->view.marker != NULL &&
 		    strcmp(msgs[i - 1].event_id, ui->view.marker) == 0)
