@@ -50,10 +50,13 @@ _Static_assert(STORE_OUTBOX_QUEUED == 0 && STORE_OUTBOX_SENT == 1 && STORE_OUTBO
 	" CASE WHEN rel_type = 'm.thread' THEN rel_event END"
 
 /* Whether the row of events is a thread's reply whose root is cached:
- * shown under its root, not in the room's timeline. */
+ * shown under its root, not in the room's timeline. A root that is a
+ * thread's reply itself (threads do not nest; a server may still send
+ * one, or an event naming itself) hides nothing. */
 #define STORE_IN_CACHED_THREAD                                                                 \
 	"(rel_type IS 'm.thread' AND EXISTS (SELECT 1 FROM events t"                            \
-	" WHERE t.event_id = events.rel_event AND t.room_id = events.room_id))"
+	" WHERE t.event_id = events.rel_event AND t.room_id = events.room_id"                   \
+	" AND t.rel_type IS NOT 'm.thread'))"
 
 /* The user id of this account, for the queries that leave it out. */
 #define STORE_SELF "(SELECT value FROM meta WHERE key = 'self')"

@@ -130,6 +130,22 @@ test_root_arriving_later_gathers_its_reply(void **state)
 	assert_history(f->st, "!r:x", "Budget for Q1|Offsite agenda?|Lunch at one");
 }
 
+/* Threads do not nest: replies naming each other, or themselves, as
+ * their root stay in the room's timeline rather than vanish. */
+static void
+test_a_reply_cannot_hide_behind_a_reply(void **state)
+{
+	struct fixture *f = *state;
+	struct mx_sync *s = sync_new("n1");
+	struct mx_room_update *ru = sync_room(s, "!r:x", MX_MEMBERSHIP_JOIN);
+
+	ev_thread(TL(ru), "$a", "@sam:x", "$b", "first of a loop");
+	ev_thread(TL(ru), "$b", "@sam:x", "$a", "second of a loop");
+	ev_thread(TL(ru), "$self", "@sam:x", "$self", "its own root");
+	apply_ok(f->st, &s);
+	assert_history(f->st, "!r:x", "first of a loop|second of a loop|its own root");
+}
+
 /* A reply in an encrypted room is known as one before it is read: its
  * relation is in the clear, and decrypting it keeps the relation. */
 static void
@@ -180,6 +196,7 @@ main(void)
 		T(test_replies_stay_under_their_root),
 		T(test_thread_lists_root_and_replies),
 		T(test_root_arriving_later_gathers_its_reply),
+		T(test_a_reply_cannot_hide_behind_a_reply),
 		T(test_encrypted_reply_keeps_its_thread),
 	};
 
