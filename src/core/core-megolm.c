@@ -925,10 +925,16 @@ core_megolm_encrypt(struct core *c, const char *room_id, const char *type, const
 	cJSON_AddItemToObject(plain, "content", cJSON_Parse(content));
 	cJSON_AddStringToObject(plain, "room_id", room_id);
 	text = cJSON_PrintUnformatted(plain);
-	/* The relation goes in the clear too, as the spec has it: the server
-	 * groups threads (and edits, reactions) by it, unable to read the rest. */
+	/* A relation (rel_type) goes in the clear too, as the spec has it: the
+	 * server groups threads, edits and reactions by it, unable to read the
+	 * rest. A bare reply stays hidden, as Element keeps it: its readers take
+	 * a clear m.relates_to for the whole one. */
 	rel = cJSON_DetachItemFromObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(plain,
 	    "content"), "m.relates_to");
+	if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(rel, "rel_type"))) {
+		cJSON_Delete(rel);
+		rel = NULL;
+	}
 	cJSON_Delete(plain);
 	ct = crypto_megolm_encrypt(s, (const uint8_t *)text, strlen(text));
 	free(row.pickle);

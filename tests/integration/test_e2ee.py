@@ -114,13 +114,14 @@ class E2eeTest(ElementTestCase):
         self.natter.ok("sync", "--once")
         self.natter.ok("react", room, lunch, "👍")
         mine = self.natter.ok("send", room, "Meeting at 3", "--reply", lunch).split()[-1]
+        # Dana's Element reads each of them decrypted: the reply before it is
+        # edited (an edited message shows its m.new_content, which has no reply).
+        got = self.dana.wait_message(room, event_id=mine)
+        self.assertEqual(got["content"]["m.relates_to"]["m.in_reply_to"]["event_id"], lunch)
         gone = self.natter.ok("send", room, "sent by mistake").split()[-1]
         self.natter.ok("sync", "--once")  # edits name what the cache holds
         self.natter.ok("edit", room, mine, "Meeting at 4")
         self.natter.ok("redact", room, gone)
-        # Dana's Element reads each of them decrypted.
-        got = self.dana.wait_message(room, event_id=mine)
-        self.assertEqual(got["content"]["m.relates_to"]["m.in_reply_to"]["event_id"], lunch)
 
         def seen(pred, what):
             return wait_until(lambda: [m for m in self.dana.messages(room) if pred(m)],
