@@ -160,6 +160,9 @@ struct core_events {
 	 * it was verified, were taken in (CORE_DONE: r says what came of
 	 * them) or could not be (why). */
 	void (*recovered)(void *arg, int status, const struct core_recovered *r, const char *why);
+	/* The reminders or flagged messages changed, or a reminder fell due
+	 * (its notification went through notify). */
+	void (*reminders)(void *arg);
 };
 
 /* Where the core's events go from now on (ev may be NULL: nowhere), for a
@@ -309,6 +312,52 @@ int core_schedule_cancel(struct core *c, int64_t id, core_done_cb done, void *ar
  * anew. result as core_schedule's. */
 int core_schedule_edit(struct core *c, int64_t id, int64_t due_ms, const char *text,
     core_done_cb done, void *arg, char **cause);
+
+/* Reminders ("remind me about this message at a time") and flagged
+ * messages (listed as waiting for an answer), kept in the account's data
+ * so that every natter of the account shares them (core-remind.c says
+ * how two natters writing at once lose nothing). Each change reads the
+ * account's copy, merges, writes, and reads it again; done hears
+ * CORE_DONE (result: the reminder's id), CORE_QUEUED when the homeserver
+ * could not be reached or kept being written by another natter (the
+ * change is kept here and goes with the next sync; result: why) or
+ * CORE_FAILED (an id that names nothing). The sync loop raises a
+ * notification (core_events.notify) for each reminder as it falls due. */
+struct core_reminder {
+	char *id;
+	char *room_id;
+	char *event_id;
+	char *note;		/* the user's, or NULL */
+	int64_t due_ms;		/* 0 for a flagged message */
+	int64_t created_ms;
+};
+#define CORE_REMIND_REMINDERS 0
+#define CORE_REMIND_FLAGS 1
+/* Reminders (or, with CORE_REMIND_FLAGS, flagged messages) not done, as
+ * the cache knows them, soonest first. */
+int core_reminders(struct core *c, int which, struct core_reminder **r, size_t *n);
+void core_reminders_free(struct core_reminder **r, size_t n);
+/* Brings the account's reminders into the cache (and writes back what
+ * only the cache holds). */
+int core_reminders_fetch(struct core *c, core_done_cb done, void *arg, char **cause);
+/* A new reminder of event_id at due_ms, with note (may be NULL); *id (may
+ * be NULL; must outlive the operation) gets its id. */
+int core_remind(struct core *c, const char *room_id, const char *event_id, int64_t due_ms,
+    const char *note, char **id, core_done_cb done, void *arg, char **cause);
+/* Marks a reminder (id, or a prefix naming one only) done, or moves it to
+ * due_ms. */
+int core_remind_done(struct core *c, const char *id, core_done_cb done, void *arg,
+    char **cause);
+int core_remind_snooze(struct core *c, const char *id, int64_t due_ms, core_done_cb done,
+    void *arg, char **cause);
+/* Flags event_id as asking something (on), or takes the flag off. */
+int core_flag(struct core *c, const char *room_id, const char *event_id, int on,
+    core_done_cb done, void *arg, char **cause);
+/* The merge of two contents of the account's reminders (either may be
+ * NULL), dropping done entries older than 30 days; and whether server
+ * holds every entry of local as it is there. For tests. */
+char *core_remind_merge(const char *a, const char *b, int64_t now_ms);
+int core_remind_covers(const char *server, const char *local);
 
 /* Joins a room by id or alias (an invite is accepted so); result: its id. */
 int core_join(struct core *c, const char *id_or_alias, core_done_cb done, void *arg,

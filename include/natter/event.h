@@ -131,6 +131,9 @@ struct mx_to_device {
 	size_t n_ciphertexts;
 };
 
+/* natter's reminders and flagged messages, in the account's data. */
+#define MX_REMINDERS_TYPE "org.natter.reminders"
+
 /* One entry of the m.direct account data: a DM room with a user. */
 struct mx_direct {
 	char *user_id;
@@ -144,6 +147,7 @@ struct mx_sync {
 	int has_direct;			/* m.direct present: replaces the old map */
 	struct mx_direct *direct;
 	size_t n_direct;
+	char *reminders;		/* MX_REMINDERS_TYPE's content (JSON), or NULL */
 	size_t n_skipped;		/* malformed events left out */
 
 	struct mx_to_device *to_device;	/* oldest first */

@@ -58,6 +58,8 @@ struct settings_list {
 	size_t n;
 };
 
+#define SETTINGS_WAIT_DEFAULT_MS ((int64_t)24 * 3600 * 1000)
+
 struct settings {
 	char *profile;			/* [general] profile; NULL: not set */
 
@@ -92,6 +94,10 @@ struct settings {
 	struct settings_send {
 		enum settings_scheduled scheduled;	/* auto */
 	} send;
+	struct settings_followup {
+		int64_t wait_ms;	/* a question waits this long for an answer
+					 * before it is listed: 1 day */
+	} followup;
 
 	struct settings_sync {
 		enum settings_sync_protocol protocol;	/* auto */

@@ -32,6 +32,13 @@ int store_meta_unset(struct store *st, const char *key, char **cause);
  * with the keys (store_crypto_forget). */
 #define STORE_META_BACKUP "crypto.backup_version"
 char *store_meta_get(struct store *st, const char *key);
+/* Reads key and writes what fn makes of it (*new, NULL: no change) in one
+ * write, so that two natters of a profile cannot lose a change between
+ * reading and writing. old is NULL when unset; -1 from fn (with a cause)
+ * leaves the value as it was. */
+typedef int (*store_meta_fn)(const char *old, char **new, void *arg, char **cause);
+int store_meta_update(struct store *st, const char *key, store_meta_fn fn, void *arg,
+    char **cause);
 
 /* Writes everything a sync delivered and its next_batch in one
  * transaction: nothing is half-applied, and the token never runs ahead
@@ -46,6 +53,11 @@ int store_apply_sync(struct store *st, const struct mx_sync *sync, char **cause)
  * (one per connection), its to-device position to
  * STORE_META_SLIDE_TO_DEVICE. */
 #define STORE_META_SLIDE_TO_DEVICE "slide.to_device"
+/* A sync's reminders (the account data's content) go to
+ * STORE_META_REMINDERS_SERVER with it; the core keeps its merged copy
+ * under STORE_META_REMINDERS (core-remind.c). */
+#define STORE_META_REMINDERS_SERVER "reminders.server"
+#define STORE_META_REMINDERS "reminders"
 int store_apply_slide(struct store *st, const struct mx_sync *sync, const char *pos_key,
     char **cause);
 
@@ -402,6 +414,33 @@ struct store_bcast_recipient {
 int store_broadcast_report(struct store *st, int64_t id, const char *self,
     struct store_bcast_recipient **r, size_t *n, char **cause);
 void store_bcast_recipients_free(struct store_bcast_recipient **r, size_t n);
+
+/* A message of the user's that waits for an answer: it asks something
+ * (a sentence of it ends with a question mark) or the user flagged it,
+ * and one of those asked has neither answered after it nor read it (a
+ * read receipt on it or later). Those asked: the other person of a
+ * direct chat; in a group room, those it mentions (a flagged message
+ * that mentions nobody: every other member). */
+struct store_waiting {
+	char *room_id;
+	char *event_id;
+	char *body;
+	int64_t ts;
+	int direct;
+	int flagged;
+	char **people;		/* asked, and neither answered nor read */
+	char **names;		/* their display names (NULL when unknown) */
+	size_t n_people;
+};
+/* Messages of self's sent from since_ts to before_ts (questions) or ever
+ * before it (flagged, event ids), oldest first. */
+int store_waiting(struct store *st, const char *self, int64_t since_ts, int64_t before_ts,
+    const char *const *flagged, size_t n_flagged, struct store_waiting **w, size_t *n,
+    char **cause);
+void store_waiting_free(struct store_waiting **w, size_t n);
+/* Whether text asks something: a sentence ends with '?' (quoted lines,
+ * "> ...", left out). */
+int store_text_asks(const char *text);
 
 /* Candidates for natter search (src/search builds the query): messages
  * matching an FTS5 expression, newest stored first; or, when match is

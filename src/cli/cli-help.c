@@ -195,6 +195,26 @@ static const struct cli_help cli_help[] = {
 	{"redact",
 	    "Deletes EVENT, at once: deletions do not go through the outbox.\n"
 	    "\n" CLI_HELP_ROOM CLI_HELP_EVENT},
+	{"remind",
+	    "Reminds you of EVENT in ROOM at WHEN, with NOTE (the words after WHEN) if\n"
+	    "given. Reminders are kept in your account's data (org.natter.reminders), so\n"
+	    "every natter of the account has them: the interface raises a notification\n"
+	    "when one falls due and lists it under Reminders until it is done or snoozed.\n"
+	    "Prints the reminder's id. Without the homeserver the reminder is kept here and\n"
+	    "goes to the account with the next sync (said on stderr).\n"
+	    "\n"
+	    "WHEN is a local time: 08:00 (today, or tomorrow when past), tomorrow 8:00,\n"
+	    "2026-12-04 08:00, or a span from now: +2h, +30m, +1h30m, +45s, +1d.\n"
+	    "\n"
+	    "  --done ID         the reminder is done (ID or the start of it)\n"
+	    "  --snooze ID WHEN  it falls due again at WHEN\n"
+	    "\n" CLI_HELP_ROOM CLI_HELP_EVENT},
+	{"reminders",
+	    "Lists the account's reminders not done yet, the soonest first: id, when it is\n"
+	    "due ((due) once it is), room, note and the message. Read from the account,\n"
+	    "or from the cache when the homeserver cannot be reached.\n"
+	    "\n"
+	    "  --json  one JSON object a line\n"},
 	{"rooms",
 	    "Lists the rooms in the cache, joined, invited and left, the most recently\n"
 	    "active first: unread messages (! when some mention you), the time of the\n"
@@ -305,6 +325,19 @@ static const struct cli_help cli_help[] = {
 	    "Cancelled when interrupted or unanswered for ten minutes.\n"
 	    "\n"
 	    "  --wait  wait for a request instead of sending one\n"},
+	{"waiting",
+	    "Lists your messages that wait for an answer: those that ask something (a\n"
+	    "sentence ending with a question mark) or that you flagged, sent more than\n"
+	    "[followup] wait ago (natter.conf(5); a day by default), that someone asked\n"
+	    "has neither answered since nor read. Those asked: the other person of a direct\n"
+	    "chat; in a group room, those the message mentions (a flagged one that\n"
+	    "mentions nobody: everyone in the room). Synced first. Flags are kept in the\n"
+	    "account's data, as reminders are.\n"
+	    "\n"
+	    "  --json            one JSON object a line\n"
+	    "  --flag ROOM EVENT    list EVENT (yours) until it is answered or read\n"
+	    "  --unflag ROOM EVENT  take its flag off\n"
+	    "\n" CLI_HELP_ROOM CLI_HELP_EVENT},
 	{"whoami",
 	    "Asks the homeserver whose the session is and prints the user id, the device\n"
 	    "and the homeserver.\n"},

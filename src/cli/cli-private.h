@@ -160,5 +160,8 @@ int cmd_devices(struct cli *, int, char **);
 int cmd_trust(struct cli *, int, char **);
 int cmd_download(struct cli *, int, char **);
 int cmd_export(struct cli *, int, char **);
+int cmd_remind(struct cli *, int, char **);
+int cmd_reminders(struct cli *, int, char **);
+int cmd_waiting(struct cli *, int, char **);
 
 #endif

@@ -44,6 +44,9 @@ static const struct cli_cmd cli_cmds[] = {
 	{"read", cmd_read, CORE_NEED_SESSION, "read ROOM"},
 	{"recover", cmd_recover, CORE_NEED_SESSION, "recover [--key-stdin] [--no-backfill]"},
 	{"redact", cmd_redact, CORE_NEED_SESSION, "redact ROOM EVENT"},
+	{"remind", cmd_remind, CORE_NEED_SESSION,
+	    "remind ROOM EVENT WHEN [NOTE...] | remind --done ID | remind --snooze ID WHEN"},
+	{"reminders", cmd_reminders, CORE_NEED_SESSION, "reminders [--json]"},
 	{"rooms", cmd_rooms, 0, "rooms [--space SPACE] [--json]"},
 	{"scheduled", cmd_scheduled, CORE_NEED_SESSION,
 	    "scheduled [--json] | scheduled --cancel ID | "
@@ -59,6 +62,8 @@ static const struct cli_cmd cli_cmds[] = {
 	    "@user:server DEVICE | trust --accept-identity @user:server"},
 	{"verify", cmd_verify, CORE_NEED_SESSION,
 	    "verify @user:server [DEVICE] | verify --wait [@user:server]"},
+	{"waiting", cmd_waiting, CORE_NEED_SESSION,
+	    "waiting [--json] | waiting (--flag | --unflag) ROOM EVENT"},
 	{"whoami", cmd_whoami, CORE_NEED_SESSION, "whoami"},
 };
 

@@ -558,12 +558,30 @@ settings_set_cap(struct settings *s, const struct settings_key *k, const char *v
 	return 0;
 }
 
+/* A span as a scheduled time's: "1d", "4h", "1h30m", "90s". */
+static int
+settings_set_wait(struct settings *s, const struct settings_key *k, const char *value,
+    char **cause)
+{
+	char *span = xasprintf("+%s", value);
+	int64_t ms;
+	int rc = nt_when_parse(span, 0, &ms, NULL, NULL);
+
+	free(span);
+	if (rc == -1)
+		return cause_set(cause, "%s must be a time like 1d, 4h, 1h30m or 90s, not \"%s\"",
+		    k->key, value);
+	s->followup.wait_ms = ms;
+	return 0;
+}
+
 #define SETTINGS_OFF(field) offsetof(struct settings, field)
 
 /* Sorted by section, then key, for bsearch. [keys] is the key table's. */
 static const struct settings_key settings_keys[] = {
 	{"crypto", "encrypt_dms", settings_set_onoff, SETTINGS_OFF(crypto.encrypt_dms)},
 	{"crypto", "send_keys", settings_set_send_keys, 0},
+	{"followup", "wait", settings_set_wait, 0},
 	{"general", "profile", settings_set_profile, 0},
 	{"mail", "attachment_cap", settings_set_cap, 0},
 	{"mail", "ca_file", settings_set_path, SETTINGS_OFF(mail.ca_file)},
@@ -668,6 +686,7 @@ settings_init(struct settings *s)
 	s->mail.sendmail = xstrdup("/usr/sbin/sendmail");
 	s->mail.method = SETTINGS_MAIL_SMTP;
 	s->mail.attachment_cap = MAIL_ATTACHMENT_CAP_DEFAULT;
+	s->followup.wait_ms = SETTINGS_WAIT_DEFAULT_MS;
 	s->keys = keys_table_new();
 }
 

@@ -129,6 +129,11 @@ struct core {
 	struct core_op *direct_writer;	/* the round under way, or NULL */
 	LIST_HEAD(, core_op) direct_waiting;
 
+	/* Reminders (core-remind.c). */
+	uint64_t remind_timer;		/* the next reminder falls due */
+	int remind_armed;		/* the timer was set once since core_start */
+	int remind_writing;		/* a sync's write-back is under way */
+
 	LIST_HEAD(, core_op) ops;	/* operations under way */
 	int n_background;		/* of them, work nobody waits for */
 	struct core_mark *marks;	/* the last event marked read, per room */
@@ -264,6 +269,13 @@ int core_todev_send(struct core *c, struct store_device *devices, size_t n, cons
 
 /* core-sync.c */
 void core_sync_cancel(struct core *c);
+
+/* core-remind.c */
+void core_remind_after_sync(struct core *c, const struct mx_sync *sync);
+/* Raises the notifications of reminders that fell due (once each, per
+ * due time) and sets the timer for the next; only with the sync loop. */
+void core_remind_arm(struct core *c);
+void core_remind_free(struct core *c);
 
 /* core-notify.c: the domain events a stored sync makes. */
 void core_events_sync(struct core *c, const struct mx_sync *sync, size_t n_events);

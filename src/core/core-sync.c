@@ -105,6 +105,8 @@ core_sync_keep(struct core *c, struct mx_sync *sync, struct mx_sync **keep, size
 		core_backup_upload(c);
 		core_crypto_publish(c);
 	}
+	if (rc == 0)
+		core_remind_after_sync(c, sync);
 	if (rc == 0 && keep != NULL)
 		*keep = sync;
 	else
@@ -501,6 +503,9 @@ core_sync_cancel(struct core *c)
 	if (c->loop != NULL)
 		loop_timer_cancel(c->loop, c->sync_timer);
 	c->sync_timer = 0;
+	if (c->loop != NULL)
+		core_remind_free(c);
+	c->remind_armed = 0;
 }
 
 void

@@ -98,6 +98,7 @@ core_free(struct core **cp)
 	core_notify_free(c);
 	core_slide_free(c);
 	core_unread_free(c);
+	core_remind_free(c);
 	free(c->typing_room);
 	free(c->filter);
 	mx_client_free(&c->mx);

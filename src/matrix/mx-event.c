@@ -89,6 +89,7 @@ mx_sync_free(struct mx_sync **sync)
 		free(s->direct[i].room_id);
 	}
 	free(s->direct);
+	free(s->reminders);
 	for (size_t i = 0; i < s->n_to_device; i++)
 		mx_to_device_clear(&s->to_device[i]);
 	free(s->to_device);

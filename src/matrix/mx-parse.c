@@ -249,6 +249,23 @@ sync_section(struct mx_sync *s, const cJSON *section, enum mx_membership m)
 	free(repeat);
 }
 
+/* natter's reminders: the content of the last such event, as JSON text;
+ * the core checks what it holds. */
+static void
+mx_sync_reminders(struct mx_sync *s, const cJSON *events)
+{
+	const cJSON *ev, *content = NULL;
+
+	cJSON_ArrayForEach(ev, events) {
+		if (type_is(ev, MX_REMINDERS_TYPE) && mx_json_obj(ev, "content") != NULL)
+			content = mx_json_obj(ev, "content");
+	}
+	if (content == NULL)
+		return;
+	free(s->reminders);
+	s->reminders = cJSON_PrintUnformatted(content);
+}
+
 /* m.direct: {user_id: [room_id, ...]}; the last such event of the
  * account data's events counts. */
 void
@@ -261,6 +278,7 @@ mx_sync_direct(struct mx_sync *s, const cJSON *events)
 		if (type_is(ev, "m.direct") && mx_json_obj(ev, "content") != NULL)
 			content = mx_json_obj(ev, "content");
 	}
+	mx_sync_reminders(s, events);
 	if (content == NULL)
 		return;
 	s->has_direct = 1;

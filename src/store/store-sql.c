@@ -695,4 +695,20 @@ const char *const store_sql_text[STORE_SQL_COUNT] = {
 	    " WHERE room_id = ?1 AND seq > ?3 AND sender = ?2 AND type = 'm.room.message'"
 	    " AND (rel_type IS NULL OR rel_type <> 'm.replace') AND redacted = 0"
 	    " ORDER BY seq LIMIT 1",
+	/* The user's messages that may ask something, sent between ?3 and
+	 * ?2, in rooms they are in (?4); store-waiting.c reads the rest. */
+	[STORE_SQL_WAIT_ASKED] =
+	    "SELECT e.room_id, e.event_id, e.seq, e.ts, coalesce(e.new_body, e.body) FROM events e"
+	    " JOIN rooms r ON r.room_id = e.room_id WHERE e.sender = ?1"
+	    " AND e.type = 'm.room.message' AND (e.rel_type IS NULL OR e.rel_type <> 'm.replace')"
+	    " AND e.redacted = 0 AND e.ts <= ?2 AND e.ts >= ?3 AND r.membership = ?4"
+	    " AND instr(coalesce(e.new_body, e.body), '?') > 0 ORDER BY e.ts",
+	/* A message the user flagged, once sent before ?3. */
+	[STORE_SQL_WAIT_ONE] =
+	    "SELECT e.room_id, e.event_id, e.seq, e.ts, coalesce(e.new_body, e.body) FROM events e"
+	    " WHERE e.event_id = ?1 AND e.sender = ?2 AND e.ts <= ?3 AND e.redacted = 0",
+	[STORE_SQL_WAIT_MENTIONS] =
+	    "SELECT j.value FROM events e, json_each(CASE WHEN json_valid(e.content)"
+	    " THEN e.content ELSE '{}' END, '$.\"m.mentions\".user_ids') j"
+	    " WHERE e.event_id = ?1 AND j.type = 'text'",
 };

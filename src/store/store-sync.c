@@ -325,6 +325,9 @@ store_apply(struct store *st, const struct mx_sync *sync, const char *key, char 
 	}
 	if (sync->has_direct && store_sync_direct(st, sync, cause) != 0)
 		goto fail;
+	if (sync->reminders != NULL &&
+	    store_meta_set(st, STORE_META_REMINDERS_SERVER, sync->reminders, cause) != 0)
+		goto fail;
 	if (sync->to_device_next != NULL &&
 	    store_meta_set(st, STORE_META_SLIDE_TO_DEVICE, sync->to_device_next, cause) != 0)
 		goto fail;

@@ -773,6 +773,29 @@ store_meta_unset(struct store *st, const char *key, char **cause)
 	return store_run(st, s, "cannot forget a setting", cause);
 }
 
+int
+store_meta_update(struct store *st, const char *key, store_meta_fn fn, void *arg,
+    char **cause)
+{
+	char *old, *new = NULL;
+	int own = sqlite3_get_autocommit(st->db);
+
+	if (own && store_begin(st, cause) != 0)
+		return -1;
+	old = store_meta_get(st, key);
+	if (fn(old, &new, arg, cause) == -1 ||
+	    (new != NULL && store_meta_set(st, key, new, cause) == -1)) {
+		free(old);
+		free(new);
+		if (own)
+			store_rollback(st);
+		return -1;
+	}
+	free(old);
+	free(new);
+	return own ? store_commit(st, cause) : 0;
+}
+
 char *
 store_meta_get(struct store *st, const char *key)
 {
