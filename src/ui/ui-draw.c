@@ -134,9 +134,11 @@ ui_draw_list(struct ui *ui, int top, int height, int width)
 		ui_put(top + height - 1, 1, loading, width - 1, THEME_LIST_SECTION);
 		height--;
 	}
+	y = ui_follow_draw(ui, y, top + height, width);
 	for (size_t i = 0; i < ui->n_rooms && y < top + height; i++) {
 		struct ui_room *r = &ui->rooms[i];
-		int sel = ui->current != NULL && strcmp(ui->current, r->room_id) == 0;
+		int sel = ui->follow.sel < 0 && ui->current != NULL &&
+		    strcmp(ui->current, r->room_id) == 0;
 		int color = r->highlight > 0 ? THEME_LIST_HIGHLIGHT :
 		    r->unread > 0 ? THEME_LIST_UNREAD : THEME_LIST;
 		char count[48];

@@ -24,7 +24,7 @@ ui_room_step(struct ui *ui, int delta)
 {
 	size_t cur = 0, n = ui->n_rooms;
 
-	if (n == 0)
+	if (ui_follow_step(ui, delta) || n == 0)
 		return;
 	for (size_t i = 0; i < n && ui->current != NULL; i++)
 		if (strcmp(ui->rooms[i].room_id, ui->current) == 0)

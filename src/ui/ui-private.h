@@ -142,6 +142,25 @@ struct ui_overlays {
 	size_t switch_sel;
 };
 
+/* A row of the Reminders or Waiting section of the list (ui-follow.c). */
+struct ui_follow_row {
+	char *room_id;
+	char *event_id;
+	char *id;		/* the reminder's; NULL on a Waiting row */
+	char *text;		/* "Room: note — message", inert */
+};
+
+struct ui_follow {
+	struct ui_follow_row *rows;	/* due reminders first, then Waiting */
+	size_t n;
+	size_t n_due;
+	int sel;		/* the row moved onto (M-Up/M-Down), or -1 */
+	uint64_t timer;		/* the lists are read again */
+	char *asked_event;	/* the message "remind me at" asks a time for */
+	char *asked_room;
+	char *asked_id;		/* the reminder "snooze until" asks a time for */
+};
+
 /* The status line. */
 struct ui_status {
 	enum core_conn conn;
@@ -180,12 +199,24 @@ struct ui {
 	struct ui_compose compose;
 	struct ui_overlays over;
 	struct ui_status status;
+	struct ui_follow follow;
 
 	int dirty;
 	uint64_t redraw_timer;
 	int quit;
 	const char *gone;	/* why the terminal is gone, or NULL */
 };
+
+/* ui-follow.c */
+void ui_follow_reload(struct ui *ui);
+void ui_on_reminders(void *arg);
+void ui_follow_free(struct ui *ui);
+int ui_follow_draw(struct ui *ui, int y, int bottom, int width);
+/* M-Up/M-Down over the follow-up rows and the rooms; 0 when there are no
+ * follow-up rows (the rooms alone then). */
+int ui_follow_step(struct ui *ui, int delta);
+struct store_msg;
+int ui_follow_action(struct ui *ui, enum keys_action act, const struct store_msg *m);
 
 /* ui-term.c */
 int ui_term_start(char **cause);

@@ -238,7 +238,8 @@ ui_select_action(struct ui *ui, enum keys_action act)
 	case KEYS_ACT_CANCEL: ui_select_end(ui); xfree(&ui->status.note); return 1;
 	case KEYS_ACT_MARK: ui_select_mark(ui); return 1;
 	case KEYS_ACT_REPLY: case KEYS_ACT_EDIT: case KEYS_ACT_REACT: case KEYS_ACT_DELETE:
-	case KEYS_ACT_COPY: case KEYS_ACT_OPEN: case KEYS_ACT_THREAD:
+	case KEYS_ACT_COPY: case KEYS_ACT_OPEN: case KEYS_ACT_THREAD: case KEYS_ACT_REMIND:
+	case KEYS_ACT_FLAG: case KEYS_ACT_REMIND_DONE: case KEYS_ACT_SNOOZE:
 		break;
 	default: return 0;
 	}
@@ -251,7 +252,8 @@ ui_select_action(struct ui *ui, enum keys_action act)
 	case KEYS_ACT_DELETE: ui_select_delete(ui, &m); break;
 	case KEYS_ACT_COPY: ui_select_copy(ui, &m); break;
 	case KEYS_ACT_THREAD: ui_thread_open(ui, m.event_id); break;
-	default: ui_select_open(ui, &m); break;
+	case KEYS_ACT_OPEN: ui_select_open(ui, &m); break;
+	default: ui_follow_action(ui, act, &m); break;
 	}
 	store_msg_clear(&m);
 	return 1;
@@ -269,7 +271,8 @@ ui_select_hint(struct ui *ui, int keys)
 		{KEYS_ACT_REPLY, "reply"}, {KEYS_ACT_EDIT, "edit"}, {KEYS_ACT_REACT, "react"},
 		{KEYS_ACT_DELETE, "delete"}, {KEYS_ACT_COPY, "copy"}, {KEYS_ACT_OPEN, "open"},
 		{KEYS_ACT_THREAD, "thread"},
-		{KEYS_ACT_MARK, "mark"}, {KEYS_ACT_CANCEL, "back"},
+		{KEYS_ACT_MARK, "mark"}, {KEYS_ACT_REMIND, "remind"}, {KEYS_ACT_FLAG, "flag"},
+		{KEYS_ACT_CANCEL, "back"},
 	};
 	struct buf b = {0};
 	int marked = ui_range_count(ui);

@@ -298,6 +298,7 @@ ui_marker_capture(struct ui *ui)
 void
 ui_room_select(struct ui *ui, const char *room_id)
 {
+	ui->follow.sel = -1;
 	if (ui->current != NULL && strcmp(ui->current, room_id) == 0)
 		return;
 	ui_ask_cancel(ui);
@@ -332,6 +333,7 @@ ui_on_rooms(void *arg, size_t n_events)
 
 	ui->view.gen++;
 	ui_rooms_reload(ui);
+	ui_follow_reload(ui);
 	ui_report_refresh(ui);
 	if (n_events > 0)
 		ui_mark_read(ui);
@@ -478,6 +480,10 @@ ui_free(struct ui *ui)
 	ui_search_free(ui);
 	ui_help_free(ui);
 	ui_report_free(ui);
+	ui_follow_free(ui);
+	free(ui->follow.asked_event);
+	free(ui->follow.asked_room);
+	free(ui->follow.asked_id);
 	free(ui->view.sel);
 	free(ui->view.thread);
 	free(ui->view.mark);
@@ -504,6 +510,7 @@ ui_watch(struct ui *ui)
 		.outbox = ui_on_outbox,
 		.verify = ui_on_verify,
 		.recovered = ui_on_recovered,
+		.reminders = ui_on_reminders,
 	};
 
 	loop_fd_add(ui->loop, STDIN_FILENO, POLLIN, ui_input, ui);
@@ -551,6 +558,8 @@ ui_main(const char *profile, const char *config, const struct settings *settings
 	ui_theme_start(&ui);
 	/* The cache first: the screen is there before the network answers. */
 	ui_rooms_reload(&ui);
+	ui.follow.sel = -1;
+	ui_follow_reload(&ui);
 	ui_redraw(&ui);
 	ui_watch(&ui);
 	while (!ui.quit && loop_run_once(ui.loop, -1) != -1)
