@@ -42,6 +42,10 @@ BAD_USAGE = {
     "read": [[]],
     "recover": [["KEY"], ["--loud"]],
     "redact": [["Board"]],
+    "remind": [[], ["Board", "$e"], ["Board", "$e", "whenever"], ["--done"],
+               ["--done", "ab12", "extra"], ["--snooze", "ab12"], ["--snooze", "ab12", "soon"],
+               ["--done", "ab12", "--snooze", "ab12", "+1h"]],
+    "reminders": [["extra"], ["--all"]],
     "rooms": [["Board"], ["--space"], ["--space", ""], ["--space", "Eng", "Board"]],
     "scheduled": [["Board"], ["--cancel"], ["--cancel", "1", "--edit", "1"], ["--edit", "1"],
                   ["--cancel", "soon"], ["--at", "+2h"]],
@@ -53,6 +57,8 @@ BAD_USAGE = {
     "trust": [["@bob:x"], ["bob", "DEVICE", "KEY"], ["--accept-identity"],
               ["--accept-identity", "bob"], ["--accept-identity", "@bob:x", "DEV"]],
     "verify": [[], ["bob"], ["@bob:x", "DEV", "more"], ["--wait", "@a:x", "@b:x"]],
+    "waiting": [["extra"], ["--flag", "Board"], ["--unflag", "Board", "$e", "more"],
+                ["--flag", "--json", "Board", "$e"]],
     "whoami": [["me"]],
 }
 
