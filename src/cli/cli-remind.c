@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli-private.h"
 #include "natter/sanitize.h"
@@ -12,18 +11,6 @@
 #define CLI_REMIND_EXCERPT 60	/* bytes of a message shown in a list */
 /* Questions older than this are not looked at (nobody chases them). */
 #define CLI_WAITING_SPAN_MS ((int64_t)30 * 24 * 3600 * 1000)
-
-/* A time as "Fri 2026-12-04 08:00". */
-static void
-cli_remind_time(int64_t ms, char *out, size_t size)
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-
-	if (ms <= 0 || localtime_r(&t, &tm) == NULL ||
-	    strftime(out, size, "%a %Y-%m-%d %H:%M", &tm) == 0)
-		snprintf(out, size, "?");
-}
 
 /* Waits for a change of the reminders and says how it went: fmt with
  * the reminder's id (named, when there is none yet) and what. */
@@ -97,7 +84,7 @@ cli_remind_add(struct cli *cli, int argc, char **argv)
 		free(room_id);
 		return rc;
 	}
-	cli_remind_time(due, due_text, sizeof due_text);
+	cli_format_due(due, due_text, sizeof due_text);
 	rc = cli_remind_finish(cli, core_remind(cli->core, room_id, argv[1], due, note, &id,
 	    core_result_cb, &r, &cause), &r, &cause, "reminder %s at %s", (const char *const *)&id,
 	    due_text);
@@ -147,7 +134,7 @@ cmd_remind(struct cli *cli, int argc, char **argv)
 		}
 		if (cli_open(cli) != CLI_OK)
 			return CLI_FAILED;
-		cli_remind_time(due, due_text, sizeof due_text);
+		cli_format_due(due, due_text, sizeof due_text);
 		return cli_remind_finish(cli, core_remind_snooze(cli->core, snooze, due,
 		    core_result_cb, &r, &cause), &r, &cause, "reminder %s snoozed until %s",
 		    &snooze, due_text);
@@ -210,7 +197,7 @@ cli_reminder_print(struct cli *cli, const struct core_reminder *r, int json, str
 		cli_json_str(out, "text", text, &first);
 		buf_puts(out, "}\n");
 	} else {
-		cli_remind_time(r->due_ms, due, sizeof due);
+		cli_format_due(r->due_ms, due, sizeof due);
 		excerpt = san_excerpt(text, CLI_REMIND_EXCERPT);
 		buf_printf(out, "%s  %s%s  %s  %s%s%s\n", r->id, due, is_due ? " (due)" : "",
 		    room, r->note != NULL ? r->note : "", r->note != NULL ? " — " : "", excerpt);
