@@ -316,6 +316,13 @@ const char *const store_migrations[] = {
 	/* 17: threads (m.thread): a root's replies, in order, by an index of
 	 * their own, for its summary and for opening the thread. */
 	"CREATE INDEX events_thread ON events(rel_event, seq) WHERE rel_type = 'm.thread';",
+
+	/* 18: the messages that ask something, by sender and time, for
+	 * natter waiting (store-waiting.c): a partial index, so that it costs
+	 * nothing for the messages that ask nothing. */
+	"CREATE INDEX events_asks ON events(sender, ts)"
+	" WHERE type = 'm.room.message'"
+	" AND instr(coalesce(new_body, body), '?') > 0;",
 };
 
 /* natter_reply_body(body) and natter_reply_html(formatted_body), for
