@@ -100,6 +100,17 @@ class RemindTest(NatterTestCase):
         self.assertIn(rid, self.account_data())
         self.assertEqual([r["id"] for r in self.second().json_lines("reminders")], [rid])
 
+    def test_over_v3_sync_too_a_lost_write_is_put_back(self):
+        conf = self.natter.config_home / "natter"
+        conf.mkdir(parents=True, exist_ok=True)
+        (conf / "config").write_text("[sync]\nprotocol = v3\n")
+        self.assertIn("/v3/sync", self.natter.ok("whoami"))
+        rid = self.remind(self.natter, "Planning", self.event, "+2h")
+        self.natter.ok("sync", "--once")
+        self.put_account_data({"reminders": {}})
+        self.natter.ok("sync", "--once")
+        self.assertIn(rid, self.account_data())
+
     def test_natters_adding_at_the_same_moment_lose_none(self):
         other = self.second()
         other.ok("sync", "--once")
