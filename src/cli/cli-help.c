@@ -201,7 +201,7 @@ static const struct cli_help cli_help[] = {
 	    "every natter of the account has them: the interface raises a notification\n"
 	    "when one falls due and lists it under Reminders until it is done or snoozed.\n"
 	    "Prints the reminder's id. Without the homeserver the reminder is kept here and\n"
-	    "goes to the account with the next sync (said on stderr).\n"
+	    "goes to the account with the next sync (said on stderr, exit status 1).\n"
 	    "\n"
 	    "WHEN is a local time: 08:00 (today, or tomorrow when past), tomorrow 8:00,\n"
 	    "2026-12-04 08:00, or a span from now: +2h, +30m, +1h30m, +45s, +1d.\n"

@@ -30,7 +30,8 @@ cli_remind_finish(struct cli *cli, int start, struct core_result *r, char **caus
 		free(line);
 	}
 	if (status == CORE_QUEUED)
-		cli_fail("not on the account yet: %s", r->text != NULL ? r->text : "no answer");
+		rc = cli_fail("not on the account yet: %s; it goes with the next sync",
+		    r->text != NULL ? r->text : "no answer");
 	else if (status != CORE_DONE)
 		rc = cli_fail("%s", *cause != NULL ? *cause : "interrupted");
 	core_result_clear(r);

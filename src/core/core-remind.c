@@ -412,19 +412,21 @@ remind_merge_write(struct core_op *op, const char *server)
 	}
 }
 
-/* The homeserver cannot be reached: the change is made here, and the
- * cache marked dirty, so the next sync writes it. */
+/* The homeserver cannot be reached: the change is made here (unless it
+ * was), and the cache marked dirty, so the next sync writes it. */
 static void
 remind_keep_here(struct core_op *op, const struct mx_result *res)
 {
 	struct core *c = op->c;
 	char *why = core_why(c, res), *text;
 
-	if ((text = remind_local(op, NULL)) == NULL) {
-		free(why);
-		return;
+	if (!((struct remind_op *)op->data)->applied) {
+		if ((text = remind_local(op, NULL)) == NULL) {
+			free(why);
+			return;
+		}
+		free(text);
 	}
-	free(text);
 	store_meta_set(c->store, REMIND_META_DIRTY, "1", NULL);
 	text = xasprintf("kept here until the homeserver answers (%s)", why);
 	core_op_end(op, CORE_QUEUED, text);
@@ -442,7 +444,7 @@ remind_read(struct mx_result *res, void *arg)
 	op->call = NULL;
 	if (!res->ok && res->status != 404) {
 		/* Offline: the change is kept here and goes with a later sync. */
-		if (!r->applied && r->change != REMIND_NONE && core_may_pass(res)) {
+		if (r->change != REMIND_NONE && core_may_pass(res)) {
 			remind_keep_here(op, res);
 			return;
 		}
@@ -460,6 +462,11 @@ remind_written(struct mx_result *res, void *arg)
 {
 	struct core_op *op = arg;
 
+	op->call = NULL;
+	if (!res->ok && core_may_pass(res)) {
+		remind_keep_here(op, res);
+		return;
+	}
 	if (core_op_refused(op, res))
 		return;
 	/* Read it again: a natter that wrote at the same moment may have

@@ -7,6 +7,7 @@ the next sync; natters adding at the same moment lose none. `natter
 waiting` lists questions and flagged messages that those asked have
 neither answered nor read once [followup] wait has passed."""
 
+import json
 import subprocess
 import time
 import unittest
@@ -110,6 +111,25 @@ class RemindTest(NatterTestCase):
         self.put_account_data({"reminders": {}})
         self.natter.ok("sync", "--once")
         self.assertIn(rid, self.account_data())
+
+    def test_offline_a_reminder_is_kept_here_and_goes_with_the_next_sync(self):
+        session = self.natter.profile_dir() / "session"
+        good = session.read_text()
+        session.write_text(good.replace(self.hs.url, "http://127.0.0.1:9"))
+        r = self.natter.run("remind", "Planning", self.event, "+2h", "on", "the", "train")
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertRegex(r.stdout, r"^reminder [0-9a-f]{12} at ")
+        self.assertIn("not on the account yet", r.stderr)
+        rid = r.stdout.split()[1]
+        r = self.natter.run("reminders", "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("these are the cache's", r.stderr)
+        self.assertEqual([json.loads(line)["note"] for line in r.stdout.splitlines()],
+                         ["on the train"])
+        self.assertEqual(self.account_data(), {})
+        session.write_text(good)
+        self.natter.ok("sync", "--once")
+        self.assertEqual(self.account_data()[rid]["note"], "on the train")
 
     def test_natters_adding_at_the_same_moment_lose_none(self):
         other = self.second()
