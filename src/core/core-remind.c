@@ -22,7 +22,7 @@
 #include "natter/log.h"
 #include "natter/loop.h"
 #include "natter/notify.h"
-#include "natter/sanitize.h"
+#include "natter/settings.h"
 #include "natter/util.h"
 #include "core-private.h"
 
@@ -704,7 +704,8 @@ remind_raise(struct core *c, const struct core_reminder *r)
 	    m.body != NULL ? m.body : "") : xstrdup(m.body != NULL ? m.body : "");
 	n.room_id = r->room_id;
 	n.room_name = room.name != NULL ? room.name : r->room_id;
-	n.is_direct = room.is_direct;
+	/* "Reminder in Dana Whitfield" for a direct chat too. */
+	n.is_direct = 0;
 	n.sender_id = m.sender;
 	n.sender_name = "Reminder";
 	n.body = body;
@@ -749,7 +750,8 @@ core_remind_arm(struct core *c)
 		}
 		if (remind_num(notified, r[i].id) == r[i].due_ms)
 			continue;
-		remind_raise(c, &r[i]);
+		if (c->settings == NULL || c->settings->notify.enabled)
+			remind_raise(c, &r[i]);
 		remind_stamp(notified, r[i].id, r[i].due_ms);
 		raised = 1;
 	}

@@ -90,6 +90,23 @@ class TuiRemindTest(TuiTestCase):
                       "the row gone once done")
         self.assertEqual(self.reminders(), [])
 
+    def test_with_notifications_off_a_due_reminder_is_only_listed(self):
+        conf = self.natter.config_home / "natter"
+        conf.mkdir(parents=True, exist_ok=True)
+        (conf / "config").write_text("[notify]\nenabled = off\n")
+        room = self.shared_room("Planning")
+        event = self.bob.send_text(room, "Budget by Monday?")
+        self.natter.ok("sync", "--once")
+        self.natter.ok("remind", "Planning", event, "+1s", "budget")
+        tmp, address = self.private_bus()
+        t = self.start_on_bus(address)
+        t.wait_screen(lambda s: any("Planning: budget" in r for r in self.list_rows(t)),
+                      "the Reminders row")
+        # A message that notifies when notifications are on shows after it.
+        self.bob.send_text(room, f"{self.alice.user_id} ping")
+        t.wait_for("ping")
+        self.assertEqual(self.calls(tmp), [])
+
     def test_a_flagged_message_waits_until_its_answer(self):
         conf = self.natter.config_home / "natter"
         conf.mkdir(parents=True, exist_ok=True)
