@@ -22,6 +22,7 @@
 #include "natter/log.h"
 #include "natter/loop.h"
 #include "natter/notify.h"
+#include "natter/sanitize.h"
 #include "natter/settings.h"
 #include "natter/util.h"
 #include "core-private.h"
@@ -78,7 +79,19 @@ remind_id_ok(const char *s, char sigil)
 	size_t n = s != NULL ? strlen(s) : 0;
 
 	/* Event ids of room versions 3 and later have no server part. */
-	return n > 1 && n <= 255 && s[0] == sigil && (sigil == '$' || strchr(s, ':') != NULL);
+	return n > 1 && n <= 255 && s[0] == sigil && (sigil == '$' || strchr(s, ':') != NULL) &&
+	    strpbrk(s, " \t\r\n\x1b\x7f") == NULL && san_utf8_valid(s, n);
+}
+
+/* A reminder's own id: what natter makes (hex), or letters, digits, '-'
+ * and '_' from another client. */
+static int
+remind_key_ok(const char *s)
+{
+	size_t n = s != NULL ? strlen(s) : 0;
+
+	return n > 0 && n <= 64 && strspn(s, "0123456789abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ-_") == n;
 }
 
 /* An entry of the server's is taken only when it has what natter needs. */
@@ -87,7 +100,7 @@ remind_entry_ok(const cJSON *e)
 {
 	const char *kind = core_json_text(e, "kind");
 
-	if (!cJSON_IsObject(e) || e->string == NULL || strlen(e->string) > 64 || kind == NULL)
+	if (!cJSON_IsObject(e) || !remind_key_ok(e->string) || kind == NULL)
 		return 0;
 	if (strcmp(kind, "remind") != 0 && strcmp(kind, "flag") != 0)
 		return 0;

@@ -134,6 +134,10 @@ test_merge_drops_bad_entries_and_old_done_ones(void **state)
 	    "\"updated\":1},"
 	    "\"e\":{\"kind\":\"flag\",\"room_id\":\"!r:x\",\"event_id\":\"$e\",\"updated\":-4},"
 	    "\"f\":[],"
+	    "\"h\\u001b[2J\":{\"kind\":\"flag\",\"room_id\":\"!r:x\",\"event_id\":\"$e\","
+	    "\"updated\":1},"
+	    "\"i\":{\"kind\":\"flag\",\"room_id\":\"!r:x\",\"event_id\":\"$e\\n\","
+	    "\"updated\":1},"
 	    "\"g\":{\"kind\":\"flag\",\"room_id\":\"!r:x\",\"event_id\":\"$e\",\"updated\":1}}}";
 	char *recent = entry("rr", NOW - DAY_MS, 1, NOW), *old = entry("oo", NOW - 31 * DAY_MS, 1,
 	    NOW), *c = content(recent, old), *m;
