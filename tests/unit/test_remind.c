@@ -47,6 +47,15 @@ merged_entry(const char *merged, const char *id, cJSON **root)
 	    "reminders"), id);
 }
 
+static int64_t
+number(const cJSON *e, const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(e, name);
+
+	assert_true(cJSON_IsNumber(v));
+	return (int64_t)v->valuedouble;
+}
+
 static int
 merged_count(const char *merged)
 {
@@ -97,19 +106,19 @@ test_merge_newer_wins_and_done_wins_a_tie(void **state)
 
 	m = core_remind_merge(c_old, c_snoozed, NOW);
 	e = merged_entry(m, "aa", &root);
-	assert_int_equal((int64_t)cJSON_GetObjectItem(e, "due")->valuedouble, NOW + DAY_MS);
+	assert_int_equal(number(e, "due"), NOW + DAY_MS);
 	cJSON_Delete(root);
 	assert_false(core_remind_covers(c_old, m));
 	free(m);
 	/* Either order: the older copy never undoes the newer change. */
 	m = core_remind_merge(c_snoozed, c_old, NOW);
 	e = merged_entry(m, "aa", &root);
-	assert_int_equal((int64_t)cJSON_GetObjectItem(e, "updated")->valuedouble, NOW - 10);
+	assert_int_equal(number(e, "updated"), NOW - 10);
 	cJSON_Delete(root);
 	free(m);
 	m = core_remind_merge(c_old, c_done, NOW);
 	e = merged_entry(m, "aa", &root);
-	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(e, "done")));
+	assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "done")));
 	cJSON_Delete(root);
 	assert_false(core_remind_covers(c_old, m));
 	free(m);
