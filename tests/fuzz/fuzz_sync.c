@@ -6,9 +6,29 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "natter/core.h"
 #include "natter/event.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* The account's reminders a sync brought, merged as natter merges them
+ * with its own copy: whatever the server wrote, the merge keeps only
+ * entries whose ids are sound, and merging it again changes nothing. */
+static void
+check_reminders(const char *text)
+{
+	char *once, *twice;
+
+	if (text == NULL)
+		return;
+	once = core_remind_merge(text, NULL, 0);
+	twice = core_remind_merge(once, text, 0);
+	if (once == NULL || twice == NULL || strcmp(once, twice) != 0 ||
+	    !core_remind_covers(once, twice))
+		abort();
+	free(once);
+	free(twice);
+}
 
 static void
 check_utf8(const char *s)
@@ -146,11 +166,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (s->next_batch == NULL)
 			abort();
 		check_sync(s);
+		check_reminders(s->reminders);
 	}
 	if (slide != NULL) {
 		if (slide->next_batch == NULL || *slide->next_batch == '\0')
 			abort();
 		check_slide(slide);
+		check_reminders(slide->reminders);
 	}
 	for (size_t i = 0; m != NULL && i < m->n_chunk; i++)
 		check_event(&m->chunk[i]);
