@@ -71,6 +71,8 @@ ui_follow_reload(struct ui *ui)
 	int64_t now = nt_now_ms(), wait = ui->settings != NULL ?
 	    ui->settings->followup.wait_ms : SETTINGS_WAIT_DEFAULT_MS;
 	const char *self = core_self(ui->core);
+	char *sel = ui->follow.sel >= 0 && (size_t)ui->follow.sel < ui->follow.n ?
+	    xstrdup(ui->follow.rows[ui->follow.sel].event_id) : NULL;
 
 	ui_follow_clear(ui);
 	core_reminders(ui->core, CORE_REMIND_REMINDERS, &r, &n);
@@ -90,8 +92,12 @@ ui_follow_reload(struct ui *ui)
 	}
 	free(ids);
 	core_reminders_free(&flags, n_flags);
-	if (ui->follow.sel >= (int)ui->follow.n)
-		ui->follow.sel = -1;
+	/* The row moved onto stays so while it is listed. */
+	ui->follow.sel = -1;
+	for (size_t i = 0; sel != NULL && i < ui->follow.n && ui->follow.sel < 0; i++)
+		if (strcmp(ui->follow.rows[i].event_id, sel) == 0)
+			ui->follow.sel = (int)i;
+	free(sel);
 	if (ui->follow.timer == 0)
 		ui->follow.timer = loop_timer_add(ui->loop, UI_FOLLOW_POLL_MS, ui_follow_tick,
 		    ui);
