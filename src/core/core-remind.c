@@ -266,7 +266,7 @@ static int
 remind_apply(cJSON *map, struct remind_op *r, char **cause)
 {
 	int64_t now = nt_now_ms();
-	cJSON *e;
+	cJSON *e = NULL;
 
 	switch (r->change) {
 	case REMIND_NONE:
@@ -295,6 +295,8 @@ remind_apply(cJSON *map, struct remind_op *r, char **cause)
 			return -1;
 		break;
 	}
+	if (e == NULL)
+		return cause_set(cause, "no such change to a reminder");
 	free(r->id);
 	r->id = xstrdup(e->string);
 	if (r->change == REMIND_SNOOZE) {
