@@ -83,3 +83,25 @@ class ElementTestCase(NatterTestCase):
     def setUp(self):
         require("peer", self.peer_ok, self.peer_why)
         super().setUp()
+
+
+class ElementChatTestCase(ElementTestCase):
+    """ElementTestCase with natter's keys published and Dana's Element
+    (bob's device) running, for encrypted chats between them."""
+
+    def setUp(self):
+        super().setUp()
+        from element_peer import ElementPeer
+        # natter's device and its keys are on the server before anyone writes.
+        self.natter.ok("sync", "--once")
+        self.dana = ElementPeer(self.hs, self.bob)
+        self.addCleanup(self.dana.close)
+        self.dana.start()
+
+    def encrypted_dm(self):
+        """A direct chat Dana's Element starts with natter's user, joined."""
+        room = self.dana.create_dm(self.alice.user_id)
+        self.natter.ok("sync", "--once")
+        self.natter.ok("join", room)
+        self.dana.wait_member(room, self.alice.user_id)
+        return room

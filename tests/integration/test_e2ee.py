@@ -5,28 +5,13 @@ chat, and the server only ever sees ciphertext."""
 import json
 import unittest
 
-from cli_support import ElementTestCase, natter_for
+from cli_support import ElementChatTestCase, natter_for
 from element_peer import ElementPeer, install
 from natter_harness import require, wait_until
 from test_tui import TuiTestCase
 
 
-class E2eeTest(ElementTestCase):
-    def setUp(self):
-        super().setUp()
-        # natter's device and its keys are on the server before anyone writes.
-        self.natter.ok("sync", "--once")
-        self.dana = ElementPeer(self.hs, self.bob)
-        self.addCleanup(self.dana.close)
-        self.dana.start()
-
-    def encrypted_dm(self):
-        """A direct chat Dana's Element starts with natter's user, joined."""
-        room = self.dana.create_dm(self.alice.user_id)
-        self.natter.ok("sync", "--once")
-        self.natter.ok("join", room)
-        self.dana.wait_member(room, self.alice.user_id)
-        return room
+class E2eeTest(ElementChatTestCase):
 
     def test_natter_reads_finds_and_answers_an_encrypted_chat(self):
         room = self.encrypted_dm()

@@ -5,24 +5,13 @@ knows a thread's reply before or without reading it."""
 import unittest
 from urllib.parse import quote
 
-from cli_support import ElementTestCase
-from element_peer import ElementPeer
+from cli_support import ElementChatTestCase
 from test_cli_threads import in_thread
 
 
-class E2eeThreadsTest(ElementTestCase):
-    def setUp(self):
-        super().setUp()
-        self.natter.ok("sync", "--once")
-        self.dana = ElementPeer(self.hs, self.bob)
-        self.addCleanup(self.dana.close)
-        self.dana.start()
-
+class E2eeThreadsTest(ElementChatTestCase):
     def test_a_thread_goes_both_ways_encrypted(self):
-        room = self.dana.create_dm(self.alice.user_id)
-        self.natter.ok("sync", "--once")
-        self.natter.ok("join", room)
-        self.dana.wait_member(room, self.alice.user_id)
+        room = self.encrypted_dm()
         root = self.dana.send(room, "Who takes the minutes on Thursday?")
         reply = self.dana.send_event(room, "m.room.message", in_thread(root, "I can do it"))
         raw = self.dana.raw_event(room, reply)
