@@ -216,16 +216,7 @@ store_thread(struct store *st, const char *root_id, int limit, struct store_msg 
 char *
 store_thread_latest(struct store *st, const char *root_id)
 {
-	sqlite3_stmt *s = store_stmt(st, STORE_SQL_THREAD_LATEST, NULL);
-	char *id = NULL;
-
-	if (s == NULL)
-		return NULL;
-	store_bind_text(s, 1, root_id);
-	if (store_row(st, s, "cannot read a thread", NULL) == 1)
-		id = store_column_text(s, 0);
-	store_done(s);
-	return id;
+	return store_text_of(st, STORE_SQL_THREAD_LATEST, root_id, NULL, "cannot read a thread");
 }
 
 int

@@ -79,17 +79,8 @@ store_namer_cmp(const void *key, const void *elem)
 char *
 store_member_displayname(struct store *st, const char *room_id, const char *user_id)
 {
-	sqlite3_stmt *s;
-	char *name = NULL;
-
-	if ((s = store_stmt(st, STORE_SQL_MEMBER_DISPLAYNAME, NULL)) == NULL)
-		return NULL;
-	store_bind_text(s, 1, room_id);
-	store_bind_text(s, 2, user_id);
-	if (store_row(st, s, "cannot read members", NULL) == 1)
-		name = store_column_text(s, 0);
-	store_done(s);
-	return name;
+	return store_text_of(st, STORE_SQL_MEMBER_DISPLAYNAME, room_id, user_id,
+	    "cannot read members");
 }
 
 char *

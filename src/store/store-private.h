@@ -231,6 +231,11 @@ extern const size_t store_n_migrations;
 struct store *store_open_steps(const char *path, const char *const *steps, size_t n_steps,
     char **cause);
 sqlite3_stmt *store_stmt(struct store *st, enum store_sql id, char **cause);
+/* The first column of statement id's first row (a copy), with ?1 bound to
+ * a and ?2 to b (unbound when NULL); NULL when there is no row or it
+ * cannot be read. doing is what a failure is logged as. */
+char *store_text_of(struct store *st, enum store_sql id, const char *a, const char *b,
+    const char *doing);
 int store_error(struct store *st, const char *doing, char **cause);
 int store_run(struct store *st, sqlite3_stmt *s, const char *doing, char **cause);
 int store_row(struct store *st, sqlite3_stmt *s, const char *doing, char **cause);

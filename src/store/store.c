@@ -804,18 +804,27 @@ store_meta_update(struct store *st, const char *key, store_meta_fn fn, void *arg
 }
 
 char *
-store_meta_get(struct store *st, const char *key)
+store_text_of(struct store *st, enum store_sql id, const char *a, const char *b,
+    const char *doing)
 {
-	sqlite3_stmt *s = store_stmt(st, STORE_SQL_META_GET, NULL);
-	char *value = NULL;
+	sqlite3_stmt *s = store_stmt(st, id, NULL);
+	char *text = NULL;
 
 	if (s == NULL)
 		return NULL;
-	store_bind_text(s, 1, key);
-	if (store_row(st, s, "cannot read a setting", NULL) == 1)
-		value = store_column_text(s, 0);
+	store_bind_text(s, 1, a);
+	if (b != NULL)
+		store_bind_text(s, 2, b);
+	if (store_row(st, s, doing, NULL) == 1)
+		text = store_column_text(s, 0);
 	store_done(s);
-	return value;
+	return text;
+}
+
+char *
+store_meta_get(struct store *st, const char *key)
+{
+	return store_text_of(st, STORE_SQL_META_GET, key, NULL, "cannot read a setting");
 }
 
 /* Reads through a memory map skip a system call a page, which is most
