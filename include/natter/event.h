@@ -166,6 +166,15 @@ struct mx_sync {
 	int sliding;
 	int64_t list_count;		/* rooms in the account's list; -1 when absent */
 	char *to_device_next;		/* the to-device extension's next_batch */
+
+	/* A /v3/sync read by mx_sync_read holds its rooms a slice at a
+	 * time: rooms is the slice read last, after n_rooms_before rooms
+	 * with n_events_before timeline events; rest is what is left to
+	 * read (NULL: rooms is the last slice). */
+	struct mx_sync_rest *rest;
+	size_t n_rooms_before;
+	size_t n_events_before;
+	size_t n_slices;		/* read so far */
 };
 
 /* A /messages page. chunk is in the order the server sent it (newest
@@ -199,6 +208,17 @@ struct mx_search {
 /* Parse a /sync body. Malformed events are skipped and counted; a body
  * that is not a JSON object with a string next_batch is an error. */
 struct mx_sync *mx_sync_parse(const char *json, size_t len, char **cause);
+/* The same, with the joined rooms read a slice at a time: about slice
+ * bytes of their text at once, the first slice now, each next one by
+ * mx_sync_rooms_next. The text must end in a NUL past len; when it has
+ * joined rooms it is taken (*json set to NULL) and freed with the last
+ * slice. A room that is not JSON fails the slice it is in, as it fails
+ * mx_sync_parse. */
+#define MX_SYNC_SLICE_BYTES (256 * 1024)
+struct mx_sync *mx_sync_read(char **json, size_t len, size_t slice, char **cause);
+/* The next slice in place of sync->rooms (freed): 1 when read, 0 when
+ * there was none left (rooms is kept), -1 (cause) when it fails. */
+int mx_sync_rooms_next(struct mx_sync *sync, char **cause);
 void mx_sync_free(struct mx_sync **sync);
 /* Parse a simplified sliding sync body (mx-parse-slide.c) into the same
  * struct, with sliding set; a body without a string pos is an error. */

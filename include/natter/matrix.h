@@ -92,9 +92,10 @@ char *mx_txn_new(void);
  * random time up to min(MX_BACKOFF_CAP_MS, MX_BACKOFF_BASE_MS * 2^n). */
 int64_t mx_backoff_ms(int n);
 
-/* Reads a 2xx body into what res->parsed holds; NULL with a cause when
- * it cannot. */
-typedef void *(*mx_parse_fn)(const char *body, size_t len, char **cause);
+/* Reads a 2xx body (ending in a NUL past len) into what res->parsed
+ * holds; NULL with a cause when it cannot. A parser that keeps the body
+ * takes it, setting *body to NULL. */
+typedef void *(*mx_parse_fn)(char **body, size_t len, char **cause);
 
 /* One request. Strings are copied. Zero values mean the defaults. */
 struct mx_req {

@@ -48,6 +48,10 @@ int store_meta_update(struct store *st, const char *key, store_meta_fn fn, void 
  * event carrying a txn_id that matches an outbox row marks it delivered.
  * A limited timeline records a gap to fill from prev_batch. */
 int store_apply_sync(struct store *st, const struct mx_sync *sync, char **cause);
+/* Only the rooms of sync->rooms (a slice of a sync read in slices, whose
+ * last slice store_apply_sync writes), in the batch (store_batch_begin)
+ * that then writes the rest. */
+int store_apply_rooms(struct store *st, const struct mx_sync *sync, char **cause);
 
 /* The same for a simplified sliding sync: its pos goes to meta pos_key
  * (one per connection), its to-device position to

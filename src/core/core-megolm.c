@@ -263,11 +263,14 @@ core_megolm_sync(struct core *c, struct mx_sync *sync, char **cause)
 {
 	struct core_megolm_last last = {0};
 	size_t total = 0;
+	int many;
 
 	c->syncing = sync;
 	for (size_t i = 0; i < sync->n_rooms; i++)
 		for (size_t j = 0; j < sync->rooms[i].n_timeline; j++)
 			total += core_megolm_is_encrypted(&sync->rooms[i].timeline[j]);
+	/* A sync read in slices is a big one, whatever this slice holds. */
+	many = total > CORE_DECRYPT_AT_ONCE || sync->rest != NULL || sync->n_rooms_before > 0;
 	for (size_t i = 0; i < sync->n_rooms; i++) {
 		struct mx_room_update *ru = &sync->rooms[i];
 		size_t newer = 0;
@@ -278,7 +281,7 @@ core_megolm_sync(struct core *c, struct mx_sync *sync, char **cause)
 
 			if (!core_megolm_is_encrypted(ev))
 				continue;
-			if (core_megolm_event(c, ru->room_id, ev, total > CORE_DECRYPT_AT_ONCE &&
+			if (core_megolm_event(c, ru->room_id, ev, many &&
 			    newer++ >= CORE_DECRYPT_NEWEST, &last, cause) == -1)
 				goto fail;
 			c->drain_due |= ev->encryption != NULL &&

@@ -279,10 +279,8 @@ core_events_messages(struct core *c, const struct mx_room_update *ru)
 }
 
 void
-core_events_sync(struct core *c, const struct mx_sync *sync, size_t n_events)
+core_events_rooms(struct core *c, const struct mx_sync *sync)
 {
-	if (c->ev.rooms != NULL)
-		c->ev.rooms(c->ev_arg, n_events);
 	for (size_t i = 0; i < sync->n_rooms; i++) {
 		const struct mx_room_update *ru = &sync->rooms[i];
 
@@ -292,6 +290,14 @@ core_events_sync(struct core *c, const struct mx_sync *sync, size_t n_events)
 			core_events_typing(c, ru);
 	}
 	core_events_notify(c, sync);
+}
+
+void
+core_events_sync(struct core *c, const struct mx_sync *sync, size_t n_events)
+{
+	if (c->ev.rooms != NULL)
+		c->ev.rooms(c->ev_arg, n_events);
+	core_events_rooms(c, sync);
 }
 
 void

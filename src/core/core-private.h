@@ -277,8 +277,10 @@ void core_remind_after_sync(struct core *c, const struct mx_sync *sync);
 void core_remind_arm(struct core *c);
 void core_remind_free(struct core *c);
 
-/* core-notify.c: the domain events a stored sync makes. */
+/* core-notify.c: the domain events a stored sync makes: rooms changed,
+ * then each room's (core_events_rooms, alone for a slice of a sync). */
 void core_events_sync(struct core *c, const struct mx_sync *sync, size_t n_events);
+void core_events_rooms(struct core *c, const struct mx_sync *sync);
 /* A message decrypted when its late key came: raised as a sync's would be,
  * if it is recent news. */
 void core_notify_late(struct core *c, const char *room_id, const struct mx_event *ev);

@@ -38,11 +38,30 @@ static void core_set_conn(struct core *c, enum core_conn conn, const char *why,
 static size_t
 core_count_events(const struct mx_sync *sync)
 {
-	size_t n = 0;
+	size_t n = sync->n_events_before;
 
 	for (size_t i = 0; i < sync->n_rooms; i++)
 		n += sync->rooms[i].n_timeline;
 	return n;
+}
+
+/* Each slice of a sync's rooms but the last, decrypted, written and told
+ * before the next is read: a big sync is never held whole. They are told
+ * before the write ends, the last slice after it. */
+static int
+core_sync_slices(struct core *c, struct mx_sync *sync, char **cause)
+{
+	while (sync->rest != NULL) {
+		if ((c->acct != NULL && core_megolm_sync(c, sync, cause) == -1) ||
+		    store_apply_rooms(c->store, sync, cause) == -1)
+			return -1;
+		if (c->acct != NULL)
+			core_verify_rooms(c, sync);
+		core_events_rooms(c, sync);
+		if (mx_sync_rooms_next(sync, cause) == -1)
+			return -1;
+	}
+	return 0;
 }
 
 /* A sync's encryption first (the room keys it brought, its messages
@@ -70,10 +89,12 @@ core_sync_store(struct core *c, struct mx_sync *sync, char **cause)
 			    strcmp(sync->to_device[i].type, "org.matrix.room_key.withheld") == 0) &&
 			    core_keys_withheld(c, &sync->to_device[i], cause) == -1)
 				goto fail;
-		if (core_megolm_sync(c, sync, cause) == -1 ||
-		    core_crypto_lists(c, sync, cause) == -1)
+		if (core_crypto_lists(c, sync, cause) == -1)
 			goto fail;
 	}
+	if (core_sync_slices(c, sync, cause) == -1 ||
+	    (c->acct != NULL && core_megolm_sync(c, sync, cause) == -1))
+		goto fail;
 	if ((sync->sliding ? core_slide_store(c, sync, cause) :
 	    store_apply_sync(c->store, sync, cause)) == -1)
 		goto fail;
@@ -93,8 +114,9 @@ core_sync_keep(struct core *c, struct mx_sync *sync, struct mx_sync **keep, size
 
 	if (rc == 0 && n_events != NULL)
 		*n_events = core_count_events(sync);
-	log_msg("sync: %zu rooms, %zu events, %zu to-device, %zu malformed skipped%s",
-	    sync->n_rooms, core_count_events(sync), sync->n_to_device, sync->n_skipped,
+	log_msg("sync: %zu rooms (%zu slices), %zu events, %zu to-device, %zu malformed "
+	    "skipped%s", sync->n_rooms_before + sync->n_rooms, sync->n_slices + !sync->n_slices,
+	    core_count_events(sync), sync->n_to_device, sync->n_skipped,
 	    rc == 0 ? "" : ", not stored");
 	if (rc == 0 && c->acct != NULL) {
 		core_olm_unwedge(c);
@@ -199,7 +221,8 @@ core_round_store(struct core_round *r)
 	if (sync->sliding)
 		core_slide_answered(c, sync);
 	else if (!c->synced_once) {
-		log_msg("sync: every room known (%zu rooms)", sync->n_rooms);
+		log_msg("sync: every room known (%zu rooms)",
+		    sync->n_rooms_before + sync->n_rooms);
 		c->trim_due = 1;
 	}
 	core_events_sync(c, sync, n);

@@ -84,9 +84,9 @@ api_call_slow(struct mx_client *cl, char *path, cJSON *body, const char *pick, i
 
 /* The parsers of event.h as the calls use them, on raw bodies. */
 static void *
-api_sync_read(const char *body, size_t len, char **cause)
+api_sync_read(char **body, size_t len, char **cause)
 {
-	return mx_sync_parse(body, len, cause);
+	return mx_sync_read(body, len, MX_SYNC_SLICE_BYTES, cause);
 }
 
 static void
@@ -98,15 +98,15 @@ api_sync_free(void *parsed)
 }
 
 static void *
-api_slide_read(const char *body, size_t len, char **cause)
+api_slide_read(char **body, size_t len, char **cause)
 {
-	return mx_slide_parse(body, len, cause);
+	return mx_slide_parse(*body, len, cause);
 }
 
 static void *
-api_messages_read(const char *body, size_t len, char **cause)
+api_messages_read(char **body, size_t len, char **cause)
 {
-	return mx_messages_parse(body, len, cause);
+	return mx_messages_parse(*body, len, cause);
 }
 
 static void
@@ -118,17 +118,17 @@ api_messages_free(void *parsed)
 }
 
 static void *
-api_members_read(const char *body, size_t len, char **cause)
+api_members_read(char **body, size_t len, char **cause)
 {
-	return mx_members_parse(body, len, cause);
+	return mx_members_parse(*body, len, cause);
 }
 
 static void *
-api_search_read(const char *body, size_t len, char **cause)
+api_search_read(char **body, size_t len, char **cause)
 {
 	struct mx_search *s = xcalloc(1, sizeof *s);
 
-	if (mx_search_parse(body, len, s, cause) == -1) {
+	if (mx_search_parse(*body, len, s, cause) == -1) {
 		free(s);
 		return NULL;
 	}

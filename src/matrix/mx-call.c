@@ -205,7 +205,7 @@ mx_result_read(struct mx_call *call, struct mx_result *res)
 
 	if (call->parse == NULL)
 		return 0;
-	if ((res->parsed = call->parse(res->raw, res->raw_len, &why)) != NULL) {
+	if ((res->parsed = call->parse(&res->raw, res->raw_len, &why)) != NULL) {
 		/* What the parser made is the answer: the text goes at once,
 		 * so that a big sync is not held twice while it is stored. */
 		xfree(&res->raw);

@@ -3,6 +3,7 @@
 
 #include "natter/event.h"
 #include "natter/util.h"
+#include "mx-private.h"
 
 void
 mx_event_clear(struct mx_event *ev)
@@ -56,8 +57,8 @@ mx_to_device_clear(struct mx_to_device *td)
 	free(td->ciphertexts);
 }
 
-static void
-room_update_clear(struct mx_room_update *ru)
+void
+mx_room_update_clear(struct mx_room_update *ru)
 {
 	free(ru->room_id);
 	events_free(&ru->state, ru->n_state);
@@ -82,7 +83,7 @@ mx_sync_free(struct mx_sync **sync)
 	free(s->next_batch);
 	free(s->to_device_next);
 	for (size_t i = 0; i < s->n_rooms; i++)
-		room_update_clear(&s->rooms[i]);
+		mx_room_update_clear(&s->rooms[i]);
 	free(s->rooms);
 	for (size_t i = 0; i < s->n_direct; i++) {
 		free(s->direct[i].user_id);
@@ -95,6 +96,7 @@ mx_sync_free(struct mx_sync **sync)
 	free(s->to_device);
 	strings_free(&s->devices_changed, s->n_devices_changed);
 	strings_free(&s->devices_left, s->n_devices_left);
+	mx_sync_rest_free(&s->rest);
 	xfree(sync);
 }
 

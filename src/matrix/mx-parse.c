@@ -348,98 +348,124 @@ sync_join_span(const char *text, size_t len, size_t *from, size_t *to)
 	return found;
 }
 
-/* rooms.join from its text, each room parsed alone and its tree dropped
- * before the next: the tree of a whole first sync is several times its
- * text. -1 (cause) when a room is not JSON, as the whole would not be. */
-static int
-sync_join_rooms(struct mx_sync *s, const char *text, size_t len, char **cause)
-{
-	struct mx_json_member *m;
-	char **ids, *repeat;
-	size_t n;
-	int rc = 0;
+/* What of a /v3/sync's answer is still to be read: the text of its
+ * joined rooms (each parsed alone, its tree dropped before the next: the
+ * tree of a whole first sync is several times its text), then its
+ * invites and leaves, which come last as a whole tree has them. */
+struct mx_sync_rest {
+	char *text;			/* the answer (mended), kept whole */
+	struct mx_json_member *join;	/* rooms.join's members, in text */
+	char **ids;			/* their keys, NULL where not a string */
+	char *repeat;			/* which repeat an earlier key */
+	size_t n_join, next;
+	size_t slice;			/* bytes of room text a slice reads */
+	struct mx_room_update *tail;	/* invites and leaves */
+	size_t n_tail;
+};
 
-	if (mx_json_members(text, len, &m, &n) != 0)
+void
+mx_sync_rest_free(struct mx_sync_rest **rest)
+{
+	struct mx_sync_rest *p = *rest;
+
+	if (p == NULL)
+		return;
+	for (size_t i = 0; i < p->n_join; i++)
+		free(p->ids[i]);
+	free(p->ids);
+	free(p->repeat);
+	free(p->join);
+	free(p->text);
+	for (size_t i = 0; i < p->n_tail; i++)
+		mx_room_update_clear(&p->tail[i]);
+	free(p->tail);
+	xfree(rest);
+}
+
+/* rooms.join's members and their keys. -1 (cause) when it is not shaped
+ * as an object, as a tree would not be. */
+static int
+sync_rest_join(struct mx_sync_rest *p, const char *text, size_t from, size_t to, char **cause)
+{
+	if (mx_json_members(text + from, to - from, &p->join, &p->n_join) != 0)
 		return cause_set(cause, "the sync response is not valid JSON (rooms.join)");
-	ids = xcalloc(n + 1, sizeof *ids);
-	for (size_t i = 0; i < n; i++) {
-		cJSON *key = cJSON_ParseWithLength(m[i].key, m[i].key_len);
+	p->ids = xcalloc(p->n_join + 1, sizeof *p->ids);
+	for (size_t i = 0; i < p->n_join; i++) {
+		cJSON *key = cJSON_ParseWithLength(p->join[i].key, p->join[i].key_len);
 
 		if (cJSON_IsString(key))
-			ids[i] = xstrdup(key->valuestring);
+			p->ids[i] = xstrdup(key->valuestring);
 		cJSON_Delete(key);
 	}
-	repeat = mx_keys_repeats((const char *const *)ids, n);
-	s->rooms = xreallocarray(s->rooms, s->n_rooms + n, sizeof *s->rooms);
-	for (size_t i = 0; i < n && rc == 0; i++) {
+	p->repeat = mx_keys_repeats((const char *const *)p->ids, p->n_join);
+	return 0;
+}
+
+/* The next slice of rooms in s->rooms, in place of the last: joined rooms
+ * until slice bytes of their text are read (one at least), and after
+ * the last of them the invites and leaves. -1 (cause) when a room is not
+ * JSON, as the whole would not be. */
+static int
+sync_slice(struct mx_sync *s, char **cause)
+{
+	struct mx_sync_rest *p = s->rest;
+	size_t bytes = 0, n = 0;
+
+	for (size_t i = 0; i < s->n_rooms; i++) {
+		s->n_events_before += s->rooms[i].n_timeline;
+		mx_room_update_clear(&s->rooms[i]);
+	}
+	s->n_rooms_before += s->n_rooms;
+	s->n_rooms = 0;
+	s->n_slices++;
+	while (p->next + n < p->n_join && (n == 0 || bytes < p->slice))
+		bytes += p->join[p->next + n++].value_len;
+	s->rooms = xreallocarray(s->rooms, n + p->n_tail + 1, sizeof *s->rooms);
+	for (; n > 0; n--) {
+		const struct mx_json_member *m = &p->join[p->next];
+		const char *id = p->ids[p->next];
 		cJSON *j;
 
-		if (repeat[i] || ids[i] == NULL || !mx_id_valid(ids[i], '!') || m[i].value[0] != '{') {
+		if (p->repeat[p->next++] || id == NULL || !mx_id_valid(id, '!') ||
+		    m->value[0] != '{') {
 			s->n_skipped++;	/* a malformed room counts as one */
 			continue;
 		}
-		if ((j = mx_json_parse_mended(m[i].value, m[i].value_len, cause)) == NULL) {
-			rc = -1;
-			break;
-		}
-		room_parse(&s->rooms[s->n_rooms++], ids[i], j, MX_MEMBERSHIP_JOIN, &s->n_skipped);
+		/* The room's text lies inside the answer, which goes on past
+		 * it: cJSON's reading a byte past it stays in it. */
+		if ((j = mx_json_parse_mended(m->value, m->value_len, cause)) == NULL)
+			return -1;
+		room_parse(&s->rooms[s->n_rooms++], id, j, MX_MEMBERSHIP_JOIN, &s->n_skipped);
 		mx_json_free(j);
 	}
-	for (size_t i = 0; i < n; i++)
-		free(ids[i]);
-	free(ids);
-	free(repeat);
-	free(m);
-	return rc;
+	if (p->next == p->n_join) {
+		for (size_t i = 0; i < p->n_tail; i++)
+			s->rooms[s->n_rooms++] = p->tail[i];
+		p->n_tail = 0;
+		mx_sync_rest_free(&s->rest);
+	}
+	return 0;
 }
 
-/* What remains of a sync's text for a tree, in rest: mended (as the text
- * itself when it needs no mending, a copy when it does), and with
- * rooms.join parsed room by room into s and left out (then {}). */
+/* Everything of a sync but its joined rooms, from the text with
+ * rooms.join left out (then {}): a tree of the small rest. */
 static int
-sync_text(struct mx_sync *s, const char *json, size_t len, struct buf *rest, char **cause)
+sync_head(struct mx_sync *s, const char *text, size_t len, size_t from, size_t to,
+    char **cause)
 {
-	struct buf mended = {0};
-	const char *text = json;
-	size_t from, to;
-	int rc = 0;
-
-	if (json == NULL || len == 0)
-		return cause_set(cause, "the response body is empty");
-	if (!mx_json_clean(json, len)) {
-		mx_json_mend(json, len, &mended);
-		text = mended.data;
-		len = mended.len;
-	}
-	/* The rooms' texts lie inside the text, which goes on past each:
-	 * cJSON's reading a byte past one stays in it. */
-	if (!sync_join_span(text, len, &from, &to))
-		buf_add(rest, text, len);
-	else if ((rc = sync_join_rooms(s, text + from, to - from, cause)) == 0) {
-		buf_add(rest, text, from);
-		buf_puts(rest, "{}");
-		buf_add(rest, text + to, len - to);
-	}
-	buf_free(&mended);
-	return rc;
-}
-
-struct mx_sync *
-mx_sync_parse(const char *json, size_t len, char **cause)
-{
-	struct mx_sync *s = xcalloc(1, sizeof *s);
-	struct buf text = {0};
+	struct buf rest = {0};
 	const cJSON *rooms;
 	const char *next;
-	cJSON *root = NULL;
+	cJSON *root;
 
-	if (sync_text(s, json, len, &text, cause) == -1 ||
-	    (root = mx_json_parse_mended(text.data, text.len, cause)) == NULL) {
-		buf_free(&text);
-		mx_sync_free(&s);
-		return NULL;
-	}
-	buf_free(&text);
+	buf_add(&rest, text, from);
+	if (to > from)
+		buf_puts(&rest, "{}");
+	buf_add(&rest, text + to, len - to);
+	root = mx_json_parse_mended(rest.data, rest.len, cause);
+	buf_free(&rest);
+	if (root == NULL)
+		return -1;
 	if (!cJSON_IsObject(root))
 		cause_set(cause, "the sync response is not a JSON object");
 	else if ((next = mx_json_str(root, "next_batch")) == NULL || *next == '\0')
@@ -448,8 +474,7 @@ mx_sync_parse(const char *json, size_t len, char **cause)
 		s->next_batch = xstrdup(next);
 	if (s->next_batch == NULL) {
 		mx_json_free(root);
-		mx_sync_free(&s);
-		return NULL;
+		return -1;
 	}
 	rooms = mx_json_obj(root, "rooms");
 	sync_section(s, mx_json_obj(rooms, "join"), MX_MEMBERSHIP_JOIN);
@@ -459,6 +484,82 @@ mx_sync_parse(const char *json, size_t len, char **cause)
 	mx_sync_to_device(s, mx_json_arr(mx_json_obj(root, "to_device"), "events"));
 	mx_sync_e2ee(s, root);
 	mx_json_free(root);
+	/* The rooms the tree held come after those of rooms.join. */
+	if (s->rest != NULL) {
+		s->rest->tail = s->rooms;
+		s->rest->n_tail = s->n_rooms;
+		s->rooms = NULL;
+		s->n_rooms = 0;
+	}
+	return 0;
+}
+
+struct mx_sync *
+mx_sync_read(char **json, size_t len, size_t slice, char **cause)
+{
+	struct mx_sync *s = xcalloc(1, sizeof *s);
+	struct buf mended = {0};
+	char *text = *json;
+	size_t from = 0, to = 0;
+
+	if (text == NULL || len == 0) {
+		cause_set(cause, "the response body is empty");
+		goto fail;
+	}
+	if (!mx_json_clean(text, len)) {
+		mx_json_mend(text, len, &mended);
+		text = mended.data;
+		len = mended.len;
+	}
+	if (sync_join_span(text, len, &from, &to)) {
+		s->rest = xcalloc(1, sizeof *s->rest);
+		s->rest->slice = slice;
+		if (sync_rest_join(s->rest, text, from, to, cause) == -1)
+			goto fail;
+	}
+	if (sync_head(s, text, len, from, to, cause) == -1)
+		goto fail;
+	if (s->rest != NULL) {
+		/* The text is kept: the caller's, or the mended copy. */
+		s->rest->text = text;
+		if (text == *json)
+			*json = NULL;
+		else
+			mended.data = NULL;
+		if (sync_slice(s, cause) == -1)
+			goto fail;
+	}
+	buf_free(&mended);
+	return s;
+fail:
+	mx_sync_free(&s);
+	buf_free(&mended);
+	return NULL;
+}
+
+int
+mx_sync_rooms_next(struct mx_sync *s, char **cause)
+{
+	if (s->rest == NULL)
+		return 0;
+	return sync_slice(s, cause) == -1 ? -1 : 1;
+}
+
+struct mx_sync *
+mx_sync_parse(const char *json, size_t len, char **cause)
+{
+	char *copy = NULL;
+	struct mx_sync *s;
+
+	/* A copy ending in a NUL, as a body read off the network does. */
+	if (json != NULL) {
+		copy = xmalloc(len + 1);
+		memcpy(copy, json, len);
+		copy[len] = '\0';
+	}
+	s = mx_sync_read(&copy, len, SIZE_MAX, cause);
+
+	free(copy);
 	return s;
 }
 

@@ -134,6 +134,8 @@ int64_t mx_json_count(const cJSON *obj, const char *key);
 int mx_utf8_seq(const unsigned char *s, size_t len);
 
 /* mx-parse.c */
+void mx_sync_rest_free(struct mx_sync_rest **rest);
+void mx_room_update_clear(struct mx_room_update *ru);
 cJSON *mx_json_root(const char *json, size_t len, const char *what, char **cause);
 void *mx_grow(void *p, size_t n, size_t size);
 

@@ -305,6 +305,18 @@ store_sync_direct(struct store *st, const struct mx_sync *sync, char **cause)
 	return 0;
 }
 
+static int
+store_sync_rooms(struct store *st, const struct mx_sync *sync, char **cause)
+{
+	for (size_t i = 0; i < sync->n_rooms; i++) {
+		if (sync->rooms[i].room_id == NULL)
+			continue;
+		if (store_sync_room(st, &sync->rooms[i], cause) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* The sync's rooms and m.direct, then its token under key: last, so
  * that the token never runs ahead of what it delivered. A sliding sync
  * also keeps its to-device position. */
@@ -317,12 +329,8 @@ store_apply(struct store *st, const struct mx_sync *sync, const char *key, char 
 		return cause_set(cause, "the sync response has no next_batch token");
 	if (own && store_write_begin(st, cause) != 0)
 		return -1;
-	for (size_t i = 0; i < sync->n_rooms; i++) {
-		if (sync->rooms[i].room_id == NULL)
-			continue;
-		if (store_sync_room(st, &sync->rooms[i], cause) != 0)
-			goto fail;
-	}
+	if (store_sync_rooms(st, sync, cause) != 0)
+		goto fail;
 	if (sync->has_direct && store_sync_direct(st, sync, cause) != 0)
 		goto fail;
 	if (sync->reminders != NULL &&
@@ -344,6 +352,14 @@ int
 store_apply_sync(struct store *st, const struct mx_sync *sync, char **cause)
 {
 	return store_apply(st, sync, "since", cause);
+}
+
+int
+store_apply_rooms(struct store *st, const struct mx_sync *sync, char **cause)
+{
+	if (!st->batch)
+		return cause_set(cause, "a slice of a sync is written only with the rest of it");
+	return store_sync_rooms(st, sync, cause);
 }
 
 int

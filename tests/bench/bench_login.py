@@ -192,7 +192,7 @@ def log_says_all(log, rooms):
         i = line.find("sync: ")
         if i >= 0:
             n = line[i + 6:].split(" ", 1)[0]
-            if n.isdigit() and int(n) >= rooms and line[i + 6 + len(n):].startswith(" rooms,"):
+            if n.isdigit() and int(n) >= rooms and line[i + 6 + len(n):].startswith(" rooms"):
                 return True
     return False
 

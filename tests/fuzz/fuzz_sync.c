@@ -152,6 +152,39 @@ check_slide(const struct mx_sync *s)
 	check_utf8(s->to_device_next);
 }
 
+/* Read a room at a time (slices of a byte), the answer gives what the
+ * whole parse gave: the same rooms and skips, or the same failure. */
+static void
+check_slices(const uint8_t *data, size_t size, const struct mx_sync *whole)
+{
+	char *text = malloc(size + 1);
+	struct mx_sync *s;
+	size_t rooms = 0;
+	int failed;
+
+	if (text == NULL)
+		abort();
+	memcpy(text, data, size);
+	text[size] = '\0';
+	s = mx_sync_read(&text, size, 1, NULL);
+	failed = s == NULL;
+	while (s != NULL) {
+		check_sync(s);
+		rooms += s->n_rooms;
+		if (s->rest == NULL)
+			break;
+		if (mx_sync_rooms_next(s, NULL) == -1) {
+			failed = 1;
+			break;
+		}
+	}
+	if (failed != (whole == NULL) ||
+	    (whole != NULL && (rooms != whole->n_rooms || s->n_skipped != whole->n_skipped)))
+		abort();
+	free(text);
+	mx_sync_free(&s);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -168,6 +201,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_sync(s);
 		check_reminders(s->reminders);
 	}
+	check_slices(data, size, s);
 	if (slide != NULL) {
 		if (slide->next_batch == NULL || *slide->next_batch == '\0')
 			abort();

@@ -1409,6 +1409,74 @@ test_a_big_encrypted_sync_is_shown_first_and_read_after(void **state)
 	dana_free(&d);
 }
 
+/* A first sync of n rooms, each with one message of a few kilobytes: more
+ * than one slice of MX_SYNC_SLICE_BYTES. The room at broken (if any) is
+ * not JSON. */
+static char *
+sync_of_rooms(int n, int broken)
+{
+	struct buf b = {0};
+	char *body = xmalloc(8001);
+
+	memset(body, 'x', 8000);
+	body[8000] = '\0';
+	buf_puts(&b, "{\"next_batch\": \"s-big\", \"rooms\": {\"join\": {");
+	for (int i = 0; i < n; i++)
+		buf_printf(&b, "%s\"!r%d:x\": {\"timeline\": {\"events\": [{\"type\": "
+		    "\"m.room.message\", \"sender\": \"@dana:x\", \"event_id\": \"$m%d\", "
+		    "\"origin_server_ts\": %d, \"content\": {\"msgtype\": \"m.text\", "
+		    "\"body\": \"%d %s\"}}]%s}}", i ? ", " : "", i, i, i + 1, i, body,
+		    i == broken ? ", tru " : "");
+	buf_puts(&b, "}}}");
+	free(body);
+	return buf_steal(&b);
+}
+
+/* A sync bigger than a slice is read, written and told a slice at a
+ * time, in one write with its token: every room is in the cache and
+ * told. A room in a later slice that cannot be read leaves nothing
+ * written, not even the rooms of the slices before it. */
+static void
+test_a_big_sync_is_stored_a_slice_at_a_time(void **state)
+{
+	struct fx *fx = *state;
+	struct store_room *rooms;
+	char *sync = sync_of_rooms(70, -1), *broken = sync_of_rooms(70, 60), *cause = NULL, *log;
+	const char *p;
+	size_t n, len, told = 0;
+
+	assert_true(strlen(sync) > 2 * MX_SYNC_SLICE_BYTES);
+	mx_client_set_attempts(fx->c->mx, 1);
+	script(fx, "sync-1.json", broken);
+	assert_int_equal(core_sync_once(fx->c, 0, op_done, fx, &cause), 0);
+	wait_done(fx);
+	assert_int_equal(fx->status, CORE_FAILED);
+	assert_null(store_sync_token(core_store(fx->c)));
+	assert_int_equal(store_rooms(core_store(fx->c), &rooms, &n, NULL), 0);
+	assert_int_equal(n, 0);
+	store_rooms_free(&rooms, n);
+
+	script(fx, "sync-2.json", sync);
+	core_start(fx->c, &stub, fx, 1000);
+	wait_log(fx, "rooms 70, ");
+	for (p = fx->log.data; (p = strstr(p, "messages !r")) != NULL; p++)
+		told++;
+	assert_int_equal(told, 70);
+	assert_non_null(strstr(fx->log.data, "messages !r0:x: new $m0\n"));
+	assert_non_null(strstr(fx->log.data, "messages !r69:x: new $m69\n"));
+	assert_int_equal(store_rooms(core_store(fx->c), &rooms, &n, NULL), 0);
+	assert_int_equal(n, 70);
+	store_rooms_free(&rooms, n);
+	p = store_sync_token(core_store(fx->c));
+	assert_string_equal(p, "s-big");
+	free((char *)p);
+	log = nt_read_file(fx->logfile, &len, NULL);
+	assert_non_null(strstr(log, "sync: 70 rooms (3 slices), 70 events"));
+	free(log);
+	free(sync);
+	free(broken);
+}
+
 /* Asks for user's devices again, as natter devices does. */
 static void
 devices_again(struct fx *fx, const char *user)
@@ -1721,6 +1789,7 @@ main(void)
 		T(test_a_retry_is_told_before_it_is_made),
 		T(test_a_bad_message_spoils_none_of_its_session_in_a_sync),
 		T(test_a_big_encrypted_sync_is_shown_first_and_read_after),
+		T(test_a_big_sync_is_stored_a_slice_at_a_time),
 		T(test_a_member_no_sync_named_gets_the_room_key),
 		T(test_the_room_in_view_gets_its_whole_member_list),
 		T(test_a_device_its_owner_signed_is_not_marked),

@@ -207,6 +207,71 @@ test_a_broken_joined_room_fails_the_sync(void **state)
 	}
 }
 
+/* The same answer read in slices of about one room: each slice replaces
+ * the last, the invites and leaves come after the last joined room, and
+ * what the slices held in all is what the whole parse held. The text is
+ * kept while rooms are left, and a broken room fails its own slice. */
+static void
+test_a_sync_read_in_slices_holds_one_slice_at_a_time(void **state)
+{
+	static const char json[] =
+	    "{\"next_batch\": \"s9\", \"rooms\": {\"invite\": {\"!inv:x\": {}},\n"
+	    " \"join\": {\"!a:x\": {\"timeline\": {\"events\": [{\"type\": \"m.room.message\", "
+	    "\"event_id\": \"$1\", \"sender\": \"@d:x\", \"origin_server_ts\": 1, "
+	    "\"content\": {\"msgtype\": \"m.text\", \"body\": \"one\"}}]}},\n"
+	    "  \"!b:x\": {}, \"!c:x\": [], \"!d:x\": {\"timeline\": tru }, \"!e:x\": {}}}}";
+	char *text = xstrdup(json), *cause = NULL;
+	struct mx_sync *s = mx_sync_read(&text, strlen(json), 1, &cause);
+
+	(void)state;
+	if (s == NULL)
+		fail_msg("%s", cause);
+	assert_null(text);		/* kept: rooms are left to read */
+	assert_string_equal(s->next_batch, "s9");
+	assert_int_equal(s->n_rooms, 1);
+	assert_string_equal(s->rooms[0].room_id, "!a:x");
+	assert_string_equal(s->rooms[0].timeline[0].body, "one");
+	assert_int_equal(mx_sync_rooms_next(s, &cause), 1);
+	assert_int_equal(s->n_rooms_before, 1);
+	assert_int_equal(s->n_events_before, 1);
+	assert_int_equal(s->n_rooms, 1);
+	assert_string_equal(s->rooms[0].room_id, "!b:x");
+	/* !c:x is no object: skipped; !d:x is not JSON: its slice fails. */
+	assert_int_equal(mx_sync_rooms_next(s, &cause), 1);
+	assert_int_equal(s->n_rooms, 0);
+	assert_int_equal(s->n_skipped, 1);
+	assert_int_equal(mx_sync_rooms_next(s, &cause), -1);
+	assert_non_null(cause);
+	xfree(&cause);
+	mx_sync_free(&s);
+
+	/* Without the broken room: the last slice ends with the invite. */
+	text = xstrdup(json);
+	memcpy(strstr(text, "tru "), "true", 4);
+	s = mx_sync_read(&text, strlen(json), 1, &cause);
+	assert_non_null(s);
+	while (s->rest != NULL)
+		assert_int_equal(mx_sync_rooms_next(s, &cause), 1);
+	assert_int_equal(s->n_rooms_before, 3);		/* !a, !b, !d: !c is none */
+	assert_int_equal(s->n_rooms, 2);
+	assert_string_equal(s->rooms[0].room_id, "!e:x");
+	assert_string_equal(s->rooms[1].room_id, "!inv:x");
+	assert_int_equal(s->rooms[1].membership, MX_MEMBERSHIP_INVITE);
+	assert_int_equal(mx_sync_rooms_next(s, &cause), 0);
+	assert_int_equal(s->n_rooms, 2);
+	mx_sync_free(&s);
+
+	/* A small answer is read whole at once, its text freed. */
+	text = xstrdup(json);
+	memcpy(strstr(text, "tru "), "true", 4);
+	s = mx_sync_read(&text, strlen(json), MX_SYNC_SLICE_BYTES, &cause);
+	assert_non_null(s);
+	assert_null(s->rest);
+	assert_int_equal(s->n_rooms, 5);
+	free(text);
+	mx_sync_free(&s);
+}
+
 static void
 test_plain_content_is_not_kept_twice(void **state)
 {
@@ -1179,6 +1244,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_joined_rooms_are_read_one_at_a_time_as_a_whole_tree_would),
 		cmocka_unit_test(test_a_broken_joined_room_fails_the_sync),
+		cmocka_unit_test(test_a_sync_read_in_slices_holds_one_slice_at_a_time),
 		cmocka_unit_test(test_plain_content_is_not_kept_twice),
 		cmocka_unit_test(test_initial_shape),
 		cmocka_unit_test(test_initial_room_state),
