@@ -244,6 +244,9 @@ void store_msgs_free(struct store_msg **msgs, size_t n);
  * creation, -1 on error. */
 int store_gap_next(struct store *st, const char *room_id, int64_t *before_seq, char **token,
     char **cause);
+/* 1 while the gap above before_seq is open (no page filled it), 0 when
+ * not, -1 on error. */
+int store_gap_open(struct store *st, const char *room_id, int64_t before_seq, char **cause);
 /* Inserts a /messages page (dir=b) below before_seq. The gap closes when
  * the page reaches an event already stored or the start of the room;
  * otherwise it moves down to msgs->end. Returns the number of new events. */

@@ -44,6 +44,27 @@ core_page_keep(struct core *c, struct core_page *p, struct mx_messages *msgs, ch
 	return store_batch_commit(c->store, cause) == -1 ? -1 : n;
 }
 
+static int core_page_start(struct core_op *op, const char *room_id, core_page_cb cb,
+    char **cause);
+
+/* Another page into the same gap (the unread counter's behind the sync,
+ * the user's scrolling) was answered first and filled it: this answer is
+ * not needed, and the page starts again from the room's newest gap now,
+ * or ends having added nothing when there is none. */
+static void
+core_page_again(struct core_op *op, struct core_page *p)
+{
+	char *why = NULL;
+	int rc;
+
+	log_msg("history: %s: the gap was filled by another page; asking again", p->room_id);
+	if ((rc = core_page_start(op, p->room_id, p->cb, &why)) == -1)
+		p->cb(op, -1, why);
+	else if (rc == 0)
+		p->cb(op, 1, NULL);
+	free(why);
+}
+
 static void
 core_page_answer(struct mx_result *res, void *arg)
 {
@@ -57,6 +78,11 @@ core_page_answer(struct mx_result *res, void *arg)
 	if (!res->ok) {
 		why = core_why(op->c, res);
 		p->cb(op, -1, why);
+	} else if ((n = store_gap_open(op->c->store, p->room_id, p->before, &why)) != 1) {
+		if (n == 0)
+			core_page_again(op, p);
+		else
+			p->cb(op, -1, why);
 	} else {
 		msgs = res->parsed;
 		if ((n = core_page_keep(op->c, p, msgs, &why)) < 0)

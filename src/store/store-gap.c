@@ -47,11 +47,10 @@ store_gap_floor(struct store *st, const char *room_id, int64_t before_seq, int64
 	return 0;
 }
 
-static int
-store_gap_exists(struct store *st, const char *room_id, int64_t before_seq, char **cause)
+int
+store_gap_open(struct store *st, const char *room_id, int64_t before_seq, char **cause)
 {
 	sqlite3_stmt *s;
-	char *safe;
 	int r;
 
 	if ((s = store_stmt(st, STORE_SQL_GAP_GET, cause)) == NULL)
@@ -60,6 +59,15 @@ store_gap_exists(struct store *st, const char *room_id, int64_t before_seq, char
 	sqlite3_bind_int64(s, 2, before_seq);
 	r = store_row(st, s, "cannot read gaps in history", cause);
 	store_done(s);
+	return r;
+}
+
+static int
+store_gap_exists(struct store *st, const char *room_id, int64_t before_seq, char **cause)
+{
+	char *safe;
+	int r = store_gap_open(st, room_id, before_seq, cause);
+
 	if (r == 0) {
 		safe = san_text(room_id, 0);
 		cause_set(cause, "no gap in the history of %s at %lld (already filled?)", safe,

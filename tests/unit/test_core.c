@@ -1477,6 +1477,82 @@ test_a_big_sync_is_stored_a_slice_at_a_time(void **state)
 	free(broken);
 }
 
+struct pages {
+	int done, failed;
+	char *why;
+};
+
+static void
+page_done(void *arg, int status, const char *result)
+{
+	struct pages *pg = arg;
+
+	if (status == CORE_CANCELLED)
+		return;
+	pg->done++;
+	if (status != CORE_DONE) {
+		pg->failed++;
+		free(pg->why);
+		pg->why = result != NULL ? xstrdup(result) : NULL;
+	}
+}
+
+/* Two pages into the same gap at once (the unread counter's behind the
+ * sync and the user's scrolling): the one answered second finds the gap
+ * filled, and pages on from where the first left it, failing nothing. */
+static void
+test_two_pages_into_one_gap_both_end_well(void **state)
+{
+	static const char older[] =
+	    "{\"start\": \"p1\", \"end\": \"p2\", \"chunk\": [{\"type\": \"m.room.message\", "
+	    "\"sender\": \"@dana:x\", \"event_id\": \"$o1\", \"origin_server_ts\": 5, "
+	    "\"content\": {\"msgtype\": \"m.text\", \"body\": \"older\"}}]}";
+	static const char oldest[] =
+	    "{\"start\": \"p2\", \"chunk\": [{\"type\": \"m.room.message\", "
+	    "\"sender\": \"@dana:x\", \"event_id\": \"$o0\", \"origin_server_ts\": 4, "
+	    "\"content\": {\"msgtype\": \"m.text\", \"body\": \"oldest\"}}]}";
+	struct fx *fx = *state;
+	struct pages pg = {0};
+	struct buf sync = {0};
+	const char *tl = strstr(SYNC_FIRST, "\"timeline\": {");
+	char *cause = NULL, *token = NULL;
+	int64_t before;
+	int64_t end = nt_mono_ms() + WAIT_MS;
+
+	buf_add(&sync, SYNC_FIRST, (size_t)(tl - SYNC_FIRST) + 13);
+	buf_puts(&sync, "\"limited\": true, \"prev_batch\": \"p1\", ");
+	buf_puts(&sync, tl + 13);
+	script(fx, "sync-1.json", sync.data);
+	assert_int_equal(core_sync_once(fx->c, 0, op_done, fx, &cause), 0);
+	wait_done(fx);
+	assert_int_equal(fx->status, CORE_DONE);
+	assert_int_equal(store_gap_next(core_store(fx->c), ROOM, &before, &token, NULL), 1);
+	assert_string_equal(token, "p1");
+	free(token);
+	script(fx, "messages-1.json", older);
+	script(fx, "messages-2.json", older);
+	script(fx, "messages-3.json", oldest);
+	assert_int_equal(core_history_page(fx->c, ROOM, page_done, &pg, &cause), 0);
+	assert_int_equal(core_history_page(fx->c, ROOM, page_done, &pg, &cause), 0);
+	while (pg.done < 2 && nt_mono_ms() < end)
+		loop_run_once(core_loop(fx->c), 50);
+	assert_int_equal(pg.done, 2);
+	if (pg.failed)
+		fail_msg("a page failed: %s", pg.why);
+	/* The second went on past the first: the room's history is whole. */
+	assert_int_equal(store_gap_next(core_store(fx->c), ROOM, &before, &token, NULL), 0);
+	for (size_t i = 0; i < 2; i++) {
+		static const char *ids[] = {"$o1", "$o0"}, *bodies[] = {"older", "oldest"};
+		struct store_msg m;
+
+		assert_int_equal(store_msg_get(core_store(fx->c), ids[i], &m, NULL), 0);
+		assert_string_equal(m.body, bodies[i]);
+		store_msg_clear(&m);
+	}
+	free(pg.why);
+	buf_free(&sync);
+}
+
 /* Asks for user's devices again, as natter devices does. */
 static void
 devices_again(struct fx *fx, const char *user)
@@ -1790,6 +1866,7 @@ main(void)
 		T(test_a_bad_message_spoils_none_of_its_session_in_a_sync),
 		T(test_a_big_encrypted_sync_is_shown_first_and_read_after),
 		T(test_a_big_sync_is_stored_a_slice_at_a_time),
+		T(test_two_pages_into_one_gap_both_end_well),
 		T(test_a_member_no_sync_named_gets_the_room_key),
 		T(test_the_room_in_view_gets_its_whole_member_list),
 		T(test_a_device_its_owner_signed_is_not_marked),
