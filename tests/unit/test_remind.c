@@ -14,7 +14,6 @@
 #include <cjson/cJSON.h>
 
 #include "natter/core.h"
-#include "natter/settings.h"
 #include "natter/store.h"
 #include "natter/util.h"
 
@@ -184,58 +183,6 @@ test_text_asks(void **state)
 	assert_false(store_text_asks(NULL));
 }
 
-static void
-warn_collect(const char *msg, void *arg)
-{
-	buf_printf(arg, "%s\n", msg);
-}
-
-static char *
-load_text(const char *text, struct settings *s)
-{
-	char path[] = "/tmp/natter-test-remind-XXXXXX";
-	struct buf warnings = {0};
-	int fd = mkstemp(path);
-	FILE *f = fdopen(fd, "w");
-
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-	assert_int_equal(settings_load(path, s, warn_collect, &warnings), 0);
-	unlink(path);
-	return buf_steal(&warnings);
-}
-
-static void
-test_followup_wait(void **state)
-{
-	struct settings s;
-	struct buf warnings = {0};
-	char path[] = "/tmp/natter-test-remind-XXXXXX";
-	int fd;
-	FILE *f;
-
-	settings_init(&s);
-	assert_int_equal(s.followup.wait_ms, DAY_MS);
-	settings_free(&s);
-	free(load_text("[followup]\nwait = 1h30m\n", &s));
-	assert_int_equal(s.followup.wait_ms, 90 * 60 * 1000);
-	settings_free(&s);
-
-	fd = mkstemp(path);
-	f = fdopen(fd, "w");
-	assert_non_null(f);
-	fputs("[followup]\nwait = soon\n", f);
-	fclose(f);
-	assert_int_equal(settings_load(path, &s, warn_collect, &warnings), 0);
-	unlink(path);
-	assert_non_null(strstr(warnings.data, "wait must be a time like 1d, 4h, 1h30m or 90s, "
-	    "not \"soon\""));
-	assert_int_equal(s.followup.wait_ms, DAY_MS);
-	buf_free(&warnings);
-	settings_free(&s);
-}
-
 int
 main(void)
 {
@@ -244,7 +191,6 @@ main(void)
 		cmocka_unit_test(test_merge_newer_wins_and_done_wins_a_tie),
 		cmocka_unit_test(test_merge_drops_bad_entries_and_old_done_ones),
 		cmocka_unit_test(test_text_asks),
-		cmocka_unit_test(test_followup_wait),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

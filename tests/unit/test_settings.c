@@ -366,11 +366,36 @@ test_theme_value(void **state)
 	settings_free(&s);
 }
 
+/* [followup] wait: a day unless said, a time like 1h30m, and a warning
+ * (the default kept) for anything else. */
+static void
+test_followup_wait(void **state)
+{
+	struct settings s;
+	char *warnings;
+
+	(void)state;
+	settings_init(&s);
+	assert_int_equal(s.followup.wait_ms, 24LL * 60 * 60 * 1000);
+	settings_free(&s);
+	warnings = load_text("[followup]\nwait = 1h30m\n", &s);
+	assert_no_warnings(warnings);
+	assert_int_equal(s.followup.wait_ms, 90 * 60 * 1000);
+	settings_free(&s);
+	warnings = load_text("[followup]\nwait = soon\n", &s);
+	assert_non_null(strstr(warnings, "wait must be a time like 1d, 4h, 1h30m or 90s, "
+	    "not \"soon\""));
+	assert_int_equal(s.followup.wait_ms, 24LL * 60 * 60 * 1000);
+	free(warnings);
+	settings_free(&s);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_followup_wait),
 		cmocka_unit_test(test_missing_file_keeps_defaults),
 		cmocka_unit_test(test_every_key),
 		cmocka_unit_test(test_vip_wants_user_ids),
