@@ -928,6 +928,23 @@ ui_cmd_scheduled(struct ui *ui, char *args)
 
 static int ui_cmd_help(struct ui *, char *);
 
+/* A space by name, or the one the room in view is under (M-c). */
+static int
+ui_cmd_fold(struct ui *ui, char *args)
+{
+	size_t len;
+
+	args += strspn(args, UI_CMD_SPACE);
+	len = strlen(args);
+	while (len > 0 && strchr(UI_CMD_SPACE, args[len - 1]) != NULL)
+		args[--len] = '\0';
+	if (*args == '\0')
+		ui_space_fold(ui);
+	else
+		ui_space_fold_named(ui, args);
+	return 1;
+}
+
 /* Sorted by name, for bsearch. */
 static const struct ui_cmd ui_cmds[] = {
 	{"broadcast", "ROOM[,ROOM...] TEXT", UI_CMD_ARGS, ui_cmd_broadcast,
@@ -940,6 +957,8 @@ static const struct ui_cmd ui_cmds[] = {
 	    "replace the text of your newest message"},
 	{"export", "[ADDR,... | FILE.eml | FILE.mbox]", 0, ui_cmd_export,
 	    "mail the marked range or the room, or write it to a file"},
+	{"fold", "[SPACE]", 0, ui_cmd_fold,
+	    "fold or unfold SPACE, or the space of the room in view (M-c)"},
 	{"help", NULL, 0, ui_cmd_help, "this list"},
 	{"invite", "@user:server [ROOM]", UI_CMD_ARGS, ui_cmd_invite,
 	    "invite someone to this room or ROOM"},

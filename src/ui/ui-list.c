@@ -1,6 +1,7 @@
 /* The room list's model: the rooms of the cache in sections, VIPs'
  * rooms first, the rooms of each space under its name (folded or not),
  * spaces themselves left out: they are not rooms to chat in. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -224,18 +225,12 @@ ui_room_listed(const struct ui *ui, size_t i)
 	return ui->current != NULL && strcmp(ui->current, r->room_id) == 0;
 }
 
-void
-ui_space_fold(struct ui *ui)
+/* Folds the space sp, or unfolds it; remembered in the cache. */
+static void
+ui_space_toggle(struct ui *ui, struct ui_space *sp)
 {
-	const struct ui_room *r = ui_room_find(ui, ui->current);
-	struct ui_space *sp;
 	char *key;
 
-	if (r == NULL || r->section != UI_SECTION_SPACE) {
-		ui_note(ui, "the room in view is not listed under a space");
-		return;
-	}
-	sp = &ui->spaces[r->space];
 	sp->folded = !sp->folded;
 	key = xasprintf(UI_FOLD_KEY "%s", sp->room_id);
 	if (sp->folded)
@@ -245,4 +240,46 @@ ui_space_fold(struct ui *ui)
 	free(key);
 	ui_note(ui, "%s %s", sp->folded ? "folded" : "unfolded", sp->name);
 	ui_dirty(ui);
+}
+
+void
+ui_space_fold(struct ui *ui)
+{
+	const struct ui_room *r = ui_room_find(ui, ui->current);
+
+	if (r == NULL || r->section != UI_SECTION_SPACE) {
+		ui_note(ui, "the room in view is not listed under a space");
+		return;
+	}
+	ui_space_toggle(ui, &ui->spaces[r->space]);
+}
+
+/* The space named name (case and accents aside): the one so named, or
+ * else the one whose name starts so. */
+void
+ui_space_fold_named(struct ui *ui, const char *name)
+{
+	char *want = text_fold_str(name), *safe;
+	size_t exact = SIZE_MAX, prefix = SIZE_MAX, n_prefix = 0;
+
+	for (size_t i = 0; i < ui->n_spaces; i++) {
+		char *have = text_fold_str(ui->spaces[i].name);
+
+		if (strcmp(have, want) == 0 && exact == SIZE_MAX)
+			exact = i;
+		else if (strncmp(have, want, strlen(want)) == 0 && n_prefix++ == 0)
+			prefix = i;
+		free(have);
+	}
+	free(want);
+	if (exact != SIZE_MAX || n_prefix == 1) {
+		ui_space_toggle(ui, &ui->spaces[exact != SIZE_MAX ? exact : prefix]);
+		return;
+	}
+	safe = san_text(name, 0);
+	if (n_prefix > 1)
+		ui_note(ui, "\"%s\" names more than one space: say more of its name", safe);
+	else
+		ui_note(ui, "no space you are in is named \"%s\"", safe);
+	free(safe);
 }

@@ -240,6 +240,7 @@ int ui_room_listed(const struct ui *ui, size_t i);
 /* Folds or unfolds the space group of the room in view (remembered in
  * the cache); says so, or why not. */
 void ui_space_fold(struct ui *ui);
+void ui_space_fold_named(struct ui *ui, const char *name);
 /* The listed room with this id, or NULL. */
 const struct ui_room *ui_room_find(const struct ui *ui, const char *room_id);
 void ui_room_select(struct ui *ui, const char *room_id);

@@ -111,6 +111,36 @@ class TuiSpacesTest(TuiTestCase):
         self.assertEqual(sorted([row_of(rows, "Deploys"), row_of(rows, "Oncall")]),
                          [head + 1, head + 2], rows)
 
+    def test_fold_names_a_space_from_any_room(self):
+        self.engineering()
+        t = self.start()
+        t.wait_screen(lambda s: "▾ Engineering" in s and "Lunch" in s, "the space")
+        self.switch(t, "Lunch")
+        # The start of its name is enough, case aside; the room in view
+        # is in no space and stays where it is.
+        t.text("/fold engin ")
+        t.keys("Enter")
+        screen = t.wait_for("folded Engineering")
+        rows = list_rows(screen)
+        self.assertIn("▸ Engineering", " ".join(rows))
+        self.assertNotIn(" Deploys", rows)
+        self.assertNotIn(" Oncall", rows)
+        self.assertEqual(self.title(t), "Lunch")
+        t.text("/fold Finance")
+        t.keys("Enter")
+        t.wait_for('no space you are in is named "Finance"')
+        t.text("/fold ENGINEERING")
+        t.keys("Enter")
+        screen = t.wait_for("unfolded Engineering")
+        rows = list_rows(screen)
+        head = row_of(rows, "▾ Engineering")
+        self.assertEqual(sorted([row_of(rows, "Deploys"), row_of(rows, "Oncall")]),
+                         [head + 1, head + 2], rows)
+        # Without a name, the space of the room in view, as M-c.
+        t.text("/fold")
+        t.keys("Enter")
+        t.wait_for("the room in view is not listed under a space")
+
     def test_grouping_off_lists_space_rooms_with_the_others(self):
         self.engineering()
         self.write_config("[ui]\nspaces = off\n")
