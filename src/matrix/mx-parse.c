@@ -55,6 +55,18 @@ mx_json_token(const cJSON *obj, const char *key)
 	return s != NULL && *s != '\0' ? xstrdup(s) : NULL;
 }
 
+/* A receipt in one thread (Element sends them when a thread is read)
+ * says nothing of the room's main timeline, where natter keeps read
+ * positions: only those with no thread_id, or "main", count. */
+static int
+receipt_of_room(const cJSON *u)
+{
+	const cJSON *thread = cJSON_GetObjectItemCaseSensitive(u, "thread_id");
+
+	return thread == NULL ||
+	    (cJSON_IsString(thread) && strcmp(thread->valuestring, "main") == 0);
+}
+
 void
 mx_room_receipts(struct mx_room_update *ru, const cJSON *content)
 {
@@ -66,7 +78,8 @@ mx_room_receipts(struct mx_room_update *ru, const cJSON *content)
 		if (!mx_id_valid(e->string, '$') || (read = mx_json_obj(e, "m.read")) == NULL)
 			continue;
 		cJSON_ArrayForEach(u, read) {
-			if (!mx_id_valid(u->string, '@') || !cJSON_IsObject(u))
+			if (!mx_id_valid(u->string, '@') || !cJSON_IsObject(u) ||
+			    !receipt_of_room(u))
 				continue;
 			ru->receipts = mx_grow(ru->receipts, ru->n_receipts, sizeof *ru->receipts);
 			r = &ru->receipts[ru->n_receipts++];

@@ -343,6 +343,29 @@ test_initial_room_state(void **state)
 	mx_sync_free(&s);
 }
 
+/* Receipts in a thread (Element's, when a thread is read) are not read
+ * positions in the room: only those of no thread, or "main", are kept. */
+static void
+test_thread_receipts_are_not_the_rooms(void **state)
+{
+	static const char json[] =
+	    "{\"next_batch\": \"s\", \"rooms\": {\"join\": {\"!r:x\": {\"ephemeral\": "
+	    "{\"events\": [{\"type\": \"m.receipt\", \"content\": {"
+	    "\"$a\": {\"m.read\": {\"@plain:x\": {\"ts\": 1}, "
+	    "\"@main:x\": {\"ts\": 2, \"thread_id\": \"main\"}}},"
+	    "\"$b\": {\"m.read\": {\"@thread:x\": {\"ts\": 3, \"thread_id\": \"$root\"}, "
+	    "\"@odd:x\": {\"ts\": 4, \"thread_id\": 7}}}}}]}}}}}";
+	struct mx_sync *s = sync_text(json, sizeof json - 1);
+	const struct mx_room_update *ru = &s->rooms[0];
+
+	(void)state;
+	assert_int_equal(ru->n_receipts, 2);
+	assert_string_equal(ru->receipts[0].user_id, "@plain:x");
+	assert_string_equal(ru->receipts[1].user_id, "@main:x");
+	assert_string_equal(ru->receipts[1].event_id, "$a");
+	mx_sync_free(&s);
+}
+
 static void
 test_initial_room_extras(void **state)
 {
@@ -1248,6 +1271,7 @@ main(void)
 		cmocka_unit_test(test_plain_content_is_not_kept_twice),
 		cmocka_unit_test(test_initial_shape),
 		cmocka_unit_test(test_initial_room_state),
+		cmocka_unit_test(test_thread_receipts_are_not_the_rooms),
 		cmocka_unit_test(test_initial_room_extras),
 		cmocka_unit_test(test_initial_timeline_order),
 		cmocka_unit_test(test_message_reply_and_echo),
