@@ -211,6 +211,10 @@ struct mx_call *mx_send_delayed(struct mx_client *cl, const char *room_id, const
 /* Cancels a delayed event before it is sent (404 when it is not held). */
 struct mx_call *mx_delayed_cancel(struct mx_client *cl, const char *delay_id, int flags,
     mx_cb cb, void *arg, char **cause);
+/* The delayed events the homeserver holds for the user, from any of its
+ * devices: res->json's "delayed_events", each with its "delay_id". */
+struct mx_call *mx_delayed_list(struct mx_client *cl, int flags, mx_cb cb, void *arg,
+    char **cause);
 struct mx_call *mx_redact(struct mx_client *cl, const char *room_id, const char *event_id,
     const char *txn_id, const char *reason, int flags, mx_cb cb, void *arg, char **cause);
 struct mx_call *mx_state_put(struct mx_client *cl, const char *room_id, const char *type,

@@ -107,6 +107,32 @@ cli_sched_json(const struct store_outbox *it, const struct cli_outbox_names *nm,
 	buf_free(&b);
 }
 
+/* What the homeserver no longer holds leaves the list first: cancelled,
+ * or sent, from another device. Offline, the list is natter's own. */
+static void
+cli_sched_refresh(struct cli *cli)
+{
+	struct core_result r = {0};
+	char *cause = NULL, *msg = NULL;
+	int64_t gone = 0;
+
+	if (cli_finish(cli, core_schedule_refresh(cli->core, core_result_cb, &r, &cause), &r,
+	    &cause) != CORE_DONE)
+		msg = xasprintf("%s (the list below is natter's own)",
+		    cause != NULL ? cause : "interrupted");
+	else if (r.text != NULL && nt_parse_int64(r.text, &gone) == 0 && gone > 0)
+		msg = xasprintf("%lld scheduled message%s no longer on the homeserver: cancelled, "
+		    "or sent, from another device", (long long)gone, gone == 1 ? " is" : "s are");
+	if (msg != NULL) {
+		fputs("natter: ", stderr);
+		cli_print_text(stderr, msg, 0);
+		fputc('\n', stderr);
+	}
+	free(msg);
+	free(cause);
+	core_result_clear(&r);
+}
+
 static int
 cli_sched_list(struct cli *cli, int json)
 {
@@ -115,6 +141,7 @@ cli_sched_list(struct cli *cli, int json)
 	size_t n;
 	int rc;
 
+	cli_sched_refresh(cli);
 	if (store_outbox_scheduled(core_store(cli->core), NULL, nt_now_ms(), &items, &n,
 	    &cause) == -1) {
 		rc = cli_fail("%s", cause);

@@ -4,6 +4,7 @@
  * delay_id; otherwise it waits here until the sender claims it, in one
  * statement, and sends it like any queued message, under the txnId it
  * had from the start, so that two natters of one profile send it once. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -430,4 +431,116 @@ core_schedule_edit(struct core *c, int64_t id, int64_t due_ms, const char *text,
 		ch->content = core_draft_content(c, &d);
 	}
 	return core_sched_change(c, id, ch, done, arg, cause);
+}
+
+/* The rows the homeserver held when it was asked: each (id, delay_id),
+ * so that one changed meanwhile (a new delay_id) is not taken for gone. */
+struct core_sched_held {
+	int64_t *ids;
+	char **delay_ids;
+	size_t n;
+};
+
+static void
+core_sched_held_free(void *data)
+{
+	struct core_sched_held *h = data;
+
+	if (h == NULL)
+		return;
+	free(h->ids);
+	store_strings_free(&h->delay_ids, h->n);
+	free(h);
+}
+
+/* A message due this soon may have just been sent, and left the list so. */
+#define CORE_SCHED_LIST_MARGIN_MS 10000
+
+static int
+core_sched_snapshot(struct core *c, struct core_sched_held *h, char **cause)
+{
+	struct store_outbox *items;
+	size_t n;
+
+	if (store_outbox_scheduled(c->store, NULL, nt_now_ms(), &items, &n, cause) == -1)
+		return -1;
+	h->ids = xcalloc(n + 1, sizeof *h->ids);
+	h->delay_ids = xcalloc(n + 1, sizeof *h->delay_ids);
+	for (size_t i = 0; i < n; i++) {
+		if (items[i].state != STORE_OUTBOX_HELD || items[i].delay_id == NULL ||
+		    *items[i].delay_id == '\0' ||
+		    items[i].due_ts <= nt_now_ms() + CORE_SCHED_LIST_MARGIN_MS)
+			continue;
+		h->ids[h->n] = items[i].id;
+		h->delay_ids[h->n++] = xstrdup(items[i].delay_id);
+	}
+	store_outbox_free(&items, n);
+	return 0;
+}
+
+static int
+core_sched_listed(const cJSON *list, const char *delay_id)
+{
+	const cJSON *e;
+
+	cJSON_ArrayForEach(e, list) {
+		const cJSON *id = cJSON_GetObjectItemCaseSensitive(e, "delay_id");
+
+		if (cJSON_IsString(id) && strcmp(id->valuestring, delay_id) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static void
+core_sched_refreshed(struct mx_result *res, void *arg)
+{
+	struct core_op *op = arg;
+	struct core_sched_held *h = op->data;
+	const cJSON *list;
+	char count[32];
+	int gone = 0;
+
+	op->call = NULL;
+	if (!res->ok && (res->status == 404 || core_errcode_is(res, "M_UNRECOGNIZED"))) {
+		core_op_end(op, CORE_DONE, "0");	/* no delayed events there */
+		return;
+	}
+	if (core_op_refused(op, res))
+		return;
+	list = cJSON_GetObjectItemCaseSensitive(res->json, "delayed_events");
+	if (!cJSON_IsArray(list)) {
+		core_op_fail(op, "the homeserver's list of scheduled messages cannot be read");
+		return;
+	}
+	for (size_t i = 0; i < h->n; i++) {
+		if (core_sched_listed(list, h->delay_ids[i]) ||
+		    store_outbox_unschedule(op->c->store, h->ids[i], h->delay_ids[i], NULL) != 0)
+			continue;
+		log_msg("scheduled %lld: the homeserver no longer holds it: cancelled, or sent, "
+		    "from another device", (long long)h->ids[i]);
+		gone++;
+	}
+	if (gone > 0 && op->c->ev.outbox != NULL)
+		op->c->ev.outbox(op->c->ev_arg, 0, CORE_QUEUED, NULL, 0);
+	snprintf(count, sizeof count, "%d", gone);
+	core_op_end(op, CORE_DONE, count);
+}
+
+int
+core_schedule_refresh(struct core *c, core_done_cb done, void *arg, char **cause)
+{
+	struct core_op *op = core_op_new(c, done, arg,
+	    "cannot ask the homeserver which scheduled messages it holds");
+	struct core_sched_held *h = xcalloc(1, sizeof *h);
+
+	op->data = h;
+	op->free_data = core_sched_held_free;
+	if (core_sched_snapshot(c, h, cause) == -1)
+		return core_op_started(op, cause);
+	if (h->n == 0)
+		core_op_later(op, CORE_DONE, "0");
+	else
+		op->call = mx_delayed_list(c->mx, 0, core_sched_refreshed, op, cause);
+	return core_op_started(op, cause);
 }

@@ -484,6 +484,13 @@ mx_delayed_cancel(struct mx_client *cl, const char *delay_id, int flags, mx_cb c
 }
 
 struct mx_call *
+mx_delayed_list(struct mx_client *cl, int flags, mx_cb cb, void *arg, char **cause)
+{
+	return api_call(cl, "GET", xstrdup("/_matrix/client/unstable/" MX_DELAY_FEATURE
+	    "/delayed_events"), NULL, NULL, flags, cb, arg, cause);
+}
+
+struct mx_call *
 mx_redact(struct mx_client *cl, const char *room_id, const char *event_id, const char *txn_id,
     const char *reason, int flags, mx_cb cb, void *arg, char **cause)
 {

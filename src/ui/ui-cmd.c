@@ -886,16 +886,82 @@ ui_cmd_unscheduled(void *arg, int ok, const char *result)
 	ui_dirty(ui);
 }
 
-/* /scheduled lists this room's scheduled messages in the status line;
- * /scheduled cancel ID cancels one. */
-static int
-ui_cmd_scheduled(struct ui *ui, char *args)
+/* This room's scheduled messages in the status line, after why (NULL
+ * when none) the homeserver's own list could not be read. */
+static void
+ui_sched_list_note(struct ui *ui, const char *why)
 {
 	struct store_outbox *items;
 	struct buf b = {0};
+	size_t n;
+
+	if (store_outbox_scheduled(ui->store, ui->current, nt_now_ms(), &items, &n, NULL) == -1)
+		return;
+	for (size_t i = 0; i < n; i++)
+		buf_printf(&b, "%s#%lld", i > 0 ? ", " : "", (long long)items[i].id);
+	if (n == 0)
+		ui_note(ui, "nothing is scheduled here: /later WHEN TEXT schedules a message%s%s",
+		    why != NULL ? "; " : "", why != NULL ? why : "");
+	else
+		ui_note(ui, "scheduled here: %s (greyed at the end of the room); "
+		    "/scheduled cancel ID cancels one%s%s", b.data, why != NULL ? "; " : "",
+		    why != NULL ? why : "");
+	buf_free(&b);
+	store_outbox_free(&items, n);
+}
+
+/* "2 scheduled messages are no longer ...", or NULL when result says none. */
+static char *
+ui_sched_gone(const char *result)
+{
+	int64_t gone = 0;
+
+	if (result == NULL || nt_parse_int64(result, &gone) == -1 || gone <= 0)
+		return NULL;
+	return xasprintf("%lld scheduled message%s no longer on the homeserver: cancelled, or "
+	    "sent, from another device", (long long)gone, gone == 1 ? " is" : "s are");
+}
+
+void
+ui_sched_refreshed(void *arg, int ok, const char *result)
+{
+	struct ui *ui = arg;
+	char *gone;
+
+	if (ok == CORE_CANCELLED)
+		return;
+	if (ok == CORE_DONE && (gone = ui_sched_gone(result)) != NULL) {
+		ui_note(ui, "%s", gone);
+		free(gone);
+	}
+	ui->view.gen++;
+	ui_dirty(ui);
+}
+
+static void
+ui_cmd_sched_refreshed(void *arg, int ok, const char *result)
+{
+	struct ui *ui = arg;
+	char *extra;
+
+	if (ok == CORE_CANCELLED)
+		return;
+	extra = ok == CORE_DONE ? ui_sched_gone(result) :
+	    xstrdup(result != NULL ? result : "the homeserver could not be asked");
+	ui_sched_list_note(ui, extra);
+	free(extra);
+	ui->view.gen++;
+	ui_dirty(ui);
+}
+
+/* /scheduled lists this room's scheduled messages in the status line,
+ * once the homeserver said which it still holds; /scheduled cancel ID
+ * cancels one. */
+static int
+ui_cmd_scheduled(struct ui *ui, char *args)
+{
 	char *cause = NULL;
 	int64_t id;
-	size_t n;
 
 	if (strncmp(args, "cancel", 6) == 0 && strchr(UI_CMD_SPACE, args[6]) != NULL) {
 		args += 6 + strspn(args + 6, UI_CMD_SPACE);
@@ -912,17 +978,10 @@ ui_cmd_scheduled(struct ui *ui, char *args)
 	}
 	if (*args != '\0')
 		return ui_cmd_usage(ui, "scheduled", "[cancel ID]");
-	if (store_outbox_scheduled(ui->store, ui->current, nt_now_ms(), &items, &n, NULL) == -1)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		buf_printf(&b, "%s#%lld", i > 0 ? ", " : "", (long long)items[i].id);
-	if (n == 0)
-		ui_note(ui, "nothing is scheduled here: /later WHEN TEXT schedules a message");
-	else
-		ui_note(ui, "scheduled here: %s (greyed at the end of the room); "
-		    "/scheduled cancel ID cancels one", b.data);
-	buf_free(&b);
-	store_outbox_free(&items, n);
+	if (core_schedule_refresh(ui->core, ui_cmd_sched_refreshed, ui, &cause) == -1) {
+		ui_sched_list_note(ui, cause);
+		free(cause);
+	}
 	return 1;
 }
 

@@ -204,6 +204,7 @@ struct ui {
 	int dirty;
 	uint64_t redraw_timer;
 	int quit;
+	int sched_refreshed;	/* asked the homeserver which scheduled messages it holds */
 	const char *gone;	/* why the terminal is gone, or NULL */
 };
 
@@ -479,6 +480,8 @@ int ui_cmd_answer_invite(struct ui *ui, int accept);
 int ui_cmd_open_event(struct ui *ui, const char *event_id);
 /* Hands an http(s) link of printable ASCII to xdg-open. */
 void ui_cmd_open_link(struct ui *ui, const char *url);
+/* core_schedule_refresh's done: says when messages left the list. */
+void ui_sched_refreshed(void *arg, int ok, const char *result);
 
 /* ui-input.c */
 void ui_input(int fd, int revents, void *arg);

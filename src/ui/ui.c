@@ -390,6 +390,16 @@ ui_on_conn(void *arg, enum core_conn state, const char *why, int64_t retry_ms)
 	    loop_timer_add(ui->loop, (retry_ms - 1) % 1000 + 1, ui_retry_tick, ui) : 0;
 	if (state != CORE_OFFLINE && why != NULL)
 		ui_note(ui, "%s", why);
+	/* Once a run, online: what another device cancelled leaves the pane. */
+	if (state == CORE_ONLINE && !ui->sched_refreshed) {
+		char *cause = NULL;
+
+		ui->sched_refreshed = 1;
+		if (core_schedule_refresh(ui->core, ui_sched_refreshed, ui, &cause) == -1) {
+			log_msg("scheduled: %s", cause);
+			free(cause);
+		}
+	}
 	ui_dirty(ui);
 }
 

@@ -148,6 +148,27 @@ class ScheduledTest(NatterTestCase):
         self.assertEqual(r.returncode, 1)
         self.assertIn(f"no scheduled message {kept} waits", r.stderr)
 
+    def test_one_cancelled_from_another_device_leaves_the_list(self):
+        room = self.shared_room("Board")
+        gone, _ = self.schedule("+1h", "Board", "cancelled elsewhere")
+        kept, _ = self.schedule("+1h", "Board", "still on")
+        [delay_id] = [d for d, b in self.held() if b == "cancelled elsewhere"]
+        # Alice's other device (this test's own session) cancels it.
+        self.alice.api("POST", f"{DELAYED}/{delay_id}", {"action": "cancel"})
+        r = self.natter.run("scheduled")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stderr, "natter: 1 scheduled message is no longer on the homeserver: "
+                                   "cancelled, or sent, from another device\n")
+        self.assertIn(f"#{kept} ", r.stdout)
+        self.assertNotIn(f"#{gone} ", r.stdout)
+        self.assertEqual(list(self.listed()), [kept])
+        r = self.natter.run("scheduled", "--cancel", str(gone))
+        self.assertEqual(r.returncode, 1)
+        self.assertIn(f"no scheduled message {gone} waits", r.stderr)
+        # What the homeserver still holds stays, and goes.
+        self.assertEqual([b for _, b in self.held()], ["still on"])
+        self.assertEqual(self.count(room, "cancelled elsewhere"), 0)
+
     def test_killed_while_handing_it_over_it_goes_once(self):
         room = self.shared_room("Crash")
         text = "handed over, then natter was killed"

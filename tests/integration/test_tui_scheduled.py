@@ -61,6 +61,25 @@ class TuiScheduledTest(TuiTestCase):
                       "the message as sent", timeout=60)
         self.assertEqual(self.count(room, "The car is booked for 8:15"), 1)
 
+    def test_one_cancelled_from_another_device_leaves_the_room(self):
+        self.shared_room("Board Room")
+        self.natter.ok("send", "--at", "+1h", "Board Room", "cancelled elsewhere")
+        self.natter.ok("send", "--at", "+2h", "Board Room", "still on")
+        t = self.start()
+        t.wait_screen(lambda s: "cancelled elsewhere" in s and "still on" in s,
+                      "both scheduled messages, greyed")
+        # Alice's other device (this test's own session) cancels one.
+        [delay_id] = [e["delay_id"] for e in self.alice.api("GET", DELAYED)["delayed_events"]
+                      if e["content"].get("body") == "cancelled elsewhere"]
+        self.alice.api("POST", f"{DELAYED}/{delay_id}", {"action": "cancel"})
+        self.command(t, "/scheduled")
+        said = ("1 scheduled message is no longer on the homeserver: cancelled, or sent, "
+                "from another device")
+        screen = t.wait_screen(lambda s: said in " ".join(s.split()), "what the homeserver said")
+        self.assertRegex(screen, r"scheduled here: #\d+ ")
+        t.wait_screen(lambda s: "cancelled elsewhere" not in s and "still on" in s,
+                      "the cancelled one gone from the room")
+
     def test_scheduled_here_is_listed_and_cancelled(self):
         self.local()
         room = self.shared_room("Travel")
