@@ -61,6 +61,13 @@ class TuiSpacesTest(TuiTestCase):
         conf.mkdir(parents=True, exist_ok=True)
         (conf / "config").write_text(text)
 
+    def assert_unfolded(self, screen):
+        """Engineering's two rooms are listed right under its open heading."""
+        rows = list_rows(screen)
+        head = row_of(rows, "▾ Engineering")
+        self.assertEqual(sorted([row_of(rows, "Deploys"), row_of(rows, "Oncall")]),
+                         [head + 1, head + 2], rows)
+
     def test_rooms_are_listed_under_their_space_which_folds(self):
         _, rooms = self.engineering()
         t = self.start()
@@ -105,11 +112,7 @@ class TuiSpacesTest(TuiTestCase):
         t.keys("Enter")
         wait_until(lambda: self.title(t) in ("Deploys", "Oncall"), what="a room of the space")
         t.keys("M-c")
-        screen = t.wait_for("▾ Engineering")
-        rows = list_rows(screen)
-        head = row_of(rows, "▾ Engineering")
-        self.assertEqual(sorted([row_of(rows, "Deploys"), row_of(rows, "Oncall")]),
-                         [head + 1, head + 2], rows)
+        self.assert_unfolded(t.wait_for("▾ Engineering"))
 
     def test_fold_names_a_space_from_any_room(self):
         self.engineering()
@@ -131,11 +134,7 @@ class TuiSpacesTest(TuiTestCase):
         t.wait_for('no space you are in is named "Finance"')
         t.text("/fold ENGINEERING")
         t.keys("Enter")
-        screen = t.wait_for("unfolded Engineering")
-        rows = list_rows(screen)
-        head = row_of(rows, "▾ Engineering")
-        self.assertEqual(sorted([row_of(rows, "Deploys"), row_of(rows, "Oncall")]),
-                         [head + 1, head + 2], rows)
+        self.assert_unfolded(t.wait_for("unfolded Engineering"))
         # Without a name, the space of the room in view, as M-c.
         t.text("/fold")
         t.keys("Enter")
