@@ -541,6 +541,7 @@ core_schedule_refresh(struct core *c, core_done_cb done, void *arg, char **cause
 	if (h->n == 0)
 		core_op_later(op, CORE_DONE, "0");
 	else
-		op->call = mx_delayed_list(c->mx, 0, core_sched_refreshed, op, cause);
+		/* One attempt: offline, the list shows what natter knows at once. */
+		op->call = mx_delayed_list(c->mx, MX_NORETRY, core_sched_refreshed, op, cause);
 	return core_op_started(op, cause);
 }

@@ -168,6 +168,20 @@ class ScheduledTest(NatterTestCase):
         # What the homeserver still holds stays, and goes.
         self.assertEqual([b for _, b in self.held()], ["still on"])
         self.assertEqual(self.count(room, "cancelled elsewhere"), 0)
+        # Offline, the list is natter's own, at once, and says so.
+        session = self.natter.profile_dir() / "session"
+        session.write_text(session.read_text().replace(self.hs.url, "http://127.0.0.1:9"))
+        log = self.natter.state_home / "natter" / "default.log"
+        r = self.natter.run("-v", "scheduled")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertRegex(r.stderr, r"^natter: cannot ask the homeserver which scheduled "
+                                   r"messages it holds: .*\(the list below is natter's own\)\n$")
+        self.assertIn(f"#{kept} ", r.stdout)
+        # One attempt, not the retries with their pauses a send gets.
+        asked = [line for line in log.read_text().splitlines()
+                 if "GET /_matrix/client/unstable/org.matrix.msc4140/delayed_events:" in line]
+        self.assertEqual(len(asked), 1, asked)
+        self.assertNotIn("will retry", asked[0])
 
     def test_killed_while_handing_it_over_it_goes_once(self):
         room = self.shared_room("Crash")
