@@ -69,6 +69,7 @@ struct core {
 	int64_t slide_have;		/* rooms the answered windows held */
 	int64_t slide_count;		/* rooms the account has; -1 unknown */
 	int slide_known;		/* every room is known (said once) */
+	int slide_wrote;		/* this run wrote a window of rooms in */
 	char *slide_room;		/* the room subscribed to by the call under way */
 
 	/* The outbox sender (core-outbox.c). */
@@ -308,8 +309,10 @@ int core_room_recount(struct core *c, const char *room_id, char **cause);
 void core_unread_check(struct core *c, const char *room_id);
 void core_unread_next(struct core *c);
 void core_unread_free(struct core *c);
-/* After it was stored: the window grows or, every room known, stays. */
-void core_slide_answered(struct core *c, const struct mx_sync *sync);
+/* After it was stored: the window grows or, every room known, stays.
+ * fresh: the answer came to a request with no position (a new
+ * connection), so it held a whole window. */
+void core_slide_answered(struct core *c, const struct mx_sync *sync, int fresh);
 /* The server forgot the connection: the next call starts it again. */
 void core_slide_restart(struct core *c);
 /* The room in view is not the one the call under way subscribes to. */

@@ -226,8 +226,9 @@ core_slide_counts(struct core *c, const struct mx_sync *sync, char **cause)
 }
 
 void
-core_slide_answered(struct core *c, const struct mx_sync *sync)
+core_slide_answered(struct core *c, const struct mx_sync *sync, int fresh)
 {
+	c->slide_wrote |= fresh;
 	if (sync->list_count >= 0)
 		c->slide_count = sync->list_count;
 	c->slide_have = c->slide_asked + 1;
@@ -238,13 +239,15 @@ core_slide_answered(struct core *c, const struct mx_sync *sync)
 		 * one window wrote is not held while the next comes. */
 		if (c->slide_end == c->slide_asked)
 			c->slide_end += CORE_SLIDE_STEP;
-		c->trim_due = 1;
+		c->trim_due = c->slide_wrote = 1;
 		return;
 	}
 	if (!c->slide_known) {
 		c->slide_known = 1;
 		log_msg("sync: every room known (%lld rooms)", (long long)c->slide_count);
-		c->trim_due = 1;
+		/* After the windows' burst of writes; a warm start's first
+		 * answer, which brought only news, leaves the memory be. */
+		c->trim_due = c->slide_wrote;
 	}
 	if (c->slide_end < c->slide_count - 1 + CORE_SLIDE_STEP / 2) {
 		char *end_key = core_slide_meta_key(c, "end"), end[32];

@@ -218,9 +218,12 @@ core_round_store(struct core_round *r)
 	}
 	r->n_events = n;
 	r->moved = core_round_moved(r, n);
+	/* A /v3/sync from no token is the account's first: every room is
+	 * known, and the burst of writes it made is over. One from a token
+	 * (a warm start's) brought only news. */
 	if (sync->sliding)
-		core_slide_answered(c, sync);
-	else if (!c->synced_once) {
+		core_slide_answered(c, sync, r->before == NULL);
+	else if (r->before == NULL) {
 		log_msg("sync: every room known (%zu rooms)",
 		    sync->n_rooms_before + sync->n_rooms);
 		c->trim_due = 1;
