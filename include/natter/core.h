@@ -314,10 +314,10 @@ int core_schedule_edit(struct core *c, int64_t id, int64_t due_ms, const char *t
     core_done_cb done, void *arg, char **cause);
 /* Asks the homeserver which of the messages it holds for natter it still
  * holds: one another device of the user cancelled (or sent at once) is
- * no longer scheduled, and leaves the outbox. result: how many left, in
- * decimal. Nothing is asked when the server holds none of natter's; a
- * server without delayed events, or that cannot list them, ends it
- * with "0". */
+ * no longer scheduled, and leaves the outbox. result: a sentence saying
+ * how many left, or NULL when none did. Nothing is asked when the server
+ * holds none of natter's; a server without delayed events ends it with
+ * NULL. */
 int core_schedule_refresh(struct core *c, core_done_cb done, void *arg, char **cause);
 
 /* Reminders ("remind me about this message at a time") and flagged

@@ -114,15 +114,13 @@ cli_sched_refresh(struct cli *cli)
 {
 	struct core_result r = {0};
 	char *cause = NULL, *msg = NULL;
-	int64_t gone = 0;
 
 	if (cli_finish(cli, core_schedule_refresh(cli->core, core_result_cb, &r, &cause), &r,
 	    &cause) != CORE_DONE)
 		msg = xasprintf("%s (the list below is natter's own)",
 		    cause != NULL ? cause : "interrupted");
-	else if (r.text != NULL && nt_parse_int64(r.text, &gone) == 0 && gone > 0)
-		msg = xasprintf("%lld scheduled message%s no longer on the homeserver: cancelled, "
-		    "or sent, from another device", (long long)gone, gone == 1 ? " is" : "s are");
+	else if (r.text != NULL)
+		msg = xstrdup(r.text);
 	if (msg != NULL) {
 		fputs("natter: ", stderr);
 		cli_print_text(stderr, msg, 0);

@@ -4,7 +4,6 @@
  * delay_id; otherwise it waits here until the sender claims it, in one
  * statement, and sends it like any queued message, under the txnId it
  * had from the start, so that two natters of one profile send it once. */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -460,16 +459,16 @@ static int
 core_sched_snapshot(struct core *c, struct core_sched_held *h, char **cause)
 {
 	struct store_outbox *items;
+	int64_t now = nt_now_ms();
 	size_t n;
 
-	if (store_outbox_scheduled(c->store, NULL, nt_now_ms(), &items, &n, cause) == -1)
+	if (store_outbox_scheduled(c->store, NULL, now, &items, &n, cause) == -1)
 		return -1;
 	h->ids = xcalloc(n + 1, sizeof *h->ids);
 	h->delay_ids = xcalloc(n + 1, sizeof *h->delay_ids);
 	for (size_t i = 0; i < n; i++) {
 		if (items[i].state != STORE_OUTBOX_HELD || items[i].delay_id == NULL ||
-		    *items[i].delay_id == '\0' ||
-		    items[i].due_ts <= nt_now_ms() + CORE_SCHED_LIST_MARGIN_MS)
+		    *items[i].delay_id == '\0' || items[i].due_ts <= now + CORE_SCHED_LIST_MARGIN_MS)
 			continue;
 		h->ids[h->n] = items[i].id;
 		h->delay_ids[h->n++] = xstrdup(items[i].delay_id);
@@ -498,12 +497,12 @@ core_sched_refreshed(struct mx_result *res, void *arg)
 	struct core_op *op = arg;
 	struct core_sched_held *h = op->data;
 	const cJSON *list;
-	char count[32];
+	char *said;
 	int gone = 0;
 
 	op->call = NULL;
 	if (!res->ok && (res->status == 404 || core_errcode_is(res, "M_UNRECOGNIZED"))) {
-		core_op_end(op, CORE_DONE, "0");	/* no delayed events there */
+		core_op_end(op, CORE_DONE, NULL);	/* no delayed events there */
 		return;
 	}
 	if (core_op_refused(op, res))
@@ -521,10 +520,16 @@ core_sched_refreshed(struct mx_result *res, void *arg)
 		    "from another device", (long long)h->ids[i]);
 		gone++;
 	}
-	if (gone > 0 && op->c->ev.outbox != NULL)
+	if (gone == 0) {
+		core_op_end(op, CORE_DONE, NULL);
+		return;
+	}
+	if (op->c->ev.outbox != NULL)
 		op->c->ev.outbox(op->c->ev_arg, 0, CORE_QUEUED, NULL, 0);
-	snprintf(count, sizeof count, "%d", gone);
-	core_op_end(op, CORE_DONE, count);
+	said = xasprintf("%d scheduled message%s no longer on the homeserver: cancelled, or "
+	    "sent, from another device", gone, gone == 1 ? " is" : "s are");
+	core_op_end(op, CORE_DONE, said);
+	free(said);
 }
 
 int
@@ -539,7 +544,7 @@ core_schedule_refresh(struct core *c, core_done_cb done, void *arg, char **cause
 	if (core_sched_snapshot(c, h, cause) == -1)
 		return core_op_started(op, cause);
 	if (h->n == 0)
-		core_op_later(op, CORE_DONE, "0");
+		core_op_later(op, CORE_DONE, NULL);
 	else
 		/* One attempt: offline, the list shows what natter knows at once. */
 		op->call = mx_delayed_list(c->mx, MX_NORETRY, core_sched_refreshed, op, cause);

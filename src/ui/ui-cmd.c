@@ -910,30 +910,15 @@ ui_sched_list_note(struct ui *ui, const char *why)
 	store_outbox_free(&items, n);
 }
 
-/* "2 scheduled messages are no longer ...", or NULL when result says none. */
-static char *
-ui_sched_gone(const char *result)
-{
-	int64_t gone = 0;
-
-	if (result == NULL || nt_parse_int64(result, &gone) == -1 || gone <= 0)
-		return NULL;
-	return xasprintf("%lld scheduled message%s no longer on the homeserver: cancelled, or "
-	    "sent, from another device", (long long)gone, gone == 1 ? " is" : "s are");
-}
-
 void
 ui_sched_refreshed(void *arg, int ok, const char *result)
 {
 	struct ui *ui = arg;
-	char *gone;
 
 	if (ok == CORE_CANCELLED)
 		return;
-	if (ok == CORE_DONE && (gone = ui_sched_gone(result)) != NULL) {
-		ui_note(ui, "%s", gone);
-		free(gone);
-	}
+	if (ok == CORE_DONE && result != NULL)
+		ui_note(ui, "%s", result);
 	ui->view.gen++;
 	ui_dirty(ui);
 }
@@ -942,14 +927,11 @@ static void
 ui_cmd_sched_refreshed(void *arg, int ok, const char *result)
 {
 	struct ui *ui = arg;
-	char *extra;
 
 	if (ok == CORE_CANCELLED)
 		return;
-	extra = ok == CORE_DONE ? ui_sched_gone(result) :
-	    xstrdup(result != NULL ? result : "the homeserver could not be asked");
-	ui_sched_list_note(ui, extra);
-	free(extra);
+	ui_sched_list_note(ui, ok == CORE_DONE || result != NULL ? result :
+	    "the homeserver could not be asked");
 	ui->view.gen++;
 	ui_dirty(ui);
 }
