@@ -471,12 +471,15 @@ sync_head(struct mx_sync *s, const char *text, size_t len, size_t from, size_t t
 	const char *next;
 	cJSON *root;
 
-	buf_add(&rest, text, from);
-	if (to > from)
+	if (to == from)		/* no rooms.join to leave out: the text as it is */
+		root = mx_json_parse_mended(text, len, cause);
+	else {
+		buf_add(&rest, text, from);
 		buf_puts(&rest, "{}");
-	buf_add(&rest, text + to, len - to);
-	root = mx_json_parse_mended(rest.data, rest.len, cause);
-	buf_free(&rest);
+		buf_add(&rest, text + to, len - to);
+		root = mx_json_parse_mended(rest.data, rest.len, cause);
+		buf_free(&rest);
+	}
 	if (root == NULL)
 		return -1;
 	if (!cJSON_IsObject(root))

@@ -973,12 +973,6 @@ static int ui_cmd_help(struct ui *, char *);
 static int
 ui_cmd_fold(struct ui *ui, char *args)
 {
-	size_t len;
-
-	args += strspn(args, UI_CMD_SPACE);
-	len = strlen(args);
-	while (len > 0 && strchr(UI_CMD_SPACE, args[len - 1]) != NULL)
-		args[--len] = '\0';
 	if (*args == '\0')
 		ui_space_fold(ui);
 	else

@@ -260,14 +260,14 @@ void
 ui_space_fold_named(struct ui *ui, const char *name)
 {
 	char *want = text_fold_str(name), *safe;
-	size_t exact = SIZE_MAX, prefix = SIZE_MAX, n_prefix = 0;
+	size_t want_len = strlen(want), exact = SIZE_MAX, prefix = SIZE_MAX, n_prefix = 0;
 
 	for (size_t i = 0; i < ui->n_spaces; i++) {
 		char *have = text_fold_str(ui->spaces[i].name);
 
 		if (strcmp(have, want) == 0 && exact == SIZE_MAX)
 			exact = i;
-		else if (strncmp(have, want, strlen(want)) == 0 && n_prefix++ == 0)
+		else if (strncmp(have, want, want_len) == 0 && n_prefix++ == 0)
 			prefix = i;
 		free(have);
 	}
