@@ -76,13 +76,20 @@ class Tmux:
 
     def wait_screen(self, predicate, what, timeout=20):
         """The first screen for which predicate(screen) holds, all of it tested
-        on one capture."""
+        on one capture. A capture can catch a frame half drawn (tmux had read
+        part of it), so a match counts only if the next capture is the same."""
         last = ""
 
         def seen():
             nonlocal last
             last = self.screen()
-            return last if predicate(last) else None
+            if not predicate(last):
+                return None
+            again = self.screen()
+            if again != last:
+                last = again
+                return None
+            return last
         try:
             return wait_until(seen, timeout, what)
         except AssertionError as e:
