@@ -37,29 +37,142 @@ core_sched_cancel_timer(struct core *c)
 static void core_sched_start(struct core *c, int64_t id, const char *room_id,
     core_done_cb done, void *arg);
 
-/* Rows a natter stopped while handing them to the homeserver: handed
- * again, once a process, under their txnId, so that the server answers
- * with the delay_id it gave (or takes them now if it never had them). */
+/* How far the homeserver's clock may be from ours, for a row found in
+ * its list: the due time it was handed for, as the server counts. */
+#define CORE_SCHED_SKEW_MS (10 * 60 * 1000)
+
+/* Whether the homeserver's due time (ms) is ours, give or take the clocks. */
+static int
+core_sched_near(double theirs, int64_t ours)
+{
+	double d = theirs - (double)ours;
+
+	return d >= -CORE_SCHED_SKEW_MS && d <= CORE_SCHED_SKEW_MS;
+}
+
+/* Whether no row but skip is held as delay_id. */
+static int
+core_sched_untaken(const struct store_outbox *items, size_t n, size_t skip,
+    const char *delay_id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (i != skip && items[i].delay_id != NULL &&
+		    strcmp(items[i].delay_id, delay_id) == 0)
+			return 0;
+	return 1;
+}
+
+/* The delayed event of the homeserver's list that row i is: same room,
+ * type and content, due at its time, and no other row's; or NULL. */
+static const char *
+core_sched_found(const cJSON *list, const struct store_outbox *items, size_t n, size_t i)
+{
+	const struct store_outbox *it = &items[i];
+	cJSON *content = cJSON_Parse(it->content);
+	const char *found = NULL;
+	const cJSON *e;
+
+	cJSON_ArrayForEach(e, list) {
+		const cJSON *id = cJSON_GetObjectItemCaseSensitive(e, "delay_id");
+		const cJSON *room = cJSON_GetObjectItemCaseSensitive(e, "room_id");
+		const cJSON *type = cJSON_GetObjectItemCaseSensitive(e, "type");
+		const cJSON *delay = cJSON_GetObjectItemCaseSensitive(e, "delay");
+		const cJSON *since = cJSON_GetObjectItemCaseSensitive(e, "running_since");
+
+		if (!cJSON_IsString(id) || !cJSON_IsString(room) || !cJSON_IsString(type) ||
+		    strcmp(room->valuestring, it->room_id) != 0 ||
+		    strcmp(type->valuestring, it->type) != 0 || content == NULL ||
+		    !cJSON_Compare(content, cJSON_GetObjectItemCaseSensitive(e, "content"), 1) ||
+		    !core_sched_untaken(items, n, i, id->valuestring))
+			continue;
+		if (cJSON_IsNumber(delay) && cJSON_IsNumber(since) &&
+		    !core_sched_near(since->valuedouble + delay->valuedouble, it->due_ts))
+			continue;
+		found = id->valuestring;
+		break;
+	}
+	cJSON_Delete(content);
+	return found;
+}
+
+/* The homeserver's list came (or could not): each row a stopped natter
+ * was handing over is held, if the list has it, or handed again. */
+static void
+core_sched_orphans_listed(struct mx_result *res, void *arg)
+{
+	struct core_op *op = arg;
+	struct core *c = op->c;
+	const cJSON *list = NULL;
+	struct store_outbox *items;
+	char *cause = NULL;
+	size_t n;
+
+	op->call = NULL;
+	if (res->ok && !cJSON_IsArray(list = cJSON_GetObjectItemCaseSensitive(res->json,
+	    "delayed_events")))
+		list = NULL;
+	if (list == NULL)
+		log_msg("scheduled: the homeserver's list of delayed events %s",
+		    res->ok ? "cannot be read" : "could not be had");
+	if (store_outbox_scheduled(c->store, NULL, 0, &items, &n, &cause) == -1) {
+		core_op_fail(op, cause);
+		free(cause);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const char *found;
+
+		if (items[i].state != STORE_OUTBOX_LATER || items[i].delay_id == NULL ||
+		    *items[i].delay_id != '\0')
+			continue;
+		found = list != NULL ? core_sched_found(list, items, n, i) : NULL;
+		if (found != NULL && store_outbox_held(c->store, items[i].id, found, NULL) == 0) {
+			log_msg("scheduled %lld: natter stopped while handing it to the homeserver, "
+			    "which holds it as %s", (long long)items[i].id, found);
+			free(items[i].delay_id);
+			items[i].delay_id = xstrdup(found);
+			continue;
+		}
+		log_msg("scheduled %lld: natter stopped while handing it to the homeserver; "
+		    "handing it again", (long long)items[i].id);
+		core_sched_start(c, items[i].id, items[i].room_id, NULL, NULL);
+	}
+	store_outbox_free(&items, n);
+	core_op_end(op, CORE_DONE, NULL);
+}
+
+/* Rows a natter stopped while handing them to the homeserver, once a
+ * process. The server may hold them: its list says. Those it does not
+ * are handed again under their txnId, which a server that still knows
+ * the txnId answers with the delay_id it gave, making none anew (Synapse
+ * remembers a txnId for about 30 minutes: the list covers the rest). */
 static void
 core_sched_orphans(struct core *c)
 {
 	struct store_outbox *items;
-	size_t n;
+	struct core_op *op;
+	char *cause = NULL;
+	size_t n, orphans = 0;
 
 	if (c->sched_orphans_done)
 		return;
 	c->sched_orphans_done = 1;
 	if (store_outbox_scheduled(c->store, NULL, 0, &items, &n, NULL) == -1)
 		return;
-	for (size_t i = 0; i < n; i++) {
-		if (items[i].state != STORE_OUTBOX_LATER || items[i].delay_id == NULL ||
-		    *items[i].delay_id != '\0')
-			continue;
-		log_msg("scheduled %lld: natter stopped while handing it to the homeserver; "
-		    "handing it again", (long long)items[i].id);
-		core_sched_start(c, items[i].id, items[i].room_id, NULL, NULL);
-	}
+	for (size_t i = 0; i < n; i++)
+		orphans += items[i].state == STORE_OUTBOX_LATER && items[i].delay_id != NULL &&
+		    *items[i].delay_id == '\0';
 	store_outbox_free(&items, n);
+	if (orphans == 0)
+		return;
+	op = core_op_new(c, NULL, NULL, "cannot take up the scheduled messages being handed over");
+	core_op_background(op);
+	op->call = mx_delayed_list(c->mx, 0, core_sched_orphans_listed, op, &cause);
+	if (op->call == NULL) {
+		log_msg("scheduled: %s", cause);
+		free(cause);
+		core_sched_orphans_listed(&(struct mx_result){0}, op);
+	}
 }
 
 void
