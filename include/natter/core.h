@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct buf;
 struct core;
 struct loop;
 struct notify_msg;
@@ -23,6 +24,7 @@ struct search_hit;
 struct search_opts;
 struct settings;
 struct store;
+struct store_bcast_recipient;
 
 #define CORE_NEED_SESSION 0x1	/* core_open fails unless logged in */
 
@@ -289,6 +291,14 @@ int core_members_fetch(struct core *c, const char *room_id, core_done_cb done, v
  * NULL), and why. */
 void core_broadcast_unsent(struct core *c, int64_t id, const char *target,
     const char *room_id, const char *why);
+
+/* A broadcast's report, in words, for both front ends (which sanitise
+ * it). The fate of one copy: "sent 2026-12-04 09:14; read ...; replied
+ * ...: \"...\"", or why it was not sent; with event_id, the copy's event
+ * id after its time. */
+void core_broadcast_fate(struct buf *b, const struct store_bcast_recipient *r, int event_id);
+/* The count under a report: "3 people: 2 read it, 1 replied". */
+void core_broadcast_tally(struct buf *b, const struct store_bcast_recipient *r, size_t n);
 
 /* Scheduled messages: a draft to send at due_ms (ms since the epoch).
  * Where the homeserver offers delayed events (MSC4140) it holds the

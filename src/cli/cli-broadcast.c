@@ -246,44 +246,9 @@ cli_report_who(struct buf *b, const struct store_bcast_recipient *r)
 static void
 cli_report_line(struct buf *b, const struct store_bcast_recipient *r)
 {
-	char when[32], *excerpt;
-
 	cli_report_who(b, r);
-	switch (r->sent) {
-	case STORE_BCAST_SENT:
-		cli_format_time(r->sent_ts, when, sizeof when);
-		buf_printf(b, "sent %s (%s)", when, r->event_id);
-		break;
-	case STORE_BCAST_QUEUED:
-		buf_printf(b, "not sent yet, in the outbox (%s)", r->why != NULL ? r->why :
-		    "waiting for its turn");
-		break;
-	case STORE_BCAST_REFUSED:
-		buf_printf(b, "refused by the server: %s", r->why != NULL ? r->why : "no reason");
-		break;
-	case STORE_BCAST_DISCARDED:
-		buf_puts(b, "not sent: discarded from the outbox");
-		break;
-	default:
-		buf_printf(b, "not sent: %s", r->why != NULL ? r->why : "no reason");
-		break;
-	}
-	if (r->sent != STORE_BCAST_SENT || r->user_id == NULL) {
-		buf_putc(b, '\n');
-		return;
-	}
-	cli_format_time(r->read_ts, when, sizeof when);
-	if (r->read_event != NULL)
-		buf_printf(b, "; read %s", r->read_ts > 0 ? when : "(no time given)");
-	else
-		buf_puts(b, "; not read");
-	if (r->reply_event != NULL) {
-		cli_format_time(r->reply_ts, when, sizeof when);
-		excerpt = san_excerpt(r->reply_body != NULL ? r->reply_body : "", CLI_EXCERPT_MAX);
-		buf_printf(b, "; replied %s: \"%s\"\n", when, excerpt);
-		free(excerpt);
-	} else
-		buf_puts(b, "; no reply\n");
+	core_broadcast_fate(b, r, 1);
+	buf_putc(b, '\n');
 }
 
 /* The group rooms of broadcast id, whose members a sync loads lazily,
@@ -338,7 +303,7 @@ cli_broadcast_report(struct cli *cli, int64_t id, int json)
 	struct store_broadcast b;
 	struct buf out = {0};
 	char when[32], *cause = NULL, *text;
-	size_t n, people = 0, read = 0, replied = 0;
+	size_t n;
 
 	if (cli_open(cli) != CLI_OK)
 		return CLI_FAILED;
@@ -363,13 +328,11 @@ cli_broadcast_report(struct cli *cli, int64_t id, int json)
 			cli_report_json(&out, id, &r[i]);
 		else
 			cli_report_line(&out, &r[i]);
-		people += r[i].user_id != NULL;
-		read += r[i].read_event != NULL;
-		replied += r[i].reply_event != NULL;
 	}
-	if (!json)
-		buf_printf(&out, "%zu %s: %zu read it, %zu replied\n", people,
-		    people == 1 ? "person" : "people", read, replied);
+	if (!json) {
+		core_broadcast_tally(&out, r, n);
+		buf_putc(&out, '\n');
+	}
 	cli_print_text(stdout, out.data, SAN_MULTILINE);
 	buf_free(&out);
 	store_bcast_recipients_free(&r, n);

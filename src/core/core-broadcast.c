@@ -5,7 +5,11 @@
 
 #include "core-private.h"
 #include "natter/log.h"
+#include "natter/sanitize.h"
 #include "natter/store.h"
+#include "natter/util.h"
+
+#define CORE_REPLY_EXCERPT_MAX 60	/* bytes of an answer a report shows */
 
 int
 core_broadcast_new(struct core *c, const char *text, int64_t *id, char **cause)
@@ -97,4 +101,68 @@ core_members_fetch(struct core *c, const char *room_id, core_done_cb done, void 
 	}
 	op->call = mx_members(c->mx, room_id, 0, core_members_answer, op, cause);
 	return core_op_started(op, cause);
+}
+
+static void
+core_broadcast_time(struct buf *b, const char *what, int64_t ms)
+{
+	char when[32];
+
+	nt_local_time(ms, "%Y-%m-%d %H:%M", "(no time given)", when, sizeof when);
+	buf_printf(b, "%s %s", what, when);
+}
+
+void
+core_broadcast_fate(struct buf *b, const struct store_bcast_recipient *r, int event_id)
+{
+	char *excerpt;
+
+	switch (r->sent) {
+	case STORE_BCAST_SENT:
+		core_broadcast_time(b, "sent", r->sent_ts);
+		if (event_id)
+			buf_printf(b, " (%s)", r->event_id);
+		break;
+	case STORE_BCAST_QUEUED:
+		buf_printf(b, "not sent yet, in the outbox (%s)", r->why != NULL ? r->why :
+		    "waiting for its turn");
+		break;
+	case STORE_BCAST_REFUSED:
+		buf_printf(b, "refused by the server: %s", r->why != NULL ? r->why : "no reason");
+		break;
+	case STORE_BCAST_DISCARDED:
+		buf_puts(b, "not sent: discarded from the outbox");
+		break;
+	default:
+		buf_printf(b, "not sent: %s", r->why != NULL ? r->why : "no reason");
+		break;
+	}
+	if (r->sent != STORE_BCAST_SENT || r->user_id == NULL)
+		return;
+	if (r->read_event != NULL)
+		core_broadcast_time(b, "; read", r->read_ts);
+	else
+		buf_puts(b, "; not read");
+	if (r->reply_event == NULL) {
+		buf_puts(b, "; no reply");
+		return;
+	}
+	core_broadcast_time(b, "; replied", r->reply_ts);
+	excerpt = san_excerpt(r->reply_body != NULL ? r->reply_body : "", CORE_REPLY_EXCERPT_MAX);
+	buf_printf(b, ": \"%s\"", excerpt);
+	free(excerpt);
+}
+
+void
+core_broadcast_tally(struct buf *b, const struct store_bcast_recipient *r, size_t n)
+{
+	size_t people = 0, read = 0, replied = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		people += r[i].user_id != NULL;
+		read += r[i].read_event != NULL;
+		replied += r[i].reply_event != NULL;
+	}
+	buf_printf(b, "%zu %s: %zu read it, %zu replied", people, people == 1 ? "person" :
+	    "people", read, replied);
 }

@@ -13,8 +13,6 @@
 #include "natter/theme.h"
 #include "ui-private.h"
 
-#define UI_REPORT_EXCERPT 50	/* bytes of an answer shown */
-
 struct ui_report {
 	int64_t id;
 	char **lines;		/* inert */
@@ -44,37 +42,10 @@ ui_report_time(int64_t ms, char *out, size_t size)
 	nt_local_time(ms, "%Y-%m-%d %H:%M", "(no time)", out, size);
 }
 
-/* "sent 09:14", or why it was not. */
-static void
-ui_report_sent(struct buf *b, const struct store_bcast_recipient *p)
-{
-	char when[32];
-
-	switch (p->sent) {
-	case STORE_BCAST_SENT:
-		ui_report_time(p->sent_ts, when, sizeof when);
-		buf_printf(b, "sent %s", when);
-		break;
-	case STORE_BCAST_QUEUED:
-		buf_printf(b, "in the outbox (%s)", p->why != NULL ? p->why : "waiting its turn");
-		break;
-	case STORE_BCAST_REFUSED:
-		buf_printf(b, "refused: %s", p->why != NULL ? p->why : "no reason");
-		break;
-	case STORE_BCAST_DISCARDED:
-		buf_puts(b, "not sent: discarded");
-		break;
-	default:
-		buf_printf(b, "not sent: %s", p->why != NULL ? p->why : "no reason");
-		break;
-	}
-}
-
 static void
 ui_report_person(struct ui_report *r, const struct store_bcast_recipient *p)
 {
 	struct buf b = {0};
-	char when[32], *excerpt;
 
 	if (p->user_id == NULL)
 		buf_printf(&b, "  %s: ", p->target);
@@ -82,22 +53,7 @@ ui_report_person(struct ui_report *r, const struct store_bcast_recipient *p)
 		buf_printf(&b, "  %s (%s): ", p->user_name, p->user_id);
 	else
 		buf_printf(&b, "  %s: ", p->user_id);
-	ui_report_sent(&b, p);
-	if (p->sent == STORE_BCAST_SENT && p->user_id != NULL) {
-		ui_report_time(p->read_ts, when, sizeof when);
-		if (p->read_event != NULL)
-			buf_printf(&b, "; read %s", when);
-		else
-			buf_puts(&b, "; not read");
-		if (p->reply_event != NULL) {
-			ui_report_time(p->reply_ts, when, sizeof when);
-			excerpt = san_excerpt(p->reply_body != NULL ? p->reply_body : "",
-			    UI_REPORT_EXCERPT);
-			buf_printf(&b, "; replied %s: \"%s\"", when, excerpt);
-			free(excerpt);
-		} else
-			buf_puts(&b, "; no reply");
-	}
+	core_broadcast_fate(&b, p, 0);
 	ui_report_add(r, b.data);
 	buf_free(&b);
 }
@@ -109,9 +65,10 @@ ui_report_build(struct ui *ui, struct ui_report *r, char **cause)
 {
 	struct store_bcast_recipient *p;
 	struct store_broadcast b;
-	size_t n, people = 0, read = 0, replied = 0;
+	struct buf tally = {0};
 	const char *room = NULL;
 	char when[32], *text, *line;
+	size_t n;
 
 	if (store_broadcast_get(ui->store, r->id, &b, cause) == -1)
 		return -1;
@@ -139,14 +96,10 @@ ui_report_build(struct ui *ui, struct ui_report *r, char **cause)
 			free(line);
 		}
 		ui_report_person(r, &p[i]);
-		people += p[i].user_id != NULL;
-		read += p[i].read_event != NULL;
-		replied += p[i].reply_event != NULL;
 	}
-	line = xasprintf("%zu %s: %zu read it, %zu replied", people,
-	    people == 1 ? "person" : "people", read, replied);
-	ui_report_add(r, line);
-	free(line);
+	core_broadcast_tally(&tally, p, n);
+	ui_report_add(r, tally.data);
+	buf_free(&tally);
 	store_bcast_recipients_free(&p, n);
 	store_broadcast_clear(&b);
 	return 0;

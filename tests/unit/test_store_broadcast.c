@@ -7,11 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "natter/core.h"
 #include "natter/event.h"
 #include "natter/store.h"
 #include "natter/util.h"
@@ -77,6 +79,35 @@ who(const struct store_bcast_recipient *r, size_t n, const char *user)
 	}
 	fail_msg("%s is not in the report", user);
 	return NULL;
+}
+
+/* The report in words, as both front ends give it. */
+static void
+report_words(const struct store_bcast_recipient *r, size_t n)
+{
+	struct buf b = {0};
+
+	setenv("TZ", "UTC", 1);
+	tzset();
+	core_broadcast_fate(&b, who(r, n, "@ann:x"), 0);
+	assert_string_equal(b.data, "sent 2023-11-14 22:13; read 2023-11-14 22:14; no reply");
+	buf_free(&b);
+	core_broadcast_fate(&b, who(r, n, "@ann:x"), 1);
+	assert_string_equal(b.data,
+	    "sent 2023-11-14 22:13 ($cast-g); read 2023-11-14 22:14; no reply");
+	buf_free(&b);
+	/* The answer's excerpt is made inert: no escape reaches a terminal. */
+	core_broadcast_fate(&b, who(r, n, "@bob:x"), 0);
+	assert_non_null(strstr(b.data, "; not read; replied "));
+	assert_non_null(strstr(b.data, ": \"Noted "));
+	assert_null(strchr(b.data, '\x1b'));
+	buf_free(&b);
+	core_broadcast_fate(&b, &r[4], 1);
+	assert_string_equal(b.data, "not sent: no room called Nowhere");
+	buf_free(&b);
+	core_broadcast_tally(&b, r, n);
+	assert_string_equal(b.data, "4 people: 2 read it, 1 replied");
+	buf_free(&b);
 }
 
 static void
@@ -164,6 +195,7 @@ test_broadcast_report_read_replied_neither(void **state)
 	assert_null(r[4].room_id);
 	assert_int_equal(r[4].sent, STORE_BCAST_UNSENT);
 	assert_string_equal(r[4].why, "no room called Nowhere");
+	report_words(r, n);
 	store_bcast_recipients_free(&r, n);
 
 	assert_int_equal(store_broadcast_list(f->st, &list, &n, &cause), 0);
