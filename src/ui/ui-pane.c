@@ -577,22 +577,56 @@ ui_lines_marker(struct ui *ui, struct ui_lines *l, const struct store_msg *m, in
 	ui_line_add(l, marker, strlen(marker), THEME_UNREAD_MARKER);
 }
 
-/* A thread: its root and replies, in order, under a heading. */
+/* The room's newest gap, where a thread's replies may lie: one after its
+ * root, or any when the root is not cached. *gap_seq: the first message
+ * after it. */
+static int
+ui_thread_gap(struct ui *ui, const struct store_msg *msgs, size_t n, int64_t *gap_seq)
+{
+	char *token = NULL;
+	int gap = store_gap_next(ui->store, ui->current, gap_seq, &token, NULL) == 1;
+
+	free(token);
+	if (gap && n > 0 && strcmp(msgs[0].event_id, ui->view.thread) == 0 &&
+	    msgs[0].seq >= *gap_seq)
+		return 0;
+	return gap;
+}
+
+static void
+ui_lines_gap(struct ui_lines *l)
+{
+	l->gap_line = l->n;
+	ui_line_add(l, UI_GAP_TEXT, strlen(UI_GAP_TEXT), THEME_UNREAD_MARKER);
+}
+
+/* A thread: its root and replies, in order, under a heading. A gap the
+ * replies may lie in is shown where it is, and filled as in the room. */
 static void
 ui_lines_build_thread(struct ui *ui, struct ui_lines *l, int width)
 {
 	struct store_msg *msgs;
+	int64_t gap_seq = 0;
 	size_t n;
+	int gap;
 
 	if (store_thread(ui->store, ui->view.thread, (int)ui->view.history, &msgs, &n,
 	    NULL) == -1)
 		return;
 	ui->view.cache_short = 0;
 	ui->view.marker_line = SIZE_MAX;
+	gap = ui_thread_gap(ui, msgs, n, &gap_seq);
 	ui_line_add(l, UI_THREAD_HEAD, strlen(UI_THREAD_HEAD), THEME_DAY_SEPARATOR);
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
+		if (gap && msgs[i].seq >= gap_seq) {
+			ui_lines_gap(l);
+			gap = 0;
+		}
 		if (!ui_msg_hidden(&msgs[i]))
 			ui_lines_msg(ui, l, &msgs[i], width);
+	}
+	if (gap)
+		ui_lines_gap(l);
 	store_msgs_free(&msgs, n);
 	ui_lines_pending(ui, l, width);
 }
@@ -635,8 +669,7 @@ ui_lines_build(struct ui *ui, struct ui_lines *l, int width)
 		    strcmp(msgs[i - 1].event_id, ui->view.marker) == 0)
 			marker_due = 1;
 		if (gap && i > 0 && msgs[i - 1].seq < gap_seq && msgs[i].seq >= gap_seq) {
-			l->gap_line = l->n;
-			ui_line_add(l, UI_GAP_TEXT, strlen(UI_GAP_TEXT), THEME_UNREAD_MARKER);
+			ui_lines_gap(l);
 			gap = 0;
 		}
 		if (ui_msg_hidden(&msgs[i]) || (ui_msg_membership(&msgs[i]) &&

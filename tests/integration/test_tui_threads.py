@@ -85,6 +85,26 @@ class TuiThreadsTest(TuiTestCase):
         self.assertNotIn("Lunch is at one", screen)
         self.assertIn("› thread", self.title(t))
 
+    def test_replies_a_limited_sync_left_out_are_loaded_when_it_opens(self):
+        room = self.shared_room("Board Room")
+        root = self.bob.send_text(room, "Who takes the minutes on Thursday?")
+        self.natter.ok("sync", "--once")
+        self.bob.send_event(room, "m.room.message", in_thread(root, "I can do it"))
+        for i in range(130):
+            self.bob.send_text(room, f"filler {i:03d}")
+        self.natter.ok("sync", "--once")   # limited: the reply is not cached
+        self.natter.ok("read", "Board Room")
+        t = self.start()
+        screen = t.wait_for("filler 129")
+        self.assertNotIn("reply", screen)
+        t.text(f"/thread {root}")
+        t.keys("Enter")
+        screen = t.wait_screen(lambda s: "I can do it" in s, "the reply paged in")
+        self.assertIn("thread: Esc returns to the room", screen)
+        self.assertLess(screen.index("Who takes the minutes"), screen.index("I can do it"))
+        self.assertNotIn("filler", screen)
+        t.wait_screen(lambda s: "messages missing here" not in s, "the gap filled")
+
 
 if __name__ == "__main__":
     unittest.main()
