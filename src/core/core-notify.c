@@ -122,7 +122,58 @@ core_room_vip(struct core *c, const struct store_room *r)
 	return vip;
 }
 
-/* One new message: raised when the rules say so. Returns 1 if it was. */
+/* A notification held until the sync that brought it is kept; msg's
+ * strings are the copies beside it. */
+struct core_notice {
+	struct notify_msg msg;
+	char *room_id, *room_name, *sender_id, *sender_name, *body;
+};
+
+static void
+core_notice_hold(struct core *c, const struct notify_msg *msg)
+{
+	struct core_notice *n;
+
+	c->notices = xreallocarray(c->notices, c->n_notices + 1, sizeof *c->notices);
+	n = &c->notices[c->n_notices++];
+	n->msg = *msg;
+	n->msg.room_id = n->room_id = xstrdup(msg->room_id);
+	n->msg.room_name = n->room_name = msg->room_name ? xstrdup(msg->room_name) : NULL;
+	n->msg.sender_id = n->sender_id = xstrdup(msg->sender_id);
+	n->msg.sender_name = n->sender_name = msg->sender_name ? xstrdup(msg->sender_name) : NULL;
+	n->msg.body = n->body = msg->body ? xstrdup(msg->body) : NULL;
+}
+
+void
+core_notify_hold(struct core *c)
+{
+	core_notify_release(c, 0);
+	c->notify_holding = 1;
+	c->notify_spent = 0;
+}
+
+void
+core_notify_release(struct core *c, int kept)
+{
+	for (size_t i = 0; i < c->n_notices; i++) {
+		struct core_notice *n = &c->notices[i];
+
+		if (kept && c->ev.notify != NULL)
+			c->ev.notify(c->ev_arg, &n->msg);
+		free(n->room_id);
+		free(n->room_name);
+		free(n->sender_id);
+		free(n->sender_name);
+		free(n->body);
+	}
+	c->notify_spent = kept ? (int)c->n_notices : 0;
+	xfree(&c->notices);
+	c->n_notices = 0;
+	c->notify_holding = 0;
+}
+
+/* One new message: raised when the rules say so (or held, see
+ * core_notify_hold). Returns 1 if it was. */
 static int
 core_notify_event(struct core *c, const char *room_id, const struct mx_event *ev,
     const struct notify_rules *rules)
@@ -154,7 +205,10 @@ core_notify_event(struct core *c, const char *room_id, const struct mx_event *ev
 	ctx.focus = c->view_focus < 0 ? NOTIFY_FOCUS_UNKNOWN :
 	    c->view_focus ? NOTIFY_FOCUS_IN : NOTIFY_FOCUS_OUT;
 	if (notify_decide(&msg, rules, &ctx) > 0) {
-		c->ev.notify(c->ev_arg, &msg);
+		if (c->notify_holding)
+			core_notice_hold(c, &msg);
+		else
+			c->ev.notify(c->ev_arg, &msg);
 		rc = 1;
 	}
 	free(my_name);
@@ -177,8 +231,10 @@ static void
 core_events_notify(struct core *c, const struct mx_sync *sync)
 {
 	struct notify_rules rules;
-	int shown = 0;
+	/* The slices of one sync share its limit. */
+	int shown = c->notify_holding ? (int)c->n_notices : c->notify_spent;
 
+	c->notify_spent = 0;
 	if (c->ev.notify == NULL || !c->synced_once || c->settings == NULL)
 		return;
 	if (!c->muted_ready)
@@ -303,6 +359,7 @@ core_events_sync(struct core *c, const struct mx_sync *sync, size_t n_events)
 void
 core_notify_free(struct core *c)
 {
+	core_notify_release(c, 0);
 	for (size_t i = 0; i < c->n_muted; i++)
 		free(c->muted[i]);
 	xfree(&c->muted);

@@ -92,6 +92,12 @@ struct core {
 	char **muted;			/* [notify] mute as room ids */
 	size_t n_muted;
 	int muted_ready;
+	/* A sync's slices are told before it is kept: their notifications
+	 * wait for the commit, and all count against one sync's limit. */
+	int notify_holding;
+	struct core_notice *notices;
+	size_t n_notices;
+	int notify_spent;		/* raised by the slices of the sync just kept */
 
 	/* End-to-end encryption (core-crypto.c, core-olm.c, core-megolm.c). */
 	TAILQ_HEAD(, core_verify) verifies;	/* interactive verifications */
@@ -282,6 +288,10 @@ void core_remind_free(struct core *c);
  * then each room's (core_events_rooms, alone for a slice of a sync). */
 void core_events_sync(struct core *c, const struct mx_sync *sync, size_t n_events);
 void core_events_rooms(struct core *c, const struct mx_sync *sync);
+/* Notifications from here on wait, until core_notify_release raises them
+ * (kept: the sync that brought them was written) or drops them. */
+void core_notify_hold(struct core *c);
+void core_notify_release(struct core *c, int kept);
 /* A message decrypted when its late key came: raised as a sync's would be,
  * if it is recent news. */
 void core_notify_late(struct core *c, const char *room_id, const struct mx_event *ev);

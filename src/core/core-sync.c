@@ -47,10 +47,13 @@ core_count_events(const struct mx_sync *sync)
 
 /* Each slice of a sync's rooms but the last, decrypted, written and told
  * before the next is read: a big sync is never held whole. They are told
- * before the write ends, the last slice after it. */
+ * before the write ends, the last slice after it; their notifications
+ * wait for the write (core_notify_release). */
 static int
 core_sync_slices(struct core *c, struct mx_sync *sync, char **cause)
 {
+	if (sync->rest != NULL)
+		core_notify_hold(c);
 	while (sync->rest != NULL) {
 		if ((c->acct != NULL && core_megolm_sync(c, sync, cause) == -1) ||
 		    store_apply_rooms(c->store, sync, cause) == -1)
@@ -98,9 +101,15 @@ core_sync_store(struct core *c, struct mx_sync *sync, char **cause)
 	if ((sync->sliding ? core_slide_store(c, sync, cause) :
 	    store_apply_sync(c->store, sync, cause)) == -1)
 		goto fail;
-	return store_batch_commit(c->store, cause);
+	if (store_batch_commit(c->store, cause) == -1) {
+		core_notify_release(c, 0);
+		return -1;
+	}
+	core_notify_release(c, 1);
+	return 0;
 fail:
 	store_batch_abort(c->store);
+	core_notify_release(c, 0);
 	return -1;
 }
 

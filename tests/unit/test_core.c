@@ -1409,27 +1409,44 @@ test_a_big_encrypted_sync_is_shown_first_and_read_after(void **state)
 	dana_free(&d);
 }
 
-/* A first sync of n rooms, each with one message of a few kilobytes: more
- * than one slice of MX_SYNC_SLICE_BYTES. The room at broken (if any) is
- * not JSON. */
+/* A sync of n rooms, each with one message of a few kilobytes: more
+ * than one slice of MX_SYNC_SLICE_BYTES, the message of room i $mi. The
+ * room at broken (if any) is not JSON. With to_sam, each room is named
+ * "Room i", has us in it as Sam, and its message ($si) calls Sam by name. */
 static char *
-sync_of_rooms(int n, int broken)
+sync_of_rooms_to(const char *batch, int n, int broken, int to_sam)
 {
 	struct buf b = {0};
 	char *body = xmalloc(8001);
 
 	memset(body, 'x', 8000);
 	body[8000] = '\0';
-	buf_puts(&b, "{\"next_batch\": \"s-big\", \"rooms\": {\"join\": {");
-	for (int i = 0; i < n; i++)
-		buf_printf(&b, "%s\"!r%d:x\": {\"timeline\": {\"events\": [{\"type\": "
-		    "\"m.room.message\", \"sender\": \"@dana:x\", \"event_id\": \"$m%d\", "
+	buf_printf(&b, "{\"next_batch\": \"%s\", \"rooms\": {\"join\": {", batch);
+	for (int i = 0; i < n; i++) {
+		buf_printf(&b, "%s\"!r%d:x\": {", i ? ", " : "", i);
+		if (to_sam)
+			buf_printf(&b, "\"state\": {\"events\": [{\"type\": \"m.room.name\", "
+			    "\"state_key\": \"\", \"sender\": \"@dana:x\", \"event_id\": \"$n%d\", "
+			    "\"origin_server_ts\": 1, \"content\": {\"name\": \"Room %d\"}}, "
+			    "{\"type\": \"m.room.member\", \"state_key\": \"" ME "\", \"sender\": "
+			    "\"" ME "\", \"event_id\": \"$j%d\", \"origin_server_ts\": 2, "
+			    "\"content\": {\"membership\": \"join\", \"displayname\": \"Sam\"}}]}, ",
+			    i, i, i);
+		buf_printf(&b, "\"timeline\": {\"events\": [{\"type\": "
+		    "\"m.room.message\", \"sender\": \"@dana:x\", \"event_id\": \"$%s%d\", "
 		    "\"origin_server_ts\": %d, \"content\": {\"msgtype\": \"m.text\", "
-		    "\"body\": \"%d %s\"}}]%s}}", i ? ", " : "", i, i, i + 1, i, body,
-		    i == broken ? ", tru " : "");
+		    "\"body\": \"%s%d %s\"}}]%s}}", to_sam ? "s" : "m", i, i + 1,
+		    to_sam ? "Sam, " : "", i, body, i == broken ? ", tru " : "");
+	}
 	buf_puts(&b, "}}}");
 	free(body);
 	return buf_steal(&b);
+}
+
+static char *
+sync_of_rooms(int n, int broken)
+{
+	return sync_of_rooms_to("s-big", n, broken, 0);
 }
 
 /* A sync bigger than a slice is read, written and told a slice at a
@@ -1473,6 +1490,36 @@ test_a_big_sync_is_stored_a_slice_at_a_time(void **state)
 	log = nt_read_file(fx->logfile, &len, NULL);
 	assert_non_null(strstr(log, "sync: 70 rooms (3 slices), 70 events"));
 	free(log);
+	free(sync);
+	free(broken);
+}
+
+/* The notifications of a sync in slices wait for it to be kept: one that
+ * cannot be kept raises none, and all its slices share one sync's limit
+ * (CORE_NOTIFY_MAX, 3), each raised once. */
+static void
+test_a_big_syncs_notifications_wait_until_it_is_kept(void **state)
+{
+	struct fx *fx = *state;
+	char *broken = sync_of_rooms_to("s2", 70, 60, 1), *sync = sync_of_rooms_to("s3", 70, -1, 1);
+	const char *p;
+	size_t told = 0, mark;
+
+	mx_client_set_attempts(fx->c->mx, 1);
+	start_synced(fx);
+	mark = fx->log.len;
+	script(fx, "sync-2.json", broken);
+	wait_log_from(fx, mark, "conn ");
+	assert_null(strstr(fx->log.data + mark, "notify"));
+	script(fx, "sync-3.json", sync);
+	wait_log_from(fx, mark, "rooms 70, ");
+	wait_log_from(fx, mark, "messages !r69:x: new $s69\n");
+	for (p = fx->log.data + mark; (p = strstr(p, "notify ")) != NULL; p++)
+		told++;
+	assert_int_equal(told, 3);
+	assert_non_null(strstr(fx->log.data + mark, "notify @dana:x in Room 0: Sam, 0 x"));
+	assert_non_null(strstr(fx->log.data + mark, "notify @dana:x in Room 1: Sam, 1 x"));
+	assert_non_null(strstr(fx->log.data + mark, "notify @dana:x in Room 2: Sam, 2 x"));
 	free(sync);
 	free(broken);
 }
@@ -1866,6 +1913,7 @@ main(void)
 		T(test_a_bad_message_spoils_none_of_its_session_in_a_sync),
 		T(test_a_big_encrypted_sync_is_shown_first_and_read_after),
 		T(test_a_big_sync_is_stored_a_slice_at_a_time),
+		T(test_a_big_syncs_notifications_wait_until_it_is_kept),
 		T(test_two_pages_into_one_gap_both_end_well),
 		T(test_a_member_no_sync_named_gets_the_room_key),
 		T(test_the_room_in_view_gets_its_whole_member_list),
