@@ -657,25 +657,95 @@ ui_cmd_cast_done(void *arg, int ok, const char *result)
 	}
 }
 
+/* Whether the len bytes at s are, case and accents aside, the name of a
+ * listed room or person, or a room's alias. */
+static int
+ui_cmd_names_room(const struct ui *ui, const char *s, size_t len)
+{
+	char *want = text_fold(s, len);
+	int found = 0;
+
+	for (size_t i = 0; i < ui->n_rooms && !found; i++) {
+		const struct ui_room *r = &ui->rooms[i];
+		char *name = text_fold_str(r->name);
+		char *alias = text_fold_str(r->alias);
+
+		found = strcmp(name, want) == 0 || (r->alias != NULL && strcmp(alias, want) == 0);
+		free(name);
+		free(alias);
+	}
+	free(want);
+	return found;
+}
+
+/* The most words a name of a /broadcast target may have. */
+#define UI_CAST_NAME_WORDS 8
+
+/* The end of the target at p: a name of several words ("Dana Whitfield")
+ * ends where the longest that names a listed room or person ends; else,
+ * as an id, alias or @list:NAME does, at the first space or comma. */
+static const char *
+ui_cmd_cast_target(const struct ui *ui, const char *p)
+{
+	const char *end = p + strcspn(p, UI_CMD_SPACE ","), *e = end;
+
+	if (*p == '@' || *p == '#' || *p == '!')
+		return end;
+	for (int words = 1; words < UI_CAST_NAME_WORDS && *e == ' '; words++) {
+		e += strspn(e, " ");
+		e += strcspn(e, UI_CMD_SPACE ",");
+		if (ui_cmd_names_room(ui, p, (size_t)(e - p)))
+			end = e;
+	}
+	return end;
+}
+
+/* Splits args into the targets of a /broadcast (commas between them,
+ * spaces after a comma allowed), returned as one list for
+ * settings_targets_expand, and the text after them (*text); NULL when
+ * either is missing. */
+static char *
+ui_cmd_cast_split(const struct ui *ui, const char *args, const char **text)
+{
+	struct buf list = {0};
+	const char *p = args, *end;
+
+	for (;;) {
+		end = ui_cmd_cast_target(ui, p);
+		if (end > p)
+			buf_printf(&list, "%s%.*s", list.len ? "," : "", (int)(end - p), p);
+		if (*end != ',')
+			break;
+		p = end + 1;
+		p += strspn(p, " ");
+	}
+	*text = end + strspn(end, UI_CMD_SPACE);
+	if (list.len == 0 || **text == '\0') {
+		buf_free(&list);
+		return NULL;
+	}
+	return buf_steal(&list);
+}
+
 /* Each target (a user gets the direct chat with them, as natter
  * broadcast does; @list:NAME the members of a list of the config) is
  * resolved, and then the text queued in each room. */
 static int
 ui_cmd_broadcast(struct ui *ui, char *args)
 {
-	char *text = args + strcspn(args, UI_CMD_SPACE), *cause = NULL;
+	const char *text;
+	char *targets = ui_cmd_cast_split(ui, args, &text), *cause = NULL;
 	struct ui_cmd_cast_one *one;
 	struct ui_cmd_cast *c;
 	int rc;
 
-	if (*text != '\0')
-		*text++ = '\0';
-	text += strspn(text, UI_CMD_SPACE);
-	if (*text == '\0' || args[strspn(args, ",")] == '\0')
+	if (targets == NULL)
 		return ui_cmd_usage(ui, "broadcast", "ROOM[,ROOM...] TEXT");
 	c = xcalloc(1, sizeof *c);
 	c->ui = ui;
-	if (settings_targets_expand(ui->settings, args, &c->names, &cause) == -1) {
+	rc = settings_targets_expand(ui->settings, targets, &c->names, &cause);
+	free(targets);
+	if (rc == -1) {
 		ui_error(ui, "%s; nothing was sent", cause);
 		free(cause);
 		ui_cmd_cast_free(c);

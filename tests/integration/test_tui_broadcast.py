@@ -73,6 +73,28 @@ class TuiBroadcastTest(TuiTestCase):
         self.command(t, "/report 7")
         t.wait_for("there is no broadcast 7")
 
+    def test_targets_named_in_words_end_where_a_name_ends(self):
+        carol = self.hs.register("carol", displayname="Carol Jones")
+        board = self.shared_room("Board Room")
+        exec_team = self.shared_room("Exec Team")
+        dm = self.alice.create_room(invite=[carol.user_id], is_direct=True)
+        carol.join(dm)
+        self.alice.set_account_data("m.direct", {carol.user_id: [dm]})
+        t = self.start(cols=160)
+        t.wait_for("Carol Jones")
+        # A comma, with or without a space, between names of several words;
+        # the text starts after the longest that names a room or a person.
+        self.command(t, "/broadcast Board Room, Carol Jones,Exec Team Offsite moved, "
+                        "see the agenda")
+        t.wait_for("broadcast 1 sent to 3 of 3 (/report 1)", timeout=60)
+        text = "Offsite moved, see the agenda"
+        for room in (board, exec_team):
+            self.bob.wait_for_event(room, lambda e: e["sender"] == self.alice.user_id
+                                    and e.get("content", {}).get("body") == text)
+        carol.wait_for_event(dm, lambda e: e.get("content", {}).get("body") == text)
+        self.command(t, "/broadcast Board Room")
+        t.wait_for("usage: /broadcast ROOM[,ROOM...] TEXT")
+
 
 if __name__ == "__main__":
     unittest.main()
