@@ -37,6 +37,14 @@ core_sched_cancel_timer(struct core *c)
 static void core_sched_start(struct core *c, int64_t id, const char *room_id,
     core_done_cb done, void *arg);
 
+/* Whether row it was being handed to the homeserver when a natter
+ * stopped: marked so, and never answered. */
+static int
+core_sched_orphan(const struct store_outbox *it)
+{
+	return it->state == STORE_OUTBOX_LATER && it->delay_id != NULL && *it->delay_id == '\0';
+}
+
 /* How far the homeserver's clock may be from ours, for a row found in
  * its list: the due time it was handed for, as the server counts. */
 #define CORE_SCHED_SKEW_MS (10 * 60 * 1000)
@@ -122,8 +130,7 @@ core_sched_orphans_listed(struct mx_result *res, void *arg)
 	for (size_t i = 0; i < n; i++) {
 		const char *found;
 
-		if (items[i].state != STORE_OUTBOX_LATER || items[i].delay_id == NULL ||
-		    *items[i].delay_id != '\0')
+		if (!core_sched_orphan(&items[i]))
 			continue;
 		found = list != NULL ? core_sched_found(list, items, n, i) : NULL;
 		if (found != NULL && store_outbox_held(c->store, items[i].id, found, NULL) == 0) {
@@ -160,8 +167,7 @@ core_sched_orphans(struct core *c)
 	if (store_outbox_scheduled(c->store, NULL, 0, &items, &n, NULL) == -1)
 		return;
 	for (size_t i = 0; i < n; i++)
-		orphans += items[i].state == STORE_OUTBOX_LATER && items[i].delay_id != NULL &&
-		    *items[i].delay_id == '\0';
+		orphans += core_sched_orphan(&items[i]);
 	store_outbox_free(&items, n);
 	if (orphans == 0)
 		return;
