@@ -304,6 +304,16 @@ int store_outbox_add(struct store *st, const char *room_id, const char *type,
  * oldest first; room_id NULL for all rooms. */
 int store_outbox_list(struct store *st, const char *room_id, int include_failed,
     struct store_outbox **items, size_t *n, char **cause);
+/* What the room's pane shows after its messages, oldest first: rows not
+ * yet delivered (QUEUED, FAILED), and rows SENT since since_ms whose
+ * event the cache has not had back from the homeserver yet. */
+int store_outbox_shown(struct store *st, const char *room_id, int64_t since_ms,
+    struct store_outbox **items, size_t *n, char **cause);
+/* The newest message (not an edit; with text_only, not a file) queued in
+ * room_id, or sent since since_ms and not yet back from the homeserver:
+ * 1 and *item, or 0. */
+int store_outbox_newest(struct store *st, const char *room_id, int64_t since_ms, int text_only,
+    struct store_outbox *item, char **cause);
 /* One row by id, whatever its state. */
 int store_outbox_get(struct store *st, int64_t id, struct store_outbox *item, char **cause);
 /* An attempt failed for now (error: why); the next is due at next_ts, or

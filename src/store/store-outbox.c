@@ -132,6 +132,32 @@ store_outbox_list(struct store *st, const char *room_id, int include_failed,
 }
 
 int
+store_outbox_shown(struct store *st, const char *room_id, int64_t since_ms,
+    struct store_outbox **items, size_t *n, char **cause)
+{
+	return store_outbox_rows(st, STORE_SQL_OUTBOX_SHOWN, room_id, since_ms, items, n, cause);
+}
+
+int
+store_outbox_newest(struct store *st, const char *room_id, int64_t since_ms, int text_only,
+    struct store_outbox *item, char **cause)
+{
+	sqlite3_stmt *s;
+	int r;
+
+	memset(item, 0, sizeof *item);
+	if ((s = store_stmt(st, STORE_SQL_OUTBOX_NEWEST, cause)) == NULL)
+		return -1;
+	store_bind_text(s, 1, room_id);
+	sqlite3_bind_int64(s, 2, since_ms);
+	sqlite3_bind_int(s, 3, text_only != 0);
+	if ((r = store_row(st, s, "cannot read the outbox", cause)) == 1)
+		store_outbox_fill(s, item);
+	store_done(s);
+	return r;
+}
+
+int
 store_outbox_scheduled(struct store *st, const char *room_id, int64_t now_ms,
     struct store_outbox **items, size_t *n, char **cause)
 {

@@ -367,6 +367,26 @@ const char *const store_sql_text[STORE_SQL_COUNT] = {
 	    " event_id, created_ts, " STORE_OUTBOX_BODY ", next_ts, due_ts, delay_id FROM outbox"
 	    " WHERE (?1 IS NULL OR room_id = ?1)"
 	    " AND (state = 0 OR (?2 AND state = 2)) ORDER BY id",
+	/* What the pane shows after the room's messages: rows not yet sent,
+	 * and those sent since ?2 whose event has not come back. */
+	[STORE_SQL_OUTBOX_SHOWN] =
+	    "SELECT id, room_id, txn_id, type, content, state, attempts, last_error,"
+	    " event_id, created_ts, " STORE_OUTBOX_BODY ", next_ts, due_ts, delay_id FROM outbox"
+	    " WHERE room_id = ?1 AND (state IN (0, 2) OR (state = 1 AND event_id IS NOT NULL"
+	    " AND created_ts >= ?2 AND NOT EXISTS (SELECT 1 FROM events e"
+	    " WHERE e.event_id = outbox.event_id))) ORDER BY id",
+	/* The newest message of the room (not an edit; with ?3, not a file)
+	 * that the outbox has not seen come back: not sent yet, or sent
+	 * since ?2. */
+	[STORE_SQL_OUTBOX_NEWEST] =
+	    "SELECT id, room_id, txn_id, type, content, state, attempts, last_error,"
+	    " event_id, created_ts, " STORE_OUTBOX_BODY ", next_ts, due_ts, delay_id FROM outbox"
+	    " WHERE room_id = ?1 AND type = 'm.room.message'"
+	    " AND json_extract(content, '$.\"m.new_content\"') IS NULL"
+	    " AND (NOT ?3 OR json_extract(content, '$.url') IS NULL) AND (state = 0"
+	    " OR (state = 1 AND event_id IS NOT NULL AND created_ts >= ?2 AND NOT EXISTS"
+	    " (SELECT 1 FROM events e WHERE e.event_id = outbox.event_id)))"
+	    " ORDER BY id DESC LIMIT 1",
 	[STORE_SQL_OUTBOX_GET] =
 	    "SELECT id, room_id, txn_id, type, content, state, attempts, last_error,"
 	    " event_id, created_ts, " STORE_OUTBOX_BODY ", next_ts, due_ts, delay_id FROM outbox"

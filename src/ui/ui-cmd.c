@@ -185,16 +185,45 @@ ui_cmd_quote(const struct store_msg *m)
 	return quote;
 }
 
+int
+ui_newest_unechoed(struct ui *ui, int text_only, struct store_outbox *it)
+{
+	int r = store_outbox_newest(ui->store, ui->current, nt_now_ms() - UI_ECHO_WAIT_MS,
+	    text_only, it, NULL);
+
+	if (r == 1 && it->state == STORE_OUTBOX_SENT)
+		return 1;
+	store_outbox_clear(it);
+	return r == 1 ? -1 : 0;
+}
+
 /* The newest message in view sent by you (mine 1), by others (mine 0)
- * or by anyone (mine -1): its event id, and a quote of it if asked. */
+ * or by anyone (mine -1): its event id, and a quote of it if asked. Yours
+ * may be one sent whose event has not come back yet; one not sent yet
+ * makes it NULL, with *unsent set. */
 static char *
-ui_cmd_newest(struct ui *ui, int mine, char **quote)
+ui_cmd_newest(struct ui *ui, int mine, char **quote, int *unsent)
 {
 	const char *self = core_self(ui->core);
+	struct store_outbox it;
 	struct store_msg *msgs;
 	size_t n;
 	char *id = NULL;
+	int r;
 
+	*unsent = 0;
+	if (mine != 0 && (r = ui_newest_unechoed(ui, 0, &it)) != 0) {
+		struct store_msg m = {.body = it.body};
+
+		*unsent = r == -1;
+		if (r == 1) {
+			id = xstrdup(it.event_id);
+			if (quote != NULL)
+				*quote = ui_cmd_quote(&m);
+			store_outbox_clear(&it);
+		}
+		return id;
+	}
 	if (store_history(ui->store, ui->current, INT64_MAX, UI_CMD_LOOKBACK, &msgs, &n,
 	    NULL) == -1)
 		return NULL;
@@ -380,10 +409,10 @@ static int
 ui_cmd_delete(struct ui *ui, char *args)
 {
 	char *id, *quote = NULL;
-	int rc;
+	int rc, unsent;
 
-	if ((id = ui_cmd_newest(ui, 1, &quote)) == NULL) {
-		ui_note(ui, "you have no message here to delete");
+	if ((id = ui_cmd_newest(ui, 1, &quote, &unsent)) == NULL) {
+		ui_note(ui, "%s", unsent ? UI_UNSENT : "you have no message here to delete");
 		return 1;
 	}
 	rc = ui_cmd_redact(ui, id, quote, 1);
@@ -540,10 +569,10 @@ ui_cmd_on_newest(struct ui *ui, int mine, enum ui_target kind, const char *text,
     const char *none)
 {
 	char *id, *cause = NULL;
-	int rc;
+	int rc, unsent;
 
-	if ((id = ui_cmd_newest(ui, mine, NULL)) == NULL) {
-		ui_note(ui, "%s", none);
+	if ((id = ui_cmd_newest(ui, mine, NULL, &unsent)) == NULL) {
+		ui_note(ui, "%s", unsent ? UI_UNSENT : none);
 		return 0;
 	}
 	rc = ui_send_to(ui, kind, id, text, &cause);

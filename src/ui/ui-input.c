@@ -263,6 +263,26 @@ ui_send(struct ui *ui)
 	ui_dirty(ui);
 }
 
+/* Up on an empty draft while your last message is in the outbox: it comes
+ * back to be edited once the homeserver has it; before, it cannot be. */
+static int
+ui_key_up_unechoed(struct ui *ui)
+{
+	struct store_outbox it;
+	int r = ui_newest_unechoed(ui, 1, &it);
+
+	if (r == -1)
+		ui_note(ui, "%s", UI_UNSENT);
+	if (r != 1)
+		return r != 0;
+	ui_target_set(ui, UI_TARGET_EDIT, it.event_id);
+	editor_set_text(ui->compose.ed, it.body != NULL ? it.body : "",
+	    it.body != NULL ? strlen(it.body) : 0, NULL);
+	ui_note(ui, "editing your last message: Enter saves, Esc cancels");
+	store_outbox_clear(&it);
+	return 1;
+}
+
 /* Up: rows of the draft, then the room's sent history; on an empty
  * draft, the user's last message comes back to be edited. */
 static void
@@ -278,6 +298,8 @@ ui_key_up(struct ui *ui)
 		return;
 	}
 	if (editor_up(ui->compose.ed, ui_history(ui)) != EDITOR_UP_EMPTY || ui->current == NULL)
+		return;
+	if (ui_key_up_unechoed(ui))
 		return;
 	if (store_history(ui->store, ui->current, INT64_MAX, 50, &msgs, &n, NULL) == -1)
 		return;

@@ -367,8 +367,8 @@ ui_pending_retry(const struct store_outbox *item)
 	    item->last_error);
 }
 
-/* Messages written here but not yet echoed by the server, each under
- * our name as it will be once it has gone. */
+/* Messages written here but not yet echoed by the server (sent or not),
+ * each under our name as it will be once it has come back. */
 static void
 ui_lines_pending(struct ui *ui, struct ui_lines *l, int width)
 {
@@ -377,7 +377,8 @@ ui_lines_pending(struct ui *ui, struct ui_lines *l, int width)
 	int name_w;
 	size_t n;
 
-	if (store_outbox_list(ui->store, ui->current, 1, &items, &n, NULL) == -1)
+	if (store_outbox_shown(ui->store, ui->current, nt_now_ms() - UI_ECHO_WAIT_MS, &items, &n,
+	    NULL) == -1)
 		return;
 	if (l->self_name != NULL)
 		name = xstrdup(l->self_name);
@@ -390,7 +391,9 @@ ui_lines_pending(struct ui *ui, struct ui_lines *l, int width)
 		int failed = items[i].state == STORE_OUTBOX_FAILED;
 		char *body = san_text(items[i].body ? items[i].body : "", SAN_MULTILINE);
 		char *retry = ui_pending_retry(&items[i]);
-		char *text = xasprintf("%s%s%s%s", body, failed ? "  (not sent: " : "  (sending…)",
+		const char *said = failed ? "  (not sent: " :
+		    items[i].state == STORE_OUTBOX_SENT ? "  (sent)" : "  (sending…)";
+		char *text = xasprintf("%s%s%s%s", body, said,
 		    failed ? (items[i].last_error ? items[i].last_error : "refused") : "", retry);
 		char *hint = failed ? "; /retry or /discard" : "";
 		char *safe = san_text(text, SAN_MULTILINE);

@@ -26,6 +26,10 @@ struct editor_killring;
 #define UI_GAP_EMPTY_MAX 3	/* empty gap pages before giving up on a room */
 #define UI_WARN_MAX 3		/* rows a warning may take */
 #define UI_ESCDELAY_MS 25	/* Esc then a key sooner than this is Alt-key */
+/* A message sent longer ago than this whose event has not come back lies
+ * in a gap of the history: the pane no longer shows it at the end. */
+#define UI_ECHO_WAIT_MS (10 * 60 * 1000LL)
+#define UI_UNSENT "your newest message here has not gone yet: try again once it has"
 #define UI_NOTE_MAX 3		/* rows a note too long for the status line may take */
 
 enum ui_section {
@@ -469,6 +473,12 @@ size_t ui_cmd_help_lines(char ***lines);
 struct store_msg;
 /* A short quote of a message for a note: “the first words…”. */
 char *ui_cmd_quote(const struct store_msg *m);
+/* Your newest message in the room in view (with text_only, not a file)
+ * while it is still in the outbox, its event not back from the
+ * homeserver: 1 and its row in *it (to clear) once the homeserver took
+ * it, -1 while it has not gone (UI_UNSENT says so), 0 when the newest is
+ * in the cache. Edits and refused ones do not count. */
+int ui_newest_unechoed(struct ui *ui, int text_only, struct store_outbox *it);
 
 /* Deletes (redacts) a message of the room in view, ours when own; quote
  * names it in the note that says it is done. 1 when started, 0 with a

@@ -16,7 +16,7 @@ import threading
 import time
 import unittest
 
-from fault_proxy import FaultProxy
+from fault_proxy import DELAY, FaultProxy
 from natter_harness import check_exit
 from test_tui import TuiTestCase, wait_until
 
@@ -254,6 +254,74 @@ class TuiLifeTest(TuiTestCase):
         self.assertFalse(bell())
         self.bob.send_text(room, f"{self.alice.user_id} the car is here")
         wait_until(bell, what="the bell")
+
+    def echoed(self, t, text):
+        """text is drawn as a message of the room: no longer as one of the outbox."""
+        t.wait_screen(lambda s: any(text in line and "(sent" not in line
+                                    and "sending" not in line for line in s.splitlines()),
+                      f"{text!r} back from the homeserver", timeout=60)
+
+    def test_a_message_sent_but_not_back_yet_is_shown_and_edited(self):
+        room = self.shared_room("Board Room")
+        proxy = self.through_proxy()
+        # Every sync answer comes 8 s late: a message sent is back from the
+        # homeserver that long after the homeserver took it.
+        proxy.fault(DELAY, "sync", times=10000, delay=8)
+        t = self.start()
+        t.wait_for("online", timeout=60)
+        t.text("an older one")
+        t.keys("Enter")
+        self.echoed(t, "an older one")
+        t.text("the car is at 8:51")
+        t.keys("Enter")
+        sent = self.bob.wait_for_event(room, lambda e: e.get("content", {}).get("body")
+                                       == "the car is at 8:51")
+        # Shown while its event is on the way back, and the one Up edits.
+        t.wait_for("the car is at 8:51  (sent)")
+        t.keys("Up")
+        screen = t.wait_for("editing your last message")
+        self.assertIn("> the car is at 8:51", screen)
+        t.keys("BSpace", "BSpace")
+        t.text("15")
+        t.keys("Enter")
+        ev = self.bob.wait_for_event(room, lambda e: e.get("content", {}).get(
+            "m.relates_to", {}).get("rel_type") == "m.replace")
+        self.assertEqual(ev["content"]["m.relates_to"]["event_id"], sent["event_id"])
+        t.wait_for("the car is at 8:15 (edited)", timeout=60)
+        self.assertNotIn("8:51", t.screen())
+
+    def test_your_newest_message_not_gone_yet_is_not_taken_for_an_older_one(self):
+        room = self.shared_room("Board Room")
+        proxy = self.through_proxy()
+        t = self.start()
+        t.wait_for("online")
+        t.text("an older one")
+        t.keys("Enter")
+        self.echoed(t, "an older one")
+        proxy.down()
+        t.wait_for("offline", timeout=60)
+        t.text("written on the train")
+        t.keys("Enter")
+        t.wait_for("written on the train  (sending…)")
+        unsent = "your newest message here has not gone yet: try again once it has"
+        t.text("/edit written on the plane")
+        t.keys("Enter")
+        t.wait_for(unsent)
+        t.keys("C-u")
+        t.text("/scheduled")
+        t.keys("Enter")
+        t.wait_screen(lambda s: unsent not in s, "another note")
+        # Up on the empty draft does not bring back the older one to edit.
+        t.keys("Up")
+        screen = t.wait_for(unsent)
+        self.assertEqual(screen.rstrip("\n").split("\n")[-1].rstrip(), ">")
+        self.assertNotIn("editing your last message", screen)
+        proxy.up()
+        wait_until(lambda: self.bodies(room) == ["an older one", "written on the train"],
+                   timeout=90, what="the message, and no edit of the older one")
+        self.echoed(t, "written on the train")
+        self.assertEqual([e for e in self.bob.messages(room, limit=50)["chunk"]
+                          if e.get("content", {}).get("m.relates_to")], [])
 
     def bodies(self, room):
         chunk = self.bob.messages(room, limit=50)["chunk"]
