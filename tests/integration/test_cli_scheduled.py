@@ -187,13 +187,19 @@ class ScheduledTest(NatterTestCase):
         self.assertEqual(len(asked), 1, asked)
         self.assertNotIn("will retry", asked[0])
 
-    def test_killed_while_handing_it_over_it_goes_once(self):
-        room = self.shared_room("Crash")
-        text = "handed over, then natter was killed"
-        r = self.natter.run("send", "--at", "+15s", "Crash", text,
+    def handed_then_killed(self, room_name, text):
+        """natter send --at killed once the homeserver took the message, before
+        it kept the answer: the room, and what the homeserver holds."""
+        room = self.shared_room(room_name)
+        r = self.natter.run("send", "--at", "+20s", room_name, text,
                             env={"NATTER_TEST_CRASH": "after-hand"})
         self.assertEqual(r.returncode, -signal.SIGKILL, r.stderr)
         [held] = self.held()
+        return room, held
+
+    def test_killed_while_handing_it_over_it_goes_once(self):
+        text = "handed over, then natter was killed"
+        room, held = self.handed_then_killed("Crash", text)
         [item] = self.natter.json_lines("scheduled")
         self.assertEqual(item["waits"], "here")
         # The next natter hands it again under its transaction id: the server
@@ -209,12 +215,8 @@ class ScheduledTest(NatterTestCase):
         self.assertEqual(self.natter.json_lines("outbox"), [])
 
     def test_killed_while_handing_it_over_and_long_gone_it_goes_once(self):
-        room = self.shared_room("Crash later")
         text = "handed over, then natter was gone for an hour"
-        r = self.natter.run("send", "--at", "+20s", "Crash later", text,
-                            env={"NATTER_TEST_CRASH": "after-hand"})
-        self.assertEqual(r.returncode, -signal.SIGKILL, r.stderr)
-        [held] = self.held()
+        room, held = self.handed_then_killed("Crash later", text)
         # The homeserver forgets a transaction id after a while (Synapse:
         # 30 minutes): handed again under it, it would make a second one.
         # A new id stands for the forgotten one.
