@@ -323,6 +323,11 @@ const char *const store_migrations[] = {
 	"CREATE INDEX events_asks ON events(sender, ts)"
 	" WHERE type = 'm.room.message'"
 	" AND instr(coalesce(new_body, body), '?') > 0;",
+
+	/* 19: the outbox by room: it keeps every row it sent (the broadcast
+	 * reports name them), and the pane reads a room's unsent ones, and
+	 * the ones sent but not yet back, at every change. */
+	"CREATE INDEX outbox_room ON outbox(room_id, state);",
 };
 
 /* natter_reply_body(body) and natter_reply_html(formatted_body), for
