@@ -314,6 +314,11 @@ int store_outbox_shown(struct store *st, const char *room_id, int64_t since_ms,
  * 1 and *item, or 0. */
 int store_outbox_newest(struct store *st, const char *room_id, int64_t since_ms, int text_only,
     struct store_outbox *item, char **cause);
+/* The event id of a message from sender in item's room, since since_ms,
+ * with item's text: a copy the homeserver sent of it; NULL when the
+ * cache has none. */
+char *store_outbox_copy(struct store *st, const struct store_outbox *item, const char *sender,
+    int64_t since_ms);
 /* One row by id, whatever its state. */
 int store_outbox_get(struct store *st, int64_t id, struct store_outbox *item, char **cause);
 /* An attempt failed for now (error: why); the next is due at next_ts, or

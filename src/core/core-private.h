@@ -84,6 +84,8 @@ struct core {
 	int delay_known;
 	int delay_ok;
 	int sched_orphans_done;		/* handovers a stopped natter left were taken up */
+	int64_t *sched_late;		/* those past their time, for after the first sync */
+	size_t n_sched_late;
 	LIST_HEAD(, core_op) waiters;	/* ops waiting for the sender */
 
 	/* Notifications (core-notify.c). */
@@ -279,6 +281,9 @@ void core_sync_cancel(struct core *c);
 
 /* core-remind.c */
 void core_remind_after_sync(struct core *c, const struct mx_sync *sync);
+/* The first sync is stored: handovers past their time can be told from
+ * the messages the homeserver sent (core-sched.c). */
+void core_sched_after_sync(struct core *c);
 /* Raises the notifications of reminders that fell due (once each, per
  * due time) and sets the timer for the next; only with the sync loop. */
 void core_remind_arm(struct core *c);

@@ -103,8 +103,32 @@ core_sched_found(const cJSON *list, const struct store_outbox *items, size_t n, 
 	return found;
 }
 
+/* A row a stopped natter was handing over that the homeserver does not
+ * hold (or would not say): handed again, unless its time has come and the
+ * room has the copy the homeserver sent then. */
+static void
+core_sched_rehand(struct core *c, const struct store_outbox *it)
+{
+	char *copy = NULL;
+
+	if (it->due_ts <= nt_now_ms() && core_self(c) != NULL)
+		copy = store_outbox_copy(c->store, it, core_self(c), it->due_ts - CORE_SCHED_SKEW_MS);
+	if (copy != NULL && store_outbox_sent(c->store, it->id, copy, NULL) == 0) {
+		log_msg("scheduled %lld: natter stopped while handing it to the homeserver, "
+		    "which sent it at its time as %s", (long long)it->id, copy);
+		free(copy);
+		return;
+	}
+	free(copy);
+	log_msg("scheduled %lld: natter stopped while handing it to the homeserver; "
+	    "handing it again", (long long)it->id);
+	core_sched_start(c, it->id, it->room_id, NULL, NULL);
+}
+
 /* The homeserver's list came (or could not): each row a stopped natter
- * was handing over is held, if the list has it, or handed again. */
+ * was handing over is held, if the list has it, or handed again; one
+ * past its time waits for the first sync, which brings what the
+ * homeserver sent. */
 static void
 core_sched_orphans_listed(struct mx_result *res, void *arg)
 {
@@ -140,12 +164,32 @@ core_sched_orphans_listed(struct mx_result *res, void *arg)
 			items[i].delay_id = xstrdup(found);
 			continue;
 		}
-		log_msg("scheduled %lld: natter stopped while handing it to the homeserver; "
-		    "handing it again", (long long)items[i].id);
-		core_sched_start(c, items[i].id, items[i].room_id, NULL, NULL);
+		if (items[i].due_ts <= nt_now_ms() && !c->synced_once) {
+			c->sched_late = xreallocarray(c->sched_late, c->n_sched_late + 1,
+			    sizeof *c->sched_late);
+			c->sched_late[c->n_sched_late++] = items[i].id;
+			continue;
+		}
+		core_sched_rehand(c, &items[i]);
 	}
 	store_outbox_free(&items, n);
 	core_op_end(op, CORE_DONE, NULL);
+}
+
+void
+core_sched_after_sync(struct core *c)
+{
+	struct store_outbox it;
+
+	for (size_t i = 0; i < c->n_sched_late; i++) {
+		if (store_outbox_get(c->store, c->sched_late[i], &it, NULL) == -1)
+			continue;
+		if (core_sched_orphan(&it))
+			core_sched_rehand(c, &it);
+		store_outbox_clear(&it);
+	}
+	xfree(&c->sched_late);
+	c->n_sched_late = 0;
 }
 
 /* Rows a natter stopped while handing them to the homeserver, once a

@@ -136,8 +136,10 @@ core_sync_keep(struct core *c, struct mx_sync *sync, struct mx_sync **keep, size
 		core_backup_upload(c);
 		core_crypto_publish(c);
 	}
-	if (rc == 0)
+	if (rc == 0) {
 		core_remind_after_sync(c, sync);
+		core_sched_after_sync(c);
+	}
 	if (rc == 0 && keep != NULL)
 		*keep = sync;
 	else

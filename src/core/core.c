@@ -101,6 +101,7 @@ core_free(struct core **cp)
 	core_remind_free(c);
 	free(c->typing_room);
 	free(c->filter);
+	free(c->sched_late);
 	mx_client_free(&c->mx);
 	net_free(&c->net);
 	loop_free(&c->loop);

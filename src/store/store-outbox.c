@@ -157,6 +157,25 @@ store_outbox_newest(struct store *st, const char *room_id, int64_t since_ms, int
 	return r;
 }
 
+char *
+store_outbox_copy(struct store *st, const struct store_outbox *item, const char *sender,
+    int64_t since_ms)
+{
+	sqlite3_stmt *s = store_stmt(st, STORE_SQL_OUTBOX_COPY, NULL);
+	char *event_id = NULL;
+
+	if (s == NULL)
+		return NULL;
+	store_bind_text(s, 1, item->room_id);
+	store_bind_text(s, 2, sender);
+	sqlite3_bind_int64(s, 3, since_ms);
+	store_bind_text(s, 4, item->content);
+	if (store_row(st, s, "cannot read the timeline", NULL) == 1)
+		event_id = store_column_text(s, 0);
+	store_done(s);
+	return event_id;
+}
+
 int
 store_outbox_scheduled(struct store *st, const char *room_id, int64_t now_ms,
     struct store_outbox **items, size_t *n, char **cause)

@@ -387,6 +387,13 @@ const char *const store_sql_text[STORE_SQL_COUNT] = {
 	    " OR (state = 1 AND event_id IS NOT NULL AND created_ts >= ?2 AND NOT EXISTS"
 	    " (SELECT 1 FROM events e WHERE e.event_id = outbox.event_id)))"
 	    " ORDER BY id DESC LIMIT 1",
+	/* A message of ours in the room since ?3 with the text of outbox
+	 * content ?4: the copy a homeserver sent of a delayed event. */
+	[STORE_SQL_OUTBOX_COPY] =
+	    "SELECT event_id FROM events WHERE room_id = ?1 AND sender = ?2"
+	    " AND type = 'm.room.message' AND ts >= ?3 AND redacted = 0"
+	    " AND body IS json_extract(?4, '$.body')"
+	    " AND msgtype IS json_extract(?4, '$.msgtype') ORDER BY seq LIMIT 1",
 	[STORE_SQL_OUTBOX_GET] =
 	    "SELECT id, room_id, txn_id, type, content, state, attempts, last_error,"
 	    " event_id, created_ts, " STORE_OUTBOX_BODY ", next_ts, due_ts, delay_id FROM outbox"

@@ -235,6 +235,25 @@ class ScheduledTest(NatterTestCase):
         self.assertEqual(self.count(room, text), 1)
         self.assertEqual(self.natter.json_lines("outbox"), [])
 
+    def test_killed_while_handing_it_over_and_back_after_its_time_it_goes_once(self):
+        text = "handed over, and natter was gone past its time"
+        room, held = self.handed_then_killed("Crash past", text)
+        self.arrives(room, text)
+        wait_until(lambda: not self.held(), what="the server's list emptied")
+        # Gone past its time and past the homeserver's memory of the
+        # transaction id: not in the list, as it went. The copy in the
+        # room says so.
+        with sqlite3.connect(self.natter.profile_dir() / "cache.db") as db:
+            db.execute("UPDATE outbox SET txn_id = txn_id || '.forgotten'")
+        self.natter.ok("-v", "sync", "--once")
+        self.assertEqual(self.natter.json_lines("scheduled"), [])
+        self.assertEqual(self.natter.json_lines("outbox"), [])
+        log = (self.natter.state_home / "natter" / "default.log").read_text()
+        self.assertRegex(log, r"natter stopped while handing it to the homeserver, which sent "
+                              r"it at its time as \$")
+        self.natter.ok("sync", "--once")
+        self.assertEqual(self.count(room, text), 1)
+
     def test_in_an_encrypted_room_it_waits_here_and_goes_encrypted(self):
         room = self.bob.create_room(name="Secret", invite=[self.alice.user_id], initial_state=[{
             "type": "m.room.encryption", "state_key": "",
