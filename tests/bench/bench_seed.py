@@ -386,6 +386,10 @@ def main():
     lock = open(os.path.join(d, "seed.lock"), "w")
     fcntl.flock(lock, fcntl.LOCK_EX)            # one seeder (or benchmark) at a time
     marker = os.path.join(d, "seed-complete")
+    if os.path.exists(marker) and not os.path.exists(os.path.join(d, "state")):
+        log("%s had a complete seed, but the homeserver's files are gone (a new machine?): "
+            "seeding again" % d)
+        os.remove(marker)
     if os.path.exists(marker):
         with open(marker) as f:
             done = json.load(f)
