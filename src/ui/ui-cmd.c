@@ -634,6 +634,7 @@ ui_cmd_cast_send(struct ui_cmd_cast *c)
 {
 	const char *why = NULL;
 	char *cause = NULL;
+	struct buf to = {0};
 	int64_t id;
 	int sent = 0;
 
@@ -649,9 +650,10 @@ ui_cmd_cast_send(struct ui_cmd_cast *c)
 			core_broadcast_unsent(c->ui->core, id, c->names.items[i], NULL,
 			    c->whys[i]);
 		else if (core_broadcast_send(c->ui->core, id, c->names.items[i], c->room_ids[i],
-		    c->text, 0, NULL, NULL, &cause) == 0)
+		    c->text, 0, NULL, NULL, &cause) == 0) {
+			buf_printf(&to, "%s%s", sent ? ", " : "", c->names.items[i]);
 			sent++;
-		else {
+		} else {
 			free(c->whys[i]);
 			c->whys[i] = cause;
 			cause = NULL;
@@ -659,12 +661,15 @@ ui_cmd_cast_send(struct ui_cmd_cast *c)
 		if (why == NULL)
 			why = c->whys[i];
 	}
+	/* Who got it last: a long list runs off the status line. */
 	if (why != NULL)
-		ui_note(c->ui, "broadcast %lld sent to %d of %zu; %s (/report %lld)",
-		    (long long)id, sent, c->names.n, why, (long long)id);
+		ui_note(c->ui, "broadcast %lld sent to %d of %zu; %s (/report %lld)%s%s",
+		    (long long)id, sent, c->names.n, why, (long long)id, sent ? ": " : "",
+		    sent ? to.data : "");
 	else
-		ui_note(c->ui, "broadcast %lld sent to %d of %zu (/report %lld)",
-		    (long long)id, sent, c->names.n, (long long)id);
+		ui_note(c->ui, "broadcast %lld sent to %d of %zu (/report %lld): %s",
+		    (long long)id, sent, c->names.n, (long long)id, to.data != NULL ? to.data : "");
+	buf_free(&to);
 }
 
 static void

@@ -86,7 +86,8 @@ class TuiBroadcastTest(TuiTestCase):
         # the text starts after the longest that names a room or a person.
         self.command(t, "/broadcast Board Room, Carol Jones,Exec Team Offsite moved, "
                         "see the agenda")
-        t.wait_for("broadcast 1 sent to 3 of 3 (/report 1)", timeout=60)
+        t.wait_for("broadcast 1 sent to 3 of 3 (/report 1): Board Room, Carol Jones, Exec Team",
+                   timeout=60)
         text = "Offsite moved, see the agenda"
         for room in (board, exec_team):
             self.bob.wait_for_event(room, lambda e: e["sender"] == self.alice.user_id
