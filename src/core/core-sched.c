@@ -112,7 +112,8 @@ core_sched_rehand(struct core *c, const struct store_outbox *it)
 	char *copy = NULL;
 
 	if (it->due_ts <= nt_now_ms() && core_self(c) != NULL)
-		copy = store_outbox_copy(c->store, it, core_self(c), it->due_ts - CORE_SCHED_SKEW_MS);
+		copy = store_outbox_copy(c->store, it, core_self(c),
+		    it->due_ts - CORE_SCHED_SKEW_MS);
 	if (copy != NULL && store_outbox_sent(c->store, it->id, copy, NULL) == 0) {
 		log_msg("scheduled %lld: natter stopped while handing it to the homeserver, "
 		    "which sent it at its time as %s", (long long)it->id, copy);
@@ -158,8 +159,8 @@ core_sched_orphans_listed(struct mx_result *res, void *arg)
 			continue;
 		found = list != NULL ? core_sched_found(list, items, n, i) : NULL;
 		if (found != NULL && store_outbox_held(c->store, items[i].id, found, NULL) == 0) {
-			log_msg("scheduled %lld: natter stopped while handing it to the homeserver, "
-			    "which holds it as %s", (long long)items[i].id, found);
+			log_msg("scheduled %lld: natter stopped while handing it to the "
+			    "homeserver, which holds it as %s", (long long)items[i].id, found);
 			free(items[i].delay_id);
 			items[i].delay_id = xstrdup(found);
 			continue;
