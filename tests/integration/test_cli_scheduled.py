@@ -197,6 +197,21 @@ class ScheduledTest(NatterTestCase):
         [held] = self.held()
         return room, held
 
+    def forget_txn(self):
+        """A new transaction id for each row in the cache: as if the homeserver
+        had forgotten the one it was handed under."""
+        with sqlite3.connect(self.natter.profile_dir() / "cache.db") as db:
+            db.execute("UPDATE outbox SET txn_id = txn_id || '.forgotten'")
+
+    def goes_once(self, room, text):
+        """text arrives in room once, the homeserver holds nothing more, and
+        natter's outbox is empty."""
+        self.arrives(room, text)
+        wait_until(lambda: not self.held(), what="the server's list emptied")
+        self.natter.ok("sync", "--once")
+        self.assertEqual(self.count(room, text), 1)
+        self.assertEqual(self.natter.json_lines("outbox"), [])
+
     def test_killed_while_handing_it_over_it_goes_once(self):
         text = "handed over, then natter was killed"
         room, held = self.handed_then_killed("Crash", text)
@@ -208,11 +223,7 @@ class ScheduledTest(NatterTestCase):
         [item] = self.natter.json_lines("scheduled")
         self.assertEqual(item["waits"], "server")
         self.assertEqual(self.held(), [held])
-        self.arrives(room, text)
-        wait_until(lambda: not self.held(), what="the server's list emptied")
-        self.natter.ok("sync", "--once")
-        self.assertEqual(self.count(room, text), 1)
-        self.assertEqual(self.natter.json_lines("outbox"), [])
+        self.goes_once(room, text)
 
     def test_killed_while_handing_it_over_and_long_gone_it_goes_once(self):
         text = "handed over, then natter was gone for an hour"
@@ -220,8 +231,7 @@ class ScheduledTest(NatterTestCase):
         # The homeserver forgets a transaction id after a while (Synapse:
         # 30 minutes): handed again under it, it would make a second one.
         # A new id stands for the forgotten one.
-        with sqlite3.connect(self.natter.profile_dir() / "cache.db") as db:
-            db.execute("UPDATE outbox SET txn_id = txn_id || '.forgotten'")
+        self.forget_txn()
         self.natter.ok("-v", "sync", "--once")
         [item] = self.natter.json_lines("scheduled")
         self.assertEqual(item["waits"], "server")
@@ -229,11 +239,7 @@ class ScheduledTest(NatterTestCase):
         log = (self.natter.state_home / "natter" / "default.log").read_text()
         self.assertIn(f"natter stopped while handing it to the homeserver, which holds it as "
                       f"{held[0]}", log)
-        self.arrives(room, text)
-        wait_until(lambda: not self.held(), what="the server's list emptied")
-        self.natter.ok("sync", "--once")
-        self.assertEqual(self.count(room, text), 1)
-        self.assertEqual(self.natter.json_lines("outbox"), [])
+        self.goes_once(room, text)
 
     def test_killed_while_handing_it_over_and_back_after_its_time_it_goes_once(self):
         text = "handed over, and natter was gone past its time"
@@ -243,8 +249,7 @@ class ScheduledTest(NatterTestCase):
         # Gone past its time and past the homeserver's memory of the
         # transaction id: not in the list, as it went. The copy in the
         # room says so.
-        with sqlite3.connect(self.natter.profile_dir() / "cache.db") as db:
-            db.execute("UPDATE outbox SET txn_id = txn_id || '.forgotten'")
+        self.forget_txn()
         self.natter.ok("-v", "sync", "--once")
         self.assertEqual(self.natter.json_lines("scheduled"), [])
         self.assertEqual(self.natter.json_lines("outbox"), [])
