@@ -14,6 +14,17 @@ _Static_assert(STORE_OUTBOX_QUEUED == 0 && STORE_OUTBOX_SENT == 1 && STORE_OUTBO
 	"CASE WHEN json_valid(content) THEN coalesce(json_extract(content, '$.\"m.new_content\".body')," \
 	" json_extract(content, '$.body'), json_extract(content, '$.\"m.relates_to\".key')) END"
 
+/* The columns store_outbox_fill reads, of the outbox. */
+#define STORE_OUTBOX_ROWS                                                                      \
+	"SELECT id, room_id, txn_id, type, content, state, attempts, last_error, event_id,"      \
+	" created_ts, " STORE_OUTBOX_BODY ", next_ts, due_ts, delay_id FROM outbox"
+
+/* An outbox row the homeserver took since ?2 whose event the cache has
+ * not had back yet (its echo). */
+#define STORE_OUTBOX_UNECHOED                                                                  \
+	"(state = 1 AND event_id IS NOT NULL AND created_ts >= ?2 AND NOT EXISTS"                 \
+	" (SELECT 1 FROM events e WHERE e.event_id = outbox.event_id))"
+
 /* Whether the owner of device row D has an identity (master key) that
  * changed since natter first saw it, or that the user verified (the
  * master key natter signed after a verification is the server's now). */
@@ -363,30 +374,23 @@ const char *const store_sql_text[STORE_SQL_COUNT] = {
 	[STORE_SQL_OUTBOX_ADD] = "INSERT INTO outbox(room_id, txn_id, type, content,"
 				 " created_ts, state, due_ts) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	[STORE_SQL_OUTBOX_LIST] =
-	    "SELECT id, room_id, txn_id, type, content, state, attempts, last_error,"
-	    " event_id, created_ts, " STORE_OUTBOX_BODY ", next_ts, due_ts, delay_id FROM outbox"
+	    STORE_OUTBOX_ROWS
 	    " WHERE (?1 IS NULL OR room_id = ?1)"
 	    " AND (state = 0 OR (?2 AND state = 2)) ORDER BY id",
 	/* What the pane shows after the room's messages: rows not yet sent,
 	 * and those sent since ?2 whose event has not come back. */
 	[STORE_SQL_OUTBOX_SHOWN] =
-	    "SELECT id, room_id, txn_id, type, content, state, attempts, last_error,"
-	    " event_id, created_ts, " STORE_OUTBOX_BODY ", next_ts, due_ts, delay_id FROM outbox"
-	    " WHERE room_id = ?1 AND (state IN (0, 2) OR (state = 1 AND event_id IS NOT NULL"
-	    " AND created_ts >= ?2 AND NOT EXISTS (SELECT 1 FROM events e"
-	    " WHERE e.event_id = outbox.event_id))) ORDER BY id",
+	    STORE_OUTBOX_ROWS
+	    " WHERE room_id = ?1 AND (state IN (0, 2) OR " STORE_OUTBOX_UNECHOED ") ORDER BY id",
 	/* The newest message of the room (not an edit; with ?3, not a file)
 	 * that the outbox has not seen come back: not sent yet, or sent
 	 * since ?2. */
 	[STORE_SQL_OUTBOX_NEWEST] =
-	    "SELECT id, room_id, txn_id, type, content, state, attempts, last_error,"
-	    " event_id, created_ts, " STORE_OUTBOX_BODY ", next_ts, due_ts, delay_id FROM outbox"
+	    STORE_OUTBOX_ROWS
 	    " WHERE room_id = ?1 AND type = 'm.room.message'"
 	    " AND json_extract(content, '$.\"m.new_content\"') IS NULL"
-	    " AND (NOT ?3 OR json_extract(content, '$.url') IS NULL) AND (state = 0"
-	    " OR (state = 1 AND event_id IS NOT NULL AND created_ts >= ?2 AND NOT EXISTS"
-	    " (SELECT 1 FROM events e WHERE e.event_id = outbox.event_id)))"
-	    " ORDER BY id DESC LIMIT 1",
+	    " AND (NOT ?3 OR json_extract(content, '$.url') IS NULL)"
+	    " AND (state = 0 OR " STORE_OUTBOX_UNECHOED ") ORDER BY id DESC LIMIT 1",
 	/* A message of ours in the room since ?3 with the text of outbox
 	 * content ?4: the copy a homeserver sent of a delayed event. */
 	[STORE_SQL_OUTBOX_COPY] =
@@ -395,8 +399,7 @@ const char *const store_sql_text[STORE_SQL_COUNT] = {
 	    " AND body IS json_extract(?4, '$.body')"
 	    " AND msgtype IS json_extract(?4, '$.msgtype') ORDER BY seq LIMIT 1",
 	[STORE_SQL_OUTBOX_GET] =
-	    "SELECT id, room_id, txn_id, type, content, state, attempts, last_error,"
-	    " event_id, created_ts, " STORE_OUTBOX_BODY ", next_ts, due_ts, delay_id FROM outbox"
+	    STORE_OUTBOX_ROWS
 	    " WHERE id = ?1",
 	[STORE_SQL_OUTBOX_ATTEMPT] = "UPDATE outbox SET attempts = attempts + 1,"
 				     " last_error = ?2, next_ts = ?3 WHERE id = ?1",
@@ -409,8 +412,7 @@ const char *const store_sql_text[STORE_SQL_COUNT] = {
 	[STORE_SQL_OUTBOX_DELETE] = "DELETE FROM outbox WHERE id = ?1",
 	/* What the server holds is listed until its time: then it has gone. */
 	[STORE_SQL_OUTBOX_SCHEDULED] =
-	    "SELECT id, room_id, txn_id, type, content, state, attempts, last_error,"
-	    " event_id, created_ts, " STORE_OUTBOX_BODY ", next_ts, due_ts, delay_id FROM outbox"
+	    STORE_OUTBOX_ROWS
 	    " WHERE (?1 IS NULL OR room_id = ?1) AND (state = 3 OR (state = 4 AND due_ts > ?2))"
 	    " ORDER BY due_ts, id",
 	[STORE_SQL_OUTBOX_HELD] = "UPDATE outbox SET state = 4, delay_id = ?2, last_error = NULL"
